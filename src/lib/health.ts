@@ -80,3 +80,16 @@ export interface HealthSnapshot {
 	/** Set when the sampler has no fresh data; the figures are then the last good ones. */
 	stale?: { since: string | null; error: string };
 }
+
+/** One downsampled (1-minute) point of stored history. Means over the minute; null when no sample had the figure. */
+export interface HistoryPoint {
+	/** start of the minute, epoch ms */
+	ts: number;
+	stealPct: number | null;
+	busyPct: number | null;
+	load1: number | null;
+	memAvailableBytes: number | null;
+	swapUsedBytes: number | null;
+	swapCachedBytes: number | null;
+	disks: { mount: string; usedPct: number }[];
+}
