@@ -1,0 +1,408 @@
+#!/usr/bin/env bash
+# vmwarden test rig: the real services the integration and e2e tests talk to.
+#
+#   rig.sh up     install missing Debian packages, start dockerd (own socket),
+#                 build the test image, start node_exporter and Prometheus,
+#                 check Chromium, write the env file
+#   rig.sh down   stop what `up` started (and only that), remove test containers
+#   rig.sh env    print the `export ...` lines the tests read
+#
+# Everything lives under $VMW_RIG_DIR (default /tmp/vmwarden-rig; keep it short,
+# unix socket paths are limited to 108 bytes). The developer's default Docker
+# daemon is never touched.
+#
+# Sharing: several `up`s may overlap (two engineers, or a manual `up` while
+# `npm test` runs). Each `up` takes a lease named after its owner process
+# ($VMW_RIG_OWNER, default: the calling shell); `down` drops that lease and stops
+# the services only when no live lease is left (`down --force` stops them anyway).
+# A dockerd that already answered on the rig socket before the rig started it is
+# reused and never stopped.
+set -Eeuo pipefail
+
+RIG_DIR=${VMW_RIG_DIR:-/tmp/vmwarden-rig}
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+DOCKER_SOCK="$RIG_DIR/docker.sock"
+DOCKER_HOST_URL="unix://$DOCKER_SOCK"
+TEST_IMAGE=vmw-test/busybox:latest
+PROM_ADDR=127.0.0.1:19090
+NODE_EXPORTER_ADDR=127.0.0.1:19100
+PROM_DIR="$RIG_DIR/prom"
+PROM_DATA="$PROM_DIR/data"
+PROM_SD_FILE="$PROM_DIR/vmw-targets.json"
+PROM_TOKEN_FILE="$RIG_DIR/vmw-token"
+CHROMIUM=/usr/bin/chromium
+STATE_DIR="$RIG_DIR/state"
+LEASE_DIR="$RIG_DIR/leases"
+LOG_DIR="$RIG_DIR/log"
+ENV_FILE="$RIG_DIR/env"
+
+# Test containers carry this label so `down` can find them on a shared daemon.
+TEST_LABEL=vmwarden.test
+
+APT_PACKAGES=(
+	docker.io busybox-static prometheus prometheus-node-exporter chromium
+	fonts-liberation shellcheck bats logrotate jq git curl ca-certificates
+)
+
+log() { printf '[rig] %s\n' "$*" >&2; }
+die() {
+	log "ERROR: $*"
+	exit 1
+}
+
+# wait_for DESCRIPTION TIMEOUT_SECONDS COMMAND...: poll every 0.5 s, bounded.
+wait_for() {
+	local what=$1 timeout_s=$2
+	shift 2
+	local deadline=$((SECONDS + timeout_s))
+	until "$@" >/dev/null 2>&1; do
+		if ((SECONDS >= deadline)); then
+			log "timed out after ${timeout_s}s waiting for $what"
+			return 1
+		fi
+		sleep 0.5
+	done
+}
+
+pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
+
+# The pid the rig recorded for a service it started, if that process still lives.
+service_pid() {
+	local file="$STATE_DIR/$1.pid" pid
+	[[ -f $file ]] || return 1
+	pid=$(<"$file")
+	if pid_alive "$pid"; then
+		printf '%s\n' "$pid"
+	else
+		rm -f "$file"
+		return 1
+	fi
+}
+
+# start_service NAME LOGFILE COMMAND...: detached from the caller's session so
+# it outlives rig.sh; its pid goes to the state dir.
+start_service() {
+	local name=$1 logfile=$2
+	shift 2
+	setsid "$@" >>"$logfile" 2>&1 </dev/null &
+	printf '%s\n' "$!" >"$STATE_DIR/$name.pid"
+	log "started $name (pid $!, log $logfile)"
+}
+
+stop_service() {
+	local name=$1 pid
+	pid=$(service_pid "$name") || return 0
+	log "stopping $name (pid $pid)"
+	kill -TERM "$pid" 2>/dev/null || true
+	if ! wait_for "$name to exit" 30 bash -c "! kill -0 $pid"; then
+		log "$name did not exit on TERM; sending KILL"
+		kill -KILL "$pid" 2>/dev/null || true
+		wait_for "$name to die" 10 bash -c "! kill -0 $pid" || log "WARNING: $name (pid $pid) still alive"
+	fi
+	rm -f "$STATE_DIR/$name.pid"
+}
+
+# ---------------------------------------------------------------- packages
+
+install_packages() {
+	local missing=() pkg
+	for pkg in "${APT_PACKAGES[@]}"; do
+		if [[ $(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true) != installed ]]; then
+			missing+=("$pkg")
+		fi
+	done
+	if ((${#missing[@]} == 0)); then
+		log "apt packages: all present"
+		return 0
+	fi
+	[[ $(id -u) == 0 ]] || die "missing packages (${missing[*]}) and not root: install them first"
+	log "apt packages missing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	# Keep package scripts from starting system services (a default dockerd,
+	# a system Prometheus on :9090): the rig starts its own.
+	local policy=/usr/sbin/policy-rc.d placed_policy=0
+	if [[ ! -e $policy ]]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+		placed_policy=1
+	fi
+	local rc=0
+	{
+		apt-get update -qq &&
+			apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}"
+	} >"$LOG_DIR/apt.log" 2>&1 || rc=$?
+	((placed_policy)) && rm -f "$policy"
+	if ((rc != 0)); then
+		tail -n 30 "$LOG_DIR/apt.log" >&2
+		die "apt-get failed (exit $rc), full log: $LOG_DIR/apt.log"
+	fi
+	log "apt packages installed"
+}
+
+# ---------------------------------------------------------------- dockerd
+
+docker_rig() { docker -H "$DOCKER_HOST_URL" "$@"; }
+docker_answers() { docker_rig version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+start_dockerd() {
+	if docker_answers; then
+		if service_pid dockerd >/dev/null; then
+			log "dockerd: already running (started by the rig)"
+		else
+			log "dockerd: $DOCKER_HOST_URL already answers; reusing it (will not stop it)"
+		fi
+		return 0
+	fi
+	local old_pid
+	if old_pid=$(service_pid dockerd); then
+		die "dockerd pid $old_pid is alive but $DOCKER_HOST_URL does not answer; see $LOG_DIR/dockerd.log"
+	fi
+	rm -f "$DOCKER_SOCK" "$RIG_DIR/docker.pid"
+	mkdir -p "$RIG_DIR/docker" "$RIG_DIR/x"
+	start_service dockerd "$LOG_DIR/dockerd.log" dockerd \
+		-H "$DOCKER_HOST_URL" \
+		--data-root "$RIG_DIR/docker" \
+		--exec-root "$RIG_DIR/x" \
+		--pidfile "$RIG_DIR/docker.pid" \
+		--bridge=none --iptables=false --ip-forward=false --ip-masq=false
+	if ! wait_for "dockerd on $DOCKER_HOST_URL" 60 docker_answers; then
+		tail -n 30 "$LOG_DIR/dockerd.log" >&2
+		die "dockerd did not come up"
+	fi
+	log "dockerd: ready ($(docker_rig version --format '{{.Server.Version}}'), storage $(docker_rig info --format '{{.Driver}}'))"
+}
+
+# ---------------------------------------------------------------- test image
+
+build_test_image() {
+	if docker_rig image inspect "$TEST_IMAGE" >/dev/null 2>&1; then
+		log "image $TEST_IMAGE: present"
+		return 0
+	fi
+	local root applet
+	rm -rf "$RIG_DIR"/image.*
+	root=$(mktemp -d "$RIG_DIR/image.XXXXXX")
+	mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/proc" "$root/sys" "$root/dev"
+	chmod 1777 "$root/tmp"
+	cp /usr/bin/busybox "$root/bin/busybox"
+	for applet in sh sleep echo cat ls true false wget nc httpd env date test '[' \
+		ps kill grep head tail wc mkdir rm touch printf hostname id uname; do
+		ln -s busybox "$root/bin/$applet"
+	done
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+	# LABEL in --change is accepted by current daemons; fall back without it.
+	if ! tar -C "$root" -c . | docker_rig import \
+		-c 'CMD ["/bin/sh"]' -c 'ENV PATH=/bin' -c 'LABEL vmwarden.rig=test-image' \
+		- "$TEST_IMAGE" >/dev/null 2>"$LOG_DIR/import.err"; then
+		log "import with LABEL failed ($(head -c 200 "$LOG_DIR/import.err")); retrying without it"
+		tar -C "$root" -c . | docker_rig import -c 'CMD ["/bin/sh"]' -c 'ENV PATH=/bin' \
+			- "$TEST_IMAGE" >/dev/null
+	fi
+	rm -rf "$root"
+	log "image $TEST_IMAGE: built from busybox-static"
+}
+
+remove_test_containers() {
+	docker_answers || return 0
+	local ids
+	if service_pid dockerd >/dev/null; then
+		# Our own daemon: everything on it is test debris.
+		ids=$(docker_rig ps -aq)
+	else
+		ids=$(docker_rig ps -aq --filter "label=$TEST_LABEL")
+	fi
+	if [[ -n $ids ]]; then
+		log "removing $(wc -w <<<"$ids") test container(s)"
+		# shellcheck disable=SC2086 # ids are whitespace-separated on purpose
+		docker_rig rm -f $ids >/dev/null 2>&1 || log "WARNING: could not remove some containers"
+	fi
+}
+
+# ---------------------------------------------------------------- node_exporter + Prometheus
+
+http_ok() { curl -fsS --max-time 2 -o /dev/null "$1" 2>/dev/null; }
+
+start_node_exporter() {
+	if service_pid node_exporter >/dev/null && http_ok "http://$NODE_EXPORTER_ADDR/metrics"; then
+		log "node_exporter: already running"
+		return 0
+	fi
+	http_ok "http://$NODE_EXPORTER_ADDR/metrics" &&
+		die "$NODE_EXPORTER_ADDR is taken by a process the rig did not start"
+	# udev properties are missing in containers (diskstats logs that once, harmless);
+	# the collectors below read host hardware that a VM/container does not expose,
+	# and systemd fails on every scrape without a systemd bus.
+	start_service node_exporter "$LOG_DIR/node_exporter.log" prometheus-node-exporter \
+		--web.listen-address="$NODE_EXPORTER_ADDR" \
+		--no-collector.hwmon --no-collector.thermal_zone --no-collector.rapl \
+		--no-collector.powersupplyclass --no-collector.nvme --no-collector.infiniband \
+		--no-collector.fibrechannel --no-collector.tapestats --no-collector.bcache \
+		--no-collector.systemd
+	wait_for "node_exporter on $NODE_EXPORTER_ADDR" 30 http_ok "http://$NODE_EXPORTER_ADDR/metrics" ||
+		die "node_exporter did not come up; see $LOG_DIR/node_exporter.log"
+	log "node_exporter: ready"
+}
+
+write_prometheus_config() {
+	mkdir -p "$PROM_DIR"
+	[[ -f $PROM_SD_FILE ]] || printf '[]\n' >"$PROM_SD_FILE"
+	if [[ ! -f $PROM_TOKEN_FILE ]]; then
+		: >"$PROM_TOKEN_FILE"
+		chmod 600 "$PROM_TOKEN_FILE"
+	fi
+	cat >"$PROM_DIR/prometheus.yml" <<EOF
+# Written by scripts/rig/rig.sh; regenerated on every start.
+global:
+  scrape_interval: 5s
+  scrape_timeout: 4s
+  evaluation_interval: 5s
+scrape_configs:
+  - job_name: node
+    static_configs:
+      - targets: ['$NODE_EXPORTER_ADDR']
+  # The vmwarden server's /metrics. A test adds it by writing
+  #   $PROM_SD_FILE  e.g. [{"targets":["127.0.0.1:4004"],"labels":{"instance":"vmw"}}]
+  #   $PROM_TOKEN_FILE  the API token, sent as "Authorization: Bearer <token>"
+  # Both files are re-read without a reload: file_sd watches the targets file
+  # (and re-reads it every 5 s), the token file is read on every scrape.
+  - job_name: vmwarden
+    metrics_path: /metrics
+    authorization:
+      type: Bearer
+      credentials_file: $PROM_TOKEN_FILE
+    file_sd_configs:
+      - files: ['$PROM_SD_FILE']
+        refresh_interval: 5s
+EOF
+}
+
+node_target_up() {
+	curl -fsS --max-time 2 "http://$PROM_ADDR/api/v1/query" --data-urlencode 'query=up{job="node"}' |
+		jq -e '.data.result[0].value[1] == "1"' >/dev/null
+}
+
+start_prometheus() {
+	write_prometheus_config
+	if service_pid prometheus >/dev/null && http_ok "http://$PROM_ADDR/-/ready"; then
+		log "prometheus: already running; reloading config"
+		curl -fsS --max-time 5 -X POST "http://$PROM_ADDR/-/reload" >/dev/null ||
+			log "WARNING: config reload failed"
+		return 0
+	fi
+	http_ok "http://$PROM_ADDR/-/ready" &&
+		die "$PROM_ADDR is taken by a process the rig did not start"
+	# A fresh start gets a fresh TSDB so backfilled history from earlier runs
+	# cannot leak into this one.
+	rm -rf "$PROM_DATA"
+	mkdir -p "$PROM_DATA"
+	# Retention 60d: a block whose end lies more than 60 days before the newest
+	# block's end is deleted at the next block reload (every minute), so keep
+	# backfilled history within 60 days.
+	start_service prometheus "$LOG_DIR/prometheus.log" prometheus \
+		--config.file="$PROM_DIR/prometheus.yml" \
+		--storage.tsdb.path="$PROM_DATA" \
+		--storage.tsdb.retention.time=60d \
+		--web.listen-address="$PROM_ADDR" \
+		--web.enable-admin-api \
+		--web.enable-lifecycle
+	if ! wait_for "prometheus on $PROM_ADDR" 60 http_ok "http://$PROM_ADDR/-/ready"; then
+		tail -n 30 "$LOG_DIR/prometheus.log" >&2
+		die "prometheus did not become ready"
+	fi
+	wait_for "prometheus to scrape node_exporter" 40 node_target_up ||
+		die "prometheus has no successful node_exporter scrape; see $LOG_DIR/prometheus.log"
+	log "prometheus: ready ($(prometheus --version 2>&1 | head -n 1))"
+}
+
+# ---------------------------------------------------------------- chromium + env
+
+check_chromium() {
+	local version
+	version=$("$CHROMIUM" --version 2>/dev/null) || die "$CHROMIUM --version failed"
+	log "chromium: $version"
+}
+
+env_lines() {
+	cat <<EOF
+export DOCKER_HOST=$DOCKER_HOST_URL
+export VMW_TEST_IMAGE=$TEST_IMAGE
+export VMW_TEST_PROMETHEUS_URL=http://$PROM_ADDR
+export VMW_TEST_NODE_EXPORTER_URL=http://$NODE_EXPORTER_ADDR
+export VMW_TEST_PROM_DATA=$PROM_DATA
+export VMW_TEST_PROM_SD_FILE=$PROM_SD_FILE
+export VMW_TEST_PROM_TOKEN_FILE=$PROM_TOKEN_FILE
+export VMW_TEST_CHROMIUM=$CHROMIUM
+EOF
+}
+
+# ---------------------------------------------------------------- leases
+
+owner() { printf '%s\n' "${VMW_RIG_OWNER:-$PPID}"; }
+
+live_leases() {
+	local lease pid
+	for lease in "$LEASE_DIR"/*; do
+		[[ -e $lease ]] || continue
+		pid=${lease##*/}
+		if pid_alive "$pid"; then
+			printf '%s\n' "$pid"
+		else
+			rm -f "$lease"
+		fi
+	done
+}
+
+# ---------------------------------------------------------------- commands
+
+cmd_up() {
+	mkdir -p "$RIG_DIR" "$STATE_DIR" "$LEASE_DIR" "$LOG_DIR"
+	: >"$LEASE_DIR/$(owner)"
+	install_packages
+	start_dockerd
+	build_test_image
+	start_node_exporter
+	start_prometheus
+	check_chromium
+	env_lines >"$ENV_FILE"
+	log "up; env in $ENV_FILE (source it, or: eval \"\$(bash $SCRIPT_DIR/rig.sh env)\")"
+}
+
+cmd_down() {
+	local force=0
+	[[ ${1:-} == --force ]] && force=1
+	mkdir -p "$LEASE_DIR" "$STATE_DIR"
+	rm -f "$LEASE_DIR/$(owner)"
+	local others
+	others=$(live_leases | tr '\n' ' ')
+	if [[ -n $others && $force == 0 ]]; then
+		log "still in use by pid(s) ${others% }; leaving services up (down --force stops them)"
+		return 0
+	fi
+	stop_service prometheus
+	stop_service node_exporter
+	remove_test_containers
+	stop_service dockerd
+	rm -f "$LEASE_DIR"/*
+	log "down"
+}
+
+main() {
+	case ${1:-} in
+	up) cmd_up ;;
+	down)
+		shift
+		cmd_down "$@"
+		;;
+	env)
+		if [[ -f $ENV_FILE ]]; then cat "$ENV_FILE"; else env_lines; fi
+		;;
+	*)
+		printf 'usage: %s up|down [--force]|env\n' "${0##*/}" >&2
+		exit 2
+		;;
+	esac
+}
+
+main "$@"

@@ -1,0 +1,72 @@
+/**
+ * Proves the test rig's services really answer, and that history backfill works,
+ * before any feature test leans on them.
+ */
+import { describe, expect, it } from 'vitest';
+import { backfill, promQuery, promQueryRange } from '../helpers/prometheus';
+import { requireDocker, requireNodeExporter, requirePrometheus, rigEnv, TEST_CONTAINER_LABELS } from '../helpers/rig';
+
+describe('test rig', () => {
+	it('runs a --network none container from the test image on its own dockerd', async () => {
+		const env = rigEnv();
+		const docker = await requireDocker(env);
+		expect(await docker.ping()).toBeTruthy();
+
+		const container = await docker.createContainer({
+			Image: env.testImage,
+			// Tty: logs come back as plain text, without the stdout/stderr framing
+			Tty: true,
+			Cmd: ['sh', '-c', 'echo "hello from $(uname -s)"; ls /sys/class/net'],
+			Labels: { ...TEST_CONTAINER_LABELS },
+			HostConfig: { NetworkMode: 'none' }
+		});
+		try {
+			await container.start();
+			const exit = (await container.wait()) as { StatusCode: number };
+			const output = (await container.logs({ stdout: true, stderr: true, follow: false })).toString();
+
+			expect(exit.StatusCode).toBe(0);
+			expect(output).toContain('hello from Linux');
+			// network none: loopback is the only interface
+			expect(output.replace('hello from Linux', '').trim()).toBe('lo');
+		} finally {
+			await container.remove({ force: true });
+		}
+	});
+
+	it('serves node_exporter metrics through Prometheus', async () => {
+		await requireNodeExporter();
+		await requirePrometheus();
+
+		const result = await promQuery('node_memory_MemTotal_bytes{job="node"}');
+
+		expect(result).toHaveLength(1);
+		expect(Number(result[0].value[1])).toBeGreaterThan(64 * 1024 * 1024);
+	});
+
+	it('backfills history with promtool and answers a range query over it', { timeout: 150_000 }, async () => {
+		await requirePrometheus();
+		// 61 samples, one a minute, from 3 h to 2 h ago: value = minutes since start × 1000.
+		const run = Math.random().toString(36).slice(2, 10);
+		const startSec = Math.floor(Date.now() / 1000 / 60) * 60 - 3 * 3600;
+		const lines = ['# HELP vmw_rig_backfill_bytes Rig self-test series.', '# TYPE vmw_rig_backfill_bytes gauge'];
+		for (let minute = 0; minute <= 60; minute++) {
+			lines.push(`vmw_rig_backfill_bytes{run="${run}"} ${minute * 1000} ${startSec + minute * 60}`);
+		}
+		lines.push('# EOF');
+
+		const { blockIds } = await backfill(lines.join('\n'));
+		const series = await promQueryRange({
+			expr: `vmw_rig_backfill_bytes{run="${run}"}`,
+			startSec,
+			endSec: startSec + 3600,
+			stepSec: 60
+		});
+
+		expect(blockIds.length).toBeGreaterThan(0);
+		expect(series).toHaveLength(1);
+		expect(series[0].values).toHaveLength(61);
+		expect(series[0].values[0]).toEqual([startSec, '0']);
+		expect(series[0].values[60]).toEqual([startSec + 3600, '60000']);
+	});
+});
