@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './config';
+
+describe('parseConfig', () => {
+	it('runs on embedded defaults with no variables at all', () => {
+		const c = parseConfig({});
+		expect(c.port).toBe(4004);
+		expect(c.databaseUrl).toBe('file:./data/vmwarden.db');
+		expect(c.procRoot).toBe('/proc');
+		expect(c.diskMounts).toEqual(['/']);
+		expect(c.auth.enabled).toBe(true);
+		// Roadmap thresholds; "1.5 GB" swap is read as binary GiB (docs/decisions/0002).
+		expect(c.thresholds).toMatchObject({ stealWarnPct: 5, stealCritPct: 15, diskWarnPct: 55, diskCritPct: 70, swapUsedWarnBytes: 1.5 * 1024 ** 3, swapCachedWarnBytes: 200 * 1024 ** 2 });
+	});
+
+	it('treats empty strings as unset and parses lists', () => {
+		const c = parseConfig({ VMW_PORT: '', VMW_DISK_MOUNTS: '/, /var/lib/docker ,', VMW_PROMETHEUS_URL: '' });
+		expect(c.port).toBe(4004);
+		expect(c.diskMounts).toEqual(['/', '/var/lib/docker']);
+		expect(c.prometheusUrl).toBeNull();
+	});
+
+	it('names every bad variable and what it expects', () => {
+		const err = (() => {
+			try {
+				parseConfig({ VMW_PORT: 'eighty', VMW_STEAL_WARN_PCT: '150', VMW_PROC_ROOT: 'proc', VMW_PROMETHEUS_URL: 'localhost:9090' });
+			} catch (e) {
+				return e;
+			}
+		})();
+		expect(err).toBeInstanceOf(ConfigError);
+		const problems = (err as ConfigError).problems.join('\n');
+		expect(problems).toMatch(/VMW_PORT: expected a TCP port number \(got "eighty"\)/);
+		expect(problems).toMatch(/VMW_STEAL_WARN_PCT: expected a percentage/);
+		expect(problems).toMatch(/VMW_PROC_ROOT: expected an absolute path/);
+		expect(problems).toMatch(/VMW_PROMETHEUS_URL: expected an http\(s\) URL/);
+	});
+
+	it('refuses a warn threshold above its crit threshold', () => {
+		expect(() => parseConfig({ VMW_DISK_WARN_PCT: '80' })).toThrow(/VMW_DISK_CRIT_PCT: expected at least VMW_DISK_WARN_PCT \(80\)/);
+	});
+
+	it('allows auth off only on loopback', () => {
+		expect(() => parseConfig({ VMW_AUTH: 'off' })).toThrow(/VMW_AUTH: off is allowed only when VMW_HOST is 127.0.0.1/);
+		expect(parseConfig({ VMW_AUTH: 'off', VMW_HOST: '127.0.0.1' }).auth.enabled).toBe(false);
+	});
+
+	it('never echoes secrets in its errors', () => {
+		expect(() => parseConfig({ VMW_API_TOKEN: 'short-secret' })).toThrow(ConfigError);
+		try {
+			parseConfig({ VMW_API_TOKEN: 'short-secret' });
+		} catch (e) {
+			expect((e as Error).message).not.toContain('short-secret');
+			expect((e as Error).message).toContain('VMW_API_TOKEN');
+		}
+	});
+});

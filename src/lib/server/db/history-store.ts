@@ -1,0 +1,28 @@
+import { and, asc, eq, gte, lt, lte } from 'drizzle-orm';
+import type { HistoryPoint } from '$lib/health';
+import type { Db } from './index';
+import { hostHistory } from './schema';
+
+/** SQLite side of the sampler's HistoryStore: one row per host and minute. */
+export function createHistoryStore(db: Db, hostId: string) {
+	return {
+		async insert(p: HistoryPoint) {
+			const row = { hostId, ...p };
+			await db.insert(hostHistory).values(row).onConflictDoUpdate({ target: [hostHistory.hostId, hostHistory.ts], set: p });
+		},
+		async pruneOlderThan(tsMs: number) {
+			const res = await db.delete(hostHistory).where(and(eq(hostHistory.hostId, hostId), lt(hostHistory.ts, tsMs)));
+			return res.rowsAffected;
+		},
+		async range({ fromMs, toMs }: { fromMs: number; toMs: number }): Promise<HistoryPoint[]> {
+			const rows = await db
+				.select()
+				.from(hostHistory)
+				.where(and(eq(hostHistory.hostId, hostId), gte(hostHistory.ts, fromMs), lte(hostHistory.ts, toMs)))
+				.orderBy(asc(hostHistory.ts));
+			return rows.map(({ hostId: _h, ...p }) => p);
+		}
+	};
+}
+
+export type SqliteHistoryStore = ReturnType<typeof createHistoryStore>;

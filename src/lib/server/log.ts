@@ -1,0 +1,25 @@
+// One structured logger: JSON lines on stdout/stderr, one `module` field per caller.
+type Level = 'debug' | 'info' | 'warn' | 'error';
+const rank: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+let threshold: Level = 'info';
+
+export function setLogLevel(level: Level) {
+	threshold = level;
+}
+
+export type Logger = Record<Level, (msg: string, fields?: Record<string, unknown>) => void>;
+
+function errorFields(err: unknown): unknown {
+	if (!(err instanceof Error)) return err;
+	return { name: err.name, message: err.message, cause: err.cause ? errorFields(err.cause) : undefined };
+}
+
+export function createLogger(module: string): Logger {
+	const write = (level: Level) => (msg: string, fields: Record<string, unknown> = {}) => {
+		if (rank[level] < rank[threshold]) return;
+		const rec: Record<string, unknown> = { ts: new Date().toISOString(), level, module, msg };
+		for (const [k, v] of Object.entries(fields)) rec[k] = k === 'err' ? errorFields(v) : v;
+		(level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(JSON.stringify(rec) + '\n');
+	};
+	return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}
