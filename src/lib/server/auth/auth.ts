@@ -1,0 +1,164 @@
+// Minimal auth until the full auth work lands: one admin password (config or /setup), sessions in
+// HttpOnly SameSite=Strict cookies, and one static read-only API token for curl, scripts and Prometheus.
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { eq, lt } from 'drizzle-orm';
+import type { Db } from '../db';
+import { sessions, settings } from '../db/schema';
+import type { Logger } from '../log';
+import { hashPassword, secretsEqual, verifyPassword } from './passwords';
+
+export type Role = 'viewer' | 'operator' | 'admin';
+export interface Principal {
+	role: Role;
+	via: 'session' | 'token' | 'auth-off';
+}
+
+export const SESSION_COOKIE = 'vmw_session';
+const ADMIN_HASH_KEY = 'admin_password_hash';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const newSecret = () => randomBytes(32).toString('base64url');
+
+export interface AuthOptions {
+	db: Db;
+	enabled: boolean;
+	apiToken: string | null;
+	adminPassword: string | null;
+	sessionTtlMs: number;
+	dataDir: string;
+	log: Logger;
+	now?: () => number;
+}
+
+export type Auth = Awaited<ReturnType<typeof createAuth>>;
+
+export async function createAuth(opts: AuthOptions) {
+	const { db, log } = opts;
+	const now = opts.now ?? Date.now;
+	const apiToken = opts.apiToken ?? (await persistedApiToken(opts.dataDir, log));
+
+	let setupToken: string | null = null;
+	if (opts.enabled && !opts.adminPassword && !(await storedAdminHash())) {
+		setupToken = newSecret();
+		// Printed once so the operator, not the first visitor, can claim the install.
+		log.warn(`No admin password is set. Open /setup and enter this one-time setup token: ${setupToken}`);
+	}
+
+	async function storedAdminHash() {
+		const row = await db.query.settings.findFirst({ where: eq(settings.key, ADMIN_HASH_KEY) });
+		return row?.value ?? null;
+	}
+
+	const failures = new Map<string, { count: number; until: number }>();
+	function throttled(key: string) {
+		const f = failures.get(key);
+		return f !== undefined && f.until > now();
+	}
+	function fail(key: string) {
+		const f = failures.get(key) ?? { count: 0, until: 0 };
+		f.count += 1;
+		// 5 free tries, then 2^n seconds, capped at 15 minutes.
+		if (f.count >= 5) f.until = now() + Math.min(2 ** (f.count - 4), 900) * 1000;
+		failures.set(key, f);
+		if (failures.size > 10_000) failures.clear();
+	}
+
+	async function createSession(role: Role) {
+		const id = newSecret();
+		const expiresAt = now() + opts.sessionTtlMs;
+		await db.insert(sessions).values({ idHash: sha256(id), role, createdAt: now(), expiresAt });
+		await db.delete(sessions).where(lt(sessions.expiresAt, now()));
+		return { id, expiresAt };
+	}
+
+	return {
+		enabled: opts.enabled,
+		apiToken,
+		/** 'needs-setup' while no password exists: only the setup token can set one. */
+		async state(): Promise<'ready' | 'needs-setup'> {
+			return opts.adminPassword || (await storedAdminHash()) ? 'ready' : 'needs-setup';
+		},
+
+		async authenticate({ authorization, sessionId }: { authorization: string | null; sessionId: string | undefined }): Promise<Principal | null> {
+			if (!opts.enabled) return { role: 'admin', via: 'auth-off' };
+			if (authorization?.startsWith('Bearer ')) {
+				return secretsEqual(authorization.slice(7).trim(), apiToken) ? { role: 'viewer', via: 'token' } : null;
+			}
+			if (!sessionId) return null;
+			const row = await db.query.sessions.findFirst({ where: eq(sessions.idHash, sha256(sessionId)) });
+			if (!row || row.expiresAt <= now()) return null;
+			return { role: row.role, via: 'session' };
+		},
+
+		/** Returns a new session for a right password; null otherwise (and counts the failure). */
+		async login({ password, clientKey }: { password: string; clientKey: string }) {
+			if (throttled(clientKey)) return { ok: false as const, error: 'Too many failed attempts; wait a minute and try again.' };
+			const stored = await storedAdminHash();
+			const good = opts.adminPassword ? secretsEqual(password, opts.adminPassword) : stored ? await verifyPassword(password, stored) : false;
+			if (!good) {
+				fail(clientKey);
+				return { ok: false as const, error: stored || opts.adminPassword ? 'Wrong password.' : 'No admin password is set yet: use /setup with the setup token from the log.' };
+			}
+			failures.delete(clientKey);
+			return { ok: true as const, session: await createSession('admin') };
+		},
+
+		async logout(sessionId: string | undefined) {
+			if (sessionId) await db.delete(sessions).where(eq(sessions.idHash, sha256(sessionId)));
+		},
+
+		async completeSetup({ token, password, clientKey }: { token: string; password: string; clientKey: string }) {
+			if (throttled(clientKey)) return { ok: false as const, error: 'Too many failed attempts; wait a minute and try again.' };
+			if (!setupToken || (await storedAdminHash()) || opts.adminPassword) return { ok: false as const, error: 'Setup is already done: log in with the admin password.' };
+			if (!secretsEqual(token.trim(), setupToken)) {
+				fail(clientKey);
+				return { ok: false as const, error: 'Wrong setup token: use the one printed in the server log.' };
+			}
+			await db.insert(settings).values({ key: ADMIN_HASH_KEY, value: await hashPassword(password), updatedAt: now() });
+			setupToken = null;
+			log.info('Admin password set through /setup; the setup token is spent.');
+			return { ok: true as const, session: await createSession('admin') };
+		}
+	};
+}
+
+/** The read-only API token when none is configured: generated once, kept in the data dir (0600). */
+async function persistedApiToken(dataDir: string, log: Logger): Promise<string> {
+	const file = path.resolve(dataDir, 'api-token');
+	try {
+		const t = (await readFile(file, 'utf8')).trim();
+		if (t.length >= 24) return t;
+	} catch (err) {
+		if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`Cannot read the API token file ${file}`, { cause: err });
+	}
+	const token = newSecret();
+	await mkdir(path.dirname(file), { recursive: true });
+	await writeFile(file, token + '\n', { mode: 0o600 });
+	log.info(`Generated the read-only API token in ${file} (set VMW_API_TOKEN to choose your own).`);
+	return token;
+}
+
+const ranks: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
+export function hasRole(p: Principal | null, min: Role) {
+	return p !== null && ranks[p.role] >= ranks[min];
+}
+
+/**
+ * State changes come only as POST with a JSON body from this origin (DESIGN decision 8).
+ * Returns the reason for refusing, or null when the request may proceed.
+ */
+export function refuseCrossSiteMutation(request: Request, url: URL): string | null {
+	if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return null;
+	if (request.method !== 'POST') return `method ${request.method} is not allowed`;
+	const type = request.headers.get('content-type')?.split(';')[0].trim().toLowerCase();
+	if (type !== 'application/json') return 'mutations need Content-Type: application/json';
+	const site = request.headers.get('sec-fetch-site');
+	if (site && site !== 'same-origin' && site !== 'none') return `cross-site request refused (Sec-Fetch-Site: ${site})`;
+	const origin = request.headers.get('origin');
+	// Browsers always send Origin on POST; curl and scripts with the bearer token may not.
+	if (origin !== null && origin !== url.origin) return `cross-origin request refused (Origin: ${origin})`;
+	if (origin === null && !request.headers.get('authorization')) return 'missing Origin header';
+	return null;
+}
