@@ -1,0 +1,85 @@
+// Owns the background services' lifecycle: started once from hooks.server.ts `init`, stopped on SIGTERM.
+import type { Registry } from 'prom-client';
+import type { Config } from './config';
+import { openDb, type Db } from './db';
+import { createHistoryStore, type SqliteHistoryStore } from './db/history-store';
+import { createAuth, type Auth } from './auth/auth';
+import { createSampler } from './host/sampler';
+import { createMetrics } from './metrics';
+import { createLogger, setLogLevel } from './log';
+
+export interface Services {
+	config: Config;
+	db: Db;
+	auth: Auth;
+	sampler: ReturnType<typeof createSampler>;
+	history: SqliteHistoryStore;
+	metrics: Registry;
+	startedAt: number;
+	/** For /healthz: each background service's state. */
+	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
+	stop(): Promise<void>;
+}
+
+let current: Services | null = null;
+
+export function getServices(): Services {
+	if (!current) throw new Error('services are not started (hooks.server.ts init has not run)');
+	return current;
+}
+
+export async function startServices(config: Config): Promise<Services> {
+	if (current) return current;
+	setLogLevel(config.logLevel);
+	const log = createLogger('services');
+	const db = await openDb({ url: config.databaseUrl, migrationsDir: config.migrationsDir });
+	const history = createHistoryStore(db, config.hostId);
+	const auth = await createAuth({
+		db,
+		enabled: config.auth.enabled,
+		apiToken: config.auth.apiToken,
+		adminPassword: config.auth.adminPassword,
+		sessionTtlMs: config.auth.sessionTtlMs,
+		dataDir: config.dataDir,
+		log: createLogger('auth')
+	});
+	const sampler = createSampler({
+		procRoot: config.procRoot,
+		rootfs: config.rootfs,
+		mounts: config.diskMounts,
+		intervalMs: config.sampleIntervalMs,
+		history,
+		historyRetentionMs: config.historyRetentionMs,
+		log: createLogger('sampler')
+	});
+	await sampler.start();
+	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
+
+	const services: Services = {
+		config,
+		db,
+		auth,
+		sampler,
+		history,
+		metrics,
+		startedAt: Date.now(),
+		health() {
+			const s = sampler.stats();
+			const fresh = s.lastSampleAt !== null && Date.now() - s.lastSampleAt < config.sampleIntervalMs * 3;
+			const samplerOk = s.running && fresh;
+			const detail = samplerOk
+				? `last sample ${new Date(s.lastSampleAt!).toISOString()}`
+				: `${s.running ? 'running' : 'stopped'}; last sample ${s.lastSampleAt ? new Date(s.lastSampleAt).toISOString() : 'never'}${s.lastError ? `; ${s.lastError}` : ''}`;
+			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail } } };
+		},
+		async stop() {
+			await sampler.stop();
+			db.$client.close();
+			current = null;
+			log.info('services stopped');
+		}
+	};
+	current = services;
+	log.info('services started', { hostId: config.hostId, database: config.databaseUrl, procRoot: config.procRoot, mounts: config.diskMounts, auth: config.auth.enabled ? 'on' : 'off' });
+	return services;
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { TRPCError } from '@trpc/server';
+import { publicProcedure, router, viewerProcedure } from '../init';
+import { SESSION_COOKIE } from '../../auth/auth';
+import type { Context } from '../init';
+
+function setSessionCookie(ctx: Context, session: { id: string; expiresAt: number } | null) {
+	if (!ctx.resHeaders) return;
+	const attrs = ['Path=/', 'HttpOnly', 'SameSite=Strict', ...(ctx.secure ? ['Secure'] : [])];
+	const value = session
+		? `${SESSION_COOKIE}=${session.id}; Expires=${new Date(session.expiresAt).toUTCString()}; ${attrs.join('; ')}`
+		: `${SESSION_COOKIE}=; Max-Age=0; ${attrs.join('; ')}`;
+	ctx.resHeaders.append('Set-Cookie', value);
+}
+
+export const authRouter = router({
+	me: publicProcedure.query(async ({ ctx }) => ({
+		principal: ctx.principal,
+		setupNeeded: (await ctx.services.auth.state()) === 'needs-setup'
+	})),
+
+	login: publicProcedure.input(z.object({ password: z.string().min(1).max(1024) })).mutation(async ({ ctx, input }) => {
+		const res = await ctx.services.auth.login({ password: input.password, clientKey: ctx.clientKey });
+		if (!res.ok) throw new TRPCError({ code: 'UNAUTHORIZED', message: res.error });
+		setSessionCookie(ctx, res.session);
+		return { ok: true };
+	}),
+
+	setup: publicProcedure
+		.input(z.object({ token: z.string().min(1).max(200), password: z.string().min(12, 'Use at least 12 characters.').max(1024) }))
+		.mutation(async ({ ctx, input }) => {
+			const res = await ctx.services.auth.completeSetup({ ...input, clientKey: ctx.clientKey });
+			if (!res.ok) throw new TRPCError({ code: 'BAD_REQUEST', message: res.error });
+			setSessionCookie(ctx, res.session);
+			return { ok: true };
+		}),
+
+	logout: viewerProcedure.input(z.object({}).optional()).mutation(async ({ ctx }) => {
+		await ctx.services.auth.logout(ctx.sessionId);
+		setSessionCookie(ctx, null);
+		return { ok: true };
+	})
+});
