@@ -384,7 +384,7 @@ cmd_down() {
 	stop_service node_exporter
 	remove_test_containers
 	stop_service dockerd
-	rm -f "$LEASE_DIR"/*
+	rm -f "$LEASE_DIR"/* "$ENV_FILE"
 	log "down"
 }
 
