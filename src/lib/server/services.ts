@@ -28,9 +28,16 @@ export function getServices(): Services {
 	return current;
 }
 
+/** Start the singleton the app uses (hooks.server.ts `init`). */
 export async function startServices(config: Config): Promise<Services> {
 	if (current) return current;
 	setLogLevel(config.logLevel);
+	current = await createServices(config);
+	return current;
+}
+
+/** Build and start a set of services; tests use this directly with their own config. */
+export async function createServices(config: Config, { startSampler = true }: { startSampler?: boolean } = {}): Promise<Services> {
 	const log = createLogger('services');
 	const db = await openDb({ url: config.databaseUrl, migrationsDir: config.migrationsDir });
 	const history = createHistoryStore(db, config.hostId);
@@ -52,7 +59,7 @@ export async function startServices(config: Config): Promise<Services> {
 		historyRetentionMs: config.historyRetentionMs,
 		log: createLogger('sampler')
 	});
-	await sampler.start();
+	if (startSampler) await sampler.start();
 	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
 
 	const services: Services = {
@@ -75,11 +82,10 @@ export async function startServices(config: Config): Promise<Services> {
 		async stop() {
 			await sampler.stop();
 			db.$client.close();
-			current = null;
+			if (current === services) current = null;
 			log.info('services stopped');
 		}
 	};
-	current = services;
 	log.info('services started', { hostId: config.hostId, database: config.databaseUrl, procRoot: config.procRoot, mounts: config.diskMounts, auth: config.auth.enabled ? 'on' : 'off' });
 	return services;
 }

@@ -1,0 +1,157 @@
+// The built server over real HTTP on loopback: auth, the Phase 0.1 check, /healthz, /metrics, SSE, CSRF.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTRPCClient, httpSubscriptionLink, splitLink, httpBatchLink } from '@trpc/client';
+import superjson from 'superjson';
+import { EventSource } from 'eventsource';
+import { startExpectingFailure, startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../helpers/server';
+import type { AppRouter } from '../../src/lib/server/trpc/router';
+import type { HealthSnapshot } from '../../src/lib/health';
+
+const bearer = { authorization: `Bearer ${TEST_TOKEN}` };
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const v = await probe();
+		if (v !== undefined) return v;
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}
+
+describe('built server', () => {
+	let server: RunningServer;
+	beforeAll(async () => {
+		server = await startServer();
+	});
+	afterAll(() => server?.stop());
+
+	it('/healthz answers without credentials and tells the sampler state', async () => {
+		const res = await fetch(`${server.url}/healthz`);
+		expect(res.status).toBe(200);
+		const body = await res.json();
+		expect(body).toMatchObject({ status: 'ok', services: { sampler: { ok: true } } });
+	});
+
+	it('/api/vm/health refuses a request without credentials or with a wrong token', async () => {
+		expect((await fetch(`${server.url}/api/vm/health`)).status).toBe(401);
+		expect((await fetch(`${server.url}/api/vm/health`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+		expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+	});
+
+	it('/api/vm/health with the bearer token returns disk, load, memory, swap and steal from this machine', async () => {
+		// steal needs two samples (500 ms apart in this test server)
+		const snap = await waitFor('a second sample', async () => {
+			const res = await fetch(`${server.url}/api/vm/health`, { headers: bearer });
+			expect(res.status).toBe(200);
+			expect(res.headers.get('content-type')).toMatch(/application\/json/);
+			const s = (await res.json()) as HealthSnapshot;
+			return s.steal.ok && s.steal.stealPct !== null ? s : undefined;
+		});
+		expect(snap.hostId).toBe('local');
+		expect(['OK', 'WARN', 'CRIT']).toContain(snap.status);
+		if (!snap.steal.ok || !snap.memory.ok || !snap.swap.ok || !snap.load.ok) throw new Error('a metric failed on the real /proc');
+		expect(snap.steal.stealPct).toBeGreaterThanOrEqual(0);
+		expect(snap.steal.stealPct).toBeLessThanOrEqual(100);
+		expect(snap.memory.memAvailableBytes).toBeGreaterThan(0);
+		expect(snap.memory.memAvailableBytes).toBeLessThanOrEqual(snap.memory.memTotalBytes);
+		expect(snap.swap.swapUsedBytes).toBeGreaterThanOrEqual(0);
+		expect(typeof snap.swap.swapCachedBytes).toBe('number');
+		expect(snap.load.cpuCount).toBeGreaterThan(0);
+		expect(snap.disks).toHaveLength(1);
+		expect(snap.disks[0]).toMatchObject({ mount: '/', ok: true });
+	});
+
+	it('/metrics serves Prometheus text with the sampler figures and the process metrics', async () => {
+		const res = await fetch(`${server.url}/metrics`, { headers: bearer });
+		expect(res.status).toBe(200);
+		const text = await res.text();
+		expect(text).toMatch(/^vmwarden_cpu_steal_percent\{host_id="local"\} [\d.]+$/m);
+		expect(text).toMatch(/^vmwarden_swap_cached_bytes\{host_id="local"\} \d+$/m);
+		expect(text).toMatch(/^vmwarden_disk_used_percent\{mount="\/",host_id="local"\} [\d.]+$/m);
+		expect(text).toMatch(/^vmwarden_process_resident_memory_bytes\{host_id="local"\} \d+/m);
+	});
+
+	it('pages redirect to the login page without a session', async () => {
+		const res = await fetch(`${server.url}/vm`, { redirect: 'manual' });
+		expect(res.status).toBe(303);
+		expect(res.headers.get('location')).toBe('/login?next=%2Fvm');
+	});
+
+	it('refuses cross-origin and non-JSON mutations, accepts a same-origin JSON login', async () => {
+		const login = (headers: Record<string, string>, body = JSON.stringify({ password: TEST_PASSWORD })) =>
+			fetch(`${server.url}/api/trpc/auth.login`, { method: 'POST', headers, body });
+
+		const crossOrigin = await login({ 'content-type': 'application/json', origin: 'http://evil.example' });
+		expect(crossOrigin.status).toBe(403);
+		expect(crossOrigin.headers.get('set-cookie')).toBeNull();
+
+		const form = await login({ 'content-type': 'application/x-www-form-urlencoded', origin: server.url }, `password=${encodeURIComponent(TEST_PASSWORD)}`);
+		expect(form.status).toBe(403);
+
+		const plain = await login({ 'content-type': 'text/plain', origin: server.url });
+		expect(plain.status).toBe(403);
+
+		const wrong = await login({ 'content-type': 'application/json', origin: server.url }, JSON.stringify({ json: { password: 'wrong' } }));
+		expect(wrong.status).toBe(401);
+
+		const ok = await login({ 'content-type': 'application/json', origin: server.url, 'sec-fetch-site': 'same-origin' }, JSON.stringify({ json: { password: TEST_PASSWORD } }));
+		expect(ok.status).toBe(200);
+		const cookie = ok.headers.get('set-cookie') ?? '';
+		expect(cookie).toMatch(/^vmw_session=[\w-]{20,};/);
+		expect(cookie).toMatch(/HttpOnly/);
+		expect(cookie).toMatch(/SameSite=Strict/);
+
+		// The session opens pages.
+		const page = await fetch(`${server.url}/vm`, { headers: { cookie: cookie.split(';')[0] }, redirect: 'manual' });
+		expect(page.status).toBe(200);
+	});
+
+	it('health.live pushes a snapshot per sample over SSE', async () => {
+		const client = createTRPCClient<AppRouter>({
+			links: [
+				splitLink({
+					condition: (op) => op.type === 'subscription',
+					true: httpSubscriptionLink({
+						url: `${server.url}/api/trpc`,
+						transformer: superjson,
+						EventSource,
+						eventSourceOptions: () => ({ fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...bearer } }) })
+					}),
+					false: httpBatchLink({ url: `${server.url}/api/trpc`, transformer: superjson, headers: bearer })
+				})
+			]
+		});
+		const seen: HealthSnapshot[] = [];
+		await new Promise<void>((resolve, reject) => {
+			const timer = setTimeout(() => reject(new Error('no 3 snapshots in 10 s')), 10_000);
+			const sub = client.health.live.subscribe(undefined, {
+				onData(s) {
+					seen.push(s as HealthSnapshot);
+					if (seen.length === 3) {
+						clearTimeout(timer);
+						sub.unsubscribe();
+						resolve();
+					}
+				},
+				onError(err) {
+					clearTimeout(timer);
+					reject(err);
+				}
+			});
+		});
+		const times = seen.map((s) => Date.parse(s.ts!));
+		expect(times[2]).toBeGreaterThan(times[1]);
+		expect(times[1]).toBeGreaterThan(times[0]);
+		expect(await client.health.snapshot.query()).toMatchObject({ hostId: 'local' });
+	});
+});
+
+describe('start-up with bad configuration', () => {
+	it('stops with a message that names each bad variable', async () => {
+		const { code, output } = await startExpectingFailure({ VMW_PORT: '4005', VMW_DISK_WARN_PCT: 'lots', VMW_PROC_ROOT: 'relative/proc' });
+		expect(code).not.toBe(0);
+		expect(output).toContain('VMW_DISK_WARN_PCT: expected a percentage');
+		expect(output).toContain('VMW_PROC_ROOT: expected an absolute path');
+	});
+});
