@@ -1,0 +1,1 @@
+export { default as HealthCard } from './HealthCard.svelte';

@@ -1,0 +1,1 @@
+export { default as HealthCards } from './HealthCards.svelte';

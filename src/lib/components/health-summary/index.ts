@@ -1,0 +1,1 @@
+export { default as HealthSummary } from './HealthSummary.svelte';

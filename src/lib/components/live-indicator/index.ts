@@ -1,0 +1,1 @@
+export { default as LiveIndicator } from './LiveIndicator.svelte';

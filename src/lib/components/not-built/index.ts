@@ -1,0 +1,1 @@
+export { default as NotBuilt } from './NotBuilt.svelte';

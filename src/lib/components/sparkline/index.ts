@@ -1,0 +1,2 @@
+export { default as Sparkline } from './Sparkline.svelte';
+export type { SparkPoint } from './types';

@@ -1,0 +1,1 @@
+export { default as StaleBanner } from './StaleBanner.svelte';

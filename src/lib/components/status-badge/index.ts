@@ -1,0 +1,1 @@
+export { default as StatusBadge } from './StatusBadge.svelte';

@@ -1,0 +1,100 @@
+// Live host health for a page: starts from server-loaded data, then follows the health.live SSE
+// subscription. Keeps the last hour of points for the sparklines.
+import type { HealthSnapshot, HistoryPoint } from '$lib/health';
+import { trpc } from '$lib/trpc/client';
+
+export type LiveConnection = 'connecting' | 'live' | 'reconnecting' | 'stopped';
+
+const HOUR_MS = 3_600_000;
+
+/** A snapshot as a chart point, or null when it carries no fresh sample. */
+export function snapshotToPoint(s: HealthSnapshot): HistoryPoint | null {
+	if (!s.ts || s.stale) return null;
+	const ts = Date.parse(s.ts);
+	if (Number.isNaN(ts)) return null;
+	return {
+		ts,
+		stealPct: s.steal.ok ? s.steal.stealPct : null,
+		busyPct: s.steal.ok ? s.steal.busyPct : null,
+		load1: s.load.ok ? s.load.load1 : null,
+		memAvailableBytes: s.memory.ok ? s.memory.memAvailableBytes : null,
+		swapUsedBytes: s.swap.ok ? s.swap.swapUsedBytes : null,
+		swapCachedBytes: s.swap.ok ? s.swap.swapCachedBytes : null,
+		disks: s.disks.flatMap((d) => (d.ok ? [{ mount: d.mount, usedPct: d.usedPct }] : []))
+	};
+}
+
+export class HealthLive {
+	snapshot: HealthSnapshot;
+	points: HistoryPoint[];
+	connection: LiveConnection = $state('connecting');
+	/** The last connection error, for a tooltip; cleared when data flows again. */
+	connectionError: string | null = $state(null);
+	/** Right edge of the chart window (epoch ms), moved on each push. */
+	nowMs = $state(Date.now());
+	readonly windowMs: number;
+
+	#unsubscribe: (() => void) | null = null;
+
+	constructor({ snapshot, points, windowMs = HOUR_MS }: { snapshot: HealthSnapshot; points: HistoryPoint[]; windowMs?: number }) {
+		this.snapshot = $state(snapshot);
+		this.windowMs = windowMs;
+		this.points = $state([...points].sort((a, b) => a.ts - b.ts));
+		const p = snapshotToPoint(snapshot);
+		if (p) this.#append(p);
+	}
+
+	get fromMs() {
+		return this.nowMs - this.windowMs;
+	}
+
+	/** Subscribe to health.live. Call from $effect / onMount; returns the stop function. */
+	start(): () => void {
+		this.stop();
+		this.connection = 'connecting';
+		const sub = trpc().health.live.subscribe(undefined, {
+			onStarted: () => {
+				this.connection = 'live';
+			},
+			onData: (snap) => {
+				this.connection = 'live';
+				this.connectionError = null;
+				this.snapshot = snap;
+				const p = snapshotToPoint(snap);
+				if (p) this.#append(p);
+				this.nowMs = Math.max(Date.now(), p?.ts ?? 0);
+			},
+			onConnectionStateChange: (state) => {
+				// 'connecting' after a drop carries the error; the link retries on its own.
+				if (state.state === 'connecting') {
+					this.connection = state.error ? 'reconnecting' : this.connection === 'live' ? 'reconnecting' : 'connecting';
+					if (state.error) this.connectionError = state.error.message;
+				} else if (state.state === 'pending') {
+					this.connection = 'live';
+				}
+			},
+			onError: (err) => {
+				this.connection = 'stopped';
+				this.connectionError = err.message;
+			},
+			onComplete: () => {
+				if (this.connection !== 'stopped') this.connection = 'stopped';
+			}
+		});
+		this.#unsubscribe = () => sub.unsubscribe();
+		return () => this.stop();
+	}
+
+	stop() {
+		this.#unsubscribe?.();
+		this.#unsubscribe = null;
+	}
+
+	#append(p: HistoryPoint) {
+		const last = this.points.at(-1);
+		if (last && p.ts <= last.ts) return;
+		const cutoff = p.ts - this.windowMs;
+		const kept = this.points[0] && this.points[0].ts < cutoff ? this.points.filter((x) => x.ts >= cutoff) : this.points;
+		this.points = [...kept, p];
+	}
+}

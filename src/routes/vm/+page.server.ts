@@ -1,0 +1,13 @@
+import type { PageServerLoad } from './$types';
+import { callerFor } from '$lib/server/trpc/caller';
+
+export const load: PageServerLoad = async (event) => {
+	const caller = callerFor(event);
+	const snapshot = await caller.health.snapshot();
+	// History is a nicety for the sparklines: the cards still render when it cannot be read.
+	const history = await caller.health
+		.history({ range: '1h' })
+		.then((h) => ({ points: h.points, error: null as string | null }))
+		.catch((err: unknown) => ({ points: [], error: err instanceof Error ? err.message : String(err) }));
+	return { snapshot, history };
+};
