@@ -15,13 +15,14 @@ start_fake_telegram() {
 	if (($#)); then printf '%s\n' "$@" >"$dir/responses"; fi
 	node "$REPO_ROOT/tests/scripts/helpers/fake-telegram.mjs" "$dir" &
 	FAKE_TG_PID=$!
-	local i
-	for i in $(seq 1 100); do
+	local _
+	for _ in $(seq 1 100); do
 		[[ -s $dir/port ]] && break
 		sleep 0.05
 	done
 	[[ -s $dir/port ]] || { echo "fake telegram did not start" >&2; return 1; }
-	export VMW_TELEGRAM_API_URL="http://127.0.0.1:$(cat "$dir/port")"
+	VMW_TELEGRAM_API_URL="http://127.0.0.1:$(cat "$dir/port")"
+	export VMW_TELEGRAM_API_URL
 	export FAKE_TG_TOKEN="7012345678:AAtestSECRETtokenDoNotPrint_abc-XYZ"
 	printf 'TELEGRAM_BOT_TOKEN=%s\nTELEGRAM_CHAT_ID=-1001234567890\n' "$FAKE_TG_TOKEN" >"$dir/telegram.env"
 	chmod 600 "$dir/telegram.env"
