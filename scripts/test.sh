@@ -9,6 +9,8 @@
 # case (a build error, a crashed runner) counts as one failure, so that line never
 # reads "0 failed" for a red run.
 #
+# VMW_TEST_STAGES="unit integration" runs only those stages after rig up (local
+# iteration only: refused when CI=true, where every stage must run).
 # VMW_TEST_KEEP_RIG=1 leaves the rig's services up afterwards, for iterating:
 #   source /tmp/vmwarden-rig/env && npx vitest run --project integration
 set -Eeuo pipefail
@@ -28,7 +30,8 @@ count_vitest() {
 	local report=$1 p f
 	[[ -s $report ]] || return 0
 	p=$(jq -r '.numPassedTests // 0' "$report" 2>/dev/null || echo 0)
-	f=$(jq -r '.numFailedTests // 0' "$report" 2>/dev/null || echo 0)
+	# A file that fails outside any test (import error, beforeAll) counts as one failure.
+	f=$(jq -r '[(.numFailedTests // 0), (.numFailedTestSuites // 0)] | max' "$report" 2>/dev/null || echo 0)
 	passed=$((passed + p))
 	failed=$((failed + f))
 }
@@ -67,10 +70,19 @@ trap finish EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+if [[ -n ${VMW_TEST_STAGES:-} && ${CI:-} == true ]]; then
+	echo "VMW_TEST_STAGES is for local runs; CI runs every stage" >&2
+	exit 2
+fi
+
 # stage NAME COMMAND...: announce, run, stop the whole run on failure.
 stage() {
 	local name=$1 rc=0
 	shift
+	if [[ -n ${VMW_TEST_STAGES:-} && $name != "rig up" && " $VMW_TEST_STAGES " != *" $name "* ]]; then
+		echo "=== stage $name: not selected (VMW_TEST_STAGES=$VMW_TEST_STAGES)"
+		return 0
+	fi
 	echo
 	echo "=== stage: $name"
 	"$@" || rc=$?
@@ -108,8 +120,8 @@ rig_up() {
 }
 
 stage "rig up" rig_up
-stage "shellcheck (rig)" shellcheck -x scripts/rig/*.sh scripts/test.sh .ci/run
-stage "host scripts" host_scripts
+stage shellcheck shellcheck -x scripts/rig/*.sh scripts/test.sh .ci/run
+stage scripts host_scripts
 stage "unit" vitest_project unit
 stage "build" npx vite build
 stage "integration" vitest_project integration

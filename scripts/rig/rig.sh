@@ -405,4 +405,7 @@ main() {
 	esac
 }
 
-main "$@"
+# Sourcing (for testing a function alone) defines everything but runs nothing.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	main "$@"
+fi
