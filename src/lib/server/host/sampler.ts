@@ -1,0 +1,354 @@
+// The host sampler: reads procfs + statfs every `intervalMs`, keeps the last hour in a ring
+// buffer, derives CPU steal from consecutive samples (never by sleeping, DESIGN decision 5)
+// and writes 1-minute means to a HistoryStore.
+import type { CpuFigures, HistoryPoint, HostSample, Metric } from '$lib/health';
+import type { Logger } from '../log';
+import type { LastGood } from './classify';
+import { cpuUsage } from './cpu';
+import { readDisk } from './disk';
+import type { ProcStat } from './proc-parsers';
+import { readHostSync } from './read-host';
+
+/** Where 1-minute history goes; db/history-store.ts implements it over SQLite. */
+export interface HistoryStore {
+	insert(p: HistoryPoint): Promise<void>;
+	/** Deletes points with ts < tsMs; resolves to how many were deleted. */
+	pruneOlderThan(tsMs: number): Promise<number>;
+}
+
+export interface SamplerOptions {
+	/** '/proc' on the host, '/host/proc' in the container, a temp dir in tests. */
+	procRoot?: string;
+	/** Prefix under which the host's mounts are visible ('/' or '/host/rootfs'). */
+	rootfs?: string;
+	/** Host paths of the filesystems to watch. */
+	mounts?: string[];
+	intervalMs?: number;
+	/** Samples kept in memory; defaults to one hour's worth (720 at 5 s). */
+	ringSize?: number;
+	history?: HistoryStore;
+	historyRetentionMs?: number;
+	/** Clock for sample timestamps (epoch ms); injectable for tests. */
+	now?: () => number;
+	log: Logger;
+}
+
+export interface SamplerStats {
+	/** Samples taken since creation. */
+	samples: number;
+	lastSampleAt: number | null;
+	/**
+	 * Most recent error of any kind (a metric, a history write, a sampling bug); cleared when
+	 * a sample reads every metric cleanly.
+	 */
+	lastError: string | null;
+	/** When lastError happened (epoch ms). */
+	lastErrorAt: number | null;
+	running: boolean;
+}
+
+export interface Sampler {
+	start(): void;
+	/** Stops the timer and waits for the in-flight sample and pending history writes. */
+	stop(): Promise<void>;
+	/** Takes one sample now (serialised with the timer's samples) and returns it. */
+	sampleOnce(): Promise<HostSample>;
+	latest(): HostSample | null;
+	/** When each metric last read successfully (epoch ms), null if never. */
+	lastGood(): LastGood;
+	/** Samples with ts >= sinceMs (all kept samples without it), oldest first. */
+	recent(sinceMs?: number): HostSample[];
+	/** Called with every new sample; returns the unsubscribe function. */
+	subscribe(fn: (sample: HostSample) => void): () => void;
+	stats(): SamplerStats;
+	/** Waits for history writes and prunes already started. */
+	flush(): Promise<void>;
+}
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DEFAULT_RETENTION_MS = 7 * 24 * HOUR_MS;
+
+interface Mean {
+	sum: number;
+	n: number;
+}
+const mean = (): Mean => ({ sum: 0, n: 0 });
+function add(m: Mean, v: number | null | undefined): void {
+	if (v === null || v === undefined) return;
+	m.sum += v;
+	m.n++;
+}
+const valueOf = (m: Mean): number | null => (m.n ? m.sum / m.n : null);
+const bytesOf = (m: Mean): number | null => (m.n ? Math.round(m.sum / m.n) : null);
+
+interface MinuteAccumulator {
+	/** Start of the minute, epoch ms. */
+	ts: number;
+	steal: Mean;
+	busy: Mean;
+	load1: Mean;
+	memAvailable: Mean;
+	swapUsed: Mean;
+	swapCached: Mean;
+	disks: Map<string, Mean>;
+}
+
+function newMinute(ts: number): MinuteAccumulator {
+	return {
+		ts,
+		steal: mean(),
+		busy: mean(),
+		load1: mean(),
+		memAvailable: mean(),
+		swapUsed: mean(),
+		swapCached: mean(),
+		disks: new Map()
+	};
+}
+
+function accumulate(acc: MinuteAccumulator, s: HostSample): void {
+	if (s.cpu.ok) {
+		add(acc.steal, s.cpu.stealPct);
+		add(acc.busy, s.cpu.busyPct);
+	}
+	if (s.load.ok) add(acc.load1, s.load.load1);
+	if (s.memory.ok) {
+		add(acc.memAvailable, s.memory.memAvailableBytes);
+		add(acc.swapUsed, s.memory.swapUsedBytes);
+		add(acc.swapCached, s.memory.swapCachedBytes);
+	}
+	for (const d of s.disks) {
+		if (!d.figures.ok) continue;
+		let m = acc.disks.get(d.mount);
+		if (!m) acc.disks.set(d.mount, (m = mean()));
+		add(m, d.figures.usedPct);
+	}
+}
+
+function toHistoryPoint(acc: MinuteAccumulator): HistoryPoint {
+	return {
+		ts: acc.ts,
+		stealPct: valueOf(acc.steal),
+		busyPct: valueOf(acc.busy),
+		load1: valueOf(acc.load1),
+		memAvailableBytes: bytesOf(acc.memAvailable),
+		swapUsedBytes: bytesOf(acc.swapUsed),
+		swapCachedBytes: bytesOf(acc.swapCached),
+		// a mount with no good sample in the minute is left out rather than stored as null
+		disks: [...acc.disks].map(([mount, m]) => ({ mount, usedPct: m.sum / m.n }))
+	};
+}
+
+export function createSampler({
+	procRoot = '/proc',
+	rootfs = '/',
+	mounts = ['/'],
+	intervalMs = 5000,
+	ringSize = Math.max(1, Math.ceil(HOUR_MS / intervalMs)),
+	history,
+	historyRetentionMs = DEFAULT_RETENTION_MS,
+	now = Date.now,
+	log
+}: SamplerOptions): Sampler {
+	if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be > 0, got ${intervalMs}`);
+	if (!(Number.isInteger(ringSize) && ringSize >= 1)) throw new RangeError(`ringSize must be an integer >= 1, got ${ringSize}`);
+
+	const ring: HostSample[] = [];
+	let head = 0; // next write position once the ring is full
+	let prevStat: { stat: ProcStat; ts: number } | null = null;
+	const good: LastGood = { cpu: null, load: null, memory: null, disks: Object.fromEntries(mounts.map((m) => [m, null])) };
+	const listeners = new Set<(sample: HostSample) => void>();
+	/** Last error logged per metric, so a persisting failure is logged once, not every 5 s. */
+	const failing = new Map<string, string>();
+	const pending = new Set<Promise<void>>();
+	let minute: MinuteAccumulator | null = null;
+	let lastPruneAt: number | null = null;
+	let samples = 0;
+	let lastSampleAt: number | null = null;
+	let lastError: string | null = null;
+	let lastErrorAt: number | null = null;
+	let running = false;
+	let timer: ReturnType<typeof setTimeout> | null = null;
+	let chain: Promise<unknown> = Promise.resolve();
+
+	function setError(at: number, message: string): void {
+		lastError = message;
+		lastErrorAt = at;
+	}
+
+	function noteMetric(name: string, metric: Metric<object>, ts: number): void {
+		if (metric.ok) {
+			if (failing.delete(name)) log.info('metric recovered', { metric: name });
+			return;
+		}
+		setError(ts, metric.error);
+		if (failing.get(name) !== metric.error) {
+			failing.set(name, metric.error);
+			log.warn('metric failed', { metric: name, error: metric.error });
+		}
+	}
+
+	/** Runs a store call without ever letting it throw into, or hold up, sampling. */
+	function track(what: string, call: () => Promise<unknown>): void {
+		const p = (async () => {
+			try {
+				await call();
+			} catch (err) {
+				setError(now(), `history ${what}: ${(err as Error)?.message ?? String(err)}`);
+				log.error(`history ${what} failed`, { err });
+			}
+		})();
+		pending.add(p);
+		void p.finally(() => pending.delete(p));
+	}
+
+	function feedHistory(sample: HostSample): void {
+		if (!history) return;
+		const store = history;
+		const minuteTs = Math.floor(sample.ts / MINUTE_MS) * MINUTE_MS;
+		if (minute && minute.ts !== minuteTs) {
+			// The minute closed: the first sample of a new minute flushes the previous one.
+			const point = toHistoryPoint(minute);
+			track('insert', () => store.insert(point));
+			minute = null;
+		}
+		minute ??= newMinute(minuteTs);
+		accumulate(minute, sample);
+
+		if (lastPruneAt === null || sample.ts - lastPruneAt >= HOUR_MS) {
+			lastPruneAt = sample.ts;
+			const cutoffMs = sample.ts - historyRetentionMs;
+			track('prune', async () => {
+				const deleted = await store.pruneOlderThan(cutoffMs);
+				log.debug('history pruned', { cutoff: new Date(cutoffMs).toISOString(), deleted });
+			});
+		}
+	}
+
+	async function takeSample(): Promise<HostSample> {
+		const ts = now();
+		const reading = readHostSync({ procRoot });
+		const disks = await Promise.all(
+			mounts.map(async (mount) => ({ mount, figures: await readDisk({ mount, rootfs }) }))
+		);
+
+		let cpu: Metric<CpuFigures>;
+		if (reading.cpu.ok) {
+			if (prevStat) {
+				const usage = cpuUsage(prevStat.stat, reading.cpu);
+				cpu = { ok: true, ...usage, intervalMs: ts - prevStat.ts };
+			} else {
+				// First reading: steal needs a second one, and we do not sleep to get it.
+				cpu = { ok: true, stealPct: null, busyPct: null, intervalMs: null, perCpu: [] };
+			}
+			prevStat = { stat: reading.cpu, ts };
+		} else {
+			// Keep the previous good reading: the next good one measures over the longer gap.
+			cpu = reading.cpu;
+		}
+
+		const sample: HostSample = { ts, cpu, load: reading.load, memory: reading.memory, disks };
+
+		noteMetric('cpu', cpu, ts);
+		noteMetric('load', sample.load, ts);
+		noteMetric('memory', sample.memory, ts);
+		const clean = cpu.ok && sample.load.ok && sample.memory.ok && disks.every((d) => d.figures.ok);
+		if (clean) {
+			lastError = null;
+			lastErrorAt = null;
+		}
+		if (cpu.ok) good.cpu = ts;
+		if (sample.load.ok) good.load = ts;
+		if (sample.memory.ok) good.memory = ts;
+		for (const d of disks) {
+			noteMetric(`disk ${d.mount}`, d.figures, ts);
+			if (d.figures.ok) good.disks[d.mount] = ts;
+		}
+
+		if (ring.length < ringSize) ring.push(sample);
+		else {
+			ring[head] = sample;
+			head = (head + 1) % ringSize;
+		}
+		samples++;
+		lastSampleAt = ts;
+
+		feedHistory(sample);
+		for (const fn of listeners) {
+			try {
+				fn(sample);
+			} catch (err) {
+				log.error('sample subscriber threw', { err });
+			}
+		}
+		return sample;
+	}
+
+	function sampleOnce(): Promise<HostSample> {
+		const run = chain.then(takeSample);
+		chain = run.catch(() => undefined);
+		return run;
+	}
+
+	function schedule(delayMs: number): void {
+		timer = setTimeout(tick, delayMs);
+		timer.unref();
+	}
+
+	async function tick(): Promise<void> {
+		timer = null;
+		const startedAt = performance.now();
+		try {
+			await sampleOnce();
+		} catch (err) {
+			// takeSample captures metric errors itself; this is a bug, not a bad file.
+			setError(now(), `sample failed: ${(err as Error)?.message ?? String(err)}`);
+			log.error('sample failed', { err });
+		}
+		if (running) schedule(Math.max(0, intervalMs - (performance.now() - startedAt)));
+	}
+
+	function ordered(): HostSample[] {
+		return ring.length < ringSize ? ring.slice() : [...ring.slice(head), ...ring.slice(0, head)];
+	}
+
+	return {
+		start() {
+			if (running) return;
+			running = true;
+			schedule(0);
+		},
+		async stop() {
+			running = false;
+			if (timer) clearTimeout(timer);
+			timer = null;
+			await chain;
+			await Promise.all(pending);
+		},
+		sampleOnce,
+		latest() {
+			if (ring.length === 0) return null;
+			return ring.length < ringSize ? ring[ring.length - 1] : ring[(head - 1 + ringSize) % ringSize];
+		},
+		lastGood() {
+			return { ...good, disks: { ...good.disks } };
+		},
+		recent(sinceMs?: number) {
+			const all = ordered();
+			return sinceMs === undefined ? all : all.filter((s) => s.ts >= sinceMs);
+		},
+		subscribe(fn) {
+			listeners.add(fn);
+			return () => {
+				listeners.delete(fn);
+			};
+		},
+		stats() {
+			return { samples, lastSampleAt, lastError, lastErrorAt, running };
+		},
+		async flush() {
+			while (pending.size) await Promise.all(pending);
+		}
+	};
+}
