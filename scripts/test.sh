@@ -30,8 +30,10 @@ count_vitest() {
 	local report=$1 p f
 	[[ -s $report ]] || return 0
 	p=$(jq -r '.numPassedTests // 0' "$report" 2>/dev/null || echo 0)
-	# A file that fails outside any test (import error, beforeAll) counts as one failure.
-	f=$(jq -r '[(.numFailedTests // 0), (.numFailedTestSuites // 0)] | max' "$report" 2>/dev/null || echo 0)
+	# A file that fails outside any test (import error, throwing hook) adds one failure.
+	f=$(jq -r '(.numFailedTests // 0) + ([.testResults[]? | select(.status == "failed"
+		and ([.assertionResults[]? | select(.status == "failed")] | length) == 0)] | length)' \
+		"$report" 2>/dev/null || echo 0)
 	passed=$((passed + p))
 	failed=$((failed + f))
 }
