@@ -40,8 +40,9 @@ function writeMeminfo(root: string, memAvailableKb: number, swapUsedKb = 0): voi
 	);
 }
 
-function spyLogger(): Logger & { [K in keyof Logger]: ReturnType<typeof vi.fn> } {
-	return { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+type LogFn = Logger['info'];
+function spyLogger() {
+	return { debug: vi.fn<LogFn>(), info: vi.fn<LogFn>(), warn: vi.fn<LogFn>(), error: vi.fn<LogFn>() };
 }
 
 /** The HistoryStore interface over plain arrays. */
