@@ -82,7 +82,7 @@ describe('sampler against this machine\'s /proc', () => {
 		expect(second.cpu.stealPct).toBeLessThanOrEqual(100);
 		expect(second.cpu.busyPct).toBeGreaterThanOrEqual(0);
 		expect(second.cpu.busyPct).toBeLessThanOrEqual(100);
-		expect(second.cpu.intervalMs).toBeGreaterThanOrEqual(50);
+		expect(second.cpu.intervalMs).toBeGreaterThanOrEqual(45); // timers may fire a hair early against Date.now()
 		expect(second.memory.ok).toBe(true);
 		expect(second.load.ok).toBe(true);
 		expect(second.disks).toEqual([{ mount: '/', figures: expect.objectContaining({ ok: true }) }]);
