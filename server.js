@@ -1,5 +1,12 @@
 // Starts the built app (build/index.js, made by `vite build`) on vmwarden's defaults.
-// adapter-node reads VMW_PORT / VMW_HOST (envPrefix in svelte.config.js); vmwarden's default port is 4004.
-process.env.VMW_PORT ??= '4004';
-process.env.VMW_HOST ??= '0.0.0.0';
+// adapter-node reads its settings with the prefix VMW_HTTP_ (svelte.config.js) and refuses
+// unknown variables under its prefix, so vmwarden's own VMW_PORT, VMW_HOST, VMW_ORIGIN, … are
+// handed to it here. The default port is 4004.
+const adapterVars = ['HOST', 'PORT', 'SOCKET_PATH', 'ORIGIN', 'XFF_DEPTH', 'ADDRESS_HEADER', 'PROTOCOL_HEADER', 'HOST_HEADER', 'PORT_HEADER', 'BODY_SIZE_LIMIT', 'SHUTDOWN_TIMEOUT', 'IDLE_TIMEOUT'];
+for (const name of adapterVars) {
+	const value = process.env[`VMW_${name}`];
+	if (value !== undefined && value !== '') process.env[`VMW_HTTP_${name}`] = value;
+}
+process.env.VMW_HTTP_PORT ??= '4004';
+process.env.VMW_HTTP_HOST ??= '0.0.0.0';
 await import('./build/index.js');

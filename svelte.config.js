@@ -5,8 +5,8 @@ import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 export default {
 	preprocess: vitePreprocess(),
 	kit: {
-		// VMW_PORT / VMW_HOST / VMW_ORIGIN are read by the adapter's server (see server.js for the 4004 default).
-		adapter: adapter({ envPrefix: 'VMW_' }),
+		// The adapter's server reads VMW_HTTP_*; server.js maps vmwarden's VMW_PORT, VMW_HOST, VMW_ORIGIN… onto them.
+		adapter: adapter({ envPrefix: 'VMW_HTTP_' }),
 		// tRPC mutations are JSON and checked in hooks.server.ts (Origin / Sec-Fetch-Site); Kit's own
 		// check covers form posts.
 		csrf: { trustedOrigins: [] }

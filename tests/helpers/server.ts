@@ -21,6 +21,7 @@ export async function freePort(): Promise<number> {
 
 export interface RunningServer {
 	url: string;
+	pid: number;
 	dataDir: string;
 	/** everything the process printed so far */
 	output(): string;
@@ -73,6 +74,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
 	}
 	return {
 		url,
+		pid: child.pid!,
 		dataDir,
 		output: () => out,
 		async stop() {

@@ -8,7 +8,7 @@ const statusValue = { OK: 0, WARN: 1, CRIT: 2, UNKNOWN: 3 } as const;
 export function createMetrics({ latest, thresholds, hostId }: { latest: () => HostSample | null; thresholds: Thresholds; hostId: string }) {
 	const registry = new Registry();
 	registry.setDefaultLabels({ host_id: hostId });
-	collectDefaultMetrics({ register: registry, prefix: 'vmwarden_process_' });
+	collectDefaultMetrics({ register: registry, prefix: 'vmwarden_' });
 
 	// Each gauge reads the latest sample when scraped; a metric that errored is simply absent.
 	const gauge = (name: string, help: string, read: (s: HostSample, g: Gauge) => void, labelNames: string[] = []) =>

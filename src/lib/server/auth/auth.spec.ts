@@ -111,3 +111,13 @@ describe('refuseCrossSiteMutation', () => {
 		expect(refuseCrossSiteMutation(new Request(url, { method: 'DELETE' }), url)).toMatch(/DELETE/);
 	});
 });
+
+describe('refuseCrossSiteMutation behind adapter-node without VMW_ORIGIN', () => {
+	it('compares hosts, since the adapter guesses https for a plain-http request', () => {
+		const guessed = new URL('https://127.0.0.1:4004/api/trpc/auth.login');
+		const req = (origin: string) => new Request(guessed, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: '{}' });
+		expect(refuseCrossSiteMutation(req('http://127.0.0.1:4004'), guessed)).toBeNull();
+		expect(refuseCrossSiteMutation(req('http://127.0.0.1:4005'), guessed)).toMatch(/cross-origin/);
+		expect(refuseCrossSiteMutation(req('null'), guessed)).toMatch(/cross-origin/);
+	});
+});

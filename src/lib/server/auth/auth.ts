@@ -158,7 +158,22 @@ export function refuseCrossSiteMutation(request: Request, url: URL): string | nu
 	if (site && site !== 'same-origin' && site !== 'none') return `cross-site request refused (Sec-Fetch-Site: ${site})`;
 	const origin = request.headers.get('origin');
 	// Browsers always send Origin on POST; curl and scripts with the bearer token may not.
-	if (origin !== null && origin !== url.origin) return `cross-origin request refused (Origin: ${origin})`;
+	// Hosts are compared, not schemes: without VMW_ORIGIN, adapter-node guesses https for
+	// url.protocol even when the app is served over plain http.
+	if (origin !== null && hostOf(origin) !== url.host) return `cross-origin request refused (Origin: ${origin})`;
 	if (origin === null && !request.headers.get('authorization')) return 'missing Origin header';
 	return null;
+}
+
+function hostOf(origin: string) {
+	try {
+		return new URL(origin).host;
+	} catch {
+		return null;
+	}
+}
+
+/** Cookies get `Secure` when the page was loaded over https (the browser's Origin tells). */
+export function isSecureRequest(request: Request) {
+	return request.headers.get('origin')?.startsWith('https://') ?? false;
 }

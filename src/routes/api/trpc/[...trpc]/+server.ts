@@ -3,6 +3,7 @@ import type { RequestHandler } from './$types';
 import { appRouter } from '$lib/server/trpc/router';
 import { getServices } from '$lib/server/services';
 import { createLogger } from '$lib/server/log';
+import { isSecureRequest } from '$lib/server/auth/auth';
 
 const log = createLogger('trpc');
 
@@ -17,7 +18,7 @@ const handler: RequestHandler = (event) =>
 			sessionId: event.locals.sessionId,
 			resHeaders,
 			clientKey: event.getClientAddress(),
-			secure: event.url.protocol === 'https:'
+			secure: isSecureRequest(event.request)
 		}),
 		onError({ error, path }) {
 			if (error.code === 'INTERNAL_SERVER_ERROR') log.error(`${path ?? '?'} failed`, { err: error });

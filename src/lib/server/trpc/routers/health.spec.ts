@@ -1,0 +1,76 @@
+// health router through createCaller with a fresh migrated SQLite file and a fixture procRoot.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseConfig } from '../../config';
+import { createServices, type Services } from '../../services';
+import { createCallerFactory } from '../init';
+import { appRouter } from '../router';
+import type { Principal } from '../../auth/auth';
+
+const fixtures = path.resolve(import.meta.dirname, '../../../../../tests/fixtures/proc');
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+describe('health router', () => {
+	let dir: string;
+	let services: Services;
+	const caller = (principal: Principal | null) =>
+		createCallerFactory(appRouter)({ services, principal, sessionId: undefined, resHeaders: null, clientKey: 'test', secure: false });
+
+	beforeEach(async () => {
+		dir = await mkdtemp(path.join(tmpdir(), 'vmw-router-'));
+		const proc = path.join(dir, 'proc');
+		await import('node:fs/promises').then((fs) => fs.mkdir(proc));
+		await copyFile(path.join(fixtures, 'stat.vm-steal.t0'), path.join(proc, 'stat'));
+		await copyFile(path.join(fixtures, 'meminfo.vm-swap'), path.join(proc, 'meminfo'));
+		await copyFile(path.join(fixtures, 'loadavg.vm'), path.join(proc, 'loadavg'));
+		const config = parseConfig({
+			VMW_PROC_ROOT: proc,
+			VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`,
+			VMW_DATA_DIR: dir,
+			VMW_API_TOKEN: 'x'.repeat(32),
+			VMW_HOST_ID: 'vm-test',
+			VMW_LOG_LEVEL: 'error'
+		});
+		services = await createServices(config, { startSampler: false });
+	});
+	afterEach(async () => {
+		await services.stop();
+		await rm(dir, { recursive: true, force: true });
+	});
+
+	it('refuses a caller without credentials', async () => {
+		await expect(caller(null).health.snapshot()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+	});
+
+	it('classifies the fixture VM: 8.25 % steal is WARN, 1.4 GiB swap is OK, SwapCached 245 MiB is flagged', async () => {
+		await services.sampler.sampleOnce();
+		await copyFile(path.join(fixtures, 'stat.vm-steal.t1'), path.join(services.config.procRoot, 'stat'));
+		await services.sampler.sampleOnce();
+
+		const snap = await caller({ role: 'viewer', via: 'token' }).health.snapshot();
+
+		expect(snap.hostId).toBe('vm-test');
+		// steal delta 33 jiffies of a 400-jiffy total delta (4 CPUs x 100 Hz x 1 s) = 8.25 %
+		expect(snap.steal).toMatchObject({ ok: true, status: 'WARN', stealPct: 8.25 });
+		expect(snap.swap).toMatchObject({ ok: true, status: 'OK', swapCachedWarning: true });
+		if (!snap.swap.ok) throw new Error('swap not ok');
+		expect(snap.swap.swapUsedBytes / GiB).toBeCloseTo(1.4, 2);
+		expect(snap.swap.swapCachedBytes / MiB).toBeCloseTo(245, 0);
+		expect(snap.memory).toMatchObject({ ok: true, status: 'OK' });
+		expect(snap.status).toBe('WARN');
+		expect(snap.reasons.join('\n')).toMatch(/steal/i);
+		expect(snap.reasons.join('\n')).toMatch(/SwapCached/);
+		expect(snap.stale).toBeDefined(); // the sampler loop is not running in this test
+	});
+
+	it('history returns stored minutes, validates its input', async () => {
+		await services.history.insert({ ts: Date.now() - 120_000, stealPct: 4, busyPct: 10, load1: 1, memAvailableBytes: GiB, swapUsedBytes: 0, swapCachedBytes: 0, disks: [{ mount: '/', usedPct: 40 }] });
+		const res = await caller({ role: 'viewer', via: 'token' }).health.history({ range: '1h' });
+		expect(res.points.map((p) => p.stealPct)).toEqual([4]);
+		await expect(caller({ role: 'viewer', via: 'token' }).health.history({})).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(caller({ role: 'viewer', via: 'token' }).health.history({ fromMs: 10, toMs: 5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+	});
+});
