@@ -17,8 +17,10 @@ outside() { awk '/^# (vmwarden|bytelyst-vm)-maintenance BEGIN/{skip=1; next} /^#
 @test "replaces the legacy bytelyst block in place with the vmwarden block" {
 	run --separate-stderr "$SCRIPTS/install-cron.sh" --file "$TMP/crontab"
 	[ "$status" -eq 0 ]
-	! grep -q bytelyst-vm-maintenance "$TMP/crontab"
-	! grep -q HostingerVM "$TMP/crontab"
+	run grep -c bytelyst-vm-maintenance "$TMP/crontab"
+	[ "$output" = 0 ]
+	run grep -c HostingerVM "$TMP/crontab"
+	[ "$output" = 0 ]
 	[ "$(grep -c '^# vmwarden-maintenance BEGIN' "$TMP/crontab")" -eq 1 ]
 	[ "$(grep -c '^# vmwarden-maintenance END' "$TMP/crontab")" -eq 1 ]
 	# at the same place: right after the blank line that followed the tick rotation job

@@ -24,7 +24,8 @@ teardown() { rm -rf "$TMP"; }
 	[ "$status" -eq 0 ]
 	[ "$(cat "$TMP/vm-cleanup.log.1")" = one ] # delaycompress: .1 stays plain
 	[ -e "$TMP/vm-cleanup.jsonl.1" ]
-	[ -e "$TMP/vm-cleanup.log" ] && [ ! -s "$TMP/vm-cleanup.log" ] # create
+	[ -e "$TMP/vm-cleanup.log" ]
+	[ ! -s "$TMP/vm-cleanup.log" ] # create
 	[ "$(stat -c '%a %U %G' "$TMP/vm-cleanup.log")" = "644 root root" ]
 	[ ! -e "$TMP/docker-watchdog.log.1" ]
 	# second rotation compresses the first

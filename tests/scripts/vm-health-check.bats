@@ -159,6 +159,8 @@ teardown() {
 	req=$(cat "$TMP/tg/requests.jsonl")
 	[ "$(jq -r .method <<<"$req")" = POST ]
 	[ "$(jq -r .path <<<"$req")" = "/bot$FAKE_TG_TOKEN/sendMessage" ]
+	# while curl was talking to the server, no process had the token in its command line
+	[ "$(jq -c .argvWithToken <<<"$req")" = "[]" ]
 	body=$(jq -r .body <<<"$req")
 	[[ $body == *"chat_id=-1001234567890"* ]]
 	[[ $body == *"CPU+steal+8.25%25"* ]]
