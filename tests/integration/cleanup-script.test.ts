@@ -9,15 +9,15 @@
  * commands (or a harmless slow stand-in) so the machine's caches are never touched.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanupRunRecordSchema, parseCleanupJsonl, type CleanupRunRecord } from '../../src/lib/server/maintenance/cleanup-record';
 
-const SCRIPT = resolve(__dirname, '../../scripts/vm-cleanup.sh');
+const SCRIPT = fileURLToPath(new URL('../../scripts/vm-cleanup.sh', import.meta.url));
 const BUSYBOX = '/usr/bin/busybox';
 
 function dockerHost(): string {
