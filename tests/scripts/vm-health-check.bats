@@ -72,6 +72,15 @@ teardown() {
 	done
 }
 
+@test "guest time is not counted twice: raising guest/guest_nice (already inside user/nice) leaves 8.25 %" {
+	# Same samples with 50 more guest and 10 more guest_nice jiffies in t1 (columns 10, 11).
+	# Adding them to the total would give 33 / 460 = 7.17 %.
+	awk '$1 ~ /^cpu/ { $10 += 50; $11 += 10 } { print }' "$FIXTURES/proc/stat.vm-steal.t1" >"$TMP/stat.t1"
+	VMW_STAT_SAMPLES="$FIXTURES/proc/stat.vm-steal.t0 $TMP/stat.t1" run --separate-stderr "$SCRIPTS/vm-health-check.sh" --json
+	[ "$(jq -r .steal.stealPct <<<"$output")" = 8.25 ]
+	[ "$(jq -r .steal.busyPct <<<"$output")" = 57.25 ]
+}
+
 @test "steal thresholds: OK at <= warn, WARN above warn, CRIT above crit (exit 0/1/2)" {
 	run "$SCRIPTS/vm-health-check.sh" --json
 	[ "$status" -eq 1 ]
