@@ -6,9 +6,20 @@ import { buildSnapshot, mergeSeries } from '../../health/snapshot';
 
 const RANGES = { '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 
+// One snapshot per sample, not per request: many clients polling cost one classification.
+const memo = new WeakMap<object, { key: string; snapshot: ReturnType<typeof buildSnapshot> }>();
+
 export function snapshotFor(ctx: Pick<Context, 'services'>) {
 	const { sampler, config } = ctx.services;
-	return buildSnapshot({ sampler, thresholds: config.thresholds, hostId: config.hostId, intervalMs: config.sampleIntervalMs });
+	const stats = sampler.stats();
+	const now = Date.now();
+	const fresh = stats.lastSampleAt !== null && now - stats.lastSampleAt <= config.sampleIntervalMs * 3;
+	const key = `${stats.lastSampleAt}|${stats.running}|${fresh ? 0 : Math.round((now - (stats.lastSampleAt ?? now)) / 1000)}|${stats.lastError}`;
+	const hit = memo.get(sampler);
+	if (hit?.key === key) return hit.snapshot;
+	const snapshot = buildSnapshot({ sampler, thresholds: config.thresholds, hostId: config.hostId, intervalMs: config.sampleIntervalMs, now });
+	memo.set(sampler, { key, snapshot });
+	return snapshot;
 }
 
 export const healthRouter = router({
