@@ -25,6 +25,8 @@ export interface RunningServer {
 	dataDir: string;
 	/** everything the process printed so far */
 	output(): string;
+	/** Send a signal and wait for the process to exit. */
+	signal(sig: NodeJS.Signals): Promise<{ code: number | null }>;
 	stop(): Promise<void>;
 }
 
@@ -77,6 +79,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
 		pid: child.pid!,
 		dataDir,
 		output: () => out,
+		async signal(sig) {
+			child.kill(sig);
+			return { code: await exited };
+		},
 		async stop() {
 			if (child.exitCode === null) {
 				child.kill('SIGTERM');

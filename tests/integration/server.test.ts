@@ -147,6 +147,16 @@ describe('built server', () => {
 	});
 });
 
+describe('shutdown', () => {
+	it('stops the background services on SIGTERM and exits cleanly', async () => {
+		const server = await startServer();
+		const res = await server.signal('SIGTERM');
+		expect(res.code).toBe(0);
+		expect(server.output()).toMatch(/"msg":"services stopped"/);
+		await server.stop();
+	});
+});
+
 describe('start-up with bad configuration', () => {
 	it('stops with a message that names each bad variable', async () => {
 		const { code, output } = await startExpectingFailure({ VMW_PORT: '4005', VMW_DISK_WARN_PCT: 'lots', VMW_PROC_ROOT: 'relative/proc' });
