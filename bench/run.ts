@@ -26,7 +26,7 @@ async function sampleCostUs(iterations = 2000) {
 async function shellApproachMs(runs = 3) {
 	const script = `read_steal() { awk '/^cpu /{print $9" "$2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
 s1=$(read_steal); sleep 1; s2=$(read_steal)
-awk -v s1="$s1" -v s2="$s2" 'BEGIN{split(s1,a," "); split(s2,b," "); d=b[2]-a[2]; printf "%.1f\\n", d>0 ? (b[1]-a[1])/d*100 : 0}'
+awk -v s1="$s1" -v s2="$s2" 'BEGIN{split(s1,a," "); split(s2,b," "); d=b[2]-a[2]; printf "%.1f\\n", (d > 0 ? (b[1]-a[1])/d*100 : 0)}'
 df -P / >/dev/null; free -b >/dev/null`;
 	const times: number[] = [];
 	for (let i = 0; i < runs; i++) {
