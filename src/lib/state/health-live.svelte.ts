@@ -1,6 +1,7 @@
 // Live host health for a page: starts from server-loaded data, then follows the health.live SSE
 // subscription. Keeps the last hour of points for the sparklines.
 import type { HealthSnapshot, HistoryPoint } from '$lib/health';
+import { untrack } from 'svelte';
 import { trpc } from '$lib/trpc/client';
 
 export type LiveConnection = 'connecting' | 'live' | 'reconnecting' | 'stopped';
@@ -50,6 +51,11 @@ export class HealthLive {
 
 	/** Subscribe to health.live. Call from $effect / onMount; returns the stop function. */
 	start(): () => void {
+		// Untracked: callbacks read and write state, and must not become dependencies of the caller's effect.
+		return untrack(() => this.#start());
+	}
+
+	#start(): () => void {
 		this.stop();
 		this.connection = 'connecting';
 		const sub = trpc().health.live.subscribe(undefined, {
