@@ -1,14 +1,15 @@
 import type { HealthSnapshot, HistoryPoint, HostSample, Thresholds } from '$lib/health';
-import { classify } from '../host/classify';
+import { classify, type LastGood } from '../host/classify';
 
 export interface SampleSource {
 	latest(): HostSample | null;
+	lastGood(): LastGood;
 	stats(): { lastSampleAt: number | null; lastError: string | null; running: boolean };
 }
 
 /**
- * The snapshot the API serves: the latest sample classified, marked stale (with the time of the
- * last good data) when the sampler has not produced a fresh one for three intervals.
+ * The snapshot the API serves: the latest sample classified; marked stale, with the time of
+ * the last good data, when no fresh sample came for three intervals or the sampler is stopped.
  */
 export function buildSnapshot({
 	sampler,
@@ -23,20 +24,14 @@ export function buildSnapshot({
 	intervalMs: number;
 	now?: number;
 }): HealthSnapshot {
-	const sample = sampler.latest();
-	const stats = sampler.stats();
-	if (!sample) {
-		const error = stats.lastError ?? 'no sample yet: the sampler is starting';
-		const unknown = { status: 'UNKNOWN' as const, ok: false as const, error, reason: error };
-		return { hostId, ts: null, status: 'UNKNOWN', steal: unknown, load: unknown, memory: unknown, swap: unknown, disks: [], reasons: [error], stale: { since: null, error } };
+	const snap = classify({ sample: sampler.latest(), thresholds, hostId, lastGood: sampler.lastGood(), nowMs: now, staleAfterMs: intervalMs * 3 });
+	const { running, lastError } = sampler.stats();
+	if (!running && !snap.stale) {
+		snap.stale = { since: snap.ts, error: 'the sampler is stopped' };
+		snap.reasons = [`The sampler is stopped: figures are from ${snap.ts}`, ...snap.reasons];
+		if (snap.status === 'OK') snap.status = 'UNKNOWN';
 	}
-	const snap = classify({ sample, thresholds, hostId });
-	const ageMs = now - sample.ts;
-	if (!stats.running || ageMs > intervalMs * 3) {
-		const error = stats.lastError ?? (stats.running ? `no sample for ${Math.round(ageMs / 1000)} s` : 'the sampler is stopped');
-		snap.stale = { since: new Date(sample.ts).toISOString(), error };
-		snap.reasons = [`Data is stale (last good ${snap.stale.since}): ${error}`, ...snap.reasons];
-	}
+	if (snap.stale && lastError) snap.stale.error = `${snap.stale.error}; last error: ${lastError}`;
 	return snap;
 }
 
