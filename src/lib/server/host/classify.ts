@@ -178,7 +178,8 @@ export function classify({
 			const [a, b] = formatBytesPair(m.swapCachedBytes, t.swapCachedWarnBytes);
 			const text = `SwapCached ${a} > ${b}: the box was recently under memory pressure`;
 			reasons.push({ severity: EARLY_WARNING, text });
-			swap = { ...swap, swapCachedWarning: true, reason: swap.reason ? `${swap.reason}; ${text}` : text };
+			// The card shows the flag as its own early-warning note, so swap.reason stays the status reason.
+			swap = { ...swap, swapCachedWarning: true };
 		}
 	}
 
