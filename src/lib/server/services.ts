@@ -6,6 +6,7 @@ import { createHistoryStore, type SqliteHistoryStore } from './db/history-store'
 import { createAuth, type Auth } from './auth/auth';
 import { createSampler } from './host/sampler';
 import { createMetrics } from './metrics';
+import { isFresh } from './health/snapshot';
 import { createLogger, setLogLevel } from './log';
 
 export interface Services {
@@ -72,7 +73,7 @@ export async function createServices(config: Config, { startSampler = true }: { 
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
-			const fresh = s.lastSampleAt !== null && Date.now() - s.lastSampleAt < config.sampleIntervalMs * 3;
+			const fresh = isFresh(s.lastSampleAt, config.sampleIntervalMs);
 			const samplerOk = s.running && fresh;
 			const detail = samplerOk
 				? `last sample ${new Date(s.lastSampleAt!).toISOString()}`

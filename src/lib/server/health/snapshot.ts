@@ -7,6 +7,13 @@ export interface SampleSource {
 	stats(): { lastSampleAt: number | null; lastError: string | null; running: boolean };
 }
 
+/** Data older than three sampling intervals is stale: one rule for the snapshot, the memo and /healthz. */
+export const staleAfterMs = (intervalMs: number) => intervalMs * 3;
+
+export function isFresh(lastSampleAt: number | null, intervalMs: number, now = Date.now()): boolean {
+	return lastSampleAt !== null && now - lastSampleAt <= staleAfterMs(intervalMs);
+}
+
 /**
  * The snapshot the API serves: the latest sample classified; marked stale, with the time of
  * the last good data, when no fresh sample came for three intervals or the sampler is stopped.
@@ -24,7 +31,7 @@ export function buildSnapshot({
 	intervalMs: number;
 	now?: number;
 }): HealthSnapshot {
-	const snap = classify({ sample: sampler.latest(), thresholds, hostId, lastGood: sampler.lastGood(), nowMs: now, staleAfterMs: intervalMs * 3 });
+	const snap = classify({ sample: sampler.latest(), thresholds, hostId, lastGood: sampler.lastGood(), nowMs: now, staleAfterMs: staleAfterMs(intervalMs) });
 	const { running, lastError } = sampler.stats();
 	if (!running && !snap.stale) {
 		snap.stale = { since: snap.ts, error: 'the sampler is stopped' };

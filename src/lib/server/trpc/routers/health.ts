@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { router, viewerProcedure } from '../init';
 import type { Context } from '../init';
-import { buildSnapshot, mergeSeries } from '../../health/snapshot';
+import { buildSnapshot, isFresh, mergeSeries } from '../../health/snapshot';
 
 const RANGES = { '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 
@@ -13,7 +13,7 @@ export function snapshotFor(ctx: Pick<Context, 'services'>) {
 	const { sampler, config } = ctx.services;
 	const stats = sampler.stats();
 	const now = Date.now();
-	const fresh = stats.lastSampleAt !== null && now - stats.lastSampleAt <= config.sampleIntervalMs * 3;
+	const fresh = isFresh(stats.lastSampleAt, config.sampleIntervalMs, now);
 	const key = `${stats.lastSampleAt}|${stats.running}|${fresh ? 0 : Math.round((now - (stats.lastSampleAt ?? now)) / 1000)}|${stats.lastError}`;
 	const hit = memo.get(sampler);
 	if (hit?.key === key) return hit.snapshot;
