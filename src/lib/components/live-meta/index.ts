@@ -1,0 +1,1 @@
+export { default as LiveMeta } from './LiveMeta.svelte';
