@@ -8,6 +8,7 @@ import { createSampler } from './host/sampler';
 import { createMetrics } from './metrics';
 import { isFresh } from './health/snapshot';
 import { createLogger, setLogLevel } from './log';
+import { markInterruptedActions } from './audit/actions';
 
 export interface Services {
 	config: Config;
@@ -41,6 +42,8 @@ export async function startServices(config: Config): Promise<Services> {
 export async function createServices(config: Config, { startSampler = true }: { startSampler?: boolean } = {}): Promise<Services> {
 	const log = createLogger('services');
 	const db = await openDb({ url: config.databaseUrl, migrationsDir: config.migrationsDir });
+	const interrupted = await markInterruptedActions(db);
+	if (interrupted) log.warn(`${interrupted} action(s) were interrupted by the last stop; marked unknown`);
 	const history = createHistoryStore(db, config.hostId);
 	const auth = await createAuth({
 		db,

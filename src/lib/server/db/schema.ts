@@ -37,3 +37,34 @@ export const settings = sqliteTable('settings', {
 	value: text('value').notNull(),
 	updatedAt: integer('updated_at').notNull()
 });
+
+/**
+ * Operator and watchdog actions (DESIGN decision 7): an intent row is written before the
+ * action runs and completed with its outcome after. A row still `pending` at start-up
+ * belongs to a process that died mid-action and is marked `unknown`.
+ */
+export const actions = sqliteTable(
+	'actions',
+	{
+		id: integer('id').primaryKey({ autoIncrement: true }),
+		hostId: text('host_id').notNull(),
+		/** epoch ms of the intent */
+		ts: integer('ts').notNull(),
+		/** who: 'session:admin', 'token:read', 'watchdog', 'auth-off', … */
+		actor: text('actor').notNull(),
+		/** client address, when a request caused it */
+		address: text('address'),
+		/** dotted name, e.g. 'containers.restart', 'maintenance.run', 'ollama.load' */
+		action: text('action').notNull(),
+		/** what it acted on: a container name, a job, a model */
+		target: text('target'),
+		/** short JSON summary of the input (never secrets) */
+		input: text('input'),
+		outcome: text('outcome', { enum: ['pending', 'ok', 'error', 'denied', 'unknown'] }).notNull(),
+		/** short result or error text */
+		result: text('result'),
+		/** epoch ms of the outcome */
+		endedAt: integer('ended_at')
+	},
+	(t) => [index('actions_ts_idx').on(t.ts), index('actions_action_idx').on(t.action, t.ts)]
+);

@@ -1,0 +1,99 @@
+// The action record (DESIGN decision 7): intent before acting, outcome after. Every operator
+// mutation and every watchdog action goes through `recordAction`, so nothing acknowledged is lost.
+import { and, desc, eq, lt } from 'drizzle-orm';
+import type { Db } from '../db';
+import { actions } from '../db/schema';
+import type { Principal } from '../auth/auth';
+
+export type ActionOutcome = 'ok' | 'error' | 'denied';
+export type ActionRow = typeof actions.$inferSelect;
+
+export interface ActionIntent {
+	hostId: string;
+	/** 'watchdog', or the principal's description (see `actorOf`) */
+	actor: string;
+	address?: string | null;
+	action: string;
+	target?: string | null;
+	/** summarised as JSON, capped at 500 characters; pass no secrets */
+	input?: unknown;
+}
+
+const MAX_INPUT_CHARS = 500;
+const MAX_RESULT_CHARS = 1000;
+
+/** A stable, secret-free name for who acted. */
+export function actorOf(principal: Principal | null): string {
+	if (!principal) return 'anonymous';
+	return `${principal.via}:${principal.role}`;
+}
+
+function summarise(input: unknown): string | null {
+	if (input === undefined) return null;
+	const text = JSON.stringify(input) ?? null;
+	return text && text.length > MAX_INPUT_CHARS ? text.slice(0, MAX_INPUT_CHARS - 1) + '…' : text;
+}
+
+const clip = (s: string) => (s.length > MAX_RESULT_CHARS ? s.slice(0, MAX_RESULT_CHARS - 1) + '…' : s);
+
+/** Writes the intent row and returns its id. */
+export async function recordIntent(db: Db, intent: ActionIntent, now = Date.now()): Promise<number> {
+	const [row] = await db
+		.insert(actions)
+		.values({
+			hostId: intent.hostId,
+			ts: now,
+			actor: intent.actor,
+			address: intent.address ?? null,
+			action: intent.action,
+			target: intent.target ?? null,
+			input: summarise(intent.input),
+			outcome: 'pending'
+		})
+		.returning({ id: actions.id });
+	return row.id;
+}
+
+export async function recordOutcome(db: Db, id: number, outcome: ActionOutcome, result?: string | null, now = Date.now()) {
+	await db
+		.update(actions)
+		.set({ outcome, result: result == null ? null : clip(result), endedAt: now })
+		.where(eq(actions.id, id));
+}
+
+/**
+ * Intent, run, outcome. `describe` turns the value into the stored result text; a throw is
+ * stored as `error` with its message and rethrown.
+ */
+export async function recordAction<T>(db: Db, intent: ActionIntent, run: () => Promise<T>, describe: (value: T) => string = () => 'done'): Promise<T> {
+	const id = await recordIntent(db, intent);
+	try {
+		const value = await run();
+		await recordOutcome(db, id, 'ok', describe(value));
+		return value;
+	} catch (err) {
+		await recordOutcome(db, id, 'error', err instanceof Error ? err.message : String(err));
+		throw err;
+	}
+}
+
+/** At start-up: intents left `pending` by a process that died mid-action become `unknown`. */
+export async function markInterruptedActions(db: Db, startedAt = Date.now()): Promise<number> {
+	const rows = await db
+		.update(actions)
+		.set({ outcome: 'unknown', result: 'the server stopped before this action finished', endedAt: startedAt })
+		.where(and(eq(actions.outcome, 'pending'), lt(actions.ts, startedAt)))
+		.returning({ id: actions.id });
+	return rows.length;
+}
+
+/** Newest first, paged by id. */
+export async function listActions(db: Db, { limit = 50, beforeId, action }: { limit?: number; beforeId?: number; action?: string } = {}): Promise<ActionRow[]> {
+	const conds = [beforeId !== undefined ? lt(actions.id, beforeId) : undefined, action ? eq(actions.action, action) : undefined].filter((c) => c !== undefined);
+	return db
+		.select()
+		.from(actions)
+		.where(conds.length ? and(...conds) : undefined)
+		.orderBy(desc(actions.id))
+		.limit(limit);
+}
