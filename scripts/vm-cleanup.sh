@@ -41,6 +41,9 @@
 #         "durationMs","status":"ok|partial|failed|held","message"?,
 #         "steps":[{"name","status":"ok|skipped|failed","freedBytes","durationMs","message"}]}
 #     A start marker without a record of the same runId is a run that was killed.
+#     On SIGINT/SIGTERM/SIGHUP the record is written with status "failed": the steps that
+#     completed, then the step that was interrupted (status "failed", "interrupted by
+#     SIG..."). It is valid JSON whatever the moment of the signal.
 #     Schema: schemas/cleanup-run.schema.json, src/lib/server/maintenance/cleanup-record.ts.
 #   diskBefore/diskAfter: {"mount","usedBytes","availBytes","usedPct"} of
 #     VMW_CLEANUP_MOUNT (/) from df, or null. freedBytes: the sum of the steps' freedBytes;
@@ -51,6 +54,8 @@
 #   label filters, e.g. "label=com.example.cleanup=yes" or "label!=keep", applied to
 #   image prunes and to the containers whose logs are checked; not to the build cache);
 #   VMW_CLEANUP_DOCKER_TIMEOUT_S (600); VMW_HOST_ID ($(hostname)).
+#   Tests only: VMW_CLEANUP_TEST_PAUSE=POINT:STEP waits at that point of a step
+#   (before|result|json|after) so a test can signal the run there.
 #
 # Exit codes: 0 ok or held, 1 partial (some step failed), 2 failed (every step that ran
 # failed), 64 usage, 75 another run holds the lock, 130/143 interrupted (recorded "failed").
@@ -104,7 +109,7 @@ if ! flock -n 9; then
 fi
 
 RUN_ID="$(date -u +%Y%m%dT%H%M%SZ)-$$"
-START_MS=$(now_ms)
+now_ms_v START_MS
 WORK=$(mktemp -d)
 # The lock fd is not handed to the tools we start (a stray child must not keep it).
 cleanup_work() { rm -rf "$WORK"; }
@@ -127,6 +132,11 @@ disk_json() {
 	else
 		printf 'null'
 	fi
+}
+
+# A complete disk_json object (a signal can cut the command substitution short).
+valid_disk_json() {
+	[[ $1 == null || $1 =~ ^\{\"mount\":\".*\",\"usedBytes\":[0-9]+,\"availBytes\":[0-9]+,\"usedPct\":[0-9]+(\.[0-9]+)?\}$ ]]
 }
 
 # size_to_bytes "1.234GB" -> 1234000000. Docker prints decimal units (kB, MB, GB);
@@ -190,9 +200,29 @@ COUNT_FAILED=0
 COUNT_SKIPPED=0
 FREED_TOTAL=0
 
+# Test hook: with VMW_CLEANUP_TEST_PAUSE=POINT:STEP (POINT one of before, result, json,
+# after), the run logs "test pause at POINT:STEP" and waits there, so a test can signal it
+# at that exact moment. Unset in production.
+test_pause() { # POINT
+	[[ ${VMW_CLEANUP_TEST_PAUSE:-} == "$1" ]] || return 0
+	log "test pause at $1"
+	sleep 120 9>&- &
+	wait "$!" || true
+}
+
+# Signals: the shell runs a trap between two commands, and a signal to the process group
+# also kills whatever child is running (a command substitution comes back cut short).
+# So a step's entry is built in-process (printf -v, json_str_v: no child process) and
+# appended with one assignment, the step's commit point: the record the trap writes holds
+# complete entries only, plus one for the step it interrupted (see on_signal).
+CURRENT_STEP=''
+CURRENT_STEP_T0=0
+
 run_step() { # NAME
 	local name=$1 t0 rc status freed msg
-	t0=$(now_ms)
+	now_ms_v t0
+	CURRENT_STEP=$name CURRENT_STEP_T0=$t0
+	test_pause "before:$name"
 	STEP_RESULT="$WORK/$name.result"
 	: >"$STEP_RESULT"
 	set +e
@@ -203,28 +233,38 @@ run_step() { # NAME
 	) 9>&- 2>"$WORK/$name.err"
 	rc=$?
 	set -e
+	test_pause "result:$name"
 	status=ok freed=0 msg=''
 	if [[ -s $STEP_RESULT ]]; then
-		IFS=$'\t' read -r status freed msg <"$STEP_RESULT"
+		IFS=$'\t' read -r status freed msg <"$STEP_RESULT" || true
 	fi
+	case $status in ok | skipped | failed) ;; *) status=failed ;; esac
 	if ((rc != 0)) && [[ $status != failed ]]; then
 		status=failed freed=0
 		msg="exit $rc: $(one_line "$(tail -n 3 "$WORK/$name.err")")"
 	fi
 	[[ $freed =~ ^[0-9]+$ ]] || freed=0
-	local dur=$(($(now_ms) - t0))
+	local now dur name_json msg_json head entry
+	now_ms_v now
+	dur=$((now - t0))
+	((dur >= 0)) || dur=0
+	json_str_v name_json "$name"
+	json_str_v msg_json "$msg"
+	printf -v head '{"name":%s,"status":"%s","freedBytes":%s' "$name_json" "$status" "$((10#$freed))"
+	test_pause "json:$name"
+	printf -v entry '%s,"durationMs":%s,"message":%s}' "$head" "$dur" "$msg_json"
+	STEPS_JSON+=("$entry") # the commit point
+	test_pause "after:$name"
 	case $status in
 		ok) COUNT_OK=$((COUNT_OK + 1)) ;;
 		failed) COUNT_FAILED=$((COUNT_FAILED + 1)) ;;
 		*) COUNT_SKIPPED=$((COUNT_SKIPPED + 1)) ;;
 	esac
-	FREED_TOTAL=$((FREED_TOTAL + freed))
 	if [[ -s $WORK/$name.err && $status == failed ]]; then
 		while IFS= read -r l; do log "  $name stderr: $l"; done <"$WORK/$name.err"
 	fi
 	log "$(printf '%-22s %-7s %10s  %s' "$name" "$status" "$(human_bytes "$freed")" "$msg")"
-	STEPS_JSON+=("$(printf '{"name":%s,"status":"%s","freedBytes":%s,"durationMs":%s,"message":%s}' \
-		"$(json_str "$name")" "$status" "$freed" "$dur" "$(json_str "$msg")")")
+	CURRENT_STEP=''
 }
 
 # ------------------------------------------------------------------ steps
@@ -389,30 +429,68 @@ if [[ $MODE == full ]]; then
 	STEPS+=(journald_vacuum)
 fi
 
-DISK_BEFORE=$(disk_json)
+DISK_BEFORE=$(disk_json) || true
+valid_disk_json "$DISK_BEFORE" || DISK_BEFORE=null
 RUN_MESSAGE=''
 
+# freedBytes of the run: the sum over the committed entries (read back from them, so the
+# total always matches the steps listed, whenever the record is written).
+steps_freed_total() { # VAR
+	local -n _total=$1
+	local e
+	_total=0
+	for e in "${STEPS_JSON[@]}"; do
+		[[ $e =~ \"freedBytes\":([0-9]+) ]] && _total=$((_total + 10#${BASH_REMATCH[1]}))
+	done
+	return 0
+}
+
 write_record() { # STATUS
-	local status=$1 disk_after
-	disk_after=$(disk_json)
+	local status=$1 disk_after now ts run_json host_json msg_part='' steps line
+	disk_after=$(disk_json) || true
+	valid_disk_json "$disk_after" || disk_after=null
+	now_ms_v now
+	iso_from_ms_v ts "$START_MS"
+	json_str_v run_json "$RUN_ID"
+	json_str_v host_json "$HOST_ID"
+	if [[ -n $RUN_MESSAGE ]]; then
+		json_str_v msg_part "$RUN_MESSAGE"
+		msg_part="\"message\":$msg_part,"
+	fi
+	steps_freed_total FREED_TOTAL
 	local IFS=,
-	printf '{"runId":%s,"hostId":%s,"ts":"%s","mode":"%s","dryRun":%s,"diskBefore":%s,"diskAfter":%s,"freedBytes":%s,"durationMs":%s,"status":"%s",%s"steps":[%s]}\n' \
-		"$(json_str "$RUN_ID")" "$(json_str "$HOST_ID")" "$(iso_from_ms "$START_MS")" "$MODE" "$DRY_RUN" \
-		"$DISK_BEFORE" "$disk_after" "$FREED_TOTAL" "$(($(now_ms) - START_MS))" "$status" \
-		"${RUN_MESSAGE:+\"message\":$(json_str "$RUN_MESSAGE"),}" "${STEPS_JSON[*]}" >>"$JSONL_FILE"
+	steps="${STEPS_JSON[*]}"
+	printf -v line '{"runId":%s,"hostId":%s,"ts":"%s","mode":"%s","dryRun":%s,"diskBefore":%s,"diskAfter":%s,"freedBytes":%s,"durationMs":%s,"status":"%s",%s"steps":[%s]}' \
+		"$run_json" "$host_json" "$ts" "$MODE" "$DRY_RUN" \
+		"$DISK_BEFORE" "$disk_after" "$FREED_TOTAL" "$((now - START_MS))" "$status" \
+		"$msg_part" "$steps"
+	printf '%s\n' "$line" >>"$JSONL_FILE"
 }
 
 on_signal() { # SIGNAL CODE
 	trap - INT TERM HUP
 	RUN_MESSAGE="interrupted by SIG$1"
+	# The step the signal interrupted, unless its entry is already committed.
+	if [[ -n $CURRENT_STEP && ${STEPS_JSON[-1]-} != "{\"name\":\"$CURRENT_STEP\","* ]]; then
+		local now msg_json entry
+		now_ms_v now
+		json_str_v msg_json "interrupted by SIG$1 during this step"
+		printf -v entry '{"name":"%s","status":"failed","freedBytes":0,"durationMs":%s,"message":%s}' \
+			"$CURRENT_STEP" "$(((now - CURRENT_STEP_T0) < 0 ? 0 : now - CURRENT_STEP_T0))" "$msg_json"
+		STEPS_JSON+=("$entry")
+	fi
 	log "interrupted by SIG$1; recording the run as failed"
 	write_record failed
 	exit "$2"
 }
 
 # The start marker goes first: a run killed before its record is then still visible.
+run_id_json='' host_id_json='' start_ts=''
+json_str_v run_id_json "$RUN_ID"
+json_str_v host_id_json "$HOST_ID"
+iso_from_ms_v start_ts "$START_MS"
 printf '{"event":"start","runId":%s,"ts":"%s","mode":"%s","dryRun":%s,"pid":%d,"hostId":%s}\n' \
-	"$(json_str "$RUN_ID")" "$(iso_from_ms "$START_MS")" "$MODE" "$DRY_RUN" "$$" "$(json_str "$HOST_ID")" >>"$JSONL_FILE"
+	"$run_id_json" "$start_ts" "$MODE" "$DRY_RUN" "$$" "$host_id_json" >>"$JSONL_FILE"
 trap 'on_signal INT 130' INT
 trap 'on_signal TERM 143' TERM
 trap 'on_signal HUP 129' HUP

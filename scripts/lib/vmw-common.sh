@@ -2,17 +2,27 @@
 # Helpers shared by the vmwarden host scripts (sourced, never executed).
 # No jq/python on the host: JSON is built with printf and json_str.
 
-# json_str STRING -> the string as a JSON string literal (quotes included).
-json_str() {
-	local s=${1-}
+# json_str_v VAR STRING: sets VAR to STRING as a JSON string literal (quotes included).
+# Pure bash (no subshell, no child process): a signal to the process group cannot cut it
+# short, which is what lets vm-cleanup.sh build its record safely while being signalled.
+json_str_v() {
+	local -n _json_out=$1
+	local s=${2-} LC_ALL=C
 	s=${s//\\/\\\\}
 	s=${s//\"/\\\"}
 	s=${s//$'\n'/\\n}
 	s=${s//$'\r'/\\r}
 	s=${s//$'\t'/\\t}
 	# Remaining control characters are not valid inside a JSON string: drop them.
-	s=$(printf '%s' "$s" | tr -d '\000-\010\013\014\016-\037\177')
-	printf '"%s"' "$s"
+	s=${s//[$'\001'-$'\010'$'\013'$'\014'$'\016'-$'\037'$'\177']/}
+	_json_out="\"$s\""
+}
+
+# json_str STRING -> the string as a JSON string literal (quotes included).
+json_str() {
+	local out
+	json_str_v out "${1-}"
+	printf '%s' "$out"
 }
 
 # json_num VALUE -> VALUE when it is a JSON number, else null.
@@ -28,16 +38,37 @@ json_bool() {
 	if [[ ${1-} == true || ${1-} == 1 ]]; then printf 'true'; else printf 'false'; fi
 }
 
-# Milliseconds since the epoch (GNU date).
-now_ms() { date -u +%s%3N; }
+# now_ms_v VAR: milliseconds since the epoch, in-process (bash 5 EPOCHREALTIME, whose
+# decimal separator follows the locale).
+now_ms_v() {
+	local -n _ms_out=$1
+	local t=${EPOCHREALTIME/[.,]/}
+	_ms_out=$((10#$t / 1000))
+}
+
+# Milliseconds since the epoch.
+now_ms() {
+	local ms
+	now_ms_v ms
+	printf '%s' "$ms"
+}
 
 # ISO 8601 UTC with milliseconds, as the app writes times at its edges.
 iso_now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
 
+# iso_from_ms_v VAR MS: sets VAR to MS as ISO 8601 UTC with milliseconds, in-process.
+iso_from_ms_v() {
+	local -n _iso_out=$1
+	local ms=$2 secs
+	TZ=UTC printf -v secs '%(%Y-%m-%dT%H:%M:%S)T' "$((ms / 1000))"
+	printf -v _iso_out '%s.%03dZ' "$secs" "$((ms % 1000))"
+}
+
 # iso_from_ms MS -> ISO 8601 UTC with milliseconds.
 iso_from_ms() {
-	local ms=$1
-	printf '%s.%03dZ' "$(date -u -d "@$((ms / 1000))" +%Y-%m-%dT%H:%M:%S)" "$((ms % 1000))"
+	local iso
+	iso_from_ms_v iso "$1"
+	printf '%s' "$iso"
 }
 
 # Human size for logs: 1536 -> 1.5 KiB.

@@ -16,16 +16,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanupRunRecordSchema, parseCleanupJsonl, type CleanupRunRecord } from '../../src/lib/server/maintenance/cleanup-record';
+import { rigEnv } from '../helpers/rig';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/vm-cleanup.sh', import.meta.url));
 const BUSYBOX = '/usr/bin/busybox';
 
-function dockerHost(): string {
-	const host = process.env.DOCKER_HOST;
-	if (!host) throw new Error('DOCKER_HOST is unset: start the test rig (bash scripts/rig/rig.sh up; source /tmp/vmwarden-rig/env)');
-	return host;
-}
-const testImage = () => process.env.VMW_TEST_IMAGE || 'vmw-test/busybox:latest';
+// The rig's dockerd and test image (rigEnv fails with how to start the rig when unset).
+const dockerHost = () => rigEnv().dockerHost;
+const testImage = () => rigEnv().testImage;
 
 function docker(args: string[], input?: Buffer): string {
 	return execFileSync('docker', args, { env: { ...process.env, DOCKER_HOST: dockerHost() }, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
@@ -341,14 +339,65 @@ describe('vm-cleanup.sh', () => {
 			}
 		});
 
-		it('SIGTERM mid-way: the run records failed with the signal', async () => {
+		const WEEKLY_STEPS = ['docker_build_cache', 'docker_dangling_images', 'docker_container_logs', 'docker_aged_images', 'apt_cache', 'pnpm_store', 'cosmos_pglog'];
+		const logText = () => (existsSync(join(ctx.dir, 'log', 'vm-cleanup.log')) ? readFileSync(join(ctx.dir, 'log', 'vm-cleanup.log'), 'utf8') : '');
+
+		/** The record of an interrupted run: valid (readJsonl checks every line with the schema), failed, SIGTERM. */
+		function interruptedRecord(): CleanupRunRecord {
+			const { text, records } = readJsonl();
+			expect(records, text).toHaveLength(1);
+			const r = records[0];
+			expect(r).toMatchObject({ status: 'failed', message: 'interrupted by SIGTERM' });
+			// steps are a prefix of the weekly list, in order, none twice
+			expect(r.steps.map((s) => s.name)).toEqual(WEEKLY_STEPS.slice(0, r.steps.length));
+			expect(r.freedBytes).toBe(r.steps.reduce((sum, s) => sum + s.freedBytes, 0));
+			return r;
+		}
+
+		it('SIGTERM during a step (the slow apt stand-in): the step is recorded as interrupted', async () => {
 			const run = startBackground({ VMW_APT_GET_BIN: slowTool(30) });
 			await waitFor(inAptStep, 'the run to reach the apt step');
 			process.kill(-run.child.pid!, 'SIGTERM');
 			expect(await run.exited).toBe(143);
-			const r = lastRecord();
-			expect(r).toMatchObject({ status: 'failed', message: 'interrupted by SIGTERM' });
-			expect(r.steps.map((s) => s.name)).toContain('docker_aged_images');
+			const r = interruptedRecord();
+			expect(r.steps.map((s) => s.name)).toEqual(WEEKLY_STEPS.slice(0, 5));
+			expect(step(r, 'docker_aged_images').status).toBe('ok');
+			expect(step(r, 'apt_cache')).toMatchObject({ status: 'failed', freedBytes: 0, message: 'interrupted by SIGTERM during this step' });
+		});
+
+		it('SIGTERM the moment a step\'s log line appears (the moment of issue 6): a valid record with that step', async () => {
+			const run = startBackground({ VMW_APT_GET_BIN: slowTool(30) });
+			// The step's log line is written after its entry is committed.
+			await waitFor(() => /docker_aged_images\s+ok/.test(logText()), 'the docker_aged_images log line', 30_000);
+			process.kill(-run.child.pid!, 'SIGTERM');
+			expect(await run.exited).toBe(143);
+			const r = interruptedRecord();
+			expect(step(r, 'docker_aged_images').status).toBe('ok');
+		});
+
+		// Points of the docker_aged_images step where the run waits (VMW_CLEANUP_TEST_PAUSE) to be
+		// signalled: before the step runs, after it ran but before its entry is built, half-way
+		// through building the entry, and after the entry is committed (before its log line).
+		// `group`: the whole process group is signalled (what a service manager or Ctrl-C does,
+		// killing the child in flight too); otherwise only the script's pid.
+		it.each([
+			{ point: 'before', group: true, committed: false },
+			{ point: 'result', group: true, committed: false },
+			{ point: 'json', group: true, committed: false },
+			{ point: 'json', group: false, committed: false },
+			{ point: 'after', group: true, committed: true }
+		])('SIGTERM at $point of a step (group: $group): the record is valid', async ({ point, group, committed }) => {
+			const marker = `test pause at ${point}:docker_aged_images`;
+			const run = startBackground({ VMW_CLEANUP_TEST_PAUSE: `${point}:docker_aged_images` });
+			await waitFor(() => logText().includes(marker), marker, 30_000);
+			process.kill(group ? -run.child.pid! : run.child.pid!, 'SIGTERM');
+			expect(await run.exited).toBe(143);
+			const r = interruptedRecord();
+			// the interrupted step is the last one; the three before it completed
+			expect(r.steps.map((s) => s.name)).toEqual(WEEKLY_STEPS.slice(0, 4));
+			for (const s of r.steps.slice(0, 3)) expect(s.status).toBe('ok');
+			if (committed) expect(step(r, 'docker_aged_images').status).toBe('ok');
+			else expect(step(r, 'docker_aged_images')).toMatchObject({ status: 'failed', freedBytes: 0, message: 'interrupted by SIGTERM during this step' });
 		});
 
 		it('SIGKILL mid-way: the start marker without a record shows the run was interrupted', async () => {
