@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # vmwarden test rig: the real services the integration and e2e tests talk to.
 #
-#   rig.sh up     install missing Debian packages, start dockerd (own socket),
-#                 build the test image, start node_exporter and Prometheus,
-#                 check Chromium, write the env file
+#   rig.sh up     install the Debian package of every needed command that is missing,
+#                 run the self-check, start dockerd (own socket), build the test image,
+#                 start node_exporter and Prometheus, check Chromium, write the env file
+#   rig.sh check  the self-check alone: every command a test, a host script or a rig
+#                 step calls is found (else: exit 1 naming each missing one)
 #   rig.sh down   stop what `up` started (and only that), remove test containers
 #   rig.sh env    print the `export ...` lines the tests read
+#   rig.sh boot-quiet  disable at boot the services of BOOT_QUIET_PACKAGES (docker,
+#                 containerd, prometheus, node_exporter, cron), for a machine where an
+#                 older rig installed them; `up` does it itself for what it installs
 #
 # Everything lives under $VMW_RIG_DIR (default /tmp/vmwarden-rig; keep it short,
 # unix socket paths are limited to 108 bytes). The developer's default Docker
@@ -43,6 +48,55 @@ TEST_LABEL=vmwarden.test
 APT_PACKAGES=(
 	docker.io busybox-static prometheus prometheus-node-exporter chromium
 	fonts-liberation shellcheck bats logrotate jq git curl ca-certificates
+	cron gzip util-linux
+)
+
+# Packages whose services the rig runs itself (or does not want): `boot-quiet` disables
+# their boot start on a machine where an older rig (or apt) enabled them.
+BOOT_QUIET_PACKAGES=(docker.io containerd prometheus prometheus-node-exporter cron)
+
+# Every external command a test, a host script (scripts/*.sh) or a rig step calls, with
+# the Debian package that provides it and who calls it: "NAME|PACKAGE|USED BY". A NAME
+# starting with / is a file (data packages). `up` installs the package of each NAME it
+# does not find (a command found on PATH is never reinstalled, whatever provided it);
+# `check` fails naming each one still missing. Packages of APT_PACKAGES that no entry
+# names are checked with dpkg. Extra names to check: VMW_RIG_EXTRA_COMMANDS (space-
+# separated, e.g. for a test of the self-check itself).
+RIG_NEEDS=(
+	'apt-get|apt|rig.sh (installing packages)'
+	'dpkg-query|dpkg|rig.sh (package state)'
+	'docker|docker.io|rig.sh, vm-cleanup.sh, vm-health-check.sh, cleanup-script.test.ts, bats (vm-health-check)'
+	'dockerd|docker.io|rig.sh (the rig daemon)'
+	'/usr/bin/busybox|busybox-static|rig.sh (test image), cleanup-script.test.ts'
+	'prometheus|prometheus|rig.sh (the rig Prometheus)'
+	'promtool|prometheus|tests/helpers/prometheus.ts (backfill), rig.test.ts'
+	'prometheus-node-exporter|prometheus-node-exporter|rig.sh (the rig node_exporter)'
+	'chromium|chromium|e2e tests (tests/helpers/browser.ts)'
+	'/usr/share/fonts/truetype/liberation|fonts-liberation|e2e tests (page text in Chromium)'
+	'/etc/ssl/certs/ca-certificates.crt|ca-certificates|curl, apt over https'
+	'shellcheck|shellcheck|scripts/test.sh, scripts/test-scripts.sh'
+	'bats|bats|scripts/test-scripts.sh'
+	'crontab|cron|install-cron.sh, install-cron.bats'
+	'logrotate|logrotate|logrotate.bats'
+	'gzip|gzip|logrotate (compress), logrotate.bats'
+	'zcat|gzip|logrotate.bats'
+	'jq|jq|scripts/test.sh (counts), rig.sh, bats tests'
+	'git|git|git-safe-sync.sh, git-safe-sync.bats'
+	'curl|curl|rig.sh, vmw-common.sh (telegram_send), vm-health-check.sh --alert'
+	'flock|util-linux|vm-cleanup.sh, cron-run.sh'
+	'setsid|util-linux|rig.sh (detached services)'
+	'timeout|coreutils|vm-cleanup.sh, vm-health-check.sh'
+	'df|coreutils|vm-cleanup.sh, vm-health-check.sh, tests'
+	'truncate|coreutils|vm-cleanup.sh'
+	'tar|tar|rig.sh (test image), cleanup-script.test.ts'
+	'awk|mawk|host scripts'
+	'sed|sed|host scripts'
+	'find|findutils|vm-cleanup.sh, test-scripts.sh'
+	'xargs|findutils|vm-cleanup.sh'
+	'hostname|hostname|host scripts (default host id)'
+	'cmp|diffutils|install-cron.bats'
+	'diff|diffutils|install-cron.bats'
+	'node|-|everything (Node 20; install it before npm ci, it is not a rig package)'
 )
 
 log() { printf '[rig] %s\n' "$*" >&2; }
@@ -105,15 +159,60 @@ stop_service() {
 
 # ---------------------------------------------------------------- packages
 
-install_packages() {
-	local missing=() pkg
-	for pkg in "${APT_PACKAGES[@]}"; do
-		if [[ $(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true) != installed ]]; then
-			missing+=("$pkg")
-		fi
+# need_present NAME: a command on PATH, or (NAME starting with /) an existing file.
+need_present() {
+	if [[ $1 == /* ]]; then [[ -e $1 ]]; else command -v "$1" >/dev/null 2>&1; fi
+}
+
+pkg_installed() { [[ $(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true) == installed ]]; }
+
+# Lines "NAME|PACKAGE|USED BY" of everything missing now (RIG_NEEDS, the extra names,
+# and APT_PACKAGES entries that no RIG_NEEDS line names, checked with dpkg).
+missing_needs() {
+	local entry name pkg named=' ' extra
+	for entry in "${RIG_NEEDS[@]}"; do
+		IFS='|' read -r name pkg _ <<<"$entry"
+		named+="$pkg "
+		need_present "$name" || printf '%s\n' "$entry"
 	done
+	for extra in ${VMW_RIG_EXTRA_COMMANDS:-}; do
+		need_present "$extra" || printf '%s|-|VMW_RIG_EXTRA_COMMANDS\n' "$extra"
+	done
+	for pkg in "${APT_PACKAGES[@]}"; do
+		[[ $named == *" $pkg "* ]] && continue
+		pkg_installed "$pkg" || printf 'package %s|%s|APT_PACKAGES\n' "$pkg" "$pkg"
+	done
+	return 0
+}
+
+# The self-check: exit 1 naming each missing command (and its package) before any test runs.
+cmd_check() {
+	local missing entry name pkg who
+	missing=$(missing_needs)
+	if [[ -z $missing ]]; then
+		log "self-check: all $((${#RIG_NEEDS[@]} + $(wc -w <<<"${VMW_RIG_EXTRA_COMMANDS:-}"))) commands and files present"
+		return 0
+	fi
+	while IFS='|' read -r name pkg who; do
+		if [[ $pkg == - ]]; then
+			log "self-check: MISSING $name (no Debian package known; needed by: $who)"
+		else
+			log "self-check: MISSING $name (Debian package $pkg; needed by: $who)"
+		fi
+	done <<<"$missing"
+	log "self-check FAILED: $(cut -d'|' -f1 <<<"$missing" | tr '\n' ' ')"
+	return 1
+}
+
+install_packages() {
+	local missing=() entry name pkg
+	while IFS='|' read -r name pkg _; do
+		[[ -n $name ]] || continue
+		[[ $pkg == - ]] && die "$name is missing and no Debian package is known for it (rig.sh check)"
+		[[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
+	done < <(missing_needs)
 	if ((${#missing[@]} == 0)); then
-		log "apt packages: all present"
+		log "apt packages: every needed command present"
 		return 0
 	fi
 	[[ $(id -u) == 0 ]] || die "missing packages (${missing[*]}) and not root: install them first"
@@ -127,7 +226,8 @@ install_packages() {
 		chmod 755 "$policy"
 		placed_policy=1
 	fi
-	local rc=0
+	local before rc=0
+	before=$(installed_packages)
 	{
 		apt-get update -qq &&
 			apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}"
@@ -138,6 +238,45 @@ install_packages() {
 		die "apt-get failed (exit $rc), full log: $LOG_DIR/apt.log"
 	fi
 	log "apt packages installed"
+	# Every package this install added (dependencies too: containerd comes with docker.io).
+	local added
+	mapfile -t added < <(comm -13 <(printf '%s\n' "$before") <(installed_packages))
+	boot_quiet "${added[@]}"
+}
+
+installed_packages() { dpkg-query -W -f='${db:Status-Status} ${Package}\n' 2>/dev/null | awk '$1 == "installed" { print $2 }' | sort; }
+
+# boot_quiet PACKAGE...: the packages' services (.service, .socket, SysV scripts) must not
+# start at boot on the developer's machine (their postinst enables them: docker,
+# containerd, prometheus, node_exporter, cron); the rig starts its own instances when it
+# needs them. Timers (logrotate.timer...) are housekeeping and stay. Works with and without a
+# running systemd: deb-systemd-helper removes the .wants links and remembers the choice
+# across package upgrades; leftover links are removed by hand; `systemctl disable` when
+# systemd runs; update-rc.d for the SysV links. Nothing is stopped or uninstalled.
+boot_quiet() {
+	local pkg path unit quieted=()
+	for pkg in "$@"; do
+		pkg_installed "$pkg" || continue
+		while IFS= read -r path; do
+			unit=${path##*/}
+			[[ $unit == *@.* ]] && continue # templates are only instantiated on demand
+			if command -v deb-systemd-helper >/dev/null 2>&1; then
+				deb-systemd-helper disable "$unit" >/dev/null 2>&1 || true
+			fi
+			if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null 2>&1; then
+				systemctl disable --quiet "$unit" >/dev/null 2>&1 || true
+			fi
+			rm -f /etc/systemd/system/*.wants/"$unit" /etc/systemd/system/*.requires/"$unit"
+			quieted+=("$unit")
+		done < <(dpkg-query -L "$pkg" 2>/dev/null | grep -E '^(/usr)?/lib/systemd/system/[^/]+\.(service|socket)$' || true)
+		while IFS= read -r path; do
+			update-rc.d "${path##*/}" disable >/dev/null 2>&1 || true
+			quieted+=("init.d/${path##*/}")
+		done < <(dpkg-query -L "$pkg" 2>/dev/null | grep -E '^/etc/init\.d/[^/]+$' || true)
+	done
+	if ((${#quieted[@]})); then
+		log "disabled at boot (the rig starts its own instances): ${quieted[*]}"
+	fi
 }
 
 # ---------------------------------------------------------------- dockerd
@@ -360,6 +499,7 @@ cmd_up() {
 	mkdir -p "$RIG_DIR" "$STATE_DIR" "$LEASE_DIR" "$LOG_DIR"
 	: >"$LEASE_DIR/$(owner)"
 	install_packages
+	cmd_check || die "the self-check failed after installing packages"
 	start_dockerd
 	build_test_image
 	start_node_exporter
@@ -391,6 +531,11 @@ cmd_down() {
 main() {
 	case ${1:-} in
 	up) cmd_up ;;
+	check) cmd_check ;;
+	boot-quiet)
+		[[ $(id -u) == 0 ]] || die "boot-quiet changes /etc: run it as root"
+		boot_quiet "${BOOT_QUIET_PACKAGES[@]}"
+		;;
 	down)
 		shift
 		cmd_down "$@"
@@ -399,7 +544,7 @@ main() {
 		if [[ -f $ENV_FILE ]]; then cat "$ENV_FILE"; else env_lines; fi
 		;;
 	*)
-		printf 'usage: %s up|down [--force]|env\n' "${0##*/}" >&2
+		printf 'usage: %s up|check|down [--force]|env|boot-quiet\n' "${0##*/}" >&2
 		exit 2
 		;;
 	esac
