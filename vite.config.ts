@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
 	plugins: [sveltekit()],
 	test: {
+		// A test that asserts nothing fails (it could not catch anything).
+		expect: { requireAssertions: true },
 		projects: [
 			{
 				extends: true,
@@ -18,10 +20,22 @@ export default defineConfig({
 				test: {
 					name: 'integration',
 					include: ['tests/integration/**/*.test.ts'],
+					// the rig's self-test is its own project (scripts/test.sh counts it apart)
+					exclude: ['tests/integration/rig.test.ts'],
 					environment: 'node',
 					testTimeout: 60_000,
 					hookTimeout: 120_000,
 					fileParallelism: false
+				}
+			},
+			{
+				extends: true,
+				test: {
+					name: 'rig',
+					include: ['tests/integration/rig.test.ts'],
+					environment: 'node',
+					testTimeout: 60_000,
+					hookTimeout: 120_000
 				}
 			},
 			{

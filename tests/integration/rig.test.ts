@@ -1,10 +1,47 @@
 /**
- * Proves the test rig's services really answer, and that history backfill works,
+ * The rig's self-test (vitest project `rig`, counted apart from the app's tests by
+ * scripts/test.sh): every command the tests call is installed, none of the rig's packages
+ * starts a service at boot, the services really answer, and history backfill works,
  * before any feature test leans on them.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { backfill, promQuery, promQueryRange } from '../helpers/prometheus';
 import { requireDocker, requireNodeExporter, requirePrometheus, rigEnv, TEST_CONTAINER_LABELS } from '../helpers/rig';
+
+const RIG_SH = fileURLToPath(new URL('../../scripts/rig/rig.sh', import.meta.url));
+const rigCheck = (extra?: string) =>
+	spawnSync('bash', [RIG_SH, 'check'], { encoding: 'utf8', env: { ...process.env, VMW_RIG_EXTRA_COMMANDS: extra ?? '' } });
+
+describe('rig self-check', () => {
+	it('finds every command the tests, host scripts and rig steps call', () => {
+		const res = rigCheck();
+		expect(res.stderr).not.toContain('MISSING');
+		expect(res.status, res.stderr).toBe(0);
+	});
+
+	it('fails naming a missing command', () => {
+		const res = rigCheck('vmw-no-such-command-4d1f');
+		expect(res.status).toBe(1);
+		expect(res.stderr).toContain('MISSING vmw-no-such-command-4d1f (no Debian package known');
+		expect(res.stderr).toMatch(/self-check FAILED: .*vmw-no-such-command-4d1f/);
+	});
+
+	it("leaves none of the rig's services enabled at boot (docker, containerd, prometheus, node_exporter, cron)", () => {
+		const units = ['docker.service', 'docker.socket', 'containerd.service', 'prometheus.service', 'prometheus-node-exporter.service', 'cron.service'];
+		// The links systemd follows at boot, whether or not systemd runs here.
+		const enabled: string[] = [];
+		const etc = '/etc/systemd/system';
+		if (existsSync(etc)) {
+			for (const dir of readdirSync(etc).filter((d) => d.endsWith('.wants') || d.endsWith('.requires'))) {
+				for (const unit of readdirSync(`${etc}/${dir}`)) if (units.includes(unit)) enabled.push(`${dir}/${unit}`);
+			}
+		}
+		expect(enabled, 'run `sudo bash scripts/rig/rig.sh boot-quiet`').toEqual([]);
+	});
+});
 
 describe('test rig', () => {
 	it('runs a --network none container from the test image on its own dockerd', async () => {
