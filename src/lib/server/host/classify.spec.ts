@@ -3,7 +3,7 @@ import type { CpuFigures, DiskFigures, HostSample, LoadFigures, MemoryFigures, M
 import { classify, DEFAULT_THRESHOLDS, worstStatus } from './classify';
 import { cpuUsage } from './cpu';
 import { parseLoadavg, parseMeminfo, parseProcStat } from './proc-parsers';
-import { procFixture } from './test-fixtures';
+import { procFixture } from '../../../../tests/helpers/proc';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cpuShare, cpuTotalJiffies, cpuUsage } from './cpu';
-import { procFixture } from './test-fixtures';
+import { procFixture } from '../../../../tests/helpers/proc';
 import { parseProcStat, type CpuTimes } from './proc-parsers';
 
 const stat = (file: string) => parseProcStat(procFixture(file));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { procFixture } from './test-fixtures';
+import { procFixture } from '../../../../tests/helpers/proc';
 import { parseLoadavg, parseMeminfo, parseProcStat, ProcParseError } from './proc-parsers';
 
 describe('parseProcStat', () => {

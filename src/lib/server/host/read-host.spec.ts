@@ -1,23 +1,18 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fakeProc, type FakeProc } from '../../../../tests/helpers/proc';
 import { readHost } from './read-host';
-import { PROC_FIXTURES_DIR } from './test-fixtures';
 
-const dirs: string[] = [];
+const procs: FakeProc[] = [];
 afterEach(() => {
-	for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+	for (const p of procs.splice(0)) p.cleanup();
 });
 
 /** A fake procRoot holding the named fixture files under their /proc names. */
 function procRootWith(files: { stat?: string; meminfo?: string; loadavg?: string }): string {
-	const dir = mkdtempSync(path.join(os.tmpdir(), 'vmw-proc-'));
-	dirs.push(dir);
-	for (const [name, fixture] of Object.entries(files)) {
-		if (fixture) copyFileSync(path.join(PROC_FIXTURES_DIR, fixture), path.join(dir, name));
-	}
-	return dir;
+	const proc = fakeProc(files);
+	procs.push(proc);
+	return proc.dir;
 }
 
 describe('readHost', () => {

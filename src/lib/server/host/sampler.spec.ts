@@ -1,43 +1,54 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { statfsSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HistoryPoint, HostSample } from '$lib/health';
+import { fakeProc, type FakeProc } from '../../../../tests/helpers/proc';
 import type { Logger } from '../log';
 import { createSampler, type HistoryStore } from './sampler';
-import { PROC_FIXTURES_DIR } from './test-fixtures';
 
 const GiB = 2 ** 30;
 const MINUTE = 60_000;
 /** A minute boundary (1_700_000_040_000 = 28_333_334 * 60_000), so arithmetic below reads plainly. */
 const M0 = 28_333_334 * MINUTE;
 
-const dirs: string[] = [];
+const procs = new Map<string, FakeProc>();
 afterEach(() => {
-	for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+	for (const p of procs.values()) p.cleanup();
+	procs.clear();
 });
 
+/** An empty fake procRoot (tests/helpers/proc.ts), removed after the test. */
 function tempProcRoot(): string {
-	const dir = mkdtempSync(path.join(os.tmpdir(), 'vmw-sampler-'));
-	dirs.push(dir);
-	return dir;
+	const proc = fakeProc();
+	procs.set(proc.dir, proc);
+	return proc.dir;
 }
 
 function useFixture(root: string, name: 'stat' | 'meminfo' | 'loadavg', fixture: string): void {
-	copyFileSync(path.join(PROC_FIXTURES_DIR, fixture), path.join(root, name));
+	procs.get(root)!.use(name, fixture);
 }
 
 /** /proc/stat with one CPU whose aggregate line equals its cpu0 line. */
 function writeStat(root: string, t: { user: number; idle: number; steal: number }): void {
 	const cols = `${t.user} 0 0 ${t.idle} 0 0 0 ${t.steal} 0 0`;
-	writeFileSync(path.join(root, 'stat'), `cpu  ${cols}\ncpu0 ${cols}\nintr 0\n`);
+	procs.get(root)!.write('stat', `cpu  ${cols}\ncpu0 ${cols}\nintr 0\n`);
 }
 
 function writeMeminfo(root: string, memAvailableKb: number, swapUsedKb = 0): void {
-	writeFileSync(
-		path.join(root, 'meminfo'),
+	procs.get(root)!.write(
+		'meminfo',
 		`MemTotal: 16000000 kB\nMemAvailable: ${memAvailableKb} kB\nSwapCached: 0 kB\nSwapTotal: 4000000 kB\nSwapFree: ${4000000 - swapUsedKb} kB\n`
 	);
+}
+
+/**
+ * df's Use% of the filesystem holding `p`, straight from statfs(2) and written out here
+ * (not through disk.ts): used = (blocks - bfree) * bsize, usedPct = used / (used + bavail * bsize).
+ */
+function dfUsedPct(p: string): number {
+	const s = statfsSync(p, { bigint: true });
+	const used = Number((s.blocks - s.bfree) * s.bsize);
+	const avail = Number(s.bavail * s.bsize);
+	return (used / (used + avail)) * 100;
 }
 
 type LogFn = Logger['info'];
@@ -236,11 +247,17 @@ describe('history', () => {
 			{ ts: M0 + 40_000, stat: { user: 100, idle: 70, steal: 30 }, memKb: 3 * 1024 ** 2 } // steal 20, busy 70
 		];
 		const samples: HostSample[] = [];
+		// df's figure for '/' read by the test just before and just after each sample: the
+		// sampler's reading lies between them (they are equal unless something wrote to the
+		// disk in those milliseconds).
+		const dfAround: [number, number][] = [];
 		for (const step of steps) {
 			writeStat(root, step.stat);
 			writeMeminfo(root, step.memKb, 1024 ** 2);
 			t.set(step.ts);
+			const before = dfUsedPct('/');
 			samples.push(await sampler.sampleOnce());
+			dfAround.push([before, dfUsedPct('/')]);
 		}
 		await sampler.flush();
 		expect(points).toEqual([]); // the minute is still open
@@ -251,8 +268,10 @@ describe('history', () => {
 		await sampler.sampleOnce();
 		await sampler.flush();
 
-		const diskPcts = samples.map((s) => (s.disks[0].figures.ok ? s.disks[0].figures.usedPct : NaN));
-		expect(points).toEqual([
+		expect(samples.map((s) => s.disks[0].mount)).toEqual(['/', '/', '/']);
+		expect(points).toHaveLength(1);
+		const { disks, ...rest } = points[0];
+		expect(rest).toEqual(
 			{
 				ts: M0,
 				stealPct: 15, // mean of 10 and 20; the first sample's null is not a zero
@@ -260,10 +279,16 @@ describe('history', () => {
 				load1: 1.82,
 				memAvailableBytes: 2 * GiB, // mean of 1, 2 and 3 GiB
 				swapUsedBytes: 1 * GiB,
-				swapCachedBytes: 0,
-				disks: [{ mount: '/', usedPct: (diskPcts[0] + diskPcts[1] + diskPcts[2]) / 3 }]
+				swapCachedBytes: 0
 			}
-		]);
+		);
+		// The minute's disk figure is the mean of df's figures for the three samples.
+		expect(disks).toHaveLength(1);
+		expect(disks[0].mount).toBe('/');
+		const low = dfAround.reduce((sum, [a, b]) => sum + Math.min(a, b), 0) / 3;
+		const high = dfAround.reduce((sum, [a, b]) => sum + Math.max(a, b), 0) / 3;
+		expect(disks[0].usedPct).toBeGreaterThanOrEqual(low - 1e-9);
+		expect(disks[0].usedPct).toBeLessThanOrEqual(high + 1e-9);
 	});
 
 	it('writes nulls for figures no sample had and leaves out a mount that never read', async () => {

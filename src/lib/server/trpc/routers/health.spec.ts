@@ -1,33 +1,30 @@
 // health router through createCaller with a fresh migrated SQLite file and a fixture procRoot.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fakeProc, type FakeProc } from '../../../../../tests/helpers/proc';
 import { parseConfig } from '../../config';
 import { createServices, type Services } from '../../services';
 import { createCallerFactory } from '../init';
 import { appRouter } from '../router';
 import type { Principal } from '../../auth/auth';
 
-const fixtures = path.resolve(import.meta.dirname, '../../../../../tests/fixtures/proc');
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 
 describe('health router', () => {
 	let dir: string;
+	let proc: FakeProc;
 	let services: Services;
 	const caller = (principal: Principal | null) =>
 		createCallerFactory(appRouter)({ services, principal, sessionId: undefined, resHeaders: null, clientKey: 'test', secure: false });
 
 	beforeEach(async () => {
 		dir = await mkdtemp(path.join(tmpdir(), 'vmw-router-'));
-		const proc = path.join(dir, 'proc');
-		await import('node:fs/promises').then((fs) => fs.mkdir(proc));
-		await copyFile(path.join(fixtures, 'stat.vm-steal.t0'), path.join(proc, 'stat'));
-		await copyFile(path.join(fixtures, 'meminfo.vm-swap'), path.join(proc, 'meminfo'));
-		await copyFile(path.join(fixtures, 'loadavg.vm'), path.join(proc, 'loadavg'));
+		proc = fakeProc({ stat: 'stat.vm-steal.t0', meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
 		const config = parseConfig({
-			VMW_PROC_ROOT: proc,
+			VMW_PROC_ROOT: proc.dir,
 			VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`,
 			VMW_DATA_DIR: dir,
 			VMW_API_TOKEN: 'x'.repeat(32),
@@ -39,6 +36,7 @@ describe('health router', () => {
 	afterEach(async () => {
 		await services.stop();
 		await rm(dir, { recursive: true, force: true });
+		proc.cleanup();
 	});
 
 	it('refuses a caller without credentials', async () => {
@@ -47,7 +45,7 @@ describe('health router', () => {
 
 	it('classifies the fixture VM: 8.25 % steal is WARN, 1.4 GiB swap is OK, SwapCached 245 MiB is flagged', async () => {
 		await services.sampler.sampleOnce();
-		await copyFile(path.join(fixtures, 'stat.vm-steal.t1'), path.join(services.config.procRoot, 'stat'));
+		proc.use('stat', 'stat.vm-steal.t1');
 		await services.sampler.sampleOnce();
 
 		const snap = await caller({ role: 'viewer', via: 'token' }).health.snapshot();
