@@ -61,3 +61,33 @@ export function fakeProc(files: Partial<Record<ProcFile, string>> = {}): FakePro
 	}
 	return proc;
 }
+
+/**
+ * /proc/stat at step k: t0 + k × (t1 − t0) on every cpu line, other lines from t1. Between
+ * any two steps the shares are those of t0 → t1 (stat.vm-steal.*: 33 steal jiffies of 400
+ * = 8.25 %, busy 57.25 %, per CPU 8/9/8/8 %), however many steps lie between two samples.
+ */
+export function statStep(k: number, t0 = 'stat.vm-steal.t0', t1 = 'stat.vm-steal.t1'): string {
+	const a = procFixture(t0).split('\n');
+	const b = procFixture(t1).split('\n');
+	return b
+		.map((line, i) => {
+			if (!line.startsWith('cpu')) return line;
+			const [name, ...cols] = line.split(/\s+/);
+			const base = a[i].split(/\s+/).slice(1);
+			const sep = name === 'cpu' ? '  ' : ' ';
+			return name + sep + cols.map((c, j) => String(Number(base[j]) + k * (Number(c) - Number(base[j])))).join(' ');
+		})
+		.join('\n');
+}
+
+/**
+ * Keeps the fake /proc/stat moving: a new statStep every `everyMs`, so every sampling
+ * interval longer than that sees exactly the fixture's shares. Returns the stop function.
+ */
+export function advanceStat(proc: FakeProc, everyMs = 100): () => void {
+	let k = 0;
+	proc.write('stat', statStep(k));
+	const timer = setInterval(() => proc.write('stat', statStep(++k)), everyMs);
+	return () => clearInterval(timer);
+}

@@ -6,6 +6,7 @@ import { EventSource } from 'eventsource';
 import { startExpectingFailure, startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../helpers/server';
 import type { AppRouter } from '../../src/lib/server/trpc/router';
 import type { HealthSnapshot } from '../../src/lib/health';
+import { advanceStat, fakeProc, type FakeProc } from '../helpers/proc';
 
 const bearer = { authorization: `Bearer ${TEST_TOKEN}` };
 
@@ -19,12 +20,35 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 	}
 }
 
+// The figures of the fixture /proc the server reads (tests/fixtures/proc/README.md), in bytes:
+// meminfo.vm-swap kB × 1024, loadavg.vm, and stat.vm-steal.t0 → t1 advanced by statStep.
+const FIXTURE = {
+	memTotalBytes: 16388100 * 1024,
+	memAvailableBytes: 10695112 * 1024,
+	swapTotalBytes: 4194300 * 1024,
+	swapUsedBytes: (4194300 - 2726300) * 1024, // 1503232000
+	swapCachedBytes: 250880 * 1024, // 256901120 = 245 MiB
+	stealPct: 8.25, // 33 of 400 jiffies
+	busyPct: 57.25, // 400 - idle 168 - iowait 3 = 229 of 400
+	perCpuSteal: [8, 9, 8, 8]
+};
+
 describe('built server', () => {
 	let server: RunningServer;
+	let proc: FakeProc;
+	let stopStat: () => void;
 	beforeAll(async () => {
-		server = await startServer();
+		// The server reads a fixture /proc whose stat moves by the fixture's delta every
+		// 100 ms, so every 500-ms sampling interval shows exactly the fixture's shares.
+		proc = fakeProc({ meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
+		stopStat = advanceStat(proc, 100);
+		server = await startServer({ VMW_PROC_ROOT: proc.dir });
 	});
-	afterAll(() => server?.stop());
+	afterAll(async () => {
+		await server?.stop();
+		stopStat?.();
+		proc?.cleanup();
+	});
 
 	it('/healthz answers without credentials and tells the sampler state', async () => {
 		const res = await fetch(`${server.url}/healthz`);
@@ -39,7 +63,7 @@ describe('built server', () => {
 		expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
 	});
 
-	it('/api/vm/health with the bearer token returns disk, load, memory, swap and steal from this machine', async () => {
+	it('/api/vm/health with the bearer token returns exactly the figures of the fixture /proc', async () => {
 		// steal needs two samples (500 ms apart in this test server)
 		const snap = await waitFor('a second sample', async () => {
 			const res = await fetch(`${server.url}/api/vm/health`, { headers: bearer });
@@ -49,15 +73,22 @@ describe('built server', () => {
 			return s.steal.ok && s.steal.stealPct !== null ? s : undefined;
 		});
 		expect(snap.hostId).toBe('local');
-		expect(['OK', 'WARN', 'CRIT']).toContain(snap.status);
-		if (!snap.steal.ok || !snap.memory.ok || !snap.swap.ok || !snap.load.ok) throw new Error('a metric failed on the real /proc');
-		expect(snap.steal.stealPct).toBeGreaterThanOrEqual(0);
-		expect(snap.steal.stealPct).toBeLessThanOrEqual(100);
-		expect(snap.memory.memAvailableBytes).toBeGreaterThan(0);
-		expect(snap.memory.memAvailableBytes).toBeLessThanOrEqual(snap.memory.memTotalBytes);
-		expect(snap.swap.swapUsedBytes).toBeGreaterThanOrEqual(0);
-		expect(typeof snap.swap.swapCachedBytes).toBe('number');
-		expect(snap.load.cpuCount).toBeGreaterThan(0);
+		expect(snap.steal).toMatchObject({ ok: true, status: 'WARN', stealPct: FIXTURE.stealPct, busyPct: FIXTURE.busyPct });
+		if (!snap.steal.ok) throw new Error('unreachable');
+		expect(snap.steal.perCpu.map((c) => c.stealPct)).toEqual(FIXTURE.perCpuSteal);
+		const memory = {
+			memTotalBytes: FIXTURE.memTotalBytes,
+			memAvailableBytes: FIXTURE.memAvailableBytes,
+			swapTotalBytes: FIXTURE.swapTotalBytes,
+			swapUsedBytes: FIXTURE.swapUsedBytes,
+			swapCachedBytes: FIXTURE.swapCachedBytes
+		};
+		expect(snap.memory).toMatchObject({ ok: true, status: 'OK', ...memory });
+		expect(snap.swap).toMatchObject({ ok: true, status: 'OK', swapCachedWarning: true, ...memory });
+		// loadavg.vm "1.82 1.64 1.51"; the 4 cpuN lines of the fixture stat, not this machine's CPUs
+		expect(snap.load).toMatchObject({ ok: true, status: 'OK', load1: 1.82, load5: 1.64, load15: 1.51, cpuCount: 4 });
+		expect(snap.status).toBe('WARN');
+		expect(snap.reasons[0]).toMatch(/^CPU steal 8.3 % > 5 %: /);
 		expect(snap.disks).toHaveLength(1);
 		expect(snap.disks[0]).toMatchObject({ mount: '/', ok: true });
 	});
@@ -66,8 +97,10 @@ describe('built server', () => {
 		const res = await fetch(`${server.url}/metrics`, { headers: bearer });
 		expect(res.status).toBe(200);
 		const text = await res.text();
-		expect(text).toMatch(/^vmwarden_cpu_steal_percent\{host_id="local"\} [\d.]+$/m);
-		expect(text).toMatch(/^vmwarden_swap_cached_bytes\{host_id="local"\} \d+$/m);
+		expect(text).toMatch(/^vmwarden_cpu_steal_percent\{host_id="local"\} 8\.25$/m);
+		expect(text).toMatch(new RegExp(`^vmwarden_swap_cached_bytes\\{host_id="local"\\} ${FIXTURE.swapCachedBytes}$`, 'm'));
+		expect(text).toMatch(new RegExp(`^vmwarden_memory_available_bytes\\{host_id="local"\\} ${FIXTURE.memAvailableBytes}$`, 'm'));
+		expect(text).toMatch(/^vmwarden_load1\{host_id="local"\} 1\.82$/m);
 		expect(text).toMatch(/^vmwarden_disk_used_percent\{mount="\/",host_id="local"\} [\d.]+$/m);
 		expect(text).toMatch(/^vmwarden_process_resident_memory_bytes\{host_id="local"\} \d+/m);
 	});
