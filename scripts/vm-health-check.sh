@@ -25,7 +25,10 @@
 #   VMW_HOST_ID=$(hostname)     hostId in the JSON
 #   VMW_HEALTH_DOCKER=1         0 = do not ask Docker (unhealthyContainers: null)
 #   VMW_DOCKER_BIN=docker, VMW_DOCKER_TIMEOUT_S=10
-#   PROC_ROOT=/proc             where stat, meminfo and loadavg are read
+#   VMW_PROC_ROOT=/proc         where stat, meminfo and loadavg are read (the app's name;
+#                               PROC_ROOT is still accepted, VMW_PROC_ROOT wins)
+#   VMW_HEALTH_DOCKER_FILTERS   space-separated `docker ps` filters for the unhealthy count,
+#                               e.g. "label=com.example.watch=yes" (default: every container)
 #   VMW_STAT_SAMPLES="F0 F1"    read the two /proc/stat samples from these files instead of
 #                               reading $PROC_ROOT/stat twice 1 s apart (tests, replays);
 #                               the interval is then VMW_STAT_INTERVAL_MS (default 1000)
@@ -60,7 +63,7 @@ while (($#)); do
 	shift
 done
 
-PROC_ROOT=${PROC_ROOT:-/proc}
+PROC_ROOT=${VMW_PROC_ROOT:-${PROC_ROOT:-/proc}}
 STEAL_WARN=${VMW_STEAL_WARN_PCT:-5}
 STEAL_CRIT=${VMW_STEAL_CRIT_PCT:-15}
 SWAP_WARN_GIB=${VMW_SWAP_USED_WARN_GIB:-1.5}
@@ -273,11 +276,14 @@ done
 unhealthy=null
 docker_status=OK
 if [[ ${VMW_HEALTH_DOCKER:-1} != 0 ]] && command -v "${VMW_DOCKER_BIN:-docker}" >/dev/null 2>&1; then
-	if ids=$(timeout "${VMW_DOCKER_TIMEOUT_S:-10}" "${VMW_DOCKER_BIN:-docker}" ps -q --filter health=unhealthy 2>/dev/null); then
-		unhealthy=$(grep -c . <<<"$ids" || true)
+	filter_args=()
+	for f in ${VMW_HEALTH_DOCKER_FILTERS:-}; do filter_args+=(--filter "$f"); done
+	if names=$(timeout "${VMW_DOCKER_TIMEOUT_S:-10}" "${VMW_DOCKER_BIN:-docker}" ps --filter health=unhealthy \
+		"${filter_args[@]}" --format '{{.Names}}' 2>/dev/null); then
+		unhealthy=$(grep -c . <<<"$names" || true)
 		if ((unhealthy >= UNHEALTHY_WARN)); then
 			docker_status=WARN
-			add_reason WARN "$unhealthy unhealthy container(s)"
+			add_reason WARN "$unhealthy unhealthy container(s): $(sort <<<"$names" | paste -sd' ')"
 		fi
 	fi
 fi

@@ -6,7 +6,9 @@ import { EventSource } from 'eventsource';
 import { startExpectingFailure, startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../helpers/server';
 import type { AppRouter } from '../../src/lib/server/trpc/router';
 import type { HealthSnapshot } from '../../src/lib/health';
-import { advanceStat, fakeProc, type FakeProc } from '../helpers/proc';
+import { advanceStat, fakeProc, fixturePath, type FakeProc } from '../helpers/proc';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const bearer = { authorization: `Bearer ${TEST_TOKEN}` };
 
@@ -91,6 +93,46 @@ describe('built server', () => {
 		expect(snap.reasons[0]).toMatch(/^CPU steal 8.3 % > 5 %: /);
 		expect(snap.disks).toHaveLength(1);
 		expect(snap.disks[0]).toMatchObject({ mount: '/', ok: true });
+	});
+
+	it('vm-health-check.sh --json over the same fixture /proc has the real snapshot\'s keys and figures', async () => {
+		const snap = await waitFor('a second sample', async () => {
+			const s = (await (await fetch(`${server.url}/api/vm/health`, { headers: bearer })).json()) as HealthSnapshot;
+			return s.steal.ok && s.steal.stealPct !== null ? s : undefined;
+		});
+		const res = spawnSync('bash', [fileURLToPath(new URL('../../scripts/vm-health-check.sh', import.meta.url)), '--json'], {
+			encoding: 'utf8',
+			env: {
+				PATH: process.env.PATH,
+				VMW_PROC_ROOT: proc.dir,
+				VMW_STAT_SAMPLES: `${fixturePath('stat.vm-steal.t0')} ${fixturePath('stat.vm-steal.t1')}`,
+				VMW_HEALTH_DOCKER: '0',
+				VMW_HOST_ID: 'local'
+			}
+		});
+		expect(res.status, res.stderr).toBe(1); // WARN, like the snapshot
+		const script = JSON.parse(res.stdout) as Record<string, unknown>;
+		// Every key path of each (arrays as []), e.g. "steal.perCpu[].stealPct".
+		const paths = (v: unknown, prefix = ''): string[] =>
+			Array.isArray(v)
+				? [...new Set(v.flatMap((e) => paths(e, `${prefix}[]`)))]
+				: v && typeof v === 'object'
+					? Object.entries(v).flatMap(([k, e]) => [`${prefix}${prefix ? '.' : ''}${k}`, ...paths(e, `${prefix}${prefix ? '.' : ''}${k}`)])
+					: [];
+		const onlyScript = ['unhealthyContainers']; // the app counts containers elsewhere
+		expect(paths(script).filter((p) => !onlyScript.includes(p)).sort()).toEqual(paths(snap).sort());
+		// and the same figures, where both read the same files
+		expect(script.status).toBe(snap.status);
+		// (numbers to 9 decimals: the app's busyPct carries float noise, 57.99999999999999;
+		// intervalMs is the measured interval in the app, the replayed 1000 ms in the script;
+		// reason is prose, worded by each)
+		const round = (v: unknown): unknown =>
+			typeof v === 'number' ? Math.round(v * 1e9) / 1e9 : Array.isArray(v) ? v.map(round) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, e]) => [k, round(e)])) : v;
+		for (const metric of ['steal', 'load', 'memory', 'swap'] as const) {
+			const { reason: _a, intervalMs: _c, ...fromScript } = script[metric] as Record<string, unknown>;
+			const { reason: _b, intervalMs: _d, ...fromApp } = snap[metric] as Record<string, unknown>;
+			expect(round(fromScript), metric).toEqual(round(fromApp));
+		}
 	});
 
 	it('/metrics serves Prometheus text with the sampler figures and the process metrics', async () => {
