@@ -1,26 +1,33 @@
 // A person's path through the built app in Debian's Chromium: log in, read the /vm cards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { startServer, TEST_PASSWORD, type RunningServer } from '../helpers/server';
 import { launchBrowser } from '../helpers/browser';
+import { advanceStat, fakeProc, procFixture, type FakeProc } from '../helpers/proc';
 
-const fixtures = path.resolve(import.meta.dirname, '../fixtures/proc');
+/** meminfo.vm-swap with MemAvailable replaced. */
+const procFixtureWithMemAvailable = (kB: number) => procFixture('meminfo.vm-swap').replace(/^MemAvailable:\s+\d+ kB$/m, `MemAvailable:   ${kB} kB`);
 
 describe('/vm in a browser', () => {
 	let server: RunningServer;
 	let browser: Awaited<ReturnType<typeof launchBrowser>>;
+	let proc: FakeProc;
+	let stopStat: () => void;
 	beforeAll(async () => {
-		server = await startServer();
+		// The server reads a /proc this test writes: meminfo.vm-swap, loadavg.vm, and stat
+		// moving by the stat.vm-steal t0 -> t1 delta every 100 ms (8.25 % steal in every interval).
+		proc = fakeProc({ meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
+		stopStat = advanceStat(proc, 100);
+		server = await startServer({ VMW_PROC_ROOT: proc.dir });
 		browser = await launchBrowser();
 	});
 	afterAll(async () => {
 		await browser?.close();
 		await server?.stop();
+		stopStat?.();
+		proc?.cleanup();
 	});
 
-	it('logs in and sees the health cards with real values, updating live', async () => {
+	it('logs in and sees the health cards with the figures of its /proc, updating live', async () => {
 		const page = await browser.context.newPage();
 		await page.goto(`${server.url}/vm`);
 		await page.waitForURL(/\/login\?next=%2Fvm/);
@@ -33,16 +40,27 @@ describe('/vm in a browser', () => {
 		await page.getByTestId('login-submit').click();
 		await page.waitForURL(`${server.url}/vm`);
 
-		for (const id of ['card-steal', 'card-load', 'card-memory', 'card-swap', 'card-disk-/']) {
-			const card = page.getByTestId(id);
-			await card.waitFor();
-			expect(['OK', 'WARN', 'CRIT']).toContain(await card.getAttribute('data-status'));
-			// a number with a unit or a percentage, not a placeholder
-			await expect.poll(() => card.getByTestId('value').textContent(), { timeout: 10_000 }).toMatch(/\d/);
-		}
-		// steal shows a percentage once the second sample is in
-		await expect.poll(() => page.getByTestId('card-steal').getByTestId('value').textContent(), { timeout: 10_000 }).toMatch(/\d+(\.\d)?\s*%/);
-		await expect.poll(() => page.getByTestId('live-indicator').textContent(), { timeout: 10_000 }).toMatch(/live/i);
+		const value = (id: string) => page.getByTestId(id).getByTestId('value').textContent().then((t) => t?.trim());
+		const status = (id: string) => page.getByTestId(id).getAttribute('data-status');
+		// The figures written into the proc root, formatted by hand:
+		//   steal 33 of 400 jiffies = 8.25 % -> "8.3 %", WARN (> 5 %)
+		//   loadavg.vm load1 1.82 -> "1.82"
+		//   MemAvailable 10695112 kB = 10.1997 GiB -> "10.2 GiB"
+		//   swap used 4194300 - 2726300 = 1468000 kB = 1.39999 GiB -> "1.4 GiB"
+		await expect.poll(() => value('card-steal'), { timeout: 10_000 }).toBe('8.3 %');
+		expect(await status('card-steal')).toBe('WARN');
+		expect(await value('card-load')).toBe('1.82');
+		expect(await value('card-memory')).toBe('10.2 GiB');
+		expect(await value('card-swap')).toBe('1.4 GiB');
+		expect(await status('card-disk-/')).toMatch(/^(OK|WARN|CRIT)$/);
+		await expect.poll(() => page.getByTestId('live-indicator').getAttribute('data-state'), { timeout: 10_000 }).toBe('live');
+
+		// Live: the test changes its /proc and the open page shows the new figures without a reload.
+		proc.write('loadavg', '3.47 2.00 1.00 5/1400 4242\n');
+		proc.write('meminfo', procFixtureWithMemAvailable(4 * 1024 * 1024)); // 4 GiB in kB
+		await expect.poll(() => value('card-load'), { timeout: 10_000 }).toBe('3.47');
+		await expect.poll(() => value('card-memory'), { timeout: 10_000 }).toBe('4 GiB');
+		expect(await page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(1); // no reload
 		await page.close();
 	});
 
@@ -60,19 +78,17 @@ describe('/vm in a browser', () => {
 describe('/vm with a malformed /proc file', () => {
 	let server: RunningServer;
 	let browser: Awaited<ReturnType<typeof launchBrowser>>;
-	let procRoot: string;
+	let proc: FakeProc;
 	beforeAll(async () => {
-		procRoot = await mkdtemp(path.join(tmpdir(), 'vmw-badproc-'));
-		await writeFile(path.join(procRoot, 'stat'), 'cpu  1 2\n'); // truncated
-		await copyFile(path.join(fixtures, 'meminfo.vm-swap'), path.join(procRoot, 'meminfo'));
-		await copyFile(path.join(fixtures, 'loadavg.vm'), path.join(procRoot, 'loadavg'));
-		server = await startServer({ VMW_PROC_ROOT: procRoot });
+		proc = fakeProc({ meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
+		proc.write('stat', 'cpu  1 2\n'); // truncated
+		server = await startServer({ VMW_PROC_ROOT: proc.dir });
 		browser = await launchBrowser();
 	});
 	afterAll(async () => {
 		await browser?.close();
 		await server?.stop();
-		await rm(procRoot, { recursive: true, force: true });
+		proc?.cleanup();
 	});
 
 	it('shows the error in the steal card and keeps the other cards', async () => {

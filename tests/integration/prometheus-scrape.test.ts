@@ -1,26 +1,65 @@
-// The rig's real Prometheus scrapes the built server's /metrics with the read-only bearer token,
-// and vmwarden's memory figure agrees with node_exporter's reading of the same /proc/meminfo.
+// A real Prometheus scrapes the built server's /metrics with the read-only bearer token, and
+// vmwarden's figures agree with node_exporter's readings of the same /proc files.
+//
+// The Prometheus is this test's own (started and stopped here, scraping the rig's
+// node_exporter and the test server): the rig's shared one finds the vmwarden target in a
+// file that every engineer's parallel run of this test rewrites, and a minute-long
+// comparison lost its target to another run's clean-up.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFile } from 'node:fs/promises';
-import { startServer, TEST_TOKEN, type RunningServer } from '../helpers/server';
-import { requireNodeExporter, requirePrometheus, rigEnv } from '../helpers/rig';
-import { promQuery } from '../helpers/prometheus';
+import { freePort, startServer, TEST_TOKEN, type RunningServer } from '../helpers/server';
+import { requireNodeExporter, rigEnv, type RigEnv } from '../helpers/rig';
+import { promQuery as rigPromQuery } from '../helpers/prometheus';
 
 describe('Prometheus scraping vmwarden', () => {
 	let server: RunningServer;
+	let prom: ChildProcess | undefined;
+	let promDir: string;
+	let promEnv: RigEnv;
 	const env = rigEnv();
+	const promQuery = (expr: string, opts: { timeSec?: number } = {}) => rigPromQuery(expr, { ...opts, env: promEnv });
+
 	beforeAll(async () => {
-		await requirePrometheus(env);
 		await requireNodeExporter(env);
-		// One sample per Prometheus scrape (the rig scrapes every 5 s): each sample's steal then
-		// covers the 5 s before it, so consecutive samples tile the time line like a rate does.
+		// One sample per scrape (every 5 s): each sample's steal then covers the 5 s before it,
+		// so consecutive samples tile the time line like a rate does.
 		server = await startServer({ VMW_HOST_ID: 'scrape-test', VMW_SAMPLE_INTERVAL_MS: '5000' });
-		await writeFile(env.promTokenFile, TEST_TOKEN);
-		await writeFile(env.promSdFile, JSON.stringify([{ targets: [new URL(server.url).host], labels: { instance: 'vmw-under-test' } }]));
+		promDir = await mkdtemp(path.join(tmpdir(), 'vmw-prom-'));
+		await writeFile(path.join(promDir, 'token'), TEST_TOKEN, { mode: 0o600 });
+		await writeFile(
+			path.join(promDir, 'prometheus.yml'),
+			`global: { scrape_interval: 5s, scrape_timeout: 4s }
+scrape_configs:
+  - job_name: node
+    static_configs: [{ targets: ['${new URL(env.nodeExporterUrl).host}'] }]
+  - job_name: vmwarden
+    authorization: { type: Bearer, credentials_file: '${path.join(promDir, 'token')}' }
+    static_configs: [{ targets: ['${new URL(server.url).host}'], labels: { instance: vmw-under-test } }]
+`
+		);
+		const port = await freePort();
+		promEnv = { ...env, prometheusUrl: `http://127.0.0.1:${port}` };
+		prom = spawn('prometheus', [
+			`--config.file=${path.join(promDir, 'prometheus.yml')}`,
+			`--storage.tsdb.path=${path.join(promDir, 'data')}`,
+			`--web.listen-address=127.0.0.1:${port}`
+		], { stdio: 'ignore' });
+		await poll('its own Prometheus to be ready', async () => {
+			const ok = await fetch(`${promEnv.prometheusUrl}/-/ready`).then((r) => r.ok, () => false);
+			return ok || undefined;
+		}, 30_000);
 	});
 	afterAll(async () => {
-		await writeFile(env.promSdFile, '[]');
+		if (prom && prom.exitCode === null) {
+			const exited = new Promise((r) => prom!.once('exit', r));
+			prom.kill('SIGTERM');
+			await exited;
+		}
 		await server?.stop();
+		if (promDir) await rm(promDir, { recursive: true, force: true });
 	});
 
 	async function poll<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
