@@ -1,4 +1,4 @@
-import { json, redirect, type Handle, type ServerInit } from '@sveltejs/kit';
+import { json, type Handle, type ServerInit } from '@sveltejs/kit';
 import { building } from '$app/environment';
 import { ConfigError, getConfig } from '$lib/server/config';
 import { getServices, startServices } from '$lib/server/services';
@@ -9,6 +9,9 @@ const log = createLogger('server');
 
 export const init: ServerInit = async () => {
 	if (building) return;
+	// Last resort: a rejection nobody handled (a bug, or a framework path outside its own
+	// try/catch) is logged and the server keeps serving everyone else.
+	process.on('unhandledRejection', (reason) => log.error('unhandled rejection (the server keeps running)', { err: reason }));
 	try {
 		await startServices(getConfig());
 	} catch (err) {
@@ -25,8 +28,23 @@ export const init: ServerInit = async () => {
 /** Reachable without credentials. Everything else needs a session or the API token. */
 const PUBLIC_PATHS = new Set(['/healthz', '/login', '/setup']);
 
+/**
+ * The decoded path, or null when an %-escape is not UTF-8 (SvelteKit cannot route it). The
+ * result is returned, not dropped: the bundler removes a bare `decodeURI()` call as pure.
+ */
+function decodedPath(pathname: string): string | null {
+	try {
+		return decodeURI(pathname);
+	} catch {
+		return null;
+	}
+}
+
+// `handle` returns every answer instead of throwing redirect()/error(): SvelteKit calls it for a
+// path it cannot decode outside its own try/catch, where a throw became an unhandled rejection.
 export const handle: Handle = async ({ event, resolve }) => {
 	const { url, request } = event;
+	if (decodedPath(url.pathname) === null) return new Response('Bad request: the path is not valid percent-encoded UTF-8.\n', { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 	if (url.pathname === '/healthz') return resolve(event);
 
 	const refusal = refuseCrossSiteMutation(request, url);
@@ -44,5 +62,5 @@ export const handle: Handle = async ({ event, resolve }) => {
 		return json({ error: 'authentication required: log in or send Authorization: Bearer <API token>' }, { status: 401, headers: { 'www-authenticate': 'Bearer realm="vmwarden"' } });
 	}
 	const next = url.pathname + url.search;
-	redirect(303, `/login${next === '/' ? '' : `?next=${encodeURIComponent(next)}`}`);
+	return new Response(null, { status: 303, headers: { location: `/login${next === '/' ? '' : `?next=${encodeURIComponent(next)}`}` } });
 };
