@@ -4,6 +4,7 @@ import { ConfigError, getConfig } from '$lib/server/config';
 import { getServices, startServices } from '$lib/server/services';
 import { refuseCrossSiteMutation, SESSION_COOKIE } from '$lib/server/auth/auth';
 import { createLogger } from '$lib/server/log';
+import { createClientAddress, isLoopbackHost } from '$lib/server/auth/client-address';
 
 const log = createLogger('server');
 
@@ -42,15 +43,25 @@ function decodedPath(pathname: string): string | null {
 
 // `handle` returns every answer instead of throwing redirect()/error(): SvelteKit calls it for a
 // path it cannot decode outside its own try/catch, where a throw became an unhandled rejection.
+let addressOf: ReturnType<typeof createClientAddress> | null = null;
+
 export const handle: Handle = async ({ event, resolve }) => {
 	const { url, request } = event;
 	if (decodedPath(url.pathname) === null) return new Response('Bad request: the path is not valid percent-encoded UTF-8.\n', { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+	const services = getServices();
+	const { config } = services;
+	// With auth off everyone is admin: serve only loopback names (or VMW_ORIGIN's host), so a
+	// page on rebind.attacker.example that resolves to 127.0.0.1 cannot drive the app.
+	if (!config.auth.enabled && !isLoopbackHost(request.headers.get('host'), config.origin ? new URL(config.origin).host : null)) {
+		return new Response('Misdirected request: with VMW_AUTH=off only localhost names are served.\n', { status: 421, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+	}
+	addressOf ??= createClientAddress({ header: config.auth.addressHeader, trustedProxies: config.auth.trustedProxies });
+	event.locals.clientAddress = addressOf(event.getClientAddress(), request.headers);
 	if (url.pathname === '/healthz') return resolve(event);
 
 	const refusal = refuseCrossSiteMutation(request, url);
 	if (refusal) return json({ error: refusal }, { status: 403 });
 
-	const services = getServices();
 	const sessionId = event.cookies.get(SESSION_COOKIE);
 	event.locals.sessionId = sessionId;
 	event.locals.principal = await services.auth.authenticate({ authorization: request.headers.get('authorization'), sessionId });

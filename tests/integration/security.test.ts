@@ -2,7 +2,7 @@
 // of the landed foundation before its fix.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
-import { startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../helpers/server';
+import { startExpectingFailure, startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../helpers/server';
 
 /** A raw HTTP request: the path goes out byte for byte (like curl --path-as-is). */
 function raw(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
@@ -93,5 +93,81 @@ describe('rate limit (part 5)', () => {
 		const log = server.output();
 		expect(count(log, '"msg":"login failed: wrong password","address":"127.0.0.1"')).toBe(5);
 		expect(count(log, '"msg":"login refused: too many attempts","address":"127.0.0.1"')).toBe(7);
+	});
+});
+
+describe('client address behind a reverse proxy', () => {
+	it('without VMW_TRUSTED_PROXIES a forwarded header is ignored: every guess counts against the socket address', async () => {
+		const server = await startServer();
+		try {
+			for (let i = 0; i < 5; i++) expect((await loginOnce(server, `wrong ${i}`, { 'x-forwarded-for': `203.0.113.${i}` })).status).toBe(401);
+			const right = await loginOnce(server, TEST_PASSWORD, { 'x-forwarded-for': '203.0.113.200' });
+			expect(right.status).toBe(429);
+		} finally {
+			await server.stop();
+		}
+	});
+
+	it('refuses to start with VMW_ADDRESS_HEADER but no trusted proxies', async () => {
+		const { code, output } = await startExpectingFailure({ VMW_ADDRESS_HEADER: 'X-Forwarded-For', VMW_HOST: '127.0.0.1' });
+		expect(code).not.toBe(0);
+		expect(output).toContain('VMW_ADDRESS_HEADER: needs VMW_TRUSTED_PROXIES');
+	});
+
+	describe('with the proxy trusted and a stored scrypt hash', () => {
+		let server: RunningServer;
+		let password: string;
+		beforeAll(async () => {
+			server = await startServer({ VMW_ADMIN_PASSWORD: '', VMW_ADDRESS_HEADER: 'X-Forwarded-For', VMW_TRUSTED_PROXIES: '127.0.0.1' });
+			const token = /setup token: (\S+?)"/.exec(server.output())![1];
+			password = 'stored scrypt password 42';
+			const res = await fetch(`${server.url}/api/trpc/auth.setup`, { method: 'POST', headers: json(server), body: JSON.stringify({ json: { token, password } }) });
+			expect(res.status).toBe(200);
+		});
+		afterAll(() => server?.stop());
+
+		it('each forwarded client has its own throttle', async () => {
+			for (let i = 0; i < 5; i++) expect((await loginOnce(server, `wrong ${i}`, { 'x-forwarded-for': '203.0.113.1' })).status).toBe(401);
+			expect((await loginOnce(server, password, { 'x-forwarded-for': '203.0.113.1' })).status).toBe(429);
+			expect((await loginOnce(server, password, { 'x-forwarded-for': '203.0.113.2' })).status).toBe(200);
+			expect(server.output()).toContain('"msg":"login refused: too many attempts","address":"203.0.113.1"');
+		});
+
+		it('200 parallel logins from 200 addresses do not starve the sampler: /healthz stays 200', async () => {
+			let polling = true;
+			const health: number[] = [];
+			const poller = (async () => {
+				while (polling) {
+					health.push((await fetch(`${server.url}/healthz`)).status);
+					await new Promise((r) => setTimeout(r, 100));
+				}
+			})();
+			const statuses = await Promise.all(Array.from({ length: 200 }, (_, i) => loginOnce(server, `flood ${i}`, { 'x-forwarded-for': `198.51.100.${i % 250}` }).then((r) => r.status)));
+			// Let the sampler's freshness window (3 × 500 ms) pass after the flood.
+			await new Promise((r) => setTimeout(r, 1600));
+			polling = false;
+			await poller;
+			// One scrypt at a time with 8 waiting: most of the flood is refused as busy (429).
+			expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(100);
+			expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+			expect(health.length).toBeGreaterThan(5);
+			expect(health.every((s) => s === 200)).toBe(true);
+		});
+	});
+});
+
+describe('DNS rebinding with VMW_AUTH=off', () => {
+	let server: RunningServer;
+	beforeAll(async () => (server = await startServer({ VMW_AUTH: 'off' })));
+	afterAll(() => server?.stop());
+
+	it('serves loopback Host values and refuses any other name', async () => {
+		const port = new URL(server.url).port;
+		expect((await raw(server.url, '/api/vm/health', { host: `127.0.0.1:${port}` })).status).toBe(200);
+		expect((await raw(server.url, '/api/vm/health', { host: `localhost:${port}` })).status).toBe(200);
+		const rebind = await raw(server.url, '/api/vm/health', { host: `rebind.attacker.example:${port}` });
+		expect(rebind.status).toBe(421);
+		expect(rebind.body).not.toMatch(/steal|memAvailable/);
+		expect((await raw(server.url, '/', { host: 'rebind.attacker.example' })).status).toBe(421);
 	});
 });

@@ -29,7 +29,7 @@ function batchedAuthMutation(pathname: string): string | null {
 const handler: RequestHandler = (event) => {
 	const batched = batchedAuthMutation(event.url.pathname);
 	if (batched) {
-		log.warn('refused a batch with an auth mutation', { procedure: batched, address: event.getClientAddress() });
+		log.warn('refused a batch with an auth mutation', { procedure: batched, address: event.locals.clientAddress });
 		return json({ error: { message: `${batched} cannot be batched with other calls`, code: 'BAD_REQUEST' } }, { status: 400 });
 	}
 	return fetchRequestHandler({
@@ -41,7 +41,7 @@ const handler: RequestHandler = (event) => {
 			principal: event.locals.principal,
 			sessionId: event.locals.sessionId,
 			resHeaders,
-			clientKey: event.getClientAddress(),
+			clientKey: event.locals.clientAddress,
 			secure: isSecureRequest(event.request)
 		}),
 		onError({ error, path }) {
