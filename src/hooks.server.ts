@@ -4,13 +4,15 @@ import { ConfigError, getConfig } from '$lib/server/config';
 import { getServices, startServices } from '$lib/server/services';
 import { refuseCrossSiteMutation, SESSION_COOKIE } from '$lib/server/auth/auth';
 import { createLogger } from '$lib/server/log';
+import { startBanner } from '$lib/server/start/banner';
 
 const log = createLogger('server');
 
 export const init: ServerInit = async () => {
 	if (building) return;
 	try {
-		await startServices(getConfig());
+		const { config, auth } = await startServices(getConfig());
+		process.stdout.write(startBanner({ ...config, apiTokenFile: auth.apiTokenFile, setupToken: auth.pendingSetupToken(), authEnabled: auth.enabled }));
 	} catch (err) {
 		if (err instanceof ConfigError) {
 			console.error(err.message);

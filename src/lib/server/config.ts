@@ -61,7 +61,10 @@ const envSchema = z
 		VMW_MEM_AVAILABLE_WARN_GIB: num(2, 'a number of GiB'),
 		VMW_MEM_AVAILABLE_CRIT_GIB: num(1, 'a number of GiB'),
 		VMW_LOAD_PER_CPU_WARN: num(1.5, 'load per CPU'),
-		VMW_LOAD_PER_CPU_CRIT: num(3, 'load per CPU')
+		VMW_LOAD_PER_CPU_CRIT: num(3, 'load per CPU'),
+		// Read by adapter-node (server.js); parsed here too so a bad one fails start-up and the
+		// start-up banner prints the public URL.
+		VMW_ORIGIN: opt(url('an http(s) origin such as https://devops.example.com').optional())
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {
@@ -101,6 +104,7 @@ function toConfig(e: z.output<typeof envSchema>) {
 		scriptsDir: e.VMW_SCRIPTS_DIR,
 		logDir: e.VMW_LOG_DIR,
 		logLevel: e.VMW_LOG_LEVEL,
+		origin: e.VMW_ORIGIN ?? null,
 		auth: {
 			enabled: e.VMW_AUTH === 'on',
 			apiToken: e.VMW_API_TOKEN ?? null,

@@ -24,6 +24,9 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
 	loadPerCpuCrit: 3
 };
 
+/** The steal card's reason until the sampler has two readings to subtract. */
+export const STEAL_MEASURING = 'measuring: needs a second sample';
+
 /** When each metric last read successfully (epoch ms), as the sampler tracks it. */
 export interface LastGood {
 	cpu: number | null;
@@ -117,7 +120,12 @@ export function classify({
 	// CPU steal
 	let steal: HealthSnapshot['steal'];
 	if (!sample.cpu.ok) steal = unknown('CPU steal', sample.cpu, lastGood?.cpu);
-	else if (sample.cpu.stealPct === null) steal = checked(sample.cpu, 'OK'); // first sample: stealPct stays null
+	else if (sample.cpu.stealPct === null) {
+		// First sample: steal is a difference of two readings, and the sampler does not sleep for one.
+		steal = checked(sample.cpu, 'UNKNOWN');
+		steal.reason = STEAL_MEASURING;
+		reasons.push({ severity: SEVERITY.UNKNOWN, text: `CPU steal ${STEAL_MEASURING}` });
+	}
 	else {
 		const pct = sample.cpu.stealPct;
 		const limit = pct > t.stealCritPct ? t.stealCritPct : pct > t.stealWarnPct ? t.stealWarnPct : null;
