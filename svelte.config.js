@@ -11,6 +11,13 @@ export default {
 		adapter: adapter({ envPrefix: 'VMW_HTTP_', out: process.env.VMW_BUILD_OUT || 'build' }),
 		// tRPC mutations are JSON and checked in hooks.server.ts (Origin / Sec-Fetch-Site); Kit's own
 		// check covers form posts.
-		csrf: { trustedOrigins: [] }
+		csrf: { trustedOrigins: [] },
+		// tests/client-consumer is another project (own tsconfig, resolves vmwarden/client from dist/,
+		// and type-errors/ must not compile): tests/integration/client-consumer.test.ts checks it.
+		typescript: {
+			config(tsconfig) {
+				tsconfig.exclude.push('../tests/client-consumer/**');
+			}
+		}
 	}
 };

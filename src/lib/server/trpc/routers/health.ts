@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
-import { router, viewerProcedure } from '../init';
+import { operatorProcedure, router, viewerProcedure } from '../init';
+import { actorOf, recordAction } from '../../audit/actions';
 import type { Context } from '../init';
 import { buildSnapshot, isFresh, mergeSeries } from '../../health/snapshot';
 
@@ -48,6 +49,18 @@ export const healthRouter = router({
 				throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'could not read the stored history', cause: err });
 			}
 		}),
+
+	/** Takes a host sample now instead of waiting up to one interval (after a fix, to see its effect). */
+	sampleNow: operatorProcedure.input(z.object({}).strict().optional()).mutation(async ({ ctx }) => {
+		const { services } = ctx;
+		await recordAction(
+			services.db,
+			{ hostId: services.config.hostId, actor: actorOf(ctx.principal), address: ctx.clientKey, action: 'health.sampleNow' },
+			() => services.sampler.sampleOnce(),
+			(s) => `sample at ${new Date(s.ts).toISOString()}`
+		);
+		return snapshotFor(ctx);
+	}),
 
 	/** Pushes a fresh snapshot after every sample (SSE). */
 	live: viewerProcedure.subscription(async function* ({ ctx, signal }) {
