@@ -1,5 +1,6 @@
 // The one place that reads process.env. Parsed once, failing with every bad variable listed.
 import { z } from 'zod';
+import { DEFAULT_THRESHOLDS as T } from './host/thresholds';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -51,17 +52,17 @@ const envSchema = z
 		VMW_API_TOKEN: opt(z.string().min(24, 'expected at least 24 characters (use `openssl rand -hex 32`)').optional()),
 		VMW_ADMIN_PASSWORD: opt(z.string().min(12, 'expected at least 12 characters').optional()),
 		VMW_SESSION_TTL_HOURS: int(24 * 7, 1, 24 * 365, 'a number of hours'),
-		VMW_STEAL_WARN_PCT: pct(5),
-		VMW_STEAL_CRIT_PCT: pct(15),
-		VMW_SWAP_USED_WARN_GIB: num(1.5, 'a number of GiB'),
-		VMW_SWAP_USED_CRIT_GIB: num(4, 'a number of GiB'),
-		VMW_SWAP_CACHED_WARN_MIB: num(200, 'a number of MiB'),
-		VMW_DISK_WARN_PCT: pct(55),
-		VMW_DISK_CRIT_PCT: pct(70),
-		VMW_MEM_AVAILABLE_WARN_GIB: num(2, 'a number of GiB'),
-		VMW_MEM_AVAILABLE_CRIT_GIB: num(1, 'a number of GiB'),
-		VMW_LOAD_PER_CPU_WARN: num(1.5, 'load per CPU'),
-		VMW_LOAD_PER_CPU_CRIT: num(3, 'load per CPU'),
+		VMW_STEAL_WARN_PCT: pct(T.stealWarnPct),
+		VMW_STEAL_CRIT_PCT: pct(T.stealCritPct),
+		VMW_SWAP_USED_WARN_GIB: num(T.swapUsedWarnBytes / GiB, 'a number of GiB'),
+		VMW_SWAP_USED_CRIT_GIB: num(T.swapUsedCritBytes / GiB, 'a number of GiB'),
+		VMW_SWAP_CACHED_WARN_MIB: num(T.swapCachedWarnBytes / MiB, 'a number of MiB'),
+		VMW_DISK_WARN_PCT: pct(T.diskWarnPct),
+		VMW_DISK_CRIT_PCT: pct(T.diskCritPct),
+		VMW_MEM_AVAILABLE_WARN_GIB: num(T.memAvailableWarnBytes / GiB, 'a number of GiB'),
+		VMW_MEM_AVAILABLE_CRIT_GIB: num(T.memAvailableCritBytes / GiB, 'a number of GiB'),
+		VMW_LOAD_PER_CPU_WARN: num(T.loadPerCpuWarn, 'load per CPU'),
+		VMW_LOAD_PER_CPU_CRIT: num(T.loadPerCpuCrit, 'load per CPU'),
 		// Read by adapter-node (server.js); parsed here too so a bad one fails start-up and the
 		// start-up banner prints the public URL.
 		VMW_ORIGIN: opt(url('an http(s) origin such as https://devops.example.com').optional())

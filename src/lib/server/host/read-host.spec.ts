@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readHost } from './read-host';
+import { readHostSync } from './read-host';
 import { PROC_FIXTURES_DIR } from './test-fixtures';
 
 const dirs: string[] = [];
@@ -20,10 +20,10 @@ function procRootWith(files: { stat?: string; meminfo?: string; loadavg?: string
 	return dir;
 }
 
-describe('readHost', () => {
+describe('readHostSync (what the sampler calls)', () => {
 	it('reads the three files of a fixture root', async () => {
 		const root = procRootWith({ stat: 'stat.vm-steal.t0', meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
-		const reading = await readHost({ procRoot: root });
+		const reading = readHostSync({ procRoot: root });
 		expect(reading.cpu.ok && reading.cpu.perCpu.length).toBe(4);
 		// 1468000 kB swap used * 1024
 		expect(reading.memory).toMatchObject({ ok: true, swapUsedBytes: 1503232000 });
@@ -33,7 +33,7 @@ describe('readHost', () => {
 
 	it('a truncated stat gives cpu { ok: false } while memory and load stay ok', async () => {
 		const root = procRootWith({ stat: 'stat.truncated-mid-line', meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
-		const reading = await readHost({ procRoot: root });
+		const reading = readHostSync({ procRoot: root });
 		expect(reading.cpu).toEqual({
 			ok: false,
 			error: `${root}/stat: file truncated: last line 'cpu3 1499041 2' has no newline`
@@ -46,7 +46,7 @@ describe('readHost', () => {
 
 	it('a missing meminfo and a malformed loadavg are reported each on its own', async () => {
 		const root = procRootWith({ stat: 'stat.vm-steal.t1', loadavg: 'loadavg.garbage' });
-		const reading = await readHost({ procRoot: root });
+		const reading = readHostSync({ procRoot: root });
 		expect(reading.cpu.ok).toBe(true);
 		expect(reading.memory).toEqual({ ok: false, error: expect.stringContaining(`ENOENT`) });
 		expect(reading.memory.ok === false && reading.memory.error).toContain(`${root}/meminfo`);
@@ -54,7 +54,7 @@ describe('readHost', () => {
 	});
 
 	it('reads this machine\'s /proc', async () => {
-		const reading = await readHost({ procRoot: '/proc' });
+		const reading = readHostSync({ procRoot: '/proc' });
 		expect(reading.cpu.ok && reading.cpu.perCpu.length).toBeGreaterThan(0);
 		expect(reading.memory.ok && reading.memory.memAvailableBytes).toBeGreaterThan(0);
 		expect(reading.load.ok && reading.load.cpuCount).toBe(reading.cpu.ok ? reading.cpu.perCpu.length : -1);
