@@ -17,7 +17,9 @@ export async function serve(buildDir = fileURLToPath(new URL('./build', import.m
 	// adapter-node reads its settings with the prefix VMW_HTTP_ (svelte.config.js) and refuses
 	// unknown variables under its prefix, so vmwarden's own VMW_PORT, VMW_HOST, VMW_ORIGIN, … are
 	// handed to it here. The default port is 4004.
-	const adapterVars = ['HOST', 'PORT', 'SOCKET_PATH', 'ORIGIN', 'XFF_DEPTH', 'ADDRESS_HEADER', 'PROTOCOL_HEADER', 'HOST_HEADER', 'PORT_HEADER', 'BODY_SIZE_LIMIT', 'SHUTDOWN_TIMEOUT', 'IDLE_TIMEOUT'];
+	// VMW_ADDRESS_HEADER is NOT handed over: the adapter would trust it from any client. The app
+	// reads it itself, and only from VMW_TRUSTED_PROXIES (src/lib/server/auth/client-address.ts).
+	const adapterVars = ['HOST', 'PORT', 'SOCKET_PATH', 'ORIGIN', 'PROTOCOL_HEADER', 'HOST_HEADER', 'PORT_HEADER', 'BODY_SIZE_LIMIT', 'SHUTDOWN_TIMEOUT', 'IDLE_TIMEOUT'];
 	for (const name of adapterVars) {
 		const value = process.env[`VMW_${name}`];
 		if (value !== undefined && value !== '') process.env[`VMW_HTTP_${name}`] = value;

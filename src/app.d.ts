@@ -5,6 +5,8 @@ declare global {
 		interface Locals {
 			principal: Principal | null;
 			sessionId: string | undefined;
+			/** The client's address (forwarded only through a trusted proxy): throttling and audit. */
+			clientAddress: string;
 		}
 		interface Error {
 			message: string;

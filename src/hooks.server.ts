@@ -1,15 +1,19 @@
-import { json, redirect, type Handle, type ServerInit } from '@sveltejs/kit';
+import { json, type Handle, type ServerInit } from '@sveltejs/kit';
 import { building } from '$app/environment';
 import { ConfigError, getConfig } from '$lib/server/config';
 import { getServices, startServices } from '$lib/server/services';
 import { refuseCrossSiteMutation, SESSION_COOKIE } from '$lib/server/auth/auth';
 import { createLogger } from '$lib/server/log';
 import { startBanner } from '$lib/server/start/banner';
+import { createClientAddress, isLoopbackHost } from '$lib/server/auth/client-address';
 
 const log = createLogger('server');
 
 export const init: ServerInit = async () => {
 	if (building) return;
+	// Last resort: a rejection nobody handled (a bug, or a framework path outside its own
+	// try/catch) is logged and the server keeps serving everyone else.
+	process.on('unhandledRejection', (reason) => log.error('unhandled rejection (the server keeps running)', { err: reason }));
 	try {
 		const { config, auth } = await startServices(getConfig());
 		process.stdout.write(startBanner({ ...config, apiTokenFile: auth.apiTokenFile, setupToken: auth.pendingSetupToken(), authEnabled: auth.enabled }));
@@ -27,14 +31,39 @@ export const init: ServerInit = async () => {
 /** Reachable without credentials. Everything else needs a session or the API token. */
 const PUBLIC_PATHS = new Set(['/healthz', '/login', '/setup']);
 
+/**
+ * The decoded path, or null when an %-escape is not UTF-8 (SvelteKit cannot route it). The
+ * result is returned, not dropped: the bundler removes a bare `decodeURI()` call as pure.
+ */
+function decodedPath(pathname: string): string | null {
+	try {
+		return decodeURI(pathname);
+	} catch {
+		return null;
+	}
+}
+
+// `handle` returns every answer instead of throwing redirect()/error(): SvelteKit calls it for a
+// path it cannot decode outside its own try/catch, where a throw became an unhandled rejection.
+let addressOf: ReturnType<typeof createClientAddress> | null = null;
+
 export const handle: Handle = async ({ event, resolve }) => {
 	const { url, request } = event;
+	if (decodedPath(url.pathname) === null) return new Response('Bad request: the path is not valid percent-encoded UTF-8.\n', { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+	const services = getServices();
+	const { config } = services;
+	// With auth off everyone is admin: serve only loopback names (or VMW_ORIGIN's host), so a
+	// page on rebind.attacker.example that resolves to 127.0.0.1 cannot drive the app.
+	if (!config.auth.enabled && !isLoopbackHost(request.headers.get('host'), config.origin ? new URL(config.origin).host : null)) {
+		return new Response('Misdirected request: with VMW_AUTH=off only localhost names are served.\n', { status: 421, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+	}
+	addressOf ??= createClientAddress({ header: config.auth.addressHeader, trustedProxies: config.auth.trustedProxies });
+	event.locals.clientAddress = addressOf(event.getClientAddress(), request.headers);
 	if (url.pathname === '/healthz') return resolve(event);
 
 	const refusal = refuseCrossSiteMutation(request, url);
 	if (refusal) return json({ error: refusal }, { status: 403 });
 
-	const services = getServices();
 	const sessionId = event.cookies.get(SESSION_COOKIE);
 	event.locals.sessionId = sessionId;
 	event.locals.principal = await services.auth.authenticate({ authorization: request.headers.get('authorization'), sessionId });
@@ -46,5 +75,5 @@ export const handle: Handle = async ({ event, resolve }) => {
 		return json({ error: 'authentication required: log in or send Authorization: Bearer <API token>' }, { status: 401, headers: { 'www-authenticate': 'Bearer realm="vmwarden"' } });
 	}
 	const next = url.pathname + url.search;
-	redirect(303, `/login${next === '/' ? '' : `?next=${encodeURIComponent(next)}`}`);
+	return new Response(null, { status: 303, headers: { location: `/login${next === '/' ? '' : `?next=${encodeURIComponent(next)}`}` } });
 };

@@ -57,4 +57,13 @@ describe('parseConfig', () => {
 			expect((e as Error).message).toContain('VMW_API_TOKEN');
 		}
 	});
+
+	it('reads a forwarded address header only with a trusted proxy list', () => {
+		expect(() => parseConfig({ VMW_ADDRESS_HEADER: 'X-Forwarded-For' })).toThrow(/VMW_ADDRESS_HEADER: needs VMW_TRUSTED_PROXIES/);
+		expect(() => parseConfig({ VMW_ADDRESS_HEADER: 'X-Forwarded-For', VMW_TRUSTED_PROXIES: 'caddy' })).toThrow(/VMW_TRUSTED_PROXIES: expected comma-separated IP/);
+		const c = parseConfig({ VMW_ADDRESS_HEADER: 'X-Forwarded-For', VMW_TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8', VMW_ORIGIN: 'https://vm.example.com' });
+		expect(c.auth).toMatchObject({ addressHeader: 'x-forwarded-for', trustedProxies: ['127.0.0.1', '10.0.0.0/8'] });
+		expect(c.origin).toBe('https://vm.example.com');
+		expect(parseConfig({}).auth).toMatchObject({ addressHeader: null, trustedProxies: [], sessionIdleMs: 12 * 3_600_000 });
+	});
 });

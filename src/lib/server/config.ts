@@ -1,6 +1,7 @@
 // The one place that reads process.env. Parsed once, failing with every bad variable listed.
 import { z } from 'zod';
 import { DEFAULT_THRESHOLDS as T } from './host/thresholds';
+import { parseTrustedProxies } from './auth/client-address';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -52,6 +53,11 @@ const envSchema = z
 		VMW_API_TOKEN: opt(z.string().min(24, 'expected at least 24 characters (use `openssl rand -hex 32`)').optional()),
 		VMW_ADMIN_PASSWORD: opt(z.string().min(12, 'expected at least 12 characters').optional()),
 		VMW_SESSION_TTL_HOURS: int(24 * 7, 1, 24 * 365, 'a number of hours'),
+		// Security (issue 16): the public origin, the forwarded client address and who may set it.
+		VMW_ORIGIN: opt(url('the public origin such as https://devops.example.com').optional()),
+		VMW_ADDRESS_HEADER: opt(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name such as X-Forwarded-For').optional()),
+		VMW_TRUSTED_PROXIES: list([]),
+		VMW_SESSION_IDLE_HOURS: int(12, 1, 24 * 365, 'a number of hours'),
 		VMW_STEAL_WARN_PCT: pct(T.stealWarnPct),
 		VMW_STEAL_CRIT_PCT: pct(T.stealCritPct),
 		VMW_SWAP_USED_WARN_GIB: num(T.swapUsedWarnBytes / GiB, 'a number of GiB'),
@@ -62,10 +68,7 @@ const envSchema = z
 		VMW_MEM_AVAILABLE_WARN_GIB: num(T.memAvailableWarnBytes / GiB, 'a number of GiB'),
 		VMW_MEM_AVAILABLE_CRIT_GIB: num(T.memAvailableCritBytes / GiB, 'a number of GiB'),
 		VMW_LOAD_PER_CPU_WARN: num(T.loadPerCpuWarn, 'load per CPU'),
-		VMW_LOAD_PER_CPU_CRIT: num(T.loadPerCpuCrit, 'load per CPU'),
-		// Read by adapter-node (server.js); parsed here too so a bad one fails start-up and the
-		// start-up banner prints the public URL.
-		VMW_ORIGIN: opt(url('an http(s) origin such as https://devops.example.com').optional())
+		VMW_LOAD_PER_CPU_CRIT: num(T.loadPerCpuCrit, 'load per CPU')
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {
@@ -78,6 +81,13 @@ const envSchema = z
 		order('VMW_DISK_WARN_PCT', 'VMW_DISK_CRIT_PCT');
 		order('VMW_LOAD_PER_CPU_WARN', 'VMW_LOAD_PER_CPU_CRIT');
 		order('VMW_MEM_AVAILABLE_WARN_GIB', 'VMW_MEM_AVAILABLE_CRIT_GIB', false);
+		if (e.VMW_ADDRESS_HEADER && e.VMW_TRUSTED_PROXIES.length === 0)
+			ctx.addIssue({ code: 'custom', path: ['VMW_ADDRESS_HEADER'], message: 'needs VMW_TRUSTED_PROXIES (the proxy addresses allowed to set it): without it anyone could choose their address' });
+		try {
+			parseTrustedProxies(e.VMW_TRUSTED_PROXIES);
+		} catch (err) {
+			ctx.addIssue({ code: 'custom', path: ['VMW_TRUSTED_PROXIES'], message: `expected comma-separated IP addresses or CIDR ranges: ${(err as Error).message}` });
+		}
 		if (e.VMW_AUTH === 'off' && !isLoopback(e.VMW_HOST))
 			ctx.addIssue({ code: 'custom', path: ['VMW_AUTH'], message: `off is allowed only when VMW_HOST is 127.0.0.1 or ::1 (it is ${e.VMW_HOST})` });
 	});
@@ -105,13 +115,17 @@ function toConfig(e: z.output<typeof envSchema>) {
 		scriptsDir: e.VMW_SCRIPTS_DIR,
 		logDir: e.VMW_LOG_DIR,
 		logLevel: e.VMW_LOG_LEVEL,
-		origin: e.VMW_ORIGIN ?? null,
 		auth: {
 			enabled: e.VMW_AUTH === 'on',
 			apiToken: e.VMW_API_TOKEN ?? null,
 			adminPassword: e.VMW_ADMIN_PASSWORD ?? null,
-			sessionTtlMs: e.VMW_SESSION_TTL_HOURS * 3_600_000
+			sessionTtlMs: e.VMW_SESSION_TTL_HOURS * 3_600_000,
+			sessionIdleMs: e.VMW_SESSION_IDLE_HOURS * 3_600_000,
+			addressHeader: e.VMW_ADDRESS_HEADER?.toLowerCase() ?? null,
+			trustedProxies: e.VMW_TRUSTED_PROXIES
 		},
+		/** VMW_ORIGIN (also read by adapter-node through server.js); null = from the request */
+		origin: e.VMW_ORIGIN ?? null,
 		thresholds: {
 			stealWarnPct: e.VMW_STEAL_WARN_PCT,
 			stealCritPct: e.VMW_STEAL_CRIT_PCT,

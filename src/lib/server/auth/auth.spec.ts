@@ -59,6 +59,18 @@ describe('auth', () => {
 		if (login.ok) expect(await auth.authenticate({ authorization: null, sessionId: login.session.id })).toEqual({ role: 'admin', via: 'session' });
 	});
 
+	it('a lost setup race answers "setup is already done", never SQL or the hash (in the result or the log)', async () => {
+		const { log, lines } = captureLog();
+		const auth = await createAuth(options({ log }));
+		const token = /setup token: (\S+)/.exec(lines.join('\n'))![1];
+		const results = await Promise.all(Array.from({ length: 10 }, (_, i) => auth.completeSetup({ token, password: `racing password ${i}`, clientKey: `r${i}` })));
+		expect(results.filter((r) => r.ok)).toHaveLength(1);
+		const losers = results.filter((r) => !r.ok);
+		expect(losers).toHaveLength(9);
+		for (const r of losers) expect(r).toEqual({ ok: false, code: 'BAD_REQUEST', error: 'Setup is already done: log in with the admin password.' });
+		expect(lines.join('\n')).not.toMatch(/scrypt\$|INSERT|settings/);
+	});
+
 	it('sessions expire and logout ends them', async () => {
 		let now = 1_000_000;
 		const auth = await createAuth(options({ adminPassword: 'configured password', now: () => now }));

@@ -7,7 +7,8 @@ import { eq, lt } from 'drizzle-orm';
 import type { Db } from '../db';
 import { sessions, settings } from '../db/schema';
 import type { Logger } from '../log';
-import { hashPassword, secretsEqual, verifyPassword } from './passwords';
+import { HashingBusyError, hashPassword, secretsEqual, verifyPassword } from './passwords';
+import { createThrottle } from './throttle';
 
 export type Role = 'viewer' | 'operator' | 'admin';
 export interface Principal {
@@ -53,19 +54,9 @@ export async function createAuth(opts: AuthOptions) {
 		return row?.value ?? null;
 	}
 
-	const failures = new Map<string, { count: number; until: number }>();
-	function throttled(key: string) {
-		const f = failures.get(key);
-		return f !== undefined && f.until > now();
-	}
-	function fail(key: string) {
-		const f = failures.get(key) ?? { count: 0, until: 0 };
-		f.count += 1;
-		// 5 free tries, then 2^n seconds, capped at 15 minutes.
-		if (f.count >= 5) f.until = now() + Math.min(2 ** (f.count - 4), 900) * 1000;
-		failures.set(key, f);
-		if (failures.size > 10_000) failures.clear();
-	}
+	const throttle = createThrottle({ now });
+	const tooMany = (retryAfterMs: number) =>
+		({ ok: false as const, code: 'TOO_MANY_REQUESTS' as const, error: `Too many attempts; try again in ${Math.ceil(retryAfterMs / 1000)} s.` });
 
 	async function createSession(role: Role) {
 		const id = newSecret();
@@ -97,39 +88,83 @@ export async function createAuth(opts: AuthOptions) {
 			return { role: row.role, via: 'session' };
 		},
 
-		/** Returns a new session for a right password; null otherwise (and counts the failure). */
-		async login({ password, clientKey }: { password: string; clientKey: string }) {
-			if (throttled(clientKey)) return { ok: false as const, error: 'Too many failed attempts; wait a minute and try again.' };
-			const stored = await storedAdminHash();
-			const good = opts.adminPassword ? secretsEqual(password, opts.adminPassword) : stored ? await verifyPassword(password, stored) : false;
-			if (!good) {
-				fail(clientKey);
-				return { ok: false as const, error: stored || opts.adminPassword ? 'Wrong password.' : 'No admin password is set yet: use /setup with the setup token from the log.' };
+		/**
+		 * A new session for the right password. The attempt is counted before anything is
+		 * awaited (see throttle.ts); every failure and refusal is logged with the address.
+		 */
+		async login({ password, clientKey }: { password: string; clientKey: string }): Promise<LoginResult> {
+			const attempt = throttle.attempt([`addr:${clientKey}`]);
+			if (!attempt.ok) {
+				log.warn('login refused: too many attempts', { address: clientKey, reason: attempt.reason });
+				return tooMany(attempt.retryAfterMs);
 			}
-			failures.delete(clientKey);
-			return { ok: true as const, session: await createSession('admin') };
+			let good = false;
+			try {
+				const stored = opts.adminPassword ? null : await storedAdminHash();
+				good = opts.adminPassword ? secretsEqual(password, opts.adminPassword) : stored ? await verifyPassword(password, stored) : false;
+				if (!good) {
+					log.warn('login failed: wrong password', { address: clientKey });
+					return { ok: false, code: 'UNAUTHORIZED', error: stored || opts.adminPassword ? 'Wrong password.' : 'No admin password is set yet: use /setup with the setup token from the log.' };
+				}
+			} catch (err) {
+				if (err instanceof HashingBusyError) {
+					log.warn('login refused: password checks busy', { address: clientKey });
+					return tooMany(1000);
+				}
+				throw err;
+			} finally {
+				attempt.done(good);
+			}
+			log.info('login', { address: clientKey });
+			return { ok: true, session: await createSession('admin') };
 		},
 
 		async logout(sessionId: string | undefined) {
 			if (sessionId) await db.delete(sessions).where(eq(sessions.idHash, sha256(sessionId)));
 		},
 
-		async completeSetup({ token, password, clientKey }: { token: string; password: string; clientKey: string }) {
-			if (throttled(clientKey)) return { ok: false as const, error: 'Too many failed attempts; wait a minute and try again.' };
-			if (!setupToken || (await storedAdminHash()) || opts.adminPassword) return { ok: false as const, error: 'Setup is already done: log in with the admin password.' };
-			if (!secretsEqual(token.trim(), setupToken)) {
-				fail(clientKey);
-				return { ok: false as const, error: 'Wrong setup token: use the one printed in the server log.' };
+		/**
+		 * Sets the first password with the one-time setup token. The token is checked and
+		 * claimed before any await, so of two racing requests one wins and the other is told
+		 * "setup is already done" (never a database error carrying SQL and the new hash).
+		 */
+		async completeSetup({ token, password, clientKey }: { token: string; password: string; clientKey: string }): Promise<LoginResult> {
+			const done = { ok: false as const, code: 'BAD_REQUEST' as const, error: 'Setup is already done: log in with the admin password.' };
+			if (!setupToken || opts.adminPassword) return done;
+			const attempt = throttle.attempt([`addr:${clientKey}`]);
+			if (!attempt.ok) {
+				log.warn('setup refused: too many attempts', { address: clientKey, reason: attempt.reason });
+				return tooMany(attempt.retryAfterMs);
 			}
-			await db.insert(settings).values({ key: ADMIN_HASH_KEY, value: await hashPassword(password), updatedAt: now() });
+			if (!secretsEqual(token.trim(), setupToken)) {
+				attempt.done(false);
+				log.warn('setup failed: wrong setup token', { address: clientKey });
+				return { ok: false, code: 'BAD_REQUEST', error: 'Wrong setup token: use the one printed in the server log.' };
+			}
+			attempt.done(true);
+			const claimed = setupToken;
 			setupToken = null;
-			log.info('Admin password set through /setup; the setup token is spent.');
-			return { ok: true as const, session: await createSession('admin') };
+			try {
+				const hash = await hashPassword(password);
+				const inserted = await db.insert(settings).values({ key: ADMIN_HASH_KEY, value: hash, updatedAt: now() }).onConflictDoNothing().returning({ key: settings.key });
+				if (inserted.length === 0) return done;
+			} catch (err) {
+				setupToken = claimed; // nothing was stored: the token stays usable
+				if (err instanceof HashingBusyError) return tooMany(1000);
+				log.error('setup failed', { err: new Error('could not store the admin password hash') });
+				return { ok: false, code: 'INTERNAL_SERVER_ERROR', error: 'Could not store the password; see the server log.' };
+			}
+			log.info('Admin password set through /setup; the setup token is spent.', { address: clientKey });
+			return { ok: true, session: await createSession('admin') };
 		}
 	};
 }
 
 const apiTokenPath = (dataDir: string) => path.resolve(dataDir, 'api-token');
+
+export type LoginResult =
+	| { ok: true; session: { id: string; expiresAt: number } }
+	| { ok: false; code: 'UNAUTHORIZED' | 'TOO_MANY_REQUESTS' | 'BAD_REQUEST' | 'INTERNAL_SERVER_ERROR'; error: string };
 
 /** The read-only API token when none is configured: generated once, kept in the data dir (0600). */
 async function persistedApiToken(dataDir: string, log: Logger): Promise<string> {

@@ -2,8 +2,38 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 
 const params = { N: 16384, r: 8, p: 1 } as const;
 
+/** Thrown when too many password checks are already waiting: the caller answers "busy". */
+export class HashingBusyError extends Error {
+	constructor() {
+		super('Too many password checks at once; try again in a moment.');
+		this.name = 'HashingBusyError';
+	}
+}
+
+// scrypt runs on libuv's thread pool (4 threads), which file reads share: a flood of
+// password checks would starve the sampler's /proc reads. One scrypt at a time, and a
+// short queue; past it, refuse at once instead of queueing without bound.
+const MAX_WAITING = 8;
+let running = false;
+const waiting: (() => void)[] = [];
+
+async function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+	if (running) {
+		if (waiting.length >= MAX_WAITING) throw new HashingBusyError();
+		await new Promise<void>((resolve) => waiting.push(resolve));
+	}
+	running = true;
+	try {
+		return await fn();
+	} finally {
+		const next = waiting.shift();
+		if (next) next();
+		else running = false;
+	}
+}
+
 function scryptAsync(password: string, salt: Buffer, len: number, opts: ScryptOptions): Promise<Buffer> {
-	return new Promise((resolve, reject) => scrypt(password, salt, len, opts, (err, key) => (err ? reject(err) : resolve(key))));
+	return oneAtATime(() => new Promise((resolve, reject) => scrypt(password, salt, len, opts, (err, key) => (err ? reject(err) : resolve(key)))));
 }
 
 /** `scrypt$N$r$p$salt$hash` (base64url) */

@@ -7,13 +7,13 @@ import { isSecureRequest } from '../auth/auth';
 const factory = createCallerFactory(appRouter);
 
 /** Call the router from +page.server.ts with the request's principal. */
-export function callerFor(event: Pick<RequestEvent, 'locals' | 'getClientAddress' | 'request'>) {
+export function callerFor(event: Pick<RequestEvent, 'locals' | 'request'>) {
 	return factory({
 		services: getServices(),
 		principal: event.locals.principal,
 		sessionId: event.locals.sessionId,
 		resHeaders: null,
-		clientKey: event.getClientAddress(),
+		clientKey: event.locals.clientAddress,
 		secure: isSecureRequest(event.request)
 	});
 }

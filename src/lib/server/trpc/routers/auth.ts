@@ -21,7 +21,7 @@ export const authRouter = router({
 
 	login: publicProcedure.input(z.object({ password: z.string().min(1).max(1024) })).mutation(async ({ ctx, input }) => {
 		const res = await ctx.services.auth.login({ password: input.password, clientKey: ctx.clientKey });
-		if (!res.ok) throw new TRPCError({ code: 'UNAUTHORIZED', message: res.error });
+		if (!res.ok) throw new TRPCError({ code: res.code, message: res.error });
 		setSessionCookie(ctx, res.session);
 		return { ok: true };
 	}),
@@ -30,7 +30,7 @@ export const authRouter = router({
 		.input(z.object({ token: z.string().min(1).max(200), password: z.string().min(12, 'Use at least 12 characters.').max(1024) }))
 		.mutation(async ({ ctx, input }) => {
 			const res = await ctx.services.auth.completeSetup({ ...input, clientKey: ctx.clientKey });
-			if (!res.ok) throw new TRPCError({ code: 'BAD_REQUEST', message: res.error });
+			if (!res.ok) throw new TRPCError({ code: res.code, message: res.error });
 			setSessionCookie(ctx, res.session);
 			return { ok: true };
 		}),

@@ -1,0 +1,173 @@
+// Security probes against the BUILT server (issue 16 part 0): each one reproduced a defect
+// of the landed foundation before its fix.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import { startExpectingFailure, startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../helpers/server';
+
+/** A raw HTTP request: the path goes out byte for byte (like curl --path-as-is). */
+function raw(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+	const { hostname, port } = new URL(base);
+	return new Promise((resolve, reject) => {
+		const req = request({ hostname, port, path, method: 'GET', headers }, (res) => {
+			let body = '';
+			res.on('data', (d) => (body += d));
+			res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+		});
+		req.on('error', reject);
+		req.end();
+	});
+}
+
+describe('undecodable paths', () => {
+	let server: RunningServer;
+	beforeAll(async () => (server = await startServer()));
+	afterAll(() => server?.stop());
+
+	const paths = ['/%ff', '/%', '/%c0%af', '/vm/%ff', '/api/trpc/%ff', '/api/vm/%fe%ff', '/login%ff', '/%e0%80', '/api/trpc/auth.login%ff?batch=1', '/metrics/%zz', '/healthz/%ff'];
+	const credentials: [string, Record<string, string>][] = [
+		['no credentials', {}],
+		['the API token', { authorization: `Bearer ${TEST_TOKEN}` }],
+		['a junk session cookie', { cookie: 'vmw_session=junk' }]
+	];
+
+	it.each(credentials)('answer 400 with %s and the server keeps serving', async (_name, headers) => {
+		for (const p of paths) {
+			const res = await raw(server.url, p, headers);
+			expect({ path: p, status: res.status }).toEqual({ path: p, status: 400 });
+		}
+		expect((await raw(server.url, '/healthz')).status).toBe(200);
+		expect(server.output()).not.toMatch(/ERR_UNHANDLED_REJECTION/);
+	});
+});
+
+const json = (server: RunningServer, extra: Record<string, string> = {}) => ({ 'content-type': 'application/json', origin: server.url, ...extra });
+const loginOnce = (server: RunningServer, password: string, extra: Record<string, string> = {}) =>
+	fetch(`${server.url}/api/trpc/auth.login`, { method: 'POST', headers: json(server, extra), body: JSON.stringify({ json: { password } }) });
+const count = (text: string, needle: string) => text.split(needle).length - 1;
+
+describe('login throttle against batches and bursts', () => {
+	let server: RunningServer;
+	beforeAll(async () => (server = await startServer()));
+	afterAll(() => server?.stop());
+
+	it('refuses a batch of 1,400 logins (the right password last) without evaluating any', async () => {
+		const n = 1400;
+		const body: Record<string, { json: { password: string } }> = {};
+		for (let i = 0; i < n; i++) body[i] = { json: { password: i === n - 1 ? TEST_PASSWORD : `wrong guess ${i}` } };
+		const res = await fetch(`${server.url}/api/trpc/${Array(n).fill('auth.login').join(',')}?batch=1`, { method: 'POST', headers: json(server), body: JSON.stringify(body) });
+		expect(res.status).toBe(400);
+		expect(res.headers.get('set-cookie')).toBeNull();
+		expect(count(server.output(), 'login failed')).toBe(0);
+		// A two-item batch is refused the same way.
+		const two = await fetch(`${server.url}/api/trpc/auth.me,auth.login?batch=1`, { method: 'POST', headers: json(server), body: JSON.stringify({ 0: { json: null }, 1: { json: { password: TEST_PASSWORD } } }) });
+		expect(two.status).toBe(400);
+		expect(two.headers.get('set-cookie')).toBeNull();
+	});
+
+	it('200 parallel wrong logins evaluate at most 5 guesses; the right password is then refused', async () => {
+		const statuses = await Promise.all(Array.from({ length: 200 }, (_, i) => loginOnce(server, `parallel wrong ${i}`).then((r) => r.status)));
+		// 5 free tries (throttle.ts); every other request is refused before its password is checked.
+		expect(count(server.output(), '"msg":"login failed: wrong password"')).toBeLessThanOrEqual(5);
+		expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+		expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(195);
+		const right = await loginOnce(server, TEST_PASSWORD);
+		expect(right.status).toBe(429);
+		expect(right.headers.get('set-cookie')).toBeNull();
+		expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+	});
+});
+
+describe('rate limit (part 5)', () => {
+	let server: RunningServer;
+	beforeAll(async () => (server = await startServer()));
+	afterAll(() => server?.stop());
+
+	it('the 11th failed login in a minute gets TOO_MANY_REQUESTS, and every failure is logged', async () => {
+		const statuses: number[] = [];
+		for (let i = 0; i < 11; i++) statuses.push((await loginOnce(server, `sequential wrong ${i}`)).status);
+		expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+		expect(statuses[10]).toBe(429);
+		const body = await (await loginOnce(server, 'one more')).json();
+		expect(body.error.json.data.code).toBe('TOO_MANY_REQUESTS');
+		// 5 wrong passwords + 7 refusals, one log line each, with the address.
+		const log = server.output();
+		expect(count(log, '"msg":"login failed: wrong password","address":"127.0.0.1"')).toBe(5);
+		expect(count(log, '"msg":"login refused: too many attempts","address":"127.0.0.1"')).toBe(7);
+	});
+});
+
+describe('client address behind a reverse proxy', () => {
+	it('without VMW_TRUSTED_PROXIES a forwarded header is ignored: every guess counts against the socket address', async () => {
+		const server = await startServer();
+		try {
+			for (let i = 0; i < 5; i++) expect((await loginOnce(server, `wrong ${i}`, { 'x-forwarded-for': `203.0.113.${i}` })).status).toBe(401);
+			const right = await loginOnce(server, TEST_PASSWORD, { 'x-forwarded-for': '203.0.113.200' });
+			expect(right.status).toBe(429);
+		} finally {
+			await server.stop();
+		}
+	});
+
+	it('refuses to start with VMW_ADDRESS_HEADER but no trusted proxies', async () => {
+		const { code, output } = await startExpectingFailure({ VMW_ADDRESS_HEADER: 'X-Forwarded-For', VMW_HOST: '127.0.0.1' });
+		expect(code).not.toBe(0);
+		expect(output).toContain('VMW_ADDRESS_HEADER: needs VMW_TRUSTED_PROXIES');
+	});
+
+	describe('with the proxy trusted and a stored scrypt hash', () => {
+		let server: RunningServer;
+		let password: string;
+		beforeAll(async () => {
+			server = await startServer({ VMW_ADMIN_PASSWORD: '', VMW_ADDRESS_HEADER: 'X-Forwarded-For', VMW_TRUSTED_PROXIES: '127.0.0.1' });
+			const token = /setup token: (\S+?)"/.exec(server.output())![1];
+			password = 'stored scrypt password 42';
+			const res = await fetch(`${server.url}/api/trpc/auth.setup`, { method: 'POST', headers: json(server), body: JSON.stringify({ json: { token, password } }) });
+			expect(res.status).toBe(200);
+		});
+		afterAll(() => server?.stop());
+
+		it('each forwarded client has its own throttle', async () => {
+			for (let i = 0; i < 5; i++) expect((await loginOnce(server, `wrong ${i}`, { 'x-forwarded-for': '203.0.113.1' })).status).toBe(401);
+			expect((await loginOnce(server, password, { 'x-forwarded-for': '203.0.113.1' })).status).toBe(429);
+			expect((await loginOnce(server, password, { 'x-forwarded-for': '203.0.113.2' })).status).toBe(200);
+			expect(server.output()).toContain('"msg":"login refused: too many attempts","address":"203.0.113.1"');
+		});
+
+		it('200 parallel logins from 200 addresses do not starve the sampler: /healthz stays 200', async () => {
+			let polling = true;
+			const health: number[] = [];
+			const poller = (async () => {
+				while (polling) {
+					health.push((await fetch(`${server.url}/healthz`)).status);
+					await new Promise((r) => setTimeout(r, 100));
+				}
+			})();
+			const statuses = await Promise.all(Array.from({ length: 200 }, (_, i) => loginOnce(server, `flood ${i}`, { 'x-forwarded-for': `198.51.100.${i % 250}` }).then((r) => r.status)));
+			// Let the sampler's freshness window (3 × 500 ms) pass after the flood.
+			await new Promise((r) => setTimeout(r, 1600));
+			polling = false;
+			await poller;
+			// One scrypt at a time with 8 waiting: most of the flood is refused as busy (429).
+			expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(100);
+			expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+			expect(health.length).toBeGreaterThan(5);
+			expect(health.every((s) => s === 200)).toBe(true);
+		});
+	});
+});
+
+describe('DNS rebinding with VMW_AUTH=off', () => {
+	let server: RunningServer;
+	beforeAll(async () => (server = await startServer({ VMW_AUTH: 'off' })));
+	afterAll(() => server?.stop());
+
+	it('serves loopback Host values and refuses any other name', async () => {
+		const port = new URL(server.url).port;
+		expect((await raw(server.url, '/api/vm/health', { host: `127.0.0.1:${port}` })).status).toBe(200);
+		expect((await raw(server.url, '/api/vm/health', { host: `localhost:${port}` })).status).toBe(200);
+		const rebind = await raw(server.url, '/api/vm/health', { host: `rebind.attacker.example:${port}` });
+		expect(rebind.status).toBe(421);
+		expect(rebind.body).not.toMatch(/steal|memAvailable/);
+		expect((await raw(server.url, '/', { host: 'rebind.attacker.example' })).status).toBe(421);
+	});
+});
