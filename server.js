@@ -29,7 +29,28 @@ export async function serve(buildDir = fileURLToPath(new URL('./build', import.m
 
 	const dir = realpathSync(buildDir);
 	markInUse(dir);
-	await import(pathToFileURL(path.join(dir, 'index.js')).href);
+	const { server } = await import(pathToFileURL(path.join(dir, 'index.js')).href);
+	useFastLane(server);
+}
+
+/**
+ * Put the app's fast lane (src/lib/server/fast-lane.ts, published by hooks init) in front of
+ * SvelteKit: a GET /api/vm/health, /metrics or /healthz it can answer never reaches the web
+ * Request/Response machinery (decision 0006). adapter-node's polka listens through
+ * `server.attach`; if a later adapter does not, everything simply stays on SvelteKit.
+ */
+function useFastLane(server) {
+	const lane = globalThis[Symbol.for('vmwarden.fastLane')];
+	const http = server?.server;
+	if (typeof lane !== 'function' || !http || !http.listeners('request').includes(server.attach)) {
+		console.warn('vmwarden: fast lane not installed (adapter-node changed?); every request goes through SvelteKit');
+		return;
+	}
+	const slow = server.attach;
+	http.removeListener('request', slow);
+	http.on('request', (req, res) => {
+		if (!lane(req, res)) slow(req, res);
+	});
 }
 
 /**
