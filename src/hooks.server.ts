@@ -4,6 +4,8 @@ import { ConfigError, getConfig } from '$lib/server/config';
 import { getServices, startServices } from '$lib/server/services';
 import { refuseCrossSiteMutation, SESSION_COOKIE } from '$lib/server/auth/auth';
 import { createLogger } from '$lib/server/log';
+import { startBanner } from '$lib/server/start/banner';
+import { createFastLane, publishFastLane } from '$lib/server/fast-lane';
 import { createClientAddress, isLoopbackHost } from '$lib/server/auth/client-address';
 
 const log = createLogger('server');
@@ -14,7 +16,10 @@ export const init: ServerInit = async () => {
 	// try/catch) is logged and the server keeps serving everyone else.
 	process.on('unhandledRejection', (reason) => log.error('unhandled rejection (the server keeps running)', { err: reason }));
 	try {
-		await startServices(getConfig());
+		const services = await startServices(getConfig());
+		const { config, auth } = services;
+		publishFastLane(createFastLane(services));
+		process.stdout.write(startBanner({ ...config, apiTokenFile: auth.apiTokenFile, setupToken: auth.pendingSetupToken(), authEnabled: auth.enabled }));
 	} catch (err) {
 		if (err instanceof ConfigError) {
 			console.error(err.message);

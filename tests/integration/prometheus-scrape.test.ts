@@ -127,4 +127,19 @@ scrape_configs:
 	it('is refused by /metrics without the token (Prometheus would see up == 0)', async () => {
 		expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
 	});
+
+	it('/metrics passes `promtool check metrics` (the linter Prometheus users run)', async () => {
+		const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+		const text = await res.text();
+		const { execFile } = await import('node:child_process');
+		const result = await new Promise<{ code: number; out: string }>((resolve) => {
+			const child = execFile('promtool', ['check', 'metrics'], (err, stdout, stderr) =>
+				resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr })
+			);
+			child.stdin!.end(text);
+		});
+		// promtool prints nothing and exits 0 when every metric is clean
+		expect(result.out).toBe('');
+		expect(result.code).toBe(0);
+	});
 });

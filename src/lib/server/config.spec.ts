@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from './config';
+import { DEFAULT_THRESHOLDS } from './host/thresholds';
 
 describe('parseConfig', () => {
 	it('runs on embedded defaults with no variables at all', () => {
@@ -11,6 +12,8 @@ describe('parseConfig', () => {
 		expect(c.auth.enabled).toBe(true);
 		// Roadmap thresholds; "1.5 GB" swap is read as binary GiB (docs/decisions/0002).
 		expect(c.thresholds).toMatchObject({ stealWarnPct: 5, stealCritPct: 15, diskWarnPct: 55, diskCritPct: 70, swapUsedWarnBytes: 1.5 * 1024 ** 3, swapCachedWarnBytes: 200 * 1024 ** 2 });
+		// ...and exactly the defaults classify() uses without config: one set, in host/thresholds.ts
+		expect(c.thresholds).toEqual(DEFAULT_THRESHOLDS);
 	});
 
 	it('treats empty strings as unset and parses lists', () => {

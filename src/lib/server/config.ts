@@ -1,5 +1,6 @@
 // The one place that reads process.env. Parsed once, failing with every bad variable listed.
 import { z } from 'zod';
+import { DEFAULT_THRESHOLDS as T } from './host/thresholds';
 import { parseTrustedProxies } from './auth/client-address';
 
 const GiB = 1024 ** 3;
@@ -57,17 +58,17 @@ const envSchema = z
 		VMW_ADDRESS_HEADER: opt(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name such as X-Forwarded-For').optional()),
 		VMW_TRUSTED_PROXIES: list([]),
 		VMW_SESSION_IDLE_HOURS: int(12, 1, 24 * 365, 'a number of hours'),
-		VMW_STEAL_WARN_PCT: pct(5),
-		VMW_STEAL_CRIT_PCT: pct(15),
-		VMW_SWAP_USED_WARN_GIB: num(1.5, 'a number of GiB'),
-		VMW_SWAP_USED_CRIT_GIB: num(4, 'a number of GiB'),
-		VMW_SWAP_CACHED_WARN_MIB: num(200, 'a number of MiB'),
-		VMW_DISK_WARN_PCT: pct(55),
-		VMW_DISK_CRIT_PCT: pct(70),
-		VMW_MEM_AVAILABLE_WARN_GIB: num(2, 'a number of GiB'),
-		VMW_MEM_AVAILABLE_CRIT_GIB: num(1, 'a number of GiB'),
-		VMW_LOAD_PER_CPU_WARN: num(1.5, 'load per CPU'),
-		VMW_LOAD_PER_CPU_CRIT: num(3, 'load per CPU')
+		VMW_STEAL_WARN_PCT: pct(T.stealWarnPct),
+		VMW_STEAL_CRIT_PCT: pct(T.stealCritPct),
+		VMW_SWAP_USED_WARN_GIB: num(T.swapUsedWarnBytes / GiB, 'a number of GiB'),
+		VMW_SWAP_USED_CRIT_GIB: num(T.swapUsedCritBytes / GiB, 'a number of GiB'),
+		VMW_SWAP_CACHED_WARN_MIB: num(T.swapCachedWarnBytes / MiB, 'a number of MiB'),
+		VMW_DISK_WARN_PCT: pct(T.diskWarnPct),
+		VMW_DISK_CRIT_PCT: pct(T.diskCritPct),
+		VMW_MEM_AVAILABLE_WARN_GIB: num(T.memAvailableWarnBytes / GiB, 'a number of GiB'),
+		VMW_MEM_AVAILABLE_CRIT_GIB: num(T.memAvailableCritBytes / GiB, 'a number of GiB'),
+		VMW_LOAD_PER_CPU_WARN: num(T.loadPerCpuWarn, 'load per CPU'),
+		VMW_LOAD_PER_CPU_CRIT: num(T.loadPerCpuCrit, 'load per CPU')
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {

@@ -9,6 +9,9 @@ export function createMetrics({ latest, thresholds, hostId }: { latest: () => Ho
 	const registry = new Registry();
 	registry.setDefaultLabels({ host_id: hostId });
 	collectDefaultMetrics({ register: registry, prefix: 'vmwarden_' });
+	// prom-client names three gauges *_total, which `promtool check metrics` rejects (a _total
+	// suffix means a counter). Each is the sum of its per-type gauge (…_active_handles{type}), kept.
+	for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(`vmwarden_${name}`);
 
 	// Each gauge reads the latest sample when scraped; a metric that errored is simply absent.
 	const gauge = (name: string, help: string, read: (s: HostSample, g: Gauge) => void, labelNames: string[] = []) =>

@@ -3,6 +3,7 @@
 import type { HealthSnapshot, HistoryPoint } from '$lib/health';
 import { untrack } from 'svelte';
 import { trpc } from '$lib/trpc/client';
+import { historyPoint } from '$lib/history-point';
 
 export type LiveConnection = 'connecting' | 'live' | 'reconnecting' | 'stopped';
 
@@ -13,16 +14,7 @@ export function snapshotToPoint(s: HealthSnapshot): HistoryPoint | null {
 	if (!s.ts || s.stale) return null;
 	const ts = Date.parse(s.ts);
 	if (Number.isNaN(ts)) return null;
-	return {
-		ts,
-		stealPct: s.steal.ok ? s.steal.stealPct : null,
-		busyPct: s.steal.ok ? s.steal.busyPct : null,
-		load1: s.load.ok ? s.load.load1 : null,
-		memAvailableBytes: s.memory.ok ? s.memory.memAvailableBytes : null,
-		swapUsedBytes: s.swap.ok ? s.swap.swapUsedBytes : null,
-		swapCachedBytes: s.swap.ok ? s.swap.swapCachedBytes : null,
-		disks: s.disks.flatMap((d) => (d.ok ? [{ mount: d.mount, usedPct: d.usedPct }] : []))
-	};
+	return historyPoint(ts, { cpu: s.steal, load: s.load, memory: s.memory, disks: s.disks.map((d) => ({ mount: d.mount, figures: d })) });
 }
 
 export class HealthLive {

@@ -1,13 +1,9 @@
-import { json } from '@sveltejs/kit';
 import type { RequestHandler } from './$types';
 import { getServices } from '$lib/server/services';
+import { healthzAnswer } from '$lib/server/fast-lane';
 
-/** Liveness for Docker's HEALTHCHECK and load balancers: no auth, no figures about the host. */
+/** Liveness for Docker's HEALTHCHECK and load balancers: no auth, no figures about the host. (server.js answers it on the fast lane; this route serves HEAD and auth-off.) */
 export const GET: RequestHandler = () => {
-	const s = getServices();
-	const h = s.health();
-	return json(
-		{ status: h.ok ? 'ok' : 'degraded', uptimeS: Math.round((Date.now() - s.startedAt) / 1000), services: h.services },
-		{ status: h.ok ? 200 : 503, headers: { 'cache-control': 'no-store' } }
-	);
+	const { status, body } = healthzAnswer(getServices());
+	return new Response(body, { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
 };

@@ -48,6 +48,8 @@ export async function createAuth(opts: AuthOptions) {
 	const { db, log } = opts;
 	const now = opts.now ?? Date.now;
 	const apiToken = opts.apiToken ?? (await persistedApiToken(opts.dataDir, log));
+	/** Where the read-only token is kept; null when it comes from VMW_API_TOKEN. */
+	const apiTokenFile = opts.apiToken ? null : apiTokenPath(opts.dataDir);
 
 	let setupToken: string | null = null;
 	if (opts.enabled && !opts.adminPassword && !(await storedAdminHash())) {
@@ -97,6 +99,9 @@ export async function createAuth(opts: AuthOptions) {
 	return {
 		enabled: opts.enabled,
 		apiToken,
+		apiTokenFile,
+		/** The one-time setup token while setup is pending (for the start-up banner), else null. */
+		pendingSetupToken: () => setupToken,
 		/** 'needs-setup' while no password exists: only the setup token can set one. */
 		async state(): Promise<'ready' | 'needs-setup'> {
 			return opts.adminPassword || (await storedAdminHash()) ? 'ready' : 'needs-setup';
@@ -228,6 +233,8 @@ export async function createAuth(opts: AuthOptions) {
 	};
 }
 
+const apiTokenPath = (dataDir: string) => path.resolve(dataDir, 'api-token');
+
 export type LoginResult =
 	| { ok: true; session: { id: string; expiresAt: number } }
 	| { ok: false; code: 'UNAUTHORIZED' | 'TOO_MANY_REQUESTS' | 'BAD_REQUEST' | 'INTERNAL_SERVER_ERROR'; error: string };
@@ -249,7 +256,7 @@ export function bearerToken(authorization: string | null): string | null {
 
 /** The read-only API token when none is configured: generated once, kept in the data dir (0600). */
 async function persistedApiToken(dataDir: string, log: Logger): Promise<string> {
-	const file = path.resolve(dataDir, 'api-token');
+	const file = apiTokenPath(dataDir);
 	try {
 		const t = (await readFile(file, 'utf8')).trim();
 		if (t.length >= 24) return t;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { HostSample } from '$lib/health';
 import { DEFAULT_THRESHOLDS } from '../host/classify';
-import { buildSnapshot, mergeSeries, sampleToPoint, type SampleSource } from './snapshot';
+import { historyPoint } from '$lib/history-point';
+import { buildSnapshot, mergeSeries, type SampleSource } from './snapshot';
 
 const GiB = 1024 ** 3;
 const sample = (ts: number): HostSample => ({
@@ -48,7 +49,7 @@ describe('buildSnapshot', () => {
 
 describe('mergeSeries', () => {
 	it('appends in-memory samples newer than the last stored minute', () => {
-		const stored = [sampleToPoint(sample(0)), sampleToPoint(sample(60_000))];
+		const stored = [historyPoint(0, sample(0)), historyPoint(60_000, sample(60_000))];
 		const recent = [sample(100_000), sample(120_000), sample(125_000)];
 		expect(mergeSeries(stored, recent).map((p) => p.ts)).toEqual([0, 60_000, 120_000, 125_000]);
 		expect(mergeSeries([], recent).map((p) => p.ts)).toEqual([100_000, 120_000, 125_000]);

@@ -1,4 +1,5 @@
 import type { HealthSnapshot, HistoryPoint, HostSample, Thresholds } from '$lib/health';
+import { historyPoint } from '$lib/history-point';
 import { classify, type LastGood } from '../host/classify';
 
 export interface SampleSource {
@@ -45,19 +46,6 @@ export function buildSnapshot({
 /** Points for charts: stored minutes, then the in-memory samples newer than the last stored minute. */
 export function mergeSeries(stored: HistoryPoint[], recent: HostSample[]): HistoryPoint[] {
 	const lastStored = stored.at(-1)?.ts ?? -Infinity;
-	const fresh = recent.filter((s) => s.ts >= lastStored + 60_000).map(sampleToPoint);
+	const fresh = recent.filter((s) => s.ts >= lastStored + 60_000).map((s) => historyPoint(s.ts, s));
 	return [...stored, ...fresh];
-}
-
-export function sampleToPoint(s: HostSample): HistoryPoint {
-	return {
-		ts: s.ts,
-		stealPct: s.cpu.ok ? s.cpu.stealPct : null,
-		busyPct: s.cpu.ok ? s.cpu.busyPct : null,
-		load1: s.load.ok ? s.load.load1 : null,
-		memAvailableBytes: s.memory.ok ? s.memory.memAvailableBytes : null,
-		swapUsedBytes: s.memory.ok ? s.memory.swapUsedBytes : null,
-		swapCachedBytes: s.memory.ok ? s.memory.swapCachedBytes : null,
-		disks: s.disks.flatMap((d) => (d.figures.ok ? [{ mount: d.mount, usedPct: d.figures.usedPct }] : []))
-	};
 }

@@ -136,11 +136,12 @@ describe('thresholds (DEFAULT_THRESHOLDS)', () => {
 });
 
 describe('first sample and errors', () => {
-	it('a first sample (stealPct null) is OK with no reason, and stealPct stays visible as null', () => {
+	it('a first sample (stealPct null) is UNKNOWN "measuring", not OK: steal needs a second reading', () => {
 		const snap = classify({ sample: okSample({ cpu: { stealPct: null, busyPct: null, intervalMs: null } }), hostId: 'vm1' });
-		expect(snap.steal).toEqual({ status: 'OK', ok: true, stealPct: null, busyPct: null, intervalMs: null, perCpu: [] });
-		expect(snap.status).toBe('OK');
-		expect(snap.reasons).toEqual([]);
+		expect(snap.steal).toEqual({ status: 'UNKNOWN', reason: 'measuring: needs a second sample', ok: true, stealPct: null, busyPct: null, intervalMs: null, perCpu: [] });
+		// every other dimension of okSample is OK, so the host is UNKNOWN only because of steal
+		expect(snap.status).toBe('UNKNOWN');
+		expect(snap.reasons).toEqual(['CPU steal measuring: needs a second sample']);
 	});
 
 	it('an errored metric is UNKNOWN with the error as its reason; alone it makes the host UNKNOWN', () => {

@@ -1,28 +1,12 @@
 // Pure: turns one HostSample into the HealthSnapshot the overview card shows.
 import type { Checked, HealthSnapshot, HostSample, Status, Thresholds } from '$lib/health';
 import { formatBytes, formatBytesPair, formatPct } from '$lib/format';
+import { DEFAULT_THRESHOLDS } from './thresholds';
 
-const KiB = 1024;
-const MiB = 1024 * KiB;
-const GiB = 1024 * MiB;
+export { DEFAULT_THRESHOLDS };
 
-/**
- * Defaults. Byte thresholds are binary: the roadmap's "1.5 GB" of swap means 1.5 GiB, so the
- * fixture VM's 1.4 GiB of swap is not a warning.
- */
-export const DEFAULT_THRESHOLDS: Thresholds = {
-	stealWarnPct: 5,
-	stealCritPct: 15,
-	swapUsedWarnBytes: 1.5 * GiB,
-	swapUsedCritBytes: 4 * GiB,
-	swapCachedWarnBytes: 200 * MiB,
-	diskWarnPct: 55,
-	diskCritPct: 70,
-	memAvailableWarnBytes: 2 * GiB,
-	memAvailableCritBytes: 1 * GiB,
-	loadPerCpuWarn: 1.5,
-	loadPerCpuCrit: 3
-};
+/** The steal card's reason until the sampler has two readings to subtract. */
+export const STEAL_MEASURING = 'measuring: needs a second sample';
 
 /** When each metric last read successfully (epoch ms), as the sampler tracks it. */
 export interface LastGood {
@@ -117,7 +101,12 @@ export function classify({
 	// CPU steal
 	let steal: HealthSnapshot['steal'];
 	if (!sample.cpu.ok) steal = unknown('CPU steal', sample.cpu, lastGood?.cpu);
-	else if (sample.cpu.stealPct === null) steal = checked(sample.cpu, 'OK'); // first sample: stealPct stays null
+	else if (sample.cpu.stealPct === null) {
+		// First sample: steal is a difference of two readings, and the sampler does not sleep for one.
+		steal = checked(sample.cpu, 'UNKNOWN');
+		steal.reason = STEAL_MEASURING;
+		reasons.push({ severity: SEVERITY.UNKNOWN, text: `CPU steal ${STEAL_MEASURING}` });
+	}
 	else {
 		const pct = sample.cpu.stealPct;
 		const limit = pct > t.stealCritPct ? t.stealCritPct : pct > t.stealWarnPct ? t.stealWarnPct : null;

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeProc, type FakeProc } from '../../../../tests/helpers/proc';
-import { readHost } from './read-host';
+import { readHostSync } from './read-host';
 
 const procs: FakeProc[] = [];
 afterEach(() => {
@@ -15,10 +15,10 @@ function procRootWith(files: { stat?: string; meminfo?: string; loadavg?: string
 	return proc.dir;
 }
 
-describe('readHost', () => {
+describe('readHostSync (what the sampler calls)', () => {
 	it('reads the three files of a fixture root', async () => {
 		const root = procRootWith({ stat: 'stat.vm-steal.t0', meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
-		const reading = await readHost({ procRoot: root });
+		const reading = readHostSync({ procRoot: root });
 		expect(reading.cpu.ok && reading.cpu.perCpu.length).toBe(4);
 		// 1468000 kB swap used * 1024
 		expect(reading.memory).toMatchObject({ ok: true, swapUsedBytes: 1503232000 });
@@ -28,7 +28,7 @@ describe('readHost', () => {
 
 	it('a truncated stat gives cpu { ok: false } while memory and load stay ok', async () => {
 		const root = procRootWith({ stat: 'stat.truncated-mid-line', meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
-		const reading = await readHost({ procRoot: root });
+		const reading = readHostSync({ procRoot: root });
 		expect(reading.cpu).toEqual({
 			ok: false,
 			error: `${root}/stat: file truncated: last line 'cpu3 1499041 2' has no newline`
@@ -41,7 +41,7 @@ describe('readHost', () => {
 
 	it('a missing meminfo and a malformed loadavg are reported each on its own', async () => {
 		const root = procRootWith({ stat: 'stat.vm-steal.t1', loadavg: 'loadavg.garbage' });
-		const reading = await readHost({ procRoot: root });
+		const reading = readHostSync({ procRoot: root });
 		expect(reading.cpu.ok).toBe(true);
 		expect(reading.memory).toEqual({ ok: false, error: expect.stringContaining(`ENOENT`) });
 		expect(reading.memory.ok === false && reading.memory.error).toContain(`${root}/meminfo`);
@@ -49,7 +49,7 @@ describe('readHost', () => {
 	});
 
 	it('reads this machine\'s /proc', async () => {
-		const reading = await readHost({ procRoot: '/proc' });
+		const reading = readHostSync({ procRoot: '/proc' });
 		expect(reading.cpu.ok && reading.cpu.perCpu.length).toBeGreaterThan(0);
 		expect(reading.memory.ok && reading.memory.memAvailableBytes).toBeGreaterThan(0);
 		expect(reading.load.ok && reading.load.cpuCount).toBe(reading.cpu.ok ? reading.cpu.perCpu.length : -1);

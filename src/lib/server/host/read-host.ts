@@ -46,8 +46,3 @@ export function readHostSync({ procRoot = '/proc' }: { procRoot?: string } = {})
 	});
 	return { cpu, memory, load };
 }
-
-/** Async wrapper for callers that want one; the work itself is synchronous (see readHostSync). */
-export async function readHost(options: { procRoot?: string } = {}): Promise<HostReading> {
-	return readHostSync(options);
-}

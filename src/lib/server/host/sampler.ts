@@ -1,6 +1,6 @@
 // The host sampler: reads procfs + statfs every `intervalMs`, keeps the last hour in a ring
 // buffer, derives CPU steal from consecutive samples (never by sleeping, DESIGN decision 5)
-// and writes 1-minute means to a HistoryStore.
+// and hands each sample to minute-history.ts, whose 1-minute means go to a HistoryStore.
 import type { CpuFigures, HistoryPoint, HostSample, Metric } from '$lib/health';
 import type { Logger } from '../log';
 import type { LastGood } from './classify';
@@ -8,6 +8,8 @@ import { cpuUsage } from './cpu';
 import { readDisk } from './disk';
 import type { ProcStat } from './proc-parsers';
 import { readHostSync } from './read-host';
+import { createMinuteHistory } from './minute-history';
+import { historyPoint } from '$lib/history-point';
 
 /** Where 1-minute history goes; db/history-store.ts implements it over SQLite. */
 export interface HistoryStore {
@@ -65,80 +67,8 @@ export interface Sampler {
 	flush(): Promise<void>;
 }
 
-const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DEFAULT_RETENTION_MS = 7 * 24 * HOUR_MS;
-
-interface Mean {
-	sum: number;
-	n: number;
-}
-const mean = (): Mean => ({ sum: 0, n: 0 });
-function add(m: Mean, v: number | null | undefined): void {
-	if (v === null || v === undefined) return;
-	m.sum += v;
-	m.n++;
-}
-const valueOf = (m: Mean): number | null => (m.n ? m.sum / m.n : null);
-const bytesOf = (m: Mean): number | null => (m.n ? Math.round(m.sum / m.n) : null);
-
-interface MinuteAccumulator {
-	/** Start of the minute, epoch ms. */
-	ts: number;
-	steal: Mean;
-	busy: Mean;
-	load1: Mean;
-	memAvailable: Mean;
-	swapUsed: Mean;
-	swapCached: Mean;
-	disks: Map<string, Mean>;
-}
-
-function newMinute(ts: number): MinuteAccumulator {
-	return {
-		ts,
-		steal: mean(),
-		busy: mean(),
-		load1: mean(),
-		memAvailable: mean(),
-		swapUsed: mean(),
-		swapCached: mean(),
-		disks: new Map()
-	};
-}
-
-function accumulate(acc: MinuteAccumulator, s: HostSample): void {
-	if (s.cpu.ok) {
-		add(acc.steal, s.cpu.stealPct);
-		add(acc.busy, s.cpu.busyPct);
-	}
-	if (s.load.ok) add(acc.load1, s.load.load1);
-	if (s.memory.ok) {
-		add(acc.memAvailable, s.memory.memAvailableBytes);
-		add(acc.swapUsed, s.memory.swapUsedBytes);
-		add(acc.swapCached, s.memory.swapCachedBytes);
-	}
-	for (const d of s.disks) {
-		if (!d.figures.ok) continue;
-		let m = acc.disks.get(d.mount);
-		if (!m) acc.disks.set(d.mount, (m = mean()));
-		add(m, d.figures.usedPct);
-	}
-}
-
-function toHistoryPoint(acc: MinuteAccumulator): HistoryPoint {
-	return {
-		ts: acc.ts,
-		stealPct: valueOf(acc.steal),
-		busyPct: valueOf(acc.busy),
-		load1: valueOf(acc.load1),
-		memAvailableBytes: bytesOf(acc.memAvailable),
-		swapUsedBytes: bytesOf(acc.swapUsed),
-		swapCachedBytes: bytesOf(acc.swapCached),
-		// a mount with no good sample in the minute is left out rather than stored as null
-		disks: [...acc.disks].map(([mount, m]) => ({ mount, usedPct: m.sum / m.n }))
-	};
-}
 
 export function createSampler({
 	procRoot = '/proc',
@@ -162,7 +92,7 @@ export function createSampler({
 	/** Last error logged per metric, so a persisting failure is logged once, not every 5 s. */
 	const failing = new Map<string, string>();
 	const pending = new Set<Promise<void>>();
-	let minute: MinuteAccumulator | null = null;
+	const minutes = createMinuteHistory();
 	let lastPruneAt: number | null = null;
 	let samples = 0;
 	let lastSampleAt: number | null = null;
@@ -206,15 +136,9 @@ export function createSampler({
 	function feedHistory(sample: HostSample): void {
 		if (!history) return;
 		const store = history;
-		const minuteTs = Math.floor(sample.ts / MINUTE_MS) * MINUTE_MS;
-		if (minute && minute.ts !== minuteTs) {
-			// The minute closed: the first sample of a new minute flushes the previous one.
-			const point = toHistoryPoint(minute);
-			track('insert', () => store.insert(point));
-			minute = null;
-		}
-		minute ??= newMinute(minuteTs);
-		accumulate(minute, sample);
+		// The first sample of a new minute closes the previous one.
+		const closed = minutes.add(historyPoint(sample.ts, sample));
+		if (closed) track('insert', () => store.insert(closed));
 
 		if (lastPruneAt === null || sample.ts - lastPruneAt >= HOUR_MS) {
 			lastPruneAt = sample.ts;

@@ -71,4 +71,18 @@ describe('health router', () => {
 		await expect(caller({ role: 'viewer', via: 'token' }).health.history({})).rejects.toMatchObject({ code: 'BAD_REQUEST' });
 		await expect(caller({ role: 'viewer', via: 'token' }).health.history({ fromMs: 10, toMs: 5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
 	});
+
+	it('sampleNow: refused for the read-only token, for an operator takes a sample and records the action', async () => {
+		await expect(caller({ role: 'viewer', via: 'token' }).health.sampleNow()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+		expect(services.sampler.stats().samples).toBe(0);
+
+		const snap = await caller({ role: 'admin', via: 'session' }).health.sampleNow();
+
+		expect(services.sampler.stats().samples).toBe(1);
+		expect(snap.ts).toBe(new Date(services.sampler.latest()!.ts).toISOString());
+		const rows = await services.db.query.actions.findMany();
+		expect(rows).toHaveLength(1);
+		expect(rows[0]).toMatchObject({ action: 'health.sampleNow', actor: 'session:admin', address: 'test', outcome: 'ok' });
+		expect(rows[0].result).toBe(`sample at ${snap.ts}`);
+	});
 });

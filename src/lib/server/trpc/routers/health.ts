@@ -1,29 +1,15 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
-import { router, viewerProcedure } from '../init';
-import type { Context } from '../init';
-import { buildSnapshot, isFresh, mergeSeries } from '../../health/snapshot';
+import { operatorProcedure, router, viewerProcedure } from '../init';
+import { actorOf, recordAction } from '../../audit/actions';
+import { mergeSeries } from '../../health/snapshot';
+import { currentSnapshot } from '../../health/current';
+import { live } from '../live';
 
 const RANGES = { '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 
-// One snapshot per sample, not per request: many clients polling cost one classification.
-const memo = new WeakMap<object, { key: string; snapshot: ReturnType<typeof buildSnapshot> }>();
-
-export function snapshotFor(ctx: Pick<Context, 'services'>) {
-	const { sampler, config } = ctx.services;
-	const stats = sampler.stats();
-	const now = Date.now();
-	const fresh = isFresh(stats.lastSampleAt, config.sampleIntervalMs, now);
-	const key = `${stats.lastSampleAt}|${stats.running}|${fresh ? 0 : Math.round((now - (stats.lastSampleAt ?? now)) / 1000)}|${stats.lastError}`;
-	const hit = memo.get(sampler);
-	if (hit?.key === key) return hit.snapshot;
-	const snapshot = buildSnapshot({ sampler, thresholds: config.thresholds, hostId: config.hostId, intervalMs: config.sampleIntervalMs, now });
-	memo.set(sampler, { key, snapshot });
-	return snapshot;
-}
-
 export const healthRouter = router({
-	snapshot: viewerProcedure.query(({ ctx }) => snapshotFor(ctx)),
+	snapshot: viewerProcedure.query(({ ctx }) => currentSnapshot(ctx.services)),
 
 	history: viewerProcedure
 		.input(
@@ -49,28 +35,20 @@ export const healthRouter = router({
 			}
 		}),
 
+	/** Takes a host sample now instead of waiting up to one interval (after a fix, to see its effect). */
+	sampleNow: operatorProcedure.input(z.object({}).strict().optional()).mutation(async ({ ctx }) => {
+		const { services } = ctx;
+		await recordAction(
+			services.db,
+			{ hostId: services.config.hostId, actor: actorOf(ctx.principal), address: ctx.clientKey, action: 'health.sampleNow' },
+			() => services.sampler.sampleOnce(),
+			(s) => `sample at ${new Date(s.ts).toISOString()}`
+		);
+		return currentSnapshot(ctx.services);
+	}),
+
 	/** Pushes a fresh snapshot after every sample (SSE). */
-	live: viewerProcedure.subscription(async function* ({ ctx, signal }) {
-		const { sampler } = ctx.services;
-		let wake: (() => void) | null = null;
-		let pending = true; // send the current snapshot first
-		const unsubscribe = sampler.subscribe(() => {
-			pending = true;
-			wake?.();
-		});
-		const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
-		try {
-			while (!signal?.aborted) {
-				if (pending) {
-					pending = false;
-					yield snapshotFor(ctx);
-					continue;
-				}
-				await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
-				wake = null;
-			}
-		} finally {
-			unsubscribe();
-		}
-	})
+	live: viewerProcedure.subscription(({ ctx, signal }) =>
+		live({ subscribe: (onChange) => ctx.services.sampler.subscribe(onChange), current: () => currentSnapshot(ctx.services) }, signal)
+	)
 });

@@ -1,0 +1,7 @@
+// Every subcommand, in `vmwarden help` order. A router's commands live in one file beside these
+// (commands/<router>.ts exporting a Command); add it to this list.
+import type { Command } from '../context';
+import { health } from './health';
+import { watch } from './watch';
+
+export const commands: Command[] = [health, watch];
