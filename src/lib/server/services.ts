@@ -9,6 +9,7 @@ import { createMetrics } from './metrics';
 import { isFresh } from './health/snapshot';
 import { createLogger, setLogLevel } from './log';
 import { markInterruptedActions } from './audit/actions';
+import { createDockerAdapter, createDockerApi, type DockerAdapter } from './docker';
 
 export interface Services {
 	config: Config;
@@ -17,6 +18,8 @@ export interface Services {
 	sampler: ReturnType<typeof createSampler>;
 	history: SqliteHistoryStore;
 	metrics: Registry;
+	/** Docker adapter: container list with last good data; Docker down never fails the app. */
+	docker: DockerAdapter;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -39,7 +42,10 @@ export async function startServices(config: Config): Promise<Services> {
 }
 
 /** Build and start a set of services; tests use this directly with their own config. */
-export async function createServices(config: Config, { startSampler = true }: { startSampler?: boolean } = {}): Promise<Services> {
+export async function createServices(
+	config: Config,
+	{ startSampler = true, startDocker = startSampler }: { startSampler?: boolean; startDocker?: boolean } = {}
+): Promise<Services> {
 	const log = createLogger('services');
 	const db = await openDb({ url: config.databaseUrl, migrationsDir: config.migrationsDir });
 	const interrupted = await markInterruptedActions(db);
@@ -64,6 +70,13 @@ export async function createServices(config: Config, { startSampler = true }: { 
 		log: createLogger('sampler')
 	});
 	if (startSampler) await sampler.start();
+	const docker = createDockerAdapter({
+		api: createDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs }),
+		intervalMs: config.docker.sampleIntervalMs,
+		labels: config.docker.labels,
+		log: createLogger('docker')
+	});
+	if (startDocker) docker.start();
 	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
 
 	const services: Services = {
@@ -73,6 +86,7 @@ export async function createServices(config: Config, { startSampler = true }: { 
 		sampler,
 		history,
 		metrics,
+		docker,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
@@ -81,10 +95,12 @@ export async function createServices(config: Config, { startSampler = true }: { 
 			const detail = samplerOk
 				? `last sample ${new Date(s.lastSampleAt!).toISOString()}`
 				: `${s.running ? 'running' : 'stopped'}; last sample ${s.lastSampleAt ? new Date(s.lastSampleAt).toISOString() : 'never'}${s.lastError ? `; ${s.lastError}` : ''}`;
-			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail } } };
+			// Docker is an outside system: its state is reported, but it does not make the app unhealthy.
+			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health() } };
 		},
 		async stop() {
 			await sampler.stop();
+			await docker.stop();
 			db.$client.close();
 			if (current === services) current = null;
 			log.info('services stopped');
