@@ -10,6 +10,9 @@ import { isFresh } from './health/snapshot';
 import { createLogger, setLogLevel } from './log';
 import { markInterruptedActions } from './audit/actions';
 import { createDockerAdapter, createDockerApi, type DockerAdapter } from './docker';
+import { createStatsCollector, type StatsCollector } from './docker/stats-collector';
+import { registerContainerMetrics } from './docker/metrics';
+import { createContainerHistoryStore, type SqliteContainerHistoryStore } from './db/container-history-store';
 
 export interface Services {
 	config: Config;
@@ -20,6 +23,9 @@ export interface Services {
 	metrics: Registry;
 	/** Docker adapter: container list with last good data; Docker down never fails the app. */
 	docker: DockerAdapter;
+	/** Per-container CPU/memory/IO from cgroups after each Docker refresh. */
+	containerStats: StatsCollector;
+	containerHistory: SqliteContainerHistoryStore;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -76,8 +82,20 @@ export async function createServices(
 		labels: config.docker.labels,
 		log: createLogger('docker')
 	});
+	const containerHistory = createContainerHistoryStore(db, config.hostId);
+	const containerStats = createStatsCollector({
+		adapter: docker,
+		cgroupRoot: config.docker.cgroupRoot,
+		procRoot: config.procRoot,
+		history: containerHistory,
+		historyRetentionMs: config.historyRetentionMs,
+		fallbackTimeoutMs: Math.min(4_000, config.docker.sampleIntervalMs),
+		log: createLogger('container-stats')
+	});
+	containerStats.start();
 	if (startDocker) docker.start();
 	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
+	registerContainerMetrics(metrics, { adapter: docker, collector: containerStats });
 
 	const services: Services = {
 		config,
@@ -87,6 +105,8 @@ export async function createServices(
 		history,
 		metrics,
 		docker,
+		containerStats,
+		containerHistory,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
@@ -101,6 +121,7 @@ export async function createServices(
 		async stop() {
 			await sampler.stop();
 			await docker.stop();
+			await containerStats.stop();
 			db.$client.close();
 			if (current === services) current = null;
 			log.info('services stopped');
