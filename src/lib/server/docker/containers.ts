@@ -73,11 +73,27 @@ function mapAvailability<T, U>(a: Availability<T>, fn: (t: T) => U): Availabilit
 	return { ...a, lastGood: a.lastGood === null ? null : fn(a.lastGood) };
 }
 
-export function listContainers({ adapter, collector }: ContainerDeps, { filter = 'all', stack }: { filter?: ListFilter; stack?: string } = {}, now = Date.now()): Availability<ContainerRow[]> {
-	return mapAvailability(adapter.containers(), (list) =>
-		list
-			.filter((c) => (stack === undefined || c.stack === stack) && (filter === 'all' || (filter === 'unhealthy' ? isUnhealthy(c) : c.memoryLimitBytes === null)))
-			.map((c) => toRow(c, collector, now))
+// Rows change only when the adapter refreshes or the collector collects: build them once per
+// such change, not per request (many clients polling cost one mapping).
+const rowsMemo = new WeakMap<object, { result: object; collections: number; rows: Availability<ContainerRow[]> }>();
+
+/** All rows, memoised per (refresh, collection); uptime is as of the refresh. */
+function allRows({ adapter, collector }: ContainerDeps): Availability<ContainerRow[]> {
+	const result = adapter.containers();
+	const collections = collector.status().collections;
+	const hit = rowsMemo.get(adapter);
+	if (hit && hit.result === result && hit.collections === collections) return hit.rows;
+	const at = result.state === 'ok' ? result.at : (result.lastGoodAt ?? result.at);
+	const rows = mapAvailability(result, (list) => list.map((c) => toRow(c, collector, at)));
+	rowsMemo.set(adapter, { result, collections, rows });
+	return rows;
+}
+
+export function listContainers(deps: ContainerDeps, { filter = 'all', stack }: { filter?: ListFilter; stack?: string } = {}): Availability<ContainerRow[]> {
+	const rows = allRows(deps);
+	if (filter === 'all' && stack === undefined) return rows;
+	return mapAvailability(rows, (list) =>
+		list.filter((r) => (stack === undefined || r.stack === stack) && (filter === 'all' || (filter === 'unhealthy' ? r.condition === 'unhealthy' : !r.hasMemoryLimit)))
 	);
 }
 
