@@ -3,6 +3,10 @@
 // per-container series.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import superjson from 'superjson';
+import { EventSource } from 'eventsource';
+import type { AppRouter } from '../../src/lib/server/trpc/router';
 import { startServer, TEST_TOKEN, type RunningServer } from '../helpers/server';
 import { requireDocker, rigEnv } from '../helpers/rig';
 import { createTestContainer, newRunId, removeRun, TEST_LABEL, waitFor } from '../helpers/containers';
@@ -75,5 +79,42 @@ describe('Docker reachable (rig dockerd)', () => {
 		expect(text).toMatch(new RegExp(`vmwarden_container_write_bytes_total\\{name="${run}-web",stack="shop",host_id="local"\\} \\d+`));
 		expect(text).toMatch(/vmwarden_containers\{state="running",health="unhealthy",host_id="local"\} 1/);
 		expect(text).toMatch(/vmwarden_docker_up\{host_id="local"\} 1/);
+	});
+
+	it('containers.live pushes the list after each refresh over SSE; the read-only token cannot restart', async () => {
+		const url = `${server.url}/api/trpc`;
+		const client = createTRPCClient<AppRouter>({
+			links: [
+				splitLink({
+					condition: (op) => op.type === 'subscription',
+					true: httpSubscriptionLink({ url, transformer: superjson, EventSource, eventSourceOptions: () => ({ fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...auth } }) }) }),
+					false: httpBatchLink({ url, transformer: superjson, headers: auth })
+				})
+			]
+		});
+		const pushes: { at: number; names: string[] }[] = [];
+		await new Promise<void>((resolve, reject) => {
+			const timer = setTimeout(() => reject(new Error('no 3 pushes in 15 s')), 15_000);
+			const sub = client.containers.live.subscribe(undefined, {
+				onData(r) {
+					if (r.state !== 'ok') return;
+					pushes.push({ at: r.at, names: r.data.map((c) => c.name).sort() });
+					if (pushes.length === 3) {
+						clearTimeout(timer);
+						sub.unsubscribe();
+						resolve();
+					}
+				},
+				onError(err) {
+					clearTimeout(timer);
+					reject(err);
+				}
+			});
+		});
+		expect(pushes.map((p) => p.names)).toEqual(Array(3).fill([`${run}-sick`, `${run}-web`]));
+		// after the first (current state) push, each push follows a new refresh
+		expect(pushes[2].at).toBeGreaterThan(pushes[1].at);
+		// the read-only API token is a viewer: no restart (and no Docker call is made)
+		await expect(client.containers.restart.mutate({ id: `${run}-web` })).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
 	});
 });
