@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { createSampler } from '../src/lib/server/host/sampler';
 import { parseLoadavg, parseMeminfo, parseProcStat } from '../src/lib/server/host/proc-parsers';
 import { freePort, startServer, TEST_TOKEN } from '../tests/helpers/server';
+import { benchContainers } from './containers';
 
 const run = promisify(execFile);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -195,3 +196,4 @@ async function main() {
 }
 
 await main();
+await benchContainers();
