@@ -20,7 +20,7 @@ CREATE TABLE `watchdog_restarts` (
 	`reason` text NOT NULL,
 	`dry_run` integer DEFAULT false NOT NULL,
 	`outcome` text NOT NULL,
-	`duration_ms` integer
+	`reaction_ms` integer
 );
 --> statement-breakpoint
 CREATE INDEX `watchdog_restarts_key_idx` ON `watchdog_restarts` (`host_id`,`key`,`ts`);--> statement-breakpoint

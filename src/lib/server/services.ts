@@ -9,6 +9,10 @@ import { createMetrics } from './metrics';
 import { isFresh } from './health/snapshot';
 import { createLogger, setLogLevel } from './log';
 import { markInterruptedActions } from './audit/actions';
+import { createWatchdog, type Watchdog } from './watchdog/watchdog';
+import { createDockerPort } from './watchdog/docker-port';
+import { detectSelfContainerId } from './watchdog/self-id';
+import { createSelfTestScheduler } from './watchdog/selftest';
 
 export interface Services {
 	config: Config;
@@ -17,6 +21,8 @@ export interface Services {
 	sampler: ReturnType<typeof createSampler>;
 	history: SqliteHistoryStore;
 	metrics: Registry;
+	watchdog: Watchdog;
+	watchdogSelfTests: { nextAt(): number | null };
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -39,7 +45,7 @@ export async function startServices(config: Config): Promise<Services> {
 }
 
 /** Build and start a set of services; tests use this directly with their own config. */
-export async function createServices(config: Config, { startSampler = true }: { startSampler?: boolean } = {}): Promise<Services> {
+export async function createServices(config: Config, { startSampler = true, startWatchdog = true }: { startSampler?: boolean; startWatchdog?: boolean } = {}): Promise<Services> {
 	const log = createLogger('services');
 	const db = await openDb({ url: config.databaseUrl, migrationsDir: config.migrationsDir });
 	const interrupted = await markInterruptedActions(db);
@@ -65,6 +71,12 @@ export async function createServices(config: Config, { startSampler = true }: { 
 	});
 	if (startSampler) await sampler.start();
 	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
+	// watchdog (issue 9): its own Docker port until it moves onto the shared docker/ adapter
+	const selfId = await detectSelfContainerId();
+	const watchdog = createWatchdog({ docker: createDockerPort({ dockerHost: config.dockerHost }), db, hostId: config.hostId, config: config.watchdog, holdFile: config.holdFile, logDir: config.logDir, metrics, selfIds: selfId ? [selfId] : [], log: createLogger('watchdog') });
+	if (startWatchdog) await watchdog.start();
+	const selfTests = createSelfTestScheduler({ watchdog, schedule: config.watchdog.selfTestSchedule, log: createLogger('watchdog-selftest') });
+	if (startWatchdog) selfTests.start();
 
 	const services: Services = {
 		config,
@@ -73,6 +85,8 @@ export async function createServices(config: Config, { startSampler = true }: { 
 		sampler,
 		history,
 		metrics,
+		watchdog,
+		watchdogSelfTests: selfTests,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
@@ -81,10 +95,14 @@ export async function createServices(config: Config, { startSampler = true }: { 
 			const detail = samplerOk
 				? `last sample ${new Date(s.lastSampleAt!).toISOString()}`
 				: `${s.running ? 'running' : 'stopped'}; last sample ${s.lastSampleAt ? new Date(s.lastSampleAt).toISOString() : 'never'}${s.lastError ? `; ${s.lastError}` : ''}`;
-			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail } } };
+			// Docker being down must not fail the app's own health: the watchdog reports, never fails it.
+			const wd = watchdog.health();
+			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, watchdog: { ok: wd.ok, detail: wd.detail } } };
 		},
 		async stop() {
 			await sampler.stop();
+			selfTests.stop();
+			await watchdog.stop();
 			db.$client.close();
 			if (current === services) current = null;
 			log.info('services stopped');

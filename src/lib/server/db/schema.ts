@@ -89,8 +89,8 @@ export const watchdogRestarts = sqliteTable(
 		reason: text('reason').notNull(),
 		dryRun: integer('dry_run', { mode: 'boolean' }).notNull().default(false),
 		outcome: text('outcome', { enum: ['ok', 'error'] }).notNull(),
-		/** ms from the decision to the restart call returning */
-		durationMs: integer('duration_ms')
+		/** ms from the health_status: unhealthy event to the restart call, when the event was seen */
+		reactionMs: integer('reaction_ms')
 	},
 	(t) => [index('watchdog_restarts_key_idx').on(t.hostId, t.key, t.ts), index('watchdog_restarts_container_idx').on(t.containerId, t.ts), index('watchdog_restarts_ts_idx').on(t.hostId, t.ts)]
 );

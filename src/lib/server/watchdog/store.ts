@@ -29,7 +29,7 @@ export function composeOf(labels: Record<string, string>) {
 
 export function createWatchdogStore(db: Db, hostId: string) {
 	return {
-		async recordRestart(r: { key: string; containerId: string; containerName: string; labels: Record<string, string>; ts: number; reason: string; dryRun: boolean; outcome: 'ok' | 'error'; durationMs?: number | null }) {
+		async recordRestart(r: { key: string; containerId: string; containerName: string; labels: Record<string, string>; ts: number; reason: string; dryRun: boolean; outcome: 'ok' | 'error'; reactionMs?: number | null }) {
 			const c = composeOf(r.labels);
 			await db.insert(watchdogRestarts).values({
 				hostId,
@@ -42,7 +42,7 @@ export function createWatchdogStore(db: Db, hostId: string) {
 				reason: r.reason,
 				dryRun: r.dryRun,
 				outcome: r.outcome,
-				durationMs: r.durationMs ?? null
+				reactionMs: r.reactionMs ?? null
 			});
 		},
 

@@ -1,0 +1,173 @@
+// The little the watchdog needs from Docker, behind one interface: list, inspect (mapped to the
+// policy's ContainerView), restart, the event stream, and the self-test's create/remove.
+// Implemented over dockerode; every call but the event stream has a timeout.
+import Docker from 'dockerode';
+import type { ContainerStatus, ContainerView, HealthStatus } from './policy';
+
+export interface ContainerSummary {
+	id: string;
+	name: string;
+	status: ContainerStatus;
+	/** from the list's status text: "(healthy)", "(unhealthy)", "(health: starting)" */
+	health: HealthStatus;
+	labels: Record<string, string>;
+}
+
+export interface DockerEvent {
+	/** 'health_status: unhealthy', 'die', 'stop', 'kill', 'oom', 'start', 'destroy', … */
+	action: string;
+	id: string;
+	name: string;
+	/** epoch ms with sub-ms precision from timeNano */
+	at: number;
+	attributes: Record<string, string>;
+}
+
+export interface WatchdogDocker {
+	ping(): Promise<void>;
+	list(): Promise<ContainerSummary[]>;
+	/** null when the container is gone */
+	inspect(id: string): Promise<ContainerView | null>;
+	restart(id: string): Promise<void>;
+	/** Calls `onEvent` per event until the stream ends (resolves) or fails (rejects); `signal` stops it. */
+	streamEvents(onEvent: (e: DockerEvent) => void, signal: AbortSignal): Promise<void>;
+	/** Self-test: create and start a container; returns its id. */
+	runContainer(spec: Docker.ContainerCreateOptions): Promise<string>;
+	removeContainer(id: string): Promise<void>;
+}
+
+export const WATCHED_EVENTS = ['health_status', 'die', 'stop', 'kill', 'oom', 'start', 'destroy'] as const;
+
+/** Connection options for dockerode from VMW_DOCKER_HOST. */
+export function dockerOptions(dockerHost: string): Docker.DockerOptions {
+	const u = new URL(dockerHost);
+	if (u.protocol === 'unix:') return { socketPath: decodeURIComponent(u.pathname) };
+	if (u.protocol === 'tcp:') return { host: u.hostname, port: Number(u.port || 2375), protocol: 'http' };
+	if (u.protocol === 'ssh:') return { host: u.hostname, port: Number(u.port || 22), username: u.username || undefined, protocol: 'ssh' };
+	return { socketPath: u.pathname };
+}
+
+const nsToMs = (ns: number | undefined) => (ns && ns > 0 ? ns / 1e6 : 0);
+const parseTime = (s: string | undefined) => {
+	const t = s ? Date.parse(s) : NaN;
+	return Number.isFinite(t) && t > 0 ? t : 0;
+};
+
+export function healthFromStatusText(text: string | undefined): HealthStatus {
+	if (!text) return 'none';
+	if (text.includes('(unhealthy)')) return 'unhealthy';
+	if (text.includes('(healthy)')) return 'healthy';
+	if (text.includes('(health: starting)')) return 'starting';
+	return 'none';
+}
+
+/** Docker's inspect JSON → the policy's view. */
+export function toContainerView(info: Docker.ContainerInspectInfo): ContainerView {
+	const h = info.State.Health;
+	return {
+		id: info.Id,
+		name: info.Name.replace(/^\//, ''),
+		status: info.State.Status as ContainerStatus,
+		health: (h?.Status as HealthStatus | undefined) || 'none',
+		failingStreak: h?.FailingStreak ?? 0,
+		healthLog: (h?.Log ?? []).map((l) => ({ startedAt: parseTime(l.Start), endedAt: parseTime(l.End), exitCode: l.ExitCode, output: (l.Output ?? '').slice(0, 500) })),
+		labels: info.Config.Labels ?? {},
+		startedAt: parseTime(info.State.StartedAt),
+		healthIntervalMs: nsToMs((info.Config as { Healthcheck?: { Interval?: number } }).Healthcheck?.Interval) || 30_000
+	};
+}
+
+export function createDockerPort({ dockerHost, timeoutMs = 30_000 }: { dockerHost: string; timeoutMs?: number }): WatchdogDocker {
+	const opts = dockerOptions(dockerHost);
+	// docker-modem's timeout would also cut a quiet event stream: a second client without one.
+	const calls = new Docker({ ...opts, timeout: timeoutMs });
+	const stream = new Docker(opts);
+
+	return {
+		async ping() {
+			await calls.ping();
+		},
+		async list() {
+			const rows = await calls.listContainers({ all: true });
+			return rows.map((r) => ({
+				id: r.Id,
+				name: (r.Names?.[0] ?? r.Id).replace(/^\//, ''),
+				status: r.State as ContainerStatus,
+				health: healthFromStatusText(r.Status),
+				labels: r.Labels ?? {}
+			}));
+		},
+		async inspect(id) {
+			try {
+				return toContainerView(await calls.getContainer(id).inspect());
+			} catch (err) {
+				if ((err as { statusCode?: number }).statusCode === 404) return null;
+				throw err;
+			}
+		},
+		async restart(id) {
+			await calls.getContainer(id).restart();
+		},
+		async streamEvents(onEvent, signal) {
+			const body = (await stream.getEvents({
+				filters: { type: ['container'], event: [...WATCHED_EVENTS] },
+				abortSignal: signal
+			} as Docker.GetEventsOptions)) as NodeJS.ReadableStream & { destroy?: () => void };
+			await new Promise<void>((resolve, reject) => {
+				let buf = '';
+				const onAbort = () => {
+					body.destroy?.();
+					resolve();
+				};
+				signal.addEventListener('abort', onAbort, { once: true });
+				body.on('data', (chunk: Buffer) => {
+					buf += chunk.toString('utf8');
+					let nl: number;
+					while ((nl = buf.indexOf('\n')) >= 0) {
+						const line = buf.slice(0, nl).trim();
+						buf = buf.slice(nl + 1);
+						if (!line) continue;
+						try {
+							const raw = JSON.parse(line) as { Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; timeNano?: number; time?: number };
+							const attributes = raw.Actor?.Attributes ?? {};
+							onEvent({
+								action: raw.Action ?? raw.status ?? '',
+								id: raw.Actor?.ID ?? raw.id ?? '',
+								name: attributes.name ?? '',
+								at: raw.timeNano ? raw.timeNano / 1e6 : (raw.time ?? 0) * 1000,
+								attributes
+							});
+						} catch {
+							/* a malformed line is skipped; the reconcile pass covers anything missed */
+						}
+					}
+				});
+				body.on('end', () => {
+					signal.removeEventListener('abort', onAbort);
+					resolve();
+				});
+				body.on('close', () => {
+					signal.removeEventListener('abort', onAbort);
+					resolve();
+				});
+				body.on('error', (err: Error) => {
+					signal.removeEventListener('abort', onAbort);
+					if (signal.aborted) resolve();
+					else reject(err);
+				});
+			});
+		},
+		async runContainer(spec) {
+			const c = await calls.createContainer(spec);
+			await c.start();
+			return c.id;
+		},
+		async removeContainer(id) {
+			try {
+				await calls.getContainer(id).remove({ force: true, v: true });
+			} catch (err) {
+				if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+			}
+		}
+	};
+}
