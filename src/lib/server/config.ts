@@ -88,7 +88,13 @@ const envSchema = z
 		VMW_WATCHDOG_ONLY_LABEL: opt(z.string().regex(/^[a-zA-Z0-9._/-]+=[^\s]+$/, 'expected key=value, e.g. vmwarden.test=run-42').optional()),
 		VMW_WATCHDOG_SELFTEST_IMAGE: opt(z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._/:@-]{0,254}$/, 'expected an image reference such as busybox:latest').default('busybox:latest')),
 		VMW_WATCHDOG_SELFTEST_SCHEDULE: opt(z.string().default('0 4 1 * *')).refine((s) => s === 'off' || (s.trim().split(/\s+/).length === 5 && validCron(s)), 'expected a 5-field cron expression (UTC) or off'),
-		VMW_CLEANUP_HOLD_FILE: opt(z.string().startsWith('/', 'expected an absolute path').default('/etc/vmwarden/cleanup.hold'))
+		VMW_CLEANUP_HOLD_FILE: opt(z.string().startsWith('/', 'expected an absolute path').default('/etc/vmwarden/cleanup.hold')),
+		// containers (docker/)
+		VMW_DOCKER_CERT_PATH: opt(z.string().startsWith('/', 'expected an absolute directory holding ca.pem, cert.pem and key.pem').optional()),
+		VMW_DOCKER_TIMEOUT_MS: int(5000, 100, 120_000, 'milliseconds a Docker API call may take'),
+		VMW_CONTAINER_SAMPLE_INTERVAL_MS: int(5000, 250, 3_600_000, 'milliseconds between container refreshes'),
+		VMW_CGROUP_ROOT: opt(z.string().startsWith('/', 'expected an absolute path such as /sys/fs/cgroup or /host/sys/fs/cgroup').default('/sys/fs/cgroup')),
+		VMW_CONTAINER_LABELS: list([]).refine((l) => l.every((x) => /^[A-Za-z0-9._/-]+(=[^,]*)?$/.test(x)), 'expected comma-separated label filters such as vmwarden.watch or com.docker.compose.project=shop')
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {
@@ -102,6 +108,8 @@ const envSchema = z
 		order('VMW_LOAD_PER_CPU_WARN', 'VMW_LOAD_PER_CPU_CRIT');
 		order('VMW_MEM_AVAILABLE_WARN_GIB', 'VMW_MEM_AVAILABLE_CRIT_GIB', false);
 		order('VMW_WATCHDOG_COOLDOWN_S', 'VMW_WATCHDOG_COOLDOWN_MAX_S');
+		if (e.VMW_DOCKER_HOST.startsWith('tcp://') && !e.VMW_DOCKER_CERT_PATH && !isLoopback(dockerTcpHost(e.VMW_DOCKER_HOST)))
+			ctx.addIssue({ code: 'custom', path: ['VMW_DOCKER_HOST'], message: 'a tcp:// daemon other than on loopback needs TLS: set VMW_DOCKER_CERT_PATH (the Docker socket is root on that host)' });
 		if (e.VMW_AUTH === 'off' && !isLoopback(e.VMW_HOST))
 			ctx.addIssue({ code: 'custom', path: ['VMW_AUTH'], message: `off is allowed only when VMW_HOST is 127.0.0.1 or ::1 (it is ${e.VMW_HOST})` });
 	});
@@ -112,6 +120,14 @@ function validCron(expr: string): boolean {
 		return true;
 	} catch {
 		return false;
+	}
+}
+
+function dockerTcpHost(u: string): string {
+	try {
+		return new URL(u).hostname.replace(/^\[|\]$/g, '');
+	} catch {
+		return '';
 	}
 }
 
@@ -133,6 +149,14 @@ function toConfig(e: z.output<typeof envSchema>) {
 		sampleIntervalMs: e.VMW_SAMPLE_INTERVAL_MS,
 		historyRetentionMs: e.VMW_HISTORY_RETENTION_DAYS * 86_400_000,
 		dockerHost: e.VMW_DOCKER_HOST,
+		docker: {
+			host: e.VMW_DOCKER_HOST,
+			certPath: e.VMW_DOCKER_CERT_PATH ?? null,
+			timeoutMs: e.VMW_DOCKER_TIMEOUT_MS,
+			sampleIntervalMs: e.VMW_CONTAINER_SAMPLE_INTERVAL_MS,
+			cgroupRoot: e.VMW_CGROUP_ROOT,
+			labels: e.VMW_CONTAINER_LABELS
+		},
 		prometheusUrl: e.VMW_PROMETHEUS_URL ?? null,
 		ollamaUrl: e.VMW_OLLAMA_URL,
 		scriptsDir: e.VMW_SCRIPTS_DIR,

@@ -13,6 +13,7 @@ import { createWatchdog, type Watchdog } from './watchdog/watchdog';
 import { createDockerPort } from './watchdog/docker-port';
 import { detectSelfContainerId } from './watchdog/self-id';
 import { createSelfTestScheduler } from './watchdog/selftest';
+import { createDockerAdapter, createDockerApi, type DockerAdapter } from './docker';
 
 export interface Services {
 	config: Config;
@@ -23,6 +24,8 @@ export interface Services {
 	metrics: Registry;
 	watchdog: Watchdog;
 	watchdogSelfTests: { nextAt(): number | null };
+	/** Docker adapter: container list with last good data; Docker down never fails the app. */
+	docker: DockerAdapter;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -45,7 +48,10 @@ export async function startServices(config: Config): Promise<Services> {
 }
 
 /** Build and start a set of services; tests use this directly with their own config. */
-export async function createServices(config: Config, { startSampler = true, startWatchdog = true }: { startSampler?: boolean; startWatchdog?: boolean } = {}): Promise<Services> {
+export async function createServices(
+	config: Config,
+	{ startSampler = true, startDocker = startSampler, startWatchdog = startDocker }: { startSampler?: boolean; startDocker?: boolean; startWatchdog?: boolean } = {}
+): Promise<Services> {
 	const log = createLogger('services');
 	const db = await openDb({ url: config.databaseUrl, migrationsDir: config.migrationsDir });
 	const interrupted = await markInterruptedActions(db);
@@ -70,10 +76,17 @@ export async function createServices(config: Config, { startSampler = true, star
 		log: createLogger('sampler')
 	});
 	if (startSampler) await sampler.start();
+	const docker = createDockerAdapter({
+		api: createDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs }),
+		intervalMs: config.docker.sampleIntervalMs,
+		labels: config.docker.labels,
+		log: createLogger('docker')
+	});
+	if (startDocker) docker.start();
 	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
-	// watchdog (issue 9): its own Docker port until it moves onto the shared docker/ adapter
+	// watchdog (issue 9), over the adapter's Docker API
 	const selfId = await detectSelfContainerId();
-	const watchdog = createWatchdog({ docker: createDockerPort({ dockerHost: config.dockerHost }), db, hostId: config.hostId, config: config.watchdog, holdFile: config.holdFile, logDir: config.logDir, metrics, selfIds: selfId ? [selfId] : [], log: createLogger('watchdog') });
+	const watchdog = createWatchdog({ docker: createDockerPort(docker.api), db, hostId: config.hostId, config: config.watchdog, holdFile: config.holdFile, logDir: config.logDir, metrics, selfIds: selfId ? [selfId] : [], log: createLogger('watchdog') });
 	if (startWatchdog) await watchdog.start();
 	const selfTests = createSelfTestScheduler({ watchdog, schedule: config.watchdog.selfTestSchedule, log: createLogger('watchdog-selftest') });
 	if (startWatchdog) selfTests.start();
@@ -87,6 +100,7 @@ export async function createServices(config: Config, { startSampler = true, star
 		metrics,
 		watchdog,
 		watchdogSelfTests: selfTests,
+		docker,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
@@ -95,14 +109,14 @@ export async function createServices(config: Config, { startSampler = true, star
 			const detail = samplerOk
 				? `last sample ${new Date(s.lastSampleAt!).toISOString()}`
 				: `${s.running ? 'running' : 'stopped'}; last sample ${s.lastSampleAt ? new Date(s.lastSampleAt).toISOString() : 'never'}${s.lastError ? `; ${s.lastError}` : ''}`;
-			// Docker being down must not fail the app's own health: the watchdog reports, never fails it.
-			const wd = watchdog.health();
-			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, watchdog: { ok: wd.ok, detail: wd.detail } } };
+			// Docker is an outside system: its state is reported, but it does not make the app unhealthy.
+			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health() } };
 		},
 		async stop() {
 			await sampler.stop();
 			selfTests.stop();
 			await watchdog.stop();
+			await docker.stop();
 			db.$client.close();
 			if (current === services) current = null;
 			log.info('services stopped');

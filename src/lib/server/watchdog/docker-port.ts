@@ -1,7 +1,7 @@
 // The little the watchdog needs from Docker, behind one interface: list, inspect (mapped to the
 // policy's ContainerView), restart, the event stream, and the self-test's create/remove.
-// Implemented over dockerode; every call but the event stream has a timeout.
-import Docker from 'dockerode';
+// Implemented over the docker/ adapter's DockerApi (every call but the event stream time-boxed).
+import { ContainerGoneError, type DockerApi, type RawContainerInspect } from '../docker';
 import type { ContainerStatus, ContainerView, HealthStatus } from './policy';
 
 export interface ContainerSummary {
@@ -32,20 +32,11 @@ export interface WatchdogDocker {
 	/** Calls `onEvent` per event until the stream ends (resolves) or fails (rejects); `signal` stops it. */
 	streamEvents(onEvent: (e: DockerEvent) => void, signal: AbortSignal): Promise<void>;
 	/** Self-test: create and start a container; returns its id. */
-	runContainer(spec: Docker.ContainerCreateOptions): Promise<string>;
+	runContainer(spec: Parameters<DockerApi['createContainer']>[0]): Promise<string>;
 	removeContainer(id: string): Promise<void>;
 }
 
 export const WATCHED_EVENTS = ['health_status', 'die', 'stop', 'kill', 'oom', 'start', 'destroy'] as const;
-
-/** Connection options for dockerode from VMW_DOCKER_HOST. */
-export function dockerOptions(dockerHost: string): Docker.DockerOptions {
-	const u = new URL(dockerHost);
-	if (u.protocol === 'unix:') return { socketPath: decodeURIComponent(u.pathname) };
-	if (u.protocol === 'tcp:') return { host: u.hostname, port: Number(u.port || 2375), protocol: 'http' };
-	if (u.protocol === 'ssh:') return { host: u.hostname, port: Number(u.port || 22), username: u.username || undefined, protocol: 'ssh' };
-	return { socketPath: u.pathname };
-}
 
 const nsToMs = (ns: number | undefined) => (ns && ns > 0 ? ns / 1e6 : 0);
 const parseTime = (s: string | undefined) => {
@@ -62,7 +53,7 @@ export function healthFromStatusText(text: string | undefined): HealthStatus {
 }
 
 /** Docker's inspect JSON → the policy's view. */
-export function toContainerView(info: Docker.ContainerInspectInfo): ContainerView {
+export function toContainerView(info: RawContainerInspect): ContainerView {
 	const h = info.State.Health;
 	return {
 		id: info.Id,
@@ -77,18 +68,11 @@ export function toContainerView(info: Docker.ContainerInspectInfo): ContainerVie
 	};
 }
 
-export function createDockerPort({ dockerHost, timeoutMs = 30_000 }: { dockerHost: string; timeoutMs?: number }): WatchdogDocker {
-	const opts = dockerOptions(dockerHost);
-	// docker-modem's timeout would also cut a quiet event stream: a second client without one.
-	const calls = new Docker({ ...opts, timeout: timeoutMs });
-	const stream = new Docker(opts);
-
+export function createDockerPort(api: DockerApi): WatchdogDocker {
 	return {
-		async ping() {
-			await calls.ping();
-		},
+		ping: () => api.ping(),
 		async list() {
-			const rows = await calls.listContainers({ all: true });
+			const rows = await api.listContainers({ all: true });
 			return rows.map((r) => ({
 				id: r.Id,
 				name: (r.Names?.[0] ?? r.Id).replace(/^\//, ''),
@@ -99,25 +83,27 @@ export function createDockerPort({ dockerHost, timeoutMs = 30_000 }: { dockerHos
 		},
 		async inspect(id) {
 			try {
-				return toContainerView(await calls.getContainer(id).inspect());
+				return toContainerView(await api.inspectContainer(id));
 			} catch (err) {
-				if ((err as { statusCode?: number }).statusCode === 404) return null;
+				if (err instanceof ContainerGoneError) return null;
 				throw err;
 			}
 		},
 		async restart(id) {
-			await calls.getContainer(id).restart();
+			await api.restartContainer(id);
 		},
 		async streamEvents(onEvent, signal) {
-			const body = (await stream.getEvents({
-				filters: { type: ['container'], event: [...WATCHED_EVENTS] },
-				abortSignal: signal
-			} as Docker.GetEventsOptions)) as NodeJS.ReadableStream & { destroy?: () => void };
+			const body = (await api.events({ signal, filters: { type: ['container'], event: [...WATCHED_EVENTS] } })) as NodeJS.ReadableStream & { destroy?: () => void };
 			await new Promise<void>((resolve, reject) => {
 				let buf = '';
+				const finish = (err?: Error) => {
+					signal.removeEventListener('abort', onAbort);
+					if (err && !signal.aborted) reject(err);
+					else resolve();
+				};
 				const onAbort = () => {
 					body.destroy?.();
-					resolve();
+					finish();
 				};
 				signal.addEventListener('abort', onAbort, { once: true });
 				body.on('data', (chunk: Buffer) => {
@@ -127,47 +113,42 @@ export function createDockerPort({ dockerHost, timeoutMs = 30_000 }: { dockerHos
 						const line = buf.slice(0, nl).trim();
 						buf = buf.slice(nl + 1);
 						if (!line) continue;
-						try {
-							const raw = JSON.parse(line) as { Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; timeNano?: number; time?: number };
-							const attributes = raw.Actor?.Attributes ?? {};
-							onEvent({
-								action: raw.Action ?? raw.status ?? '',
-								id: raw.Actor?.ID ?? raw.id ?? '',
-								name: attributes.name ?? '',
-								at: raw.timeNano ? raw.timeNano / 1e6 : (raw.time ?? 0) * 1000,
-								attributes
-							});
-						} catch {
-							/* a malformed line is skipped; the reconcile pass covers anything missed */
-						}
+						const e = parseEventLine(line);
+						if (e) onEvent(e);
 					}
 				});
-				body.on('end', () => {
-					signal.removeEventListener('abort', onAbort);
-					resolve();
-				});
-				body.on('close', () => {
-					signal.removeEventListener('abort', onAbort);
-					resolve();
-				});
-				body.on('error', (err: Error) => {
-					signal.removeEventListener('abort', onAbort);
-					if (signal.aborted) resolve();
-					else reject(err);
-				});
+				body.on('end', () => finish());
+				body.on('close', () => finish());
+				body.on('error', (err: Error) => finish(err));
 			});
 		},
 		async runContainer(spec) {
-			const c = await calls.createContainer(spec);
-			await c.start();
-			return c.id;
-		},
-		async removeContainer(id) {
+			const id = await api.createContainer(spec);
 			try {
-				await calls.getContainer(id).remove({ force: true, v: true });
+				await api.startContainer(id);
 			} catch (err) {
-				if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+				await api.removeContainer(id).catch(() => undefined);
+				throw err;
 			}
-		}
+			return id;
+		},
+		removeContainer: (id) => api.removeContainer(id)
 	};
+}
+
+/** One line of GET /events → a DockerEvent; null when it is not JSON (skipped: the reconcile pass covers it). */
+export function parseEventLine(line: string): DockerEvent | null {
+	try {
+		const raw = JSON.parse(line) as { Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; timeNano?: number; time?: number };
+		const attributes = raw.Actor?.Attributes ?? {};
+		return {
+			action: raw.Action ?? raw.status ?? '',
+			id: raw.Actor?.ID ?? raw.id ?? '',
+			name: attributes.name ?? '',
+			at: raw.timeNano ? raw.timeNano / 1e6 : (raw.time ?? 0) * 1000,
+			attributes
+		};
+	} catch {
+		return null;
+	}
 }
