@@ -3,7 +3,7 @@
 // Times come from Docker's own event stream (recordEvents), not from the watchdog's reports.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { listActions } from '../../src/lib/server/audit/actions';
 import { runSelfTest, SELFTEST_LABEL } from '../../src/lib/server/watchdog/selftest';
@@ -24,6 +24,11 @@ const CHECK = 'test ! -e /tmp/fail';
 beforeAll(async () => {
 	docker = await requireDocker(env);
 	recorder = await recordEvents(docker, TEST_LABEL, runs);
+});
+
+// Each test starts with none of this run's containers (a later watchdog would act on them).
+afterEach(async () => {
+	for (const r of runs) await removeRun(docker, r);
 });
 
 afterAll(async () => {
@@ -173,7 +178,9 @@ describe('watchdog on a real dockerd', () => {
 			);
 			const ids = new Set(cs.map((c) => c.id));
 			const restartsOf = () => recorder.events.filter((e) => ids.has(e.id) && e.action === 'restart');
-			await waitFor('six restarts', async () => restartsOf().length >= 6, 60_000, 100);
+			await waitFor('six restarts', async () => restartsOf().length >= 6, 60_000, 100).catch((err) => {
+				throw new Error(`${err.message}; restarts ${restartsOf().length}; status ${JSON.stringify(w.watchdog.status(), null, 1).slice(0, 3000)}`);
+			});
 			await sleep(4000); // the other four stay unhealthy; more restarts would show by now
 			const restarted = restartsOf();
 			expect(restarted).toHaveLength(6);
