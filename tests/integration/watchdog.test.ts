@@ -15,7 +15,7 @@ const env = rigEnv();
 const run = newRunId('wd');
 let docker: Docker;
 let recorder: Awaited<ReturnType<typeof recordEvents>>;
-const runs = [run, `${run}-hold`, `${run}-dry`];
+const runs = [run, `${run}-hold`, `${run}-dry`, `${run}-stop`];
 
 /** Healthy for `afterS`, then the check fails; `recovers`: a restart makes it healthy again. */
 const failing = (afterS: number, recovers: boolean) => `${recovers ? 'rm -f /tmp/fail; ' : ''}(sleep ${afterS}; touch /tmp/fail) & while :; do sleep 1; done`;
@@ -114,6 +114,7 @@ describe('watchdog on a real dockerd', () => {
 		const w = await startTestWatchdog({ dockerHost: env.dockerHost, run });
 		const held = await startTestWatchdog({ dockerHost: env.dockerHost, run: `${run}-hold`, holdFile });
 		const dry = await startTestWatchdog({ dockerHost: env.dockerHost, run: `${run}-dry`, config: { mode: 'dry-run' } });
+		const extra: Awaited<ReturnType<typeof startTestWatchdog>>[] = [];
 		try {
 			const fast = { cmd: CHECK, intervalS: 0.5, retries: 3 };
 			const make = (name: string, runLabel: string, extra: Partial<Parameters<typeof createTestContainer>[3]> = {}) =>
@@ -123,20 +124,32 @@ describe('watchdog on a real dockerd', () => {
 			const self = await make(`${run}-self`, run, { labels: { 'vmwarden.self': 'true' } });
 			const onHold = await make(`${run}-onhold`, `${run}-hold`);
 			const dryRun = await make(`${run}-dryrun`, `${run}-dry`);
-			// Stopped on purpose while running and unhealthy: a TERM it ignores gives a 6 s stop,
-			// during which it stays running with a growing streak; threshold 6 keeps the watchdog
-			// from restarting it before the stop begins.
-			const stopping = await createTestContainer(docker, env.testImage, run, {
+			// Stopped on purpose while running and unhealthy: it ignores TERM, so `docker stop -t 6`
+			// keeps it running (and unhealthy, streak ≥ 3) for 6 s after the kill event. Its watchdog
+			// sees the kill while off and is switched on mid-stop: only the stop rule holds it back.
+			const stopW = await startTestWatchdog({ dockerHost: env.dockerHost, run: `${run}-stop`, config: { mode: 'off' } });
+			extra.push(stopW);
+			const stopping = await docker.createContainer({
 				name: `${run}-stopping`,
-				cmd: `trap '' TERM; ${failing(0, false)}`,
-				health: fast,
-				labels: { 'vmwarden.watchdog.failures': '6' }
+				Image: env.testImage,
+				Cmd: ['sh', '-c', `trap '' TERM; ${failing(0, false)}`],
+				Labels: { [TEST_LABEL]: `${run}-stop` },
+				StopSignal: 'SIGTERM',
+				Healthcheck: { Test: ['CMD-SHELL', CHECK], Interval: 5e8, Timeout: 2e9, Retries: 3 },
+				HostConfig: { NetworkMode: 'none' }
 			});
+			await stopping.start();
 			const before = new Map<string, string>();
 			for (const c of [starting, optedOut, self, onHold, dryRun]) before.set(c.id, await startedAt(c));
 			await waitFor('stopping container unhealthy', async () => (await stopping.inspect()).State.Health?.Status === 'unhealthy', 10_000, 100);
-			const stop = (stopping as unknown as { stop(o: { t: number; signal: string }): Promise<void> }).stop({ t: 6, signal: 'SIGTERM' });
-			await sleep(7000); // ≥ 14 failed checks for the others; the stop grace passes
+			const stop = stopping.stop({ t: 6 });
+			await waitFor('the kill event', async () => recorder.of(stopping.id, 'kill').length > 0, 5000, 50);
+			await sleep(300);
+			expect((await stopping.inspect()).State).toMatchObject({ Status: 'running', Health: { Status: 'unhealthy' } });
+			await stopW.watchdog.setMode('on', { actor: 'test' });
+			await sleep(2000);
+			expect(recorder.of(stopping.id, 'restart')).toEqual([]);
+			await sleep(5000); // ≥ 14 failed checks for the others; the stop completes
 			await stop;
 
 			for (const c of [starting, optedOut, self, onHold, dryRun, stopping]) expect(recorder.of(c.id, 'restart'), (await c.inspect()).Name).toEqual([]);
@@ -150,7 +163,9 @@ describe('watchdog on a real dockerd', () => {
 			expect(reason(`${run}-starting`)).toBe('health check is starting');
 			expect(reason(`${run}-optout`)).toBe('opted out (vmwarden.watchdog=false)');
 			expect(reason(`${run}-self`)).toBe("the app's own container");
-			expect(reason(`${run}-stopping`)).toMatch(/^stopped on purpose at /);
+			await stopW.watchdog.reconcile();
+			await stopW.watchdog.idle();
+			expect(reason(`${run}-stopping`, stopW.watchdog)).toMatch(/^stopped on purpose at /);
 			await held.watchdog.reconcile();
 			await held.watchdog.idle();
 			expect(reason(`${run}-onhold`, held.watchdog)).toBe('HOLD file present: disk migration');
@@ -166,7 +181,7 @@ describe('watchdog on a real dockerd', () => {
 			expect((await listActions(w.db)).filter((a) => a.action === 'watchdog.restart')).toEqual([]);
 			expect((await listActions(held.db)).filter((a) => a.action === 'watchdog.restart')).toEqual([]);
 		} finally {
-			await Promise.all([w.stop(), held.stop(), dry.stop()]);
+			await Promise.all([w.stop(), held.stop(), dry.stop(), ...extra.map((x) => x.stop())]);
 		}
 	});
 
