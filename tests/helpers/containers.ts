@@ -22,6 +22,7 @@ export interface TestContainerSpec {
 	memoryBytes?: number;
 	restartPolicy?: 'no' | 'always' | 'on-failure';
 	tty?: boolean;
+	env?: string[];
 	/** start it (default true) */
 	start?: boolean;
 }
@@ -32,6 +33,7 @@ export async function createTestContainer(docker: Docker, image: string, run: st
 		Image: image,
 		Cmd: ['sh', '-c', spec.cmd ?? 'sleep 3600'],
 		Tty: spec.tty ?? false,
+		Env: spec.env,
 		Labels: { [TEST_LABEL]: run, ...spec.labels },
 		StopSignal: 'SIGKILL',
 		Healthcheck: spec.health

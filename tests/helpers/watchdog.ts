@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { Registry } from 'prom-client';
-import { createDockerApi } from '../../src/lib/server/docker';
+import { createDockerApi, createSelfTestDockerApi } from '../../src/lib/server/docker';
 import { createLogger } from '../../src/lib/server/log';
 import { parseConfig } from '../../src/lib/server/config';
 import { createDockerPort, parseEventLine, type DockerEvent } from '../../src/lib/server/watchdog/docker-port';
@@ -21,7 +21,7 @@ export async function startTestWatchdog({ dockerHost, run, config = {}, holdFile
 	const metrics = new Registry();
 	const base = parseConfig({}).watchdog;
 	const watchdog = createWatchdog({
-		docker: createDockerPort(createDockerApi({ host: dockerHost, timeoutMs: 10_000 })),
+		docker: createDockerPort(createDockerApi({ host: dockerHost, timeoutMs: 10_000 }), createSelfTestDockerApi({ host: dockerHost, timeoutMs: 10_000 })),
 		db: t.db,
 		hostId: 'local',
 		// Scoped to this run's label: never touches other engineers' containers on the shared daemon.

@@ -94,6 +94,7 @@ const envSchema = z
 		VMW_DOCKER_TIMEOUT_MS: int(5000, 100, 120_000, 'milliseconds a Docker API call may take'),
 		VMW_CONTAINER_SAMPLE_INTERVAL_MS: int(5000, 250, 3_600_000, 'milliseconds between container refreshes'),
 		VMW_CGROUP_ROOT: opt(z.string().startsWith('/', 'expected an absolute path such as /sys/fs/cgroup or /host/sys/fs/cgroup').default('/sys/fs/cgroup')),
+		VMW_DOCKER_PLAIN_TCP: opt(z.enum(['on', 'off'], { error: 'expected on or off' }).default('off')),
 		VMW_CONTAINER_LABELS: list([]).refine((l) => l.every((x) => /^[A-Za-z0-9._/-]+(=[^,]*)?$/.test(x)), 'expected comma-separated label filters such as vmwarden.watch or com.docker.compose.project=shop')
 	})
 	.superRefine((e, ctx) => {
@@ -108,8 +109,8 @@ const envSchema = z
 		order('VMW_LOAD_PER_CPU_WARN', 'VMW_LOAD_PER_CPU_CRIT');
 		order('VMW_MEM_AVAILABLE_WARN_GIB', 'VMW_MEM_AVAILABLE_CRIT_GIB', false);
 		order('VMW_WATCHDOG_COOLDOWN_S', 'VMW_WATCHDOG_COOLDOWN_MAX_S');
-		if (e.VMW_DOCKER_HOST.startsWith('tcp://') && !e.VMW_DOCKER_CERT_PATH && !isLoopback(dockerTcpHost(e.VMW_DOCKER_HOST)))
-			ctx.addIssue({ code: 'custom', path: ['VMW_DOCKER_HOST'], message: 'a tcp:// daemon other than on loopback needs TLS: set VMW_DOCKER_CERT_PATH (the Docker socket is root on that host)' });
+		if (e.VMW_DOCKER_HOST.startsWith('tcp://') && !e.VMW_DOCKER_CERT_PATH && e.VMW_DOCKER_PLAIN_TCP !== 'on' && !isLoopback(dockerTcpHost(e.VMW_DOCKER_HOST)))
+			ctx.addIssue({ code: 'custom', path: ['VMW_DOCKER_HOST'], message: 'a tcp:// daemon other than on loopback needs TLS: set VMW_DOCKER_CERT_PATH (the Docker socket is root on that host), or VMW_DOCKER_PLAIN_TCP=on for a socket proxy on a private network' });
 		if (e.VMW_AUTH === 'off' && !isLoopback(e.VMW_HOST))
 			ctx.addIssue({ code: 'custom', path: ['VMW_AUTH'], message: `off is allowed only when VMW_HOST is 127.0.0.1 or ::1 (it is ${e.VMW_HOST})` });
 	});

@@ -13,7 +13,10 @@ import { createWatchdog, type Watchdog } from './watchdog/watchdog';
 import { createDockerPort } from './watchdog/docker-port';
 import { detectSelfContainerId } from './watchdog/self-id';
 import { createSelfTestScheduler } from './watchdog/selftest';
-import { createDockerAdapter, createDockerApi, type DockerAdapter } from './docker';
+import { createDockerAdapter, createDockerApi, createSelfTestDockerApi, type DockerAdapter } from './docker';
+import { createStatsCollector, type StatsCollector } from './docker/stats-collector';
+import { registerContainerMetrics } from './docker/metrics';
+import { createContainerHistoryStore, type SqliteContainerHistoryStore } from './db/container-history-store';
 
 export interface Services {
 	config: Config;
@@ -26,6 +29,9 @@ export interface Services {
 	watchdogSelfTests: { nextAt(): number | null };
 	/** Docker adapter: container list with last good data; Docker down never fails the app. */
 	docker: DockerAdapter;
+	/** Per-container CPU/memory/IO from cgroups after each Docker refresh. */
+	containerStats: StatsCollector;
+	containerHistory: SqliteContainerHistoryStore;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -82,14 +88,26 @@ export async function createServices(
 		labels: config.docker.labels,
 		log: createLogger('docker')
 	});
+	const containerHistory = createContainerHistoryStore(db, config.hostId);
+	const containerStats = createStatsCollector({
+		adapter: docker,
+		cgroupRoot: config.docker.cgroupRoot,
+		procRoot: config.procRoot,
+		history: containerHistory,
+		historyRetentionMs: config.historyRetentionMs,
+		fallbackTimeoutMs: Math.min(4_000, config.docker.sampleIntervalMs),
+		log: createLogger('container-stats')
+	});
+	containerStats.start();
 	if (startDocker) docker.start();
 	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
 	// watchdog (issue 9), over the adapter's Docker API
 	const selfId = await detectSelfContainerId();
-	const watchdog = createWatchdog({ docker: createDockerPort(docker.api), db, hostId: config.hostId, config: config.watchdog, holdFile: config.holdFile, logDir: config.logDir, metrics, selfIds: selfId ? [selfId] : [], log: createLogger('watchdog') });
+	const watchdog = createWatchdog({ docker: createDockerPort(docker.api, createSelfTestDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs })), db, hostId: config.hostId, config: config.watchdog, holdFile: config.holdFile, logDir: config.logDir, metrics, selfIds: selfId ? [selfId] : [], log: createLogger('watchdog') });
 	if (startWatchdog) await watchdog.start();
 	const selfTests = createSelfTestScheduler({ watchdog, schedule: config.watchdog.selfTestSchedule, log: createLogger('watchdog-selftest') });
 	if (startWatchdog) selfTests.start();
+	registerContainerMetrics(metrics, { adapter: docker, collector: containerStats });
 
 	const services: Services = {
 		config,
@@ -101,6 +119,8 @@ export async function createServices(
 		watchdog,
 		watchdogSelfTests: selfTests,
 		docker,
+		containerStats,
+		containerHistory,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
@@ -117,6 +137,7 @@ export async function createServices(
 			selfTests.stop();
 			await watchdog.stop();
 			await docker.stop();
+			await containerStats.stop();
 			db.$client.close();
 			if (current === services) current = null;
 			log.info('services stopped');

@@ -3,12 +3,14 @@ import { authRouter } from './routers/auth';
 import { healthRouter } from './routers/health';
 import { watchdogRouter } from './routers/watchdog';
 import { activityRouter } from './routers/activity';
+import { containersRouter } from './routers/containers';
 
 export const appRouter = router({
 	auth: authRouter,
 	health: healthRouter,
 	watchdog: watchdogRouter,
-	activity: activityRouter
+	activity: activityRouter,
+	containers: containersRouter
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,7 +1,7 @@
 // The little the watchdog needs from Docker, behind one interface: list, inspect (mapped to the
 // policy's ContainerView), restart, the event stream, and the self-test's create/remove.
 // Implemented over the docker/ adapter's DockerApi (every call but the event stream time-boxed).
-import { ContainerGoneError, type DockerApi, type RawContainerInspect } from '../docker';
+import { ContainerGoneError, type DockerApi, type RawContainerInspect, type SelfTestDockerApi } from '../docker';
 import type { ContainerStatus, ContainerView, HealthStatus } from './policy';
 
 export interface ContainerSummary {
@@ -32,7 +32,7 @@ export interface WatchdogDocker {
 	/** Calls `onEvent` per event until the stream ends (resolves) or fails (rejects); `signal` stops it. */
 	streamEvents(onEvent: (e: DockerEvent) => void, signal: AbortSignal): Promise<void>;
 	/** Self-test: create and start a container; returns its id. */
-	runContainer(spec: Parameters<DockerApi['createContainer']>[0]): Promise<string>;
+	runContainer(spec: Parameters<SelfTestDockerApi['createContainer']>[0]): Promise<string>;
 	removeContainer(id: string): Promise<void>;
 }
 
@@ -68,7 +68,7 @@ export function toContainerView(info: RawContainerInspect): ContainerView {
 	};
 }
 
-export function createDockerPort(api: DockerApi): WatchdogDocker {
+export function createDockerPort(api: DockerApi, selfTestApi: SelfTestDockerApi): WatchdogDocker {
 	return {
 		ping: () => api.ping(),
 		async list() {
@@ -123,16 +123,16 @@ export function createDockerPort(api: DockerApi): WatchdogDocker {
 			});
 		},
 		async runContainer(spec) {
-			const id = await api.createContainer(spec);
+			const id = await selfTestApi.createContainer(spec);
 			try {
-				await api.startContainer(id);
+				await selfTestApi.startContainer(id);
 			} catch (err) {
-				await api.removeContainer(id).catch(() => undefined);
+				await selfTestApi.removeContainer(id).catch(() => undefined);
 				throw err;
 			}
 			return id;
 		},
-		removeContainer: (id) => api.removeContainer(id)
+		removeContainer: (id) => selfTestApi.removeContainer(id)
 	};
 }
 
