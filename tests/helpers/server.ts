@@ -50,6 +50,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
 			VMW_ADMIN_PASSWORD: TEST_PASSWORD,
 			VMW_API_TOKEN: TEST_TOKEN,
 			VMW_SAMPLE_INTERVAL_MS: '500',
+			// The watchdog would restart other tests' unhealthy containers on the shared daemon.
+			VMW_WATCHDOG: 'off',
 			...env
 		},
 		stdio: ['ignore', 'pipe', 'pipe']

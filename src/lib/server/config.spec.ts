@@ -65,6 +65,8 @@ describe('parseConfig', () => {
 		expect(c.auth).toMatchObject({ addressHeader: 'x-forwarded-for', trustedProxies: ['127.0.0.1', '10.0.0.0/8'] });
 		expect(c.origin).toBe('https://vm.example.com');
 		expect(parseConfig({}).auth).toMatchObject({ addressHeader: null, trustedProxies: [], sessionIdleMs: 12 * 3_600_000 });
+	});
+
 	it('docker: defaults, TLS required for a remote tcp:// daemon, label filters', () => {
 		expect(parseConfig({}).docker).toEqual({ host: 'unix:///var/run/docker.sock', certPath: null, timeoutMs: 5000, sampleIntervalMs: 5000, cgroupRoot: '/sys/fs/cgroup', labels: [] });
 		expect(() => parseConfig({ VMW_DOCKER_HOST: 'tcp://10.0.0.5:2375' })).toThrow(/VMW_DOCKER_HOST: a tcp:\/\/ daemon other than on loopback needs TLS/);
@@ -74,5 +76,39 @@ describe('parseConfig', () => {
 		expect(parseConfig({ VMW_CONTAINER_LABELS: 'vmwarden.test=run-1, team' }).docker.labels).toEqual(['vmwarden.test=run-1', 'team']);
 		expect(() => parseConfig({ VMW_CONTAINER_LABELS: 'bad label' })).toThrow(/VMW_CONTAINER_LABELS/);
 		expect(() => parseConfig({ VMW_CGROUP_ROOT: 'sys/fs/cgroup' })).toThrow(/VMW_CGROUP_ROOT: expected an absolute path/);
+	});
+});
+
+describe('parseConfig: watchdog', () => {
+	it('defaults: on, every container, 3 failures, 10 s doubling to 5 min, 3 per 10 min, monthly self-test', () => {
+		const c = parseConfig({});
+		expect(c.watchdog).toMatchObject({ mode: 'on', scope: 'all', failures: 3, cooldownBaseMs: 10_000, cooldownMaxMs: 300_000, budget: 3, budgetWindowMs: 600_000, globalCap: 5, globalWindowMs: 600_000, reconcileMs: 30_000, maintenanceWindows: [], onlyLabel: null, selfTestImage: 'busybox:latest', selfTestSchedule: '0 4 1 * *' });
+		expect(c.holdFile).toBe('/etc/vmwarden/cleanup.hold');
+	});
+
+	it('parses windows, the test label filter and fractional seconds', () => {
+		const c = parseConfig({ VMW_WATCHDOG: 'dry-run', VMW_WATCHDOG_MAINTENANCE_WINDOWS: 'sun 02:00-04:00, 23:30-00:15', VMW_WATCHDOG_ONLY_LABEL: 'vmwarden.test=run=1', VMW_WATCHDOG_COOLDOWN_S: '0.5', VMW_WATCHDOG_SELFTEST_SCHEDULE: 'off' });
+		expect(c.watchdog.mode).toBe('dry-run');
+		expect(c.watchdog.maintenanceWindows.map((w) => [w.days.length, w.startMin, w.endMin])).toEqual([[1, 120, 240], [7, 1410, 15]]);
+		expect(c.watchdog.onlyLabel).toEqual({ key: 'vmwarden.test', value: 'run=1' });
+		expect(c.watchdog.cooldownBaseMs).toBe(500);
+		expect(c.watchdog.selfTestSchedule).toBeNull();
+	});
+
+	it('names each bad watchdog variable', () => {
+		let problems = '';
+		try {
+			parseConfig({ VMW_WATCHDOG: 'maybe', VMW_WATCHDOG_MAINTENANCE_WINDOWS: 'noon', VMW_WATCHDOG_SELFTEST_SCHEDULE: '61 * * * *', VMW_CLEANUP_HOLD_FILE: 'hold' });
+		} catch (e) {
+			problems = (e as ConfigError).problems.join('\n');
+		}
+		expect(problems).toMatch(/VMW_WATCHDOG: expected on, off or dry-run/);
+		expect(problems).toMatch(/VMW_WATCHDOG_MAINTENANCE_WINDOWS: "noon": expected \[days \]HH:MM-HH:MM/);
+		expect(problems).toMatch(/VMW_WATCHDOG_SELFTEST_SCHEDULE: expected a 5-field cron expression/);
+		expect(problems).toMatch(/VMW_CLEANUP_HOLD_FILE: expected an absolute path/);
+	});
+
+	it('refuses a cooldown base above its cap', () => {
+		expect(() => parseConfig({ VMW_WATCHDOG_COOLDOWN_S: '600' })).toThrow(/VMW_WATCHDOG_COOLDOWN_MAX_S: expected at least VMW_WATCHDOG_COOLDOWN_S \(600\)/);
 	});
 });

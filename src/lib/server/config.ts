@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { DEFAULT_THRESHOLDS as T } from './host/thresholds';
 import { parseTrustedProxies } from './auth/client-address';
+import { CronExpressionParser } from 'cron-parser';
+import { parseMaintenanceWindow, type MaintenanceWindow } from './watchdog/policy';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -69,6 +71,31 @@ const envSchema = z
 		VMW_MEM_AVAILABLE_CRIT_GIB: num(T.memAvailableCritBytes / GiB, 'a number of GiB'),
 		VMW_LOAD_PER_CPU_WARN: num(T.loadPerCpuWarn, 'load per CPU'),
 		VMW_LOAD_PER_CPU_CRIT: num(T.loadPerCpuCrit, 'load per CPU'),
+		// watchdog (issue 9)
+		VMW_WATCHDOG: opt(z.enum(['on', 'off', 'dry-run'], { error: 'expected on, off or dry-run' }).default('on')),
+		VMW_WATCHDOG_SCOPE: opt(z.enum(['all', 'labelled'], { error: 'expected all or labelled' }).default('all')),
+		VMW_WATCHDOG_FAILURES: int(3, 1, 100, 'a number of consecutive failed health checks'),
+		VMW_WATCHDOG_COOLDOWN_S: num(10, 'a number of seconds').refine((v) => v >= 0, 'expected a number of seconds'),
+		VMW_WATCHDOG_COOLDOWN_MAX_S: num(300, 'a number of seconds').refine((v) => v >= 0, 'expected a number of seconds'),
+		VMW_WATCHDOG_BUDGET: int(3, 1, 1000, 'a number of restarts'),
+		VMW_WATCHDOG_BUDGET_WINDOW_S: num(600, 'a number of seconds').refine((v) => v > 0, 'expected a number of seconds'),
+		VMW_WATCHDOG_GLOBAL_CAP: int(5, 1, 10_000, 'a number of restarts'),
+		VMW_WATCHDOG_GLOBAL_WINDOW_S: num(600, 'a number of seconds').refine((v) => v > 0, 'expected a number of seconds'),
+		VMW_WATCHDOG_STABLE_S: num(600, 'a number of seconds').refine((v) => v >= 0, 'expected a number of seconds'),
+		VMW_WATCHDOG_RECONCILE_S: num(30, 'a number of seconds').refine((v) => v >= 0.1, 'expected a number of seconds (at least 0.1)'),
+		VMW_WATCHDOG_MAINTENANCE_WINDOWS: list([]).transform((items, ctx) => {
+			const out: MaintenanceWindow[] = [];
+			for (const item of items) {
+				const w = parseMaintenanceWindow(item);
+				if (typeof w === 'string') ctx.addIssue({ code: 'custom', message: w });
+				else out.push(w);
+			}
+			return out;
+		}),
+		VMW_WATCHDOG_ONLY_LABEL: opt(z.string().regex(/^[a-zA-Z0-9._/-]+=[^\s]+$/, 'expected key=value, e.g. vmwarden.test=run-42').optional()),
+		VMW_WATCHDOG_SELFTEST_IMAGE: opt(z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._/:@-]{0,254}$/, 'expected an image reference such as busybox:latest').default('busybox:latest')),
+		VMW_WATCHDOG_SELFTEST_SCHEDULE: opt(z.string().default('0 4 1 * *')).refine((s) => s === 'off' || (s.trim().split(/\s+/).length === 5 && validCron(s)), 'expected a 5-field cron expression (UTC) or off'),
+		VMW_CLEANUP_HOLD_FILE: opt(z.string().startsWith('/', 'expected an absolute path').default('/etc/vmwarden/cleanup.hold')),
 		// containers (docker/)
 		VMW_DOCKER_CERT_PATH: opt(z.string().startsWith('/', 'expected an absolute directory holding ca.pem, cert.pem and key.pem').optional()),
 		VMW_DOCKER_TIMEOUT_MS: int(5000, 100, 120_000, 'milliseconds a Docker API call may take'),
@@ -95,11 +122,21 @@ const envSchema = z
 		} catch (err) {
 			ctx.addIssue({ code: 'custom', path: ['VMW_TRUSTED_PROXIES'], message: `expected comma-separated IP addresses or CIDR ranges: ${(err as Error).message}` });
 		}
+		order('VMW_WATCHDOG_COOLDOWN_S', 'VMW_WATCHDOG_COOLDOWN_MAX_S');
 		if (e.VMW_DOCKER_HOST.startsWith('tcp://') && !e.VMW_DOCKER_CERT_PATH && e.VMW_DOCKER_PLAIN_TCP !== 'on' && !isLoopback(dockerTcpHost(e.VMW_DOCKER_HOST)))
 			ctx.addIssue({ code: 'custom', path: ['VMW_DOCKER_HOST'], message: 'a tcp:// daemon other than on loopback needs TLS: set VMW_DOCKER_CERT_PATH (the Docker socket is root on that host), or VMW_DOCKER_PLAIN_TCP=on for a socket proxy on a private network' });
 		if (e.VMW_AUTH === 'off' && !isLoopback(e.VMW_HOST))
 			ctx.addIssue({ code: 'custom', path: ['VMW_AUTH'], message: `off is allowed only when VMW_HOST is 127.0.0.1 or ::1 (it is ${e.VMW_HOST})` });
 	});
+
+function validCron(expr: string): boolean {
+	try {
+		CronExpressionParser.parse(expr, { tz: 'UTC' });
+		return true;
+	} catch {
+		return false;
+	}
+}
 
 function dockerTcpHost(u: string): string {
 	try {
@@ -163,6 +200,27 @@ function toConfig(e: z.output<typeof envSchema>) {
 			memAvailableCritBytes: e.VMW_MEM_AVAILABLE_CRIT_GIB * GiB,
 			loadPerCpuWarn: e.VMW_LOAD_PER_CPU_WARN,
 			loadPerCpuCrit: e.VMW_LOAD_PER_CPU_CRIT
+		},
+		holdFile: e.VMW_CLEANUP_HOLD_FILE,
+		watchdog: {
+			mode: e.VMW_WATCHDOG,
+			scope: e.VMW_WATCHDOG_SCOPE,
+			failures: e.VMW_WATCHDOG_FAILURES,
+			cooldownBaseMs: e.VMW_WATCHDOG_COOLDOWN_S * 1000,
+			cooldownMaxMs: e.VMW_WATCHDOG_COOLDOWN_MAX_S * 1000,
+			budget: e.VMW_WATCHDOG_BUDGET,
+			budgetWindowMs: e.VMW_WATCHDOG_BUDGET_WINDOW_S * 1000,
+			globalCap: e.VMW_WATCHDOG_GLOBAL_CAP,
+			globalWindowMs: e.VMW_WATCHDOG_GLOBAL_WINDOW_S * 1000,
+			stableHealthyMs: e.VMW_WATCHDOG_STABLE_S * 1000,
+			killGraceMs: 60_000,
+			reconcileMs: e.VMW_WATCHDOG_RECONCILE_S * 1000,
+			maintenanceWindows: e.VMW_WATCHDOG_MAINTENANCE_WINDOWS,
+			onlyLabel: e.VMW_WATCHDOG_ONLY_LABEL
+				? { key: e.VMW_WATCHDOG_ONLY_LABEL.slice(0, e.VMW_WATCHDOG_ONLY_LABEL.indexOf('=')), value: e.VMW_WATCHDOG_ONLY_LABEL.slice(e.VMW_WATCHDOG_ONLY_LABEL.indexOf('=') + 1) }
+				: null,
+			selfTestImage: e.VMW_WATCHDOG_SELFTEST_IMAGE,
+			selfTestSchedule: e.VMW_WATCHDOG_SELFTEST_SCHEDULE === 'off' ? null : e.VMW_WATCHDOG_SELFTEST_SCHEDULE.trim()
 		}
 	};
 }

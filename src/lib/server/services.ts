@@ -9,7 +9,11 @@ import { createMetrics } from './metrics';
 import { isFresh } from './health/snapshot';
 import { createLogger, setLogLevel } from './log';
 import { markInterruptedActions } from './audit/actions';
-import { createDockerAdapter, createDockerApi, type DockerAdapter } from './docker';
+import { createWatchdog, type Watchdog } from './watchdog/watchdog';
+import { createDockerPort } from './watchdog/docker-port';
+import { detectSelfContainerId } from './watchdog/self-id';
+import { createSelfTestScheduler } from './watchdog/selftest';
+import { createDockerAdapter, createDockerApi, createSelfTestDockerApi, type DockerAdapter } from './docker';
 import { createStatsCollector, type StatsCollector } from './docker/stats-collector';
 import { registerContainerMetrics } from './docker/metrics';
 import { createContainerHistoryStore, type SqliteContainerHistoryStore } from './db/container-history-store';
@@ -21,6 +25,8 @@ export interface Services {
 	sampler: ReturnType<typeof createSampler>;
 	history: SqliteHistoryStore;
 	metrics: Registry;
+	watchdog: Watchdog;
+	watchdogSelfTests: { nextAt(): number | null };
 	/** Docker adapter: container list with last good data; Docker down never fails the app. */
 	docker: DockerAdapter;
 	/** Per-container CPU/memory/IO from cgroups after each Docker refresh. */
@@ -50,7 +56,7 @@ export async function startServices(config: Config): Promise<Services> {
 /** Build and start a set of services; tests use this directly with their own config. */
 export async function createServices(
 	config: Config,
-	{ startSampler = true, startDocker = startSampler }: { startSampler?: boolean; startDocker?: boolean } = {}
+	{ startSampler = true, startDocker = startSampler, startWatchdog = startDocker }: { startSampler?: boolean; startDocker?: boolean; startWatchdog?: boolean } = {}
 ): Promise<Services> {
 	const log = createLogger('services');
 	const db = await openDb({ url: config.databaseUrl, migrationsDir: config.migrationsDir });
@@ -96,6 +102,12 @@ export async function createServices(
 	containerStats.start();
 	if (startDocker) docker.start();
 	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
+	// watchdog (issue 9), over the adapter's Docker API
+	const selfId = await detectSelfContainerId();
+	const watchdog = createWatchdog({ docker: createDockerPort(docker.api, createSelfTestDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs })), db, hostId: config.hostId, config: config.watchdog, holdFile: config.holdFile, logDir: config.logDir, metrics, selfIds: selfId ? [selfId] : [], log: createLogger('watchdog') });
+	if (startWatchdog) await watchdog.start();
+	const selfTests = createSelfTestScheduler({ watchdog, schedule: config.watchdog.selfTestSchedule, log: createLogger('watchdog-selftest') });
+	if (startWatchdog) selfTests.start();
 	registerContainerMetrics(metrics, { adapter: docker, collector: containerStats });
 
 	const services: Services = {
@@ -105,6 +117,8 @@ export async function createServices(
 		sampler,
 		history,
 		metrics,
+		watchdog,
+		watchdogSelfTests: selfTests,
 		docker,
 		containerStats,
 		containerHistory,
@@ -117,10 +131,12 @@ export async function createServices(
 				? `last sample ${new Date(s.lastSampleAt!).toISOString()}`
 				: `${s.running ? 'running' : 'stopped'}; last sample ${s.lastSampleAt ? new Date(s.lastSampleAt).toISOString() : 'never'}${s.lastError ? `; ${s.lastError}` : ''}`;
 			// Docker is an outside system: its state is reported, but it does not make the app unhealthy.
-			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health() } };
+			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health() } };
 		},
 		async stop() {
 			await sampler.stop();
+			selfTests.stop();
+			await watchdog.stop();
 			await docker.stop();
 			await containerStats.stop();
 			db.$client.close();

@@ -74,6 +74,60 @@ export const actions = sqliteTable(
 );
 
 /**
+ * Watchdog restart history (issue 9). `key` is the compose project/service/number when the
+ * container has compose labels, else its name, so a re-created container keeps its budget;
+ * `containerId` is kept too. Dry-run rows are what the watchdog would have done.
+ */
+export const watchdogRestarts = sqliteTable(
+	'watchdog_restarts',
+	{
+		id: integer('id').primaryKey({ autoIncrement: true }),
+		hostId: text('host_id').notNull(),
+		key: text('key').notNull(),
+		containerId: text('container_id').notNull(),
+		containerName: text('container_name').notNull(),
+		composeProject: text('compose_project'),
+		composeService: text('compose_service'),
+		/** epoch ms of the restart call */
+		ts: integer('ts').notNull(),
+		reason: text('reason').notNull(),
+		dryRun: integer('dry_run', { mode: 'boolean' }).notNull().default(false),
+		outcome: text('outcome', { enum: ['ok', 'error'] }).notNull(),
+		/** ms from the health_status: unhealthy event to the restart call, when the event was seen */
+		reactionMs: integer('reaction_ms')
+	},
+	(t) => [index('watchdog_restarts_key_idx').on(t.hostId, t.key, t.ts), index('watchdog_restarts_container_idx').on(t.containerId, t.ts), index('watchdog_restarts_ts_idx').on(t.hostId, t.ts)]
+);
+
+/** Quarantines and releases that must survive a restart of the app, by history key. */
+export const watchdogQuarantine = sqliteTable(
+	'watchdog_quarantine',
+	{
+		hostId: text('host_id').notNull(),
+		key: text('key').notNull(),
+		containerName: text('container_name').notNull(),
+		quarantinedSince: integer('quarantined_since'),
+		reason: text('reason'),
+		releasedAt: integer('released_at')
+	},
+	(t) => [primaryKey({ columns: [t.hostId, t.key] })]
+);
+
+/** Results of watchdog.selfTest (the roadmap's monthly chaos validation). */
+export const watchdogSelfTests = sqliteTable('watchdog_selftests', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	hostId: text('host_id').notNull(),
+	startedAt: integer('started_at').notNull(),
+	endedAt: integer('ended_at'),
+	/** 'manual' or 'schedule' */
+	trigger: text('trigger').notNull(),
+	outcome: text('outcome', { enum: ['running', 'ok', 'failed'] }).notNull(),
+	/** ms from the 3rd failed check (the unhealthy event) to the restart call */
+	reactionMs: integer('reaction_ms'),
+	detail: text('detail')
+});
+
+/**
  * 1-minute means per container (docker/stats-collector.ts), keyed by "<compose project>/<service>"
  * (or the name outside compose) so a re-created container keeps its history. Kept 7 days.
  */

@@ -177,3 +177,62 @@ export function createDockerApi(opts: DockerApiOptions): DockerApi {
 		}
 	};
 }
+
+/**
+ * Calls only the watchdog's self-test makes (issue 9): a throwaway container, created, started
+ * and removed. Deliberately NOT in DOCKER_API_CALLS and not allowed by the socket proxy:
+ * creating a container is root on the host, so behind the proxy the self-test reports the
+ * proxy's 403 instead of the proxy being widened for every caller.
+ */
+export const SELFTEST_DOCKER_CALLS = {
+	createContainer: { method: 'POST', path: '/containers/create' },
+	startContainer: { method: 'POST', path: '/containers/{id}/start' },
+	removeContainer: { method: 'DELETE', path: '/containers/{id}' }
+} as const;
+
+export interface SelfTestDockerApi {
+	/** Never pulls: the image must be local. Returns the new container's id. */
+	createContainer(spec: Docker.ContainerCreateOptions): Promise<string>;
+	startContainer(id: string): Promise<void>;
+	/** force + volumes; a container already gone is not an error. */
+	removeContainer(id: string): Promise<void>;
+}
+
+export function createSelfTestDockerApi(opts: DockerConnection): SelfTestDockerApi {
+	const { label, ...modem } = modemOptions(opts);
+	const docker = new Docker(modem as Docker.DockerOptions);
+	async function call<T>(name: keyof typeof SELFTEST_DOCKER_CALLS, ref: string | null, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+		const ctrl = new AbortController();
+		let timer: ReturnType<typeof setTimeout> | undefined;
+		const timeout = new Promise<never>((_, reject) => {
+			timer = setTimeout(() => {
+				ctrl.abort();
+				reject(new DockerUnavailableError(`${name}: no answer from ${label} within ${opts.timeoutMs} ms`));
+			}, opts.timeoutMs);
+		});
+		try {
+			return await Promise.race([run(ctrl.signal), timeout]);
+		} catch (err) {
+			if (err instanceof DockerUnavailableError) throw err;
+			throw classify(err, name, ref);
+		} finally {
+			clearTimeout(timer);
+		}
+	}
+	return {
+		async createContainer(spec) {
+			const c = await call('createContainer', null, (abortSignal) => docker.createContainer({ ...spec, abortSignal } as Docker.ContainerCreateOptions));
+			return c.id;
+		},
+		async startContainer(id) {
+			await call('startContainer', id, (abortSignal) => docker.getContainer(id).start({ abortSignal }));
+		},
+		async removeContainer(id) {
+			try {
+				await call('removeContainer', id, (abortSignal) => docker.getContainer(id).remove({ force: true, v: true, abortSignal }));
+			} catch (err) {
+				if (!(err instanceof ContainerGoneError)) throw err;
+			}
+		}
+	};
+}

@@ -1,11 +1,15 @@
 import { router } from './init';
 import { authRouter } from './routers/auth';
 import { healthRouter } from './routers/health';
+import { watchdogRouter } from './routers/watchdog';
+import { activityRouter } from './routers/activity';
 import { containersRouter } from './routers/containers';
 
 export const appRouter = router({
 	auth: authRouter,
 	health: healthRouter,
+	watchdog: watchdogRouter,
+	activity: activityRouter,
 	containers: containersRouter
 });
 

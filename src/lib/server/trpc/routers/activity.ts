@@ -1,0 +1,29 @@
+// activity: the actions table (operator and watchdog actions) for the /activity page.
+import { z } from 'zod';
+import { router, viewerProcedure } from '../init';
+import { hostInput, resolveHostId } from '../host';
+import { ACTION_OUTCOMES, activityFacets, queryActions } from '../../audit/activity';
+
+const text = (max: number) => z.string().min(1).max(max);
+
+export const activityRouter = router({
+	list: viewerProcedure
+		.input(
+			hostInput
+				.extend({
+					limit: z.number().int().min(1).max(200).default(50),
+					cursor: z.number().int().positive().optional(),
+					action: text(100).regex(/^[a-zA-Z0-9_.:-]+$/, 'an action name such as watchdog.restart, or a prefix such as watchdog.').optional(),
+					actor: text(100).optional(),
+					outcome: z.enum(ACTION_OUTCOMES).optional(),
+					target: text(200).optional()
+				})
+				.strict()
+		)
+		.query(async ({ ctx, input }) => {
+			const hostId = resolveHostId(ctx, input.hostId);
+			return queryActions(ctx.services.db, { ...input, hostId });
+		}),
+
+	facets: viewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => activityFacets(ctx.services.db, resolveHostId(ctx, input?.hostId)))
+});

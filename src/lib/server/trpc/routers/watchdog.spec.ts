@@ -1,0 +1,91 @@
+// watchdog and activity routers through createCaller: roles, hostile input, recorded actions.
+// No Docker here (the watchdog is not started); the loop itself is tested against dockerd in
+// tests/integration/watchdog*.test.ts.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseConfig } from '../../config';
+import { createServices, type Services } from '../../services';
+import { createCallerFactory } from '../init';
+import { appRouter } from '../router';
+import type { Principal } from '../../auth/auth';
+
+describe('watchdog and activity routers', () => {
+	let dir: string;
+	let services: Services;
+	const caller = (principal: Principal | null) => createCallerFactory(appRouter)({ services, principal, sessionId: undefined, resHeaders: null, clientKey: '127.0.0.9', secure: false });
+	const viewer = () => caller({ role: 'viewer', via: 'token' });
+	const operator = () => caller({ role: 'operator', via: 'session' });
+
+	beforeEach(async () => {
+		dir = await mkdtemp(path.join(tmpdir(), 'vmw-wdrouter-'));
+		const config = parseConfig({ VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`, VMW_DATA_DIR: dir, VMW_API_TOKEN: 'x'.repeat(32), VMW_HOST_ID: 'vm-test', VMW_LOG_LEVEL: 'error', VMW_LOG_DIR: dir });
+		services = await createServices(config, { startSampler: false });
+	});
+	afterEach(async () => {
+		await services.stop();
+		await rm(dir, { recursive: true, force: true });
+	});
+
+	it('status: viewers read it; the configured mode and limits show', async () => {
+		await expect(caller(null).watchdog.status()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+		const s = await viewer().watchdog.status();
+		expect(s).toMatchObject({ mode: 'on', scope: 'all', connected: false, containers: [], config: { failures: 3, budget: 3 }, selfTest: { running: false, last: [] } });
+		await expect(viewer().watchdog.status({ hostId: 'elsewhere' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+	});
+
+	it.each([
+		['release', () => viewer().watchdog.release({ id: 'web' })],
+		['setMode', () => viewer().watchdog.setMode({ mode: 'off' })],
+		['selfTest', () => viewer().watchdog.selfTest()]
+	])('a viewer cannot %s', async (_name, call) => {
+		await expect(call()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+	});
+
+	it('setMode switches the mode, persists it, and records who did it', async () => {
+		expect(await operator().watchdog.setMode({ mode: 'dry-run' })).toEqual({ mode: 'dry-run' });
+		expect((await viewer().watchdog.status()).mode).toBe('dry-run');
+		const ev = await viewer().watchdog.events({ limit: 10 });
+		expect(ev.items).toMatchObject([{ action: 'watchdog.setMode', actor: 'session:operator', address: '127.0.0.9', outcome: 'ok', result: 'mode on -> dry-run', input: '{"mode":"dry-run"}' }]);
+		// a new set of services on the same database starts in the operator's mode
+		const again = await createServices(services.config, { startSampler: false, startWatchdog: true }); // no daemon here: it keeps retrying in the background
+		try {
+			expect(again.watchdog.mode()).toBe('dry-run');
+		} finally {
+			await again.stop();
+		}
+	});
+
+	it.each([
+		['path traversal', { id: '../images/json' }],
+		['shell metacharacters', { id: 't1;id' }],
+		['command substitution', { id: '$(reboot)' }],
+		['a 10 kB string', { id: 'a'.repeat(10_000) }],
+		['an unknown field', { id: 'web', force: true }]
+	])('release refuses %s before touching anything', async (_what, input) => {
+		await expect(operator().watchdog.release(input as { id: string })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		expect((await viewer().activity.list({})).items).toEqual([]);
+	});
+
+	it('release of a container the watchdog does not watch is NOT_FOUND', async () => {
+		await expect(operator().watchdog.release({ id: 'web' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'no watched container "web"' });
+	});
+
+	it('setMode refuses an unknown mode', async () => {
+		await expect(operator().watchdog.setMode({ mode: 'maybe' as 'on' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+	});
+
+	it('activity.list filters and pages the actions table', async () => {
+		await operator().watchdog.setMode({ mode: 'off' });
+		await operator().watchdog.setMode({ mode: 'on' });
+		const all = await viewer().activity.list({ limit: 1 });
+		expect(all.items.map((r) => r.result)).toEqual(['mode off -> on']);
+		const next = await viewer().activity.list({ limit: 1, cursor: all.nextCursor! });
+		expect(next).toMatchObject({ items: [{ result: 'mode on -> off' }], nextCursor: null });
+		expect((await viewer().activity.list({ outcome: 'error' })).items).toEqual([]);
+		expect((await viewer().activity.list({ action: 'watchdog.' })).items).toHaveLength(2);
+		await expect(viewer().activity.list({ action: "x' OR 1=1 --" })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		expect(await viewer().activity.facets()).toEqual({ actions: ['watchdog.setMode'], actors: ['session:operator'] });
+	});
+});

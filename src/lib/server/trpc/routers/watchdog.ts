@@ -1,0 +1,112 @@
+// watchdog: status, its recorded actions, live status (SSE), and the operator's controls
+// (release a quarantine, switch the mode, run the self-test). Thin: validate, authorize,
+// call the watchdog, map its errors.
+import { z } from 'zod';
+import { TRPCError } from '@trpc/server';
+import { operatorProcedure, router, viewerProcedure, type Context } from '../init';
+import { actorOf } from '../../audit/actions';
+import { hostInput, resolveHostId } from '../host';
+import { queryActions } from '../../audit/activity';
+import { WatchdogError } from '../../watchdog/watchdog';
+import { lastSelfTests, runSelfTest, selfTestRunning } from '../../watchdog/selftest';
+
+function mapError(err: unknown): never {
+	if (err instanceof WatchdogError) {
+		const code = err.code === 'NOT_FOUND' ? 'NOT_FOUND' : err.code === 'UNAVAILABLE' ? 'SERVICE_UNAVAILABLE' : 'CONFLICT';
+		throw new TRPCError({ code, message: err.message, cause: err });
+	}
+	throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: err instanceof Error ? err.message : 'watchdog error', cause: err });
+}
+
+async function statusOf(ctx: Pick<Context, 'services'>) {
+	const { watchdog, watchdogSelfTests } = ctx.services;
+	return {
+		...watchdog.status(),
+		config: {
+			failures: watchdog.config.failures,
+			budget: watchdog.config.budget,
+			budgetWindowMs: watchdog.config.budgetWindowMs,
+			cooldownBaseMs: watchdog.config.cooldownBaseMs,
+			cooldownMaxMs: watchdog.config.cooldownMaxMs,
+			globalWindowMs: watchdog.config.globalWindowMs,
+			maintenanceWindows: watchdog.config.maintenanceWindows.map((w) => w.text),
+			selfTestImage: watchdog.config.selfTestImage
+		},
+		selfTest: { running: selfTestRunning(), nextAt: watchdogSelfTests.nextAt(), last: await lastSelfTests(watchdog, 5) },
+		at: Date.now()
+	};
+}
+
+/** A container id (full or ≥ 12 hex) or a Docker container name. */
+const containerRef = z.string().min(1).max(128).regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a container id or name');
+
+export const watchdogRouter = router({
+	status: viewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => {
+		resolveHostId(ctx, input?.hostId);
+		return statusOf(ctx);
+	}),
+
+	/** The watchdog's own recorded actions (restart, quarantine, release, OOM, mode, self-test), newest first. */
+	events: viewerProcedure
+		.input(hostInput.extend({ limit: z.number().int().min(1).max(200).default(50), cursor: z.number().int().positive().optional() }).strict())
+		.query(async ({ ctx, input }) => {
+			const hostId = resolveHostId(ctx, input.hostId);
+			return queryActions(ctx.services.db, { hostId, limit: input.limit, cursor: input.cursor, action: 'watchdog.' });
+		}),
+
+	/** Status after every change (SSE), at most every 250 ms. */
+	live: viewerProcedure.input(hostInput.optional()).subscription(async function* ({ ctx, input, signal }) {
+		resolveHostId(ctx, input?.hostId);
+		const { watchdog } = ctx.services;
+		let wake: (() => void) | null = null;
+		let pending = true;
+		const off = watchdog.on('change', () => {
+			pending = true;
+			wake?.();
+		});
+		const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+		try {
+			while (!signal?.aborted) {
+				if (pending) {
+					pending = false;
+					yield await statusOf(ctx);
+					await Promise.race([new Promise((r) => setTimeout(r, 250)), aborted]);
+					continue;
+				}
+				await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted, new Promise((r) => setTimeout(r, 10_000))]);
+				pending = true; // a periodic refresh keeps "until" times and ages honest
+				wake = null;
+			}
+		} finally {
+			off();
+		}
+	}),
+
+	release: operatorProcedure.input(hostInput.extend({ id: containerRef }).strict()).mutation(async ({ ctx, input }) => {
+		resolveHostId(ctx, input.hostId);
+		try {
+			return await ctx.services.watchdog.release(input.id, { actor: actorOf(ctx.principal), address: ctx.clientKey });
+		} catch (err) {
+			mapError(err);
+		}
+	}),
+
+	setMode: operatorProcedure.input(hostInput.extend({ mode: z.enum(['on', 'off', 'dry-run']) }).strict()).mutation(async ({ ctx, input }) => {
+		resolveHostId(ctx, input.hostId);
+		try {
+			return await ctx.services.watchdog.setMode(input.mode, { actor: actorOf(ctx.principal), address: ctx.clientKey });
+		} catch (err) {
+			mapError(err);
+		}
+	}),
+
+	/** Runs the chaos self-test now (about 5-10 s) and returns its result. */
+	selfTest: operatorProcedure.input(hostInput.optional()).mutation(async ({ ctx, input }) => {
+		resolveHostId(ctx, input?.hostId);
+		try {
+			return await runSelfTest(ctx.services.watchdog, { trigger: 'manual', actor: actorOf(ctx.principal), address: ctx.clientKey });
+		} catch (err) {
+			mapError(err);
+		}
+	})
+});
