@@ -61,7 +61,16 @@ const envSchema = z
 		VMW_MEM_AVAILABLE_WARN_GIB: num(2, 'a number of GiB'),
 		VMW_MEM_AVAILABLE_CRIT_GIB: num(1, 'a number of GiB'),
 		VMW_LOAD_PER_CPU_WARN: num(1.5, 'load per CPU'),
-		VMW_LOAD_PER_CPU_CRIT: num(3, 'load per CPU')
+		VMW_LOAD_PER_CPU_CRIT: num(3, 'load per CPU'),
+		// maintenance and cron (issue 8)
+		VMW_CRONTABS: list(['/var/spool/cron/crontabs/root', '/etc/crontab', '/etc/cron.d']).refine(
+			(l) => l.every((x) => /^((user|system):)?\//.test(x)),
+			'expected a comma-separated list of absolute paths, each optionally prefixed user: or system:'
+		),
+		VMW_CRON_TZ: opt(z.string().refine(isTimeZone, 'expected an IANA time zone such as UTC or Europe/Berlin').default('UTC')),
+		VMW_CRON_GRACE_MINUTES: int(15, 0, 1440, 'a number of minutes'),
+		VMW_SCRIPT_RUNNER: opt(z.enum(['direct', 'nsenter'], { error: 'expected direct or nsenter' }).default('direct')),
+		VMW_CLEANUP_LOCK_FILE: opt(z.string().startsWith('/', 'expected an absolute path').default('/run/lock/vm-cleanup.lock'))
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {
@@ -77,6 +86,15 @@ const envSchema = z
 		if (e.VMW_AUTH === 'off' && !isLoopback(e.VMW_HOST))
 			ctx.addIssue({ code: 'custom', path: ['VMW_AUTH'], message: `off is allowed only when VMW_HOST is 127.0.0.1 or ::1 (it is ${e.VMW_HOST})` });
 	});
+
+function isTimeZone(tz: string) {
+	try {
+		new Intl.DateTimeFormat('en', { timeZone: tz });
+		return true;
+	} catch {
+		return false;
+	}
+}
 
 function isLoopback(host: string) {
 	return host === '127.0.0.1' || host === '::1' || host === 'localhost';
@@ -101,6 +119,13 @@ function toConfig(e: z.output<typeof envSchema>) {
 		scriptsDir: e.VMW_SCRIPTS_DIR,
 		logDir: e.VMW_LOG_DIR,
 		logLevel: e.VMW_LOG_LEVEL,
+		maintenance: {
+			crontabs: e.VMW_CRONTABS,
+			cronTz: e.VMW_CRON_TZ,
+			graceMs: e.VMW_CRON_GRACE_MINUTES * 60_000,
+			scriptRunner: e.VMW_SCRIPT_RUNNER,
+			cleanupLockFile: e.VMW_CLEANUP_LOCK_FILE
+		},
 		auth: {
 			enabled: e.VMW_AUTH === 'on',
 			apiToken: e.VMW_API_TOKEN ?? null,
