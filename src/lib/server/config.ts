@@ -183,3 +183,11 @@ export function getConfig(): Config {
 export function resetConfigForTests(next: Config | null = null) {
 	cached = next;
 }
+
+/**
+ * The environment for a host script the app runs (vm-cleanup.sh): the app's own, so the
+ * script's VMW_* settings (docker binary, filters, hold file) reach it, with `extra` on top.
+ */
+export function scriptEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+	return { ...process.env, ...extra };
+}

@@ -291,6 +291,7 @@ function cleanupSource(json: LineStream, classic: () => LineStream, stats: Histo
 	let lastRecordRunId: string | null = null;
 	let first = fromTop;
 	let oldestJsonMs = Infinity;
+	const jsonRunIds = new Set<string>();
 	let log: LineStream | null = startInClassic ? classic() : null;
 	const assembler = createClassicAssembler();
 	let runHeadPos: Pos | null = null;
@@ -310,6 +311,7 @@ function cleanupSource(json: LineStream, classic: () => LineStream, stats: Histo
 					continue;
 				}
 				oldestJsonMs = Math.min(oldestJsonMs, Date.parse(m.data.ts));
+				if (jsonRunIds.size < 100_000) jsonRunIds.add(m.data.runId);
 				const matched = lastRecordRunId === m.data.runId;
 				lastRecordRunId = null;
 				const wasFirst = first;
@@ -338,6 +340,7 @@ function cleanupSource(json: LineStream, classic: () => LineStream, stats: Histo
 				continue;
 			}
 			lastRecordRunId = r.data.runId;
+			if (jsonRunIds.size < 100_000) jsonRunIds.add(r.data.runId);
 			oldestJsonMs = Math.min(oldestJsonMs, Date.parse(r.data.ts));
 			return { entry: cleanupEntry(r.data, line.pos.f), pos: line.pos };
 		}
@@ -357,7 +360,8 @@ function cleanupSource(json: LineStream, classic: () => LineStream, stats: Histo
 			if (r === null) continue;
 			const pos = runHeadPos;
 			runHeadPos = null;
-			if (Date.parse(r.ts) >= oldestJsonMs) continue; // already in the JSON records
+			// Already in the JSON records (the log's times are whole seconds, the JSON's have ms).
+			if (jsonRunIds.has(r.runId) || Date.parse(r.ts) >= Math.floor(oldestJsonMs / 1000) * 1000) continue;
 			return { entry: classicEntry(r, line.pos.f), pos: { ...pos, k: 'log' } };
 		}
 	}
