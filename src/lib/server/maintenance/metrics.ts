@@ -45,7 +45,7 @@ export function registerMaintenanceMetrics(registry: Registry, status: () => Pro
 		async collect() {
 			const s = await current();
 			for (const r of s?.recentCleanups ?? []) {
-				if (counted.has(r.id) || r.freedBytes === null) continue;
+				if (r.dryRun || counted.has(r.id) || r.freedBytes === null) continue;
 				counted.set(r.id, r.freedBytes);
 				freedTotal += r.freedBytes;
 				this.inc(r.freedBytes);

@@ -15,6 +15,7 @@ export interface CleanupSummary {
 	mode: CleanupMode | null;
 	status: RunEntry['status'];
 	freedBytes: number | null;
+	dryRun: boolean;
 	source: RunEntry['source'];
 }
 
@@ -27,7 +28,7 @@ export interface CronStatus {
 	history: HistoryStats & { logDir: string; files: Record<'cron' | 'cleanup' | 'cleanupLog', string> };
 	/** Newest real (not dry) cleanup run: the "Last cleanup: <date>, freed <size>" line. */
 	lastCleanup: CleanupSummary | null;
-	/** Up to 30 newest real cleanup runs, newest first (the bar chart). */
+	/** Up to 30 newest cleanup runs (dry runs included, flagged), newest first: chart and table. */
 	recentCleanups: CleanupSummary[];
 	graceMs: number;
 }
@@ -44,7 +45,7 @@ export interface StatusOptions {
 
 const CHART_RUNS = 30;
 
-const summary = (e: RunEntry): CleanupSummary => ({ id: e.id, start: e.start, mode: e.mode, status: e.status, freedBytes: e.freedBytes, source: e.source });
+const summary = (e: RunEntry): CleanupSummary => ({ id: e.id, start: e.start, mode: e.mode, status: e.status, freedBytes: e.freedBytes, dryRun: e.dryRun === true, source: e.source });
 
 async function filesKey(logDir: string): Promise<string | null> {
 	try {
@@ -68,14 +69,14 @@ export function createStatusReader(opts: StatusOptions) {
 	async function scan(horizon: Date) {
 		const key = await filesKey(opts.logDir);
 		if (key !== null && cache && cache.key === key && cache.horizonMs <= horizon.getTime()) return cache;
-		let realCleanups = 0;
+		let cleanups = 0;
 		const h = horizon.toISOString();
 		const page = await readHistory({
 			logDir: opts.logDir,
 			limit: 1_000_000,
-			stopAt: (e) => e.start < h && realCleanups >= CHART_RUNS,
+			stopAt: (e) => e.start < h && cleanups >= CHART_RUNS,
 			filter: (e) => {
-				if (e.source !== 'cron' && e.dryRun === false && e.status !== 'pending') realCleanups += 1;
+				if (e.source !== 'cron' && e.status !== 'pending') cleanups += 1;
 				return true;
 			}
 		});
@@ -94,7 +95,8 @@ export function createStatusReader(opts: StatusOptions) {
 			const jobs = set.jobs.map((job) =>
 				jobStatus({ job, entries: entriesForJob(job, entries), now, graceMs: opts.graceMs, lockHeld, historyFound, cronRunPath: opts.cronRunPath })
 			);
-			const real = entries.filter((e) => e.source !== 'cron' && e.dryRun === false && e.status !== 'pending');
+			const runs = entries.filter((e) => e.source !== 'cron' && e.status !== 'pending');
+			const real = runs.filter((e) => e.dryRun === false);
 			return {
 				at: now.toISOString(),
 				jobs,
@@ -106,7 +108,7 @@ export function createStatusReader(opts: StatusOptions) {
 					files: { cron: path.join(opts.logDir, HISTORY_FILES.cron), cleanup: path.join(opts.logDir, HISTORY_FILES.cleanup), cleanupLog: path.join(opts.logDir, HISTORY_FILES.cleanupLog) }
 				},
 				lastCleanup: real[0] ? summary(real[0]) : null,
-				recentCleanups: real.slice(0, CHART_RUNS).map(summary),
+				recentCleanups: runs.slice(0, CHART_RUNS).map(summary),
 				graceMs: opts.graceMs
 			};
 		},
