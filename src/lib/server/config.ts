@@ -103,6 +103,15 @@ const envSchema = z
 		VMW_CGROUP_ROOT: opt(z.string().startsWith('/', 'expected an absolute path such as /sys/fs/cgroup or /host/sys/fs/cgroup').default('/sys/fs/cgroup')),
 		VMW_DOCKER_PLAIN_TCP: opt(z.enum(['on', 'off'], { error: 'expected on or off' }).default('off')),
 		VMW_CONTAINER_LABELS: list([]).refine((l) => l.every((x) => /^[A-Za-z0-9._/-]+(=[^,]*)?$/.test(x)), 'expected comma-separated label filters such as vmwarden.watch or com.docker.compose.project=shop')
+		// maintenance and cron (issue 8)
+		VMW_CRONTABS: list(['/var/spool/cron/crontabs/root', '/etc/crontab', '/etc/cron.d']).refine(
+			(l) => l.every((x) => /^((user|system):)?\//.test(x)),
+			'expected a comma-separated list of absolute paths, each optionally prefixed user: or system:'
+		),
+		VMW_CRON_TZ: opt(z.string().refine(isTimeZone, 'expected an IANA time zone such as UTC or Europe/Berlin').default('UTC')),
+		VMW_CRON_GRACE_MINUTES: int(15, 0, 1440, 'a number of minutes'),
+		VMW_SCRIPT_RUNNER: opt(z.enum(['direct', 'nsenter'], { error: 'expected direct or nsenter' }).default('direct')),
+		VMW_CLEANUP_LOCK_FILE: opt(z.string().startsWith('/', 'expected an absolute path').default('/run/lock/vm-cleanup.lock'))
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {
@@ -132,6 +141,9 @@ const envSchema = z
 function validCron(expr: string): boolean {
 	try {
 		CronExpressionParser.parse(expr, { tz: 'UTC' });
+function isTimeZone(tz: string) {
+	try {
+		new Intl.DateTimeFormat('en', { timeZone: tz });
 		return true;
 	} catch {
 		return false;
@@ -177,6 +189,13 @@ function toConfig(e: z.output<typeof envSchema>) {
 		scriptsDir: e.VMW_SCRIPTS_DIR,
 		logDir: e.VMW_LOG_DIR,
 		logLevel: e.VMW_LOG_LEVEL,
+		maintenance: {
+			crontabs: e.VMW_CRONTABS,
+			cronTz: e.VMW_CRON_TZ,
+			graceMs: e.VMW_CRON_GRACE_MINUTES * 60_000,
+			scriptRunner: e.VMW_SCRIPT_RUNNER,
+			cleanupLockFile: e.VMW_CLEANUP_LOCK_FILE
+		},
 		auth: {
 			enabled: e.VMW_AUTH === 'on',
 			apiToken: e.VMW_API_TOKEN ?? null,
@@ -259,4 +278,12 @@ export function getConfig(): Config {
 /** Tests: forget the parsed config (or set one). */
 export function resetConfigForTests(next: Config | null = null) {
 	cached = next;
+}
+
+/**
+ * The environment for a host script the app runs (vm-cleanup.sh): the app's own, so the
+ * script's VMW_* settings (docker binary, filters, hold file) reach it, with `extra` on top.
+ */
+export function scriptEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+	return { ...process.env, ...extra };
 }

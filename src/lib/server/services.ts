@@ -17,6 +17,8 @@ import { createDockerAdapter, createDockerApi, createSelfTestDockerApi, type Doc
 import { createStatsCollector, type StatsCollector } from './docker/stats-collector';
 import { registerContainerMetrics } from './docker/metrics';
 import { createContainerHistoryStore, type SqliteContainerHistoryStore } from './db/container-history-store';
+import { createMaintenance, type Maintenance } from './maintenance/service';
+import { registerMaintenanceMetrics } from './maintenance/metrics';
 
 export interface Services {
 	config: Config;
@@ -32,6 +34,7 @@ export interface Services {
 	/** Per-container CPU/memory/IO from cgroups after each Docker refresh. */
 	containerStats: StatsCollector;
 	containerHistory: SqliteContainerHistoryStore;
+	maintenance: Maintenance;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -109,6 +112,8 @@ export async function createServices(
 	const selfTests = createSelfTestScheduler({ watchdog, schedule: config.watchdog.selfTestSchedule, log: createLogger('watchdog-selftest') });
 	if (startWatchdog) selfTests.start();
 	registerContainerMetrics(metrics, { adapter: docker, collector: containerStats });
+	const maintenance = createMaintenance({ config, db, log: createLogger('maintenance') });
+	registerMaintenanceMetrics(metrics, () => maintenance.status());
 
 	const services: Services = {
 		config,
@@ -122,6 +127,7 @@ export async function createServices(
 		docker,
 		containerStats,
 		containerHistory,
+		maintenance,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
@@ -131,7 +137,10 @@ export async function createServices(
 				? `last sample ${new Date(s.lastSampleAt!).toISOString()}`
 				: `${s.running ? 'running' : 'stopped'}; last sample ${s.lastSampleAt ? new Date(s.lastSampleAt).toISOString() : 'never'}${s.lastError ? `; ${s.lastError}` : ''}`;
 			// Docker is an outside system: its state is reported, but it does not make the app unhealthy.
-			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health() } };
+			const run = maintenance.runner.active();
+			// The cleanup runner is on demand: it is never what makes the app unhealthy.
+			const cleanup = { ok: true, detail: run ? `cleanup ${run.mode}${run.dryRun ? ' (dry run)' : ''} running since ${run.startedAt}` : 'idle' };
+			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health(), cleanup } };
 		},
 		async stop() {
 			await sampler.stop();

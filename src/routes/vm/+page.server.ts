@@ -1,6 +1,7 @@
 import type { PageServerLoad } from './$types';
 import { callerFor } from '$lib/server/trpc/caller';
 import { summariseUnhealthy } from '$lib/containers';
+import { lastCleanupFor } from '$lib/server/maintenance/headline';
 
 export const load: PageServerLoad = async (event) => {
 	const caller = callerFor(event);
@@ -11,5 +12,5 @@ export const load: PageServerLoad = async (event) => {
 		.then((h) => ({ points: h.points, error: null as string | null }))
 		.catch((err: unknown) => ({ points: [], error: err instanceof Error ? err.message : String(err) }));
 	const unhealthyContainers = summariseUnhealthy(await caller.containers.list({ filter: 'unhealthy' }));
-	return { snapshot, history, unhealthyContainers };
+	return { snapshot, history, unhealthyContainers, cleanup: await lastCleanupFor(caller) };
 };

@@ -4,13 +4,17 @@ import { healthRouter } from './routers/health';
 import { watchdogRouter } from './routers/watchdog';
 import { activityRouter } from './routers/activity';
 import { containersRouter } from './routers/containers';
+import { cronRouter } from './routers/cron';
+import { maintenanceRouter } from './routers/maintenance';
 
 export const appRouter = router({
 	auth: authRouter,
 	health: healthRouter,
 	watchdog: watchdogRouter,
 	activity: activityRouter,
-	containers: containersRouter
+	containers: containersRouter,
+	cron: cronRouter,
+	maintenance: maintenanceRouter
 });
 
 export type AppRouter = typeof appRouter;
