@@ -102,7 +102,7 @@ const envSchema = z
 		VMW_CONTAINER_SAMPLE_INTERVAL_MS: int(5000, 250, 3_600_000, 'milliseconds between container refreshes'),
 		VMW_CGROUP_ROOT: opt(z.string().startsWith('/', 'expected an absolute path such as /sys/fs/cgroup or /host/sys/fs/cgroup').default('/sys/fs/cgroup')),
 		VMW_DOCKER_PLAIN_TCP: opt(z.enum(['on', 'off'], { error: 'expected on or off' }).default('off')),
-		VMW_CONTAINER_LABELS: list([]).refine((l) => l.every((x) => /^[A-Za-z0-9._/-]+(=[^,]*)?$/.test(x)), 'expected comma-separated label filters such as vmwarden.watch or com.docker.compose.project=shop')
+		VMW_CONTAINER_LABELS: list([]).refine((l) => l.every((x) => /^[A-Za-z0-9._/-]+(=[^,]*)?$/.test(x)), 'expected comma-separated label filters such as vmwarden.watch or com.docker.compose.project=shop'),
 		// maintenance and cron (issue 8)
 		VMW_CRONTABS: list(['/var/spool/cron/crontabs/root', '/etc/crontab', '/etc/cron.d']).refine(
 			(l) => l.every((x) => /^((user|system):)?\//.test(x)),
@@ -141,6 +141,12 @@ const envSchema = z
 function validCron(expr: string): boolean {
 	try {
 		CronExpressionParser.parse(expr, { tz: 'UTC' });
+		return true;
+	} catch {
+		return false;
+	}
+}
+
 function isTimeZone(tz: string) {
 	try {
 		new Intl.DateTimeFormat('en', { timeZone: tz });
