@@ -54,4 +54,13 @@ describe('parseConfig', () => {
 			expect((e as Error).message).toContain('VMW_API_TOKEN');
 		}
 	});
+
+	it('parses the Ollama settings with their defaults and bounds', () => {
+		expect(parseConfig({}).ollama).toEqual({ timeoutMs: 5000, loadTimeoutMs: 180_000, pollMs: 15_000, defaultContextLength: 4096 });
+		expect(parseConfig({}).devRoot).toBe('/dev');
+		expect(parseConfig({ VMW_OLLAMA_TIMEOUT_MS: '800', VMW_OLLAMA_POLL_MS: '2000', VMW_DEV_ROOT: '/host/dev' })).toMatchObject({ ollama: { timeoutMs: 800, pollMs: 2000 }, devRoot: '/host/dev' });
+		expect(() => parseConfig({ VMW_OLLAMA_TIMEOUT_MS: '5', VMW_OLLAMA_POLL_MS: 'often', VMW_DEV_ROOT: 'dev' })).toThrow(
+			/VMW_OLLAMA_TIMEOUT_MS: expected milliseconds to wait for an Ollama API answer \(at least 100\)[\s\S]*VMW_OLLAMA_POLL_MS[\s\S]*VMW_DEV_ROOT/
+		);
+	});
 });
