@@ -9,6 +9,8 @@ import { createMetrics } from './metrics';
 import { isFresh } from './health/snapshot';
 import { createLogger, setLogLevel } from './log';
 import { markInterruptedActions } from './audit/actions';
+import { createOllamaClient, createOllamaSource, type OllamaSource } from './ollama/client';
+import { createOllamaWatcher, type OllamaWatcher } from './ollama/watcher';
 
 export interface Services {
 	config: Config;
@@ -17,6 +19,8 @@ export interface Services {
 	sampler: ReturnType<typeof createSampler>;
 	history: SqliteHistoryStore;
 	metrics: Registry;
+	/** Ollama: reads as Availability, and the /api/ps poller behind the usage record */
+	ollama: { source: OllamaSource; watcher: OllamaWatcher };
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -39,7 +43,10 @@ export async function startServices(config: Config): Promise<Services> {
 }
 
 /** Build and start a set of services; tests use this directly with their own config. */
-export async function createServices(config: Config, { startSampler = true }: { startSampler?: boolean } = {}): Promise<Services> {
+export async function createServices(
+	config: Config,
+	{ startSampler = true, startOllama = startSampler }: { startSampler?: boolean; startOllama?: boolean } = {}
+): Promise<Services> {
 	const log = createLogger('services');
 	const db = await openDb({ url: config.databaseUrl, migrationsDir: config.migrationsDir });
 	const interrupted = await markInterruptedActions(db);
@@ -64,6 +71,11 @@ export async function createServices(config: Config, { startSampler = true }: { 
 		log: createLogger('sampler')
 	});
 	if (startSampler) await sampler.start();
+	const ollamaSource = createOllamaSource(
+		createOllamaClient({ url: config.ollamaUrl, timeoutMs: config.ollama.timeoutMs, loadTimeoutMs: config.ollama.loadTimeoutMs })
+	);
+	const ollamaWatcher = createOllamaWatcher({ source: ollamaSource, db, hostId: config.hostId, intervalMs: config.ollama.pollMs, log: createLogger('ollama') });
+	if (startOllama) ollamaWatcher.start();
 	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
 
 	const services: Services = {
@@ -73,6 +85,7 @@ export async function createServices(config: Config, { startSampler = true }: { 
 		sampler,
 		history,
 		metrics,
+		ollama: { source: ollamaSource, watcher: ollamaWatcher },
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
@@ -81,10 +94,12 @@ export async function createServices(config: Config, { startSampler = true }: { 
 			const detail = samplerOk
 				? `last sample ${new Date(s.lastSampleAt!).toISOString()}`
 				: `${s.running ? 'running' : 'stopped'}; last sample ${s.lastSampleAt ? new Date(s.lastSampleAt).toISOString() : 'never'}${s.lastError ? `; ${s.lastError}` : ''}`;
-			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail } } };
+			// Ollama is an outside system: its state is reported, never part of `ok`
+			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, ollama: ollamaWatcher.health() } };
 		},
 		async stop() {
 			await sampler.stop();
+			await ollamaWatcher.stop();
 			db.$client.close();
 			if (current === services) current = null;
 			log.info('services stopped');
