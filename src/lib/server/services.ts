@@ -11,6 +11,8 @@ import { createLogger, setLogLevel } from './log';
 import { markInterruptedActions } from './audit/actions';
 import { createOllamaClient, createOllamaSource, type OllamaSource } from './ollama/client';
 import { createOllamaWatcher, type OllamaWatcher } from './ollama/watcher';
+import { createRunnerCpuTracker } from './ollama/runner';
+import { createOllamaPanel, type OllamaPanel } from './ollama/panel';
 
 export interface Services {
 	config: Config;
@@ -20,7 +22,7 @@ export interface Services {
 	history: SqliteHistoryStore;
 	metrics: Registry;
 	/** Ollama: reads as Availability, and the /api/ps poller behind the usage record */
-	ollama: { source: OllamaSource; watcher: OllamaWatcher };
+	ollama: { source: OllamaSource; watcher: OllamaWatcher; panel: OllamaPanel };
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -74,8 +76,22 @@ export async function createServices(
 	const ollamaSource = createOllamaSource(
 		createOllamaClient({ url: config.ollamaUrl, timeoutMs: config.ollama.timeoutMs, loadTimeoutMs: config.ollama.loadTimeoutMs })
 	);
-	const ollamaWatcher = createOllamaWatcher({ source: ollamaSource, db, hostId: config.hostId, intervalMs: config.ollama.pollMs, log: createLogger('ollama') });
+	// each poll also reads the runner's CPU ticks: the baseline for the next request's CPU %
+	const runnerCpu = createRunnerCpuTracker({ procRoot: config.procRoot });
+	const ollamaWatcher = createOllamaWatcher({ source: ollamaSource, db, hostId: config.hostId, intervalMs: config.ollama.pollMs, log: createLogger('ollama'), afterPoll: () => void runnerCpu.read() });
 	if (startOllama) ollamaWatcher.start();
+	const ollamaPanel = createOllamaPanel({
+		source: ollamaSource,
+		db,
+		hostId: config.hostId,
+		runnerCpu,
+		latestSample: () => sampler.latest(),
+		devRoot: config.devRoot,
+		defaultContextLength: config.ollama.defaultContextLength,
+		memAvailableWarnBytes: config.thresholds.memAvailableWarnBytes,
+		memAvailableCritBytes: config.thresholds.memAvailableCritBytes,
+		pollNow: () => ollamaWatcher.pollNow()
+	});
 	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
 
 	const services: Services = {
@@ -85,7 +101,7 @@ export async function createServices(
 		sampler,
 		history,
 		metrics,
-		ollama: { source: ollamaSource, watcher: ollamaWatcher },
+		ollama: { source: ollamaSource, watcher: ollamaWatcher, panel: ollamaPanel },
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
