@@ -192,14 +192,15 @@ export function createOllamaPanel(deps: PanelDeps) {
 			const lastUsed = await lastUsedByModel(deps.db, deps.hostId);
 			const runners = deps.runnerCpu.read();
 			const psNow = ps.state === 'ok' ? ps.data : null;
+			// while Ollama is down, what was loaded at the last good answer (shown as such on the page)
 			const psAny = ps.state === 'ok' ? ps.data : ps.lastGood;
-			const loadedNames = new Set((psNow ?? []).map((m) => m.name));
+			const loadedNames = new Set((psAny ?? []).map((m) => m.name));
 			return {
 				models: mapAvailability(list, (ms) =>
 					ms.map((m) => ({
 						...m,
 						loaded: loadedNames.has(m.name),
-						lastUsedAt: loadedNames.has(m.name) ? ps.at : (lastUsed.get(m.name) ?? null),
+						lastUsedAt: loadedNames.has(m.name) && ps.state === 'ok' ? ps.at : (lastUsed.get(m.name) ?? null),
 						impact: impactOf(m, psAny ?? [])
 					}))
 				),

@@ -210,6 +210,13 @@ describe('ollama router', () => {
 		expect(r.lastGoodAt).toBe(good.at);
 		expect(r.lastGood).toHaveLength(4);
 		await expect(caller(operator).ollama.unload({ model: 'llama3.2:3b' })).rejects.toMatchObject({ code: 'BAD_GATEWAY' });
+		// the page's panel keeps the last known picture: qwen was loaded at the last good answer
+		await caller(viewer).ollama.loaded(); // (models() above read /api/ps while up; this records a failed ps too)
+		const panel = await caller(viewer).ollama.panel();
+		expect(panel.models.state).toBe('unavailable');
+		const qwen = panel.models.state === 'unavailable' ? panel.models.lastGood?.find((m) => m.name === 'qwen2.5-coder:1.5b') : undefined;
+		expect(qwen).toMatchObject({ loaded: true, impact: { alreadyLoaded: true } });
+		expect(panel.memory).toMatchObject({ modelsBytes: 0, ollama: 'unavailable' });
 		// the app's own health does not depend on Ollama
 		await services.ollama.watcher.pollNow();
 		const h = services.health();
