@@ -110,6 +110,32 @@ describe('/models in a browser', () => {
 		await page.close();
 	});
 
+	it('asks for confirmation before a load that would push the VM into swap, then loads with force', async () => {
+		// MemAvailable 9 000 000 kB = 9 216 000 000 B − 8 487 677 826 needed = 728 322 174 B ≈ 0.7 GB < 1 GiB → crit
+		await setMemAvailable(9_000_000);
+		const page = await browser.context.newPage();
+		await page.goto(`${server.url}/models`);
+		const row = page.locator('[data-testid="model-row"][data-model="llama3.2-vision:11b"]');
+		await row.hover();
+		const banner = page.getByTestId('impact-banner');
+		await expect.poll(() => banner.getAttribute('data-level'), { timeout: 10_000 }).toBe('crit');
+		expect(await banner.getByTestId('impact-message').textContent()).toBe('Loading llama3.2-vision:11b (7.8 GB) will leave ~0.7 GB free — the VM will swap heavily');
+
+		const before = fake.requests.filter((r) => r.path === '/api/generate').length;
+		await row.getByTestId('load').click();
+		const confirm = page.getByTestId('confirm-load');
+		await confirm.waitFor();
+		expect(await confirm.textContent()).toContain('Loading llama3.2-vision:11b (7.8 GB) will leave ~0.7 GB free — the VM will swap heavily');
+		// nothing sent to Ollama until the operator confirms
+		expect(fake.requests.filter((r) => r.path === '/api/generate')).toHaveLength(before);
+
+		await page.getByTestId('confirm-force').click();
+		await expect.poll(() => page.getByTestId('notice').textContent()).toBe('Loaded llama3.2-vision:11b (Ollama: load).');
+		expect(fake.requests.filter((r) => r.path === '/api/generate').at(-1)?.body).toEqual({ model: 'llama3.2-vision:11b', prompt: '', keep_alive: '10m', stream: false });
+		await page.locator('[data-testid="loaded-row"][data-model="llama3.2-vision:11b"]').waitFor();
+		await page.close();
+	});
+
 	it('reads on a phone without sideways scrolling', async () => {
 		const page = await browser.context.newPage();
 		await page.setViewportSize({ width: 390, height: 844 });
