@@ -41,8 +41,8 @@ export interface FakeOllamaOptions {
 export interface FakeOllama {
 	url: string;
 	port: number;
-	/** every request: method, path and parsed JSON body */
-	requests: { method: string; path: string; body: unknown }[];
+	/** every request: method, path, parsed JSON body and arrival time (epoch ms) */
+	requests: { method: string; path: string; body: unknown; at: number }[];
 	loaded: PsModel[];
 	delayMs: number;
 	close(): Promise<void>;
@@ -83,7 +83,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
 			} catch {
 				return send(res, 400, { error: 'invalid JSON' });
 			}
-			state.requests.push({ method: req.method ?? '', path: url.pathname, body });
+			state.requests.push({ method: req.method ?? '', path: url.pathname, body, at: Date.now() });
 			if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
 			if (res.destroyed) return;
 

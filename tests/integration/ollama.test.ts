@@ -63,7 +63,9 @@ describe('built server with the fake Ollama', () => {
 		});
 		expect(down.status).toBe(200);
 		expect(down.b.status).toBe('ok');
-		expect(down.b.services.ollama.detail).toMatch(/is unreachable .*; last good poll \d{4}-\d\d-\d\dT.*\(outside system: does not fail this app's health\)$/);
+		// the public /healthz names the setting, never the internal address
+		expect(down.b.services.ollama.detail).not.toContain(fake.url);
+		expect(down.b.services.ollama.detail).toMatch(/^Ollama at VMW_OLLAMA_URL is unreachable .*; last good poll \d{4}-\d\d-\d\dT.*\(outside system: does not fail this app's health\)$/);
 
 		const res = await fetch(`${server.url}/api/vm/ollama/models`, { headers: bearer });
 		expect(res.status).toBe(503);

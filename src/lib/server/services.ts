@@ -86,6 +86,7 @@ export async function createServices(
 		hostId: config.hostId,
 		runnerCpu,
 		latestSample: () => sampler.latest(),
+		freshSample: () => sampler.sampleOnce(),
 		devRoot: config.devRoot,
 		defaultContextLength: config.ollama.defaultContextLength,
 		memAvailableWarnBytes: config.thresholds.memAvailableWarnBytes,

@@ -37,6 +37,8 @@ export interface PanelDeps {
 	runnerCpu: RunnerCpuTracker;
 	/** the host sampler's latest sample */
 	latestSample: () => HostSample | null;
+	/** a sample taken now (before a load: the last one may be seconds old, or predate the previous load) */
+	freshSample?: () => Promise<HostSample | null>;
 	devRoot: string;
 	defaultContextLength: number;
 	memAvailableWarnBytes: number;
@@ -127,12 +129,12 @@ export function createOllamaPanel(deps: PanelDeps) {
 		}));
 	}
 
-	function impactOf(model: OllamaModel, loaded: OllamaLoadedModel[]): Impact {
+	function impactOf(model: OllamaModel, loaded: OllamaLoadedModel[], sample = deps.latestSample()): Impact {
 		const current = loaded.find((m) => m.name === model.name);
 		return assessImpact({
 			model,
 			contextLength: current?.contextLength ?? deps.defaultContextLength,
-			memAvailableBytes: memoryOf(deps.latestSample())?.availableBytes ?? null,
+			memAvailableBytes: memoryOf(sample)?.availableBytes ?? null,
 			alreadyLoaded: !!current,
 			memAvailableWarnBytes: deps.memAvailableWarnBytes,
 			memAvailableCritBytes: deps.memAvailableCritBytes
@@ -175,6 +177,15 @@ export function createOllamaPanel(deps: PanelDeps) {
 		}
 	}
 
+	// Loads and unloads run one at a time: each impact is judged after the previous change, on a
+	// fresh sample, so two loads that each fit cannot together push the VM into swap.
+	let queue: Promise<unknown> = Promise.resolve();
+	function serial<T>(run: () => Promise<T>): Promise<T> {
+		const next = queue.then(run, run);
+		queue = next.catch(() => {});
+		return next;
+	}
+
 	return {
 		models,
 		loaded,
@@ -214,48 +225,51 @@ export function createOllamaPanel(deps: PanelDeps) {
 		 * Load a model (operator). Refuses a crit (or unknown) impact unless `force`; the refusal is
 		 * recorded as `denied`. Every attempt is in the action record.
 		 */
-		async load({ model, keepAlive, force, intent }: { model: string; keepAlive: KeepAlive; force: boolean; intent: Omit<ActionIntent, 'action' | 'target' | 'input'> }) {
-			const full: ActionIntent = { ...intent, action: 'ollama.load', target: model, input: { model, keepAlive, force } };
-			const disk = await onDisk(model).catch(async (err: unknown) => {
-				const id = await recordIntent(deps.db, full);
-				await recordOutcome(deps.db, id, err instanceof OllamaPanelError && err.kind === 'not-found' ? 'denied' : 'error', (err as Error).message);
-				throw err;
-			});
-			const impact = impactOf(disk.model, disk.loaded);
-			if (needsForce(impact.level) && !force) {
-				const id = await recordIntent(deps.db, full);
-				const message = `${impact.message}. Refused: confirm with force to load anyway.`;
-				await recordOutcome(deps.db, id, 'denied', message);
-				throw new OllamaPanelError('refused', message, impact);
-			}
-			const r = await recordAction(
-				deps.db,
-				full,
-				() => deps.source.client.load({ model, keepAlive }).catch((err: unknown) => Promise.reject(asPanelError(err))),
-				(v) => `done_reason ${v.doneReason ?? 'none'}; ${impact.message}`
-			);
-			await deps.pollNow().catch(() => {});
-			return { model, doneReason: r.doneReason, impact };
-		},
+		load: ({ model, keepAlive, force, intent }: { model: string; keepAlive: KeepAlive; force: boolean; intent: Omit<ActionIntent, 'action' | 'target' | 'input'> }) =>
+			serial(async () => {
+				const full: ActionIntent = { ...intent, action: 'ollama.load', target: model, input: { model, keepAlive, force } };
+				const disk = await onDisk(model).catch(async (err: unknown) => {
+					const id = await recordIntent(deps.db, full);
+					await recordOutcome(deps.db, id, err instanceof OllamaPanelError && err.kind === 'not-found' ? 'denied' : 'error', (err as Error).message);
+					throw err;
+				});
+				const sample = deps.freshSample ? await deps.freshSample().catch(() => deps.latestSample()) : deps.latestSample();
+				const impact = impactOf(disk.model, disk.loaded, sample);
+				if (needsForce(impact.level) && !force) {
+					const id = await recordIntent(deps.db, full);
+					const message = `${impact.message}. Refused: confirm with force to load anyway.`;
+					await recordOutcome(deps.db, id, 'denied', message);
+					throw new OllamaPanelError('refused', message, impact);
+				}
+				const r = await recordAction(
+					deps.db,
+					full,
+					() => deps.source.client.load({ model, keepAlive }).catch((err: unknown) => Promise.reject(asPanelError(err))),
+					(v) => `done_reason ${v.doneReason ?? 'none'}; ${impact.message}`
+				);
+				await deps.pollNow().catch(() => {});
+				return { model, doneReason: r.doneReason, impact };
+			}),
 
 		/** Unload a model on disk (operator): keep_alive 0. */
-		async unload({ model, intent }: { model: string; intent: Omit<ActionIntent, 'action' | 'target' | 'input'> }) {
-			const full: ActionIntent = { ...intent, action: 'ollama.unload', target: model, input: { model } };
-			const disk = await onDisk(model).catch(async (err: unknown) => {
-				const id = await recordIntent(deps.db, full);
-				await recordOutcome(deps.db, id, err instanceof OllamaPanelError && err.kind === 'not-found' ? 'denied' : 'error', (err as Error).message);
-				throw err;
-			});
-			const wasLoaded = disk.loaded.some((m) => m.name === model);
-			const r = await recordAction(
-				deps.db,
-				full,
-				() => deps.source.client.unload({ model }).catch((err: unknown) => Promise.reject(asPanelError(err))),
-				(v) => `done_reason ${v.doneReason ?? 'none'}${wasLoaded ? '' : ' (it was not loaded)'}`
-			);
-			await deps.pollNow().catch(() => {});
-			return { model, doneReason: r.doneReason, wasLoaded };
-		}
+		unload: ({ model, intent }: { model: string; intent: Omit<ActionIntent, 'action' | 'target' | 'input'> }) =>
+			serial(async () => {
+				const full: ActionIntent = { ...intent, action: 'ollama.unload', target: model, input: { model } };
+				const disk = await onDisk(model).catch(async (err: unknown) => {
+					const id = await recordIntent(deps.db, full);
+					await recordOutcome(deps.db, id, err instanceof OllamaPanelError && err.kind === 'not-found' ? 'denied' : 'error', (err as Error).message);
+					throw err;
+				});
+				const wasLoaded = disk.loaded.some((m) => m.name === model);
+				const r = await recordAction(
+					deps.db,
+					full,
+					() => deps.source.client.unload({ model }).catch((err: unknown) => Promise.reject(asPanelError(err))),
+					(v) => `done_reason ${v.doneReason ?? 'none'}${wasLoaded ? '' : ' (it was not loaded)'}`
+				);
+				await deps.pollNow().catch(() => {});
+				return { model, doneReason: r.doneReason, wasLoaded };
+			})
 	};
 }
 

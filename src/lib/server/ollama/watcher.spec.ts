@@ -47,7 +47,7 @@ describe('ollama watcher', () => {
 		const h = w.health();
 		expect(h.ok).toBe(false);
 		// the kept-alive socket of the first poll was cut (UND_ERR_SOCKET) or a new connect refused
-		expect(h.detail).toMatch(/^Ollama at http:\/\/127\.0\.0\.1:\d+ is unreachable \((ECONNREFUSED|UND_ERR_SOCKET)\); last good poll 1970-01-01T00:01:40\.000Z \(outside system: does not fail this app's health\)$/);
+		expect(h.detail).toMatch(/^Ollama at VMW_OLLAMA_URL is unreachable \((ECONNREFUSED|UND_ERR_SOCKET)\); last good poll 1970-01-01T00:01:40\.000Z \(outside system: does not fail this app's health\)$/);
 		expect((await db.select().from(ollamaUsage))[0].endedAt).toBeNull();
 		await w.stop();
 		expect(w.health()).toEqual({ ok: false, detail: 'not polling' });

@@ -92,8 +92,9 @@ export function createOllamaWatcher({ source, db, hostId, intervalMs, log, after
 			if (!stats.running) return { ok: false, detail: 'not polling' };
 			if (stats.lastPollAt === null) return { ok: true, detail: 'first poll pending' };
 			const iso = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString());
+			// /healthz is public: name the setting, not the internal address
 			if (stats.lastError)
-				return { ok: false, detail: `${stats.lastError}; last good poll ${iso(stats.lastOkAt)} (outside system: does not fail this app's health)` };
+				return { ok: false, detail: `${stats.lastError.split(source.client.url).join('VMW_OLLAMA_URL')}; last good poll ${iso(stats.lastOkAt)} (outside system: does not fail this app's health)` };
 			return { ok: true, detail: `last poll ${iso(stats.lastPollAt)}; ${stats.loaded.length} model(s) loaded` };
 		}
 	};

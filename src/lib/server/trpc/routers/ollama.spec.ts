@@ -173,6 +173,19 @@ describe('ollama router', () => {
 		expect((await listActions(services.db, { action: 'ollama.unload' }))[0]).toMatchObject({ outcome: 'ok', result: 'done_reason unload' });
 	});
 
+	it('runs concurrent loads one after the other, each judged after the previous', async () => {
+		await start({}, { delayMs: 300 });
+		const [a, b] = await Promise.all([
+			caller(operator).ollama.load({ model: 'llama3.2:3b' }),
+			caller(operator).ollama.load({ model: 'nomic-embed-text:latest' })
+		]);
+		expect([a.doneReason, b.doneReason]).toEqual(['load', 'load']);
+		const gens = fake.requests.filter((r) => r.path === '/api/generate');
+		expect(gens.map((g) => (g.body as { model: string }).model)).toEqual(['llama3.2:3b', 'nomic-embed-text:latest']);
+		// the second load starts only after the first one's answer (300 ms) and its /api/ps poll
+		expect(gens[1].at - gens[0].at).toBeGreaterThanOrEqual(600);
+	});
+
 	it.each([
 		['path traversal', '../../etc/passwd'],
 		['a space and shell', 'llama3.2; rm -rf /'],
