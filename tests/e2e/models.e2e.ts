@@ -145,4 +145,21 @@ describe('/models in a browser', () => {
 		expect(overflow).toBeLessThanOrEqual(0);
 		await page.close();
 	});
+
+	it('says Ollama is unavailable with the time of the last good data, and keeps the rest of the page', async () => {
+		const page = await browser.context.newPage();
+		await page.goto(`${server.url}/models`);
+		await page.getByTestId('models-table').waitFor();
+		await fake.close();
+		// the page refreshes every 5 s
+		const banner = page.getByTestId('ollama-unavailable');
+		await banner.waitFor({ timeout: 15_000 });
+		expect(await banner.textContent()).toMatch(/Ollama unavailable — Ollama at http:\/\/127\.0\.0\.1:\d+ is unreachable \((ECONNREFUSED|UND_ERR_SOCKET)\)\. Showing the last good data from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\./);
+		// last good list still shown, its buttons disabled; the RAM bar still drawn from the host sample
+		expect(await page.getByTestId('model-row').count()).toBe(4);
+		expect(await page.locator('[data-testid="model-row"][data-model="llama3.2:3b"]').getByTestId('load').isDisabled()).toBe(true);
+		await page.getByTestId('ram-bar').waitFor();
+		expect(await page.getByTestId('gpu-line').textContent()).toBe('GPU: none — inference will run on CPU');
+		await page.close();
+	});
 });
