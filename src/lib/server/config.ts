@@ -67,7 +67,7 @@ const envSchema = z
 		VMW_OLLAMA_LOAD_TIMEOUT_MS: int(180_000, 1000, 3_600_000, 'milliseconds to wait for Ollama to load a model'),
 		VMW_OLLAMA_POLL_MS: int(15_000, 1000, 3_600_000, 'milliseconds between polls of Ollama /api/ps'),
 		VMW_OLLAMA_CONTEXT_LENGTH: int(4096, 256, 1_048_576, 'a context length in tokens'),
-		VMW_DEV_ROOT: opt(z.string().startsWith('/', 'expected an absolute path such as /dev or /host/dev').default('/dev'))
+		VMW_DEV_ROOT: opt(z.string().startsWith('/', 'expected an absolute path such as /dev or /host/rootfs/dev').default('/dev'))
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {

@@ -1,6 +1,6 @@
 // GPU readiness (roadmap "Ollama GPU readiness check"): is a GPU usable for inference?
-// Two signs: device nodes under the dev root (VMW_DEV_ROOT: /dev, or /host/dev in the
-// container) and loaded models that Ollama reports in VRAM (size_vram > 0).
+// Two signs: device nodes under the dev root (VMW_DEV_ROOT: /dev, or /host/rootfs/dev
+// in the container) and loaded models that Ollama reports in VRAM (size_vram > 0).
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
