@@ -15,3 +15,13 @@ export function formatGB(bytes: number): string {
 export function displayName(model: string): string {
 	return model.endsWith(':latest') ? model.slice(0, -':latest'.length) : model;
 }
+
+/** "4:05" or "1:02:03"; "—" when unknown. */
+export function formatCountdown(ms: number | null): string {
+	if (ms === null) return '—';
+	const s = Math.round(ms / 1000);
+	const h = Math.floor(s / 3600);
+	const m = Math.floor((s % 3600) / 60);
+	const sec = String(s % 60).padStart(2, '0');
+	return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}

@@ -4,6 +4,8 @@ import { untrack } from 'svelte';
 import type { inferRouterOutputs } from '@trpc/server';
 import { trpc, type AppRouter } from '$lib/trpc/client';
 
+export { formatCountdown } from '$lib/ollama';
+
 export type OllamaPanelData = inferRouterOutputs<AppRouter>['ollama']['panel'];
 
 export class OllamaPanelLive {
@@ -52,14 +54,4 @@ export class OllamaPanelLive {
 		if (expiresInMs === null) return null;
 		return Math.max(0, expiresInMs - (this.nowMs - this.receivedAt));
 	}
-}
-
-/** "4:05" or "1:02:03"; "—" when unknown. */
-export function formatCountdown(ms: number | null): string {
-	if (ms === null) return '—';
-	const s = Math.round(ms / 1000);
-	const h = Math.floor(s / 3600);
-	const m = Math.floor((s % 3600) / 60);
-	const sec = String(s % 60).padStart(2, '0');
-	return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }

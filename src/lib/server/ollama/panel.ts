@@ -57,8 +57,9 @@ export interface ModelRow extends OllamaModel {
 export interface LoadedRow extends OllamaLoadedModel {
 	/** size_vram / size, 0–100 */
 	vramPct: number;
-	/** ms until Ollama unloads it; null when it did not say (or keeps it forever) */
+	/** ms until Ollama unloads it; null when it did not say or keeps it until unloaded */
 	expiresInMs: number | null;
+	keptUntilUnloaded: boolean;
 	/** runner CPU %, when it can be told which runner serves this model (one runner, one model) */
 	cpuPct: number | null;
 }
@@ -110,6 +111,15 @@ export function memoryPicture(sample: HostSample | null, loaded: OllamaLoadedMod
 	return { totalBytes: mem.totalBytes, systemBytes: used - modelsBytes, modelsBytes, freeBytes: mem.availableBytes, models, sampledAt: mem.at, ollama: loaded ? 'ok' : 'unavailable' };
 }
 
+const YEAR_MS = 365 * 86_400_000;
+/** ms left before `expiresAt` (0 once past); null when unknown or more than a year away (keep_alive -1). */
+export function expiresIn(expiresAt: string | null, now: number): number | null {
+	if (!expiresAt) return null;
+	const ms = Date.parse(expiresAt) - now;
+	if (Number.isNaN(ms) || ms > YEAR_MS) return null;
+	return Math.max(0, ms);
+}
+
 function mapAvailability<T, U>(a: Availability<T>, f: (t: T) => U): Availability<U> {
 	if (a.state === 'ok') return { state: 'ok', data: f(a.data), at: a.at };
 	return { ...a, lastGood: a.lastGood === null ? null : f(a.lastGood) };
@@ -124,7 +134,9 @@ export function createOllamaPanel(deps: PanelDeps) {
 		return models.map((m) => ({
 			...m,
 			vramPct: m.sizeBytes > 0 ? Math.round((m.sizeVramBytes / m.sizeBytes) * 1000) / 10 : 0,
-			expiresInMs: m.expiresAt ? Math.max(0, Date.parse(m.expiresAt) - t) : null,
+			expiresInMs: expiresIn(m.expiresAt, t),
+			// keep_alive -1: Ollama reports an expiry centuries away
+			keptUntilUnloaded: m.expiresAt !== null && expiresIn(m.expiresAt, t) === null,
 			cpuPct: single
 		}));
 	}

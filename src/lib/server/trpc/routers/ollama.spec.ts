@@ -96,19 +96,24 @@ describe('ollama router', () => {
 
 	it('shows a loaded model with its VRAM share, context, expiry and the runner CPU %', async () => {
 		await start();
+		const beforeFirst = Date.now();
 		await services.ollama.watcher.pollNow(); // first runner reading: 5700 ticks
+		const afterFirst = Date.now();
 		await writeProcess(proc, RUNNER_PID, { utime: 5110, stime: 700 }); // +110 ticks
 		await new Promise((r) => setTimeout(r, 1100)); // the tracker wants ≥ 1 s between readings
+		const beforeSecond = Date.now();
 		const r = await caller(viewer).ollama.loaded();
+		const afterSecond = Date.now();
 		if (r.state !== 'ok') throw new Error(r.reason);
 		expect(r.data.models).toHaveLength(1);
 		const m = r.data.models[0];
 		expect(m).toMatchObject({ name: 'qwen2.5-coder:1.5b', sizeBytes: 1181116006, sizeVramBytes: 0, vramPct: 0, contextLength: 4096, expiresAt: '2026-05-27T14:05:31.118Z' });
 		// the fixture's expiry is in the past: 0, not negative
 		expect(m.expiresInMs).toBe(0);
-		// 110 ticks over 1.1–1.3 s at USER_HZ 100: 85–100 % of a core
-		expect(m.cpuPct).toBeGreaterThan(84);
-		expect(m.cpuPct).toBeLessThanOrEqual(100);
+		// 110 ticks at USER_HZ 100 = 1.1 s of CPU over the time between the two readings, which lies
+		// between (beforeSecond − afterFirst) and (afterSecond − beforeFirst); ±0.1 for rounding
+		expect(m.cpuPct).toBeGreaterThanOrEqual((110_000 / (afterSecond - beforeFirst)) - 0.1);
+		expect(m.cpuPct).toBeLessThanOrEqual((110_000 / (beforeSecond - afterFirst)) + 0.1);
 		expect(r.data.runners).toEqual([{ pid: RUNNER_PID, cpuPct: m.cpuPct }]);
 	});
 
