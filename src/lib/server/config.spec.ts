@@ -67,6 +67,15 @@ describe('parseConfig', () => {
 		expect(parseConfig({}).auth).toMatchObject({ addressHeader: null, trustedProxies: [], sessionIdleMs: 12 * 3_600_000 });
 	});
 
+	it('parses the Ollama settings with their defaults and bounds', () => {
+		expect(parseConfig({}).ollama).toEqual({ timeoutMs: 5000, loadTimeoutMs: 180_000, pollMs: 15_000, defaultContextLength: 4096 });
+		expect(parseConfig({}).devRoot).toBe('/dev');
+		expect(parseConfig({ VMW_OLLAMA_TIMEOUT_MS: '800', VMW_OLLAMA_POLL_MS: '2000', VMW_DEV_ROOT: '/host/dev' })).toMatchObject({ ollama: { timeoutMs: 800, pollMs: 2000 }, devRoot: '/host/dev' });
+		expect(() => parseConfig({ VMW_OLLAMA_TIMEOUT_MS: '5', VMW_OLLAMA_POLL_MS: 'often', VMW_DEV_ROOT: 'dev' })).toThrow(
+			/VMW_OLLAMA_TIMEOUT_MS: expected milliseconds to wait for an Ollama API answer \(at least 100\)[\s\S]*VMW_OLLAMA_POLL_MS[\s\S]*VMW_DEV_ROOT/
+		);
+	});
+
 	it('docker: defaults, TLS required for a remote tcp:// daemon, label filters', () => {
 		expect(parseConfig({}).docker).toEqual({ host: 'unix:///var/run/docker.sock', certPath: null, timeoutMs: 5000, sampleIntervalMs: 5000, cgroupRoot: '/sys/fs/cgroup', labels: [] });
 		expect(() => parseConfig({ VMW_DOCKER_HOST: 'tcp://10.0.0.5:2375' })).toThrow(/VMW_DOCKER_HOST: a tcp:\/\/ daemon other than on loopback needs TLS/);

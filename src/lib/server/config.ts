@@ -111,7 +111,13 @@ const envSchema = z
 		VMW_CRON_TZ: opt(z.string().refine(isTimeZone, 'expected an IANA time zone such as UTC or Europe/Berlin').default('UTC')),
 		VMW_CRON_GRACE_MINUTES: int(15, 0, 1440, 'a number of minutes'),
 		VMW_SCRIPT_RUNNER: opt(z.enum(['direct', 'nsenter'], { error: 'expected direct or nsenter' }).default('direct')),
-		VMW_CLEANUP_LOCK_FILE: opt(z.string().startsWith('/', 'expected an absolute path').default('/run/lock/vm-cleanup.lock'))
+		VMW_CLEANUP_LOCK_FILE: opt(z.string().startsWith('/', 'expected an absolute path').default('/run/lock/vm-cleanup.lock')),
+		// Ollama panel (issue 11)
+		VMW_OLLAMA_TIMEOUT_MS: int(5000, 100, 120_000, 'milliseconds to wait for an Ollama API answer'),
+		VMW_OLLAMA_LOAD_TIMEOUT_MS: int(180_000, 1000, 3_600_000, 'milliseconds to wait for Ollama to load a model'),
+		VMW_OLLAMA_POLL_MS: int(15_000, 1000, 3_600_000, 'milliseconds between polls of Ollama /api/ps'),
+		VMW_OLLAMA_CONTEXT_LENGTH: int(4096, 256, 1_048_576, 'a context length in tokens'),
+		VMW_DEV_ROOT: opt(z.string().startsWith('/', 'expected an absolute path such as /dev or /host/rootfs/dev').default('/dev'))
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {
@@ -192,6 +198,13 @@ function toConfig(e: z.output<typeof envSchema>) {
 		},
 		prometheusUrl: e.VMW_PROMETHEUS_URL ?? null,
 		ollamaUrl: e.VMW_OLLAMA_URL,
+		ollama: {
+			timeoutMs: e.VMW_OLLAMA_TIMEOUT_MS,
+			loadTimeoutMs: e.VMW_OLLAMA_LOAD_TIMEOUT_MS,
+			pollMs: e.VMW_OLLAMA_POLL_MS,
+			defaultContextLength: e.VMW_OLLAMA_CONTEXT_LENGTH
+		},
+		devRoot: e.VMW_DEV_ROOT,
 		scriptsDir: e.VMW_SCRIPTS_DIR,
 		logDir: e.VMW_LOG_DIR,
 		logLevel: e.VMW_LOG_LEVEL,

@@ -19,6 +19,10 @@ import { registerContainerMetrics } from './docker/metrics';
 import { createContainerHistoryStore, type SqliteContainerHistoryStore } from './db/container-history-store';
 import { createMaintenance, type Maintenance } from './maintenance/service';
 import { registerMaintenanceMetrics } from './maintenance/metrics';
+import { createOllamaClient, createOllamaSource, type OllamaSource } from './ollama/client';
+import { createOllamaWatcher, type OllamaWatcher } from './ollama/watcher';
+import { createRunnerCpuTracker } from './ollama/runner';
+import { createOllamaPanel, type OllamaPanel } from './ollama/panel';
 
 export interface Services {
 	config: Config;
@@ -35,6 +39,8 @@ export interface Services {
 	containerStats: StatsCollector;
 	containerHistory: SqliteContainerHistoryStore;
 	maintenance: Maintenance;
+	/** Ollama: reads as Availability, and the /api/ps poller behind the usage record */
+	ollama: { source: OllamaSource; watcher: OllamaWatcher; panel: OllamaPanel };
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -59,7 +65,12 @@ export async function startServices(config: Config): Promise<Services> {
 /** Build and start a set of services; tests use this directly with their own config. */
 export async function createServices(
 	config: Config,
-	{ startSampler = true, startDocker = startSampler, startWatchdog = startDocker }: { startSampler?: boolean; startDocker?: boolean; startWatchdog?: boolean } = {}
+	{
+		startSampler = true,
+		startDocker = startSampler,
+		startWatchdog = startDocker,
+		startOllama = startSampler
+	}: { startSampler?: boolean; startDocker?: boolean; startWatchdog?: boolean; startOllama?: boolean } = {}
 ): Promise<Services> {
 	const log = createLogger('services');
 	const db = await openDb({ url: config.databaseUrl, migrationsDir: config.migrationsDir });
@@ -104,6 +115,26 @@ export async function createServices(
 	});
 	containerStats.start();
 	if (startDocker) docker.start();
+	const ollamaSource = createOllamaSource(
+		createOllamaClient({ url: config.ollamaUrl, timeoutMs: config.ollama.timeoutMs, loadTimeoutMs: config.ollama.loadTimeoutMs })
+	);
+	// each poll also reads the runner's CPU ticks: the baseline for the next request's CPU %
+	const runnerCpu = createRunnerCpuTracker({ procRoot: config.procRoot });
+	const ollamaWatcher = createOllamaWatcher({ source: ollamaSource, db, hostId: config.hostId, intervalMs: config.ollama.pollMs, log: createLogger('ollama'), afterPoll: () => void runnerCpu.read() });
+	if (startOllama) ollamaWatcher.start();
+	const ollamaPanel = createOllamaPanel({
+		source: ollamaSource,
+		db,
+		hostId: config.hostId,
+		runnerCpu,
+		latestSample: () => sampler.latest(),
+		freshSample: () => sampler.sampleOnce(),
+		devRoot: config.devRoot,
+		defaultContextLength: config.ollama.defaultContextLength,
+		memAvailableWarnBytes: config.thresholds.memAvailableWarnBytes,
+		memAvailableCritBytes: config.thresholds.memAvailableCritBytes,
+		pollNow: () => ollamaWatcher.pollNow()
+	});
 	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
 	// watchdog (issue 9), over the adapter's Docker API
 	const selfId = await detectSelfContainerId();
@@ -128,6 +159,7 @@ export async function createServices(
 		containerStats,
 		containerHistory,
 		maintenance,
+		ollama: { source: ollamaSource, watcher: ollamaWatcher, panel: ollamaPanel },
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
@@ -136,11 +168,11 @@ export async function createServices(
 			const detail = samplerOk
 				? `last sample ${new Date(s.lastSampleAt!).toISOString()}`
 				: `${s.running ? 'running' : 'stopped'}; last sample ${s.lastSampleAt ? new Date(s.lastSampleAt).toISOString() : 'never'}${s.lastError ? `; ${s.lastError}` : ''}`;
-			// Docker is an outside system: its state is reported, but it does not make the app unhealthy.
+			// Docker, Ollama and the cleanup runner are reported, but never make the app unhealthy.
 			const run = maintenance.runner.active();
 			// The cleanup runner is on demand: it is never what makes the app unhealthy.
 			const cleanup = { ok: true, detail: run ? `cleanup ${run.mode}${run.dryRun ? ' (dry run)' : ''} running since ${run.startedAt}` : 'idle' };
-			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health(), cleanup } };
+			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health(), cleanup, ollama: ollamaWatcher.health() } };
 		},
 		async stop() {
 			await sampler.stop();
@@ -148,6 +180,7 @@ export async function createServices(
 			await watchdog.stop();
 			await docker.stop();
 			await containerStats.stop();
+			await ollamaWatcher.stop();
 			db.$client.close();
 			if (current === services) current = null;
 			log.info('services stopped');

@@ -148,3 +148,24 @@ export const containerHistory = sqliteTable(
 	},
 	(t) => [primaryKey({ columns: [t.hostId, t.key, t.ts] }), index('container_history_ts_idx').on(t.ts)]
 );
+
+/**
+ * Ollama usage record (issue 11): one row per period a model stayed loaded, from polling
+ * /api/ps. `lastSeenAt` is the last poll that saw it loaded, `endedAt` the poll that saw it
+ * gone (null while it is still loaded). "Last used" and the weekly session count read this.
+ */
+export const ollamaUsage = sqliteTable(
+	'ollama_usage',
+	{
+		id: integer('id').primaryKey({ autoIncrement: true }),
+		hostId: text('host_id').notNull(),
+		model: text('model').notNull(),
+		/** epoch ms of the first poll that saw it loaded */
+		startedAt: integer('started_at').notNull(),
+		/** epoch ms of the last poll that saw it loaded */
+		lastSeenAt: integer('last_seen_at').notNull(),
+		/** epoch ms it was seen gone; null while loaded */
+		endedAt: integer('ended_at')
+	},
+	(t) => [index('ollama_usage_model_idx').on(t.hostId, t.model, t.lastSeenAt), index('ollama_usage_started_idx').on(t.hostId, t.startedAt), index('ollama_usage_open_idx').on(t.hostId, t.endedAt)]
+);

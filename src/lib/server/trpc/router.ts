@@ -6,6 +6,7 @@ import { activityRouter } from './routers/activity';
 import { containersRouter } from './routers/containers';
 import { cronRouter } from './routers/cron';
 import { maintenanceRouter } from './routers/maintenance';
+import { ollamaRouter } from './routers/ollama';
 
 export const appRouter = router({
 	auth: authRouter,
@@ -14,7 +15,8 @@ export const appRouter = router({
 	activity: activityRouter,
 	containers: containersRouter,
 	cron: cronRouter,
-	maintenance: maintenanceRouter
+	maintenance: maintenanceRouter,
+	ollama: ollamaRouter
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,1 @@
+export { default as ImpactBanner } from './ImpactBanner.svelte';

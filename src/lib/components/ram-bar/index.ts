@@ -1,0 +1,1 @@
+export { default as RamBar } from './RamBar.svelte';

@@ -1,0 +1,62 @@
+// The /api/ps poller against the fake Ollama and a fresh SQLite file.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freshDb } from '../../../../tests/helpers/db';
+import { startFakeOllama, type FakeOllama } from '../../../../tests/helpers/fake-ollama';
+import type { Db } from '../db';
+import { ollamaUsage } from '../db/schema';
+import { createOllamaClient, createOllamaSource } from './client';
+import { createOllamaWatcher } from './watcher';
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+describe('ollama watcher', () => {
+	let db: Db;
+	let cleanup: () => Promise<void>;
+	let fake: FakeOllama;
+	beforeEach(async () => {
+		({ db, cleanup } = await freshDb());
+		fake = await startFakeOllama();
+	});
+	afterEach(async () => {
+		await fake.close();
+		await cleanup();
+	});
+
+	const watcherAt = (url: string, now: () => number) =>
+		createOllamaWatcher({ source: createOllamaSource(createOllamaClient({ url, timeoutMs: 1000, loadTimeoutMs: 1000 }), now), db, hostId: 'h', intervalMs: 15_000, log: quiet, now });
+
+	it('records the loaded model, then its end after an unload', async () => {
+		let t = 100_000;
+		const w = watcherAt(fake.url, () => t);
+		await w.pollNow();
+		expect(w.stats()).toMatchObject({ polls: 1, lastOkAt: 100_000, lastError: null, loaded: ['qwen2.5-coder:1.5b'] });
+		fake.loaded = [];
+		t = 115_000;
+		await w.pollNow();
+		expect(await db.select().from(ollamaUsage)).toEqual([{ id: 1, hostId: 'h', model: 'qwen2.5-coder:1.5b', startedAt: 100_000, lastSeenAt: 100_000, endedAt: 115_000 }]);
+	});
+
+	it('reports Ollama down in its health detail and keeps the open period', async () => {
+		let t = 100_000;
+		const w = watcherAt(fake.url, () => t);
+		w.start();
+		await w.pollNow();
+		await fake.close();
+		t = 115_000;
+		await w.pollNow();
+		const h = w.health();
+		expect(h.ok).toBe(false);
+		// the kept-alive socket of the first poll was cut (UND_ERR_SOCKET) or a new connect refused
+		expect(h.detail).toMatch(/^Ollama at VMW_OLLAMA_URL is unreachable \((ECONNREFUSED|UND_ERR_SOCKET)\); last good poll 1970-01-01T00:01:40\.000Z \(outside system: does not fail this app's health\)$/);
+		expect((await db.select().from(ollamaUsage))[0].endedAt).toBeNull();
+		await w.stop();
+		expect(w.health()).toEqual({ ok: false, detail: 'not polling' });
+	});
+
+	it('serialises polls asked for at the same time', async () => {
+		const w = watcherAt(fake.url, () => 1);
+		await Promise.all([w.pollNow(), w.pollNow(), w.pollNow()]);
+		expect(w.stats().polls).toBe(3);
+		expect(await db.select().from(ollamaUsage)).toHaveLength(1);
+	});
+});
