@@ -44,7 +44,7 @@ export async function createServices(config: Config, { startSampler = true }: { 
 	const db = await openDb({ url: config.databaseUrl, migrationsDir: config.migrationsDir });
 	const interrupted = await markInterruptedActions(db);
 	if (interrupted) log.warn(`${interrupted} action(s) were interrupted by the last stop; marked unknown`);
-	const history = createHistoryStore(db, config.hostId);
+	const history = createHistoryStore(db, config.hostId, { rollupRetentionMs: config.historyRollupRetentionMs });
 	const auth = await createAuth({
 		db,
 		enabled: config.auth.enabled,
