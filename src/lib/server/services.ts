@@ -9,6 +9,9 @@ import { createMetrics } from './metrics';
 import { isFresh } from './health/snapshot';
 import { createLogger, setLogLevel } from './log';
 import { markInterruptedActions } from './audit/actions';
+import { createTrends, type Trends } from './trends/trends';
+import { createPromClient } from './prometheus/client';
+import { rollupRange } from './db/rollup';
 
 export interface Services {
 	config: Config;
@@ -17,6 +20,7 @@ export interface Services {
 	sampler: ReturnType<typeof createSampler>;
 	history: SqliteHistoryStore;
 	metrics: Registry;
+	trends: Trends;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -65,6 +69,21 @@ export async function createServices(config: Config, { startSampler = true }: { 
 	});
 	if (startSampler) await sampler.start();
 	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
+	const trends = createTrends({
+		prom: config.prometheusUrl ? createPromClient({ baseUrl: config.prometheusUrl, bearerToken: config.prometheus.token, timeoutMs: config.prometheus.timeoutMs }) : null,
+		selectors: { node: config.prometheus.nodeSelector, cadvisor: config.prometheus.cadvisorSelector, vmwarden: config.prometheus.vmwardenSelector, hostId: config.hostId },
+		thresholds: config.thresholds,
+		spikeFactor: config.writeSpikeFactor,
+		local: {
+			minutes: (r) => history.range(r),
+			rollups: (r) => rollupRange(db, { hostId: config.hostId, ...r }),
+			rawRetentionMs: config.historyRetentionMs
+		},
+		cpuCount: () => {
+			const s = sampler.latest();
+			return s?.cpu.ok && s.cpu.perCpu.length ? s.cpu.perCpu.length : undefined;
+		}
+	});
 
 	const services: Services = {
 		config,
@@ -73,6 +92,7 @@ export async function createServices(config: Config, { startSampler = true }: { 
 		sampler,
 		history,
 		metrics,
+		trends,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
