@@ -59,8 +59,8 @@ export interface TrendDef {
 	thresholds(t: Thresholds, cpuCount?: number): TrendThreshold[];
 }
 
-/** Rate window: two steps, at least 5 minutes (a few scrapes at any common interval). */
-export const rateWindowSec = (stepSec: number) => Math.max(2 * stepSec, 300);
+/** Rate window: two steps, at least 10 minutes (several scrapes at any common interval, 2 of 5-minute history). */
+export const rateWindowSec = (stepSec: number) => Math.max(2 * stepSec, 600);
 
 const m = (...matchers: string[]) => `{${matchers.filter(Boolean).join(',')}}`;
 

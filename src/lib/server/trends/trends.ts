@@ -103,25 +103,31 @@ export function createTrends({ prom, selectors, thresholds, local, spikeFactor, 
 		const series: TrendLine[] = [];
 		const warnings: string[] = [];
 		const missing: string[] = [];
-		for (const q of def.queries(selectors, stepSec)) {
-			let found = false;
-			for (const alt of q.alternatives) {
-				const a = await client.queryRange(alt.expr, { startMs: fromMs, endMs: toMs, stepSec });
-				if (a.state === 'unavailable') {
-					const prev = lastGood.get(`${metric}|${range}`);
-					return { state: 'unavailable', reason: a.reason, lastGood: prev?.data ?? null, lastGoodAt: prev?.at ?? a.lastGoodAt, at: a.at };
+		// the queries of one entry run in parallel; a query's alternatives in order (first with data wins)
+		const results = await Promise.all(
+			def.queries(selectors, stepSec).map(async (q) => {
+				for (const alt of q.alternatives) {
+					const a = await client.queryRange(alt.expr, { startMs: fromMs, endMs: toMs, stepSec });
+					if (a.state === 'unavailable') return { q, failed: a };
+					if (a.state === 'partial') warnings.push(...a.warnings);
+					const lines = a.data.series.filter((s) => s.points.length > 0);
+					if (lines.length) return { q, lines };
 				}
-				if (a.state === 'partial') warnings.push(...a.warnings);
-				const lines = a.data.series.filter((s) => s.points.length > 0);
-				if (lines.length === 0) continue;
-				found = true;
-				for (const s of lines) {
-					const key = q.keyLabel ? (s.metric[q.keyLabel] ?? '') : q.key;
-					series.push({ key, label: q.keyLabel ? key : q.label, points: s.points });
-				}
-				break;
+				return { q, lines: [] };
+			})
+		);
+		for (const r of results) {
+			if ('failed' in r && r.failed) {
+				const prev = lastGood.get(`${metric}|${range}`);
+				return { state: 'unavailable', reason: r.failed.reason, lastGood: prev?.data ?? null, lastGoodAt: prev?.at ?? r.failed.lastGoodAt, at: r.failed.at };
 			}
-			if (!found) missing.push(q.alternatives.map((a) => a.metric).join(' or '));
+			const { q } = r;
+			const lines = 'lines' in r ? r.lines! : [];
+			if (lines.length === 0) missing.push(q.alternatives.map((a) => a.metric).join(' or '));
+			for (const s of lines) {
+				const key = q.keyLabel ? (s.metric[q.keyLabel] ?? '') : q.key;
+				series.push({ key, label: q.keyLabel ? key : q.label, points: s.points });
+			}
 		}
 		series.sort((a, b) => a.key.localeCompare(b.key));
 		const data = finish({
