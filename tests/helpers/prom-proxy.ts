@@ -58,8 +58,10 @@ export async function startPromProxy(targetUrl: string): Promise<PromProxy> {
 			res.writeHead(503, { 'content-type': 'text/plain' }).end('Service Unavailable');
 			return;
 		}
+		// uncompressed, so 'warnings' can rewrite the JSON
+		const { 'accept-encoding': _enc, ...headers } = req.headers;
 		const upstream = request(
-			{ hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } },
+			{ hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...headers, host: target.host } },
 			(up) => {
 				if (proxy.mode !== 'warnings') {
 					res.writeHead(up.statusCode ?? 502, up.headers);

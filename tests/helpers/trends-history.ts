@@ -132,7 +132,7 @@ export async function ensureSharedTrendHistory(hostId: string): Promise<{ instan
 	}
 	const instance = `trends-shared-${Date.now().toString(36)}`;
 	const { text, ...meta } = syntheticTrendHistory({ instance, hostId, endSec: Date.now() / 1000 - 60 });
-	await backfill(text, { timeoutMs: 120_000 });
+	await backfill(text, { timeoutMs: 150_000, promtoolTimeoutMs: 300_000 });
 	await writeFile(marker, JSON.stringify({ instance, hostId, meta }));
 	return { instance, meta };
 }

@@ -32,7 +32,7 @@ export const METRICS = {
 } as const;
 
 /** Not real disks: in-memory, overlay (container layers), read-only images, pseudo filesystems. */
-export const PSEUDO_FSTYPES = 'tmpfs|devtmpfs|ramfs|overlay|squashfs|nsfs|proc|sysfs|cgroup2?|autofs|fuse\\.lxcfs|tracefs|debugfs|rootfs';
+export const PSEUDO_FSTYPES = 'tmpfs|devtmpfs|ramfs|overlay|squashfs|nsfs|proc|sysfs|cgroup2?|autofs|fuse[.]lxcfs|tracefs|debugfs|rootfs';
 
 export interface Selectors {
 	node: string;
