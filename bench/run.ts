@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import { promisify } from 'node:util';
 import { createSampler } from '../src/lib/server/host/sampler';
 import { startServer, TEST_TOKEN } from '../tests/helpers/server';
+import { benchTrends } from './trends';
 
 const run = promisify(execFile);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -113,6 +114,7 @@ async function main() {
 	} finally {
 		await server.stop();
 	}
+	if (!(await benchTrends())) process.exitCode = 1;
 }
 
 await main();

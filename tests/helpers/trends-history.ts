@@ -114,7 +114,10 @@ export function syntheticTrendHistory({ instance, hostId, endSec }: { instance: 
  * a marker file beside the rig records the instance label and the end time, and the data is
  * reused while Prometheus still has it. (The integration test backfills its own, fresh.)
  */
-export async function ensureSharedTrendHistory(hostId: string): Promise<{ instance: string; meta: Omit<SyntheticHistory, 'text'> }> {
+export const SHARED_TRENDS_HOST_ID = 'trends-shared';
+
+export async function ensureSharedTrendHistory(): Promise<{ instance: string; hostId: string; meta: Omit<SyntheticHistory, 'text'> }> {
+	const hostId = SHARED_TRENDS_HOST_ID;
 	const { readFile, writeFile } = await import('node:fs/promises');
 	const { rigEnv } = await import('./rig');
 	const { backfill, promQuery } = await import('./prometheus');
@@ -125,7 +128,7 @@ export async function ensureSharedTrendHistory(hostId: string): Promise<{ instan
 		const fresh = Date.now() / 1000 - m.meta.endSec < 6 * 3600;
 		if (fresh && m.hostId === hostId) {
 			const r = await promQuery(`count_over_time(node_load1{instance="${m.instance}"}[31d])`);
-			if (r.length) return { instance: m.instance, meta: m.meta };
+			if (r.length) return { instance: m.instance, hostId, meta: m.meta };
 		}
 	} catch {
 		/* no marker yet */
@@ -134,5 +137,5 @@ export async function ensureSharedTrendHistory(hostId: string): Promise<{ instan
 	const { text, ...meta } = syntheticTrendHistory({ instance, hostId, endSec: Date.now() / 1000 - 60 });
 	await backfill(text, { timeoutMs: 150_000, promtoolTimeoutMs: 300_000 });
 	await writeFile(marker, JSON.stringify({ instance, hostId, meta }));
-	return { instance, meta };
+	return { instance, hostId, meta };
 }
