@@ -54,6 +54,17 @@ describe('parseConfig', () => {
 			expect((e as Error).message).toContain('VMW_API_TOKEN');
 		}
 	});
+
+	it('docker: defaults, TLS required for a remote tcp:// daemon, label filters', () => {
+		expect(parseConfig({}).docker).toEqual({ host: 'unix:///var/run/docker.sock', certPath: null, timeoutMs: 5000, sampleIntervalMs: 5000, cgroupRoot: '/sys/fs/cgroup', labels: [] });
+		expect(() => parseConfig({ VMW_DOCKER_HOST: 'tcp://10.0.0.5:2375' })).toThrow(/VMW_DOCKER_HOST: a tcp:\/\/ daemon other than on loopback needs TLS/);
+		expect(parseConfig({ VMW_DOCKER_HOST: 'tcp://10.0.0.5:2376', VMW_DOCKER_CERT_PATH: '/etc/docker-certs' }).docker.certPath).toBe('/etc/docker-certs');
+		expect(parseConfig({ VMW_DOCKER_HOST: 'tcp://127.0.0.1:2375' }).docker.host).toBe('tcp://127.0.0.1:2375');
+		expect(parseConfig({ VMW_DOCKER_HOST: 'tcp://docker-proxy:2375', VMW_DOCKER_PLAIN_TCP: 'on' }).docker.host).toBe('tcp://docker-proxy:2375');
+		expect(parseConfig({ VMW_CONTAINER_LABELS: 'vmwarden.test=run-1, team' }).docker.labels).toEqual(['vmwarden.test=run-1', 'team']);
+		expect(() => parseConfig({ VMW_CONTAINER_LABELS: 'bad label' })).toThrow(/VMW_CONTAINER_LABELS/);
+		expect(() => parseConfig({ VMW_CGROUP_ROOT: 'sys/fs/cgroup' })).toThrow(/VMW_CGROUP_ROOT: expected an absolute path/);
+	});
 });
 
 describe('trends settings', () => {

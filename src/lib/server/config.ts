@@ -72,7 +72,14 @@ const envSchema = z
 		VMW_MEM_AVAILABLE_WARN_GIB: num(2, 'a number of GiB'),
 		VMW_MEM_AVAILABLE_CRIT_GIB: num(1, 'a number of GiB'),
 		VMW_LOAD_PER_CPU_WARN: num(1.5, 'load per CPU'),
-		VMW_LOAD_PER_CPU_CRIT: num(3, 'load per CPU')
+		VMW_LOAD_PER_CPU_CRIT: num(3, 'load per CPU'),
+		// containers (docker/)
+		VMW_DOCKER_CERT_PATH: opt(z.string().startsWith('/', 'expected an absolute directory holding ca.pem, cert.pem and key.pem').optional()),
+		VMW_DOCKER_TIMEOUT_MS: int(5000, 100, 120_000, 'milliseconds a Docker API call may take'),
+		VMW_CONTAINER_SAMPLE_INTERVAL_MS: int(5000, 250, 3_600_000, 'milliseconds between container refreshes'),
+		VMW_CGROUP_ROOT: opt(z.string().startsWith('/', 'expected an absolute path such as /sys/fs/cgroup or /host/sys/fs/cgroup').default('/sys/fs/cgroup')),
+		VMW_DOCKER_PLAIN_TCP: opt(z.enum(['on', 'off'], { error: 'expected on or off' }).default('off')),
+		VMW_CONTAINER_LABELS: list([]).refine((l) => l.every((x) => /^[A-Za-z0-9._/-]+(=[^,]*)?$/.test(x)), 'expected comma-separated label filters such as vmwarden.watch or com.docker.compose.project=shop')
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {
@@ -85,9 +92,19 @@ const envSchema = z
 		order('VMW_DISK_WARN_PCT', 'VMW_DISK_CRIT_PCT');
 		order('VMW_LOAD_PER_CPU_WARN', 'VMW_LOAD_PER_CPU_CRIT');
 		order('VMW_MEM_AVAILABLE_WARN_GIB', 'VMW_MEM_AVAILABLE_CRIT_GIB', false);
+		if (e.VMW_DOCKER_HOST.startsWith('tcp://') && !e.VMW_DOCKER_CERT_PATH && e.VMW_DOCKER_PLAIN_TCP !== 'on' && !isLoopback(dockerTcpHost(e.VMW_DOCKER_HOST)))
+			ctx.addIssue({ code: 'custom', path: ['VMW_DOCKER_HOST'], message: 'a tcp:// daemon other than on loopback needs TLS: set VMW_DOCKER_CERT_PATH (the Docker socket is root on that host), or VMW_DOCKER_PLAIN_TCP=on for a socket proxy on a private network' });
 		if (e.VMW_AUTH === 'off' && !isLoopback(e.VMW_HOST))
 			ctx.addIssue({ code: 'custom', path: ['VMW_AUTH'], message: `off is allowed only when VMW_HOST is 127.0.0.1 or ::1 (it is ${e.VMW_HOST})` });
 	});
+
+function dockerTcpHost(u: string): string {
+	try {
+		return new URL(u).hostname.replace(/^\[|\]$/g, '');
+	} catch {
+		return '';
+	}
+}
 
 function isLoopback(host: string) {
 	return host === '127.0.0.1' || host === '::1' || host === 'localhost';
@@ -107,6 +124,14 @@ function toConfig(e: z.output<typeof envSchema>) {
 		sampleIntervalMs: e.VMW_SAMPLE_INTERVAL_MS,
 		historyRetentionMs: e.VMW_HISTORY_RETENTION_DAYS * 86_400_000,
 		dockerHost: e.VMW_DOCKER_HOST,
+		docker: {
+			host: e.VMW_DOCKER_HOST,
+			certPath: e.VMW_DOCKER_CERT_PATH ?? null,
+			timeoutMs: e.VMW_DOCKER_TIMEOUT_MS,
+			sampleIntervalMs: e.VMW_CONTAINER_SAMPLE_INTERVAL_MS,
+			cgroupRoot: e.VMW_CGROUP_ROOT,
+			labels: e.VMW_CONTAINER_LABELS
+		},
 		prometheusUrl: e.VMW_PROMETHEUS_URL ?? null,
 		ollamaUrl: e.VMW_OLLAMA_URL,
 		prometheus: {

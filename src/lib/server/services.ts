@@ -12,6 +12,10 @@ import { markInterruptedActions } from './audit/actions';
 import { createTrends, type Trends } from './trends/trends';
 import { createPromClient } from './prometheus/client';
 import { rollupRange } from './db/rollup';
+import { createDockerAdapter, createDockerApi, type DockerAdapter } from './docker';
+import { createStatsCollector, type StatsCollector } from './docker/stats-collector';
+import { registerContainerMetrics } from './docker/metrics';
+import { createContainerHistoryStore, type SqliteContainerHistoryStore } from './db/container-history-store';
 
 export interface Services {
 	config: Config;
@@ -21,6 +25,11 @@ export interface Services {
 	history: SqliteHistoryStore;
 	metrics: Registry;
 	trends: Trends;
+	/** Docker adapter: container list with last good data; Docker down never fails the app. */
+	docker: DockerAdapter;
+	/** Per-container CPU/memory/IO from cgroups after each Docker refresh. */
+	containerStats: StatsCollector;
+	containerHistory: SqliteContainerHistoryStore;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -43,7 +52,10 @@ export async function startServices(config: Config): Promise<Services> {
 }
 
 /** Build and start a set of services; tests use this directly with their own config. */
-export async function createServices(config: Config, { startSampler = true }: { startSampler?: boolean } = {}): Promise<Services> {
+export async function createServices(
+	config: Config,
+	{ startSampler = true, startDocker = startSampler }: { startSampler?: boolean; startDocker?: boolean } = {}
+): Promise<Services> {
 	const log = createLogger('services');
 	const db = await openDb({ url: config.databaseUrl, migrationsDir: config.migrationsDir });
 	const interrupted = await markInterruptedActions(db);
@@ -68,6 +80,24 @@ export async function createServices(config: Config, { startSampler = true }: { 
 		log: createLogger('sampler')
 	});
 	if (startSampler) await sampler.start();
+	const docker = createDockerAdapter({
+		api: createDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs }),
+		intervalMs: config.docker.sampleIntervalMs,
+		labels: config.docker.labels,
+		log: createLogger('docker')
+	});
+	const containerHistory = createContainerHistoryStore(db, config.hostId);
+	const containerStats = createStatsCollector({
+		adapter: docker,
+		cgroupRoot: config.docker.cgroupRoot,
+		procRoot: config.procRoot,
+		history: containerHistory,
+		historyRetentionMs: config.historyRetentionMs,
+		fallbackTimeoutMs: Math.min(4_000, config.docker.sampleIntervalMs),
+		log: createLogger('container-stats')
+	});
+	containerStats.start();
+	if (startDocker) docker.start();
 	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
 	const trends = createTrends({
 		prom: config.prometheusUrl ? createPromClient({ baseUrl: config.prometheusUrl, bearerToken: config.prometheus.token, timeoutMs: config.prometheus.timeoutMs }) : null,
@@ -84,6 +114,7 @@ export async function createServices(config: Config, { startSampler = true }: { 
 			return s?.cpu.ok && s.cpu.perCpu.length ? s.cpu.perCpu.length : undefined;
 		}
 	});
+	registerContainerMetrics(metrics, { adapter: docker, collector: containerStats });
 
 	const services: Services = {
 		config,
@@ -93,6 +124,9 @@ export async function createServices(config: Config, { startSampler = true }: { 
 		history,
 		metrics,
 		trends,
+		docker,
+		containerStats,
+		containerHistory,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
@@ -101,10 +135,13 @@ export async function createServices(config: Config, { startSampler = true }: { 
 			const detail = samplerOk
 				? `last sample ${new Date(s.lastSampleAt!).toISOString()}`
 				: `${s.running ? 'running' : 'stopped'}; last sample ${s.lastSampleAt ? new Date(s.lastSampleAt).toISOString() : 'never'}${s.lastError ? `; ${s.lastError}` : ''}`;
-			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail } } };
+			// Docker is an outside system: its state is reported, but it does not make the app unhealthy.
+			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health() } };
 		},
 		async stop() {
 			await sampler.stop();
+			await docker.stop();
+			await containerStats.stop();
 			db.$client.close();
 			if (current === services) current = null;
 			log.info('services stopped');

@@ -1,5 +1,6 @@
 import type { PageServerLoad } from './$types';
 import { callerFor } from '$lib/server/trpc/caller';
+import { summariseUnhealthy } from '$lib/containers';
 
 export const load: PageServerLoad = async (event) => {
 	const caller = callerFor(event);
@@ -9,5 +10,6 @@ export const load: PageServerLoad = async (event) => {
 		.history({ range: '1h' })
 		.then((h) => ({ points: h.points, error: null as string | null }))
 		.catch((err: unknown) => ({ points: [], error: err instanceof Error ? err.message : String(err) }));
-	return { snapshot, history };
+	const unhealthyContainers = summariseUnhealthy(await caller.containers.list({ filter: 'unhealthy' }));
+	return { snapshot, history, unhealthyContainers };
 };

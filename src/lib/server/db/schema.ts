@@ -92,3 +92,25 @@ export const hostHistoryRollup = sqliteTable(
 	},
 	(t) => [primaryKey({ columns: [t.hostId, t.ts] })]
 );
+
+/**
+ * 1-minute means per container (docker/stats-collector.ts), keyed by "<compose project>/<service>"
+ * (or the name outside compose) so a re-created container keeps its history. Kept 7 days.
+ */
+export const containerHistory = sqliteTable(
+	'container_history',
+	{
+		hostId: text('host_id').notNull(),
+		key: text('key').notNull(),
+		/** start of the minute, epoch ms */
+		ts: integer('ts').notNull(),
+		/** container name during that minute */
+		name: text('name').notNull(),
+		cpuPct: real('cpu_pct'),
+		memUsedBytes: integer('mem_used_bytes'),
+		memLimitBytes: integer('mem_limit_bytes'),
+		readBps: real('read_bps'),
+		writeBps: real('write_bps')
+	},
+	(t) => [primaryKey({ columns: [t.hostId, t.key, t.ts] }), index('container_history_ts_idx').on(t.ts)]
+);

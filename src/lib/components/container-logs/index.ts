@@ -1,0 +1,1 @@
+export { default as ContainerLogs } from './ContainerLogs.svelte';

@@ -1,0 +1,1 @@
+export { default as HealthHistory } from './HealthHistory.svelte';

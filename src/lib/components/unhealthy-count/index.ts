@@ -1,0 +1,1 @@
+export { default as UnhealthyCount } from './UnhealthyCount.svelte';

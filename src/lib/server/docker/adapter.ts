@@ -1,0 +1,226 @@
+// The Docker adapter, a background service like the host sampler: refreshes the container
+// list every `intervalMs` (list + inspect of what changed), keeps the last good list, and
+// answers queries with Availability (DESIGN decision 6). When the daemon is unreachable it
+// keeps trying on the same schedule, so it reconnects by itself when the daemon returns.
+import { createAvailability, reasonOf, type Availability } from '../availability';
+import type { Logger } from '../log';
+import { ContainerGoneError, type DockerApi, type RawContainerSummary } from './api';
+import { findContainer, healthFromStatus, toContainerInfo, toState, type ContainerInfo } from './model';
+
+export interface DockerAdapterOptions {
+	api: DockerApi;
+	/** ms between refreshes (VMW_CONTAINER_SAMPLE_INTERVAL_MS) */
+	intervalMs: number;
+	/** Re-inspect a container whose list entry did not change at least this often. */
+	inspectMaxAgeMs?: number;
+	/** Only containers carrying all these labels (`key` or `key=value`); [] = all. */
+	labels?: string[];
+	/** Parallel inspects per refresh. */
+	inspectConcurrency?: number;
+	now?: () => number;
+	log: Logger;
+}
+
+export interface DockerStatus {
+	label: string;
+	running: boolean;
+	connected: boolean;
+	refreshes: number;
+	lastOkAt: number | null;
+	lastError: string | null;
+	lastErrorAt: number | null;
+	/** duration of the last successful refresh */
+	lastRefreshMs: number | null;
+}
+
+export interface DockerAdapter {
+	readonly api: DockerApi;
+	start(): void;
+	stop(): Promise<void>;
+	/** Refreshes now (serialised with the timer's refreshes). */
+	refresh(): Promise<Availability<ContainerInfo[]>>;
+	/** The latest refresh's answer (no IO). */
+	containers(): Availability<ContainerInfo[]>;
+	/** A container of the current list (or, while unavailable, the last good one) by id, id prefix or name. */
+	find(ref: string): ContainerInfo | null;
+	/** Inspects one container now; `data: null` when it is gone. Updates the cached list entry. */
+	inspect(id: string): Promise<Availability<ContainerInfo | null>>;
+	/** Restarts and re-inspects it; throws ContainerGoneError / DockerUnavailableError / DockerApiError. */
+	restart(id: string, opts?: { timeoutS?: number }): Promise<ContainerInfo | null>;
+	/** Called after every refresh (ok or not); returns the unsubscribe function. */
+	subscribe(fn: (result: Availability<ContainerInfo[]>) => void): () => void;
+	status(): DockerStatus;
+	/** For /healthz: Docker being down is reported, not fatal to the app. */
+	health(): { ok: boolean; detail: string };
+}
+
+const keyOf = (s: RawContainerSummary) => `${s.State}|${healthFromStatus(s.Status) ?? '-'}`;
+/** "Up Less than a second", "Up 12 seconds": started within the last minute. */
+const justStarted = (status: string) => /^Up (Less than a second|\d+ seconds?)\b/.test(status);
+
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+	let i = 0;
+	const worker = async () => {
+		while (i < items.length) await fn(items[i++]);
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export function createDockerAdapter({ api, intervalMs, inspectMaxAgeMs = 30_000, labels = [], inspectConcurrency = 8, now = Date.now, log }: DockerAdapterOptions): DockerAdapter {
+	if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be > 0, got ${intervalMs}`);
+	const avail = createAvailability<ContainerInfo[]>(now);
+	const cache = new Map<string, { key: string; info: ContainerInfo }>();
+	const listeners = new Set<(r: Availability<ContainerInfo[]>) => void>();
+	let latest: Availability<ContainerInfo[]> = { state: 'unavailable', reason: 'not refreshed yet', lastGood: null, lastGoodAt: null, at: now() };
+	let running = false;
+	let timer: ReturnType<typeof setTimeout> | null = null;
+	let chain: Promise<unknown> = Promise.resolve();
+	let refreshes = 0;
+	let lastError: string | null = null;
+	let lastErrorAt: number | null = null;
+	let lastRefreshMs: number | null = null;
+	let wasConnected: boolean | null = null;
+
+	function needsInspect(s: RawContainerSummary, t: number): boolean {
+		const c = cache.get(s.Id);
+		if (!c || c.key !== keyOf(s)) return true;
+		if (t - c.info.inspectedAt >= inspectMaxAgeMs) return true;
+		// the failing streak and health log move on every check
+		if (c.info.health === 'unhealthy' || c.info.health === 'starting' || s.State === 'restarting') return true;
+		// restarted between two refreshes without the state changing
+		if (justStarted(s.Status) && (c.info.startedAt === null || t - c.info.startedAt > 90_000)) return true;
+		return false;
+	}
+
+	async function doRefresh(): Promise<Availability<ContainerInfo[]>> {
+		const started = performance.now();
+		let result: Availability<ContainerInfo[]>;
+		try {
+			const list = await api.listContainers({ all: true, labels });
+			const t = now();
+			const gone = new Set<string>();
+			await eachLimited(
+				list.filter((s) => needsInspect(s, t)),
+				inspectConcurrency,
+				async (s) => {
+					try {
+						cache.set(s.Id, { key: keyOf(s), info: toContainerInfo(s, await api.inspectContainer(s.Id), t) });
+					} catch (err) {
+						// removed between the list and the inspect: leave it out of this refresh
+						if (err instanceof ContainerGoneError) gone.add(s.Id);
+						else throw err;
+					}
+				}
+			);
+			const seen = new Set<string>();
+			const infos: ContainerInfo[] = [];
+			for (const s of list) {
+				const c = cache.get(s.Id);
+				if (!c || gone.has(s.Id)) continue;
+				seen.add(s.Id);
+				// the list entry is newer than a cached inspect for state and status text
+				infos.push(c.info.inspectedAt === t ? c.info : { ...c.info, state: toState(s.State), status: s.Status });
+			}
+			for (const id of cache.keys()) if (!seen.has(id)) cache.delete(id);
+			result = avail.ok(infos);
+			lastRefreshMs = performance.now() - started;
+			if (wasConnected === false) log.info('docker reachable again', { host: api.label });
+			wasConnected = true;
+		} catch (err) {
+			result = avail.fail(err);
+			lastError = reasonOf(err);
+			lastErrorAt = result.at;
+			if (wasConnected !== false) log.warn('docker unavailable', { host: api.label, reason: lastError });
+			wasConnected = false;
+		}
+		refreshes++;
+		latest = result;
+		for (const fn of listeners) {
+			try {
+				fn(result);
+			} catch (err) {
+				log.error('docker subscriber threw', { err });
+			}
+		}
+		return result;
+	}
+
+	function refresh(): Promise<Availability<ContainerInfo[]>> {
+		const run = chain.then(doRefresh);
+		chain = run.catch(() => undefined);
+		return run;
+	}
+
+	function schedule(delayMs: number) {
+		timer = setTimeout(tick, delayMs);
+		timer.unref();
+	}
+
+	async function tick() {
+		timer = null;
+		const t0 = performance.now();
+		await refresh().catch((err) => log.error('docker refresh failed', { err }));
+		if (running) schedule(Math.max(0, intervalMs - (performance.now() - t0)));
+	}
+
+	function currentList(): ContainerInfo[] {
+		return latest.state === 'ok' ? latest.data : (latest.lastGood ?? []);
+	}
+
+	function replaceInList(info: ContainerInfo) {
+		if (latest.state !== 'ok') return;
+		latest = { ...latest, data: latest.data.map((c) => (c.id === info.id ? info : c)) };
+	}
+
+	return {
+		api,
+		start() {
+			if (running) return;
+			running = true;
+			schedule(0);
+		},
+		async stop() {
+			running = false;
+			if (timer) clearTimeout(timer);
+			timer = null;
+			await chain;
+		},
+		refresh,
+		containers: () => latest,
+		find: (ref) => findContainer(currentList(), ref),
+		async inspect(id) {
+			const one = createAvailability<ContainerInfo | null>(now);
+			try {
+				const raw = await api.inspectContainer(id);
+				const prev = cache.get(raw.Id);
+				const info = toContainerInfo(null, raw, now());
+				cache.set(raw.Id, { key: prev?.key ?? '', info });
+				replaceInList(info);
+				return one.ok(info);
+			} catch (err) {
+				if (err instanceof ContainerGoneError) return one.ok(null);
+				const failed = one.fail(err);
+				// the last good record of this container is the cached one
+				const cached = cache.get(id)?.info ?? null;
+				return { ...failed, lastGood: cached, lastGoodAt: cached?.inspectedAt ?? null };
+			}
+		},
+		async restart(id, opts) {
+			await api.restartContainer(id, opts);
+			const after = await this.inspect(id);
+			return after.state === 'ok' ? after.data : null;
+		},
+		subscribe(fn) {
+			listeners.add(fn);
+			return () => listeners.delete(fn);
+		},
+		status() {
+			return { label: api.label, running, connected: latest.state === 'ok', refreshes, lastOkAt: avail.lastGoodAt, lastError, lastErrorAt, lastRefreshMs };
+		},
+		health() {
+			const at = (t: number | null) => (t ? new Date(t).toISOString() : 'never');
+			if (latest.state === 'ok') return { ok: true, detail: `${api.label}: ${latest.data.length} containers at ${at(latest.at)}` };
+			return { ok: false, detail: `${api.label}: unavailable (${latest.reason}); last good ${at(latest.lastGoodAt)}` };
+		}
+	};
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { modemOptions } from './connection';
+
+const certs = (p: string) => Buffer.from(`pem of ${p}`);
+
+describe('modemOptions', () => {
+	it('unix socket: only socketPath set, every host field reset (docker-modem must not fall back to process DOCKER_HOST)', () => {
+		const o = modemOptions({ host: 'unix:///var/run/docker.sock', timeoutMs: 5000 });
+		expect(o).toMatchObject({ socketPath: '/var/run/docker.sock', host: undefined, port: undefined, protocol: undefined, timeout: 5000, label: 'unix:///var/run/docker.sock' });
+		expect(Object.keys(o)).toContain('host');
+	});
+
+	it('tcp with a cert dir: https with ca/cert/key read from it', () => {
+		const o = modemOptions({ host: 'tcp://10.0.0.5:2376', certPath: '/etc/vmwarden/docker', timeoutMs: 1000 }, certs);
+		expect(o).toMatchObject({ host: '10.0.0.5', port: 2376, protocol: 'https', label: 'tcp+tls://10.0.0.5:2376' });
+		expect(o.ca!.toString()).toBe('pem of /etc/vmwarden/docker/ca.pem');
+		expect(o.cert!.toString()).toBe('pem of /etc/vmwarden/docker/cert.pem');
+		expect(o.key!.toString()).toBe('pem of /etc/vmwarden/docker/key.pem');
+	});
+
+	it('tcp without certs: plain http (config allows that only on loopback)', () => {
+		expect(modemOptions({ host: 'tcp://127.0.0.1:2375', timeoutMs: 1000 })).toMatchObject({ host: '127.0.0.1', port: 2375, protocol: 'http' });
+	});
+
+	it('ssh: user, host, port 22 by default; the label carries no secrets', () => {
+		const o = modemOptions({ host: 'ssh://ops@vm2.example', timeoutMs: 1000 });
+		expect(o).toMatchObject({ host: 'vm2.example', port: 22, protocol: 'ssh', username: 'ops', label: 'ssh://ops@vm2.example' });
+		expect(modemOptions({ host: 'ssh://ops:secret@vm2.example:2222', timeoutMs: 1000 }).label).toBe('ssh://ops@vm2.example:2222');
+	});
+
+	it.each([
+		['unix://relative.sock', /absolute socket path/],
+		['tcp://host-without-port', /tcp:\/\/host:port/],
+		['http://127.0.0.1:2375', /unsupported scheme http:/]
+	])('refuses %s', (host, message) => {
+		expect(() => modemOptions({ host, timeoutMs: 1000 })).toThrow(message);
+	});
+});

@@ -1,0 +1,73 @@
+// Turns VMW_DOCKER_HOST (+ cert dir and timeout) into dockerode/docker-modem options.
+// Every field is set explicitly: docker-modem otherwise fills gaps from the process's own
+// DOCKER_HOST / DOCKER_CERT_PATH, and config.ts is the only reader of the environment.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface DockerConnection {
+	/** unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host[:port] */
+	host: string;
+	/** Directory with ca.pem, cert.pem, key.pem: tcp:// then uses TLS with verification. */
+	certPath?: string | null;
+	/** Per-request socket timeout (ms); every adapter call is also time-boxed on its own. */
+	timeoutMs: number;
+}
+
+export interface ModemOptions {
+	socketPath?: string;
+	host?: string;
+	port?: number;
+	protocol?: 'http' | 'https' | 'ssh';
+	username?: string;
+	ca?: Buffer;
+	cert?: Buffer;
+	key?: Buffer;
+	timeout: number;
+	sshOptions?: Record<string, unknown>;
+	/** a short description for logs and /healthz, never with credentials */
+	label: string;
+}
+
+/** Parses the host URL. Throws with a clear message for anything it cannot use. */
+export function modemOptions({ host, certPath, timeoutMs }: DockerConnection, readFile: (p: string) => Buffer = (p) => readFileSync(p)): ModemOptions {
+	// Reset every field docker-modem would otherwise take from its own defaults (process.env).
+	const base = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, username: undefined, ca: undefined, cert: undefined, key: undefined, timeout: timeoutMs };
+	if (host.startsWith('unix://')) {
+		const socketPath = host.slice('unix://'.length);
+		if (!socketPath.startsWith('/')) throw new Error(`VMW_DOCKER_HOST ${host}: expected an absolute socket path after unix://`);
+		return { ...base, socketPath, label: `unix://${socketPath}` };
+	}
+	if (host.startsWith('npipe://')) {
+		return { ...base, socketPath: host.slice('npipe://'.length) || '//./pipe/docker_engine', label: host };
+	}
+	let url: URL;
+	try {
+		url = new URL(host);
+	} catch {
+		throw new Error(`VMW_DOCKER_HOST ${host}: not a URL (expected tcp://host:port or ssh://user@host)`);
+	}
+	if (url.protocol === 'tcp:') {
+		if (!url.hostname || !url.port) throw new Error(`VMW_DOCKER_HOST ${host}: expected tcp://host:port`);
+		const hostname = url.hostname.replace(/^\[|\]$/g, '');
+		if (certPath) {
+			const file = (name: string) => readFile(path.join(certPath, name));
+			return { ...base, host: hostname, port: Number(url.port), protocol: 'https', ca: file('ca.pem'), cert: file('cert.pem'), key: file('key.pem'), label: `tcp+tls://${hostname}:${url.port}` };
+		}
+		return { ...base, host: hostname, port: Number(url.port), protocol: 'http', label: `tcp://${hostname}:${url.port}` };
+	}
+	if (url.protocol === 'ssh:') {
+		if (!url.hostname) throw new Error(`VMW_DOCKER_HOST ${host}: expected ssh://user@host`);
+		return {
+			...base,
+			host: url.hostname,
+			port: Number(url.port || 22),
+			protocol: 'ssh',
+			username: decodeURIComponent(url.username) || undefined,
+			// docker-modem runs `docker system dial-stdio` on the remote side over ssh2;
+			// keys come from the ssh agent (SSH_AUTH_SOCK), read by docker-modem itself.
+			sshOptions: {},
+			label: `ssh://${url.username ? `${decodeURIComponent(url.username)}@` : ''}${url.hostname}${url.port ? `:${url.port}` : ''}`
+		};
+	}
+	throw new Error(`VMW_DOCKER_HOST ${host}: unsupported scheme ${url.protocol} (expected unix://, tcp:// or ssh://)`);
+}

@@ -1,0 +1,121 @@
+// containers router: thin — validate, authorize, resolve the id against the current list, call
+// the docker/ domain module, map errors. An id or name not in the current list is refused here,
+// before any Docker call.
+import { z } from 'zod';
+import { TRPCError } from '@trpc/server';
+import { operatorProcedure, router, viewerProcedure, type Context } from '../init';
+import { hostInput, resolveHostId } from '../host';
+import { actorOf } from '../../audit/actions';
+import { DockerUnavailableError, type ContainerInfo } from '../../docker';
+import { containerDetail, containerLogs, listContainers, restartContainer, restartUnhealthy, unhealthyContainers } from '../../docker/containers';
+import { MAX_LOG_LINES } from '../../docker/logs';
+
+// Docker names: [a-zA-Z0-9][a-zA-Z0-9_.-]+; ids: hex. Anything else cannot be in the list.
+const containerRef = z
+	.string()
+	.min(1)
+	.max(128, 'a container id or name is at most 128 characters')
+	.regex(/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a container id or name is letters, digits, dot, dash or underscore');
+
+function deps(ctx: Pick<Context, 'services'>) {
+	return { adapter: ctx.services.docker, collector: ctx.services.containerStats };
+}
+
+/** The container named by `ref` in the current list, or NOT_FOUND (no Docker call is made). */
+function resolveContainer(ctx: Pick<Context, 'services'>, ref: string): ContainerInfo {
+	const c = ctx.services.docker.find(ref);
+	if (!c) throw new TRPCError({ code: 'NOT_FOUND', message: `no container "${ref.slice(0, 64)}" in the current list` });
+	return c;
+}
+
+function who(ctx: Context, hostId: string) {
+	return { hostId, actor: actorOf(ctx.principal), address: ctx.clientKey };
+}
+
+function mapDockerError(err: unknown): never {
+	if (err instanceof DockerUnavailableError) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: err.message, cause: err });
+	if (err instanceof TRPCError) throw err;
+	throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: err instanceof Error ? err.message : 'restart failed', cause: err });
+}
+
+export const containersRouter = router({
+	list: viewerProcedure
+		.input(
+			hostInput
+				.extend({
+					filter: z.enum(['all', 'unhealthy', 'noMemoryLimit']).optional(),
+					stack: z.string().min(1).max(128).optional()
+				})
+				.strict()
+				.optional()
+		)
+		.query(({ ctx, input }) => {
+			resolveHostId(ctx, input?.hostId);
+			return listContainers(deps(ctx), { filter: input?.filter, stack: input?.stack });
+		}),
+
+	unhealthy: viewerProcedure.input(hostInput.optional()).query(({ ctx, input }) => {
+		resolveHostId(ctx, input?.hostId);
+		return unhealthyContainers(deps(ctx));
+	}),
+
+	detail: viewerProcedure.input(hostInput.extend({ id: containerRef }).strict()).query(({ ctx, input }) => {
+		resolveHostId(ctx, input.hostId);
+		return containerDetail(deps(ctx), resolveContainer(ctx, input.id));
+	}),
+
+	logs: viewerProcedure
+		.input(hostInput.extend({ id: containerRef, tail: z.number().int().min(1).max(MAX_LOG_LINES).default(50) }).strict())
+		.query(({ ctx, input }) => {
+			resolveHostId(ctx, input.hostId);
+			return containerLogs(deps(ctx), resolveContainer(ctx, input.id), input.tail);
+		}),
+
+	/** Pushes the list after every stats collection and every failed refresh (SSE). */
+	live: viewerProcedure.input(hostInput.optional()).subscription(async function* ({ ctx, input, signal }) {
+		resolveHostId(ctx, input?.hostId);
+		const { docker, containerStats } = ctx.services;
+		let wake: (() => void) | null = null;
+		let pending = true;
+		const poke = () => {
+			pending = true;
+			wake?.();
+		};
+		const offStats = containerStats.subscribe(poke);
+		const offDocker = docker.subscribe((r) => r.state !== 'ok' && poke());
+		const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+		try {
+			while (!signal?.aborted) {
+				if (pending) {
+					pending = false;
+					yield listContainers(deps(ctx));
+					continue;
+				}
+				await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
+				wake = null;
+			}
+		} finally {
+			offStats();
+			offDocker();
+		}
+	}),
+
+	restart: operatorProcedure.input(hostInput.extend({ id: containerRef }).strict()).mutation(async ({ ctx, input }) => {
+		const hostId = resolveHostId(ctx, input.hostId);
+		const c = resolveContainer(ctx, input.id);
+		try {
+			return await restartContainer({ adapter: ctx.services.docker, db: ctx.services.db }, c, who(ctx, hostId));
+		} catch (err) {
+			mapDockerError(err);
+		}
+	}),
+
+	restartUnhealthy: operatorProcedure.input(hostInput.optional()).mutation(async ({ ctx, input }) => {
+		const hostId = resolveHostId(ctx, input?.hostId);
+		try {
+			return await restartUnhealthy({ adapter: ctx.services.docker, db: ctx.services.db }, who(ctx, hostId));
+		} catch (err) {
+			mapDockerError(err);
+		}
+	})
+});

@@ -1,0 +1,13 @@
+import type { PageServerLoad } from './$types';
+import { callerFor } from '$lib/server/trpc/caller';
+import { hasRole } from '$lib/server/auth/auth';
+
+export const load: PageServerLoad = async (event) => {
+	const list = await callerFor(event).containers.list();
+	const filter = event.url.searchParams.get('filter');
+	return {
+		list,
+		canOperate: hasRole(event.locals.principal, 'operator'),
+		initialChip: filter === 'unhealthy' || filter === 'noMemoryLimit' ? filter : 'all'
+	};
+};
