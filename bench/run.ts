@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { createSampler } from '../src/lib/server/host/sampler';
 import { parseLoadavg, parseMeminfo, parseProcStat } from '../src/lib/server/host/proc-parsers';
 import { freePort, startServer, TEST_TOKEN } from '../tests/helpers/server';
+import { benchTrends } from './trends';
 import { benchContainers } from './containers';
 
 const run = promisify(execFile);
@@ -193,6 +194,7 @@ async function main() {
 		exporter.stop();
 		await server.stop();
 	}
+	if (!(await benchTrends())) process.exitCode = 1;
 }
 
 await main();

@@ -28,6 +28,20 @@ CREATE TABLE `container_history` (
 );
 --> statement-breakpoint
 CREATE INDEX `container_history_ts_idx` ON `container_history` (`ts`);--> statement-breakpoint
+CREATE TABLE `host_history_rollup` (
+	`host_id` text NOT NULL,
+	`ts` integer NOT NULL,
+	`minutes` integer NOT NULL,
+	`steal_pct` real,
+	`busy_pct` real,
+	`load1` real,
+	`mem_available_bytes` integer,
+	`swap_used_bytes` integer,
+	`swap_cached_bytes` integer,
+	`disks` text NOT NULL,
+	PRIMARY KEY(`host_id`, `ts`)
+);
+--> statement-breakpoint
 CREATE TABLE `ollama_usage` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`host_id` text NOT NULL,

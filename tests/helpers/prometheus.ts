@@ -110,7 +110,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function backfill(
 	openMetricsText: string,
-	opts: { timeoutMs?: number; env?: RigEnv } = {}
+	opts: { timeoutMs?: number; env?: RigEnv; promtoolTimeoutMs?: number } = {}
 ): Promise<{ blockIds: string[]; waitedMs: number }> {
 	const env = opts.env ?? rigEnv();
 	const timeoutMs = opts.timeoutMs ?? 90_000;
@@ -128,7 +128,8 @@ export async function backfill(
 		await writeFile(input, text);
 		try {
 			await execFileAsync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', input, out], {
-				timeout: 60_000
+				// 30 days make ~360 two-hour blocks: minutes on a busy 2-core machine
+				timeout: opts.promtoolTimeoutMs ?? 60_000
 			});
 		} catch (cause) {
 			const stderr = (cause as { stderr?: string }).stderr ?? '';

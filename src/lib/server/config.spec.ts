@@ -121,3 +121,19 @@ describe('parseConfig: watchdog', () => {
 		expect(() => parseConfig({ VMW_WATCHDOG_COOLDOWN_S: '600' })).toThrow(/VMW_WATCHDOG_COOLDOWN_MAX_S: expected at least VMW_WATCHDOG_COOLDOWN_S \(600\)/);
 	});
 });
+
+describe('trends settings', () => {
+	it('defaults: node/cadvisor/vmwarden selectors by job, 90-day rollups, 5 s PromQL timeout', () => {
+		const c = parseConfig({});
+		expect(c.prometheus).toEqual({ token: null, timeoutMs: 5000, nodeSelector: 'job="node"', cadvisorSelector: 'job="cadvisor"', vmwardenSelector: 'job="vmwarden"' });
+		expect(c.historyRollupRetentionMs).toBe(90 * 86_400_000);
+		expect(c.writeSpikeFactor).toBe(3);
+	});
+	it.each([['job=node'], ['job="x"}) or vector(1'], ['job="a"} or up{b="c"'], ['']])('refuses a selector that is not plain label matchers: %s', (sel) => {
+		if (sel === '') return expect(parseConfig({ VMW_PROMETHEUS_NODE_SELECTOR: sel }).prometheus.nodeSelector).toBe('job="node"');
+		expect(() => parseConfig({ VMW_PROMETHEUS_NODE_SELECTOR: sel })).toThrow(/VMW_PROMETHEUS_NODE_SELECTOR: expected PromQL label matchers/);
+	});
+	it('takes several matchers', () => {
+		expect(parseConfig({ VMW_PROMETHEUS_NODE_SELECTOR: 'job="node", instance=~"vm1:.*"' }).prometheus.nodeSelector).toBe('job="node", instance=~"vm1:.*"');
+	});
+});

@@ -25,6 +25,10 @@ const int = (def: number, min: number, max: number, what: string) =>
 	);
 const pct = (def: number) => num(def, 'a percentage between 0 and 100').refine((v) => v >= 0 && v <= 100, 'expected a percentage between 0 and 100');
 const url = (what: string) => z.url({ protocol: /^https?$/, error: `expected ${what}` });
+/** PromQL label matchers without braces, e.g. `job="node",instance=~"vm1.*"` (trends: which series are this host). */
+const MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=~|!~|!=|=)\s*"(?:[^"\\\n]|\\.)*"\s*`;
+const selector = (def: string) =>
+	opt(z.string().max(500).regex(new RegExp(`^${MATCHER}(?:,${MATCHER})*$`), 'expected PromQL label matchers such as job="node",instance="vm1:9100"').default(def));
 const list = (def: string[]) =>
 	opt(z.string().default(def.join(','))).transform((s) =>
 		s.split(',').map((x) => x.trim()).filter(Boolean)
@@ -47,6 +51,13 @@ const envSchema = z
 		VMW_HISTORY_RETENTION_DAYS: int(7, 1, 3650, 'a number of days'),
 		VMW_DOCKER_HOST: opt(z.string().regex(/^(unix|tcp|ssh|npipe):\/\//, 'expected unix:///path/docker.sock, tcp://host:port or ssh://user@host').default('unix:///var/run/docker.sock')),
 		VMW_PROMETHEUS_URL: opt(url('an http(s) URL such as http://127.0.0.1:9090').optional()),
+		VMW_PROMETHEUS_TOKEN: opt(z.string().optional()),
+		VMW_PROMETHEUS_TIMEOUT_MS: int(5000, 100, 120_000, 'milliseconds'),
+		VMW_PROMETHEUS_NODE_SELECTOR: selector('job="node"'),
+		VMW_PROMETHEUS_CADVISOR_SELECTOR: selector('job="cadvisor"'),
+		VMW_PROMETHEUS_VMWARDEN_SELECTOR: selector('job="vmwarden"'),
+		VMW_HISTORY_ROLLUP_RETENTION_DAYS: int(90, 1, 3650, 'a number of days'),
+		VMW_TRENDS_WRITE_SPIKE_FACTOR: num(3, 'a factor such as 3').refine((v) => v > 1, 'expected a factor above 1'),
 		VMW_OLLAMA_URL: opt(url('an http(s) URL such as http://127.0.0.1:11434').default('http://127.0.0.1:11434')),
 		VMW_SCRIPTS_DIR: opt(z.string().default('./scripts')),
 		VMW_LOG_DIR: opt(z.string().default('/var/log')),
@@ -205,6 +216,15 @@ function toConfig(e: z.output<typeof envSchema>) {
 			defaultContextLength: e.VMW_OLLAMA_CONTEXT_LENGTH
 		},
 		devRoot: e.VMW_DEV_ROOT,
+		prometheus: {
+			token: e.VMW_PROMETHEUS_TOKEN ?? null,
+			timeoutMs: e.VMW_PROMETHEUS_TIMEOUT_MS,
+			nodeSelector: e.VMW_PROMETHEUS_NODE_SELECTOR,
+			cadvisorSelector: e.VMW_PROMETHEUS_CADVISOR_SELECTOR,
+			vmwardenSelector: e.VMW_PROMETHEUS_VMWARDEN_SELECTOR
+		},
+		historyRollupRetentionMs: e.VMW_HISTORY_ROLLUP_RETENTION_DAYS * 86_400_000,
+		writeSpikeFactor: e.VMW_TRENDS_WRITE_SPIKE_FACTOR,
 		scriptsDir: e.VMW_SCRIPTS_DIR,
 		logDir: e.VMW_LOG_DIR,
 		logLevel: e.VMW_LOG_LEVEL,

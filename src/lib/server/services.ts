@@ -14,6 +14,9 @@ import { createDockerPort } from './watchdog/docker-port';
 import { detectSelfContainerId } from './watchdog/self-id';
 import { createSelfTestScheduler } from './watchdog/selftest';
 import { createDockerAdapter, createDockerApi, createSelfTestDockerApi, type DockerAdapter } from './docker';
+import { createTrends, type Trends } from './trends/trends';
+import { createPromClient } from './prometheus/client';
+import { rollupRange } from './db/rollup';
 import { createStatsCollector, type StatsCollector } from './docker/stats-collector';
 import { registerContainerMetrics } from './docker/metrics';
 import { createContainerHistoryStore, type SqliteContainerHistoryStore } from './db/container-history-store';
@@ -33,6 +36,7 @@ export interface Services {
 	metrics: Registry;
 	watchdog: Watchdog;
 	watchdogSelfTests: { nextAt(): number | null };
+	trends: Trends;
 	/** Docker adapter: container list with last good data; Docker down never fails the app. */
 	docker: DockerAdapter;
 	/** Per-container CPU/memory/IO from cgroups after each Docker refresh. */
@@ -76,7 +80,7 @@ export async function createServices(
 	const db = await openDb({ url: config.databaseUrl, migrationsDir: config.migrationsDir });
 	const interrupted = await markInterruptedActions(db);
 	if (interrupted) log.warn(`${interrupted} action(s) were interrupted by the last stop; marked unknown`);
-	const history = createHistoryStore(db, config.hostId);
+	const history = createHistoryStore(db, config.hostId, { rollupRetentionMs: config.historyRollupRetentionMs });
 	const auth = await createAuth({
 		db,
 		enabled: config.auth.enabled,
@@ -142,6 +146,21 @@ export async function createServices(
 	if (startWatchdog) await watchdog.start();
 	const selfTests = createSelfTestScheduler({ watchdog, schedule: config.watchdog.selfTestSchedule, log: createLogger('watchdog-selftest') });
 	if (startWatchdog) selfTests.start();
+	const trends = createTrends({
+		prom: config.prometheusUrl ? createPromClient({ baseUrl: config.prometheusUrl, bearerToken: config.prometheus.token, timeoutMs: config.prometheus.timeoutMs }) : null,
+		selectors: { node: config.prometheus.nodeSelector, cadvisor: config.prometheus.cadvisorSelector, vmwarden: config.prometheus.vmwardenSelector, hostId: config.hostId },
+		thresholds: config.thresholds,
+		spikeFactor: config.writeSpikeFactor,
+		local: {
+			minutes: (r) => history.range(r),
+			rollups: (r) => rollupRange(db, { hostId: config.hostId, ...r }),
+			rawRetentionMs: config.historyRetentionMs
+		},
+		cpuCount: () => {
+			const s = sampler.latest();
+			return s?.cpu.ok && s.cpu.perCpu.length ? s.cpu.perCpu.length : undefined;
+		}
+	});
 	registerContainerMetrics(metrics, { adapter: docker, collector: containerStats });
 	const maintenance = createMaintenance({ config, db, log: createLogger('maintenance') });
 	registerMaintenanceMetrics(metrics, () => maintenance.status());
@@ -155,6 +174,7 @@ export async function createServices(
 		metrics,
 		watchdog,
 		watchdogSelfTests: selfTests,
+		trends,
 		docker,
 		containerStats,
 		containerHistory,

@@ -2,15 +2,24 @@ import { and, asc, eq, gte, lt, lte } from 'drizzle-orm';
 import type { HistoryPoint } from '$lib/health';
 import type { Db } from './index';
 import { hostHistory } from './schema';
+import { pruneRollups, rollupHistory } from './rollup';
 
-/** SQLite side of the sampler's HistoryStore: one row per host and minute. */
-export function createHistoryStore(db: Db, hostId: string) {
+/**
+ * SQLite side of the sampler's HistoryStore: one row per host and minute. With
+ * `rollupRetentionMs` the prune pass first rolls complete 15 minutes up (db/rollup.ts) and prunes
+ * rollups older than that.
+ */
+export function createHistoryStore(db: Db, hostId: string, { rollupRetentionMs, now = Date.now }: { rollupRetentionMs?: number; now?: () => number } = {}) {
 	return {
 		async insert(p: HistoryPoint) {
 			const row = { hostId, ...p };
 			await db.insert(hostHistory).values(row).onConflictDoUpdate({ target: [hostHistory.hostId, hostHistory.ts], set: p });
 		},
 		async pruneOlderThan(tsMs: number) {
+			if (rollupRetentionMs !== undefined) {
+				await rollupHistory(db, { hostId });
+				await pruneRollups(db, { hostId, beforeMs: now() - rollupRetentionMs });
+			}
 			const res = await db.delete(hostHistory).where(and(eq(hostHistory.hostId, hostId), lt(hostHistory.ts, tsMs)));
 			return res.rowsAffected;
 		},

@@ -169,3 +169,28 @@ export const ollamaUsage = sqliteTable(
 	},
 	(t) => [index('ollama_usage_model_idx').on(t.hostId, t.model, t.lastSeenAt), index('ollama_usage_started_idx').on(t.hostId, t.startedAt), index('ollama_usage_open_idx').on(t.hostId, t.endedAt)]
 );
+
+/**
+ * 15-minute rollups of host_history (db/rollup.ts), kept VMW_HISTORY_ROLLUP_RETENTION_DAYS (90)
+ * so 30-day trends work without Prometheus. Each value is the mean of the minutes that had one.
+ */
+export const hostHistoryRollup = sqliteTable(
+	'host_history_rollup',
+	{
+		hostId: text('host_id').notNull(),
+		/** start of the 15 minutes, epoch ms */
+		ts: integer('ts').notNull(),
+		/** how many 1-minute points went into it */
+		minutes: integer('minutes').notNull(),
+		stealPct: real('steal_pct'),
+		busyPct: real('busy_pct'),
+		load1: real('load1'),
+		memAvailableBytes: integer('mem_available_bytes'),
+		swapUsedBytes: integer('swap_used_bytes'),
+		swapCachedBytes: integer('swap_cached_bytes'),
+		/** JSON: [{ mount, usedPct }] */
+		disks: text('disks', { mode: 'json' }).$type<{ mount: string; usedPct: number }[]>().notNull()
+	},
+	(t) => [primaryKey({ columns: [t.hostId, t.ts] })]
+);
+

@@ -3,6 +3,7 @@ import { authRouter } from './routers/auth';
 import { healthRouter } from './routers/health';
 import { watchdogRouter } from './routers/watchdog';
 import { activityRouter } from './routers/activity';
+import { trendsRouter } from './routers/trends';
 import { containersRouter } from './routers/containers';
 import { cronRouter } from './routers/cron';
 import { maintenanceRouter } from './routers/maintenance';
@@ -16,7 +17,8 @@ export const appRouter = router({
 	containers: containersRouter,
 	cron: cronRouter,
 	maintenance: maintenanceRouter,
-	ollama: ollamaRouter
+	ollama: ollamaRouter,
+	trends: trendsRouter
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,108 @@
+// trends router through createCaller, no Prometheus configured: the local fallback over a fresh
+// migrated SQLite file with known history.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseConfig } from '../../config';
+import { createServices, type Services } from '../../services';
+import { createCallerFactory } from '../init';
+import { appRouter } from '../router';
+import type { Principal } from '../../auth/auth';
+import { hostHistory } from '../../db/schema';
+import { rollupHistory } from '../../db/rollup';
+import type { HistoryPoint } from '$lib/health';
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+
+describe('trends router (local fallback)', () => {
+	let dir: string;
+	let services: Services;
+	let now: number;
+	const viewer = () => createCallerFactory(appRouter)({ services, principal: { role: 'viewer', via: 'token' }, sessionId: undefined, resHeaders: null, clientKey: 'test', secure: false });
+	const anon = () => createCallerFactory(appRouter)({ services, principal: null as Principal | null, sessionId: undefined, resHeaders: null, clientKey: 'test', secure: false });
+	/** disk / grows 0.5 %/day and is 50 % now; steal is 2 % before 7 days ago and 4 % after */
+	const disk = (ts: number) => 50 + (0.5 * (ts - now)) / DAY;
+	const point = (ts: number): HistoryPoint => ({
+		ts,
+		stealPct: ts < now - 7 * DAY ? 2 : 4,
+		busyPct: 10,
+		load1: 0.5,
+		memAvailableBytes: 4 * 1024 ** 3,
+		swapUsedBytes: 0,
+		swapCachedBytes: 0,
+		disks: [{ mount: '/', usedPct: disk(ts) }]
+	});
+
+	beforeEach(async () => {
+		dir = await mkdtemp(path.join(tmpdir(), 'vmw-trends-'));
+		const config = parseConfig({
+			VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`,
+			VMW_DATA_DIR: dir,
+			VMW_API_TOKEN: 'x'.repeat(32),
+			VMW_HOST_ID: 'vm-test',
+			VMW_LOG_LEVEL: 'error'
+		});
+		services = await createServices(config, { startSampler: false });
+		now = Date.now();
+		const minuteNow = Math.floor(now / MIN) * MIN;
+		// the last 24 h at 1 minute, and one minute every 15 before that (30 days), which roll up
+		const rows: HistoryPoint[] = [];
+		for (let ts = minuteNow - 31 * DAY; ts < minuteNow - DAY; ts += 15 * MIN) rows.push(point(ts));
+		for (let ts = minuteNow - DAY; ts <= minuteNow; ts += MIN) rows.push(point(ts));
+		for (let i = 0; i < rows.length; i += 500) await services.db.insert(hostHistory).values(rows.slice(i, i + 500).map((p) => ({ hostId: 'vm-test', ...p })));
+		await rollupHistory(services.db, { hostId: 'vm-test' });
+	});
+	afterEach(async () => {
+		await services.stop();
+		await rm(dir, { recursive: true, force: true });
+	});
+
+	it('refuses the unauthenticated, unknown hosts, unknown fields and metrics', async () => {
+		await expect(anon().trends.series({ metric: 'disk', range: '7d' })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+		await expect(viewer().trends.series({ metric: 'disk', range: '7d', hostId: 'other' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+		await expect(viewer().trends.series({ metric: 'disk', range: '7d', extra: 1 } as never)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(viewer().trends.series({ metric: 'cpu' as never, range: '7d' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(viewer().trends.series({ metric: 'disk', range: '1y' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+	});
+
+	it('24h disk from the 1-minute history, with the projection to 55 %', async () => {
+		const a = await viewer().trends.series({ metric: 'disk', range: '24h', hostId: 'vm-test' });
+		if (a.state !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(a)}`);
+		expect(a.data).toMatchObject({ source: 'local', resolution: '1-minute history', stepSec: 60, unit: 'percent', noData: null });
+		expect(a.data.thresholds.map((t) => t.value)).toEqual([55, 70]);
+		const [line] = a.data.series;
+		expect(line.key).toBe('/');
+		// 24 h of minutes, bucketed at 60 s: one point per minute (1440 or 1441 depending on the alignment)
+		expect(line.points.length).toBeGreaterThanOrEqual(1440);
+		const p = a.data.projections!['/'];
+		expect(p.status).toBe('growing');
+		expect(p.slopePctPerDay).toBeCloseTo(0.5, 6);
+		// 55 % is 10 days after `now` (50 %), i.e. 10 days + (now − last point) after the last point
+		const last = line.points.at(-1)![0];
+		expect(p.targets[0].days).toBeCloseTo(10 + (now - last) / DAY, 6);
+	});
+
+	it('30d from 15-minute rollups says so; 7d steal averages to its known value', async () => {
+		const a = await viewer().trends.series({ metric: 'steal', range: '30d' });
+		if (a.state !== 'ok') throw new Error('not ok');
+		expect(a.data).toMatchObject({ source: 'local', resolution: '15-minute rollups', stepSec: 900 });
+		const pts = a.data.series[0].points;
+		// rollups start 31 days back; the 30-day window keeps only those inside it, 15 minutes apart
+		expect(pts[0][0]).toBeGreaterThanOrEqual(now - 30 * DAY - 900_000);
+		expect(pts[1][0] - pts[0][0]).toBe(900_000);
+		const week = await viewer().trends.series({ metric: 'steal', range: '7d' });
+		if (week.state !== 'ok') throw new Error('not ok');
+		expect(week.data.resolution).toBe('1-minute history');
+		// inside the last 7 days every point is 4 % (the 2 % ones are older); buckets of 300 s
+		const vals = week.data.series[0].points.filter(([t]) => t >= now - 7 * DAY + 300_000).map(([, v]) => v);
+		expect(vals.length).toBeGreaterThan(0);
+		expect(vals.every((v) => v === 4)).toBe(true);
+	});
+
+	it('containers and io answer "no data" locally, with the reason', async () => {
+		const a = await viewer().trends.series({ metric: 'io', range: '7d' });
+		expect(a).toMatchObject({ state: 'ok', data: { series: [], noData: expect.stringMatching(/needs Prometheus/), spikes: [] } });
+	});
+});

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { router, viewerProcedure } from '../init';
+import { hostInput, resolveHostId } from '../host';
+import { TREND_IDS, TREND_RANGES } from '$lib/trends';
+
+export const trendsRouter = router({
+	/**
+	 * One catalog entry over 24h/7d/30d, from Prometheus or (no VMW_PROMETHEUS_URL) the local
+	 * history. Never throws for Prometheus trouble: the answer is ok | partial | unavailable.
+	 */
+	series: viewerProcedure
+		.input(hostInput.extend({ metric: z.enum(TREND_IDS), range: z.enum(TREND_RANGES) }).strict())
+		.query(({ ctx, input }) => {
+			resolveHostId(ctx, input.hostId);
+			return ctx.services.trends.series({ metric: input.metric, range: input.range });
+		})
+});

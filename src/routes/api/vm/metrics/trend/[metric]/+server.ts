@@ -1,0 +1,18 @@
+import { json } from '@sveltejs/kit';
+import type { RequestHandler } from './$types';
+import { getServices } from '$lib/server/services';
+import { TREND_IDS, TREND_RANGES, type TrendId, type TrendRange } from '$lib/trends';
+
+/**
+ * The roadmap's Phase 4.1 endpoints: GET /api/vm/metrics/trend/{disk,memory,steal,load,containers,io}?range=24h|7d|30d
+ * (7d by default) -> the trends.series answer as JSON: { state: 'ok'|'partial'|'unavailable', ... }.
+ * 503 when the source is unavailable, so a script's `curl -f` notices.
+ */
+export const GET: RequestHandler = async ({ params, url }) => {
+	const metric = params.metric;
+	const range = url.searchParams.get('range') ?? '7d';
+	if (!(TREND_IDS as readonly string[]).includes(metric)) return json({ error: `unknown trend "${metric.slice(0, 40)}": one of ${TREND_IDS.join(', ')}` }, { status: 404 });
+	if (!(TREND_RANGES as readonly string[]).includes(range)) return json({ error: `range must be one of ${TREND_RANGES.join(', ')}` }, { status: 400 });
+	const answer = await getServices().trends.series({ metric: metric as TrendId, range: range as TrendRange });
+	return json(answer, { status: answer.state === 'unavailable' ? 503 : 200, headers: { 'cache-control': 'no-store' } });
+};
