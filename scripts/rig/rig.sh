@@ -51,8 +51,9 @@ APT_PACKAGES=(
 	cron gzip util-linux
 )
 
-# Packages whose services the rig runs itself (or does not want): `boot-quiet` disables
-# their boot start on a machine where an older rig (or apt) enabled them.
+# Packages whose services the rig runs itself (or does not want): `up` disables their
+# boot start when it installs them; `boot-quiet` does it on a machine where an older rig
+# (or apt) enabled them.
 BOOT_QUIET_PACKAGES=(docker.io containerd prometheus prometheus-node-exporter cron)
 
 # Every external command a test, a host script (scripts/*.sh) or a rig step calls, with
@@ -238,10 +239,15 @@ install_packages() {
 		die "apt-get failed (exit $rc), full log: $LOG_DIR/apt.log"
 	fi
 	log "apt packages installed"
-	# Every package this install added (dependencies too: containerd comes with docker.io).
-	local added
+	# The packages this install added (dependencies too: containerd comes with docker.io)
+	# whose services the rig runs itself: disabled at boot. Other added packages (a
+	# dependency such as dbus) are system plumbing and keep what their postinst chose.
+	local added pkg quiet=()
 	mapfile -t added < <(comm -13 <(printf '%s\n' "$before") <(installed_packages))
-	boot_quiet "${added[@]}"
+	for pkg in "${added[@]}"; do
+		[[ " ${BOOT_QUIET_PACKAGES[*]} " == *" $pkg "* ]] && quiet+=("$pkg")
+	done
+	boot_quiet "${quiet[@]}"
 }
 
 installed_packages() { dpkg-query -W -f='${db:Status-Status} ${Package}\n' 2>/dev/null | awk '$1 == "installed" { print $2 }' | sort; }

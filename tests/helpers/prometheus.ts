@@ -74,8 +74,10 @@ export async function promQueryRange(opts: {
 }
 
 /** Metric names and the time range (unix seconds) of the samples in OpenMetrics text. */
-export function describeOpenMetrics(text: string): { names: string[]; minSec: number; maxSec: number } {
+export function describeOpenMetrics(text: string): { names: string[]; series: string[]; minSec: number; maxSec: number } {
 	const names = new Set<string>();
+	// Each series as a PromQL selector (`name{a="b"}` is the same text in both formats).
+	const series = new Set<string>();
 	let minSec = Infinity;
 	let maxSec = -Infinity;
 	for (const line of text.split('\n')) {
@@ -87,11 +89,12 @@ export function describeOpenMetrics(text: string): { names: string[]; minSec: nu
 			throw new Error(`backfill needs a timestamp on every sample; got: ${line}`);
 		}
 		names.add(name);
+		series.add(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})?/.exec(line)![0]);
 		minSec = Math.min(minSec, ts);
 		maxSec = Math.max(maxSec, ts);
 	}
 	if (names.size === 0) throw new Error('backfill: no samples in the OpenMetrics text');
-	return { names: [...names], minSec, maxSec };
+	return { names: [...names], series: [...series], minSec, maxSec };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -115,7 +118,10 @@ export async function backfill(
 	const env = opts.env ?? rigEnv();
 	const timeoutMs = opts.timeoutMs ?? 90_000;
 	const text = openMetricsText.trimEnd().endsWith('# EOF') ? `${openMetricsText.trimEnd()}\n` : `${openMetricsText.trimEnd()}\n# EOF\n`;
-	const { names, minSec, maxSec } = describeOpenMetrics(text.replace(/^# EOF$/m, ''));
+	const { names, series, minSec, maxSec } = describeOpenMetrics(text.replace(/^# EOF$/m, ''));
+	// Wait for these exact series, not only their names: a name backfilled before (an
+	// earlier run of the same test) is visible at once, before the new block is loaded.
+	const waitFor = series.length <= 20 ? series : [...series.slice(0, 10), ...series.slice(-10)];
 
 	await stat(env.promDataDir).catch((cause) => {
 		throw new Error(`Prometheus data dir ${env.promDataDir} missing: is the rig up?`, { cause });
@@ -149,13 +155,13 @@ export async function backfill(
 	const started = Date.now();
 	for (;;) {
 		const visible = await Promise.all(
-			names.map(async (name) => {
-				const series = await promApi<unknown[]>(env, '/api/v1/series', {
-					'match[]': `{__name__="${name}"}`,
+			waitFor.map(async (selector) => {
+				const found = await promApi<unknown[]>(env, '/api/v1/series', {
+					'match[]': selector,
 					start: String(minSec),
 					end: String(maxSec)
 				});
-				return series.length > 0;
+				return found.length > 0;
 			})
 		);
 		if (visible.every(Boolean)) return { blockIds, waitedMs: Date.now() - started };
