@@ -64,12 +64,12 @@ export const handle: Handle = async ({ event, resolve }) => {
 	event.locals.clientAddress = addressOf(event.getClientAddress(), request.headers);
 	if (url.pathname === '/healthz') return resolve(event);
 
-	const refusal = refuseCrossSiteMutation(request, url);
-	if (refusal) return json({ error: refusal }, { status: 403 });
-
 	const sessionId = event.cookies.get(SESSION_COOKIE);
 	event.locals.sessionId = sessionId;
 	event.locals.principal = await services.auth.authenticate({ authorization: request.headers.get('authorization'), sessionId });
+
+	const refusal = refuseCrossSiteMutation(request, url, event.locals.principal?.via === 'token');
+	if (refusal) return json({ error: refusal }, { status: 403 });
 
 	// tRPC authorizes per procedure (login and setup are public there).
 	if (url.pathname.startsWith('/api/trpc/') || PUBLIC_PATHS.has(url.pathname) || event.locals.principal) return resolve(event);

@@ -118,7 +118,8 @@ describe('client address behind a reverse proxy', () => {
 		let server: RunningServer;
 		let password: string;
 		beforeAll(async () => {
-			server = await startServer({ VMW_ADMIN_PASSWORD: '', VMW_ADDRESS_HEADER: 'X-Forwarded-For', VMW_TRUSTED_PROXIES: '127.0.0.1' });
+			// 1 s samples (fresh for 3 s): the shared 2-core test machine runs other suites meanwhile.
+			server = await startServer({ VMW_ADMIN_PASSWORD: '', VMW_ADDRESS_HEADER: 'X-Forwarded-For', VMW_TRUSTED_PROXIES: '127.0.0.1', VMW_SAMPLE_INTERVAL_MS: '1000' });
 			const token = /setup token: (\S+?)"/.exec(server.output())![1];
 			password = 'stored scrypt password 42';
 			const res = await fetch(`${server.url}/api/trpc/auth.setup`, { method: 'POST', headers: json(server), body: JSON.stringify({ json: { token, password } }) });
@@ -143,15 +144,15 @@ describe('client address behind a reverse proxy', () => {
 				}
 			})();
 			const statuses = await Promise.all(Array.from({ length: 200 }, (_, i) => loginOnce(server, `flood ${i}`, { 'x-forwarded-for': `198.51.100.${i % 250}` }).then((r) => r.status)));
-			// Let the sampler's freshness window (3 × 500 ms) pass after the flood.
-			await new Promise((r) => setTimeout(r, 1600));
+			// Let the sampler's freshness window (3 × 1 s) pass after the flood.
+			await new Promise((r) => setTimeout(r, 3100));
 			polling = false;
 			await poller;
-			// One scrypt at a time with 8 waiting: most of the flood is refused as busy (429).
+			// One scrypt at a time, 4 per second: most of the flood is refused as busy (429).
 			expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(100);
-			expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+			expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
 			expect(health.length).toBeGreaterThan(5);
-			expect(health.every((s) => s === 200)).toBe(true);
+			expect(health.filter((s) => s !== 200)).toEqual([]);
 		});
 	});
 });
@@ -169,5 +170,61 @@ describe('DNS rebinding with VMW_AUTH=off', () => {
 		expect(rebind.status).toBe(421);
 		expect(rebind.body).not.toMatch(/steal|memAvailable/);
 		expect((await raw(server.url, '/', { host: 'rebind.attacker.example' })).status).toBe(421);
+	});
+});
+
+describe('sessions, tokens, errors and files', () => {
+	let server: RunningServer;
+	let cookie: string;
+	beforeAll(async () => {
+		server = await startServer();
+		const res = await loginOnce(server, TEST_PASSWORD);
+		expect(res.status).toBe(200);
+		cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
+	});
+	afterAll(() => server?.stop());
+
+	it('next=/%09/evil.example after login stays on this site', async () => {
+		for (const next of ['/%09/evil.example', '/%0a/evil.example', '//evil.example', 'https://evil.example/']) {
+			const res = await fetch(`${server.url}/login?next=${next}`, { headers: { cookie }, redirect: 'manual' });
+			expect({ next, status: res.status, location: res.headers.get('location') }).toEqual({ next, status: 303, location: '/' });
+		}
+		const ok = await fetch(`${server.url}/login?next=%2Fvm`, { headers: { cookie }, redirect: 'manual' });
+		expect(ok.headers.get('location')).toBe('/vm');
+	});
+
+	it('the origin check is waived only for a bearer token that authenticated', async () => {
+		const post = (authorization: string) =>
+			fetch(`${server.url}/api/trpc/auth.logout`, { method: 'POST', headers: { 'content-type': 'application/json', authorization, cookie }, body: '{}' });
+		for (const junk of ['Basic junk', 'Bearer wrong-token', 'Token x']) expect((await post(junk)).status).toBe(403);
+	});
+
+	it('the Bearer scheme is case-insensitive; auth.logout is session-only', async () => {
+		for (const scheme of ['bearer', 'BEARER']) expect((await fetch(`${server.url}/api/vm/health`, { headers: { authorization: `${scheme} ${TEST_TOKEN}` } })).status).toBe(200);
+		const res = await fetch(`${server.url}/api/trpc/auth.logout`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_TOKEN}` }, body: '{}' });
+		expect(res.status).toBe(403);
+		expect((await res.json()).error.json.data.code).toBe('FORBIDDEN');
+	});
+
+	it('errors carry no stack outside development (README starts the server without NODE_ENV)', async () => {
+		const res = await loginOnce(server, 'a wrong password');
+		const body = await res.text();
+		expect(res.status).toBe(401);
+		expect(body).toContain('Wrong password.');
+		expect(body).not.toMatch(/stack|at .*\.js:\d+/);
+	});
+
+	it('log out everywhere ends the session', async () => {
+		const other = (await loginOnce(server, TEST_PASSWORD)).headers.get('set-cookie')!.split(';')[0];
+		const res = await fetch(`${server.url}/api/trpc/auth.logoutEverywhere`, { method: 'POST', headers: { ...json(server), cookie }, body: '{}' });
+		expect(res.status).toBe(200);
+		for (const c of [cookie, other]) expect((await fetch(`${server.url}/vm`, { headers: { cookie: c }, redirect: 'manual' })).status).toBe(303);
+	});
+
+	it('the database and its -wal/-shm are 0600, their directory 0700', async () => {
+		const { stat } = await import('node:fs/promises');
+		const mode = async (p: string) => ((await stat(p)).mode & 0o777).toString(8);
+		expect(await mode(server.dataDir)).toBe('700');
+		for (const f of ['vmwarden.db', 'vmwarden.db-wal', 'vmwarden.db-shm']) expect({ f, mode: await mode(`${server.dataDir}/${f}`) }).toEqual({ f, mode: '600' });
 	});
 });

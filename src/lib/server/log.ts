@@ -9,9 +9,14 @@ export function setLogLevel(level: Level) {
 
 export type Logger = Record<Level, (msg: string, fields?: Record<string, unknown>) => void>;
 
+/** A failed query's parameters can be secrets (a password hash, a token hash): never logged. */
+export function redactQueryParams(message: string): string {
+	return message.replace(/\nparams: [\s\S]*$/, '\nparams: [redacted]');
+}
+
 function errorFields(err: unknown): unknown {
 	if (!(err instanceof Error)) return err;
-	return { name: err.name, message: err.message, cause: err.cause ? errorFields(err.cause) : undefined };
+	return { name: err.name, message: redactQueryParams(err.message), cause: err.cause ? errorFields(err.cause) : undefined };
 }
 
 export function createLogger(module: string): Logger {

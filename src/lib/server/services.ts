@@ -51,6 +51,7 @@ export async function createServices(config: Config, { startSampler = true }: { 
 		apiToken: config.auth.apiToken,
 		adminPassword: config.auth.adminPassword,
 		sessionTtlMs: config.auth.sessionTtlMs,
+		sessionIdleMs: config.auth.sessionIdleMs,
 		dataDir: config.dataDir,
 		log: createLogger('auth')
 	});

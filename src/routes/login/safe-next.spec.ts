@@ -11,7 +11,17 @@ describe('safeNext', () => {
 		['//evil.example', '/'],
 		['/\\evil.example', '/'],
 		['/login', '/'],
-		['/setup', '/']
+		['/setup', '/'],
+		['/login?next=/x', '/'],
+		// Tabs and newlines are dropped by URL parsers: "/\t/evil.example" is "//evil.example".
+		['/\t/evil.example', '/'],
+		['/\n/evil.example', '/'],
+		['/%09/evil.example', '/%09/evil.example'],
+		['/\r\n/evil.example', '/'],
+		['/vm\\..\\x', '/'],
+		['/./\t/evil.example', '/'],
+		['/vm#cards', '/vm#cards'],
+		['/a/../vm', '/vm']
 	])('%s -> %s', (input, expected) => {
 		expect(safeNext(input)).toBe(expected);
 	});

@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { freshDb } from '../../../../tests/helpers/db';
-import { createAuth, refuseCrossSiteMutation, type AuthOptions } from './auth';
+import { bearerToken, createAuth, refuseCrossSiteMutation, type AuthOptions } from './auth';
 import type { Logger } from '../log';
 
 function captureLog() {
@@ -87,6 +87,88 @@ describe('auth', () => {
 		expect(await auth.authenticate({ authorization: null, sessionId: again.session.id })).toBeNull();
 	});
 
+	it('the Bearer scheme is case-insensitive (RFC 7235); other schemes are not the token', async () => {
+		const auth = await createAuth(options());
+		for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) expect(await auth.authenticate({ authorization: `${scheme} ${auth.apiToken}`, sessionId: undefined })).toEqual({ role: 'viewer', via: 'token' });
+		expect(await auth.authenticate({ authorization: `Basic ${auth.apiToken}`, sessionId: undefined })).toBeNull();
+		expect(bearerToken('Bearer  abc ')).toBe('abc');
+		expect(bearerToken('Bearer a b')).toBeNull();
+		expect(bearerToken('Bearerabc')).toBeNull();
+	});
+
+	it('idle sessions end; a used one stays (idle 1 h, TTL 10 h)', async () => {
+		let now = 1_000_000;
+		const auth = await createAuth(options({ adminPassword: 'configured password', sessionTtlMs: 10 * 3_600_000, sessionIdleMs: 3_600_000, now: () => now }));
+		const a = await auth.login({ password: 'configured password', clientKey: 'c' });
+		const b = await auth.login({ password: 'configured password', clientKey: 'c' });
+		if (!a.ok || !b.ok) throw new Error('login failed');
+		// a is used every 50 minutes (lastSeenAt is written once a minute at most), b never.
+		for (let i = 0; i < 3; i++) {
+			now += 50 * 60_000;
+			expect(await auth.authenticate({ authorization: null, sessionId: a.session.id })).toEqual({ role: 'admin', via: 'session' });
+		}
+		expect(await auth.authenticate({ authorization: null, sessionId: b.session.id })).toBeNull();
+	});
+
+	it('changing the password ends every other session; log out everywhere ends all', async () => {
+		const { log, lines } = captureLog();
+		const auth = await createAuth(options({ log }));
+		const token = /setup token: (\S+)/.exec(lines.join('\n'))![1];
+		const first = await auth.completeSetup({ token, password: 'first password 123', clientKey: 'a' });
+		const other = await auth.login({ password: 'first password 123', clientKey: 'b' });
+		if (!first.ok || !other.ok) throw new Error('setup/login failed');
+		expect(await auth.changePassword({ current: 'wrong', next: 'second password 456', clientKey: 'a' })).toMatchObject({ ok: false, code: 'UNAUTHORIZED' });
+		const changed = await auth.changePassword({ current: 'first password 123', next: 'second password 456', clientKey: 'a' });
+		if (!changed.ok) throw new Error('change failed');
+		expect(await auth.authenticate({ authorization: null, sessionId: first.session.id })).toBeNull();
+		expect(await auth.authenticate({ authorization: null, sessionId: other.session.id })).toBeNull();
+		expect(await auth.authenticate({ authorization: null, sessionId: changed.session.id })).toEqual({ role: 'admin', via: 'session' });
+		expect((await auth.login({ password: 'first password 123', clientKey: 'c' })).ok).toBe(false);
+		const again = await auth.login({ password: 'second password 456', clientKey: 'c' });
+		if (!again.ok) throw new Error('login failed');
+
+		await auth.logoutEverywhere();
+		expect(await auth.authenticate({ authorization: null, sessionId: changed.session.id })).toBeNull();
+		expect(await auth.authenticate({ authorization: null, sessionId: again.session.id })).toBeNull();
+		expect(lines.join('\n')).not.toMatch(/scrypt\$|password 456/);
+	});
+
+	it('a changed VMW_ADMIN_PASSWORD ends the sessions of the old one at the next start', async () => {
+		const first = await createAuth(options({ adminPassword: 'old configured password' }));
+		const s = await first.login({ password: 'old configured password', clientKey: 'a' });
+		if (!s.ok) throw new Error('login failed');
+		// Restart with the same password: the session survives.
+		const same = await createAuth(options({ adminPassword: 'old configured password' }));
+		expect(await same.authenticate({ authorization: null, sessionId: s.session.id })).not.toBeNull();
+		// Restart with a new password: it does not.
+		const changed = await createAuth(options({ adminPassword: 'new configured password' }));
+		expect(await changed.authenticate({ authorization: null, sessionId: s.session.id })).toBeNull();
+	});
+
+	it('an authenticated request reads no DB (session cache); logout and expiry refuse at once', async () => {
+		let now = 1_000_000;
+		const auth = await createAuth(options({ adminPassword: 'configured password', sessionTtlMs: 3_600_000, now: () => now }));
+		const a = await auth.login({ password: 'configured password', clientKey: 'c' });
+		const b = await auth.login({ password: 'configured password', clientKey: 'c' });
+		if (!a.ok || !b.ok) throw new Error('login failed');
+		const reads = vi.spyOn(ctx.db.query.sessions, 'findFirst');
+		for (let i = 0; i < 20; i++) expect(await auth.authenticate({ authorization: null, sessionId: a.session.id })).toEqual({ role: 'admin', via: 'session' });
+		expect(reads).not.toHaveBeenCalled();
+		await auth.logout(a.session.id);
+		expect(await auth.authenticate({ authorization: null, sessionId: a.session.id })).toBeNull();
+		now += 3_600_000;
+		expect(await auth.authenticate({ authorization: null, sessionId: b.session.id })).toBeNull();
+		// A restart (new auth, same DB) finds sessions in the DB.
+		now = 1_000_000;
+		const c = await auth.login({ password: 'configured password', clientKey: 'c' });
+		if (!c.ok) throw new Error('login failed');
+		const restarted = await createAuth(options({ adminPassword: 'configured password', now: () => now }));
+		expect(await restarted.authenticate({ authorization: null, sessionId: c.session.id })).toEqual({ role: 'admin', via: 'session' });
+		// Two reads in all: the logged-out id (no longer cached, not in the DB) and the restart.
+		expect(reads).toHaveBeenCalledTimes(2);
+		reads.mockRestore();
+	});
+
 	it('throttles a client after repeated wrong passwords', async () => {
 		const auth = await createAuth(options({ adminPassword: 'configured password' }));
 		for (let i = 0; i < 5; i++) await auth.login({ password: 'nope', clientKey: 'x' });
@@ -111,9 +193,12 @@ describe('refuseCrossSiteMutation', () => {
 		['other origin', { 'content-type': 'application/json', origin: 'http://evil.example' }, /cross-origin/],
 		['cross-site fetch metadata', { 'content-type': 'application/json', origin: 'http://vm.example:4004', 'sec-fetch-site': 'cross-site' }, /cross-site/],
 		['no Origin and no token', { 'content-type': 'application/json' }, /Origin/],
-		['script with bearer token, no Origin', { 'content-type': 'application/json', authorization: 'Bearer t' }, null]
+		['script with bearer token, no Origin', { 'content-type': 'application/json', authorization: 'Bearer t' }, null],
+		['any other Authorization header, no Origin', { 'content-type': 'application/json', authorization: 'Basic junk' }, /Origin/],
+		['a bearer token that did not authenticate, no Origin', { 'content-type': 'application/json', authorization: 'Bearer wrong' }, /Origin/]
 	])('%s', (_name, headers, expected) => {
-		const r = refuseCrossSiteMutation(post(headers), url);
+		// The token "authenticated" only in the script case (hooks passes principal.via === 'token').
+		const r = refuseCrossSiteMutation(post(headers), url, (headers as Record<string, string>).authorization === 'Bearer t');
 		if (expected === null) expect(r).toBeNull();
 		else expect(r).toMatch(expected);
 	});

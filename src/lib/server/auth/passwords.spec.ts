@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HashingBusyError, hashPassword, verifyPassword } from './passwords';
+import { createHashGate, HashingBusyError, hashPassword, verifyPassword } from './passwords';
 
 describe('password hashing', () => {
 	it('verifies the right password and refuses a wrong one', async () => {
@@ -9,14 +9,32 @@ describe('password hashing', () => {
 		expect(await verifyPassword('correct horse batterx', stored)).toBe(false);
 	});
 
-	it('runs one scrypt at a time with 8 waiting; a flood beyond that is refused at once', async () => {
-		const stored = await hashPassword('x'.repeat(12));
-		// 20 at once: 1 running + 8 queued are evaluated, the other 11 refused (HashingBusyError).
-		const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => verifyPassword('wrong', stored)));
-		const busy = outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof HashingBusyError);
-		expect(busy).toHaveLength(11);
-		expect(outcomes.filter((o) => o.status === 'fulfilled' && o.value === false)).toHaveLength(9);
-		// The queue drained: the next check runs.
-		expect(await verifyPassword('x'.repeat(12), stored)).toBe(true);
+	const slowCheck = (gate: ReturnType<typeof createHashGate>, seen: { concurrent: number; peak: number }) => () =>
+		gate(async () => {
+			seen.peak = Math.max(seen.peak, ++seen.concurrent);
+			await new Promise((r) => setTimeout(r, 5));
+			seen.concurrent--;
+			return 'checked';
+		});
+	const admitted = (o: PromiseSettledResult<unknown>[]) => o.filter((x) => x.status === 'fulfilled').length;
+	const busy = (o: PromiseSettledResult<unknown>[]) => o.filter((x) => x.status === 'rejected' && x.reason instanceof HashingBusyError).length;
+
+	it('the gate runs one check at a time and queues at most 4; the rest are refused at once', async () => {
+		const seen = { concurrent: 0, peak: 0 };
+		const work = slowCheck(createHashGate({ maxWaiting: 4, burst: 100 }), seen);
+		const outcomes = await Promise.allSettled(Array.from({ length: 20 }, work));
+		// 1 running + 4 waiting
+		expect([admitted(outcomes), busy(outcomes), seen.peak]).toEqual([5, 15, 1]);
+	});
+
+	it('the gate allows a burst of 8, then 4 per second', async () => {
+		let now = 0;
+		const work = slowCheck(createHashGate({ maxWaiting: 100, burst: 8, perSecond: 4, now: () => now }), { concurrent: 0, peak: 0 });
+		const first = await Promise.allSettled(Array.from({ length: 20 }, work));
+		expect([admitted(first), busy(first)]).toEqual([8, 12]);
+		// Half a second later: 0.5 s × 4/s = 2 more.
+		now = 500;
+		const later = await Promise.allSettled(Array.from({ length: 5 }, work));
+		expect([admitted(later), busy(later)]).toEqual([2, 3]);
 	});
 });

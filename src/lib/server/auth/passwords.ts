@@ -10,44 +10,54 @@ export class HashingBusyError extends Error {
 	}
 }
 
-// scrypt runs on libuv's thread pool (4 threads), which file reads share: a flood of
-// password checks would starve the sampler's /proc reads. One scrypt at a time, and a
-// short queue; past it, refuse at once instead of queueing without bound.
-const MAX_WAITING = 8;
-let running = false;
-const waiting: (() => void)[] = [];
-
-async function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
-	if (running) {
-		if (waiting.length >= MAX_WAITING) throw new HashingBusyError();
-		await new Promise<void>((resolve) => waiting.push(resolve));
-	}
-	running = true;
-	try {
-		return await fn();
-	} finally {
-		const next = waiting.shift();
-		if (next) next();
-		else running = false;
-	}
+// scrypt runs on libuv's thread pool (4 threads), which file reads share, and costs ~50 ms of
+// CPU: a flood of password checks (from many addresses, so per-client throttling does not
+// help) would starve the sampler. So: one scrypt at a time, a short queue, and a global
+// budget of checks per second; past either, refuse at once instead of queueing without bound.
+export function createHashGate({ maxWaiting = 4, perSecond = 4, burst = 8, now = Date.now }: { maxWaiting?: number; perSecond?: number; burst?: number; now?: () => number } = {}) {
+	let running = false;
+	const waiting: (() => void)[] = [];
+	let tokens = burst;
+	let refilledAt = now();
+	return async function gate<T>(fn: () => Promise<T>): Promise<T> {
+		const t = now();
+		tokens = Math.min(burst, tokens + ((t - refilledAt) / 1000) * perSecond);
+		refilledAt = t;
+		if (tokens < 1) throw new HashingBusyError();
+		if (running && waiting.length >= maxWaiting) throw new HashingBusyError();
+		tokens -= 1;
+		if (running) await new Promise<void>((resolve) => waiting.push(resolve));
+		running = true;
+		try {
+			return await fn();
+		} finally {
+			const next = waiting.shift();
+			if (next) next();
+			else running = false;
+		}
+	};
 }
 
-function scryptAsync(password: string, salt: Buffer, len: number, opts: ScryptOptions): Promise<Buffer> {
-	return oneAtATime(() => new Promise((resolve, reject) => scrypt(password, salt, len, opts, (err, key) => (err ? reject(err) : resolve(key)))));
+export type HashGate = ReturnType<typeof createHashGate>;
+/** No limit: start-up checks and tests. Request paths pass the auth module's gate. */
+const ungated: HashGate = (fn) => fn();
+
+function scryptAsync(password: string, salt: Buffer, len: number, opts: ScryptOptions, gate: HashGate): Promise<Buffer> {
+	return gate(() => new Promise((resolve, reject) => scrypt(password, salt, len, opts, (err, key) => (err ? reject(err) : resolve(key)))));
 }
 
 /** `scrypt$N$r$p$salt$hash` (base64url) */
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, gate: HashGate = ungated): Promise<string> {
 	const salt = randomBytes(16);
-	const key = await scryptAsync(password, salt, 32, params);
+	const key = await scryptAsync(password, salt, 32, params, gate);
 	return ['scrypt', params.N, params.r, params.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+export async function verifyPassword(password: string, stored: string, gate: HashGate = ungated): Promise<boolean> {
 	const [algo, n, r, p, salt, hash] = stored.split('$');
 	if (algo !== 'scrypt' || !salt || !hash) return false;
 	const expected = Buffer.from(hash, 'base64url');
-	const key = await scryptAsync(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+	const key = await scryptAsync(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) }, gate);
 	return timingSafeEqual(key, expected);
 }
 

@@ -18,14 +18,14 @@ describe('login throttle', () => {
 			if (a.ok) a.done(false);
 		}
 		expect(results).toEqual(['evaluated', 'evaluated', 'evaluated', 'evaluated', 'evaluated', 'locked', 'locked']);
-		// The 5th attempt locked for 2^1 s; the 6th after that locks for 2^2 s.
-		now = 1999;
+		// The 5th attempt locked for 15 s; the 6th after that locks for 30 s.
+		now = 14_999;
 		expect(th2.attempt(['a']).ok).toBe(false);
-		now = 2000;
+		now = 15_000;
 		const sixth = th2.attempt(['a']);
 		expect(sixth.ok).toBe(true);
 		if (sixth.ok) sixth.done(false);
-		now = 2000 + 3999;
+		now = 15_000 + 29_999;
 		expect(th2.attempt(['a'])).toMatchObject({ ok: false, reason: 'locked', retryAfterMs: 1 });
 	});
 

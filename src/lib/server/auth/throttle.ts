@@ -82,8 +82,9 @@ export function createThrottle(opts: ThrottleOptions = {}) {
 				e.count += 1;
 				e.last = t;
 				e.inFlight += 1;
-				// After the free tries: 2 s, 4 s, 8 s … up to maxBackoffMs.
-				if (e.count >= freeTries) e.until = t + Math.min(2 ** (e.count - freeTries + 1) * 1000, maxBackoffMs);
+				// From the last free try on: 15 s, 30 s, 60 s … up to maxBackoffMs (a slow burst
+				// must not outlast its own lock).
+				if (e.count >= freeTries) e.until = t + Math.min(2 ** (e.count - freeTries) * 15_000, maxBackoffMs);
 			}
 			let settled = false;
 			return {

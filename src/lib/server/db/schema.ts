@@ -26,7 +26,11 @@ export const sessions = sqliteTable(
 		idHash: text('id_hash').primaryKey(),
 		role: text('role', { enum: ['viewer', 'operator', 'admin'] }).notNull(),
 		createdAt: integer('created_at').notNull(),
-		expiresAt: integer('expires_at').notNull()
+		expiresAt: integer('expires_at').notNull(),
+		/** the credential epoch it was issued under: a password change or "log out everywhere" ends it */
+		credential: text('credential').notNull().default(''),
+		/** epoch ms of the last request (idle expiry); written at most once a minute */
+		lastSeenAt: integer('last_seen_at').notNull().default(0)
 	},
 	(t) => [index('sessions_expires_idx').on(t.expiresAt)]
 );

@@ -1,7 +1,9 @@
 // The role builders every router declares its procedures with.
 import { describe, expect, it } from 'vitest';
-import { createCallerFactory, operatorProcedure, publicProcedure, router, viewerProcedure } from './init';
+import { TRPCError } from '@trpc/server';
+import { clientErrorShape, createCallerFactory, operatorProcedure, publicProcedure, router, viewerProcedure } from './init';
 import type { Context } from './init';
+import { createInnerContext } from './context';
 import type { Principal } from '../auth/auth';
 
 const probe = router({
@@ -11,7 +13,7 @@ const probe = router({
 });
 
 const callAs = (principal: Principal | null) =>
-	createCallerFactory(probe)({ principal, services: {} as Context['services'], sessionId: undefined, resHeaders: null, clientKey: 't', secure: false });
+	createCallerFactory(probe)(createInnerContext({ principal, services: {} as Context['services'] }));
 
 describe('procedure builders', () => {
 	it.each([
@@ -23,5 +25,35 @@ describe('procedure builders', () => {
 		const caller = callAs(principal);
 		const outcome = (p: Promise<string>) => p.catch((e: { code: string }) => e.code);
 		expect({ open: await outcome(caller.open()), read: await outcome(caller.read()), act: await outcome(caller.act()) }).toEqual(expected);
+	});
+});
+
+describe('errors sent to clients', () => {
+	const boom = router({
+		sql: publicProcedure.mutation(() => {
+			throw new Error('Failed query: insert into "settings" ... params: admin_password_hash,scrypt$16384$8$1$salt$hash');
+		}),
+		known: publicProcedure.query(() => {
+			throw new TRPCError({ code: 'BAD_REQUEST', message: 'Setup is already done.' });
+		})
+	});
+	const caller = createCallerFactory(boom)(createInnerContext({ principal: null, services: {} as Context['services'] }));
+	const shapeOf = async (p: Promise<unknown>, isDev: boolean) => {
+		const err = (await p.catch((e) => e)) as TRPCError;
+		return clientErrorShape({ message: err.message, code: -32603, data: { code: err.code, httpStatus: 500, stack: err.stack } }, err, isDev);
+	};
+
+	it('outside development: no stack, and an unexpected error says only "internal error"', async () => {
+		const sql = await shapeOf(caller.sql(), false);
+		expect(sql.data).not.toHaveProperty('stack');
+		expect(sql.message).toBe('Internal error; see the server log.');
+		const known = await shapeOf(caller.known(), false);
+		expect(known).toMatchObject({ message: 'Setup is already done.' });
+		expect(known.data).not.toHaveProperty('stack');
+	});
+
+	it('in development the stack and message stay', async () => {
+		const sql = await shapeOf(caller.sql(), true);
+		expect(sql.data.stack).toMatch(/Failed query/);
 	});
 });

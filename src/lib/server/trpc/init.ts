@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import { dev } from '$app/environment';
 import superjson from 'superjson';
 import type { Services } from '../services';
 import { hasRole, type Principal, type Role } from '../auth/auth';
@@ -16,8 +17,22 @@ export interface Context {
 	secure: boolean;
 }
 
+/**
+ * What a client may see of an error. Outside `vite dev` (whatever NODE_ENV says): no stack,
+ * and an unexpected error (not a TRPCError we threw) is only "internal error" — its message
+ * can carry SQL, parameters or paths. The full error goes to the server log (onError).
+ */
+export function clientErrorShape<S extends { message: string; data: { stack?: string } }>(shape: S, error: TRPCError, isDev = dev): S {
+	if (isDev) return shape;
+	const { stack: _stack, ...data } = shape.data;
+	const unexpected = error.code === 'INTERNAL_SERVER_ERROR' && error.cause instanceof Error && !(error.cause instanceof TRPCError) && error.message === error.cause.message;
+	return { ...shape, message: unexpected ? 'Internal error; see the server log.' : shape.message, data };
+}
+
 const t = initTRPC.context<Context>().create({
 	transformer: superjson,
+	isDev: dev,
+	errorFormatter: ({ shape, error }) => clientErrorShape(shape, error),
 	sse: {
 		ping: { enabled: true, intervalMs: 15_000 },
 		client: { reconnectAfterInactivityMs: 30_000 }

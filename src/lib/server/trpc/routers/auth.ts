@@ -19,7 +19,7 @@ export const authRouter = router({
 		setupNeeded: (await ctx.services.auth.state()) === 'needs-setup'
 	})),
 
-	login: publicProcedure.input(z.object({ password: z.string().min(1).max(1024) })).mutation(async ({ ctx, input }) => {
+	login: publicProcedure.input(z.object({ password: z.string().min(1).max(1024) }).strict()).mutation(async ({ ctx, input }) => {
 		const res = await ctx.services.auth.login({ password: input.password, clientKey: ctx.clientKey });
 		if (!res.ok) throw new TRPCError({ code: res.code, message: res.error });
 		setSessionCookie(ctx, res.session);
@@ -27,7 +27,7 @@ export const authRouter = router({
 	}),
 
 	setup: publicProcedure
-		.input(z.object({ token: z.string().min(1).max(200), password: z.string().min(12, 'Use at least 12 characters.').max(1024) }))
+		.input(z.object({ token: z.string().min(1).max(200), password: z.string().min(12, 'Use at least 12 characters.').max(1024) }).strict())
 		.mutation(async ({ ctx, input }) => {
 			const res = await ctx.services.auth.completeSetup({ ...input, clientKey: ctx.clientKey });
 			if (!res.ok) throw new TRPCError({ code: res.code, message: res.error });
@@ -35,9 +35,35 @@ export const authRouter = router({
 			return { ok: true };
 		}),
 
-	logout: viewerProcedure.input(z.object({}).optional()).mutation(async ({ ctx }) => {
+	/** Ends this session. Session-only: the API token has no session to end. */
+	logout: viewerProcedure.input(z.object({}).strict().optional()).mutation(async ({ ctx }) => {
+		requireSession(ctx);
 		await ctx.services.auth.logout(ctx.sessionId);
 		setSessionCookie(ctx, null);
 		return { ok: true };
-	})
+	}),
+
+	/** Ends every session, this one included. */
+	logoutEverywhere: viewerProcedure.input(z.object({}).strict().optional()).mutation(async ({ ctx }) => {
+		requireSession(ctx);
+		await ctx.services.auth.logoutEverywhere();
+		setSessionCookie(ctx, null);
+		return { ok: true };
+	}),
+
+	/** Changes the admin password set through /setup; every other session ends. */
+	changePassword: viewerProcedure
+		.input(z.object({ current: z.string().min(1).max(1024), next: z.string().min(12, 'Use at least 12 characters.').max(1024) }).strict())
+		.mutation(async ({ ctx, input }) => {
+			requireSession(ctx);
+			if (ctx.principal.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs the admin role.' });
+			const res = await ctx.services.auth.changePassword({ ...input, clientKey: ctx.clientKey });
+			if (!res.ok) throw new TRPCError({ code: res.code, message: res.error });
+			setSessionCookie(ctx, res.session);
+			return { ok: true };
+		})
 });
+
+function requireSession(ctx: Context) {
+	if (ctx.principal?.via !== 'session') throw new TRPCError({ code: 'FORBIDDEN', message: 'Only a logged-in session can do this (not the API token).' });
+}

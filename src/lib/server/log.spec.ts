@@ -1,0 +1,17 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLogger } from './log';
+
+describe('logger', () => {
+	afterEach(() => vi.restoreAllMocks());
+
+	it('never logs the parameters of a failed query (they can hold a password hash)', () => {
+		const written: string[] = [];
+		vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+		const cause = new Error('Failed query: insert into "settings" ("key", "value") values (?, ?)\nparams: admin_password_hash,scrypt$16384$8$1$c2FsdA$aGFzaA');
+		createLogger('t').error('setup failed', { err: new Error('wrapped', { cause }) });
+		const line = written.join('');
+		expect(line).toContain('Failed query: insert into');
+		expect(line).toContain('params: [redacted]');
+		expect(line).not.toContain('scrypt$');
+	});
+});
