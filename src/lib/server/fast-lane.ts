@@ -1,22 +1,15 @@
-// The cheap path for the GETs that scripts, Prometheus and other tools poll: /api/vm/health,
-// /metrics and tRPC queries/subscriptions (GET /api/trpc/…) with a bearer token, and /healthz. server.js puts this in front of SvelteKit's
+// The cheap path for the three GETs that scripts and Prometheus poll: /api/vm/health and
+// /metrics with a bearer token, and /healthz. server.js puts this in front of SvelteKit's
 // handler on node:http, so these answers skip building a web Request/Response, routing and
 // streaming the body (docs/decisions/0006-fast-lane-for-polled-gets.md has the profile).
 //
 // It answers only what it can answer exactly as `handle` would: auth on, GET, one of these
-// paths, and for the protected ones an Authorization: Bearer header (a wrong token gets the
-// same 401 as `handle` gives; on tRPC, the procedure's UNAUTHORIZED). tRPC runs through its own
-// node-http adapter with the one createInnerContext. Everything else, including every session
-// cookie and every POST (mutations), goes on to SvelteKit. A header policy added to `handle`
-// must be added here too.
+// paths, and for the two protected ones an Authorization: Bearer header (a wrong token gets the
+// same 401 as `handle` gives). Everything else, including every session cookie, goes on to
+// SvelteKit. A header policy added to `handle` must be added here too.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import type { Services } from './services';
 import { currentSnapshotJson } from './health/current';
-import { createClientAddress } from './auth/client-address';
-import { createLogger } from './log';
-import { appRouter } from './trpc/router';
-import { createInnerContext } from './trpc/context';
 
 /** GET /healthz: status code and body, shared with routes/healthz/+server.ts. */
 export function healthzAnswer(s: Pick<Services, 'health' | 'startedAt'>): { status: number; body: string } {
@@ -38,34 +31,8 @@ export type FastLane = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /** Returns true when it took the request (and answers it), false to hand it to SvelteKit. */
 export function createFastLane(services: Services): FastLane {
-	const { config } = services;
-	const log = createLogger('trpc');
-	const addressOf = createClientAddress({ header: config.auth.addressHeader, trustedProxies: config.auth.trustedProxies });
-	const headerGetter = (req: IncomingMessage) => ({ get: (name: string) => [req.headers[name.toLowerCase()] ?? null].flat()[0] }) as unknown as Headers;
-
-	function trpc(req: IncomingMessage, res: ServerResponse, path: string, authorization: string) {
-		void nodeHTTPRequestHandler({
-			req,
-			res,
-			router: appRouter,
-			path: path.slice('/api/trpc/'.length).replace(/\/+$/, ''),
-			async createContext() {
-				return createInnerContext({
-					services,
-					principal: await services.auth.authenticate({ authorization, sessionId: undefined }),
-					clientKey: addressOf(req.socket.remoteAddress ?? '', headerGetter(req)),
-					// as auth.isSecureRequest: only an https Origin makes cookies Secure (no cookies are set on a GET)
-					secure: String(req.headers.origin ?? '').startsWith('https://')
-				});
-			},
-			onError({ error, path: p }) {
-				if (error.code === 'INTERNAL_SERVER_ERROR') log.error(`${p ?? '?'} failed`, { err: error });
-			}
-		});
-	}
-
 	return (req, res) => {
-		if (req.method !== 'GET' || !config.auth.enabled) return false;
+		if (req.method !== 'GET' || !services.config.auth.enabled) return false;
 		const url = req.url ?? '';
 		const q = url.indexOf('?');
 		const path = q < 0 ? url : url.slice(0, q);
@@ -74,19 +41,9 @@ export function createFastLane(services: Services): FastLane {
 			send(res, status, 'application/json', body);
 			return true;
 		}
+		if (path !== '/api/vm/health' && path !== '/metrics') return false;
 		const authorization = req.headers.authorization;
 		if (!authorization?.startsWith('Bearer ')) return false;
-		if (path.startsWith('/api/trpc/')) {
-			// an undecodable path is handle's to refuse (400)
-			try {
-				decodeURI(path);
-			} catch {
-				return false;
-			}
-			trpc(req, res, path, authorization);
-			return true;
-		}
-		if (path !== '/api/vm/health' && path !== '/metrics') return false;
 		void (async () => {
 			try {
 				const principal = await services.auth.authenticate({ authorization, sessionId: undefined });
