@@ -6,14 +6,19 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
+ * Smaller V8 heap growth: under a burst of requests RSS stays near 100 MiB instead of ~200 MiB,
+ * at about a quarter less peak throughput (docs/decisions/0004-v8-optimize-for-size.md;
+ * bench/heap.ts compares it with the alternatives).
+ */
+export const V8_FLAGS = ['--optimize-for-size'];
+
+/**
  * Serve one build directory. The directory is resolved to its real path first, so a later
  * `npm start` that switches the `build` symlink to a new build never pulls files from under
  * this process (its lazy chunks load from the real path it started with).
  */
-export async function serve(buildDir = fileURLToPath(new URL('./build', import.meta.url))) {
-	// Smaller V8 heap growth: under a burst of requests RSS stays near 100 MiB instead of ~200 MiB,
-	// at about a quarter less peak throughput (docs/decisions/0004-v8-optimize-for-size.md).
-	v8.setFlagsFromString('--optimize-for-size');
+export async function serve(buildDir = fileURLToPath(new URL('./build', import.meta.url)), { v8Flags = V8_FLAGS } = {}) {
+	for (const flag of v8Flags) v8.setFlagsFromString(flag);
 	// adapter-node reads its settings with the prefix VMW_HTTP_ (svelte.config.js) and refuses
 	// unknown variables under its prefix, so vmwarden's own VMW_PORT, VMW_HOST, VMW_ORIGIN, … are
 	// handed to it here. The default port is 4004.

@@ -47,6 +47,12 @@ describe('main', () => {
 		expect(await main(['health'], { VMW_URL: 'not a url' }, t.io, signal)).toBe(64);
 	});
 
+	it('watch: an unreachable server is exit 3 at once, not a silent retry loop', async () => {
+		const t = io();
+		expect(await main(['watch', '--url', 'http://127.0.0.1:1'], {}, t.io, signal)).toBe(3);
+		expect(t.err[0]).toMatch(/^watch: /);
+	});
+
 	it('an unreachable server is exit 3 (UNKNOWN) with the URL in the message', async () => {
 		const t = io();
 		// port 1 on loopback: nothing listens there, the connection is refused at once

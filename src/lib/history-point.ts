@@ -3,13 +3,12 @@
 // No IO: imported by client code.
 import type { CpuFigures, DiskFigures, HistoryPoint, LoadFigures, Metric, MemoryFigures } from './health';
 
-type Has<T> = Metric<T> | ({ ok: true } & T);
-
+/** What a point needs of a sample (HostSample) or a snapshot (HealthSnapshot's checked metrics). */
 export interface PointFigures {
-	cpu: Has<Pick<CpuFigures, 'stealPct' | 'busyPct'>> | { ok: false };
-	load: Has<Pick<LoadFigures, 'load1'>> | { ok: false };
-	memory: Has<Pick<MemoryFigures, 'memAvailableBytes' | 'swapUsedBytes' | 'swapCachedBytes'>> | { ok: false };
-	disks: { mount: string; figures: Has<Pick<DiskFigures, 'usedPct'>> | { ok: false } }[];
+	cpu: Metric<Pick<CpuFigures, 'stealPct' | 'busyPct'>>;
+	load: Metric<Pick<LoadFigures, 'load1'>>;
+	memory: Metric<Pick<MemoryFigures, 'memAvailableBytes' | 'swapUsedBytes' | 'swapCachedBytes'>>;
+	disks: { mount: string; figures: Metric<Pick<DiskFigures, 'usedPct'>> }[];
 }
 
 /** A figure that did not read is null; a mount that did not read is left out. */

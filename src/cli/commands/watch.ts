@@ -19,7 +19,7 @@ export function sampleLine(s: HealthSnapshot): string {
 
 export const watch: Command = {
 	name: 'watch',
-	summary: 'follow health.live: one line per sample (--json: one snapshot per line; --count N stops after N)',
+	summary: 'follow health.live: one line per sample (--json: one snapshot per line; --count N stops after N); exit 3 if it cannot connect',
 	flags: { json: 'bool', count: 'value' },
 	run({ client, flags, out, err, signal }) {
 		const count = flags.count === undefined ? Infinity : Number(flags.count);
@@ -29,8 +29,24 @@ export const watch: Command = {
 		}
 		return new Promise<number>((resolve) => {
 			let seen = 0;
+			let reported = '';
 			const sub = client.health.live.subscribe(undefined, {
+				// The link reconnects by itself. Before the first sample a failure ends the command
+				// (exit 3, as `health` does for an unreachable server); once following, it is
+				// reported on stderr and the link keeps trying.
+				onConnectionStateChange(state) {
+					if (state.state !== 'connecting' || !state.error) return;
+					if (seen === 0) {
+						err(`watch: ${state.error.message}`);
+						sub.unsubscribe();
+						resolve(3);
+					} else if (reported !== state.error.message) {
+						reported = state.error.message;
+						err(`watch: reconnecting: ${state.error.message}`);
+					}
+				},
 				onData(s) {
+					reported = '';
 					out(flags.json ? JSON.stringify(s) : sampleLine(s));
 					if (++seen >= count) {
 						sub.unsubscribe();

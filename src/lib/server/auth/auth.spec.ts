@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { freshDb } from '../../../../tests/helpers/db';
@@ -143,6 +143,30 @@ describe('auth', () => {
 		// Restart with a new password: it does not.
 		const changed = await createAuth(options({ adminPassword: 'new configured password' }));
 		expect(await changed.authenticate({ authorization: null, sessionId: s.session.id })).toBeNull();
+	});
+
+	it('an authenticated request reads no DB (session cache); logout and expiry refuse at once', async () => {
+		let now = 1_000_000;
+		const auth = await createAuth(options({ adminPassword: 'configured password', sessionTtlMs: 3_600_000, now: () => now }));
+		const a = await auth.login({ password: 'configured password', clientKey: 'c' });
+		const b = await auth.login({ password: 'configured password', clientKey: 'c' });
+		if (!a.ok || !b.ok) throw new Error('login failed');
+		const reads = vi.spyOn(ctx.db.query.sessions, 'findFirst');
+		for (let i = 0; i < 20; i++) expect(await auth.authenticate({ authorization: null, sessionId: a.session.id })).toEqual({ role: 'admin', via: 'session' });
+		expect(reads).not.toHaveBeenCalled();
+		await auth.logout(a.session.id);
+		expect(await auth.authenticate({ authorization: null, sessionId: a.session.id })).toBeNull();
+		now += 3_600_000;
+		expect(await auth.authenticate({ authorization: null, sessionId: b.session.id })).toBeNull();
+		// A restart (new auth, same DB) finds sessions in the DB.
+		now = 1_000_000;
+		const c = await auth.login({ password: 'configured password', clientKey: 'c' });
+		if (!c.ok) throw new Error('login failed');
+		const restarted = await createAuth(options({ adminPassword: 'configured password', now: () => now }));
+		expect(await restarted.authenticate({ authorization: null, sessionId: c.session.id })).toEqual({ role: 'admin', via: 'session' });
+		// Two reads in all: the logged-out id (no longer cached, not in the DB) and the restart.
+		expect(reads).toHaveBeenCalledTimes(2);
+		reads.mockRestore();
 	});
 
 	it('throttles a client after repeated wrong passwords', async () => {

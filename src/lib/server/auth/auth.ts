@@ -63,8 +63,27 @@ export async function createAuth(opts: AuthOptions) {
 	}
 
 	const idleMs = opts.sessionIdleMs ?? opts.sessionTtlMs;
+
+	// Sessions in memory (sha256 of the id -> what authenticate needs): an authenticated request
+	// reads no DB. Emptied on logout, expiry, password change and log-out-everywhere.
+	interface CachedSession {
+		role: Role;
+		expiresAt: number;
+		credential: string;
+		lastSeenAt: number;
+		/** when lastSeenAt was last written to the DB */
+		writtenAt: number;
+	}
+	const cache = new Map<string, CachedSession>();
+	const MAX_CACHED = 10_000;
+	function remember(idHash: string, s: CachedSession) {
+		cache.set(idHash, s);
+		if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
+	}
+
 	let epoch = '';
 	async function rotateEpoch() {
+		cache.clear();
 		epoch = newSecret();
 		await putSetting(db, EPOCH_KEY, epoch, now());
 	}
@@ -92,6 +111,7 @@ export async function createAuth(opts: AuthOptions) {
 		const expiresAt = now() + opts.sessionTtlMs;
 		const t = now();
 		await db.insert(sessions).values({ idHash: sha256(id), role, createdAt: t, expiresAt, credential: epoch, lastSeenAt: t });
+		remember(sha256(id), { role, expiresAt, credential: epoch, lastSeenAt: t, writtenAt: t });
 		await db.delete(sessions).where(or(lt(sessions.expiresAt, t), lt(sessions.lastSeenAt, t - idleMs)));
 		return { id, expiresAt };
 	}
@@ -114,15 +134,27 @@ export async function createAuth(opts: AuthOptions) {
 			if (bearer !== null) return secretsEqual(bearer, apiToken) ? { role: 'viewer', via: 'token' } : null;
 			if (!sessionId || sessionId.length > 100) return null;
 			const idHash = sha256(sessionId);
-			const row = await db.query.sessions.findFirst({ where: eq(sessions.idHash, idHash) });
 			const t = now();
-			if (!row) return null;
-			if (row.expiresAt <= t || row.lastSeenAt <= t - idleMs || row.credential !== epoch) {
+			let s = cache.get(idHash);
+			if (!s) {
+				const row = await db.query.sessions.findFirst({ where: eq(sessions.idHash, idHash) });
+				if (!row) return null;
+				s = { role: row.role, expiresAt: row.expiresAt, credential: row.credential, lastSeenAt: row.lastSeenAt, writtenAt: row.lastSeenAt };
+				remember(idHash, s);
+			}
+			if (s.expiresAt <= t || s.lastSeenAt <= t - idleMs || s.credential !== epoch) {
+				cache.delete(idHash);
 				await db.delete(sessions).where(eq(sessions.idHash, idHash));
 				return null;
 			}
-			if (t - row.lastSeenAt >= LAST_SEEN_WRITE_MS) await db.update(sessions).set({ lastSeenAt: t }).where(eq(sessions.idHash, idHash));
-			return { role: row.role, via: 'session' };
+			s.lastSeenAt = t;
+			// Idle expiry needs minutes: the DB copy is refreshed at most once a minute (a restart
+			// forgets at most that much of the idle time).
+			if (t - s.writtenAt >= LAST_SEEN_WRITE_MS) {
+				s.writtenAt = t;
+				await db.update(sessions).set({ lastSeenAt: t }).where(eq(sessions.idHash, idHash));
+			}
+			return { role: s.role, via: 'session' };
 		},
 
 		/**
@@ -157,7 +189,9 @@ export async function createAuth(opts: AuthOptions) {
 		},
 
 		async logout(sessionId: string | undefined) {
-			if (sessionId) await db.delete(sessions).where(eq(sessions.idHash, sha256(sessionId)));
+			if (!sessionId) return;
+			cache.delete(sha256(sessionId));
+			await db.delete(sessions).where(eq(sessions.idHash, sha256(sessionId)));
 		},
 
 		/** Ends every session (this one included) by rotating the credential epoch. */

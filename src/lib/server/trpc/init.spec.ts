@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { clientErrorShape, createCallerFactory, operatorProcedure, publicProcedure, router, viewerProcedure } from './init';
 import type { Context } from './init';
+import { createInnerContext } from './context';
 import type { Principal } from '../auth/auth';
 
 const probe = router({
@@ -12,7 +13,7 @@ const probe = router({
 });
 
 const callAs = (principal: Principal | null) =>
-	createCallerFactory(probe)({ principal, services: {} as Context['services'], sessionId: undefined, resHeaders: null, clientKey: 't', secure: false });
+	createCallerFactory(probe)(createInnerContext({ principal, services: {} as Context['services'] }));
 
 describe('procedure builders', () => {
 	it.each([
@@ -36,7 +37,7 @@ describe('errors sent to clients', () => {
 			throw new TRPCError({ code: 'BAD_REQUEST', message: 'Setup is already done.' });
 		})
 	});
-	const caller = createCallerFactory(boom)({ principal: null, services: {} as Context['services'], sessionId: undefined, resHeaders: null, clientKey: 't', secure: false });
+	const caller = createCallerFactory(boom)(createInnerContext({ principal: null, services: {} as Context['services'] }));
 	const shapeOf = async (p: Promise<unknown>, isDev: boolean) => {
 		const err = (await p.catch((e) => e)) as TRPCError;
 		return clientErrorShape({ message: err.message, code: -32603, data: { code: err.code, httpStatus: 500, stack: err.stack } }, err, isDev);

@@ -7,6 +7,7 @@ import { fakeProc, type FakeProc } from '../../../../../tests/helpers/proc';
 import { parseConfig } from '../../config';
 import { createServices, type Services } from '../../services';
 import { createCallerFactory } from '../init';
+import { createInnerContext } from '../context';
 import { appRouter } from '../router';
 import type { Principal } from '../../auth/auth';
 
@@ -18,7 +19,7 @@ describe('health router', () => {
 	let proc: FakeProc;
 	let services: Services;
 	const caller = (principal: Principal | null) =>
-		createCallerFactory(appRouter)({ services, principal, sessionId: undefined, resHeaders: null, clientKey: 'test', secure: false });
+		createCallerFactory(appRouter)(createInnerContext({ services, principal, clientKey: 'test' }));
 
 	beforeEach(async () => {
 		dir = await mkdtemp(path.join(tmpdir(), 'vmw-router-'));

@@ -4,7 +4,7 @@ import type { RequestHandler } from './$types';
 import { appRouter } from '$lib/server/trpc/router';
 import { getServices } from '$lib/server/services';
 import { createLogger } from '$lib/server/log';
-import { isSecureRequest } from '$lib/server/auth/auth';
+import { createContext } from '$lib/server/trpc/context';
 
 const log = createLogger('trpc');
 
@@ -36,14 +36,7 @@ const handler: RequestHandler = (event) => {
 		endpoint: '/api/trpc',
 		req: event.request,
 		router: appRouter,
-		createContext: ({ resHeaders }) => ({
-			services: getServices(),
-			principal: event.locals.principal,
-			sessionId: event.locals.sessionId,
-			resHeaders,
-			clientKey: event.locals.clientAddress,
-			secure: isSecureRequest(event.request)
-		}),
+		createContext: ({ resHeaders }) => createContext(event, getServices(), resHeaders),
 		onError({ error, path }) {
 			if (error.code === 'INTERNAL_SERVER_ERROR') log.error(`${path ?? '?'} failed`, { err: error });
 		}
