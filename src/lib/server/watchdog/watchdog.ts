@@ -330,7 +330,8 @@ export function createWatchdog(deps: WatchdogDeps) {
 
 	async function doRestart(entry: Entry, view: ContainerView, reason: string, calledAt: number, dryRun: boolean) {
 		const unhealthyAt = entry.unhealthyAt ?? failingThirdCheckAt(view);
-		const reactionMs = unhealthyAt != null ? Math.max(0, Math.round(calledAt - unhealthyAt)) : null;
+		// Reaction = the unhealthy event to the moment the restart request leaves (after the intent row).
+		let reactionMs = unhealthyAt != null ? Math.max(0, Math.round(calledAt - unhealthyAt)) : null;
 		const key = entry.key;
 		let ok = false;
 		try {
@@ -339,7 +340,15 @@ export function createWatchdog(deps: WatchdogDeps) {
 				await writeLog(calledAt, { kind: 'would-restart', name: view.name, reason });
 			} else {
 				ownRestarts.set(view.id, { from: calledAt - 1, to: null });
-				await recordAction(db, { hostId, actor: 'watchdog', action: 'watchdog.restart', target: view.name, input: { id: view.id.slice(0, 12), key, reason, failingStreak: view.failingStreak } }, () => docker.restart(view.id), () => `restarted (${reason})${reactionMs != null ? `, ${reactionMs} ms after the unhealthy event` : ''}`);
+				await recordAction(
+					db,
+					{ hostId, actor: 'watchdog', action: 'watchdog.restart', target: view.name, input: { id: view.id.slice(0, 12), key, reason, failingStreak: view.failingStreak } },
+					() => {
+						if (unhealthyAt != null) reactionMs = Math.max(0, Math.round(clock() - unhealthyAt));
+						return docker.restart(view.id);
+					},
+					() => `restarted (${reason})${reactionMs != null ? `, ${reactionMs} ms after the unhealthy event` : ''}`
+				);
 				restartsTotal?.inc({ container: view.name });
 				await writeLog(calledAt, { kind: 'restarted', name: view.name, reason });
 			}
@@ -356,7 +365,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 			if (!dryRun && inFlight === view.id) inFlight = null;
 		}
 		await store.recordRestart({ key, containerId: view.id, containerName: view.name, labels: view.labels, ts: calledAt, reason, dryRun, outcome: ok ? 'ok' : 'error', reactionMs }).catch((err) => log.error('cannot store the restart', { err }));
-		emitter.emit('restarted', { id: view.id, name: view.name, calledAt, unhealthyAt, reactionMs, dryRun, ok } satisfies RestartedEvent);
+		emitter.emit('restarted', { id: view.id, name: view.name, calledAt: unhealthyAt != null && reactionMs != null ? unhealthyAt + reactionMs : calledAt, unhealthyAt, reactionMs, dryRun, ok } satisfies RestartedEvent);
 		await safeNotify({ kind: ok ? 'restart' : 'restart-failed', hostId, container: view.name, reason, at: calledAt, dryRun });
 		drainPending();
 	}
