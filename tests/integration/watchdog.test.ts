@@ -216,6 +216,22 @@ describe('watchdog on a real dockerd', () => {
 		}
 	});
 
+	it('records an OOM kill: action row, log line, counter', { timeout: 60_000 }, async () => {
+		const w = await startTestWatchdog({ dockerHost: env.dockerHost, run });
+		try {
+			const name = `${run}-oom`;
+			// `tail` buffers all 64 MiB it reads; a 16 MiB limit without swap makes the kernel kill it.
+			await createTestContainer(docker, env.testImage, run, { name, cmd: 'sleep 1; head -c 67108864 /dev/zero | tail > /dev/null; sleep 3600', memoryBytes: 16 * 1024 * 1024 });
+			await waitFor('the OOM action', async () => (await listActions(w.db)).find((a) => a.action === 'watchdog.oom'), 30_000, 100);
+			expect((await listActions(w.db)).filter((a) => a.action === 'watchdog.oom')).toMatchObject([{ actor: 'watchdog', target: name, outcome: 'ok', result: 'OOM kill seen in the Docker event stream' }]);
+			expect(await w.metrics.metrics()).toContain(`vmwarden_container_oom_kills_total{container="${name}"} 1`);
+			await waitFor('the log line', async () => (await readFile(w.logFile, 'utf8').catch(() => '')).includes(`OOM killed: ${name}`), 5000, 100);
+			expect(await readFile(w.logFile, 'utf8')).toMatch(new RegExp(`^\\[\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\] OOM killed: ${name}\\n$`));
+		} finally {
+			await w.stop();
+		}
+	});
+
 	it('self-test: a throwaway container is restarted, timed, removed, and the result stored', { timeout: 90_000 }, async () => {
 		const w = await startTestWatchdog({ dockerHost: env.dockerHost, run, config: { selfTestImage: env.testImage } });
 		try {
