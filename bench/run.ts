@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { createSampler } from '../src/lib/server/host/sampler';
 import { startServer, TEST_TOKEN } from '../tests/helpers/server';
 import { benchWatchdog } from './watchdog';
+import { benchContainers } from './containers';
 
 const run = promisify(execFile);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -118,3 +119,4 @@ async function main() {
 
 await main();
 await benchWatchdog();
+await benchContainers();

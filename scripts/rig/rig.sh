@@ -43,6 +43,7 @@ TEST_LABEL=vmwarden.test
 APT_PACKAGES=(
 	docker.io busybox-static prometheus prometheus-node-exporter chromium
 	fonts-liberation shellcheck bats logrotate jq git curl ca-certificates
+	openssl
 )
 
 log() { printf '[rig] %s\n' "$*" >&2; }

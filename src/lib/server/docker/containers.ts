@@ -73,11 +73,27 @@ function mapAvailability<T, U>(a: Availability<T>, fn: (t: T) => U): Availabilit
 	return { ...a, lastGood: a.lastGood === null ? null : fn(a.lastGood) };
 }
 
-export function listContainers({ adapter, collector }: ContainerDeps, { filter = 'all', stack }: { filter?: ListFilter; stack?: string } = {}, now = Date.now()): Availability<ContainerRow[]> {
-	return mapAvailability(adapter.containers(), (list) =>
-		list
-			.filter((c) => (stack === undefined || c.stack === stack) && (filter === 'all' || (filter === 'unhealthy' ? isUnhealthy(c) : c.memoryLimitBytes === null)))
-			.map((c) => toRow(c, collector, now))
+// Rows change only when the adapter refreshes or the collector collects: build them once per
+// such change, not per request (many clients polling cost one mapping).
+const rowsMemo = new WeakMap<object, { result: object; collections: number; rows: Availability<ContainerRow[]> }>();
+
+/** All rows, memoised per (refresh, collection); uptime is as of the refresh. */
+function allRows({ adapter, collector }: ContainerDeps): Availability<ContainerRow[]> {
+	const result = adapter.containers();
+	const collections = collector.status().collections;
+	const hit = rowsMemo.get(adapter);
+	if (hit && hit.result === result && hit.collections === collections) return hit.rows;
+	const at = result.state === 'ok' ? result.at : (result.lastGoodAt ?? result.at);
+	const rows = mapAvailability(result, (list) => list.map((c) => toRow(c, collector, at)));
+	rowsMemo.set(adapter, { result, collections, rows });
+	return rows;
+}
+
+export function listContainers(deps: ContainerDeps, { filter = 'all', stack }: { filter?: ListFilter; stack?: string } = {}): Availability<ContainerRow[]> {
+	const rows = allRows(deps);
+	if (filter === 'all' && stack === undefined) return rows;
+	return mapAvailability(rows, (list) =>
+		list.filter((r) => (stack === undefined || r.stack === stack) && (filter === 'all' || (filter === 'unhealthy' ? r.condition === 'unhealthy' : !r.hasMemoryLimit)))
 	);
 }
 
@@ -96,12 +112,13 @@ export interface UnhealthyContainer {
 	restartCount: number;
 }
 
-/** Each running unhealthy container, freshly inspected (streaks move on every check). */
-export async function unhealthyContainers({ adapter }: Pick<ContainerDeps, 'adapter'>): Promise<Availability<UnhealthyContainer[]>> {
-	const list = adapter.containers();
-	const candidates = (list.state === 'ok' ? list.data : []).filter(isUnhealthy);
-	const fresh = await Promise.all(candidates.map((c) => adapter.inspect(c.id)));
-	const describe = (all: ContainerInfo[]) =>
+/**
+ * Each running unhealthy container. The adapter re-inspects unhealthy containers on every
+ * refresh (their streak moves with each check), so the list is at most one interval old and
+ * answering costs no Docker call, however often scripts poll GET /api/vm/containers/unhealthy.
+ */
+export function unhealthyContainers({ adapter }: Pick<ContainerDeps, 'adapter'>): Availability<UnhealthyContainer[]> {
+	return mapAvailability(adapter.containers(), (all) =>
 		all.filter(isUnhealthy).map((c) => {
 			const streak = failingStreakStart(c.healthLog, c.failingStreak);
 			return {
@@ -115,11 +132,8 @@ export async function unhealthyContainers({ adapter }: Pick<ContainerDeps, 'adap
 				lastResults: c.healthLog.slice(-3).reverse(),
 				restartCount: c.restartCount
 			};
-		});
-	if (list.state !== 'ok') return mapAvailability(list, describe);
-	// a container gone since the list is left out; one that became healthy too
-	const infos = fresh.flatMap((r, i) => (r.state === 'ok' ? (r.data ? [r.data] : []) : [candidates[i]]));
-	return { state: 'ok', data: describe(infos), at: list.at };
+		})
+	);
 }
 
 export interface ContainerDetail {

@@ -242,7 +242,11 @@ export function createStatsCollector({
 		const running = list.filter((c) => c.state === 'running');
 		const samples: ContainerStatsSample[] = [];
 		const fallback: ContainerInfo[] = [];
-		for (const c of running) {
+		for (let i = 0; i < running.length; i++) {
+			// cgroup reads are synchronous (µs each): give the event loop a turn every 25
+			// containers so requests are not held for a whole 200-container refresh
+			if (i > 0 && i % 25 === 0) await new Promise((r) => setImmediate(r));
+			const c = running[i];
 			const r = fromCgroup(c);
 			if (r) samples.push(toSample(c, r, ts, 'cgroup'));
 			else fallback.push(c);

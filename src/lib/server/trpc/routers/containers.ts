@@ -6,7 +6,7 @@ import { TRPCError } from '@trpc/server';
 import { operatorProcedure, router, viewerProcedure, type Context } from '../init';
 import { hostInput, resolveHostId } from '../host';
 import { actorOf } from '../../audit/actions';
-import { DockerUnavailableError, type ContainerInfo } from '../../docker';
+import { DockerApiError, DockerUnavailableError, type ContainerInfo } from '../../docker';
 import { containerDetail, containerLogs, listContainers, restartContainer, restartUnhealthy, unhealthyContainers } from '../../docker/containers';
 import { MAX_LOG_LINES } from '../../docker/logs';
 
@@ -34,6 +34,8 @@ function who(ctx: Context, hostId: string) {
 
 function mapDockerError(err: unknown): never {
 	if (err instanceof DockerUnavailableError) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: err.message, cause: err });
+	// e.g. 409 "removal of container … is already in progress": the daemon's own words
+	if (err instanceof DockerApiError && err.statusCode === 409) throw new TRPCError({ code: 'CONFLICT', message: err.message, cause: err });
 	if (err instanceof TRPCError) throw err;
 	throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: err instanceof Error ? err.message : 'restart failed', cause: err });
 }
