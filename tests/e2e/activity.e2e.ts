@@ -72,8 +72,14 @@ describe('/activity and the watchdog in a browser (rig dockerd)', () => {
 		expect(metrics).toMatch(/vmwarden_watchdog_quarantined\{host_id="local"\} 1/);
 		expect(metrics).toContain(`vmwarden_watchdog_restarts_total{container="${broken}",host_id="local"} 3`);
 
+		// /containers carries the same state as a badge on the container's row
+		await page.goto(`${server.url}/containers`);
+		const badge = page.locator(`[data-testid="container-row"][data-name="${broken}"] [data-testid="watchdog-badge"]`);
+		await expect.poll(() => badge.getAttribute('data-state')).toBe('quarantined');
+		expect(await page.locator(`[data-testid="container-row"][data-name="${broken}"] [data-testid="watchdog-release"]`).count()).toBe(1);
+
 		// the actions table, filtered to the quarantine
-		await page.reload();
+		await page.goto(`${server.url}/activity`);
 		await expect.poll(() => page.locator('[data-testid="activity-row"][data-action="watchdog.restart"]').count()).toBe(3);
 		await page.getByTestId('activity-filters').locator('select[name="action"]').selectOption('watchdog.quarantine');
 		await page.getByTestId('activity-filters').getByRole('button', { name: 'Filter' }).click();
