@@ -152,6 +152,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 	/** containers whose restart we are making: kill/stop events in this window are ours */
 	const ownRestarts = new Map<string, { from: number; to: number | null }>();
 	const pending = new Set<string>();
+	const lastOomAt = new Map<string, number>();
 	const timers = new Map<string, NodeJS.Timeout>();
 	const sched = new Map<string, { running: boolean; again: boolean; done: Promise<void> }>();
 	let holdState: { reason: string } | null = null;
@@ -174,7 +175,8 @@ export function createWatchdog(deps: WatchdogDeps) {
 		});
 	}
 
-	const quarantinedCount = () => [...memory.values()].filter((m) => m.quarantinedSince != null).length;
+	// Real quarantines only: what dry-run would have quarantined is shown per container, not counted here.
+	const quarantinedCount = () => [...memory.values()].filter((m) => m.quarantinedSince != null && !m.quarantineReason?.startsWith('dry-run:')).length;
 
 	function policyConfig(): PolicyConfig {
 		return { ...config, mode, selfIds: deps.selfIds ?? [] };
@@ -297,6 +299,10 @@ export function createWatchdog(deps: WatchdogDeps) {
 			now,
 			config: policyConfig()
 		});
+		if (decision.kind === 'skip' && decision.code === 'out-of-scope') {
+			forget(id);
+			return;
+		}
 		const entry = entries.get(id) ?? { id, key, view, summary: null, decision: null, decidedAt: now, unhealthyAt: null };
 		Object.assign(entry, { key, view, decision, decidedAt: now });
 		if (view.health !== 'unhealthy') entry.unhealthyAt = null;
@@ -424,6 +430,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 		entries.delete(id);
 		pending.delete(id);
 		ownRestarts.delete(id);
+		lastOomAt.delete(id);
 		const t = timers.get(id);
 		if (t) clearTimeout(t);
 		timers.delete(id);
@@ -434,6 +441,8 @@ export function createWatchdog(deps: WatchdogDeps) {
 	function onEvent(e: DockerEvent) {
 		lastEventAt = clock();
 		if (!e.id) return;
+		// Event attributes carry the container's labels: out-of-scope containers cost nothing.
+		if (config.onlyLabel && e.attributes[config.onlyLabel.key] !== config.onlyLabel.value) return;
 		const action = e.action;
 		const name = e.name || e.id.slice(0, 12);
 		if (action.startsWith('health_status')) {
@@ -466,9 +475,15 @@ export function createWatchdog(deps: WatchdogDeps) {
 				schedule(e.id);
 				return;
 			}
-			case 'oom':
+			case 'oom': {
+				// On cgroup v2 one kernel OOM kill can reach us as two `oom` events a few ms apart
+				// (seen on the rig's dockerd): events within 1 s for one container count once.
+				const prev = lastOomAt.get(e.id);
+				lastOomAt.set(e.id, e.at);
+				if (prev !== undefined && e.at - prev < 1000) return;
 				void recordOom(e.id, name, key, e.at);
 				return;
+			}
 			case 'destroy':
 				forget(e.id);
 				return;
