@@ -83,7 +83,7 @@ describe('watchdog on a real dockerd', () => {
 
 	it('restarts a never-recovering container at most 3 times in the budget window, then quarantines it and calls the hook', { timeout: 90_000 }, async () => {
 		// Short cooldowns so three cycles fit in seconds; the budget window (2 min) outlasts the test.
-		const w = await startTestWatchdog({ dockerHost: env.dockerHost, run, config: { cooldownBaseMs: 500, cooldownMaxMs: 2000, budget: 3, budgetWindowMs: 120_000 } });
+		let w = await startTestWatchdog({ dockerHost: env.dockerHost, run, config: { cooldownBaseMs: 500, cooldownMaxMs: 2000, budget: 3, budgetWindowMs: 120_000 } });
 		try {
 			const name = `${run}-broken`;
 			const c = await createTestContainer(docker, env.testImage, run, { name, cmd: failing(1, false), health: { cmd: CHECK, intervalS: 0.5, retries: 3 } });
@@ -101,6 +101,16 @@ describe('watchdog on a real dockerd', () => {
 				`Auto-restarted: ${name} (unhealthy 3x)`,
 				`Quarantined: ${name} (3 restarts in 2 min, still unhealthy)`
 			]);
+
+			// The quarantine survives an app restart (a new watchdog on the same database).
+			const cfg = { cooldownBaseMs: 500, cooldownMaxMs: 2000, budget: 3, budgetWindowMs: 120_000 };
+			await w.stop({ keepDb: true });
+			w = await startTestWatchdog({ dockerHost: env.dockerHost, run, config: cfg, reuseDb: w.dbHandle });
+			await w.watchdog.reconcile();
+			await w.watchdog.idle();
+			await sleep(2000);
+			expect(recorder.of(c.id, 'restart')).toHaveLength(3);
+			expect(w.watchdog.status().containers.find((x) => x.name === name)).toMatchObject({ state: 'quarantined', restartsInWindow: 3 });
 
 			// An operator release resets the budget: it is restarted again.
 			await w.watchdog.release(name, { actor: 'session:operator', address: '127.0.0.1' });
