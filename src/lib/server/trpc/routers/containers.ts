@@ -17,6 +17,8 @@ const containerRef = z
 	.max(128, 'a container id or name is at most 128 characters')
 	.regex(/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a container id or name is letters, digits, dot, dash or underscore');
 
+const HISTORY_RANGES = { '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
+
 function deps(ctx: Pick<Context, 'services'>) {
 	return { adapter: ctx.services.docker, collector: ctx.services.containerStats };
 }
@@ -71,6 +73,20 @@ export const containersRouter = router({
 		.query(({ ctx, input }) => {
 			resolveHostId(ctx, input.hostId);
 			return containerLogs(deps(ctx), resolveContainer(ctx, input.id), input.tail);
+		}),
+
+	/** Stored 1-minute points of one container key ("<project>/<service>" or the name). */
+	history: viewerProcedure
+		.input(hostInput.extend({ key: z.string().min(1).max(256), range: z.enum(['1h', '6h', '24h', '7d']).default('1h') }).strict())
+		.query(async ({ ctx, input }) => {
+			resolveHostId(ctx, input.hostId);
+			const toMs = Date.now();
+			const fromMs = toMs - HISTORY_RANGES[input.range];
+			try {
+				return { key: input.key, fromMs, toMs, points: await ctx.services.containerHistory.range({ key: input.key, fromMs, toMs }) };
+			} catch (err) {
+				throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'could not read the stored container history', cause: err });
+			}
 		}),
 
 	/** Pushes the list after every stats collection and every failed refresh (SSE). */
