@@ -15,6 +15,7 @@ import { createSampler } from '../src/lib/server/host/sampler';
 import { parseLoadavg, parseMeminfo, parseProcStat } from '../src/lib/server/host/proc-parsers';
 import { freePort, startServer, TEST_TOKEN } from '../tests/helpers/server';
 import { benchTrends } from './trends';
+import { benchWatchdog } from './watchdog';
 import { benchContainers } from './containers';
 
 const run = promisify(execFile);
@@ -198,4 +199,5 @@ async function main() {
 }
 
 await main();
+await benchWatchdog();
 await benchContainers();

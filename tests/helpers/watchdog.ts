@@ -14,8 +14,9 @@ import { createWatchdog, type WatchdogConfig, type WatchdogNotification } from '
 import { freshDb } from './db';
 import { TEST_LABEL } from './containers';
 
-export async function startTestWatchdog({ dockerHost, run, config = {}, holdFile, selfIds = [] }: { dockerHost: string; run: string; config?: Partial<WatchdogConfig>; holdFile?: string; selfIds?: string[] }) {
-	const t = await freshDb();
+export async function startTestWatchdog({ dockerHost, run, config = {}, holdFile, selfIds = [], reuseDb }: { dockerHost: string; run: string; config?: Partial<WatchdogConfig>; holdFile?: string; selfIds?: string[]; reuseDb?: Awaited<ReturnType<typeof freshDb>> }) {
+	// reuseDb: a second watchdog on the first one's database (an app restart)
+	const t = reuseDb ?? (await freshDb());
 	const logDir = await mkdtemp(path.join(tmpdir(), 'vmw-wdlog-'));
 	const notifications: WatchdogNotification[] = [];
 	const metrics = new Registry();
@@ -36,14 +37,15 @@ export async function startTestWatchdog({ dockerHost, run, config = {}, holdFile
 	await watchdog.start();
 	return {
 		watchdog,
+		dbHandle: t,
 		db: t.db,
 		logDir,
 		logFile: path.join(logDir, 'docker-watchdog.log'),
 		notifications,
 		metrics,
-		async stop() {
+		async stop({ keepDb = false }: { keepDb?: boolean } = {}) {
 			await watchdog.stop();
-			await t.cleanup();
+			if (!keepDb) await t.cleanup();
 			await rm(logDir, { recursive: true, force: true });
 		}
 	};

@@ -152,6 +152,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 	/** containers whose restart we are making: kill/stop events in this window are ours */
 	const ownRestarts = new Map<string, { from: number; to: number | null }>();
 	const pending = new Set<string>();
+	const lastOomAt = new Map<string, number>();
 	const timers = new Map<string, NodeJS.Timeout>();
 	const sched = new Map<string, { running: boolean; again: boolean; done: Promise<void> }>();
 	let holdState: { reason: string } | null = null;
@@ -174,7 +175,8 @@ export function createWatchdog(deps: WatchdogDeps) {
 		});
 	}
 
-	const quarantinedCount = () => [...memory.values()].filter((m) => m.quarantinedSince != null).length;
+	// Real quarantines only: what dry-run would have quarantined is shown per container, not counted here.
+	const quarantinedCount = () => [...memory.values()].filter((m) => m.quarantinedSince != null && !m.quarantineReason?.startsWith('dry-run:')).length;
 
 	function policyConfig(): PolicyConfig {
 		return { ...config, mode, selfIds: deps.selfIds ?? [] };
@@ -297,6 +299,10 @@ export function createWatchdog(deps: WatchdogDeps) {
 			now,
 			config: policyConfig()
 		});
+		if (decision.kind === 'skip' && decision.code === 'out-of-scope') {
+			forget(id);
+			return;
+		}
 		const entry = entries.get(id) ?? { id, key, view, summary: null, decision: null, decidedAt: now, unhealthyAt: null };
 		Object.assign(entry, { key, view, decision, decidedAt: now });
 		if (view.health !== 'unhealthy') entry.unhealthyAt = null;
@@ -330,7 +336,8 @@ export function createWatchdog(deps: WatchdogDeps) {
 
 	async function doRestart(entry: Entry, view: ContainerView, reason: string, calledAt: number, dryRun: boolean) {
 		const unhealthyAt = entry.unhealthyAt ?? failingThirdCheckAt(view);
-		const reactionMs = unhealthyAt != null ? Math.max(0, Math.round(calledAt - unhealthyAt)) : null;
+		// Reaction = the unhealthy event to the moment the restart request leaves (after the intent row).
+		let reactionMs = unhealthyAt != null ? Math.max(0, Math.round(calledAt - unhealthyAt)) : null;
 		const key = entry.key;
 		let ok = false;
 		try {
@@ -339,7 +346,15 @@ export function createWatchdog(deps: WatchdogDeps) {
 				await writeLog(calledAt, { kind: 'would-restart', name: view.name, reason });
 			} else {
 				ownRestarts.set(view.id, { from: calledAt - 1, to: null });
-				await recordAction(db, { hostId, actor: 'watchdog', action: 'watchdog.restart', target: view.name, input: { id: view.id.slice(0, 12), key, reason, failingStreak: view.failingStreak } }, () => docker.restart(view.id), () => `restarted (${reason})${reactionMs != null ? `, ${reactionMs} ms after the unhealthy event` : ''}`);
+				await recordAction(
+					db,
+					{ hostId, actor: 'watchdog', action: 'watchdog.restart', target: view.name, input: { id: view.id.slice(0, 12), key, reason, failingStreak: view.failingStreak } },
+					() => {
+						if (unhealthyAt != null) reactionMs = Math.max(0, Math.round(clock() - unhealthyAt));
+						return docker.restart(view.id);
+					},
+					() => `restarted (${reason})${reactionMs != null ? `, ${reactionMs} ms after the unhealthy event` : ''}`
+				);
 				restartsTotal?.inc({ container: view.name });
 				await writeLog(calledAt, { kind: 'restarted', name: view.name, reason });
 			}
@@ -356,7 +371,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 			if (!dryRun && inFlight === view.id) inFlight = null;
 		}
 		await store.recordRestart({ key, containerId: view.id, containerName: view.name, labels: view.labels, ts: calledAt, reason, dryRun, outcome: ok ? 'ok' : 'error', reactionMs }).catch((err) => log.error('cannot store the restart', { err }));
-		emitter.emit('restarted', { id: view.id, name: view.name, calledAt, unhealthyAt, reactionMs, dryRun, ok } satisfies RestartedEvent);
+		emitter.emit('restarted', { id: view.id, name: view.name, calledAt: unhealthyAt != null && reactionMs != null ? unhealthyAt + reactionMs : calledAt, unhealthyAt, reactionMs, dryRun, ok } satisfies RestartedEvent);
 		await safeNotify({ kind: ok ? 'restart' : 'restart-failed', hostId, container: view.name, reason, at: calledAt, dryRun });
 		drainPending();
 	}
@@ -415,6 +430,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 		entries.delete(id);
 		pending.delete(id);
 		ownRestarts.delete(id);
+		lastOomAt.delete(id);
 		const t = timers.get(id);
 		if (t) clearTimeout(t);
 		timers.delete(id);
@@ -425,6 +441,8 @@ export function createWatchdog(deps: WatchdogDeps) {
 	function onEvent(e: DockerEvent) {
 		lastEventAt = clock();
 		if (!e.id) return;
+		// Event attributes carry the container's labels: out-of-scope containers cost nothing.
+		if (config.onlyLabel && e.attributes[config.onlyLabel.key] !== config.onlyLabel.value) return;
 		const action = e.action;
 		const name = e.name || e.id.slice(0, 12);
 		if (action.startsWith('health_status')) {
@@ -457,9 +475,15 @@ export function createWatchdog(deps: WatchdogDeps) {
 				schedule(e.id);
 				return;
 			}
-			case 'oom':
+			case 'oom': {
+				// On cgroup v2 one kernel OOM kill can reach us as two `oom` events a few ms apart
+				// (seen on the rig's dockerd): events within 1 s for one container count once.
+				const prev = lastOomAt.get(e.id);
+				lastOomAt.set(e.id, e.at);
+				if (prev !== undefined && e.at - prev < 1000) return;
 				void recordOom(e.id, name, key, e.at);
 				return;
+			}
 			case 'destroy':
 				forget(e.id);
 				return;

@@ -1,0 +1,1 @@
+export { default as WatchdogBadge } from './WatchdogBadge.svelte';

@@ -1,0 +1,1 @@
+export { default as WatchdogPanel } from './WatchdogPanel.svelte';
