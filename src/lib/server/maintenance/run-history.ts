@@ -418,6 +418,8 @@ export interface ReadHistoryOptions {
 	filter?: (e: RunEntry) => boolean;
 	/** Stop reading when this returns true for an entry (it is not included). */
 	stopAt?: (e: RunEntry) => boolean;
+	/** Stop reading one stream (cron-run records, or cleanup records) once this returns true. */
+	stopStream?: (stream: 'cron' | 'cleanup') => boolean;
 	limit: number;
 	cursor?: string | null;
 	/** Which streams to read (default both). */
@@ -462,10 +464,17 @@ export async function readHistory(opts: ReadHistoryOptions): Promise<HistoryPage
 	const entries: RunEntry[] = [];
 	const state: CursorState = { c: wantCron ? cursor.c : false, k: wantCleanup ? cursor.k : false };
 	let stopped = false;
+	const dropped = new Set<'c' | 'k'>();
 	try {
 		while (entries.length < opts.limit) {
 			let best: { key: 'c' | 'k'; src: EntrySource; entry: RunEntry; pos: Pos } | null = null;
 			for (const s of sources) {
+				if (dropped.has(s.key)) continue;
+				if (opts.stopStream?.(s.key === 'c' ? 'cron' : 'cleanup')) {
+					dropped.add(s.key);
+					stopped = true;
+					continue;
+				}
 				const h = await s.src.peek();
 				if (!h) {
 					state[s.key] = false;
