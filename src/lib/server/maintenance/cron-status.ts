@@ -59,25 +59,26 @@ export function entriesForJob(job: Pick<CronJob, 'name' | 'cleanupMode'>, entrie
  */
 export function pairRuns(entries: RunEntry[]): RunEntry[] {
 	const cleanups = entries.filter((e) => e.source !== 'cron');
-	const used = new Set<RunEntry>();
-	const out: RunEntry[] = [];
-	let k = 0; // cleanups are newest first too: skip those that started after this cron run ended
+	const twinOf = new Map<RunEntry, RunEntry>(); // cleanup record -> its cron-run record
+	const paired = new Set<RunEntry>();
+	let k = 0; // both lists are newest first: skip cleanups that started after this cron run ended
 	for (const e of entries) {
-		if (used.has(e)) continue;
-		if (e.source === 'cron') {
-			const start = Date.parse(e.start) - 1000;
-			const end = e.end ? Date.parse(e.end) + 1000 : start;
-			while (k < cleanups.length && Date.parse(cleanups[k].start) > end) k++;
-			const twin = k < cleanups.length && !used.has(cleanups[k]) && Date.parse(cleanups[k].start) >= start ? cleanups[k] : null;
-			if (twin) {
-				used.add(twin);
-				out.push({ ...twin, job: e.job, exitCode: e.exitCode, outputTail: e.outputTail, end: e.end ?? twin.end, status: twin.status === 'pending' ? (e.exitCode === 0 ? 'ok' : 'interrupted') : twin.status });
-				continue;
-			}
+		if (e.source !== 'cron') continue;
+		const start = Date.parse(e.start) - 1000;
+		const end = e.end ? Date.parse(e.end) + 1000 : start;
+		while (k < cleanups.length && Date.parse(cleanups[k].start) > end) k++;
+		const c = cleanups[k];
+		if (c && !twinOf.has(c) && Date.parse(c.start) >= start) {
+			twinOf.set(c, e);
+			paired.add(e);
 		}
-		out.push(e);
 	}
-	return out;
+	return entries.flatMap((e) => {
+		if (paired.has(e)) return [];
+		const cron = twinOf.get(e);
+		if (!cron) return [e];
+		return [{ ...e, job: cron.job, exitCode: cron.exitCode, outputTail: cron.outputTail, end: cron.end ?? e.end, status: e.status === 'pending' ? (cron.exitCode === 0 ? 'ok' : 'interrupted') : e.status }];
+	});
 }
 
 const SUCCESS: RunStatus[] = ['ok', 'held'];
