@@ -142,7 +142,7 @@ export async function benchMaintenance() {
 		console.log(` whole history, ${all.entries.length} runs (ms)      ${fmt(allMs, 0)}`);
 		console.log(` full parse ${MB.toFixed(0)} MB JSON lines (MB/s)     ${fmt(MB / (parseMs / 1000))}  ${fmt(MB / (wcMs / 1000))} (wc -l)`);
 		console.log(`\nHistory: 100,000 cron-run records (every 5 min) over five rotations (two gzipped) + ${cleanupRuns} cleanup runs;`);
-		console.log(`status reads back only to its horizon (the oldest expected run): jobs ${sample.jobs.map((j) => `${j.name}=${j.state}`).join(', ')}.`);
+		console.log(`status stops reading each file once no job state can change: jobs ${sample.jobs.map((j) => `${j.name}=${j.state}`).join(', ')}.`);
 		const load = (await import('node:os')).loadavg()[0];
 		console.log(`Machine load average during the run: ${load.toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs (other work shares them: tails are noisy).`);
 		console.log(`Full parse: ${parsed.entries.length} records (${made.lines} written, wc -l says ${wc.stdout.trim().split(' ')[0]}), read backwards and checked with zod; ${parsed.stats.malformed} malformed.`);
