@@ -504,6 +504,10 @@ export async function readHistory(opts: ReadHistoryOptions): Promise<HistoryPage
 		}
 		// The cursor points at each stream's next unread entry.
 		for (const s of sources) {
+			if (dropped.has(s.key)) {
+				state[s.key] = false; // stopped on request: do not read (or unpack) further for a cursor
+				continue;
+			}
 			const h = await s.src.peek();
 			state[s.key] = h ? h.pos : false;
 		}
