@@ -17,6 +17,7 @@ import { freePort, startServer, TEST_TOKEN } from '../tests/helpers/server';
 import { benchTrends } from './trends';
 import { benchWatchdog } from './watchdog';
 import { benchContainers } from './containers';
+import { benchMaintenance } from './maintenance';
 
 const run = promisify(execFile);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -201,3 +202,4 @@ async function main() {
 await main();
 await benchWatchdog();
 await benchContainers();
+await benchMaintenance(); // maintenance section (issue 8): bench/maintenance.ts

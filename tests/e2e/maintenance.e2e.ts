@@ -3,7 +3,7 @@
 // The script runs for real (direct runner) against the rig's dockerd, scoped to this test's
 // label; a dry run frees nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../helpers/server';
@@ -107,6 +107,43 @@ describe('/maintenance in a browser', () => {
 		await page.getByTestId('jobs').waitFor();
 		await page.screenshot({ path: '/tmp/vmw-maint-phone.png', fullPage: true });
 		expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+		await page.close();
+	});
+});
+
+describe('/maintenance when nothing can be read', () => {
+	let server: RunningServer;
+	let browser: Awaited<ReturnType<typeof launchBrowser>>;
+	let dir: string;
+	beforeAll(async () => {
+		dir = mkdtempSync(path.join(tmpdir(), 'vmw-maint-e2e-empty-'));
+		mkdirSync(path.join(dir, 'log'));
+		mkdirSync(path.join(dir, 'spool'));
+		writeFileSync(path.join(dir, 'secret'), '0 1 * * * /bin/true\n');
+		// A crontab that is a symlink out of its directory: refused by safe-path, "not readable".
+		symlinkSync('../secret', path.join(dir, 'spool', 'root'));
+		server = await startServer({
+			VMW_LOG_DIR: path.join(dir, 'log'),
+			VMW_SCRIPTS_DIR: path.join(dir, 'no-scripts'),
+			VMW_CRONTABS: path.join(dir, 'spool', 'root')
+		});
+		browser = await launchBrowser();
+	});
+	afterAll(async () => {
+		await browser?.close();
+		await server?.stop();
+		if (dir) rmSync(dir, { recursive: true, force: true });
+	});
+
+	it('says why: no runs yet, history file not found, script not found, crontab not readable', async () => {
+		const page = await browser.context.newPage();
+		await page.setExtraHTTPHeaders({ authorization: `Bearer ${TEST_TOKEN}` });
+		await page.goto(`${server.url}/maintenance`);
+		expect(await page.getByTestId('last-cleanup').textContent()).toContain(`history file not found at ${path.join(dir, 'log', 'vm-cleanup.jsonl')}`);
+		expect(await page.getByTestId('history-missing').textContent()).toContain(path.join(dir, 'log', 'vmwarden-cron.jsonl'));
+		expect(await page.getByTestId('script-missing').textContent()).toBe(`Script not found at ${path.join(dir, 'no-scripts', 'vm-cleanup.sh')}.`);
+		expect(await page.getByTestId('crontab-unreadable').textContent()).toMatch(/Crontab not readable: .*spool\/root.*outside/);
+		expect(await page.getByTestId('cleanup-chart').textContent()).toContain('No cleanup runs yet');
 		await page.close();
 	});
 });

@@ -49,32 +49,36 @@ export interface JobStatus {
 /** Entries (newest first, all jobs) that belong to this job. Dry runs are not scheduled runs. */
 export function entriesForJob(job: Pick<CronJob, 'name' | 'cleanupMode'>, entries: RunEntry[]): RunEntry[] {
 	const own = entries.filter((e) => (e.source === 'cron' ? e.job === job.name : job.cleanupMode !== null && e.mode === job.cleanupMode && e.dryRun === false));
-	return pairRuns(own);
+	return job.cleanupMode ? pairRuns(own) : own;
 }
 
 /**
  * A cleanup job wrapped in cron-run.sh leaves two records per run: cron-run's (exit code,
  * output) and the script's (steps, bytes). Join them when the cleanup run started within
- * the cron-run one.
+ * the cron-run one. Entries are newest first; linear in their number.
  */
 export function pairRuns(entries: RunEntry[]): RunEntry[] {
-	const out: RunEntry[] = [];
-	const used = new Set<RunEntry>();
+	const cleanups = entries.filter((e) => e.source !== 'cron');
+	const twinOf = new Map<RunEntry, RunEntry>(); // cleanup record -> its cron-run record
+	const paired = new Set<RunEntry>();
+	let k = 0; // both lists are newest first: skip cleanups that started after this cron run ended
 	for (const e of entries) {
-		if (used.has(e)) continue;
-		if (e.source === 'cron') {
-			const start = Date.parse(e.start) - 1000;
-			const end = e.end ? Date.parse(e.end) + 1000 : start;
-			const twin = entries.find((c) => c.source !== 'cron' && !used.has(c) && Date.parse(c.start) >= start && Date.parse(c.start) <= end);
-			if (twin) {
-				used.add(twin);
-				out.push({ ...twin, job: e.job, exitCode: e.exitCode, outputTail: e.outputTail, end: e.end ?? twin.end, status: twin.status === 'pending' ? (e.exitCode === 0 ? 'ok' : 'interrupted') : twin.status });
-				continue;
-			}
+		if (e.source !== 'cron') continue;
+		const start = Date.parse(e.start) - 1000;
+		const end = e.end ? Date.parse(e.end) + 1000 : start;
+		while (k < cleanups.length && Date.parse(cleanups[k].start) > end) k++;
+		const c = cleanups[k];
+		if (c && !twinOf.has(c) && Date.parse(c.start) >= start) {
+			twinOf.set(c, e);
+			paired.add(e);
 		}
-		out.push(e);
 	}
-	return out;
+	return entries.flatMap((e) => {
+		if (paired.has(e)) return [];
+		const cron = twinOf.get(e);
+		if (!cron) return [e];
+		return [{ ...e, job: cron.job, exitCode: cron.exitCode, outputTail: cron.outputTail, end: cron.end ?? e.end, status: e.status === 'pending' ? (cron.exitCode === 0 ? 'ok' : 'interrupted') : e.status }];
+	});
 }
 
 const SUCCESS: RunStatus[] = ['ok', 'held'];

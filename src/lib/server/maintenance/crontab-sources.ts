@@ -40,10 +40,19 @@ function stateOf(err: unknown): { state: 'not-found' | 'not-readable'; reason: s
 	return { state: 'not-readable', reason: err instanceof Error ? err.message : String(err) };
 }
 
+// Parsing costs a few ms (cron-parser and cronstrue per job); the text rarely changes.
+const parsedCache = new Map<string, { text: string; parsed: ParsedCrontab }>();
+
 async function readOne(file: string, kind: CrontabKind, defaultTz: string, out: CrontabSet) {
 	try {
 		const text = await readInside(path.dirname(file), path.basename(file), { maxBytes: MAX_CRONTAB_BYTES });
-		const parsed = parseCrontab(text, { source: file, kind, defaultTz });
+		const key = `${kind}|${defaultTz}|${file}`;
+		const hit = parsedCache.get(key);
+		const parsed = hit && hit.text === text ? hit.parsed : parseCrontab(text, { source: file, kind, defaultTz });
+		if (!hit || hit.parsed !== parsed) {
+			if (parsedCache.size > 200) parsedCache.clear();
+			parsedCache.set(key, { text, parsed });
+		}
 		out.crontabs.push(parsed);
 		out.sources.push({ path: file, kind, state: 'ok', reason: null });
 	} catch (err) {

@@ -379,17 +379,35 @@ export function uniqueJobNames<T extends { name: string }>(jobs: T[]): T[] {
 	});
 }
 
+// cron-parser costs about a millisecond per question; a status call asks two per job. For
+// one schedule, the previous and next runs stay the same while prev <= now < next, so the
+// answer is kept until now leaves that window.
+const windows = new Map<string, { prev: number; next: number }>();
+
+function windowFor(expression: string, tz: string, now: Date): { prev: number; next: number } {
+	const key = `${tz} ${expression}`;
+	const t = now.getTime();
+	const hit = windows.get(key);
+	if (hit && hit.prev <= t && t < hit.next) return hit;
+	// prev() is strictly before currentDate: step a millisecond past now so a run due exactly now counts.
+	const prev = CronExpressionParser.parse(expression, { tz, currentDate: new Date(t + 1) }).prev().getTime();
+	const next = CronExpressionParser.parse(expression, { tz, currentDate: now }).next().getTime();
+	const w = { prev, next };
+	if (windows.size > 1000) windows.clear();
+	windows.set(key, w);
+	return w;
+}
+
 /** The next run after `now` in the job's time zone; null for @reboot or disabled jobs. */
 export function nextRun(job: Pick<CronJob, 'expression' | 'tz' | 'enabled'>, now: Date): Date | null {
 	if (!job.expression || !job.enabled) return null;
-	return CronExpressionParser.parse(job.expression, { tz: job.tz, currentDate: now }).next().toDate();
+	return new Date(windowFor(job.expression, job.tz, now).next);
 }
 
 /** The latest scheduled time at or before `now` (what should have run last); null for @reboot. */
 export function previousRun(job: Pick<CronJob, 'expression' | 'tz'>, now: Date): Date | null {
 	if (!job.expression) return null;
-	// prev() is strictly before currentDate; step a millisecond past now so a run due exactly now counts.
-	return CronExpressionParser.parse(job.expression, { tz: job.tz, currentDate: new Date(now.getTime() + 1) }).prev().toDate();
+	return new Date(windowFor(job.expression, job.tz, now).prev);
 }
 
 const SHELL_META = /[|&;<>()$`\\"'*?[\]#~=!{}\n]/;

@@ -96,3 +96,22 @@ describe('gunzipLines', () => {
 		await h.close();
 	});
 });
+
+describe('readLineBatchesBackward', () => {
+	it.each([1, 2, 5, 64, 4096])('chunk %i bytes: the same lines and offsets as the line reader, partial last line skipped', async (chunkBytes) => {
+		const { readLineBatchesBackward } = await import('./reverse-lines');
+		const text = 'alpha\nbeta\n\ngamma é\n' + 'y'.repeat(100) + '\nlast\npartial';
+		const f = path.join(dir, `b${chunkBytes}`);
+		writeFileSync(f, text);
+		const h = await open(f);
+		const got: { text: string; end: number }[] = [];
+		let incomplete = 0;
+		for await (const batch of readLineBatchesBackward(h, { endOffset: text.length + 1 /* é is 2 bytes */, chunkBytes, onIncomplete: () => incomplete++ })) got.push(...batch);
+		await h.close();
+		const lines = text.split('\n').slice(0, -1);
+		expect(got.map((l) => l.text)).toEqual(lines.reverse());
+		expect(incomplete).toBe(1);
+		// "last\n" ends where "partial" starts: total bytes minus "partial".length
+		expect(got[0].end).toBe(Buffer.byteLength(text) - 'partial'.length);
+	});
+});

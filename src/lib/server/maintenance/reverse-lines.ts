@@ -60,6 +60,49 @@ export async function* readLinesBackward(
 	}
 }
 
+/**
+ * The same lines as readLinesBackward, in batches (one per chunk read): a caller walking
+ * hundreds of thousands of lines pays one promise per chunk instead of one per line.
+ */
+export async function* readLineBatchesBackward(
+	handle: FileHandle,
+	{ endOffset, chunkBytes = 256 * 1024, onIncomplete }: { endOffset: number; chunkBytes?: number; onIncomplete?: () => void }
+): AsyncGenerator<BackwardLine[]> {
+	if (endOffset <= 0) return;
+	const last = Buffer.alloc(1);
+	await handle.read(last, 0, 1, endOffset - 1);
+	let skipNewest = last[0] !== NL;
+	let pos = endOffset;
+	let tail: Buffer = Buffer.alloc(0);
+	while (pos > 0) {
+		const size = Math.min(chunkBytes, pos);
+		pos -= size;
+		const chunk = Buffer.alloc(size);
+		const { bytesRead } = await handle.read(chunk, 0, size, pos);
+		const buf = bytesRead === size ? Buffer.concat([chunk, tail]) : Buffer.concat([chunk.subarray(0, bytesRead), tail]);
+		const batch: BackwardLine[] = [];
+		let end = buf.length;
+		for (;;) {
+			const j = end >= 2 ? buf.lastIndexOf(NL, end - 2) : -1;
+			if (j < 0) break;
+			if (skipNewest) {
+				skipNewest = false;
+				onIncomplete?.();
+			} else {
+				const stop = buf[end - 1] === NL ? end - 1 : end;
+				batch.push({ text: buf.toString('utf8', j + 1, stop), end: pos + end });
+			}
+			end = j + 1;
+		}
+		tail = buf.subarray(0, end);
+		if (batch.length) yield batch;
+	}
+	if (tail.length > 0) {
+		if (skipNewest) onIncomplete?.();
+		else yield [{ text: tail.toString('utf8', 0, tail[tail.length - 1] === NL ? tail.length - 1 : tail.length), end: tail.length }];
+	}
+}
+
 /** Every line of a gzipped file (streamed through gunzip), oldest first. */
 export async function gunzipLines(handle: FileHandle, { maxBytes = 512 * 1024 * 1024 }: { maxBytes?: number } = {}): Promise<string[]> {
 	const lines: string[] = [];

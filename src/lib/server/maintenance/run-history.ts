@@ -14,7 +14,7 @@ import { cleanupRunRecordSchema, cleanupStartMarkerSchema, type CleanupRunRecord
 import { createClassicAssembler, type ClassicRun } from './cleanup-log';
 import { cronRunRecordSchema, type CronRunRecord } from './cron-record';
 import type { CleanupMode } from './crontab';
-import { gunzipLines, readLinesBackward } from './reverse-lines';
+import { gunzipLines, readLineBatchesBackward, type BackwardLine } from './reverse-lines';
 import { listInside, openInside, SafePathError } from '../fs/safe-path';
 
 export const HISTORY_FILES = { cron: 'vmwarden-cron.jsonl', cleanup: 'vm-cleanup.jsonl', cleanupLog: 'vm-cleanup.log' } as const;
@@ -87,7 +87,9 @@ export function rotationsOf(base: string, names: string[]): string[] {
 class LineStream {
 	private index = 0;
 	private handle: FileHandle | null = null;
-	private iter: AsyncGenerator<{ text: string; end: number }> | null = null;
+	private iter: AsyncGenerator<BackwardLine[]> | null = null;
+	private batch: BackwardLine[] = [];
+	private at = 0;
 	private gz: { lines: string[]; at: number } | null = null;
 	private startPos: Pos | null;
 	done = false;
@@ -121,8 +123,16 @@ class LineStream {
 				continue;
 			}
 			if (this.iter) {
+				if (this.at < this.batch.length) {
+					const l = this.batch[this.at++];
+					return { text: l.text, pos: { f: name, o: l.end } };
+				}
 				const r = await this.iter.next();
-				if (!r.done) return { text: r.value.text, pos: { f: name, o: r.value.end } };
+				if (!r.done) {
+					this.batch = r.value;
+					this.at = 0;
+					continue;
+				}
 				await this.closeFile();
 				this.advance();
 				continue;
@@ -152,7 +162,9 @@ class LineStream {
 				return;
 			}
 			this.handle = handle;
-			this.iter = readLinesBackward(handle, { endOffset: resume === null ? size : Math.min(resume, size), onIncomplete: () => (this.stats.incomplete += 1) });
+			this.batch = [];
+			this.at = 0;
+			this.iter = readLineBatchesBackward(handle, { endOffset: resume === null ? size : Math.min(resume, size), onIncomplete: () => (this.stats.incomplete += 1) });
 		} catch (err) {
 			if (!(err instanceof SafePathError && err.reason === 'not-found'))
 				this.stats.unreadable.push({ name, state: 'not-readable', reason: err instanceof Error ? err.message : String(err) });
@@ -418,6 +430,8 @@ export interface ReadHistoryOptions {
 	filter?: (e: RunEntry) => boolean;
 	/** Stop reading when this returns true for an entry (it is not included). */
 	stopAt?: (e: RunEntry) => boolean;
+	/** Stop reading one stream (cron-run records, or cleanup records) once this returns true. */
+	stopStream?: (stream: 'cron' | 'cleanup') => boolean;
 	limit: number;
 	cursor?: string | null;
 	/** Which streams to read (default both). */
@@ -462,10 +476,17 @@ export async function readHistory(opts: ReadHistoryOptions): Promise<HistoryPage
 	const entries: RunEntry[] = [];
 	const state: CursorState = { c: wantCron ? cursor.c : false, k: wantCleanup ? cursor.k : false };
 	let stopped = false;
+	const dropped = new Set<'c' | 'k'>();
 	try {
 		while (entries.length < opts.limit) {
 			let best: { key: 'c' | 'k'; src: EntrySource; entry: RunEntry; pos: Pos } | null = null;
 			for (const s of sources) {
+				if (dropped.has(s.key)) continue;
+				if (opts.stopStream?.(s.key === 'c' ? 'cron' : 'cleanup')) {
+					dropped.add(s.key);
+					stopped = true;
+					continue;
+				}
 				const h = await s.src.peek();
 				if (!h) {
 					state[s.key] = false;
@@ -483,6 +504,10 @@ export async function readHistory(opts: ReadHistoryOptions): Promise<HistoryPage
 		}
 		// The cursor points at each stream's next unread entry.
 		for (const s of sources) {
+			if (dropped.has(s.key)) {
+				state[s.key] = false; // stopped on request: do not read (or unpack) further for a cursor
+				continue;
+			}
 			const h = await s.src.peek();
 			state[s.key] = h ? h.pos : false;
 		}

@@ -27,7 +27,9 @@ export function createMaintenance({ config, db, log }: { config: Config; db: Db;
 		scriptsDir: config.scriptsDir,
 		runner: m.scriptRunner,
 		lockFile: m.cleanupLockFile,
-		env: scriptEnv({ VMW_LOG_DIR: logDir, VMW_CLEANUP_LOCK_FILE: m.cleanupLockFile }),
+		// direct: the script writes where the app reads. nsenter: VMW_LOG_DIR is the app's view
+		// (a mount such as /host/var/log) and means nothing on the host: the script keeps its own.
+		env: scriptEnv(m.scriptRunner === 'direct' ? { VMW_LOG_DIR: logDir, VMW_CLEANUP_LOCK_FILE: m.cleanupLockFile } : { VMW_CLEANUP_LOCK_FILE: m.cleanupLockFile }),
 		async findRecord(scriptRunId, startedAtMs) {
 			const entries = await newestCleanup(5);
 			return entries.find((e) => (scriptRunId ? e.id === scriptRunId : Date.parse(e.start) >= startedAtMs - 1000)) ?? null;

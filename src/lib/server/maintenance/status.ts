@@ -6,7 +6,7 @@ import path from 'node:path';
 import { readCrontabs, type CrontabSet } from './crontab-sources';
 import { entriesForJob, jobStatus, statusHorizon, type JobStatus } from './cron-status';
 import { readHistory, type HistoryStats, type RunEntry, HISTORY_FILES } from './run-history';
-import type { CleanupMode } from './crontab';
+import { previousRun, type CleanupMode, type CronJob } from './crontab';
 import { listInside } from '../fs/safe-path';
 
 export interface CleanupSummary {
@@ -66,21 +66,59 @@ async function filesKey(logDir: string): Promise<string | null> {
 export function createStatusReader(opts: StatusOptions) {
 	let cache: { key: string; horizonMs: number; entries: RunEntry[]; stats: HistoryStats } | null = null;
 
-	async function scan(horizon: Date) {
+	/**
+	 * Read newest first back to the horizon, but stop each stream early once it can add
+	 * nothing to any job's state: every job fed by cron-run records has shown a run at or
+	 * before its expected time and a success (for cleanup jobs the script's own records
+	 * suffice, so a monthly job does not drag the busy cron file back a month).
+	 */
+	async function scan(horizon: Date, jobs: CronJob[], now: Date) {
 		const key = await filesKey(opts.logDir);
 		if (key !== null && cache && cache.key === key && cache.horizonMs <= horizon.getTime()) return cache;
-		let cleanups = 0;
 		const h = horizon.toISOString();
+		const need = jobs.filter((j) => j.enabled && (j.wrapped || j.cleanupMode));
+		const expected = new Map(need.map((j) => [j.name, (previousRun(j, now)?.getTime() ?? now.getTime()) - 60_000]));
+		const cronJobs = new Map(need.filter((j) => j.wrapped && !j.cleanupMode).map((j) => [j.name, { passed: false, success: false }]));
+		const cleanupJobs = need.filter((j) => j.cleanupMode).map((j) => ({ mode: j.cleanupMode, at: expected.get(j.name)!, passed: false, success: false }));
+		let cronOpen = cronJobs.size;
+		let cleanupOpen = cleanupJobs.length;
 		const page = await readHistory({
 			logDir: opts.logDir,
 			limit: 1_000_000,
-			stopAt: (e) => e.start < h && cleanups >= CHART_RUNS,
+			stopAt: (e) => e.start < h,
+			stopStream: (s) => (s === 'cron' ? cronOpen === 0 : cleanupOpen === 0),
 			filter: (e) => {
-				if (e.source !== 'cron' && e.status !== 'pending') cleanups += 1;
+				const t = Date.parse(e.start);
+				const ok = e.status === 'ok' || e.status === 'held';
+				if (e.source === 'cron') {
+					const st = e.job ? cronJobs.get(e.job) : undefined;
+					if (st && !(st.passed && st.success)) {
+						st.passed ||= t < expected.get(e.job!)!;
+						st.success ||= ok;
+						if (st.passed && st.success) cronOpen -= 1;
+					}
+				} else if (e.dryRun === false && e.status !== 'pending') {
+					for (const st of cleanupJobs) {
+						if (st.mode !== e.mode || (st.passed && st.success)) continue;
+						st.passed ||= t < st.at;
+						st.success ||= ok;
+						if (st.passed && st.success) cleanupOpen -= 1;
+					}
+				}
 				return true;
 			}
 		});
-		const fresh = { key: key ?? '', horizonMs: horizon.getTime(), entries: page.entries, stats: page.stats };
+		let entries = page.entries;
+		const cleanups = entries.filter((e) => e.source !== 'cron' && e.status !== 'pending').length;
+		if (cleanups < CHART_RUNS) {
+			// The chart wants 30 runs: read on in the cleanup files only, at most 31 days past the horizon.
+			const limit = new Date(horizon.getTime() - 31 * 86_400_000).toISOString();
+			const more = await readHistory({ logDir: opts.logDir, limit: CHART_RUNS + 5, streams: { cron: false }, stopAt: (e) => e.start < limit });
+			const seen = new Set(entries.map((e) => e.id));
+			entries = [...entries, ...more.entries.filter((e) => !seen.has(e.id))];
+			page.stats.malformed += more.stats.malformed;
+		}
+		const fresh = { key: key ?? '', horizonMs: horizon.getTime(), entries, stats: page.stats };
 		if (key !== null) cache = fresh;
 		return fresh;
 	}
@@ -88,7 +126,7 @@ export function createStatusReader(opts: StatusOptions) {
 	return {
 		async status(now = new Date()): Promise<CronStatus> {
 			const set = await readCrontabs({ specs: opts.crontabs, defaultTz: opts.defaultTz });
-			const { entries, stats } = await scan(statusHorizon(set.jobs, now, opts.graceMs));
+			const { entries, stats } = await scan(statusHorizon(set.jobs, now, opts.graceMs), set.jobs, now);
 			const historyFound = stats.found.cron || stats.found.cleanup || stats.found.cleanupLog;
 			const pending = entries.some((e) => e.status === 'pending');
 			const lockHeld = pending ? await opts.lockHeld().catch(() => false) : false;
