@@ -40,7 +40,7 @@ describe('docker adapter: daemon down and back', () => {
 			return r.state === 'unavailable' ? r : null;
 		});
 		if (down.state !== 'unavailable') throw new Error('unreachable');
-		expect(down.reason).toMatch(/listContainers failed: .*(ECONNREFUSED|ENOENT)/);
+		expect(down.reason).toMatch(/listContainers failed: .*(ECONNREFUSED|ECONNRESET|ENOENT)/);
 		expect(down.lastGood?.map((c) => c.name)).toEqual([`${run}-survivor`]);
 		expect(down.lastGoodAt).toBeGreaterThanOrEqual(first.at);
 		expect(adapter.health()).toMatchObject({ ok: false });

@@ -15,23 +15,29 @@ function df(target: string) {
 	return { used, avail, size };
 }
 
-// Others write to these filesystems while the test runs; allow a little drift between our
-// statfs and df's.
-const DRIFT_BYTES = 64 * 2 ** 20;
+// Others write to these filesystems while the test runs, so df runs before and after our
+// statfs and our figure must lie between the two readings (plus one 1 MiB rounding step).
+const SLACK_BYTES = 2 ** 20;
+const between = (v: number, a: number, b: number) => {
+	expect(v).toBeGreaterThanOrEqual(Math.min(a, b) - SLACK_BYTES);
+	expect(v).toBeLessThanOrEqual(Math.max(a, b) + SLACK_BYTES);
+};
 
 describe('readDisk against df', () => {
 	const mounts = ['/', tmp, ...(existsSync('/dev/shm') ? ['/dev/shm'] : [])];
 
 	it.each(mounts)('%s', async (mount) => {
+		const before = df(mount);
 		const figures = await readDisk({ mount });
 		const expected = df(mount);
 		if (!figures.ok) throw new Error(figures.error);
-		expect(Math.abs(figures.usedBytes - expected.used)).toBeLessThanOrEqual(DRIFT_BYTES);
-		expect(Math.abs(figures.availBytes - expected.avail)).toBeLessThanOrEqual(DRIFT_BYTES);
+		between(figures.usedBytes, before.used, expected.used);
+		between(figures.availBytes, before.avail, expected.avail);
 		expect(figures.totalBytes).toBe(expected.size);
 		// df's Use% = used / (used + avail), reserved blocks excluded (so not used / size).
-		const dfPct = (expected.used / (expected.used + expected.avail)) * 100;
-		expect(Math.abs(figures.usedPct - dfPct)).toBeLessThan(0.1);
+		const dfPct = (u: { used: number; avail: number }) => (u.used / (u.used + u.avail)) * 100;
+		expect(figures.usedPct).toBeGreaterThanOrEqual(Math.min(dfPct(before), dfPct(expected)) - 0.01);
+		expect(figures.usedPct).toBeLessThanOrEqual(Math.max(dfPct(before), dfPct(expected)) + 0.01);
 		expect(figures.usedPct).toBeGreaterThanOrEqual(0);
 		expect(figures.usedPct).toBeLessThanOrEqual(100);
 	});

@@ -41,12 +41,17 @@ describe('readCrontabs', () => {
 		expect(set.invalid).toEqual([{ source: path.join(dir, 'cron.d', 'backup'), line: 2, raw: '0 3 * * 9 root /bin/bad', reason: 'day of week "9": 9 is outside 0-7' }]);
 	});
 
-	it('says not-readable for a file it may not read', async () => {
-		if (process.getuid?.() === 0) return; // root reads anything: nothing to test here
-		const f = path.join(dir, 'spool', 'locked');
-		writeFileSync(f, '0 1 * * * x\n');
-		chmodSync(f, 0);
-		const set = await readCrontabs({ specs: [f], defaultTz: 'UTC' });
+	it('says not-readable for a file it cannot read: over the 1 MiB cap (and without permission, when not root)', async () => {
+		const big = path.join(dir, 'spool', 'huge');
+		writeFileSync(big, '#'.repeat(1024 * 1024 + 1));
+		const set = await readCrontabs({ specs: [big], defaultTz: 'UTC' });
 		expect(set.sources[0].state).toBe('not-readable');
+		// root reads a mode-000 file, so the permission case can only be seen as another user
+		if (process.getuid?.() !== 0) {
+			const f = path.join(dir, 'spool', 'locked');
+			writeFileSync(f, '0 1 * * * x\n');
+			chmodSync(f, 0);
+			expect((await readCrontabs({ specs: [f], defaultTz: 'UTC' })).sources[0].state).toBe('not-readable');
+		}
 	});
 });

@@ -1,5 +1,4 @@
 import { initTRPC, TRPCError } from '@trpc/server';
-import { dev } from '$app/environment';
 import superjson from 'superjson';
 import type { Services } from '../services';
 import { hasRole, type Principal, type Role } from '../auth/auth';
@@ -18,11 +17,12 @@ export interface Context {
 }
 
 /**
- * What a client may see of an error. Outside `vite dev` (whatever NODE_ENV says): no stack,
+ * What a client may see of an error: no stack (also under `vite dev`: this module is part of the
+ * typed client's build, which cannot import `$app/*`; the server log has the full error),
  * and an unexpected error (not a TRPCError we threw) is only "internal error" — its message
  * can carry SQL, parameters or paths. The full error goes to the server log (onError).
  */
-export function clientErrorShape<S extends { message: string; data: { stack?: string } }>(shape: S, error: TRPCError, isDev = dev): S {
+export function clientErrorShape<S extends { message: string; data: { stack?: string } }>(shape: S, error: TRPCError, isDev = false): S {
 	if (isDev) return shape;
 	const { stack: _stack, ...data } = shape.data;
 	const unexpected = error.code === 'INTERNAL_SERVER_ERROR' && error.cause instanceof Error && !(error.cause instanceof TRPCError) && error.message === error.cause.message;
@@ -31,7 +31,7 @@ export function clientErrorShape<S extends { message: string; data: { stack?: st
 
 const t = initTRPC.context<Context>().create({
 	transformer: superjson,
-	isDev: dev,
+	isDev: false,
 	errorFormatter: ({ shape, error }) => clientErrorShape(shape, error),
 	sse: {
 		ping: { enabled: true, intervalMs: 15_000 },
