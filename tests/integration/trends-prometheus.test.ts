@@ -8,7 +8,7 @@ import { startServer, TEST_TOKEN, type RunningServer } from '../helpers/server';
 import { requirePrometheus, rigEnv } from '../helpers/rig';
 import { backfill, promQuery } from '../helpers/prometheus';
 import { startPromProxy, PROXY_WARNING, type PromProxy } from '../helpers/prom-proxy';
-import { syntheticTrendHistory, type SyntheticHistory } from '../helpers/trends-history';
+import { syntheticTrendHistory, waitForWholeHistory, type SyntheticHistory } from '../helpers/trends-history';
 import { createPromClient } from '../../src/lib/server/prometheus/client';
 import { CATALOG } from '../../src/lib/server/prometheus/catalog';
 import type { TrendAnswer, TrendData } from '../../src/lib/trends';
@@ -32,6 +32,7 @@ describe('trends from Prometheus', () => {
 		hist = meta;
 		// promtool writes ~360 two-hour blocks; then Prometheus' once-a-minute reload picks them up
 		await backfill(text, { timeoutMs: 150_000, promtoolTimeoutMs: 300_000 });
+		await waitForWholeHistory(instance, meta.endSec);
 		proxy = await startPromProxy(env.prometheusUrl);
 		server = await startServer({
 			VMW_HOST_ID: hostId,
@@ -202,7 +203,7 @@ describe('trends from Prometheus', () => {
 			expect(hung.ms).toBeLessThan(3000);
 			expect(hung.ms).toBeGreaterThanOrEqual(1400);
 			expect(during.ms).toBeLessThan(1000);
-			expect(during.body.ts).toBeGreaterThan(before.ts);
+			expect(Date.parse(during.body.ts)).toBeGreaterThan(Date.parse(before.ts));
 			expect((await get('/healthz', false)).status).toBe(200);
 
 			await proxy.set('down');

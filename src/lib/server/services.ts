@@ -12,6 +12,7 @@ import { markInterruptedActions } from './audit/actions';
 import { createTrends, type Trends } from './trends/trends';
 import { createPromClient } from './prometheus/client';
 import { rollupRange } from './db/rollup';
+import { createDeployRecorder, deploysInRange, type DeployRecorder } from './trends/deploys';
 import { createDockerAdapter, createDockerApi, type DockerAdapter } from './docker';
 import { createStatsCollector, type StatsCollector } from './docker/stats-collector';
 import { registerContainerMetrics } from './docker/metrics';
@@ -25,6 +26,8 @@ export interface Services {
 	history: SqliteHistoryStore;
 	metrics: Registry;
 	trends: Trends;
+	/** Records container deploys (new image per service) from Docker events for the trend charts. */
+	deploys: DeployRecorder;
 	/** Docker adapter: container list with last good data; Docker down never fails the app. */
 	docker: DockerAdapter;
 	/** Per-container CPU/memory/IO from cgroups after each Docker refresh. */
@@ -112,8 +115,11 @@ export async function createServices(
 		cpuCount: () => {
 			const s = sampler.latest();
 			return s?.cpu.ok && s.cpu.perCpu.length ? s.cpu.perCpu.length : undefined;
-		}
+		},
+		deploys: (r) => deploysInRange(db, { hostId: config.hostId, ...r })
 	});
+	const deploys = createDeployRecorder({ api: docker.api, db, hostId: config.hostId, log: createLogger('deploys') });
+	if (startDocker) deploys.start();
 	registerContainerMetrics(metrics, { adapter: docker, collector: containerStats });
 
 	const services: Services = {
@@ -124,6 +130,7 @@ export async function createServices(
 		history,
 		metrics,
 		trends,
+		deploys,
 		docker,
 		containerStats,
 		containerHistory,
@@ -136,10 +143,11 @@ export async function createServices(
 				? `last sample ${new Date(s.lastSampleAt!).toISOString()}`
 				: `${s.running ? 'running' : 'stopped'}; last sample ${s.lastSampleAt ? new Date(s.lastSampleAt).toISOString() : 'never'}${s.lastError ? `; ${s.lastError}` : ''}`;
 			// Docker is an outside system: its state is reported, but it does not make the app unhealthy.
-			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health() } };
+			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), deploys: deploys.health() } };
 		},
 		async stop() {
 			await sampler.stop();
+			await deploys.stop();
 			await docker.stop();
 			await containerStats.stop();
 			db.$client.close();

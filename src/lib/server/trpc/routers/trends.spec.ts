@@ -9,7 +9,7 @@ import { createServices, type Services } from '../../services';
 import { createCallerFactory } from '../init';
 import { appRouter } from '../router';
 import type { Principal } from '../../auth/auth';
-import { hostHistory } from '../../db/schema';
+import { deploys, hostHistory } from '../../db/schema';
 import { rollupHistory } from '../../db/rollup';
 import type { HistoryPoint } from '$lib/health';
 
@@ -99,6 +99,18 @@ describe('trends router (local fallback)', () => {
 		const vals = week.data.series[0].points.filter(([t]) => t >= now - 7 * DAY + 300_000).map(([, v]) => v);
 		expect(vals.length).toBeGreaterThan(0);
 		expect(vals.every((v) => v === 4)).toBe(true);
+	});
+
+	it('carries the deploys recorded within the range as markers', async () => {
+		await services.db.insert(deploys).values([
+			{ hostId: 'vm-test', ts: now - 2 * DAY, key: 'shop/web', container: 'shop-web-1', image: 'shop:2', imageId: 'sha256:b' },
+			{ hostId: 'vm-test', ts: now - 10 * DAY, key: 'shop/web', container: 'shop-web-1', image: 'shop:1', imageId: 'sha256:a' },
+			{ hostId: 'other', ts: now - DAY, key: 'x', container: 'x', image: 'x', imageId: 'sha256:x' }
+		]);
+		const a = await viewer().trends.series({ metric: 'load', range: '7d' });
+		if (a.state !== 'ok') throw new Error('not ok');
+		// only this host's deploy inside the last 7 days
+		expect(a.data.deploys).toEqual([{ atMs: now - 2 * DAY, container: 'shop-web-1', image: 'shop:2' }]);
 	});
 
 	it('containers and io answer "no data" locally, with the reason', async () => {
