@@ -212,8 +212,9 @@ describe('trends from Prometheus', () => {
 			expect((await get('/healthz', false)).status).toBe(200);
 
 			await proxy.set('pass');
+			// the app's kept-alive connection to the proxy died with it: the client retries once on a fresh one
 			const back = await trend('load', '24h');
-			expect(back.body.state).toBe('ok');
+			expect(back.body.state, JSON.stringify(back.body).slice(0, 300)).toBe('ok');
 			expect(back.body.at).toBeGreaterThan(goodAt);
 		});
 	});
