@@ -40,7 +40,8 @@ describe('trends from Prometheus', () => {
 			VMW_PROMETHEUS_NODE_SELECTOR: selector,
 			VMW_PROMETHEUS_CADVISOR_SELECTOR: selector,
 			VMW_PROMETHEUS_VMWARDEN_SELECTOR: selector,
-			VMW_PROMETHEUS_TIMEOUT_MS: '1500'
+			// generous for a loaded shared machine (30 d over freshly loaded blocks); the hang test waits it out
+			VMW_PROMETHEUS_TIMEOUT_MS: '4000'
 		});
 	}, 540_000);
 	afterAll(async () => {
@@ -198,10 +199,10 @@ describe('trends from Prometheus', () => {
 					return { body, ms: performance.now() - t0 };
 				})
 			]);
-			expect(hung.body).toMatchObject({ state: 'unavailable', reason: expect.stringMatching(/did not answer within 1500 ms/), lastGoodAt: goodAt });
-			// within the 1500 ms timeout plus the request's own overhead
-			expect(hung.ms).toBeLessThan(3000);
-			expect(hung.ms).toBeGreaterThanOrEqual(1400);
+			expect(hung.body).toMatchObject({ state: 'unavailable', reason: expect.stringMatching(/did not answer within 4000 ms/), lastGoodAt: goodAt });
+			// within the 4000 ms timeout plus the request's own overhead
+			expect(hung.ms).toBeLessThan(6000);
+			expect(hung.ms).toBeGreaterThanOrEqual(3900);
 			expect(during.ms).toBeLessThan(1000);
 			expect(Date.parse(during.body.ts)).toBeGreaterThan(Date.parse(before.ts));
 			expect((await get('/healthz', false)).status).toBe(200);
