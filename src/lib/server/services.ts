@@ -13,6 +13,7 @@ import { createTrends, type Trends } from './trends/trends';
 import { createPromClient } from './prometheus/client';
 import { rollupRange } from './db/rollup';
 import { createDeployRecorder, deploysInRange, type DeployRecorder } from './trends/deploys';
+import { containerWritesRange } from './trends/local-containers';
 import { createDockerAdapter, createDockerApi, type DockerAdapter } from './docker';
 import { createStatsCollector, type StatsCollector } from './docker/stats-collector';
 import { registerContainerMetrics } from './docker/metrics';
@@ -110,7 +111,8 @@ export async function createServices(
 		local: {
 			minutes: (r) => history.range(r),
 			rollups: (r) => rollupRange(db, { hostId: config.hostId, ...r }),
-			rawRetentionMs: config.historyRetentionMs
+			rawRetentionMs: config.historyRetentionMs,
+			containerWrites: (r) => containerWritesRange(db, { hostId: config.hostId, ...r })
 		},
 		cpuCount: () => {
 			const s = sampler.latest();
