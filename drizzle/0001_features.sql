@@ -28,6 +28,18 @@ CREATE TABLE `container_history` (
 );
 --> statement-breakpoint
 CREATE INDEX `container_history_ts_idx` ON `container_history` (`ts`);--> statement-breakpoint
+CREATE TABLE `deploys` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`host_id` text NOT NULL,
+	`ts` integer NOT NULL,
+	`key` text NOT NULL,
+	`container` text NOT NULL,
+	`image` text NOT NULL,
+	`image_id` text NOT NULL,
+	`previous_image_id` text
+);
+--> statement-breakpoint
+CREATE INDEX `deploys_host_ts_idx` ON `deploys` (`host_id`,`ts`);--> statement-breakpoint
 CREATE TABLE `host_history_rollup` (
 	`host_id` text NOT NULL,
 	`ts` integer NOT NULL,

@@ -27,7 +27,7 @@ describe('/trends in a browser', () => {
 			VMW_PROMETHEUS_NODE_SELECTOR: selector,
 			VMW_PROMETHEUS_CADVISOR_SELECTOR: selector,
 			VMW_PROMETHEUS_VMWARDEN_SELECTOR: selector,
-			VMW_PROMETHEUS_TIMEOUT_MS: '3000'
+			VMW_PROMETHEUS_TIMEOUT_MS: '8000'
 		});
 		browser = await launchBrowser({ width: 390, height: 844 });
 	}, 540_000);

@@ -13,7 +13,7 @@
  *   load1      0.75
  *   writes     "invttrdg-backend" 1 MB/s, but 10 MB/s for the whole UTC day `spikeDayMs`;
  *              "quiet" 0.1 MB/s throughout
- *   unhealthy  vmwarden_containers_unhealthy{host_id} 0, but 2 during the spike day
+ *   unhealthy  vmwarden_containers{health="unhealthy",host_id} 0, but 2 during the spike day (5 healthy, 3 then)
  */
 const DAY_S = 86_400;
 export const SAMPLE_EVERY_S = 300;
@@ -104,7 +104,10 @@ export function syntheticTrendHistory({ instance, hostId, endSec }: { instance: 
 		{ labels: 'name="invttrdg-backend"', value: app },
 		{ labels: 'name="quiet"', value: quiet }
 	]);
-	family('vmwarden_containers_unhealthy', 'gauge', [{ labels: `host_id="${hostId}"`, value: (t) => (inSpike(t) ? 2 : 0) }]);
+	family('vmwarden_containers', 'gauge', [
+		{ labels: `health="unhealthy",host_id="${hostId}",state="running"`, value: (t) => (inSpike(t) ? 2 : 0) },
+		{ labels: `health="healthy",host_id="${hostId}",state="running"`, value: (t) => (inSpike(t) ? 3 : 5) }
+	]);
 	out.push('# EOF');
 	return { text: out.join('\n') + '\n', startSec: start, endSec: end, cleanupSec, spikeDayMs, stealDaily };
 }
@@ -136,6 +139,26 @@ export async function ensureSharedTrendHistory(): Promise<{ instance: string; ho
 	const instance = `trends-shared-${Date.now().toString(36)}`;
 	const { text, ...meta } = syntheticTrendHistory({ instance, hostId, endSec: Date.now() / 1000 - 60 });
 	await backfill(text, { timeoutMs: 150_000, promtoolTimeoutMs: 300_000 });
+	await waitForWholeHistory(instance, meta.endSec);
 	await writeFile(marker, JSON.stringify({ instance, hostId, meta }));
 	return { instance, hostId, meta };
+}
+
+/**
+ * Waits until every sample of the 30 days answers a query: `backfill` returns once the series
+ * are listed, but on a busy Prometheus the freshly loaded (and overlapping) blocks can take a
+ * while longer to answer whole. 30 days of 5-minute samples, both ends included: 8641.
+ */
+export async function waitForWholeHistory(instance: string, endSec: number, timeoutMs = 120_000): Promise<void> {
+	const { promQuery } = await import('./prometheus');
+	const want = (30 * DAY_S) / SAMPLE_EVERY_S + 1;
+	const deadline = Date.now() + timeoutMs;
+	let got = 0;
+	for (;;) {
+		const r = await promQuery(`count_over_time(node_load1{instance="${instance}"}[30d])`, { timeSec: endSec });
+		got = Number(r[0]?.value[1] ?? 0);
+		if (got === want) return;
+		if (Date.now() > deadline) throw new Error(`backfilled history of ${instance}: ${got} of ${want} samples answer after ${timeoutMs} ms`);
+		await new Promise((r) => setTimeout(r, 1000));
+	}
 }

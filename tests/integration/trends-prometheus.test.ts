@@ -8,7 +8,7 @@ import { startServer, TEST_TOKEN, type RunningServer } from '../helpers/server';
 import { requirePrometheus, rigEnv } from '../helpers/rig';
 import { backfill, promQuery } from '../helpers/prometheus';
 import { startPromProxy, PROXY_WARNING, type PromProxy } from '../helpers/prom-proxy';
-import { syntheticTrendHistory, type SyntheticHistory } from '../helpers/trends-history';
+import { syntheticTrendHistory, waitForWholeHistory, type SyntheticHistory } from '../helpers/trends-history';
 import { createPromClient } from '../../src/lib/server/prometheus/client';
 import { CATALOG } from '../../src/lib/server/prometheus/catalog';
 import type { TrendAnswer, TrendData } from '../../src/lib/trends';
@@ -32,6 +32,7 @@ describe('trends from Prometheus', () => {
 		hist = meta;
 		// promtool writes ~360 two-hour blocks; then Prometheus' once-a-minute reload picks them up
 		await backfill(text, { timeoutMs: 150_000, promtoolTimeoutMs: 300_000 });
+		await waitForWholeHistory(instance, meta.endSec);
 		proxy = await startPromProxy(env.prometheusUrl);
 		server = await startServer({
 			VMW_HOST_ID: hostId,
@@ -39,7 +40,8 @@ describe('trends from Prometheus', () => {
 			VMW_PROMETHEUS_NODE_SELECTOR: selector,
 			VMW_PROMETHEUS_CADVISOR_SELECTOR: selector,
 			VMW_PROMETHEUS_VMWARDEN_SELECTOR: selector,
-			VMW_PROMETHEUS_TIMEOUT_MS: '1500'
+			// generous for a loaded shared machine (30 d over freshly loaded blocks); the hang test waits it out
+			VMW_PROMETHEUS_TIMEOUT_MS: '4000'
 		});
 	}, 540_000);
 	afterAll(async () => {
@@ -197,12 +199,12 @@ describe('trends from Prometheus', () => {
 					return { body, ms: performance.now() - t0 };
 				})
 			]);
-			expect(hung.body).toMatchObject({ state: 'unavailable', reason: expect.stringMatching(/did not answer within 1500 ms/), lastGoodAt: goodAt });
-			// within the 1500 ms timeout plus the request's own overhead
-			expect(hung.ms).toBeLessThan(3000);
-			expect(hung.ms).toBeGreaterThanOrEqual(1400);
+			expect(hung.body).toMatchObject({ state: 'unavailable', reason: expect.stringMatching(/did not answer within 4000 ms/), lastGoodAt: goodAt });
+			// within the 4000 ms timeout plus the request's own overhead
+			expect(hung.ms).toBeLessThan(6000);
+			expect(hung.ms).toBeGreaterThanOrEqual(3900);
 			expect(during.ms).toBeLessThan(1000);
-			expect(during.body.ts).toBeGreaterThan(before.ts);
+			expect(Date.parse(during.body.ts)).toBeGreaterThan(Date.parse(before.ts));
 			expect((await get('/healthz', false)).status).toBe(200);
 
 			await proxy.set('down');
@@ -211,8 +213,9 @@ describe('trends from Prometheus', () => {
 			expect((await get('/healthz', false)).status).toBe(200);
 
 			await proxy.set('pass');
+			// the app's kept-alive connection to the proxy died with it: the client retries once on a fresh one
 			const back = await trend('load', '24h');
-			expect(back.body.state).toBe('ok');
+			expect(back.body.state, JSON.stringify(back.body).slice(0, 300)).toBe('ok');
 			expect(back.body.at).toBeGreaterThan(goodAt);
 		});
 	});

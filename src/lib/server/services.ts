@@ -17,6 +17,8 @@ import { createDockerAdapter, createDockerApi, createSelfTestDockerApi, type Doc
 import { createTrends, type Trends } from './trends/trends';
 import { createPromClient } from './prometheus/client';
 import { rollupRange } from './db/rollup';
+import { createDeployRecorder, deploysInRange, type DeployRecorder } from './trends/deploys';
+import { containerWritesRange } from './trends/local-containers';
 import { createStatsCollector, type StatsCollector } from './docker/stats-collector';
 import { registerContainerMetrics } from './docker/metrics';
 import { createContainerHistoryStore, type SqliteContainerHistoryStore } from './db/container-history-store';
@@ -37,6 +39,8 @@ export interface Services {
 	watchdog: Watchdog;
 	watchdogSelfTests: { nextAt(): number | null };
 	trends: Trends;
+	/** Records container deploys (new image per service) from Docker events for the trend charts. */
+	deploys: DeployRecorder;
 	/** Docker adapter: container list with last good data; Docker down never fails the app. */
 	docker: DockerAdapter;
 	/** Per-container CPU/memory/IO from cgroups after each Docker refresh. */
@@ -154,13 +158,17 @@ export async function createServices(
 		local: {
 			minutes: (r) => history.range(r),
 			rollups: (r) => rollupRange(db, { hostId: config.hostId, ...r }),
-			rawRetentionMs: config.historyRetentionMs
+			rawRetentionMs: config.historyRetentionMs,
+			containerWrites: (r) => containerWritesRange(db, { hostId: config.hostId, ...r })
 		},
 		cpuCount: () => {
 			const s = sampler.latest();
 			return s?.cpu.ok && s.cpu.perCpu.length ? s.cpu.perCpu.length : undefined;
-		}
+		},
+		deploys: (r) => deploysInRange(db, { hostId: config.hostId, ...r })
 	});
+	const deploys = createDeployRecorder({ api: docker.api, db, hostId: config.hostId, log: createLogger('deploys') });
+	if (startDocker) deploys.start();
 	registerContainerMetrics(metrics, { adapter: docker, collector: containerStats });
 	const maintenance = createMaintenance({ config, db, log: createLogger('maintenance') });
 	registerMaintenanceMetrics(metrics, () => maintenance.status());
@@ -175,6 +183,7 @@ export async function createServices(
 		watchdog,
 		watchdogSelfTests: selfTests,
 		trends,
+		deploys,
 		docker,
 		containerStats,
 		containerHistory,
@@ -192,12 +201,13 @@ export async function createServices(
 			const run = maintenance.runner.active();
 			// The cleanup runner is on demand: it is never what makes the app unhealthy.
 			const cleanup = { ok: true, detail: run ? `cleanup ${run.mode}${run.dryRun ? ' (dry run)' : ''} running since ${run.startedAt}` : 'idle' };
-			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health(), cleanup, ollama: ollamaWatcher.health() } };
+			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health(), cleanup, ollama: ollamaWatcher.health(), deploys: deploys.health() } };
 		},
 		async stop() {
 			await sampler.stop();
 			selfTests.stop();
 			await watchdog.stop();
+			await deploys.stop();
 			await docker.stop();
 			await containerStats.stop();
 			await ollamaWatcher.stop();

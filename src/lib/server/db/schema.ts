@@ -194,3 +194,25 @@ export const hostHistoryRollup = sqliteTable(
 	(t) => [primaryKey({ columns: [t.hostId, t.ts] })]
 );
 
+/**
+ * Deploys seen on Docker (trends/deploys.ts): a container created or started with an image id its
+ * compose service (or, outside compose, its name) did not run before. Drawn as chart markers.
+ */
+export const deploys = sqliteTable(
+	'deploys',
+	{
+		id: integer('id').primaryKey({ autoIncrement: true }),
+		hostId: text('host_id').notNull(),
+		/** epoch ms of the Docker event (or the container's creation, when seen on reconnect) */
+		ts: integer('ts').notNull(),
+		/** "<compose project>/<service>", or the container name outside compose */
+		key: text('key').notNull(),
+		container: text('container').notNull(),
+		/** the image reference, e.g. "ghcr.io/acme/app:1.4" */
+		image: text('image').notNull(),
+		/** sha256:… */
+		imageId: text('image_id').notNull(),
+		previousImageId: text('previous_image_id')
+	},
+	(t) => [index('deploys_host_ts_idx').on(t.hostId, t.ts)]
+);

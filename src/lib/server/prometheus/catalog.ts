@@ -24,11 +24,10 @@ export const METRICS = {
 	load1: 'node_load1',
 	// cAdvisor
 	containerWrites: 'container_fs_writes_bytes_total',
-	// vmwarden's own /metrics (src/lib/server/metrics.ts). The per-container write counter and
-	// the unhealthy gauge come with the containers work; until they are exported these trends
-	// answer "no data" naming the metric.
-	appUnhealthyContainers: 'vmwarden_containers_unhealthy',
-	appContainerWrites: 'vmwarden_container_fs_writes_bytes_total'
+	// vmwarden's own /metrics (docker/metrics.ts): containers by state and health, and each
+	// container's block writes (labels name, stack). Without a scrape these trends answer "no data".
+	appContainers: 'vmwarden_containers',
+	appContainerWrites: 'vmwarden_container_write_bytes_total'
 } as const;
 
 /** Not real disks: in-memory, overlay (container layers), read-only images, pseudo filesystems. */
@@ -152,11 +151,11 @@ export const CATALOG: Record<TrendId, TrendDef> = {
 			{
 				key: 'unhealthy',
 				label: 'unhealthy',
-				// the worst moment of each step, so a short spell of unhealthiness is not averaged away
+				// the worst moment of each step (per state), so a short spell of unhealthiness is not averaged away
 				alternatives: [
 					{
-						metric: METRICS.appUnhealthyContainers,
-						expr: `max(max_over_time(${METRICS.appUnhealthyContainers}${m(vmwarden, `host_id="${hostId}"`)}[${step}s]))`
+						metric: METRICS.appContainers,
+						expr: `sum(max_over_time(${METRICS.appContainers}${m(vmwarden, `host_id="${hostId}"`, 'health="unhealthy"')}[${step}s]))`
 					}
 				]
 			}
@@ -182,7 +181,7 @@ export const CATALOG: Record<TrendId, TrendDef> = {
 						},
 						{
 							metric: METRICS.appContainerWrites,
-							expr: `sum by (container) (rate(${METRICS.appContainerWrites}${m(vmwarden, `host_id="${hostId}"`)}${w}))`
+							expr: `label_replace(sum by (name) (rate(${METRICS.appContainerWrites}${m(vmwarden, `host_id="${hostId}"`)}${w})), "container", "$1", "name", "(.*)")`
 						}
 					]
 				}

@@ -69,4 +69,29 @@ describe('createPromClient', () => {
 		expect((await client.query('up')).state).toBe('ok');
 		expect(auth).toBe('Bearer tok');
 	});
+
+	it('retries once on a kept-alive connection the server closed, not on a refused one', async () => {
+		const calls: string[] = [];
+		const flaky = createPromClient({
+			baseUrl: 'http://127.0.0.1:1',
+			fetch: async () => {
+				calls.push('x');
+				if (calls.length === 1) throw new TypeError('fetch failed', { cause: { code: 'UND_ERR_SOCKET' } });
+				return new Response(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+			}
+		});
+		expect((await flaky.query('up')).state).toBe('ok');
+		expect(calls).toHaveLength(2);
+
+		let refused = 0;
+		const down = createPromClient({
+			baseUrl: 'http://127.0.0.1:1',
+			fetch: async () => {
+				refused++;
+				throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
+			}
+		});
+		expect(await down.query('up')).toMatchObject({ state: 'unavailable', kind: 'unreachable' });
+		expect(refused).toBe(1);
+	});
 });

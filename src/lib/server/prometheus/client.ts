@@ -127,9 +127,24 @@ export function createPromClient({ baseUrl, bearerToken = null, timeoutMs = 5000
 		let res: Response;
 		let text: string;
 		const signal = AbortSignal.timeout(timeoutMs);
+		const attempt = async () => {
+			const r = await doFetch(`${base}${path}`, { method: 'POST', body, headers, signal });
+			return { r, t: await r.text() };
+		};
 		try {
-			res = await doFetch(`${base}${path}`, { method: 'POST', body, headers, signal });
-			text = await res.text();
+			let got: { r: Response; t: string };
+			try {
+				got = await attempt();
+			} catch (err) {
+				// A kept-alive connection that Prometheus (or a proxy) closed while idle, e.g. after a
+				// restart, fails the first request on it: queries are read-only, so try once more on a
+				// fresh connection within the same time budget.
+				const code = (err as { cause?: { code?: string } })?.cause?.code;
+				if (signal.aborted || (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET' && code !== 'EPIPE')) throw err;
+				got = await attempt();
+			}
+			res = got.r;
+			text = got.t;
 		} catch (err) {
 			const name = (err as Error)?.name;
 			if (name === 'TimeoutError' || name === 'AbortError' || signal.aborted)

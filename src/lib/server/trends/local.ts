@@ -14,6 +14,7 @@ const LOCAL: Record<TrendId, Pick | string> = {
 	steal: [{ key: 'steal', label: 'steal', read: (p) => p.stealPct }],
 	load: [{ key: 'load1', label: 'load1', read: (p) => p.load1 }],
 	containers: 'not in the local history: needs Prometheus scraping vmwarden /metrics (VMW_PROMETHEUS_URL)',
+	// served from the stats collector's container history when there is one (trends.ts)
 	io: 'not in the local history: needs Prometheus with cAdvisor or vmwarden /metrics (VMW_PROMETHEUS_URL)'
 };
 

@@ -7,6 +7,7 @@ import { chooseStep, type PromClient } from '../prometheus/client';
 import { projectDisk } from '../prometheus/projection';
 import { localLines } from './local';
 import { writeSpikes } from './spikes';
+import { writeLines } from './local-containers';
 
 /** Points per series the charts ask for (Prometheus allows 11,000; a phone draws far fewer). */
 export const CHART_POINTS = 3000;
@@ -19,6 +20,8 @@ export interface LocalHistory {
 	/** 15-minute rollups */
 	rollups(range: { fromMs: number; toMs: number }): Promise<HistoryPoint[]>;
 	rawRetentionMs: number;
+	/** the stats collector's 1-minute per-container write rates (kept `rawRetentionMs`), if any */
+	containerWrites?(range: { fromMs: number; toMs: number }): Promise<{ key: string; ts: number; writeBps: number | null }[]>;
 }
 
 export interface TrendsOptions {
@@ -69,16 +72,21 @@ export function createTrends({ prom, selectors, thresholds, local, spikeFactor, 
 	async function fromLocal(metric: TrendId, range: TrendRange): Promise<TrendAnswer> {
 		const { def, fromMs, toMs, stepSec } = frame(metric, range);
 		const useRollups = toMs - fromMs > local.rawRetentionMs;
-		let points: HistoryPoint[];
+		const fromCollector = metric === 'io' && !!local.containerWrites;
+		let points: HistoryPoint[] = [];
+		let writes: { key: string; ts: number; writeBps: number | null }[] = [];
 		try {
-			points = useRollups ? await local.rollups({ fromMs, toMs }) : await local.minutes({ fromMs, toMs });
+			if (fromCollector) writes = await local.containerWrites!({ fromMs, toMs });
+			else points = useRollups ? await local.rollups({ fromMs, toMs }) : await local.minutes({ fromMs, toMs });
 		} catch (err) {
 			const prev = lastGood.get(`${metric}|${range}`);
 			return { state: 'unavailable', reason: `local history unreadable: ${(err as Error)?.message ?? err}`, lastGood: prev?.data ?? null, lastGoodAt: prev?.at ?? null, at: now() };
 		}
-		// 15-minute rollups cannot be drawn finer than 15 minutes
-		const step = useRollups ? Math.max(stepSec, 900) : stepSec;
-		const { series, noData } = localLines(metric, points, step);
+		// 15-minute rollups cannot be drawn finer than 15 minutes; container history has no rollups
+		const step = useRollups && !fromCollector ? Math.max(stepSec, 900) : stepSec;
+		const { series, noData } = fromCollector
+			? ((lines) => ({ series: lines, noData: lines.length ? null : 'no container history for this range yet' }))(writeLines(writes, step))
+			: localLines(metric, points, step);
 		const data = finish({
 			metric,
 			title: def.title,
@@ -88,7 +96,7 @@ export function createTrends({ prom, selectors, thresholds, local, spikeFactor, 
 			toMs,
 			stepSec: step,
 			source: 'local',
-			resolution: useRollups ? '15-minute rollups' : '1-minute history',
+			resolution: fromCollector ? '1-minute container history' : useRollups ? '15-minute rollups' : '1-minute history',
 			series,
 			thresholds: def.thresholds(thresholds, cpuCount()),
 			noData

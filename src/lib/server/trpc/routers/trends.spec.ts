@@ -9,7 +9,7 @@ import { createServices, type Services } from '../../services';
 import { createCallerFactory } from '../init';
 import { appRouter } from '../router';
 import type { Principal } from '../../auth/auth';
-import { hostHistory } from '../../db/schema';
+import { containerHistory, deploys, hostHistory } from '../../db/schema';
 import { rollupHistory } from '../../db/rollup';
 import type { HistoryPoint } from '$lib/health';
 
@@ -101,8 +101,38 @@ describe('trends router (local fallback)', () => {
 		expect(vals.every((v) => v === 4)).toBe(true);
 	});
 
-	it('containers and io answer "no data" locally, with the reason', async () => {
+	it('carries the deploys recorded within the range as markers', async () => {
+		await services.db.insert(deploys).values([
+			{ hostId: 'vm-test', ts: now - 2 * DAY, key: 'shop/web', container: 'shop-web-1', image: 'shop:2', imageId: 'sha256:b' },
+			{ hostId: 'vm-test', ts: now - 10 * DAY, key: 'shop/web', container: 'shop-web-1', image: 'shop:1', imageId: 'sha256:a' },
+			{ hostId: 'other', ts: now - DAY, key: 'x', container: 'x', image: 'x', imageId: 'sha256:x' }
+		]);
+		const a = await viewer().trends.series({ metric: 'load', range: '7d' });
+		if (a.state !== 'ok') throw new Error('not ok');
+		// only this host's deploy inside the last 7 days
+		expect(a.data.deploys).toEqual([{ atMs: now - 2 * DAY, container: 'shop-web-1', image: 'shop:2' }]);
+	});
+
+	it('io comes from the stats collector\'s container history; the unhealthy count needs Prometheus', async () => {
+		const empty = await viewer().trends.series({ metric: 'io', range: '7d' });
+		expect(empty).toMatchObject({ state: 'ok', data: { series: [], noData: 'no container history for this range yet', spikes: [] } });
+
+		// shop/web writes 1000 B/s for 6 days and 9000 B/s on the day 2 days ago: hourly rows are enough,
+		// at half past (a point on midnight would be counted with the day before: each point stands for
+		// the step ending at it)
+		const rows = [];
+		const day0 = Math.floor(now / DAY) * DAY - 6 * DAY;
+		for (let ts = day0 + 1_800_000; ts < day0 + 6 * DAY; ts += 3_600_000)
+			rows.push({ hostId: 'vm-test', key: 'shop/web', ts, name: 'shop-web-1', writeBps: ts >= day0 + 4 * DAY && ts < day0 + 5 * DAY ? 9000 : 1000 });
+		await services.db.insert(containerHistory).values(rows);
 		const a = await viewer().trends.series({ metric: 'io', range: '7d' });
-		expect(a).toMatchObject({ state: 'ok', data: { series: [], noData: expect.stringMatching(/needs Prometheus/), spikes: [] } });
+		if (a.state !== 'ok') throw new Error('not ok');
+		expect(a.data).toMatchObject({ source: 'local', resolution: '1-minute container history', stepSec: 300, noData: null });
+		expect(a.data.series.map((s) => s.key)).toEqual(['shop/web']);
+		// one point per hour (one row each), each day's total = 24 x rate x 300 s step: the spike day is 9x the median
+		expect(a.data.spikes).toEqual([{ series: 'shop/web', dayStartMs: day0 + 4 * DAY, bytes: 24 * 9000 * 300, medianBytes: 24 * 1000 * 300, ratio: 9 }]);
+
+		const c = await viewer().trends.series({ metric: 'containers', range: '7d' });
+		expect(c).toMatchObject({ state: 'ok', data: { series: [], noData: expect.stringMatching(/needs Prometheus/) } });
 	});
 });

@@ -1,0 +1,152 @@
+// Deploy markers: Docker container create/start events whose image id is new for that compose
+// service (or, outside compose, that container name). Recorded in SQLite (table deploys) and
+// drawn on the trend charts so a dip can be tied to a release.
+//
+// The recorder follows GET /events (type=container, event=create|start). On every (re)connect it
+// lists the containers first: the image id each key runs becomes the baseline, and a key whose
+// image changed while the stream was down is recorded then, at the container's creation time.
+// Docker being down only pauses it (retry every `retryMs`); it never fails the app.
+import { and, asc, eq, gte, lte } from 'drizzle-orm';
+import type { DeployMarker } from '$lib/trends';
+import type { Db } from '../db';
+import { deploys } from '../db/schema';
+import { reasonOf } from '../availability';
+import type { DockerApi } from '../docker';
+import type { Logger } from '../log';
+
+export interface DeployRecord {
+	ts: number;
+	key: string;
+	container: string;
+	image: string;
+	imageId: string;
+	previousImageId: string | null;
+}
+
+/** The compose service, else the container name (a re-created container keeps its key). */
+export function deployKey(name: string, labels: Record<string, string> | undefined): string {
+	const project = labels?.['com.docker.compose.project'];
+	const service = labels?.['com.docker.compose.service'];
+	return project && service ? `${project}/${service}` : name.replace(/^\//, '');
+}
+
+/**
+ * Pure: is this container, running `imageId`, a deploy given what each key ran before? Updates
+ * `known`. A key never seen before is a deploy (a new service) unless `baseline` is set (the
+ * first listing after start-up only learns what runs).
+ */
+export function noteImage(known: Map<string, string>, seen: { ts: number; key: string; container: string; image: string; imageId: string }, { baseline = false } = {}): DeployRecord | null {
+	const previous = known.get(seen.key);
+	known.set(seen.key, seen.imageId);
+	if (previous === seen.imageId || (baseline && previous === undefined)) return null;
+	return { ...seen, previousImageId: previous ?? null };
+}
+
+export async function deploysInRange(db: Db, { hostId, fromMs, toMs }: { hostId: string; fromMs: number; toMs: number }): Promise<DeployMarker[]> {
+	const rows = await db
+		.select()
+		.from(deploys)
+		.where(and(eq(deploys.hostId, hostId), gte(deploys.ts, fromMs), lte(deploys.ts, toMs)))
+		.orderBy(asc(deploys.ts))
+		.limit(500);
+	return rows.map((r) => ({ atMs: r.ts, container: r.container, image: r.image }));
+}
+
+export function createDeployRecorder({ api, db, hostId, log, retryMs = 5000, now = Date.now }: { api: DockerApi; db: Db; hostId: string; log: Logger; retryMs?: number; now?: () => number }) {
+	const known = new Map<string, string>();
+	let listedOnce = false;
+	let ctrl: AbortController | null = null;
+	let loop: Promise<void> | null = null;
+	let connected = false;
+	let recorded = 0;
+	let lastError: string | null = null;
+
+	async function record(d: DeployRecord) {
+		await db.insert(deploys).values({ hostId, ...d });
+		recorded++;
+		log.info('deploy', { key: d.key, container: d.container, image: d.image, imageId: d.imageId.slice(0, 19) });
+	}
+
+	async function reconcile() {
+		const list = await api.listContainers({ all: true });
+		// oldest first, so the newest container of a key is the image remembered
+		list.sort((a, b) => a.Created - b.Created);
+		for (const c of list) {
+			const name = (c.Names?.[0] ?? c.Id).replace(/^\//, '');
+			const d = noteImage(known, { ts: c.Created * 1000, key: deployKey(name, c.Labels), container: name, image: c.Image, imageId: c.ImageID }, { baseline: !listedOnce });
+			if (d) await record(d);
+		}
+		listedOnce = true;
+	}
+
+	async function onEvent(e: { Type?: string; Action?: string; id?: string; Actor?: { ID?: string }; timeNano?: number; time?: number }) {
+		if (e.Type !== 'container' || (e.Action !== 'create' && e.Action !== 'start')) return;
+		const id = e.Actor?.ID ?? e.id;
+		if (!id) return;
+		const c = await api.inspectContainer(id);
+		const name = c.Name.replace(/^\//, '');
+		const ts = e.timeNano ? Math.round(e.timeNano / 1e6) : (e.time ?? now() / 1000) * 1000;
+		const d = noteImage(known, { ts, key: deployKey(name, c.Config?.Labels ?? undefined), container: name, image: c.Config?.Image ?? c.Image, imageId: c.Image });
+		if (d) await record(d);
+	}
+
+	async function follow(signal: AbortSignal) {
+		while (!signal.aborted) {
+			try {
+				const stream = await api.events({ signal, filters: { type: ['container'], event: ['create', 'start'] } });
+				await reconcile();
+				connected = true;
+				lastError = null;
+				let buffered = '';
+				for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+					buffered += chunk.toString();
+					let nl: number;
+					while ((nl = buffered.indexOf('\n')) >= 0) {
+						const line = buffered.slice(0, nl).trim();
+						buffered = buffered.slice(nl + 1);
+						if (!line) continue;
+						try {
+							await onEvent(JSON.parse(line));
+						} catch (err) {
+							// one event we could not follow (the container is already gone, …) is not the stream failing
+							log.debug('deploy event skipped', { err: reasonOf(err) });
+						}
+					}
+				}
+				if (!signal.aborted) throw new Error('Docker closed the event stream');
+			} catch (err) {
+				connected = false;
+				if (signal.aborted) return;
+				const reason = reasonOf(err);
+				if (reason !== lastError) log.warn('deploy recorder: Docker events unavailable; retrying', { reason });
+				lastError = reason;
+				await new Promise<void>((resolve) => {
+					const t = setTimeout(resolve, retryMs);
+					signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+				});
+			}
+		}
+	}
+
+	return {
+		start() {
+			if (loop) return;
+			ctrl = new AbortController();
+			loop = follow(ctrl.signal);
+		},
+		async stop() {
+			ctrl?.abort();
+			await loop;
+			loop = null;
+		},
+		status() {
+			return { connected, recorded, lastError };
+		},
+		/** For /healthz: reported, never fatal (Docker is an outside system). */
+		health() {
+			return { ok: connected, detail: connected ? `following Docker events; ${recorded} deploy(s) recorded since start` : `not following Docker events${lastError ? `: ${lastError}` : ''}` };
+		}
+	};
+}
+
+export type DeployRecorder = ReturnType<typeof createDeployRecorder>;
