@@ -67,7 +67,7 @@ describe('login throttle against batches and bursts', () => {
 	it('200 parallel wrong logins evaluate at most 5 guesses; the right password is then refused', async () => {
 		const statuses = await Promise.all(Array.from({ length: 200 }, (_, i) => loginOnce(server, `parallel wrong ${i}`).then((r) => r.status)));
 		// 5 free tries (throttle.ts); every other request is refused before its password is checked.
-		expect(count(server.output(), '"msg":"login failed: wrong password"')).toBeLessThanOrEqual(5);
+		expect(count(server.output(), '"msg":"login failed: wrong name or password"')).toBeLessThanOrEqual(5);
 		expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
 		expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(195);
 		const right = await loginOnce(server, TEST_PASSWORD);
@@ -91,7 +91,7 @@ describe('rate limit (part 5)', () => {
 		expect(body.error.json.data.code).toBe('TOO_MANY_REQUESTS');
 		// 5 wrong passwords + 7 refusals, one log line each, with the address.
 		const log = server.output();
-		expect(count(log, '"msg":"login failed: wrong password","address":"127.0.0.1"')).toBe(5);
+		expect(count(log, '"msg":"login failed: wrong name or password","address":"127.0.0.1"')).toBe(5);
 		expect(count(log, '"msg":"login refused: too many attempts","address":"127.0.0.1"')).toBe(7);
 	});
 });
@@ -210,7 +210,7 @@ describe('sessions, tokens, errors and files', () => {
 		const res = await loginOnce(server, 'a wrong password');
 		const body = await res.text();
 		expect(res.status).toBe(401);
-		expect(body).toContain('Wrong password.');
+		expect(body).toContain('Wrong name or password.');
 		expect(body).not.toMatch(/stack|at .*\.js:\d+/);
 	});
 

@@ -25,7 +25,8 @@ const MAX_RESULT_CHARS = 1000;
 /** A stable, secret-free name for who acted. */
 export function actorOf(principal: Principal | null): string {
 	if (!principal) return 'anonymous';
-	return `${principal.via}:${principal.role}`;
+	// A logged-in user is named: 'session:operator:alice' (no user: 'token:viewer', 'auth-off:admin').
+	return principal.userName ? `${principal.via}:${principal.role}:${principal.userName}` : `${principal.via}:${principal.role}`;
 }
 
 function summarise(input: unknown): string | null {

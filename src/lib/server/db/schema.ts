@@ -19,6 +19,20 @@ export const hostHistory = sqliteTable(
 	(t) => [primaryKey({ columns: [t.hostId, t.ts] })]
 );
 
+/** People who log in (issue 16 part 1). The first admin is migrated from the single admin password. */
+export const users = sqliteTable('users', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	/** login name: lower-case letters, digits, dot, dash, underscore */
+	name: text('name').notNull().unique(),
+	role: text('role', { enum: ['viewer', 'operator', 'admin'] }).notNull(),
+	/** scrypt$N$r$p$salt$hash (auth/passwords.ts) */
+	passwordHash: text('password_hash').notNull(),
+	/** random; rotated on password change or "log out everywhere": sessions carry it */
+	credential: text('credential').notNull(),
+	createdAt: integer('created_at').notNull(),
+	updatedAt: integer('updated_at').notNull()
+});
+
 export const sessions = sqliteTable(
 	'sessions',
 	{
@@ -27,8 +41,9 @@ export const sessions = sqliteTable(
 		role: text('role', { enum: ['viewer', 'operator', 'admin'] }).notNull(),
 		createdAt: integer('created_at').notNull(),
 		expiresAt: integer('expires_at').notNull(),
-		/** the credential epoch it was issued under: a password change or "log out everywhere" ends it */
+		/** the user's credential it was issued under: a password change or "log out everywhere" ends it */
 		credential: text('credential').notNull().default(''),
+		userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
 		/** epoch ms of the last request (idle expiry); written at most once a minute */
 		lastSeenAt: integer('last_seen_at').notNull().default(0)
 	},

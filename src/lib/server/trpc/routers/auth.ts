@@ -19,8 +19,8 @@ export const authRouter = router({
 		setupNeeded: (await ctx.services.auth.state()) === 'needs-setup'
 	})),
 
-	login: publicProcedure.input(z.object({ password: z.string().min(1).max(1024) }).strict()).mutation(async ({ ctx, input }) => {
-		const res = await ctx.services.auth.login({ password: input.password, clientKey: ctx.clientKey });
+	login: publicProcedure.input(z.object({ name: z.string().min(1).max(64).optional(), password: z.string().min(1).max(1024) }).strict()).mutation(async ({ ctx, input }) => {
+		const res = await ctx.services.auth.login({ name: input.name, password: input.password, clientKey: ctx.clientKey });
 		if (!res.ok) throw new TRPCError({ code: res.code, message: res.error });
 		setSessionCookie(ctx, res.session);
 		return { ok: true };
@@ -45,25 +45,25 @@ export const authRouter = router({
 
 	/** Ends every session, this one included. */
 	logoutEverywhere: viewerProcedure.input(z.object({}).strict().optional()).mutation(async ({ ctx }) => {
-		requireSession(ctx);
-		await ctx.services.auth.logoutEverywhere();
+		await ctx.services.auth.logoutEverywhere(requireSession(ctx));
 		setSessionCookie(ctx, null);
 		return { ok: true };
 	}),
 
-	/** Changes the admin password set through /setup; every other session ends. */
+	/** Changes the caller's own password; every other session of theirs ends. */
 	changePassword: viewerProcedure
 		.input(z.object({ current: z.string().min(1).max(1024), next: z.string().min(12, 'Use at least 12 characters.').max(1024) }).strict())
 		.mutation(async ({ ctx, input }) => {
-			requireSession(ctx);
-			if (ctx.principal.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs the admin role.' });
-			const res = await ctx.services.auth.changePassword({ ...input, clientKey: ctx.clientKey });
+			const userId = requireSession(ctx);
+			const res = await ctx.services.auth.changePassword({ ...input, userId, clientKey: ctx.clientKey });
 			if (!res.ok) throw new TRPCError({ code: res.code, message: res.error });
 			setSessionCookie(ctx, res.session);
 			return { ok: true };
 		})
 });
 
-function requireSession(ctx: Context) {
-	if (ctx.principal?.via !== 'session') throw new TRPCError({ code: 'FORBIDDEN', message: 'Only a logged-in session can do this (not the API token).' });
+/** The session's user id; FORBIDDEN for the API token or auth-off. */
+function requireSession(ctx: Context): number {
+	if (ctx.principal?.via !== 'session' || ctx.principal.userId === undefined) throw new TRPCError({ code: 'FORBIDDEN', message: 'Only a logged-in session can do this (not the API token).' });
+	return ctx.principal.userId;
 }
