@@ -228,3 +228,29 @@ describe('sessions, tokens, errors and files', () => {
 		for (const f of ['vmwarden.db', 'vmwarden.db-wal', 'vmwarden.db-shm']) expect({ f, mode: await mode(`${server.dataDir}/${f}`) }).toEqual({ f, mode: '600' });
 	});
 });
+
+describe('audit record of logins and its CSV export', () => {
+	let server: RunningServer;
+	beforeAll(async () => (server = await startServer()));
+	afterAll(() => server?.stop());
+
+	it('a failed and a successful login are rows; the admin exports them as CSV, the read token may not', async () => {
+		expect((await loginOnce(server, 'not the password')).status).toBe(401);
+		const ok = await loginOnce(server, TEST_PASSWORD);
+		expect(ok.status).toBe(200);
+		const cookie = ok.headers.get('set-cookie')!.split(';')[0];
+
+		expect((await fetch(`${server.url}/api/audit/actions.csv`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).status).toBe(403);
+		expect((await fetch(`${server.url}/api/audit/actions.csv`)).status).toBe(401);
+		const res = await fetch(`${server.url}/api/audit/actions.csv`, { headers: { cookie } });
+		expect(res.status).toBe(200);
+		expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+		const lines = (await res.text()).trim().split('\r\n');
+		expect(lines[0]).toBe('id,time,hostId,actor,address,action,target,input,outcome,result,endedAt');
+		expect(lines.slice(1).map((l) => l.split('","').slice(3, 10).join('|'))).toEqual([
+			'anonymous|127.0.0.1|auth.login|admin||error|Wrong name or password.',
+			'anonymous|127.0.0.1|auth.login|admin||ok|done'
+		]);
+		expect(lines.join('\n')).not.toContain(TEST_PASSWORD);
+	});
+});

@@ -98,3 +98,46 @@ export async function listActions(db: Db, { limit = 50, beforeId, action }: { li
 		.orderBy(desc(actions.id))
 		.limit(limit);
 }
+
+/**
+ * One finished event (intent and outcome in one row): logins, setup, refusals. Not for
+ * actions that change the host — those go through `recordAction` (intent first).
+ */
+export async function recordEvent(db: Db, intent: ActionIntent, outcome: ActionOutcome, result?: string | null, now = Date.now()): Promise<number> {
+	const [row] = await db
+		.insert(actions)
+		.values({
+			hostId: intent.hostId,
+			ts: now,
+			actor: intent.actor,
+			address: intent.address ?? null,
+			action: intent.action,
+			target: intent.target ?? null,
+			input: summarise(intent.input),
+			outcome,
+			result: result == null ? null : clip(result),
+			endedAt: now
+		})
+		.returning({ id: actions.id });
+	return row.id;
+}
+
+const CSV_COLUMNS = ['id', 'time', 'hostId', 'actor', 'address', 'action', 'target', 'input', 'outcome', 'result', 'endedAt'] as const;
+
+/** One CSV cell: quoted, and a leading = + - @ defused so a spreadsheet never runs it as a formula. */
+function csvCell(value: unknown): string {
+	let s = value == null ? '' : String(value);
+	if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+	return `"${s.replace(/"/g, '""')}"`;
+}
+
+/** The audit record as CSV (RFC 4180, UTC ISO times), oldest first. */
+export function actionsToCsv(rows: ActionRow[]): string {
+	const lines = [CSV_COLUMNS.join(',')];
+	for (const r of [...rows].sort((a, b) => a.id - b.id)) {
+		lines.push(
+			[r.id, new Date(r.ts).toISOString(), r.hostId, r.actor, r.address, r.action, r.target, r.input, r.outcome, r.result, r.endedAt == null ? null : new Date(r.endedAt).toISOString()].map(csvCell).join(',')
+		);
+	}
+	return lines.join('\r\n') + '\r\n';
+}
