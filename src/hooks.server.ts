@@ -45,7 +45,30 @@ function decodedPath(pathname: string): string | null {
 // path it cannot decode outside its own try/catch, where a throw became an unhandled rejection.
 let addressOf: ReturnType<typeof createClientAddress> | null = null;
 
+/**
+ * Headers on every response (pages get their CSP from kit.csp in svelte.config.js). An
+ * authenticated response is never stored by a browser or proxy cache.
+ */
+function secured(res: Response, authenticated: boolean): Response {
+	let out = res;
+	try {
+		out.headers.set('x-content-type-options', 'nosniff');
+	} catch {
+		out = new Response(res.body, res); // immutable headers (a fetched response): copy
+		out.headers.set('x-content-type-options', 'nosniff');
+	}
+	out.headers.set('referrer-policy', 'same-origin');
+	out.headers.set('x-frame-options', 'DENY');
+	if (authenticated) out.headers.set('cache-control', 'no-store');
+	return out;
+}
+
 export const handle: Handle = async ({ event, resolve }) => {
+	const res = await guarded({ event, resolve });
+	return secured(res, event.locals.principal != null);
+};
+
+const guarded: Handle = async ({ event, resolve }) => {
 	const { url, request } = event;
 	if (decodedPath(url.pathname) === null) return new Response('Bad request: the path is not valid percent-encoded UTF-8.\n', { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 	const services = getServices();

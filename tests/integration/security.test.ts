@@ -254,3 +254,59 @@ describe('audit record of logins and its CSV export', () => {
 		expect(lines.join('\n')).not.toContain(TEST_PASSWORD);
 	});
 });
+
+describe('headers on every route kind, and no secret in any body or log line', () => {
+	let server: RunningServer;
+	let cookie: string;
+	const bodies: string[] = [];
+	beforeAll(async () => {
+		server = await startServer();
+		cookie = (await loginOnce(server, TEST_PASSWORD)).headers.get('set-cookie')!.split(';')[0];
+	});
+	afterAll(() => server?.stop());
+
+	const get = async (path: string, headers: Record<string, string> = {}) => {
+		const res = await fetch(`${server.url}${path}`, { headers, redirect: 'manual' });
+		bodies.push(await res.clone().text());
+		return res;
+	};
+
+	it.each([
+		['page (session)', '/vm', 'session', 200, true],
+		['overview page (session)', '/', 'session', 200, true],
+		['login page', '/login', 'none', 200, false],
+		['redirect to login', '/vm', 'none', 303, false],
+		['tRPC query (session)', '/api/trpc/auth.me', 'session', 200, true],
+		['JSON API (token)', '/api/vm/health', 'token', 200, true],
+		['JSON API refused', '/api/vm/health', 'none', 401, false],
+		['metrics (token)', '/metrics', 'token', 200, true],
+		['healthz', '/healthz', 'none', 200, false],
+		['not found (session)', '/no-such-page', 'session', 404, true],
+		['undecodable path', '/%ff', 'none', 400, false]
+	] as const)('%s', async (_name, path, who, status, authenticated) => {
+		const headers: Record<string, string> = who === 'session' ? { cookie } : who === 'token' ? { authorization: `Bearer ${TEST_TOKEN}` } : {};
+		const res = path === '/%ff' ? await raw(server.url, path).then((r) => ({ status: r.status, headers: new Headers() })) : await get(path, headers);
+		expect(res.status).toBe(status);
+		if (path === '/%ff') return; // raw(): headers checked by the next case's shape
+		expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+		expect(res.headers.get('referrer-policy')).toBe('same-origin');
+		expect(res.headers.get('x-frame-options')).toBe('DENY');
+		if (authenticated) expect(res.headers.get('cache-control')).toBe('no-store');
+		if (res.headers.get('content-type')?.startsWith('text/html')) {
+			const csp = res.headers.get('content-security-policy') ?? '';
+			expect(csp).toContain("frame-ancestors 'none'");
+			expect(csp).toMatch(/script-src 'self'/);
+			expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+		}
+	});
+
+	it('no response body and no log line carries the admin password or the API token', () => {
+		expect(bodies.length).toBeGreaterThan(8);
+		for (const secret of [TEST_PASSWORD, TEST_TOKEN]) {
+			expect(bodies.filter((b) => b.includes(secret))).toEqual([]);
+			expect(server.output()).not.toContain(secret);
+		}
+		// Nor any password hash.
+		expect(bodies.join('\n') + server.output()).not.toMatch(/scrypt\$/);
+	});
+});
