@@ -310,3 +310,24 @@ describe('headers on every route kind, and no secret in any body or log line', (
 		expect(bodies.join('\n') + server.output()).not.toMatch(/scrypt\$/);
 	});
 });
+
+describe('managed API tokens over HTTP', () => {
+	let server: RunningServer;
+	beforeAll(async () => (server = await startServer()));
+	afterAll(() => server?.stop());
+
+	it('an admin creates a read token, it reads, cannot mutate, and fails on the request after its revocation', async () => {
+		const cookie = (await loginOnce(server, TEST_PASSWORD)).headers.get('set-cookie')!.split(';')[0];
+		const mutate = (path: string, input: unknown, headers: Record<string, string>) =>
+			fetch(`${server.url}/api/trpc/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ json: input }) });
+		const created = await mutate('tokens.create', { name: 'grafana', scope: 'read', expiresInDays: null }, { cookie, origin: server.url });
+		expect(created.status).toBe(200);
+		const { id, secret } = (await created.json()).result.data.json;
+		const auth = { authorization: `Bearer ${secret}` };
+		expect((await fetch(`${server.url}/api/vm/health`, { headers: auth })).status).toBe(200);
+		expect((await mutate('users.create', { name: 'x', role: 'admin', password: 'long enough pass' }, auth)).status).toBe(403);
+		expect((await mutate('tokens.revoke', { id }, { cookie, origin: server.url })).status).toBe(200);
+		expect((await fetch(`${server.url}/api/vm/health`, { headers: auth })).status).toBe(401);
+		expect(server.output()).not.toContain(secret);
+	});
+});

@@ -26,7 +26,9 @@ const MAX_RESULT_CHARS = 1000;
 export function actorOf(principal: Principal | null): string {
 	if (!principal) return 'anonymous';
 	// A logged-in user is named: 'session:operator:alice' (no user: 'token:viewer', 'auth-off:admin').
-	return principal.userName ? `${principal.via}:${principal.role}:${principal.userName}` : `${principal.via}:${principal.role}`;
+	if (principal.userName) return `${principal.via}:${principal.role}:${principal.userName}`;
+	if (principal.tokenId !== undefined) return `${principal.via}:${principal.role}:#${principal.tokenId}`;
+	return `${principal.via}:${principal.role}`;
 }
 
 function summarise(input: unknown): string | null {

@@ -6,7 +6,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { and, eq, lt, or } from 'drizzle-orm';
 import type { Db } from '../db';
-import { sessions, settings, users } from '../db/schema';
+import { apiTokens, sessions, settings, users } from '../db/schema';
 import type { Logger } from '../log';
 import { createHashGate, HashingBusyError, hashPassword, secretsEqual, verifyPassword } from './passwords';
 import { createThrottle } from './throttle';
@@ -19,7 +19,23 @@ export interface Principal {
 	/** the logged-in user (sessions only) */
 	userId?: number;
 	userName?: string;
+	/** a managed API token (not VMW_API_TOKEN) */
+	tokenId?: number;
 }
+
+export type TokenScope = 'read' | 'operate';
+export interface TokenView {
+	id: number;
+	name: string;
+	scope: TokenScope;
+	createdAt: number;
+	createdBy: string;
+	expiresAt: number | null;
+	lastUsedAt: number | null;
+	revokedAt: number | null;
+}
+/** Managed tokens start with this, so a leaked one is recognisable (and greppable). */
+export const TOKEN_PREFIX = 'vmw_';
 
 export const SESSION_COOKIE = 'vmw_session';
 /** Where the single admin password lived before users: migrated to the user "admin", then removed. */
@@ -106,6 +122,24 @@ export async function createAuth(opts: AuthOptions) {
 	function remember(idHash: string, s: CachedSession) {
 		cache.set(idHash, s);
 		if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
+	}
+
+	// Managed API tokens in memory by hash: a token request reads no DB either.
+	type KnownToken = TokenView & { tokenHash: string; writtenAt: number };
+	const tokens = new Map<string, KnownToken>();
+	for (const t of await db.select().from(apiTokens)) tokens.set(t.tokenHash, { ...t, writtenAt: t.lastUsedAt ?? 0 });
+	const tokenView = ({ tokenHash: _h, writtenAt: _w, ...v }: KnownToken): TokenView => v;
+
+	async function tokenPrincipal(secret: string): Promise<Principal | null> {
+		const t = tokens.get(sha256(secret));
+		const at = now();
+		if (!t || t.revokedAt !== null || (t.expiresAt !== null && t.expiresAt <= at)) return null;
+		t.lastUsedAt = at;
+		if (at - t.writtenAt >= LAST_SEEN_WRITE_MS) {
+			t.writtenAt = at;
+			await db.update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, t.id));
+		}
+		return { role: t.scope === 'operate' ? 'operator' : 'viewer', via: 'token', tokenId: t.id };
 	}
 
 	async function insertUser(name: string, role: Role, passwordHash: string): Promise<KnownUser | null> {
@@ -220,7 +254,10 @@ export async function createAuth(opts: AuthOptions) {
 			if (!opts.enabled) return { role: 'admin', via: 'auth-off' };
 			const bearer = bearerToken(authorization);
 			// A Bearer header decides alone: a wrong token is refused even with a valid cookie.
-			if (bearer !== null) return secretsEqual(bearer, apiToken) ? { role: 'viewer', via: 'token' } : null;
+			if (bearer !== null) {
+				if (bearer.startsWith(TOKEN_PREFIX)) return tokenPrincipal(bearer);
+				return secretsEqual(bearer, apiToken) ? { role: 'viewer', via: 'token' } : null;
+			}
 			if (!sessionId || sessionId.length > 100) return null;
 			const idHash = sha256(sessionId);
 			const t = now();
@@ -326,6 +363,33 @@ export async function createAuth(opts: AuthOptions) {
 			}
 			log.info('Admin user created through /setup; the setup token is spent.', { address: clientKey });
 			return { ok: true, session: await createSession(admin) };
+		},
+
+		// ---- API tokens (admin role; the router checks it) ----
+		listTokens(): TokenView[] {
+			return [...tokens.values()].sort((a, b) => a.id - b.id).map(tokenView);
+		},
+
+		/** A new token; its secret is returned here once and never stored. */
+		async createToken({ name, scope, expiresInDays, createdBy }: { name: string; scope: TokenScope; expiresInDays: number | null; createdBy: string }) {
+			const secret = TOKEN_PREFIX + newSecret();
+			const t = now();
+			const row = { name, scope, tokenHash: sha256(secret), createdAt: t, createdBy, expiresAt: expiresInDays === null ? null : t + expiresInDays * 86_400_000, lastUsedAt: null, revokedAt: null };
+			const [saved] = await db.insert(apiTokens).values(row).returning({ id: apiTokens.id });
+			tokens.set(row.tokenHash, { ...row, id: saved.id, writtenAt: 0 });
+			log.info('API token created', { id: saved.id, name, scope });
+			return { id: saved.id, secret };
+		},
+
+		/** Revoked at once: the next request with it is refused. */
+		async revokeToken(id: number): Promise<UserChange> {
+			const t = [...tokens.values()].find((x) => x.id === id);
+			if (!t) return { ok: false, code: 'NOT_FOUND', error: 'No such token.' };
+			if (t.revokedAt !== null) return { ok: true };
+			t.revokedAt = now();
+			await db.update(apiTokens).set({ revokedAt: t.revokedAt }).where(eq(apiTokens.id, id));
+			log.info('API token revoked', { id, name: t.name });
+			return { ok: true };
 		},
 
 		// ---- user administration (admin role; the router checks it) ----

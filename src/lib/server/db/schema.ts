@@ -33,6 +33,22 @@ export const users = sqliteTable('users', {
 	updatedAt: integer('updated_at').notNull()
 });
 
+/** API tokens for other tools (issue 16 part 2): shown once, only their SHA-256 stored. */
+export const apiTokens = sqliteTable('api_tokens', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	name: text('name').notNull(),
+	/** read = viewer, operate = operator */
+	scope: text('scope', { enum: ['read', 'operate'] }).notNull(),
+	/** sha256 hex of the token */
+	tokenHash: text('token_hash').notNull().unique(),
+	createdAt: integer('created_at').notNull(),
+	/** who created it (actorOf) */
+	createdBy: text('created_by').notNull(),
+	expiresAt: integer('expires_at'),
+	lastUsedAt: integer('last_used_at'),
+	revokedAt: integer('revoked_at')
+});
+
 export const sessions = sqliteTable(
 	'sessions',
 	{
