@@ -5,6 +5,7 @@ import { getServices, startServices } from '$lib/server/services';
 import { refuseCrossSiteMutation, SESSION_COOKIE } from '$lib/server/auth/auth';
 import { createLogger } from '$lib/server/log';
 import { createClientAddress, isLoopbackHost } from '$lib/server/auth/client-address';
+import { createProxyAuth } from '$lib/server/auth/proxy-auth';
 
 const log = createLogger('server');
 
@@ -44,6 +45,7 @@ function decodedPath(pathname: string): string | null {
 // `handle` returns every answer instead of throwing redirect()/error(): SvelteKit calls it for a
 // path it cannot decode outside its own try/catch, where a throw became an unhandled rejection.
 let addressOf: ReturnType<typeof createClientAddress> | null = null;
+let proxyLogin: ReturnType<typeof createProxyAuth> | null | undefined;
 
 /**
  * Headers on every response (pages get their CSP from kit.csp in svelte.config.js). An
@@ -84,7 +86,9 @@ const guarded: Handle = async ({ event, resolve }) => {
 
 	const sessionId = event.cookies.get(SESSION_COOKIE);
 	event.locals.sessionId = sessionId;
-	event.locals.principal = await services.auth.authenticate({ authorization: request.headers.get('authorization'), sessionId });
+	proxyLogin ??= config.auth.proxyLogin && config.auth.enabled ? createProxyAuth({ ...config.auth.proxyLogin, trustedProxies: config.auth.trustedProxies }) : null;
+	const viaProxy = proxyLogin?.(event.getClientAddress(), request.headers);
+	event.locals.principal = viaProxy !== undefined ? viaProxy : await services.auth.authenticate({ authorization: request.headers.get('authorization'), sessionId });
 
 	const refusal = refuseCrossSiteMutation(request, url, event.locals.principal?.via === 'token');
 	if (refusal) return json({ error: refusal }, { status: 403 });

@@ -331,3 +331,33 @@ describe('managed API tokens over HTTP', () => {
 		expect(server.output()).not.toContain(secret);
 	});
 });
+
+describe('trusted reverse-proxy login (part 3)', () => {
+	const env = { VMW_PROXY_USER_HEADER: 'Remote-User', VMW_PROXY_GROUP_ROLES: 'vmw-admins:admin,staff:viewer' };
+
+	it('from a trusted proxy the user header logs in with the mapped role; without a mapped group, no role', async () => {
+		const server = await startServer({ ...env, VMW_TRUSTED_PROXIES: '127.0.0.1' });
+		try {
+			const page = (headers: Record<string, string>) => fetch(`${server.url}/vm`, { headers, redirect: 'manual' }).then((r) => r.status);
+			expect(await page({ 'remote-user': 'olga', 'remote-groups': 'staff' })).toBe(200);
+			expect(await page({ 'remote-user': 'olga', 'remote-groups': 'nobody' })).toBe(303);
+			expect(await page({ 'remote-groups': 'vmw-admins' })).toBe(303);
+			const csv = await fetch(`${server.url}/api/audit/actions.csv`, { headers: { 'remote-user': 'olga', 'remote-groups': 'staff' } });
+			expect(csv.status).toBe(403);
+			expect((await fetch(`${server.url}/api/audit/actions.csv`, { headers: { 'remote-user': 'ann', 'remote-groups': 'vmw-admins' } })).status).toBe(200);
+		} finally {
+			await server.stop();
+		}
+	});
+
+	it('the header from an untrusted address is ignored', async () => {
+		// Our requests come from 127.0.0.1; only 127.0.0.2 is trusted.
+		const server = await startServer({ ...env, VMW_TRUSTED_PROXIES: '127.0.0.2' });
+		try {
+			const res = await fetch(`${server.url}/api/vm/health`, { headers: { 'remote-user': 'mallory', 'remote-groups': 'vmw-admins' } });
+			expect(res.status).toBe(401);
+		} finally {
+			await server.stop();
+		}
+	});
+});

@@ -1,6 +1,7 @@
 // The one place that reads process.env. Parsed once, failing with every bad variable listed.
 import { z } from 'zod';
 import { parseTrustedProxies } from './auth/client-address';
+import { parseGroupRoles } from './auth/proxy-auth';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -57,6 +58,9 @@ const envSchema = z
 		VMW_ADDRESS_HEADER: opt(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name such as X-Forwarded-For').optional()),
 		VMW_TRUSTED_PROXIES: list([]),
 		VMW_SESSION_IDLE_HOURS: int(12, 1, 24 * 365, 'a number of hours'),
+		VMW_PROXY_USER_HEADER: opt(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name such as Remote-User').optional()),
+		VMW_PROXY_GROUPS_HEADER: opt(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name such as Remote-Groups').default('Remote-Groups')),
+		VMW_PROXY_GROUP_ROLES: list([]),
 		VMW_STEAL_WARN_PCT: pct(5),
 		VMW_STEAL_CRIT_PCT: pct(15),
 		VMW_SWAP_USED_WARN_GIB: num(1.5, 'a number of GiB'),
@@ -82,6 +86,15 @@ const envSchema = z
 		order('VMW_MEM_AVAILABLE_WARN_GIB', 'VMW_MEM_AVAILABLE_CRIT_GIB', false);
 		if (e.VMW_ADDRESS_HEADER && e.VMW_TRUSTED_PROXIES.length === 0)
 			ctx.addIssue({ code: 'custom', path: ['VMW_ADDRESS_HEADER'], message: 'needs VMW_TRUSTED_PROXIES (the proxy addresses allowed to set it): without it anyone could choose their address' });
+		if (e.VMW_PROXY_USER_HEADER && e.VMW_TRUSTED_PROXIES.length === 0)
+			ctx.addIssue({ code: 'custom', path: ['VMW_PROXY_USER_HEADER'], message: 'needs VMW_TRUSTED_PROXIES (only those proxies may name the user)' });
+		if (e.VMW_PROXY_USER_HEADER && e.VMW_PROXY_GROUP_ROLES.length === 0)
+			ctx.addIssue({ code: 'custom', path: ['VMW_PROXY_GROUP_ROLES'], message: 'needs group:role pairs such as vmw-admins:admin,vmw-ops:operator' });
+		try {
+			parseGroupRoles(e.VMW_PROXY_GROUP_ROLES);
+		} catch (err) {
+			ctx.addIssue({ code: 'custom', path: ['VMW_PROXY_GROUP_ROLES'], message: `expected group:role pairs: ${(err as Error).message}` });
+		}
 		try {
 			parseTrustedProxies(e.VMW_TRUSTED_PROXIES);
 		} catch (err) {
@@ -121,7 +134,11 @@ function toConfig(e: z.output<typeof envSchema>) {
 			sessionTtlMs: e.VMW_SESSION_TTL_HOURS * 3_600_000,
 			sessionIdleMs: e.VMW_SESSION_IDLE_HOURS * 3_600_000,
 			addressHeader: e.VMW_ADDRESS_HEADER?.toLowerCase() ?? null,
-			trustedProxies: e.VMW_TRUSTED_PROXIES
+			trustedProxies: e.VMW_TRUSTED_PROXIES,
+			/** trusted reverse-proxy login; null = off */
+			proxyLogin: e.VMW_PROXY_USER_HEADER
+				? { userHeader: e.VMW_PROXY_USER_HEADER.toLowerCase(), groupsHeader: e.VMW_PROXY_GROUPS_HEADER.toLowerCase(), groupRoles: parseGroupRoles(e.VMW_PROXY_GROUP_ROLES) }
+				: null
 		},
 		/** VMW_ORIGIN (also read by adapter-node through server.js); null = from the request */
 		origin: e.VMW_ORIGIN ?? null,

@@ -15,8 +15,8 @@ export type Role = 'viewer' | 'operator' | 'admin';
 export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
 export interface Principal {
 	role: Role;
-	via: 'session' | 'token' | 'auth-off';
-	/** the logged-in user (sessions only) */
+	via: 'session' | 'token' | 'auth-off' | 'proxy';
+	/** the logged-in user (sessions; 'proxy:<name>' for a trusted-proxy login) */
 	userId?: number;
 	userName?: string;
 	/** a managed API token (not VMW_API_TOKEN) */
