@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import { promisify } from 'node:util';
 import { createSampler } from '../src/lib/server/host/sampler';
 import { startServer, TEST_TOKEN } from '../tests/helpers/server';
+import { benchMaintenance } from './maintenance';
 
 const run = promisify(execFile);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -116,3 +117,4 @@ async function main() {
 }
 
 await main();
+await benchMaintenance(); // maintenance section (issue 8): bench/maintenance.ts

@@ -71,7 +71,16 @@ const envSchema = z
 		VMW_MEM_AVAILABLE_WARN_GIB: num(2, 'a number of GiB'),
 		VMW_MEM_AVAILABLE_CRIT_GIB: num(1, 'a number of GiB'),
 		VMW_LOAD_PER_CPU_WARN: num(1.5, 'load per CPU'),
-		VMW_LOAD_PER_CPU_CRIT: num(3, 'load per CPU')
+		VMW_LOAD_PER_CPU_CRIT: num(3, 'load per CPU'),
+		// maintenance and cron (issue 8)
+		VMW_CRONTABS: list(['/var/spool/cron/crontabs/root', '/etc/crontab', '/etc/cron.d']).refine(
+			(l) => l.every((x) => /^((user|system):)?\//.test(x)),
+			'expected a comma-separated list of absolute paths, each optionally prefixed user: or system:'
+		),
+		VMW_CRON_TZ: opt(z.string().refine(isTimeZone, 'expected an IANA time zone such as UTC or Europe/Berlin').default('UTC')),
+		VMW_CRON_GRACE_MINUTES: int(15, 0, 1440, 'a number of minutes'),
+		VMW_SCRIPT_RUNNER: opt(z.enum(['direct', 'nsenter'], { error: 'expected direct or nsenter' }).default('direct')),
+		VMW_CLEANUP_LOCK_FILE: opt(z.string().startsWith('/', 'expected an absolute path').default('/run/lock/vm-cleanup.lock'))
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {
@@ -104,6 +113,15 @@ const envSchema = z
 			ctx.addIssue({ code: 'custom', path: ['VMW_AUTH'], message: `off is allowed only when VMW_HOST is 127.0.0.1 or ::1 (it is ${e.VMW_HOST})` });
 	});
 
+function isTimeZone(tz: string) {
+	try {
+		new Intl.DateTimeFormat('en', { timeZone: tz });
+		return true;
+	} catch {
+		return false;
+	}
+}
+
 function isLoopback(host: string) {
 	return host === '127.0.0.1' || host === '::1' || host === 'localhost';
 }
@@ -127,6 +145,13 @@ function toConfig(e: z.output<typeof envSchema>) {
 		scriptsDir: e.VMW_SCRIPTS_DIR,
 		logDir: e.VMW_LOG_DIR,
 		logLevel: e.VMW_LOG_LEVEL,
+		maintenance: {
+			crontabs: e.VMW_CRONTABS,
+			cronTz: e.VMW_CRON_TZ,
+			graceMs: e.VMW_CRON_GRACE_MINUTES * 60_000,
+			scriptRunner: e.VMW_SCRIPT_RUNNER,
+			cleanupLockFile: e.VMW_CLEANUP_LOCK_FILE
+		},
 		auth: {
 			enabled: e.VMW_AUTH === 'on',
 			apiToken: e.VMW_API_TOKEN ?? null,
@@ -192,4 +217,12 @@ export function getConfig(): Config {
 /** Tests: forget the parsed config (or set one). */
 export function resetConfigForTests(next: Config | null = null) {
 	cached = next;
+}
+
+/**
+ * The environment for a host script the app runs (vm-cleanup.sh): the app's own, so the
+ * script's VMW_* settings (docker binary, filters, hold file) reach it, with `extra` on top.
+ */
+export function scriptEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+	return { ...process.env, ...extra };
 }

@@ -9,6 +9,8 @@ import { createMetrics } from './metrics';
 import { isFresh } from './health/snapshot';
 import { createLogger, redactUrl, setLogLevel } from './log';
 import { markInterruptedActions } from './audit/actions';
+import { createMaintenance, type Maintenance } from './maintenance/service';
+import { registerMaintenanceMetrics } from './maintenance/metrics';
 
 export interface Services {
 	config: Config;
@@ -17,6 +19,7 @@ export interface Services {
 	sampler: ReturnType<typeof createSampler>;
 	history: SqliteHistoryStore;
 	metrics: Registry;
+	maintenance: Maintenance;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -66,6 +69,8 @@ export async function createServices(config: Config, { startSampler = true }: { 
 	});
 	if (startSampler) await sampler.start();
 	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
+	const maintenance = createMaintenance({ config, db, log: createLogger('maintenance') });
+	registerMaintenanceMetrics(metrics, () => maintenance.status());
 
 	const services: Services = {
 		config,
@@ -74,6 +79,7 @@ export async function createServices(config: Config, { startSampler = true }: { 
 		sampler,
 		history,
 		metrics,
+		maintenance,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
@@ -82,7 +88,10 @@ export async function createServices(config: Config, { startSampler = true }: { 
 			const detail = samplerOk
 				? `last sample ${new Date(s.lastSampleAt!).toISOString()}`
 				: `${s.running ? 'running' : 'stopped'}; last sample ${s.lastSampleAt ? new Date(s.lastSampleAt).toISOString() : 'never'}${s.lastError ? `; ${s.lastError}` : ''}`;
-			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail } } };
+			const run = maintenance.runner.active();
+			// The cleanup runner is on demand: it is never what makes the app unhealthy.
+			const cleanup = { ok: true, detail: run ? `cleanup ${run.mode}${run.dryRun ? ' (dry run)' : ''} running since ${run.startedAt}` : 'idle' };
+			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, cleanup } };
 		},
 		async stop() {
 			await sampler.stop();

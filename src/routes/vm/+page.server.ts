@@ -1,5 +1,6 @@
 import type { PageServerLoad } from './$types';
 import { callerFor } from '$lib/server/trpc/caller';
+import { lastCleanupFor } from '$lib/server/maintenance/headline';
 
 export const load: PageServerLoad = async (event) => {
 	const caller = callerFor(event);
@@ -9,5 +10,5 @@ export const load: PageServerLoad = async (event) => {
 		.history({ range: '1h' })
 		.then((h) => ({ points: h.points, error: null as string | null }))
 		.catch((err: unknown) => ({ points: [], error: err instanceof Error ? err.message : String(err) }));
-	return { snapshot, history };
+	return { snapshot, history, cleanup: await lastCleanupFor(caller) };
 };

@@ -1,0 +1,1 @@
+export { default as CleanupChart } from './CleanupChart.svelte';

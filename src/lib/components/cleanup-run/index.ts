@@ -1,0 +1,1 @@
+export { default as CleanupRunView } from './CleanupRunView.svelte';

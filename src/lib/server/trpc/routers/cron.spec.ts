@@ -1,0 +1,92 @@
+// The cron and maintenance routers' boundary: roles, strict inputs, host ids, error mapping.
+// The domain behind them is a stand-in that records what reached it.
+import { describe, expect, it } from 'vitest';
+import { createCallerFactory } from '../init';
+import { appRouter } from '../router';
+import type { Context } from '../init';
+import type { Principal } from '../../auth/auth';
+import { RunConflictError } from '../../maintenance/runner';
+import { BadCursorError } from '../../maintenance/run-history';
+
+function setup({ startError }: { startError?: Error } = {}) {
+	const calls: unknown[] = [];
+	const maintenance = {
+		status: async () => ({ jobs: [], at: 'now' }),
+		history: async (q: unknown) => {
+			calls.push(['history', q]);
+			if ((q as { cursor?: string }).cursor === 'bad') throw new BadCursorError('invalid cursor');
+			return { entries: [], nextCursor: null, malformed: 0, unreadable: [] };
+		},
+		startCleanup: async (q: unknown) => {
+			calls.push(['start', q]);
+			if (startError) throw startError;
+			return { runId: 'app-1' };
+		},
+		runner: { scriptState: async () => ({ path: '/s/vm-cleanup.sh', found: true, reason: null }), active: () => null, last: () => null, subscribe: () => () => {} }
+	};
+	const services = { config: { hostId: 'vm1' }, maintenance } as unknown as Context['services'];
+	const as = (principal: Principal | null) => createCallerFactory(appRouter)({ principal, services, sessionId: undefined, resHeaders: null, clientKey: '127.0.0.1', secure: false });
+	return { calls, as };
+}
+
+const code = (p: Promise<unknown>) => p.then(() => 'ok').catch((e: { code: string }) => e.code);
+const operator: Principal = { role: 'operator', via: 'session' };
+const viewerSession: Principal = { role: 'viewer', via: 'session' };
+const token: Principal = { role: 'viewer', via: 'token' };
+
+describe('maintenance.run', () => {
+	it.each([
+		['nobody', null, 'UNAUTHORIZED'],
+		['read-only token', token, 'FORBIDDEN'],
+		['viewer session', viewerSession, 'FORBIDDEN'],
+		['operator', operator, 'ok']
+	] as const)('%s -> %s', async (_n, who, expected) => {
+		const { as, calls } = setup();
+		expect(await code(as(who).maintenance.run({ mode: 'standard', dryRun: true }))).toBe(expected);
+		expect(calls.length).toBe(expected === 'ok' ? 1 : 0);
+	});
+
+	it.each([
+		[{ mode: 'standard;touch /tmp/x', dryRun: true }],
+		[{ mode: 'standard', dryRun: 'yes' }],
+		[{ mode: 'standard', dryRun: true, args: ['--full'] }],
+		[{ mode: '--full', dryRun: false }]
+	])('refuses %j before anything runs', async (input) => {
+		const { as, calls } = setup();
+		expect(await code(as(operator).maintenance.run(input as never))).toBe('BAD_REQUEST');
+		expect(calls).toEqual([]);
+	});
+
+	it('passes who and from where to the domain, and maps a held lock to CONFLICT', async () => {
+		const { as, calls } = setup();
+		await as(operator).maintenance.run({ mode: 'weekly', dryRun: false });
+		expect(calls).toEqual([['start', { mode: 'weekly', dryRun: false, intent: { hostId: 'vm1', actor: 'session:operator', address: '127.0.0.1' } }]]);
+		const held = setup({ startError: new RunConflictError('the cleanup lock /run/lock/x is held: a weekly cleanup started at 03:30') });
+		const err = await held.as(operator).maintenance.run({ mode: 'standard', dryRun: true }).catch((e: { code: string; message: string }) => e);
+		expect(err).toMatchObject({ code: 'CONFLICT', message: 'A cleanup is already running: the cleanup lock /run/lock/x is held: a weekly cleanup started at 03:30' });
+	});
+
+	it('answers NOT_FOUND for another host', async () => {
+		const { as } = setup();
+		expect(await code(as(operator).maintenance.run({ hostId: 'other', mode: 'standard', dryRun: true }))).toBe('NOT_FOUND');
+	});
+});
+
+describe('cron queries', () => {
+	it('the read-only token reads status and history; nobody does not', async () => {
+		const { as } = setup();
+		expect(await code(as(token).cron.status())).toBe('ok');
+		expect(await code(as(token).cron.history({ limit: 5 }))).toBe('ok');
+		expect(await code(as(null).cron.status())).toBe('UNAUTHORIZED');
+	});
+
+	it('validates history input and maps a forged cursor to BAD_REQUEST', async () => {
+		const { as, calls } = setup();
+		expect(await code(as(token).cron.history({ job: '../../etc/passwd' }))).toBe('BAD_REQUEST');
+		expect(await code(as(token).cron.history({ limit: 10_000 }))).toBe('BAD_REQUEST');
+		expect(await code(as(token).cron.history({ cursor: 'bad' }))).toBe('BAD_REQUEST');
+		expect(await code(as(token).cron.history({ job: 'backup-sync', unknown: 1 } as never))).toBe('BAD_REQUEST');
+		await as(token).cron.history({ job: 'cleanup-standard' });
+		expect(calls.at(-1)).toEqual(['history', { job: 'cleanup-standard', limit: 50, cursor: undefined }]);
+	});
+});

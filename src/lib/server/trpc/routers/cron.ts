@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { TRPCError } from '@trpc/server';
+import { router, viewerProcedure } from '../init';
+import { hostInput, resolveHostId } from '../host';
+import { BadCursorError } from '../../maintenance/run-history';
+
+export const cronRouter = router({
+	/** Every crontab job with its schedule, last run, next run and state. */
+	status: viewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => {
+		const hostId = resolveHostId(ctx, input?.hostId);
+		const { maintenance } = ctx.services;
+		const [status, script] = await Promise.all([maintenance.status(), maintenance.runner.scriptState()]);
+		const active = maintenance.runner.active();
+		return { hostId, ...status, script, activeRun: active ? { runId: active.runId, mode: active.mode, dryRun: active.dryRun, actor: active.actor, startedAt: active.startedAt } : null };
+	}),
+
+	/** One job's runs (every run without `job`), newest first, paged with `cursor`. */
+	history: viewerProcedure
+		.input(
+			hostInput.extend({
+				job: z.string().min(1).max(200).regex(/^[A-Za-z0-9._@:+-]+$/, 'a job name is letters, digits and . _ @ : + -').optional(),
+				limit: z.number().int().min(1).max(200).default(50),
+				cursor: z.string().max(2000).nullish()
+			})
+		)
+		.query(async ({ ctx, input }) => {
+			const hostId = resolveHostId(ctx, input.hostId);
+			try {
+				return { hostId, ...(await ctx.services.maintenance.history({ job: input.job, limit: input.limit, cursor: input.cursor })) };
+			} catch (err) {
+				if (err instanceof BadCursorError) throw new TRPCError({ code: 'BAD_REQUEST', message: 'invalid cursor: start again without one' });
+				throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'could not read the run history', cause: err });
+			}
+		})
+});
