@@ -85,7 +85,7 @@ export const actions = sqliteTable(
 		hostId: text('host_id').notNull(),
 		/** epoch ms of the intent */
 		ts: integer('ts').notNull(),
-		/** who: 'session:admin', 'token:read', 'watchdog', 'auth-off', … */
+		/** who: 'session:admin:<user>', 'token:viewer', 'token:operator:#<id>', 'proxy:…', 'watchdog', 'auth-off:admin', … (audit/actions.ts actorOf) */
 		actor: text('actor').notNull(),
 		/** client address, when a request caused it */
 		address: text('address'),
