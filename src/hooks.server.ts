@@ -2,7 +2,7 @@ import { json, type Handle, type ServerInit } from '@sveltejs/kit';
 import { building } from '$app/environment';
 import { ConfigError, getConfig } from '$lib/server/config';
 import { getServices, startServices } from '$lib/server/services';
-import { refuseCrossSiteMutation, SESSION_COOKIE } from '$lib/server/auth/auth';
+import { refuseCrossSiteMutation, sessionCookieName } from '$lib/server/auth/auth';
 import { createLogger } from '$lib/server/log';
 import { createClientAddress, isLoopbackHost } from '$lib/server/auth/client-address';
 import { createProxyAuth } from '$lib/server/auth/proxy-auth';
@@ -84,7 +84,8 @@ const guarded: Handle = async ({ event, resolve }) => {
 	event.locals.clientAddress = addressOf(event.getClientAddress(), request.headers);
 	if (url.pathname === '/healthz') return resolve(event);
 
-	const sessionId = event.cookies.get(SESSION_COOKIE);
+	// Only the configured name: over https a plain vmw_session cookie (set by a sibling subdomain) is ignored.
+	const sessionId = event.cookies.get(sessionCookieName(config.origin));
 	event.locals.sessionId = sessionId;
 	proxyLogin ??= config.auth.proxyLogin && config.auth.enabled ? createProxyAuth({ ...config.auth.proxyLogin, trustedProxies: config.auth.trustedProxies }) : null;
 	const viaProxy = proxyLogin?.(event.getClientAddress(), request.headers);

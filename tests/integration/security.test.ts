@@ -361,3 +361,26 @@ describe('trusted reverse-proxy login (part 3)', () => {
 		}
 	});
 });
+
+describe('session cookie name', () => {
+	it('is __Host-vmw_session (Secure) when VMW_ORIGIN is https; a plain vmw_session cookie is then ignored', async () => {
+		// adapter-node takes the URL's origin from VMW_ORIGIN; the origin check compares its host.
+		const server = await startServer({ VMW_ORIGIN: 'https://vm.example.test' });
+		try {
+			const res = await fetch(`${server.url}/api/trpc/auth.login`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', origin: 'https://vm.example.test' },
+				body: JSON.stringify({ json: { password: TEST_PASSWORD } })
+			});
+			expect(res.status).toBe(200);
+			const setCookie = res.headers.get('set-cookie')!;
+			expect(setCookie).toMatch(/^__Host-vmw_session=[\w-]{40,}; Expires=[^;]+; Path=\/; HttpOnly; SameSite=Strict; Secure$/);
+			const id = /^__Host-vmw_session=([\w-]+)/.exec(setCookie)![1];
+			const page = (cookie: string) => fetch(`${server.url}/vm`, { headers: { cookie }, redirect: 'manual' }).then((r) => r.status);
+			expect(await page(`__Host-vmw_session=${id}`)).toBe(200);
+			expect(await page(`vmw_session=${id}`)).toBe(303);
+		} finally {
+			await server.stop();
+		}
+	});
+});

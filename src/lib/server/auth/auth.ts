@@ -38,6 +38,13 @@ export interface TokenView {
 export const TOKEN_PREFIX = 'vmw_';
 
 export const SESSION_COOKIE = 'vmw_session';
+/** Over https the cookie is `__Host-` prefixed: Secure, Path=/, no Domain, so a sibling subdomain cannot set or shadow it. */
+export const SECURE_SESSION_COOKIE = '__Host-vmw_session';
+
+/** The session cookie's name: `__Host-vmw_session` when VMW_ORIGIN is https, plain on http://localhost. */
+export function sessionCookieName(origin: string | null): string {
+	return origin?.startsWith('https://') ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+}
 /** Where the single admin password lived before users: migrated to the user "admin", then removed. */
 const LEGACY_ADMIN_HASH_KEY = 'admin_password_hash';
 /** The user VMW_ADMIN_PASSWORD and /setup create. */

@@ -1,16 +1,18 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { publicProcedure, router, viewerProcedure } from '../init';
-import { FIRST_ADMIN, SESSION_COOKIE } from '../../auth/auth';
+import { FIRST_ADMIN, sessionCookieName } from '../../auth/auth';
 import { actorOf, recordEvent } from '../../audit/actions';
 import type { Context } from '../init';
 
 function setSessionCookie(ctx: Context, session: { id: string; expiresAt: number } | null) {
 	if (!ctx.resHeaders) return;
-	const attrs = ['Path=/', 'HttpOnly', 'SameSite=Strict', ...(ctx.secure ? ['Secure'] : [])];
+	const name = sessionCookieName(ctx.services.config.origin);
+	const secure = ctx.secure || name !== 'vmw_session';
+	const attrs = ['Path=/', 'HttpOnly', 'SameSite=Strict', ...(secure ? ['Secure'] : [])];
 	const value = session
-		? `${SESSION_COOKIE}=${session.id}; Expires=${new Date(session.expiresAt).toUTCString()}; ${attrs.join('; ')}`
-		: `${SESSION_COOKIE}=; Max-Age=0; ${attrs.join('; ')}`;
+		? `${name}=${session.id}; Expires=${new Date(session.expiresAt).toUTCString()}; ${attrs.join('; ')}`
+		: `${name}=; Max-Age=0; ${attrs.join('; ')}`;
 	ctx.resHeaders.append('Set-Cookie', value);
 }
 
