@@ -2,7 +2,7 @@ import { json, type Handle, type ServerInit } from '@sveltejs/kit';
 import { building } from '$app/environment';
 import { ConfigError, getConfig } from '$lib/server/config';
 import { getServices, startServices } from '$lib/server/services';
-import { refuseCrossSiteMutation, sessionCookieName } from '$lib/server/auth/auth';
+import { refuseCrossSiteMutation, refuseCrossSiteRead, sessionCookieName } from '$lib/server/auth/auth';
 import { createLogger } from '$lib/server/log';
 import { createClientAddress, isLoopbackHost } from '$lib/server/auth/client-address';
 import { createProxyAuth } from '$lib/server/auth/proxy-auth';
@@ -91,7 +91,9 @@ const guarded: Handle = async ({ event, resolve }) => {
 	const viaProxy = proxyLogin?.(event.getClientAddress(), request.headers);
 	event.locals.principal = viaProxy !== undefined ? viaProxy : await services.auth.authenticate({ authorization: request.headers.get('authorization'), sessionId });
 
-	const refusal = refuseCrossSiteMutation(request, url, event.locals.principal?.via === 'token');
+	const refusal =
+		refuseCrossSiteMutation(request, url, event.locals.principal?.via === 'token') ??
+		(url.pathname.startsWith('/api/trpc/') ? refuseCrossSiteRead(request, url) : null);
 	if (refusal) return json({ error: refusal }, { status: 403 });
 
 	// tRPC authorizes per procedure (login and setup are public there).

@@ -384,3 +384,21 @@ describe('session cookie name', () => {
 		}
 	});
 });
+
+describe('SSE subscriptions check the origin', () => {
+	let server: RunningServer;
+	beforeAll(async () => (server = await startServer()));
+	afterAll(() => server?.stop());
+
+	it('a cross-site EventSource request is refused; a same-origin one streams', async () => {
+		const sse = (headers: Record<string, string>) => {
+			const ac = new AbortController();
+			return fetch(`${server.url}/api/trpc/health.live`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${TEST_TOKEN}`, ...headers }, signal: ac.signal }).then((r) => {
+				ac.abort();
+				return r.status;
+			});
+		};
+		expect(await sse({ origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' })).toBe(403);
+		expect(await sse({ origin: server.url, 'sec-fetch-site': 'same-origin' })).toBe(200);
+	});
+});

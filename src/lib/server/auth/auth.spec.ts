@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { freshDb } from '../../../../tests/helpers/db';
-import { bearerToken, createAuth, refuseCrossSiteMutation, type AuthOptions } from './auth';
+import { bearerToken, createAuth, refuseCrossSiteMutation, refuseCrossSiteRead, type AuthOptions } from './auth';
 import type { Logger } from '../log';
 
 function captureLog() {
@@ -216,5 +216,21 @@ describe('refuseCrossSiteMutation behind adapter-node without VMW_ORIGIN', () =>
 		expect(refuseCrossSiteMutation(req('http://127.0.0.1:4004'), guessed)).toBeNull();
 		expect(refuseCrossSiteMutation(req('http://127.0.0.1:4005'), guessed)).toMatch(/cross-origin/);
 		expect(refuseCrossSiteMutation(req('null'), guessed)).toMatch(/cross-origin/);
+	});
+});
+
+describe('refuseCrossSiteRead (SSE subscriptions and other tRPC GETs)', () => {
+	const url = new URL('http://vm.example:4004/api/trpc/health.live');
+	const get = (headers: Record<string, string>) => refuseCrossSiteRead(new Request(url, { headers }), url);
+	it.each([
+		['same-origin EventSource', { origin: 'http://vm.example:4004', 'sec-fetch-site': 'same-origin' }, null],
+		['curl (no Origin, no fetch metadata)', {}, null],
+		['typed address bar', { 'sec-fetch-site': 'none' }, null],
+		['another site', { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' }, /cross-site/],
+		['a sibling subdomain', { 'sec-fetch-site': 'same-site' }, /same-site/],
+		['foreign Origin without fetch metadata', { origin: 'http://evil.example' }, /cross-origin/]
+	])('%s', (_n, headers, expected) => {
+		if (expected === null) expect(get(headers)).toBeNull();
+		else expect(get(headers)).toMatch(expected);
 	});
 });

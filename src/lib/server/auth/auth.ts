@@ -505,6 +505,20 @@ export function refuseCrossSiteMutation(request: Request, url: URL, bearerAuthen
 	return null;
 }
 
+/**
+ * A read (GET) of the tRPC endpoint, e.g. an SSE subscription, from another site: refused
+ * when the browser says so (Sec-Fetch-Site) or sends a foreign Origin. Cookies are
+ * SameSite=Strict already; this is the second lock.
+ */
+export function refuseCrossSiteRead(request: Request, url: URL): string | null {
+	if (request.method !== 'GET' && request.method !== 'HEAD') return null;
+	const site = request.headers.get('sec-fetch-site');
+	if (site && site !== 'same-origin' && site !== 'none') return `cross-site request refused (Sec-Fetch-Site: ${site})`;
+	const origin = request.headers.get('origin');
+	if (origin !== null && hostOf(origin) !== url.host) return `cross-origin request refused (Origin: ${origin})`;
+	return null;
+}
+
 function hostOf(origin: string) {
 	try {
 		return new URL(origin).host;
