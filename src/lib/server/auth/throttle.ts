@@ -118,3 +118,25 @@ export function createThrottle(opts: ThrottleOptions = {}) {
 }
 
 export type Throttle = ReturnType<typeof createThrottle>;
+
+/**
+ * A token bucket per key (e.g. mutations per principal): `burst` at once, then `perSecond`.
+ * Past `maxKeys` the least recently used key is dropped (it starts again with a full bucket).
+ */
+export function createRateLimit({ burst, perSecond, maxKeys = 10_000, now = Date.now }: { burst: number; perSecond: number; maxKeys?: number; now?: () => number }) {
+	const buckets = new Map<string, { tokens: number; at: number }>();
+	return {
+		take(key: string): { ok: true } | { ok: false; retryAfterMs: number } {
+			const t = now();
+			const b = buckets.get(key) ?? { tokens: burst, at: t };
+			b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * perSecond);
+			b.at = t;
+			buckets.delete(key);
+			buckets.set(key, b);
+			if (buckets.size > maxKeys) buckets.delete(buckets.keys().next().value!);
+			if (b.tokens < 1) return { ok: false, retryAfterMs: Math.ceil(((1 - b.tokens) / perSecond) * 1000) };
+			b.tokens -= 1;
+			return { ok: true };
+		}
+	};
+}

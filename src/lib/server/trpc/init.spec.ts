@@ -1,7 +1,7 @@
 // The role builders every router declares its procedures with.
 import { describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
-import { adminProcedure, clientErrorShape, createCallerFactory, operatorProcedure, publicProcedure, router, viewerProcedure } from './init';
+import { adminProcedure, clientErrorShape, MUTATION_BURST, createCallerFactory, operatorProcedure, publicProcedure, router, viewerProcedure } from './init';
 import type { Context } from './init';
 import { createInnerContext } from './context';
 import type { Principal } from '../auth/auth';
@@ -58,5 +58,19 @@ describe('errors sent to clients', () => {
 	it('in development the stack and message stay', async () => {
 		const sql = await shapeOf(caller.sql(), true);
 		expect(sql.data.stack).toMatch(/Failed query/);
+	});
+});
+
+describe('mutation rate limit per principal', () => {
+	it(`allows ${MUTATION_BURST} state changes at once, then TOO_MANY_REQUESTS for that principal only`, async () => {
+		const busy = createCallerFactory(probe)(createInnerContext({ principal: { role: 'operator', via: 'token', tokenId: 424242 }, services: {} as Context['services'] }));
+		const other = createCallerFactory(probe)(createInnerContext({ principal: { role: 'operator', via: 'token', tokenId: 434343 }, services: {} as Context['services'] }));
+		const outcomes: string[] = [];
+		for (let i = 0; i < MUTATION_BURST + 1; i++) outcomes.push(await busy.act().catch((e: { code: string }) => e.code));
+		expect(outcomes.filter((o) => o === 'acted')).toHaveLength(MUTATION_BURST);
+		expect(outcomes.at(-1)).toBe('TOO_MANY_REQUESTS');
+		expect(await other.act()).toBe('acted');
+		// Reads are not limited.
+		expect(await busy.read()).toBe('read');
 	});
 });

@@ -4,6 +4,8 @@ import superjson from 'superjson';
 import type { Services } from '../services';
 import { hasRole, type Principal, type Role } from '../auth/auth';
 import { actorOf, recordIntent, recordOutcome } from '../audit/actions';
+import { createRateLimit } from '../auth/throttle';
+import { createLogger } from '../log';
 
 export interface Context {
 	services: Services;
@@ -43,6 +45,12 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+const log = createLogger('trpc');
+
+/** State changes per principal (issue 16 part 5): 60 at once, then 1 per second. */
+export const MUTATION_BURST = 60;
+const mutationLimit = createRateLimit({ burst: MUTATION_BURST, perSecond: 1 });
+
 const requireRole = (min: Role) =>
 	t.middleware(async ({ ctx, next, path, type }) => {
 		if (!ctx.principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Log in or send the API token.' });
@@ -50,6 +58,14 @@ const requireRole = (min: Role) =>
 			// A refused state change is part of the audit record (outcome 'denied').
 			if (type === 'mutation') await recordDenied(ctx, path, `needs the ${min} role`);
 			throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${min} role.` });
+		}
+		if (type === 'mutation') {
+			const who = ctx.principal.via === 'auth-off' ? `auth-off@${ctx.clientKey}` : actorOf(ctx.principal);
+			const taken = mutationLimit.take(who);
+			if (!taken.ok) {
+				log.warn('mutation refused: rate limit', { actor: who, address: ctx.clientKey, procedure: path });
+				throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `Too many changes; try again in ${Math.ceil(taken.retryAfterMs / 1000)} s.` });
+			}
 		}
 		return next({ ctx: { ...ctx, principal: ctx.principal } });
 	});
