@@ -14,6 +14,19 @@ CREATE TABLE `actions` (
 --> statement-breakpoint
 CREATE INDEX `actions_ts_idx` ON `actions` (`ts`);--> statement-breakpoint
 CREATE INDEX `actions_action_idx` ON `actions` (`action`,`ts`);--> statement-breakpoint
+CREATE TABLE `api_tokens` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`name` text NOT NULL,
+	`scope` text NOT NULL,
+	`token_hash` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`created_by` text NOT NULL,
+	`expires_at` integer,
+	`last_used_at` integer,
+	`revoked_at` integer
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `api_tokens_token_hash_unique` ON `api_tokens` (`token_hash`);--> statement-breakpoint
 CREATE TABLE `container_history` (
 	`host_id` text NOT NULL,
 	`key` text NOT NULL,
@@ -66,6 +79,17 @@ CREATE TABLE `ollama_usage` (
 CREATE INDEX `ollama_usage_model_idx` ON `ollama_usage` (`host_id`,`model`,`last_seen_at`);--> statement-breakpoint
 CREATE INDEX `ollama_usage_started_idx` ON `ollama_usage` (`host_id`,`started_at`);--> statement-breakpoint
 CREATE INDEX `ollama_usage_open_idx` ON `ollama_usage` (`host_id`,`ended_at`);--> statement-breakpoint
+CREATE TABLE `users` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`name` text NOT NULL,
+	`role` text NOT NULL,
+	`password_hash` text NOT NULL,
+	`credential` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `users_name_unique` ON `users` (`name`);--> statement-breakpoint
 CREATE TABLE `watchdog_quarantine` (
 	`host_id` text NOT NULL,
 	`key` text NOT NULL,
@@ -106,4 +130,5 @@ CREATE TABLE `watchdog_selftests` (
 );
 --> statement-breakpoint
 ALTER TABLE `sessions` ADD `credential` text DEFAULT '' NOT NULL;--> statement-breakpoint
+ALTER TABLE `sessions` ADD `user_id` integer REFERENCES users(id);--> statement-breakpoint
 ALTER TABLE `sessions` ADD `last_seen_at` integer DEFAULT 0 NOT NULL;

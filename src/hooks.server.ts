@@ -2,11 +2,12 @@ import { json, type Handle, type ServerInit } from '@sveltejs/kit';
 import { building } from '$app/environment';
 import { ConfigError, getConfig } from '$lib/server/config';
 import { getServices, startServices } from '$lib/server/services';
-import { refuseCrossSiteMutation, SESSION_COOKIE } from '$lib/server/auth/auth';
+import { refuseCrossSiteMutation, refuseCrossSiteRead, sessionCookieName } from '$lib/server/auth/auth';
 import { createLogger } from '$lib/server/log';
 import { startBanner } from '$lib/server/start/banner';
 import { createFastLane, publishFastLane } from '$lib/server/fast-lane';
 import { createClientAddress, isLoopbackHost } from '$lib/server/auth/client-address';
+import { createProxyAuth } from '$lib/server/auth/proxy-auth';
 
 const log = createLogger('server');
 
@@ -49,8 +50,32 @@ function decodedPath(pathname: string): string | null {
 // `handle` returns every answer instead of throwing redirect()/error(): SvelteKit calls it for a
 // path it cannot decode outside its own try/catch, where a throw became an unhandled rejection.
 let addressOf: ReturnType<typeof createClientAddress> | null = null;
+let proxyLogin: ReturnType<typeof createProxyAuth> | null | undefined;
+
+/**
+ * Headers on every response (pages get their CSP from kit.csp in svelte.config.js). An
+ * authenticated response is never stored by a browser or proxy cache.
+ */
+function secured(res: Response, authenticated: boolean): Response {
+	let out = res;
+	try {
+		out.headers.set('x-content-type-options', 'nosniff');
+	} catch {
+		out = new Response(res.body, res); // immutable headers (a fetched response): copy
+		out.headers.set('x-content-type-options', 'nosniff');
+	}
+	out.headers.set('referrer-policy', 'same-origin');
+	out.headers.set('x-frame-options', 'DENY');
+	if (authenticated) out.headers.set('cache-control', 'no-store');
+	return out;
+}
 
 export const handle: Handle = async ({ event, resolve }) => {
+	const res = await guarded({ event, resolve });
+	return secured(res, event.locals.principal != null);
+};
+
+const guarded: Handle = async ({ event, resolve }) => {
 	const { url, request } = event;
 	if (decodedPath(url.pathname) === null) return new Response('Bad request: the path is not valid percent-encoded UTF-8.\n', { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 	const services = getServices();
@@ -64,11 +89,16 @@ export const handle: Handle = async ({ event, resolve }) => {
 	event.locals.clientAddress = addressOf(event.getClientAddress(), request.headers);
 	if (url.pathname === '/healthz') return resolve(event);
 
-	const sessionId = event.cookies.get(SESSION_COOKIE);
+	// Only the configured name: over https a plain vmw_session cookie (set by a sibling subdomain) is ignored.
+	const sessionId = event.cookies.get(sessionCookieName(config.origin));
 	event.locals.sessionId = sessionId;
-	event.locals.principal = await services.auth.authenticate({ authorization: request.headers.get('authorization'), sessionId });
+	proxyLogin ??= config.auth.proxyLogin && config.auth.enabled ? createProxyAuth({ ...config.auth.proxyLogin, trustedProxies: config.auth.trustedProxies }) : null;
+	const viaProxy = proxyLogin?.(event.getClientAddress(), request.headers);
+	event.locals.principal = viaProxy !== undefined ? viaProxy : await services.auth.authenticate({ authorization: request.headers.get('authorization'), sessionId });
 
-	const refusal = refuseCrossSiteMutation(request, url, event.locals.principal?.via === 'token');
+	const refusal =
+		refuseCrossSiteMutation(request, url, event.locals.principal?.via === 'token') ??
+		(url.pathname.startsWith('/api/trpc/') ? refuseCrossSiteRead(request, url) : null);
 	if (refusal) return json({ error: refusal }, { status: 403 });
 
 	// tRPC authorizes per procedure (login and setup are public there).

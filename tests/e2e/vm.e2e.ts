@@ -34,7 +34,7 @@ describe('/vm in a browser', () => {
 
 		await page.getByTestId('password').fill('not the password');
 		await page.getByTestId('login-submit').click();
-		await expect.poll(() => page.getByTestId('login-error').textContent()).toMatch(/Wrong password/);
+		await expect.poll(() => page.getByTestId('login-error').textContent()).toMatch(/Wrong name or password/);
 
 		await page.getByTestId('password').fill(TEST_PASSWORD);
 		await page.getByTestId('login-submit').click();

@@ -161,8 +161,12 @@ describe('maintenance.run', () => {
 		const db = createClient({ url: `file:${path.join(server.dataDir, 'vmwarden.db')}` });
 		const rows = (await db.execute("select actor, action, input, outcome, result from actions where action = 'maintenance.run' order by id")).rows;
 		db.close();
-		expect(rows.map((r) => [r.actor, r.input, r.outcome])).toEqual([['session:admin', '{"mode":"standard","dryRun":true}', 'ok']]);
-		expect(String(rows[0].result)).toContain(`run ${parsed.records[0].runId}`);
+		// The read token's refused attempt is recorded too (issue 16: denied attempts), then the run.
+		expect(rows.map((r) => [r.actor, r.input, r.outcome])).toEqual([
+			['token:viewer', null, 'denied'],
+			['session:admin:admin', '{"mode":"standard","dryRun":true}', 'ok']
+		]);
+		expect(String(rows[1].result)).toContain(`run ${parsed.records[0].runId}`);
 	});
 
 	it('answers CONFLICT while another process holds the script lock, and for two runs at once', async () => {

@@ -67,7 +67,7 @@ describe('login throttle against batches and bursts', () => {
 	it('200 parallel wrong logins evaluate at most 5 guesses; the right password is then refused', async () => {
 		const statuses = await Promise.all(Array.from({ length: 200 }, (_, i) => loginOnce(server, `parallel wrong ${i}`).then((r) => r.status)));
 		// 5 free tries (throttle.ts); every other request is refused before its password is checked.
-		expect(count(server.output(), '"msg":"login failed: wrong password"')).toBeLessThanOrEqual(5);
+		expect(count(server.output(), '"msg":"login failed: wrong name or password"')).toBeLessThanOrEqual(5);
 		expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
 		expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(195);
 		const right = await loginOnce(server, TEST_PASSWORD);
@@ -91,7 +91,7 @@ describe('rate limit (part 5)', () => {
 		expect(body.error.json.data.code).toBe('TOO_MANY_REQUESTS');
 		// 5 wrong passwords + 7 refusals, one log line each, with the address.
 		const log = server.output();
-		expect(count(log, '"msg":"login failed: wrong password","address":"127.0.0.1"')).toBe(5);
+		expect(count(log, '"msg":"login failed: wrong name or password","address":"127.0.0.1"')).toBe(5);
 		expect(count(log, '"msg":"login refused: too many attempts","address":"127.0.0.1"')).toBe(7);
 	});
 });
@@ -210,7 +210,7 @@ describe('sessions, tokens, errors and files', () => {
 		const res = await loginOnce(server, 'a wrong password');
 		const body = await res.text();
 		expect(res.status).toBe(401);
-		expect(body).toContain('Wrong password.');
+		expect(body).toContain('Wrong name or password.');
 		expect(body).not.toMatch(/stack|at .*\.js:\d+/);
 	});
 
@@ -226,5 +226,179 @@ describe('sessions, tokens, errors and files', () => {
 		const mode = async (p: string) => ((await stat(p)).mode & 0o777).toString(8);
 		expect(await mode(server.dataDir)).toBe('700');
 		for (const f of ['vmwarden.db', 'vmwarden.db-wal', 'vmwarden.db-shm']) expect({ f, mode: await mode(`${server.dataDir}/${f}`) }).toEqual({ f, mode: '600' });
+	});
+});
+
+describe('audit record of logins and its CSV export', () => {
+	let server: RunningServer;
+	beforeAll(async () => (server = await startServer()));
+	afterAll(() => server?.stop());
+
+	it('a failed and a successful login are rows; the admin exports them as CSV, the read token may not', async () => {
+		expect((await loginOnce(server, 'not the password')).status).toBe(401);
+		const ok = await loginOnce(server, TEST_PASSWORD);
+		expect(ok.status).toBe(200);
+		const cookie = ok.headers.get('set-cookie')!.split(';')[0];
+
+		expect((await fetch(`${server.url}/api/audit/actions.csv`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).status).toBe(403);
+		expect((await fetch(`${server.url}/api/audit/actions.csv`)).status).toBe(401);
+		const res = await fetch(`${server.url}/api/audit/actions.csv`, { headers: { cookie } });
+		expect(res.status).toBe(200);
+		expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+		const lines = (await res.text()).trim().split('\r\n');
+		expect(lines[0]).toBe('id,time,hostId,actor,address,action,target,input,outcome,result,endedAt');
+		expect(lines.slice(1).map((l) => l.split('","').slice(3, 10).join('|'))).toEqual([
+			'anonymous|127.0.0.1|auth.login|admin||error|Wrong name or password.',
+			'anonymous|127.0.0.1|auth.login|admin||ok|done'
+		]);
+		expect(lines.join('\n')).not.toContain(TEST_PASSWORD);
+	});
+});
+
+describe('headers on every route kind, and no secret in any body or log line', () => {
+	let server: RunningServer;
+	let cookie: string;
+	const bodies: string[] = [];
+	beforeAll(async () => {
+		server = await startServer();
+		cookie = (await loginOnce(server, TEST_PASSWORD)).headers.get('set-cookie')!.split(';')[0];
+	});
+	afterAll(() => server?.stop());
+
+	const get = async (path: string, headers: Record<string, string> = {}) => {
+		const res = await fetch(`${server.url}${path}`, { headers, redirect: 'manual' });
+		bodies.push(await res.clone().text());
+		return res;
+	};
+
+	it.each([
+		['page (session)', '/vm', 'session', 200, true],
+		['overview page (session)', '/', 'session', 200, true],
+		['login page', '/login', 'none', 200, false],
+		['redirect to login', '/vm', 'none', 303, false],
+		['tRPC query (session)', '/api/trpc/auth.me', 'session', 200, true],
+		['JSON API (token)', '/api/vm/health', 'token', 200, true],
+		['JSON API refused', '/api/vm/health', 'none', 401, false],
+		['metrics (token)', '/metrics', 'token', 200, true],
+		['healthz', '/healthz', 'none', 200, false],
+		['not found (session)', '/no-such-page', 'session', 404, true],
+		['undecodable path', '/%ff', 'none', 400, false]
+	] as const)('%s', async (_name, path, who, status, authenticated) => {
+		const headers: Record<string, string> = who === 'session' ? { cookie } : who === 'token' ? { authorization: `Bearer ${TEST_TOKEN}` } : {};
+		const res = path === '/%ff' ? await raw(server.url, path).then((r) => ({ status: r.status, headers: new Headers() })) : await get(path, headers);
+		expect(res.status).toBe(status);
+		if (path === '/%ff') return; // raw(): headers checked by the next case's shape
+		expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+		expect(res.headers.get('referrer-policy')).toBe('same-origin');
+		expect(res.headers.get('x-frame-options')).toBe('DENY');
+		if (authenticated) expect(res.headers.get('cache-control')).toBe('no-store');
+		if (res.headers.get('content-type')?.startsWith('text/html')) {
+			const csp = res.headers.get('content-security-policy') ?? '';
+			expect(csp).toContain("frame-ancestors 'none'");
+			expect(csp).toMatch(/script-src 'self'/);
+			expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+		}
+	});
+
+	it('no response body and no log line carries the admin password or the API token', () => {
+		expect(bodies.length).toBeGreaterThan(8);
+		for (const secret of [TEST_PASSWORD, TEST_TOKEN]) {
+			expect(bodies.filter((b) => b.includes(secret))).toEqual([]);
+			expect(server.output()).not.toContain(secret);
+		}
+		// Nor any password hash.
+		expect(bodies.join('\n') + server.output()).not.toMatch(/scrypt\$/);
+	});
+});
+
+describe('managed API tokens over HTTP', () => {
+	let server: RunningServer;
+	beforeAll(async () => (server = await startServer()));
+	afterAll(() => server?.stop());
+
+	it('an admin creates a read token, it reads, cannot mutate, and fails on the request after its revocation', async () => {
+		const cookie = (await loginOnce(server, TEST_PASSWORD)).headers.get('set-cookie')!.split(';')[0];
+		const mutate = (path: string, input: unknown, headers: Record<string, string>) =>
+			fetch(`${server.url}/api/trpc/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ json: input }) });
+		const created = await mutate('tokens.create', { name: 'grafana', scope: 'read', expiresInDays: null }, { cookie, origin: server.url });
+		expect(created.status).toBe(200);
+		const { id, secret } = (await created.json()).result.data.json;
+		const auth = { authorization: `Bearer ${secret}` };
+		expect((await fetch(`${server.url}/api/vm/health`, { headers: auth })).status).toBe(200);
+		expect((await mutate('users.create', { name: 'x', role: 'admin', password: 'long enough pass' }, auth)).status).toBe(403);
+		expect((await mutate('tokens.revoke', { id }, { cookie, origin: server.url })).status).toBe(200);
+		expect((await fetch(`${server.url}/api/vm/health`, { headers: auth })).status).toBe(401);
+		expect(server.output()).not.toContain(secret);
+	});
+});
+
+describe('trusted reverse-proxy login (part 3)', () => {
+	const env = { VMW_PROXY_USER_HEADER: 'Remote-User', VMW_PROXY_GROUP_ROLES: 'vmw-admins:admin,staff:viewer' };
+
+	it('from a trusted proxy the user header logs in with the mapped role; without a mapped group, no role', async () => {
+		const server = await startServer({ ...env, VMW_TRUSTED_PROXIES: '127.0.0.1' });
+		try {
+			const page = (headers: Record<string, string>) => fetch(`${server.url}/vm`, { headers, redirect: 'manual' }).then((r) => r.status);
+			expect(await page({ 'remote-user': 'olga', 'remote-groups': 'staff' })).toBe(200);
+			expect(await page({ 'remote-user': 'olga', 'remote-groups': 'nobody' })).toBe(303);
+			expect(await page({ 'remote-groups': 'vmw-admins' })).toBe(303);
+			const csv = await fetch(`${server.url}/api/audit/actions.csv`, { headers: { 'remote-user': 'olga', 'remote-groups': 'staff' } });
+			expect(csv.status).toBe(403);
+			expect((await fetch(`${server.url}/api/audit/actions.csv`, { headers: { 'remote-user': 'ann', 'remote-groups': 'vmw-admins' } })).status).toBe(200);
+		} finally {
+			await server.stop();
+		}
+	});
+
+	it('the header from an untrusted address is ignored', async () => {
+		// Our requests come from 127.0.0.1; only 127.0.0.2 is trusted.
+		const server = await startServer({ ...env, VMW_TRUSTED_PROXIES: '127.0.0.2' });
+		try {
+			const res = await fetch(`${server.url}/api/vm/health`, { headers: { 'remote-user': 'mallory', 'remote-groups': 'vmw-admins' } });
+			expect(res.status).toBe(401);
+		} finally {
+			await server.stop();
+		}
+	});
+});
+
+describe('session cookie name', () => {
+	it('is __Host-vmw_session (Secure) when VMW_ORIGIN is https; a plain vmw_session cookie is then ignored', async () => {
+		// adapter-node takes the URL's origin from VMW_ORIGIN; the origin check compares its host.
+		const server = await startServer({ VMW_ORIGIN: 'https://vm.example.test' });
+		try {
+			const res = await fetch(`${server.url}/api/trpc/auth.login`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', origin: 'https://vm.example.test' },
+				body: JSON.stringify({ json: { password: TEST_PASSWORD } })
+			});
+			expect(res.status).toBe(200);
+			const setCookie = res.headers.get('set-cookie')!;
+			expect(setCookie).toMatch(/^__Host-vmw_session=[\w-]{40,}; Expires=[^;]+; Path=\/; HttpOnly; SameSite=Strict; Secure$/);
+			const id = /^__Host-vmw_session=([\w-]+)/.exec(setCookie)![1];
+			const page = (cookie: string) => fetch(`${server.url}/vm`, { headers: { cookie }, redirect: 'manual' }).then((r) => r.status);
+			expect(await page(`__Host-vmw_session=${id}`)).toBe(200);
+			expect(await page(`vmw_session=${id}`)).toBe(303);
+		} finally {
+			await server.stop();
+		}
+	});
+});
+
+describe('SSE subscriptions check the origin', () => {
+	let server: RunningServer;
+	beforeAll(async () => (server = await startServer()));
+	afterAll(() => server?.stop());
+
+	it('a cross-site EventSource request is refused; a same-origin one streams', async () => {
+		const sse = (headers: Record<string, string>) => {
+			const ac = new AbortController();
+			return fetch(`${server.url}/api/trpc/health.live`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${TEST_TOKEN}`, ...headers }, signal: ac.signal }).then((r) => {
+				ac.abort();
+				return r.status;
+			});
+		};
+		expect(await sse({ origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' })).toBe(403);
+		expect(await sse({ origin: server.url, 'sec-fetch-site': 'same-origin' })).toBe(200);
 	});
 });

@@ -4,6 +4,7 @@ import { DEFAULT_THRESHOLDS as T } from './host/thresholds';
 import { parseTrustedProxies } from './auth/client-address';
 import { CronExpressionParser } from 'cron-parser';
 import { parseMaintenanceWindow, type MaintenanceWindow } from './watchdog/policy';
+import { parseGroupRoles } from './auth/proxy-auth';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -114,6 +115,9 @@ const envSchema = z
 		VMW_CGROUP_ROOT: opt(z.string().startsWith('/', 'expected an absolute path such as /sys/fs/cgroup or /host/sys/fs/cgroup').default('/sys/fs/cgroup')),
 		VMW_DOCKER_PLAIN_TCP: opt(z.enum(['on', 'off'], { error: 'expected on or off' }).default('off')),
 		VMW_CONTAINER_LABELS: list([]).refine((l) => l.every((x) => /^[A-Za-z0-9._/-]+(=[^,]*)?$/.test(x)), 'expected comma-separated label filters such as vmwarden.watch or com.docker.compose.project=shop'),
+		VMW_PROXY_USER_HEADER: opt(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name such as Remote-User').optional()),
+		VMW_PROXY_GROUPS_HEADER: opt(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name such as Remote-Groups').default('Remote-Groups')),
+		VMW_PROXY_GROUP_ROLES: list([]),
 		// maintenance and cron (issue 8)
 		VMW_CRONTABS: list(['/var/spool/cron/crontabs/root', '/etc/crontab', '/etc/cron.d']).refine(
 			(l) => l.every((x) => /^((user|system):)?\//.test(x)),
@@ -143,6 +147,15 @@ const envSchema = z
 		order('VMW_MEM_AVAILABLE_WARN_GIB', 'VMW_MEM_AVAILABLE_CRIT_GIB', false);
 		if (e.VMW_ADDRESS_HEADER && e.VMW_TRUSTED_PROXIES.length === 0)
 			ctx.addIssue({ code: 'custom', path: ['VMW_ADDRESS_HEADER'], message: 'needs VMW_TRUSTED_PROXIES (the proxy addresses allowed to set it): without it anyone could choose their address' });
+		if (e.VMW_PROXY_USER_HEADER && e.VMW_TRUSTED_PROXIES.length === 0)
+			ctx.addIssue({ code: 'custom', path: ['VMW_PROXY_USER_HEADER'], message: 'needs VMW_TRUSTED_PROXIES (only those proxies may name the user)' });
+		if (e.VMW_PROXY_USER_HEADER && e.VMW_PROXY_GROUP_ROLES.length === 0)
+			ctx.addIssue({ code: 'custom', path: ['VMW_PROXY_GROUP_ROLES'], message: 'needs group:role pairs such as vmw-admins:admin,vmw-ops:operator' });
+		try {
+			parseGroupRoles(e.VMW_PROXY_GROUP_ROLES);
+		} catch (err) {
+			ctx.addIssue({ code: 'custom', path: ['VMW_PROXY_GROUP_ROLES'], message: `expected group:role pairs: ${(err as Error).message}` });
+		}
 		try {
 			parseTrustedProxies(e.VMW_TRUSTED_PROXIES);
 		} catch (err) {
@@ -242,7 +255,11 @@ function toConfig(e: z.output<typeof envSchema>) {
 			sessionTtlMs: e.VMW_SESSION_TTL_HOURS * 3_600_000,
 			sessionIdleMs: e.VMW_SESSION_IDLE_HOURS * 3_600_000,
 			addressHeader: e.VMW_ADDRESS_HEADER?.toLowerCase() ?? null,
-			trustedProxies: e.VMW_TRUSTED_PROXIES
+			trustedProxies: e.VMW_TRUSTED_PROXIES,
+			/** trusted reverse-proxy login; null = off */
+			proxyLogin: e.VMW_PROXY_USER_HEADER
+				? { userHeader: e.VMW_PROXY_USER_HEADER.toLowerCase(), groupsHeader: e.VMW_PROXY_GROUPS_HEADER.toLowerCase(), groupRoles: parseGroupRoles(e.VMW_PROXY_GROUP_ROLES) }
+				: null
 		},
 		/** VMW_ORIGIN (also read by adapter-node through server.js); null = from the request */
 		origin: e.VMW_ORIGIN ?? null,

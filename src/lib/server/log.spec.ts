@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogger } from './log';
+import { createLogger, redactUrl } from './log';
 
 describe('logger', () => {
 	afterEach(() => vi.restoreAllMocks());
@@ -13,5 +13,15 @@ describe('logger', () => {
 		expect(line).toContain('Failed query: insert into');
 		expect(line).toContain('params: [redacted]');
 		expect(line).not.toContain('scrypt$');
+	});
+});
+
+describe('redactUrl', () => {
+	it.each([
+		['libsql://db.example.com?authToken=eyJsecret', 'libsql://db.example.com?authToken=redacted'],
+		['https://user:hunter2@db.example.com/x', 'https://user:redacted@db.example.com/x'],
+		['file:./data/vmwarden.db', 'file:./data/vmwarden.db']
+	])('%s', (input, expected) => {
+		expect(redactUrl(input)).toBe(expected);
 	});
 });

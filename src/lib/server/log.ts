@@ -14,6 +14,19 @@ export function redactQueryParams(message: string): string {
 	return message.replace(/\nparams: [\s\S]*$/, '\nparams: [redacted]');
 }
 
+/** A URL fit for the log: no password, and no authToken (libSQL) or other token parameters. */
+export function redactUrl(url: string): string {
+	if (url.startsWith('file:') && !/[?@]/.test(url)) return url; // a path: nothing secret, keep it as written
+	try {
+		const u = new URL(url);
+		if (u.password) u.password = 'redacted';
+		for (const key of [...u.searchParams.keys()]) if (/token|key|secret|password/i.test(key)) u.searchParams.set(key, 'redacted');
+		return u.toString();
+	} catch {
+		return url.replace(/(token|key|secret|password)=[^&]*/gi, '$1=redacted');
+	}
+}
+
 function errorFields(err: unknown): unknown {
 	if (!(err instanceof Error)) return err;
 	return { name: err.name, message: redactQueryParams(err.message), cause: err.cause ? errorFields(err.cause) : undefined };

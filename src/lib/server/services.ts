@@ -7,7 +7,7 @@ import { createAuth, type Auth } from './auth/auth';
 import { createSampler } from './host/sampler';
 import { createMetrics } from './metrics';
 import { isFresh } from './health/snapshot';
-import { createLogger, setLogLevel } from './log';
+import { createLogger, redactUrl, setLogLevel } from './log';
 import { markInterruptedActions } from './audit/actions';
 import { createWatchdog, type Watchdog } from './watchdog/watchdog';
 import { createDockerPort } from './watchdog/docker-port';
@@ -216,6 +216,6 @@ export async function createServices(
 			log.info('services stopped');
 		}
 	};
-	log.info('services started', { hostId: config.hostId, database: config.databaseUrl, procRoot: config.procRoot, mounts: config.diskMounts, auth: config.auth.enabled ? 'on' : 'off' });
+	log.info('services started', { hostId: config.hostId, database: redactUrl(config.databaseUrl), procRoot: config.procRoot, mounts: config.diskMounts, auth: config.auth.enabled ? 'on' : 'off' });
 	return services;
 }

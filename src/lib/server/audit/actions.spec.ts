@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freshDb } from '../../../../tests/helpers/db';
-import { listActions, markInterruptedActions, recordAction, recordIntent } from './actions';
+import { actionsToCsv, listActions, markInterruptedActions, recordAction, recordIntent } from './actions';
 
 describe('action record', () => {
 	let t: Awaited<ReturnType<typeof freshDb>>;
@@ -37,5 +37,31 @@ describe('action record', () => {
 		expect(await markInterruptedActions(t.db, Date.now() + 1)).toBe(1);
 		const rows = await listActions(t.db);
 		expect(rows.map((r) => r.outcome).sort()).toEqual(['ok', 'unknown']);
+	});
+});
+
+describe('audit CSV export', () => {
+	it('quotes every cell, doubles quotes, defuses formulas, UTC times, oldest first', () => {
+		const row = (id: number, over: Partial<import('./actions').ActionRow>) => ({
+			id,
+			hostId: 'vm1',
+			ts: Date.UTC(2026, 10, 29, 12, 0, id),
+			actor: 'session:admin:admin',
+			address: '127.0.0.1',
+			action: 'users.create',
+			target: null,
+			input: null,
+			outcome: 'ok' as const,
+			result: 'done',
+			endedAt: null,
+			...over
+		});
+		const csv = actionsToCsv([row(2, { target: '=HYPERLINK("http://evil")', result: 'a "quoted" result' }), row(1, { target: 'olga' })]);
+		expect(csv.split('\r\n')).toEqual([
+			'id,time,hostId,actor,address,action,target,input,outcome,result,endedAt',
+			'"1","2026-11-29T12:00:01.000Z","vm1","session:admin:admin","127.0.0.1","users.create","olga","","ok","done",""',
+			'"2","2026-11-29T12:00:02.000Z","vm1","session:admin:admin","127.0.0.1","users.create","\'=HYPERLINK(""http://evil"")","","ok","a ""quoted"" result",""',
+			''
+		]);
 	});
 });

@@ -25,6 +25,9 @@ const MAX_RESULT_CHARS = 1000;
 /** A stable, secret-free name for who acted. */
 export function actorOf(principal: Principal | null): string {
 	if (!principal) return 'anonymous';
+	// A logged-in user is named: 'session:operator:alice' (no user: 'token:viewer', 'auth-off:admin').
+	if (principal.userName) return `${principal.via}:${principal.role}:${principal.userName}`;
+	if (principal.tokenId !== undefined) return `${principal.via}:${principal.role}:#${principal.tokenId}`;
 	return `${principal.via}:${principal.role}`;
 }
 
@@ -96,4 +99,47 @@ export async function listActions(db: Db, { limit = 50, beforeId, action }: { li
 		.where(conds.length ? and(...conds) : undefined)
 		.orderBy(desc(actions.id))
 		.limit(limit);
+}
+
+/**
+ * One finished event (intent and outcome in one row): logins, setup, refusals. Not for
+ * actions that change the host — those go through `recordAction` (intent first).
+ */
+export async function recordEvent(db: Db, intent: ActionIntent, outcome: ActionOutcome, result?: string | null, now = Date.now()): Promise<number> {
+	const [row] = await db
+		.insert(actions)
+		.values({
+			hostId: intent.hostId,
+			ts: now,
+			actor: intent.actor,
+			address: intent.address ?? null,
+			action: intent.action,
+			target: intent.target ?? null,
+			input: summarise(intent.input),
+			outcome,
+			result: result == null ? null : clip(result),
+			endedAt: now
+		})
+		.returning({ id: actions.id });
+	return row.id;
+}
+
+const CSV_COLUMNS = ['id', 'time', 'hostId', 'actor', 'address', 'action', 'target', 'input', 'outcome', 'result', 'endedAt'] as const;
+
+/** One CSV cell: quoted, and a leading = + - @ defused so a spreadsheet never runs it as a formula. */
+function csvCell(value: unknown): string {
+	let s = value == null ? '' : String(value);
+	if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+	return `"${s.replace(/"/g, '""')}"`;
+}
+
+/** The audit record as CSV (RFC 4180, UTC ISO times), oldest first. */
+export function actionsToCsv(rows: ActionRow[]): string {
+	const lines = [CSV_COLUMNS.join(',')];
+	for (const r of [...rows].sort((a, b) => a.id - b.id)) {
+		lines.push(
+			[r.id, new Date(r.ts).toISOString(), r.hostId, r.actor, r.address, r.action, r.target, r.input, r.outcome, r.result, r.endedAt == null ? null : new Date(r.endedAt).toISOString()].map(csvCell).join(',')
+		);
+	}
+	return lines.join('\r\n') + '\r\n';
 }

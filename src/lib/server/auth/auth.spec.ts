@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { freshDb } from '../../../../tests/helpers/db';
-import { bearerToken, createAuth, refuseCrossSiteMutation, type AuthOptions } from './auth';
+import { bearerToken, createAuth, refuseCrossSiteMutation, refuseCrossSiteRead, type AuthOptions } from './auth';
 import type { Logger } from '../log';
 
 function captureLog() {
@@ -56,7 +56,7 @@ describe('auth', () => {
 		expect(await auth.state()).toBe('ready');
 		const login = await auth.login({ password: 'correct horse battery', clientKey: 'b' });
 		expect(login.ok).toBe(true);
-		if (login.ok) expect(await auth.authenticate({ authorization: null, sessionId: login.session.id })).toEqual({ role: 'admin', via: 'session' });
+		if (login.ok) expect(await auth.authenticate({ authorization: null, sessionId: login.session.id })).toEqual({ role: 'admin', via: 'session', userId: 1, userName: 'admin' });
 	});
 
 	it('a lost setup race answers "setup is already done", never SQL or the hash (in the result or the log)', async () => {
@@ -105,7 +105,7 @@ describe('auth', () => {
 		// a is used every 50 minutes (lastSeenAt is written once a minute at most), b never.
 		for (let i = 0; i < 3; i++) {
 			now += 50 * 60_000;
-			expect(await auth.authenticate({ authorization: null, sessionId: a.session.id })).toEqual({ role: 'admin', via: 'session' });
+			expect(await auth.authenticate({ authorization: null, sessionId: a.session.id })).toMatchObject({ role: 'admin', via: 'session' });
 		}
 		expect(await auth.authenticate({ authorization: null, sessionId: b.session.id })).toBeNull();
 	});
@@ -117,17 +117,17 @@ describe('auth', () => {
 		const first = await auth.completeSetup({ token, password: 'first password 123', clientKey: 'a' });
 		const other = await auth.login({ password: 'first password 123', clientKey: 'b' });
 		if (!first.ok || !other.ok) throw new Error('setup/login failed');
-		expect(await auth.changePassword({ current: 'wrong', next: 'second password 456', clientKey: 'a' })).toMatchObject({ ok: false, code: 'UNAUTHORIZED' });
-		const changed = await auth.changePassword({ current: 'first password 123', next: 'second password 456', clientKey: 'a' });
+		expect(await auth.changePassword({ userId: 1, current: 'wrong', next: 'second password 456', clientKey: 'a' })).toMatchObject({ ok: false, code: 'UNAUTHORIZED' });
+		const changed = await auth.changePassword({ userId: 1, current: 'first password 123', next: 'second password 456', clientKey: 'a' });
 		if (!changed.ok) throw new Error('change failed');
 		expect(await auth.authenticate({ authorization: null, sessionId: first.session.id })).toBeNull();
 		expect(await auth.authenticate({ authorization: null, sessionId: other.session.id })).toBeNull();
-		expect(await auth.authenticate({ authorization: null, sessionId: changed.session.id })).toEqual({ role: 'admin', via: 'session' });
+		expect(await auth.authenticate({ authorization: null, sessionId: changed.session.id })).toMatchObject({ role: 'admin', via: 'session' });
 		expect((await auth.login({ password: 'first password 123', clientKey: 'c' })).ok).toBe(false);
 		const again = await auth.login({ password: 'second password 456', clientKey: 'c' });
 		if (!again.ok) throw new Error('login failed');
 
-		await auth.logoutEverywhere();
+		await auth.logoutEverywhere(1);
 		expect(await auth.authenticate({ authorization: null, sessionId: changed.session.id })).toBeNull();
 		expect(await auth.authenticate({ authorization: null, sessionId: again.session.id })).toBeNull();
 		expect(lines.join('\n')).not.toMatch(/scrypt\$|password 456/);
@@ -152,7 +152,7 @@ describe('auth', () => {
 		const b = await auth.login({ password: 'configured password', clientKey: 'c' });
 		if (!a.ok || !b.ok) throw new Error('login failed');
 		const reads = vi.spyOn(ctx.db.query.sessions, 'findFirst');
-		for (let i = 0; i < 20; i++) expect(await auth.authenticate({ authorization: null, sessionId: a.session.id })).toEqual({ role: 'admin', via: 'session' });
+		for (let i = 0; i < 20; i++) expect(await auth.authenticate({ authorization: null, sessionId: a.session.id })).toMatchObject({ role: 'admin', via: 'session' });
 		expect(reads).not.toHaveBeenCalled();
 		await auth.logout(a.session.id);
 		expect(await auth.authenticate({ authorization: null, sessionId: a.session.id })).toBeNull();
@@ -163,7 +163,7 @@ describe('auth', () => {
 		const c = await auth.login({ password: 'configured password', clientKey: 'c' });
 		if (!c.ok) throw new Error('login failed');
 		const restarted = await createAuth(options({ adminPassword: 'configured password', now: () => now }));
-		expect(await restarted.authenticate({ authorization: null, sessionId: c.session.id })).toEqual({ role: 'admin', via: 'session' });
+		expect(await restarted.authenticate({ authorization: null, sessionId: c.session.id })).toMatchObject({ role: 'admin', via: 'session' });
 		// Two reads in all: the logged-out id (no longer cached, not in the DB) and the restart.
 		expect(reads).toHaveBeenCalledTimes(2);
 		reads.mockRestore();
@@ -216,5 +216,21 @@ describe('refuseCrossSiteMutation behind adapter-node without VMW_ORIGIN', () =>
 		expect(refuseCrossSiteMutation(req('http://127.0.0.1:4004'), guessed)).toBeNull();
 		expect(refuseCrossSiteMutation(req('http://127.0.0.1:4005'), guessed)).toMatch(/cross-origin/);
 		expect(refuseCrossSiteMutation(req('null'), guessed)).toMatch(/cross-origin/);
+	});
+});
+
+describe('refuseCrossSiteRead (SSE subscriptions and other tRPC GETs)', () => {
+	const url = new URL('http://vm.example:4004/api/trpc/health.live');
+	const get = (headers: Record<string, string>) => refuseCrossSiteRead(new Request(url, { headers }), url);
+	it.each([
+		['same-origin EventSource', { origin: 'http://vm.example:4004', 'sec-fetch-site': 'same-origin' }, null],
+		['curl (no Origin, no fetch metadata)', {}, null],
+		['typed address bar', { 'sec-fetch-site': 'none' }, null],
+		['another site', { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' }, /cross-site/],
+		['a sibling subdomain', { 'sec-fetch-site': 'same-site' }, /same-site/],
+		['foreign Origin without fetch metadata', { origin: 'http://evil.example' }, /cross-origin/]
+	])('%s', (_n, headers, expected) => {
+		if (expected === null) expect(get(headers)).toBeNull();
+		else expect(get(headers)).toMatch(expected);
 	});
 });

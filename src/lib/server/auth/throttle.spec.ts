@@ -7,7 +7,9 @@ describe('login throttle', () => {
 		const th = createThrottle({ now: () => now });
 		// Five attempts started in the same tick (as a batch would): all counted at once.
 		const started = Array.from({ length: 5 }, () => th.attempt(['a']));
-		expect(started.filter((a) => a.ok)).toHaveLength(1); // maxConcurrent 1: the others are busy
+		// maxConcurrent 1: the others are refused as busy, but counted: the 5th count locks.
+		expect(started.map((a) => (a.ok ? 'evaluated' : a.reason))).toEqual(['evaluated', 'busy', 'busy', 'busy', 'busy']);
+		expect(th.isLocked('a')).toBe(true);
 		// Serially: each one finishes before the next.
 		now = 0;
 		const th2 = createThrottle({ now: () => now });

@@ -75,16 +75,23 @@ export function createThrottle(opts: ThrottleOptions = {}) {
 			for (const e of list) {
 				if (e.until > t) return { ok: false, reason: 'locked', retryAfterMs: e.until - t };
 			}
-			for (const e of list) {
-				if (e.inFlight >= maxConcurrent) return { ok: false, reason: 'busy', retryAfterMs: 1000 };
-			}
-			for (const e of list) {
+			const count = (e: Entry) => {
 				e.count += 1;
 				e.last = t;
-				e.inFlight += 1;
 				// From the last free try on: 15 s, 30 s, 60 s … up to maxBackoffMs (a slow burst
 				// must not outlast its own lock).
 				if (e.count >= freeTries) e.until = t + Math.min(2 ** (e.count - freeTries) * 15_000, maxBackoffMs);
+			};
+			const busy = list.find((e) => e.inFlight >= maxConcurrent);
+			if (busy) {
+				// A guess sent while another is being checked counts too: 200 parallel requests
+				// are 200 attempts, not the few that happened to be evaluated.
+				count(busy);
+				return { ok: false, reason: 'busy', retryAfterMs: 1000 };
+			}
+			for (const e of list) {
+				count(e);
+				e.inFlight += 1;
 			}
 			let settled = false;
 			return {
@@ -111,3 +118,25 @@ export function createThrottle(opts: ThrottleOptions = {}) {
 }
 
 export type Throttle = ReturnType<typeof createThrottle>;
+
+/**
+ * A token bucket per key (e.g. mutations per principal): `burst` at once, then `perSecond`.
+ * Past `maxKeys` the least recently used key is dropped (it starts again with a full bucket).
+ */
+export function createRateLimit({ burst, perSecond, maxKeys = 10_000, now = Date.now }: { burst: number; perSecond: number; maxKeys?: number; now?: () => number }) {
+	const buckets = new Map<string, { tokens: number; at: number }>();
+	return {
+		take(key: string): { ok: true } | { ok: false; retryAfterMs: number } {
+			const t = now();
+			const b = buckets.get(key) ?? { tokens: burst, at: t };
+			b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * perSecond);
+			b.at = t;
+			buckets.delete(key);
+			buckets.set(key, b);
+			if (buckets.size > maxKeys) buckets.delete(buckets.keys().next().value!);
+			if (b.tokens < 1) return { ok: false, retryAfterMs: Math.ceil(((1 - b.tokens) / perSecond) * 1000) };
+			b.tokens -= 1;
+			return { ok: true };
+		}
+	};
+}

@@ -4,6 +4,7 @@ import { migrate } from 'drizzle-orm/libsql/migrator';
 import { chmod, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import * as schema from './schema';
+import { redactUrl } from '../log';
 
 export type Db = LibSQLDatabase<typeof schema> & { $client: Client };
 
@@ -30,7 +31,7 @@ export async function openDb({ url, migrationsDir }: { url: string; migrationsDi
 		await migrate(db, { migrationsFolder: path.resolve(migrationsDir) });
 	} catch (err) {
 		client.close();
-		throw new Error(`Could not apply migrations from ${path.resolve(migrationsDir)} to ${url}`, { cause: err });
+		throw new Error(`Could not apply migrations from ${path.resolve(migrationsDir)} to ${redactUrl(url)}`, { cause: err });
 	}
 	return db;
 }

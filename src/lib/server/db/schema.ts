@@ -19,6 +19,36 @@ export const hostHistory = sqliteTable(
 	(t) => [primaryKey({ columns: [t.hostId, t.ts] })]
 );
 
+/** People who log in (issue 16 part 1). The first admin is migrated from the single admin password. */
+export const users = sqliteTable('users', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	/** login name: lower-case letters, digits, dot, dash, underscore */
+	name: text('name').notNull().unique(),
+	role: text('role', { enum: ['viewer', 'operator', 'admin'] }).notNull(),
+	/** scrypt$N$r$p$salt$hash (auth/passwords.ts) */
+	passwordHash: text('password_hash').notNull(),
+	/** random; rotated on password change or "log out everywhere": sessions carry it */
+	credential: text('credential').notNull(),
+	createdAt: integer('created_at').notNull(),
+	updatedAt: integer('updated_at').notNull()
+});
+
+/** API tokens for other tools (issue 16 part 2): shown once, only their SHA-256 stored. */
+export const apiTokens = sqliteTable('api_tokens', {
+	id: integer('id').primaryKey({ autoIncrement: true }),
+	name: text('name').notNull(),
+	/** read = viewer, operate = operator */
+	scope: text('scope', { enum: ['read', 'operate'] }).notNull(),
+	/** sha256 hex of the token */
+	tokenHash: text('token_hash').notNull().unique(),
+	createdAt: integer('created_at').notNull(),
+	/** who created it (actorOf) */
+	createdBy: text('created_by').notNull(),
+	expiresAt: integer('expires_at'),
+	lastUsedAt: integer('last_used_at'),
+	revokedAt: integer('revoked_at')
+});
+
 export const sessions = sqliteTable(
 	'sessions',
 	{
@@ -27,8 +57,9 @@ export const sessions = sqliteTable(
 		role: text('role', { enum: ['viewer', 'operator', 'admin'] }).notNull(),
 		createdAt: integer('created_at').notNull(),
 		expiresAt: integer('expires_at').notNull(),
-		/** the credential epoch it was issued under: a password change or "log out everywhere" ends it */
+		/** the user's credential it was issued under: a password change or "log out everywhere" ends it */
 		credential: text('credential').notNull().default(''),
+		userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
 		/** epoch ms of the last request (idle expiry); written at most once a minute */
 		lastSeenAt: integer('last_seen_at').notNull().default(0)
 	},
@@ -54,7 +85,7 @@ export const actions = sqliteTable(
 		hostId: text('host_id').notNull(),
 		/** epoch ms of the intent */
 		ts: integer('ts').notNull(),
-		/** who: 'session:admin', 'token:read', 'watchdog', 'auth-off', … */
+		/** who: 'session:admin:<user>', 'token:viewer', 'token:operator:#<id>', 'proxy:…', 'watchdog', 'auth-off:admin', … (audit/actions.ts actorOf) */
 		actor: text('actor').notNull(),
 		/** client address, when a request caused it */
 		address: text('address'),

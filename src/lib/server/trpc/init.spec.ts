@@ -1,7 +1,7 @@
 // The role builders every router declares its procedures with.
 import { describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
-import { clientErrorShape, createCallerFactory, operatorProcedure, publicProcedure, router, viewerProcedure } from './init';
+import { adminProcedure, clientErrorShape, MUTATION_BURST, createCallerFactory, operatorProcedure, publicProcedure, router, viewerProcedure } from './init';
 import type { Context } from './init';
 import { createInnerContext } from './context';
 import type { Principal } from '../auth/auth';
@@ -9,7 +9,8 @@ import type { Principal } from '../auth/auth';
 const probe = router({
 	open: publicProcedure.query(() => 'open'),
 	read: viewerProcedure.query(() => 'read'),
-	act: operatorProcedure.mutation(() => 'acted')
+	act: operatorProcedure.mutation(() => 'acted'),
+	administer: adminProcedure.mutation(() => 'administered')
 });
 
 const callAs = (principal: Principal | null) =>
@@ -17,14 +18,16 @@ const callAs = (principal: Principal | null) =>
 
 describe('procedure builders', () => {
 	it.each([
-		['nobody', null, { open: 'open', read: 'UNAUTHORIZED', act: 'UNAUTHORIZED' }],
-		['API token (viewer)', { role: 'viewer', via: 'token' }, { open: 'open', read: 'read', act: 'FORBIDDEN' }],
-		['operator session', { role: 'operator', via: 'session' }, { open: 'open', read: 'read', act: 'acted' }],
-		['admin session', { role: 'admin', via: 'session' }, { open: 'open', read: 'read', act: 'acted' }]
+		['nobody', null, { open: 'open', read: 'UNAUTHORIZED', act: 'UNAUTHORIZED', administer: 'UNAUTHORIZED' }],
+		['API token (viewer)', { role: 'viewer', via: 'token' }, { open: 'open', read: 'read', act: 'FORBIDDEN', administer: 'FORBIDDEN' }],
+		['viewer session', { role: 'viewer', via: 'session' }, { open: 'open', read: 'read', act: 'FORBIDDEN', administer: 'FORBIDDEN' }],
+		['operator session', { role: 'operator', via: 'session' }, { open: 'open', read: 'read', act: 'acted', administer: 'FORBIDDEN' }],
+		['admin session', { role: 'admin', via: 'session' }, { open: 'open', read: 'read', act: 'acted', administer: 'administered' }],
+		['auth off (admin)', { role: 'admin', via: 'auth-off' }, { open: 'open', read: 'read', act: 'acted', administer: 'administered' }]
 	] as const)('%s', async (_name, principal, expected) => {
 		const caller = callAs(principal);
 		const outcome = (p: Promise<string>) => p.catch((e: { code: string }) => e.code);
-		expect({ open: await outcome(caller.open()), read: await outcome(caller.read()), act: await outcome(caller.act()) }).toEqual(expected);
+		expect({ open: await outcome(caller.open()), read: await outcome(caller.read()), act: await outcome(caller.act()), administer: await outcome(caller.administer()) }).toEqual(expected);
 	});
 });
 
@@ -55,5 +58,19 @@ describe('errors sent to clients', () => {
 	it('in development the stack and message stay', async () => {
 		const sql = await shapeOf(caller.sql(), true);
 		expect(sql.data.stack).toMatch(/Failed query/);
+	});
+});
+
+describe('mutation rate limit per principal', () => {
+	it(`allows ${MUTATION_BURST} state changes at once, then TOO_MANY_REQUESTS for that principal only`, async () => {
+		const busy = createCallerFactory(probe)(createInnerContext({ principal: { role: 'operator', via: 'token', tokenId: 424242 }, services: {} as Context['services'] }));
+		const other = createCallerFactory(probe)(createInnerContext({ principal: { role: 'operator', via: 'token', tokenId: 434343 }, services: {} as Context['services'] }));
+		const outcomes: string[] = [];
+		for (let i = 0; i < MUTATION_BURST + 1; i++) outcomes.push(await busy.act().catch((e: { code: string }) => e.code));
+		expect(outcomes.filter((o) => o === 'acted')).toHaveLength(MUTATION_BURST);
+		expect(outcomes.at(-1)).toBe('TOO_MANY_REQUESTS');
+		expect(await other.act()).toBe('acted');
+		// Reads are not limited.
+		expect(await busy.read()).toBe('read');
 	});
 });

@@ -2,6 +2,9 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import type { Services } from '../services';
 import { hasRole, type Principal, type Role } from '../auth/auth';
+import { actorOf, recordIntent, recordOutcome } from '../audit/actions';
+import { createRateLimit } from '../auth/throttle';
+import { createLogger } from '../log';
 
 export interface Context {
 	services: Services;
@@ -42,12 +45,41 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+const log = createLogger('trpc');
+
+/** State changes per principal (issue 16 part 5): 60 at once, then 1 per second. */
+export const MUTATION_BURST = 60;
+const mutationLimit = createRateLimit({ burst: MUTATION_BURST, perSecond: 1 });
+
 const requireRole = (min: Role) =>
-	t.middleware(({ ctx, next }) => {
+	t.middleware(async ({ ctx, next, path, type }) => {
 		if (!ctx.principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Log in or send the API token.' });
-		if (!hasRole(ctx.principal, min)) throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${min} role.` });
+		if (!hasRole(ctx.principal, min)) {
+			// A refused state change is part of the audit record (outcome 'denied').
+			if (type === 'mutation') await recordDenied(ctx, path, `needs the ${min} role`);
+			throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${min} role.` });
+		}
+		if (type === 'mutation') {
+			const who = ctx.principal.via === 'auth-off' ? `auth-off@${ctx.clientKey}` : actorOf(ctx.principal);
+			const taken = mutationLimit.take(who);
+			if (!taken.ok) {
+				log.warn('mutation refused: rate limit', { actor: who, address: ctx.clientKey, procedure: path });
+				throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `Too many changes; try again in ${Math.ceil(taken.retryAfterMs / 1000)} s.` });
+			}
+		}
 		return next({ ctx: { ...ctx, principal: ctx.principal } });
 	});
+
+async function recordDenied(ctx: Context, action: string, why: string) {
+	const { db, config } = ctx.services;
+	if (!db || !config) return; // a spec's stub services: nothing to write to
+	try {
+		const id = await recordIntent(db, { hostId: config.hostId, actor: actorOf(ctx.principal), address: ctx.clientKey, action });
+		await recordOutcome(db, id, 'denied', why);
+	} catch {
+		// Never let the audit write turn a FORBIDDEN into a 500.
+	}
+}
 
 /** No credentials needed (login, setup). */
 export const publicProcedure = t.procedure;
@@ -55,3 +87,5 @@ export const publicProcedure = t.procedure;
 export const viewerProcedure = t.procedure.use(requireRole('viewer'));
 /** State changes: restart, cleanup, load/unload. */
 export const operatorProcedure = t.procedure.use(requireRole('operator'));
+/** Users, tokens, settings. */
+export const adminProcedure = t.procedure.use(requireRole('admin'));

@@ -5,6 +5,8 @@ import { watchdogRouter } from './routers/watchdog';
 import { activityRouter } from './routers/activity';
 import { trendsRouter } from './routers/trends';
 import { containersRouter } from './routers/containers';
+import { usersRouter } from './routers/users';
+import { tokensRouter } from './routers/tokens';
 import { cronRouter } from './routers/cron';
 import { maintenanceRouter } from './routers/maintenance';
 import { ollamaRouter } from './routers/ollama';
@@ -15,6 +17,8 @@ export const appRouter = router({
 	watchdog: watchdogRouter,
 	activity: activityRouter,
 	containers: containersRouter,
+	users: usersRouter,
+	tokens: tokensRouter,
 	cron: cronRouter,
 	maintenance: maintenanceRouter,
 	ollama: ollamaRouter,

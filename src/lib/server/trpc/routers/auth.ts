@@ -1,15 +1,18 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { publicProcedure, router, viewerProcedure } from '../init';
-import { SESSION_COOKIE } from '../../auth/auth';
+import { FIRST_ADMIN, sessionCookieName } from '../../auth/auth';
+import { actorOf, recordEvent } from '../../audit/actions';
 import type { Context } from '../init';
 
 function setSessionCookie(ctx: Context, session: { id: string; expiresAt: number } | null) {
 	if (!ctx.resHeaders) return;
-	const attrs = ['Path=/', 'HttpOnly', 'SameSite=Strict', ...(ctx.secure ? ['Secure'] : [])];
+	const name = sessionCookieName(ctx.services.config.origin);
+	const secure = ctx.secure || name !== 'vmw_session';
+	const attrs = ['Path=/', 'HttpOnly', 'SameSite=Strict', ...(secure ? ['Secure'] : [])];
 	const value = session
-		? `${SESSION_COOKIE}=${session.id}; Expires=${new Date(session.expiresAt).toUTCString()}; ${attrs.join('; ')}`
-		: `${SESSION_COOKIE}=; Max-Age=0; ${attrs.join('; ')}`;
+		? `${name}=${session.id}; Expires=${new Date(session.expiresAt).toUTCString()}; ${attrs.join('; ')}`
+		: `${name}=; Max-Age=0; ${attrs.join('; ')}`;
 	ctx.resHeaders.append('Set-Cookie', value);
 }
 
@@ -19,8 +22,9 @@ export const authRouter = router({
 		setupNeeded: (await ctx.services.auth.state()) === 'needs-setup'
 	})),
 
-	login: publicProcedure.input(z.object({ password: z.string().min(1).max(1024) }).strict()).mutation(async ({ ctx, input }) => {
-		const res = await ctx.services.auth.login({ password: input.password, clientKey: ctx.clientKey });
+	login: publicProcedure.input(z.object({ name: z.string().min(1).max(64).optional(), password: z.string().min(1).max(1024) }).strict()).mutation(async ({ ctx, input }) => {
+		const res = await ctx.services.auth.login({ name: input.name, password: input.password, clientKey: ctx.clientKey });
+		await audit(ctx, 'auth.login', input.name ?? FIRST_ADMIN, res);
 		if (!res.ok) throw new TRPCError({ code: res.code, message: res.error });
 		setSessionCookie(ctx, res.session);
 		return { ok: true };
@@ -30,6 +34,7 @@ export const authRouter = router({
 		.input(z.object({ token: z.string().min(1).max(200), password: z.string().min(12, 'Use at least 12 characters.').max(1024) }).strict())
 		.mutation(async ({ ctx, input }) => {
 			const res = await ctx.services.auth.completeSetup({ ...input, clientKey: ctx.clientKey });
+			await audit(ctx, 'auth.setup', FIRST_ADMIN, res);
 			if (!res.ok) throw new TRPCError({ code: res.code, message: res.error });
 			setSessionCookie(ctx, res.session);
 			return { ok: true };
@@ -45,25 +50,37 @@ export const authRouter = router({
 
 	/** Ends every session, this one included. */
 	logoutEverywhere: viewerProcedure.input(z.object({}).strict().optional()).mutation(async ({ ctx }) => {
-		requireSession(ctx);
-		await ctx.services.auth.logoutEverywhere();
+		await ctx.services.auth.logoutEverywhere(requireSession(ctx));
+		await audit(ctx, 'auth.logoutEverywhere', ctx.principal.userName ?? null, { ok: true });
 		setSessionCookie(ctx, null);
 		return { ok: true };
 	}),
 
-	/** Changes the admin password set through /setup; every other session ends. */
+	/** Changes the caller's own password; every other session of theirs ends. */
 	changePassword: viewerProcedure
 		.input(z.object({ current: z.string().min(1).max(1024), next: z.string().min(12, 'Use at least 12 characters.').max(1024) }).strict())
 		.mutation(async ({ ctx, input }) => {
-			requireSession(ctx);
-			if (ctx.principal.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'This needs the admin role.' });
-			const res = await ctx.services.auth.changePassword({ ...input, clientKey: ctx.clientKey });
+			const userId = requireSession(ctx);
+			const res = await ctx.services.auth.changePassword({ ...input, userId, clientKey: ctx.clientKey });
+			await audit(ctx, 'auth.changePassword', ctx.principal.userName ?? null, res);
 			if (!res.ok) throw new TRPCError({ code: res.code, message: res.error });
 			setSessionCookie(ctx, res.session);
 			return { ok: true };
 		})
 });
 
-function requireSession(ctx: Context) {
-	if (ctx.principal?.via !== 'session') throw new TRPCError({ code: 'FORBIDDEN', message: 'Only a logged-in session can do this (not the API token).' });
+/**
+ * Login, setup and password events in the audit record. Throttled refusals are only logged
+ * (a flood must not turn into a flood of rows); evaluated failures and successes are rows.
+ */
+async function audit(ctx: Context, action: string, target: string | null, res: { ok: true } | { ok: false; code: string; error: string }) {
+	if (!res.ok && res.code === 'TOO_MANY_REQUESTS') return;
+	const { db, config } = ctx.services;
+	await recordEvent(db, { hostId: config.hostId, actor: actorOf(ctx.principal), address: ctx.clientKey, action, target }, res.ok ? 'ok' : 'error', res.ok ? 'done' : res.error);
+}
+
+/** The session's user id; FORBIDDEN for the API token or auth-off. */
+function requireSession(ctx: Context): number {
+	if (ctx.principal?.via !== 'session' || ctx.principal.userId === undefined) throw new TRPCError({ code: 'FORBIDDEN', message: 'Only a logged-in session can do this (not the API token).' });
+	return ctx.principal.userId;
 }
