@@ -30,7 +30,7 @@ export interface ModemOptions {
 
 /** Parses the host URL. Throws with a clear message for anything it cannot use. */
 export function modemOptions({ host, certPath, timeoutMs }: DockerConnection, readFile: (p: string) => Buffer = (p) => readFileSync(p)): ModemOptions {
-	// Reset every field docker-modem would otherwise take from its own defaults (process.env).
+	// Reset every field docker-modem would otherwise take from its own defaults (its environment: DOCKER_HOST etc.).
 	const base = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, username: undefined, ca: undefined, cert: undefined, key: undefined, timeout: timeoutMs };
 	if (host.startsWith('unix://')) {
 		const socketPath = host.slice('unix://'.length);
