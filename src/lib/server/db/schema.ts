@@ -194,3 +194,25 @@ export const hostHistoryRollup = sqliteTable(
 	(t) => [primaryKey({ columns: [t.hostId, t.ts] })]
 );
 
+
+/**
+ * The VM score (issue 13) every VMW_SCORE_INTERVAL_S (5 minutes): the total and each dimension's
+ * points; null = unknown (its source was unavailable). Kept VMW_HISTORY_ROLLUP_RETENTION_DAYS.
+ */
+export const scoreHistory = sqliteTable(
+	'score_history',
+	{
+		hostId: text('host_id').notNull(),
+		/** epoch ms */
+		ts: integer('ts').notNull(),
+		/** 0–100, scaled over the known dimensions */
+		total: integer('total'),
+		cpu: integer('cpu'),
+		memory: integer('memory'),
+		disk: integer('disk'),
+		services: integer('services'),
+		maintenance: integer('maintenance'),
+		llm: integer('llm')
+	},
+	(t) => [primaryKey({ columns: [t.hostId, t.ts] })]
+);

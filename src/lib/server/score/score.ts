@@ -62,7 +62,8 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 interface Matched {
 	points: number;
-	input: number;
+	/** null only for "no cleanup recorded" */
+	input: number | null;
 	inputText: string;
 	rule: string;
 }
@@ -108,7 +109,7 @@ export function scoreServices(unhealthy: number, b = DEFAULT_BOUNDARIES.unhealth
 	return { points: points[3], input: unhealthy, inputText, rule: `${b[2] + 1}+ unhealthy → ${points[3]}` };
 }
 
-export function scoreMaintenance(lastCleanupAt: number | null, freedBytes: number | null, at: number, b = DEFAULT_BOUNDARIES.cleanupDays): Matched & { input: number | null } {
+export function scoreMaintenance(lastCleanupAt: number | null, freedBytes: number | null, at: number, b = DEFAULT_BOUNDARIES.cleanupDays): Matched {
 	if (lastCleanupAt === null) return { points: 0, input: null, inputText: 'no cleanup recorded', rule: `no cleanup in the history → 0` };
 	const days = Math.max(0, (at - lastCleanupAt) / DAY_MS);
 	const freed = freedBytes !== null && freedBytes > 0;
@@ -122,7 +123,7 @@ export function scoreLlm(freeBytes: number, b = DEFAULT_BOUNDARIES.llmFreeBytes)
 	return { input: freeBytes, inputText: `${fmtGiB(freeBytes)} free for a model`, ...above(freeBytes, b, [10, 7, 4, 1], 'free', fmtBoundGiB) };
 }
 
-function dimension(id: DimensionId, m: (Matched & { input: number | null }) | { reason: string }): DimensionScore {
+function dimension(id: DimensionId, m: Matched | { reason: string }): DimensionScore {
 	const max = MAX_POINTS[id];
 	const base = { id, title: DIMENSION_TITLES[id], max, href: DRILL_DOWN[id] };
 	if ('reason' in m) return { ...base, state: 'unknown', points: null, input: null, inputText: '—', rule: `unknown: ${m.reason}`, summary: `unknown: ${m.reason}` };
