@@ -132,7 +132,7 @@ describe('score router', () => {
 
 	it('live yields the score now, then again when it changes', async () => {
 		const ac = new AbortController();
-		const iterable = await caller(viewer).score.live(undefined, { signal: ac.signal });
+		const iterable = await createCallerFactory(appRouter)({ services, principal: viewer, sessionId: undefined, resHeaders: null, clientKey: '127.0.0.9', secure: false }, { signal: ac.signal }).score.live();
 		const it = iterable[Symbol.asyncIterator]();
 		const first = await it.next();
 		expect((first.value as { unknown: string[] }).unknown).toEqual(['services']);
