@@ -29,6 +29,7 @@ import { createOllamaPanel, type OllamaPanel } from './ollama/panel';
 import { createScoreService, type ScoreService } from './score/service';
 import { createScoreStore } from './score/store';
 import { registerScoreMetrics } from './score/metrics';
+import { isUnhealthy } from './docker/health';
 
 export interface Services {
 	config: Config;
@@ -190,6 +191,13 @@ export async function createServices(
 	});
 	registerScoreMetrics(metrics, () => score.latest());
 	if (startScore) score.start();
+	// the services tile follows Docker at once: recompute when the unhealthy count or Docker's availability changes
+	let unhealthyKey = '';
+	docker.subscribe((r) => {
+		const key = r.state === 'ok' ? String(r.data.filter(isUnhealthy).length) : 'unavailable';
+		if (key !== unhealthyKey && startScore) score.poke();
+		unhealthyKey = key;
+	});
 
 	const services: Services = {
 		config,

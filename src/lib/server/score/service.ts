@@ -16,6 +16,8 @@ export interface ScoreServiceOptions {
 	/** how often it is recomputed for the live view */
 	refreshMs?: number;
 	retentionMs: number;
+	/** the disk trend (a 7-day query) is re-read at most this often; the projection moves slowly */
+	trendTtlMs?: number;
 	now?: () => number;
 	log: Logger;
 }
@@ -23,7 +25,15 @@ export interface ScoreServiceOptions {
 /** What the live view compares: a new report is pushed only when one of these changed. */
 const keyOf = (r: ScoreReport) => JSON.stringify([r.total, r.dimensions.map((d) => d.summary), r.actions.map((a) => a.text), r.note]);
 
-export function createScoreService({ sources, store, intervalMs, refreshMs = 30_000, retentionMs, now = Date.now, log }: ScoreServiceOptions) {
+export function createScoreService({ sources: given, store, intervalMs, refreshMs = 30_000, retentionMs, trendTtlMs = 5 * 60_000, now = Date.now, log }: ScoreServiceOptions) {
+	let trend: { at: number; answer: ReturnType<ScoreSources['diskTrend']> } | null = null;
+	const sources: ScoreSources = {
+		...given,
+		diskTrend() {
+			if (!trend || now() - trend.at >= trendTtlMs) trend = { at: now(), answer: given.diskTrend() };
+			return trend.answer;
+		}
+	};
 	let latest: ScoreReport | null = null;
 	let inflight: Promise<ScoreReport> | null = null;
 	let refreshTimer: ReturnType<typeof setInterval> | null = null;
@@ -102,6 +112,10 @@ export function createScoreService({ sources, store, intervalMs, refreshMs = 30_
 		},
 		refresh,
 		record,
+		/** A source changed (e.g. the unhealthy count): recompute now rather than at the next tick. */
+		poke() {
+			void refresh().catch((err) => log.warn('score refresh failed', { err }));
+		},
 		/** The latest report, recomputed when older than refreshMs. */
 		async current(): Promise<ScoreReport> {
 			if (latest && now() - latest.at < refreshMs) return latest;
