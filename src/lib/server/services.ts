@@ -198,6 +198,12 @@ export async function createServices(
 		if (key !== unhealthyKey && startScore) score.poke();
 		unhealthyKey = key;
 	});
+	// and the host tiles as soon as the sampler has what they lacked (steal needs a second sample)
+	sampler.subscribe((sample) => {
+		const unknown = score.latest()?.unknown ?? [];
+		const now = (unknown.includes('cpu') && sample.cpu.ok && sample.cpu.stealPct !== null) || (unknown.includes('memory') && sample.memory.ok) || (unknown.includes('disk') && sample.disks.some((d) => d.figures.ok));
+		if (now && startScore) score.poke();
+	});
 
 	const services: Services = {
 		config,
