@@ -79,6 +79,19 @@ CREATE TABLE `ollama_usage` (
 CREATE INDEX `ollama_usage_model_idx` ON `ollama_usage` (`host_id`,`model`,`last_seen_at`);--> statement-breakpoint
 CREATE INDEX `ollama_usage_started_idx` ON `ollama_usage` (`host_id`,`started_at`);--> statement-breakpoint
 CREATE INDEX `ollama_usage_open_idx` ON `ollama_usage` (`host_id`,`ended_at`);--> statement-breakpoint
+CREATE TABLE `score_history` (
+	`host_id` text NOT NULL,
+	`ts` integer NOT NULL,
+	`total` integer,
+	`cpu` integer,
+	`memory` integer,
+	`disk` integer,
+	`services` integer,
+	`maintenance` integer,
+	`llm` integer,
+	PRIMARY KEY(`host_id`, `ts`)
+);
+--> statement-breakpoint
 CREATE TABLE `users` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`name` text NOT NULL,

@@ -3,5 +3,6 @@
 import type { Command } from '../context';
 import { health } from './health';
 import { watch } from './watch';
+import { score } from './score';
 
-export const commands: Command[] = [health, watch];
+export const commands: Command[] = [health, watch, score];

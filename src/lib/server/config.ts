@@ -35,6 +35,15 @@ const list = (def: string[]) =>
 		s.split(',').map((x) => x.trim()).filter(Boolean)
 	);
 
+/** Score boundaries (issue 13): `n` comma-separated numbers, strictly ascending or descending. */
+const tiers = (def: number[], order: 'ascending' | 'descending', what: string) =>
+	opt(z.string().default(def.join(',')))
+		.transform((s) => s.split(',').map((x) => Number(x.trim())))
+		.refine(
+			(v) => v.length === def.length && v.every((x) => Number.isFinite(x) && x >= 0) && v.every((x, i) => i === 0 || (order === 'ascending' ? x > v[i - 1] : x < v[i - 1])),
+			`expected ${def.length} ${what}, ${order}, comma-separated, like ${def.join(',')}`
+		);
+
 const envSchema = z
 	.object({
 		VMW_PORT: int(4004, 1, 65535, 'a TCP port number'),
@@ -132,7 +141,15 @@ const envSchema = z
 		VMW_OLLAMA_LOAD_TIMEOUT_MS: int(180_000, 1000, 3_600_000, 'milliseconds to wait for Ollama to load a model'),
 		VMW_OLLAMA_POLL_MS: int(15_000, 1000, 3_600_000, 'milliseconds between polls of Ollama /api/ps'),
 		VMW_OLLAMA_CONTEXT_LENGTH: int(4096, 256, 1_048_576, 'a context length in tokens'),
-		VMW_DEV_ROOT: opt(z.string().startsWith('/', 'expected an absolute path such as /dev or /host/rootfs/dev').default('/dev'))
+		VMW_DEV_ROOT: opt(z.string().startsWith('/', 'expected an absolute path such as /dev or /host/rootfs/dev').default('/dev')),
+		// VM score (issue 13): each dimension's boundaries; the points per tier are the roadmap's
+		VMW_SCORE_STEAL_PCT: tiers([2, 5, 10], 'ascending', 'steal percentages'),
+		VMW_SCORE_MEM_AVAILABLE_GIB: tiers([6, 3, 1], 'descending', 'numbers of GiB'),
+		VMW_SCORE_DISK_USED_PCT: tiers([40, 55, 70], 'ascending', 'used percentages'),
+		VMW_SCORE_UNHEALTHY: tiers([0, 2, 5], 'ascending', 'container counts'),
+		VMW_SCORE_CLEANUP_DAYS: tiers([7, 30], 'ascending', 'numbers of days'),
+		VMW_SCORE_LLM_FREE_GIB: tiers([8, 4, 2], 'descending', 'numbers of GiB'),
+		VMW_SCORE_INTERVAL_S: int(300, 10, 86_400, 'seconds between stored scores')
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {
@@ -277,6 +294,17 @@ function toConfig(e: z.output<typeof envSchema>) {
 			loadPerCpuCrit: e.VMW_LOAD_PER_CPU_CRIT
 		},
 		holdFile: e.VMW_CLEANUP_HOLD_FILE,
+		score: {
+			boundaries: {
+				stealPct: e.VMW_SCORE_STEAL_PCT as [number, number, number],
+				memAvailableBytes: e.VMW_SCORE_MEM_AVAILABLE_GIB.map((g) => g * GiB) as [number, number, number],
+				diskUsedPct: e.VMW_SCORE_DISK_USED_PCT as [number, number, number],
+				unhealthy: e.VMW_SCORE_UNHEALTHY as [number, number, number],
+				cleanupDays: e.VMW_SCORE_CLEANUP_DAYS as [number, number],
+				llmFreeBytes: e.VMW_SCORE_LLM_FREE_GIB.map((g) => g * GiB) as [number, number, number]
+			},
+			intervalMs: e.VMW_SCORE_INTERVAL_S * 1000
+		},
 		watchdog: {
 			mode: e.VMW_WATCHDOG,
 			scope: e.VMW_WATCHDOG_SCOPE,

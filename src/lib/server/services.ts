@@ -28,6 +28,10 @@ import { createOllamaClient, createOllamaSource, type OllamaSource } from './oll
 import { createOllamaWatcher, type OllamaWatcher } from './ollama/watcher';
 import { createRunnerCpuTracker } from './ollama/runner';
 import { createOllamaPanel, type OllamaPanel } from './ollama/panel';
+import { createScoreService, type ScoreService } from './score/service';
+import { createScoreStore } from './score/store';
+import { registerScoreMetrics } from './score/metrics';
+import { isUnhealthy } from './docker/health';
 
 export interface Services {
 	config: Config;
@@ -49,6 +53,8 @@ export interface Services {
 	maintenance: Maintenance;
 	/** Ollama: reads as Availability, and the /api/ps poller behind the usage record */
 	ollama: { source: OllamaSource; watcher: OllamaWatcher; panel: OllamaPanel };
+	/** The VM score (issue 13): recomputed every 30 s, stored every VMW_SCORE_INTERVAL_S. */
+	score: ScoreService;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -77,8 +83,9 @@ export async function createServices(
 		startSampler = true,
 		startDocker = startSampler,
 		startWatchdog = startDocker,
-		startOllama = startSampler
-	}: { startSampler?: boolean; startDocker?: boolean; startWatchdog?: boolean; startOllama?: boolean } = {}
+		startOllama = startSampler,
+		startScore = startSampler
+	}: { startSampler?: boolean; startDocker?: boolean; startWatchdog?: boolean; startOllama?: boolean; startScore?: boolean } = {}
 ): Promise<Services> {
 	const log = createLogger('services');
 	const db = await openDb({ url: config.databaseUrl, migrationsDir: config.migrationsDir });
@@ -172,6 +179,39 @@ export async function createServices(
 	registerContainerMetrics(metrics, { adapter: docker, collector: containerStats });
 	const maintenance = createMaintenance({ config, db, log: createLogger('maintenance') });
 	registerMaintenanceMetrics(metrics, () => maintenance.status());
+	// score (issue 13): reads the sampler, Docker, maintenance, Ollama and trends through their own functions
+	const score = createScoreService({
+		sources: {
+			hostId: config.hostId,
+			boundaries: config.score.boundaries,
+			sampleIntervalMs: config.sampleIntervalMs,
+			sampler,
+			minutes: (r) => history.range(r),
+			containers: () => docker.containers(),
+			maintenance: () => maintenance.status(),
+			ollamaMemory: () => ollamaPanel.memory(),
+			diskTrend: () => trends.series({ metric: 'disk', range: '7d' })
+		},
+		store: createScoreStore(db, config.hostId),
+		intervalMs: config.score.intervalMs,
+		retentionMs: config.historyRollupRetentionMs,
+		log: createLogger('score')
+	});
+	registerScoreMetrics(metrics, () => score.latest());
+	if (startScore) score.start();
+	// the services tile follows Docker at once: recompute when the unhealthy count or Docker's availability changes
+	let unhealthyKey = '';
+	docker.subscribe((r) => {
+		const key = r.state === 'ok' ? String(r.data.filter(isUnhealthy).length) : 'unavailable';
+		if (key !== unhealthyKey && startScore) score.poke();
+		unhealthyKey = key;
+	});
+	// and the host tiles as soon as the sampler has what they lacked (steal needs a second sample)
+	sampler.subscribe((sample) => {
+		const unknown = score.latest()?.unknown ?? [];
+		const now = (unknown.includes('cpu') && sample.cpu.ok && sample.cpu.stealPct !== null) || (unknown.includes('memory') && sample.memory.ok) || (unknown.includes('disk') && sample.disks.some((d) => d.figures.ok));
+		if (now && startScore) score.poke();
+	});
 
 	const services: Services = {
 		config,
@@ -189,6 +229,7 @@ export async function createServices(
 		containerHistory,
 		maintenance,
 		ollama: { source: ollamaSource, watcher: ollamaWatcher, panel: ollamaPanel },
+		score,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
@@ -201,9 +242,10 @@ export async function createServices(
 			const run = maintenance.runner.active();
 			// The cleanup runner is on demand: it is never what makes the app unhealthy.
 			const cleanup = { ok: true, detail: run ? `cleanup ${run.mode}${run.dryRun ? ' (dry run)' : ''} running since ${run.startedAt}` : 'idle' };
-			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health(), cleanup, ollama: ollamaWatcher.health(), deploys: deploys.health() } };
+			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health(), cleanup, ollama: ollamaWatcher.health(), deploys: deploys.health(), score: score.health() } };
 		},
 		async stop() {
+			await score.stop();
 			await sampler.stop();
 			selfTests.stop();
 			await watchdog.stop();

@@ -247,3 +247,25 @@ export const deploys = sqliteTable(
 	},
 	(t) => [index('deploys_host_ts_idx').on(t.hostId, t.ts)]
 );
+
+/**
+ * The VM score (issue 13) every VMW_SCORE_INTERVAL_S (5 minutes): the total and each dimension's
+ * points; null = unknown (its source was unavailable). Kept VMW_HISTORY_ROLLUP_RETENTION_DAYS.
+ */
+export const scoreHistory = sqliteTable(
+	'score_history',
+	{
+		hostId: text('host_id').notNull(),
+		/** epoch ms */
+		ts: integer('ts').notNull(),
+		/** 0–100, scaled over the known dimensions */
+		total: integer('total'),
+		cpu: integer('cpu'),
+		memory: integer('memory'),
+		disk: integer('disk'),
+		services: integer('services'),
+		maintenance: integer('maintenance'),
+		llm: integer('llm')
+	},
+	(t) => [primaryKey({ columns: [t.hostId, t.ts] })]
+);

@@ -10,6 +10,7 @@ import { tokensRouter } from './routers/tokens';
 import { cronRouter } from './routers/cron';
 import { maintenanceRouter } from './routers/maintenance';
 import { ollamaRouter } from './routers/ollama';
+import { scoreRouter } from './routers/score';
 
 export const appRouter = router({
 	auth: authRouter,
@@ -22,7 +23,8 @@ export const appRouter = router({
 	cron: cronRouter,
 	maintenance: maintenanceRouter,
 	ollama: ollamaRouter,
-	trends: trendsRouter
+	trends: trendsRouter,
+	score: scoreRouter
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,95 @@
+// The score service over a real migrated SQLite file, with sources given as plain functions:
+// what changes when, how often the disk trend is read, what is stored and pruned.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freshDb } from '../../../../tests/helpers/db';
+import type { HostSample } from '$lib/health';
+import type { TrendAnswer } from '$lib/trends';
+import { createLogger } from '../log';
+import { createScoreService } from './service';
+import { createScoreStore } from './store';
+import { DEFAULT_BOUNDARIES } from './score';
+import type { ScoreSources } from './inputs';
+import type { ContainerInfo } from '../docker/model';
+import type { Availability } from '../availability';
+
+const GiB = 1024 ** 3;
+const T0 = Date.UTC(2026, 10, 29, 12, 0, 0);
+
+describe('score service', () => {
+	let t: Awaited<ReturnType<typeof freshDb>>;
+	beforeEach(async () => (t = await freshDb()));
+	afterEach(async () => t.cleanup());
+
+	function setup() {
+		let now = T0;
+		let trendReads = 0;
+		let containers: Availability<ContainerInfo[]> = { state: 'ok', data: [], at: T0 };
+		const sample: HostSample = {
+			ts: T0,
+			cpu: { ok: true, stealPct: 1, busyPct: 5, intervalMs: 5000, perCpu: [] },
+			load: { ok: true, load1: 0.1, load5: 0.1, load15: 0.1, cpuCount: 2 },
+			memory: { ok: true, memTotalBytes: 16 * GiB, memAvailableBytes: 10 * GiB, swapTotalBytes: 0, swapUsedBytes: 0, swapCachedBytes: 0 },
+			disks: [{ mount: '/', figures: { ok: true, totalBytes: 100, usedBytes: 30, availBytes: 70, usedPct: 30 } }]
+		};
+		const sources: ScoreSources = {
+			hostId: 'vm',
+			boundaries: DEFAULT_BOUNDARIES,
+			sampleIntervalMs: 5000,
+			sampler: { latest: () => ({ ...sample, ts: now }), recent: () => [{ ...sample, ts: now }], stats: () => ({ lastSampleAt: now }) },
+			minutes: async () => [],
+			containers: () => containers,
+			maintenance: async () => ({ history: { found: { cron: false, cleanup: true, cleanupLog: false }, logDir: '/l' }, lastCleanup: { start: new Date(now - 86_400_000).toISOString(), freedBytes: 5 } }) as never,
+			ollamaMemory: async () => ({ picture: { freeBytes: 10 * GiB, models: [] } as never, ollama: { state: 'ok', data: [], at: now } }),
+			diskTrend: async (): Promise<TrendAnswer> => {
+				trendReads++;
+				return { state: 'unavailable', reason: 'no prometheus', lastGood: null, lastGoodAt: null, at: now };
+			}
+		};
+		const service = createScoreService({ sources, store: createScoreStore(t.db, 'vm'), intervalMs: 300_000, refreshMs: 30_000, retentionMs: 7 * 86_400_000, now: () => now, log: createLogger('score-test') });
+		return {
+			service,
+			tick: (ms: number) => (now += ms),
+			setContainers: (c: typeof containers) => (containers = c),
+			trendReads: () => trendReads
+		};
+	}
+
+	it('current() reuses a score younger than refreshMs; the disk trend is read at most every 5 minutes', async () => {
+		const s = setup();
+		const a = await s.service.current();
+		expect(a.total).toBe(100);
+		s.tick(10_000);
+		expect(await s.service.current()).toBe(a);
+		s.tick(25_000); // 35 s: recomputed
+		const b = await s.service.current();
+		expect(b).not.toBe(a);
+		expect(b.at).toBe(T0 + 35_000);
+		expect(s.trendReads()).toBe(1);
+		s.tick(5 * 60_000);
+		await s.service.refresh();
+		expect(s.trendReads()).toBe(2);
+	});
+
+	it('subscribers hear of a change, not of a recomputation that changed nothing', async () => {
+		const s = setup();
+		let calls = 0;
+		s.service.subscribe(() => calls++);
+		await s.service.refresh();
+		await s.service.refresh();
+		expect(calls).toBe(1);
+		s.setContainers({ state: 'unavailable', reason: 'connect ENOENT', lastGood: null, lastGoodAt: null, at: T0 });
+		const r = await s.service.refresh();
+		expect(calls).toBe(2);
+		expect(r.unknown).toEqual(['services']);
+		expect(r.total).toBe(100); // 80 of 80
+	});
+
+	it('record() stores the score and prunes rows older than the retention', async () => {
+		const s = setup();
+		await s.service.record();
+		s.tick(8 * 86_400_000); // past the 7-day retention
+		await s.service.record();
+		const rows = await s.service.history({ fromMs: 0, toMs: T0 + 9 * 86_400_000 });
+		expect(rows).toEqual([{ ts: T0 + 8 * 86_400_000, total: 100, dimensions: { cpu: 20, memory: 20, disk: 15, services: 20, maintenance: 15, llm: 10 } }]);
+	});
+});

@@ -1,0 +1,141 @@
+// The score as a background service (started from services.ts): recomputed every `refreshMs`
+// (and on demand when older), pushed to subscribers when it changes, stored every `intervalMs`
+// (5 minutes) with old rows pruned. Reads only; it never acts.
+import type { ScoreHistoryPoint, ScoreReport } from '$lib/score';
+import type { Logger } from '../log';
+import { topActions } from './actions';
+import { gatherScoreInputs, type ScoreSources } from './inputs';
+import { computeScore } from './score';
+import type { ScoreStore } from './store';
+
+export interface ScoreServiceOptions {
+	sources: ScoreSources;
+	store: ScoreStore;
+	/** how often a score is stored (VMW_SCORE_INTERVAL_S) */
+	intervalMs: number;
+	/** how often it is recomputed for the live view */
+	refreshMs?: number;
+	retentionMs: number;
+	/** the disk trend (a 7-day query) is re-read at most this often; the projection moves slowly */
+	trendTtlMs?: number;
+	now?: () => number;
+	log: Logger;
+}
+
+/** What the live view compares: a new report is pushed only when one of these changed. */
+const keyOf = (r: ScoreReport) => JSON.stringify([r.total, r.dimensions.map((d) => d.summary), r.actions.map((a) => a.text), r.note]);
+
+export function createScoreService({ sources: given, store, intervalMs, refreshMs = 30_000, retentionMs, trendTtlMs = 5 * 60_000, now = Date.now, log }: ScoreServiceOptions) {
+	let trend: { at: number; answer: ReturnType<ScoreSources['diskTrend']> } | null = null;
+	const sources: ScoreSources = {
+		...given,
+		diskTrend() {
+			if (!trend || now() - trend.at >= trendTtlMs) trend = { at: now(), answer: given.diskTrend() };
+			return trend.answer;
+		}
+	};
+	let latest: ScoreReport | null = null;
+	let inflight: Promise<ScoreReport> | null = null;
+	let refreshTimer: ReturnType<typeof setInterval> | null = null;
+	let recordTimer: ReturnType<typeof setTimeout> | null = null;
+	let lastRecordedAt: number | null = null;
+	let lastError: string | null = null;
+	const listeners = new Set<() => void>();
+
+	async function compute(): Promise<ScoreReport> {
+		const { inputs, facts } = await gatherScoreInputs({ ...sources, now });
+		const score = computeScore(inputs, sources.boundaries);
+		return { ...score, actions: topActions({ score, ...facts }) };
+	}
+
+	/** Recompute now (concurrent callers share one computation). */
+	function refresh(): Promise<ScoreReport> {
+		inflight ??= compute()
+			.then((report) => {
+				const changed = !latest || keyOf(latest) !== keyOf(report);
+				latest = report;
+				lastError = null;
+				if (changed)
+					for (const fn of listeners) {
+						try {
+							fn();
+						} catch (err) {
+							log.error('score subscriber threw', { err });
+						}
+					}
+				return report;
+			})
+			.catch((err: unknown) => {
+				lastError = err instanceof Error ? err.message : String(err);
+				throw err;
+			})
+			.finally(() => (inflight = null));
+		return inflight;
+	}
+
+	async function record(): Promise<void> {
+		try {
+			const report = await refresh();
+			await store.insert(report);
+			lastRecordedAt = report.at;
+			await store.pruneOlderThan(report.at - retentionMs);
+		} catch (err) {
+			lastError = err instanceof Error ? err.message : String(err);
+			log.error('score not recorded', { err });
+		}
+	}
+
+	function scheduleRecord() {
+		// on the interval's boundaries (…:00, :05, :10 for 5 minutes), so rows line up across restarts
+		const t = now();
+		recordTimer = setTimeout(async () => {
+			await record();
+			if (recordTimer) scheduleRecord();
+		}, intervalMs - (t % intervalMs));
+		recordTimer.unref();
+	}
+
+	return {
+		start() {
+			if (refreshTimer) return;
+			refreshTimer = setInterval(() => void refresh().catch((err) => log.warn('score refresh failed', { err })), refreshMs);
+			refreshTimer.unref();
+			scheduleRecord();
+			void refresh().catch((err) => log.warn('score refresh failed', { err }));
+		},
+		async stop() {
+			if (refreshTimer) clearInterval(refreshTimer);
+			if (recordTimer) clearTimeout(recordTimer);
+			refreshTimer = null;
+			recordTimer = null;
+			await inflight?.catch(() => {});
+		},
+		refresh,
+		record,
+		/** A source changed (e.g. the unhealthy count): recompute now rather than at the next tick. */
+		poke() {
+			void refresh().catch((err) => log.warn('score refresh failed', { err }));
+		},
+		/** The latest report, recomputed when older than refreshMs. */
+		async current(): Promise<ScoreReport> {
+			if (latest && now() - latest.at < refreshMs) return latest;
+			return refresh();
+		},
+		/** The latest report without IO (metrics); null before the first. */
+		latest: () => latest,
+		history: (range: { fromMs: number; toMs: number }): Promise<ScoreHistoryPoint[]> => store.range(range),
+		subscribe(fn: () => void) {
+			listeners.add(fn);
+			return () => void listeners.delete(fn);
+		},
+		/** For /healthz: reported, never what makes the app unhealthy. */
+		health(): { ok: boolean; detail: string } {
+			const l = latest;
+			const rec = lastRecordedAt ? `; stored ${new Date(lastRecordedAt).toISOString()}` : '';
+			if (!l) return { ok: true, detail: `not computed yet${lastError ? `; ${lastError}` : ''}` };
+			return { ok: true, detail: `score ${l.total ?? 'unknown'} at ${new Date(l.at).toISOString()}${l.unknown.length ? ` (unknown: ${l.unknown.join(', ')})` : ''}${rec}${lastError ? `; last error: ${lastError}` : ''}` };
+		}
+	};
+}
+
+export type ScoreService = ReturnType<typeof createScoreService>;

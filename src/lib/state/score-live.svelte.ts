@@ -1,0 +1,69 @@
+// The score card's live state: starts from the server-loaded report, follows score.live (SSE),
+// and re-reads score.current and the history at least every 5 minutes (the roadmap's refresh,
+// also when the live link is down).
+import { untrack } from 'svelte';
+import { trpc } from '$lib/trpc/client';
+import type { ScoreHistoryPoint, ScoreReport } from '$lib/score';
+import type { LiveConnection } from './health-live.svelte';
+
+export const SCORE_POLL_MS = 5 * 60_000;
+
+export class ScoreLive {
+	report: ScoreReport | null;
+	history: ScoreHistoryPoint[];
+	/** why the score could not be read, when it could not */
+	error: string | null = $state(null);
+	connection: LiveConnection = $state('connecting');
+	connectionError: string | null = $state(null);
+
+	constructor({ report, history, error = null }: { report: ScoreReport | null; history: ScoreHistoryPoint[]; error?: string | null }) {
+		this.report = $state(report);
+		this.history = $state(history);
+		this.error = error;
+	}
+
+	/** Subscribe and poll; call from $effect, returns the stop function. */
+	start(): () => void {
+		return untrack(() => {
+			const sub = trpc().score.live.subscribe(undefined, {
+				onStarted: () => (this.connection = 'live'),
+				onData: (r) => {
+					this.connection = 'live';
+					this.connectionError = null;
+					this.#take(r);
+				},
+				onConnectionStateChange: (state) => {
+					if (state.state === 'connecting') {
+						this.connection = this.connection === 'live' || state.error ? 'reconnecting' : 'connecting';
+						if (state.error) this.connectionError = state.error.message;
+					} else if (state.state === 'pending') this.connection = 'live';
+				},
+				onError: (err) => {
+					this.connection = 'stopped';
+					this.connectionError = err.message;
+				}
+			});
+			const timer = setInterval(() => void this.poll(), SCORE_POLL_MS);
+			return () => {
+				clearInterval(timer);
+				sub.unsubscribe();
+				this.connection = 'stopped';
+			};
+		});
+	}
+
+	async poll() {
+		try {
+			const [r, h] = await Promise.all([trpc().score.current.query(), trpc().score.history.query({ range: '7d' })]);
+			this.#take(r);
+			this.history = h.points;
+		} catch (err) {
+			this.error = err instanceof Error ? err.message : String(err);
+		}
+	}
+
+	#take(r: ScoreReport) {
+		this.report = r;
+		this.error = null;
+	}
+}
