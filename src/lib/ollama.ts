@@ -3,7 +3,7 @@
 /**
  * Sizes as Ollama prints them (`ollama list`: decimal GB, one decimal), so "7.8 GB" on the page
  * is the "7.8 GB" the operator sees in the CLI and the roadmap. Thresholds stay binary
- * (docs/decisions/0002); docs/decisions/0006 says why model sizes do not.
+ * (docs/decisions/0002); docs/decisions/0007 says why model sizes do not.
  */
 export function formatGB(bytes: number): string {
 	const gb = bytes / 1e9;

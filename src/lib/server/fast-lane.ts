@@ -1,7 +1,7 @@
 // The cheap path for the three GETs that scripts and Prometheus poll: /api/vm/health and
 // /metrics with a bearer token, and /healthz. server.js puts this in front of SvelteKit's
 // handler on node:http, so these answers skip building a web Request/Response, routing and
-// streaming the body (docs/decisions/0006-fast-lane-for-polled-gets.md has the profile).
+// streaming the body (docs/decisions/0009-fast-lane-for-polled-gets.md has the profile).
 //
 // It answers only what it can answer exactly as `handle` would: auth on, GET, one of these
 // paths, and for the two protected ones an Authorization: Bearer header (a wrong token gets the

@@ -1,4 +1,4 @@
-// Auth (decision 0003, extended in issue 16 / decision 0006): users with roles (viewer, operator,
+// Auth (decision 0003, extended in issue 16 / decision 0010): users with roles (viewer, operator,
 // admin), sessions in HttpOnly SameSite=Strict cookies tied to the user's credential, and one
 // static read-only API token for curl, scripts and Prometheus.
 import { createHash, randomBytes } from 'node:crypto';
