@@ -26,6 +26,14 @@ import { createOllamaClient, createOllamaSource, type OllamaSource } from './oll
 import { createOllamaWatcher, type OllamaWatcher } from './ollama/watcher';
 import { createRunnerCpuTracker } from './ollama/runner';
 import { createOllamaPanel, type OllamaPanel } from './ollama/panel';
+import { hostname } from 'node:os';
+import { createAlerts, type Alerts } from './alerts/service';
+import { createObserver } from './alerts/observe';
+import { createTelegramSender, readTelegramEnv } from './notify/telegram';
+import { createWebhookSender } from './notify/webhook';
+import { gatherDigest } from './digest/data';
+import { sessionsBetween } from './ollama/usage';
+import { currentSnapshot } from './health/current';
 
 export interface Services {
 	config: Config;
@@ -45,6 +53,8 @@ export interface Services {
 	maintenance: Maintenance;
 	/** Ollama: reads as Availability, and the /api/ps poller behind the usage record */
 	ollama: { source: OllamaSource; watcher: OllamaWatcher; panel: OllamaPanel };
+	/** Alerts, the daily health message and the weekly digest (Telegram / webhook). */
+	alerts: Alerts;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -73,8 +83,9 @@ export async function createServices(
 		startSampler = true,
 		startDocker = startSampler,
 		startWatchdog = startDocker,
-		startOllama = startSampler
-	}: { startSampler?: boolean; startDocker?: boolean; startWatchdog?: boolean; startOllama?: boolean } = {}
+		startOllama = startSampler,
+		startAlerts = startSampler
+	}: { startSampler?: boolean; startDocker?: boolean; startWatchdog?: boolean; startOllama?: boolean; startAlerts?: boolean } = {}
 ): Promise<Services> {
 	const log = createLogger('services');
 	const db = await openDb({ url: config.databaseUrl, migrationsDir: config.migrationsDir });
@@ -140,9 +151,10 @@ export async function createServices(
 		pollNow: () => ollamaWatcher.pollNow()
 	});
 	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
-	// watchdog (issue 9), over the adapter's Docker API
+	// watchdog (issue 9), over the adapter's Docker API; its notifications go to the alerts service (set below)
+	let watchdogNotify: (n: import('./watchdog/watchdog').WatchdogNotification) => Promise<void> | void = () => {};
 	const selfId = await detectSelfContainerId();
-	const watchdog = createWatchdog({ docker: createDockerPort(docker.api, createSelfTestDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs })), db, hostId: config.hostId, config: config.watchdog, holdFile: config.holdFile, logDir: config.logDir, metrics, selfIds: selfId ? [selfId] : [], log: createLogger('watchdog') });
+	const watchdog = createWatchdog({ docker: createDockerPort(docker.api, createSelfTestDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs })), db, hostId: config.hostId, config: config.watchdog, holdFile: config.holdFile, logDir: config.logDir, metrics, selfIds: selfId ? [selfId] : [], log: createLogger('watchdog'), notify: (n) => watchdogNotify(n) });
 	if (startWatchdog) await watchdog.start();
 	const selfTests = createSelfTestScheduler({ watchdog, schedule: config.watchdog.selfTestSchedule, log: createLogger('watchdog-selftest') });
 	if (startWatchdog) selfTests.start();
@@ -164,6 +176,44 @@ export async function createServices(
 	registerContainerMetrics(metrics, { adapter: docker, collector: containerStats });
 	const maintenance = createMaintenance({ config, db, log: createLogger('maintenance') });
 	registerMaintenanceMetrics(metrics, () => maintenance.status());
+	// alerts and the weekly digest (issue 14)
+	const a = config.alerts;
+	const alertsPromClient = config.prometheusUrl ? createPromClient({ baseUrl: config.prometheusUrl, bearerToken: config.prometheus.token, timeoutMs: config.prometheus.timeoutMs }) : null;
+	const alertHost = a.hostName ?? (config.hostId === 'local' ? hostname() : config.hostId);
+	const alerts: Alerts = createAlerts({
+		db,
+		hostId: config.hostId,
+		host: alertHost,
+		enabled: a.enabled,
+		intervalMs: a.intervalMs,
+		thresholds: { ...config.thresholds, stealForMs: a.stealForMs, diskFillPct: a.diskFillPct, diskFillDays: a.diskFillDays, unreachableForMs: a.unreachableForMs, hysteresis: a.hysteresis },
+		digestThresholds: { ...config.thresholds, stealEscalatePct: a.stealEscalatePct },
+		configMutes: a.mute,
+		tz: a.tz,
+		dailyAt: a.dailyAt,
+		digest: a.digest,
+		telegram: createTelegramSender({ apiUrl: a.telegramApiUrl, credentials: () => readTelegramEnv(a.telegramEnvFile), timeoutMs: a.telegramTimeoutMs, log: createLogger('telegram') }),
+		webhook: a.webhookUrl ? createWebhookSender({ url: a.webhookUrl, secret: a.webhookSecret }) : null,
+		observe: createObserver({
+			sample: () => sampler.latest(),
+			maxSampleAgeMs: Math.max(3 * config.sampleIntervalMs, 30_000),
+			containers: () => docker.containers(),
+			dockerAsked: () => docker.status().refreshes > 0 || docker.status().lastErrorAt !== null,
+			cron: () => maintenance.status(),
+			trends,
+			diskFillPct: a.diskFillPct,
+			prometheusUp: alertsPromClient ? async () => (await alertsPromClient.query('vector(1)')).state !== 'unavailable' : null
+		}),
+		snapshot: () => currentSnapshot({ sampler, config }),
+		digestData: (now) =>
+			gatherDigest(
+				{ host: alertHost, tz: a.tz, mount: config.diskMounts[0], trends, containers: () => docker.containers(), cron: () => maintenance.status(), sessions: (w) => sessionsBetween(db, { hostId: config.hostId, ...w }) },
+				now
+			),
+		log: createLogger('alerts')
+	});
+	watchdogNotify = (n) => alerts.onWatchdog(n);
+	if (startAlerts) alerts.start();
 
 	const services: Services = {
 		config,
@@ -180,6 +230,7 @@ export async function createServices(
 		containerHistory,
 		maintenance,
 		ollama: { source: ollamaSource, watcher: ollamaWatcher, panel: ollamaPanel },
+		alerts,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
@@ -192,7 +243,7 @@ export async function createServices(
 			const run = maintenance.runner.active();
 			// The cleanup runner is on demand: it is never what makes the app unhealthy.
 			const cleanup = { ok: true, detail: run ? `cleanup ${run.mode}${run.dryRun ? ' (dry run)' : ''} running since ${run.startedAt}` : 'idle' };
-			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health(), cleanup, ollama: ollamaWatcher.health() } };
+			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health(), cleanup, ollama: ollamaWatcher.health(), alerts: alerts.health() } };
 		},
 		async stop() {
 			await sampler.stop();
@@ -201,6 +252,7 @@ export async function createServices(
 			await docker.stop();
 			await containerStats.stop();
 			await ollamaWatcher.stop();
+			await alerts.stop();
 			db.$client.close();
 			if (current === services) current = null;
 			log.info('services stopped');
