@@ -95,6 +95,12 @@ export function createAlerts(o: AlertsOptions) {
 
 	/** Sends and records in the actions table; never throws (the outcome row has the error). */
 	async function sendRecorded(intent: Omit<ActionIntent, 'hostId'>, html: string, meta: Omit<WebhookPayload, 'text' | 'html' | 'hostId' | 'at'>): Promise<boolean> {
+		// No channel at all (no Telegram env file, no webhook): nothing is sent, so nothing is
+		// recorded; the state is in /healthz and on /digest.
+		if (!o.webhook && (!o.telegram || (await o.telegram.probe()).state === 'unconfigured')) {
+			o.log.debug('alert not sent: no channel configured', { action: intent.action, target: intent.target });
+			return false;
+		}
 		try {
 			await recordAction(o.db, { hostId: o.hostId, ...intent }, () => deliver(html, meta), (r) => `${r.map((x) => `${x.channel}: ${x.detail}`).join('; ')} — ${htmlToText(html).slice(0, 600)}`);
 			return true;
