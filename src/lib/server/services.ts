@@ -84,12 +84,13 @@ export async function createServices(
 		startDocker = startSampler,
 		startWatchdog = startDocker,
 		startOllama = startSampler,
-		startAlerts = startSampler
-	}: { startSampler?: boolean; startDocker?: boolean; startWatchdog?: boolean; startOllama?: boolean; startAlerts?: boolean } = {}
+		startAlerts = startSampler,
+		markInterrupted = true
+	}: { startSampler?: boolean; startDocker?: boolean; startWatchdog?: boolean; startOllama?: boolean; startAlerts?: boolean; /** false for a one-shot command beside a running app (npm run digest): its pending actions are not ours */ markInterrupted?: boolean } = {}
 ): Promise<Services> {
 	const log = createLogger('services');
 	const db = await openDb({ url: config.databaseUrl, migrationsDir: config.migrationsDir });
-	const interrupted = await markInterruptedActions(db);
+	const interrupted = markInterrupted ? await markInterruptedActions(db) : 0;
 	if (interrupted) log.warn(`${interrupted} action(s) were interrupted by the last stop; marked unknown`);
 	const history = createHistoryStore(db, config.hostId, { rollupRetentionMs: config.historyRollupRetentionMs });
 	const auth = await createAuth({

@@ -76,5 +76,6 @@ describe('composeDigest', () => {
 		expect(topAction({ ...calm, cronProblems: ['backup'] }, t)).toBe('Fix the cron job backup');
 		expect(topAction({ ...calm, stealAvgPct: 12 }, t)).toBe('Escalate CPU steal (12.0 % avg) to the hosting provider');
 		expect(topAction(calm, t)).toBe('Nothing: all clear');
+		expect(topAction({ ...calm, unhealthy: null }, t)).toBe('Check why Docker does not answer');
 	});
 });

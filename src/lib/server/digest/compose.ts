@@ -50,6 +50,7 @@ export function topAction(d: DigestData, t: DigestThresholds): string {
 	if (d.stealAvgPct !== null && d.stealAvgPct > t.stealEscalatePct) return `Escalate CPU steal (${one(d.stealAvgPct)} % avg) to the hosting provider`;
 	if (d.swapPeakBytes !== null && d.swapPeakBytes > t.swapUsedWarnBytes) return `Find what pushed swap to ${gib(d.swapPeakBytes)}`;
 	if (d.diskUsedPct !== null && d.diskUsedPct > t.diskWarnPct) return `Plan a full cleanup: disk at ${Math.round(d.diskUsedPct)} %`;
+	if (d.unhealthy === null) return 'Check why Docker does not answer';
 	return 'Nothing: all clear';
 }
 
