@@ -255,8 +255,9 @@ export function createAlerts(o: AlertsOptions) {
 		/** For /healthz: always ok (Telegram down is reported, never fatal). */
 		health(): { ok: boolean; detail: string } {
 			if (!o.enabled) return { ok: true, detail: 'off (VMW_ALERTS=off)' };
-			const ch = [o.telegram ? `telegram ${o.telegram.state().state}: ${o.telegram.state().detail}` : 'telegram not configured', o.webhook ? `webhook ${o.webhook.state().ok ? 'ok' : 'failing'}: ${o.webhook.state().detail}` : null].filter(Boolean).join('; ');
-			return { ok: true, detail: `${running ? 'running' : 'stopped'}; last evaluation ${lastTickAt ? new Date(lastTickAt).toISOString() : 'never'}${lastError ? ` (error: ${lastError})` : ''}; ${ch}` };
+			// /healthz is public: channel states only; the reasons (file paths, Telegram's text) are on /digest
+			const ch = [o.telegram ? `telegram ${o.telegram.state().state === 'rejected' ? 'rejected (bot token rejected)' : o.telegram.state().state}` : 'telegram not configured', o.webhook ? `webhook ${o.webhook.state().ok ? 'ok' : 'failing'}` : null].filter(Boolean).join('; ');
+			return { ok: true, detail: `${running ? 'running' : 'stopped'}; last evaluation ${lastTickAt ? new Date(lastTickAt).toISOString() : 'never'}${lastError ? ' (failed: see the log)' : ''}; ${ch}` };
 		}
 	};
 }
