@@ -30,7 +30,9 @@ describe('alerts over HTTP', () => {
 			VMW_LOG_DIR: dir,
 			VMW_CRONTABS: path.join(dir, 'none'),
 			VMW_DOCKER_HOST: `unix://${path.join(dir, 'no-docker.sock')}`,
-			// no rule alerts from this machine's real state during the test
+			// no digest/daily catch-up (on a Monday) and no rule alerts from this machine's real state
+			VMW_DIGEST: 'off',
+			VMW_DAILY_HEALTH_TIME: 'off',
 			VMW_ALERTS_MUTE: 'steal,swap,disk,containers,docker,prometheus,cron,cleanup'
 		});
 		const res = await trpcPost('auth.login', { password: TEST_PASSWORD });
