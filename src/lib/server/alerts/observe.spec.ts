@@ -36,7 +36,18 @@ function src(over: Partial<ObserveSources> = {}): ObserveSources {
 		containers: () => ({ state: 'ok', at: NOW, data: [{ name: 'a', health: 'unhealthy' }, { name: 'b', health: null }] as never }),
 		dockerAsked: () => true,
 		cron: async () => ({ jobs: [{ name: 'x', enabled: true, state: 'missed', reason: 'r' }, { name: 'off', enabled: false, state: 'missed', reason: 'r' }], recentCleanups: [{ id: 'd', dryRun: true, start: 's0', status: 'failed' }, { id: 'r', dryRun: false, start: 's1', status: 'ok' }] }) as unknown as CronStatus,
-		trends: { series: async () => (calls++, disk) },
+		trends: {
+			series: async ({ metric }) => {
+				calls++;
+				if (metric !== 'io') return disk;
+				// one spike today, one yesterday (not reported)
+				const spikes = [
+					{ series: 'invttrdg-backend', dayStartMs: Date.UTC(2026, 10, 30), bytes: 9, medianBytes: 2, ratio: 4.5 },
+					{ series: 'old', dayStartMs: Date.UTC(2026, 10, 29), bytes: 9, medianBytes: 2, ratio: 4.5 }
+				];
+				return { state: 'ok', at: NOW, data: { series: [], spikes } as never };
+			}
+		},
 		diskFillPct: 70,
 		prometheusUp: null,
 		...over
@@ -61,7 +72,8 @@ describe('observer', () => {
 			dockerUp: true,
 			prometheusUp: null,
 			cronJobs: [{ name: 'x', state: 'missed', reason: 'r' }],
-			lastCleanup: { id: 'r', start: 's1', status: 'ok' }
+			lastCleanup: { id: 'r', start: 's1', status: 'ok' },
+			ioSpikes: [{ container: 'invttrdg-backend', bytes: 9, ratio: 4.5 }]
 		});
 	});
 

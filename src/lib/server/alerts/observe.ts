@@ -26,6 +26,18 @@ export interface ObserveSources {
 
 export function createObserver(src: ObserveSources) {
 	let projection: { at: number; value: Observation['diskFillDays'] } | null = null;
+	let io: { at: number; value: Observation['ioSpikes'] } | null = null;
+
+	/** Today's write spikes (UTC day) from the trends' io series. */
+	async function ioSpikes(now: number): Promise<Observation['ioSpikes']> {
+		if (io && now - io.at < every) return io.value;
+		const a = await src.trends.series({ metric: 'io', range: '7d' });
+		if (a.state === 'unavailable') return null;
+		const today = Math.floor(now / 86_400_000) * 86_400_000;
+		const value = (a.data.spikes ?? []).filter((s) => s.dayStartMs >= today).map((s) => ({ container: s.series, bytes: s.bytes, ratio: s.ratio }));
+		io = { at: now, value };
+		return value;
+	}
 	const every = src.projectionEveryMs ?? 15 * 60_000;
 
 	async function diskFill(now: number): Promise<Observation['diskFillDays']> {
@@ -45,10 +57,11 @@ export function createObserver(src: ObserveSources) {
 		const fresh = s && now - s.ts <= src.maxSampleAgeMs ? s : null;
 		const mem = fresh?.memory.ok ? fresh.memory : null;
 		const containers = src.containers();
-		const [cron, fill, promUp] = await Promise.all([
+		const [cron, fill, promUp, spikes] = await Promise.all([
 			src.cron().catch(() => null),
 			diskFill(now).catch(() => [] as Observation['diskFillDays']),
-			src.prometheusUp ? src.prometheusUp().catch(() => false) : Promise.resolve(null)
+			src.prometheusUp ? src.prometheusUp().catch(() => false) : Promise.resolve(null),
+			ioSpikes(now).catch(() => null)
 		]);
 		const lastReal = cron?.recentCleanups.find((r) => !r.dryRun) ?? null;
 		return {
@@ -62,7 +75,8 @@ export function createObserver(src: ObserveSources) {
 			dockerUp: containers.state === 'ok' ? true : src.dockerAsked() ? false : null,
 			prometheusUp: promUp,
 			cronJobs: cron ? cron.jobs.filter((j) => j.enabled).map((j) => ({ name: j.name, state: j.state, reason: j.reason })) : null,
-			lastCleanup: lastReal ? { id: lastReal.id, start: lastReal.start, status: lastReal.status } : null
+			lastCleanup: lastReal ? { id: lastReal.id, start: lastReal.start, status: lastReal.status } : null,
+			ioSpikes: spikes
 		};
 	};
 }

@@ -171,6 +171,18 @@ describe('containers, sources, cron and cleanup', () => {
 	});
 });
 
+describe('I/O anomaly', () => {
+	it('raises per container while it spikes and recovers when it stops; unknown keeps the episode', () => {
+		const spike = (ratio: number) => ({ container: 'invttrdg-backend', bytes: 12 * GiB, ratio });
+		const { out } = run([{ ioSpikes: [] }, { ioSpikes: [spike(4.2)] }, { ioSpikes: [spike(5)] }, { ioSpikes: null }, { ioSpikes: [] }]);
+		expect(out.map((n) => [n.minute, n.key, n.kind])).toEqual([
+			[1, 'io.spike:invttrdg-backend', 'raise'],
+			[4, 'io.spike:invttrdg-backend', 'recover']
+		]);
+		expect(out[0].html).toBe('🟠 <b>WARN I/O anomaly invttrdg-backend</b> — srv1491630\ninvttrdg-backend wrote 12.0 GiB today, 4.2× its daily median');
+	});
+});
+
 describe('events', () => {
 	it('watchdog restart, quarantine and OOM each make one message, muted by key', () => {
 		const at = T0;

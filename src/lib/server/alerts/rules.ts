@@ -27,6 +27,8 @@ export interface Observation {
 	cronJobs: { name: string; state: string; reason: string }[] | null;
 	/** the newest real cleanup run, null when none is known */
 	lastCleanup: { id: string; start: string; status: string } | null;
+	/** containers writing more than the spike factor × their daily median today (trends io); null = unknown */
+	ioSpikes?: { container: string; bytes: number; ratio: number }[] | null;
 }
 
 export interface RuleThresholds {
@@ -98,8 +100,18 @@ function level(v: number, warn: number, crit: number): Severity | null {
 }
 
 /** The readings of every condition rule in an observation; unknown values give no reading. */
-export function readings(o: Observation, t: RuleThresholds): Reading[] {
+export function readings(o: Observation, t: RuleThresholds, activeKeys: string[] = []): Reading[] {
 	const out: Reading[] = [];
+	if (o.ioSpikes) {
+		const seen = new Set<string>();
+		for (const sp of o.ioSpikes) {
+			const key = `io.spike:${sp.container}`;
+			seen.add(key);
+			out.push({ key, raise: 'WARN', clear: false, forMs: 0, title: `I/O anomaly ${sp.container}`, detail: `${sp.container} wrote ${gib(sp.bytes)} today, ${sp.ratio.toFixed(1)}× its daily median`, recovery: `${sp.container} writes are back to normal` });
+		}
+		// an episode whose container is no longer spiking clears
+		for (const key of activeKeys) if (key.startsWith('io.spike:') && !seen.has(key)) out.push({ key, raise: null, clear: true, forMs: 0, title: `I/O anomaly ${key.slice(9)}`, detail: '', recovery: `${key.slice(9)} writes are back to normal` });
+	}
 	const keep = 1 - t.hysteresis;
 	if (o.stealPct !== null)
 		out.push({
@@ -210,7 +222,7 @@ export function evaluate({ state, obs, thresholds, mutes = {}, host }: { state: 
 	const say = (n: Omit<Notice, 'at'>) => {
 		if (!isMuted(n.key, mutes, now)) notices.push({ ...n, at: now });
 	};
-	for (const r of readings(obs, thresholds)) {
+	for (const r of readings(obs, thresholds, Object.keys(state).filter((k) => state[k].severity))) {
 		const e: Episode = { ...(state[r.key] ?? empty()) };
 		if (e.severity === null) {
 			if (r.raise) {
