@@ -51,6 +51,11 @@ export async function startFakeTelegram() {
 		answer(...answers: { status: number; body: string }[]) {
 			script.push(...answers);
 		},
+		/** forgets the recorded requests and any scripted answers left */
+		reset() {
+			requests.length = 0;
+			script.length = 0;
+		},
 		close: () => new Promise<void>((r) => server.close(() => r()))
 	};
 }

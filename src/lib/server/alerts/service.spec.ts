@@ -22,7 +22,7 @@ beforeAll(async () => (fake = await startFakeTelegram()));
 afterAll(() => fake.close());
 beforeEach(async () => {
 	dbh = await freshDb();
-	fake.requests.length = 0;
+	fake.reset();
 });
 afterEach(() => dbh.cleanup());
 
@@ -98,6 +98,35 @@ describe('alerts service', () => {
 		steal = 1;
 		await a.setMute('steal', 0);
 		expect(await a.mutes()).toEqual([]);
+	});
+
+	it('Telegram down: the alert is retried on the next evaluations and recorded once, delivered or given up after an hour', async () => {
+		const clock = { t: MON8 - 5 * H };
+		let swapCached = 300 * 1024 ** 2;
+		const a = make(clock, () => obs(clock.t, { swapCachedBytes: swapCached }));
+		// 4 attempts per send (1 + 3 retries), all 502
+		fake.answer(...Array(4).fill(TELEGRAM_FIXTURES.badGateway));
+		await a.tick();
+		expect(fake.requests).toHaveLength(4);
+		expect((await queryActions(dbh.db, { hostId: 'local', action: 'alerts.send' })).items).toEqual([]);
+		clock.t += MIN;
+		await a.tick(); // retried and delivered
+		expect(fake.requests).toHaveLength(5);
+		let rows = (await queryActions(dbh.db, { hostId: 'local', action: 'alerts.send' })).items;
+		expect(rows.map((r) => [r.target, r.outcome])).toEqual([['swap.cached', 'ok']]);
+		// the recovery fails for more than an hour: recorded once as an error
+		swapCached = 0;
+		fake.answer(...Array(4 * 70).fill(TELEGRAM_FIXTURES.badGateway));
+		for (let i = 0; i < 62; i++) {
+			clock.t += MIN;
+			await a.tick();
+		}
+		rows = (await queryActions(dbh.db, { hostId: 'local', action: 'alerts.send' })).items;
+		expect(rows.map((r) => [r.target, r.outcome, r.input])).toEqual([
+			['swap.cached', 'error', '{"kind":"recover","severity":"OK"}'],
+			['swap.cached', 'ok', '{"kind":"raise","severity":"WARN"}']
+		]);
+		expect(rows[0].result).toMatch(/not sent: telegram: telegram answered 502 Bad Gateway/);
 	});
 
 	it('records the OOM kills the watchdog wrote, once, without replaying history', async () => {

@@ -110,8 +110,41 @@ export function createAlerts(o: AlertsOptions) {
 		}
 	}
 
-	const sendNotice = (n: Notice) =>
-		sendRecorded({ actor: 'alerts', action: 'alerts.send', target: n.key, input: { kind: n.kind, severity: n.severity } }, n.html, { kind: n.kind === 'recover' ? 'recovery' : 'alert', key: n.key, severity: n.severity === 'OK' ? 'INFO' : n.severity });
+	/**
+	 * Alerts whose delivery failed while a channel was down (not a rejected token): retried on
+	 * each evaluation for up to RETRY_MAX_MS, then recorded as failed. One row per alert, written
+	 * when it is delivered or given up, so a Telegram outage does not fill /activity.
+	 */
+	const retryQueue: { n: Notice; firstAt: number }[] = [];
+	const RETRY_MAX_MS = 60 * 60_000;
+	const noticeIntent = (n: Notice) => ({ hostId: o.hostId, actor: 'alerts', action: 'alerts.send', target: n.key, input: { kind: n.kind, severity: n.severity } });
+	const noticeMeta = (n: Notice) => ({ kind: n.kind === 'recover' ? ('recovery' as const) : ('alert' as const), key: n.key, severity: n.severity === 'OK' ? ('INFO' as const) : n.severity });
+
+	async function sendNotice(n: Notice, firstAt = now()): Promise<boolean> {
+		if (!o.webhook && (!o.telegram || (await o.telegram.probe()).state === 'unconfigured')) return false;
+		let results: ChannelResult[];
+		try {
+			results = await deliver(n.html, noticeMeta(n));
+		} catch (err) {
+			const rejected = o.telegram?.state().state === 'rejected' && !o.webhook;
+			if (!rejected && now() - firstAt < RETRY_MAX_MS) {
+				if (!retryQueue.some((q) => q.n === n)) retryQueue.push({ n, firstAt });
+				return false;
+			}
+			await recordAction(o.db, noticeIntent(n), async () => {
+				throw err;
+			}).catch(() => undefined);
+			o.log.warn('alert not delivered', { key: n.key, detail: (err as Error).message });
+			return false;
+		}
+		await recordAction(o.db, noticeIntent(n), async () => results, (r) => `${r.map((x) => `${x.channel}: ${x.detail}`).join('; ')} — ${htmlToText(n.html).slice(0, 600)}`).catch((err) => o.log.error('cannot record the alert', { err }));
+		return true;
+	}
+
+	async function retryPending() {
+		// a failure puts it back in the queue (or records it once it is too old)
+		for (const q of retryQueue.splice(0)) await sendNotice(q.n, q.firstAt);
+	}
 
 	async function sendEvent(ev: AlertEvent) {
 		await load();
@@ -146,6 +179,7 @@ export function createAlerts(o: AlertsOptions) {
 		const r = evaluate({ state, obs, thresholds: o.thresholds, mutes: allMutes(), host: o.host });
 		state = r.state;
 		await setSetting(KEYS.state, JSON.stringify(state));
+		await retryPending();
 		for (const n of r.notices) await sendNotice(n);
 		for (const ev of await newOoms()) await sendEvent(ev);
 		if (o.dailyAt) {
