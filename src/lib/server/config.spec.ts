@@ -137,3 +137,22 @@ describe('trends settings', () => {
 		expect(parseConfig({ VMW_PROMETHEUS_NODE_SELECTOR: 'job="node", instance=~"vm1:.*"' }).prometheus.nodeSelector).toBe('job="node", instance=~"vm1:.*"');
 	});
 });
+
+describe('alerts and digest settings (issue 14)', () => {
+	it('defaults: the host script env file, Telegram API, 07:00 daily, Monday digest in UTC, roadmap thresholds', () => {
+		const a = parseConfig({}).alerts;
+		expect(a).toMatchObject({ enabled: true, telegramEnvFile: '/etc/vmwarden/telegram.env', telegramApiUrl: 'https://api.telegram.org', webhookUrl: null, intervalMs: 60_000, stealForMs: 600_000, diskFillPct: 70, diskFillDays: 7, hysteresis: 0.1, dailyAt: [7, 0], digest: true, tz: 'UTC', mute: [] });
+		expect(parseConfig({ VMW_DAILY_HEALTH_TIME: 'off', VMW_ALERTS_MUTE: 'steal, disk:/var' }).alerts).toMatchObject({ dailyAt: null, mute: ['steal', 'disk:/var'] });
+	});
+	it('lists bad values, never showing a webhook secret', () => {
+		let err: ConfigError | null = null;
+		try {
+			parseConfig({ VMW_DAILY_HEALTH_TIME: '7am', VMW_DIGEST_TZ: 'Mars/Olympus', VMW_WEBHOOK_SECRET: 'short-secret', VMW_TELEGRAM_API_URL: 'ftp://x', VMW_ALERTS_MUTE: 'steal;rm' });
+		} catch (e) {
+			err = e as ConfigError;
+		}
+		expect(err?.problems.map((p) => p.split(':')[0]).sort()).toEqual(['VMW_ALERTS_MUTE', 'VMW_DAILY_HEALTH_TIME', 'VMW_DIGEST_TZ', 'VMW_TELEGRAM_API_URL', 'VMW_WEBHOOK_SECRET']);
+		expect(err?.message).not.toContain('short-secret');
+		expect(err?.message).toContain('VMW_DAILY_HEALTH_TIME: expected HH:MM (24 h, in VMW_DIGEST_TZ) or off (got "7am")');
+	});
+});

@@ -149,7 +149,26 @@ const envSchema = z
 		VMW_SCORE_UNHEALTHY: tiers([0, 2, 5], 'ascending', 'container counts'),
 		VMW_SCORE_CLEANUP_DAYS: tiers([7, 30], 'ascending', 'numbers of days'),
 		VMW_SCORE_LLM_FREE_GIB: tiers([8, 4, 2], 'descending', 'numbers of GiB'),
-		VMW_SCORE_INTERVAL_S: int(300, 10, 86_400, 'seconds between stored scores')
+		VMW_SCORE_INTERVAL_S: int(300, 10, 86_400, 'seconds between stored scores'),
+		// alerts and the weekly digest (issue 14)
+		VMW_TELEGRAM_ENV_FILE: opt(z.string().startsWith('/', 'expected an absolute path such as /etc/vmwarden/telegram.env').default('/etc/vmwarden/telegram.env')),
+		VMW_TELEGRAM_API_URL: opt(url('an http(s) URL such as https://api.telegram.org').default('https://api.telegram.org')),
+		VMW_TELEGRAM_TIMEOUT_MS: int(15_000, 100, 120_000, 'milliseconds to wait for Telegram'),
+		VMW_WEBHOOK_URL: opt(url('an http(s) URL such as https://hooks.example.com/vmwarden').optional()),
+		VMW_WEBHOOK_SECRET: opt(z.string().min(16, 'expected at least 16 characters (use `openssl rand -hex 32`)').optional()),
+		VMW_ALERTS: opt(z.enum(['on', 'off'], { error: 'expected on or off' }).default('on')),
+		VMW_ALERTS_INTERVAL_S: int(60, 1, 3600, 'seconds between alert evaluations'),
+		VMW_ALERTS_MUTE: list([]).refine((l) => l.every((x) => /^[a-z.]+(:[^,\s]+)?$/.test(x)), 'expected comma-separated rule keys such as steal,swap.cached,disk:/var'),
+		VMW_ALERT_STEAL_MINUTES: int(10, 0, 1440, 'a number of minutes'),
+		VMW_ALERT_UNREACHABLE_MINUTES: int(2, 0, 1440, 'a number of minutes'),
+		VMW_ALERT_DISK_FILL_PCT: pct(70),
+		VMW_ALERT_DISK_FILL_DAYS: num(7, 'a number of days').refine((v) => v > 0, 'expected a number of days above 0'),
+		VMW_ALERT_HYSTERESIS_PCT: num(10, 'a percentage between 0 and 90').refine((v) => v >= 0 && v <= 90, 'expected a percentage between 0 and 90'),
+		VMW_ALERT_HOST_NAME: opt(z.string().max(100).optional()),
+		VMW_DAILY_HEALTH_TIME: opt(z.string().default('07:00')).refine((s) => s === 'off' || /^([01]\d|2[0-3]):[0-5]\d$/.test(s), 'expected HH:MM (24 h, in VMW_DIGEST_TZ) or off'),
+		VMW_DIGEST: opt(z.enum(['on', 'off'], { error: 'expected on or off' }).default('on')),
+		VMW_DIGEST_TZ: opt(z.string().refine(isTimeZone, 'expected an IANA time zone such as UTC or Europe/Berlin').default('UTC')),
+		VMW_DIGEST_STEAL_ESCALATE_PCT: pct(10)
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {
@@ -305,6 +324,27 @@ function toConfig(e: z.output<typeof envSchema>) {
 			},
 			intervalMs: e.VMW_SCORE_INTERVAL_S * 1000
 		},
+		alerts: {
+			enabled: e.VMW_ALERTS === 'on',
+			telegramEnvFile: e.VMW_TELEGRAM_ENV_FILE,
+			telegramApiUrl: e.VMW_TELEGRAM_API_URL,
+			telegramTimeoutMs: e.VMW_TELEGRAM_TIMEOUT_MS,
+			webhookUrl: e.VMW_WEBHOOK_URL ?? null,
+			webhookSecret: e.VMW_WEBHOOK_SECRET ?? null,
+			intervalMs: e.VMW_ALERTS_INTERVAL_S * 1000,
+			mute: e.VMW_ALERTS_MUTE,
+			stealForMs: e.VMW_ALERT_STEAL_MINUTES * 60_000,
+			unreachableForMs: e.VMW_ALERT_UNREACHABLE_MINUTES * 60_000,
+			diskFillPct: e.VMW_ALERT_DISK_FILL_PCT,
+			diskFillDays: e.VMW_ALERT_DISK_FILL_DAYS,
+			hysteresis: e.VMW_ALERT_HYSTERESIS_PCT / 100,
+			hostName: e.VMW_ALERT_HOST_NAME ?? null,
+			/** [hour, minute] of the daily health message, null = off */
+			dailyAt: e.VMW_DAILY_HEALTH_TIME === 'off' ? null : (e.VMW_DAILY_HEALTH_TIME.split(':').map(Number) as [number, number]),
+			digest: e.VMW_DIGEST === 'on',
+			tz: e.VMW_DIGEST_TZ,
+			stealEscalatePct: e.VMW_DIGEST_STEAL_ESCALATE_PCT
+		},
 		watchdog: {
 			mode: e.VMW_WATCHDOG,
 			scope: e.VMW_WATCHDOG_SCOPE,
@@ -344,7 +384,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
 		const problems = result.error.issues.map((i) => {
 			const name = String(i.path[0] ?? '(environment)');
 			const value = env[name];
-			const shown = value === undefined || /TOKEN|PASSWORD/.test(name) ? '' : ` (got "${value}")`;
+			const shown = value === undefined || /TOKEN|PASSWORD|SECRET/.test(name) ? '' : ` (got "${value}")`;
 			return `${name}: ${i.message}${shown}`;
 		});
 		throw new ConfigError(problems);

@@ -32,6 +32,14 @@ import { createScoreService, type ScoreService } from './score/service';
 import { createScoreStore } from './score/store';
 import { registerScoreMetrics } from './score/metrics';
 import { isUnhealthy } from './docker/health';
+import { hostname } from 'node:os';
+import { createAlerts, type Alerts } from './alerts/service';
+import { createObserver } from './alerts/observe';
+import { createTelegramSender, readTelegramEnv } from './notify/telegram';
+import { createWebhookSender } from './notify/webhook';
+import { gatherDigest } from './digest/data';
+import { sessionsBetween } from './ollama/usage';
+import { currentSnapshot } from './health/current';
 
 export interface Services {
 	config: Config;
@@ -55,6 +63,8 @@ export interface Services {
 	ollama: { source: OllamaSource; watcher: OllamaWatcher; panel: OllamaPanel };
 	/** The VM score (issue 13): recomputed every 30 s, stored every VMW_SCORE_INTERVAL_S. */
 	score: ScoreService;
+	/** Alerts, the daily health message and the weekly digest (Telegram / webhook). */
+	alerts: Alerts;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -84,12 +94,23 @@ export async function createServices(
 		startDocker = startSampler,
 		startWatchdog = startDocker,
 		startOllama = startSampler,
-		startScore = startSampler
-	}: { startSampler?: boolean; startDocker?: boolean; startWatchdog?: boolean; startOllama?: boolean; startScore?: boolean } = {}
+		startScore = startSampler,
+		startAlerts = startSampler,
+		markInterrupted = true
+	}: {
+		startSampler?: boolean;
+		startDocker?: boolean;
+		startWatchdog?: boolean;
+		startOllama?: boolean;
+		startScore?: boolean;
+		startAlerts?: boolean;
+		/** false for a one-shot command beside a running app (npm run digest): its pending actions are not ours */
+		markInterrupted?: boolean;
+	} = {}
 ): Promise<Services> {
 	const log = createLogger('services');
 	const db = await openDb({ url: config.databaseUrl, migrationsDir: config.migrationsDir });
-	const interrupted = await markInterruptedActions(db);
+	const interrupted = markInterrupted ? await markInterruptedActions(db) : 0;
 	if (interrupted) log.warn(`${interrupted} action(s) were interrupted by the last stop; marked unknown`);
 	const history = createHistoryStore(db, config.hostId, { rollupRetentionMs: config.historyRollupRetentionMs });
 	const auth = await createAuth({
@@ -151,9 +172,10 @@ export async function createServices(
 		pollNow: () => ollamaWatcher.pollNow()
 	});
 	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
-	// watchdog (issue 9), over the adapter's Docker API
+	// watchdog (issue 9), over the adapter's Docker API; its notifications go to the alerts service (set below)
+	let watchdogNotify: (n: import('./watchdog/watchdog').WatchdogNotification) => Promise<void> | void = () => {};
 	const selfId = await detectSelfContainerId();
-	const watchdog = createWatchdog({ docker: createDockerPort(docker.api, createSelfTestDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs })), db, hostId: config.hostId, config: config.watchdog, holdFile: config.holdFile, logDir: config.logDir, metrics, selfIds: selfId ? [selfId] : [], log: createLogger('watchdog') });
+	const watchdog = createWatchdog({ docker: createDockerPort(docker.api, createSelfTestDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs })), db, hostId: config.hostId, config: config.watchdog, holdFile: config.holdFile, logDir: config.logDir, metrics, selfIds: selfId ? [selfId] : [], log: createLogger('watchdog'), notify: (n) => watchdogNotify(n) });
 	if (startWatchdog) await watchdog.start();
 	const selfTests = createSelfTestScheduler({ watchdog, schedule: config.watchdog.selfTestSchedule, log: createLogger('watchdog-selftest') });
 	if (startWatchdog) selfTests.start();
@@ -212,6 +234,44 @@ export async function createServices(
 		const now = (unknown.includes('cpu') && sample.cpu.ok && sample.cpu.stealPct !== null) || (unknown.includes('memory') && sample.memory.ok) || (unknown.includes('disk') && sample.disks.some((d) => d.figures.ok));
 		if (now && startScore) score.poke();
 	});
+	// alerts and the weekly digest (issue 14)
+	const a = config.alerts;
+	const alertsPromClient = config.prometheusUrl ? createPromClient({ baseUrl: config.prometheusUrl, bearerToken: config.prometheus.token, timeoutMs: config.prometheus.timeoutMs }) : null;
+	const alertHost = a.hostName ?? (config.hostId === 'local' ? hostname() : config.hostId);
+	const alerts: Alerts = createAlerts({
+		db,
+		hostId: config.hostId,
+		host: alertHost,
+		enabled: a.enabled,
+		intervalMs: a.intervalMs,
+		thresholds: { ...config.thresholds, stealForMs: a.stealForMs, diskFillPct: a.diskFillPct, diskFillDays: a.diskFillDays, unreachableForMs: a.unreachableForMs, hysteresis: a.hysteresis },
+		digestThresholds: { ...config.thresholds, stealEscalatePct: a.stealEscalatePct },
+		configMutes: a.mute,
+		tz: a.tz,
+		dailyAt: a.dailyAt,
+		digest: a.digest,
+		telegram: createTelegramSender({ apiUrl: a.telegramApiUrl, credentials: () => readTelegramEnv(a.telegramEnvFile), timeoutMs: a.telegramTimeoutMs, log: createLogger('telegram') }),
+		webhook: a.webhookUrl ? createWebhookSender({ url: a.webhookUrl, secret: a.webhookSecret }) : null,
+		observe: createObserver({
+			sample: () => sampler.latest(),
+			maxSampleAgeMs: Math.max(3 * config.sampleIntervalMs, 30_000),
+			containers: () => docker.containers(),
+			dockerAsked: () => docker.status().refreshes > 0 || docker.status().lastErrorAt !== null,
+			cron: () => maintenance.status(),
+			trends,
+			diskFillPct: a.diskFillPct,
+			prometheusUp: alertsPromClient ? async () => (await alertsPromClient.query('vector(1)')).state !== 'unavailable' : null
+		}),
+		snapshot: () => currentSnapshot({ sampler, config }),
+		digestData: (now) =>
+			gatherDigest(
+				{ host: alertHost, tz: a.tz, mount: config.diskMounts[0], trends, containers: () => docker.containers(), cron: () => maintenance.status(), sessions: (w) => sessionsBetween(db, { hostId: config.hostId, ...w }) },
+				now
+			),
+		log: createLogger('alerts')
+	});
+	watchdogNotify = (n) => alerts.onWatchdog(n);
+	if (startAlerts) alerts.start();
 
 	const services: Services = {
 		config,
@@ -230,6 +290,7 @@ export async function createServices(
 		maintenance,
 		ollama: { source: ollamaSource, watcher: ollamaWatcher, panel: ollamaPanel },
 		score,
+		alerts,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
@@ -242,7 +303,7 @@ export async function createServices(
 			const run = maintenance.runner.active();
 			// The cleanup runner is on demand: it is never what makes the app unhealthy.
 			const cleanup = { ok: true, detail: run ? `cleanup ${run.mode}${run.dryRun ? ' (dry run)' : ''} running since ${run.startedAt}` : 'idle' };
-			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health(), cleanup, ollama: ollamaWatcher.health(), deploys: deploys.health(), score: score.health() } };
+			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health(), cleanup, ollama: ollamaWatcher.health(), deploys: deploys.health(), score: score.health(), alerts: alerts.health() } };
 		},
 		async stop() {
 			await score.stop();
@@ -253,6 +314,7 @@ export async function createServices(
 			await docker.stop();
 			await containerStats.stop();
 			await ollamaWatcher.stop();
+			await alerts.stop();
 			db.$client.close();
 			if (current === services) current = null;
 			log.info('services stopped');

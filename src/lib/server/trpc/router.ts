@@ -11,6 +11,7 @@ import { cronRouter } from './routers/cron';
 import { maintenanceRouter } from './routers/maintenance';
 import { ollamaRouter } from './routers/ollama';
 import { scoreRouter } from './routers/score';
+import { alertsRouter } from './routers/alerts';
 
 export const appRouter = router({
 	auth: authRouter,
@@ -24,7 +25,8 @@ export const appRouter = router({
 	maintenance: maintenanceRouter,
 	ollama: ollamaRouter,
 	trends: trendsRouter,
-	score: scoreRouter
+	score: scoreRouter,
+	alerts: alertsRouter
 });
 
 export type AppRouter = typeof appRouter;
