@@ -48,7 +48,7 @@ TEST_LABEL=vmwarden.test
 APT_PACKAGES=(
 	docker.io busybox-static prometheus prometheus-node-exporter chromium
 	fonts-liberation shellcheck bats logrotate jq git curl ca-certificates
-	cron gzip util-linux
+	cron gzip util-linux openssl
 )
 
 # Packages whose services the rig runs itself (or does not want): `up` disables their
@@ -97,6 +97,7 @@ RIG_NEEDS=(
 	'hostname|hostname|host scripts (default host id)'
 	'cmp|diffutils|install-cron.bats'
 	'diff|diffutils|install-cron.bats'
+	'openssl|openssl|docker-tls.test.ts (test certificates)'
 	'node|-|everything (Node 20; install it before npm ci, it is not a rig package)'
 )
 

@@ -108,3 +108,31 @@ describe('/containers in a browser (rig dockerd)', () => {
 		await page.close();
 	});
 });
+
+describe('/containers while Docker is unreachable', () => {
+	let down: RunningServer;
+	let b: Awaited<ReturnType<typeof launchBrowser>>;
+	beforeAll(async () => {
+		down = await startServer({ VMW_DOCKER_HOST: 'unix:///tmp/vmwarden-no-docker-e2e.sock', VMW_CONTAINER_SAMPLE_INTERVAL_MS: '500' });
+		b = await launchBrowser();
+	});
+	afterAll(async () => {
+		await b?.close();
+		await down?.stop();
+	});
+
+	it('says so, with no last good data, and the rest of the app still works', async () => {
+		const page = await b.context.newPage();
+		await page.goto(`${down.url}/containers`);
+		await page.getByTestId('password').fill(TEST_PASSWORD);
+		await page.getByTestId('login-submit').click();
+		await page.waitForURL(`${down.url}/containers`);
+		await expect.poll(() => page.getByTestId('stale-banner').textContent()).toMatch(/Docker is unavailable: listContainers failed: .*ENOENT/);
+		expect(await page.getByTestId('stale-banner').textContent()).toMatch(/no good data yet/);
+		expect(await page.getByTestId('containers-empty').textContent()).toMatch(/Docker has not answered since the app started/);
+		await page.goto(`${down.url}/vm`);
+		await page.getByTestId('card-steal').waitFor();
+		expect(await page.getByTestId('unhealthy-count').textContent()).toMatch(/Docker is unavailable/);
+		await page.close();
+	});
+});

@@ -49,7 +49,7 @@ async function copyImage(image: string, fromHost: string, targetHost: string) {
 	});
 }
 
-export async function startOwnDockerd({ image, rigHost }: { image: string; rigHost: string }): Promise<OwnDockerd> {
+export async function startOwnDockerd({ image, rigHost, extraArgs = [] }: { image?: string; rigHost?: string; extraArgs?: string[] }): Promise<OwnDockerd> {
 	// Short root: unix socket paths are limited to 108 bytes.
 	const dir = await mkdtemp(path.join(tmpdir(), 'vmwd-'));
 	const socket = path.join(dir, 'docker.sock');
@@ -66,7 +66,8 @@ export async function startOwnDockerd({ image, rigHost }: { image: string; rigHo
 				'--data-root', path.join(dir, 'data'),
 				'--exec-root', path.join(dir, 'x'),
 				'--pidfile', path.join(dir, 'docker.pid'),
-				'--bridge=none', '--iptables=false', '--ip-forward=false', '--ip-masq=false'
+				'--bridge=none', '--iptables=false', '--ip-forward=false', '--ip-masq=false',
+				...extraArgs
 			],
 			{ stdio: ['ignore', 'pipe', 'pipe'] }
 		);
@@ -88,7 +89,7 @@ export async function startOwnDockerd({ image, rigHost }: { image: string; rigHo
 
 	await start();
 	try {
-		await copyImage(image, rigHost, host);
+		if (image && rigHost) await copyImage(image, rigHost, host);
 	} catch (err) {
 		await stop();
 		await rm(dir, { recursive: true, force: true });

@@ -113,7 +113,12 @@ describe('containers router (rig dockerd)', () => {
 		const web = await row('nocheck.dots_under');
 		expect(web!.memUsedBytes).toBeGreaterThan(0);
 		expect(web!.cpuPct).not.toBeNull();
-		expect(services.containerStats.status().fromStatsApi).toBe(0);
+		// every steady running container is read from its cgroup; only the restart loop (its
+		// cgroup can vanish between the list and the read) may fall back to the stats API
+		const latest = [...services.containerStats.latest().values()];
+		const steady = latest.filter((x) => x.name !== n('loop'));
+		expect(steady.map((x) => x.name).sort()).toEqual([n('chatty'), n('db'), n('healthy'), n('nocheck.dots_under'), n('starting'), n('unhealthy')].sort());
+		expect(steady.every((x) => x.source === 'cgroup')).toBe(true);
 	});
 
 	it('unhealthy: since the first failing result of the streak, the last 3 results newest first', async () => {
@@ -125,12 +130,18 @@ describe('containers router (rig dockerd)', () => {
 		const u = r[0];
 		// every result of this check fails, so the streak starts at the oldest kept result
 		// (Docker keeps 5): exact only while the streak still fits in the log
-		const raw = (await docker.getContainer(u.id).inspect()).State.Health!;
+		// the same refresh's record (a fresh inspect could be one check further on)
+		const log = services.docker.find(u.id)!.healthLog;
 		expect(u.lastResults).toHaveLength(3);
 		expect(u.lastResults[0].start).toBeGreaterThanOrEqual(u.lastResults[1].start);
 		expect(u.lastResults.every((x) => x.exitCode === 1 && x.output.startsWith('check failed: '))).toBe(true);
-		expect(u.unhealthySince).toBe(Date.parse(raw.Log[0].Start));
-		expect(u.unhealthySinceExact).toBe(raw.FailingStreak <= raw.Log.length);
+		expect(u.lastResults[0]).toEqual(log.at(-1));
+		expect(u.unhealthySince).toBe(log[0].start);
+		expect(u.unhealthySinceExact).toBe(u.failingStreak <= log.length);
+		// Docker's own answer agrees: every result in its log failed and the streak counts them all
+		const raw = (await docker.getContainer(u.id).inspect()).State.Health!;
+		expect(raw.Log.every((r) => r.ExitCode === 1)).toBe(true);
+		expect(raw.FailingStreak).toBeGreaterThanOrEqual(u.failingStreak);
 	});
 
 	it('detail: health log, labels, mounts, limits; env values never returned', async () => {
@@ -168,6 +179,22 @@ describe('containers router (rig dockerd)', () => {
 		const fifty = await caller(viewer).containers.logs({ id: n('chatty') });
 		expect(fifty.state === 'ok' && !('gone' in fifty.data) && fifty.data.lines).toBe(50);
 		await expect(caller(viewer).containers.logs({ id: n('chatty'), tail: 1001 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+	});
+
+	it('history: stored 1-minute points of a compose service key, within the range', async () => {
+		const now = Date.now();
+		const minute = (ago: number) => Math.floor((now - ago * 60_000) / 60_000) * 60_000;
+		await services.containerHistory.insertMany([
+			{ key: 'shop/web', ts: minute(2 * 60), name: 'shop-web-1', cpuPct: 1, memUsedBytes: 10, memLimitBytes: null, readBps: 0, writeBps: 5 },
+			{ key: 'shop/web', ts: minute(5), name: 'shop-web-2', cpuPct: 2, memUsedBytes: 20, memLimitBytes: 100, readBps: 0, writeBps: 6 },
+			{ key: 'billing/db', ts: minute(5), name: 'db', cpuPct: 3, memUsedBytes: 30, memLimitBytes: null, readBps: 0, writeBps: 7 }
+		]);
+		const h = await caller(viewer).containers.history({ key: 'shop/web' });
+		// 1 h: only the point 5 minutes ago, from the re-created container (same key, new name)
+		expect(h.points.map((p) => [p.name, p.cpuPct])).toEqual([['shop-web-2', 2]]);
+		const day = await caller(viewer).containers.history({ key: 'shop/web', range: '24h' });
+		expect(day.points.map((p) => p.name)).toEqual(['shop-web-1', 'shop-web-2']);
+		await expect(caller(viewer).containers.history({ key: 'x'.repeat(300) })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
 	});
 
 	it('hostile ids and names are refused before any Docker call', async () => {

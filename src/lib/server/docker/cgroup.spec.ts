@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,15 @@ describe('readCgroup on the fixtures (numbers derived in tests/fixtures/cgroup-v
 			writeBytes: 23837474816,
 			pids: null
 		});
+	});
+
+	it('withLimit: false skips the limit file (the collector has the inspect\'s limit)', () => {
+		const layout = { version: 2 as const, root: path.join(fixtures), controllers: null };
+		const read: string[] = [];
+		const r = readCgroup(layout, 'cgroup-v2', dmOnly, (f) => (read.push(path.basename(f)), readFileSync(f, 'utf8')), { withLimit: false });
+		expect(r.memLimitBytes).toBeNull();
+		expect(read).not.toContain('memory.max');
+		expect(r.memUsedBytes).toBe(127868928);
 	});
 
 	it('v1 (cgroupfs): ns -> µs, total_inactive_file, blkio Write of the bottom device only', () => {

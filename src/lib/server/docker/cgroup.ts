@@ -171,8 +171,18 @@ const V1_NO_LIMIT = 2 ** 62;
 export type FileReader = (file: string) => string;
 const readText: FileReader = (f) => readFileSync(f, 'utf8');
 
-/** Reads one container's counters. Throws (with the file named) when a required file is unreadable. */
-export function readCgroup(layout: CgroupLayout, rel: string, isStackedLayer: (device: string) => boolean, read: FileReader = readText): CgroupReading {
+/**
+ * Reads one container's counters. Throws (with the file named) when a required file is
+ * unreadable. `withLimit: false` skips the limit file (the collector takes the limit from
+ * the inspect; one file fewer per container per refresh).
+ */
+export function readCgroup(
+	layout: CgroupLayout,
+	rel: string,
+	isStackedLayer: (device: string) => boolean,
+	read: FileReader = readText,
+	{ withLimit = true }: { withLimit?: boolean } = {}
+): CgroupReading {
 	const optional = (file: string): string | null => {
 		try {
 			return read(file);
@@ -187,7 +197,7 @@ export function readCgroup(layout: CgroupLayout, rel: string, isStackedLayer: (d
 		if (cpuUsec === undefined) throw new Error(`${dir}/cpu.stat: no usage_usec`);
 		const current = num(read(path.join(dir, 'memory.current')), `${dir}/memory.current`);
 		const stat = parseKeyValues(read(path.join(dir, 'memory.stat')));
-		const max = optional(path.join(dir, 'memory.max'))?.trim();
+		const max = withLimit ? optional(path.join(dir, 'memory.max'))?.trim() : undefined;
 		const io = sumDeviceIo(parseIoStat(optional(path.join(dir, 'io.stat')) ?? ''), isStackedLayer);
 		const pids = optional(path.join(dir, 'pids.current'));
 		return {

@@ -112,12 +112,13 @@ export interface UnhealthyContainer {
 	restartCount: number;
 }
 
-/** Each running unhealthy container, freshly inspected (streaks move on every check). */
-export async function unhealthyContainers({ adapter }: Pick<ContainerDeps, 'adapter'>): Promise<Availability<UnhealthyContainer[]>> {
-	const list = adapter.containers();
-	const candidates = (list.state === 'ok' ? list.data : []).filter(isUnhealthy);
-	const fresh = await Promise.all(candidates.map((c) => adapter.inspect(c.id)));
-	const describe = (all: ContainerInfo[]) =>
+/**
+ * Each running unhealthy container. The adapter re-inspects unhealthy containers on every
+ * refresh (their streak moves with each check), so the list is at most one interval old and
+ * answering costs no Docker call, however often scripts poll GET /api/vm/containers/unhealthy.
+ */
+export function unhealthyContainers({ adapter }: Pick<ContainerDeps, 'adapter'>): Availability<UnhealthyContainer[]> {
+	return mapAvailability(adapter.containers(), (all) =>
 		all.filter(isUnhealthy).map((c) => {
 			const streak = failingStreakStart(c.healthLog, c.failingStreak);
 			return {
@@ -131,11 +132,8 @@ export async function unhealthyContainers({ adapter }: Pick<ContainerDeps, 'adap
 				lastResults: c.healthLog.slice(-3).reverse(),
 				restartCount: c.restartCount
 			};
-		});
-	if (list.state !== 'ok') return mapAvailability(list, describe);
-	// a container gone since the list is left out; one that became healthy too
-	const infos = fresh.flatMap((r, i) => (r.state === 'ok' ? (r.data ? [r.data] : []) : [candidates[i]]));
-	return { state: 'ok', data: describe(infos), at: list.at };
+		})
+	);
 }
 
 export interface ContainerDetail {

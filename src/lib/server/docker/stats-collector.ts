@@ -152,7 +152,9 @@ export function createStatsCollector({
 				if (!rel) return null;
 				dirs.set(c.id, rel);
 			}
-			return readCgroup(layout, rel, isStackedLayer);
+			// Docker's limit comes from the inspect; read the cgroup's only when Docker set none
+			// (a limit inherited from a parent slice still shows then)
+			return readCgroup(layout, rel, isStackedLayer, undefined, { withLimit: c.memoryLimitBytes === null });
 		} catch (err) {
 			dirs.delete(c.id);
 			log.debug('cgroup read failed', { container: c.name, err });

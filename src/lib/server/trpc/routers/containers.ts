@@ -6,7 +6,7 @@ import { TRPCError } from '@trpc/server';
 import { operatorProcedure, router, viewerProcedure, type Context } from '../init';
 import { hostInput, resolveHostId } from '../host';
 import { actorOf } from '../../audit/actions';
-import { DockerUnavailableError, type ContainerInfo } from '../../docker';
+import { DockerApiError, DockerUnavailableError, type ContainerInfo } from '../../docker';
 import { containerDetail, containerLogs, listContainers, restartContainer, restartUnhealthy, unhealthyContainers } from '../../docker/containers';
 import { MAX_LOG_LINES } from '../../docker/logs';
 
@@ -16,6 +16,8 @@ const containerRef = z
 	.min(1)
 	.max(128, 'a container id or name is at most 128 characters')
 	.regex(/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a container id or name is letters, digits, dot, dash or underscore');
+
+const HISTORY_RANGES = { '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 
 function deps(ctx: Pick<Context, 'services'>) {
 	return { adapter: ctx.services.docker, collector: ctx.services.containerStats };
@@ -34,6 +36,8 @@ function who(ctx: Context, hostId: string) {
 
 function mapDockerError(err: unknown): never {
 	if (err instanceof DockerUnavailableError) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: err.message, cause: err });
+	// e.g. 409 "removal of container … is already in progress": the daemon's own words
+	if (err instanceof DockerApiError && err.statusCode === 409) throw new TRPCError({ code: 'CONFLICT', message: err.message, cause: err });
 	if (err instanceof TRPCError) throw err;
 	throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: err instanceof Error ? err.message : 'restart failed', cause: err });
 }
@@ -69,6 +73,20 @@ export const containersRouter = router({
 		.query(({ ctx, input }) => {
 			resolveHostId(ctx, input.hostId);
 			return containerLogs(deps(ctx), resolveContainer(ctx, input.id), input.tail);
+		}),
+
+	/** Stored 1-minute points of one container key ("<project>/<service>" or the name). */
+	history: viewerProcedure
+		.input(hostInput.extend({ key: z.string().min(1).max(256), range: z.enum(['1h', '6h', '24h', '7d']).default('1h') }).strict())
+		.query(async ({ ctx, input }) => {
+			resolveHostId(ctx, input.hostId);
+			const toMs = Date.now();
+			const fromMs = toMs - HISTORY_RANGES[input.range];
+			try {
+				return { key: input.key, fromMs, toMs, points: await ctx.services.containerHistory.range({ key: input.key, fromMs, toMs }) };
+			} catch (err) {
+				throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'could not read the stored container history', cause: err });
+			}
 		}),
 
 	/** Pushes the list after every stats collection and every failed refresh (SSE). */

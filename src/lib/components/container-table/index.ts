@@ -1,0 +1,1 @@
+export { default as ContainerTable } from './ContainerTable.svelte';
