@@ -96,8 +96,8 @@ describe('stats collector', () => {
 		await c.flush();
 		const rows = await store.range({ key: 'shop/web', fromMs: 0, toMs: t });
 		expect(rows).toHaveLength(1);
-		// memory: (6e6 + 8e6 + 8e6) / 3; cpu: only the one non-null rate (50); write: 2 MiB/s only
-		expect(rows[0]).toMatchObject({ ts: 1_000_000 * 60_000, name: 'web', memUsedBytes: Math.round(22e6 / 3), cpuPct: 50, writeBps: 2 * 1024 * 1024, memLimitBytes: 64 * 1024 * 1024 });
+		// memory: (6e6 + 8e6 + 8e6) / 3, peak 12e6 - 4e6 = 8e6; cpu: only the one non-null rate (50); write: 2 MiB/s only
+		expect(rows[0]).toMatchObject({ ts: 1_000_000 * 60_000, name: 'web', memUsedBytes: Math.round(22e6 / 3), memPeakBytes: 8_000_000, cpuPct: 50, writeBps: 2 * 1024 * 1024, memLimitBytes: 64 * 1024 * 1024 });
 		expect(c.status()).toMatchObject({ cgroupVersion: 2, fromCgroup: 1, fromStatsApi: 1, missing: 0 });
 	});
 

@@ -1,0 +1,1 @@
+ALTER TABLE `container_history` ADD `mem_peak_bytes` integer;
