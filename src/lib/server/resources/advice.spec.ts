@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, type Document } from 'yaml';
 import { adviseMemory, adviseOne, MiB, type AdviceInput, type MemoryPoint } from './advice';
 import { categorise, LLM_NO_LIMIT_REASON } from './categories';
 import { composeBytes, overrideYaml } from './override';
@@ -158,7 +158,7 @@ describe('overrideYaml', () => {
 		const text = overrideYaml(rows, { generatedAt: NOW });
 		const docs = parseAllDocuments(text);
 		expect(Array.isArray(docs)).toBe(true);
-		const parsed = (docs as ReturnType<typeof parseAllDocuments> & unknown[]).map((d) => {
+		const parsed = (docs as Document.Parsed[]).map((d) => {
 			expect(d.errors).toEqual([]);
 			return d.toJS() as { services: Record<string, unknown> };
 		});
