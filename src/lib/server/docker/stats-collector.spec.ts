@@ -30,7 +30,7 @@ function writeV2(id: string, { usec, current, inactive, wbytes }: { usec: number
 writeFileSync(path.join(root, 'cgroup.controllers'), 'cpu io memory pids\n');
 
 const info = (id: string, name: string, over: Partial<ContainerInfo> = {}): ContainerInfo => ({
-	id, name, image: 'img', state: 'running', status: 'Up', health: null, failingStreak: 0, healthLog: [], stack: 'shop', service: name, labels: {},
+	id, name, image: 'img', imageId: 'sha256:img', state: 'running', status: 'Up', health: null, failingStreak: 0, healthLog: [], stack: 'shop', service: name, labels: {},
 	createdAt: 0, startedAt: 0, finishedAt: null, exitCode: null, oomKilled: false, restartCount: 0, memoryLimitBytes: 64 * 1024 * 1024, cgroupParent: '', pid: 1, inspectedAt: 0, ...over
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, type Document } from 'yaml';
-import { adviseMemory, adviseOne, MiB, type AdviceInput, type MemoryPoint } from './advice';
+import { adviseMemory, adviseOne, MiB, summariseMemory, type AdviceInput, type MemoryPoint } from './advice';
 import { categorise, LLM_NO_LIMIT_REASON } from './categories';
 import { composeBytes, overrideYaml } from './override';
 
@@ -12,7 +12,7 @@ function flat(minutes: number, mean: number, peak = mean): MemoryPoint[] {
 	return Array.from({ length: minutes }, (_, i) => ({ ts: NOW - (minutes - i) * 60_000, memUsedBytes: mean, memPeakBytes: i === minutes - 1 ? peak : mean }));
 }
 
-function input(over: Partial<AdviceInput> & { category?: string }): AdviceInput {
+function input({ history, ...over }: Partial<AdviceInput> & { category?: string; history?: MemoryPoint[] }): AdviceInput {
 	return {
 		name: 'shop-web-1',
 		key: 'shop/web',
@@ -21,9 +21,9 @@ function input(over: Partial<AdviceInput> & { category?: string }): AdviceInput 
 		categorised: categorise({ labels: { 'vmwarden.category': over.category ?? 'frontend' }, image: 'x', name: 'x' }),
 		memLimitBytes: 256 * MiB,
 		memUsedBytes: 20 * MiB,
-		history: flat(24 * 60, 20 * MiB),
 		oomKills: [],
-		...over
+		...over,
+		memory: summariseMemory(history ?? flat(24 * 60, 20 * MiB))
 	};
 }
 

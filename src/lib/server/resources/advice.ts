@@ -26,6 +26,26 @@ export interface MemoryPoint {
 	memPeakBytes?: number | null;
 }
 
+export interface MemorySummary {
+	/** highest minute (its peak reading where stored, else its mean); null without data */
+	peakBytes: number | null;
+	/** median of the 1-minute means */
+	medianBytes: number | null;
+	/** span the history covers, first minute to last inclusive */
+	historyMs: number;
+}
+
+export function summariseMemory(points: MemoryPoint[]): MemorySummary {
+	const pts = points.filter((p) => p.memUsedBytes !== null);
+	if (!pts.length) return { peakBytes: null, medianBytes: null, historyMs: 0 };
+	const ts = pts.map((p) => p.ts);
+	return {
+		peakBytes: Math.max(...pts.map((p) => p.memPeakBytes ?? (p.memUsedBytes as number))),
+		medianBytes: median(pts.map((p) => p.memUsedBytes as number)),
+		historyMs: Math.max(...ts) - Math.min(...ts) + MINUTE_MS
+	};
+}
+
 export interface OomKill {
 	/** epoch ms; for a cgroup memory.events count, the time it was read */
 	at: number;
@@ -43,8 +63,8 @@ export interface AdviceInput {
 	memLimitBytes: number | null;
 	/** latest reading, null when not running */
 	memUsedBytes: number | null;
-	/** 1-minute history, any order */
-	history: MemoryPoint[];
+	/** the 7-day history, summarised (summariseMemory, or the SQL aggregate in report.ts) */
+	memory: MemorySummary;
 	oomKills: OomKill[];
 }
 
@@ -86,13 +106,9 @@ const fmtMiB = (b: number) => `${Math.round(b / MiB)} MiB`;
 export function adviseOne(input: AdviceInput, { now, headroom, minHistoryMs = MIN_HISTORY_MS }: AdviceOptions): AdviceRow {
 	const { category, source } = input.categorised;
 	const defaults = CATEGORY_DEFAULTS[category];
-	const pts = input.history.filter((p) => p.memUsedBytes !== null);
-	const means = pts.map((p) => p.memUsedBytes as number);
-	const peaks = pts.map((p) => p.memPeakBytes ?? (p.memUsedBytes as number));
-	if (input.memUsedBytes !== null) peaks.push(input.memUsedBytes);
+	const { medianBytes, historyMs } = input.memory;
+	const peaks = [input.memory.peakBytes, input.memUsedBytes].filter((b): b is number => b !== null);
 	const peakBytes = peaks.length ? Math.max(...peaks) : null;
-	const medianBytes = means.length ? median(means) : null;
-	const historyMs = pts.length ? Math.max(...pts.map((p) => p.ts)) - Math.min(...pts.map((p) => p.ts)) + MINUTE_MS : 0;
 	const oomKills7d = input.oomKills.filter((k) => k.at >= now - OOM_WINDOW_MS).length;
 
 	const flags: AdviceFlag[] = [];

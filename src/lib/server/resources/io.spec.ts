@@ -32,7 +32,7 @@ describe('ioReport', () => {
 		expect(q.medianDayBytes).toBe(86_400_000);
 		const h = report.rows.find((r) => r.key === 'trade/backend')!;
 		expect(Math.round(h.bytesLast24h)).toBe(17_280_000_000);
-		expect(h.lastHourBps).toBeCloseTo(200_000, 6);
+		expect(h.currentBps).toBeNull();
 		// top writer first
 		expect(report.rows.map((r) => r.name)).toEqual(['backend', 'quiet']);
 	});
@@ -54,6 +54,15 @@ describe('ioReport', () => {
 		// just under: 115 740 × 86 400 = 9.9999 GB
 		const under = ioReport([{ key: 'k', name: 'k', stack: null, points: span(D0 - DAY, D0, 115_740) }], { now: NOW, thresholdBytesPerDay: 10e9, factor: 3, freeDiskBytes: null });
 		expect(under.anomalies).toEqual([]);
+	});
+
+	it('hour buckets give the same days as their minutes', () => {
+		// 24 buckets of 3600 s at 116 000 B/s = one day of 10.0224 GB
+		const hours = Array.from({ length: 24 }, (_, i) => ({ ts: D0 - DAY + i * 3_600_000, writeBps: 116_000, seconds: 3600 }));
+		const r = ioReport([{ key: 'k', name: 'k', stack: null, points: hours, currentBps: 5 }], { now: NOW, thresholdBytesPerDay: 10e9, factor: 3, freeDiskBytes: null });
+		expect(r.rows[0].days).toEqual([{ dayStartMs: D0 - DAY, bytes: 10_022_400_000 }]);
+		expect(r.rows[0].currentBps).toBe(5);
+		expect(r.anomalies.map((a) => [a.kind, a.dayStartMs])).toEqual([['threshold', D0 - DAY]]);
 	});
 
 	it('days to fill the free disk at the last 24 h rate', () => {

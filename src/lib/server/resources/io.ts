@@ -6,14 +6,15 @@
 import { median, writeSpikes } from '../trends/spikes';
 
 const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 const MINUTE_S = 60;
 
 export interface WritePoint {
-	/** start of the minute, epoch ms */
+	/** start of the step, epoch ms (a step never crosses a UTC midnight) */
 	ts: number;
-	/** mean write rate of the minute, bytes/s */
+	/** mean write rate over the step, bytes/s */
 	writeBps: number | null;
+	/** length of the step, s (default 60: the history's minutes; report.ts sums them into hours) */
+	seconds?: number;
 }
 
 export interface IoInput {
@@ -21,6 +22,8 @@ export interface IoInput {
 	name: string;
 	stack: string | null;
 	points: WritePoint[];
+	/** the collector's latest write rate, bytes/s; null when not running or unknown */
+	currentBps?: number | null;
 }
 
 export interface IoAnomaly {
@@ -42,8 +45,8 @@ export interface IoRow {
 	stack: string | null;
 	/** bytes written in the 24 h before `now` */
 	bytesLast24h: number;
-	/** mean write rate of the last hour, bytes/s */
-	lastHourBps: number;
+	/** the collector's latest write rate, bytes/s */
+	currentBps: number | null;
 	/** oldest first */
 	days: { dayStartMs: number; bytes: number }[];
 	medianDayBytes: number | null;
@@ -80,16 +83,13 @@ function fillDays(free: number | null, perDay: number): number | null {
 export function ioReport(inputs: IoInput[], { now, thresholdBytesPerDay, factor, freeDiskBytes }: IoOptions): IoReport {
 	const rows: IoRow[] = [];
 	for (const c of inputs) {
-		const pts = c.points.filter((p) => p.writeBps !== null && p.ts <= now) as { ts: number; writeBps: number }[];
+		const pts = c.points.filter((p) => p.writeBps !== null && p.ts <= now).map((p) => ({ ts: p.ts, bytes: (p.writeBps as number) * (p.seconds ?? MINUTE_S) }));
 		const byDay = new Map<number, number>();
 		let last24 = 0;
-		let lastHour = 0;
 		for (const p of pts) {
-			const bytes = p.writeBps * MINUTE_S;
 			const day = Math.floor(p.ts / DAY_MS) * DAY_MS;
-			byDay.set(day, (byDay.get(day) ?? 0) + bytes);
-			if (p.ts >= now - DAY_MS) last24 += bytes;
-			if (p.ts >= now - HOUR_MS) lastHour += bytes;
+			byDay.set(day, (byDay.get(day) ?? 0) + p.bytes);
+			if (p.ts >= now - DAY_MS) last24 += p.bytes;
 		}
 		const days = [...byDay].sort(([a], [b]) => a - b).map(([dayStartMs, bytes]) => ({ dayStartMs, bytes }));
 		const anomalies: IoAnomaly[] = [];
@@ -98,8 +98,8 @@ export function ioReport(inputs: IoInput[], { now, thresholdBytesPerDay, factor,
 				anomalies.push({ key: c.key, name: c.name, kind: 'threshold', dayStartMs: d.dayStartMs, bytes: d.bytes, limitBytes: thresholdBytesPerDay, message: `${c.name} wrote ${formatGB(d.bytes)} on ${dayIso(d.dayStartMs)} (threshold ${formatGB(thresholdBytesPerDay)}/day)` });
 		if (last24 > thresholdBytesPerDay && !anomalies.some((a) => a.dayStartMs !== null && a.dayStartMs >= now - DAY_MS))
 			anomalies.push({ key: c.key, name: c.name, kind: 'threshold', dayStartMs: null, bytes: last24, limitBytes: thresholdBytesPerDay, message: `${c.name} wrote ${formatGB(last24)} in the last 24 h (threshold ${formatGB(thresholdBytesPerDay)}/day)` });
-		// writeSpikes wants each point at the END of its step
-		const spikes = writeSpikes({ series: [{ key: c.key, label: c.name, points: pts.map((p) => [p.ts + 60_000, p.writeBps]) }], stepSec: MINUTE_S, factor });
+		// writeSpikes wants each point at the END of a 60-s step: the bytes of any step as bytes/60
+		const spikes = writeSpikes({ series: [{ key: c.key, label: c.name, points: pts.map((p) => [p.ts + 60_000, p.bytes / MINUTE_S]) }], stepSec: MINUTE_S, factor });
 		for (const s of spikes)
 			anomalies.push({ key: c.key, name: c.name, kind: 'median', dayStartMs: s.dayStartMs, bytes: s.bytes, limitBytes: factor * s.medianBytes, message: `${c.name} wrote ${formatGB(s.bytes)} on ${dayIso(s.dayStartMs)}, ${s.ratio.toFixed(1)}× its daily median (${formatGB(s.medianBytes)})` });
 		rows.push({
@@ -107,7 +107,7 @@ export function ioReport(inputs: IoInput[], { now, thresholdBytesPerDay, factor,
 			name: c.name,
 			stack: c.stack,
 			bytesLast24h: last24,
-			lastHourBps: lastHour / 3600,
+			currentBps: c.currentBps ?? null,
 			days,
 			medianDayBytes: days.length ? median(days.map((d) => d.bytes)) : null,
 			daysToFill: fillDays(freeDiskBytes, last24),
