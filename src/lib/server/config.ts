@@ -128,7 +128,11 @@ const envSchema = z
 		VMW_OLLAMA_LOAD_TIMEOUT_MS: int(180_000, 1000, 3_600_000, 'milliseconds to wait for Ollama to load a model'),
 		VMW_OLLAMA_POLL_MS: int(15_000, 1000, 3_600_000, 'milliseconds between polls of Ollama /api/ps'),
 		VMW_OLLAMA_CONTEXT_LENGTH: int(4096, 256, 1_048_576, 'a context length in tokens'),
-		VMW_DEV_ROOT: opt(z.string().startsWith('/', 'expected an absolute path such as /dev or /host/rootfs/dev').default('/dev'))
+		VMW_DEV_ROOT: opt(z.string().startsWith('/', 'expected an absolute path such as /dev or /host/rootfs/dev').default('/dev')),
+		// resources (issue 12)
+		VMW_RESOURCES_HEADROOM: num(1.5, 'a factor such as 1.5').refine((v) => v >= 1 && v <= 20, 'expected a factor between 1 and 20'),
+		VMW_IO_WRITE_THRESHOLD_GB: num(10, 'a number of GB per day').refine((v) => v > 0, 'expected a number of GB per day above 0'),
+		VMW_IMAGE_MAX_AGE_DAYS: int(30, 1, 3650, 'a number of days')
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {
@@ -216,6 +220,7 @@ function toConfig(e: z.output<typeof envSchema>) {
 			defaultContextLength: e.VMW_OLLAMA_CONTEXT_LENGTH
 		},
 		devRoot: e.VMW_DEV_ROOT,
+		resources: { headroom: e.VMW_RESOURCES_HEADROOM, ioThresholdBytesPerDay: e.VMW_IO_WRITE_THRESHOLD_GB * 1e9, imageMaxAgeDays: e.VMW_IMAGE_MAX_AGE_DAYS },
 		prometheus: {
 			token: e.VMW_PROMETHEUS_TOKEN ?? null,
 			timeoutMs: e.VMW_PROMETHEUS_TIMEOUT_MS,

@@ -26,6 +26,7 @@ import { createOllamaClient, createOllamaSource, type OllamaSource } from './oll
 import { createOllamaWatcher, type OllamaWatcher } from './ollama/watcher';
 import { createRunnerCpuTracker } from './ollama/runner';
 import { createOllamaPanel, type OllamaPanel } from './ollama/panel';
+import { createResources, type Resources } from './resources/report';
 
 export interface Services {
 	config: Config;
@@ -45,6 +46,8 @@ export interface Services {
 	maintenance: Maintenance;
 	/** Ollama: reads as Availability, and the /api/ps poller behind the usage record */
 	ollama: { source: OllamaSource; watcher: OllamaWatcher; panel: OllamaPanel };
+	/** Memory advice, I/O anomalies, image freshness, cost per stack (issue 12): read-only, on demand */
+	resources: Resources;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -164,6 +167,21 @@ export async function createServices(
 	registerContainerMetrics(metrics, { adapter: docker, collector: containerStats });
 	const maintenance = createMaintenance({ config, db, log: createLogger('maintenance') });
 	registerMaintenanceMetrics(metrics, () => maintenance.status());
+	const resources = createResources({
+		db,
+		hostId: config.hostId,
+		docker,
+		stats: containerStats,
+		// the disk Docker writes to: /var/lib/docker when it is a sampled mount of its own, else the first
+		freeDisk: () => {
+			const disks = sampler.latest()?.disks ?? [];
+			const d = disks.find((x) => x.mount === '/var/lib/docker' && x.figures.ok) ?? disks.find((x) => x.figures.ok);
+			return d && d.figures.ok ? { mount: d.mount, availBytes: d.figures.availBytes } : null;
+		},
+		cgroupRoot: config.docker.cgroupRoot,
+		settings: { ...config.resources, ioFactor: config.writeSpikeFactor },
+		log: createLogger('resources')
+	});
 
 	const services: Services = {
 		config,
@@ -180,6 +198,7 @@ export async function createServices(
 		containerHistory,
 		maintenance,
 		ollama: { source: ollamaSource, watcher: ollamaWatcher, panel: ollamaPanel },
+		resources,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();

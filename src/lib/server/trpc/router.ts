@@ -8,6 +8,7 @@ import { containersRouter } from './routers/containers';
 import { cronRouter } from './routers/cron';
 import { maintenanceRouter } from './routers/maintenance';
 import { ollamaRouter } from './routers/ollama';
+import { resourcesRouter } from './routers/resources';
 
 export const appRouter = router({
 	auth: authRouter,
@@ -18,7 +19,8 @@ export const appRouter = router({
 	cron: cronRouter,
 	maintenance: maintenanceRouter,
 	ollama: ollamaRouter,
-	trends: trendsRouter
+	trends: trendsRouter,
+	resources: resourcesRouter
 });
 
 export type AppRouter = typeof appRouter;
