@@ -87,18 +87,24 @@ async function memorySummaries(db: Db, hostId: string, sinceMs: number): Promise
 	return out;
 }
 
-/** Write bytes per key and hour (the minutes' mean rate × 60 s, summed). */
-async function hourlyWrites(db: Db, hostId: string, sinceMs: number): Promise<Map<string, WritePoint[]>> {
-	const hour = sql<number>`(${containerHistory.ts} / ${HOUR_MS}) * ${HOUR_MS}`;
+/**
+ * Write bytes per key and hour (the minutes' mean rate × 60 s, summed). The hour holding the
+ * "last 24 h" edge is split at it, each part dated by its first minute, so the last-24 h sum
+ * stays exact to the minute.
+ */
+async function hourlyWrites(db: Db, hostId: string, sinceMs: number, edgeMs: number): Promise<Map<string, WritePoint[]>> {
+	const hour = sql<number>`(${containerHistory.ts} / ${HOUR_MS})`;
+	const side = sql<number>`(${containerHistory.ts} >= ${edgeMs})`;
 	const rows = await db
-		.select({ key: containerHistory.key, hour, bytes: sql<number>`sum(${containerHistory.writeBps} * 60)` })
+		.select({ key: containerHistory.key, first: sql<number>`min(${containerHistory.ts})`, bytes: sql<number>`sum(${containerHistory.writeBps} * 60)` })
 		.from(containerHistory)
 		.where(and(eq(containerHistory.hostId, hostId), gte(containerHistory.ts, sinceMs), isNotNull(containerHistory.writeBps)))
-		.groupBy(containerHistory.key, hour);
+		.groupBy(containerHistory.key, hour, side);
 	const out = new Map<string, WritePoint[]>();
 	for (const r of rows) {
 		const list = out.get(r.key) ?? [];
-		list.push({ ts: Number(r.hour), writeBps: Number(r.bytes) / 3600, seconds: 3600 });
+		// the bytes of the bucket, as a rate over a nominal hour
+		list.push({ ts: Number(r.first), writeBps: Number(r.bytes) / 3600, seconds: 3600 });
 		out.set(r.key, list);
 	}
 	return out;
@@ -122,7 +128,7 @@ export function createResources(deps: ResourcesDeps) {
 		const since = t - WINDOW_MS;
 		const [memory, writes, recorded, images] = await Promise.all([
 			memorySummaries(db, hostId, since),
-			hourlyWrites(db, hostId, since),
+			hourlyWrites(db, hostId, since, t - DAY_MS),
 			recordedOoms(db, hostId, since),
 			deps.docker.api.listImages().then(
 				(l) => ({ ok: true as const, list: l }),
