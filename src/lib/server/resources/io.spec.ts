@@ -69,6 +69,7 @@ describe('ioReport', () => {
 		expect(report.rows[0].daysToFill).toBeCloseTo(100e9 / 17.28e9, 9);
 		expect(report.daysToFill).toBeCloseTo(100e9 / (17.28e9 + 475.2e6), 9);
 		expect(fillSentence(report)).toBe('At this rate the free disk (100.0 GB) fills in 5.6 days');
+		expect(report.fill).toBe(fillSentence(report));
 		expect(fillSentence({ freeDiskBytes: 1e9, daysToFill: null })).toBeNull();
 	});
 });

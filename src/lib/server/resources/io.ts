@@ -64,6 +64,8 @@ export interface IoReport {
 	anomalies: IoAnomaly[];
 	thresholdBytesPerDay: number;
 	factor: number;
+	/** fillSentence of this report, for the page */
+	fill: string | null;
 }
 
 export interface IoOptions {
@@ -116,14 +118,16 @@ export function ioReport(inputs: IoInput[], { now, thresholdBytesPerDay, factor,
 	}
 	rows.sort((a, b) => b.bytesLast24h - a.bytesLast24h || a.name.localeCompare(b.name));
 	const total = rows.reduce((s, r) => s + r.bytesLast24h, 0);
+	const daysToFill = fillDays(freeDiskBytes, total);
 	return {
 		rows,
 		totalBytesLast24h: total,
 		freeDiskBytes,
-		daysToFill: fillDays(freeDiskBytes, total),
+		daysToFill,
 		anomalies: rows.flatMap((r) => r.anomalies),
 		thresholdBytesPerDay,
-		factor
+		factor,
+		fill: fillSentence({ freeDiskBytes, daysToFill })
 	};
 }
 
