@@ -17,6 +17,8 @@ import { appRouter } from '../../src/lib/server/trpc/router';
 import type { Principal } from '../../src/lib/server/auth/auth';
 import { listActions } from '../../src/lib/server/audit/actions';
 import { LLM_NO_LIMIT_REASON } from '../../src/lib/server/resources/categories';
+import { readCgroupOomKills } from '../../src/lib/server/resources/oom';
+import { detectLayout } from '../../src/lib/server/docker/cgroup';
 import { requireDocker, rigEnv } from '../helpers/rig';
 import { createTestContainer, newRunId, removeRun, TEST_LABEL, waitFor } from '../helpers/containers';
 
@@ -106,6 +108,34 @@ describe('resources (rig dockerd)', () => {
 		expect(row.flags).not.toContain('no-limit');
 	});
 
+	it('a child OOM-killed in a container that keeps running: counted from the cgroup (memory.events / memory.oom_control)', async () => {
+		const c = await docker.createContainer({
+			name: n('child-oom'),
+			Image: env.testImage,
+			// tail is killed, the shell goes on sleeping: the container stays up with one kill in its cgroup
+			Cmd: ['sh', '-c', 'tail /dev/zero; sleep 3600'],
+			Labels: { [TEST_LABEL]: run, ...compose('child') },
+			HostConfig: { NetworkMode: 'none', Memory: 16 * MiB, MemorySwap: 16 * MiB }
+		});
+		await c.start();
+		const id = (await c.inspect()).Id;
+		const count = await waitFor('the cgroup to count the kill', async () => readCgroupOomKills(detectLayout('/sys/fs/cgroup'), id, ''), 20_000);
+		expect(count).toBe(1);
+		expect((await c.inspect()).State.Running).toBe(true);
+		const row = await waitFor('the advice row of the child-OOM container', async () => {
+			const r = await rowOf('child');
+			return r && r.oomKills7d > 0 ? r : null;
+		}, 20_000);
+		// the Docker event (watchdog) and the cgroup count are the same kill
+		expect(row.oomKills7d).toBe(1);
+		expect(row.flags).toContain('oom-killed');
+	});
+
+	it('refuses another host and unknown fields', async () => {
+		await expect(caller().resources.report({ hostId: 'elsewhere' })).rejects.toThrow(/unknown host/);
+		await expect(caller().resources.override({ stack: run, extra: 1 } as never)).rejects.toThrow();
+	});
+
 	it('never advises a limit for Ollama', async () => {
 		const row = (await rowOf('ollama'))!;
 		expect(row).toMatchObject({ category: 'llm', categorySource: 'name', status: 'never-limit', limitBytes: null, reservationBytes: null, reason: LLM_NO_LIMIT_REASON });
@@ -129,7 +159,7 @@ describe('resources (rig dockerd)', () => {
 		const docs = parseAllDocuments(yaml) as Document.Parsed[];
 		expect(docs).toHaveLength(1);
 		expect(docs[0].errors).toEqual([]);
-		expect(docs[0].toJS()).toEqual({ services: { api: {}, ollama: {}, web: { mem_limit: '320m', mem_reservation: '64m' }, worker: {} } });
+		expect(docs[0].toJS()).toEqual({ services: { api: {}, child: {}, ollama: {}, web: { mem_limit: '320m', mem_reservation: '64m' }, worker: {} } });
 		expect(yaml).toContain(LLM_NO_LIMIT_REASON);
 		await expect(caller().resources.override({ stack: '../etc' })).rejects.toThrow(/compose project name/);
 	});
