@@ -16,6 +16,7 @@ import { parseLoadavg, parseMeminfo, parseProcStat } from '../src/lib/server/hos
 import { freePort, startServer, TEST_TOKEN } from '../tests/helpers/server';
 import { benchTrends } from './trends';
 import { benchContainers } from './containers';
+import { benchResources } from './resources';
 
 const run = promisify(execFile);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -199,3 +200,4 @@ async function main() {
 
 await main();
 await benchContainers();
+if (!(await benchResources())) process.exitCode = 1;

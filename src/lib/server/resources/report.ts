@@ -93,7 +93,8 @@ async function memorySummaries(db: Db, hostId: string, sinceMs: number): Promise
  * stays exact to the minute.
  */
 async function hourlyWrites(db: Db, hostId: string, sinceMs: number, edgeMs: number): Promise<Map<string, WritePoint[]>> {
-	const hour = sql<number>`(${containerHistory.ts} / ${HOUR_MS})`;
+	// a literal: a bound number may arrive as REAL, and REAL division would group by minute
+	const hour = sql<number>`(${containerHistory.ts} / ${sql.raw(String(HOUR_MS))})`;
 	const side = sql<number>`(${containerHistory.ts} >= ${edgeMs})`;
 	const rows = await db
 		.select({ key: containerHistory.key, first: sql<number>`min(${containerHistory.ts})`, bytes: sql<number>`sum(${containerHistory.writeBps} * 60)` })
