@@ -18,8 +18,8 @@ export interface ContainerInfo {
 	/** without the leading slash */
 	name: string;
 	image: string;
-	/** the image's id (sha256:…), to look up its Created in the image list */
-	imageId: string;
+	/** the image's id (sha256:…), to look up its Created in the image list (optional so hand-made records elsewhere need not name it) */
+	imageId?: string;
 	state: ContainerState;
 	/** Docker's own one-line status, e.g. "Up 3 hours (unhealthy)" */
 	status: string;

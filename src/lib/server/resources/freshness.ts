@@ -20,7 +20,7 @@ export function imageFreshness({
 	maxAgeDays,
 	now
 }: {
-	containers: { name: string; stack: string | null; image: string; imageId: string }[];
+	containers: { name: string; stack: string | null; image: string; imageId?: string }[];
 	images: { id: string; createdAt: number }[];
 	maxAgeDays: number;
 	now: number;
@@ -28,7 +28,7 @@ export function imageFreshness({
 	const created = new Map(images.map((i) => [i.id, i.createdAt]));
 	return containers
 		.map((c) => {
-			const at = created.get(c.imageId) ?? null;
+			const at = c.imageId ? (created.get(c.imageId) ?? null) : null;
 			const ageDays = at === null ? null : (now - at) / DAY_MS;
 			return { name: c.name, stack: c.stack, image: c.image, imageCreatedAt: at, ageDays, stale: ageDays !== null && ageDays > maxAgeDays };
 		})
