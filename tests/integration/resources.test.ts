@@ -189,11 +189,13 @@ describe('resources (rig dockerd)', () => {
 		// the list gives whole seconds
 		expect(row.imageCreatedAt).toBe(Math.floor(created / 1000) * 1000);
 		expect(row.stale).toBe(Date.now() - row.imageCreatedAt! > 30 * 86_400_000);
-		const stack = report.cost.find((g) => g.group === run)!;
+		// every running container of the run (not the OOM-killed one), once the adapter's list has caught up
+		const running = (await docker.listContainers({ filters: { label: [`${TEST_LABEL}=${run}`], status: ['running'] } })).map((c) => c.Names[0].slice(1)).sort();
+		const stack = await waitFor('the cost group to list every running container', async () => {
+			const g = (await services.resources.report({ fresh: true })).cost.find((x) => x.group === run);
+			return g && JSON.stringify(g.members.map((m) => m.name).sort()) === JSON.stringify(running) ? g : null;
+		}, 15_000);
 		expect(stack.by).toBe('stack');
-		// every running container of the run (not the OOM-killed one)
-		const running = await docker.listContainers({ filters: { label: [`${TEST_LABEL}=${run}`], status: ['running'] } });
-		expect(stack.members.map((m) => m.name).sort()).toEqual(running.map((c) => c.Names[0].slice(1)).sort());
 		expect(stack.members.map((m) => m.name)).toEqual(expect.arrayContaining([n('api'), n('hold'), n('ollama')]));
 		expect(stack.memUsedBytes).toBeGreaterThanOrEqual(48 * MiB);
 	});
