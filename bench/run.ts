@@ -18,6 +18,7 @@ import { benchTrends } from './trends';
 import { benchWatchdog } from './watchdog';
 import { benchContainers } from './containers';
 import { benchMaintenance } from './maintenance';
+import { benchResources } from './resources';
 
 const run = promisify(execFile);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -203,3 +204,4 @@ await main();
 await benchWatchdog();
 await benchContainers();
 await benchMaintenance(); // maintenance section (issue 8): bench/maintenance.ts
+if (!(await benchResources())) process.exitCode = 1;

@@ -34,6 +34,7 @@ CREATE TABLE `container_history` (
 	`name` text NOT NULL,
 	`cpu_pct` real,
 	`mem_used_bytes` integer,
+	`mem_peak_bytes` integer,
 	`mem_limit_bytes` integer,
 	`read_bps` real,
 	`write_bps` real,

@@ -168,7 +168,11 @@ const envSchema = z
 		VMW_DAILY_HEALTH_TIME: opt(z.string().default('07:00')).refine((s) => s === 'off' || /^([01]\d|2[0-3]):[0-5]\d$/.test(s), 'expected HH:MM (24 h, in VMW_DIGEST_TZ) or off'),
 		VMW_DIGEST: opt(z.enum(['on', 'off'], { error: 'expected on or off' }).default('on')),
 		VMW_DIGEST_TZ: opt(z.string().refine(isTimeZone, 'expected an IANA time zone such as UTC or Europe/Berlin').default('UTC')),
-		VMW_DIGEST_STEAL_ESCALATE_PCT: pct(10)
+		VMW_DIGEST_STEAL_ESCALATE_PCT: pct(10),
+		// resources (issue 12)
+		VMW_RESOURCES_HEADROOM: num(1.5, 'a factor such as 1.5').refine((v) => v >= 1 && v <= 20, 'expected a factor between 1 and 20'),
+		VMW_IO_WRITE_THRESHOLD_GB: num(10, 'a number of GB per day').refine((v) => v > 0, 'expected a number of GB per day above 0'),
+		VMW_IMAGE_MAX_AGE_DAYS: int(30, 1, 3650, 'a number of days')
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {
@@ -265,6 +269,7 @@ function toConfig(e: z.output<typeof envSchema>) {
 			defaultContextLength: e.VMW_OLLAMA_CONTEXT_LENGTH
 		},
 		devRoot: e.VMW_DEV_ROOT,
+		resources: { headroom: e.VMW_RESOURCES_HEADROOM, ioThresholdBytesPerDay: e.VMW_IO_WRITE_THRESHOLD_GB * 1e9, imageMaxAgeDays: e.VMW_IMAGE_MAX_AGE_DAYS },
 		prometheus: {
 			token: e.VMW_PROMETHEUS_TOKEN ?? null,
 			timeoutMs: e.VMW_PROMETHEUS_TIMEOUT_MS,

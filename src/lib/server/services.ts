@@ -40,6 +40,7 @@ import { createWebhookSender } from './notify/webhook';
 import { gatherDigest } from './digest/data';
 import { sessionsBetween } from './ollama/usage';
 import { currentSnapshot } from './health/current';
+import { createResources, type Resources } from './resources/report';
 
 export interface Services {
 	config: Config;
@@ -65,6 +66,8 @@ export interface Services {
 	score: ScoreService;
 	/** Alerts, the daily health message and the weekly digest (Telegram / webhook). */
 	alerts: Alerts;
+	/** Memory advice, I/O anomalies, image freshness, cost per stack (issue 12): read-only, on demand */
+	resources: Resources;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -272,6 +275,21 @@ export async function createServices(
 	});
 	watchdogNotify = (n) => alerts.onWatchdog(n);
 	if (startAlerts) alerts.start();
+	const resources = createResources({
+		db,
+		hostId: config.hostId,
+		docker,
+		stats: containerStats,
+		// the disk Docker writes to: /var/lib/docker when it is a sampled mount of its own, else the first
+		freeDisk: () => {
+			const disks = sampler.latest()?.disks ?? [];
+			const d = disks.find((x) => x.mount === '/var/lib/docker' && x.figures.ok) ?? disks.find((x) => x.figures.ok);
+			return d && d.figures.ok ? { mount: d.mount, availBytes: d.figures.availBytes } : null;
+		},
+		cgroupRoot: config.docker.cgroupRoot,
+		settings: { ...config.resources, ioFactor: config.writeSpikeFactor },
+		log: createLogger('resources')
+	});
 
 	const services: Services = {
 		config,
@@ -291,6 +309,7 @@ export async function createServices(
 		ollama: { source: ollamaSource, watcher: ollamaWatcher, panel: ollamaPanel },
 		score,
 		alerts,
+		resources,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();

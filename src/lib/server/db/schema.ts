@@ -173,6 +173,8 @@ export const containerHistory = sqliteTable(
 		name: text('name').notNull(),
 		cpuPct: real('cpu_pct'),
 		memUsedBytes: integer('mem_used_bytes'),
+		/** highest memory reading of the minute (the memory advisor sizes limits from peaks, not means) */
+		memPeakBytes: integer('mem_peak_bytes'),
 		memLimitBytes: integer('mem_limit_bytes'),
 		readBps: real('read_bps'),
 		writeBps: real('write_bps')

@@ -69,7 +69,8 @@ export interface DockerApi {
 	containerStats(id: string): Promise<RawContainerStats>;
 	/** POST /containers/{id}/restart?t=timeoutS */
 	restartContainer(id: string, opts?: { timeoutS?: number }): Promise<void>;
-	listImages(): Promise<{ id: string; tags: string[]; sizeBytes: number }[]>;
+	/** createdAt: epoch ms the image was built */
+	listImages(): Promise<{ id: string; tags: string[]; sizeBytes: number; createdAt: number }[]>;
 	/** Event stream (no per-request timeout); ends when `signal` aborts. */
 	events(opts: { signal: AbortSignal; filters?: Record<string, string[]> }): Promise<NodeJS.ReadableStream>;
 	/** Calls made so far, by name. */
@@ -167,7 +168,7 @@ export function createDockerApi(opts: DockerApiOptions): DockerApi {
 		},
 		async listImages() {
 			const images = await call('listImages', null, (abortSignal) => docker.listImages({ abortSignal }));
-			return images.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [], sizeBytes: i.Size }));
+			return images.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [], sizeBytes: i.Size, createdAt: i.Created * 1000 }));
 		},
 		events({ signal, filters }) {
 			return call('events', null, () => eventsDocker.getEvents({ abortSignal: signal, ...(filters ? { filters } : {}) }));

@@ -18,6 +18,8 @@ export interface ContainerInfo {
 	/** without the leading slash */
 	name: string;
 	image: string;
+	/** the image's id (sha256:…), to look up its Created in the image list (optional so hand-made records elsewhere need not name it) */
+	imageId?: string;
 	state: ContainerState;
 	/** Docker's own one-line status, e.g. "Up 3 hours (unhealthy)" */
 	status: string;
@@ -79,6 +81,7 @@ export function toContainerInfo(summary: RawContainerSummary | null, inspect: Ra
 		id: inspect.Id,
 		name: inspect.Name.replace(/^\//, ''),
 		image: inspect.Config?.Image ?? summary?.Image ?? inspect.Image,
+		imageId: inspect.Image ?? summary?.ImageID ?? '',
 		state: toState(summary?.State ?? inspect.State.Status),
 		status: summary?.Status ?? inspect.State.Status,
 		health: toHealth(h?.Status),

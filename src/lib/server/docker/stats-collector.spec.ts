@@ -30,7 +30,7 @@ function writeV2(id: string, { usec, current, inactive, wbytes }: { usec: number
 writeFileSync(path.join(root, 'cgroup.controllers'), 'cpu io memory pids\n');
 
 const info = (id: string, name: string, over: Partial<ContainerInfo> = {}): ContainerInfo => ({
-	id, name, image: 'img', state: 'running', status: 'Up', health: null, failingStreak: 0, healthLog: [], stack: 'shop', service: name, labels: {},
+	id, name, image: 'img', imageId: 'sha256:img', state: 'running', status: 'Up', health: null, failingStreak: 0, healthLog: [], stack: 'shop', service: name, labels: {},
 	createdAt: 0, startedAt: 0, finishedAt: null, exitCode: null, oomKilled: false, restartCount: 0, memoryLimitBytes: 64 * 1024 * 1024, cgroupParent: '', pid: 1, inspectedAt: 0, ...over
 });
 
@@ -96,8 +96,8 @@ describe('stats collector', () => {
 		await c.flush();
 		const rows = await store.range({ key: 'shop/web', fromMs: 0, toMs: t });
 		expect(rows).toHaveLength(1);
-		// memory: (6e6 + 8e6 + 8e6) / 3; cpu: only the one non-null rate (50); write: 2 MiB/s only
-		expect(rows[0]).toMatchObject({ ts: 1_000_000 * 60_000, name: 'web', memUsedBytes: Math.round(22e6 / 3), cpuPct: 50, writeBps: 2 * 1024 * 1024, memLimitBytes: 64 * 1024 * 1024 });
+		// memory: (6e6 + 8e6 + 8e6) / 3, peak 12e6 - 4e6 = 8e6; cpu: only the one non-null rate (50); write: 2 MiB/s only
+		expect(rows[0]).toMatchObject({ ts: 1_000_000 * 60_000, name: 'web', memUsedBytes: Math.round(22e6 / 3), memPeakBytes: 8_000_000, cpuPct: 50, writeBps: 2 * 1024 * 1024, memLimitBytes: 64 * 1024 * 1024 });
 		expect(c.status()).toMatchObject({ cgroupVersion: 2, fromCgroup: 1, fromStatsApi: 1, missing: 0 });
 	});
 

@@ -39,8 +39,11 @@ export interface ContainerHistoryPoint {
 	name: string;
 	cpuPct: number | null;
 	memUsedBytes: number | null;
+	/** highest reading of the minute */
+	memPeakBytes?: number | null;
 	memLimitBytes: number | null;
 	readBps: number | null;
+	/** mean write rate of the minute: × 60 = bytes written in it */
 	writeBps: number | null;
 }
 
@@ -110,6 +113,7 @@ interface Acc {
 	cpu: number;
 	cpuN: number;
 	mem: number;
+	memPeak: number;
 	limit: number | null;
 	read: number;
 	readN: number;
@@ -213,6 +217,7 @@ export function createStatsCollector({
 				name: a.name,
 				cpuPct: a.cpuN ? a.cpu / a.cpuN : null,
 				memUsedBytes: a.n ? Math.round(a.mem / a.n) : null,
+				memPeakBytes: a.n ? a.memPeak : null,
 				memLimitBytes: a.limit,
 				readBps: a.readN ? a.read / a.readN : null,
 				writeBps: a.writeN ? a.write / a.writeN : null
@@ -223,10 +228,11 @@ export function createStatsCollector({
 		minute ??= { ts: minuteTs, byKey: new Map() };
 		for (const s of samples) {
 			let a = minute.byKey.get(s.key);
-			if (!a) minute.byKey.set(s.key, (a = { name: s.name, n: 0, cpu: 0, cpuN: 0, mem: 0, limit: null, read: 0, readN: 0, write: 0, writeN: 0 }));
+			if (!a) minute.byKey.set(s.key, (a = { name: s.name, n: 0, cpu: 0, cpuN: 0, mem: 0, memPeak: 0, limit: null, read: 0, readN: 0, write: 0, writeN: 0 }));
 			a.name = s.name;
 			a.n++;
 			a.mem += s.memUsedBytes;
+			a.memPeak = Math.max(a.memPeak, s.memUsedBytes);
 			a.limit = s.memLimitBytes;
 			if (s.cpuPct !== null) (a.cpu += s.cpuPct), a.cpuN++;
 			if (s.readBps !== null) (a.read += s.readBps), a.readN++;

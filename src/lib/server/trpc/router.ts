@@ -12,6 +12,7 @@ import { maintenanceRouter } from './routers/maintenance';
 import { ollamaRouter } from './routers/ollama';
 import { scoreRouter } from './routers/score';
 import { alertsRouter } from './routers/alerts';
+import { resourcesRouter } from './routers/resources';
 
 export const appRouter = router({
 	auth: authRouter,
@@ -26,7 +27,8 @@ export const appRouter = router({
 	ollama: ollamaRouter,
 	trends: trendsRouter,
 	score: scoreRouter,
-	alerts: alertsRouter
+	alerts: alertsRouter,
+	resources: resourcesRouter
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,202 @@
+// Memory advice, OOM kills and the compose override against the rig's real dockerd: services
+// on a fresh SQLite file, scoped to this run's containers by VMW_CONTAINER_LABELS, with the
+// watchdog in dry-run (scoped by VMW_WATCHDOG_ONLY_LABEL) recording Docker `oom` events.
+// Block I/O: this kernel does not count block I/O per cgroup (cgroup files and the stats API
+// both read 0 for writes), so the write figures here come from history rows written by the
+// test, and the per-day arithmetic is covered by src/lib/server/resources/io.spec.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { parseAllDocuments, type Document } from 'yaml';
+import { parseConfig } from '../../src/lib/server/config';
+import { createServices, type Services } from '../../src/lib/server/services';
+import { createCallerFactory } from '../../src/lib/server/trpc/init';
+import { appRouter } from '../../src/lib/server/trpc/router';
+import type { Principal } from '../../src/lib/server/auth/auth';
+import { listActions } from '../../src/lib/server/audit/actions';
+import { LLM_NO_LIMIT_REASON } from '../../src/lib/server/resources/categories';
+import { readCgroupOomKills } from '../../src/lib/server/resources/oom';
+import { detectLayout } from '../../src/lib/server/docker/cgroup';
+import { requireDocker, rigEnv } from '../helpers/rig';
+import { createTestContainer, newRunId, removeRun, TEST_LABEL, waitFor } from '../helpers/containers';
+
+const env = rigEnv();
+const run = newRunId('res');
+const n = (s: string) => `${run}-${s}`;
+const MiB = 1024 * 1024;
+const viewer: Principal = { role: 'viewer', via: 'token' };
+let docker: Docker;
+let services: Services;
+let dir: string;
+const caller = () => createCallerFactory(appRouter)({ services, principal: viewer, sessionId: undefined, resHeaders: null, clientKey: '127.0.0.9', secure: false });
+const compose = (service: string, extra: Record<string, string> = {}) => ({ 'com.docker.compose.project': run, 'com.docker.compose.service': service, ...extra });
+
+beforeAll(async () => {
+	docker = await requireDocker(env);
+	dir = await mkdtemp(path.join(tmpdir(), 'vmw-resources-'));
+	services = await createServices(
+		parseConfig({
+			VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`,
+			VMW_DATA_DIR: dir,
+			VMW_LOG_DIR: dir,
+			VMW_API_TOKEN: 'x'.repeat(32),
+			VMW_HOST_ID: 'vm-test',
+			VMW_LOG_LEVEL: 'error',
+			VMW_DOCKER_HOST: env.dockerHost,
+			VMW_CONTAINER_SAMPLE_INTERVAL_MS: '500',
+			VMW_CONTAINER_LABELS: `${TEST_LABEL}=${run}`,
+			VMW_WATCHDOG: 'dry-run',
+			VMW_WATCHDOG_ONLY_LABEL: `${TEST_LABEL}=${run}`,
+			VMW_RESOURCES_HEADROOM: '3'
+		}),
+		{ startSampler: false, startDocker: true }
+	);
+	const img = env.testImage;
+	await Promise.all([
+		// holds 48 MiB: tmpfs pages (/dev/shm) are charged to the cgroup and are not inactive file cache
+		createTestContainer(docker, img, run, { name: n('hold'), cmd: 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=48 2>/dev/null; sleep 3600', labels: compose('web', { 'vmwarden.category': 'frontend' }) }),
+		// no label: the service name "ollama" makes it llm
+		createTestContainer(docker, img, run, { name: n('ollama'), labels: compose('ollama') }),
+		createTestContainer(docker, img, run, { name: n('api'), labels: compose('api') })
+	]);
+	// 16 MiB and no swap: the main process grows past it and is OOM-killed
+	const oom = await docker.createContainer({
+		name: n('oom'),
+		Image: img,
+		// tail keeps the last "line" of /dev/zero, which never ends: one process grows until killed
+		Cmd: ['tail', '/dev/zero'],
+		Labels: { [TEST_LABEL]: run, ...compose('worker') },
+		HostConfig: { NetworkMode: 'none', Memory: 16 * MiB, MemorySwap: 16 * MiB }
+	});
+	await new Promise((r) => setTimeout(r, 1000)); // the watchdog's event stream is attached
+	await oom.start();
+	await waitFor('the OOM kill', async () => (await oom.inspect()).State.OOMKilled, 30_000);
+}, 120_000);
+
+afterAll(async () => {
+	await services?.stop();
+	if (docker) await removeRun(docker, run);
+	if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const rowOf = async (service: string) => (await services.resources.report({ fresh: true })).advice.find((a) => a.service === service && a.stack === run);
+
+describe('resources (rig dockerd)', () => {
+	it('measures the container that holds 48 MiB', async () => {
+		const row = await waitFor('a reading of the 48 MiB holder', async () => {
+			const r = await rowOf('web');
+			return r && r.usedBytes !== null && r.usedBytes >= 48 * MiB ? r : null;
+		}, 20_000);
+		// 48 MiB of tmpfs + sh and sleep (well under 4 MiB)
+		expect(row.usedBytes!).toBeLessThan(52 * MiB);
+		expect(row).toMatchObject({ category: 'frontend', categorySource: 'label', currentLimitBytes: null, status: 'collect-first', limitBytes: null });
+		expect(row.flags).toContain('no-limit');
+	});
+
+	it('records and flags the OOM-killed container (Docker oom event via the watchdog, and the inspect)', async () => {
+		const recorded = await waitFor('the watchdog to record the oom event', async () => {
+			const a = await listActions(services.db, { action: 'watchdog.oom', limit: 50 });
+			return a.find((x) => x.action === 'watchdog.oom' && x.target === n('oom'));
+		}, 20_000);
+		expect(recorded).toBeTruthy();
+		const row = (await rowOf('worker'))!;
+		expect(row).toMatchObject({ currentLimitBytes: 16 * MiB, category: 'backend' });
+		expect(row.oomKills7d).toBe(1); // the event and the inspect's OOMKilled are the same kill
+		expect(row.flags).toContain('oom-killed');
+		expect(row.flags).not.toContain('no-limit');
+	});
+
+	it('a child OOM-killed in a container that keeps running: counted from the cgroup (memory.events / memory.oom_control)', async () => {
+		const c = await docker.createContainer({
+			name: n('child-oom'),
+			Image: env.testImage,
+			// tail is killed, the shell goes on sleeping: the container stays up with one kill in its cgroup
+			Cmd: ['sh', '-c', 'tail /dev/zero; sleep 3600'],
+			Labels: { [TEST_LABEL]: run, ...compose('child') },
+			HostConfig: { NetworkMode: 'none', Memory: 16 * MiB, MemorySwap: 16 * MiB }
+		});
+		await c.start();
+		const id = (await c.inspect()).Id;
+		const count = await waitFor('the cgroup to count the kill', async () => readCgroupOomKills(detectLayout('/sys/fs/cgroup'), id, ''), 20_000);
+		expect(count).toBe(1);
+		expect((await c.inspect()).State.Running).toBe(true);
+		const row = await waitFor('the advice row of the child-OOM container', async () => {
+			const r = await rowOf('child');
+			return r && r.oomKills7d > 0 ? r : null;
+		}, 20_000);
+		// the Docker event (watchdog) and the cgroup count are the same kill
+		expect(row.oomKills7d).toBe(1);
+		expect(row.flags).toContain('oom-killed');
+	});
+
+	it('refuses another host and unknown fields', async () => {
+		await expect(caller().resources.report({ hostId: 'elsewhere' })).rejects.toThrow(/unknown host/);
+		await expect(caller().resources.override({ stack: run, extra: 1 } as never)).rejects.toThrow();
+	});
+
+	it('never advises a limit for Ollama', async () => {
+		const row = (await rowOf('ollama'))!;
+		expect(row).toMatchObject({ category: 'llm', categorySource: 'name', status: 'never-limit', limitBytes: null, reservationBytes: null, reason: LLM_NO_LIMIT_REASON });
+		expect(row.flags).toEqual([]);
+	});
+
+	it('with 24 h of history: limit from the peak × headroom, reservation from the median; the override parses and names every service', async () => {
+		// 1440 minutes ending 2 minutes ago: mean 40 MiB, peak 100 MiB in one minute
+		const end = Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000;
+		await services.containerHistory.insertMany(
+			Array.from({ length: 1440 }, (_, i) => ({ key: `${run}/web`, ts: end - (1439 - i) * 60_000, name: n('hold'), cpuPct: 0, memUsedBytes: 40 * MiB, memPeakBytes: i === 700 ? 100 * MiB : 40 * MiB, memLimitBytes: null, readBps: 0, writeBps: 0 }))
+		);
+		const web = (await rowOf('web'))!;
+		expect(web.status).toBe('advice');
+		// peak 100 MiB × 3 = 300 MiB -> 320 MiB (64-step), above the frontend default 256
+		expect(web.limitBytes).toBe(320 * MiB);
+		// median 40 MiB -> 48 MiB (16-step), below the frontend reservation 64
+		expect(web.reservationBytes).toBe(64 * MiB);
+
+		const { yaml } = await caller().resources.override({ stack: run });
+		const docs = parseAllDocuments(yaml) as Document.Parsed[];
+		expect(docs).toHaveLength(1);
+		expect(docs[0].errors).toEqual([]);
+		expect(docs[0].toJS()).toEqual({ services: { api: {}, child: {}, ollama: {}, web: { mem_limit: '320m', mem_reservation: '64m' }, worker: {} } });
+		expect(yaml).toContain(LLM_NO_LIMIT_REASON);
+		await expect(caller().resources.override({ stack: '../etc' })).rejects.toThrow(/compose project name/);
+	});
+
+	it('an I/O anomaly from written history (200 kB/s for 24 h = 17.28 GB > 10 GB/day), exported for alerts', async () => {
+		// 1440 minutes, the last one the current minute (the collector writes a minute only once it has closed): all inside the last 24 h
+		const end = Math.floor(Date.now() / 60_000) * 60_000;
+		await services.containerHistory.insertMany(
+			Array.from({ length: 1440 }, (_, i) => ({ key: `${run}/api`, ts: end - (1439 - i) * 60_000, name: n('api'), cpuPct: 0, memUsedBytes: MiB, memLimitBytes: null, readBps: 0, writeBps: 200_000 }))
+		);
+		await services.resources.report({ fresh: true });
+		const anomalies = await caller().resources.ioAnomalies();
+		const mine = anomalies.filter((a) => a.name === n('api'));
+		// today's UTC day alone passes 10 GB when more than 13.9 h of the 24 fall in it; else only the rolling 24 h does
+		const todayStart = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+		const todayBytes = Math.round(Math.min(1440, Math.max(0, (end + 60_000 - todayStart) / 60_000)) * 200_000 * 60);
+		expect(mine.map((a) => [a.kind, a.dayStartMs, Math.round(a.bytes)])).toEqual([todayBytes > 10e9 ? ['threshold', todayStart, todayBytes] : ['threshold', null, 17_280_000_000]]);
+		const report = await caller().resources.report();
+		expect(report.io.rows[0]).toMatchObject({ name: n('api') });
+		expect(Math.round(report.io.rows[0].bytesLast24h)).toBe(17_280_000_000);
+	});
+
+	it('image freshness from the daemon image list; cost per stack', async () => {
+		const report = await services.resources.report({ fresh: true });
+		const created = Date.parse((await docker.getImage(env.testImage).inspect()).Created);
+		const row = report.freshness.find((f) => f.name === n('hold'))!;
+		// the list gives whole seconds
+		expect(row.imageCreatedAt).toBe(Math.floor(created / 1000) * 1000);
+		expect(row.stale).toBe(Date.now() - row.imageCreatedAt! > 30 * 86_400_000);
+		// every running container of the run (not the OOM-killed one), once the adapter's list has caught up
+		const running = (await docker.listContainers({ filters: { label: [`${TEST_LABEL}=${run}`], status: ['running'] } })).map((c) => c.Names[0].slice(1)).sort();
+		const stack = await waitFor('the cost group to list every running container', async () => {
+			const g = (await services.resources.report({ fresh: true })).cost.find((x) => x.group === run);
+			return g && JSON.stringify(g.members.map((m) => m.name).sort()) === JSON.stringify(running) ? g : null;
+		}, 15_000);
+		expect(stack.by).toBe('stack');
+		expect(stack.members.map((m) => m.name)).toEqual(expect.arrayContaining([n('api'), n('hold'), n('ollama')]));
+		expect(stack.memUsedBytes).toBeGreaterThanOrEqual(48 * MiB);
+	});
+});
