@@ -1,4 +1,5 @@
 import { json, type Handle, type ServerInit } from '@sveltejs/kit';
+import { SECURITY_HEADERS } from '$lib/server/security-headers';
 import { building } from '$app/environment';
 import { ConfigError, getConfig } from '$lib/server/config';
 import { getServices, startServices } from '$lib/server/services';
@@ -59,13 +60,11 @@ let proxyLogin: ReturnType<typeof createProxyAuth> | null | undefined;
 function secured(res: Response, authenticated: boolean): Response {
 	let out = res;
 	try {
-		out.headers.set('x-content-type-options', 'nosniff');
+		out.headers.set('x-content-type-options', SECURITY_HEADERS['x-content-type-options']);
 	} catch {
 		out = new Response(res.body, res); // immutable headers (a fetched response): copy
-		out.headers.set('x-content-type-options', 'nosniff');
 	}
-	out.headers.set('referrer-policy', 'same-origin');
-	out.headers.set('x-frame-options', 'DENY');
+	for (const [name, value] of Object.entries(SECURITY_HEADERS)) out.headers.set(name, value);
 	if (authenticated) out.headers.set('cache-control', 'no-store');
 	return out;
 }

@@ -6,10 +6,11 @@
 // It answers only what it can answer exactly as `handle` would: auth on, GET, one of these
 // paths, and for the two protected ones an Authorization: Bearer header (a wrong token gets the
 // same 401 as `handle` gives). Everything else, including every session cookie, goes on to
-// SvelteKit. A header policy added to `handle` must be added here too.
+// SvelteKit. Both send SECURITY_HEADERS (security-headers.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from './services';
 import { currentSnapshotJson } from './health/current';
+import { SECURITY_HEADERS } from './security-headers';
 
 /** GET /healthz: status code and body, shared with routes/healthz/+server.ts. */
 export function healthzAnswer(s: Pick<Services, 'health' | 'startedAt'>): { status: number; body: string } {
@@ -23,7 +24,7 @@ export function healthzAnswer(s: Pick<Services, 'health' | 'startedAt'>): { stat
 export const UNAUTHENTICATED_BODY = JSON.stringify({ error: 'authentication required: log in or send Authorization: Bearer <API token>' });
 
 function send(res: ServerResponse, status: number, contentType: string, body: string, extra: Record<string, string> = {}) {
-	res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...extra });
+	res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...extra });
 	res.end(body);
 }
 
