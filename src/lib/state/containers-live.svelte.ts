@@ -3,13 +3,12 @@
 import { untrack } from 'svelte';
 import type { Availability } from '$lib/server/availability';
 import type { ContainerRow } from '$lib/containers';
-import type { LiveConnection } from './health-live.svelte';
+import { LiveLink } from './live-link.svelte';
 import { trpc } from '$lib/trpc/client';
 
 export class ContainersLive {
 	result: Availability<ContainerRow[]>;
-	connection: LiveConnection = $state('connecting');
-	connectionError: string | null = $state(null);
+	readonly link = new LiveLink();
 	#unsubscribe: (() => void) | null = null;
 
 	constructor(initial: Availability<ContainerRow[]>) {
@@ -21,28 +20,18 @@ export class ContainersLive {
 		return this.result.state === 'ok' ? this.result.data : (this.result.lastGood ?? []);
 	}
 
+	get connection() {
+		return this.link.connection;
+	}
+
+	get connectionError() {
+		return this.link.connectionError;
+	}
+
 	start(): () => void {
 		return untrack(() => {
 			this.stop();
-			this.connection = 'connecting';
-			const sub = trpc().containers.live.subscribe(undefined, {
-				onStarted: () => (this.connection = 'live'),
-				onData: (r) => {
-					this.connection = 'live';
-					this.connectionError = null;
-					this.result = r;
-				},
-				onConnectionStateChange: (s) => {
-					if (s.state === 'connecting') {
-						this.connection = 'reconnecting';
-						if (s.error) this.connectionError = s.error.message;
-					} else if (s.state === 'pending') this.connection = 'live';
-				},
-				onError: (err) => {
-					this.connection = 'stopped';
-					this.connectionError = err.message;
-				}
-			});
+			const sub = trpc().containers.live.subscribe(undefined, this.link.handlers((r: Availability<ContainerRow[]>) => (this.result = r)));
 			this.#unsubscribe = () => sub.unsubscribe();
 			return () => this.stop();
 		});

@@ -5,7 +5,9 @@ import { untrack } from 'svelte';
 import { trpc } from '$lib/trpc/client';
 import { historyPoint } from '$lib/history-point';
 
-export type LiveConnection = 'connecting' | 'live' | 'reconnecting' | 'stopped';
+import { LiveLink } from './live-link.svelte';
+
+export type { LiveConnection } from './live-link.svelte';
 
 const HOUR_MS = 3_600_000;
 
@@ -20,9 +22,7 @@ export function snapshotToPoint(s: HealthSnapshot): HistoryPoint | null {
 export class HealthLive {
 	snapshot: HealthSnapshot;
 	points: HistoryPoint[];
-	connection: LiveConnection = $state('connecting');
-	/** The last connection error, for a tooltip; cleared when data flows again. */
-	connectionError: string | null = $state(null);
+	readonly link = new LiveLink();
 	/** Right edge of the chart window (epoch ms), moved on each push. */
 	nowMs = $state(Date.now());
 	readonly windowMs: number;
@@ -37,6 +37,14 @@ export class HealthLive {
 		if (p) this.#append(p);
 	}
 
+	get connection() {
+		return this.link.connection;
+	}
+
+	get connectionError() {
+		return this.link.connectionError;
+	}
+
 	get fromMs() {
 		return this.nowMs - this.windowMs;
 	}
@@ -49,36 +57,15 @@ export class HealthLive {
 
 	#start(): () => void {
 		this.stop();
-		this.connection = 'connecting';
-		const sub = trpc().health.live.subscribe(undefined, {
-			onStarted: () => {
-				this.connection = 'live';
-			},
-			onData: (snap) => {
-				this.connection = 'live';
-				this.connectionError = null;
+		const sub = trpc().health.live.subscribe(
+			undefined,
+			this.link.handlers((snap: HealthSnapshot) => {
 				this.snapshot = snap;
 				const p = snapshotToPoint(snap);
 				if (p) this.#append(p);
 				this.nowMs = Math.max(Date.now(), p?.ts ?? 0);
-			},
-			onConnectionStateChange: (state) => {
-				// 'connecting' after a drop carries the error; the link retries on its own.
-				if (state.state === 'connecting') {
-					this.connection = state.error ? 'reconnecting' : this.connection === 'live' ? 'reconnecting' : 'connecting';
-					if (state.error) this.connectionError = state.error.message;
-				} else if (state.state === 'pending') {
-					this.connection = 'live';
-				}
-			},
-			onError: (err) => {
-				this.connection = 'stopped';
-				this.connectionError = err.message;
-			},
-			onComplete: () => {
-				if (this.connection !== 'stopped') this.connection = 'stopped';
-			}
-		});
+			})
+		);
 		this.#unsubscribe = () => sub.unsubscribe();
 		return () => this.stop();
 	}

@@ -4,7 +4,7 @@
 import { untrack } from 'svelte';
 import { trpc } from '$lib/trpc/client';
 import type { ScoreHistoryPoint, ScoreReport } from '$lib/score';
-import type { LiveConnection } from './health-live.svelte';
+import { LiveLink } from './live-link.svelte';
 
 export const SCORE_POLL_MS = 5 * 60_000;
 
@@ -13,8 +13,7 @@ export class ScoreLive {
 	history: ScoreHistoryPoint[];
 	/** why the score could not be read, when it could not */
 	error: string | null = $state(null);
-	connection: LiveConnection = $state('connecting');
-	connectionError: string | null = $state(null);
+	readonly link = new LiveLink();
 
 	constructor({ report, history, error = null }: { report: ScoreReport | null; history: ScoreHistoryPoint[]; error?: string | null }) {
 		this.report = $state(report);
@@ -22,32 +21,23 @@ export class ScoreLive {
 		this.error = error;
 	}
 
+	get connection() {
+		return this.link.connection;
+	}
+
+	get connectionError() {
+		return this.link.connectionError;
+	}
+
 	/** Subscribe and poll; call from $effect, returns the stop function. */
 	start(): () => void {
 		return untrack(() => {
-			const sub = trpc().score.live.subscribe(undefined, {
-				onStarted: () => (this.connection = 'live'),
-				onData: (r) => {
-					this.connection = 'live';
-					this.connectionError = null;
-					this.#take(r);
-				},
-				onConnectionStateChange: (state) => {
-					if (state.state === 'connecting') {
-						this.connection = this.connection === 'live' || state.error ? 'reconnecting' : 'connecting';
-						if (state.error) this.connectionError = state.error.message;
-					} else if (state.state === 'pending') this.connection = 'live';
-				},
-				onError: (err) => {
-					this.connection = 'stopped';
-					this.connectionError = err.message;
-				}
-			});
+			const sub = trpc().score.live.subscribe(undefined, this.link.handlers((r: ScoreReport) => this.#take(r)));
 			const timer = setInterval(() => void this.poll(), SCORE_POLL_MS);
 			return () => {
 				clearInterval(timer);
 				sub.unsubscribe();
-				this.connection = 'stopped';
+				this.link.stopped();
 			};
 		});
 	}

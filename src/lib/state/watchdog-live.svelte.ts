@@ -1,13 +1,12 @@
 // Live watchdog status: starts from server-loaded data, then follows watchdog.live (SSE).
 import { untrack } from 'svelte';
-import type { LiveConnection } from './health-live.svelte';
+import { LiveLink } from './live-link.svelte';
 import type { WatchdogStatusView } from '$lib/watchdog';
 import { trpc } from '$lib/trpc/client';
 
 export class WatchdogLive {
 	status: WatchdogStatusView | null;
-	connection: LiveConnection = $state('connecting');
-	connectionError: string | null = $state(null);
+	readonly link = new LiveLink();
 	#unsubscribe: (() => void) | null = null;
 
 	constructor(initial: WatchdogStatusView | null) {
@@ -18,27 +17,18 @@ export class WatchdogLive {
 		return this.status?.containers.find((c) => c.id === id) ?? null;
 	}
 
+	get connection() {
+		return this.link.connection;
+	}
+
+	get connectionError() {
+		return this.link.connectionError;
+	}
+
 	start(): () => void {
 		return untrack(() => {
 			this.stop();
-			const sub = trpc().watchdog.live.subscribe(undefined, {
-				onStarted: () => (this.connection = 'live'),
-				onData: (s) => {
-					this.connection = 'live';
-					this.connectionError = null;
-					this.status = s;
-				},
-				onConnectionStateChange: (s) => {
-					if (s.state === 'connecting') {
-						this.connection = 'reconnecting';
-						if (s.error) this.connectionError = s.error.message;
-					} else if (s.state === 'pending') this.connection = 'live';
-				},
-				onError: (err) => {
-					this.connection = 'stopped';
-					this.connectionError = err.message;
-				}
-			});
+			const sub = trpc().watchdog.live.subscribe(undefined, this.link.handlers((s: WatchdogStatusView) => (this.status = s)));
 			this.#unsubscribe = () => sub.unsubscribe();
 			return () => this.stop();
 		});

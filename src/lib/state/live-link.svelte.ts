@@ -1,0 +1,50 @@
+// The state of one tRPC SSE subscription, shared by every live view (health, containers,
+// watchdog, score): `connection` and `connectionError` follow the link the same way everywhere.
+export type LiveConnection = 'connecting' | 'live' | 'reconnecting' | 'stopped';
+
+interface ConnectionState {
+	state: string;
+	error?: { message: string } | null;
+}
+
+export class LiveLink {
+	connection: LiveConnection = $state('connecting');
+	/** The last connection error, for a tooltip; cleared when data flows again. */
+	connectionError: string | null = $state(null);
+
+	/** The view stopped following the link (unsubscribed). */
+	stopped() {
+		this.connection = 'stopped';
+	}
+
+	/** The subscription callbacks: keep the link state true and hand each push to `onData`. */
+	handlers<T>(onData: (value: T) => void) {
+		this.connection = 'connecting';
+		return {
+			onStarted: () => {
+				this.connection = 'live';
+			},
+			onData: (value: T) => {
+				this.connection = 'live';
+				this.connectionError = null;
+				onData(value);
+			},
+			onConnectionStateChange: (s: ConnectionState) => {
+				// 'connecting' after a drop carries the error; the link retries on its own.
+				if (s.state === 'connecting') {
+					this.connection = s.error || this.connection === 'live' ? 'reconnecting' : 'connecting';
+					if (s.error) this.connectionError = s.error.message;
+				} else if (s.state === 'pending') {
+					this.connection = 'live';
+				}
+			},
+			onError: (err: { message: string }) => {
+				this.connection = 'stopped';
+				this.connectionError = err.message;
+			},
+			onComplete: () => {
+				this.connection = 'stopped';
+			}
+		};
+	}
+}
