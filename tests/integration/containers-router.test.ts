@@ -183,16 +183,18 @@ describe('containers router (rig dockerd)', () => {
 
 	it('history: stored 1-minute points of a compose service key, within the range', async () => {
 		const now = Date.now();
+		// a key no running container has: the collector stores real points for this run's 'shop' stack
+		const key = `hist-${now.toString(36)}/web`;
 		const minute = (ago: number) => Math.floor((now - ago * 60_000) / 60_000) * 60_000;
 		await services.containerHistory.insertMany([
-			{ key: 'shop/web', ts: minute(2 * 60), name: 'shop-web-1', cpuPct: 1, memUsedBytes: 10, memLimitBytes: null, readBps: 0, writeBps: 5 },
-			{ key: 'shop/web', ts: minute(5), name: 'shop-web-2', cpuPct: 2, memUsedBytes: 20, memLimitBytes: 100, readBps: 0, writeBps: 6 },
+			{ key, ts: minute(2 * 60), name: 'shop-web-1', cpuPct: 1, memUsedBytes: 10, memLimitBytes: null, readBps: 0, writeBps: 5 },
+			{ key, ts: minute(5), name: 'shop-web-2', cpuPct: 2, memUsedBytes: 20, memLimitBytes: 100, readBps: 0, writeBps: 6 },
 			{ key: 'billing/db', ts: minute(5), name: 'db', cpuPct: 3, memUsedBytes: 30, memLimitBytes: null, readBps: 0, writeBps: 7 }
 		]);
-		const h = await caller(viewer).containers.history({ key: 'shop/web' });
+		const h = await caller(viewer).containers.history({ key });
 		// 1 h: only the point 5 minutes ago, from the re-created container (same key, new name)
 		expect(h.points.map((p) => [p.name, p.cpuPct])).toEqual([['shop-web-2', 2]]);
-		const day = await caller(viewer).containers.history({ key: 'shop/web', range: '24h' });
+		const day = await caller(viewer).containers.history({ key, range: '24h' });
 		expect(day.points.map((p) => p.name)).toEqual(['shop-web-1', 'shop-web-2']);
 		await expect(caller(viewer).containers.history({ key: 'x'.repeat(300) })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
 	});
