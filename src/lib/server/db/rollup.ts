@@ -5,43 +5,18 @@
 import { and, asc, eq, gte, lt, lte, max, min } from 'drizzle-orm';
 import type { HistoryPoint } from '$lib/health';
 import type { Db } from './index';
+import { meanPoint as minuteMean, MINUTE_MS } from '../host/minute-history';
 import { hostHistory, hostHistoryRollup } from './schema';
 
 export const ROLLUP_MS = 15 * 60_000;
-const MINUTE_MS = 60_000;
 
 export interface RollupPoint extends HistoryPoint {
 	minutes: number;
 }
 
-type NumKey = 'stealPct' | 'busyPct' | 'load1' | 'memAvailableBytes' | 'swapUsedBytes' | 'swapCachedBytes';
-const NUM_KEYS: NumKey[] = ['stealPct', 'busyPct', 'load1', 'memAvailableBytes', 'swapUsedBytes', 'swapCachedBytes'];
-const BYTE_KEYS = new Set<NumKey>(['memAvailableBytes', 'swapUsedBytes', 'swapCachedBytes']);
-
-/** Mean of each field over the points that have it (pure); disks per mount. */
+/** Mean of each field over the points that have it (pure); disks per mount: the minute mean, over 15 minutes. */
 export function meanPoint(ts: number, points: HistoryPoint[]): RollupPoint {
-	const out = { ts, minutes: points.length, disks: [] } as unknown as RollupPoint;
-	for (const k of NUM_KEYS) {
-		let sum = 0;
-		let n = 0;
-		for (const p of points) {
-			const v = p[k];
-			if (v === null || v === undefined) continue;
-			sum += v;
-			n++;
-		}
-		out[k] = n ? (BYTE_KEYS.has(k) ? Math.round(sum / n) : sum / n) : null;
-	}
-	const disks = new Map<string, { sum: number; n: number }>();
-	for (const p of points)
-		for (const d of p.disks) {
-			const m = disks.get(d.mount) ?? { sum: 0, n: 0 };
-			m.sum += d.usedPct;
-			m.n++;
-			disks.set(d.mount, m);
-		}
-	out.disks = [...disks].map(([mount, m]) => ({ mount, usedPct: m.sum / m.n }));
-	return out;
+	return { ...minuteMean(ts, points), minutes: points.length };
 }
 
 /**

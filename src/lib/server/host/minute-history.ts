@@ -21,7 +21,7 @@ export function meanPoint(minuteTs: number, points: HistoryPoint[]): HistoryPoin
 		let n = 0;
 		for (const p of points) {
 			const v = p[f];
-			if (v !== null) {
+			if (v != null) {
 				sum += v;
 				n++;
 			}
