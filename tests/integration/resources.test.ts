@@ -20,6 +20,8 @@ import { LLM_NO_LIMIT_REASON } from '../../src/lib/server/resources/categories';
 import { readCgroupOomKills } from '../../src/lib/server/resources/oom';
 import { detectLayout } from '../../src/lib/server/docker/cgroup';
 import { requireDocker, rigEnv } from '../helpers/rig';
+import { and, eq, gte, lte } from 'drizzle-orm';
+import { containerHistory } from '../../src/lib/server/db/schema';
 import { createTestContainer, newRunId, removeRun, TEST_LABEL, waitFor } from '../helpers/containers';
 
 const env = rigEnv();
@@ -165,11 +167,19 @@ describe('resources (rig dockerd)', () => {
 	});
 
 	it('an I/O anomaly from written history (200 kB/s for 24 h = 17.28 GB > 10 GB/day), exported for alerts', async () => {
-		// 1440 minutes, the last one the current minute (the collector writes a minute only once it has closed): all inside the last 24 h
+		// 1440 minutes, the last one the current minute: all inside the last 24 h as long as the
+		// minute does not turn before the report is built, so start early in a minute
+		const intoMinute = Date.now() % 60_000;
+		if (intoMinute > 45_000) await new Promise((r) => setTimeout(r, 60_500 - intoMinute));
 		const end = Math.floor(Date.now() / 60_000) * 60_000;
+		const first = end - 1439 * 60_000;
 		await services.containerHistory.insertMany(
-			Array.from({ length: 1440 }, (_, i) => ({ key: `${run}/api`, ts: end - (1439 - i) * 60_000, name: n('api'), cpuPct: 0, memUsedBytes: MiB, memLimitBytes: null, readBps: 0, writeBps: 200_000 }))
+			Array.from({ length: 1440 }, (_, i) => ({ key: `${run}/api`, ts: first + i * 60_000, name: n('api'), cpuPct: 0, memUsedBytes: MiB, memLimitBytes: null, readBps: 0, writeBps: 200_000 }))
 		);
+		// the collector has already written this run's closed minutes for the real container (write 0,
+		// and the insert keeps a row that exists): give those minutes the test's rate too
+		const h = containerHistory;
+		await services.db.update(h).set({ writeBps: 200_000 }).where(and(eq(h.hostId, 'vm-test'), eq(h.key, `${run}/api`), gte(h.ts, first), lte(h.ts, end)));
 		await services.resources.report({ fresh: true });
 		const anomalies = await caller().resources.ioAnomalies();
 		const mine = anomalies.filter((a) => a.name === n('api'));
