@@ -32,7 +32,15 @@ export function clientErrorShape<S extends { message: string; data: { stack?: st
 	return { ...shape, message: unexpected ? 'Internal error; see the server log.' : shape.message, data };
 }
 
-const t = initTRPC.context<Context>().create({
+/**
+ * Procedure meta. `hub: 'local'`: in hub mode this procedure is answered by the hub itself for
+ * every hostId (e.g. trends from the shared PromQL store), never forwarded to the host (decision 0013).
+ */
+export interface Meta {
+	hub?: 'local';
+}
+
+const t = initTRPC.context<Context>().meta<Meta>().create({
 	transformer: superjson,
 	isDev: false,
 	errorFormatter: ({ shape, error }) => clientErrorShape(shape, error),
