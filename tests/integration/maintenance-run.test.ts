@@ -205,8 +205,8 @@ describe('maintenance.run', () => {
 		// The same states on /metrics: the commented-out job is disabled (4), the unwrapped
 		// hermes-root-backup has no history (unknown, 5).
 		const metrics = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).text();
-		expect(metrics).toMatch(/vmwarden_cron_job_state\{job="backup"[^}]*\} 4\n/);
-		expect(metrics).toMatch(/vmwarden_cron_job_state\{job="hermes-root-backup"[^}]*\} 5\n/);
+		expect(metrics).toMatch(/vmwarden_cron_job_state\{cron_job="backup"[^}]*\} 4\n/);
+		expect(metrics).toMatch(/vmwarden_cron_job_state\{cron_job="hermes-root-backup"[^}]*\} 5\n/);
 		expect(metrics).toMatch(/vmwarden_cleanup_freed_bytes_total(\{[^}]*\})? 0\n/);
 	});
 });

@@ -4,6 +4,8 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { JOB_STATE_VALUE } from './cron-status';
 import type { CronStatus } from './status';
 
+// The job's name is `cron_job`, not `job`: a `job` label collides with the scrape job's, and
+// Prometheus would rename ours to `exported_job`.
 export function registerMaintenanceMetrics(registry: Registry, status: () => Promise<CronStatus>) {
 	// One status per scrape shared by the three metrics.
 	let pending: Promise<CronStatus | null> | null = null;
@@ -19,23 +21,23 @@ export function registerMaintenanceMetrics(registry: Registry, status: () => Pro
 	new Gauge({
 		name: 'vmwarden_cron_job_state',
 		help: 'Cron job state: 0 ok, 1 running, 2 missed, 3 failed, 4 disabled, 5 unknown',
-		labelNames: ['job'],
+		labelNames: ['cron_job'],
 		registers: [registry],
 		async collect() {
 			this.reset();
 			const s = await current();
-			for (const j of s?.jobs ?? []) this.set({ job: j.name }, JOB_STATE_VALUE[j.state]);
+			for (const j of s?.jobs ?? []) this.set({ cron_job: j.name }, JOB_STATE_VALUE[j.state]);
 		}
 	});
 	new Gauge({
 		name: 'vmwarden_cron_last_success_timestamp_seconds',
 		help: 'Start time of the newest successful run of each cron job in the history read',
-		labelNames: ['job'],
+		labelNames: ['cron_job'],
 		registers: [registry],
 		async collect() {
 			this.reset();
 			const s = await current();
-			for (const j of s?.jobs ?? []) if (j.lastSuccess) this.set({ job: j.name }, Date.parse(j.lastSuccess) / 1000);
+			for (const j of s?.jobs ?? []) if (j.lastSuccess) this.set({ cron_job: j.name }, Date.parse(j.lastSuccess) / 1000);
 		}
 	});
 	new Counter({

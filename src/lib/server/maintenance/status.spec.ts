@@ -83,9 +83,9 @@ describe('createStatusReader', () => {
 		registerMaintenanceMetrics(registry, () => r.status(NOW));
 		const text = await registry.metrics();
 		// states: ok 0, missed 2 — health-check now has today's run (appended above): ok
-		expect(text).toContain('vmwarden_cron_job_state{job="backup-sync"} 0');
-		expect(text).toContain('vmwarden_cron_job_state{job="health-check"} 0');
-		expect(text).toContain(`vmwarden_cron_last_success_timestamp_seconds{job="cleanup-full"} ${Date.parse('2026-11-01T04:00:00.100Z') / 1000}`);
+		expect(text).toContain('vmwarden_cron_job_state{cron_job="backup-sync"} 0');
+		expect(text).toContain('vmwarden_cron_job_state{cron_job="health-check"} 0');
+		expect(text).toContain(`vmwarden_cron_last_success_timestamp_seconds{cron_job="cleanup-full"} ${Date.parse('2026-11-01T04:00:00.100Z') / 1000}`);
 		// 300 + 100 + 5000 real bytes; the 7-byte dry run is not counted
 		expect(text).toContain('vmwarden_cleanup_freed_bytes_total 5400');
 	});
