@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import type { Page } from 'playwright-core';
 import { startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../helpers/server';
-import { launchBrowser } from '../helpers/browser';
+import { launchBrowser, openLoggedIn } from '../helpers/browser';
 import { requireDocker, rigEnv } from '../helpers/rig';
 import { createTestContainer, newRunId, removeRun, TEST_LABEL } from '../helpers/containers';
 
@@ -22,13 +22,7 @@ let server: RunningServer;
 let logDir: string;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
-async function login(page: Page, p: string) {
-	await page.goto(`${server.url}${p}`);
-	if (!new URL(page.url()).pathname.startsWith('/login')) return;
-	await page.getByTestId('password').fill(TEST_PASSWORD);
-	await page.getByTestId('login-submit').click();
-	await page.waitForURL(`${server.url}${p}`);
-}
+const login = (page: Page, to: string) => openLoggedIn(page, server.url, to, TEST_PASSWORD);
 
 beforeAll(async () => {
 	docker = await requireDocker(env);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import type { Page } from 'playwright-core';
 import { startServer, TEST_PASSWORD, type RunningServer } from '../helpers/server';
-import { launchBrowser } from '../helpers/browser';
+import { launchBrowser, openLoggedIn } from '../helpers/browser';
 import { requireDocker, rigEnv } from '../helpers/rig';
 import { createTestContainer, newRunId, removeRun, TEST_LABEL, waitFor } from '../helpers/containers';
 
@@ -15,14 +15,7 @@ let docker: Docker;
 let server: RunningServer;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
-/** Opens `path`, logging in first when the (shared, persistent) browser has no session yet. */
-async function login(page: Page, path: string) {
-	await page.goto(`${server.url}${path}`);
-	if (!new URL(page.url()).pathname.startsWith('/login')) return;
-	await page.getByTestId('password').fill(TEST_PASSWORD);
-	await page.getByTestId('login-submit').click();
-	await page.waitForURL(`${server.url}${path}`);
-}
+const login = (page: Page, to: string) => openLoggedIn(page, server.url, to, TEST_PASSWORD);
 
 beforeAll(async () => {
 	docker = await requireDocker(env);

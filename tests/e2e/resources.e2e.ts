@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments, type Document } from 'yaml';
 import { startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../helpers/server';
-import { launchBrowser } from '../helpers/browser';
+import { launchBrowser, openLoggedIn } from '../helpers/browser';
 import { requireDocker, rigEnv } from '../helpers/rig';
 import { createTestContainer, newRunId, removeRun, TEST_LABEL } from '../helpers/containers';
 
@@ -20,13 +20,7 @@ let server: RunningServer;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 const compose = (service: string) => ({ 'com.docker.compose.project': run, 'com.docker.compose.service': service });
 
-async function login(page: Page, path: string) {
-	await page.goto(`${server.url}${path}`);
-	if (!new URL(page.url()).pathname.startsWith('/login')) return;
-	await page.getByTestId('password').fill(TEST_PASSWORD);
-	await page.getByTestId('login-submit').click();
-	await page.waitForURL(`${server.url}${path}`);
-}
+const login = (page: Page, to: string) => openLoggedIn(page, server.url, to, TEST_PASSWORD);
 
 beforeAll(async () => {
 	docker = await requireDocker(env);

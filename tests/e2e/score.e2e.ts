@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../helpers/server';
-import { launchBrowser } from '../helpers/browser';
+import { launchBrowser, openLoggedIn } from '../helpers/browser';
 import { requireDocker, rigEnv } from '../helpers/rig';
 import { createTestContainer, newRunId, removeRun, TEST_LABEL, waitFor } from '../helpers/containers';
 import { startFakeOllama, type FakeOllama } from '../helpers/fake-ollama';
@@ -23,13 +23,7 @@ let fake: FakeOllama;
 let server: RunningServer;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
-async function login(page: Page, to: string) {
-	await page.goto(`${server.url}${to}`);
-	if (!new URL(page.url()).pathname.startsWith('/login')) return;
-	await page.getByTestId('password').fill(TEST_PASSWORD);
-	await page.getByTestId('login-submit').click();
-	await page.waitForURL(`${server.url}${to}`);
-}
+const login = (page: Page, to: string) => openLoggedIn(page, server.url, to, TEST_PASSWORD);
 
 const tile = (page: Page, id: string) => page.locator(`[data-testid="score-tile"][data-dimension="${id}"]`);
 

@@ -1,5 +1,5 @@
 // Debian's Chromium driven by playwright-core (no browser download).
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,4 +21,16 @@ export async function launchBrowser(viewport = { width: 1280, height: 800 }): Pr
 			await rm(dir, { recursive: true, force: true });
 		}
 	};
+}
+
+/**
+ * Opens `baseUrl + to`, logging in first with `password` when the (shared, persistent) browser
+ * has no session yet, and waits until the page asked for is back.
+ */
+export async function openLoggedIn(page: Page, baseUrl: string, to: string, password: string): Promise<void> {
+	await page.goto(`${baseUrl}${to}`);
+	if (!new URL(page.url()).pathname.startsWith('/login')) return;
+	await page.getByTestId('password').fill(password);
+	await page.getByTestId('login-submit').click();
+	await page.waitForURL(`${baseUrl}${to}`);
 }
