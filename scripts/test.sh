@@ -8,6 +8,7 @@
 #   rig          tests/integration/rig.test.ts: the rig's services answer (its counts
 #                are reported apart from the app's)
 #   lint         shellcheck of the rig, this script and .ci/run (one check per file)
+#   typecheck    svelte-check over src/ and tests/ (one check): a type error fails the run
 #   scripts      host scripts: shellcheck + bats (scripts/test-scripts.sh)
 #   unit         vitest project unit
 #   build        npx vite build
@@ -189,12 +190,13 @@ sp=0 sf=0
 ((rig_rc == 0)) && sp=1
 record "rig up" rig "$rig_rc"
 if ((rig_rc != 0)); then
-	for s in rig lint scripts unit build integration e2e; do not_run "$s" "rig up failed: see the self-check above"; done
+	for s in rig lint typecheck scripts unit build integration e2e; do not_run "$s" "rig up failed: see the self-check above"; done
 	exit 1
 fi
 
 stage rig rig count_vitest "$RESULTS/rig.json" vitest_project rig || true
 stage lint app count_file "$RESULTS/shellcheck.counts" lint_files scripts/rig/*.sh scripts/test.sh .ci/run || true
+stage typecheck app count_one - npm run --silent check || true
 stage scripts app count_tap "$RESULTS/scripts.log" host_scripts || true
 stage unit app count_vitest "$RESULTS/unit.json" vitest_project unit || true
 build_rc=0
