@@ -63,6 +63,9 @@ describe('health router', () => {
 		expect(snap.reasons.join('\n')).toMatch(/steal/i);
 		expect(snap.reasons.join('\n')).toMatch(/SwapCached/);
 		expect(snap.stale).toBeDefined(); // the sampler loop is not running in this test
+		// its own id is the same snapshot; another host's is NOT_FOUND
+		expect(await caller({ role: 'viewer', via: 'token' }).health.snapshot({ hostId: 'vm-test' })).toBe(snap);
+		await expect(caller({ role: 'viewer', via: 'token' }).health.snapshot({ hostId: 'vm-other' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 	});
 
 	it('history returns stored minutes, validates its input', async () => {
@@ -71,6 +74,9 @@ describe('health router', () => {
 		expect(res.points.map((p) => p.stealPct)).toEqual([4]);
 		await expect(caller({ role: 'viewer', via: 'token' }).health.history({})).rejects.toMatchObject({ code: 'BAD_REQUEST' });
 		await expect(caller({ role: 'viewer', via: 'token' }).health.history({ fromMs: 10, toMs: 5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		expect((await caller({ role: 'viewer', via: 'token' }).health.history({ hostId: 'vm-test', range: '1h' })).points).toHaveLength(1);
+		await expect(caller({ role: 'viewer', via: 'token' }).health.history({ hostId: 'vm-other', range: '1h' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+		await expect(caller({ role: 'viewer', via: 'token' }).health.history({ range: '1h', extra: 1 } as never)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
 	});
 
 	it('sampleNow: refused for the read-only token, for an operator takes a sample and records the action', async () => {

@@ -5,24 +5,31 @@ import { actorOf, recordAction } from '../../audit/actions';
 import { mergeSeries } from '../../health/snapshot';
 import { currentSnapshot } from '../../health/current';
 import { live } from '../live';
+import { hostIdSchema, hostInput, resolveHostId } from '../host';
 
 const RANGES = { '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 
 export const healthRouter = router({
-	snapshot: viewerProcedure.query(({ ctx }) => currentSnapshot(ctx.services)),
+	snapshot: viewerProcedure.input(hostInput.optional()).query(({ ctx, input }) => {
+		resolveHostId(ctx, input?.hostId);
+		return currentSnapshot(ctx.services);
+	}),
 
 	history: viewerProcedure
 		.input(
 			z
 				.object({
+					hostId: hostIdSchema,
 					range: z.enum(['1h', '6h', '24h', '7d']).optional(),
 					fromMs: z.number().int().nonnegative().optional(),
 					toMs: z.number().int().nonnegative().optional()
 				})
+				.strict()
 				.refine((i) => i.range !== undefined || i.fromMs !== undefined, 'give a range (1h, 6h, 24h, 7d) or fromMs')
 				.refine((i) => i.fromMs === undefined || i.toMs === undefined || i.fromMs < i.toMs, 'fromMs must be before toMs')
 		)
 		.query(async ({ ctx, input }) => {
+			resolveHostId(ctx, input.hostId);
 			const toMs = input.toMs ?? Date.now();
 			const fromMs = input.fromMs ?? toMs - RANGES[input.range ?? '1h'];
 			if (toMs - fromMs > ctx.services.config.historyRetentionMs + 86_400_000)
@@ -48,7 +55,8 @@ export const healthRouter = router({
 	}),
 
 	/** Pushes a fresh snapshot after every sample (SSE). */
-	live: viewerProcedure.subscription(({ ctx, signal }) =>
-		live({ subscribe: (onChange) => ctx.services.sampler.subscribe(onChange), current: () => currentSnapshot(ctx.services) }, signal)
-	)
+	live: viewerProcedure.input(hostInput.optional()).subscription(({ ctx, input, signal }) => {
+		resolveHostId(ctx, input?.hostId);
+		return live({ subscribe: (onChange) => ctx.services.sampler.subscribe(onChange), current: () => currentSnapshot(ctx.services) }, signal);
+	})
 });
