@@ -80,7 +80,7 @@ afterAll(async () => {
 });
 
 describe('queries change no state', () => {
-	const queries = Object.entries(appRouter._def.procedures as Record<string, { _def: { type: string } }>)
+	const queries = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)
 		.filter(([, p]) => p._def.type === 'query')
 		.map(([name]) => name);
 
