@@ -3,7 +3,7 @@ import { freshDb } from '../../../../tests/helpers/db';
 import { startFakeTelegram, TELEGRAM_FIXTURES } from '../../../../tests/helpers/fake-telegram';
 import { createTelegramSender } from '../notify/telegram';
 import { queryActions } from '../audit/activity';
-import { createAlerts, type AlertsOptions } from './service';
+import { createAlerts, parseRetryQueue, type AlertsOptions } from './service';
 import type { Observation } from './rules';
 import type { DigestData } from '../digest/compose';
 import { DEFAULT_THRESHOLDS } from '../host/thresholds';
@@ -127,6 +127,33 @@ describe('alerts service', () => {
 			['swap.cached', 'ok', '{"kind":"raise","severity":"WARN"}']
 		]);
 		expect(rows[0].result).toMatch(/not sent: telegram: telegram answered 502 Bad Gateway/);
+	});
+
+	it('an alert waiting for Telegram survives a restart: the next instance sends it on its first evaluation', async () => {
+		const clock = { t: MON8 - 5 * H };
+		const current = () => obs(clock.t, { swapCachedBytes: 300 * 1024 ** 2 });
+		fake.answer(...Array(4).fill(TELEGRAM_FIXTURES.badGateway));
+		await make(clock, current).tick();
+		expect(fake.requests).toHaveLength(4);
+		// restart: the rule state says the episode was already raised, so only the queue can send it
+		const b = make(clock, current);
+		clock.t += MIN;
+		await b.tick();
+		expect(fake.requests.map((r) => String(r.body.text).split('\n')[0])).toEqual(Array(5).fill('🟠 <b>WARN SwapCached early warning</b> — vm'));
+		const rows = (await queryActions(dbh.db, { hostId: 'local', action: 'alerts.send' })).items;
+		expect(rows.map((r) => [r.target, r.outcome])).toEqual([['swap.cached', 'ok']]);
+		// delivered: the stored queue is empty, a third instance sends nothing more
+		clock.t += MIN;
+		await make(clock, current).tick();
+		expect(fake.requests).toHaveLength(5);
+	});
+
+	it('a stored retry queue that is not what the service wrote is ignored, entry by entry', () => {
+		const n = { key: 'disk:/', kind: 'raise', severity: 'WARN', html: 'x', at: 1 };
+		expect(parseRetryQueue('not json')).toEqual([]);
+		expect(parseRetryQueue('{"n":1}')).toEqual([]);
+		expect(parseRetryQueue(JSON.stringify([{ n, firstAt: 5 }, { n: { ...n, html: 3 }, firstAt: 5 }, { n }, null]))).toEqual([{ n, firstAt: 5 }]);
+		expect(parseRetryQueue(JSON.stringify(Array.from({ length: 250 }, (_, i) => ({ n, firstAt: i }))))).toHaveLength(200);
 	});
 
 	it('records the OOM kills the watchdog wrote, once, without replaying history', async () => {

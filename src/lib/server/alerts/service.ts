@@ -19,7 +19,7 @@ import { evaluate, eventNotice, type AlertEvent, type Notice, type Observation, 
 import { composeDigest, type DigestData, type DigestThresholds } from '../digest/compose';
 import { dueSlot } from '../digest/schedule';
 
-const KEYS = { state: 'alerts.state', mutes: 'alerts.mutes', daily: 'alerts.daily.last', digest: 'digest.last', oom: 'alerts.oom.lastId' } as const;
+const KEYS = { state: 'alerts.state', mutes: 'alerts.mutes', daily: 'alerts.daily.last', digest: 'digest.last', oom: 'alerts.oom.lastId', retry: 'alerts.retry' } as const;
 const DIGEST_RETRY_MS = 15 * 60_000;
 
 export interface AlertsOptions {
@@ -42,6 +42,34 @@ export interface AlertsOptions {
 	digestData: (now: number) => Promise<DigestData>;
 	now?: () => number;
 	log: Logger;
+}
+
+/** At most this many alerts wait for a channel; the oldest go first when more arrive. */
+const RETRY_QUEUE_MAX = 200;
+
+interface QueuedNotice {
+	n: Notice;
+	firstAt: number;
+}
+
+const sameNotice = (a: Notice, b: Notice) => a.key === b.key && a.kind === b.kind && a.at === b.at;
+
+/** The stored queue, keeping only well-formed entries (a hand-edited or older row cannot break the loop). */
+export function parseRetryQueue(text: string | null): QueuedNotice[] {
+	let raw: unknown;
+	try {
+		raw = JSON.parse(text ?? '[]');
+	} catch {
+		return [];
+	}
+	if (!Array.isArray(raw)) return [];
+	return raw
+		.filter((q): q is QueuedNotice => {
+			if (!q || typeof q !== 'object') return false;
+			const n = (q as QueuedNotice).n;
+			return typeof (q as QueuedNotice).firstAt === 'number' && !!n && typeof n.key === 'string' && typeof n.kind === 'string' && typeof n.severity === 'string' && typeof n.html === 'string' && typeof n.at === 'number';
+		})
+		.slice(-RETRY_QUEUE_MAX);
 }
 
 export type ChannelResult = { channel: 'telegram' | 'webhook'; ok: boolean; detail: string };
@@ -70,6 +98,7 @@ export function createAlerts(o: AlertsOptions) {
 		if (loaded) return;
 		state = JSON.parse((await getSetting(KEYS.state)) ?? '{}');
 		mutes = JSON.parse((await getSetting(KEYS.mutes)) ?? '{}');
+		retryQueue.splice(0, retryQueue.length, ...parseRetryQueue(await getSetting(KEYS.retry)));
 		loaded = true;
 	}
 	const allMutes = () => ({ ...Object.fromEntries(o.configMutes.map((k) => [k, null])), ...mutes });
@@ -113,9 +142,12 @@ export function createAlerts(o: AlertsOptions) {
 	/**
 	 * Alerts whose delivery failed while a channel was down (not a rejected token): retried on
 	 * each evaluation for up to RETRY_MAX_MS, then recorded as failed. One row per alert, written
-	 * when it is delivered or given up, so a Telegram outage does not fill /activity.
+	 * when it is delivered or given up, so a Telegram outage does not fill /activity. The queue is
+	 * kept in settings (`alerts.retry`): an alert raised while Telegram was down is still sent
+	 * after a restart.
 	 */
-	const retryQueue: { n: Notice; firstAt: number }[] = [];
+	const retryQueue: QueuedNotice[] = [];
+	const saveRetryQueue = () => setSetting(KEYS.retry, JSON.stringify(retryQueue.slice(-RETRY_QUEUE_MAX)));
 	const RETRY_MAX_MS = 60 * 60_000;
 	const noticeIntent = (n: Notice) => ({ hostId: o.hostId, actor: 'alerts', action: 'alerts.send', target: n.key, input: { kind: n.kind, severity: n.severity } });
 	const noticeMeta = (n: Notice) => ({ kind: n.kind === 'recover' ? ('recovery' as const) : ('alert' as const), key: n.key, severity: n.severity === 'OK' ? ('INFO' as const) : n.severity });
@@ -128,7 +160,11 @@ export function createAlerts(o: AlertsOptions) {
 		} catch (err) {
 			const rejected = o.telegram?.state().state === 'rejected' && !o.webhook;
 			if (!rejected && now() - firstAt < RETRY_MAX_MS) {
-				if (!retryQueue.some((q) => q.n === n)) retryQueue.push({ n, firstAt });
+				if (!retryQueue.some((q) => sameNotice(q.n, n))) {
+					retryQueue.push({ n, firstAt });
+					if (retryQueue.length > RETRY_QUEUE_MAX) retryQueue.shift();
+					await saveRetryQueue().catch((e) => o.log.error('cannot store the alert retry queue', { err: e }));
+				}
 				return false;
 			}
 			await recordAction(o.db, noticeIntent(n), async () => {
@@ -143,7 +179,9 @@ export function createAlerts(o: AlertsOptions) {
 
 	async function retryPending() {
 		// a failure puts it back in the queue (or records it once it is too old)
+		if (!retryQueue.length) return;
 		for (const q of retryQueue.splice(0)) await sendNotice(q.n, q.firstAt);
+		await saveRetryQueue().catch((e) => o.log.error('cannot store the alert retry queue', { err: e }));
 	}
 
 	async function sendEvent(ev: AlertEvent) {
