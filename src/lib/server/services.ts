@@ -41,7 +41,8 @@ import { gatherDigest } from './digest/data';
 import { sessionsBetween } from './ollama/usage';
 import { currentSnapshot } from './health/current';
 import { createResources, type Resources } from './resources/report';
-import { createHub, emptyRegistry, type Hub, type HubConnect } from './hub/service';
+import { createHub, emptyRegistry, type Hub } from './hub/service';
+import { remoteClient, remoteDockerApi } from './hosts/connect';
 import { createLocalSummary } from './hub/summary';
 
 export interface Services {
@@ -295,14 +296,6 @@ export async function createServices(
 		log: createLogger('resources')
 	});
 	// hub (issue 15, decision 0013): this instance's summary, and the overview over the registry
-	const hubConnect: HubConnect = {
-		remoteClient: () => {
-			throw new Error('no hosts registry in this build');
-		},
-		remoteDockerApi: () => {
-			throw new Error('no hosts registry in this build');
-		}
-	};
 	const hub = createHub({
 		local: {
 			id: config.hostId,
@@ -317,7 +310,7 @@ export async function createServices(
 			})
 		},
 		registry: emptyRegistry,
-		connect: hubConnect,
+		connect: { remoteClient, remoteDockerApi },
 		refreshMs: config.hub.refreshMs,
 		concurrency: config.hub.concurrency,
 		log: createLogger('hub')
