@@ -310,6 +310,7 @@ export async function createServices(
 			})
 		},
 		registry: emptyRegistry,
+		db,
 		connect: { remoteClient, remoteDockerApi },
 		refreshMs: config.hub.refreshMs,
 		concurrency: config.hub.concurrency,
