@@ -9,6 +9,7 @@ import { createOverview, type Overview } from './overview';
 import { forwardToHost, type ForwardCall } from './forward';
 import type { Db } from '../db';
 import { TRPCError } from '@trpc/server';
+import type { Context } from '../trpc/init';
 import type { HostSummary } from './types';
 
 /** How the hub reaches a host: hosts/connect.ts (remoteClient, remoteDockerApi). */
@@ -28,7 +29,7 @@ export interface HubOptions {
 	 * A call for a bare Docker host (hub/docker-host.ts): the containers router against that
 	 * host's Docker adapter; undefined = not a call a bare Docker host can answer.
 	 */
-	dockerCall?: (host: HostRecord, call: ForwardCall) => Promise<{ data: unknown } | undefined>;
+	dockerCall?: (host: HostRecord, call: ForwardCall, ctx: Context) => Promise<{ data: unknown } | undefined>;
 	/** a bare Docker host's summary (hub/docker-host.ts); null until that part is wired */
 	dockerSummary?: (host: HostRecord, signal: AbortSignal) => Promise<HostSummary>;
 	refreshMs: number;
@@ -126,13 +127,13 @@ export function createHub(opts: HubOptions) {
 		 * The forwarding middleware's work: `undefined` when `hostId` is no registry host (the
 		 * procedure then runs here, and resolveHostId says NOT_FOUND); else the host's answer.
 		 */
-		async forward(call: Omit<ForwardCall, 'input'> & { hostId: string; raw: Record<string, unknown> }): Promise<{ data: unknown } | undefined> {
+		async forward(call: { ctx: Context; path: string; type: ForwardCall['type']; signal: AbortSignal | undefined; hostId: string; raw: Record<string, unknown> }): Promise<{ data: unknown } | undefined> {
 			const host = await record(call.hostId);
 			if (!host) return undefined;
 			const { hostId: _drop, ...input } = call.raw;
-			const fc: ForwardCall = { principal: call.principal, clientKey: call.clientKey, path: call.path, type: call.type, input, signal: call.signal };
+			const fc: ForwardCall = { principal: call.ctx.principal, clientKey: call.ctx.clientKey, path: call.path, type: call.type, input, signal: call.signal };
 			if (host.kind === 'docker') {
-				const answer = await opts.dockerCall?.(host, fc);
+				const answer = await opts.dockerCall?.(host, fc, call.ctx);
 				if (answer) return answer;
 				const area = call.path.split('.')[0];
 				throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `${host.name} is a bare Docker host: no ${area} there (only containers, logs, restarts and host figures)` });
