@@ -41,6 +41,8 @@ import { gatherDigest } from './digest/data';
 import { sessionsBetween } from './ollama/usage';
 import { currentSnapshot } from './health/current';
 import { createResources, type Resources } from './resources/report';
+import { createHostsRegistry, type HostsAdmin } from './hosts/registry';
+import { closeAllHosts, forgetHost } from './hosts/connect';
 
 export interface Services {
 	config: Config;
@@ -68,6 +70,8 @@ export interface Services {
 	alerts: Alerts;
 	/** Memory advice, I/O anomalies, image freshness, cost per stack (issue 12): read-only, on demand */
 	resources: Resources;
+	/** The hosts registry (issue 15): other VMs the hub shows; credentials encrypted under VMW_SECRET_KEY. */
+	hosts: HostsAdmin;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -291,6 +295,10 @@ export async function createServices(
 		log: createLogger('resources')
 	});
 
+	// hosts registry (issue 15): an edited or removed host's cached connection is dropped
+	const hostsRegistry = createHostsRegistry({ db, localHostId: config.hostId, secretKey: config.secretKey });
+	hostsRegistry.onChange(forgetHost);
+
 	const services: Services = {
 		config,
 		db,
@@ -310,6 +318,7 @@ export async function createServices(
 		score,
 		alerts,
 		resources,
+		hosts: hostsRegistry,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
@@ -334,6 +343,7 @@ export async function createServices(
 			await containerStats.stop();
 			await ollamaWatcher.stop();
 			await alerts.stop();
+			await closeAllHosts();
 			db.$client.close();
 			if (current === services) current = null;
 			log.info('services stopped');
