@@ -9,7 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { startServer, TEST_PASSWORD, type RunningServer } from '../helpers/server';
+import { startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../helpers/server';
+import { createVmwardenClient } from '../../src/lib/client';
 import { fakeProc, statStep, type FakeProc } from '../helpers/proc';
 import { requireDocker, rigEnv } from '../helpers/rig';
 import { createTestContainer, newRunId, TEST_LABEL } from '../helpers/containers';
@@ -261,6 +262,42 @@ describe('hub over three instances and a bare Docker host', () => {
 		} finally {
 			db.$client.close();
 		}
+	});
+
+	it('subscriptions: a host live stream is relayed by the hub, and hub.live pushes the rows', async () => {
+		const client = createVmwardenClient({ url: servers.hub.url, token: TEST_TOKEN });
+		// containers.live of vm1 through the hub: vm1's own list (its one container), not the hub's
+		const first = await new Promise<{ state: string; data: { name: string }[] }>((resolve, reject) => {
+			const sub = client.containers.live.subscribe(
+				{ hostId: 'vm1' },
+				{
+					onData: (v) => {
+						sub.unsubscribe();
+						resolve(v as never);
+					},
+					onError: reject
+				}
+			);
+			setTimeout(() => reject(new Error('no containers.live value from vm1 in 15 s')), 15_000);
+		});
+		expect(first.state).toBe('ok');
+		expect(first.data.map((c) => c.name)).toEqual([names.vm1]);
+		// hub.live: all four rows at once, then again as hosts refresh (every REFRESH_MS)
+		const pushes: OverviewRow[][] = [];
+		await new Promise<void>((resolve, reject) => {
+			const sub = client.hub.live.subscribe(undefined, {
+				onData: (rows) => {
+					pushes.push(rows as OverviewRow[]);
+					if (pushes.length === 2) {
+						sub.unsubscribe();
+						resolve();
+					}
+				},
+				onError: reject
+			});
+			setTimeout(() => reject(new Error(`hub.live gave ${pushes.length} pushes in 15 s`)), 15_000);
+		});
+		for (const rows of pushes) expect(rows.map((r) => r.hostId).sort()).toEqual(['dock', 'hub', 'vm1', 'vm2']);
 	});
 
 	it('a stopped instance turns its row unavailable with the last good time, within its timeout; the others stay live', async () => {
