@@ -111,7 +111,10 @@ export function createDockerHosts(opts: DockerHostsOptions) {
 	/** A bare Docker host's overview summary: containers, and host figures when node_exporter is given. */
 	async function summary(host: HostRecord, signal: AbortSignal): Promise<HostSummary> {
 		const [e, snap] = await Promise.all([adapterFor(host), hostSnapshot(host, signal)]);
-		const containers = containerParts(e.adapter.containers());
+		const list = e.adapter.containers();
+		// the Engine is what this host is: without it the row is unavailable (with its last good summary)
+		if (list.state !== 'ok') throw new Error(`Docker Engine unavailable: ${list.reason}`);
+		const containers = containerParts(list);
 		const hostDims =
 			snap === null ? [] : 'error' in snap ? [{ name: 'host', status: 'UNKNOWN' as const, detail: `node_exporter unreadable: ${snap.error}` }] : snapshotDimensions(snap);
 		const dimensions = [...hostDims, containers.dimension];

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { TRPCClientError } from '@trpc/client';
+import { createTRPCClient, TRPCClientError, type TRPCLink } from '@trpc/client';
+import { observable } from '@trpc/server/observable';
+import type { AppRouter } from '../trpc/router';
+import { createLogger } from '../log';
 import { TRPCError } from '@trpc/server';
-import { onBehalfOfValue, remoteError } from './forward';
+import { forwardSubscription, onBehalfOfValue, remoteError } from './forward';
 import { actorOf, withOnBehalfOf } from '../audit/actions';
 
 const host = { name: 'VM two', timeoutMs: 1500 };
@@ -48,5 +51,63 @@ describe('on behalf of', () => {
 		expect(actorOf(withOnBehalfOf({ role: 'operator', via: 'session', userId: 1, userName: 'op' }, 'alice'))).toBe('session:operator:op');
 		expect(actorOf(withOnBehalfOf({ role: 'viewer', via: 'token' }, 'alice'))).toBe('token:viewer');
 		expect(actorOf(withOnBehalfOf(hubToken, null))).toBe('token:operator:#3');
+	});
+});
+
+
+describe('forwarded subscriptions', () => {
+	/** A client whose subscriptions follow `script`: per connection, values then an error (or the end). */
+	function scripted(script: { values: number[]; error?: Error }[], opened: { count: number; closed: number }) {
+		const link: TRPCLink<AppRouter> = () => () =>
+			observable((observer) => {
+				const step = script[Math.min(opened.count, script.length - 1)];
+				opened.count++;
+				const t = setTimeout(() => {
+					for (const v of step.values) observer.next({ result: { type: 'data', data: v } } as never);
+					if (step.error) observer.error(TRPCClientError.from(step.error));
+				}, 1);
+				return () => {
+					clearTimeout(t);
+					opened.closed++;
+				};
+			});
+		return createTRPCClient<AppRouter>({ links: [link] });
+	}
+	const hostRec = { id: 'vm2', name: 'VM two', timeoutMs: 1000 } as never;
+	const deps = (client: ReturnType<typeof scripted>) => ({ db: null as never, hubId: 'hub', client: () => client, clientOnBehalfOf: () => client, log: createLogger('forward-test'), backoff: { firstMs: 20, maxMs: 80 } });
+
+	it('reconnects with growing delays after the host drops the stream, and ends when the client goes away', async () => {
+		const opened = { count: 0, closed: 0 };
+		const client = scripted(
+			[
+				{ values: [1], error: new Error('connect ECONNREFUSED') },
+				{ values: [], error: new Error('connect ECONNREFUSED') },
+				{ values: [], error: new Error('connect ECONNREFUSED') },
+				{ values: [2, 3] }
+			],
+			opened
+		);
+		const ctrl = new AbortController();
+		const got: unknown[] = [];
+		const started = Date.now();
+		const it = forwardSubscription(deps(client), hostRec, 'containers.live', {}, ctrl.signal);
+		for await (const v of it) {
+			got.push(v);
+			if (got.length === 3) ctrl.abort();
+		}
+		expect(got).toEqual([1, 2, 3]);
+		expect(opened.count).toBe(4);
+		// waits of 20 + 40 + 80 ms between the four connections
+		expect(Date.now() - started).toBeGreaterThanOrEqual(130);
+		expect(opened.closed).toBe(4);
+	});
+
+	it('a final refusal ends the stream with the host-named error', async () => {
+		const opened = { count: 0, closed: 0 };
+		const refusal = new TRPCClientError('no such procedure', { result: { error: { code: -32004, message: 'no such procedure', data: { code: 'NOT_FOUND' } } } as never });
+		const client = scripted([{ values: [], error: refusal }], opened);
+		const it = forwardSubscription(deps(client), hostRec, 'nope.live', {}, undefined);
+		await expect(it.next()).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'VM two: no such procedure' });
+		expect(opened.count).toBe(1);
 	});
 });
