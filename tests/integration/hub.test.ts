@@ -208,6 +208,9 @@ describe('hub over three instances and a bare Docker host', () => {
 		expect(local.data.data.map((c: { name: string }) => c.name)).toEqual([names.hub]);
 		const unknown = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: 'nope' });
 		expect(unknown.error?.code).toBe('NOT_FOUND');
+		// a hostile host id is refused by the input check, never looked up
+		const hostile = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: '../../' + 'x'.repeat(2_000) });
+		expect(hostile.error?.code).toBe('BAD_REQUEST');
 		// the remote's own refusal keeps its code, prefixed with the host's name
 		const wrong = await trpc(servers.hub.url, cookie, 'mutation', 'containers.restart', { hostId: 'vm1', id: names.vm2 });
 		expect(wrong.error).toEqual({ code: 'NOT_FOUND', message: `VM one: no container "${names.vm2}" in the current list` });
@@ -253,6 +256,8 @@ describe('hub over three instances and a bare Docker host', () => {
 		expect(res.error).toBeUndefined();
 		expect((await own.docker.getContainer(names.dock).inspect()).State.StartedAt).not.toBe(before);
 		expect((await docker.getContainer(names.hub).inspect()).State.StartedAt).toBe(rigBefore);
+		const summary = await trpc(servers.hub.url, cookie, 'query', 'hub.summary', { hostId: 'dock' });
+		expect([summary.data.hostId, summary.data.score, summary.data.lastCleanup, summary.data.unhealthy]).toEqual(['dock', null, null, []]);
 		const snap = await trpc(servers.hub.url, cookie, 'query', 'health.snapshot', { hostId: 'dock' });
 		expect(snap.error).toEqual({ code: 'PRECONDITION_FAILED', message: 'Bare dock is a bare Docker host: no health there (only containers, logs, restarts and host figures)' });
 		const db = await openDb({ url: hubDbUrl, migrationsDir: 'drizzle' });

@@ -77,6 +77,8 @@ export function createDockerHosts(opts: DockerHostsOptions) {
 
 	/** The containers router against the host's adapter; undefined for any other router. */
 	async function call(host: HostRecord, c: ForwardCall, ctx: Context): Promise<{ data: unknown } | undefined> {
+		// the overview's summary of this host, when asked for it by id (hub.summary with hostId)
+		if (c.path === 'hub.summary') return { data: await summary(host, c.signal ?? new AbortController().signal) };
 		const [area, name, ...rest] = c.path.split('.');
 		if (area !== 'containers' || !name || rest.length) return undefined;
 		const e = await adapterFor(host);

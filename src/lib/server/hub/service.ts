@@ -38,6 +38,9 @@ export interface HubOptions {
 	log: Logger;
 }
 
+/** hostIdSchema's rule (trpc/host.ts): anything else is never looked up */
+const HOST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
 /** A registry that holds no host: an instance that is not a hub (and the specs). */
 export const emptyRegistry: HostRegistry = {
 	list: async () => [],
@@ -60,7 +63,11 @@ export function createHub(opts: HubOptions) {
 			p = registry.get(id).then(
 				(r) => {
 					if (r) known.add(id);
-					else known.delete(id);
+					else {
+						// not cached: hostile ids must not grow this map
+						known.delete(id);
+						records.delete(id);
+					}
 					return r;
 				},
 				(err) => {
@@ -115,7 +122,7 @@ export function createHub(opts: HubOptions) {
 		/** This instance's own summary (what `hub.summary` answers). */
 		localSummary: () => opts.local.summary(),
 		/** The registry host with this id (decrypted, cached until it changes); null when none. */
-		host: (id: string) => record(id),
+		host: (id: string) => (HOST_ID.test(id) ? record(id) : Promise.resolve(null)),
 		/** The host's shared client (no onBehalfOf): queries and subscriptions. */
 		client: clientFor,
 		/** A client for one mutation, carrying the hub user's identity. */
@@ -128,6 +135,7 @@ export function createHub(opts: HubOptions) {
 		 * procedure then runs here, and resolveHostId says NOT_FOUND); else the host's answer.
 		 */
 		async forward(call: { ctx: Context; path: string; type: ForwardCall['type']; signal: AbortSignal | undefined; hostId: string; raw: Record<string, unknown> }): Promise<{ data: unknown } | undefined> {
+			if (!HOST_ID.test(call.hostId)) return undefined; // the procedure's own input check refuses it
 			const host = await record(call.hostId);
 			if (!host) return undefined;
 			const { hostId: _drop, ...input } = call.raw;
