@@ -3,10 +3,8 @@
 // own slice of the rig's dockerd through VMW_CONTAINER_LABELS), and a second dockerd this test
 // starts for a bare Docker host. The hub has vm1, vm2 (kind vmwarden, operate-scope tokens made
 // on each) and "dock" (kind docker, unix socket of the second dockerd, the rig's node_exporter)
-// in its registry, written through the registry module into the hub's database before it starts.
+// in its registry, added through the hub's admin API (hosts.add).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../helpers/server';
@@ -17,7 +15,6 @@ import { createTestContainer, newRunId, TEST_LABEL } from '../helpers/containers
 import { startOwnDockerd, type OwnDockerd } from '../helpers/own-dockerd';
 import { openDb } from '../../src/lib/server/db';
 import { actions } from '../../src/lib/server/db/schema';
-import { createHostsRegistry } from '../../src/lib/server/hosts/registry';
 import type { OverviewRow } from '../../src/lib/server/hub/types';
 
 const SECRET_KEY = 'hub-test-secret-key-0123456789abcdef0123456789';
@@ -87,7 +84,6 @@ describe('hub over three instances and a bare Docker host', () => {
 	const timers: ReturnType<typeof setInterval>[] = [];
 	const servers = {} as Record<Id, RunningServer>;
 	const tokens: Record<'vm1' | 'vm2', { id: number; secret: string }> = {} as never;
-	let hubDir: string;
 	let hubDbUrl: string;
 	let cookie: string;
 	const names = { hub: `${run}-hub`, vm1: `${run}-vm1`, vm2: `${run}-vm2`, dock: `${run}-dock` };
@@ -129,17 +125,19 @@ describe('hub over three instances and a bare Docker host', () => {
 			tokens[id] = made.data;
 			expect(tokens[id].secret).toMatch(/^vmw_/);
 		}
-		// the hub's registry, written through the registry module into the database the hub opens
-		hubDir = await mkdtemp(path.join(tmpdir(), 'vmw-hub-'));
-		hubDbUrl = `file:${path.join(hubDir, 'hub.db')}`;
-		const db = await openDb({ url: hubDbUrl, migrationsDir: 'drizzle' });
-		const reg = createHostsRegistry({ db, localHostId: 'hub', secretKey: SECRET_KEY });
-		await reg.add({ id: 'vm1', name: 'VM one', kind: 'vmwarden', url: servers.vm1.url, timeoutMs: HOST_TIMEOUT_MS, secrets: { token: tokens.vm1.secret } });
-		await reg.add({ id: 'vm2', name: 'VM two', kind: 'vmwarden', url: servers.vm2.url, timeoutMs: HOST_TIMEOUT_MS, secrets: { token: tokens.vm2.secret } });
-		await reg.add({ id: 'dock', name: 'Bare dock', kind: 'docker', dockerHost: own.host, nodeExporterUrl: `${env.nodeExporterUrl}/metrics`, timeoutMs: 5_000 });
-		db.$client.close();
-		servers.hub = await startServer(base('hub', { VMW_DATABASE_URL: hubDbUrl, VMW_SECRET_KEY: SECRET_KEY, VMW_HUB_REFRESH_MS: String(REFRESH_MS) }));
+		// the hub, and its registry written through its own admin API (hosts.add)
+		servers.hub = await startServer(base('hub', { VMW_SECRET_KEY: SECRET_KEY, VMW_HUB_REFRESH_MS: String(REFRESH_MS) }));
+		hubDbUrl = `file:${path.join(servers.hub.dataDir, 'vmwarden.db')}`;
 		cookie = await login(servers.hub.url);
+		const drafts = [
+			{ id: 'vm1', name: 'VM one', kind: 'vmwarden', url: servers.vm1.url, timeoutMs: HOST_TIMEOUT_MS, secrets: { token: tokens.vm1.secret } },
+			{ id: 'vm2', name: 'VM two', kind: 'vmwarden', url: servers.vm2.url, timeoutMs: HOST_TIMEOUT_MS, secrets: { token: tokens.vm2.secret } },
+			{ id: 'dock', name: 'Bare dock', kind: 'docker', dockerHost: own.host, nodeExporterUrl: `${env.nodeExporterUrl}/metrics`, timeoutMs: 5_000 }
+		];
+		for (const d of drafts) {
+			const added = await trpc(servers.hub.url, cookie, 'mutation', 'hosts.add', d);
+			expect(added.error).toBeUndefined();
+		}
 	}, 180_000);
 
 	afterAll(async () => {
@@ -149,7 +147,6 @@ describe('hub over three instances and a bare Docker host', () => {
 		const mine = await docker?.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${run}`] } });
 		for (const c of mine ?? []) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
 		await own?.destroy();
-		if (hubDir) await rm(hubDir, { recursive: true, force: true });
 	}, 120_000);
 
 	const overview = async (): Promise<OverviewRow[]> => {
