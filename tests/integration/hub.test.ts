@@ -6,6 +6,7 @@
 // in its registry, added through the hub's admin API (hosts.add).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type Docker from 'dockerode';
 import { startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../helpers/server';
 import { createVmwardenClient } from '../../src/lib/client';
@@ -302,6 +303,40 @@ describe('hub over three instances and a bare Docker host', () => {
 		for (const rows of pushes) expect(rows.map((r) => r.hostId).sort()).toEqual(['dock', 'hub', 'vm1', 'vm2']);
 	});
 
+	it('a host that accepts connections but never answers costs its own row its timeout, nothing more', async () => {
+		// a TCP listener that never answers: the hub's request waits for the host's timeout (400 ms)
+		const sockets: Socket[] = [];
+		const silent = createServer((sock) => void sockets.push(sock));
+		await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+		try {
+			const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+			const added = await trpc(servers.hub.url, cookie, 'mutation', 'hosts.add', { id: 'mute', name: 'Mute VM', kind: 'vmwarden', url, timeoutMs: 400, secrets: { token: 'vmw_never-answered-token' } });
+			expect(added.error).toBeUndefined();
+			const t0 = Date.now();
+			const rows = await overview(); // the new host is fetched now, within its 400 ms
+			const took = Date.now() - t0;
+			expect(took).toBeGreaterThanOrEqual(350);
+			expect(took).toBeLessThan(400 + 1_000);
+			const mute = rows.find((r) => r.hostId === 'mute')!;
+			expect(mute.state === 'unavailable' && [mute.reason, mute.lastGood, mute.lastGoodAt]).toEqual(['Mute VM did not answer within 400 ms', null, null]);
+			for (const id of ['hub', 'vm1', 'vm2', 'dock']) expect(rows.find((r) => r.hostId === id)!.state).toBe('ok');
+			// the next call answers from memory at once, the mute host still unavailable
+			const t1 = Date.now();
+			await overview();
+			expect(Date.now() - t1).toBeLessThan(300);
+			// a forwarded call: GATEWAY_TIMEOUT naming the host, after its timeout
+			const t2 = Date.now();
+			const q = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: 'mute' });
+			expect(Date.now() - t2).toBeLessThan(400 + 1_000);
+			expect(q.error).toEqual({ code: 'GATEWAY_TIMEOUT', message: 'Mute VM did not answer within 400 ms' });
+		} finally {
+			await trpc(servers.hub.url, cookie, 'mutation', 'hosts.remove', { id: 'mute' });
+			for (const sock of sockets) sock.destroy();
+			silent.close();
+		}
+		expect((await overview()).map((r) => r.hostId).sort()).toEqual(['dock', 'hub', 'vm1', 'vm2']);
+	});
+
 	it('a stopped instance turns its row unavailable with the last good time, within its timeout; the others stay live', async () => {
 		const before = (await overview()).find((r) => r.hostId === 'vm2')!;
 		expect(before.state).toBe('ok');
@@ -318,7 +353,7 @@ describe('hub over three instances and a bare Docker host', () => {
 		expect(vm2.lastGoodAt).not.toBeNull();
 		expect(vm2.lastGoodAt!).toBeLessThanOrEqual(stoppedAt + 50);
 		expect(vm2.lastGood?.hostId).toBe('vm2');
-		expect(vm2.reason).toMatch(/.+/);
+		expect(vm2.reason).toMatch(/^VM two is unreachable: /);
 		expect(rows[0].hostId).toBe('vm2');
 		for (const id of ['hub', 'vm1', 'dock']) expect(rows.find((r) => r.hostId === id)!.state).toBe('ok');
 		// a forwarded call to the stopped host names it, quickly

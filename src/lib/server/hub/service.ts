@@ -6,7 +6,7 @@ import type { DockerApi } from '../docker';
 import type { HostRecord, HostRegistry, HostView } from '../hosts/types';
 import type { Logger } from '../log';
 import { createOverview, type Overview } from './overview';
-import { forwardToHost, type ForwardCall } from './forward';
+import { forwardToHost, remoteError, type ForwardCall } from './forward';
 import type { Db } from '../db';
 import { TRPCError } from '@trpc/server';
 import type { Context } from '../trpc/init';
@@ -99,7 +99,12 @@ export function createHub(opts: HubOptions) {
 				if (!opts.dockerSummary) throw new Error(`${host.name} is a bare Docker host: no summary source yet`);
 				return opts.dockerSummary(host, signal);
 			}
-			const summary = (await clientFor(host).hub.summary.query(undefined, { signal })) as HostSummary;
+			let summary: HostSummary;
+			try {
+				summary = (await clientFor(host).hub.summary.query(undefined, { signal })) as HostSummary;
+			} catch (err) {
+				throw remoteError(host, err); // the row's reason reads like a forwarded call's error
+			}
 			// the remote names itself by its own VMW_HOST_ID; the hub's row is the registry's id
 			return { ...summary, hostId: host.id };
 		},
