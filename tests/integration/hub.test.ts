@@ -208,6 +208,10 @@ describe('hub over three instances and a bare Docker host', () => {
 		expect(local.data.data.map((c: { name: string }) => c.name)).toEqual([names.hub]);
 		const unknown = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: 'nope' });
 		expect(unknown.error?.code).toBe('NOT_FOUND');
+		// the hub's own session business is never forwarded (its strict input refuses the hostId here)
+		const logout = await trpc(servers.hub.url, cookie, 'mutation', 'auth.logoutEverywhere', { hostId: 'vm1' });
+		expect(logout.error?.code).toBe('BAD_REQUEST');
+		expect((await trpc(servers.hub.url, cookie, 'query', 'hub.overview')).error).toBeUndefined(); // still logged in
 		// a hostile host id is refused by the input check, never looked up
 		const hostile = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: '../../' + 'x'.repeat(2_000) });
 		expect(hostile.error?.code).toBe('BAD_REQUEST');
