@@ -41,6 +41,11 @@ import { gatherDigest } from './digest/data';
 import { sessionsBetween } from './ollama/usage';
 import { currentSnapshot } from './health/current';
 import { createResources, type Resources } from './resources/report';
+import { createHub, type Hub } from './hub/service';
+import { createDockerHosts } from './hub/docker-host';
+import { createLocalSummary } from './hub/summary';
+import { createHostsRegistry, type HostsAdmin } from './hosts/registry';
+import { closeAllHosts, forgetHost, remoteClient, remoteDockerApi, remoteFetch } from './hosts/connect';
 
 export interface Services {
 	config: Config;
@@ -68,6 +73,10 @@ export interface Services {
 	alerts: Alerts;
 	/** Memory advice, I/O anomalies, image freshness, cost per stack (issue 12): read-only, on demand */
 	resources: Resources;
+	/** The hub (issue 15): all-hosts overview, forwarding to registry hosts, bare Docker hosts */
+	hub: Hub;
+	/** The hosts registry (issue 15): other VMs the hub shows; credentials encrypted under VMW_SECRET_KEY. */
+	hosts: HostsAdmin;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -290,6 +299,44 @@ export async function createServices(
 		settings: { ...config.resources, ioFactor: config.writeSpikeFactor },
 		log: createLogger('resources')
 	});
+	// hosts registry (issue 15): an edited or removed host's cached connection is dropped
+	const hostsRegistry = createHostsRegistry({ db, localHostId: config.hostId, secretKey: config.secretKey });
+	hostsRegistry.onChange(forgetHost);
+	// hub (issue 15, decision 0013): this instance's summary, and the overview over the registry
+	const dockerHosts = createDockerHosts({
+		dockerApi: remoteDockerApi,
+		async fetchText(host, url, signal) {
+			const res = await remoteFetch(host)(url, { signal, headers: { accept: 'text/plain' } });
+			if (!res.ok) throw new Error(`node_exporter answered HTTP ${res.status}`);
+			return res.text();
+		},
+		thresholds: config.thresholds,
+		intervalMs: config.docker.sampleIntervalMs,
+		log: createLogger('hub-docker')
+	});
+	const hub = createHub({
+		local: {
+			id: config.hostId,
+			name: alertHost,
+			summary: createLocalSummary({
+				hostId: config.hostId,
+				snapshot: () => currentSnapshot({ sampler, config }),
+				score,
+				containers: () => docker.containers(),
+				cron: () => maintenance.status(),
+				diskTrend: () => trends.series({ metric: 'disk', range: '7d' })
+			})
+		},
+		registry: hostsRegistry,
+		db,
+		connect: { remoteClient, remoteDockerApi },
+		dockerCall: (host, call, ctx) => dockerHosts.call(host, call, ctx),
+		dockerSummary: (host, signal) => dockerHosts.summary(host, signal),
+		refreshMs: config.hub.refreshMs,
+		concurrency: config.hub.concurrency,
+		log: createLogger('hub')
+	});
+	hub.onHostChange((id) => dockerHosts.forget(id));
 
 	const services: Services = {
 		config,
@@ -310,6 +357,8 @@ export async function createServices(
 		score,
 		alerts,
 		resources,
+		hub,
+		hosts: hostsRegistry,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
@@ -322,9 +371,11 @@ export async function createServices(
 			const run = maintenance.runner.active();
 			// The cleanup runner is on demand: it is never what makes the app unhealthy.
 			const cleanup = { ok: true, detail: run ? `cleanup ${run.mode}${run.dryRun ? ' (dry run)' : ''} running since ${run.startedAt}` : 'idle' };
-			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health(), cleanup, ollama: ollamaWatcher.health(), deploys: deploys.health(), score: score.health(), alerts: alerts.health() } };
+			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health(), cleanup, ollama: ollamaWatcher.health(), deploys: deploys.health(), score: score.health(), alerts: alerts.health(), hub: hub.health() } };
 		},
 		async stop() {
+			hub.stop();
+			dockerHosts.stop();
 			await score.stop();
 			await sampler.stop();
 			selfTests.stop();
@@ -334,6 +385,7 @@ export async function createServices(
 			await containerStats.stop();
 			await ollamaWatcher.stop();
 			await alerts.stop();
+			await closeAllHosts();
 			db.$client.close();
 			if (current === services) current = null;
 			log.info('services stopped');

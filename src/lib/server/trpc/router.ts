@@ -13,6 +13,8 @@ import { ollamaRouter } from './routers/ollama';
 import { scoreRouter } from './routers/score';
 import { alertsRouter } from './routers/alerts';
 import { resourcesRouter } from './routers/resources';
+import { hubRouter } from './routers/hub';
+import { hostsRouter } from './routers/hosts';
 
 export const appRouter = router({
 	auth: authRouter,
@@ -28,7 +30,9 @@ export const appRouter = router({
 	trends: trendsRouter,
 	score: scoreRouter,
 	alerts: alertsRouter,
-	resources: resourcesRouter
+	resources: resourcesRouter,
+	hub: hubRouter,
+	hosts: hostsRouter
 });
 
 export type AppRouter = typeof appRouter;
