@@ -10,11 +10,14 @@
 // stopped afterwards) with the scrape setup docs/multi-vm.md describes: static_configs with
 // `labels: { host_id: … }` per VM, for node_exporter and for vmwarden's /metrics.
 //
+// deploy/prometheus/multi-vm.yml and agent.yml (the shipped examples) pass `promtool check config`.
+//
 // Host ids are chosen so a mistake shows: the hub is `vm.2` and another host `vmx2`, so an
 // unescaped regex `host_id=~"vm.2|"` would also take vmx2's series (load 2.5, one unhealthy
 // container) into the hub's own trend.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -132,8 +135,12 @@ ${HOSTS.map((h) => `      - { targets: ['${nodeTargets[h.id]}'], labels: { host_
     authorization: { type: Bearer, credentials_file: '${path.join(dir, 'token')}' }
     static_configs:
       - { targets: ['${vmw('vm.2')}'], labels: { host_id: 'vm.2' } }
-      - { targets: ['${vmw('vmx2')}'], labels: { host_id: 'vmx2' } }
       - { targets: ['${vmw('vm3')}'] }
+  # a VM with its own token gets its own job, relabelled to job="vmwarden" (deploy/prometheus/multi-vm.yml)
+  - job_name: vmwarden-vmx2
+    authorization: { type: Bearer, credentials_file: '${path.join(dir, 'token')}' }
+    static_configs: [{ targets: ['${vmw('vmx2')}'], labels: { host_id: 'vmx2' } }]
+    relabel_configs: [{ target_label: job, replacement: vmwarden }]
   - job_name: solo
     static_configs: [{ targets: ['${nodeTargets[HUB]}'] }]
 `
@@ -232,5 +239,26 @@ ${HOSTS.map((h) => `      - { targets: ['${nodeTargets[h.id]}'], labels: { host_
 
 	it('the router refuses a host this instance does not know', async () => {
 		await expect(hub().trends.series.query({ metric: 'load', range: '24h', hostId: 'nowhere' })).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
+	});
+});
+
+describe('the shipped multi-VM Prometheus examples', () => {
+	it.each([
+		['deploy/prometheus/multi-vm.yml', []],
+		['deploy/prometheus/agent.yml', ['--agent']]
+	])('%s passes promtool check config', async (file, flags) => {
+		const root = path.resolve(import.meta.dirname, '../..');
+		const dir = await mkdtemp(path.join(tmpdir(), 'vmw-promcheck-'));
+		try {
+			// promtool checks that token and password files exist: point /etc/prometheus/ at a temp dir holding them
+			const text = (await readFile(path.join(root, file), 'utf8')).replaceAll('/etc/prometheus/', `${dir}/`);
+			for (const m of text.matchAll(new RegExp(`${dir}/([\\w.-]+)`, 'g'))) await writeFile(path.join(dir, m[1]), 'x');
+			await copyFile(path.join(root, 'deploy/prometheus/vmwarden.rules.yml'), path.join(dir, 'vmwarden.rules.yml'));
+			await writeFile(path.join(dir, 'prometheus.yml'), text);
+			const { stdout } = await promisify(execFile)('promtool', ['check', 'config', ...flags, 'prometheus.yml'], { cwd: dir, timeout: 60_000 });
+			expect(stdout).toMatch(/SUCCESS/);
+		} finally {
+			await rm(dir, { recursive: true, force: true });
+		}
 	});
 });

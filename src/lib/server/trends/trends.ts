@@ -198,7 +198,7 @@ export function createTrends({ prom, selectors, hostLabel = 'host_id', threshold
 			if (hostId === ownHost) return fromLocal(metric, range);
 			return {
 				state: 'unavailable',
-				reason: `trends of host "${hostId}" need a PromQL store holding every host's series (set VMW_PROMETHEUS_URL; see docs/multi-vm.md): without it only this host's own history is here`,
+				reason: `trends of host "${hostId}" need a PromQL store holding every host's series (set VMW_PROMETHEUS_URL; see docs/multi-vm-trends.md): without it only this host's own history is here`,
 				lastGood: null,
 				lastGoodAt: null,
 				at: now()
