@@ -1,0 +1,159 @@
+// The hub (issue 15, decision 0013): the all-hosts overview over the registry, the per-host
+// clients it forwards calls through, and the bare Docker hosts' adapters. Started from
+// services.ts; nothing here runs at import time, and nothing is sent while nobody looks.
+import type { VmwardenClient } from '$lib/client';
+import type { DockerApi } from '../docker';
+import type { HostRecord, HostRegistry, HostView } from '../hosts/types';
+import type { Logger } from '../log';
+import { createOverview, type Overview } from './overview';
+import { forwardToHost, type ForwardCall } from './forward';
+import type { Db } from '../db';
+import { TRPCError } from '@trpc/server';
+import type { HostSummary } from './types';
+
+/** How the hub reaches a host: hosts/connect.ts (remoteClient, remoteDockerApi). */
+export interface HubConnect {
+	remoteClient(host: HostRecord, opts?: { onBehalfOf?: string }): VmwardenClient;
+	remoteDockerApi(host: HostRecord): DockerApi;
+}
+
+export interface HubOptions {
+	/** this instance's id (VMW_HOST_ID) and display name */
+	local: { id: string; name: string; summary(): Promise<HostSummary>; timeoutMs?: number };
+	registry: HostRegistry;
+	connect: HubConnect;
+	/** the hub's audit record (forwarded mutations) */
+	db: Db;
+	/**
+	 * A call for a bare Docker host (hub/docker-host.ts): the containers router against that
+	 * host's Docker adapter; undefined = not a call a bare Docker host can answer.
+	 */
+	dockerCall?: (host: HostRecord, call: ForwardCall) => Promise<{ data: unknown } | undefined>;
+	/** a bare Docker host's summary (hub/docker-host.ts); null until that part is wired */
+	dockerSummary?: (host: HostRecord, signal: AbortSignal) => Promise<HostSummary>;
+	refreshMs: number;
+	concurrency: number;
+	idleAfterMs?: number;
+	log: Logger;
+}
+
+/** A registry that holds no host: an instance that is not a hub (and the specs). */
+export const emptyRegistry: HostRegistry = {
+	list: async () => [],
+	get: async () => null,
+	onChange: () => () => {}
+};
+
+export function createHub(opts: HubOptions) {
+	const { registry, connect, log } = opts;
+	// decrypted records and clients per host, dropped on every registry change of that host
+	const records = new Map<string, Promise<HostRecord | null>>();
+	const clients = new Map<string, VmwardenClient>();
+	const changeListeners = new Set<(id: string) => void>();
+	/** ids of registry hosts seen so far (sync: resolveHostId) */
+	const known = new Set<string>();
+
+	async function record(id: string): Promise<HostRecord | null> {
+		let p = records.get(id);
+		if (!p) {
+			p = registry.get(id).then(
+				(r) => {
+					if (r) known.add(id);
+					else known.delete(id);
+					return r;
+				},
+				(err) => {
+					records.delete(id);
+					throw err;
+				}
+			);
+			records.set(id, p);
+		}
+		return p;
+	}
+
+	function clientFor(host: HostRecord): VmwardenClient {
+		let c = clients.get(host.id);
+		if (!c) {
+			c = connect.remoteClient(host);
+			clients.set(host.id, c);
+		}
+		return c;
+	}
+
+	const overview: Overview = createOverview({
+		local: { id: opts.local.id, name: opts.local.name, kind: 'local', timeoutMs: opts.local.timeoutMs ?? 10_000, summary: opts.local.summary },
+		hosts: () => registry.list(),
+		async fetchSummary(view: HostView, signal: AbortSignal) {
+			const host = await record(view.id);
+			if (!host) throw new Error(`${view.name} is no longer in the registry`);
+			if (host.kind === 'docker') {
+				if (!opts.dockerSummary) throw new Error(`${host.name} is a bare Docker host: no summary source yet`);
+				return opts.dockerSummary(host, signal);
+			}
+			const summary = (await clientFor(host).hub.summary.query(undefined, { signal })) as HostSummary;
+			// the remote names itself by its own VMW_HOST_ID; the hub's row is the registry's id
+			return { ...summary, hostId: host.id };
+		},
+		refreshMs: opts.refreshMs,
+		concurrency: opts.concurrency,
+		idleAfterMs: opts.idleAfterMs,
+		log
+	});
+
+	const offRegistry = registry.onChange((id) => {
+		records.delete(id);
+		known.delete(id);
+		clients.delete(id);
+		overview.forget(id);
+		for (const fn of changeListeners) fn(id);
+	});
+
+	return {
+		overview,
+		/** This instance's own summary (what `hub.summary` answers). */
+		localSummary: () => opts.local.summary(),
+		/** The registry host with this id (decrypted, cached until it changes); null when none. */
+		host: (id: string) => record(id),
+		/** The host's shared client (no onBehalfOf): queries and subscriptions. */
+		client: clientFor,
+		/** A client for one mutation, carrying the hub user's identity. */
+		clientOnBehalfOf: (host: HostRecord, onBehalfOf: string) => connect.remoteClient(host, { onBehalfOf }),
+		connect,
+		/** A registry host this hub has looked up (after `host(id)` resolved it). */
+		isRegistered: (id: string) => known.has(id),
+		/**
+		 * The forwarding middleware's work: `undefined` when `hostId` is no registry host (the
+		 * procedure then runs here, and resolveHostId says NOT_FOUND); else the host's answer.
+		 */
+		async forward(call: Omit<ForwardCall, 'input'> & { hostId: string; raw: Record<string, unknown> }): Promise<{ data: unknown } | undefined> {
+			const host = await record(call.hostId);
+			if (!host) return undefined;
+			const { hostId: _drop, ...input } = call.raw;
+			const fc: ForwardCall = { principal: call.principal, clientKey: call.clientKey, path: call.path, type: call.type, input, signal: call.signal };
+			if (host.kind === 'docker') {
+				const answer = await opts.dockerCall?.(host, fc);
+				if (answer) return answer;
+				const area = call.path.split('.')[0];
+				throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `${host.name} is a bare Docker host: no ${area} there (only containers, logs, restarts and host figures)` });
+			}
+			return { data: await forwardToHost({ db: opts.db, hubId: opts.local.id, client: clientFor, clientOnBehalfOf: (h, who) => connect.remoteClient(h, { onBehalfOf: who }), log }, host, fc) };
+		},
+		/** Called after a registry change of host `id` (per-host caches elsewhere drop theirs). */
+		onHostChange(fn: (id: string) => void): () => void {
+			changeListeners.add(fn);
+			return () => changeListeners.delete(fn);
+		},
+		health(): { ok: boolean; detail: string } {
+			const s = overview.status();
+			return { ok: true, detail: `${s.hosts} host(s) in the overview; ${s.active ? `refreshing (${s.refreshing} in flight)` : 'idle'}` };
+		},
+		stop() {
+			offRegistry();
+			overview.stop();
+			changeListeners.clear();
+		}
+	};
+}
+
+export type Hub = ReturnType<typeof createHub>;
