@@ -12,6 +12,10 @@
 //
 // deploy/prometheus/multi-vm.yml and agent.yml (the shipped examples) pass `promtool check config`.
 //
+// The hub (vm.2) has vmx2 and vm3 in its hosts registry and answers their trends itself from the
+// store (meta hub: 'local'); they have no Prometheus of their own, so a forwarded call would say
+// source 'local'.
+//
 // Host ids are chosen so a mistake shows: the hub is `vm.2` and another host `vmx2`, so an
 // unescaped regex `host_id=~"vm.2|"` would also take vmx2's series (load 2.5, one unhealthy
 // container) into the hub's own trend.
@@ -31,6 +35,8 @@ import { createVmwardenClient } from '../../src/lib/client';
 import { createTrends } from '../../src/lib/server/trends/trends';
 import { createPromClient } from '../../src/lib/server/prometheus/client';
 import { DEFAULT_THRESHOLDS } from '../../src/lib/server/host/thresholds';
+import { openDb } from '../../src/lib/server/db';
+import { createHostsRegistry } from '../../src/lib/server/hosts/registry';
 import type { TrendAnswer, TrendData } from '../../src/lib/trends';
 
 /** Each host's load1, written into its fake /proc/loadavg. */
@@ -84,6 +90,24 @@ describe('trends across hosts from one PromQL store', () => {
 	/** every value of every line of a trend */
 	const values = (d: TrendData) => d.series.flatMap((s) => s.points.map(([, v]) => v));
 
+	/**
+	 * The hub's database with vmx2 and vm3 registered (the hosts registry's own module, before the
+	 * hub starts on the same file): the hub then knows them as hosts and answers their trends.
+	 */
+	async function hubRegistry(): Promise<Record<string, string>> {
+		const url = `file:${path.join(dir, 'hub.db')}`;
+		const secretKey = 'hosttrends-test-secret-key-0123456789abcdef';
+		const db = await openDb({ url, migrationsDir: 'drizzle' });
+		try {
+			const registry = createHostsRegistry({ db, localHostId: HUB, secretKey });
+			for (const h of HOSTS.filter((x) => x.id !== HUB))
+				await registry.add({ id: h.id, name: `VM ${h.id}`, kind: 'vmwarden', url: servers.get(h.id)!.url, secrets: { token: TEST_TOKEN } });
+		} finally {
+			db.$client.close();
+		}
+		return { VMW_DATABASE_URL: url, VMW_SECRET_KEY: secretKey };
+	}
+
 	beforeAll(async () => {
 		env = rigEnv();
 		docker = await requireDocker(env);
@@ -96,7 +120,8 @@ describe('trends across hosts from one PromQL store', () => {
 		await createTestContainer(docker, env.testImage, run, { name: `${run}-sick`, health: { cmd: 'false' }, labels: { 'vmw.hosttrends': `${run}-${SICK}` } });
 
 		const nodeTargets: Record<string, string> = {};
-		for (const h of HOSTS) {
+		// the other hosts first: the hub's registry names their URLs
+		for (const h of [...HOSTS.filter((x) => x.id !== HUB), ...HOSTS.filter((x) => x.id === HUB)]) {
 			const proc = fakeProc({ stat: 'stat.vm-steal.t0', meminfo: 'meminfo.vm-swap' });
 			procs.push(proc);
 			proc.write('loadavg', `${h.load} 0.50 0.25 1/100 4242\n`);
@@ -114,7 +139,7 @@ describe('trends across hosts from one PromQL store', () => {
 					// each instance watches only its own containers of this run: the sick host one unhealthy, the others none
 					VMW_CONTAINER_LABELS: `vmw.hosttrends=${run}-${h.id}`,
 					VMW_CONTAINER_SAMPLE_INTERVAL_MS: '500',
-					...(h.id === HUB ? { VMW_PROMETHEUS_URL: promUrl, VMW_PROMETHEUS_TIMEOUT_MS: '10000' } : {})
+					...(h.id === HUB ? { VMW_PROMETHEUS_URL: promUrl, VMW_PROMETHEUS_TIMEOUT_MS: '10000', ...(await hubRegistry()) } : {})
 				})
 			);
 		}
@@ -196,7 +221,7 @@ ${HOSTS.map((h) => `      - { targets: ['${nodeTargets[h.id]}'], labels: { host_
 
 	it("containers: the sick host's unhealthy count is 1; the hub's own has none of it", async () => {
 		const sick = await poll('an unhealthy point for the sick host', async () => {
-			const d = data(await storeTrends(HUB).series({ metric: 'containers', range: '24h', hostId: SICK }), 'sick');
+			const d = data(await hub().trends.series.query({ metric: 'containers', range: '24h', hostId: SICK }), 'sick');
 			return d.series.length && values(d).includes(1) ? d : undefined;
 		});
 		expect(sick.series.map((s) => s.key)).toEqual(['unhealthy']);
@@ -205,15 +230,17 @@ ${HOSTS.map((h) => `      - { targets: ['${nodeTargets[h.id]}'], labels: { host_
 		const own = data(await hub().trends.series.query({ metric: 'containers', range: '24h' }), 'hub containers');
 		expect(own.series).toEqual([]);
 		expect(own.noData).toMatch(/vmwarden_containers/);
-		const c = data(await storeTrends(HUB).series({ metric: 'containers', range: '24h', hostId: 'vm3' }), 'vm3 containers');
+		const c = data(await hub().trends.series.query({ metric: 'containers', range: '24h', hostId: 'vm3' }), 'vm3 containers');
 		expect(c.series).toEqual([]);
 	}, 120_000);
 
-	it.each(HOSTS.filter((h) => h.id !== HUB))("another host's trend (answered by the hub's trends service): exactly $id's load $load", async ({ id, load }) => {
+	it.each(HOSTS.filter((h) => h.id !== HUB))("a registered host's trend, answered by the hub from the store: exactly $id's load $load", async ({ id, load }) => {
 		const d = await poll(`a load point for ${id}`, async () => {
-			const a = data(await storeTrends(HUB).series({ metric: 'load', range: '24h', hostId: id }), id);
+			const a = data(await hub().trends.series.query({ metric: 'load', range: '24h', hostId: id }), id);
 			return a.series.length ? a : undefined;
 		});
+		// answered by the hub from the store, not forwarded: the host itself has no Prometheus (it would say 'local')
+		expect(d.source).toBe('prometheus');
 		expect(new Set(values(d))).toEqual(new Set([load]));
 		expect(d.deploys).toEqual([]);
 	}, 120_000);
@@ -237,7 +264,7 @@ ${HOSTS.map((h) => `      - { targets: ['${nodeTargets[h.id]}'], labels: { host_
 		}
 	});
 
-	it('the router refuses a host this instance does not know', async () => {
+	it('the router refuses a host the hub does not know', async () => {
 		await expect(hub().trends.series.query({ metric: 'load', range: '24h', hostId: 'nowhere' })).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
 	});
 });
