@@ -37,7 +37,7 @@ import { createPromClient } from '../../src/lib/server/prometheus/client';
 import { DEFAULT_THRESHOLDS } from '../../src/lib/server/host/thresholds';
 import { openDb } from '../../src/lib/server/db';
 import { createHostsRegistry } from '../../src/lib/server/hosts/registry';
-import type { TrendAnswer, TrendData } from '../../src/lib/trends';
+import { TREND_IDS, type TrendAnswer, type TrendData } from '../../src/lib/trends';
 
 /** Each host's load1, written into its fake /proc/loadavg. */
 const HOSTS = [
@@ -263,6 +263,14 @@ ${HOSTS.map((h) => `      - { targets: ['${nodeTargets[h.id]}'], labels: { host_
 			expect(d.series).toEqual([]);
 		}
 	});
+
+	it('every catalog entry runs in Prometheus with the host matchers, for the own and another host (no bad_data)', async () => {
+		for (const metric of TREND_IDS)
+			for (const hostId of [undefined, 'vm3']) {
+				const a = await hub().trends.series.query({ metric, range: '7d', hostId });
+				expect(a.state, `${metric} ${hostId ?? 'own'}: ${JSON.stringify(a).slice(0, 300)}`).toBe('ok');
+			}
+	}, 60_000);
 
 	it('the router refuses a host the hub does not know', async () => {
 		await expect(hub().trends.series.query({ metric: 'load', range: '24h', hostId: 'nowhere' })).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
