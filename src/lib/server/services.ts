@@ -42,10 +42,10 @@ import { sessionsBetween } from './ollama/usage';
 import { currentSnapshot } from './health/current';
 import { createResources, type Resources } from './resources/report';
 import { createHub, type Hub } from './hub/service';
-import { remoteClient, remoteDockerApi } from './hosts/connect';
+import { createDockerHosts } from './hub/docker-host';
 import { createLocalSummary } from './hub/summary';
 import { createHostsRegistry, type HostsAdmin } from './hosts/registry';
-import { closeAllHosts, forgetHost } from './hosts/connect';
+import { closeAllHosts, forgetHost, remoteClient, remoteDockerApi, remoteFetch } from './hosts/connect';
 
 export interface Services {
 	config: Config;
@@ -303,8 +303,18 @@ export async function createServices(
 	// hosts registry (issue 15): an edited or removed host's cached connection is dropped
 	const hostsRegistry = createHostsRegistry({ db, localHostId: config.hostId, secretKey: config.secretKey });
 	hostsRegistry.onChange(forgetHost);
-
 	// hub (issue 15, decision 0013): this instance's summary, and the overview over the registry
+	const dockerHosts = createDockerHosts({
+		dockerApi: remoteDockerApi,
+		async fetchText(host, url, signal) {
+			const res = await remoteFetch(host)(url, { signal, headers: { accept: 'text/plain' } });
+			if (!res.ok) throw new Error(`node_exporter answered HTTP ${res.status}`);
+			return res.text();
+		},
+		thresholds: config.thresholds,
+		intervalMs: config.docker.sampleIntervalMs,
+		log: createLogger('hub-docker')
+	});
 	const hub = createHub({
 		local: {
 			id: config.hostId,
@@ -321,10 +331,13 @@ export async function createServices(
 		registry: hostsRegistry,
 		db,
 		connect: { remoteClient, remoteDockerApi },
+		dockerCall: (host, call, ctx) => dockerHosts.call(host, call, ctx),
+		dockerSummary: (host, signal) => dockerHosts.summary(host, signal),
 		refreshMs: config.hub.refreshMs,
 		concurrency: config.hub.concurrency,
 		log: createLogger('hub')
 	});
+	hub.onHostChange((id) => dockerHosts.forget(id));
 
 	const services: Services = {
 		config,
@@ -363,6 +376,7 @@ export async function createServices(
 		},
 		async stop() {
 			hub.stop();
+			dockerHosts.stop();
 			await score.stop();
 			await sampler.stop();
 			selfTests.stop();

@@ -6,9 +6,10 @@ import type { DockerApi } from '../docker';
 import type { HostRecord, HostRegistry, HostView } from '../hosts/types';
 import type { Logger } from '../log';
 import { createOverview, type Overview } from './overview';
-import { forwardToHost, type ForwardCall } from './forward';
+import { forwardToHost, remoteError, type ForwardCall } from './forward';
 import type { Db } from '../db';
 import { TRPCError } from '@trpc/server';
+import type { Context } from '../trpc/init';
 import type { HostSummary } from './types';
 
 /** How the hub reaches a host: hosts/connect.ts (remoteClient, remoteDockerApi). */
@@ -28,7 +29,7 @@ export interface HubOptions {
 	 * A call for a bare Docker host (hub/docker-host.ts): the containers router against that
 	 * host's Docker adapter; undefined = not a call a bare Docker host can answer.
 	 */
-	dockerCall?: (host: HostRecord, call: ForwardCall) => Promise<{ data: unknown } | undefined>;
+	dockerCall?: (host: HostRecord, call: ForwardCall, ctx: Context) => Promise<{ data: unknown } | undefined>;
 	/** a bare Docker host's summary (hub/docker-host.ts); null until that part is wired */
 	dockerSummary?: (host: HostRecord, signal: AbortSignal) => Promise<HostSummary>;
 	refreshMs: number;
@@ -36,6 +37,9 @@ export interface HubOptions {
 	idleAfterMs?: number;
 	log: Logger;
 }
+
+/** hostIdSchema's rule (trpc/host.ts): anything else is never looked up */
+const HOST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** A registry that holds no host: an instance that is not a hub (and the specs). */
 export const emptyRegistry: HostRegistry = {
@@ -59,7 +63,11 @@ export function createHub(opts: HubOptions) {
 			p = registry.get(id).then(
 				(r) => {
 					if (r) known.add(id);
-					else known.delete(id);
+					else {
+						// not cached: hostile ids must not grow this map
+						known.delete(id);
+						records.delete(id);
+					}
 					return r;
 				},
 				(err) => {
@@ -91,7 +99,12 @@ export function createHub(opts: HubOptions) {
 				if (!opts.dockerSummary) throw new Error(`${host.name} is a bare Docker host: no summary source yet`);
 				return opts.dockerSummary(host, signal);
 			}
-			const summary = (await clientFor(host).hub.summary.query(undefined, { signal })) as HostSummary;
+			let summary: HostSummary;
+			try {
+				summary = (await clientFor(host).hub.summary.query(undefined, { signal })) as HostSummary;
+			} catch (err) {
+				throw remoteError(host, err); // the row's reason reads like a forwarded call's error
+			}
 			// the remote names itself by its own VMW_HOST_ID; the hub's row is the registry's id
 			return { ...summary, hostId: host.id };
 		},
@@ -114,7 +127,7 @@ export function createHub(opts: HubOptions) {
 		/** This instance's own summary (what `hub.summary` answers). */
 		localSummary: () => opts.local.summary(),
 		/** The registry host with this id (decrypted, cached until it changes); null when none. */
-		host: (id: string) => record(id),
+		host: (id: string) => (HOST_ID.test(id) ? record(id) : Promise.resolve(null)),
 		/** The host's shared client (no onBehalfOf): queries and subscriptions. */
 		client: clientFor,
 		/** A client for one mutation, carrying the hub user's identity. */
@@ -126,13 +139,14 @@ export function createHub(opts: HubOptions) {
 		 * The forwarding middleware's work: `undefined` when `hostId` is no registry host (the
 		 * procedure then runs here, and resolveHostId says NOT_FOUND); else the host's answer.
 		 */
-		async forward(call: Omit<ForwardCall, 'input'> & { hostId: string; raw: Record<string, unknown> }): Promise<{ data: unknown } | undefined> {
+		async forward(call: { ctx: Context; path: string; type: ForwardCall['type']; signal: AbortSignal | undefined; hostId: string; raw: Record<string, unknown> }): Promise<{ data: unknown } | undefined> {
+			if (!HOST_ID.test(call.hostId)) return undefined; // the procedure's own input check refuses it
 			const host = await record(call.hostId);
 			if (!host) return undefined;
 			const { hostId: _drop, ...input } = call.raw;
-			const fc: ForwardCall = { principal: call.principal, clientKey: call.clientKey, path: call.path, type: call.type, input, signal: call.signal };
+			const fc: ForwardCall = { principal: call.ctx.principal, clientKey: call.ctx.clientKey, path: call.path, type: call.type, input, signal: call.signal };
 			if (host.kind === 'docker') {
-				const answer = await opts.dockerCall?.(host, fc);
+				const answer = await opts.dockerCall?.(host, fc, call.ctx);
 				if (answer) return answer;
 				const area = call.path.split('.')[0];
 				throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `${host.name} is a bare Docker host: no ${area} there (only containers, logs, restarts and host figures)` });

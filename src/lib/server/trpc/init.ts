@@ -107,7 +107,7 @@ const forwardToHost = t.middleware(async ({ ctx, meta, path, type, signal, getRa
 		await hub.host(hostId).catch(() => null);
 		return next();
 	}
-	const answer = await hub.forward({ principal: ctx.principal, clientKey: ctx.clientKey, path, type, signal, hostId, raw: raw as Record<string, unknown> });
+	const answer = await hub.forward({ ctx, path, type, signal, hostId, raw: raw as Record<string, unknown> });
 	if (!answer) return next(); // not a registry host: resolveHostId answers NOT_FOUND
 	return { ok: true as const, data: answer.data, marker: middlewareMarker };
 });
