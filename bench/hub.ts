@@ -155,13 +155,21 @@ function checkRows(rows: OverviewRow[], hosts: Replayer[]): string[] {
 	return problems;
 }
 
+/** what this section reads of an autocannon result (the package ships no types) */
+interface LoadResult {
+	latency: { p50: number; p99: number };
+	requests: { average: number };
+	errors: number;
+	non2xx: number;
+}
+
 interface HubRun {
 	coldMs: number;
 	coldProblems: string[];
 	rssStart: number;
 	rssAfterCold: number;
 	rssAfter: number;
-	load: autocannon.Result;
+	load: LoadResult;
 	after: OverviewRow[];
 	afterProblems: string[];
 	slowAsked: number;
@@ -188,7 +196,7 @@ async function runHub(hosts: Replayer[]): Promise<HubRun> {
 		const rssAfterCold = await rssMiB(hub.pid);
 		const slow = hosts.find((h) => h.behaviour === 'slow');
 		const slowAskedBefore = slow?.served ?? 0;
-		const load = await autocannon({
+		const load: LoadResult = await autocannon({
 			url: `${hub.url}/api/trpc/hub.overview`,
 			connections: CONNECTIONS,
 			duration: LOAD_SECONDS,
