@@ -265,6 +265,9 @@ describe('hub over three instances and a bare Docker host', () => {
 		} finally {
 			db.$client.close();
 		}
+		// the same row is the bare host's activity, answered by the hub (it has no audit log of its own)
+		const activity = await trpc(servers.hub.url, cookie, 'query', 'activity.list', { hostId: 'dock' });
+		expect(activity.data.items.map((a: { action: string; actor: string; target: string }) => [a.action, a.actor, a.target])).toEqual([['containers.restart', 'session:admin:admin', names.dock]]);
 	});
 
 	it('subscriptions: a host live stream is relayed by the hub, and hub.live pushes the rows', async () => {

@@ -101,6 +101,8 @@ describe('overview', () => {
 			expect(after.lastGoodAt).toBe(1_000);
 			expect(after.lastGood?.score?.value).toBe(88);
 			expect(after.reason).toBe('gone');
+			// tried at t = 5 000, first failure: the next try one period (10 ms) later
+			expect(after.nextTryAt).toBe(5_010);
 		}
 		overview.stop();
 	});

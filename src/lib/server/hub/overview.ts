@@ -110,7 +110,9 @@ export function createOverview(opts: OverviewOptions) {
 
 	const rowOf = (e: Entry): OverviewRow => {
 		const a: Availability<HostSummary> = e.row ?? { state: 'unavailable', reason: 'not asked yet', lastGood: null, lastGoodAt: null, at: now() };
-		return { hostId: e.host.id, name: e.host.name, kind: e.host.kind, ...a };
+		const row: OverviewRow = { hostId: e.host.id, name: e.host.name, kind: e.host.kind, ...a };
+		if (a.state === 'unavailable' && e.failures > 0) row.nextTryAt = e.fetchedAt + retryDelay(e);
+		return row;
 	};
 
 	/** Fetch one host now (joins a fetch in flight). Never throws. */
