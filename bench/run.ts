@@ -19,6 +19,7 @@ import { benchWatchdog } from './watchdog';
 import { benchContainers } from './containers';
 import { benchMaintenance } from './maintenance';
 import { benchResources } from './resources';
+import { benchHub } from './hub';
 
 const run = promisify(execFile);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -205,3 +206,4 @@ await benchWatchdog();
 await benchContainers();
 await benchMaintenance(); // maintenance section (issue 8): bench/maintenance.ts
 if (!(await benchResources())) process.exitCode = 1;
+if (!(await benchHub())) process.exitCode = 1; // hub overview with 50 hosts (issue 15): bench/hub.ts

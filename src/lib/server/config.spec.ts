@@ -125,7 +125,7 @@ describe('parseConfig: watchdog', () => {
 describe('trends settings', () => {
 	it('defaults: node/cadvisor/vmwarden selectors by job, 90-day rollups, 5 s PromQL timeout', () => {
 		const c = parseConfig({});
-		expect(c.prometheus).toEqual({ token: null, timeoutMs: 5000, nodeSelector: 'job="node"', cadvisorSelector: 'job="cadvisor"', vmwardenSelector: 'job="vmwarden"' });
+		expect(c.prometheus).toEqual({ token: null, timeoutMs: 5000, nodeSelector: 'job="node"', cadvisorSelector: 'job="cadvisor"', vmwardenSelector: 'job="vmwarden"', hostLabel: 'host_id' });
 		expect(c.historyRollupRetentionMs).toBe(90 * 86_400_000);
 		expect(c.writeSpikeFactor).toBe(3);
 	});
@@ -135,6 +135,11 @@ describe('trends settings', () => {
 	});
 	it('takes several matchers', () => {
 		expect(parseConfig({ VMW_PROMETHEUS_NODE_SELECTOR: 'job="node", instance=~"vm1:.*"' }).prometheus.nodeSelector).toBe('job="node", instance=~"vm1:.*"');
+	});
+	it('the host label (issue 15) is a Prometheus label name, not a reserved __ one', () => {
+		expect(parseConfig({ VMW_TRENDS_HOST_LABEL: 'vm' }).prometheus.hostLabel).toBe('vm');
+		for (const bad of ['host-id', '1vm', '__name__', 'host_id="x"', 'a b'])
+			expect(() => parseConfig({ VMW_TRENDS_HOST_LABEL: bad }), bad).toThrow(/VMW_TRENDS_HOST_LABEL: expected a Prometheus label name/);
 	});
 });
 

@@ -66,6 +66,9 @@ const envSchema = z
 		VMW_PROMETHEUS_NODE_SELECTOR: selector('job="node"'),
 		VMW_PROMETHEUS_CADVISOR_SELECTOR: selector('job="cadvisor"'),
 		VMW_PROMETHEUS_VMWARDEN_SELECTOR: selector('job="vmwarden"'),
+		VMW_TRENDS_HOST_LABEL: opt(
+			z.string().regex(/^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a Prometheus label name such as host_id (letters, digits, underscore; not starting with __)').default('host_id')
+		),
 		VMW_HISTORY_ROLLUP_RETENTION_DAYS: int(90, 1, 3650, 'a number of days'),
 		VMW_TRENDS_WRITE_SPIKE_FACTOR: num(3, 'a factor such as 3').refine((v) => v > 1, 'expected a factor above 1'),
 		VMW_OLLAMA_URL: opt(url('an http(s) URL such as http://127.0.0.1:11434').default('http://127.0.0.1:11434')),
@@ -280,7 +283,9 @@ function toConfig(e: z.output<typeof envSchema>) {
 			timeoutMs: e.VMW_PROMETHEUS_TIMEOUT_MS,
 			nodeSelector: e.VMW_PROMETHEUS_NODE_SELECTOR,
 			cadvisorSelector: e.VMW_PROMETHEUS_CADVISOR_SELECTOR,
-			vmwardenSelector: e.VMW_PROMETHEUS_VMWARDEN_SELECTOR
+			vmwardenSelector: e.VMW_PROMETHEUS_VMWARDEN_SELECTOR,
+			/** the label naming each series' host in a store shared by several VMs (issue 15) */
+			hostLabel: e.VMW_TRENDS_HOST_LABEL
 		},
 		historyRollupRetentionMs: e.VMW_HISTORY_ROLLUP_RETENTION_DAYS * 86_400_000,
 		writeSpikeFactor: e.VMW_TRENDS_WRITE_SPIKE_FACTOR,

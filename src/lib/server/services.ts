@@ -194,6 +194,7 @@ export async function createServices(
 	const trends = createTrends({
 		prom: config.prometheusUrl ? createPromClient({ baseUrl: config.prometheusUrl, bearerToken: config.prometheus.token, timeoutMs: config.prometheus.timeoutMs }) : null,
 		selectors: { node: config.prometheus.nodeSelector, cadvisor: config.prometheus.cadvisorSelector, vmwarden: config.prometheus.vmwardenSelector, hostId: config.hostId },
+		hostLabel: config.prometheus.hostLabel,
 		thresholds: config.thresholds,
 		spikeFactor: config.writeSpikeFactor,
 		local: {

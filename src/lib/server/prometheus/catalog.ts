@@ -11,6 +11,7 @@
 // (see README "Trends"); every vmwarden series carries host_id="<VMW_HOST_ID>".
 import type { Thresholds } from '$lib/health';
 import type { TrendId, TrendThreshold, TrendUnit } from '$lib/trends';
+import { hostMatcher } from './labels';
 
 export const METRICS = {
 	// node_exporter
@@ -38,7 +39,16 @@ export interface Selectors {
 	cadvisor: string;
 	vmwarden: string;
 	hostId: string;
+	/**
+	 * The matcher picking this host's series out of a store shared by several hosts (labels.ts
+	 * hostMatcher), added to every selector above. Default: this instance's own host under
+	 * `host_id` (its id or no such label).
+	 */
+	host?: string;
 }
+
+/** The host matcher of `sel` (its own, or the own-host default under host_id). */
+const hostOf = (sel: Selectors) => sel.host ?? hostMatcher({ label: 'host_id', hostId: sel.hostId, own: true });
 
 /** One PromQL query; `alternatives` are tried in order and the first with any series wins. */
 export interface TrendQuery {
@@ -68,8 +78,8 @@ export const CATALOG: Record<TrendId, TrendDef> = {
 		id: 'disk',
 		title: 'Disk used',
 		unit: 'percent',
-		queries: ({ node }) => {
-			const s = m(node, `fstype!~"${PSEUDO_FSTYPES}"`);
+		queries: (sel) => {
+			const s = m(sel.node, hostOf(sel), `fstype!~"${PSEUDO_FSTYPES}"`);
 			// df's Use%: used / (used + available to non-root), used = size − free
 			const used = `(${METRICS.fsSize}${s} - ${METRICS.fsFree}${s})`;
 			return [
@@ -90,14 +100,17 @@ export const CATALOG: Record<TrendId, TrendDef> = {
 		id: 'memory',
 		title: 'Memory available and swap used',
 		unit: 'bytes',
-		queries: ({ node }) => [
-			{ key: 'available', label: 'available', alternatives: [{ metric: METRICS.memAvailable, expr: `max(${METRICS.memAvailable}${m(node)})` }] },
-			{
-				key: 'swap',
-				label: 'swap used',
-				alternatives: [{ metric: METRICS.swapTotal, expr: `max(${METRICS.swapTotal}${m(node)} - ${METRICS.swapFree}${m(node)})` }]
-			}
-		],
+		queries: (sel) => {
+			const s = m(sel.node, hostOf(sel));
+			return [
+				{ key: 'available', label: 'available', alternatives: [{ metric: METRICS.memAvailable, expr: `max(${METRICS.memAvailable}${s})` }] },
+				{
+					key: 'swap',
+					label: 'swap used',
+					alternatives: [{ metric: METRICS.swapTotal, expr: `max(${METRICS.swapTotal}${s} - ${METRICS.swapFree}${s})` }]
+				}
+			];
+		},
 		thresholds: (t) => [
 			{ value: t.memAvailableWarnBytes, level: 'warn', series: 'available', label: 'available warn' },
 			{ value: t.memAvailableCritBytes, level: 'crit', series: 'available', label: 'available crit' },
@@ -109,8 +122,9 @@ export const CATALOG: Record<TrendId, TrendDef> = {
 		id: 'steal',
 		title: 'CPU steal',
 		unit: 'percent',
-		queries: ({ node }, step) => {
+		queries: (sel, step) => {
 			const w = `[${rateWindowSec(step)}s]`;
+			const host = hostOf(sel);
 			// steal's share of all CPU time: rate of mode="steal" over the rate of every mode, all CPUs
 			return [
 				{
@@ -119,7 +133,7 @@ export const CATALOG: Record<TrendId, TrendDef> = {
 					alternatives: [
 						{
 							metric: METRICS.cpuSeconds,
-							expr: `100 * sum(rate(${METRICS.cpuSeconds}${m(node, 'mode="steal"')}${w})) / sum(rate(${METRICS.cpuSeconds}${m(node)}${w}))`
+							expr: `100 * sum(rate(${METRICS.cpuSeconds}${m(sel.node, host, 'mode="steal"')}${w})) / sum(rate(${METRICS.cpuSeconds}${m(sel.node, host)}${w}))`
 						}
 					]
 				}
@@ -134,7 +148,7 @@ export const CATALOG: Record<TrendId, TrendDef> = {
 		id: 'load',
 		title: 'Load (1 min)',
 		unit: 'load',
-		queries: ({ node }) => [{ key: 'load1', label: 'load1', alternatives: [{ metric: METRICS.load1, expr: `max(${METRICS.load1}${m(node)})` }] }],
+		queries: (sel) => [{ key: 'load1', label: 'load1', alternatives: [{ metric: METRICS.load1, expr: `max(${METRICS.load1}${m(sel.node, hostOf(sel))})` }] }],
 		thresholds: (t, cpus) =>
 			cpus
 				? [
@@ -147,7 +161,7 @@ export const CATALOG: Record<TrendId, TrendDef> = {
 		id: 'containers',
 		title: 'Unhealthy containers',
 		unit: 'count',
-		queries: ({ vmwarden, hostId }, step) => [
+		queries: (sel, step) => [
 			{
 				key: 'unhealthy',
 				label: 'unhealthy',
@@ -155,7 +169,7 @@ export const CATALOG: Record<TrendId, TrendDef> = {
 				alternatives: [
 					{
 						metric: METRICS.appContainers,
-						expr: `sum(max_over_time(${METRICS.appContainers}${m(vmwarden, `host_id="${hostId}"`, 'health="unhealthy"')}[${step}s]))`
+						expr: `sum(max_over_time(${METRICS.appContainers}${m(sel.vmwarden, hostOf(sel), 'health="unhealthy"')}[${step}s]))`
 					}
 				]
 			}
@@ -166,8 +180,9 @@ export const CATALOG: Record<TrendId, TrendDef> = {
 		id: 'io',
 		title: 'Block writes per container',
 		unit: 'bytes_per_second',
-		queries: ({ cadvisor, vmwarden, hostId }, step) => {
+		queries: (sel, step) => {
 			const w = `[${rateWindowSec(step)}s]`;
+			const host = hostOf(sel);
 			return [
 				{
 					key: 'container',
@@ -177,11 +192,11 @@ export const CATALOG: Record<TrendId, TrendDef> = {
 						{
 							metric: METRICS.containerWrites,
 							// cAdvisor names the container in `name`; "" is the cgroup root, not a container
-							expr: `label_replace(sum by (name) (rate(${METRICS.containerWrites}${m(cadvisor, 'name!=""')}${w})), "container", "$1", "name", "(.*)")`
+							expr: `label_replace(sum by (name) (rate(${METRICS.containerWrites}${m(sel.cadvisor, host, 'name!=""')}${w})), "container", "$1", "name", "(.*)")`
 						},
 						{
 							metric: METRICS.appContainerWrites,
-							expr: `label_replace(sum by (name) (rate(${METRICS.appContainerWrites}${m(vmwarden, `host_id="${hostId}"`)}${w})), "container", "$1", "name", "(.*)")`
+							expr: `label_replace(sum by (name) (rate(${METRICS.appContainerWrites}${m(sel.vmwarden, host)}${w})), "container", "$1", "name", "(.*)")`
 						}
 					]
 				}

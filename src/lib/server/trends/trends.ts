@@ -1,10 +1,13 @@
 // trends.series: one catalog entry over one range, from Prometheus when VMW_PROMETHEUS_URL is
 // set, else from the app's own SQLite history (source 'local'). Same response shape either way.
+// Several VMs (issue 15, decision 0013): one PromQL store holds every host's series under a host
+// label (VMW_TRENDS_HOST_LABEL, host_id by default); any host's trend is answered here from it.
 import type { HistoryPoint, Thresholds } from '$lib/health';
 import { TREND_RANGE_MS, type DeployMarker, type TrendAnswer, type TrendData, type TrendId, type TrendLine, type TrendRange } from '$lib/trends';
 import { CATALOG, type Selectors } from '../prometheus/catalog';
 import { chooseStep, type PromClient } from '../prometheus/client';
 import { projectDisk } from '../prometheus/projection';
+import { hostMatcher } from '../prometheus/labels';
 import { localLines } from './local';
 import { writeSpikes } from './spikes';
 import { writeLines } from './local-containers';
@@ -26,7 +29,10 @@ export interface LocalHistory {
 
 export interface TrendsOptions {
 	prom: PromClient | null;
+	/** per-job selectors; `hostId` is this instance's own host (VMW_HOST_ID) */
 	selectors: Selectors;
+	/** the label naming the host of each series in the shared store (VMW_TRENDS_HOST_LABEL) */
+	hostLabel?: string;
 	thresholds: Thresholds;
 	local: LocalHistory;
 	spikeFactor: number;
@@ -35,9 +41,21 @@ export interface TrendsOptions {
 	now?: () => number;
 }
 
-export function createTrends({ prom, selectors, thresholds, local, spikeFactor, cpuCount = () => undefined, deploys, now = Date.now }: TrendsOptions) {
-	/** Last good data per metric and range, for the unavailable answer. */
+export function createTrends({ prom, selectors, hostLabel = 'host_id', thresholds, local, spikeFactor, cpuCount = () => undefined, deploys, now = Date.now }: TrendsOptions) {
+	/** Last good data per host, metric and range, for the unavailable answer. */
 	const lastGood = new Map<string, { data: TrendData; at: number }>();
+	const ownHost = selectors.hostId;
+	// checked at start-up, not at the first query: a bad label name is a config error
+	hostMatcher({ label: hostLabel, hostId: ownHost, own: true });
+
+	/**
+	 * One host's view of the shared store: its own host matches its id or no label at all (a
+	 * single-VM Prometheus without host labels keeps working); any other host exactly its id.
+	 */
+	function scope(hostId: string): { sel: Selectors; own: boolean } {
+		const own = hostId === ownHost;
+		return { own, sel: { ...selectors, hostId, host: hostMatcher({ label: hostLabel, hostId, own }) } };
+	}
 
 	function finish(data: TrendData): TrendData {
 		if (data.metric === 'disk') {
@@ -59,7 +77,12 @@ export function createTrends({ prom, selectors, thresholds, local, spikeFactor, 
 		return { def, fromMs, toMs, ...aligned };
 	}
 
-	async function withDeploys(data: TrendData): Promise<TrendData> {
+	async function withDeploys(data: TrendData, own = true): Promise<TrendData> {
+		// deploy markers come from this instance's own Docker events: another host's are not ours to show
+		if (!own) {
+			data.deploys = [];
+			return data;
+		}
 		if (!deploys) return data;
 		try {
 			data.deploys = await deploys({ fromMs: data.fromMs, toMs: data.toMs });
@@ -70,6 +93,7 @@ export function createTrends({ prom, selectors, thresholds, local, spikeFactor, 
 	}
 
 	async function fromLocal(metric: TrendId, range: TrendRange): Promise<TrendAnswer> {
+		// the local history is the own host's only (the other hosts' are on their VMs)
 		const { def, fromMs, toMs, stepSec } = frame(metric, range);
 		const useRollups = toMs - fromMs > local.rawRetentionMs;
 		const fromCollector = metric === 'io' && !!local.containerWrites;
@@ -79,7 +103,7 @@ export function createTrends({ prom, selectors, thresholds, local, spikeFactor, 
 			if (fromCollector) writes = await local.containerWrites!({ fromMs, toMs });
 			else points = useRollups ? await local.rollups({ fromMs, toMs }) : await local.minutes({ fromMs, toMs });
 		} catch (err) {
-			const prev = lastGood.get(`${metric}|${range}`);
+			const prev = lastGood.get(`${ownHost}|${metric}|${range}`);
 			return { state: 'unavailable', reason: `local history unreadable: ${(err as Error)?.message ?? err}`, lastGood: prev?.data ?? null, lastGoodAt: prev?.at ?? null, at: now() };
 		}
 		// 15-minute rollups cannot be drawn finer than 15 minutes; container history has no rollups
@@ -102,18 +126,20 @@ export function createTrends({ prom, selectors, thresholds, local, spikeFactor, 
 			noData
 		});
 		const at = now();
-		lastGood.set(`${metric}|${range}`, { data, at });
+		lastGood.set(`${ownHost}|${metric}|${range}`, { data, at });
 		return { state: 'ok', data: await withDeploys(data), at };
 	}
 
-	async function fromPrometheus(client: PromClient, metric: TrendId, range: TrendRange): Promise<TrendAnswer> {
+	async function fromPrometheus(client: PromClient, metric: TrendId, range: TrendRange, hostId: string): Promise<TrendAnswer> {
 		const { def, fromMs, toMs, stepSec } = frame(metric, range);
+		const { sel, own } = scope(hostId);
+		const key = `${hostId}|${metric}|${range}`;
 		const series: TrendLine[] = [];
 		const warnings: string[] = [];
 		const missing: string[] = [];
 		// the queries of one entry run in parallel; a query's alternatives in order (first with data wins)
 		const results = await Promise.all(
-			def.queries(selectors, stepSec).map(async (q) => {
+			def.queries(sel, stepSec).map(async (q) => {
 				for (const alt of q.alternatives) {
 					const a = await client.queryRange(alt.expr, { startMs: fromMs, endMs: toMs, stepSec });
 					if (a.state === 'unavailable') return { q, failed: a };
@@ -126,7 +152,7 @@ export function createTrends({ prom, selectors, thresholds, local, spikeFactor, 
 		);
 		for (const r of results) {
 			if ('failed' in r && r.failed) {
-				const prev = lastGood.get(`${metric}|${range}`);
+				const prev = lastGood.get(key);
 				return { state: 'unavailable', reason: r.failed.reason, lastGood: prev?.data ?? null, lastGoodAt: prev?.at ?? r.failed.lastGoodAt, at: r.failed.at };
 			}
 			const { q } = r;
@@ -149,20 +175,34 @@ export function createTrends({ prom, selectors, thresholds, local, spikeFactor, 
 			source: 'prometheus',
 			resolution: `PromQL step ${stepSec} s`,
 			series,
-			thresholds: def.thresholds(thresholds, cpuCount()),
-			noData: series.length ? null : `no data in Prometheus for ${missing.join('; ')} matching this host's selector`
+			// thresholds are this host's config; another host's CPU count is not known here (no load lines)
+			thresholds: def.thresholds(thresholds, own ? cpuCount() : undefined),
+			noData: series.length ? null : `no data in Prometheus for ${missing.join('; ')} matching ${own ? "this host's selector" : `host ${hostLabel}="${hostId}"`}`
 		});
 		const at = now();
-		await withDeploys(data);
-		if (warnings.length) return { state: 'partial', data, reason: [...new Set(warnings)].join('; '), at, lastGoodAt: lastGood.get(`${metric}|${range}`)?.at ?? null };
-		lastGood.set(`${metric}|${range}`, { data, at });
+		await withDeploys(data, own);
+		if (warnings.length) return { state: 'partial', data, reason: [...new Set(warnings)].join('; '), at, lastGoodAt: lastGood.get(key)?.at ?? null };
+		lastGood.set(key, { data, at });
 		return { state: 'ok', data, at };
 	}
 
 	return {
 		source: prom ? ('prometheus' as const) : ('local' as const),
-		series({ metric, range }: { metric: TrendId; range: TrendRange }): Promise<TrendAnswer> {
-			return prom ? fromPrometheus(prom, metric, range) : fromLocal(metric, range);
+		hostLabel,
+		/**
+		 * `hostId`: any host whose series the store holds (default: this instance's own). The
+		 * caller decides which hosts exist (the router: own or registered); this only filters.
+		 */
+		async series({ metric, range, hostId = ownHost }: { metric: TrendId; range: TrendRange; hostId?: string }): Promise<TrendAnswer> {
+			if (prom) return fromPrometheus(prom, metric, range, hostId);
+			if (hostId === ownHost) return fromLocal(metric, range);
+			return {
+				state: 'unavailable',
+				reason: `trends of host "${hostId}" need a PromQL store holding every host's series (set VMW_PROMETHEUS_URL; see docs/multi-vm-trends.md): without it only this host's own history is here`,
+				lastGood: null,
+				lastGoodAt: null,
+				at: now()
+			};
 		}
 	};
 }

@@ -67,6 +67,15 @@ describe('trends router (local fallback)', () => {
 		await expect(viewer().trends.series({ metric: 'disk', range: '1y' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
 	});
 
+	it('a registered host is answered here, never forwarded (meta hub: local): without a PromQL store, unavailable with the reason', async () => {
+		// port 1 is unreachable (fetch refuses it): a forwarded call fails as BAD_GATEWAY naming the host (checked by removing the meta)
+		await services.hosts.add({ id: 'vm2', name: 'VM 2', kind: 'vmwarden', url: 'http://127.0.0.1:1' });
+		const a = await viewer().trends.series({ metric: 'disk', range: '7d', hostId: 'vm2' });
+		expect(a).toMatchObject({ state: 'unavailable', lastGood: null, reason: expect.stringMatching(/^trends of host "vm2" need a PromQL store/) });
+		// the own host still answers from its local history
+		expect(await viewer().trends.series({ metric: 'disk', range: '7d', hostId: 'vm-test' })).toMatchObject({ state: 'ok', data: { source: 'local' } });
+	});
+
 	it('24h disk from the 1-minute history, with the projection to 55 %', async () => {
 		const a = await viewer().trends.series({ metric: 'disk', range: '24h', hostId: 'vm-test' });
 		if (a.state !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(a)}`);

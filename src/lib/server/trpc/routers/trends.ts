@@ -7,11 +7,14 @@ export const trendsRouter = router({
 	/**
 	 * One catalog entry over 24h/7d/30d, from Prometheus or (no VMW_PROMETHEUS_URL) the local
 	 * history. Never throws for Prometheus trouble: the answer is ok | partial | unavailable.
+	 * `hub: 'local'` (decision 0013): the hub answers every host's trend itself from the shared
+	 * PromQL store, filtered by the host label; it is never forwarded to the host.
 	 */
 	series: viewerProcedure
+		.meta({ hub: 'local' })
 		.input(hostInput.extend({ metric: z.enum(TREND_IDS), range: z.enum(TREND_RANGES) }).strict())
 		.query(({ ctx, input }) => {
-			resolveHostId(ctx, input.hostId);
-			return ctx.services.trends.series({ metric: input.metric, range: input.range });
+			const hostId = resolveHostId(ctx, input.hostId);
+			return ctx.services.trends.series({ metric: input.metric, range: input.range, hostId });
 		})
 });
