@@ -174,7 +174,8 @@ const envSchema = z
 		VMW_IO_WRITE_THRESHOLD_GB: num(10, 'a number of GB per day').refine((v) => v > 0, 'expected a number of GB per day above 0'),
 		VMW_IMAGE_MAX_AGE_DAYS: int(30, 1, 3650, 'a number of days'),
 		// hosts registry (issue 15): encrypts registered hosts' credentials at rest
-		VMW_SECRET_KEY: opt(z.string().min(32, 'expected at least 32 characters of a random value (use `openssl rand -hex 32`)').max(1024, 'expected at most 1024 characters').optional())
+		VMW_SECRET_KEY: opt(z.string().min(32, 'expected at least 32 characters of a random value (use `openssl rand -hex 32`)').max(1024, 'expected at most 1024 characters').optional()),
+		VMW_SECRET_KEY_PREVIOUS: opt(z.string().min(32, 'expected the previous VMW_SECRET_KEY (at least 32 characters)').max(1024, 'expected at most 1024 characters').optional())
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {
@@ -208,6 +209,8 @@ const envSchema = z
 			ctx.addIssue({ code: 'custom', path: ['VMW_DOCKER_HOST'], message: 'a tcp:// daemon other than on loopback needs TLS: set VMW_DOCKER_CERT_PATH (the Docker socket is root on that host), or VMW_DOCKER_PLAIN_TCP=on for a socket proxy on a private network' });
 		if (e.VMW_AUTH === 'off' && !isLoopback(e.VMW_HOST))
 			ctx.addIssue({ code: 'custom', path: ['VMW_AUTH'], message: `off is allowed only when VMW_HOST is 127.0.0.1 or ::1 (it is ${e.VMW_HOST})` });
+		if (e.VMW_SECRET_KEY_PREVIOUS && !e.VMW_SECRET_KEY)
+			ctx.addIssue({ code: 'custom', path: ['VMW_SECRET_KEY_PREVIOUS'], message: 'needs VMW_SECRET_KEY (the new key the credentials are re-sealed under)' });
 	});
 
 function validCron(expr: string): boolean {
@@ -373,7 +376,9 @@ function toConfig(e: z.output<typeof envSchema>) {
 			selfTestSchedule: e.VMW_WATCHDOG_SELFTEST_SCHEDULE === 'off' ? null : e.VMW_WATCHDOG_SELFTEST_SCHEDULE.trim()
 		},
 		/** VMW_SECRET_KEY: the hosts registry's credentials key; null = hosts with credentials are refused */
-		secretKey: e.VMW_SECRET_KEY ?? null
+		secretKey: e.VMW_SECRET_KEY ?? null,
+		/** VMW_SECRET_KEY_PREVIOUS: during a key rotation, opens rows sealed under the old key (re-sealed under the new one at start) */
+		previousSecretKey: e.VMW_SECRET_KEY_PREVIOUS ?? null
 	};
 }
 

@@ -296,8 +296,13 @@ export async function createServices(
 	});
 
 	// hosts registry (issue 15): an edited or removed host's cached connection is dropped
-	const hostsRegistry = createHostsRegistry({ db, localHostId: config.hostId, secretKey: config.secretKey });
+	const hostsRegistry = createHostsRegistry({ db, localHostId: config.hostId, secretKey: config.secretKey, previousSecretKey: config.previousSecretKey });
 	hostsRegistry.onChange(forgetHost);
+	if (config.previousSecretKey)
+		void hostsRegistry.reseal().then(
+			(moved) => log.info('hosts: credentials re-sealed under the current VMW_SECRET_KEY', { moved }),
+			(err) => log.error('hosts: re-sealing under the current VMW_SECRET_KEY failed', { error: String(err) })
+		);
 
 	const services: Services = {
 		config,
