@@ -166,9 +166,11 @@ export async function createServices(
 	const ollamaSource = createOllamaSource(
 		createOllamaClient({ url: config.ollamaUrl, timeoutMs: config.ollama.timeoutMs, loadTimeoutMs: config.ollama.loadTimeoutMs })
 	);
-	// each poll also reads the runner's CPU ticks: the baseline for the next request's CPU %
+	// each poll also reads the runner's CPU ticks: the baseline for the next request's CPU %.
+	// Only while a model is loaded (no runner process exists otherwise): the reading scans every
+	// /proc/<pid>/cmdline synchronously, 3-5 ms of blocked event loop per 120 processes.
 	const runnerCpu = createRunnerCpuTracker({ procRoot: config.procRoot });
-	const ollamaWatcher = createOllamaWatcher({ source: ollamaSource, db, hostId: config.hostId, intervalMs: config.ollama.pollMs, log: createLogger('ollama'), afterPoll: () => void runnerCpu.read() });
+	const ollamaWatcher = createOllamaWatcher({ source: ollamaSource, db, hostId: config.hostId, intervalMs: config.ollama.pollMs, log: createLogger('ollama'), afterPoll: (ps) => void (ps.state === 'ok' && ps.data.length > 0 && runnerCpu.read()) });
 	if (startOllama) ollamaWatcher.start();
 	const ollamaPanel = createOllamaPanel({
 		source: ollamaSource,

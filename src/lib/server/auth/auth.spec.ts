@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readFile, stat } from 'node:fs/promises';
+import { randomBytes, scryptSync } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { users } from '../db/schema';
 import path from 'node:path';
 import { freshDb } from '../../../../tests/helpers/db';
 import { bearerToken, createAuth, refuseCrossSiteMutation, refuseCrossSiteRead, type AuthOptions } from './auth';
@@ -38,6 +41,37 @@ describe('auth', () => {
 		expect(await auth.authenticate({ authorization: `Bearer ${auth.apiToken}`, sessionId: undefined })).toEqual({ role: 'viewer', via: 'token' });
 		expect(await auth.authenticate({ authorization: 'Bearer wrong', sessionId: undefined })).toBeNull();
 		expect(await auth.authenticate({ authorization: null, sessionId: undefined })).toBeNull();
+	});
+
+	it('a hash made with the old scrypt parameters (N=16384) is rehashed at N=32768 on a good check, and the sessions stay', async () => {
+		const password = 'configured password';
+		// The old format, made here with node:crypto directly (what passwords.ts wrote before).
+		const oldHash = () => {
+			const salt = randomBytes(16);
+			return ['scrypt', 16384, 8, 1, salt.toString('base64url'), scryptSync(password, salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64url')].join('$');
+		};
+		const storedHash = async () => (await ctx.db.select().from(users).where(eq(users.name, 'admin')))[0].passwordHash;
+		const first = await createAuth(options({ adminPassword: password }));
+		const login = await first.login({ password, clientKey: 'c' });
+		if (!login.ok) throw new Error('login failed');
+		const session = { authorization: null, sessionId: login.session.id };
+
+		// start-up with VMW_ADMIN_PASSWORD: same password, old hash -> upgraded, session kept
+		await ctx.db.update(users).set({ passwordHash: oldHash() }).where(eq(users.name, 'admin'));
+		expect(await storedHash()).toMatch(/^scrypt\$16384\$8\$1\$/);
+		const second = await createAuth(options({ adminPassword: password }));
+		expect(await storedHash()).toMatch(/^scrypt\$32768\$8\$1\$/);
+		expect(await second.authenticate(session)).toMatchObject({ role: 'admin', via: 'session' });
+
+		// a login with the old hash: upgraded, and the old password still logs in against the new hash
+		await ctx.db.update(users).set({ passwordHash: oldHash() }).where(eq(users.name, 'admin'));
+		const third = await createAuth(options());
+		expect((await third.login({ password: 'wrong password here', clientKey: 'd' })).ok).toBe(false);
+		expect(await storedHash()).toMatch(/^scrypt\$16384\$/); // a failed check changes nothing
+		expect((await third.login({ password, clientKey: 'd' })).ok).toBe(true);
+		expect(await storedHash()).toMatch(/^scrypt\$32768\$8\$1\$/);
+		expect(await third.authenticate(session)).toMatchObject({ role: 'admin', via: 'session' });
+		expect((await third.login({ password, clientKey: 'e' })).ok).toBe(true);
 	});
 
 	it('without a password, prints a one-time setup token; only that token sets the password', async () => {

@@ -8,7 +8,7 @@ import { and, eq, lt, or } from 'drizzle-orm';
 import type { Db } from '../db';
 import { apiTokens, sessions, settings, users } from '../db/schema';
 import type { Logger } from '../log';
-import { createHashGate, HashingBusyError, hashPassword, secretsEqual, verifyPassword } from './passwords';
+import { createHashGate, HashingBusyError, hashPassword, needsRehash, secretsEqual, verifyPassword } from './passwords';
 import { createThrottle } from './throttle';
 
 export type Role = 'viewer' | 'operator' | 'admin';
@@ -170,6 +170,13 @@ export async function createAuth(opts: AuthOptions) {
 		if (change.passwordHash) await endSessionsOf(u.id);
 	}
 
+	/** Same password, today's hash parameters (passwords.ts): sessions stay, nothing else changes. */
+	async function upgradeHash(u: KnownUser, password: string) {
+		const passwordHash = await hashPassword(password, gate);
+		await db.update(users).set({ passwordHash }).where(eq(users.id, u.id));
+		known.set(u.id, { ...(known.get(u.id) ?? u), passwordHash });
+	}
+
 	async function endSessionsOf(userId: number) {
 		for (const [k, s] of cache) if (s.userId === userId) cache.delete(k);
 		await db.delete(sessions).where(eq(sessions.userId, userId));
@@ -193,7 +200,7 @@ export async function createAuth(opts: AuthOptions) {
 		else if (!(await verifyPassword(opts.adminPassword, admin.passwordHash))) {
 			await updateUser(admin, { passwordHash: await hashPassword(opts.adminPassword), role: 'admin' });
 			log.info('VMW_ADMIN_PASSWORD changed: the sessions of the user "admin" have ended');
-		}
+		} else if (needsRehash(admin.passwordHash)) await upgradeHash(admin, opts.adminPassword);
 	}
 
 	let setupToken: string | null = null;
@@ -238,7 +245,9 @@ export async function createAuth(opts: AuthOptions) {
 				log.warn(`${what} failed: wrong name or password`, { address: clientKey, user: name });
 				return { ok: false, code: 'UNAUTHORIZED', error: known.size === 0 ? 'No admin password is set yet: use /setup with the setup token from the log.' : 'Wrong name or password.' };
 			}
-			return { user };
+			// best effort: a busy hash gate or a DB error only postpones it to the next login
+			if (needsRehash(user.passwordHash)) await upgradeHash(user, password).catch((err) => log.warn('password hash upgrade postponed', { user: name, err }));
+			return { user: known.get(user.id) ?? user };
 		} catch (err) {
 			if (err instanceof HashingBusyError) {
 				log.warn(`${what} refused: password checks busy`, { address: clientKey, user: name });

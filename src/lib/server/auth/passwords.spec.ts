@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createHashGate, HashingBusyError, hashPassword, verifyPassword } from './passwords';
+import { createHashGate, HashingBusyError, hashPassword, needsRehash, verifyPassword } from './passwords';
 
 describe('password hashing', () => {
 	it('verifies the right password and refuses a wrong one', async () => {
 		const stored = await hashPassword('correct horse battery');
-		expect(stored).toMatch(/^scrypt\$16384\$8\$1\$[\w-]+\$[\w-]+$/);
+		expect(stored).toMatch(/^scrypt\$32768\$8\$1\$[\w-]+\$[\w-]+$/);
+		expect(needsRehash(stored)).toBe(false);
+		expect(needsRehash(stored.replace('$32768$', '$16384$'))).toBe(true);
 		expect(await verifyPassword('correct horse battery', stored)).toBe(true);
 		expect(await verifyPassword('correct horse batterx', stored)).toBe(false);
 	});

@@ -1,6 +1,14 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-const params = { N: 16384, r: 8, p: 1 } as const;
+// N = 2^15, r = 8: each hash takes 32 MiB + 2 KiB of memory. That is ABOVE glibc's largest
+// dynamic mmap threshold (32 MiB), so OpenSSL's block is always mmapped and given back to the
+// OS when the hash is done. At N = 2^14 (16 MiB) glibc, after the first hash, serves the block
+// from the libuv thread's malloc arena and keeps it there when freed: +16 MiB RSS for every
+// thread-pool thread that ever hashed (up to 64 MiB), measured in
+// docs/decisions/0014-per-request-cost-with-features.md. It also doubles the work per guess.
+const params = { N: 32768, r: 8, p: 1 } as const;
+/** Node's default scrypt maxmem is 32 MiB; OpenSSL counts the 2 KiB beside the 32 MiB block. */
+const MAXMEM = 64 * 1024 * 1024;
 
 /** Thrown when too many password checks are already waiting: the caller answers "busy". */
 export class HashingBusyError extends Error {
@@ -43,7 +51,7 @@ export type HashGate = ReturnType<typeof createHashGate>;
 const ungated: HashGate = (fn) => fn();
 
 function scryptAsync(password: string, salt: Buffer, len: number, opts: ScryptOptions, gate: HashGate): Promise<Buffer> {
-	return gate(() => new Promise((resolve, reject) => scrypt(password, salt, len, opts, (err, key) => (err ? reject(err) : resolve(key)))));
+	return gate(() => new Promise((resolve, reject) => scrypt(password, salt, len, { ...opts, maxmem: MAXMEM }, (err, key) => (err ? reject(err) : resolve(key)))));
 }
 
 /** `scrypt$N$r$p$salt$hash` (base64url) */
@@ -59,6 +67,12 @@ export async function verifyPassword(password: string, stored: string, gate: Has
 	const expected = Buffer.from(hash, 'base64url');
 	const key = await scryptAsync(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) }, gate);
 	return timingSafeEqual(key, expected);
+}
+
+/** True for a stored hash made with other parameters than today's (rehash it after a good check). */
+export function needsRehash(stored: string): boolean {
+	const [algo, n, r, p] = stored.split('$');
+	return algo !== 'scrypt' || Number(n) !== params.N || Number(r) !== params.r || Number(p) !== params.p;
 }
 
 /** Constant-time comparison of two secrets of any length. */

@@ -1,10 +1,12 @@
-// The ONLY module that talks to the Docker Engine (and the only importer of dockerode).
+// The ONLY module that talks to the Docker Engine (and the only user of dockerode, loaded through
+// load-dockerode.ts, which defers its ssh2 and gRPC parts).
 // Every call the app makes is a method here, named in DOCKER_API_CALLS with the HTTP
 // request it sends; tests check those against the socket-proxy allow-list
 // (deploy/socket-proxy/haproxy.cfg), count calls, and fail when a call is added unlisted.
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { ContainerInfo as DockerodeContainerInfo, ContainerInspectInfo, ContainerStats } from 'dockerode';
 import { modemOptions, type DockerConnection } from './connection';
+import { loadDockerode } from './load-dockerode';
 
 /** Each Engine API call the app makes: the request it sends (path without the /vX.Y prefix). */
 export const DOCKER_API_CALLS = {
@@ -91,7 +93,7 @@ function classify(err: unknown, what: string, ref: string | null): Error {
 
 export function createDockerApi(opts: DockerApiOptions): DockerApi {
 	const { label, ...modem } = modemOptions(opts);
-	const docker = new Docker(modem as Docker.DockerOptions);
+	const docker = new (loadDockerode())(modem as Docker.DockerOptions);
 	// dockerode 5 takes { abortSignal } on every call; @types/dockerode 4 lacks it on a few.
 	const loose = docker as unknown as {
 		ping(o: { abortSignal: AbortSignal }): Promise<unknown>;
@@ -101,7 +103,7 @@ export function createDockerApi(opts: DockerApiOptions): DockerApi {
 	const statsOf = (id: string, abortSignal: AbortSignal) =>
 		(docker.getContainer(id) as unknown as { stats(o: { stream: false; abortSignal: AbortSignal }): Promise<RawContainerStats> }).stats({ stream: false, abortSignal });
 	// Event streams stay open for hours: no socket timeout on their own client.
-	const eventsDocker = new Docker({ ...modem, timeout: undefined } as Docker.DockerOptions);
+	const eventsDocker = new (loadDockerode())({ ...modem, timeout: undefined } as Docker.DockerOptions);
 	const counts = Object.fromEntries(Object.keys(DOCKER_API_CALLS).map((k) => [k, 0])) as Record<DockerCallName, number>;
 	const timeoutMs = opts.timeoutMs;
 
@@ -201,7 +203,7 @@ export interface SelfTestDockerApi {
 
 export function createSelfTestDockerApi(opts: DockerConnection): SelfTestDockerApi {
 	const { label, ...modem } = modemOptions(opts);
-	const docker = new Docker(modem as Docker.DockerOptions);
+	const docker = new (loadDockerode())(modem as Docker.DockerOptions);
 	async function call<T>(name: keyof typeof SELFTEST_DOCKER_CALLS, ref: string | null, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
 		const ctrl = new AbortController();
 		let timer: ReturnType<typeof setTimeout> | undefined;

@@ -36,6 +36,24 @@ describe('ollama watcher', () => {
 		expect(await db.select().from(ollamaUsage)).toEqual([{ id: 1, hostId: 'h', model: 'qwen2.5-coder:1.5b', startedAt: 100_000, lastSeenAt: 100_000, endedAt: 115_000 }]);
 	});
 
+	it('hands each poll\'s answer to afterPoll: the loaded models, none, or unavailable', async () => {
+		const seen: string[] = [];
+		const w = createOllamaWatcher({
+			source: createOllamaSource(createOllamaClient({ url: fake.url, timeoutMs: 1000, loadTimeoutMs: 1000 })),
+			db,
+			hostId: 'h',
+			intervalMs: 15_000,
+			log: quiet,
+			afterPoll: (ps) => void seen.push(ps.state === 'ok' ? `ok:${ps.data.map((m) => m.name).join(',')}` : 'unavailable')
+		});
+		await w.pollNow();
+		fake.loaded = [];
+		await w.pollNow();
+		await fake.close();
+		await w.pollNow();
+		expect(seen).toEqual(['ok:qwen2.5-coder:1.5b', 'ok:', 'unavailable']);
+	});
+
 	it('reports Ollama down in its health detail and keeps the open period', async () => {
 		let t = 100_000;
 		const w = watcherAt(fake.url, () => t);

@@ -12,8 +12,8 @@ export interface OllamaWatcherOptions {
 	hostId: string;
 	intervalMs: number;
 	log: Logger;
-	/** extra work after each poll (the runner CPU reading); errors are logged, never thrown */
-	afterPoll?: () => void;
+	/** extra work after each poll (the runner CPU reading), given the poll's answer; errors are logged, never thrown */
+	afterPoll?: (loaded: Awaited<ReturnType<OllamaSource['loaded']>>) => void;
 	now?: () => number;
 }
 
@@ -54,7 +54,7 @@ export function createOllamaWatcher({ source, db, hostId, intervalMs, log, after
 			}
 		}
 		try {
-			afterPoll?.();
+			afterPoll?.(r);
 		} catch (err) {
 			log.warn('Ollama after-poll step failed', { err });
 		}

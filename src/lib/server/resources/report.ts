@@ -17,7 +17,6 @@ import { costByGroup, type CostGroup } from './cost';
 import { imageFreshness, type FreshnessRow } from './freshness';
 import { ioReport, type IoAnomaly, type IoReport, type WritePoint } from './io';
 import { oomKillsOf, readCgroupOomKills, recordedOoms } from './oom';
-import { overrideYaml } from './override';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -199,6 +198,8 @@ export function createResources(deps: ResourcesDeps) {
 		async overrideYaml({ stack }: { stack?: string } = {}): Promise<string> {
 			const r = await report();
 			const rows = stack === undefined ? r.advice : r.advice.filter((a) => a.stack === stack);
+			// loaded on demand: `yaml` costs ~3 MiB RSS in a server that may never be asked for a file
+			const { overrideYaml } = await import('./override');
 			return overrideYaml(rows, { generatedAt: r.at });
 		},
 		/**

@@ -120,9 +120,12 @@ export function createDeployRecorder({ api, db, hostId, log, retryMs = 5000, now
 				const reason = reasonOf(err);
 				if (reason !== lastError) log.warn('deploy recorder: Docker events unavailable; retrying', { reason });
 				lastError = reason;
+				// the listener goes with its retry: one left per retry on the recorder's lifelong
+				// signal was a leak (every 5 s while Docker is down)
 				await new Promise<void>((resolve) => {
-					const t = setTimeout(resolve, retryMs);
-					signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+					const done = () => (clearTimeout(t), signal.removeEventListener('abort', done), resolve());
+					const t = setTimeout(done, retryMs);
+					signal.addEventListener('abort', done, { once: true });
 				});
 			}
 		}
