@@ -6,10 +6,11 @@
 // global fetch but does not export `Agent`, and an Agent of the `undici` package handed to the
 // global fetch of another undici major breaks (dispatcher hook contract differs between majors),
 // so the package's fetch and Agent are used together. TLS is always verified: against the
-// host's pinned CA alone when one is given (vmwarden), else the system CAs.
+// host's pinned CA alone when one is given (vmwarden), else the system CAs. The package loads on
+// the first request to a host (about 20 MiB of RSS that a single-VM instance never needs).
 import { createHash } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
-import { Agent, fetch as undiciFetch } from 'undici';
+import type { Agent } from 'undici';
 import { createVmwardenClient, type VmwardenClient } from '../../client';
 import { createDockerApi, type DockerApi } from '../docker';
 import { hasRole } from '../auth/auth';
@@ -35,9 +36,12 @@ function recordKey(host: HostRecord): string {
 	return [host.kind, host.updatedAt, host.timeoutMs, host.url, host.dockerHost, sha(s.caPem), sha(s.tlsCertPem), sha(s.tlsKeyPem), sha(s.sshKeyPem), sha(s.sshHostKey)].join('|');
 }
 
+let undici: Promise<typeof import('undici')> | null = null;
+const loadUndici = () => (undici ??= import('undici'));
+
 interface Cached {
 	key: string;
-	agent: Agent;
+	agent: Promise<Agent>;
 	docker: DockerApi | null;
 }
 const cache = new Map<string, Cached>();
@@ -46,16 +50,19 @@ function connectionOf(host: HostRecord): Cached {
 	const key = recordKey(host);
 	const had = cache.get(host.id);
 	if (had?.key === key) return had;
-	if (had) void had.agent.close().catch(() => {}); // in-flight requests finish on the old one
+	if (had) void had.agent.then((a) => a.close()).catch(() => {}); // in-flight requests finish on the old one
 	const ca = host.secrets.caPem
 		? host.kind === 'vmwarden'
 			? host.secrets.caPem // pinned: only this CA
 			: [...rootCertificates, host.secrets.caPem] // docker: the Engine's CA may also sign an https node_exporter
 		: undefined;
-	const agent = new Agent({
-		connect: { rejectUnauthorized: true, timeout: host.timeoutMs, ...(ca ? { ca } : {}) },
-		keepAliveTimeout: 30_000
-	});
+	const agent = loadUndici().then(
+		(u) =>
+			new u.Agent({
+				connect: { rejectUnauthorized: true, timeout: host.timeoutMs, ...(ca ? { ca } : {}) },
+				keepAliveTimeout: 30_000
+			})
+	);
 	const next: Cached = { key, agent, docker: null };
 	cache.set(host.id, next);
 	return next;
@@ -66,14 +73,14 @@ export function forgetHost(id: string): void {
 	const had = cache.get(id);
 	if (!had) return;
 	cache.delete(id);
-	void had.agent.close().catch(() => {});
+	void had.agent.then((a) => a.close()).catch(() => {});
 }
 
 /** Closes every cached connection (shutdown, tests). */
 export async function closeAllHosts(): Promise<void> {
 	const all = [...cache.values()];
 	cache.clear();
-	await Promise.allSettled(all.map((c) => c.agent.close()));
+	await Promise.allSettled(all.map((c) => c.agent.then((a) => a.close())));
 }
 
 function isEventStream(res: { headers: { get(name: string): string | null } }): boolean {
@@ -106,7 +113,8 @@ export function remoteFetch(host: HostRecord): typeof fetch {
 		timer.unref?.();
 		const signal = merged.signal ? AbortSignal.any([merged.signal, timeout.signal]) : timeout.signal;
 		try {
-			const res = await undiciFetch(url, { ...(merged as object), redirect: 'error', signal, dispatcher: agent } as Parameters<typeof undiciFetch>[1]);
+			const [{ fetch: undiciFetch }, dispatcher] = await Promise.all([loadUndici(), agent]);
+			const res = await undiciFetch(url, { ...(merged as object), redirect: 'error', signal, dispatcher } as Parameters<typeof undiciFetch>[1]);
 			if (isEventStream(res)) clearTimeout(timer);
 			return res as unknown as Response;
 		} catch (err) {
