@@ -102,7 +102,11 @@ describe('hostHref', () => {
 		// not ours
 		['https://example.com/x', remote, 'https://example.com/x'],
 		['//evil.example/x', remote, '//evil.example/x'],
-		['?range=7d', remote, '?range=7d']
+		// same page, other parameters: stays relative, keeps the host
+		['?range=7d', remote, '?range=7d&host=vm2'],
+		['?', remote, '?host=vm2'],
+		['?range=7d', single, '?range=7d'],
+		['mailto:x@example.com', remote, 'mailto:x@example.com']
 	] as const)('%s → %s', (href, choice, expected) => {
 		expect(hostHref(href, choice)).toBe(expected);
 	});

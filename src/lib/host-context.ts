@@ -3,6 +3,7 @@
 // scoping), the browser tRPC client (a link that adds `hostId`) and the links the pages build.
 // No IO here: client code imports it.
 import type { HostKind } from './server/hosts/types';
+import type { Status } from './health';
 
 /** The URL parameter that carries the chosen host. */
 export const HOST_PARAM = 'host';
@@ -28,6 +29,11 @@ export interface KnownHost {
 	hostId: string;
 	name: string;
 	kind: HostKind | 'local';
+}
+
+/** A host as the switcher lists it: its status dot from the overview (UNKNOWN when unavailable). */
+export interface SwitcherHost extends KnownHost {
+	status: Status;
 }
 
 /**
@@ -98,10 +104,17 @@ export function remoteHostOf(choice: Pick<HostChoice, 'hostId' | 'isLocal'> | nu
 /**
  * An in-app link that keeps the chosen host: `?host=` is added (or replaced) when more than one
  * host is known or the host is not the local one; a single-VM install keeps its plain links.
- * External links, protocol-relative ones and anything that is not a path are left alone.
+ * A query-only link (`?range=7d`) stays relative. External links, protocol-relative ones and
+ * anything else that is not a path are left alone.
  */
 export function hostHref(href: string, choice: Pick<HostChoice, 'hostId' | 'multi' | 'isLocal'> | null | undefined): string {
 	if (!choice || (!choice.multi && choice.isLocal)) return href;
+	if (href.startsWith('?')) {
+		// a link to the same page with other parameters (filters, ranges, cursors)
+		const params = new URLSearchParams(href.slice(1));
+		params.set(HOST_PARAM, choice.hostId);
+		return `?${params}`;
+	}
 	if (!href.startsWith('/') || href.startsWith('//')) return href;
 	const url = new URL(href, 'http://x');
 	url.searchParams.set(HOST_PARAM, choice.hostId);

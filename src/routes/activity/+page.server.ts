@@ -1,13 +1,13 @@
 import { TRPCError } from '@trpc/server';
 import type { PageServerLoad } from './$types';
-import { callerFor } from '$lib/server/trpc/caller';
+import { hostCallerFor } from '$lib/server/host-choice';
 import { hasRole } from '$lib/server/auth/auth';
 
 const OUTCOMES = ['pending', 'ok', 'error', 'denied', 'unknown'] as const;
 type Outcome = (typeof OUTCOMES)[number];
 
 export const load: PageServerLoad = async (event) => {
-	const caller = callerFor(event);
+	const caller = hostCallerFor(event);
 	const q = event.url.searchParams;
 	const pick = (k: string) => q.get(k)?.trim() || undefined;
 	const outcome = pick('outcome');
