@@ -18,6 +18,8 @@ export interface VmwardenClientOptions {
 	token?: string;
 	/** fetch to use (defaults to globalThis.fetch): for proxies, timeouts or tests. */
 	fetch?: typeof globalThis.fetch;
+	/** Extra headers on every request (e.g. a hub's `x-vmwarden-on-behalf-of`); the token's Authorization wins. */
+	headers?: Record<string, string>;
 }
 
 export type VmwardenClient = TRPCClient<AppRouter>;
@@ -35,10 +37,11 @@ export function trpcEndpoint(url: string | URL): string {
  * `eventsource` package, which sends the token header in Node 20 and in browsers alike
  * (a browser's own EventSource cannot send headers).
  */
-export function createVmwardenClient({ url, token, fetch: fetchImpl }: VmwardenClientOptions): VmwardenClient {
+export function createVmwardenClient({ url, token, fetch: fetchImpl, headers: extra }: VmwardenClientOptions): VmwardenClient {
 	const endpoint = trpcEndpoint(url);
 	const authFetch = ((input: RequestInfo | URL, init?: RequestInit) => {
 		const headers = new Headers(init?.headers);
+		for (const [name, value] of Object.entries(extra ?? {})) headers.set(name, value);
 		if (token) headers.set('authorization', `Bearer ${token}`);
 		return (fetchImpl ?? globalThis.fetch)(input, { ...init, headers });
 	}) as typeof globalThis.fetch;

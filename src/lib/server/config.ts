@@ -172,7 +172,10 @@ const envSchema = z
 		// resources (issue 12)
 		VMW_RESOURCES_HEADROOM: num(1.5, 'a factor such as 1.5').refine((v) => v >= 1 && v <= 20, 'expected a factor between 1 and 20'),
 		VMW_IO_WRITE_THRESHOLD_GB: num(10, 'a number of GB per day').refine((v) => v > 0, 'expected a number of GB per day above 0'),
-		VMW_IMAGE_MAX_AGE_DAYS: int(30, 1, 3650, 'a number of days')
+		VMW_IMAGE_MAX_AGE_DAYS: int(30, 1, 3650, 'a number of days'),
+		// hub (issue 15): the all-hosts overview's background refresh
+		VMW_HUB_REFRESH_MS: int(15_000, 500, 3_600_000, 'milliseconds between overview refreshes'),
+		VMW_HUB_CONCURRENCY: int(8, 1, 256, 'hosts refreshed at once')
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {
@@ -369,7 +372,8 @@ function toConfig(e: z.output<typeof envSchema>) {
 				: null,
 			selfTestImage: e.VMW_WATCHDOG_SELFTEST_IMAGE,
 			selfTestSchedule: e.VMW_WATCHDOG_SELFTEST_SCHEDULE === 'off' ? null : e.VMW_WATCHDOG_SELFTEST_SCHEDULE.trim()
-		}
+		},
+		hub: { refreshMs: e.VMW_HUB_REFRESH_MS, concurrency: e.VMW_HUB_CONCURRENCY }
 	};
 }
 

@@ -41,6 +41,9 @@ import { gatherDigest } from './digest/data';
 import { sessionsBetween } from './ollama/usage';
 import { currentSnapshot } from './health/current';
 import { createResources, type Resources } from './resources/report';
+import { createHub, emptyRegistry, type Hub } from './hub/service';
+import { remoteClient, remoteDockerApi } from './hosts/connect';
+import { createLocalSummary } from './hub/summary';
 
 export interface Services {
 	config: Config;
@@ -68,6 +71,8 @@ export interface Services {
 	alerts: Alerts;
 	/** Memory advice, I/O anomalies, image freshness, cost per stack (issue 12): read-only, on demand */
 	resources: Resources;
+	/** The hub (issue 15): all-hosts overview, forwarding to registry hosts, bare Docker hosts */
+	hub: Hub;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -290,6 +295,26 @@ export async function createServices(
 		settings: { ...config.resources, ioFactor: config.writeSpikeFactor },
 		log: createLogger('resources')
 	});
+	// hub (issue 15, decision 0013): this instance's summary, and the overview over the registry
+	const hub = createHub({
+		local: {
+			id: config.hostId,
+			name: alertHost,
+			summary: createLocalSummary({
+				hostId: config.hostId,
+				snapshot: () => currentSnapshot({ sampler, config }),
+				score,
+				containers: () => docker.containers(),
+				cron: () => maintenance.status(),
+				diskTrend: () => trends.series({ metric: 'disk', range: '7d' })
+			})
+		},
+		registry: emptyRegistry,
+		connect: { remoteClient, remoteDockerApi },
+		refreshMs: config.hub.refreshMs,
+		concurrency: config.hub.concurrency,
+		log: createLogger('hub')
+	});
 
 	const services: Services = {
 		config,
@@ -310,6 +335,7 @@ export async function createServices(
 		score,
 		alerts,
 		resources,
+		hub,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
@@ -322,9 +348,10 @@ export async function createServices(
 			const run = maintenance.runner.active();
 			// The cleanup runner is on demand: it is never what makes the app unhealthy.
 			const cleanup = { ok: true, detail: run ? `cleanup ${run.mode}${run.dryRun ? ' (dry run)' : ''} running since ${run.startedAt}` : 'idle' };
-			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health(), cleanup, ollama: ollamaWatcher.health(), deploys: deploys.health(), score: score.health(), alerts: alerts.health() } };
+			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health(), cleanup, ollama: ollamaWatcher.health(), deploys: deploys.health(), score: score.health(), alerts: alerts.health(), hub: hub.health() } };
 		},
 		async stop() {
+			hub.stop();
 			await score.stop();
 			await sampler.stop();
 			selfTests.stop();

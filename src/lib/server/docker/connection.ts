@@ -9,6 +9,14 @@ export interface DockerConnection {
 	host: string;
 	/** Directory with ca.pem, cert.pem, key.pem: tcp:// then uses TLS with verification. */
 	certPath?: string | null;
+	/**
+	 * tcp://: TLS material as PEM strings (a registered host's decrypted secrets), used instead of
+	 * certPath. Any of them turns TLS on; the server is always verified (against `ca` when given,
+	 * else the system CAs); `cert` + `key` are the client certificate.
+	 */
+	tls?: { ca?: string; cert?: string; key?: string } | null;
+	/** ssh://: the private key (PEM/OpenSSH) instead of the ssh agent. */
+	sshKey?: string | null;
 	/** Per-request socket timeout (ms); every adapter call is also time-boxed on its own. */
 	timeoutMs: number;
 }
@@ -29,7 +37,7 @@ export interface ModemOptions {
 }
 
 /** Parses the host URL. Throws with a clear message for anything it cannot use. */
-export function modemOptions({ host, certPath, timeoutMs }: DockerConnection, readFile: (p: string) => Buffer = (p) => readFileSync(p)): ModemOptions {
+export function modemOptions({ host, certPath, tls, sshKey, timeoutMs }: DockerConnection, readFile: (p: string) => Buffer = (p) => readFileSync(p)): ModemOptions {
 	// Reset every field docker-modem would otherwise take from its own defaults (its environment: DOCKER_HOST etc.).
 	const base = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, username: undefined, ca: undefined, cert: undefined, key: undefined, timeout: timeoutMs };
 	if (host.startsWith('unix://')) {
@@ -49,6 +57,11 @@ export function modemOptions({ host, certPath, timeoutMs }: DockerConnection, re
 	if (url.protocol === 'tcp:') {
 		if (!url.hostname || !url.port) throw new Error(`VMW_DOCKER_HOST ${host}: expected tcp://host:port`);
 		const hostname = url.hostname.replace(/^\[|\]$/g, '');
+		if (tls && (tls.ca || tls.cert || tls.key)) {
+			if (!tls.cert !== !tls.key) throw new Error(`${host}: a TLS client certificate needs both its certificate and its key`);
+			const pem = (s: string | undefined) => (s ? Buffer.from(s) : undefined);
+			return { ...base, host: hostname, port: Number(url.port), protocol: 'https', ca: pem(tls.ca), cert: pem(tls.cert), key: pem(tls.key), label: `tcp+tls://${hostname}:${url.port}` };
+		}
 		if (certPath) {
 			const file = (name: string) => readFile(path.join(certPath, name));
 			return { ...base, host: hostname, port: Number(url.port), protocol: 'https', ca: file('ca.pem'), cert: file('cert.pem'), key: file('key.pem'), label: `tcp+tls://${hostname}:${url.port}` };
@@ -64,8 +77,8 @@ export function modemOptions({ host, certPath, timeoutMs }: DockerConnection, re
 			protocol: 'ssh',
 			username: decodeURIComponent(url.username) || undefined,
 			// docker-modem runs `docker system dial-stdio` on the remote side over ssh2;
-			// keys come from the ssh agent (SSH_AUTH_SOCK), read by docker-modem itself.
-			sshOptions: {},
+			// keys come from `sshKey` (a registered host) or else the ssh agent (SSH_AUTH_SOCK, read by docker-modem itself).
+			sshOptions: sshKey ? { privateKey: sshKey, readyTimeout: timeoutMs } : {},
 			label: `ssh://${url.username ? `${decodeURIComponent(url.username)}@` : ''}${url.hostname}${url.port ? `:${url.port}` : ''}`
 		};
 	}

@@ -13,6 +13,7 @@ import { ollamaRouter } from './routers/ollama';
 import { scoreRouter } from './routers/score';
 import { alertsRouter } from './routers/alerts';
 import { resourcesRouter } from './routers/resources';
+import { hubRouter } from './routers/hub';
 
 export const appRouter = router({
 	auth: authRouter,
@@ -28,7 +29,8 @@ export const appRouter = router({
 	trends: trendsRouter,
 	score: scoreRouter,
 	alerts: alertsRouter,
-	resources: resourcesRouter
+	resources: resourcesRouter,
+	hub: hubRouter
 });
 
 export type AppRouter = typeof appRouter;

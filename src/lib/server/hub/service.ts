@@ -1,0 +1,120 @@
+// The hub (issue 15, decision 0013): the all-hosts overview over the registry, the per-host
+// clients it forwards calls through, and the bare Docker hosts' adapters. Started from
+// services.ts; nothing here runs at import time, and nothing is sent while nobody looks.
+import type { VmwardenClient } from '$lib/client';
+import type { DockerApi } from '../docker';
+import type { HostRecord, HostRegistry, HostView } from '../hosts/types';
+import type { Logger } from '../log';
+import { createOverview, type Overview } from './overview';
+import type { HostSummary } from './types';
+
+/** How the hub reaches a host: hosts/connect.ts (remoteClient, remoteDockerApi). */
+export interface HubConnect {
+	remoteClient(host: HostRecord, opts?: { onBehalfOf?: string }): VmwardenClient;
+	remoteDockerApi(host: HostRecord): DockerApi;
+}
+
+export interface HubOptions {
+	/** this instance's id (VMW_HOST_ID) and display name */
+	local: { id: string; name: string; summary(): Promise<HostSummary>; timeoutMs?: number };
+	registry: HostRegistry;
+	connect: HubConnect;
+	/** a bare Docker host's summary (hub/docker-host.ts); null until that part is wired */
+	dockerSummary?: (host: HostRecord, signal: AbortSignal) => Promise<HostSummary>;
+	refreshMs: number;
+	concurrency: number;
+	idleAfterMs?: number;
+	log: Logger;
+}
+
+/** A registry that holds no host: an instance that is not a hub (and the specs). */
+export const emptyRegistry: HostRegistry = {
+	list: async () => [],
+	get: async () => null,
+	onChange: () => () => {}
+};
+
+export function createHub(opts: HubOptions) {
+	const { registry, connect, log } = opts;
+	// decrypted records and clients per host, dropped on every registry change of that host
+	const records = new Map<string, Promise<HostRecord | null>>();
+	const clients = new Map<string, VmwardenClient>();
+	const changeListeners = new Set<(id: string) => void>();
+
+	async function record(id: string): Promise<HostRecord | null> {
+		let p = records.get(id);
+		if (!p) {
+			p = registry.get(id).catch((err) => {
+				records.delete(id);
+				throw err;
+			});
+			records.set(id, p);
+		}
+		return p;
+	}
+
+	function clientFor(host: HostRecord): VmwardenClient {
+		let c = clients.get(host.id);
+		if (!c) {
+			c = connect.remoteClient(host);
+			clients.set(host.id, c);
+		}
+		return c;
+	}
+
+	const overview: Overview = createOverview({
+		local: { id: opts.local.id, name: opts.local.name, kind: 'local', timeoutMs: opts.local.timeoutMs ?? 10_000, summary: opts.local.summary },
+		hosts: () => registry.list(),
+		async fetchSummary(view: HostView, signal: AbortSignal) {
+			const host = await record(view.id);
+			if (!host) throw new Error(`${view.name} is no longer in the registry`);
+			if (host.kind === 'docker') {
+				if (!opts.dockerSummary) throw new Error(`${host.name} is a bare Docker host: no summary source yet`);
+				return opts.dockerSummary(host, signal);
+			}
+			const summary = (await clientFor(host).hub.summary.query(undefined, { signal })) as HostSummary;
+			// the remote names itself by its own VMW_HOST_ID; the hub's row is the registry's id
+			return { ...summary, hostId: host.id };
+		},
+		refreshMs: opts.refreshMs,
+		concurrency: opts.concurrency,
+		idleAfterMs: opts.idleAfterMs,
+		log
+	});
+
+	const offRegistry = registry.onChange((id) => {
+		records.delete(id);
+		clients.delete(id);
+		overview.forget(id);
+		for (const fn of changeListeners) fn(id);
+	});
+
+	return {
+		overview,
+		/** This instance's own summary (what `hub.summary` answers). */
+		localSummary: () => opts.local.summary(),
+		/** The registry host with this id (decrypted, cached until it changes); null when none. */
+		host: (id: string) => record(id),
+		/** The host's shared client (no onBehalfOf): queries and subscriptions. */
+		client: clientFor,
+		/** A client for one mutation, carrying the hub user's identity. */
+		clientOnBehalfOf: (host: HostRecord, onBehalfOf: string) => connect.remoteClient(host, { onBehalfOf }),
+		connect,
+		/** Called after a registry change of host `id` (per-host caches elsewhere drop theirs). */
+		onHostChange(fn: (id: string) => void): () => void {
+			changeListeners.add(fn);
+			return () => changeListeners.delete(fn);
+		},
+		health(): { ok: boolean; detail: string } {
+			const s = overview.status();
+			return { ok: true, detail: `${s.hosts} host(s) in the overview; ${s.active ? `refreshing (${s.refreshing} in flight)` : 'idle'}` };
+		},
+		stop() {
+			offRegistry();
+			overview.stop();
+			changeListeners.clear();
+		}
+	};
+}
+
+export type Hub = ReturnType<typeof createHub>;
