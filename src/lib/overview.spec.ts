@@ -30,7 +30,7 @@ const down = (hostId: string, lastGood: HostSummary | null): OverviewRow => ({
 });
 
 describe('sortOverview', () => {
-	it('puts the worst first: CRIT, then unavailable, WARN, UNKNOWN, OK; within a status the lower score first', () => {
+	it('puts the worst first: unavailable, then CRIT, WARN, UNKNOWN, OK; within a status the lower score first', () => {
 		const rows: OverviewRow[] = [
 			ok('ok-90'),
 			ok('warn-70', { status: 'WARN', score: { value: 70, status: 'WARN', reasons: [] } }),
@@ -40,7 +40,7 @@ describe('sortOverview', () => {
 			ok('unknown', { status: 'UNKNOWN', score: null }),
 			ok('warn-50', { status: 'WARN', score: { value: 50, status: 'WARN', reasons: [] } })
 		];
-		expect(sortOverview(rows).map((r) => r.hostId)).toEqual(['crit', 'dead', 'warn-50', 'warn-70', 'unknown', 'ok-60', 'ok-90']);
+		expect(sortOverview(rows).map((r) => r.hostId)).toEqual(['dead', 'crit', 'warn-50', 'warn-70', 'unknown', 'ok-60', 'ok-90']);
 	});
 
 	it('no score (a bare Docker host) sorts after a scored host of the same status; then more unhealthy first, then name', () => {

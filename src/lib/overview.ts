@@ -22,10 +22,11 @@ export interface OverviewRowView {
 }
 
 /**
- * Worst first. A host that does not answer sits right after the critical ones: it may be fine,
- * but nobody can tell, and its last known state is stale. Then WARN, UNKNOWN, OK.
+ * Worst first, the same order as the hub's own (hub/overview.ts compareRows): a host that does
+ * not answer first (nobody can tell how it is, and its last known state is stale), then CRIT,
+ * WARN, UNKNOWN, OK.
  */
-const RANK: Record<Status | 'unavailable', number> = { CRIT: 0, unavailable: 1, WARN: 2, UNKNOWN: 3, OK: 4 };
+const RANK: Record<Status | 'unavailable', number> = { unavailable: 0, CRIT: 1, WARN: 2, UNKNOWN: 3, OK: 4 };
 
 export function rowView(row: OverviewRow): OverviewRowView {
 	const base = { hostId: row.hostId, name: row.name, kind: row.kind };
@@ -35,7 +36,7 @@ export function rowView(row: OverviewRow): OverviewRowView {
 	return { ...base, available: false, summary: row.lastGood, reason: row.reason, dataAt: row.lastGood?.at ?? row.lastGoodAt, status: 'UNKNOWN', rank: RANK.unavailable };
 }
 
-/** Rank, then the lower score (no score last), then unhealthy count, then name. */
+/** Rank, then the lower score (no score last), then more unhealthy containers, then this hub's own host, then name. */
 export function sortOverview(rows: readonly OverviewRow[]): OverviewRowView[] {
 	const score = (v: OverviewRowView) => v.summary?.score?.value ?? Number.POSITIVE_INFINITY;
 	return rows
@@ -45,6 +46,7 @@ export function sortOverview(rows: readonly OverviewRow[]): OverviewRowView[] {
 				a.rank - b.rank ||
 				score(a) - score(b) ||
 				(b.summary?.unhealthy.length ?? 0) - (a.summary?.unhealthy.length ?? 0) ||
+				(a.kind === 'local' ? -1 : b.kind === 'local' ? 1 : 0) ||
 				a.name.localeCompare(b.name) ||
 				a.hostId.localeCompare(b.hostId)
 		);

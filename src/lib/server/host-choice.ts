@@ -48,11 +48,9 @@ export function switcherHosts(rows: readonly OverviewRow[], localId: string): Sw
 /** The hub's overview and the user's remembered host, through the router (its auth rules apply). */
 function sourcesFor(event: Pick<RequestEvent, 'locals' | 'request'>): HostSources | null {
 	if (!event.locals.principal) return null;
-	// TODO(merge): typed once routers/hub.ts and routers/hosts.ts are in AppRouter
-	const caller = callerFor(event) as unknown as {
-		hub: { overview(): Promise<OverviewRow[]> };
-		hosts: { preferred(): Promise<{ hostId: string | null }> };
-	};
+	const caller = callerFor(event);
+	// TODO(merge): typed once routers/hosts.ts is in AppRouter
+	const hostsCaller = caller as unknown as { hosts: { preferred(): Promise<{ hostId: string | null }> } };
 	return {
 		overview: () =>
 			caller.hub.overview().catch((err: unknown) => {
@@ -61,7 +59,7 @@ function sourcesFor(event: Pick<RequestEvent, 'locals' | 'request'>): HostSource
 			}),
 		// a principal without a user row (API token, auth off) has nothing remembered
 		preferred: () =>
-			caller.hosts.preferred().then(
+			hostsCaller.hosts.preferred().then(
 				(r) => r.hostId,
 				() => null
 			)
