@@ -42,7 +42,8 @@ import { sessionsBetween } from './ollama/usage';
 import { currentSnapshot } from './health/current';
 import { createResources, type Resources } from './resources/report';
 import { createHub, emptyRegistry, type Hub } from './hub/service';
-import { remoteClient, remoteDockerApi } from './hosts/connect';
+import { remoteClient, remoteDockerApi, remoteFetch } from './hosts/connect';
+import { createDockerHosts } from './hub/docker-host';
 import { createLocalSummary } from './hub/summary';
 
 export interface Services {
@@ -296,6 +297,17 @@ export async function createServices(
 		log: createLogger('resources')
 	});
 	// hub (issue 15, decision 0013): this instance's summary, and the overview over the registry
+	const dockerHosts = createDockerHosts({
+		dockerApi: remoteDockerApi,
+		async fetchText(host, url, signal) {
+			const res = await remoteFetch(host)(url, { signal, headers: { accept: 'text/plain' } });
+			if (!res.ok) throw new Error(`node_exporter answered HTTP ${res.status}`);
+			return res.text();
+		},
+		thresholds: config.thresholds,
+		intervalMs: config.docker.sampleIntervalMs,
+		log: createLogger('hub-docker')
+	});
 	const hub = createHub({
 		local: {
 			id: config.hostId,
@@ -310,11 +322,15 @@ export async function createServices(
 			})
 		},
 		registry: emptyRegistry,
+		db,
 		connect: { remoteClient, remoteDockerApi },
+		dockerCall: (host, call, ctx) => dockerHosts.call(host, call, ctx),
+		dockerSummary: (host, signal) => dockerHosts.summary(host, signal),
 		refreshMs: config.hub.refreshMs,
 		concurrency: config.hub.concurrency,
 		log: createLogger('hub')
 	});
+	hub.onHostChange((id) => dockerHosts.forget(id));
 
 	const services: Services = {
 		config,
@@ -352,6 +368,7 @@ export async function createServices(
 		},
 		async stop() {
 			hub.stop();
+			dockerHosts.stop();
 			await score.stop();
 			await sampler.stop();
 			selfTests.stop();

@@ -27,8 +27,20 @@ export function actorOf(principal: Principal | null): string {
 	if (!principal) return 'anonymous';
 	// A logged-in user is named: 'session:operator:alice' (no user: 'token:viewer', 'auth-off:admin').
 	if (principal.userName) return `${principal.via}:${principal.role}:${principal.userName}`;
-	if (principal.tokenId !== undefined) return `${principal.via}:${principal.role}:#${principal.tokenId}`;
+	// a hub's token names the hub user too: 'token:operator:#3 for session:operator:alice@hub'
+	if (principal.tokenId !== undefined) return `${principal.via}:${principal.role}:#${principal.tokenId}${principal.onBehalfOf ? ` for ${principal.onBehalfOf}` : ''}`;
 	return `${principal.via}:${principal.role}`;
+}
+
+/**
+ * A hub's request (header x-vmwarden-on-behalf-of) names the hub user it acts for; recorded only
+ * when the principal is a managed operate-scope token (what a hub holds), sanitized and bounded.
+ * Anything else keeps the principal as it is: the header grants nothing.
+ */
+export function withOnBehalfOf(principal: Principal | null, header: string | null): Principal | null {
+	if (!principal || header === null || principal.via !== 'token' || principal.tokenId === undefined || principal.role !== 'operator') return principal;
+	const who = header.replace(/[^A-Za-z0-9._:@#+\-]/g, '_').slice(0, 120);
+	return who ? { ...principal, onBehalfOf: who } : principal;
 }
 
 function summarise(input: unknown): string | null {

@@ -21,6 +21,8 @@ export interface Principal {
 	userName?: string;
 	/** a managed API token (not VMW_API_TOKEN) */
 	tokenId?: number;
+	/** a hub's user this operate-scope token acts for (header x-vmwarden-on-behalf-of; audit only) */
+	onBehalfOf?: string;
 }
 
 export type TokenScope = 'read' | 'operate';

@@ -6,6 +6,10 @@ import type { DockerApi } from '../docker';
 import type { HostRecord, HostRegistry, HostView } from '../hosts/types';
 import type { Logger } from '../log';
 import { createOverview, type Overview } from './overview';
+import { forwardToHost, type ForwardCall } from './forward';
+import type { Db } from '../db';
+import { TRPCError } from '@trpc/server';
+import type { Context } from '../trpc/init';
 import type { HostSummary } from './types';
 
 /** How the hub reaches a host: hosts/connect.ts (remoteClient, remoteDockerApi). */
@@ -19,6 +23,13 @@ export interface HubOptions {
 	local: { id: string; name: string; summary(): Promise<HostSummary>; timeoutMs?: number };
 	registry: HostRegistry;
 	connect: HubConnect;
+	/** the hub's audit record (forwarded mutations) */
+	db: Db;
+	/**
+	 * A call for a bare Docker host (hub/docker-host.ts): the containers router against that
+	 * host's Docker adapter; undefined = not a call a bare Docker host can answer.
+	 */
+	dockerCall?: (host: HostRecord, call: ForwardCall, ctx: Context) => Promise<{ data: unknown } | undefined>;
 	/** a bare Docker host's summary (hub/docker-host.ts); null until that part is wired */
 	dockerSummary?: (host: HostRecord, signal: AbortSignal) => Promise<HostSummary>;
 	refreshMs: number;
@@ -40,14 +51,23 @@ export function createHub(opts: HubOptions) {
 	const records = new Map<string, Promise<HostRecord | null>>();
 	const clients = new Map<string, VmwardenClient>();
 	const changeListeners = new Set<(id: string) => void>();
+	/** ids of registry hosts seen so far (sync: resolveHostId) */
+	const known = new Set<string>();
 
 	async function record(id: string): Promise<HostRecord | null> {
 		let p = records.get(id);
 		if (!p) {
-			p = registry.get(id).catch((err) => {
-				records.delete(id);
-				throw err;
-			});
+			p = registry.get(id).then(
+				(r) => {
+					if (r) known.add(id);
+					else known.delete(id);
+					return r;
+				},
+				(err) => {
+					records.delete(id);
+					throw err;
+				}
+			);
 			records.set(id, p);
 		}
 		return p;
@@ -84,6 +104,7 @@ export function createHub(opts: HubOptions) {
 
 	const offRegistry = registry.onChange((id) => {
 		records.delete(id);
+		known.delete(id);
 		clients.delete(id);
 		overview.forget(id);
 		for (const fn of changeListeners) fn(id);
@@ -100,6 +121,25 @@ export function createHub(opts: HubOptions) {
 		/** A client for one mutation, carrying the hub user's identity. */
 		clientOnBehalfOf: (host: HostRecord, onBehalfOf: string) => connect.remoteClient(host, { onBehalfOf }),
 		connect,
+		/** A registry host this hub has looked up (after `host(id)` resolved it). */
+		isRegistered: (id: string) => known.has(id),
+		/**
+		 * The forwarding middleware's work: `undefined` when `hostId` is no registry host (the
+		 * procedure then runs here, and resolveHostId says NOT_FOUND); else the host's answer.
+		 */
+		async forward(call: { ctx: Context; path: string; type: ForwardCall['type']; signal: AbortSignal | undefined; hostId: string; raw: Record<string, unknown> }): Promise<{ data: unknown } | undefined> {
+			const host = await record(call.hostId);
+			if (!host) return undefined;
+			const { hostId: _drop, ...input } = call.raw;
+			const fc: ForwardCall = { principal: call.ctx.principal, clientKey: call.ctx.clientKey, path: call.path, type: call.type, input, signal: call.signal };
+			if (host.kind === 'docker') {
+				const answer = await opts.dockerCall?.(host, fc, call.ctx);
+				if (answer) return answer;
+				const area = call.path.split('.')[0];
+				throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `${host.name} is a bare Docker host: no ${area} there (only containers, logs, restarts and host figures)` });
+			}
+			return { data: await forwardToHost({ db: opts.db, hubId: opts.local.id, client: clientFor, clientOnBehalfOf: (h, who) => connect.remoteClient(h, { onBehalfOf: who }), log }, host, fc) };
+		},
 		/** Called after a registry change of host `id` (per-host caches elsewhere drop theirs). */
 		onHostChange(fn: (id: string) => void): () => void {
 			changeListeners.add(fn);

@@ -6,6 +6,7 @@ import type { Context } from './init';
 import type { Services } from '../services';
 import type { Principal } from '../auth/auth';
 import { isSecureRequest } from '../auth/auth';
+import { withOnBehalfOf } from '../audit/actions';
 
 export interface InnerContextOptions {
 	services: Services;
@@ -34,7 +35,8 @@ export function createInnerContext(opts: InnerContextOptions): Context {
 export function createContext(event: Pick<RequestEvent, 'locals' | 'request'>, services: Services, resHeaders: Headers | null): Context {
 	return createInnerContext({
 		services,
-		principal: event.locals.principal,
+		// a hub's operate-scope token names the hub user it acts for (audit only; decision 0013)
+		principal: withOnBehalfOf(event.locals.principal, event.request.headers.get('x-vmwarden-on-behalf-of')),
 		sessionId: event.locals.sessionId,
 		resHeaders,
 		clientKey: event.locals.clientAddress,

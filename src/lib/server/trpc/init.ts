@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import { middlewareMarker } from '@trpc/server/unstable-core-do-not-import';
 import superjson from 'superjson';
 import type { Services } from '../services';
 import { hasRole, type Principal, type Role } from '../auth/auth';
@@ -89,11 +90,33 @@ async function recordDenied(ctx: Context, action: string, why: string) {
 	}
 }
 
+/**
+ * Hub mode (issue 15, decision 0013): a call whose raw input names a registry host goes to that
+ * host (same path and type, input without hostId) and its answer is this call's answer; the
+ * procedure does not run here. Not for `meta: { hub: 'local' }` procedures (the hub answers
+ * those itself for every host: the registry host is looked up so resolveHostId accepts it).
+ * Runs after the role check: the hub user must hold the role here first.
+ */
+const forwardToHost = t.middleware(async ({ ctx, meta, path, type, signal, getRawInput, next }) => {
+	const hub = ctx.services?.hub;
+	if (!hub) return next(); // a spec's stub services
+	const raw = await getRawInput();
+	const hostId = raw !== null && typeof raw === 'object' ? (raw as { hostId?: unknown }).hostId : undefined;
+	if (typeof hostId !== 'string' || hostId === ctx.services.config.hostId) return next();
+	if (meta?.hub === 'local') {
+		await hub.host(hostId).catch(() => null);
+		return next();
+	}
+	const answer = await hub.forward({ ctx, path, type, signal, hostId, raw: raw as Record<string, unknown> });
+	if (!answer) return next(); // not a registry host: resolveHostId answers NOT_FOUND
+	return { ok: true as const, data: answer.data, marker: middlewareMarker };
+});
+
 /** No credentials needed (login, setup). */
 export const publicProcedure = t.procedure;
-/** Read-only: sessions and the read-only API token. */
-export const viewerProcedure = t.procedure.use(requireRole('viewer'));
-/** State changes: restart, cleanup, load/unload. */
-export const operatorProcedure = t.procedure.use(requireRole('operator'));
+/** Read-only: sessions and the read-only API token. Forwarded to a registry host named by hostId. */
+export const viewerProcedure = t.procedure.use(requireRole('viewer')).use(forwardToHost);
+/** State changes: restart, cleanup, load/unload. Forwarded (and audited here) like viewer calls. */
+export const operatorProcedure = t.procedure.use(requireRole('operator')).use(forwardToHost);
 /** Users, tokens, settings. */
 export const adminProcedure = t.procedure.use(requireRole('admin'));

@@ -1,0 +1,143 @@
+// Bare Docker hosts (issue 15, decision 0013): what Docker and node_exporter give. The containers
+// router's own procedures run against a per-host Docker adapter (built on hosts/connect.ts'
+// remoteDockerApi, cached per host, dropped on a registry change, stopped when unused), so a
+// bare Docker host gets the same validation, answers and audit rows (on the hub, with that
+// host's id) as this machine; its summary comes from the container list and node_exporter.
+import type { HealthSnapshot, Thresholds } from '$lib/health';
+import type { Context } from '../trpc/init';
+import { createCallerFactory } from '../trpc/init';
+import { containersRouter } from '../trpc/routers/containers';
+import { createDockerAdapter, type DockerAdapter, type DockerApi } from '../docker';
+import { createStatsCollector, type StatsCollector } from '../docker/stats-collector';
+import type { HostRecord } from '../hosts/types';
+import type { Logger } from '../log';
+import { classify, worstStatus } from '../host/classify';
+import { reasonOf } from '../availability';
+import type { ForwardCall } from './forward';
+import { sampleFromNodeExporter, type CpuTotals } from './node-exporter';
+import { containerParts, snapshotDimensions } from './summary';
+import type { HostSummary } from './types';
+
+export interface DockerHostsOptions {
+	dockerApi(host: HostRecord): DockerApi;
+	/** node_exporter's text for a host (remoteFetch of its nodeExporterUrl) */
+	fetchText(host: HostRecord, url: string, signal: AbortSignal): Promise<string>;
+	/** the hub's own context, to run the containers router with a host's adapter */
+	thresholds: Thresholds;
+	/** container list refresh while in use */
+	intervalMs: number;
+	/** an adapter unused this long is stopped and dropped */
+	idleMs?: number;
+	log: Logger;
+}
+
+interface Entry {
+	adapter: DockerAdapter;
+	collector: StatsCollector;
+	usedAt: number;
+	started: Promise<void>;
+}
+
+const callerOf = createCallerFactory(containersRouter);
+
+export function createDockerHosts(opts: DockerHostsOptions) {
+	const { log } = opts;
+	const idleMs = opts.idleMs ?? 120_000;
+	const entries = new Map<string, Entry>();
+	const cpuBefore = new Map<string, { ts: number; cpu: CpuTotals }>();
+
+	const sweeper = setInterval(() => {
+		const now = Date.now();
+		for (const [id, e] of entries) if (now - e.usedAt > idleMs) drop(id);
+	}, Math.min(idleMs, 30_000));
+	sweeper.unref?.();
+
+	function drop(id: string) {
+		const e = entries.get(id);
+		entries.delete(id);
+		cpuBefore.delete(id);
+		if (e) void e.adapter.stop().catch(() => {});
+	}
+
+	/** The host's adapter, started (first refresh awaited) on first use. */
+	async function adapterFor(host: HostRecord): Promise<Entry> {
+		let e = entries.get(host.id);
+		if (!e) {
+			const adapter = createDockerAdapter({ api: opts.dockerApi(host), intervalMs: opts.intervalMs, log });
+			// figures per container would need that host's cgroups: the collector stays idle (cpu/mem columns empty)
+			const collector = createStatsCollector({ adapter, log });
+			const started = adapter.refresh().then(() => adapter.start());
+			e = { adapter, collector, usedAt: Date.now(), started };
+			entries.set(host.id, e);
+		}
+		e.usedAt = Date.now();
+		await e.started;
+		return e;
+	}
+
+	/** The containers router against the host's adapter; undefined for any other router. */
+	async function call(host: HostRecord, c: ForwardCall, ctx: Context): Promise<{ data: unknown } | undefined> {
+		const [area, name, ...rest] = c.path.split('.');
+		if (area !== 'containers' || !name || rest.length) return undefined;
+		const e = await adapterFor(host);
+		const services = {
+			...ctx.services,
+			config: { ...ctx.services.config, hostId: host.id },
+			docker: e.adapter,
+			containerStats: e.collector,
+			containerHistory: { range: async () => [] },
+			hub: undefined
+		} as unknown as Context['services'];
+		const caller = callerOf({ ...ctx, services }, { signal: c.signal }) as unknown as Record<string, ((input: unknown) => Promise<unknown>) | undefined>;
+		const fn = Object.hasOwn(containersRouter._def.procedures, name) ? caller[name] : undefined;
+		if (!fn) return undefined;
+		return { data: await fn({ ...c.input, hostId: host.id }) };
+	}
+
+	/** Host figures from node_exporter, classified like this machine's; null without a URL. */
+	async function hostSnapshot(host: HostRecord, signal: AbortSignal): Promise<HealthSnapshot | { error: string } | null> {
+		if (!host.nodeExporterUrl) return null;
+		try {
+			const text = await opts.fetchText(host, host.nodeExporterUrl, signal);
+			const ts = Date.now();
+			const { sample, cpu } = sampleFromNodeExporter(text, { ts, previous: cpuBefore.get(host.id) ?? null });
+			cpuBefore.set(host.id, { ts, cpu });
+			return classify({ sample, thresholds: opts.thresholds, hostId: host.id });
+		} catch (err) {
+			return { error: reasonOf(err) };
+		}
+	}
+
+	/** A bare Docker host's overview summary: containers, and host figures when node_exporter is given. */
+	async function summary(host: HostRecord, signal: AbortSignal): Promise<HostSummary> {
+		const [e, snap] = await Promise.all([adapterFor(host), hostSnapshot(host, signal)]);
+		const containers = containerParts(e.adapter.containers());
+		const hostDims =
+			snap === null ? [] : 'error' in snap ? [{ name: 'host', status: 'UNKNOWN' as const, detail: `node_exporter unreadable: ${snap.error}` }] : snapshotDimensions(snap);
+		const dimensions = [...hostDims, containers.dimension];
+		const fullest = snap && !('error' in snap) ? snap.disks.flatMap((d) => (d.ok ? [{ mount: d.mount, usedPct: d.usedPct }] : [])).sort((a, b) => b.usedPct - a.usedPct)[0] : undefined;
+		return {
+			hostId: host.id,
+			at: Date.now(),
+			score: null,
+			dimensions,
+			unhealthy: containers.unhealthy,
+			diskProjection: fullest ? { mount: fullest.mount, usedPct: fullest.usedPct, daysToFull: null } : null,
+			lastCleanup: null,
+			status: worstStatus(dimensions.map((d) => d.status))
+		};
+	}
+
+	return {
+		call,
+		summary,
+		/** A registry change: the host's adapter is rebuilt on next use. */
+		forget: drop,
+		stop() {
+			clearInterval(sweeper);
+			for (const id of [...entries.keys()]) drop(id);
+		}
+	};
+}
+
+export type DockerHosts = ReturnType<typeof createDockerHosts>;
