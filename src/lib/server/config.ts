@@ -175,7 +175,9 @@ const envSchema = z
 		VMW_IMAGE_MAX_AGE_DAYS: int(30, 1, 3650, 'a number of days'),
 		// hub (issue 15): the all-hosts overview's background refresh
 		VMW_HUB_REFRESH_MS: int(15_000, 500, 3_600_000, 'milliseconds between overview refreshes'),
-		VMW_HUB_CONCURRENCY: int(8, 1, 256, 'hosts refreshed at once')
+		VMW_HUB_CONCURRENCY: int(8, 1, 256, 'hosts refreshed at once'),
+		// hosts registry (issue 15): encrypts registered hosts' credentials at rest
+		VMW_SECRET_KEY: opt(z.string().min(32, 'expected at least 32 characters of a random value (use `openssl rand -hex 32`)').max(1024, 'expected at most 1024 characters').optional())
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {
@@ -373,7 +375,9 @@ function toConfig(e: z.output<typeof envSchema>) {
 			selfTestImage: e.VMW_WATCHDOG_SELFTEST_IMAGE,
 			selfTestSchedule: e.VMW_WATCHDOG_SELFTEST_SCHEDULE === 'off' ? null : e.VMW_WATCHDOG_SELFTEST_SCHEDULE.trim()
 		},
-		hub: { refreshMs: e.VMW_HUB_REFRESH_MS, concurrency: e.VMW_HUB_CONCURRENCY }
+		hub: { refreshMs: e.VMW_HUB_REFRESH_MS, concurrency: e.VMW_HUB_CONCURRENCY },
+		/** VMW_SECRET_KEY: the hosts registry's credentials key; null = hosts with credentials are refused */
+		secretKey: e.VMW_SECRET_KEY ?? null
 	};
 }
 

@@ -41,10 +41,12 @@ import { gatherDigest } from './digest/data';
 import { sessionsBetween } from './ollama/usage';
 import { currentSnapshot } from './health/current';
 import { createResources, type Resources } from './resources/report';
-import { createHub, emptyRegistry, type Hub } from './hub/service';
+import { createHub, type Hub } from './hub/service';
 import { remoteClient, remoteDockerApi, remoteFetch } from './hosts/connect';
 import { createDockerHosts } from './hub/docker-host';
 import { createLocalSummary } from './hub/summary';
+import { createHostsRegistry, type HostsAdmin } from './hosts/registry';
+import { closeAllHosts, forgetHost } from './hosts/connect';
 
 export interface Services {
 	config: Config;
@@ -74,6 +76,8 @@ export interface Services {
 	resources: Resources;
 	/** The hub (issue 15): all-hosts overview, forwarding to registry hosts, bare Docker hosts */
 	hub: Hub;
+	/** The hosts registry (issue 15): other VMs the hub shows; credentials encrypted under VMW_SECRET_KEY. */
+	hosts: HostsAdmin;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
 	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
@@ -296,6 +300,10 @@ export async function createServices(
 		settings: { ...config.resources, ioFactor: config.writeSpikeFactor },
 		log: createLogger('resources')
 	});
+	// hosts registry (issue 15): an edited or removed host's cached connection is dropped
+	const hostsRegistry = createHostsRegistry({ db, localHostId: config.hostId, secretKey: config.secretKey });
+	hostsRegistry.onChange(forgetHost);
+
 	// hub (issue 15, decision 0013): this instance's summary, and the overview over the registry
 	const dockerHosts = createDockerHosts({
 		dockerApi: remoteDockerApi,
@@ -321,7 +329,7 @@ export async function createServices(
 				diskTrend: () => trends.series({ metric: 'disk', range: '7d' })
 			})
 		},
-		registry: emptyRegistry,
+		registry: hostsRegistry,
 		db,
 		connect: { remoteClient, remoteDockerApi },
 		dockerCall: (host, call, ctx) => dockerHosts.call(host, call, ctx),
@@ -352,6 +360,7 @@ export async function createServices(
 		alerts,
 		resources,
 		hub,
+		hosts: hostsRegistry,
 		startedAt: Date.now(),
 		health() {
 			const s = sampler.stats();
@@ -378,6 +387,7 @@ export async function createServices(
 			await containerStats.stop();
 			await ollamaWatcher.stop();
 			await alerts.stop();
+			await closeAllHosts();
 			db.$client.close();
 			if (current === services) current = null;
 			log.info('services stopped');

@@ -30,7 +30,9 @@ export const users = sqliteTable('users', {
 	/** random; rotated on password change or "log out everywhere": sessions carry it */
 	credential: text('credential').notNull(),
 	createdAt: integer('created_at').notNull(),
-	updatedAt: integer('updated_at').notNull()
+	updatedAt: integer('updated_at').notNull(),
+	/** the host the user last chose in the header's switcher (issue 15); null = this instance's own */
+	preferredHostId: text('preferred_host_id')
 });
 
 /** API tokens for other tools (issue 16 part 2): shown once, only their SHA-256 stored. */
@@ -271,3 +273,29 @@ export const scoreHistory = sqliteTable(
 	},
 	(t) => [primaryKey({ columns: [t.hostId, t.ts] })]
 );
+
+/**
+ * The hosts registry (issue 15, decision 0013): every VM the hub shows besides its own (the local
+ * machine is not a row: it is VMW_HOST_ID). Credentials are one JSON blob sealed with AES-256-GCM
+ * under VMW_SECRET_KEY (hosts/crypto.ts), bound to the row's id; `secretsSet` names which ones
+ * are set (not secret), so the list reads without the key.
+ */
+export const hosts = sqliteTable('hosts', {
+	/** the hostId every query takes (hostIdSchema's rules) */
+	id: text('id').primaryKey(),
+	name: text('name').notNull(),
+	kind: text('kind', { enum: ['vmwarden', 'docker'] }).notNull(),
+	/** vmwarden: base URL */
+	url: text('url'),
+	/** docker: tcp://host:port or ssh://user@host */
+	dockerHost: text('docker_host'),
+	/** docker: node_exporter's /metrics URL */
+	nodeExporterUrl: text('node_exporter_url'),
+	timeoutMs: integer('timeout_ms').notNull(),
+	/** v1.<keyId>.<iv>.<ciphertext>.<tag> of the HostSecrets JSON; null = no credentials */
+	secretsEnc: text('secrets_enc'),
+	/** comma-separated HostSecrets keys that are set, e.g. "token,caPem" */
+	secretsSet: text('secrets_set').notNull().default(''),
+	createdAt: integer('created_at').notNull(),
+	updatedAt: integer('updated_at').notNull()
+});
