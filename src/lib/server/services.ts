@@ -42,11 +42,10 @@ import { sessionsBetween } from './ollama/usage';
 import { currentSnapshot } from './health/current';
 import { createResources, type Resources } from './resources/report';
 import { createHub, type Hub } from './hub/service';
-import { remoteClient, remoteDockerApi, remoteFetch } from './hosts/connect';
 import { createDockerHosts } from './hub/docker-host';
 import { createLocalSummary } from './hub/summary';
 import { createHostsRegistry, type HostsAdmin } from './hosts/registry';
-import { closeAllHosts, forgetHost } from './hosts/connect';
+import { closeAllHosts, forgetHost, remoteClient, remoteDockerApi, remoteFetch } from './hosts/connect';
 
 export interface Services {
 	config: Config;
@@ -303,7 +302,6 @@ export async function createServices(
 	// hosts registry (issue 15): an edited or removed host's cached connection is dropped
 	const hostsRegistry = createHostsRegistry({ db, localHostId: config.hostId, secretKey: config.secretKey });
 	hostsRegistry.onChange(forgetHost);
-
 	// hub (issue 15, decision 0013): this instance's summary, and the overview over the registry
 	const dockerHosts = createDockerHosts({
 		dockerApi: remoteDockerApi,
