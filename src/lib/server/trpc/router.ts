@@ -14,6 +14,7 @@ import { scoreRouter } from './routers/score';
 import { alertsRouter } from './routers/alerts';
 import { resourcesRouter } from './routers/resources';
 import { hubRouter } from './routers/hub';
+import { hostsRouter } from './routers/hosts';
 
 export const appRouter = router({
 	auth: authRouter,
@@ -30,7 +31,8 @@ export const appRouter = router({
 	score: scoreRouter,
 	alerts: alertsRouter,
 	resources: resourcesRouter,
-	hub: hubRouter
+	hub: hubRouter,
+	hosts: hostsRouter
 });
 
 export type AppRouter = typeof appRouter;

@@ -68,7 +68,7 @@ describe('users and roles', () => {
 		await admin.caller.users.create({ name: 'vera', role: 'viewer', password: 'viewer password 12' });
 		const vera = await as('vera', 'viewer password 12');
 		// Every mutation except the self-service ones (own session, own password, login, setup).
-		const selfService = new Set(['auth.login', 'auth.setup', 'auth.logout', 'auth.logoutEverywhere', 'auth.changePassword']);
+		const selfService = new Set(['auth.login', 'auth.setup', 'auth.logout', 'auth.logoutEverywhere', 'auth.changePassword', 'hosts.setPreferred']);
 		const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
 		const mutations = Object.keys(procedures).filter((p) => procedures[p]._def.type === 'mutation' && !selfService.has(p));
 		expect(mutations).toContain('users.create');
