@@ -1,0 +1,300 @@
+// The hub (issue 15, decision 0013) against real parts: three BUILT vmwarden instances on loopback
+// ports ("hub", "vm1", "vm2"; each its own VMW_HOST_ID, fake /proc with its own figures, and its
+// own slice of the rig's dockerd through VMW_CONTAINER_LABELS), and a second dockerd this test
+// starts for a bare Docker host. The hub has vm1, vm2 (kind vmwarden, operate-scope tokens made
+// on each) and "dock" (kind docker, unix socket of the second dockerd, the rig's node_exporter)
+// in its registry, written through the registry module into the hub's database before it starts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { startServer, TEST_PASSWORD, type RunningServer } from '../helpers/server';
+import { fakeProc, statStep, type FakeProc } from '../helpers/proc';
+import { requireDocker, rigEnv } from '../helpers/rig';
+import { createTestContainer, newRunId, TEST_LABEL } from '../helpers/containers';
+import { startOwnDockerd, type OwnDockerd } from '../helpers/own-dockerd';
+import { openDb } from '../../src/lib/server/db';
+import { actions } from '../../src/lib/server/db/schema';
+import { createHostsRegistry } from '../../src/lib/server/hosts/registry';
+import type { OverviewRow } from '../../src/lib/server/hub/types';
+
+const SECRET_KEY = 'hub-test-secret-key-0123456789abcdef0123456789';
+const REFRESH_MS = 1_000;
+const HOST_TIMEOUT_MS = 1_500;
+const GiB_KB = 1024 * 1024;
+
+/** /proc/meminfo with exact figures (kB), no swap. */
+const meminfo = (availKb: number) => `MemTotal:       ${16 * GiB_KB} kB\nMemFree:        ${availKb} kB\nMemAvailable:   ${availKb} kB\nSwapCached:            0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n`;
+
+// Each instance's figures, and what its summary must say about them (derived by hand from the text):
+// stat.vm-steal.* has 4 CPUs (steal 8.25 % -> WARN), stat.local.* has 2 (steal 0 % -> OK).
+const HOSTS = {
+	hub: { stat: ['stat.vm-steal.t0', 'stat.vm-steal.t1'], load: '0.25 0.20 0.15 1/100 100\n', mem: 12 * GiB_KB, load1: 'load 0.25 on 4 CPUs', memory: '12 GiB available', memStatus: 'OK', steal: 'WARN' },
+	vm1: { stat: ['stat.local.t0', 'stat.local.t1'], load: '0.50 0.40 0.30 1/100 100\n', mem: 8 * GiB_KB, load1: 'load 0.50 on 2 CPUs', memory: '8 GiB available', memStatus: 'OK', steal: 'OK' },
+	// 512 MiB available < the 1 GiB critical line
+	vm2: { stat: ['stat.vm-steal.t0', 'stat.vm-steal.t1'], load: '1.00 0.90 0.80 1/100 100\n', mem: 512 * 1024, load1: 'load 1.00 on 4 CPUs', memory: null, memStatus: 'CRIT', steal: 'WARN' }
+} as const;
+type Id = keyof typeof HOSTS;
+
+const bodies: string[] = [];
+
+async function trpc(base: string, cookie: string | null, type: 'query' | 'mutation', p: string, input?: unknown): Promise<{ data?: any; error?: { code: string; message: string } }> {
+	const headers: Record<string, string> = { origin: base, 'content-type': 'application/json', ...(cookie ? { cookie } : {}) };
+	const res =
+		type === 'query'
+			? await fetch(`${base}/api/trpc/${p}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, { headers })
+			: await fetch(`${base}/api/trpc/${p}`, { method: 'POST', headers, body: JSON.stringify({ json: input }) });
+	const text = await res.text();
+	bodies.push(text);
+	const body = JSON.parse(text);
+	if (body.error) return { error: { code: body.error.json.data?.code, message: body.error.json.message } };
+	return { data: body.result.data.json };
+}
+
+async function login(base: string): Promise<string> {
+	const res = await fetch(`${base}/api/trpc/auth.login`, { method: 'POST', headers: { origin: base, 'content-type': 'application/json' }, body: JSON.stringify({ json: { password: TEST_PASSWORD } }) });
+	bodies.push(await res.text());
+	expect(res.status).toBe(200);
+	return (res.headers.get('set-cookie') ?? '').split(';')[0];
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	let last: unknown;
+	for (;;) {
+		try {
+			const v = await fn();
+			if (v !== undefined) return v;
+		} catch (err) {
+			last = err;
+		}
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+		await new Promise((r) => setTimeout(r, 200));
+	}
+}
+
+const RANK = { CRIT: 3, WARN: 2, UNKNOWN: 1, OK: 0 } as const;
+const rankOf = (r: OverviewRow) => (r.state === 'unavailable' ? 4 : RANK[r.data.status]);
+const dim = (r: OverviewRow, name: string) => (r.state === 'ok' ? r.data.dimensions.find((d) => d.name === name) : undefined);
+
+describe('hub over three instances and a bare Docker host', () => {
+	const run = newRunId('hub');
+	let docker: Docker;
+	let own: OwnDockerd;
+	const procs: FakeProc[] = [];
+	const timers: ReturnType<typeof setInterval>[] = [];
+	const servers = {} as Record<Id, RunningServer>;
+	const tokens: Record<'vm1' | 'vm2', { id: number; secret: string }> = {} as never;
+	let hubDir: string;
+	let hubDbUrl: string;
+	let cookie: string;
+	const names = { hub: `${run}-hub`, vm1: `${run}-vm1`, vm2: `${run}-vm2`, dock: `${run}-dock` };
+
+	beforeAll(async () => {
+		const env = rigEnv();
+		docker = await requireDocker(env);
+		// one container per instance's slice of the rig's dockerd; vm1's fails its health check
+		for (const id of ['hub', 'vm1', 'vm2'] as const)
+			await createTestContainer(docker, env.testImage, run, { name: names[id], labels: { 'hubtest.scope': id }, health: id === 'vm1' ? { cmd: 'false', retries: 1 } : undefined });
+		own = await startOwnDockerd({ image: env.testImage, rigHost: env.dockerHost });
+		await createTestContainer(own.docker, env.testImage, run, { name: names.dock });
+
+		for (const id of Object.keys(HOSTS) as Id[]) {
+			const h = HOSTS[id];
+			const proc = fakeProc();
+			procs.push(proc);
+			proc.write('loadavg', h.load);
+			proc.write('meminfo', meminfo(h.mem));
+			let k = 0;
+			proc.write('stat', statStep(k, h.stat[0], h.stat[1]));
+			timers.push(setInterval(() => proc.write('stat', statStep(++k, h.stat[0], h.stat[1])), 100));
+		}
+		const base = (id: Id, extra: Record<string, string> = {}) => ({
+			VMW_HOST_ID: id,
+			VMW_PROC_ROOT: procs[Object.keys(HOSTS).indexOf(id)].dir,
+			VMW_DISK_MOUNTS: '/dev/shm',
+			VMW_DOCKER_HOST: env.dockerHost,
+			VMW_CONTAINER_LABELS: `${TEST_LABEL}=${run},hubtest.scope=${id}`,
+			VMW_CONTAINER_SAMPLE_INTERVAL_MS: '500',
+			VMW_OLLAMA_URL: 'http://127.0.0.1:9',
+			VMW_ALERTS: 'off',
+			...extra
+		});
+		[servers.vm1, servers.vm2] = await Promise.all([startServer(base('vm1')), startServer(base('vm2'))]);
+		for (const id of ['vm1', 'vm2'] as const) {
+			const c = await login(servers[id].url);
+			const made = await trpc(servers[id].url, c, 'mutation', 'tokens.create', { name: 'hub', scope: 'operate', expiresInDays: null });
+			tokens[id] = made.data;
+			expect(tokens[id].secret).toMatch(/^vmw_/);
+		}
+		// the hub's registry, written through the registry module into the database the hub opens
+		hubDir = await mkdtemp(path.join(tmpdir(), 'vmw-hub-'));
+		hubDbUrl = `file:${path.join(hubDir, 'hub.db')}`;
+		const db = await openDb({ url: hubDbUrl, migrationsDir: 'drizzle' });
+		const reg = createHostsRegistry({ db, localHostId: 'hub', secretKey: SECRET_KEY });
+		await reg.add({ id: 'vm1', name: 'VM one', kind: 'vmwarden', url: servers.vm1.url, timeoutMs: HOST_TIMEOUT_MS, secrets: { token: tokens.vm1.secret } });
+		await reg.add({ id: 'vm2', name: 'VM two', kind: 'vmwarden', url: servers.vm2.url, timeoutMs: HOST_TIMEOUT_MS, secrets: { token: tokens.vm2.secret } });
+		await reg.add({ id: 'dock', name: 'Bare dock', kind: 'docker', dockerHost: own.host, nodeExporterUrl: `${env.nodeExporterUrl}/metrics`, timeoutMs: 5_000 });
+		db.$client.close();
+		servers.hub = await startServer(base('hub', { VMW_DATABASE_URL: hubDbUrl, VMW_SECRET_KEY: SECRET_KEY, VMW_HUB_REFRESH_MS: String(REFRESH_MS) }));
+		cookie = await login(servers.hub.url);
+	}, 180_000);
+
+	afterAll(async () => {
+		for (const t of timers) clearInterval(t);
+		await Promise.all(Object.values(servers).map((s) => s?.stop()));
+		for (const p of procs) p.cleanup();
+		const mine = await docker?.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${run}`] } });
+		for (const c of mine ?? []) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+		await own?.destroy();
+		if (hubDir) await rm(hubDir, { recursive: true, force: true });
+	}, 120_000);
+
+	const overview = async (): Promise<OverviewRow[]> => {
+		const r = await trpc(servers.hub.url, cookie, 'query', 'hub.overview');
+		if (r.error) throw new Error(`${r.error.code}: ${r.error.message}`);
+		return r.data;
+	};
+
+	it('the overview shows each host with its own figures, worst first', async () => {
+		const rows = await waitFor('every row with its figures', async () => {
+			const rows = await overview();
+			const ready = rows.length === 4 && rows.every((r) => r.state === 'ok') && (['hub', 'vm1', 'vm2'] as const).every((id) => dim(rows.find((r) => r.hostId === id)!, 'steal')?.status === HOSTS[id].steal);
+			const unhealthyKnown = rows.find((r) => r.hostId === 'vm1')?.state === 'ok' && (rows.find((r) => r.hostId === 'vm1') as { data: { unhealthy: unknown[] } }).data.unhealthy.length === 1;
+			return ready && unhealthyKnown ? rows : undefined;
+		});
+		expect(rows.map((r) => [r.hostId, r.name, r.kind]).sort()).toEqual([
+			['dock', 'Bare dock', 'docker'],
+			['hub', 'hub', 'local'],
+			['vm1', 'VM one', 'vmwarden'],
+			['vm2', 'VM two', 'vmwarden']
+		]);
+		for (const id of ['hub', 'vm1', 'vm2'] as const) {
+			const row = rows.find((r) => r.hostId === id)!;
+			const h = HOSTS[id];
+			expect(row.state === 'ok' && row.data.hostId).toBe(id);
+			expect(dim(row, 'load')).toEqual({ name: 'load', status: 'OK', detail: h.load1 });
+			expect(dim(row, 'memory')?.status).toBe(h.memStatus);
+			if (h.memory) expect(dim(row, 'memory')?.detail).toBe(h.memory);
+			else expect(dim(row, 'memory')?.detail).toMatch(/512 MiB/);
+		}
+		// vm1's container fails its health check: the only unhealthy one, and only on vm1
+		const vm1 = rows.find((r) => r.hostId === 'vm1')!;
+		expect(vm1.state === 'ok' && vm1.data.unhealthy.map((u) => u.name)).toEqual([names.vm1]);
+		for (const id of ['hub', 'vm2'] as const) {
+			const r = rows.find((x) => x.hostId === id)!;
+			expect(r.state === 'ok' && r.data.unhealthy).toEqual([]);
+			expect(dim(r, 'containers')).toEqual({ name: 'containers', status: 'OK', detail: '1 running, none unhealthy' });
+		}
+		// the bare Docker host: its one container, and host figures from node_exporter
+		const dock = rows.find((r) => r.hostId === 'dock')!;
+		expect(dock.state === 'ok' && dock.data.score).toBe(null);
+		expect(dim(dock, 'containers')).toEqual({ name: 'containers', status: 'OK', detail: '1 running, none unhealthy' });
+		expect(dim(dock, 'memory')?.detail).toMatch(/available$/);
+		expect(dock.state === 'ok' && dock.data.diskProjection?.mount).toBe('/');
+		// worst first (rank recomputed here: unavailable > CRIT > WARN > UNKNOWN > OK)
+		const ranks = rows.map(rankOf);
+		expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
+		expect(rows.find((r) => r.hostId === 'vm2')!.state === 'ok' && (rows.find((r) => r.hostId === 'vm2') as { data: { status: string } }).data.status).toBe('CRIT');
+	});
+
+	it('a query with a host id is answered by that host; an unknown host is NOT_FOUND', async () => {
+		const list = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: 'vm2' });
+		expect(list.data.state).toBe('ok');
+		expect(list.data.data.map((c: { name: string }) => c.name)).toEqual([names.vm2]);
+		const local = await trpc(servers.hub.url, cookie, 'query', 'containers.list', {});
+		expect(local.data.data.map((c: { name: string }) => c.name)).toEqual([names.hub]);
+		const unknown = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: 'nope' });
+		expect(unknown.error?.code).toBe('NOT_FOUND');
+		// the remote's own refusal keeps its code, prefixed with the host's name
+		const wrong = await trpc(servers.hub.url, cookie, 'mutation', 'containers.restart', { hostId: 'vm1', id: names.vm2 });
+		expect(wrong.error).toEqual({ code: 'NOT_FOUND', message: `VM one: no container "${names.vm2}" in the current list` });
+		// procedures without a hostId field are forwarded too (the summary of vm1 itself)
+		const summary = await trpc(servers.hub.url, cookie, 'query', 'hub.summary', { hostId: 'vm1' });
+		expect(summary.data.hostId).toBe('vm1');
+	});
+
+	it('a restart through the hub lands on that host only and is in both audit logs with the hub user', async () => {
+		const started = async () => Object.fromEntries(await Promise.all((['hub', 'vm1', 'vm2'] as const).map(async (id) => [id, (await docker.getContainer(names[id]).inspect()).State.StartedAt])));
+		const before = await started();
+		const res = await trpc(servers.hub.url, cookie, 'mutation', 'containers.restart', { hostId: 'vm1', id: names.vm1 });
+		expect(res.error).toBeUndefined();
+		const after = await started();
+		expect(after.vm1).not.toBe(before.vm1);
+		expect(after.hub).toBe(before.hub);
+		expect(after.vm2).toBe(before.vm2);
+		// vm1's record, read through the hub (forwarded query): the token, and the hub user it acted for
+		const remote = await trpc(servers.hub.url, cookie, 'query', 'activity.list', { hostId: 'vm1', action: 'containers.restart' });
+		expect(remote.data.items.map((a: { actor: string; target: string; outcome: string }) => [a.actor, a.target, a.outcome])).toEqual([
+			[`token:operator:#${tokens.vm1.id} for session:admin:admin@hub`, names.vm1, 'ok']
+		]);
+		// the hub's own record (its database): the hub user, with the target host's id
+		const db = await openDb({ url: hubDbUrl, migrationsDir: 'drizzle' });
+		try {
+			const rows = (await db.select().from(actions)).filter((a) => a.action === 'containers.restart');
+			// the refused restart of the previous test (vm2's container named on vm1) is recorded too
+			expect(rows.map((a) => [a.hostId, a.actor, a.target, a.outcome])).toEqual([
+				['vm1', 'session:admin:admin', names.vm2, 'error'],
+				['vm1', 'session:admin:admin', names.vm1, 'ok']
+			]);
+		} finally {
+			db.$client.close();
+		}
+	});
+
+	it('the bare Docker host answers the containers router and refuses the others', async () => {
+		const list = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: 'dock' });
+		expect(list.data.data.map((c: { name: string }) => c.name)).toEqual([names.dock]);
+		const before = (await own.docker.getContainer(names.dock).inspect()).State.StartedAt;
+		const rigBefore = (await docker.getContainer(names.hub).inspect()).State.StartedAt;
+		const res = await trpc(servers.hub.url, cookie, 'mutation', 'containers.restart', { hostId: 'dock', id: names.dock });
+		expect(res.error).toBeUndefined();
+		expect((await own.docker.getContainer(names.dock).inspect()).State.StartedAt).not.toBe(before);
+		expect((await docker.getContainer(names.hub).inspect()).State.StartedAt).toBe(rigBefore);
+		const snap = await trpc(servers.hub.url, cookie, 'query', 'health.snapshot', { hostId: 'dock' });
+		expect(snap.error).toEqual({ code: 'PRECONDITION_FAILED', message: 'Bare dock is a bare Docker host: no health there (only containers, logs, restarts and host figures)' });
+		const db = await openDb({ url: hubDbUrl, migrationsDir: 'drizzle' });
+		try {
+			const rows = (await db.select().from(actions)).filter((a) => a.hostId === 'dock');
+			expect(rows.map((a) => [a.action, a.actor, a.target, a.outcome])).toEqual([['containers.restart', 'session:admin:admin', names.dock, 'ok']]);
+		} finally {
+			db.$client.close();
+		}
+	});
+
+	it('a stopped instance turns its row unavailable with the last good time, within its timeout; the others stay live', async () => {
+		const before = (await overview()).find((r) => r.hostId === 'vm2')!;
+		expect(before.state).toBe('ok');
+		const stoppedAt = Date.now();
+		await servers.vm2.stop();
+		const rows = await waitFor('vm2 unavailable', async () => {
+			const rows = await overview();
+			return rows.find((r) => r.hostId === 'vm2')?.state === 'unavailable' ? rows : undefined;
+		});
+		// one refresh period plus the host's timeout (and a second of slack for a loaded machine)
+		expect(Date.now() - stoppedAt).toBeLessThan(REFRESH_MS + HOST_TIMEOUT_MS + 1_000);
+		const vm2 = rows.find((r) => r.hostId === 'vm2')!;
+		if (vm2.state !== 'unavailable') throw new Error('unreachable');
+		expect(vm2.lastGoodAt).not.toBeNull();
+		expect(vm2.lastGoodAt!).toBeLessThanOrEqual(stoppedAt + 50);
+		expect(vm2.lastGood?.hostId).toBe('vm2');
+		expect(vm2.reason).toMatch(/.+/);
+		expect(rows[0].hostId).toBe('vm2');
+		for (const id of ['hub', 'vm1', 'dock']) expect(rows.find((r) => r.hostId === id)!.state).toBe('ok');
+		// a forwarded call to the stopped host names it, quickly
+		const t0 = Date.now();
+		const q = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: 'vm2' });
+		expect(Date.now() - t0).toBeLessThan(HOST_TIMEOUT_MS + 1_000);
+		expect(q.error?.code).toBe('BAD_GATEWAY');
+		expect(q.error?.message).toMatch(/^VM two is unreachable: /);
+	});
+
+	it('no response body carries a host credential', () => {
+		expect(bodies.length).toBeGreaterThan(10);
+		// the operate tokens went into the registry; only tokens.create on the hosts themselves answered them
+		const hubBodies = bodies.filter((b) => !b.includes('"secret"'));
+		for (const t of Object.values(tokens)) for (const b of hubBodies) expect(b.includes(t.secret)).toBe(false);
+		for (const b of bodies) expect(b.includes(SECRET_KEY)).toBe(false);
+	});
+});
