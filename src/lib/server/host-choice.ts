@@ -49,8 +49,6 @@ export function switcherHosts(rows: readonly OverviewRow[], localId: string): Sw
 function sourcesFor(event: Pick<RequestEvent, 'locals' | 'request'>): HostSources | null {
 	if (!event.locals.principal) return null;
 	const caller = callerFor(event);
-	// TODO(merge): typed once routers/hosts.ts is in AppRouter
-	const hostsCaller = caller as unknown as { hosts: { preferred(): Promise<{ hostId: string | null }> } };
 	return {
 		overview: () =>
 			caller.hub.overview().catch((err: unknown) => {
@@ -59,7 +57,7 @@ function sourcesFor(event: Pick<RequestEvent, 'locals' | 'request'>): HostSource
 			}),
 		// a principal without a user row (API token, auth off) has nothing remembered
 		preferred: () =>
-			hostsCaller.hosts.preferred().then(
+			caller.hosts.preferred().then(
 				(r) => r.hostId,
 				() => null
 			)
