@@ -187,6 +187,13 @@ describe('hub in a browser: overview, host switcher, a restart on another host',
 		expect(await row(page, 'vm-b').getAttribute('data-state')).toBe('ok');
 		// usable on a phone: no sideways scrolling
 		expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+
+		// its dashboard says which host does not answer (not a bare "Internal Error"); the header still switches
+		await page.goto(`${hub.url}/vm?host=vm-c`);
+		const error = await page.getByTestId('page-error').textContent();
+		expect(error).toMatch(/^On host vm-c: /);
+		expect(error).not.toContain('Internal Error');
+		expect(await page.getByTestId('host-current').getAttribute('data-host')).toBe('vm-c');
 		await page.close();
 	});
 });
