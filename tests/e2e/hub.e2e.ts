@@ -12,6 +12,7 @@ import path from 'node:path';
 import { startServer, TEST_PASSWORD, type RunningServer } from '../helpers/server';
 import { launchBrowser } from '../helpers/browser';
 import { requireDocker, rigEnv } from '../helpers/rig';
+import { fakeProc, type FakeProc } from '../helpers/proc';
 import { createTestContainer, newRunId, removeRun, TEST_LABEL, waitFor } from '../helpers/containers';
 import { openDb } from '../../src/lib/server/db';
 import { createHostsRegistry } from '../../src/lib/server/hosts/registry';
@@ -30,8 +31,12 @@ let vmB: RunningServer;
 let vmC: RunningServer;
 let hubDir: string;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
+// each remote VM has its own load average, so a page shows which host it reads
+const LOAD = { b: '3.21', c: '0.42' };
+let procs: FakeProc[] = [];
 
-const instanceEnv = (hostId: string, labelValue: string) => ({
+const instanceEnv = (hostId: string, labelValue: string, procRoot?: string) => ({
+	...(procRoot ? { VMW_PROC_ROOT: procRoot } : {}),
 	VMW_HOST_ID: hostId,
 	VMW_DOCKER_HOST: env.dockerHost,
 	VMW_CONTAINER_LABELS: `${TEST_LABEL}=${labelValue}`,
@@ -78,7 +83,12 @@ beforeAll(async () => {
 	]);
 	await waitFor('the flaky container to turn unhealthy', async () => (await docker.getContainer(flaky).inspect()).State.Health?.Status === 'unhealthy');
 
-	[vmB, vmC] = await Promise.all([startServer(instanceEnv('vm-b', label.b)), startServer(instanceEnv('vm-c', label.c))]);
+	procs = [LOAD.b, LOAD.c].map((load1) => {
+		const proc = fakeProc({ stat: 'stat.vm-steal.t0', meminfo: 'meminfo.vm-swap' });
+		proc.write('loadavg', `${load1} 1.00 0.50 1/200 4242\n`);
+		return proc;
+	});
+	[vmB, vmC] = await Promise.all([startServer(instanceEnv('vm-b', label.b, procs[0].dir)), startServer(instanceEnv('vm-c', label.c, procs[1].dir))]);
 	const [tokenB, tokenC] = await Promise.all([operateToken(vmB), operateToken(vmC)]);
 
 	// The hub's registry, written through the registry module into the hub's database before it starts.
@@ -98,6 +108,7 @@ afterAll(async () => {
 	await browser?.close();
 	await Promise.allSettled([hub?.stop(), vmB?.stop(), vmC?.stop()]);
 	if (hubDir) await rm(hubDir, { recursive: true, force: true });
+	for (const p of procs) p.cleanup();
 	if (docker) await Promise.all(Object.values(label).map((l) => removeRun(docker, l)));
 });
 
@@ -168,6 +179,18 @@ describe('hub in a browser: overview, host switcher, a restart on another host',
 		await open(page, hub, '/containers?host=vm-c');
 		expect(await page.getByTestId('host-current').getAttribute('data-host')).toBe('vm-c');
 		await expect.poll(() => page.locator(`[data-testid="container-row"][data-name="${steadyC}"]`).count(), { timeout: 20_000 }).toBe(1);
+
+		// /vm reads the chosen host's /proc, at load and live: switching on the same page re-targets the live feed
+		const load1 = page.getByTestId('card-load').getByTestId('value');
+		await open(page, hub, '/vm?host=vm-c');
+		expect(await load1.textContent()).toBe(LOAD.c);
+		await page.getByTestId('host-switcher').locator('summary').click();
+		await page.locator('[data-testid="host-option"][data-host="vm-b"]').click();
+		await page.waitForURL(`${hub.url}/vm?host=vm-b`);
+		await expect.poll(() => load1.textContent()).toBe(LOAD.b);
+		// several live pushes later (vm-b samples every 500 ms) it is still vm-b's figure, not vm-c's
+		await page.waitForTimeout(2000);
+		expect(await load1.textContent()).toBe(LOAD.b);
 		await page.close();
 	});
 
