@@ -4,7 +4,7 @@
 import type { RequestEvent } from '@sveltejs/kit';
 import type { OverviewRow } from './hub/types';
 export type { SwitcherHost } from '../host-context';
-import { chooseHost, HOST_PARAM, remoteHostOf, type HostChoice, type SwitcherHost } from '../host-context';
+import { chooseHost, HOST_PARAM, remoteHostOf, type HostChoice, type KnownHost, type SwitcherHost } from '../host-context';
 import { statusByHost } from '../overview';
 import { callerFor } from './trpc/caller';
 import { scopeCaller } from './trpc/scoped-caller';
@@ -19,29 +19,45 @@ export interface PageHost {
 	hosts: SwitcherHost[];
 }
 
-/** Where the host list and the remembered host come from (the hub's overview, the user's row). */
+/** Where the host list and the remembered host come from (the registry, the hub's overview, the user's row). */
 export interface HostSources {
-	/** null when the list cannot be read */
+	/** the registry's host views (in memory): empty on a single VM; null when it cannot be read */
+	registered(): Promise<KnownHost[] | null>;
+	/** the status dots; null when the overview cannot be read */
 	overview(): Promise<OverviewRow[] | null>;
 	preferred(): Promise<string | null>;
 }
 
+/**
+ * A single VM (empty registry) asks nothing more: no overview, no remembered host, so a page
+ * costs what it did before the hub existed. With hosts registered, the overview (from memory)
+ * gives the switcher's dots and the user's row the remembered host.
+ */
 export async function resolvePageHost({ url, localId, sources }: { url: URL; localId: string; sources: HostSources | null }): Promise<PageHost> {
 	const requested = url.searchParams.get(HOST_PARAM);
 	if (!sources) return { choice: chooseHost({ requested: null, remembered: null, localId, known: [] }), hosts: [] };
+	const registered = await sources.registered();
+	if (registered !== null && registered.length === 0) {
+		return { choice: chooseHost({ requested, remembered: null, localId, known: [] }), hosts: [{ hostId: localId, name: localId, kind: 'local', status: 'UNKNOWN' }] };
+	}
 	const [rows, remembered] = await Promise.all([sources.overview(), sources.preferred()]);
-	const choice = chooseHost({ requested, remembered, localId, known: rows ? rows.map((r) => r.hostId) : null });
-	return { choice, hosts: switcherHosts(rows ?? [], localId) };
+	const known = registered ?? rows;
+	const choice = chooseHost({ requested, remembered, localId, known: known ? known.map((h) => h.hostId) : null });
+	return { choice, hosts: switcherHosts(registered, rows ?? [], localId) };
 }
 
-/** The local host first (always listed), then the registry's in name order. */
-export function switcherHosts(rows: readonly OverviewRow[], localId: string): SwitcherHost[] {
+/**
+ * The local host first (always listed), then the registry's in name order, each with its status
+ * from the overview (UNKNOWN when it has no row yet or is unavailable). Without the registry the
+ * overview's rows are the list.
+ */
+export function switcherHosts(registered: readonly KnownHost[] | null, rows: readonly OverviewRow[], localId: string): SwitcherHost[] {
 	const status = statusByHost(rows);
 	const local = rows.find((r) => r.hostId === localId);
-	const others = rows.filter((r) => r.hostId !== localId).sort((a, b) => a.name.localeCompare(b.name) || a.hostId.localeCompare(b.hostId));
+	const others = (registered ?? rows).filter((h) => h.hostId !== localId).sort((a, b) => a.name.localeCompare(b.name) || a.hostId.localeCompare(b.hostId));
 	return [
 		{ hostId: localId, name: local?.name ?? localId, kind: 'local', status: status[localId] ?? 'UNKNOWN' },
-		...others.map((r) => ({ hostId: r.hostId, name: r.name, kind: r.kind, status: status[r.hostId] }))
+		...others.map((h) => ({ hostId: h.hostId, name: h.name, kind: h.kind, status: status[h.hostId] ?? 'UNKNOWN' }))
 	];
 }
 
@@ -50,6 +66,16 @@ function sourcesFor(event: Pick<RequestEvent, 'locals' | 'request'>): HostSource
 	if (!event.locals.principal) return null;
 	const caller = callerFor(event);
 	return {
+		registered: () =>
+			getServices()
+				.hosts.list()
+				.then(
+					(views) => views.map((v) => ({ hostId: v.id, name: v.name, kind: v.kind })),
+					(err: unknown) => {
+						log.warn('hosts registry unreadable', { err });
+						return null;
+					}
+				),
 		overview: () =>
 			caller.hub.overview().catch((err: unknown) => {
 				log.warn('host list unavailable', { err });
