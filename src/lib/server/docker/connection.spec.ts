@@ -35,4 +35,20 @@ describe('modemOptions', () => {
 	])('refuses %s', (host, message) => {
 		expect(() => modemOptions({ host, timeoutMs: 1000 })).toThrow(message);
 	});
+
+	it('PEM strings (a registered host) turn TLS on without a cert dir; both cert and key or neither', () => {
+		const o = modemOptions({ host: 'tcp://10.0.0.5:2376', tls: { ca: 'CA PEM', cert: 'CERT PEM', key: 'KEY PEM' }, timeoutMs: 1000 }, () => {
+			throw new Error('no file is read');
+		});
+		expect(o).toMatchObject({ host: '10.0.0.5', port: 2376, protocol: 'https', label: 'tcp+tls://10.0.0.5:2376' });
+		expect([o.ca?.toString(), o.cert?.toString(), o.key?.toString()]).toEqual(['CA PEM', 'CERT PEM', 'KEY PEM']);
+		expect(modemOptions({ host: 'tcp://10.0.0.5:2376', tls: { ca: 'CA PEM' }, timeoutMs: 1000 })).toMatchObject({ protocol: 'https', cert: undefined, key: undefined });
+		expect(() => modemOptions({ host: 'tcp://10.0.0.5:2376', tls: { cert: 'CERT PEM' }, timeoutMs: 1000 })).toThrow(/both its certificate and its key/);
+		expect(modemOptions({ host: 'tcp://127.0.0.1:2375', tls: {}, timeoutMs: 1000 })).toMatchObject({ protocol: 'http' });
+	});
+
+	it('ssh: a private key goes to ssh2 with the timeout as its handshake limit; without one the agent is used', () => {
+		expect(modemOptions({ host: 'ssh://ops@vm2.example', sshKey: 'KEY', timeoutMs: 1500 }).sshOptions).toEqual({ privateKey: 'KEY', readyTimeout: 1500 });
+		expect(modemOptions({ host: 'ssh://ops@vm2.example', timeoutMs: 1500 }).sshOptions).toEqual({});
+	});
 });

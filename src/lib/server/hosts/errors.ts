@@ -53,12 +53,16 @@ export function describeFailure(err: unknown, { what, where, timeoutMs }: Failur
 	if (has('ECONNREFUSED')) return `connection refused by ${at}: nothing listens there (is the ${what} running, and is the port right?)`;
 	if (has('ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME')) return `the name in ${at} does not resolve (check the spelling, or use an IP address)`;
 	if (has('EHOSTUNREACH', 'ENETUNREACH')) return `${at} is unreachable from the hub (no route to that address)`;
-	if (has('ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE')) return `${at} closed the connection (a TLS or protocol mismatch, or a proxy in between?)`;
+	if (has('ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE')) return `${at} closed the connection (a TLS or protocol mismatch, a refused client certificate, or a proxy in between?)`;
 	if (has('ENOENT', 'EACCES')) return `cannot open ${at}: ${has('EACCES') ? 'permission denied' : 'no such socket'}`;
 	if (has('CERT_HAS_EXPIRED')) return `TLS: the certificate of ${at} has expired`;
 	if (has('ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH')) return `TLS: the certificate of ${at} is not for that name (use the name the certificate was issued for)`;
 	if (codes.some((c) => TLS_UNTRUSTED.has(c)))
 		return `TLS: the certificate of ${at} is not signed by a trusted CA (paste its CA certificate, PEM, to pin it)`;
+	if (codes.some((c) => c.includes('CERTIFICATE_REQUIRED')))
+		return `TLS: ${at} asks for a client certificate: give the client certificate and key (signed by a CA it trusts)`;
+	if (codes.some((c) => /ALERT_(BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|CERTIFICATE_EXPIRED)/.test(c)))
+		return `TLS: ${at} refused the client certificate (is it signed by a CA it trusts, and still valid?)`;
 	if (has('ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO') || codes.some((c) => c.startsWith('ERR_SSL_')))
 		return `TLS handshake with ${at} failed (does it speak ${at.startsWith('https') || at.startsWith('tcp') ? 'TLS' : 'plain HTTP'} on that port?)`;
 	if (links.some((l) => /redirect/i.test(l.message ?? ''))) return `${at} answered with a redirect: give the final URL (https:// rather than http://?)`;
