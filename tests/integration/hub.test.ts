@@ -3,20 +3,19 @@
 // own slice of the rig's dockerd through VMW_CONTAINER_LABELS), and a second dockerd this test
 // starts for a bare Docker host. The hub has vm1, vm2 (kind vmwarden, operate-scope tokens made
 // on each) and "dock" (kind docker, unix socket of the second dockerd, the rig's node_exporter)
-// in its registry, written through the registry module into the hub's database before it starts.
+// in its registry, added through the hub's admin API (hosts.add).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type Docker from 'dockerode';
-import { startServer, TEST_PASSWORD, type RunningServer } from '../helpers/server';
+import { startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../helpers/server';
+import { createVmwardenClient } from '../../src/lib/client';
 import { fakeProc, statStep, type FakeProc } from '../helpers/proc';
 import { requireDocker, rigEnv } from '../helpers/rig';
 import { createTestContainer, newRunId, TEST_LABEL } from '../helpers/containers';
 import { startOwnDockerd, type OwnDockerd } from '../helpers/own-dockerd';
 import { openDb } from '../../src/lib/server/db';
 import { actions } from '../../src/lib/server/db/schema';
-import { createHostsRegistry } from '../../src/lib/server/hosts/registry';
 import type { OverviewRow } from '../../src/lib/server/hub/types';
 
 const SECRET_KEY = 'hub-test-secret-key-0123456789abcdef0123456789';
@@ -86,7 +85,6 @@ describe('hub over three instances and a bare Docker host', () => {
 	const timers: ReturnType<typeof setInterval>[] = [];
 	const servers = {} as Record<Id, RunningServer>;
 	const tokens: Record<'vm1' | 'vm2', { id: number; secret: string }> = {} as never;
-	let hubDir: string;
 	let hubDbUrl: string;
 	let cookie: string;
 	const names = { hub: `${run}-hub`, vm1: `${run}-vm1`, vm2: `${run}-vm2`, dock: `${run}-dock` };
@@ -128,17 +126,19 @@ describe('hub over three instances and a bare Docker host', () => {
 			tokens[id] = made.data;
 			expect(tokens[id].secret).toMatch(/^vmw_/);
 		}
-		// the hub's registry, written through the registry module into the database the hub opens
-		hubDir = await mkdtemp(path.join(tmpdir(), 'vmw-hub-'));
-		hubDbUrl = `file:${path.join(hubDir, 'hub.db')}`;
-		const db = await openDb({ url: hubDbUrl, migrationsDir: 'drizzle' });
-		const reg = createHostsRegistry({ db, localHostId: 'hub', secretKey: SECRET_KEY });
-		await reg.add({ id: 'vm1', name: 'VM one', kind: 'vmwarden', url: servers.vm1.url, timeoutMs: HOST_TIMEOUT_MS, secrets: { token: tokens.vm1.secret } });
-		await reg.add({ id: 'vm2', name: 'VM two', kind: 'vmwarden', url: servers.vm2.url, timeoutMs: HOST_TIMEOUT_MS, secrets: { token: tokens.vm2.secret } });
-		await reg.add({ id: 'dock', name: 'Bare dock', kind: 'docker', dockerHost: own.host, nodeExporterUrl: `${env.nodeExporterUrl}/metrics`, timeoutMs: 5_000 });
-		db.$client.close();
-		servers.hub = await startServer(base('hub', { VMW_DATABASE_URL: hubDbUrl, VMW_SECRET_KEY: SECRET_KEY, VMW_HUB_REFRESH_MS: String(REFRESH_MS) }));
+		// the hub, and its registry written through its own admin API (hosts.add)
+		servers.hub = await startServer(base('hub', { VMW_SECRET_KEY: SECRET_KEY, VMW_HUB_REFRESH_MS: String(REFRESH_MS) }));
+		hubDbUrl = `file:${path.join(servers.hub.dataDir, 'vmwarden.db')}`;
 		cookie = await login(servers.hub.url);
+		const drafts = [
+			{ id: 'vm1', name: 'VM one', kind: 'vmwarden', url: servers.vm1.url, timeoutMs: HOST_TIMEOUT_MS, secrets: { token: tokens.vm1.secret } },
+			{ id: 'vm2', name: 'VM two', kind: 'vmwarden', url: servers.vm2.url, timeoutMs: HOST_TIMEOUT_MS, secrets: { token: tokens.vm2.secret } },
+			{ id: 'dock', name: 'Bare dock', kind: 'docker', dockerHost: own.host, nodeExporterUrl: `${env.nodeExporterUrl}/metrics`, timeoutMs: 5_000 }
+		];
+		for (const d of drafts) {
+			const added = await trpc(servers.hub.url, cookie, 'mutation', 'hosts.add', d);
+			expect(added.error).toBeUndefined();
+		}
 	}, 180_000);
 
 	afterAll(async () => {
@@ -148,7 +148,6 @@ describe('hub over three instances and a bare Docker host', () => {
 		const mine = await docker?.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${run}`] } });
 		for (const c of mine ?? []) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
 		await own?.destroy();
-		if (hubDir) await rm(hubDir, { recursive: true, force: true });
 	}, 120_000);
 
 	const overview = async (): Promise<OverviewRow[]> => {
@@ -207,6 +206,9 @@ describe('hub over three instances and a bare Docker host', () => {
 		expect(local.data.data.map((c: { name: string }) => c.name)).toEqual([names.hub]);
 		const unknown = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: 'nope' });
 		expect(unknown.error?.code).toBe('NOT_FOUND');
+		// a hostile host id is refused by the input check, never looked up
+		const hostile = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: '../../' + 'x'.repeat(2_000) });
+		expect(hostile.error?.code).toBe('BAD_REQUEST');
 		// the remote's own refusal keeps its code, prefixed with the host's name
 		const wrong = await trpc(servers.hub.url, cookie, 'mutation', 'containers.restart', { hostId: 'vm1', id: names.vm2 });
 		expect(wrong.error).toEqual({ code: 'NOT_FOUND', message: `VM one: no container "${names.vm2}" in the current list` });
@@ -252,6 +254,8 @@ describe('hub over three instances and a bare Docker host', () => {
 		expect(res.error).toBeUndefined();
 		expect((await own.docker.getContainer(names.dock).inspect()).State.StartedAt).not.toBe(before);
 		expect((await docker.getContainer(names.hub).inspect()).State.StartedAt).toBe(rigBefore);
+		const summary = await trpc(servers.hub.url, cookie, 'query', 'hub.summary', { hostId: 'dock' });
+		expect([summary.data.hostId, summary.data.score, summary.data.lastCleanup, summary.data.unhealthy]).toEqual(['dock', null, null, []]);
 		const snap = await trpc(servers.hub.url, cookie, 'query', 'health.snapshot', { hostId: 'dock' });
 		expect(snap.error).toEqual({ code: 'PRECONDITION_FAILED', message: 'Bare dock is a bare Docker host: no health there (only containers, logs, restarts and host figures)' });
 		const db = await openDb({ url: hubDbUrl, migrationsDir: 'drizzle' });
@@ -261,6 +265,76 @@ describe('hub over three instances and a bare Docker host', () => {
 		} finally {
 			db.$client.close();
 		}
+	});
+
+	it('subscriptions: a host live stream is relayed by the hub, and hub.live pushes the rows', async () => {
+		const client = createVmwardenClient({ url: servers.hub.url, token: TEST_TOKEN });
+		// containers.live of vm1 through the hub: vm1's own list (its one container), not the hub's
+		const first = await new Promise<{ state: string; data: { name: string }[] }>((resolve, reject) => {
+			const sub = client.containers.live.subscribe(
+				{ hostId: 'vm1' },
+				{
+					onData: (v) => {
+						sub.unsubscribe();
+						resolve(v as never);
+					},
+					onError: reject
+				}
+			);
+			setTimeout(() => reject(new Error('no containers.live value from vm1 in 15 s')), 15_000);
+		});
+		expect(first.state).toBe('ok');
+		expect(first.data.map((c) => c.name)).toEqual([names.vm1]);
+		// hub.live: all four rows at once, then again as hosts refresh (every REFRESH_MS)
+		const pushes: OverviewRow[][] = [];
+		await new Promise<void>((resolve, reject) => {
+			const sub = client.hub.live.subscribe(undefined, {
+				onData: (rows) => {
+					pushes.push(rows as OverviewRow[]);
+					if (pushes.length === 2) {
+						sub.unsubscribe();
+						resolve();
+					}
+				},
+				onError: reject
+			});
+			setTimeout(() => reject(new Error(`hub.live gave ${pushes.length} pushes in 15 s`)), 15_000);
+		});
+		for (const rows of pushes) expect(rows.map((r) => r.hostId).sort()).toEqual(['dock', 'hub', 'vm1', 'vm2']);
+	});
+
+	it('a host that accepts connections but never answers costs its own row its timeout, nothing more', async () => {
+		// a TCP listener that never answers: the hub's request waits for the host's timeout (400 ms)
+		const sockets: Socket[] = [];
+		const silent = createServer((sock) => void sockets.push(sock));
+		await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+		try {
+			const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+			const added = await trpc(servers.hub.url, cookie, 'mutation', 'hosts.add', { id: 'mute', name: 'Mute VM', kind: 'vmwarden', url, timeoutMs: 400, secrets: { token: 'vmw_never-answered-token' } });
+			expect(added.error).toBeUndefined();
+			const t0 = Date.now();
+			const rows = await overview(); // the new host is fetched now, within its 400 ms
+			const took = Date.now() - t0;
+			expect(took).toBeGreaterThanOrEqual(350);
+			expect(took).toBeLessThan(400 + 1_000);
+			const mute = rows.find((r) => r.hostId === 'mute')!;
+			expect(mute.state === 'unavailable' && [mute.reason, mute.lastGood, mute.lastGoodAt]).toEqual(['Mute VM did not answer within 400 ms', null, null]);
+			for (const id of ['hub', 'vm1', 'vm2', 'dock']) expect(rows.find((r) => r.hostId === id)!.state).toBe('ok');
+			// the next call answers from memory at once, the mute host still unavailable
+			const t1 = Date.now();
+			await overview();
+			expect(Date.now() - t1).toBeLessThan(300);
+			// a forwarded call: GATEWAY_TIMEOUT naming the host, after its timeout
+			const t2 = Date.now();
+			const q = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: 'mute' });
+			expect(Date.now() - t2).toBeLessThan(400 + 1_000);
+			expect(q.error).toEqual({ code: 'GATEWAY_TIMEOUT', message: 'Mute VM did not answer within 400 ms' });
+		} finally {
+			await trpc(servers.hub.url, cookie, 'mutation', 'hosts.remove', { id: 'mute' });
+			for (const sock of sockets) sock.destroy();
+			silent.close();
+		}
+		expect((await overview()).map((r) => r.hostId).sort()).toEqual(['dock', 'hub', 'vm1', 'vm2']);
 	});
 
 	it('a stopped instance turns its row unavailable with the last good time, within its timeout; the others stay live', async () => {
@@ -279,7 +353,7 @@ describe('hub over three instances and a bare Docker host', () => {
 		expect(vm2.lastGoodAt).not.toBeNull();
 		expect(vm2.lastGoodAt!).toBeLessThanOrEqual(stoppedAt + 50);
 		expect(vm2.lastGood?.hostId).toBe('vm2');
-		expect(vm2.reason).toMatch(/.+/);
+		expect(vm2.reason).toMatch(/^VM two is unreachable: /);
 		expect(rows[0].hostId).toBe('vm2');
 		for (const id of ['hub', 'vm1', 'dock']) expect(rows.find((r) => r.hostId === id)!.state).toBe('ok');
 		// a forwarded call to the stopped host names it, quickly

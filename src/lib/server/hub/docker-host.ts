@@ -77,6 +77,8 @@ export function createDockerHosts(opts: DockerHostsOptions) {
 
 	/** The containers router against the host's adapter; undefined for any other router. */
 	async function call(host: HostRecord, c: ForwardCall, ctx: Context): Promise<{ data: unknown } | undefined> {
+		// the overview's summary of this host, when asked for it by id (hub.summary with hostId)
+		if (c.path === 'hub.summary') return { data: await summary(host, c.signal ?? new AbortController().signal) };
 		const [area, name, ...rest] = c.path.split('.');
 		if (area !== 'containers' || !name || rest.length) return undefined;
 		const e = await adapterFor(host);
@@ -111,7 +113,10 @@ export function createDockerHosts(opts: DockerHostsOptions) {
 	/** A bare Docker host's overview summary: containers, and host figures when node_exporter is given. */
 	async function summary(host: HostRecord, signal: AbortSignal): Promise<HostSummary> {
 		const [e, snap] = await Promise.all([adapterFor(host), hostSnapshot(host, signal)]);
-		const containers = containerParts(e.adapter.containers());
+		const list = e.adapter.containers();
+		// the Engine is what this host is: without it the row is unavailable (with its last good summary)
+		if (list.state !== 'ok') throw new Error(`Docker Engine unavailable: ${list.reason}`);
+		const containers = containerParts(list);
 		const hostDims =
 			snap === null ? [] : 'error' in snap ? [{ name: 'host', status: 'UNKNOWN' as const, detail: `node_exporter unreadable: ${snap.error}` }] : snapshotDimensions(snap);
 		const dimensions = [...hostDims, containers.dimension];

@@ -101,6 +101,8 @@ describe('overview', () => {
 			expect(after.lastGoodAt).toBe(1_000);
 			expect(after.lastGood?.score?.value).toBe(88);
 			expect(after.reason).toBe('gone');
+			// tried at t = 5 000, first failure: the next try one period (10 ms) later
+			expect(after.nextTryAt).toBe(5_010);
 		}
 		overview.stop();
 	});
@@ -122,13 +124,46 @@ describe('overview', () => {
 		});
 		await overview.rows();
 		expect(fetches).toBe(1);
-		await sleep(70); // background refreshes while asked recently (t has not moved)
+		t = 30; // past one period, still within a minute (idleAfterMs 50) of the last ask
+		await sleep(70); // the background refresh runs
 		expect(fetches).toBeGreaterThanOrEqual(2);
 		t = 1_000; // a second later nobody has asked for 1 s > idleAfterMs
 		await sleep(60);
 		const settled = fetches;
 		await sleep(100);
 		expect(fetches).toBe(settled);
+		overview.stop();
+	});
+
+	it('retries a failing host with backoff (period, then doubling), and at the period again once it answers', async () => {
+		const tries: number[] = [];
+		let up = false;
+		const overview = createOverview({
+			local: { id: 'hub', name: 'hub', kind: 'local', timeoutMs: 200, summary: async () => summary('hub', 'OK') },
+			hosts: async () => [view('d')],
+			async fetchSummary(h) {
+				tries.push(Date.now());
+				if (!up) throw new Error('down');
+				return summary(h.id, 'OK');
+			},
+			refreshMs: 20,
+			maxBackoffMs: 160,
+			log
+		});
+		const keepAsking = setInterval(() => void overview.rows(), 10);
+		await sleep(400);
+		// every 20 ms for 400 ms would be ~20 tries; 20, 20, 40, 80, 160, 160 ms apart gives ~6
+		const down = tries.length;
+		expect(down).toBeGreaterThanOrEqual(4);
+		expect(down).toBeLessThanOrEqual(8);
+		const gaps = tries.slice(1).map((t, i) => t - tries[i]);
+		expect(gaps.at(-1)!).toBeGreaterThanOrEqual(150);
+		up = true;
+		await sleep(400);
+		expect((await overview.rows()).find((r) => r.hostId === 'd')!.state).toBe('ok');
+		const upTries = tries.length - down;
+		expect(upTries).toBeGreaterThanOrEqual(8); // back at the 20 ms period once it answered
+		clearInterval(keepAsking);
 		overview.stop();
 	});
 

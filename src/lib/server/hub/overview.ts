@@ -30,6 +30,8 @@ export interface OverviewOptions {
 	idleAfterMs?: number;
 	/** hosts refreshed at once */
 	concurrency?: number;
+	/** a failing host is retried after refreshMs, then 2×, 4×, … up to this */
+	maxBackoffMs?: number;
 	now?: () => number;
 	log: Logger;
 }
@@ -41,6 +43,8 @@ interface Entry {
 	row: Availability<HostSummary> | null;
 	inflight: Promise<void> | null;
 	fetchedAt: number;
+	/** consecutive failures: a failing host is retried with backoff, not every period */
+	failures: number;
 }
 
 const RANK: Record<Status, number> = { CRIT: 3, WARN: 2, UNKNOWN: 1, OK: 0 };
@@ -67,7 +71,7 @@ export function withTimeout<T>(p: (signal: AbortSignal) => Promise<T>, ms: numbe
 }
 
 export function createOverview(opts: OverviewOptions) {
-	const { local, refreshMs, idleAfterMs = 60_000, concurrency = 8, log } = opts;
+	const { local, refreshMs, idleAfterMs = 60_000, concurrency = 8, maxBackoffMs = 60_000, log } = opts;
 	const now = opts.now ?? Date.now;
 	const entries = new Map<string, Entry>();
 	const listeners = new Set<(row: OverviewRow) => void>();
@@ -80,7 +84,7 @@ export function createOverview(opts: OverviewOptions) {
 	const entryFor = (host: OverviewHost, view: HostView | null): Entry => {
 		let e = entries.get(host.id);
 		if (!e) {
-			e = { host, view, avail: createAvailability<HostSummary>(now), row: null, inflight: null, fetchedAt: -Infinity };
+			e = { host, view, avail: createAvailability<HostSummary>(now), row: null, inflight: null, fetchedAt: -Infinity, failures: 0 };
 			entries.set(host.id, e);
 		} else {
 			e.host = host;
@@ -106,7 +110,9 @@ export function createOverview(opts: OverviewOptions) {
 
 	const rowOf = (e: Entry): OverviewRow => {
 		const a: Availability<HostSummary> = e.row ?? { state: 'unavailable', reason: 'not asked yet', lastGood: null, lastGoodAt: null, at: now() };
-		return { hostId: e.host.id, name: e.host.name, kind: e.host.kind, ...a };
+		const row: OverviewRow = { hostId: e.host.id, name: e.host.name, kind: e.host.kind, ...a };
+		if (a.state === 'unavailable' && e.failures > 0) row.nextTryAt = e.fetchedAt + retryDelay(e);
+		return row;
 	};
 
 	/** Fetch one host now (joins a fetch in flight). Never throws. */
@@ -120,9 +126,12 @@ export function createOverview(opts: OverviewOptions) {
 					e.host.name
 				);
 				e.row = e.avail.ok(summary);
+				if (e.failures) log.info(`hub: ${e.host.name} answers again`, { host: e.host.id });
+				e.failures = 0;
 			} catch (err) {
 				e.row = e.avail.fail(err);
-				log.debug('hub: host summary failed', { host: e.host.id, reason: e.row.reason });
+				e.failures++;
+				log[e.failures === 1 ? 'warn' : 'debug'](`hub: ${e.host.name} did not give its summary; retrying in ${Math.round(retryDelay(e) / 1000)} s`, { host: e.host.id, reason: e.row.reason, failures: e.failures });
 			} finally {
 				e.fetchedAt = started;
 				e.inflight = null;
@@ -141,8 +150,12 @@ export function createOverview(opts: OverviewOptions) {
 		return e.inflight;
 	}
 
+	/** The wait before the next try: the period, doubled per consecutive failure after the first, capped. */
+	const retryDelay = (e: Entry) => (e.failures <= 1 ? refreshMs : Math.min(refreshMs * 2 ** (e.failures - 1), Math.max(refreshMs, maxBackoffMs)));
+	const isDue = (e: Entry) => !e.inflight && now() - e.fetchedAt >= retryDelay(e);
+
 	async function refreshAll(list: Entry[]): Promise<void> {
-		const due = list.filter((e) => !e.inflight);
+		const due = list.filter(isDue);
 		let i = 0;
 		const worker = async () => {
 			while (i < due.length) await refreshOne(due[i++]);
@@ -175,7 +188,7 @@ export function createOverview(opts: OverviewOptions) {
 			const fresh = list.filter((e) => e.row === null);
 			if (fresh.length) await Promise.all(fresh.map(refreshOne));
 			// stale rows are refreshed in the background, the answer does not wait for them
-			const stale = list.filter((e) => e.row !== null && !e.inflight && now() - e.fetchedAt >= refreshMs);
+			const stale = list.filter((e) => e.row !== null && isDue(e));
 			if (stale.length) void refreshAll(stale);
 			schedule();
 			return list.map(rowOf).sort(compareRows);

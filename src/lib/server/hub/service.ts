@@ -6,7 +6,7 @@ import type { DockerApi } from '../docker';
 import type { HostRecord, HostRegistry, HostView } from '../hosts/types';
 import type { Logger } from '../log';
 import { createOverview, type Overview } from './overview';
-import { forwardToHost, type ForwardCall } from './forward';
+import { forwardToHost, remoteError, type ForwardCall } from './forward';
 import type { Db } from '../db';
 import { TRPCError } from '@trpc/server';
 import type { Context } from '../trpc/init';
@@ -38,6 +38,9 @@ export interface HubOptions {
 	log: Logger;
 }
 
+/** hostIdSchema's rule (trpc/host.ts): anything else is never looked up */
+const HOST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
 /** A registry that holds no host: an instance that is not a hub (and the specs). */
 export const emptyRegistry: HostRegistry = {
 	list: async () => [],
@@ -60,7 +63,11 @@ export function createHub(opts: HubOptions) {
 			p = registry.get(id).then(
 				(r) => {
 					if (r) known.add(id);
-					else known.delete(id);
+					else {
+						// not cached: hostile ids must not grow this map
+						known.delete(id);
+						records.delete(id);
+					}
 					return r;
 				},
 				(err) => {
@@ -92,7 +99,12 @@ export function createHub(opts: HubOptions) {
 				if (!opts.dockerSummary) throw new Error(`${host.name} is a bare Docker host: no summary source yet`);
 				return opts.dockerSummary(host, signal);
 			}
-			const summary = (await clientFor(host).hub.summary.query(undefined, { signal })) as HostSummary;
+			let summary: HostSummary;
+			try {
+				summary = (await clientFor(host).hub.summary.query(undefined, { signal })) as HostSummary;
+			} catch (err) {
+				throw remoteError(host, err); // the row's reason reads like a forwarded call's error
+			}
 			// the remote names itself by its own VMW_HOST_ID; the hub's row is the registry's id
 			return { ...summary, hostId: host.id };
 		},
@@ -115,7 +127,7 @@ export function createHub(opts: HubOptions) {
 		/** This instance's own summary (what `hub.summary` answers). */
 		localSummary: () => opts.local.summary(),
 		/** The registry host with this id (decrypted, cached until it changes); null when none. */
-		host: (id: string) => record(id),
+		host: (id: string) => (HOST_ID.test(id) ? record(id) : Promise.resolve(null)),
 		/** The host's shared client (no onBehalfOf): queries and subscriptions. */
 		client: clientFor,
 		/** A client for one mutation, carrying the hub user's identity. */
@@ -128,6 +140,7 @@ export function createHub(opts: HubOptions) {
 		 * procedure then runs here, and resolveHostId says NOT_FOUND); else the host's answer.
 		 */
 		async forward(call: { ctx: Context; path: string; type: ForwardCall['type']; signal: AbortSignal | undefined; hostId: string; raw: Record<string, unknown> }): Promise<{ data: unknown } | undefined> {
+			if (!HOST_ID.test(call.hostId)) return undefined; // the procedure's own input check refuses it
 			const host = await record(call.hostId);
 			if (!host) return undefined;
 			const { hostId: _drop, ...input } = call.raw;
