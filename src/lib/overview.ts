@@ -15,6 +15,8 @@ export interface OverviewRowView {
 	reason: string | null;
 	/** epoch ms of `summary` (the last good one when unavailable) */
 	dataAt: number | null;
+	/** unavailable: when the hub tries the host again (epoch ms), when it says */
+	nextTryAt: number | null;
 	/** the row's status dot: UNKNOWN when the host is unavailable */
 	status: Status;
 	/** sort rank, lower is worse */
@@ -31,9 +33,9 @@ const RANK: Record<Status | 'unavailable', number> = { unavailable: 0, CRIT: 1, 
 export function rowView(row: OverviewRow): OverviewRowView {
 	const base = { hostId: row.hostId, name: row.name, kind: row.kind };
 	if (row.state === 'ok') {
-		return { ...base, available: true, summary: row.data, reason: null, dataAt: row.data.at ?? row.at, status: row.data.status, rank: RANK[row.data.status] };
+		return { ...base, available: true, summary: row.data, reason: null, dataAt: row.data.at ?? row.at, nextTryAt: null, status: row.data.status, rank: RANK[row.data.status] };
 	}
-	return { ...base, available: false, summary: row.lastGood, reason: row.reason, dataAt: row.lastGood?.at ?? row.lastGoodAt, status: 'UNKNOWN', rank: RANK.unavailable };
+	return { ...base, available: false, summary: row.lastGood, reason: row.reason, dataAt: row.lastGood?.at ?? row.lastGoodAt, nextTryAt: row.nextTryAt ?? null, status: 'UNKNOWN', rank: RANK.unavailable };
 }
 
 /** Rank, then the lower score (no score last), then more unhealthy containers, then this hub's own host, then name. */

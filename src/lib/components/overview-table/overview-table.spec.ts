@@ -27,7 +27,7 @@ const summary = (hostId: string, over: Partial<HostSummary> = {}): HostSummary =
 const rows: OverviewRow[] = [
 	{ hostId: 'hub', name: 'Hub VM', kind: 'local', state: 'ok', at: T, data: summary('hub', { status: 'OK', score: { value: 97, status: 'OK', reasons: [] }, unhealthy: [], lastCleanup: null, diskProjection: null }) },
 	{ hostId: 'vm2', name: 'VM two', kind: 'vmwarden', state: 'ok', at: T, data: summary('vm2') },
-	{ hostId: 'vm3', name: 'vm3', kind: 'vmwarden', state: 'unavailable', reason: 'timeout after 3000 ms', lastGood: summary('vm3', { at: T - 5 * 60_000 }), lastGoodAt: T - 5 * 60_000, at: T }
+	{ hostId: 'vm3', name: 'vm3', kind: 'vmwarden', state: 'unavailable', reason: 'timeout after 3000 ms', lastGood: summary('vm3', { at: T - 5 * 60_000 }), lastGoodAt: T - 5 * 60_000, at: T, nextTryAt: T + 30_000 }
 ];
 
 /** Rendered HTML without Svelte's hydration comments and scoped-class hashes. */
@@ -51,6 +51,8 @@ describe('OverviewTable', () => {
 		const body = html();
 		// 5 minutes before 12:00:00 UTC
 		expect(body).toMatch(/<strong>Unavailable<\/strong>: timeout after 3000 ms\.\s*Showing its last good data, from <time datetime="2026-11-29T11:55:00.000Z">2026-11-29 11:55:00 UTC<\/time>/);
+		// the hub's next try, 30 s after T
+		expect(body).toContain('Next try <time datetime="2026-11-29T12:00:30.000Z">12:00:30 UTC</time>.');
 		expect(body).toMatch(/class="row[^"]*down[^"]*" data-testid="overview-row" data-host="vm3" data-state="unavailable" data-status="UNKNOWN"/);
 		// its last good figures are still shown: 4 unhealthy, projection
 		const vm3 = body.slice(body.indexOf('data-host="vm3"'), body.indexOf('data-host="vm2"'));
