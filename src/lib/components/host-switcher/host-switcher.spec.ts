@@ -9,8 +9,8 @@ const hosts: SwitcherHost[] = [
 	{ hostId: 'vm2', name: 'VM two', kind: 'vmwarden', status: 'CRIT' }
 ];
 
-const html = (choice: ReturnType<typeof chooseHost>, list = hosts, url = 'http://h/containers?filter=unhealthy') =>
-	clean(render(HostSwitcher, { props: { choice, hosts: list, url: new URL(url) } }).body);
+const html = (choice: ReturnType<typeof chooseHost>, list = hosts, url = 'http://h/containers?filter=unhealthy', manageHref: string | null = null) =>
+	clean(render(HostSwitcher, { props: { choice, hosts: list, url: new URL(url), manageHref } }).body);
 /** Rendered HTML without Svelte's hydration comments and scoped-class hashes. */
 const clean = (body: string) => body.replace(/<!--.*?-->/g, '').replace(/ class="svelte-[a-z0-9]+"/g, '').replace(/ svelte-[a-z0-9]+/g, '');
 
@@ -38,5 +38,11 @@ describe('HostSwitcher', () => {
 	it('from the all-hosts overview, an option opens that host’s dashboard', () => {
 		const body = html(chooseHost({ requested: null, remembered: null, localId: 'hub', known: ['hub', 'vm2'] }), hosts, 'http://h/overview');
 		expect(body).toContain('href="/?host=vm2"');
+	});
+
+	it('admins get a link to the hosts registry at the end of the menu; others do not', () => {
+		const choice = chooseHost({ requested: null, remembered: null, localId: 'hub', known: ['hub', 'vm2'] });
+		expect(html(choice, hosts, 'http://h/', '/hosts')).toContain('<a href="/hosts" data-testid="host-manage">Manage hosts…</a>');
+		expect(html(choice)).not.toContain('host-manage');
 	});
 });
