@@ -1,21 +1,17 @@
 // Several VMs from one dashboard (issue 15, UI), in Debian's Chromium: three real built
-// instances — a hub ("hub") with two vmwarden instances registered ("vm-b", "vm-c") — each
+// instances — a hub ("hub") with two vmwarden instances registered through its admin API
+// ("vm-b", "vm-c", each with an operate token made on it) — each
 // watching its own containers on the rig's dockerd (scoped by label). A person opens the
 // all-hosts overview, switches to vm-b, restarts an unhealthy container there (through the hub),
 // comes back to the overview and sees every row; then vm-c stops and its row says so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import type { Page } from 'playwright-core';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { startServer, TEST_PASSWORD, type RunningServer } from '../helpers/server';
 import { launchBrowser } from '../helpers/browser';
 import { requireDocker, rigEnv } from '../helpers/rig';
 import { fakeProc, type FakeProc } from '../helpers/proc';
 import { createTestContainer, newRunId, removeRun, TEST_LABEL, waitFor } from '../helpers/containers';
-import { openDb } from '../../src/lib/server/db';
-import { createHostsRegistry } from '../../src/lib/server/hosts/registry';
 
 const env = rigEnv();
 const run = newRunId('e2e-hub');
@@ -29,11 +25,13 @@ let docker: Docker;
 let hub: RunningServer;
 let vmB: RunningServer;
 let vmC: RunningServer;
-let hubDir: string;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 // each remote VM has its own load average, so a page shows which host it reads
 const LOAD = { b: '3.21', c: '0.42' };
 let procs: FakeProc[] = [];
+let tokens: string[] = [];
+/** every hub response body the browser received (not the SSE streams, which never end) */
+const bodies: Promise<string>[] = [];
 
 const instanceEnv = (hostId: string, labelValue: string, procRoot?: string) => ({
 	...(procRoot ? { VMW_PROC_ROOT: procRoot } : {}),
@@ -43,8 +41,8 @@ const instanceEnv = (hostId: string, labelValue: string, procRoot?: string) => (
 	VMW_CONTAINER_SAMPLE_INTERVAL_MS: '500'
 });
 
-/** An `operate` API token on `server`, made the way an admin would (login, tokens.create). */
-async function operateToken(server: RunningServer): Promise<string> {
+/** tRPC mutations on `server` as its admin (logged in over HTTP, as the browser would be). */
+async function asAdmin(server: RunningServer) {
 	const post = (proc: string, input: unknown, cookie = '') =>
 		fetch(`${server.url}/api/trpc/${proc}`, {
 			method: 'POST',
@@ -54,9 +52,16 @@ async function operateToken(server: RunningServer): Promise<string> {
 	const login = await post('auth.login', { password: TEST_PASSWORD });
 	if (login.status !== 200) throw new Error(`login on ${server.url}: HTTP ${login.status} ${await login.text()}`);
 	const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
-	const created = await post('tokens.create', { name: 'hub', scope: 'operate', expiresInDays: null }, cookie);
-	if (created.status !== 200) throw new Error(`tokens.create on ${server.url}: HTTP ${created.status} ${await created.text()}`);
-	return (await created.json()).result.data.json.secret;
+	return async (proc: string, input: unknown) => {
+		const res = await post(proc, input, cookie);
+		if (res.status !== 200) throw new Error(`${proc} on ${server.url}: HTTP ${res.status} ${await res.text()}`);
+		return (await res.json()).result.data.json;
+	};
+}
+
+/** An `operate` API token on `server`, made the way an admin would (tokens.create). */
+async function operateToken(server: RunningServer): Promise<string> {
+	return (await (await asAdmin(server))('tokens.create', { name: 'hub', scope: 'operate', expiresInDays: null })).secret;
 }
 
 /** Opens `path` on `server`, logging in first when the (persistent) browser has no session there yet. */
@@ -90,24 +95,23 @@ beforeAll(async () => {
 	});
 	[vmB, vmC] = await Promise.all([startServer(instanceEnv('vm-b', label.b, procs[0].dir)), startServer(instanceEnv('vm-c', label.c, procs[1].dir))]);
 	const [tokenB, tokenC] = await Promise.all([operateToken(vmB), operateToken(vmC)]);
+	tokens = [tokenB, tokenC];
 
-	// The hub's registry, written through the registry module into the hub's database before it starts.
-	hubDir = await mkdtemp(path.join(tmpdir(), 'vmw-e2e-hub-'));
-	const dbUrl = `file:${path.join(hubDir, 'hub.db')}`;
-	const db = await openDb({ url: dbUrl, migrationsDir: 'drizzle' });
-	const registry = createHostsRegistry({ db, localHostId: 'hub', secretKey: SECRET_KEY });
-	await registry.add({ id: 'vm-b', name: 'VM B', kind: 'vmwarden', url: vmB.url, timeoutMs: 3000, secrets: { token: tokenB } });
-	await registry.add({ id: 'vm-c', name: 'VM C', kind: 'vmwarden', url: vmC.url, timeoutMs: 3000, secrets: { token: tokenC } });
-	db.$client.close();
-
-	hub = await startServer({ ...instanceEnv('hub', label.hub), VMW_DATABASE_URL: dbUrl, VMW_SECRET_KEY: SECRET_KEY, VMW_HUB_REFRESH_MS: '1000' });
+	// The hub, and its registry written through its admin API (hosts.add), as on /hosts.
+	hub = await startServer({ ...instanceEnv('hub', label.hub), VMW_SECRET_KEY: SECRET_KEY, VMW_HUB_REFRESH_MS: '1000' });
+	const admin = await asAdmin(hub);
+	await admin('hosts.add', { id: 'vm-b', name: 'VM B', kind: 'vmwarden', url: vmB.url, timeoutMs: 3000, secrets: { token: tokenB } });
+	await admin('hosts.add', { id: 'vm-c', name: 'VM C', kind: 'vmwarden', url: vmC.url, timeoutMs: 3000, secrets: { token: tokenC } });
 	browser = await launchBrowser();
+	browser.context.on('response', (r) => {
+		if (!r.url().startsWith(hub.url) || (r.headers()['content-type'] ?? '').includes('event-stream')) return;
+		bodies.push(r.text().catch(() => ''));
+	});
 }, 180_000);
 
 afterAll(async () => {
 	await browser?.close();
 	await Promise.allSettled([hub?.stop(), vmB?.stop(), vmC?.stop()]);
-	if (hubDir) await rm(hubDir, { recursive: true, force: true });
 	for (const p of procs) p.cleanup();
 	if (docker) await Promise.all(Object.values(label).map((l) => removeRun(docker, l)));
 });
@@ -160,6 +164,13 @@ describe('hub in a browser: overview, host switcher, a restart on another host',
 		// it really restarted, on the rig's dockerd, and the live row (vm-b's stream through the hub) turns healthy
 		expect((await docker.getContainer(flaky).inspect()).State.StartedAt).not.toBe(startedBefore);
 		await expect.poll(() => flakyRow.getAttribute('data-condition'), { timeout: 30_000 }).toBe('healthy');
+
+		// vm-b's own audit log, read through the hub, has the restart with the hub user beside the hub's token
+		await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Activity' }).click();
+		await page.waitForURL(`${hub.url}/activity?host=vm-b`);
+		const restartRow = page.locator('tr', { hasText: flaky }).filter({ hasText: 'containers.restart' });
+		await expect.poll(() => restartRow.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+		expect(await restartRow.first().textContent()).toMatch(/for session:admin/);
 
 		// back to the overview: every row, vm-b now without unhealthy containers
 		await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'All hosts' }).click();
@@ -218,5 +229,13 @@ describe('hub in a browser: overview, host switcher, a restart on another host',
 		expect(error).not.toContain('Internal Error');
 		expect(await page.getByTestId('host-current').getAttribute('data-host')).toBe('vm-c');
 		await page.close();
+	});
+
+	it('no host token reached the browser: not in any page, data or API answer the hub sent', async () => {
+		const all = await Promise.all(bodies);
+		// pages, their data and tRPC answers of the flows above
+		expect(all.length).toBeGreaterThan(20);
+		expect(all.join('\n')).toContain('VM B');
+		for (const token of tokens) expect(all.filter((b) => b.includes(token))).toEqual([]);
 	});
 });
