@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { modemOptions } from './connection';
+import { hostKeyVerifier, parseSshHostKeys, modemOptions } from './connection';
 
 const certs = (p: string) => Buffer.from(`pem of ${p}`);
+// two ed25519 public keys (src/lib/server/hosts/testdata/ssh-key.pub, and one made with ssh-keygen for this spec)
+const ED25519 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDGLvipG7Vx9u8D735aULr4b+L///LkvUeBf0Y/lq5zZ';
+const OTHER = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPVxp1uiUWEtorapwBx7Nk0yZ4Kue485HurrE/i+Rdbs';
 
 describe('modemOptions', () => {
 	it('unix socket: only socketPath set, every host field reset (docker-modem must not fall back to process DOCKER_HOST)', () => {
@@ -47,8 +50,25 @@ describe('modemOptions', () => {
 		expect(modemOptions({ host: 'tcp://127.0.0.1:2375', tls: {}, timeoutMs: 1000 })).toMatchObject({ protocol: 'http' });
 	});
 
-	it('ssh: a private key goes to ssh2 with the timeout as its handshake limit; without one the agent is used', () => {
+	it('ssh: a private key goes to ssh2 (else the agent is used), the timeout is its handshake limit, and no socket timeout is set', () => {
 		expect(modemOptions({ host: 'ssh://ops@vm2.example', sshKey: 'KEY', timeoutMs: 1500 }).sshOptions).toEqual({ privateKey: 'KEY', readyTimeout: 1500 });
-		expect(modemOptions({ host: 'ssh://ops@vm2.example', timeoutMs: 1500 }).sshOptions).toEqual({});
+		expect(modemOptions({ host: 'ssh://ops@vm2.example', timeoutMs: 1500 }).sshOptions).toEqual({ readyTimeout: 1500 });
+		// docker-modem would call setTimeout on the ssh2 channel, which has none (an uncaught TypeError)
+		expect(modemOptions({ host: 'ssh://ops@vm2.example', timeoutMs: 1500 }).timeout).toBeUndefined();
+		expect(modemOptions({ host: 'tcp://127.0.0.1:2375', timeoutMs: 1500 }).timeout).toBe(1500);
+		const pinned = modemOptions({ host: 'ssh://ops@vm2.example', sshKey: 'KEY', sshHostKey: ED25519, timeoutMs: 1500 }).sshOptions as { hostVerifier: (k: Buffer) => boolean };
+		expect(pinned.hostVerifier(Buffer.from(ED25519.split(' ')[1], 'base64'))).toBe(true);
+		expect(pinned.hostVerifier(Buffer.from(OTHER.split(' ')[1], 'base64'))).toBe(false);
+	});
+
+	it('host key lines: ssh-keyscan, known_hosts and bare forms; a line whose blob names another type is ignored', () => {
+		// the blob of an ssh-ed25519 key: uint32 length 11, "ssh-ed25519", uint32 32, 32 key bytes (51 bytes)
+		const keys = parseSshHostKeys(`# vm2.example:22 SSH-2.0-OpenSSH_9.2\nvm2.example ${ED25519}\n${OTHER} comment here\n\nssh-rsa ${ED25519.split(' ')[1]}\ngarbage`);
+		expect(keys.map((k) => k.length)).toEqual([51, 51]);
+		expect(keys[0].subarray(4, 15).toString()).toBe('ssh-ed25519');
+		const verify = hostKeyVerifier(ED25519);
+		expect(verify(keys[0])).toBe(true);
+		expect(verify(keys[1])).toBe(false);
+		expect(parseSshHostKeys('ssh-ed25519 !!!')).toEqual([]);
 	});
 });

@@ -17,6 +17,8 @@ export interface DockerConnection {
 	tls?: { ca?: string; cert?: string; key?: string } | null;
 	/** ssh://: the private key (PEM/OpenSSH) instead of the ssh agent. */
 	sshKey?: string | null;
+	/** ssh://: accepted server host keys (ssh-keyscan / known_hosts lines); when given, any other key is refused. */
+	sshHostKey?: string | null;
 	/** Per-request socket timeout (ms); every adapter call is also time-boxed on its own. */
 	timeoutMs: number;
 }
@@ -30,14 +32,15 @@ export interface ModemOptions {
 	ca?: Buffer;
 	cert?: Buffer;
 	key?: Buffer;
-	timeout: number;
+	/** socket timeout; absent for ssh:// (see there) */
+	timeout?: number;
 	sshOptions?: Record<string, unknown>;
 	/** a short description for logs and /healthz, never with credentials */
 	label: string;
 }
 
 /** Parses the host URL. Throws with a clear message for anything it cannot use. */
-export function modemOptions({ host, certPath, tls, sshKey, timeoutMs }: DockerConnection, readFile: (p: string) => Buffer = (p) => readFileSync(p)): ModemOptions {
+export function modemOptions({ host, certPath, tls, sshKey, sshHostKey, timeoutMs }: DockerConnection, readFile: (p: string) => Buffer = (p) => readFileSync(p)): ModemOptions {
 	// Reset every field docker-modem would otherwise take from its own defaults (its environment: DOCKER_HOST etc.).
 	const base = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, username: undefined, ca: undefined, cert: undefined, key: undefined, timeout: timeoutMs };
 	if (host.startsWith('unix://')) {
@@ -75,12 +78,42 @@ export function modemOptions({ host, certPath, tls, sshKey, timeoutMs }: DockerC
 			host: url.hostname,
 			port: Number(url.port || 22),
 			protocol: 'ssh',
+			// No socket timeout over ssh: docker-modem would call setTimeout on the ssh2 channel, which
+			// has none, and that TypeError is thrown outside any promise (it crashes the process).
+			// Every call is time-boxed by the adapter anyway (abort signal + race), and the SSH
+			// handshake by readyTimeout.
+			timeout: undefined,
 			username: decodeURIComponent(url.username) || undefined,
 			// docker-modem runs `docker system dial-stdio` on the remote side over ssh2;
 			// keys come from `sshKey` (a registered host) or else the ssh agent (SSH_AUTH_SOCK, read by docker-modem itself).
-			sshOptions: sshKey ? { privateKey: sshKey, readyTimeout: timeoutMs } : {},
+			sshOptions: {
+				readyTimeout: timeoutMs,
+				...(sshKey ? { privateKey: sshKey } : {}),
+				...(sshHostKey ? { hostVerifier: hostKeyVerifier(sshHostKey) } : {})
+			},
 			label: `ssh://${url.username ? `${decodeURIComponent(url.username)}@` : ''}${url.hostname}${url.port ? `:${url.port}` : ''}`
 		};
 	}
 	throw new Error(`VMW_DOCKER_HOST ${host}: unsupported scheme ${url.protocol} (expected unix://, tcp:// or ssh://)`);
+}
+
+/** The key blobs of ssh-keyscan / known_hosts / authorized_keys lines (`[host] type base64 [comment]`). */
+export function parseSshHostKeys(text: string): Buffer[] {
+	const keys: Buffer[] = [];
+	for (const line of text.split('\n')) {
+		const words = line.trim().split(/\s+/);
+		if (words[0]?.startsWith('#')) continue;
+		const i = words.findIndex((w) => /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-[a-z0-9@.-]+)$/.test(w));
+		if (i < 0 || !words[i + 1] || !/^[A-Za-z0-9+/]+=*$/.test(words[i + 1])) continue;
+		const blob = Buffer.from(words[i + 1], 'base64');
+		// the blob starts with its own type name: a pasted line cannot claim another type
+		if (blob.length > 4 && blob.subarray(4, 4 + blob.readUInt32BE(0)).toString('latin1') === words[i]) keys.push(blob);
+	}
+	return keys;
+}
+
+/** ssh2's hostVerifier: true only for a host key among the pinned ones (raw key blobs compared). */
+export function hostKeyVerifier(text: string): (key: Buffer) => boolean {
+	const pinned = parseSshHostKeys(text);
+	return (key) => pinned.some((k) => k.equals(key));
 }

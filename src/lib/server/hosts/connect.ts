@@ -31,7 +31,8 @@ const sha = (s: string | undefined) => (s ? createHash('sha256').update(s).diges
 
 /** What the cached connection of a host depends on: a change rebuilds it. */
 function recordKey(host: HostRecord): string {
-	return [host.kind, host.updatedAt, host.timeoutMs, host.url, host.dockerHost, sha(host.secrets.caPem), sha(host.secrets.tlsCertPem), sha(host.secrets.tlsKeyPem), sha(host.secrets.sshKeyPem)].join('|');
+	const s = host.secrets;
+	return [host.kind, host.updatedAt, host.timeoutMs, host.url, host.dockerHost, sha(s.caPem), sha(s.tlsCertPem), sha(s.tlsKeyPem), sha(s.sshKeyPem), sha(s.sshHostKey)].join('|');
 }
 
 interface Cached {
@@ -148,7 +149,8 @@ export function remoteDockerApi(host: HostRecord): DockerApi {
 		host: host.dockerHost,
 		timeoutMs: host.timeoutMs,
 		tls: host.secrets.caPem || host.secrets.tlsCertPem || host.secrets.tlsKeyPem ? { ca: host.secrets.caPem, cert: host.secrets.tlsCertPem, key: host.secrets.tlsKeyPem } : null,
-		sshKey: host.secrets.sshKeyPem ?? null
+		sshKey: host.secrets.sshKeyPem ?? null,
+		sshHostKey: host.secrets.sshHostKey ?? null
 	});
 	return conn.docker;
 }

@@ -55,6 +55,9 @@ export function describeFailure(err: unknown, { what, where, timeoutMs }: Failur
 	if (has('EHOSTUNREACH', 'ENETUNREACH')) return `${at} is unreachable from the hub (no route to that address)`;
 	if (has('ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE')) return `${at} closed the connection (a TLS or protocol mismatch, a refused client certificate, or a proxy in between?)`;
 	if (has('ENOENT', 'EACCES')) return `cannot open ${at}: ${has('EACCES') ? 'permission denied' : 'no such socket'}`;
+	if (links.some((l) => /Host denied \(verification failed\)/.test(l.message ?? '')))
+		return `SSH: the host key of ${at} is not the pinned one (if the server was reinstalled, check its new key and pin it again)`;
+	if (links.some((l) => /All configured authentication methods failed/.test(l.message ?? ''))) return `SSH: ${at} refused the private key (is its public key in that user's authorized_keys?)`;
 	if (has('CERT_HAS_EXPIRED')) return `TLS: the certificate of ${at} has expired`;
 	if (has('ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH')) return `TLS: the certificate of ${at} is not for that name (use the name the certificate was issued for)`;
 	if (codes.some((c) => TLS_UNTRUSTED.has(c)))

@@ -14,6 +14,7 @@ const CA = fixture('ca.pem');
 const CLIENT = fixture('client.pem');
 const CLIENT_KEY = fixture('client-key.pem');
 const SSH_KEY = fixture('ssh-key.pem');
+const HOST_KEY = `vm3.example ${fixture('ssh-key.pub')}`; // an ssh-keyscan line
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
 	try {
@@ -139,6 +140,9 @@ describe('hosts registry', () => {
 		expect(await bad({ kind: 'docker', dockerHost: 'tcp://10.0.0.5:2375' })).toMatch(/off loopback needs TLS/);
 		expect(await bad({ kind: 'docker', dockerHost: 'ssh://ops@vm3.example' })).toMatch(/needs an SSH private key/);
 		expect(await bad({ kind: 'docker', dockerHost: 'ssh://ops:pw@vm3.example', secrets: { sshKeyPem: SSH_KEY } })).toMatch(/no password inside the URL/);
+		expect(await bad({ kind: 'docker', dockerHost: 'ssh://ops@vm3.example', secrets: { sshKeyPem: SSH_KEY } })).toMatch(/needs its host key pinned/);
+		expect(await bad({ kind: 'docker', dockerHost: 'ssh://ops@vm3.example', secrets: { sshKeyPem: SSH_KEY, sshHostKey: 'ssh-ed25519 not-base64!' } })).toMatch(/SSH host key: expected a line such as/);
+		expect(await bad({ kind: 'docker', dockerHost: 'tcp://10.0.0.5:2376', secrets: { caPem: CA, sshHostKey: HOST_KEY } })).toMatch(/SSH keys are for ssh:\/\/, not tcp:\/\//);
 		expect(await bad({ kind: 'docker', dockerHost: 'http://vm3.example' })).toMatch(/unsupported scheme http:/);
 		expect(await bad({ kind: 'docker', dockerHost: 'unix://relative.sock' })).toMatch(/absolute socket path/);
 		expect(await bad({ kind: 'docker', dockerHost: 'tcp://10.0.0.5:2376', secrets: { token: TOKEN, caPem: CA } })).toMatch(/secrets.token: only for a vmwarden host/);
@@ -150,7 +154,8 @@ describe('hosts registry', () => {
 		expect(await r.list()).toEqual([]);
 		// and the good ones
 		await r.add({ id: 'tls', name: 'TLS docker', kind: 'docker', dockerHost: 'tcp://10.0.0.5:2376', nodeExporterUrl: 'http://10.0.0.5:9100/metrics', secrets: { caPem: CA, tlsCertPem: CLIENT, tlsKeyPem: CLIENT_KEY } });
-		await r.add({ id: 'ssh', name: 'SSH docker', kind: 'docker', dockerHost: 'ssh://ops@vm3.example:2222', secrets: { sshKeyPem: SSH_KEY } });
+		await r.add({ id: 'ssh', name: 'SSH docker', kind: 'docker', dockerHost: 'ssh://ops@vm3.example:2222', secrets: { sshKeyPem: SSH_KEY, sshHostKey: HOST_KEY } });
+		expect((await r.get('ssh'))?.secrets.sshHostKey).toBe(HOST_KEY);
 		await r.add({ id: 'lo', name: 'loopback', kind: 'vmwarden', url: 'http://127.0.0.1:4010', secrets: { token: TOKEN } });
 		expect((await r.list()).map((h) => [h.id, h.hasCaPem, h.hasTlsClient, h.hasSshKey, h.hasToken])).toEqual([
 			['lo', false, false, false, true],

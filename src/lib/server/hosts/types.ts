@@ -45,6 +45,12 @@ export interface HostSecrets {
 	tlsKeyPem?: string;
 	/** docker ssh://: private key (PEM/OpenSSH) */
 	sshKeyPem?: string;
+	/**
+	 * docker ssh://: the server's public host key line(s), as `ssh-keyscan` prints them: the
+	 * connection is refused unless the server shows one of them (not secret; kept with the
+	 * credentials). Required for ssh://, as TLS is always verified for tcp://.
+	 */
+	sshHostKey?: string;
 }
 
 export interface HostRecord extends HostView {

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { HostKind, HostSecrets } from './types';
+import { parseSshHostKeys } from '../docker/connection';
 
 export const HOST_ID = /^[A-Za-z0-9._-]+$/;
 /** Ids a host may not take: `all` is the overview's "every host". */
@@ -17,7 +18,7 @@ export const LIMITS = {
 	certPem: 64 * 1024,
 	keyPem: 16 * 1024
 };
-export const SECRET_KEYS = ['token', 'caPem', 'tlsCertPem', 'tlsKeyPem', 'sshKeyPem'] as const satisfies readonly (keyof HostSecrets)[];
+export const SECRET_KEYS = ['token', 'caPem', 'tlsCertPem', 'tlsKeyPem', 'sshKeyPem', 'sshHostKey'] as const satisfies readonly (keyof HostSecrets)[];
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 export const hostIdField = z
@@ -55,7 +56,13 @@ export const secretsInput = z
 		caPem: pem(LIMITS.certPem, 'CA certificate').nullable().optional(),
 		tlsCertPem: pem(LIMITS.certPem, 'client certificate').nullable().optional(),
 		tlsKeyPem: pem(LIMITS.keyPem, 'client key').nullable().optional(),
-		sshKeyPem: pem(LIMITS.keyPem, 'SSH private key').nullable().optional()
+		sshKeyPem: pem(LIMITS.keyPem, 'SSH private key').nullable().optional(),
+		sshHostKey: z
+			.string()
+			.max(LIMITS.keyPem, `SSH host key: at most ${LIMITS.keyPem / 1024} KiB`)
+			.refine((s) => parseSshHostKeys(s).length > 0, 'SSH host key: expected a line such as `ssh-ed25519 AAAAC3…` (from `ssh-keyscan -t ed25519 host`)')
+			.nullable()
+			.optional()
 	})
 	.strict();
 export type SecretsInput = z.infer<typeof secretsInput>;
@@ -119,7 +126,7 @@ export function checkHost(h: { kind: HostKind; url: string | null; dockerHost: s
 		else httpUrl(h.url, 'url', 'https://vm2.example:4004');
 		if (h.dockerHost) problems.push('dockerHost: only for a bare Docker host (a vmwarden host is reached through its own API)');
 		if (h.nodeExporterUrl) problems.push('nodeExporterUrl: only for a bare Docker host (a vmwarden host samples itself)');
-		for (const k of ['tlsCertPem', 'tlsKeyPem', 'sshKeyPem'] as const) if (s[k]) problems.push(`secrets.${k}: only for a bare Docker host`);
+		for (const k of ['tlsCertPem', 'tlsKeyPem', 'sshKeyPem', 'sshHostKey'] as const) if (s[k]) problems.push(`secrets.${k}: only for a bare Docker host`);
 	} else {
 		if (h.url) problems.push('url: only for a vmwarden host (a Docker host has dockerHost)');
 		if (s.token) problems.push('secrets.token: only for a vmwarden host (Docker uses TLS client certificates or an SSH key)');
@@ -138,7 +145,7 @@ function checkDockerHost(dockerHost: string, s: HostSecrets): string[] {
 	if (dockerHost.startsWith('unix://')) {
 		const p = dockerHost.slice('unix://'.length);
 		if (!p.startsWith('/') || p.includes('\0') || p.split('/').includes('..') || p.length > 107) return ['dockerHost: unix:// needs an absolute socket path (at most 107 characters, no ..)'];
-		if (s.caPem || s.tlsCertPem || s.sshKeyPem) return ['secrets: a unix:// socket takes no TLS or SSH credentials'];
+		if (s.caPem || s.tlsCertPem || s.sshKeyPem || s.sshHostKey) return ['secrets: a unix:// socket takes no TLS or SSH credentials'];
 		return [];
 	}
 	const u = parseUrl(dockerHost);
@@ -146,7 +153,7 @@ function checkDockerHost(dockerHost: string, s: HostSecrets): string[] {
 	if (u.protocol === 'tcp:') {
 		if (!u.hostname || !u.port) return ['dockerHost: expected tcp://host:port'];
 		if (u.username || u.password || (u.pathname && u.pathname !== '/') || u.search) return ['dockerHost: expected tcp://host:port and nothing else'];
-		if (s.sshKeyPem) return ['secrets.sshKeyPem: only for ssh://'];
+		if (s.sshKeyPem || s.sshHostKey) return ['secrets: SSH keys are for ssh://, not tcp://'];
 		const tls = Boolean(s.caPem || s.tlsCertPem);
 		if (!tls && !isLoopbackHostname(u.hostname))
 			return ['dockerHost: a tcp:// Docker Engine off loopback needs TLS: give its CA certificate and a client certificate and key (the Docker API is root on that host)'];
@@ -157,6 +164,7 @@ function checkDockerHost(dockerHost: string, s: HostSecrets): string[] {
 		if (u.password) return ['dockerHost: no password inside the URL: give an SSH private key'];
 		if ((u.pathname && u.pathname !== '/') || u.search) return ['dockerHost: expected ssh://user@host[:port] and nothing else'];
 		if (!s.sshKeyPem) return ['secrets.sshKeyPem: an ssh:// Docker host needs an SSH private key'];
+		if (!s.sshHostKey) return ['secrets.sshHostKey: an ssh:// Docker host needs its host key pinned (the line `ssh-keyscan -t ed25519 host` prints, checked against a fingerprint you trust)'];
 		if (s.caPem || s.tlsCertPem) return ['secrets: TLS certificates are for tcp://, not ssh://'];
 		return [];
 	}
