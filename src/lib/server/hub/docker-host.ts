@@ -7,6 +7,7 @@ import type { HealthSnapshot, Thresholds } from '$lib/health';
 import type { Context } from '../trpc/init';
 import { createCallerFactory } from '../trpc/init';
 import { containersRouter } from '../trpc/routers/containers';
+import { activityRouter } from '../trpc/routers/activity';
 import { createDockerAdapter, type DockerAdapter, type DockerApi } from '../docker';
 import { createStatsCollector, type StatsCollector } from '../docker/stats-collector';
 import type { HostRecord } from '../hosts/types';
@@ -38,7 +39,9 @@ interface Entry {
 	started: Promise<void>;
 }
 
-const callerOf = createCallerFactory(containersRouter);
+/** What a bare Docker host has: its containers, and the hub's own audit rows for it (restarts made through the hub). */
+const ROUTERS = { containers: containersRouter, activity: activityRouter } as const;
+const callers = { containers: createCallerFactory(containersRouter), activity: createCallerFactory(activityRouter) };
 
 export function createDockerHosts(opts: DockerHostsOptions) {
 	const { log } = opts;
@@ -75,24 +78,27 @@ export function createDockerHosts(opts: DockerHostsOptions) {
 		return e;
 	}
 
-	/** The containers router against the host's adapter; undefined for any other router. */
+	async function containerServices(host: HostRecord) {
+		const e = await adapterFor(host);
+		return { docker: e.adapter, containerStats: e.collector, containerHistory: { range: async () => [] } };
+	}
+
+	/** The containers router against the host's adapter, the activity router over the hub's rows for it; undefined for any other. */
 	async function call(host: HostRecord, c: ForwardCall, ctx: Context): Promise<{ data: unknown } | undefined> {
 		// the overview's summary of this host, when asked for it by id (hub.summary with hostId)
 		if (c.path === 'hub.summary') return { data: await summary(host, c.signal ?? new AbortController().signal) };
 		const [area, name, ...rest] = c.path.split('.');
-		if (area !== 'containers' || !name || rest.length) return undefined;
-		const e = await adapterFor(host);
+		if (!Object.hasOwn(ROUTERS, area) || !name || rest.length) return undefined;
+		const key = area as keyof typeof ROUTERS;
+		if (!Object.hasOwn(ROUTERS[key]._def.procedures, name)) return undefined;
 		const services = {
 			...ctx.services,
 			config: { ...ctx.services.config, hostId: host.id },
-			docker: e.adapter,
-			containerStats: e.collector,
-			containerHistory: { range: async () => [] },
-			hub: undefined
+			hub: undefined,
+			...(key === 'containers' ? await containerServices(host) : {})
 		} as unknown as Context['services'];
-		const caller = callerOf({ ...ctx, services }, { signal: c.signal }) as unknown as Record<string, ((input: unknown) => Promise<unknown>) | undefined>;
-		const fn = Object.hasOwn(containersRouter._def.procedures, name) ? caller[name] : undefined;
-		if (!fn) return undefined;
+		const caller = callers[key]({ ...ctx, services }, { signal: c.signal }) as unknown as Record<string, (input: unknown) => Promise<unknown>>;
+		const fn = caller[name];
 		return { data: await fn({ ...c.input, hostId: host.id }) };
 	}
 

@@ -41,6 +41,9 @@ export interface HubOptions {
 /** hostIdSchema's rule (trpc/host.ts): anything else is never looked up */
 const HOST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Routers never forwarded, even through a viewer or operator procedure (auth.logout, auth.changePassword, …). */
+const HUB_AREAS: ReadonlySet<string> = new Set(['auth', 'users', 'tokens', 'hosts']);
+
 /** A registry that holds no host: an instance that is not a hub (and the specs). */
 export const emptyRegistry: HostRegistry = {
 	list: async () => [],
@@ -141,6 +144,8 @@ export function createHub(opts: HubOptions) {
 		 */
 		async forward(call: { ctx: Context; path: string; type: ForwardCall['type']; signal: AbortSignal | undefined; hostId: string; raw: Record<string, unknown> }): Promise<{ data: unknown } | undefined> {
 			if (!HOST_ID.test(call.hostId)) return undefined; // the procedure's own input check refuses it
+			// the hub user's own session, users, tokens and hosts are the hub's business, whatever the input says
+			if (HUB_AREAS.has(call.path.split('.')[0])) return undefined;
 			const host = await record(call.hostId);
 			if (!host) return undefined;
 			const { hostId: _drop, ...input } = call.raw;
