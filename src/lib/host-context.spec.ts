@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseHost, hostHref, isHostScoped, remoteHostOf, switchHref, withHost } from './host-context';
+import { chooseHost, dashboardPath, hostHref, isHostScoped, remoteHostOf, switchHref, withHost } from './host-context';
 
 const known = ['vm2', 'docker-a'];
 
@@ -126,5 +126,19 @@ describe('switchHref', () => {
 		['http://h/', 'vm2', '/?host=vm2']
 	])('%s → %s', (from, hostId, expected) => {
 		expect(switchHref(new URL(from), hostId)).toBe(expected);
+	});
+
+	it.each([
+		// a bare Docker host has containers (and the hub's audit rows), nothing else: its dashboard is /containers
+		['http://h/vm?host=vm2', '/containers?host=edge'],
+		['http://h/overview', '/containers?host=edge'],
+		['http://h/containers?filter=unhealthy&host=vm2', '/containers?filter=unhealthy&host=edge'],
+		['http://h/activity?actor=admin', '/activity?actor=admin&host=edge']
+	])('to a bare Docker host: %s → %s', (from, expected) => {
+		expect(switchHref(new URL(from), 'edge', { kind: 'docker' })).toBe(expected);
+	});
+
+	it('dashboardPath', () => {
+		expect([dashboardPath('docker'), dashboardPath('vmwarden'), dashboardPath('local'), dashboardPath(undefined)]).toEqual(['/containers', '/', '/', '/']);
 	});
 });

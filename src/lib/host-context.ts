@@ -124,14 +124,23 @@ export function hostHref(href: string, choice: Pick<HostChoice, 'hostId' | 'mult
 /** Query parameters that only mean something on one host (an audit cursor is a row id there). */
 const HOST_SPECIFIC_PARAMS = ['cursor'];
 
+/** Pages a bare Docker host has (its containers, and the hub's audit rows for it); others say they are not there. */
+const DOCKER_HOST_PAGES = ['/containers', '/activity'];
+
+/** A host's dashboard: `/` for a vmwarden host, its containers for a bare Docker host (it has no score or health). */
+export function dashboardPath(kind: KnownHost['kind'] | undefined): string {
+	return kind === 'docker' ? '/containers' : '/';
+}
+
 /**
  * Where the switcher goes: the same page for the other host (pages that are not about one host,
- * like the all-hosts overview, go to that host's dashboard), keeping host-independent parameters.
+ * like the all-hosts overview, and pages a bare Docker host does not have, go to that host's
+ * dashboard), keeping host-independent parameters.
  */
-export function switchHref(current: URL, hostId: string, { perHostPaths = ['/overview'] }: { perHostPaths?: string[] } = {}): string {
-	const toDashboard = perHostPaths.includes(current.pathname);
+export function switchHref(current: URL, hostId: string, { kind, perHostPaths = ['/overview'] }: { kind?: KnownHost['kind']; perHostPaths?: string[] } = {}): string {
+	const toDashboard = perHostPaths.includes(current.pathname) || (kind === 'docker' && !DOCKER_HOST_PAGES.includes(current.pathname));
 	const params = new URLSearchParams(toDashboard ? '' : current.search);
 	for (const p of HOST_SPECIFIC_PARAMS) params.delete(p);
 	params.set(HOST_PARAM, hostId);
-	return `${toDashboard ? '/' : current.pathname}?${params}`;
+	return `${toDashboard ? dashboardPath(kind) : current.pathname}?${params}`;
 }

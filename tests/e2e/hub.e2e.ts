@@ -30,6 +30,7 @@ let browser: Awaited<ReturnType<typeof launchBrowser>>;
 const LOAD = { b: '3.21', c: '0.42' };
 let procs: FakeProc[] = [];
 let tokens: string[] = [];
+let admin: Awaited<ReturnType<typeof asAdmin>>;
 /** every hub response body the browser received (not the SSE streams, which never end) */
 const bodies: Promise<string>[] = [];
 
@@ -99,7 +100,7 @@ beforeAll(async () => {
 
 	// The hub, and its registry written through its admin API (hosts.add), as on /hosts.
 	hub = await startServer({ ...instanceEnv('hub', label.hub), VMW_SECRET_KEY: SECRET_KEY, VMW_HUB_REFRESH_MS: '1000' });
-	const admin = await asAdmin(hub);
+	admin = await asAdmin(hub);
 	await admin('hosts.add', { id: 'vm-b', name: 'VM B', kind: 'vmwarden', url: vmB.url, timeoutMs: 3000, secrets: { token: tokenB } });
 	await admin('hosts.add', { id: 'vm-c', name: 'VM C', kind: 'vmwarden', url: vmC.url, timeoutMs: 3000, secrets: { token: tokenC } });
 	browser = await launchBrowser();
@@ -202,6 +203,27 @@ describe('hub in a browser: overview, host switcher, a restart on another host',
 		// several live pushes later (vm-b samples every 500 ms) it is still vm-b's figure, not vm-c's
 		await page.waitForTimeout(2000);
 		expect(await load1.textContent()).toBe(LOAD.b);
+		await page.close();
+	});
+
+	it('a bare Docker host: the switcher opens its containers, its row links there, a page it lacks says so', async () => {
+		// the rig's daemon as a bare Engine on the hub's machine: it sees every container there, ours among them
+		await admin('hosts.add', { id: 'edge', name: 'Edge Docker', kind: 'docker', dockerHost: env.dockerHost, timeoutMs: 3000 });
+		const page = await browser.context.newPage();
+		await open(page, hub, '/vm?host=vm-b');
+		await page.getByTestId('host-switcher').locator('summary').click();
+		const option = page.locator('[data-testid="host-option"][data-host="edge"]');
+		expect(await option.locator('.kind').textContent()).toBe('Docker');
+		await option.click();
+		await page.waitForURL(`${hub.url}/containers?host=edge`);
+		await expect.poll(() => page.locator(`[data-testid="container-row"][data-name="${flaky}"]`).count(), { timeout: 20_000 }).toBe(1);
+
+		await open(page, hub, '/overview');
+		await expect.poll(() => row(page, 'edge').count(), { timeout: 20_000 }).toBe(1);
+		expect(await row(page, 'edge').getByTestId('overview-link').getAttribute('href')).toBe('/containers?host=edge');
+
+		await page.goto(`${hub.url}/vm?host=edge`);
+		expect(await page.getByTestId('page-error').textContent()).toMatch(/^On host edge: .*bare Docker host/);
 		await page.close();
 	});
 

@@ -32,7 +32,8 @@ export const load: PageServerLoad = async (event) => {
 		filters,
 		paged: Number.isInteger(cursor) && cursor > 0,
 		facets: await caller.activity.facets(),
-		watchdog: await caller.watchdog.status(),
+		// null where there is no watchdog (a bare Docker host) or it cannot be read: the panel says so
+		watchdog: await caller.watchdog.status().catch(() => null),
 		canOperate: hasRole(event.locals.principal, 'operator')
 	};
 };

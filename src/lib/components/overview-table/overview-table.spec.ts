@@ -41,7 +41,9 @@ describe('OverviewTable', () => {
 		expect(order(html())).toEqual(['vm3', 'vm2', 'hub']);
 	});
 
-	it('each row links to that host’s dashboard', () => {
+	it('each row links to that host’s dashboard (a bare Docker host’s is its containers)', () => {
+		const docker: OverviewRow = { hostId: 'edge', name: 'Edge', kind: 'docker', state: 'ok', at: T, data: summary('edge', { score: null }) };
+		expect(clean(render(OverviewTable, { props: { rows: [docker], nowMs: T } }).body)).toContain('href="/containers?host=edge" data-testid="overview-link">Edge</a>');
 		const body = html();
 		expect(body).toContain('href="/?host=vm2" data-testid="overview-link">VM two</a>');
 		expect(body).toContain('href="/?host=hub" data-testid="overview-link">Hub VM</a>');
