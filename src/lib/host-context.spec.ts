@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseHost, dashboardPath, hostHref, isHostScoped, remoteHostOf, switchHref, withHost } from './host-context';
+import { chooseHost, dashboardPath, dockerHostHas, hostHref, isHostScoped, remoteHostOf, switchHref, withHost } from './host-context';
 
 const known = ['vm2', 'docker-a'];
 
@@ -136,6 +136,10 @@ describe('switchHref', () => {
 		['http://h/activity?actor=admin', '/activity?actor=admin&host=edge']
 	])('to a bare Docker host: %s → %s', (from, expected) => {
 		expect(switchHref(new URL(from), 'edge', { kind: 'docker' })).toBe(expected);
+	});
+
+	it('dockerHostHas: containers and activity, and the hub’s own pages; not the others', () => {
+		expect(['/containers', '/activity', '/settings', '/overview', '/hosts', '/', '/vm', '/trends', '/models'].filter(dockerHostHas)).toEqual(['/containers', '/activity', '/settings', '/overview', '/hosts']);
 	});
 
 	it('dashboardPath', () => {

@@ -127,6 +127,14 @@ const HOST_SPECIFIC_PARAMS = ['cursor'];
 /** Pages a bare Docker host has (its containers, and the hub's audit rows for it); others say they are not there. */
 const DOCKER_HOST_PAGES = ['/containers', '/activity'];
 
+/** Whether a bare Docker host has this page (pages about no host, like settings, count as present). */
+export function dockerHostHas(path: string): boolean {
+	return DOCKER_HOST_PAGES.includes(path) || !HOST_SCOPED_PAGES.includes(path);
+}
+
+/** Pages that show one host (the rest, like /overview, /settings, /hosts, are the hub's own). */
+const HOST_SCOPED_PAGES = ['/', '/vm', '/containers', '/resources', '/maintenance', '/models', '/trends', '/digest', '/activity'];
+
 /** A host's dashboard: `/` for a vmwarden host, its containers for a bare Docker host (it has no score or health). */
 export function dashboardPath(kind: KnownHost['kind'] | undefined): string {
 	return kind === 'docker' ? '/containers' : '/';

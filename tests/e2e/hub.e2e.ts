@@ -191,6 +191,10 @@ describe('hub in a browser: overview, host switcher, a restart on another host',
 		await open(page, hub, '/containers?host=vm-c');
 		expect(await page.getByTestId('host-current').getAttribute('data-host')).toBe('vm-c');
 		await expect.poll(() => page.locator(`[data-testid="container-row"][data-name="${steadyC}"]`).count(), { timeout: 20_000 }).toBe(1);
+		// a link to a host the hub does not know says so, and shows the remembered one
+		await open(page, hub, '/maintenance?host=nope');
+		expect(await page.getByTestId('host-notice').textContent()).toBe('Host "nope" is not registered on this hub; showing your last host, vm-b.');
+		expect(await page.getByTestId('host-current').getAttribute('data-host')).toBe('vm-b');
 
 		// /vm reads the chosen host's /proc, at load and live: switching on the same page re-targets the live feed
 		const load1 = page.getByTestId('card-load').getByTestId('value');
@@ -217,6 +221,8 @@ describe('hub in a browser: overview, host switcher, a restart on another host',
 		await option.click();
 		await page.waitForURL(`${hub.url}/containers?host=edge`);
 		await expect.poll(() => page.locator(`[data-testid="container-row"][data-name="${flaky}"]`).count(), { timeout: 20_000 }).toBe(1);
+		// its menu has what such a host has
+		expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['All hosts', 'Containers', 'Activity', 'Settings']);
 
 		await open(page, hub, '/overview');
 		await expect.poll(() => row(page, 'edge').count(), { timeout: 20_000 }).toBe(1);
