@@ -127,15 +127,27 @@ describe('hosts registry between two built servers', () => {
 		expect(bodies.length).toBeGreaterThan(15);
 	});
 
-	it('restarted on the same database: the same key reads the credentials back; another key says why it cannot', async () => {
+	it('restarted on the same database: the same key reads the credentials back; another key says why it cannot; a rotation re-seals them', async () => {
 		await hub.stop();
 		const env = { VMW_HOST_ID: 'hub', VMW_DATA_DIR: dir, VMW_DATABASE_URL: `file:${path.join(dir, 'hub.db')}`, ...quiet(dir) };
 		hub = await startServer({ ...env, VMW_SECRET_KEY: KEY });
 		expect(await (await adminClient(hub)).hosts.test.mutate({ id: 'vm-b' })).toMatchObject({ ok: true });
 		await hub.stop();
-		hub = await startServer({ ...env, VMW_SECRET_KEY: 'another-secret-key-that-is-long-enough-0' });
+		const NEW_KEY = 'another-secret-key-that-is-long-enough-0';
+		hub = await startServer({ ...env, VMW_SECRET_KEY: NEW_KEY });
 		const h = await adminClient(hub);
 		expect((await h.hosts.list.query()).hosts.map((x) => x.id)).toEqual(['dock-tls', 'vm-b']);
 		await expect(h.hosts.test.mutate({ id: 'vm-b' })).rejects.toThrow(/host "vm-b": stored credentials cannot be read: stored credentials were encrypted under another VMW_SECRET_KEY/);
-	}, 90_000);
+		await hub.stop();
+		// rotation: the new key with the old one as previous, once; then the new key alone
+		hub = await startServer({ ...env, VMW_SECRET_KEY: NEW_KEY, VMW_SECRET_KEY_PREVIOUS: KEY });
+		await expect.poll(() => hub.output()).toMatch(/credentials re-sealed under the current VMW_SECRET_KEY.*"moved":2/);
+		await hub.stop();
+		hub = await startServer({ ...env, VMW_SECRET_KEY: NEW_KEY });
+		const rotated = await adminClient(hub);
+		expect(await rotated.hosts.test.mutate({ id: 'vm-b' })).toMatchObject({ ok: true });
+		expect(await rotated.hosts.test.mutate({ id: 'dock-tls' })).toMatchObject({ ok: true });
+		expect(hub.output()).not.toContain(KEY);
+		expect(hub.output()).not.toContain(NEW_KEY);
+	}, 120_000);
 });

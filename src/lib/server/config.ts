@@ -177,7 +177,8 @@ const envSchema = z
 		VMW_HUB_REFRESH_MS: int(15_000, 500, 3_600_000, 'milliseconds between overview refreshes'),
 		VMW_HUB_CONCURRENCY: int(8, 1, 256, 'hosts refreshed at once'),
 		// hosts registry (issue 15): encrypts registered hosts' credentials at rest
-		VMW_SECRET_KEY: opt(z.string().min(32, 'expected at least 32 characters of a random value (use `openssl rand -hex 32`)').max(1024, 'expected at most 1024 characters').optional())
+		VMW_SECRET_KEY: opt(z.string().min(32, 'expected at least 32 characters of a random value (use `openssl rand -hex 32`)').max(1024, 'expected at most 1024 characters').optional()),
+		VMW_SECRET_KEY_PREVIOUS: opt(z.string().min(32, 'expected the previous VMW_SECRET_KEY (at least 32 characters)').max(1024, 'expected at most 1024 characters').optional())
 	})
 	.superRefine((e, ctx) => {
 		const order = (warn: keyof typeof e, crit: keyof typeof e, higherIsWorse = true) => {
@@ -211,6 +212,8 @@ const envSchema = z
 			ctx.addIssue({ code: 'custom', path: ['VMW_DOCKER_HOST'], message: 'a tcp:// daemon other than on loopback needs TLS: set VMW_DOCKER_CERT_PATH (the Docker socket is root on that host), or VMW_DOCKER_PLAIN_TCP=on for a socket proxy on a private network' });
 		if (e.VMW_AUTH === 'off' && !isLoopback(e.VMW_HOST))
 			ctx.addIssue({ code: 'custom', path: ['VMW_AUTH'], message: `off is allowed only when VMW_HOST is 127.0.0.1 or ::1 (it is ${e.VMW_HOST})` });
+		if (e.VMW_SECRET_KEY_PREVIOUS && !e.VMW_SECRET_KEY)
+			ctx.addIssue({ code: 'custom', path: ['VMW_SECRET_KEY_PREVIOUS'], message: 'needs VMW_SECRET_KEY (the new key the credentials are re-sealed under)' });
 	});
 
 function validCron(expr: string): boolean {
@@ -377,7 +380,9 @@ function toConfig(e: z.output<typeof envSchema>) {
 		},
 		hub: { refreshMs: e.VMW_HUB_REFRESH_MS, concurrency: e.VMW_HUB_CONCURRENCY },
 		/** VMW_SECRET_KEY: the hosts registry's credentials key; null = hosts with credentials are refused */
-		secretKey: e.VMW_SECRET_KEY ?? null
+		secretKey: e.VMW_SECRET_KEY ?? null,
+		/** VMW_SECRET_KEY_PREVIOUS: during a key rotation, opens rows sealed under the old key (re-sealed under the new one at start) */
+		previousSecretKey: e.VMW_SECRET_KEY_PREVIOUS ?? null
 	};
 }
 

@@ -300,8 +300,13 @@ export async function createServices(
 		log: createLogger('resources')
 	});
 	// hosts registry (issue 15): an edited or removed host's cached connection is dropped
-	const hostsRegistry = createHostsRegistry({ db, localHostId: config.hostId, secretKey: config.secretKey });
+	const hostsRegistry = createHostsRegistry({ db, localHostId: config.hostId, secretKey: config.secretKey, previousSecretKey: config.previousSecretKey });
 	hostsRegistry.onChange(forgetHost);
+	if (config.previousSecretKey)
+		void hostsRegistry.reseal().then(
+			(moved) => log.info('hosts: credentials re-sealed under the current VMW_SECRET_KEY', { moved }),
+			(err) => log.error('hosts: re-sealing under the current VMW_SECRET_KEY failed', { error: String(err) })
+		);
 	// hub (issue 15, decision 0013): this instance's summary, and the overview over the registry
 	const dockerHosts = createDockerHosts({
 		dockerApi: remoteDockerApi,

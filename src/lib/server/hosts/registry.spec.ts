@@ -6,6 +6,7 @@ import { freshDb } from '../../../../tests/helpers/db';
 import type { Db } from '../db';
 import { hosts, users } from '../db/schema';
 import { createHostsRegistry, HostsError, NO_SECRET_KEY } from './registry';
+import { createSecretBox } from './crypto';
 
 const fixture = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 const KEY = 'a'.repeat(16) + 'b'.repeat(16) + 'cdef';
@@ -87,6 +88,28 @@ describe('hosts registry', () => {
 		// replacing every credential works without reading the old ones
 		await other.update('vm2', { secrets: { token: TOKEN + 'x', caPem: null } });
 		expect((await other.get('vm2'))?.secrets).toEqual({ token: TOKEN + 'x' });
+	});
+
+	it('key rotation: VMW_SECRET_KEY_PREVIOUS opens the old rows, reseal() moves them under the new key', async () => {
+		const NEW = 'n'.repeat(40);
+		await registry(KEY).add(vm2);
+		await registry(KEY).add({ id: 'plain', name: 'no credentials', kind: 'docker', dockerHost: 'unix:///run/d.sock' });
+		const oldId = createSecretBox(KEY).keyId;
+		const [before] = await db.select().from(hosts).where(eq(hosts.id, 'vm2'));
+		expect(before.secretsEnc!.split('.')[1]).toBe(oldId);
+
+		const rotating = createHostsRegistry({ db, localHostId: 'hub', secretKey: NEW, previousSecretKey: KEY });
+		expect((await rotating.get('vm2'))?.secrets).toEqual({ token: TOKEN, caPem: CA });
+		expect(await rotating.reseal()).toBe(1);
+		const [after] = await db.select().from(hosts).where(eq(hosts.id, 'vm2'));
+		expect(after.secretsEnc!.split('.')[1]).toBe(createSecretBox(NEW).keyId);
+		expect(after.updatedAt).toBe(before.updatedAt);
+		expect(await rotating.reseal()).toBe(0);
+		// the new key alone now reads it; the old one no longer does
+		expect((await registry(NEW).get('vm2'))?.secrets.token).toBe(TOKEN);
+		expect(await codeOf(registry(KEY).get('vm2'))).toMatch(/another VMW_SECRET_KEY/);
+		// a previous key without a current one opens nothing (config refuses that pair anyway)
+		expect(await codeOf(createHostsRegistry({ db, localHostId: 'hub', secretKey: null, previousSecretKey: NEW }).get('vm2'))).toMatch(/VMW_SECRET_KEY is not set/);
 	});
 
 	it('a blob moved to another row does not open there (bound to the host id)', async () => {

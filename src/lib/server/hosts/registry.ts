@@ -38,6 +38,11 @@ export interface HostsAdmin extends HostRegistry {
 	draftRecord(draft: HostDraft): HostRecord;
 	/** The stored host with a patch applied, not stored (test an edit before saving). */
 	patchedRecord(id: string, patch: HostPatch): Promise<HostRecord>;
+	/**
+	 * Key rotation: re-seals under VMW_SECRET_KEY every row sealed under VMW_SECRET_KEY_PREVIOUS.
+	 * Returns how many rows moved; rows that open under neither key are left as they are (and say so on get).
+	 */
+	reseal(): Promise<number>;
 	/** The user's remembered host: this instance's id or a registered one; null when none (or no longer there). */
 	preferred(userId: number): Promise<string | null>;
 	/** Remembers `hostId` (null forgets); NOT_FOUND for a host this hub does not know. */
@@ -50,6 +55,8 @@ export interface HostsRegistryOptions {
 	localHostId: string;
 	/** VMW_SECRET_KEY; null = credentials are refused */
 	secretKey: string | null;
+	/** VMW_SECRET_KEY_PREVIOUS: opens rows sealed under the key before a rotation (reseal() moves them to the current one) */
+	previousSecretKey?: string | null;
 	now?: () => number;
 }
 
@@ -84,10 +91,15 @@ function mergeSecrets(current: HostSecrets, input: SecretsInput | undefined): Ho
 	return out;
 }
 
+/** The key id of a sealed blob (`v1.<keyId>.…`), or null. */
+const keyIdOf = (blob: string): string | null => /^v1\.([0-9a-f]{16})\./.exec(blob)?.[1] ?? null;
+
 const setKeys = (s: HostSecrets) => SECRET_KEYS.filter((k) => typeof s[k] === 'string' && s[k] !== '');
 
-export function createHostsRegistry({ db, localHostId, secretKey, now = Date.now }: HostsRegistryOptions): HostsAdmin {
+export function createHostsRegistry({ db, localHostId, secretKey, previousSecretKey = null, now = Date.now }: HostsRegistryOptions): HostsAdmin {
 	const box: SecretBox | null = secretKey ? createSecretBox(secretKey) : null;
+	// only with a current key: rows are re-sealed under it, never left under the previous one alone
+	const previous: SecretBox | null = box && previousSecretKey && previousSecretKey !== secretKey ? createSecretBox(previousSecretKey) : null;
 	let rows: Map<string, Row> | null = null;
 	const listeners = new Set<(id: string) => void>();
 	// one change at a time: two concurrent adds of one id must not both pass the "exists?" check
@@ -120,7 +132,8 @@ export function createHostsRegistry({ db, localHostId, secretKey, now = Date.now
 		if (!r.secretsEnc) return {};
 		if (!box) throw new HostsError('PRECONDITION_FAILED', `host "${r.id}" has stored credentials, but VMW_SECRET_KEY is not set: set the key they were stored under`);
 		try {
-			const parsed = JSON.parse(box.open(r.secretsEnc, r.id)) as Record<string, unknown>;
+			const sealer = previous && keyIdOf(r.secretsEnc) === previous.keyId ? previous : box;
+			const parsed = JSON.parse(sealer.open(r.secretsEnc, r.id)) as Record<string, unknown>;
 			const out: HostSecrets = {};
 			for (const k of SECRET_KEYS) if (typeof parsed[k] === 'string') out[k] = parsed[k] as string;
 			return out;
@@ -281,6 +294,29 @@ export function createHostsRegistry({ db, localHostId, secretKey, now = Date.now
 				if (done.length === 0) return false;
 				changed(id);
 				return true;
+			});
+		},
+
+		reseal() {
+			return serial(async () => {
+				if (!box || !previous) return 0;
+				const map = await load();
+				let moved = 0;
+				for (const row of map.values()) {
+					if (!row.secretsEnc || keyIdOf(row.secretsEnc) !== previous.keyId) continue;
+					let secrets: HostSecrets;
+					try {
+						secrets = decrypt(row);
+					} catch {
+						continue; // altered: get() keeps saying so
+					}
+					const sealed = seal(row.id, secrets);
+					// the credentials are the same: updatedAt stays (no cached connection needs rebuilding)
+					await db.update(hosts).set({ secretsEnc: sealed.secretsEnc }).where(eq(hosts.id, row.id));
+					map.set(row.id, { ...row, secretsEnc: sealed.secretsEnc });
+					moved++;
+				}
+				return moved;
 			});
 		},
 
