@@ -230,6 +230,9 @@ describe('hub in a browser: overview, host switcher, a restart on another host',
 
 		await page.goto(`${hub.url}/vm?host=edge`);
 		expect(await page.getByTestId('page-error').textContent()).toMatch(/^On host edge: .*bare Docker host/);
+		// the switch remembered it: opening the app lands on its containers, not on a page it lacks
+		await page.goto(`${hub.url}/`);
+		await page.waitForURL(`${hub.url}/containers?host=edge`);
 		await page.close();
 	});
 
