@@ -143,7 +143,15 @@ describe('hub in a browser: overview, host switcher, a restart on another host',
 		expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').first().textContent()).toBe('All hosts');
 
 		// switch host in the header: from the overview, that host's dashboard
-		await page.getByTestId('host-switcher').locator('summary').click();
+		const menu = page.getByTestId('host-switcher');
+		await menu.locator('summary').click();
+		// a menu: Escape and a click elsewhere close it
+		await page.keyboard.press('Escape');
+		expect(await menu.getAttribute('open')).toBeNull();
+		await menu.locator('summary').click();
+		await page.getByRole('heading', { name: 'All hosts' }).click();
+		expect(await menu.getAttribute('open')).toBeNull();
+		await menu.locator('summary').click();
 		expect(await page.getByTestId('host-option').evaluateAll((els) => els.map((e) => e.getAttribute('data-host')))).toEqual(['hub', 'vm-b', 'vm-c']);
 		await page.locator('[data-testid="host-option"][data-host="vm-b"]').click();
 		await page.waitForURL(`${hub.url}/?host=vm-b`);
