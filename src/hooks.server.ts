@@ -1,4 +1,4 @@
-import { json, type Handle, type ServerInit } from '@sveltejs/kit';
+import { json, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit';
 import { SECURITY_HEADERS } from '$lib/server/security-headers';
 import { building } from '$app/environment';
 import { ConfigError, getConfig } from '$lib/server/config';
@@ -9,6 +9,7 @@ import { startBanner } from '$lib/server/start/banner';
 import { createFastLane, publishFastLane } from '$lib/server/fast-lane';
 import { createClientAddress, isLoopbackHost } from '$lib/server/auth/client-address';
 import { createProxyAuth } from '$lib/server/auth/proxy-auth';
+import { pageErrorMessage } from '$lib/server/page-error';
 
 const log = createLogger('server');
 
@@ -108,4 +109,11 @@ const guarded: Handle = async ({ event, resolve }) => {
 	}
 	const next = url.pathname + url.search;
 	return new Response(null, { status: 303, headers: { location: `/login${next === '/' ? '' : `?next=${encodeURIComponent(next)}`}` } });
+};
+
+/** A page load's failure (issue 15: another host unreachable, a bare Docker host): say why when we wrote the reason. */
+export const handleError: HandleServerError = ({ error, event, status, message }) => {
+	const shown = pageErrorMessage(error, message);
+	if (!shown.expected && status >= 500) log.error('page failed', { path: event.url.pathname, err: error });
+	return { message: shown.message };
 };

@@ -1,10 +1,10 @@
 import type { PageServerLoad } from './$types';
-import { callerFor } from '$lib/server/trpc/caller';
+import { hostCallerFor } from '$lib/server/host-choice';
 import { summariseUnhealthy } from '$lib/containers';
 import { lastCleanupFor } from '$lib/server/maintenance/headline';
 
 export const load: PageServerLoad = async (event) => {
-	const caller = callerFor(event);
+	const caller = hostCallerFor(event);
 	// the score card (issue 13) stands alone: a failure shows on the card, never takes the page down
 	const [score, scoreHistory] = await Promise.all([
 		caller.score.current().then((r) => ({ report: r, error: null }), (err: unknown) => ({ report: null, error: err instanceof Error ? err.message : String(err) })),

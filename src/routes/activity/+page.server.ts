@@ -1,13 +1,13 @@
 import { TRPCError } from '@trpc/server';
 import type { PageServerLoad } from './$types';
-import { callerFor } from '$lib/server/trpc/caller';
+import { hostCallerFor } from '$lib/server/host-choice';
 import { hasRole } from '$lib/server/auth/auth';
 
 const OUTCOMES = ['pending', 'ok', 'error', 'denied', 'unknown'] as const;
 type Outcome = (typeof OUTCOMES)[number];
 
 export const load: PageServerLoad = async (event) => {
-	const caller = callerFor(event);
+	const caller = hostCallerFor(event);
 	const q = event.url.searchParams;
 	const pick = (k: string) => q.get(k)?.trim() || undefined;
 	const outcome = pick('outcome');
@@ -32,7 +32,8 @@ export const load: PageServerLoad = async (event) => {
 		filters,
 		paged: Number.isInteger(cursor) && cursor > 0,
 		facets: await caller.activity.facets(),
-		watchdog: await caller.watchdog.status(),
+		// null where there is no watchdog (a bare Docker host) or it cannot be read: the panel says so
+		watchdog: await caller.watchdog.status().catch(() => null),
 		canOperate: hasRole(event.locals.principal, 'operator')
 	};
 };

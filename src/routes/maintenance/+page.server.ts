@@ -1,8 +1,8 @@
 import type { PageServerLoad } from './$types';
-import { callerFor } from '$lib/server/trpc/caller';
+import { hostCallerFor } from '$lib/server/host-choice';
 
 export const load: PageServerLoad = async (event) => {
-	const caller = callerFor(event);
+	const caller = hostCallerFor(event);
 	// The page says "status unavailable" instead of failing when the files cannot be read.
 	return caller.cron
 		.status()

@@ -1,8 +1,8 @@
 import type { PageServerLoad } from './$types';
-import { callerFor } from '$lib/server/trpc/caller';
+import { hostCallerFor } from '$lib/server/host-choice';
 
 export const load: PageServerLoad = async (event) => {
 	// Never throws for Ollama being down: each part carries its own Availability.
-	const panel = await callerFor(event).ollama.panel();
+	const panel = await hostCallerFor(event).ollama.panel();
 	return { panel };
 };

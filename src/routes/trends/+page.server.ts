@@ -1,11 +1,11 @@
 import type { PageServerLoad } from './$types';
-import { callerFor } from '$lib/server/trpc/caller';
+import { hostCallerFor } from '$lib/server/host-choice';
 import { TREND_IDS, TREND_RANGES, type TrendAnswer, type TrendRange } from '$lib/trends';
 
 export const load: PageServerLoad = async (event) => {
 	const asked = event.url.searchParams.get('range');
 	const range: TrendRange = (TREND_RANGES as readonly string[]).includes(asked ?? '') ? (asked as TrendRange) : '7d';
-	const caller = callerFor(event);
+	const caller = hostCallerFor(event);
 	// Each chart stands alone: one failing (even with a bug) never takes the page down.
 	const answers = await Promise.all(
 		TREND_IDS.map((metric) =>

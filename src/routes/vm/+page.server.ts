@@ -1,10 +1,10 @@
 import type { PageServerLoad } from './$types';
-import { callerFor } from '$lib/server/trpc/caller';
+import { hostCallerFor } from '$lib/server/host-choice';
 import { summariseUnhealthy } from '$lib/containers';
 import { lastCleanupFor } from '$lib/server/maintenance/headline';
 
 export const load: PageServerLoad = async (event) => {
-	const caller = callerFor(event);
+	const caller = hostCallerFor(event);
 	const snapshot = await caller.health.snapshot();
 	// History is a nicety for the sparklines: the cards still render when it cannot be read.
 	const history = await caller.health

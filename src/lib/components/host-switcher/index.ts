@@ -1,0 +1,1 @@
+export { default as HostSwitcher } from './HostSwitcher.svelte';

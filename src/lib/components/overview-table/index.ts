@@ -1,0 +1,1 @@
+export { default as OverviewTable } from './OverviewTable.svelte';
