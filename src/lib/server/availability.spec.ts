@@ -15,4 +15,10 @@ describe('availability', () => {
 	it('describes non-errors', () => {
 		expect(reasonOf('plain')).toBe('plain');
 	});
+
+	it('says a message repeated by its wrapper once (tRPC and fetch both say "fetch failed")', () => {
+		const refused = new Error('connect ECONNREFUSED 127.0.0.1:1');
+		expect(reasonOf(new Error('fetch failed', { cause: new Error('fetch failed', { cause: refused }) }))).toBe('fetch failed: connect ECONNREFUSED 127.0.0.1:1');
+		expect(reasonOf(new Error('listContainers', { cause: new Error('socket', { cause: refused }) }))).toBe('listContainers: socket: connect ECONNREFUSED 127.0.0.1:1');
+	});
 });

@@ -44,6 +44,8 @@ export function createAvailability<T>(now: () => number = Date.now) {
 /** The most useful one-line reason from an error and its causes. */
 export function reasonOf(err: unknown): string {
 	if (!(err instanceof Error)) return String(err);
-	const cause = err.cause instanceof Error ? `: ${reasonOf(err.cause)}` : '';
-	return `${err.message}${cause}`;
+	if (!(err.cause instanceof Error)) return err.message;
+	// a wrapper that repeats its cause's message ("fetch failed" around "fetch failed") says it once
+	const cause = reasonOf(err.cause);
+	return cause === err.message || cause.startsWith(`${err.message}: `) ? cause : `${err.message}: ${cause}`;
 }

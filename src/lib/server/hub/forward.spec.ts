@@ -29,6 +29,8 @@ describe('remote errors', () => {
 		expect(remoteError(host, new TRPCClientError('fetch failed', { cause: timeout }))).toMatchObject({ code: 'GATEWAY_TIMEOUT', message: 'VM two did not answer within 1500 ms' });
 		const refused = new TRPCClientError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:1') });
 		expect(remoteError(host, refused)).toMatchObject({ code: 'BAD_GATEWAY', message: 'VM two is unreachable: fetch failed: connect ECONNREFUSED 127.0.0.1:1' });
+		const refusedCode = new TRPCClientError('fetch failed', { cause: new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) }) });
+		expect(remoteError({ ...host, url: 'http://127.0.0.1:1' }, refusedCode).message).toBe('VM two is unreachable: connection refused by http://127.0.0.1:1: nothing listens there (is the vmwarden running, and is the port right?)');
 		const mine = new TRPCError({ code: 'PRECONDITION_FAILED', message: 'kept' });
 		expect(remoteError(host, mine)).toBe(mine);
 	});

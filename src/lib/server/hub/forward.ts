@@ -10,6 +10,7 @@ import { actorOf, recordAction } from '../audit/actions';
 import { reasonOf } from '../availability';
 import type { Principal } from '../auth/auth';
 import type { Db } from '../db';
+import { describeFailure } from '../hosts/errors';
 import type { HostRecord } from '../hosts/types';
 import type { Logger } from '../log';
 import type { VmwardenClient } from '$lib/client';
@@ -53,7 +54,7 @@ const isTimeout = (err: unknown): boolean => {
  * hub user is logged in, and a browser would take UNAUTHORIZED for its own session ending.
  * No answer: GATEWAY_TIMEOUT (the host's timeout passed) or BAD_GATEWAY (unreachable).
  */
-export function remoteError(host: Pick<HostRecord, 'name' | 'timeoutMs'>, err: unknown): TRPCError {
+export function remoteError(host: Pick<HostRecord, 'name' | 'timeoutMs'> & Partial<Pick<HostRecord, 'url' | 'dockerHost'>>, err: unknown): TRPCError {
 	if (err instanceof TRPCError) return err;
 	const remoteCode = err instanceof TRPCClientError ? (err.data as { code?: unknown } | undefined)?.code : undefined;
 	if (typeof remoteCode === 'string' && CODES.has(remoteCode)) {
@@ -62,7 +63,10 @@ export function remoteError(host: Pick<HostRecord, 'name' | 'timeoutMs'>, err: u
 		return new TRPCError({ code: remoteCode as Code, message: `${host.name}: ${message}` });
 	}
 	if (isTimeout(err)) return new TRPCError({ code: 'GATEWAY_TIMEOUT', message: `${host.name} did not answer within ${host.timeoutMs} ms` });
-	return new TRPCError({ code: 'BAD_GATEWAY', message: `${host.name} is unreachable: ${reasonOf(err)}` });
+	// plain words (connection refused, TLS, name, …) when the address is known, else the error chain
+	const where = host.url ?? host.dockerHost;
+	const why = where ? describeFailure(err, { what: host.url ? 'vmwarden' : 'Docker Engine', where, timeoutMs: host.timeoutMs }) : reasonOf(err);
+	return new TRPCError({ code: 'BAD_GATEWAY', message: `${host.name} is unreachable: ${why}` });
 }
 
 const HEADER_SAFE = /[^A-Za-z0-9._:@#+\-]/g;
