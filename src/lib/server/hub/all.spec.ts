@@ -6,7 +6,7 @@ import { TRPCError } from '@trpc/server';
 import { adminProcedure, createCallerFactory, operatorProcedure, router, viewerProcedure, type Context } from '../trpc/init';
 import { createInnerContext } from '../trpc/context';
 import { appRouter } from '../trpc/router';
-import { builtOn, checkProcedure, createLastGood, lastGoodKey, runAll, ALL_INPUT_MAX_BYTES, type AllTarget } from './all';
+import { builtOn, checkProcedure, createLastGood, lastGoodKey, reasonFor, runAll, ALL_INPUT_MAX_BYTES, type AllTarget } from './all';
 
 function hubCaller() {
 	const called: string[] = [];
@@ -149,5 +149,16 @@ describe('runAll: per-host timeout and last good answers', () => {
 		lg.forgetHost('a');
 		expect(lg.get(lastGoodKey('a', 'viewer', 'p', '1'))).toBeUndefined();
 		expect(lg.get(lastGoodKey('ab', 'viewer', 'p', '1'))).toEqual({ data: 'ab1', at: 5 });
+	});
+});
+
+describe('reasonFor', () => {
+	it('shows our own errors, hides an unexpected one as the HTTP endpoint does', () => {
+		expect(reasonFor(new TRPCError({ code: 'GATEWAY_TIMEOUT', message: 'VM two did not answer within 5000 ms' }))).toBe('VM two did not answer within 5000 ms');
+		// what tRPC makes of a thrown plain error: INTERNAL_SERVER_ERROR with the cause's message (may hold SQL)
+		const sql = new Error('SQLITE_ERROR: no such table: secrets_x');
+		expect(reasonFor(new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: sql.message, cause: sql }))).toBe('Internal error; see the server log.');
+		expect(reasonFor(new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'could not build the summary', cause: sql }))).toBe('could not build the summary');
+		expect(reasonFor(sql)).toBe('Internal error; see the server log.');
 	});
 });

@@ -173,10 +173,18 @@ export function bounded<T>(run: (signal: AbortSignal) => Promise<T>, ms: number,
 	});
 }
 
-/** The reason an entry shows: the TRPCError's message (already names the host when forwarded), else the error chain. */
-function reasonFor(err: unknown): string {
-	if (err instanceof TRPCError) return err.message;
-	return reasonOf(err);
+/**
+ * The reason an entry shows: the TRPCError's message (already names the host when forwarded), else
+ * the error chain. An unexpected error (not a TRPCError we threw: its message can carry SQL or
+ * paths) is hidden as the HTTP endpoint hides it (trpc/init.ts clientErrorShape).
+ */
+export function reasonFor(err: unknown): string {
+	if (err instanceof TRPCError) {
+		const unexpected = err.code === 'INTERNAL_SERVER_ERROR' && err.cause instanceof Error && !(err.cause instanceof TRPCError) && err.message === err.cause.message;
+		return unexpected ? 'Internal error; see the server log.' : err.message;
+	}
+	if (err instanceof HostCallTimeout) return err.message;
+	return 'Internal error; see the server log.';
 }
 
 /**
@@ -186,7 +194,7 @@ function reasonFor(err: unknown): string {
  */
 export async function runAll(
 	targets: AllTarget[],
-	opts: { keyOf(hostId: string): string; lastGood: LastGood; now?: () => number; signal?: AbortSignal }
+	opts: { keyOf(hostId: string): string; lastGood: LastGood; now?: () => number; signal?: AbortSignal; onError?: (hostId: string, err: unknown) => void }
 ): Promise<{ entries: AllEntry[]; errors: Map<string, unknown> }> {
 	const now = opts.now ?? Date.now;
 	const errors = new Map<string, unknown>();
@@ -201,6 +209,7 @@ export async function runAll(
 				return { ...host, state: 'ok', data, at };
 			} catch (err) {
 				errors.set(t.hostId, err);
+				opts.onError?.(t.hostId, err);
 				const last = opts.lastGood.get(key);
 				return { ...host, state: 'unavailable', reason: reasonFor(err), lastGood: last?.data ?? null, lastGoodAt: last?.at ?? null, at: now() };
 			}

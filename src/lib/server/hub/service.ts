@@ -11,7 +11,7 @@ import type { Db } from '../db';
 import { TRPCError } from '@trpc/server';
 import type { Context } from '../trpc/init';
 import type { HostSummary } from './types';
-import { createLastGood } from './all';
+import { createLastGood, LOCAL_TIMEOUT_MS } from './all';
 
 /** How the hub reaches a host: hosts/connect.ts (remoteClient, remoteDockerApi). */
 export interface HubConnect {
@@ -137,7 +137,7 @@ export function createHub(opts: HubOptions) {
 		/** hub.all's last good answers (hub/all.ts) */
 		lastGood,
 		/** this instance's own call bound in hub.all */
-		localTimeoutMs: opts.local.timeoutMs ?? 10_000,
+		localTimeoutMs: opts.local.timeoutMs ?? LOCAL_TIMEOUT_MS,
 		/** this instance's id and display name (the first entry of hub.all) */
 		local: { id: opts.local.id, name: opts.local.name },
 		/** This instance's own summary (what `hub.summary` answers). */

@@ -9,6 +9,10 @@ import type { OverviewRow } from '../../hub/types';
 import { compareRows } from '../../hub/overview';
 import { builtOn, checkInput, checkProcedure, lastGoodKey, runAll, validateLocally, type AllEntry, type AllTarget } from '../../hub/all';
 import { createCallerFactory } from '../init';
+import { createLogger } from '../../log';
+import { reasonOf } from '../../availability';
+
+const log = createLogger('hub');
 
 /** hub.all's procedure name: dotted identifiers, bounded (checked against the router at run time). */
 const procedurePath = z
@@ -125,7 +129,11 @@ export const hubRouter = router({
 				targets.push({ hostId: h.id, name: h.name, kind: h.kind, timeoutMs: h.timeoutMs, call: (s) => run({ ...checked.input, hostId: h.id }, { signal: s }) });
 			}
 			const role = ctx.principal?.role ?? 'none';
-			const { entries, errors } = await runAll(targets, { keyOf: (id) => lastGoodKey(id, role, path, checked.key), lastGood: hub.lastGood, signal });
+			const onError = (hostId: string, err: unknown) => {
+				// what the entry's reason does not say (an unexpected error's detail) goes to the server log
+				if (!(err instanceof TRPCError) || err.code === 'INTERNAL_SERVER_ERROR') log.warn(`hub.all ${path} on ${hostId} failed`, { host: hostId, procedure: path, error: reasonOf(err) });
+			};
+			const { entries, errors } = await runAll(targets, { keyOf: (id) => lastGoodKey(id, role, path, checked.key), lastGood: hub.lastGood, signal, onError });
 			// the same input on the same code: this host refusing it means every host would
 			const localErr = errors.get(localId);
 			if (localErr instanceof TRPCError && localErr.code === 'BAD_REQUEST') throw localErr;
