@@ -40,7 +40,7 @@ describe('vmwarden score', () => {
 		const err: string[] = [];
 		const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
 		await main([], {}, io, new AbortController().signal);
-		expect(out.join('\n')).toMatch(/^ {2}score {3}the VM score/m);
+		expect(out.join('\n')).toMatch(/^ {2}score +the VM score/m);
 		expect(await main(['score', '--url', 'http://127.0.0.1:1'], {}, io, new AbortController().signal)).toBe(3);
 		expect(err.at(-1)).toMatch(/^vmwarden score: http:\/\/127\.0\.0\.1:1: /);
 	});

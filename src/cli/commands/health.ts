@@ -1,5 +1,6 @@
 import type { HealthSnapshot } from '../../lib/health';
 import type { Command } from '../context';
+import { runOnAllHosts } from './all-hosts';
 
 /** Exit code by status, as scripts/vm-health-check.sh: 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN. */
 export function exitCodeFor(status: HealthSnapshot['status']): number {
@@ -23,9 +24,10 @@ export function formatSnapshot(s: HealthSnapshot): string {
 
 export const health: Command = {
 	name: 'health',
-	summary: 'the host health snapshot; exit 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN (--json prints the snapshot as JSON)',
-	flags: { json: 'bool' },
+	summary: 'the host health snapshot; exit 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN (--json prints the snapshot as JSON; --all-hosts: every host of a hub, the worst exit)',
+	flags: { json: 'bool', 'all-hosts': 'bool' },
 	async run({ client, flags, out }) {
+		if (flags['all-hosts']) return runOnAllHosts<HealthSnapshot>({ client, flags, out }, 'health.snapshot', undefined, formatSnapshot, (s) => exitCodeFor(s.status));
 		const snap = await client.health.snapshot.query();
 		out(flags.json ? JSON.stringify(snap) : formatSnapshot(snap));
 		return exitCodeFor(snap.status);

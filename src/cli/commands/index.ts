@@ -4,5 +4,6 @@ import type { Command } from '../context';
 import { health } from './health';
 import { watch } from './watch';
 import { score } from './score';
+import { containers } from './containers';
 
-export const commands: Command[] = [health, watch, score];
+export const commands: Command[] = [health, watch, score, containers];

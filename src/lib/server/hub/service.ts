@@ -11,6 +11,7 @@ import type { Db } from '../db';
 import { TRPCError } from '@trpc/server';
 import type { Context } from '../trpc/init';
 import type { HostSummary } from './types';
+import { createLastGood, LOCAL_TIMEOUT_MS } from './all';
 
 /** How the hub reaches a host: hosts/connect.ts (remoteClient, remoteDockerApi). */
 export interface HubConnect {
@@ -117,7 +118,11 @@ export function createHub(opts: HubOptions) {
 		log
 	});
 
+	/** hub.all's last good answers per (host, role, procedure, input) */
+	const lastGood = createLastGood();
+
 	const offRegistry = registry.onChange((id) => {
+		lastGood.forgetHost(id);
 		records.delete(id);
 		known.delete(id);
 		clients.delete(id);
@@ -127,6 +132,14 @@ export function createHub(opts: HubOptions) {
 
 	return {
 		overview,
+		/** The registry's hosts (no secrets), in its order: hub.all's targets besides this one. */
+		hosts: () => registry.list(),
+		/** hub.all's last good answers (hub/all.ts) */
+		lastGood,
+		/** this instance's own call bound in hub.all */
+		localTimeoutMs: opts.local.timeoutMs ?? LOCAL_TIMEOUT_MS,
+		/** this instance's id and display name (the first entry of hub.all) */
+		local: { id: opts.local.id, name: opts.local.name },
 		/** This instance's own summary (what `hub.summary` answers). */
 		localSummary: () => opts.local.summary(),
 		/** The registry host with this id (decrypted, cached until it changes); null when none. */

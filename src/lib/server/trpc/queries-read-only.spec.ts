@@ -25,7 +25,8 @@ const SAMPLE_INPUT: Record<string, unknown> = {
 	'containers.logs': { id: 'vmw-no-such-container' },
 	'containers.history': { key: 'shop/web' },
 	'ollama.impact': { model: 'llama3.1:8b' },
-	'trends.series': { metric: TREND_IDS[0], range: TREND_RANGES[0] }
+	'trends.series': { metric: TREND_IDS[0], range: TREND_RANGES[0] },
+	'hub.all': { procedure: 'health.snapshot' }
 };
 
 let dir: string;

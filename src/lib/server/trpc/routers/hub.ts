@@ -7,6 +7,28 @@ import { router, viewerProcedure } from '../init';
 import { hostInput, resolveHostId } from '../host';
 import type { OverviewRow } from '../../hub/types';
 import { compareRows } from '../../hub/overview';
+import { builtOn, checkInput, checkProcedure, lastGoodKey, runAll, validateLocally, type AllEntry, type AllTarget } from '../../hub/all';
+import { createCallerFactory } from '../init';
+import { createLogger } from '../../log';
+import { reasonOf } from '../../availability';
+
+const log = createLogger('hub');
+
+/** hub.all's procedure name: dotted identifiers, bounded (checked against the router at run time). */
+const procedurePath = z
+	.string()
+	.max(128)
+	.regex(/^[a-z][A-Za-z0-9]*(\.[a-z][A-Za-z0-9]*)+$/, 'a procedure path such as health.snapshot');
+
+/** hub.all runs viewer queries only: those built on viewerProcedure. */
+const isViewerProcedure = builtOn(viewerProcedure);
+
+/** The procedure at `path` of a caller (a proxy: any path answers; checkProcedure said it exists). */
+function callAt(caller: object, path: string): (input: unknown, opts: { signal: AbortSignal }) => Promise<unknown> {
+	let fn: unknown = caller;
+	for (const k of path.split('.')) fn = (fn as Record<string, unknown>)[k];
+	return fn as (input: unknown, opts: { signal: AbortSignal }) => Promise<unknown>;
+}
 
 export const hubRouter = router({
 	/** This VM at a glance: score, status per dimension, unhealthy containers, disk projection, last cleanup. */
@@ -70,5 +92,51 @@ export const hubRouter = router({
 				off();
 				signal?.removeEventListener('abort', onAbort);
 			}
+		}),
+
+	/**
+	 * One viewer query on every host at once (issue 15 item 2): this host first, then the registry
+	 * hosts. Each runs as a direct call with its hostId would (role checks, forwarding, bare Docker
+	 * hosts' containers), bounded by its host's timeout; a host that fails gives an `unavailable`
+	 * entry with the reason and its last good answer. An input the procedure refuses is one BAD_REQUEST.
+	 */
+	all: viewerProcedure
+		.meta({ hub: 'local' })
+		.input(z.object({ procedure: procedurePath, input: z.unknown().optional() }).strict())
+		.query(async ({ ctx, input, signal }): Promise<AllEntry[]> => {
+			// imported here: router.ts imports this file
+			const { appRouter } = await import('../router');
+			const path = input.procedure;
+			const proc = checkProcedure(appRouter._def.procedures as Record<string, unknown>, path, isViewerProcedure);
+			const checked = checkInput(input.input);
+			await validateLocally(proc, path, checked.input);
+
+			const { hub } = ctx.services;
+			const caller = createCallerFactory(appRouter)(ctx);
+			const run = callAt(caller, path);
+			const localId = ctx.services.config.hostId;
+			const targets: AllTarget[] = [
+				{ hostId: localId, name: hub.local.name, kind: 'local', timeoutMs: hub.localTimeoutMs, call: (s) => run(checked.input, { signal: s }) }
+			];
+			let hosts: Awaited<ReturnType<typeof hub.hosts>>;
+			try {
+				hosts = await hub.hosts();
+			} catch (err) {
+				throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'could not read the hosts registry', cause: err });
+			}
+			for (const h of hosts) {
+				if (h.id === localId) continue;
+				targets.push({ hostId: h.id, name: h.name, kind: h.kind, timeoutMs: h.timeoutMs, call: (s) => run({ ...checked.input, hostId: h.id }, { signal: s }) });
+			}
+			const role = ctx.principal?.role ?? 'none';
+			const onError = (hostId: string, err: unknown) => {
+				// what the entry's reason does not say (an unexpected error's detail) goes to the server log
+				if (!(err instanceof TRPCError) || err.code === 'INTERNAL_SERVER_ERROR') log.warn(`hub.all ${path} on ${hostId} failed`, { host: hostId, procedure: path, error: reasonOf(err) });
+			};
+			const { entries, errors } = await runAll(targets, { keyOf: (id) => lastGoodKey(id, role, path, checked.key), lastGood: hub.lastGood, signal, onError });
+			// the same input on the same code: this host refusing it means every host would
+			const localErr = errors.get(localId);
+			if (localErr instanceof TRPCError && localErr.code === 'BAD_REQUEST') throw localErr;
+			return entries;
 		})
 });
