@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type Docker from 'dockerode';
-import { startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../helpers/server';
-import { fakeProc, statStep, type FakeProc } from '../helpers/proc';
+import { startServer, TEST_TOKEN, type RunningServer } from '../helpers/server';
+import { fakeHostProcs, GiB_KB, login, trpc, waitFor } from '../helpers/hub';
 import { requireDocker, rigEnv } from '../helpers/rig';
 import { createTestContainer, newRunId, TEST_LABEL } from '../helpers/containers';
 import type { AllEntry } from '../../src/lib/server/hub/all';
@@ -16,9 +16,6 @@ import { main } from '../../src/cli/vmwarden';
 
 const HOST_TIMEOUT_MS = 1_500;
 const MUTE_MS = 1_500;
-const GiB_KB = 1024 * 1024;
-
-const meminfo = (availKb: number) => `MemTotal:       ${16 * GiB_KB} kB\nMemFree:        ${availKb} kB\nMemAvailable:   ${availKb} kB\nSwapCached:            0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n`;
 
 // Each instance's figures and the statuses they must give (derived by hand from the fixture text,
 // as tests/integration/hub.test.ts): stat.vm-steal.* has 4 CPUs and 8.25 % steal (WARN),
@@ -30,43 +27,10 @@ const HOSTS = {
 } as const;
 type Id = keyof typeof HOSTS;
 
-async function trpc(base: string, auth: { cookie?: string; token?: string }, type: 'query' | 'mutation', p: string, input?: unknown): Promise<{ data?: any; error?: { code: string; message: string } }> {
-	const headers: Record<string, string> = { origin: base, 'content-type': 'application/json', ...(auth.cookie ? { cookie: auth.cookie } : {}), ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}) };
-	const res =
-		type === 'query'
-			? await fetch(`${base}/api/trpc/${p}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, { headers })
-			: await fetch(`${base}/api/trpc/${p}`, { method: 'POST', headers, body: JSON.stringify({ json: input }) });
-	const body = JSON.parse(await res.text());
-	if (body.error) return { error: { code: body.error.json.data?.code, message: body.error.json.message } };
-	return { data: body.result.data.json };
-}
-
-async function login(base: string): Promise<string> {
-	const res = await fetch(`${base}/api/trpc/auth.login`, { method: 'POST', headers: { origin: base, 'content-type': 'application/json' }, body: JSON.stringify({ json: { password: TEST_PASSWORD } }) });
-	expect(res.status).toBe(200);
-	return (res.headers.get('set-cookie') ?? '').split(';')[0];
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	let last: unknown;
-	for (;;) {
-		try {
-			const v = await fn();
-			if (v !== undefined) return v;
-		} catch (err) {
-			last = err;
-		}
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-		await new Promise((r) => setTimeout(r, 300));
-	}
-}
-
 describe('hub.all and vmwarden --all-hosts', () => {
 	const run = newRunId('huball');
 	let docker: Docker;
-	const procs: FakeProc[] = [];
-	const timers: ReturnType<typeof setInterval>[] = [];
+	let procs: ReturnType<typeof fakeHostProcs<Id>> | undefined;
 	const servers = {} as Record<Id, RunningServer>;
 	const sockets: Socket[] = [];
 	const silent = createServer((sock) => void sockets.push(sock));
@@ -87,19 +51,10 @@ describe('hub.all and vmwarden --all-hosts', () => {
 		// one container per instance's slice of the rig's dockerd; vm1's fails its health check
 		for (const id of ['hub', 'vm1', 'vm2'] as const)
 			await createTestContainer(docker, env.testImage, run, { name: names[id], labels: { 'huballtest.scope': id }, health: id === 'vm1' ? { cmd: 'false', retries: 1 } : undefined });
-		for (const id of Object.keys(HOSTS) as Id[]) {
-			const h = HOSTS[id];
-			const proc = fakeProc();
-			procs.push(proc);
-			proc.write('loadavg', h.load);
-			proc.write('meminfo', meminfo(h.mem));
-			let k = 0;
-			proc.write('stat', statStep(k, h.stat[0], h.stat[1]));
-			timers.push(setInterval(() => proc.write('stat', statStep(++k, h.stat[0], h.stat[1])), 100));
-		}
+		procs = fakeHostProcs(HOSTS);
 		const base = (id: Id, extra: Record<string, string> = {}) => ({
 			VMW_HOST_ID: id,
-			VMW_PROC_ROOT: procs[Object.keys(HOSTS).indexOf(id)].dir,
+			VMW_PROC_ROOT: procs!.dir(id),
 			VMW_DISK_MOUNTS: '/dev/shm',
 			VMW_DOCKER_HOST: env.dockerHost,
 			VMW_CONTAINER_LABELS: `${TEST_LABEL}=${run},huballtest.scope=${id}`,
@@ -134,9 +89,8 @@ describe('hub.all and vmwarden --all-hosts', () => {
 	}, 180_000);
 
 	afterAll(async () => {
-		for (const t of timers) clearInterval(t);
 		await Promise.all(Object.values(servers).map((s) => s?.stop()));
-		for (const p of procs) p.cleanup();
+		procs?.stop();
 		for (const s of sockets) s.destroy();
 		silent.close();
 		const mine = await docker?.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${run}`] } });

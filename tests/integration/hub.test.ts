@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type Docker from 'dockerode';
-import { startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../helpers/server';
+import { startServer, TEST_TOKEN, type RunningServer } from '../helpers/server';
 import { createVmwardenClient } from '../../src/lib/client';
-import { fakeProc, statStep, type FakeProc } from '../helpers/proc';
+import { bodies, fakeHostProcs, GiB_KB, login, trpc, waitFor } from '../helpers/hub';
 import { requireDocker, rigEnv } from '../helpers/rig';
 import { createTestContainer, newRunId, TEST_LABEL } from '../helpers/containers';
 import { startOwnDockerd, type OwnDockerd } from '../helpers/own-dockerd';
@@ -23,10 +23,6 @@ const REFRESH_MS = 1_000;
 const HOST_TIMEOUT_MS = 1_500;
 /** the timeout of a host that never answers: long enough that 'answered from memory' is clear under load */
 const MUTE_MS = 2_500;
-const GiB_KB = 1024 * 1024;
-
-/** /proc/meminfo with exact figures (kB), no swap. */
-const meminfo = (availKb: number) => `MemTotal:       ${16 * GiB_KB} kB\nMemFree:        ${availKb} kB\nMemAvailable:   ${availKb} kB\nSwapCached:            0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n`;
 
 // Each instance's figures, and what its summary must say about them (derived by hand from the text):
 // stat.vm-steal.* has 4 CPUs (steal 8.25 % -> WARN), stat.local.* has 2 (steal 0 % -> OK).
@@ -38,43 +34,6 @@ const HOSTS = {
 } as const;
 type Id = keyof typeof HOSTS;
 
-const bodies: string[] = [];
-
-async function trpc(base: string, cookie: string | null, type: 'query' | 'mutation', p: string, input?: unknown): Promise<{ data?: any; error?: { code: string; message: string } }> {
-	const headers: Record<string, string> = { origin: base, 'content-type': 'application/json', ...(cookie ? { cookie } : {}) };
-	const res =
-		type === 'query'
-			? await fetch(`${base}/api/trpc/${p}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, { headers })
-			: await fetch(`${base}/api/trpc/${p}`, { method: 'POST', headers, body: JSON.stringify({ json: input }) });
-	const text = await res.text();
-	bodies.push(text);
-	const body = JSON.parse(text);
-	if (body.error) return { error: { code: body.error.json.data?.code, message: body.error.json.message } };
-	return { data: body.result.data.json };
-}
-
-async function login(base: string): Promise<string> {
-	const res = await fetch(`${base}/api/trpc/auth.login`, { method: 'POST', headers: { origin: base, 'content-type': 'application/json' }, body: JSON.stringify({ json: { password: TEST_PASSWORD } }) });
-	bodies.push(await res.text());
-	expect(res.status).toBe(200);
-	return (res.headers.get('set-cookie') ?? '').split(';')[0];
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	let last: unknown;
-	for (;;) {
-		try {
-			const v = await fn();
-			if (v !== undefined) return v;
-		} catch (err) {
-			last = err;
-		}
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-		await new Promise((r) => setTimeout(r, 200));
-	}
-}
-
 const RANK = { CRIT: 3, WARN: 2, UNKNOWN: 1, OK: 0 } as const;
 const rankOf = (r: OverviewRow) => (r.state === 'unavailable' ? 4 : RANK[r.data.status]);
 const dim = (r: OverviewRow, name: string) => (r.state === 'ok' ? r.data.dimensions.find((d) => d.name === name) : undefined);
@@ -83,8 +42,7 @@ describe('hub over three instances and a bare Docker host', () => {
 	const run = newRunId('hub');
 	let docker: Docker;
 	let own: OwnDockerd;
-	const procs: FakeProc[] = [];
-	const timers: ReturnType<typeof setInterval>[] = [];
+	let procs: ReturnType<typeof fakeHostProcs<Id>> | undefined;
 	const servers = {} as Record<Id, RunningServer>;
 	const tokens: Record<'vm1' | 'vm2', { id: number; secret: string }> = {} as never;
 	let hubDbUrl: string;
@@ -100,19 +58,10 @@ describe('hub over three instances and a bare Docker host', () => {
 		own = await startOwnDockerd({ image: env.testImage, rigHost: env.dockerHost });
 		await createTestContainer(own.docker, env.testImage, run, { name: names.dock });
 
-		for (const id of Object.keys(HOSTS) as Id[]) {
-			const h = HOSTS[id];
-			const proc = fakeProc();
-			procs.push(proc);
-			proc.write('loadavg', h.load);
-			proc.write('meminfo', meminfo(h.mem));
-			let k = 0;
-			proc.write('stat', statStep(k, h.stat[0], h.stat[1]));
-			timers.push(setInterval(() => proc.write('stat', statStep(++k, h.stat[0], h.stat[1])), 100));
-		}
+		procs = fakeHostProcs(HOSTS);
 		const base = (id: Id, extra: Record<string, string> = {}) => ({
 			VMW_HOST_ID: id,
-			VMW_PROC_ROOT: procs[Object.keys(HOSTS).indexOf(id)].dir,
+			VMW_PROC_ROOT: procs!.dir(id),
 			VMW_DISK_MOUNTS: '/dev/shm',
 			VMW_DOCKER_HOST: env.dockerHost,
 			VMW_CONTAINER_LABELS: `${TEST_LABEL}=${run},hubtest.scope=${id}`,
@@ -124,7 +73,7 @@ describe('hub over three instances and a bare Docker host', () => {
 		[servers.vm1, servers.vm2] = await Promise.all([startServer(base('vm1')), startServer(base('vm2'))]);
 		for (const id of ['vm1', 'vm2'] as const) {
 			const c = await login(servers[id].url);
-			const made = await trpc(servers[id].url, c, 'mutation', 'tokens.create', { name: 'hub', scope: 'operate', expiresInDays: null });
+			const made = await trpc(servers[id].url, { cookie: c }, 'mutation', 'tokens.create', { name: 'hub', scope: 'operate', expiresInDays: null });
 			tokens[id] = made.data;
 			expect(tokens[id].secret).toMatch(/^vmw_/);
 		}
@@ -138,22 +87,21 @@ describe('hub over three instances and a bare Docker host', () => {
 			{ id: 'dock', name: 'Bare dock', kind: 'docker', dockerHost: own.host, nodeExporterUrl: `${env.nodeExporterUrl}/metrics`, timeoutMs: 5_000 }
 		];
 		for (const d of drafts) {
-			const added = await trpc(servers.hub.url, cookie, 'mutation', 'hosts.add', d);
+			const added = await trpc(servers.hub.url, { cookie }, 'mutation', 'hosts.add', d);
 			expect(added.error).toBeUndefined();
 		}
 	}, 180_000);
 
 	afterAll(async () => {
-		for (const t of timers) clearInterval(t);
 		await Promise.all(Object.values(servers).map((s) => s?.stop()));
-		for (const p of procs) p.cleanup();
+		procs?.stop();
 		const mine = await docker?.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${run}`] } });
 		for (const c of mine ?? []) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
 		await own?.destroy();
 	}, 120_000);
 
 	const overview = async (): Promise<OverviewRow[]> => {
-		const r = await trpc(servers.hub.url, cookie, 'query', 'hub.overview');
+		const r = await trpc(servers.hub.url, { cookie }, 'query', 'hub.overview');
 		if (r.error) throw new Error(`${r.error.code}: ${r.error.message}`);
 		return r.data;
 	};
@@ -201,39 +149,39 @@ describe('hub over three instances and a bare Docker host', () => {
 	});
 
 	it('a query with a host id is answered by that host; an unknown host is NOT_FOUND', async () => {
-		const list = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: 'vm2' });
+		const list = await trpc(servers.hub.url, { cookie }, 'query', 'containers.list', { hostId: 'vm2' });
 		expect(list.data.state).toBe('ok');
 		expect(list.data.data.map((c: { name: string }) => c.name)).toEqual([names.vm2]);
-		const local = await trpc(servers.hub.url, cookie, 'query', 'containers.list', {});
+		const local = await trpc(servers.hub.url, { cookie }, 'query', 'containers.list', {});
 		expect(local.data.data.map((c: { name: string }) => c.name)).toEqual([names.hub]);
-		const unknown = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: 'nope' });
+		const unknown = await trpc(servers.hub.url, { cookie }, 'query', 'containers.list', { hostId: 'nope' });
 		expect(unknown.error?.code).toBe('NOT_FOUND');
 		// the hub's own session business is never forwarded (its strict input refuses the hostId here)
-		const logout = await trpc(servers.hub.url, cookie, 'mutation', 'auth.logoutEverywhere', { hostId: 'vm1' });
+		const logout = await trpc(servers.hub.url, { cookie }, 'mutation', 'auth.logoutEverywhere', { hostId: 'vm1' });
 		expect(logout.error?.code).toBe('BAD_REQUEST');
-		expect((await trpc(servers.hub.url, cookie, 'query', 'hub.overview')).error).toBeUndefined(); // still logged in
+		expect((await trpc(servers.hub.url, { cookie }, 'query', 'hub.overview')).error).toBeUndefined(); // still logged in
 		// a hostile host id is refused by the input check, never looked up
-		const hostile = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: '../../' + 'x'.repeat(2_000) });
+		const hostile = await trpc(servers.hub.url, { cookie }, 'query', 'containers.list', { hostId: '../../' + 'x'.repeat(2_000) });
 		expect(hostile.error?.code).toBe('BAD_REQUEST');
 		// the remote's own refusal keeps its code, prefixed with the host's name
-		const wrong = await trpc(servers.hub.url, cookie, 'mutation', 'containers.restart', { hostId: 'vm1', id: names.vm2 });
+		const wrong = await trpc(servers.hub.url, { cookie }, 'mutation', 'containers.restart', { hostId: 'vm1', id: names.vm2 });
 		expect(wrong.error).toEqual({ code: 'NOT_FOUND', message: `VM one: no container "${names.vm2}" in the current list` });
 		// procedures without a hostId field are forwarded too (the summary of vm1 itself)
-		const summary = await trpc(servers.hub.url, cookie, 'query', 'hub.summary', { hostId: 'vm1' });
+		const summary = await trpc(servers.hub.url, { cookie }, 'query', 'hub.summary', { hostId: 'vm1' });
 		expect(summary.data.hostId).toBe('vm1');
 	});
 
 	it('a restart through the hub lands on that host only and is in both audit logs with the hub user', async () => {
 		const started = async () => Object.fromEntries(await Promise.all((['hub', 'vm1', 'vm2'] as const).map(async (id) => [id, (await docker.getContainer(names[id]).inspect()).State.StartedAt])));
 		const before = await started();
-		const res = await trpc(servers.hub.url, cookie, 'mutation', 'containers.restart', { hostId: 'vm1', id: names.vm1 });
+		const res = await trpc(servers.hub.url, { cookie }, 'mutation', 'containers.restart', { hostId: 'vm1', id: names.vm1 });
 		expect(res.error).toBeUndefined();
 		const after = await started();
 		expect(after.vm1).not.toBe(before.vm1);
 		expect(after.hub).toBe(before.hub);
 		expect(after.vm2).toBe(before.vm2);
 		// vm1's record, read through the hub (forwarded query): the token, and the hub user it acted for
-		const remote = await trpc(servers.hub.url, cookie, 'query', 'activity.list', { hostId: 'vm1', action: 'containers.restart' });
+		const remote = await trpc(servers.hub.url, { cookie }, 'query', 'activity.list', { hostId: 'vm1', action: 'containers.restart' });
 		expect(remote.data.items.map((a: { actor: string; target: string; outcome: string }) => [a.actor, a.target, a.outcome])).toEqual([
 			[`token:operator:#${tokens.vm1.id} for session:admin:admin@hub`, names.vm1, 'ok']
 		]);
@@ -252,17 +200,17 @@ describe('hub over three instances and a bare Docker host', () => {
 	});
 
 	it('the bare Docker host answers the containers router and refuses the others', async () => {
-		const list = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: 'dock' });
+		const list = await trpc(servers.hub.url, { cookie }, 'query', 'containers.list', { hostId: 'dock' });
 		expect(list.data.data.map((c: { name: string }) => c.name)).toEqual([names.dock]);
 		const before = (await own.docker.getContainer(names.dock).inspect()).State.StartedAt;
 		const rigBefore = (await docker.getContainer(names.hub).inspect()).State.StartedAt;
-		const res = await trpc(servers.hub.url, cookie, 'mutation', 'containers.restart', { hostId: 'dock', id: names.dock });
+		const res = await trpc(servers.hub.url, { cookie }, 'mutation', 'containers.restart', { hostId: 'dock', id: names.dock });
 		expect(res.error).toBeUndefined();
 		expect((await own.docker.getContainer(names.dock).inspect()).State.StartedAt).not.toBe(before);
 		expect((await docker.getContainer(names.hub).inspect()).State.StartedAt).toBe(rigBefore);
-		const summary = await trpc(servers.hub.url, cookie, 'query', 'hub.summary', { hostId: 'dock' });
+		const summary = await trpc(servers.hub.url, { cookie }, 'query', 'hub.summary', { hostId: 'dock' });
 		expect([summary.data.hostId, summary.data.score, summary.data.lastCleanup, summary.data.unhealthy]).toEqual(['dock', null, null, []]);
-		const snap = await trpc(servers.hub.url, cookie, 'query', 'health.snapshot', { hostId: 'dock' });
+		const snap = await trpc(servers.hub.url, { cookie }, 'query', 'health.snapshot', { hostId: 'dock' });
 		expect(snap.error).toEqual({ code: 'PRECONDITION_FAILED', message: 'Bare dock is a bare Docker host: no health there (only containers, logs, restarts and host figures)' });
 		const db = await openDb({ url: hubDbUrl, migrationsDir: 'drizzle' });
 		try {
@@ -272,7 +220,7 @@ describe('hub over three instances and a bare Docker host', () => {
 			db.$client.close();
 		}
 		// the same row is the bare host's activity, answered by the hub (it has no audit log of its own)
-		const activity = await trpc(servers.hub.url, cookie, 'query', 'activity.list', { hostId: 'dock' });
+		const activity = await trpc(servers.hub.url, { cookie }, 'query', 'activity.list', { hostId: 'dock' });
 		expect(activity.data.items.map((a: { action: string; actor: string; target: string }) => [a.action, a.actor, a.target])).toEqual([['containers.restart', 'session:admin:admin', names.dock]]);
 	});
 
@@ -319,7 +267,7 @@ describe('hub over three instances and a bare Docker host', () => {
 		await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
 		try {
 			const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-			const added = await trpc(servers.hub.url, cookie, 'mutation', 'hosts.add', { id: 'mute', name: 'Mute VM', kind: 'vmwarden', url, timeoutMs: MUTE_MS, secrets: { token: 'vmw_never-answered-token' } });
+			const added = await trpc(servers.hub.url, { cookie }, 'mutation', 'hosts.add', { id: 'mute', name: 'Mute VM', kind: 'vmwarden', url, timeoutMs: MUTE_MS, secrets: { token: 'vmw_never-answered-token' } });
 			expect(added.error).toBeUndefined();
 			const t0 = Date.now();
 			const rows = await overview(); // the new host is fetched now, within its MUTE_MS
@@ -335,11 +283,11 @@ describe('hub over three instances and a bare Docker host', () => {
 			expect(Date.now() - t1).toBeLessThan(MUTE_MS / 2);
 			// a forwarded call: GATEWAY_TIMEOUT naming the host, after its timeout
 			const t2 = Date.now();
-			const q = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: 'mute' });
+			const q = await trpc(servers.hub.url, { cookie }, 'query', 'containers.list', { hostId: 'mute' });
 			expect(Date.now() - t2).toBeLessThan(MUTE_MS + 1_500);
 			expect(q.error).toEqual({ code: 'GATEWAY_TIMEOUT', message: `Mute VM did not answer within ${MUTE_MS} ms` });
 		} finally {
-			await trpc(servers.hub.url, cookie, 'mutation', 'hosts.remove', { id: 'mute' });
+			await trpc(servers.hub.url, { cookie }, 'mutation', 'hosts.remove', { id: 'mute' });
 			for (const sock of sockets) sock.destroy();
 			silent.close();
 		}
@@ -367,7 +315,7 @@ describe('hub over three instances and a bare Docker host', () => {
 		for (const id of ['hub', 'vm1', 'dock']) expect(rows.find((r) => r.hostId === id)!.state).toBe('ok');
 		// a forwarded call to the stopped host names it, quickly
 		const t0 = Date.now();
-		const q = await trpc(servers.hub.url, cookie, 'query', 'containers.list', { hostId: 'vm2' });
+		const q = await trpc(servers.hub.url, { cookie }, 'query', 'containers.list', { hostId: 'vm2' });
 		expect(Date.now() - t0).toBeLessThan(HOST_TIMEOUT_MS + 1_000);
 		expect(q.error?.code).toBe('BAD_GATEWAY');
 		expect(q.error?.message).toMatch(/^VM two is unreachable: /);
