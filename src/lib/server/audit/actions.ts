@@ -49,22 +49,24 @@ function summarise(input: unknown): string | null {
 	return text && text.length > MAX_INPUT_CHARS ? text.slice(0, MAX_INPUT_CHARS - 1) + '…' : text;
 }
 
+/** The columns an intent fills, for an intent row and for a one-row event alike. */
+const intentColumns = (intent: ActionIntent, now: number) => ({
+	hostId: intent.hostId,
+	ts: now,
+	actor: intent.actor,
+	address: intent.address ?? null,
+	action: intent.action,
+	target: intent.target ?? null,
+	input: summarise(intent.input)
+});
+
 const clip = (s: string) => (s.length > MAX_RESULT_CHARS ? s.slice(0, MAX_RESULT_CHARS - 1) + '…' : s);
 
 /** Writes the intent row and returns its id. */
 export async function recordIntent(db: Db, intent: ActionIntent, now = Date.now()): Promise<number> {
 	const [row] = await db
 		.insert(actions)
-		.values({
-			hostId: intent.hostId,
-			ts: now,
-			actor: intent.actor,
-			address: intent.address ?? null,
-			action: intent.action,
-			target: intent.target ?? null,
-			input: summarise(intent.input),
-			outcome: 'pending'
-		})
+		.values({ ...intentColumns(intent, now), outcome: 'pending' })
 		.returning({ id: actions.id });
 	return row.id;
 }
@@ -120,18 +122,7 @@ export async function listActions(db: Db, { limit = 50, beforeId, action }: { li
 export async function recordEvent(db: Db, intent: ActionIntent, outcome: ActionOutcome, result?: string | null, now = Date.now()): Promise<number> {
 	const [row] = await db
 		.insert(actions)
-		.values({
-			hostId: intent.hostId,
-			ts: now,
-			actor: intent.actor,
-			address: intent.address ?? null,
-			action: intent.action,
-			target: intent.target ?? null,
-			input: summarise(intent.input),
-			outcome,
-			result: result == null ? null : clip(result),
-			endedAt: now
-		})
+		.values({ ...intentColumns(intent, now), outcome, result: result == null ? null : clip(result), endedAt: now })
 		.returning({ id: actions.id });
 	return row.id;
 }

@@ -3,7 +3,7 @@ import { middlewareMarker } from '@trpc/server/unstable-core-do-not-import';
 import superjson from 'superjson';
 import type { Services } from '../services';
 import { hasRole, type Principal, type Role } from '../auth/auth';
-import { actorOf, recordIntent, recordOutcome } from '../audit/actions';
+import { actorOf, recordEvent } from '../audit/actions';
 import { createRateLimit } from '../auth/throttle';
 import { createLogger } from '../log';
 
@@ -83,8 +83,7 @@ async function recordDenied(ctx: Context, action: string, why: string) {
 	const { db, config } = ctx.services;
 	if (!db || !config) return; // a spec's stub services: nothing to write to
 	try {
-		const id = await recordIntent(db, { hostId: config.hostId, actor: actorOf(ctx.principal), address: ctx.clientKey, action });
-		await recordOutcome(db, id, 'denied', why);
+		await recordEvent(db, { hostId: config.hostId, actor: actorOf(ctx.principal), address: ctx.clientKey, action }, 'denied', why);
 	} catch {
 		// Never let the audit write turn a FORBIDDEN into a 500.
 	}
