@@ -152,6 +152,22 @@ export function createHostsRegistry({ db, localHostId, secretKey, previousSecret
 		return { secretsEnc: box.seal(JSON.stringify(plain), id), secretsSet: keys.join(',') };
 	}
 
+	/** The stored row of a record: its fields, the secrets sealed under the current key. */
+	function rowOf(rec: HostRecord): Row {
+		return {
+			id: rec.id,
+			name: rec.name,
+			kind: rec.kind,
+			url: rec.url,
+			dockerHost: rec.dockerHost,
+			nodeExporterUrl: rec.nodeExporterUrl,
+			timeoutMs: rec.timeoutMs,
+			...seal(rec.id, rec.secrets),
+			createdAt: rec.createdAt,
+			updatedAt: rec.updatedAt
+		};
+	}
+
 	function checked(record: Omit<HostRecord, keyof ReturnType<typeof flagsOf>>): void {
 		const problems = checkHost(record);
 		if (problems.length) throw new HostsError('BAD_REQUEST', problems.join('; '));
@@ -241,19 +257,7 @@ export function createHostsRegistry({ db, localHostId, secretKey, previousSecret
 				const d = parseDraft(raw);
 				const map = await load();
 				if ([...map.keys()].some((k) => k.toLowerCase() === d.id.toLowerCase())) throw new HostsError('CONFLICT', `a host "${d.id}" is already registered`);
-				const rec = recordFromDraft(d, now());
-				const row: Row = {
-					id: rec.id,
-					name: rec.name,
-					kind: rec.kind,
-					url: rec.url,
-					dockerHost: rec.dockerHost,
-					nodeExporterUrl: rec.nodeExporterUrl,
-					timeoutMs: rec.timeoutMs,
-					...seal(rec.id, rec.secrets),
-					createdAt: rec.createdAt,
-					updatedAt: rec.updatedAt
-				};
+				const row = rowOf(recordFromDraft(d, now()));
 				const inserted = await db.insert(hosts).values(row).onConflictDoNothing().returning({ id: hosts.id });
 				if (inserted.length === 0) throw new HostsError('CONFLICT', `a host "${d.id}" is already registered`);
 				map.set(row.id, row);
@@ -265,18 +269,7 @@ export function createHostsRegistry({ db, localHostId, secretKey, previousSecret
 		update(id, raw) {
 			return serial(async () => {
 				const { rec } = await patched(id, raw);
-				const next: Row = {
-					id,
-					name: rec.name,
-					kind: rec.kind,
-					url: rec.url,
-					dockerHost: rec.dockerHost,
-					nodeExporterUrl: rec.nodeExporterUrl,
-					timeoutMs: rec.timeoutMs,
-					...seal(id, rec.secrets),
-					createdAt: rec.createdAt,
-					updatedAt: rec.updatedAt
-				};
+				const next = rowOf({ ...rec, id });
 				const { id: _id, createdAt: _c, ...set } = next;
 				const done = await db.update(hosts).set(set).where(eq(hosts.id, id)).returning({ id: hosts.id });
 				if (done.length === 0) throw new HostsError('NOT_FOUND', `no host "${id}"`);

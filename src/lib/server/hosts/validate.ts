@@ -83,16 +83,7 @@ export const hostDraftInput = z
 export type HostDraft = z.infer<typeof hostDraftInput>;
 
 /** An edit: the kind and id stay; fields absent keep their value, secrets per key (absent = keep). */
-export const hostPatchInput = z
-	.object({
-		name: nameField.optional(),
-		url: urlField.nullable().optional(),
-		dockerHost: urlField.nullable().optional(),
-		nodeExporterUrl: urlField.nullable().optional(),
-		timeoutMs: timeoutField.optional(),
-		secrets: secretsInput.optional()
-	})
-	.strict();
+export const hostPatchInput = hostDraftInput.omit({ id: true, kind: true }).partial().strict();
 export type HostPatch = z.infer<typeof hostPatchInput>;
 
 export function isLoopbackHostname(h: string): boolean {
