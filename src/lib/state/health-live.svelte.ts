@@ -1,11 +1,10 @@
 // Live host health for a page: starts from server-loaded data, then follows the health.live SSE
 // subscription. Keeps the last hour of points for the sparklines.
 import type { HealthSnapshot, HistoryPoint } from '$lib/health';
-import { untrack } from 'svelte';
 import { trpc } from '$lib/trpc/client';
 import { historyPoint } from '$lib/history-point';
 
-import { LiveLink } from './live-link.svelte';
+import { LiveView } from './live-link.svelte';
 
 export type { LiveConnection } from './live-link.svelte';
 
@@ -19,17 +18,15 @@ export function snapshotToPoint(s: HealthSnapshot): HistoryPoint | null {
 	return historyPoint(ts, { cpu: s.steal, load: s.load, memory: s.memory, disks: s.disks.map((d) => ({ mount: d.mount, figures: d })) });
 }
 
-export class HealthLive {
+export class HealthLive extends LiveView {
 	snapshot: HealthSnapshot;
 	points: HistoryPoint[];
-	readonly link = new LiveLink();
 	/** Right edge of the chart window (epoch ms), moved on each push. */
 	nowMs = $state(Date.now());
 	readonly windowMs: number;
 
-	#unsubscribe: (() => void) | null = null;
-
 	constructor({ snapshot, points, windowMs = HOUR_MS }: { snapshot: HealthSnapshot; points: HistoryPoint[]; windowMs?: number }) {
+		super();
 		this.snapshot = $state(snapshot);
 		this.windowMs = windowMs;
 		this.points = $state([...points].sort((a, b) => a.ts - b.ts));
@@ -37,27 +34,13 @@ export class HealthLive {
 		if (p) this.#append(p);
 	}
 
-	get connection() {
-		return this.link.connection;
-	}
-
-	get connectionError() {
-		return this.link.connectionError;
-	}
-
 	get fromMs() {
 		return this.nowMs - this.windowMs;
 	}
 
-	/** Subscribe to health.live. Call from $effect / onMount; returns the stop function. */
-	start(): () => void {
-		// Untracked: callbacks read and write state, and must not become dependencies of the caller's effect.
-		return untrack(() => this.#start());
-	}
-
-	#start(): () => void {
-		this.stop();
-		const sub = trpc().health.live.subscribe(
+	/** health.live; `start()` (from $effect / onMount) subscribes and returns the stop function. */
+	protected open() {
+		return trpc().health.live.subscribe(
 			undefined,
 			this.link.handlers((snap: HealthSnapshot) => {
 				this.snapshot = snap;
@@ -66,13 +49,6 @@ export class HealthLive {
 				this.nowMs = Math.max(Date.now(), p?.ts ?? 0);
 			})
 		);
-		this.#unsubscribe = () => sub.unsubscribe();
-		return () => this.stop();
-	}
-
-	stop() {
-		this.#unsubscribe?.();
-		this.#unsubscribe = null;
 	}
 
 	#append(p: HistoryPoint) {

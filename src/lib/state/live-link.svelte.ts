@@ -1,5 +1,8 @@
 // The state of one tRPC SSE subscription, shared by every live view (health, containers,
-// watchdog, score): `connection` and `connectionError` follow the link the same way everywhere.
+// watchdog, score, overview): `connection` and `connectionError` follow the link the same way
+// everywhere, and LiveView starts and stops the subscription the same way everywhere.
+import { untrack } from 'svelte';
+
 export type LiveConnection = 'connecting' | 'live' | 'reconnecting' | 'stopped';
 
 interface ConnectionState {
@@ -46,5 +49,39 @@ export class LiveLink {
 				this.connection = 'stopped';
 			}
 		};
+	}
+}
+
+/**
+ * A view that follows one subscription: `open()` subscribes with `this.link.handlers(...)`;
+ * `start()` (from $effect / onMount) re-opens it and returns the stop function.
+ */
+export abstract class LiveView {
+	readonly link = new LiveLink();
+	#unsubscribe: (() => void) | null = null;
+
+	get connection() {
+		return this.link.connection;
+	}
+
+	get connectionError() {
+		return this.link.connectionError;
+	}
+
+	protected abstract open(): { unsubscribe(): void };
+
+	start(): () => void {
+		// Untracked: callbacks read and write state, and must not become dependencies of the caller's effect.
+		return untrack(() => {
+			this.stop();
+			const sub = this.open();
+			this.#unsubscribe = () => sub.unsubscribe();
+			return () => this.stop();
+		});
+	}
+
+	stop() {
+		this.#unsubscribe?.();
+		this.#unsubscribe = null;
 	}
 }

@@ -1,45 +1,38 @@
 // The score card's live state: starts from the server-loaded report, follows score.live (SSE),
 // and re-reads score.current and the history at least every 5 minutes (the roadmap's refresh,
 // also when the live link is down).
-import { untrack } from 'svelte';
 import { trpc } from '$lib/trpc/client';
 import type { ScoreHistoryPoint, ScoreReport } from '$lib/score';
-import { LiveLink } from './live-link.svelte';
+import { LiveView } from './live-link.svelte';
 
 export const SCORE_POLL_MS = 5 * 60_000;
 
-export class ScoreLive {
+export class ScoreLive extends LiveView {
 	report: ScoreReport | null;
 	history: ScoreHistoryPoint[];
 	/** why the score could not be read, when it could not */
 	error: string | null = $state(null);
-	readonly link = new LiveLink();
 
 	constructor({ report, history, error = null }: { report: ScoreReport | null; history: ScoreHistoryPoint[]; error?: string | null }) {
+		super();
 		this.report = $state(report);
 		this.history = $state(history);
 		this.error = error;
 	}
 
-	get connection() {
-		return this.link.connection;
-	}
-
-	get connectionError() {
-		return this.link.connectionError;
+	protected open() {
+		return trpc().score.live.subscribe(undefined, this.link.handlers((r: ScoreReport) => this.#take(r)));
 	}
 
 	/** Subscribe and poll; call from $effect, returns the stop function. */
-	start(): () => void {
-		return untrack(() => {
-			const sub = trpc().score.live.subscribe(undefined, this.link.handlers((r: ScoreReport) => this.#take(r)));
-			const timer = setInterval(() => void this.poll(), SCORE_POLL_MS);
-			return () => {
-				clearInterval(timer);
-				sub.unsubscribe();
-				this.link.stopped();
-			};
-		});
+	override start(): () => void {
+		const stop = super.start();
+		const timer = setInterval(() => void this.poll(), SCORE_POLL_MS);
+		return () => {
+			clearInterval(timer);
+			stop();
+			this.link.stopped();
+		};
 	}
 
 	async poll() {
