@@ -1,1 +1,2 @@
 export { default as HostSwitcher } from './HostSwitcher.svelte';
+export { default as HostChip } from './HostChip.svelte';
