@@ -4,6 +4,7 @@
 import { expect } from 'vitest';
 import { TEST_PASSWORD } from './server';
 import { fakeProc, statStep, type FakeProc } from './proc';
+import { TEST_LABEL } from './containers';
 
 export const GiB_KB = 1024 * 1024;
 
@@ -84,5 +85,23 @@ export function fakeHostProcs<Id extends string>(hosts: Record<Id, HostFigures>)
 			for (const t of timers) clearInterval(t);
 			for (const p of procs.values()) p.cleanup();
 		}
+	};
+}
+
+/**
+ * The environment of one test instance: its id and fake /proc, the rig's dockerd scoped to this
+ * run's containers carrying `scopeLabel=<id>`, no Ollama, no alerts; `extra` on top.
+ */
+export function instanceEnv(o: { id: string; procRoot: string; dockerHost: string; run: string; scopeLabel: string }, extra: Record<string, string> = {}): Record<string, string> {
+	return {
+		VMW_HOST_ID: o.id,
+		VMW_PROC_ROOT: o.procRoot,
+		VMW_DISK_MOUNTS: '/dev/shm',
+		VMW_DOCKER_HOST: o.dockerHost,
+		VMW_CONTAINER_LABELS: `${TEST_LABEL}=${o.run},${o.scopeLabel}=${o.id}`,
+		VMW_CONTAINER_SAMPLE_INTERVAL_MS: '500',
+		VMW_OLLAMA_URL: 'http://127.0.0.1:9',
+		VMW_ALERTS: 'off',
+		...extra
 	};
 }

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type Docker from 'dockerode';
 import { startServer, TEST_TOKEN, type RunningServer } from '../helpers/server';
-import { fakeHostProcs, GiB_KB, login, trpc, waitFor } from '../helpers/hub';
+import { fakeHostProcs, GiB_KB, instanceEnv, login, trpc, waitFor } from '../helpers/hub';
 import { requireDocker, rigEnv } from '../helpers/rig';
-import { createTestContainer, newRunId, TEST_LABEL } from '../helpers/containers';
+import { createTestContainer, newRunId, removeRun } from '../helpers/containers';
 import type { AllEntry } from '../../src/lib/server/hub/all';
 import type { HealthSnapshot } from '../../src/lib/health';
 import { main } from '../../src/cli/vmwarden';
@@ -52,17 +52,7 @@ describe('hub.all and vmwarden --all-hosts', () => {
 		for (const id of ['hub', 'vm1', 'vm2'] as const)
 			await createTestContainer(docker, env.testImage, run, { name: names[id], labels: { 'huballtest.scope': id }, health: id === 'vm1' ? { cmd: 'false', retries: 1 } : undefined });
 		procs = fakeHostProcs(HOSTS);
-		const base = (id: Id, extra: Record<string, string> = {}) => ({
-			VMW_HOST_ID: id,
-			VMW_PROC_ROOT: procs!.dir(id),
-			VMW_DISK_MOUNTS: '/dev/shm',
-			VMW_DOCKER_HOST: env.dockerHost,
-			VMW_CONTAINER_LABELS: `${TEST_LABEL}=${run},huballtest.scope=${id}`,
-			VMW_CONTAINER_SAMPLE_INTERVAL_MS: '500',
-			VMW_OLLAMA_URL: 'http://127.0.0.1:9',
-			VMW_ALERTS: 'off',
-			...extra
-		});
+		const base = (id: Id, extra: Record<string, string> = {}) => instanceEnv({ id, procRoot: procs!.dir(id), dockerHost: env.dockerHost, run, scopeLabel: 'huballtest.scope' }, extra);
 		[servers.vm1, servers.vm2, servers.hub] = await Promise.all([
 			startServer(base('vm1')),
 			startServer(base('vm2')),
@@ -93,8 +83,7 @@ describe('hub.all and vmwarden --all-hosts', () => {
 		procs?.stop();
 		for (const s of sockets) s.destroy();
 		silent.close();
-		const mine = await docker?.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${run}`] } });
-		for (const c of mine ?? []) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+		if (docker) await removeRun(docker, run);
 	}, 120_000);
 
 	let vm2Good: { data: HealthSnapshot; at: number };

@@ -10,9 +10,9 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type Docker from 'dockerode';
 import { startServer, TEST_TOKEN, type RunningServer } from '../helpers/server';
 import { createVmwardenClient } from '../../src/lib/client';
-import { bodies, fakeHostProcs, GiB_KB, login, trpc, waitFor } from '../helpers/hub';
+import { bodies, fakeHostProcs, GiB_KB, instanceEnv, login, trpc, waitFor } from '../helpers/hub';
 import { requireDocker, rigEnv } from '../helpers/rig';
-import { createTestContainer, newRunId, TEST_LABEL } from '../helpers/containers';
+import { createTestContainer, newRunId, removeRun } from '../helpers/containers';
 import { startOwnDockerd, type OwnDockerd } from '../helpers/own-dockerd';
 import { openDb } from '../../src/lib/server/db';
 import { actions } from '../../src/lib/server/db/schema';
@@ -59,17 +59,7 @@ describe('hub over three instances and a bare Docker host', () => {
 		await createTestContainer(own.docker, env.testImage, run, { name: names.dock });
 
 		procs = fakeHostProcs(HOSTS);
-		const base = (id: Id, extra: Record<string, string> = {}) => ({
-			VMW_HOST_ID: id,
-			VMW_PROC_ROOT: procs!.dir(id),
-			VMW_DISK_MOUNTS: '/dev/shm',
-			VMW_DOCKER_HOST: env.dockerHost,
-			VMW_CONTAINER_LABELS: `${TEST_LABEL}=${run},hubtest.scope=${id}`,
-			VMW_CONTAINER_SAMPLE_INTERVAL_MS: '500',
-			VMW_OLLAMA_URL: 'http://127.0.0.1:9',
-			VMW_ALERTS: 'off',
-			...extra
-		});
+		const base = (id: Id, extra: Record<string, string> = {}) => instanceEnv({ id, procRoot: procs!.dir(id), dockerHost: env.dockerHost, run, scopeLabel: 'hubtest.scope' }, extra);
 		[servers.vm1, servers.vm2] = await Promise.all([startServer(base('vm1')), startServer(base('vm2'))]);
 		for (const id of ['vm1', 'vm2'] as const) {
 			const c = await login(servers[id].url);
@@ -95,8 +85,7 @@ describe('hub over three instances and a bare Docker host', () => {
 	afterAll(async () => {
 		await Promise.all(Object.values(servers).map((s) => s?.stop()));
 		procs?.stop();
-		const mine = await docker?.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${run}`] } });
-		for (const c of mine ?? []) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+		if (docker) await removeRun(docker, run);
 		await own?.destroy();
 	}, 120_000);
 
