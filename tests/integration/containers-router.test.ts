@@ -46,7 +46,10 @@ beforeAll(async () => {
 			VMW_LOG_LEVEL: 'error',
 			VMW_DOCKER_HOST: env.dockerHost,
 			VMW_CONTAINER_SAMPLE_INTERVAL_MS: '500',
-			VMW_CONTAINER_LABELS: `${TEST_LABEL}=${run}`
+			VMW_CONTAINER_LABELS: `${TEST_LABEL}=${run}`,
+			// the watchdog (on by default, started with Docker) would restart this run's own
+			// unhealthy container mid-test, and other tests' on the shared daemon
+			VMW_WATCHDOG: 'off'
 		}),
 		{ startSampler: false, startDocker: true }
 	);
