@@ -42,9 +42,11 @@ export async function serve(buildDir = fileURLToPath(new URL('./build', import.m
 
 /**
  * Put the app's fast lane (src/lib/server/fast-lane.ts, published by hooks init) in front of
- * SvelteKit: a GET /api/vm/health, /metrics or /healthz it can answer never reaches the web
- * Request/Response machinery (decision 0006). adapter-node's polka listens through
- * `server.attach`; if a later adapter does not, everything simply stays on SvelteKit.
+ * SvelteKit: a GET /api/vm/health, /metrics, /healthz or tRPC health.snapshot it can answer never
+ * reaches the web Request/Response machinery (decisions 0009, 0015). The lane may also take a
+ * request and hand it on later (a tRPC call with a wrong token: tRPC words the refusal).
+ * adapter-node's polka listens through `server.attach`; if a later adapter does not, everything
+ * simply stays on SvelteKit.
  */
 function useFastLane(server) {
 	const lane = globalThis[Symbol.for('vmwarden.fastLane')];
@@ -56,7 +58,7 @@ function useFastLane(server) {
 	const slow = server.attach;
 	http.removeListener('request', slow);
 	http.on('request', (req, res) => {
-		if (!lane(req, res)) slow(req, res);
+		if (!lane(req, res, () => slow(req, res))) slow(req, res);
 	});
 }
 

@@ -1,15 +1,19 @@
-// The cheap path for the three GETs that scripts and Prometheus poll: /api/vm/health and
-// /metrics with a bearer token, and /healthz. server.js puts this in front of SvelteKit's
-// handler on node:http, so these answers skip building a web Request/Response, routing and
-// streaming the body (docs/decisions/0009-fast-lane-for-polled-gets.md has the profile).
+// The cheap path for the GETs that scripts, Prometheus and other tools poll: /api/vm/health,
+// /metrics and tRPC's health.snapshot with a bearer token, and /healthz. server.js puts this in
+// front of SvelteKit's handler on node:http, so these answers skip building a web
+// Request/Response, routing and streaming the body (docs/decisions/0009-fast-lane-for-polled-gets.md
+// has the profile; 0015 adds health.snapshot).
 //
-// It answers only what it can answer exactly as `handle` would: auth on, GET, one of these
-// paths, and for the two protected ones an Authorization: Bearer header (a wrong token gets the
-// same 401 as `handle` gives). Everything else, including every session cookie, goes on to
-// SvelteKit. Both send SECURITY_HEADERS (security-headers.ts).
+// It answers only what it can answer exactly as `handle` would: auth on, no trusted-proxy login
+// configured, GET, one of these paths, and for the protected ones an Authorization: Bearer
+// header. For /api/vm/health and /metrics a wrong token gets the same 401 as `handle` gives; a
+// tRPC call it cannot answer (wrong token, a cross-site header, any other input) goes on to
+// SvelteKit and tRPC. Everything else, including every session cookie, goes on to SvelteKit.
+// All send SECURITY_HEADERS (security-headers.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from './services';
-import { currentSnapshotJson } from './health/current';
+import { currentSnapshotJson, currentSnapshotTrpc } from './health/current';
+import { hasRole } from './auth/auth';
 import { SECURITY_HEADERS } from './security-headers';
 
 /** GET /healthz: status code and body, shared with routes/healthz/+server.ts. */
@@ -28,12 +32,54 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
 	res.end(body);
 }
 
-export type FastLane = (req: IncomingMessage, res: ServerResponse) => boolean;
+/**
+ * Takes the request (returns true, and answers it, or calls `next` to hand it on later) or
+ * leaves it (returns false: the caller hands it to SvelteKit).
+ */
+export type FastLane = (req: IncomingMessage, res: ServerResponse, next: () => void) => boolean;
+
+const SNAPSHOT_PATH = '/api/trpc/health.snapshot';
+/** tRPC's own headers on a query answer (resolveResponse), beside handle's. */
+const TRPC_HEADERS = { vary: 'trpc-accept, accept' };
+
+/**
+ * The `health.snapshot` calls the lane answers, by query string: none (curl, the bench), or the
+ * one-call batch the typed client sends for `query()` and `query({})`. Anything else (a hostId,
+ * several calls, extra parameters) is null: tRPC answers it.
+ */
+export function snapshotCallOf(search: string): 'single' | 'batch' | null {
+	if (search === '') return 'single';
+	const params = new URLSearchParams(search);
+	const keys = [...params.keys()];
+	if (keys.length !== 2 || params.get('batch') !== '1' || !params.has('input')) return null;
+	let input: unknown;
+	try {
+		input = JSON.parse(params.get('input')!);
+	} catch {
+		return null;
+	}
+	if (!isPlain(input) || Object.keys(input).length !== 1 || !isPlain(input['0'])) return null;
+	const call = input['0'];
+	const keysOf = Object.keys(call).sort().join();
+	// query({}): {"json":{}}
+	if (keysOf === 'json' && isPlain(call.json) && Object.keys(call.json).length === 0) return 'batch';
+	// query(): superjson's undefined, {"json":null,"meta":{"values":["undefined"],"v":1}}
+	if (keysOf === 'json,meta' && call.json === null && isPlain(call.meta)) {
+		const { values, v, ...rest } = call.meta;
+		if (Object.keys(rest).length === 0 && Array.isArray(values) && values.length === 1 && values[0] === 'undefined' && (v === undefined || v === 1)) return 'batch';
+	}
+	return null;
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+	return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
 
 /** Returns true when it took the request (and answers it), false to hand it to SvelteKit. */
 export function createFastLane(services: Services): FastLane {
-	return (req, res) => {
-		if (req.method !== 'GET' || !services.config.auth.enabled) return false;
+	return (req, res, next) => {
+		const { auth } = services.config;
+		if (req.method !== 'GET' || !auth.enabled) return false;
 		const url = req.url ?? '';
 		const q = url.indexOf('?');
 		const path = q < 0 ? url : url.slice(0, q);
@@ -42,9 +88,12 @@ export function createFastLane(services: Services): FastLane {
 			send(res, status, 'application/json', body);
 			return true;
 		}
-		if (path !== '/api/vm/health' && path !== '/metrics') return false;
+		// handle lets a trusted proxy's user header decide the principal: only handle answers then
+		if (auth.proxyLogin) return false;
 		const authorization = req.headers.authorization;
 		if (!authorization?.startsWith('Bearer ')) return false;
+		if (path === SNAPSHOT_PATH) return snapshot(req, res, next, authorization, q < 0 ? '' : url.slice(q + 1));
+		if (path !== '/api/vm/health' && path !== '/metrics') return false;
 		void (async () => {
 			try {
 				const principal = await services.auth.authenticate({ authorization, sessionId: undefined });
@@ -58,6 +107,24 @@ export function createFastLane(services: Services): FastLane {
 		})();
 		return true;
 	};
+
+	function snapshot(req: IncomingMessage, res: ServerResponse, next: () => void, authorization: string, search: string): boolean {
+		const call = snapshotCallOf(search);
+		// handle's cross-site read check looks at these two headers: only handle answers them
+		if (!call || req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined) return false;
+		void (async () => {
+			try {
+				const principal = await services.auth.authenticate({ authorization, sessionId: undefined });
+				// tRPC words the refusal (its error shape, UNAUTHORIZED / FORBIDDEN)
+				if (!hasRole(principal, 'viewer')) return next();
+				send(res, 200, 'application/json', currentSnapshotTrpc(services, call === 'batch'), TRPC_HEADERS);
+			} catch (err) {
+				if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ error: 'internal error' }));
+				else res.destroy(err as Error);
+			}
+		})();
+		return true;
+	}
 }
 
 const KEY = Symbol.for('vmwarden.fastLane');
