@@ -9,7 +9,9 @@ COPY . .
 RUN npx vite build && npm prune --omit=dev
 
 FROM node:20-slim AS run
+# MALLOC_ARENA_MAX: one malloc arena for every thread, ~6 MiB less RSS (server.js MALLOC_ENV)
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=1 \
     VMW_PORT=4004 \
     VMW_HOST=0.0.0.0 \
     VMW_DATA_DIR=/app/data \

@@ -50,6 +50,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
 			VMW_ADMIN_PASSWORD: TEST_PASSWORD,
 			VMW_API_TOKEN: TEST_TOKEN,
 			VMW_SAMPLE_INTERVAL_MS: '500',
+			// as npm start, the Dockerfile and the systemd unit run it (server.js MALLOC_ENV)
+			MALLOC_ARENA_MAX: '1',
 			// The watchdog would restart other tests' unhealthy containers on the shared daemon.
 			VMW_WATCHDOG: 'off',
 			...env

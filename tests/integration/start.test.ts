@@ -1,7 +1,7 @@
 // `npm start` in this checkout, as a newcomer runs it: fails fast on a bad variable, builds only
 // when the sources changed, and a second start never breaks the first instance.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,23 @@ async function untilServing(s: Started, timeoutMs: number): Promise<number> {
 	}
 }
 
+/** The environment of the node process that `npm start` runs (same process group, scripts/start.js). */
+async function serverEnviron(s: Started): Promise<Map<string, string>> {
+	for (const pid of await readdir('/proc')) {
+		if (!/^\d+$/.test(pid)) continue;
+		const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+		const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+		if (pgrp !== s.child.pid) continue;
+		const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+		const argv = cmdline.split('\0');
+		// the node process itself (not the `sh -c` line that npm runs it with)
+		if (!argv[0].endsWith('node') || argv[1] !== 'scripts/start.js') continue;
+		const environ = await readFile(`/proc/${pid}/environ`, 'utf8');
+		return new Map(environ.split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+	}
+	throw new Error('no node process running scripts/start.js in the process group of npm start');
+}
+
 afterAll(async () => {
 	for (const s of started) {
 		if (s.child.exitCode === null && s.child.signalCode === null) {
@@ -113,5 +130,9 @@ describe('npm start', () => {
 		expect(out).toContain(`read-only API token: ${path.join(second.dataDir, 'api-token')}\n`);
 		expect(out).toMatch(new RegExp(`open ${second.url.replace(/\./g, '\\.')}/setup and paste this one-time setup token:\\n    [A-Za-z0-9_-]{43}\\n`));
 		expect(out).not.toMatch(/setup\?token=/);
+
+		// npm start gives the server one malloc arena (server.js MALLOC_ENV, decision 0016)
+		const env = await serverEnviron(second);
+		expect(env.get('MALLOC_ARENA_MAX')).toBe('1');
 	});
 });
