@@ -20,7 +20,9 @@ describe('watchdog and activity routers', () => {
 
 	beforeEach(async () => {
 		dir = await mkdtemp(path.join(tmpdir(), 'vmw-wdrouter-'));
-		const config = parseConfig({ VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`, VMW_DATA_DIR: dir, VMW_API_TOKEN: 'x'.repeat(32), VMW_HOST_ID: 'vm-test', VMW_LOG_LEVEL: 'error', VMW_LOG_DIR: dir });
+		const config = parseConfig({ VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`, VMW_DATA_DIR: dir, VMW_API_TOKEN: 'x'.repeat(32), VMW_HOST_ID: 'vm-test', VMW_LOG_LEVEL: 'error', VMW_LOG_DIR: dir,
+			// no daemon: a spec never talks to the machine's own Docker (a developer's real containers)
+			VMW_DOCKER_HOST: `unix://${path.join(dir, 'no-docker.sock')}` });
 		services = await createServices(config, { startSampler: false });
 	});
 	afterEach(async () => {
