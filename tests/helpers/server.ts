@@ -54,6 +54,9 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
 			MALLOC_ARENA_MAX: '1',
 			// The watchdog would restart other tests' unhealthy containers on the shared daemon.
 			VMW_WATCHDOG: 'off',
+			// Docker only when a test gives one (the rig's): never the machine's own daemon at the
+			// default /var/run/docker.sock, whose containers are a developer's, not the tests'.
+			VMW_DOCKER_HOST: `unix://${path.join(dataDir, 'no-docker.sock')}`,
 			...env
 		},
 		stdio: ['ignore', 'pipe', 'pipe']
