@@ -12,7 +12,6 @@
 // The Prometheus and the node_exporter are this test's own (started and stopped here on
 // free loopback ports): the rig's share a target file that every parallel run rewrites,
 // and the rig's node_exporter reads the real /proc.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startServer, TEST_TOKEN, type RunningServer } from '../helpers/server';
 import { rigEnv, type RigEnv } from '../helpers/rig';
 import { promQuery as rigPromQuery } from '../helpers/prometheus';
+import { childProcesses, httpOk } from '../helpers/processes';
 import { advanceStat, fakeProc, type FakeProc } from '../helpers/proc';
 
 // The fixture's figures, derived by hand (tests/fixtures/proc/README.md).
@@ -31,7 +31,7 @@ describe('Prometheus scraping vmwarden', () => {
 	let server: RunningServer;
 	let proc: FakeProc;
 	let stopStat: () => void;
-	const children: ChildProcess[] = [];
+	const children = childProcesses();
 	let dir: string;
 	let promEnv: RigEnv;
 	const promQuery = (expr: string) => rigPromQuery(expr, { env: promEnv });
@@ -46,13 +46,6 @@ describe('Prometheus scraping vmwarden', () => {
 		}
 	}
 
-	const httpOk = (url: string) => fetch(url).then((r) => r.ok || undefined, () => undefined);
-
-	function run(cmd: string, args: string[]) {
-		const child = spawn(cmd, args, { stdio: 'ignore' });
-		children.push(child);
-		return child;
-	}
 
 	beforeAll(async () => {
 		proc = fakeProc({ meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
@@ -61,7 +54,7 @@ describe('Prometheus scraping vmwarden', () => {
 		dir = await mkdtemp(path.join(tmpdir(), 'vmw-prom-'));
 
 		const nodePort = await freePort();
-		run('prometheus-node-exporter', [
+		children.run('prometheus-node-exporter', [
 			`--path.procfs=${proc.dir}`,
 			`--web.listen-address=127.0.0.1:${nodePort}`,
 			'--collector.disable-defaults',
@@ -85,7 +78,7 @@ scrape_configs:
 		);
 		const promPort = await freePort();
 		promEnv = { ...rigEnv(), prometheusUrl: `http://127.0.0.1:${promPort}` };
-		run('prometheus', [
+		children.run('prometheus', [
 			`--config.file=${path.join(dir, 'prometheus.yml')}`,
 			`--storage.tsdb.path=${path.join(dir, 'data')}`,
 			`--web.listen-address=127.0.0.1:${promPort}`
@@ -94,12 +87,7 @@ scrape_configs:
 	});
 
 	afterAll(async () => {
-		for (const child of children.reverse()) {
-			if (child.exitCode !== null || child.signalCode !== null) continue;
-			const exited = new Promise((r) => child.once('exit', r));
-			child.kill('SIGTERM');
-			await exited;
-		}
+		await children.stopAll();
 		await server?.stop();
 		stopStat?.();
 		proc?.cleanup();

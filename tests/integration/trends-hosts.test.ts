@@ -19,7 +19,7 @@
 // Host ids are chosen so a mistake shows: the hub is `vm.2` and another host `vmx2`, so an
 // unescaped regex `host_id=~"vm.2|"` would also take vmx2's series (load 2.5, one unhealthy
 // container) into the hub's own trend.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startServer, TEST_TOKEN, type RunningServer } from '../helpers/server';
 import { requireDocker, rigEnv, type RigEnv } from '../helpers/rig';
 import { promQuery as rigPromQuery } from '../helpers/prometheus';
+import { childProcesses, httpOk } from '../helpers/processes';
 import { fakeProc, type FakeProc } from '../helpers/proc';
 import { createTestContainer, newRunId, removeRun } from '../helpers/containers';
 import { createVmwardenClient } from '../../src/lib/client';
@@ -52,7 +53,7 @@ const SICK: HostId = 'vmx2';
 
 describe('trends across hosts from one PromQL store', () => {
 	const run = newRunId('hosttrends');
-	const children: ChildProcess[] = [];
+	const children = childProcesses();
 	const procs: FakeProc[] = [];
 	const servers = new Map<HostId, RunningServer>();
 	let env: RigEnv;
@@ -70,7 +71,6 @@ describe('trends across hosts from one PromQL store', () => {
 			await new Promise((r) => setTimeout(r, 1000));
 		}
 	}
-	const httpOk = (url: string) => fetch(url).then((r) => r.ok || undefined, () => undefined);
 
 	/** A trends service over this test's Prometheus, as an instance whose own host is `ownHost` would build it. */
 	const storeTrends = (ownHost: string, node = 'job="node"') =>
@@ -126,9 +126,7 @@ describe('trends across hosts from one PromQL store', () => {
 			procs.push(proc);
 			proc.write('loadavg', `${h.load} 0.50 0.25 1/100 4242\n`);
 			const nodePort = await freePort();
-			children.push(
-				spawn('prometheus-node-exporter', [`--path.procfs=${proc.dir}`, `--web.listen-address=127.0.0.1:${nodePort}`, '--collector.disable-defaults', '--collector.loadavg'], { stdio: 'ignore' })
-			);
+			children.run('prometheus-node-exporter', [`--path.procfs=${proc.dir}`, `--web.listen-address=127.0.0.1:${nodePort}`, '--collector.disable-defaults', '--collector.loadavg']);
 			nodeTargets[h.id] = `127.0.0.1:${nodePort}`;
 			servers.set(
 				h.id,
@@ -170,11 +168,7 @@ ${HOSTS.map((h) => `      - { targets: ['${nodeTargets[h.id]}'], labels: { host_
     static_configs: [{ targets: ['${nodeTargets[HUB]}'] }]
 `
 		);
-		children.push(
-			spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], {
-				stdio: 'ignore'
-			})
-		);
+		children.run('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`]);
 		await poll('its own Prometheus to be ready', () => httpOk(`${promUrl}/-/ready`), 60_000);
 		// every host's series in the one store, each under its host_id
 		await poll('node_load1 of three hosts and vmwarden_containers of the sick one', async () => {
@@ -185,12 +179,7 @@ ${HOSTS.map((h) => `      - { targets: ['${nodeTargets[h.id]}'], labels: { host_
 	}, 180_000);
 
 	afterAll(async () => {
-		for (const child of children.reverse()) {
-			if (child.exitCode !== null || child.signalCode !== null) continue;
-			const exited = new Promise((r) => child.once('exit', r));
-			child.kill('SIGTERM');
-			await exited;
-		}
+		await children.stopAll();
 		await Promise.all([...servers.values()].map((s) => s.stop()));
 		if (docker) await removeRun(docker, run);
 		for (const p of procs) p.cleanup();
