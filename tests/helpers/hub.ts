@@ -39,6 +39,14 @@ export async function login(base: string): Promise<string> {
 	return (res.headers.get('set-cookie') ?? '').split(';')[0];
 }
 
+/** Registers each host in the hub's registry through its admin API (hosts.add), as /hosts does. */
+export async function addHosts(hub: string, cookie: string, drafts: Record<string, unknown>[]): Promise<void> {
+	for (const d of drafts) {
+		const added = await trpc(hub, { cookie }, 'mutation', 'hosts.add', d);
+		expect(added.error).toBeUndefined();
+	}
+}
+
 /** Polls `fn` until it returns something other than undefined (its errors retried until the deadline). */
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 40_000, stepMs = 200): Promise<T> {
 	const deadline = Date.now() + timeoutMs;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type Docker from 'dockerode';
 import { startServer, TEST_TOKEN, type RunningServer } from '../helpers/server';
-import { fakeHostProcs, GiB_KB, instanceEnv, login, trpc, waitFor } from '../helpers/hub';
+import { addHosts, fakeHostProcs, GiB_KB, instanceEnv, login, trpc, waitFor } from '../helpers/hub';
 import { requireDocker, rigEnv } from '../helpers/rig';
 import { createTestContainer, newRunId, removeRun } from '../helpers/containers';
 import type { AllEntry } from '../../src/lib/server/hub/all';
@@ -72,10 +72,7 @@ describe('hub.all and vmwarden --all-hosts', () => {
 			{ id: 'mute', name: 'Mute VM', kind: 'vmwarden', url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, timeoutMs: MUTE_MS, secrets: { token: 'vmw_never-answered-token' } },
 			{ id: 'dock', name: 'Bare dock', kind: 'docker', dockerHost: env.dockerHost, timeoutMs: 5_000 }
 		];
-		for (const d of drafts) {
-			const added = await trpc(servers.hub.url, { cookie }, 'mutation', 'hosts.add', d);
-			expect(added.error).toBeUndefined();
-		}
+		await addHosts(servers.hub.url, cookie, drafts);
 	}, 180_000);
 
 	afterAll(async () => {

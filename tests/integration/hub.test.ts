@@ -10,7 +10,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type Docker from 'dockerode';
 import { startServer, TEST_TOKEN, type RunningServer } from '../helpers/server';
 import { createVmwardenClient } from '../../src/lib/client';
-import { bodies, fakeHostProcs, GiB_KB, instanceEnv, login, trpc, waitFor } from '../helpers/hub';
+import { addHosts, bodies, fakeHostProcs, GiB_KB, instanceEnv, login, trpc, waitFor } from '../helpers/hub';
 import { requireDocker, rigEnv } from '../helpers/rig';
 import { createTestContainer, newRunId, removeRun } from '../helpers/containers';
 import { startOwnDockerd, type OwnDockerd } from '../helpers/own-dockerd';
@@ -76,10 +76,7 @@ describe('hub over three instances and a bare Docker host', () => {
 			{ id: 'vm2', name: 'VM two', kind: 'vmwarden', url: servers.vm2.url, timeoutMs: HOST_TIMEOUT_MS, secrets: { token: tokens.vm2.secret } },
 			{ id: 'dock', name: 'Bare dock', kind: 'docker', dockerHost: own.host, nodeExporterUrl: `${env.nodeExporterUrl}/metrics`, timeoutMs: 5_000 }
 		];
-		for (const d of drafts) {
-			const added = await trpc(servers.hub.url, { cookie }, 'mutation', 'hosts.add', d);
-			expect(added.error).toBeUndefined();
-		}
+		await addHosts(servers.hub.url, cookie, drafts);
 	}, 180_000);
 
 	afterAll(async () => {
