@@ -13,7 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from './services';
 import { currentSnapshotJson, currentSnapshotTrpc } from './health/current';
-import { hasRole } from './auth/auth';
+import { hasRole, type Principal } from './auth/auth';
 import { SECURITY_HEADERS } from './security-headers';
 
 /** GET /healthz: status code and body, shared with routes/healthz/+server.ts. */
@@ -92,32 +92,28 @@ export function createFastLane(services: Services): FastLane {
 		if (auth.proxyLogin) return false;
 		const authorization = req.headers.authorization;
 		if (!authorization?.startsWith('Bearer ')) return false;
-		if (path === SNAPSHOT_PATH) return snapshot(req, res, next, authorization, q < 0 ? '' : url.slice(q + 1));
+		if (path === SNAPSHOT_PATH) {
+			const call = snapshotCallOf(q < 0 ? '' : url.slice(q + 1));
+			// handle's cross-site read check looks at these two headers: only handle answers them
+			if (!call || req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined) return false;
+			// a principal that is not a viewer goes on: tRPC words the refusal (UNAUTHORIZED / FORBIDDEN)
+			return answer(res, authorization, (principal) =>
+				hasRole(principal, 'viewer') ? send(res, 200, 'application/json', currentSnapshotTrpc(services, call === 'batch'), TRPC_HEADERS) : next()
+			);
+		}
 		if (path !== '/api/vm/health' && path !== '/metrics') return false;
-		void (async () => {
-			try {
-				const principal = await services.auth.authenticate({ authorization, sessionId: undefined });
-				if (!principal) return send(res, 401, 'application/json', UNAUTHENTICATED_BODY, { 'www-authenticate': 'Bearer realm="vmwarden"' });
-				if (path === '/api/vm/health') return send(res, 200, 'application/json', currentSnapshotJson(services));
-				send(res, 200, services.metrics.contentType, await services.metrics.metrics());
-			} catch (err) {
-				if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ error: 'internal error' }));
-				else res.destroy(err as Error);
-			}
-		})();
-		return true;
+		return answer(res, authorization, async (principal) => {
+			if (!principal) return send(res, 401, 'application/json', UNAUTHENTICATED_BODY, { 'www-authenticate': 'Bearer realm="vmwarden"' });
+			if (path === '/api/vm/health') return send(res, 200, 'application/json', currentSnapshotJson(services));
+			send(res, 200, services.metrics.contentType, await services.metrics.metrics());
+		});
 	};
 
-	function snapshot(req: IncomingMessage, res: ServerResponse, next: () => void, authorization: string, search: string): boolean {
-		const call = snapshotCallOf(search);
-		// handle's cross-site read check looks at these two headers: only handle answers them
-		if (!call || req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined) return false;
+	/** Authenticates the bearer token, then `reply`; a throw is a 500 (or a dropped socket once the headers went out). */
+	function answer(res: ServerResponse, authorization: string, reply: (principal: Principal | null) => void | Promise<void>): true {
 		void (async () => {
 			try {
-				const principal = await services.auth.authenticate({ authorization, sessionId: undefined });
-				// tRPC words the refusal (its error shape, UNAUTHORIZED / FORBIDDEN)
-				if (!hasRole(principal, 'viewer')) return next();
-				send(res, 200, 'application/json', currentSnapshotTrpc(services, call === 'batch'), TRPC_HEADERS);
+				await reply(await services.auth.authenticate({ authorization, sessionId: undefined }));
 			} catch (err) {
 				if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ error: 'internal error' }));
 				else res.destroy(err as Error);
