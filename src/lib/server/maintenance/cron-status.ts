@@ -23,6 +23,10 @@ export interface JobStatus {
 	tz: string;
 	user: string | null;
 	managed: CronJob['managed'];
+	/** Shipped by the distribution (run-parts lines, a package's /etc/cron.d file), not the operator's. */
+	system: boolean;
+	/** The package that ships it, when dpkg says. */
+	package: string | null;
 	wrapped: boolean;
 	cleanupMode: CronJob['cleanupMode'];
 	command: string;
@@ -118,6 +122,8 @@ export function jobStatus({
 		tz: job.tz,
 		user: job.user,
 		managed: job.managed,
+		system: job.system,
+		package: job.package,
 		wrapped: job.wrapped,
 		cleanupMode: job.cleanupMode,
 		command: job.command,

@@ -10,12 +10,15 @@
 //   jan..dec / sun..sat (case-insensitive; day of week 0 and 7 are both Sunday);
 // - in the command an unescaped `%` ends the command; the rest is the job's stdin with every
 //   further `%` a newline; `\%` is a literal `%`;
-// - `# <a valid job line>` is a commented-out job: listed as disabled, never dropped;
+// - `# <a valid job line>` is a commented-out job (`disabled-job`), unless it is one of the
+//   examples Debian and Ubuntu ship in comments; crontab-sources lists it as disabled only
+//   when it was a job (its program exists on the host, or it ran);
 // - `# vmwarden-maintenance BEGIN` / `END` (and the legacy `bytelyst-vm-maintenance`) mark
 //   the managed block written by scripts/install-cron.sh.
 // A line that is none of these is returned in `invalid` with the reason.
 import { CronExpressionParser } from 'cron-parser';
 import cronstrue from 'cronstrue';
+import path from 'node:path';
 
 export type CrontabKind = 'user' | 'system';
 export type ManagedBlock = 'vmwarden-maintenance' | 'bytelyst-vm-maintenance';
@@ -52,6 +55,17 @@ export interface CronJob {
 	description: string;
 	/** Things cron itself may read differently (e.g. names in a range on Debian's cron). */
 	warnings: string[];
+	/** The program doing the work (deriveJobName): what must exist for a commented line to be a job. */
+	program: string | null;
+	/** The directory a run-parts job runs (`/etc/cron.daily`). */
+	runParts: string | null;
+	/**
+	 * Shipped by the distribution rather than written by the operator: the run-parts lines of
+	 * /etc/crontab (or cronie's 0hourly), and every job of a /etc/cron.d file a package owns.
+	 */
+	system: boolean;
+	/** The package that ships the job's file, when known (dpkg's conffiles). */
+	package: string | null;
 }
 
 export interface CrontabEnv {
@@ -172,42 +186,182 @@ export function splitPercent(text: string): { command: string; stdin: string | n
 	return { command, stdin: null };
 }
 
-/** Name for a job: cron-run.sh's JOB, a vm-cleanup/health-check name, or the program's. */
-export function deriveJobName(command: string): { name: string; wrapped: boolean; cleanupMode: CleanupMode | null } {
-	const cleanup = /(?:^|[\s/])vm-cleanup\.sh(?=\s|$)(.*)$/.exec(command);
-	const cleanupMode: CleanupMode | null = cleanup ? ((/--(standard|weekly|full)\b/.exec(cleanup[1])?.[1] as CleanupMode | undefined) ?? 'standard') : null;
-	const wrapped = /(?:^|[\s/])cron-run\.sh\s+(\S+)\s+--(?=\s)/.exec(command);
-	if (wrapped) return { name: wrapped[1], wrapped: true, cleanupMode };
-	if (cleanupMode) return { name: `cleanup-${cleanupMode}`, wrapped: false, cleanupMode };
-	if (/(?:^|[\s/])vm-health-check\.sh(?=\s|$)/.test(command)) return { name: 'health-check', wrapped: false, cleanupMode };
-	const segments = command.split(/&&|\|\||;|\|/).map((s) => s.trim().split(/\s+/).filter(Boolean));
-	const wrappers = new Set(['env', 'nice', 'ionice', 'nohup', 'time', 'sudo', 'chronic', 'exec']);
-	for (const tokens of segments) {
-		if (tokens.length === 0 || tokens[0] === 'cd') continue;
-		// Skip assignments and wrappers with their options: `nice -n 10`, `timeout 60`, `flock -n FILE`.
-		let i = 0;
-		let operand = 0; // non-option words the current wrapper takes before the command
-		while (i < tokens.length) {
-			const t = tokens[i];
-			const base = t.split('/').pop() ?? t;
-			if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(t) || wrappers.has(base)) i++;
-			else if (base === 'timeout' || base === 'flock') {
-				operand = 1;
+export interface DerivedName {
+	name: string;
+	wrapped: boolean;
+	cleanupMode: CleanupMode | null;
+	/**
+	 * The program that does the work, as the host would find it: an absolute path, a path
+	 * joined to the directory of a preceding `cd`, or a bare name to look up in PATH; for
+	 * run-parts, the directory it runs. Null when the command names none.
+	 */
+	program: string | null;
+	/** The directory a run-parts job runs (`/etc/cron.daily`), else null. */
+	runParts: string | null;
+}
+
+// Commands that only decide whether the job runs or where: `test -x X ||`, `[ -x X ] &&`,
+// `command -v X >/dev/null &&`, `cd DIR &&`. Never the job's name.
+const GUARDS = new Set(['cd', 'test', '[', '[[', 'true', 'false', ':', 'which', 'type', 'exit']);
+// Shell words around the command: `{ …; }`, `( … )`, `if …; then …; fi`.
+const SHELL_WORDS = new Set(['{', '}', '(', ')', 'if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', '!']);
+// Programs that run the next word as the command, with the options each one takes.
+// `operands`: words (not options) the wrapper itself takes before the command.
+const WRAPPERS: Record<string, { operands: number; optionArgs: string[] }> = {
+	env: { operands: 0, optionArgs: ['-u', '--unset', '-C', '--chdir', '-S', '--split-string'] },
+	nice: { operands: 0, optionArgs: ['-n', '--adjustment'] },
+	ionice: { operands: 0, optionArgs: ['-c', '--class', '-n', '--classdata', '-p', '--pid', '-P', '-u'] },
+	nohup: { operands: 0, optionArgs: [] },
+	time: { operands: 0, optionArgs: ['-f', '--format', '-o', '--output'] },
+	sudo: { operands: 0, optionArgs: ['-u', '--user', '-g', '--group', '-C', '-D', '-h', '-p', '-r', '-t', '-T'] },
+	chronic: { operands: 0, optionArgs: [] },
+	cronic: { operands: 0, optionArgs: [] },
+	exec: { operands: 0, optionArgs: ['-a'] },
+	setsid: { operands: 0, optionArgs: [] },
+	stdbuf: { operands: 0, optionArgs: ['-i', '-o', '-e'] },
+	command: { operands: 0, optionArgs: [] },
+	timeout: { operands: 1, optionArgs: ['-k', '--kill-after', '-s', '--signal'] },
+	flock: { operands: 1, optionArgs: ['-w', '--timeout', '-E', '--conflict-exit-code'] }
+};
+// An interpreter followed by a script: the script does the work (`/bin/bash /srv/backup.sh`).
+const INTERPRETERS = /^(?:sh|bash|dash|zsh|ksh|python[0-9.]*|perl|php[0-9.]*|node|ruby)$/;
+// Service managers: `invoke-rc.d anacron start`, `service x restart`, `systemctl start x`.
+const SERVICE_TOOLS = new Set(['invoke-rc.d', 'service', 'systemctl']);
+
+const baseName = (word: string) => word.split('/').pop() ?? word;
+const stripQuotes = (word: string) => word.replace(/^(['"])(.*)\1$/, '$2');
+const toName = (word: string) =>
+	baseName(word)
+		.replace(/\.(sh|bash|py|js|mjs|pl|rb|php)$/, '')
+		.toLowerCase()
+		.replace(/[^a-z0-9._-]+/g, '-')
+		.replace(/^-+|-+$/g, '')
+		.slice(0, 64);
+
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+const isRedirect = (w: string) => /^(?:\d*[<>]+&?\d*-?|&>>?)$/.test(w);
+// `2>&1` and `>&-` carry their target; `>`, `2>>`, `&>` take the next word.
+const redirectTakesTarget = (w: string) => !/&\d+$|&-$/.test(w);
+
+/** The operands of a command from word `from` on: no options, no redirections or their targets. */
+function operandsAfter(words: string[], from: number): string[] {
+	const out: string[] = [];
+	for (let i = from; i < words.length; i++) {
+		const w = words[i];
+		if (isRedirect(w)) {
+			if (redirectTakesTarget(w)) i++;
+		} else if (!w.startsWith('-') && !SHELL_WORDS.has(w)) out.push(w);
+	}
+	return out;
+}
+
+/** The simple commands of a shell line, each as its words (quotes kept together, a `#` word ends the line). */
+function simpleCommands(command: string): string[][] {
+	const words = command.match(/"[^"]*"|'[^']*'|&&|\|\||\d*[<>]+&?\d*-?|&>>?|[;|&(){}]|[^\s;|&()<>]+/g) ?? [];
+	const out: string[][] = [[]];
+	for (const w of words) {
+		if (w.startsWith('#')) break;
+		if (['&&', '||', ';', '|', '&', '(', ')'].includes(w)) out.push([]);
+		else out.at(-1)!.push(w);
+	}
+	return out.filter((c) => c.length > 0);
+}
+
+/** Where a command's words point at the program doing the work; null for a guard or nothing. */
+function workOf(words: string[], cwd: string | null): { name: string; program: string | null; runParts: string | null } | null {
+	let i = 0;
+	const skip = () => {
+		for (;;) {
+			const w = words[i];
+			if (w === undefined) return;
+			if (isRedirect(w)) i += redirectTakesTarget(w) ? 2 : 1;
+			else if (SHELL_WORDS.has(w) || ASSIGNMENT.test(w)) i++;
+			else return;
+		}
+	};
+	skip();
+	for (;;) {
+		const word = stripQuotes(words[i] ?? '');
+		const base = baseName(word);
+		if (base === 'command' && /^-[vV]$/.test(words[i + 1] ?? '')) return null; // `command -v X`: a guard
+		const wrapper = WRAPPERS[base];
+		if (!wrapper) break;
+		i++;
+		let operands = wrapper.operands;
+		while (i < words.length) {
+			const w = words[i];
+			if (wrapper.optionArgs.includes(w)) i += 2;
+			else if (w.startsWith('-')) i++;
+			else if (ASSIGNMENT.test(w)) i++;
+			else if (operands > 0) {
+				operands--;
 				i++;
-			} else if (t.startsWith('-')) i++;
-			else if (operand > 0) {
-				operand--;
-				i++;
-			} else if (/^\d+$/.test(t)) i++;
+			} else if (base === 'nice' && /^-?\d+$/.test(w)) i++;
 			else break;
 		}
-		const prog = tokens[i];
-		if (!prog) continue;
-		const base = (prog.split('/').pop() ?? prog).replace(/\.(sh|bash|py|js|mjs|pl|rb)$/, '');
-		const slug = base.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
-		if (slug) return { name: slug.slice(0, 64), wrapped: false, cleanupMode };
+		skip();
 	}
-	return { name: 'job', wrapped: false, cleanupMode };
+	const word = stripQuotes(words[i] ?? '');
+	if (!word) return null;
+	const base = baseName(word);
+	if (GUARDS.has(base)) return null;
+	const args = operandsAfter(words, i + 1);
+	if (base === 'run-parts') {
+		const dir = args.at(-1) ? stripQuotes(args.at(-1)!) : null;
+		return { name: dir ? baseName(dir.replace(/\/+$/, '')) : 'run-parts', program: dir, runParts: dir };
+	}
+	if (SERVICE_TOOLS.has(base) && args.length > 0) {
+		const service = base === 'systemctl' ? args[1] ?? args[0] : args[0];
+		return { name: toName(service.replace(/\.service$/, '')), program: word, runParts: null };
+	}
+	const dashC = words.indexOf('-c', i + 1);
+	if (INTERPRETERS.test(base) && dashC > 0 && words[dashC + 1]) {
+		const inner = deriveJobName(stripQuotes(words[dashC + 1]));
+		if (inner.program || inner.runParts) return { name: inner.name, program: inner.program, runParts: inner.runParts };
+	}
+	if (INTERPRETERS.test(base) && dashC < 0 && args[0] && /[./]/.test(args[0])) {
+		const script = stripQuotes(args[0]);
+		return { name: toName(script), program: resolveWord(script, cwd), runParts: null };
+	}
+	return { name: toName(word), program: resolveWord(word, cwd), runParts: null };
+}
+
+function resolveWord(word: string, cwd: string | null): string {
+	if (word.startsWith('/') || !word.includes('/')) return word;
+	return cwd ? path.posix.join(cwd, word) : word;
+}
+
+/**
+ * Name for a job: cron-run.sh's JOB, a vm-cleanup/health-check name, the directory run-parts
+ * runs (`cron.daily`), or the program that does the work — past `cd … &&`, `test …`/`[ … ]`
+ * and `command -v … &&` guards, `if …; then`, `{ … }`, VAR=value, and wrappers such as env,
+ * nice, ionice, timeout, flock, sudo — without its directory and script extension.
+ */
+export function deriveJobName(command: string): DerivedName {
+	const cleanup = /(?:^|[\s/])vm-cleanup\.sh(?=\s|$)(.*)$/.exec(command);
+	const cleanupMode: CleanupMode | null = cleanup ? ((/--(standard|weekly|full)\b/.exec(cleanup[1])?.[1] as CleanupMode | undefined) ?? 'standard') : null;
+	const commands = simpleCommands(command);
+	let cwd: string | null = null;
+	let work: ReturnType<typeof workOf> = null;
+	for (const words of commands) {
+		const cd = words.filter((w) => !SHELL_WORDS.has(w));
+		if (cd[0] === 'cd' && cd[1]?.startsWith('/')) cwd = stripQuotes(cd[1]);
+		work = workOf(words, cwd);
+		if (work) break;
+	}
+	const program = work?.program ?? null;
+	const runParts = work?.runParts ?? null;
+	const wrapped = /(?:^|[\s/])cron-run\.sh\s+(\S+)\s+--(?=\s)(.*)$/.exec(command);
+	if (wrapped) {
+		const inner = deriveJobName(wrapped[2]);
+		return { name: wrapped[1], wrapped: true, cleanupMode, program: inner.program, runParts: inner.runParts };
+	}
+	if (cleanupMode) return { name: `cleanup-${cleanupMode}`, wrapped: false, cleanupMode, program, runParts };
+	if (/(?:^|[\s/])vm-health-check\.sh(?=\s|$)/.test(command)) return { name: 'health-check', wrapped: false, cleanupMode, program, runParts };
+	if (work?.name) return { name: work.name, wrapped: false, cleanupMode, program, runParts };
+	// Only guards (`test -x /x`): name it after its first word, as before.
+	const first = commands[0]?.find((w) => !SHELL_WORDS.has(w));
+	return { name: (first && toName(first)) || 'job', wrapped: false, cleanupMode, program: null, runParts: null };
 }
 
 /** "At 03:30, Monday through Saturday, UTC" (cronstrue, 24-hour clock, plus the zone). */
@@ -221,7 +375,32 @@ export function describeSchedule(schedule: string, tz: string): string {
 	}
 }
 
-type JobLine = Omit<CronJob, 'name' | 'source' | 'line' | 'raw' | 'enabled' | 'managed' | 'wrapped' | 'cleanupMode' | 'description'> & { derived: ReturnType<typeof deriveJobName> };
+type JobLine = Omit<CronJob, 'name' | 'source' | 'line' | 'raw' | 'enabled' | 'managed' | 'wrapped' | 'cleanupMode' | 'description' | 'program' | 'runParts' | 'system' | 'package'> & {
+	derived: DerivedName;
+};
+
+// The directories Debian's /etc/crontab (and cronie's /etc/cron.d/0hourly) hand to run-parts.
+const DISTRIBUTION_RUN_PARTS = /^\/etc\/cron\.(?:hourly|daily|weekly|monthly|yearly)\/?$/;
+
+/** Whether a job runs one of the distribution's /etc/cron.{hourly,daily,…} directories. */
+export function runsDistributionDirectory(job: Pick<CronJob, 'runParts'>): boolean {
+	return job.runParts !== null && DISTRIBUTION_RUN_PARTS.test(job.runParts);
+}
+
+// Example lines the distributions ship inside comments, whitespace collapsed: Debian's and
+// Ubuntu's /etc/crontab (`# *  *  *  *  * user-name command to be executed`) and the header
+// `crontab -e` writes into a new crontab (`# 0 5 * * 1 tar -zcf /var/backups/home.tgz /home/`).
+// They read as job lines, and `tar` exists on every host, but nobody ever ran them.
+const SHIPPED_EXAMPLES = new Set([
+	'* * * * * user-name command to be executed',
+	'* * * * * user-name command to be executed.',
+	'0 5 * * 1 tar -zcf /var/backups/home.tgz /home/'
+]);
+
+/** Whether a comment's text (without its '#') is one of the examples Debian, Ubuntu or cronie ship. */
+export function isShippedExample(text: string): boolean {
+	return SHIPPED_EXAMPLES.has(text.trim().replace(/\s+/g, ' '));
+}
 
 /** Parses the text of a job line (without any leading '#'); returns the job or the reason it is not one. */
 function parseJobLine(text: string, kind: CrontabKind, tz: string): { job: JobLine } | { reason: string } {
@@ -332,7 +511,11 @@ export function parseCrontab(text: string, { source, kind = 'user', defaultTz = 
 				managed: open?.name ?? null,
 				wrapped: derived.wrapped,
 				cleanupMode: derived.cleanupMode,
-				description: describeSchedule(job.schedule, tz)
+				description: describeSchedule(job.schedule, tz),
+				program: derived.program,
+				runParts: derived.runParts,
+				system: derived.runParts !== null && DISTRIBUTION_RUN_PARTS.test(derived.runParts),
+				package: null
 			});
 			lines.push({ line, kind: enabled ? 'job' : 'disabled-job' });
 			return true;
@@ -340,9 +523,11 @@ export function parseCrontab(text: string, { source, kind = 'user', defaultTz = 
 
 		if (trimmed.startsWith('#')) {
 			const inner = trimmed.replace(/^#+\s*/, '');
-			// A comment is a disabled job only when it reads as a full job line.
-			// Schedules start with a digit, * or @ (names only appear in the last two fields).
-			if (/^[\d*@]/.test(inner) && addJob(inner, false)) return;
+			// A comment is a disabled job only when it reads as a full job line and is not one of
+			// the examples the distributions ship. Schedules start with a digit, * or @ (names only
+			// appear in the last two fields). Whether it ever was a job is for the reader to judge
+			// (crontab-sources: its program exists, or it ran).
+			if (/^[\d*@]/.test(inner) && !isShippedExample(inner) && addJob(inner, false)) return;
 			return void lines.push({ line, kind: 'comment' });
 		}
 
@@ -369,14 +554,26 @@ export function parseCrontab(text: string, { source, kind = 'user', defaultTz = 
 	return { source, kind, jobs, env, invalid, blocks, lines };
 }
 
-/** Make job names unique across several crontabs: the second `curl` becomes `curl-2`. */
-export function uniqueJobNames<T extends { name: string }>(jobs: T[]): T[] {
-	const seen = new Map<string, number>();
-	return jobs.map((job) => {
-		const n = (seen.get(job.name) ?? 0) + 1;
-		seen.set(job.name, n);
-		return n === 1 ? job : { ...job, name: `${job.name}-${n}` };
-	});
+/**
+ * Make job names unique across several crontabs: the second `curl` becomes `curl-2`. Names
+ * go out in order of `rank` (lower first), then of position; the result keeps the input order.
+ * A suffixed name never collides with a name that is already taken (`x-2` written as such).
+ */
+export function uniqueJobNames<T extends { name: string }>(jobs: T[], rank: (job: T) => number = () => 0): T[] {
+	const order = jobs.map((job, i) => ({ job, i, r: rank(job) })).sort((a, b) => a.r - b.r || a.i - b.i);
+	const taken = new Set(jobs.map((j) => j.name));
+	const count = new Map<string, number>();
+	const out = jobs.slice();
+	for (const { job, i } of order) {
+		const n = (count.get(job.name) ?? 0) + 1;
+		count.set(job.name, n);
+		if (n === 1) continue;
+		let k = n;
+		while (taken.has(`${job.name}-${k}`)) k++;
+		taken.add(`${job.name}-${k}`);
+		out[i] = { ...job, name: `${job.name}-${k}` };
+	}
+	return out;
 }
 
 // cron-parser costs about a millisecond per question; a status call asks two per job. For

@@ -45,6 +45,7 @@ export function createMaintenance({ config, db, log }: { config: Config; db: Db;
 		logDir,
 		crontabs: m.crontabs,
 		defaultTz: m.cronTz,
+		rootfs: config.rootfs,
 		graceMs: m.graceMs,
 		cronRunPath: path.resolve(config.scriptsDir, 'cron-run.sh'),
 		lockHeld: () => runner.lockHeld()
@@ -59,7 +60,7 @@ export function createMaintenance({ config, db, log }: { config: Config; db: Db;
 		async history({ job, limit, cursor }: { job?: string; limit: number; cursor?: string | null }) {
 			let filter: ((e: RunEntry) => boolean) | undefined;
 			if (job !== undefined) {
-				const set = await readCrontabs({ specs: m.crontabs, defaultTz: m.cronTz });
+				const set = await readCrontabs({ specs: m.crontabs, defaultTz: m.cronTz, rootfs: config.rootfs });
 				const found = set.jobs.find((j) => j.name === job);
 				// A job no longer in the crontab may still have cron-run.sh records.
 				const cleanupMode = found?.cleanupMode ?? (/^cleanup-(standard|weekly|full)$/.exec(job)?.[1] as CleanupMode | undefined) ?? null;

@@ -37,6 +37,8 @@ export interface StatusOptions {
 	logDir: string;
 	crontabs: string[];
 	defaultTz: string;
+	/** Where the host's files are ('/' or '/host/rootfs'); see crontab-sources. Default '/'. */
+	rootfs?: string;
 	graceMs: number;
 	cronRunPath: string;
 	/** Whether the cleanup lock is held now (asked only when a cleanup run is pending). */
@@ -65,6 +67,12 @@ async function filesKey(logDir: string): Promise<string | null> {
 
 export function createStatusReader(opts: StatusOptions) {
 	let cache: { key: string; horizonMs: number; entries: RunEntry[]; stats: HistoryStats } | null = null;
+	// cron-run.sh job names any scan has found runs of: a commented-out line that ran is a
+	// disabled job, not a comment. (Cleanup records do not say whether cron started them.)
+	// Grows with the distinct names in the history, a handful.
+	const ranJobs = new Set<string>();
+	const ranBefore = (job: CronJob) => ranJobs.has(job.name);
+	const read = () => readCrontabs({ specs: opts.crontabs, defaultTz: opts.defaultTz, rootfs: opts.rootfs, ranBefore });
 
 	/**
 	 * Read newest first back to the horizon, but stop each stream early once it can add
@@ -125,8 +133,11 @@ export function createStatusReader(opts: StatusOptions) {
 
 	return {
 		async status(now = new Date()): Promise<CronStatus> {
-			const set = await readCrontabs({ specs: opts.crontabs, defaultTz: opts.defaultTz });
+			let set = await read();
 			const { entries, stats } = await scan(statusHorizon(set.jobs, now, opts.graceMs), set.jobs, now);
+			for (const e of entries) if (e.source === 'cron' && e.job) ranJobs.add(e.job);
+			// Enabled jobs are named before disabled ones, so this second read renames none of them.
+			if (set.unconfirmed.some(ranBefore)) set = await read();
 			const historyFound = stats.found.cron || stats.found.cleanup || stats.found.cleanupLog;
 			const pending = entries.some((e) => e.status === 'pending');
 			const lockHeld = pending ? await opts.lockHeld().catch(() => false) : false;
