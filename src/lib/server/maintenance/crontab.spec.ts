@@ -157,8 +157,8 @@ describe('field forms', () => {
 
 	it('reads the user column of a system crontab', () => {
 		const p = one('17 * * * * root cd / && run-parts --report /etc/cron.hourly', { kind: 'system' });
-		expect(p.jobs[0]).toMatchObject({ user: 'root', command: 'cd / && run-parts --report /etc/cron.hourly', name: 'run-parts' });
-		expect(one('@daily www-data /usr/bin/php /srv/cron.php', { kind: 'system' }).jobs[0]).toMatchObject({ user: 'www-data', name: 'php' });
+		expect(p.jobs[0]).toMatchObject({ user: 'root', command: 'cd / && run-parts --report /etc/cron.hourly', name: 'cron.hourly', system: true });
+		expect(one('@daily www-data /usr/bin/php /srv/cron.php', { kind: 'system' }).jobs[0]).toMatchObject({ user: 'www-data', name: 'cron', system: false });
 		expect(one('17 * * * * root', { kind: 'system' }).invalid[0].reason).toBe('no command');
 	});
 
@@ -173,6 +173,14 @@ describe('field forms', () => {
 			{ line: 1, raw: '# vmwarden-maintenance BEGIN', reason: 'vmwarden-maintenance BEGIN without END' }
 		]);
 		expect(parseCrontab('# vmwarden-maintenance END\n', { source: 't' }).invalid[0].reason).toBe('vmwarden-maintenance END without BEGIN');
+	});
+
+	it('treats the shipped examples as comments even where they read as job lines', () => {
+		// /etc/crontab's example (system: user column "user-name") and crontab -e's header example.
+		expect(one('# *  *  *  *  * user-name command to be executed', { kind: 'system' }).lines[0].kind).toBe('comment');
+		expect(one('# 0 5 * * 1 tar -zcf /var/backups/home.tgz /home/').lines[0].kind).toBe('comment');
+		// A real commented-out job is still a candidate (crontab-sources decides whether it was one).
+		expect(one('# 0 5 * * 1 tar -zcf /srv/backup.tgz /srv/data').jobs[0]).toMatchObject({ enabled: false, name: 'tar', program: 'tar' });
 	});
 
 	it('treats plain comments as comments and a huge line as invalid', () => {
@@ -228,22 +236,88 @@ describe('time zones', () => {
 
 describe('names', () => {
 	it.each([
-		['/opt/s/cron-run.sh backup-sync -- /opt/s/git-safe-sync.sh /srv/backup', 'backup-sync', true],
-		['/opt/s/vm-cleanup.sh', 'cleanup-standard', false],
-		['/opt/s/vm-cleanup.sh --full --dry-run', 'cleanup-full', false],
-		['nice -n 10 /usr/local/bin/backup.py --all', 'backup', false],
-		['FOO=1 timeout 60 /srv/sync.sh', 'sync', false],
-		['flock -n /tmp/l /srv/x.sh', 'x', false]
-	])('%s -> %s', (command, name, wrapped) => {
-		expect(deriveJobName(command)).toMatchObject({ name, wrapped });
+		['/opt/s/cron-run.sh backup-sync -- /opt/s/git-safe-sync.sh /srv/backup', 'backup-sync', true, '/opt/s/git-safe-sync.sh'],
+		['/opt/s/vm-cleanup.sh', 'cleanup-standard', false, '/opt/s/vm-cleanup.sh'],
+		['/opt/s/vm-cleanup.sh --full --dry-run', 'cleanup-full', false, '/opt/s/vm-cleanup.sh'],
+		['nice -n 10 /usr/local/bin/backup.py --all', 'backup', false, '/usr/local/bin/backup.py'],
+		['FOO=1 timeout 60 /srv/sync.sh', 'sync', false, '/srv/sync.sh'],
+		['flock -n /tmp/l /srv/x.sh', 'x', false, '/srv/x.sh'],
+		// Guards and wrappers in front of the program that does the work.
+		['cd /srv/app && ./bin/vm-cleanup-report.sh --all', 'vm-cleanup-report', false, '/srv/app/bin/vm-cleanup-report.sh'],
+		['[ -x /opt/s/db-dump.sh ] && /opt/s/db-dump.sh', 'db-dump', false, '/opt/s/db-dump.sh'],
+		['test -x /usr/local/bin/restic-run && /usr/local/bin/restic-run >/dev/null 2>&1', 'restic-run', false, '/usr/local/bin/restic-run'],
+		['test -x /x 2>&1 || ionice -c3 nice -n 19 /usr/bin/rsync -a /a /b', 'rsync', false, '/usr/bin/rsync'],
+		['timeout -s KILL 3600 flock -w 10 /run/lock/sync.lock /opt/sync/run.sh', 'run', false, '/opt/sync/run.sh'],
+		['env -u LANG TZ=UTC PGPASSFILE=/root/.pgpass pg_dumpall -f /srv/all.sql', 'pg_dumpall', false, 'pg_dumpall'],
+		['sudo -u www-data php /var/www/artisan.php schedule:run', 'artisan', false, '/var/www/artisan.php'],
+		['/bin/bash /data/scripts/app_backup.sh', 'app_backup', false, '/data/scripts/app_backup.sh'],
+		["/bin/sh -c 'cd /opt/t && ./rotate-ticks.sh --keep 14'", 'rotate-ticks', false, '/opt/t/rotate-ticks.sh'],
+		['systemctl start certbot.service', 'certbot', false, 'systemctl'],
+		['/usr/bin/curl -fsS https://hc-ping.example/abc > /dev/null', 'curl', false, '/usr/bin/curl'],
+		// Only a guard: named after its first word, and nothing to look for.
+		['test -d /srv', 'test', false, null]
+	])('%s -> %s', (command, name, wrapped, program) => {
+		expect(deriveJobName(command)).toMatchObject({ name, wrapped, program });
+	});
+
+	it('names a run-parts job by its directory, after the anacron guard', () => {
+		expect(deriveJobName('test -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.daily; }')).toMatchObject({ name: 'cron.daily', runParts: '/etc/cron.daily' });
+		expect(deriveJobName('test -x /usr/sbin/anacron || ( cd / && run-parts --report /etc/cron.weekly )')).toMatchObject({ name: 'cron.weekly', runParts: '/etc/cron.weekly' });
+		expect(deriveJobName('run-parts /srv/jobs/ >/dev/null')).toMatchObject({ name: 'jobs', runParts: '/srv/jobs/' });
 	});
 
 	it('makes duplicate names unique in order', () => {
 		expect(uniqueJobNames([{ name: 'curl' }, { name: 'x' }, { name: 'curl' }]).map((j) => j.name)).toEqual(['curl', 'x', 'curl-2']);
 	});
 
+	it('hands names out by rank, keeping the order, and never reuses a taken name', () => {
+		const jobs = [{ name: 'e2scrub_all', r: 1 }, { name: 'e2scrub_all', r: 0 }, { name: 'x', r: 0 }, { name: 'x', r: 0 }, { name: 'x-2', r: 0 }];
+		expect(uniqueJobNames(jobs, (j) => j.r).map((j) => j.name)).toEqual(['e2scrub_all-2', 'e2scrub_all', 'x', 'x-3', 'x-2']);
+	});
+
 	it('describes a schedule it cannot phrase by its text', () => {
 		expect(describeSchedule('@reboot', 'UTC')).toBe('At system start-up');
 		expect(describeSchedule('0 4 * * *', 'UTC')).toBe('At 04:00, UTC');
+	});
+});
+
+// The crontabs a fresh Debian 12 and Ubuntu 24.04 ship (tests/fixtures/crontab/README.md says
+// where each file came from). What the issue saw before: `command`, `run-parts`, `test`, `test-2` …
+describe('the crontabs Debian 12 and Ubuntu 24.04 ship', () => {
+	const read = (file: string) => readFileSync(new URL(`../../../../tests/fixtures/crontab/${file}`, import.meta.url), 'utf8');
+	const system = (file: string) => parseCrontab(read(file), { source: `/etc/${file.split('/').slice(1).join('/')}`, kind: 'system' });
+
+	it.each(['debian-12/crontab', 'ubuntu-24.04/crontab'])('%s: the four run-parts jobs, named by directory; the example is a comment', (file) => {
+		const p = system(file);
+		expect(p.invalid).toEqual([]);
+		expect(p.jobs.map((j) => [j.name, j.schedule, j.enabled, j.system])).toEqual([
+			['cron.hourly', '17 * * * *', true, true],
+			['cron.daily', '25 6 * * *', true, true],
+			['cron.weekly', '47 6 * * 7', true, true],
+			['cron.monthly', '52 6 1 * *', true, true]
+		]);
+		const example = read(file).split('\n').findIndex((l) => l.includes('user-name command to be executed')) + 1;
+		expect(p.lines.find((l) => l.line === example)?.kind).toBe('comment');
+		expect(p.lines.filter((l) => l.kind === 'disabled-job')).toEqual([]);
+	});
+
+	it.each([
+		['debian-12/cron.d/e2scrub_all', [['e2scrub_all_cron', '/usr/lib/x86_64-linux-gnu/e2fsprogs/e2scrub_all_cron'], ['e2scrub_all', '/sbin/e2scrub_all']]],
+		['ubuntu-24.04/cron.d/e2scrub_all', [['e2scrub_all_cron', '/usr/lib/x86_64-linux-gnu/e2fsprogs/e2scrub_all_cron'], ['e2scrub_all', '/sbin/e2scrub_all']]],
+		['debian-12/cron.d/sysstat', [['debian-sa1', 'debian-sa1'], ['debian-sa1', 'debian-sa1']]],
+		['debian-12/cron.d/php', [['sessionclean', '/usr/lib/php/sessionclean']]],
+		['debian-12/cron.d/anacron', [['anacron', '/usr/sbin/invoke-rc.d']]]
+	])('%s: named after the program behind the guards', (file, expected) => {
+		const p = system(file);
+		expect(p.invalid).toEqual([]);
+		expect(p.jobs.map((j) => [j.name, j.program])).toEqual(expected);
+		// No run-parts line: whether they are the system's is dpkg's word (crontab-sources).
+		expect(p.jobs.every((j) => !j.system && j.enabled)).toBe(true);
+	});
+
+	it("a new user's crontab (crontab -e's header) has no job, not even its tar example", () => {
+		const p = parseCrontab(read('debian-12/new-user.crontab'), { source: '/var/spool/cron/crontabs/root' });
+		expect(p.jobs).toEqual([]);
+		expect(new Set(p.lines.map((l) => l.kind))).toEqual(new Set(['comment']));
 	});
 });

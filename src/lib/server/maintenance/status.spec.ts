@@ -89,4 +89,15 @@ describe('createStatusReader', () => {
 		// 300 + 100 + 5000 real bytes; the 7-byte dry run is not counted
 		expect(text).toContain('vmwarden_cleanup_freed_bytes_total 5400');
 	});
+
+	it('lists a commented-out line as a disabled job when the history has its runs, else not at all', async () => {
+		// /s/… exists nowhere under this rootfs: only the history can say these lines were jobs.
+		writeFileSync(path.join(dir, 'commented'), '# */5 * * * * /s/cron-run.sh backup-sync -- /s/sync.sh\n# 0 9 * * * /s/cron-run.sh never-ran -- /s/x.sh\n0 7 * * * /s/cron-run.sh health-check -- /s/vm-health-check.sh\n');
+		const r = createStatusReader({ logDir: dir, crontabs: [path.join(dir, 'commented')], defaultTz: 'UTC', rootfs: path.join(dir, 'empty-rootfs'), graceMs: 15 * 60_000, cronRunPath: '/s/cron-run.sh', lockHeld: async () => false });
+		const s = await r.status(NOW);
+		expect(s.jobs.map((j) => [j.name, j.state, j.system])).toEqual([
+			['backup-sync', 'disabled', false],
+			['health-check', expect.any(String), false]
+		]);
+	});
 });
