@@ -1,0 +1,1 @@
+export { default as CronJobsTable } from './CronJobsTable.svelte';
