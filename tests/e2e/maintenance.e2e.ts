@@ -1,5 +1,8 @@
 // /maintenance in Debian's Chromium: the fixture crontab's jobs, a dry run started from the
 // page with its steps completing live, then the run in the recent-runs table and the chart.
+// The host is a stock Debian 12 one besides: its /etc/crontab, /etc/cron.d files and dpkg
+// status (tests/fixtures/crontab/debian-12) under a rootfs of the test's own, so the
+// distribution's jobs show apart, collapsed, under "System jobs".
 // The script runs for real (direct runner) against the rig's dockerd, scoped to this test's
 // label; a dry run frees nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +24,15 @@ describe('/maintenance in a browser', () => {
 		mkdirSync(path.join(dir, 'log'));
 		mkdirSync(path.join(dir, 'spool'));
 		copyFileSync(path.join(root, 'tests/fixtures/crontab/root.crontab'), path.join(dir, 'spool/root'));
+		const debian = path.join(root, 'tests/fixtures/crontab/debian-12');
+		mkdirSync(path.join(dir, 'rootfs/etc/cron.d'), { recursive: true });
+		mkdirSync(path.join(dir, 'rootfs/var/lib/dpkg'), { recursive: true });
+		mkdirSync(path.join(dir, 'rootfs/opt/old'), { recursive: true });
+		copyFileSync(path.join(debian, 'crontab'), path.join(dir, 'rootfs/etc/crontab'));
+		for (const f of ['e2scrub_all', 'sysstat']) copyFileSync(path.join(debian, 'cron.d', f), path.join(dir, 'rootfs/etc/cron.d', f));
+		copyFileSync(path.join(debian, 'dpkg-status'), path.join(dir, 'rootfs/var/lib/dpkg/status'));
+		// The roadmap crontab's commented-out /opt/old/backup.sh still exists on this host: a disabled job.
+		writeFileSync(path.join(dir, 'rootfs/opt/old/backup.sh'), '#!/bin/sh\n', { mode: 0o755 });
 		// One real run recorded yesterday so the headline has something: 1.5 MiB freed.
 		const ts = new Date(Date.now() - 86_400_000).toISOString();
 		writeFileSync(
@@ -35,7 +47,8 @@ describe('/maintenance in a browser', () => {
 			DOCKER_HOST: process.env.DOCKER_HOST,
 			VMW_LOG_DIR: path.join(dir, 'log'),
 			VMW_SCRIPTS_DIR: path.join(root, 'scripts'),
-			VMW_CRONTABS: path.join(dir, 'spool/root'),
+			VMW_CRONTABS: [path.join(dir, 'spool/root'), `system:${path.join(dir, 'rootfs/etc/crontab')}`, path.join(dir, 'rootfs/etc/cron.d')].join(','),
+			VMW_ROOTFS: path.join(dir, 'rootfs'),
 			VMW_CLEANUP_LOCK_FILE: path.join(dir, 'cleanup.lock'),
 			VMW_CLEANUP_HOLD_FILE: path.join(dir, 'cleanup.hold'),
 			VMW_CLEANUP_DOCKER_FILTERS: `label=vmw.test.maint-e2e=${path.basename(dir)}`,
@@ -59,15 +72,39 @@ describe('/maintenance in a browser', () => {
 		await page.waitForURL(`${server.url}/maintenance`);
 
 		await expect.poll(() => page.getByTestId('last-cleanup').textContent()).toMatch(/Last cleanup: .* UTC, freed 1\.5 MiB/);
-		const rows = page.getByTestId('job-row');
+		// The operator's jobs, under the names they always had, in their own table.
+		const rows = page.getByTestId('jobs').getByTestId('job-row');
 		expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-job')))).toEqual([
 			'restore-iptables', 'hermes-root-backup', 'rotate-ticks', 'health-check', 'cleanup-standard', 'cleanup-weekly', 'cleanup-full', 'backup', 'curl'
 		]);
 		expect(await page.locator('[data-job="backup"]').getAttribute('data-state')).toBe('disabled');
 
+		// The distribution's, below them, collapsed: named by what they run, and no `command`
+		// job made of /etc/crontab's commented example.
+		const system = page.getByTestId('system-jobs');
+		expect(await system.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
+		expect(await system.locator('summary').textContent()).toContain('System jobs (8)');
+		const systemRows = system.getByTestId('job-row');
+		expect(await systemRows.evaluateAll((els) => els.map((e) => e.getAttribute('data-job')))).toEqual([
+			'cron.hourly', 'cron.daily', 'cron.weekly', 'cron.monthly', 'e2scrub_all_cron', 'e2scrub_all', 'debian-sa1', 'debian-sa1-2'
+		]);
+		expect(await systemRows.first().isVisible()).toBe(false);
+		expect(await page.locator('[data-job="command"], [data-job^="test"], [data-job="run-parts"]').count()).toBe(0);
+		// The system table comes after the operator's in the page.
+		expect(await page.evaluate(() => {
+			const own = document.querySelector('[data-testid="jobs"]')!;
+			const sys = document.querySelector('[data-testid="system-jobs"]')!;
+			return Boolean(own.compareDocumentPosition(sys) & Node.DOCUMENT_POSITION_FOLLOWING);
+		})).toBe(true);
+		await system.locator('summary').click();
+		expect(await systemRows.first().isVisible()).toBe(true);
+		expect(await system.locator('[data-job="e2scrub_all"] .tag').textContent()).toBe('e2fsprogs');
+		await system.locator('[data-job="cron.daily"] button.link').click();
+		expect(await system.getByTestId('job-detail').textContent()).toContain('test -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.daily; }');
+
 		// Expanding an unrecorded job shows the line that would record it.
 		await page.locator('[data-job="hermes-root-backup"] button.link').click();
-		await expect.poll(() => page.getByTestId('wrap-suggestion').textContent()).toContain('cron-run.sh hermes-root-backup -- /opt/bytelyst/hermes/hermes-root-backup.sh');
+		await expect.poll(() => page.getByTestId('jobs').getByTestId('wrap-suggestion').textContent()).toContain('cron-run.sh hermes-root-backup -- /opt/bytelyst/hermes/hermes-root-backup.sh');
 
 		await page.getByTestId('dry-run').click();
 		await page.getByTestId('run-view').waitFor();
@@ -85,6 +122,8 @@ describe('/maintenance in a browser', () => {
 		expect(await page.getByTestId('cleanup-chart').getAttribute('data-runs')).toBe('2');
 		// The dry run freed nothing: the headline still names yesterday's run.
 		expect(await page.getByTestId('last-cleanup').textContent()).toMatch(/freed 1\.5 MiB/);
+		// The reload after the run left the system jobs as the operator opened them.
+		expect(await system.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
 		await page.screenshot({ path: '/tmp/vmw-maint-desktop.png', fullPage: true });
 		await page.close();
 	});

@@ -6,7 +6,7 @@
  * frees nothing anyway).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,12 @@ beforeAll(async () => {
 	mkdirSync(logDir);
 	mkdirSync(path.join(dir, 'spool'));
 	copyFileSync(FIXTURE, path.join(dir, 'spool', 'root'));
+	// The host's own files under a rootfs of the test: Debian 12's /etc/crontab, and the
+	// roadmap crontab's commented-out /opt/old/backup.sh, which makes that line a disabled job.
+	mkdirSync(path.join(dir, 'rootfs/etc'), { recursive: true });
+	mkdirSync(path.join(dir, 'rootfs/opt/old'), { recursive: true });
+	copyFileSync(fileURLToPath(new URL('../fixtures/crontab/debian-12/crontab', import.meta.url)), path.join(dir, 'rootfs/etc/crontab'));
+	writeFileSync(path.join(dir, 'rootfs/opt/old/backup.sh'), '#!/bin/sh\n', { mode: 0o755 });
 	lockFile = path.join(dir, 'cleanup.lock');
 	const tag = path.basename(dir);
 	server = await startServer({
@@ -62,7 +68,8 @@ beforeAll(async () => {
 		DOCKER_HOST: process.env.DOCKER_HOST,
 		VMW_LOG_DIR: logDir,
 		VMW_SCRIPTS_DIR: SCRIPTS,
-		VMW_CRONTABS: path.join(dir, 'spool', 'root'),
+		VMW_CRONTABS: `${path.join(dir, 'spool', 'root')},system:${path.join(dir, 'rootfs/etc/crontab')}`,
+		VMW_ROOTFS: path.join(dir, 'rootfs'),
 		VMW_CLEANUP_LOCK_FILE: lockFile,
 		VMW_CLEANUP_HOLD_FILE: path.join(dir, 'cleanup.hold'),
 		VMW_CLEANUP_DOCKER_FILTERS: `label=vmw.test.maint=${tag}`,
@@ -196,8 +203,12 @@ describe('maintenance.run', () => {
 	it('GET /api/vm/cron-status answers JSON for the token, with every fixture job', async () => {
 		const res = await fetch(`${server.url}/api/vm/cron-status`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
 		expect(res.status).toBe(200);
-		const body = (await res.json()) as { jobs: { name: string; state: string }[]; lastCleanup: unknown; script: { found: boolean } };
-		expect(body.jobs.map((j) => j.name)).toEqual(['restore-iptables', 'hermes-root-backup', 'rotate-ticks', 'health-check', 'cleanup-standard', 'cleanup-weekly', 'cleanup-full', 'backup', 'curl']);
+		const body = (await res.json()) as { jobs: { name: string; state: string; system: boolean }[]; lastCleanup: unknown; script: { found: boolean } };
+		// Each job says whether it is the distribution's: /etc/crontab's run-parts lines are.
+		expect(body.jobs.map((j) => [j.name, j.system])).toEqual([
+			...['restore-iptables', 'hermes-root-backup', 'rotate-ticks', 'health-check', 'cleanup-standard', 'cleanup-weekly', 'cleanup-full', 'backup', 'curl'].map((n) => [n, false]),
+			...['cron.hourly', 'cron.daily', 'cron.weekly', 'cron.monthly'].map((n) => [n, true])
+		]);
 		expect(body.script.found).toBe(true);
 		// Only dry runs so far: no real cleanup to report.
 		expect(body.lastCleanup).toBeNull();
