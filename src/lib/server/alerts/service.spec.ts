@@ -169,6 +169,24 @@ describe('alerts service', () => {
 		expect(fake.requests[1].body.text).toBe('⛔ <b>Watchdog quarantined web-1</b>: no more automatic restarts — vm\n3 restarts in 10 min');
 	});
 
+	it('alerts the first OOM kills on a fresh database (no watchdog.oom row before the first evaluation)', async () => {
+		const clock = { t: MON8 - 3 * H };
+		const a = make(clock, () => obs(clock.t));
+		await a.tick(); // no OOM row yet: nothing to send, but the starting point is remembered
+		await recordAction(dbh.db, { hostId: 'local', actor: 'watchdog', action: 'watchdog.oom', target: 'invttrdg-backend' }, async () => undefined);
+		clock.t += MIN;
+		await a.tick();
+		// the second kill 11 s later
+		await recordAction(dbh.db, { hostId: 'local', actor: 'watchdog', action: 'watchdog.oom', target: 'invttrdg-worker' }, async () => undefined);
+		clock.t += 11_000;
+		await a.tick();
+		expect(fake.requests.map((r) => String(r.body.text).split('\n')[0])).toEqual(['💥 <b>OOM kill: invttrdg-backend</b> — vm', '💥 <b>OOM kill: invttrdg-worker</b> — vm']);
+		// a restart does not replay them
+		clock.t += MIN;
+		await make(clock, () => obs(clock.t)).tick();
+		expect(fake.requests).toHaveLength(2);
+	});
+
 	it('sends the weekly digest once at Monday 08:00, catches up after a restart within 24 h, never twice', async () => {
 		const clock = { t: MON8 - 5 * MIN };
 		const a = make(clock, () => obs(clock.t));

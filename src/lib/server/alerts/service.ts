@@ -198,10 +198,14 @@ export function createAlerts(o: AlertsOptions) {
 			.from(actions)
 			.where(and(eq(actions.hostId, o.hostId), eq(actions.action, 'watchdog.oom'), gt(actions.id, Number.isFinite(last) ? last : -1)))
 			.orderBy(actions.id);
+		// First run: remember where history ends (0 on a fresh database, so the first kill ever
+		// recorded is new) and do not replay it.
+		if (!Number.isFinite(last)) {
+			await setSetting(KEYS.oom, String(rows.at(-1)?.id ?? 0));
+			return [];
+		}
 		if (!rows.length) return [];
 		await setSetting(KEYS.oom, String(rows[rows.length - 1].id));
-		// first run: remember where we are, do not replay history
-		if (!Number.isFinite(last)) return [];
 		return rows.map((r) => ({ key: 'oom' as const, container: r.target ?? '?', reason: 'OOM kill seen in the Docker event stream', at: r.ts }));
 	}
 
