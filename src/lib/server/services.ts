@@ -211,7 +211,7 @@ export async function createServices(
 		},
 		deploys: (r) => deploysInRange(db, { hostId: config.hostId, ...r })
 	});
-	const deploys = createDeployRecorder({ api: docker.api, db, hostId: config.hostId, log: createLogger('deploys') });
+	const deploys = createDeployRecorder({ api: docker.api, db, hostId: config.hostId, labels: config.docker.labels, log: createLogger('deploys') });
 	if (startDocker) deploys.start();
 	registerContainerMetrics(metrics, { adapter: docker, collector: containerStats });
 	const maintenance = createMaintenance({ config, db, log: createLogger('maintenance') });
