@@ -6,6 +6,8 @@
 // test, and the per-day arithmetic is covered by src/lib/server/resources/io.spec.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -32,12 +34,24 @@ const viewer: Principal = { role: 'viewer', via: 'token' };
 let docker: Docker;
 let services: Services;
 let dir: string;
+// the alerts' webhook: every POST body, parsed
+let hook: Server;
+const posted: { key?: string; severity?: string; text: string }[] = [];
 const caller = () => createCallerFactory(appRouter)({ services, principal: viewer, sessionId: undefined, resHeaders: null, clientKey: '127.0.0.9', secure: false });
 const compose = (service: string, extra: Record<string, string> = {}) => ({ 'com.docker.compose.project': run, 'com.docker.compose.service': service, ...extra });
 
 beforeAll(async () => {
 	docker = await requireDocker(env);
 	dir = await mkdtemp(path.join(tmpdir(), 'vmw-resources-'));
+	hook = createServer((req, res) => {
+		let body = '';
+		req.on('data', (c) => (body += c));
+		req.on('end', () => {
+			posted.push(JSON.parse(body));
+			res.end('ok');
+		});
+	});
+	await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
 	services = await createServices(
 		parseConfig({
 			VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`,
@@ -51,7 +65,10 @@ beforeAll(async () => {
 			VMW_CONTAINER_LABELS: `${TEST_LABEL}=${run}`,
 			VMW_WATCHDOG: 'dry-run',
 			VMW_WATCHDOG_ONLY_LABEL: `${TEST_LABEL}=${run}`,
-			VMW_RESOURCES_HEADROOM: '3'
+			VMW_RESOURCES_HEADROOM: '3',
+			VMW_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+			VMW_DIGEST: 'off',
+			VMW_DAILY_HEALTH_TIME: 'off'
 		}),
 		{ startSampler: false, startDocker: true }
 	);
@@ -79,6 +96,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await services?.stop();
+	hook?.close();
 	if (docker) await removeRun(docker, run);
 	if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -190,6 +208,22 @@ describe('resources (rig dockerd)', () => {
 		const report = await caller().resources.report();
 		expect(report.io.rows[0]).toMatchObject({ name: n('api') });
 		expect(Math.round(report.io.rows[0].bytesLast24h)).toBe(17_280_000_000);
+
+		// and alerted from the first day (the k×-median rule would need 3 days): one evaluation sends it,
+		// with the rate and when the disk Docker writes to is full at that rate
+		await services.sampler.sampleOnce();
+		const free = (await services.resources.report({ fresh: true })).io.freeDiskBytes!;
+		await services.alerts.tick();
+		const sent = posted.filter((p) => p.key === `io.write:${n('api')}`);
+		// 17.28 GB in 24 h = 0.72 GB/h
+		const hours = free / 0.72e9;
+		const when = hours < 24 ? `~${Math.max(1, Math.round(hours))} h` : `~${Math.round(hours / 24)} day${Math.round(hours / 24) === 1 ? '' : 's'}`;
+		expect(sent.map((p) => [p.severity, p.text])).toEqual([
+			[hours <= 24 ? 'CRIT' : 'WARN', `${hours <= 24 ? '🔴 CRIT' : '🟠 WARN'} Heavy writes ${n('api')} — vm-test\n${n('api')} wrote 17.3 GB in 24 h (0.7 GB/h): at this rate the disk (${Math.round(free / 1e9)} GB free) is full in ${when} (threshold 10.0 GB/day)`]
+		]);
+		// the next evaluation: the same episode, nothing more
+		await services.alerts.tick();
+		expect(posted.filter((p) => p.key === `io.write:${n('api')}`)).toHaveLength(1);
 	});
 
 	it('image freshness from the daemon image list; cost per stack', async () => {

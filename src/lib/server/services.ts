@@ -249,6 +249,21 @@ export async function createServices(
 		const now = (unknown.includes('cpu') && sample.cpu.ok && sample.cpu.stealPct !== null) || (unknown.includes('memory') && sample.memory.ok) || (unknown.includes('disk') && sample.disks.some((d) => d.figures.ok));
 		if (now && startScore) score.poke();
 	});
+	const resources = createResources({
+		db,
+		hostId: config.hostId,
+		docker,
+		stats: containerStats,
+		// the disk Docker writes to: /var/lib/docker when it is a sampled mount of its own, else the first
+		freeDisk: () => {
+			const disks = sampler.latest()?.disks ?? [];
+			const d = disks.find((x) => x.mount === '/var/lib/docker' && x.figures.ok) ?? disks.find((x) => x.figures.ok);
+			return d && d.figures.ok ? { mount: d.mount, availBytes: d.figures.availBytes } : null;
+		},
+		cgroupRoot: config.docker.cgroupRoot,
+		settings: { ...config.resources, ioFactor: config.writeSpikeFactor },
+		log: createLogger('resources')
+	});
 	// alerts and the weekly digest (issue 14)
 	const a = config.alerts;
 	const alertsPromClient = config.prometheusUrl ? createPromClient({ baseUrl: config.prometheusUrl, bearerToken: config.prometheus.token, timeoutMs: config.prometheus.timeoutMs }) : null;
@@ -275,7 +290,8 @@ export async function createServices(
 			cron: () => maintenance.status(),
 			trends,
 			diskFillPct: a.diskFillPct,
-			prometheusUp: alertsPromClient ? async () => (await alertsPromClient.query('vector(1)')).state !== 'unavailable' : null
+			prometheusUp: alertsPromClient ? async () => (await alertsPromClient.query('vector(1)')).state !== 'unavailable' : null,
+			resources
 		}),
 		snapshot: () => currentSnapshot({ sampler, config }),
 		digestData: (now) =>
@@ -287,21 +303,6 @@ export async function createServices(
 	});
 	watchdogNotify = (n) => alerts.onWatchdog(n);
 	if (startAlerts) alerts.start();
-	const resources = createResources({
-		db,
-		hostId: config.hostId,
-		docker,
-		stats: containerStats,
-		// the disk Docker writes to: /var/lib/docker when it is a sampled mount of its own, else the first
-		freeDisk: () => {
-			const disks = sampler.latest()?.disks ?? [];
-			const d = disks.find((x) => x.mount === '/var/lib/docker' && x.figures.ok) ?? disks.find((x) => x.figures.ok);
-			return d && d.figures.ok ? { mount: d.mount, availBytes: d.figures.availBytes } : null;
-		},
-		cgroupRoot: config.docker.cgroupRoot,
-		settings: { ...config.resources, ioFactor: config.writeSpikeFactor },
-		log: createLogger('resources')
-	});
 	// hosts registry (issue 15): an edited or removed host's cached connection is dropped
 	const hostsRegistry = createHostsRegistry({ db, localHostId: config.hostId, secretKey: config.secretKey, previousSecretKey: config.previousSecretKey });
 	hostsRegistry.onChange(forgetHost);
