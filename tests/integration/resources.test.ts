@@ -151,6 +151,31 @@ describe('resources (rig dockerd)', () => {
 		expect(row.flags).toContain('oom-killed');
 	});
 
+	it('two kills close together in one container (cgroup v1 on the rig): the OOM counter and the records say what the kernel counted', async () => {
+		// two tails grow in a 16 MiB cgroup: the kernel kills the bigger one, then the other,
+		// milliseconds apart; the shell goes on sleeping
+		const c = await docker.createContainer({
+			name: n('two-oom'),
+			Image: env.testImage,
+			Cmd: ['sh', '-c', 'tail /dev/zero & tail /dev/zero & wait; sleep 3600'],
+			Labels: { [TEST_LABEL]: run, ...compose('twice') },
+			HostConfig: { NetworkMode: 'none', Memory: 16 * MiB, MemorySwap: 16 * MiB }
+		});
+		await c.start();
+		const id = (await c.inspect()).Id;
+		const layout = detectLayout('/sys/fs/cgroup');
+		const kernel = await waitFor('the kernel to count both kills', async () => {
+			const k = readCgroupOomKills(layout, id, '');
+			return k !== null && k >= 2 ? k : null;
+		}, 20_000);
+		const records = async () => (await listActions(services.db, { action: 'watchdog.oom', limit: 50 })).filter((a) => a.target === n('two-oom'));
+		await waitFor('the watchdog to record them', async () => (await records()).length >= kernel, 10_000).catch(() => null);
+		await new Promise((r) => setTimeout(r, 1500)); // a late event would show by now
+		expect(readCgroupOomKills(layout, id, '')).toBe(kernel);
+		expect((await records()).length).toBe(kernel);
+		expect(await services.metrics.metrics()).toContain(`vmwarden_container_oom_kills_total{container="${n('two-oom')}",host_id="vm-test"} ${kernel}`);
+	});
+
 	it('refuses another host and unknown fields', async () => {
 		await expect(caller().resources.report({ hostId: 'elsewhere' })).rejects.toThrow(/unknown host/);
 		await expect(caller().resources.override({ stack: run, extra: 1 } as never)).rejects.toThrow();
@@ -179,7 +204,7 @@ describe('resources (rig dockerd)', () => {
 		const docs = parseAllDocuments(yaml) as Document.Parsed[];
 		expect(docs).toHaveLength(1);
 		expect(docs[0].errors).toEqual([]);
-		expect(docs[0].toJS()).toEqual({ services: { api: {}, child: {}, ollama: {}, web: { mem_limit: '320m', mem_reservation: '64m' }, worker: {} } });
+		expect(docs[0].toJS()).toEqual({ services: { api: {}, child: {}, ollama: {}, twice: {}, web: { mem_limit: '320m', mem_reservation: '64m' }, worker: {} } });
 		expect(yaml).toContain(LLM_NO_LIMIT_REASON);
 		await expect(caller().resources.override({ stack: '../etc' })).rejects.toThrow(/compose project name/);
 	});

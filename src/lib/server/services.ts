@@ -41,6 +41,8 @@ import { gatherDigest } from './digest/data';
 import { sessionsBetween } from './ollama/usage';
 import { currentSnapshot } from './health/current';
 import { createResources, type Resources } from './resources/report';
+import { readCgroupOomKills } from './resources/oom';
+import { detectLayout, type CgroupLayout } from './docker/cgroup';
 import { createHub, type Hub } from './hub/service';
 import { createDockerHosts } from './hub/docker-host';
 import { createLocalSummary } from './hub/summary';
@@ -189,7 +191,15 @@ export async function createServices(
 	// watchdog (issue 9), over the adapter's Docker API; its notifications go to the alerts service (set below)
 	let watchdogNotify: (n: import('./watchdog/watchdog').WatchdogNotification) => Promise<void> | void = () => {};
 	const selfId = await detectSelfContainerId();
-	const watchdog = createWatchdog({ docker: createDockerPort(docker.api, createSelfTestDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs })), db, hostId: config.hostId, config: config.watchdog, holdFile: config.holdFile, logDir: config.logDir, metrics, selfIds: selfId ? [selfId] : [], log: createLogger('watchdog'), notify: (n) => watchdogNotify(n) });
+	// the kernel's OOM-kill count of a container (VMW_CGROUP_ROOT), for the watchdog's OOM counter
+	let oomLayout: CgroupLayout | null = null;
+	const oomKills = (id: string): number | null => {
+		oomLayout ??= detectLayout(config.docker.cgroupRoot);
+		const listed = docker.containers();
+		const parent = (listed.state === 'ok' ? listed.data : (listed.lastGood ?? [])).find((c) => c.id === id)?.cgroupParent ?? '';
+		return readCgroupOomKills(oomLayout, id, parent);
+	};
+	const watchdog = createWatchdog({ docker: createDockerPort(docker.api, createSelfTestDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs })), db, hostId: config.hostId, config: config.watchdog, holdFile: config.holdFile, logDir: config.logDir, metrics, selfIds: selfId ? [selfId] : [], oomKills, log: createLogger('watchdog'), notify: (n) => watchdogNotify(n) });
 	if (startWatchdog) await watchdog.start();
 	const selfTests = createSelfTestScheduler({ watchdog, schedule: config.watchdog.selfTestSchedule, log: createLogger('watchdog-selftest') });
 	if (startWatchdog) selfTests.start();
