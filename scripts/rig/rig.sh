@@ -8,9 +8,14 @@
 #                 step calls is found (else: exit 1 naming each missing one)
 #   rig.sh down   stop what `up` started (and only that), remove test containers
 #   rig.sh env    print the `export ...` lines the tests read
-#   rig.sh boot-quiet  disable at boot the services of BOOT_QUIET_PACKAGES (docker,
-#                 containerd, prometheus, node_exporter, cron), for a machine where an
-#                 older rig installed them; `up` does it itself for what it installs
+#   rig.sh boot-quiet [--all]  disable at boot the services of the BOOT_QUIET_PACKAGES
+#                 (docker, containerd, prometheus, node_exporter, cron) the rig installed
+#                 (recorded in $STATE_DIR); `up` does it itself for what it installs.
+#                 --all: every one of them, for a machine where a rig older than that
+#                 record installed them (it also disables a Docker the machine had before)
+#   rig.sh boot-enabled  print the units the rig installed that are enabled at boot
+#                 (exit 1 when there is one); a Docker, Prometheus or node_exporter the
+#                 machine had before the rig is not the rig's and is never named
 #
 # Everything lives under $VMW_RIG_DIR (default /tmp/vmwarden-rig; keep it short,
 # unix socket paths are limited to 108 bytes). The developer's default Docker
@@ -41,6 +46,12 @@ STATE_DIR="$RIG_DIR/state"
 LEASE_DIR="$RIG_DIR/leases"
 LOG_DIR="$RIG_DIR/log"
 ENV_FILE="$RIG_DIR/env"
+# What `up` installed (kept by `down`): the packages, and the units of those the rig keeps
+# from starting at boot. One name a line.
+INSTALLED_PACKAGES_FILE="$STATE_DIR/installed-packages"
+INSTALLED_UNITS_FILE="$STATE_DIR/installed-units"
+# where systemd's boot links are (a test points it at a fixture)
+SYSTEMD_ETC=${VMW_RIG_SYSTEMD_DIR:-/etc/systemd/system}
 
 # Test containers carry this label so `down` can find them on a shared daemon.
 TEST_LABEL=vmwarden.test
@@ -248,7 +259,48 @@ install_packages() {
 	for pkg in "${added[@]}"; do
 		[[ " ${BOOT_QUIET_PACKAGES[*]} " == *" $pkg "* ]] && quiet+=("$pkg")
 	done
+	local units
+	mapfile -t units < <(pkg_units "${quiet[@]}")
+	record_lines "$INSTALLED_PACKAGES_FILE" "${added[@]}"
+	record_lines "$INSTALLED_UNITS_FILE" "${units[@]}"
 	boot_quiet "${quiet[@]}"
+}
+
+# record_lines FILE NAME...: adds the names to FILE (sorted, each once).
+record_lines() {
+	local file=$1
+	shift
+	(($#)) || return 0
+	mkdir -p "${file%/*}"
+	{
+		[[ -f $file ]] && cat "$file"
+		printf '%s\n' "$@"
+	} | sort -u >"$file.tmp" && mv "$file.tmp" "$file"
+}
+
+# pkg_units PACKAGE...: the .service and .socket units the installed packages ship
+# (templates are only instantiated on demand: left out).
+pkg_units() {
+	local pkg path unit
+	for pkg in "$@"; do
+		pkg_installed "$pkg" || continue
+		while IFS= read -r path; do
+			unit=${path##*/}
+			[[ $unit == *@.* ]] || printf '%s\n' "$unit"
+		done < <(dpkg-query -L "$pkg" 2>/dev/null | grep -E '^(/usr)?/lib/systemd/system/[^/]+\.(service|socket)$' || true)
+	done
+}
+
+# The rig's own units (recorded by `up`) that a .wants/.requires link starts at boot.
+boot_enabled() {
+	local unit link
+	[[ -f $INSTALLED_UNITS_FILE && -d $SYSTEMD_ETC ]] || return 0
+	while IFS= read -r unit; do
+		[[ -n $unit ]] || continue
+		for link in "$SYSTEMD_ETC"/*.wants/"$unit" "$SYSTEMD_ETC"/*.requires/"$unit"; do
+			if [[ -e $link || -L $link ]]; then printf '%s\n' "${link#"$SYSTEMD_ETC"/}"; fi
+		done
+	done <"$INSTALLED_UNITS_FILE"
 }
 
 installed_packages() { dpkg-query -W -f='${db:Status-Status} ${Package}\n' 2>/dev/null | awk '$1 == "installed" { print $2 }' | sort; }
@@ -264,18 +316,16 @@ boot_quiet() {
 	local pkg path unit quieted=()
 	for pkg in "$@"; do
 		pkg_installed "$pkg" || continue
-		while IFS= read -r path; do
-			unit=${path##*/}
-			[[ $unit == *@.* ]] && continue # templates are only instantiated on demand
+		while IFS= read -r unit; do
 			if command -v deb-systemd-helper >/dev/null 2>&1; then
 				deb-systemd-helper disable "$unit" >/dev/null 2>&1 || true
 			fi
 			if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null 2>&1; then
 				systemctl disable --quiet "$unit" >/dev/null 2>&1 || true
 			fi
-			rm -f /etc/systemd/system/*.wants/"$unit" /etc/systemd/system/*.requires/"$unit"
+			rm -f "$SYSTEMD_ETC"/*.wants/"$unit" "$SYSTEMD_ETC"/*.requires/"$unit"
 			quieted+=("$unit")
-		done < <(dpkg-query -L "$pkg" 2>/dev/null | grep -E '^(/usr)?/lib/systemd/system/[^/]+\.(service|socket)$' || true)
+		done < <(pkg_units "$pkg")
 		while IFS= read -r path; do
 			update-rc.d "${path##*/}" disable >/dev/null 2>&1 || true
 			quieted+=("init.d/${path##*/}")
@@ -541,7 +591,24 @@ main() {
 	check) cmd_check ;;
 	boot-quiet)
 		[[ $(id -u) == 0 ]] || die "boot-quiet changes /etc: run it as root"
-		boot_quiet "${BOOT_QUIET_PACKAGES[@]}"
+		if [[ ${2:-} == --all ]]; then
+			boot_quiet "${BOOT_QUIET_PACKAGES[@]}"
+		else
+			local pkg mine=()
+			for pkg in "${BOOT_QUIET_PACKAGES[@]}"; do
+				[[ -f $INSTALLED_PACKAGES_FILE ]] && grep -qxF "$pkg" "$INSTALLED_PACKAGES_FILE" && mine+=("$pkg")
+			done
+			((${#mine[@]})) || log "the rig installed none of: ${BOOT_QUIET_PACKAGES[*]} (recorded in $INSTALLED_PACKAGES_FILE); --all for every one"
+			boot_quiet "${mine[@]}"
+		fi
+		;;
+	boot-enabled)
+		local enabled
+		enabled=$(boot_enabled)
+		[[ -z $enabled ]] || {
+			printf '%s\n' "$enabled"
+			exit 1
+		}
 		;;
 	down)
 		shift
@@ -551,7 +618,7 @@ main() {
 		if [[ -f $ENV_FILE ]]; then cat "$ENV_FILE"; else env_lines; fi
 		;;
 	*)
-		printf 'usage: %s up|check|down [--force]|env|boot-quiet\n' "${0##*/}" >&2
+		printf 'usage: %s up|check|down [--force]|env|boot-quiet [--all]|boot-enabled\n' "${0##*/}" >&2
 		exit 2
 		;;
 	esac

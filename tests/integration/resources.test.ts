@@ -6,6 +6,8 @@
 // test, and the per-day arithmetic is covered by src/lib/server/resources/io.spec.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -32,12 +34,24 @@ const viewer: Principal = { role: 'viewer', via: 'token' };
 let docker: Docker;
 let services: Services;
 let dir: string;
+// the alerts' webhook: every POST body, parsed
+let hook: Server;
+const posted: { key?: string; severity?: string; text: string }[] = [];
 const caller = () => createCallerFactory(appRouter)({ services, principal: viewer, sessionId: undefined, resHeaders: null, clientKey: '127.0.0.9', secure: false });
 const compose = (service: string, extra: Record<string, string> = {}) => ({ 'com.docker.compose.project': run, 'com.docker.compose.service': service, ...extra });
 
 beforeAll(async () => {
 	docker = await requireDocker(env);
 	dir = await mkdtemp(path.join(tmpdir(), 'vmw-resources-'));
+	hook = createServer((req, res) => {
+		let body = '';
+		req.on('data', (c) => (body += c));
+		req.on('end', () => {
+			posted.push(JSON.parse(body));
+			res.end('ok');
+		});
+	});
+	await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
 	services = await createServices(
 		parseConfig({
 			VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`,
@@ -51,7 +65,10 @@ beforeAll(async () => {
 			VMW_CONTAINER_LABELS: `${TEST_LABEL}=${run}`,
 			VMW_WATCHDOG: 'dry-run',
 			VMW_WATCHDOG_ONLY_LABEL: `${TEST_LABEL}=${run}`,
-			VMW_RESOURCES_HEADROOM: '3'
+			VMW_RESOURCES_HEADROOM: '3',
+			VMW_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+			VMW_DIGEST: 'off',
+			VMW_DAILY_HEALTH_TIME: 'off'
 		}),
 		{ startSampler: false, startDocker: true }
 	);
@@ -79,6 +96,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await services?.stop();
+	hook?.close();
 	if (docker) await removeRun(docker, run);
 	if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -133,6 +151,31 @@ describe('resources (rig dockerd)', () => {
 		expect(row.flags).toContain('oom-killed');
 	});
 
+	it('two kills close together in one container (cgroup v1 on the rig): the OOM counter and the records say what the kernel counted', async () => {
+		// two tails grow in a 16 MiB cgroup: the kernel kills the bigger one, then the other,
+		// milliseconds apart; the shell goes on sleeping
+		const c = await docker.createContainer({
+			name: n('two-oom'),
+			Image: env.testImage,
+			Cmd: ['sh', '-c', 'tail /dev/zero & tail /dev/zero & wait; sleep 3600'],
+			Labels: { [TEST_LABEL]: run, ...compose('twice') },
+			HostConfig: { NetworkMode: 'none', Memory: 16 * MiB, MemorySwap: 16 * MiB }
+		});
+		await c.start();
+		const id = (await c.inspect()).Id;
+		const layout = detectLayout('/sys/fs/cgroup');
+		const kernel = await waitFor('the kernel to count both kills', async () => {
+			const k = readCgroupOomKills(layout, id, '');
+			return k !== null && k >= 2 ? k : null;
+		}, 20_000);
+		const records = async () => (await listActions(services.db, { action: 'watchdog.oom', limit: 50 })).filter((a) => a.target === n('two-oom'));
+		await waitFor('the watchdog to record them', async () => (await records()).length >= kernel, 10_000).catch(() => null);
+		await new Promise((r) => setTimeout(r, 1500)); // a late event would show by now
+		expect(readCgroupOomKills(layout, id, '')).toBe(kernel);
+		expect((await records()).length).toBe(kernel);
+		expect(await services.metrics.metrics()).toContain(`vmwarden_container_oom_kills_total{container="${n('two-oom')}",host_id="vm-test"} ${kernel}`);
+	});
+
 	it('refuses another host and unknown fields', async () => {
 		await expect(caller().resources.report({ hostId: 'elsewhere' })).rejects.toThrow(/unknown host/);
 		await expect(caller().resources.override({ stack: run, extra: 1 } as never)).rejects.toThrow();
@@ -161,7 +204,7 @@ describe('resources (rig dockerd)', () => {
 		const docs = parseAllDocuments(yaml) as Document.Parsed[];
 		expect(docs).toHaveLength(1);
 		expect(docs[0].errors).toEqual([]);
-		expect(docs[0].toJS()).toEqual({ services: { api: {}, child: {}, ollama: {}, web: { mem_limit: '320m', mem_reservation: '64m' }, worker: {} } });
+		expect(docs[0].toJS()).toEqual({ services: { api: {}, child: {}, ollama: {}, twice: {}, web: { mem_limit: '320m', mem_reservation: '64m' }, worker: {} } });
 		expect(yaml).toContain(LLM_NO_LIMIT_REASON);
 		await expect(caller().resources.override({ stack: '../etc' })).rejects.toThrow(/compose project name/);
 	});
@@ -190,6 +233,22 @@ describe('resources (rig dockerd)', () => {
 		const report = await caller().resources.report();
 		expect(report.io.rows[0]).toMatchObject({ name: n('api') });
 		expect(Math.round(report.io.rows[0].bytesLast24h)).toBe(17_280_000_000);
+
+		// and alerted from the first day (the k×-median rule would need 3 days): one evaluation sends it,
+		// with the rate and when the disk Docker writes to is full at that rate
+		await services.sampler.sampleOnce();
+		const free = (await services.resources.report({ fresh: true })).io.freeDiskBytes!;
+		await services.alerts.tick();
+		const sent = posted.filter((p) => p.key === `io.write:${n('api')}`);
+		// 17.28 GB in 24 h = 0.72 GB/h
+		const hours = free / 0.72e9;
+		const when = hours < 24 ? `~${Math.max(1, Math.round(hours))} h` : `~${Math.round(hours / 24)} day${Math.round(hours / 24) === 1 ? '' : 's'}`;
+		expect(sent.map((p) => [p.severity, p.text])).toEqual([
+			[hours <= 24 ? 'CRIT' : 'WARN', `${hours <= 24 ? '🔴 CRIT' : '🟠 WARN'} Heavy writes ${n('api')} — vm-test\n${n('api')} wrote 17.3 GB in 24 h (0.7 GB/h): at this rate the disk (${Math.round(free / 1e9)} GB free) is full in ${when} (threshold 10.0 GB/day)`]
+		]);
+		// the next evaluation: the same episode, nothing more
+		await services.alerts.tick();
+		expect(posted.filter((p) => p.key === `io.write:${n('api')}`)).toHaveLength(1);
 	});
 
 	it('image freshness from the daemon image list; cost per stack', async () => {

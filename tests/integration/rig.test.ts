@@ -5,7 +5,9 @@
  * before any feature test leans on them.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { backfill, promQuery, promQueryRange } from '../helpers/prometheus';
@@ -29,17 +31,33 @@ describe('rig self-check', () => {
 		expect(res.stderr).toMatch(/self-check FAILED: .*vmw-no-such-command-4d1f/);
 	});
 
-	it("leaves none of the rig's services enabled at boot (docker, containerd, prometheus, node_exporter, cron)", () => {
-		const units = ['docker.service', 'docker.socket', 'containerd.service', 'prometheus.service', 'prometheus-node-exporter.service', 'cron.service'];
-		// The links systemd follows at boot, whether or not systemd runs here.
-		const enabled: string[] = [];
-		const etc = '/etc/systemd/system';
-		if (existsSync(etc)) {
-			for (const dir of readdirSync(etc).filter((d) => d.endsWith('.wants') || d.endsWith('.requires'))) {
-				for (const unit of readdirSync(`${etc}/${dir}`)) if (units.includes(unit)) enabled.push(`${dir}/${unit}`);
-			}
+	it("leaves none of the services the rig installed enabled at boot (docker, containerd, prometheus, node_exporter, cron)", () => {
+		// only what `up` installed (recorded in its state dir): the machine's own Docker may start at boot
+		const res = spawnSync('bash', [RIG_SH, 'boot-enabled'], { encoding: 'utf8' });
+		expect(res.stdout, 'run `sudo bash scripts/rig/rig.sh boot-quiet`').toBe('');
+		expect(res.status, res.stderr).toBe(0);
+	});
+
+	it("names the rig's own units enabled at boot, never a Docker the machine had before the rig", async () => {
+		const dir = await mkdtemp(path.join(tmpdir(), 'vmw-rig-boot-'));
+		try {
+			// a VM that runs Docker (its own, enabled), where the rig installed Prometheus and node_exporter
+			await mkdir(path.join(dir, 'state'));
+			await writeFile(path.join(dir, 'state/installed-units'), 'prometheus-node-exporter.service\nprometheus.service\n');
+			const etc = path.join(dir, 'systemd');
+			await mkdir(path.join(etc, 'multi-user.target.wants'), { recursive: true });
+			await mkdir(path.join(etc, 'sockets.target.wants'));
+			for (const link of ['multi-user.target.wants/docker.service', 'multi-user.target.wants/containerd.service', 'sockets.target.wants/docker.socket', 'multi-user.target.wants/prometheus.service'])
+				await symlink(`/lib/systemd/system/${path.basename(link)}`, path.join(etc, link));
+			const boot = () => spawnSync('bash', [RIG_SH, 'boot-enabled'], { encoding: 'utf8', env: { ...process.env, VMW_RIG_DIR: dir, VMW_RIG_SYSTEMD_DIR: etc } });
+			let res = boot();
+			expect([res.status, res.stdout]).toEqual([1, 'multi-user.target.wants/prometheus.service\n']);
+			await rm(path.join(etc, 'multi-user.target.wants/prometheus.service'));
+			res = boot();
+			expect([res.status, res.stdout]).toEqual([0, '']);
+		} finally {
+			await rm(dir, { recursive: true, force: true });
 		}
-		expect(enabled, 'run `sudo bash scripts/rig/rig.sh boot-quiet`').toEqual([]);
 	});
 });
 

@@ -49,6 +49,31 @@ describe('deploy recorder on Docker events', () => {
 	}
 	const ours = async () => (await db.db.select().from(deploysTable)).filter((d) => d.key === `${project}/web`);
 
+	it('with VMW_CONTAINER_LABELS set, records only the containers that carry those labels (as every container view)', async () => {
+		const scopedDb = await freshDb();
+		const scoped = createDeployRecorder({ api: createDockerApi({ host: env.dockerHost, timeoutMs: 5000 }), db: scopedDb.db, hostId: 'vm-test', log: createLogger('test-deploys'), retryMs: 500, labels: [`vmwarden.test=${run}`, 'vmwarden.scope'] });
+		try {
+			scoped.start();
+			await expect.poll(() => scoped.status().connected, { timeout: 15_000 }).toBe(true);
+			const start = async (service: string, labels: Record<string, string>) => {
+				const c = await docker.createContainer({ Image: env.testImage, name: `${project}-${service}-1`, Cmd: ['sleep', '300'], Labels: { 'com.docker.compose.project': project, 'com.docker.compose.service': service, ...labels }, HostConfig: { NetworkMode: 'none' } });
+				made.containers.push(c.id);
+				await c.start();
+			};
+			// in scope: both labels; out of scope: another run's value, or only one of the two labels
+			await start('inscope', { 'vmwarden.test': run, 'vmwarden.scope': '' });
+			await start('other', { 'vmwarden.test': `${run}-other`, 'vmwarden.scope': '' });
+			await start('half', { 'vmwarden.test': run });
+			// the main recorder (no filter) sees all three: by then the scoped one has had the events too
+			await expect.poll(async () => (await db.db.select().from(deploysTable)).filter((d) => d.key.startsWith(`${project}/`) && d.key !== `${project}/web`).length, { timeout: 15_000 }).toBe(3);
+			await new Promise((r) => setTimeout(r, 500));
+			expect((await scopedDb.db.select().from(deploysTable)).map((d) => d.key)).toEqual([`${project}/inscope`]);
+		} finally {
+			await scoped.stop();
+			await scopedDb.cleanup();
+		}
+	});
+
 	it('records a new service and a new image, not a restart; markers come back by range', async () => {
 		const t0 = Date.now();
 		const first = await startService(env.testImage);

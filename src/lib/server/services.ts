@@ -41,6 +41,8 @@ import { gatherDigest } from './digest/data';
 import { sessionsBetween } from './ollama/usage';
 import { currentSnapshot } from './health/current';
 import { createResources, type Resources } from './resources/report';
+import { readCgroupOomKills } from './resources/oom';
+import { detectLayout, type CgroupLayout } from './docker/cgroup';
 import { createHub, type Hub } from './hub/service';
 import { createDockerHosts } from './hub/docker-host';
 import { createLocalSummary } from './hub/summary';
@@ -189,7 +191,15 @@ export async function createServices(
 	// watchdog (issue 9), over the adapter's Docker API; its notifications go to the alerts service (set below)
 	let watchdogNotify: (n: import('./watchdog/watchdog').WatchdogNotification) => Promise<void> | void = () => {};
 	const selfId = await detectSelfContainerId();
-	const watchdog = createWatchdog({ docker: createDockerPort(docker.api, createSelfTestDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs })), db, hostId: config.hostId, config: config.watchdog, holdFile: config.holdFile, logDir: config.logDir, metrics, selfIds: selfId ? [selfId] : [], log: createLogger('watchdog'), notify: (n) => watchdogNotify(n) });
+	// the kernel's OOM-kill count of a container (VMW_CGROUP_ROOT), for the watchdog's OOM counter
+	let oomLayout: CgroupLayout | null = null;
+	const oomKills = (id: string): number | null => {
+		oomLayout ??= detectLayout(config.docker.cgroupRoot);
+		const listed = docker.containers();
+		const parent = (listed.state === 'ok' ? listed.data : (listed.lastGood ?? [])).find((c) => c.id === id)?.cgroupParent ?? '';
+		return readCgroupOomKills(oomLayout, id, parent);
+	};
+	const watchdog = createWatchdog({ docker: createDockerPort(docker.api, createSelfTestDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs })), db, hostId: config.hostId, config: config.watchdog, holdFile: config.holdFile, logDir: config.logDir, metrics, selfIds: selfId ? [selfId] : [], oomKills, log: createLogger('watchdog'), notify: (n) => watchdogNotify(n) });
 	if (startWatchdog) await watchdog.start();
 	const selfTests = createSelfTestScheduler({ watchdog, schedule: config.watchdog.selfTestSchedule, log: createLogger('watchdog-selftest') });
 	if (startWatchdog) selfTests.start();
@@ -211,7 +221,7 @@ export async function createServices(
 		},
 		deploys: (r) => deploysInRange(db, { hostId: config.hostId, ...r })
 	});
-	const deploys = createDeployRecorder({ api: docker.api, db, hostId: config.hostId, log: createLogger('deploys') });
+	const deploys = createDeployRecorder({ api: docker.api, db, hostId: config.hostId, labels: config.docker.labels, log: createLogger('deploys') });
 	if (startDocker) deploys.start();
 	registerContainerMetrics(metrics, { adapter: docker, collector: containerStats });
 	const maintenance = createMaintenance({ config, db, log: createLogger('maintenance') });
@@ -249,6 +259,21 @@ export async function createServices(
 		const now = (unknown.includes('cpu') && sample.cpu.ok && sample.cpu.stealPct !== null) || (unknown.includes('memory') && sample.memory.ok) || (unknown.includes('disk') && sample.disks.some((d) => d.figures.ok));
 		if (now && startScore) score.poke();
 	});
+	const resources = createResources({
+		db,
+		hostId: config.hostId,
+		docker,
+		stats: containerStats,
+		// the disk Docker writes to: /var/lib/docker when it is a sampled mount of its own, else the first
+		freeDisk: () => {
+			const disks = sampler.latest()?.disks ?? [];
+			const d = disks.find((x) => x.mount === '/var/lib/docker' && x.figures.ok) ?? disks.find((x) => x.figures.ok);
+			return d && d.figures.ok ? { mount: d.mount, availBytes: d.figures.availBytes } : null;
+		},
+		cgroupRoot: config.docker.cgroupRoot,
+		settings: { ...config.resources, ioFactor: config.writeSpikeFactor },
+		log: createLogger('resources')
+	});
 	// alerts and the weekly digest (issue 14)
 	const a = config.alerts;
 	const alertsPromClient = config.prometheusUrl ? createPromClient({ baseUrl: config.prometheusUrl, bearerToken: config.prometheus.token, timeoutMs: config.prometheus.timeoutMs }) : null;
@@ -275,7 +300,8 @@ export async function createServices(
 			cron: () => maintenance.status(),
 			trends,
 			diskFillPct: a.diskFillPct,
-			prometheusUp: alertsPromClient ? async () => (await alertsPromClient.query('vector(1)')).state !== 'unavailable' : null
+			prometheusUp: alertsPromClient ? async () => (await alertsPromClient.query('vector(1)')).state !== 'unavailable' : null,
+			resources
 		}),
 		snapshot: () => currentSnapshot({ sampler, config }),
 		digestData: (now) =>
@@ -287,21 +313,6 @@ export async function createServices(
 	});
 	watchdogNotify = (n) => alerts.onWatchdog(n);
 	if (startAlerts) alerts.start();
-	const resources = createResources({
-		db,
-		hostId: config.hostId,
-		docker,
-		stats: containerStats,
-		// the disk Docker writes to: /var/lib/docker when it is a sampled mount of its own, else the first
-		freeDisk: () => {
-			const disks = sampler.latest()?.disks ?? [];
-			const d = disks.find((x) => x.mount === '/var/lib/docker' && x.figures.ok) ?? disks.find((x) => x.figures.ok);
-			return d && d.figures.ok ? { mount: d.mount, availBytes: d.figures.availBytes } : null;
-		},
-		cgroupRoot: config.docker.cgroupRoot,
-		settings: { ...config.resources, ioFactor: config.writeSpikeFactor },
-		log: createLogger('resources')
-	});
 	// hosts registry (issue 15): an edited or removed host's cached connection is dropped
 	const hostsRegistry = createHostsRegistry({ db, localHostId: config.hostId, secretKey: config.secretKey, previousSecretKey: config.previousSecretKey });
 	hostsRegistry.onChange(forgetHost);

@@ -6,7 +6,19 @@ import type { ContainerInfo } from '../docker/model';
 import type { CronStatus } from '../maintenance/status';
 import type { Trends } from '../trends/trends';
 import { projectDisk } from '../prometheus/projection';
+import type { ResourcesReport } from '../resources/report';
 import type { Observation } from './rules';
+
+const DAY_MS = 86_400_000;
+
+/** The last 24 h of writes per container, from the resources report's io rows (the threshold rule). */
+export function ioWritesOf(r: Pick<ResourcesReport, 'at' | 'io'>): NonNullable<Observation['ioWrites']> {
+	return {
+		thresholdBytesPerDay: r.io.thresholdBytesPerDay,
+		freeDiskBytes: r.io.freeDiskBytes,
+		containers: r.io.rows.filter((x) => x.bytesLast24h > 0).map((x) => ({ name: x.name, bytes: x.bytesLast24h, spanMs: x.last24hFromMs === null ? DAY_MS : Math.min(DAY_MS, r.at - x.last24hFromMs) }))
+	};
+}
 
 export interface ObserveSources {
 	sample: () => HostSample | null;
@@ -20,13 +32,24 @@ export interface ObserveSources {
 	diskFillPct: number;
 	/** null when no Prometheus is configured */
 	prometheusUp: (() => Promise<boolean>) | null;
-	/** how often the 7-day disk projection is recomputed */
+	/** the resources report (per-container writes against VMW_IO_WRITE_THRESHOLD_GB); absent = no reading */
+	resources?: { report(): Promise<Pick<ResourcesReport, 'at' | 'io'>> };
+	/** how often the 7-day disk projection and the write figures are recomputed */
 	projectionEveryMs?: number;
 }
 
 export function createObserver(src: ObserveSources) {
 	let projection: { at: number; value: Observation['diskFillDays'] } | null = null;
 	let io: { at: number; value: Observation['ioSpikes'] } | null = null;
+	let writes: { at: number; value: Observation['ioWrites'] } | null = null;
+
+	async function ioWrites(now: number): Promise<Observation['ioWrites']> {
+		if (!src.resources) return undefined;
+		if (writes && now - writes.at < every) return writes.value;
+		const value = ioWritesOf(await src.resources.report());
+		writes = { at: now, value };
+		return value;
+	}
 
 	/** Today's write spikes (UTC day) from the trends' io series. */
 	async function ioSpikes(now: number): Promise<Observation['ioSpikes']> {
@@ -57,11 +80,12 @@ export function createObserver(src: ObserveSources) {
 		const fresh = s && now - s.ts <= src.maxSampleAgeMs ? s : null;
 		const mem = fresh?.memory.ok ? fresh.memory : null;
 		const containers = src.containers();
-		const [cron, fill, promUp, spikes] = await Promise.all([
+		const [cron, fill, promUp, spikes, written] = await Promise.all([
 			src.cron().catch(() => null),
 			diskFill(now).catch(() => [] as Observation['diskFillDays']),
 			src.prometheusUp ? src.prometheusUp().catch(() => false) : Promise.resolve(null),
-			ioSpikes(now).catch(() => null)
+			ioSpikes(now).catch(() => null),
+			ioWrites(now).catch(() => null)
 		]);
 		const lastReal = cron?.recentCleanups.find((r) => !r.dryRun) ?? null;
 		return {
@@ -76,7 +100,8 @@ export function createObserver(src: ObserveSources) {
 			prometheusUp: promUp,
 			cronJobs: cron ? cron.jobs.filter((j) => j.enabled).map((j) => ({ name: j.name, state: j.state, reason: j.reason })) : null,
 			lastCleanup: lastReal ? { id: lastReal.id, start: lastReal.start, status: lastReal.status } : null,
-			ioSpikes: spikes
+			ioSpikes: spikes,
+			ioWrites: written
 		};
 	};
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, eventNotice, isMuted, type Notice, type Observation, type RuleState, type RuleThresholds } from './rules';
+import { evaluate, eventNotice, isMuted, writeRate, type Notice, type Observation, type RuleState, type RuleThresholds } from './rules';
+import { ioReport } from '../resources/io';
+import { ioWritesOf } from './observe';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -180,6 +182,42 @@ describe('I/O anomaly', () => {
 			[4, 'io.spike:invttrdg-backend', 'recover']
 		]);
 		expect(out[0].html).toBe('🟠 <b>WARN I/O anomaly invttrdg-backend</b> — srv1491630\ninvttrdg-backend wrote 12.0 GiB today, 4.2× its daily median');
+	});
+});
+
+describe('heavy writes above VMW_IO_WRITE_THRESHOLD_GB (from the first day)', () => {
+	const H = 60 * MIN;
+	// the roadmap's invttrdg-backend: 22 GB in its first 13 h of history, 123 GB free, threshold 10 GB/day
+	const firstDay = (at: number, bytes = 22e9) =>
+		ioWritesOf({
+			at,
+			io: ioReport([{ key: 'invttrdg/backend', name: 'invttrdg-backend', stack: 'invttrdg', points: Array.from({ length: 13 * 60 }, (_, i) => ({ ts: at - 13 * H + i * MIN, writeBps: bytes / (13 * 3600) })) }], { now: at, thresholdBytesPerDay: 10e9, factor: 3, freeDiskBytes: 123e9 })
+		});
+
+	it('raises with the rate and the disk-full estimate, from the resources io report of a container seen for 13 h', () => {
+		const { out } = run([{ ioWrites: firstDay(T0) }]);
+		expect(out.map((n) => [n.key, n.kind, n.severity])).toEqual([['io.write:invttrdg-backend', 'raise', 'WARN']]);
+		// 22/13 = 1.69 GB/h; 123 GB / 1.69 GB/h = 72.7 h = 3.0 days
+		expect(out[0].html).toBe('🟠 <b>WARN Heavy writes invttrdg-backend</b> — srv1491630\ninvttrdg-backend wrote 22.0 GB in 13 h (1.7 GB/h): at this rate the disk (123 GB free) is full in ~3 days (threshold 10.0 GB/day)');
+	});
+
+	it('one message per episode; clears under the threshold less the hysteresis (9 GB), or when the container is gone; unknown keeps it', () => {
+		const at = (m: number) => T0 + m * MIN;
+		const { out } = run([{ ioWrites: firstDay(at(0)) }, { ioWrites: firstDay(at(1), 25e9) }, { ioWrites: null }, { ioWrites: firstDay(at(3), 9.5e9) }, { ioWrites: firstDay(at(4), 8e9) }, { ioWrites: firstDay(at(5)) }, { ioWrites: { thresholdBytesPerDay: 10e9, freeDiskBytes: 1e12, containers: [] } }]);
+		expect(out.map((n) => [n.minute, n.kind])).toEqual([
+			[0, 'raise'],
+			[4, 'recover'],
+			[5, 'raise'],
+			[6, 'recover']
+		]);
+		expect(out[1].html).toContain('invttrdg-backend wrote 8.0 GB in the last 24 h, under the 10.0 GB/day threshold');
+	});
+
+	it('CRIT when the disk is full within a day at that rate; the free disk unknown is said', () => {
+		expect(writeRate({ name: 'w', bytes: 48e9, spanMs: 24 * H }, 30e9)).toEqual({ sentence: 'w wrote 48.0 GB in 24 h (2.0 GB/h): at this rate the disk (30 GB free) is full in ~15 h', daysToFull: 15 / 24 });
+		expect(writeRate({ name: 'w', bytes: 12e9, spanMs: 30 * MIN }, null).sentence).toBe('w wrote 12.0 GB in 30 min (24.0 GB/h); free disk unknown');
+		const { out } = run([{ ioWrites: { thresholdBytesPerDay: 10e9, freeDiskBytes: 30e9, containers: [{ name: 'w', bytes: 48e9, spanMs: 24 * H }] } }]);
+		expect(out.map((n) => [n.key, n.severity])).toEqual([['io.write:w', 'CRIT']]);
 	});
 });
 

@@ -7,6 +7,7 @@
 // when the value is back past a separate, lower clear level (hysteresis), sending a recovery.
 // A value that is unknown (a source down) keeps the episode as it is.
 import { esc } from '../notify/html';
+import { formatGB } from '../resources/io';
 
 export type Severity = 'WARN' | 'CRIT';
 
@@ -29,6 +30,12 @@ export interface Observation {
 	lastCleanup: { id: string; start: string; status: string } | null;
 	/** containers writing more than the spike factor × their daily median today (trends io); null = unknown */
 	ioSpikes?: { container: string; bytes: number; ratio: number }[] | null;
+	/**
+	 * What each container wrote in the last 24 h (resources io report), against the fixed
+	 * VMW_IO_WRITE_THRESHOLD_GB: works from the first day, where the median rule needs 3.
+	 * `spanMs` is how much of the 24 h it was watched; null = unknown.
+	 */
+	ioWrites?: { thresholdBytesPerDay: number; freeDiskBytes: number | null; containers: { name: string; bytes: number; spanMs: number }[] } | null;
 }
 
 export interface RuleThresholds {
@@ -99,9 +106,45 @@ function level(v: number, warn: number, crit: number): Severity | null {
 	return v > crit ? 'CRIT' : v > warn ? 'WARN' : null;
 }
 
+/**
+ * "invttrdg-backend wrote 22.0 GB in 13 h (1.7 GB/h): at this rate the disk (123 GB free) is
+ * full in ~3 days" — the rate over the time it was watched (less than 24 h on its first day).
+ */
+export function writeRate(c: { name: string; bytes: number; spanMs: number }, freeDiskBytes: number | null): { sentence: string; daysToFull: number | null } {
+	const hours = Math.max(c.spanMs, 60_000) / 3_600_000;
+	const perHour = c.bytes / hours;
+	const span = hours >= 1 ? `${Math.round(hours)} h` : `${Math.round(hours * 60)} min`;
+	const head = `${c.name} wrote ${formatGB(c.bytes)} in ${span} (${formatGB(perHour)}/h)`;
+	if (freeDiskBytes === null || !(perHour > 0)) return { sentence: `${head}; free disk unknown`, daysToFull: null };
+	const fullHours = freeDiskBytes / perHour;
+	const when = fullHours < 24 ? `~${Math.max(1, Math.round(fullHours))} h` : `~${Math.round(fullHours / 24)} day${Math.round(fullHours / 24) === 1 ? '' : 's'}`;
+	return { sentence: `${head}: at this rate the disk (${Math.round(freeDiskBytes / 1e9)} GB free) is full in ${when}`, daysToFull: fullHours / 24 };
+}
+
 /** The readings of every condition rule in an observation; unknown values give no reading. */
 export function readings(o: Observation, t: RuleThresholds, activeKeys: string[] = []): Reading[] {
 	const out: Reading[] = [];
+	const keep = 1 - t.hysteresis;
+	if (o.ioWrites) {
+		const w = o.ioWrites;
+		const seen = new Set<string>();
+		for (const c of w.containers) {
+			const key = `io.write:${c.name}`;
+			seen.add(key);
+			const rate = writeRate(c, w.freeDiskBytes);
+			out.push({
+				key,
+				// CRIT when the disk is full within a day at this rate
+				raise: c.bytes > w.thresholdBytesPerDay ? (rate.daysToFull !== null && rate.daysToFull <= 1 ? 'CRIT' : 'WARN') : null,
+				clear: c.bytes < w.thresholdBytesPerDay * keep,
+				forMs: 0,
+				title: `Heavy writes ${c.name}`,
+				detail: `${rate.sentence} (threshold ${formatGB(w.thresholdBytesPerDay)}/day)`,
+				recovery: `${c.name} wrote ${formatGB(c.bytes)} in the last 24 h, under the ${formatGB(w.thresholdBytesPerDay)}/day threshold`
+			});
+		}
+		for (const key of activeKeys) if (key.startsWith('io.write:') && !seen.has(key)) out.push({ key, raise: null, clear: true, forMs: 0, title: `Heavy writes ${key.slice(9)}`, detail: '', recovery: `${key.slice(9)} writes nothing any more` });
+	}
 	if (o.ioSpikes) {
 		const seen = new Set<string>();
 		for (const sp of o.ioSpikes) {
@@ -112,7 +155,6 @@ export function readings(o: Observation, t: RuleThresholds, activeKeys: string[]
 		// an episode whose container is no longer spiking clears
 		for (const key of activeKeys) if (key.startsWith('io.spike:') && !seen.has(key)) out.push({ key, raise: null, clear: true, forMs: 0, title: `I/O anomaly ${key.slice(9)}`, detail: '', recovery: `${key.slice(9)} writes are back to normal` });
 	}
-	const keep = 1 - t.hysteresis;
 	if (o.stealPct !== null)
 		out.push({
 			key: 'steal',

@@ -9,6 +9,7 @@ import type { DigestData } from '../digest/compose';
 import { DEFAULT_THRESHOLDS } from '../host/thresholds';
 import { recordAction } from '../audit/actions';
 import type { HealthSnapshot } from '$lib/health';
+import { createHistoryStore } from '../db/history-store';
 
 const MIN = 60_000;
 const H = 60 * MIN;
@@ -28,6 +29,12 @@ afterEach(() => dbh.cleanup());
 
 const obs = (at: number, o: Partial<Observation> = {}): Observation => ({ at, stealPct: null, swapUsedBytes: null, swapCachedBytes: null, disks: [], diskFillDays: [], unhealthy: null, dockerUp: null, prometheusUp: null, cronJobs: null, lastCleanup: null, ...o });
 const digest: DigestData = { host: 'vm', weekEnding: '2026-11-30', stealAvgPct: 1, diskUsedPct: 40, freedBytes: 0, memAvailableAvgBytes: 8 * 1024 ** 3, swapPeakBytes: 0, unhealthy: [], llms: [], cleanups: { standard: 0, weekly: 0, full: 0 }, nextFull: null, cronProblems: [], source: 'local history' };
+
+/** The sampler's minute rows (host_history) every `everyMs` over [fromMs, toMs): the app was running then. */
+async function sampled(fromMs: number, toMs: number, everyMs = H) {
+	const store = createHistoryStore(dbh.db, 'local');
+	for (let ts = fromMs; ts < toMs; ts += everyMs) await store.insert({ ts, stealPct: 1, busyPct: 10, load1: 0.5, memAvailableBytes: 8 * 1024 ** 3, swapUsedBytes: 0, swapCachedBytes: 0, disks: [{ mount: '/', usedPct: 40 }] });
+}
 
 function make(clock: { t: number }, current: () => Observation, extra: Partial<AlertsOptions> = {}) {
 	return createAlerts({
@@ -100,7 +107,10 @@ describe('alerts service', () => {
 		expect(await a.mutes()).toEqual([]);
 	});
 
-	it('Telegram down: the alert is retried on the next evaluations and recorded once, delivered or given up after an hour', async () => {
+	// 63 evaluations, ~280 requests to the fake Telegram and their SQLite writes: 0.6–1 s on an idle
+	// machine, 5.4 s (failed at vitest's default 5 s) and 7.9–10.7 s measured at load average ~30
+	// on the 2-core development machine; 60 s leaves room.
+	it('Telegram down: the alert is retried on the next evaluations and recorded once, delivered or given up after an hour', { timeout: 60_000 }, async () => {
 		const clock = { t: MON8 - 5 * H };
 		let swapCached = 300 * 1024 ** 2;
 		const a = make(clock, () => obs(clock.t, { swapCachedBytes: swapCached }));
@@ -169,8 +179,28 @@ describe('alerts service', () => {
 		expect(fake.requests[1].body.text).toBe('⛔ <b>Watchdog quarantined web-1</b>: no more automatic restarts — vm\n3 restarts in 10 min');
 	});
 
+	it('alerts the first OOM kills on a fresh database (no watchdog.oom row before the first evaluation)', async () => {
+		const clock = { t: MON8 - 3 * H };
+		const a = make(clock, () => obs(clock.t));
+		await a.tick(); // no OOM row yet: nothing to send, but the starting point is remembered
+		await recordAction(dbh.db, { hostId: 'local', actor: 'watchdog', action: 'watchdog.oom', target: 'invttrdg-backend' }, async () => undefined);
+		clock.t += MIN;
+		await a.tick();
+		// the second kill 11 s later
+		await recordAction(dbh.db, { hostId: 'local', actor: 'watchdog', action: 'watchdog.oom', target: 'invttrdg-worker' }, async () => undefined);
+		clock.t += 11_000;
+		await a.tick();
+		expect(fake.requests.map((r) => String(r.body.text).split('\n')[0])).toEqual(['💥 <b>OOM kill: invttrdg-backend</b> — vm', '💥 <b>OOM kill: invttrdg-worker</b> — vm']);
+		// a restart does not replay them
+		clock.t += MIN;
+		await make(clock, () => obs(clock.t)).tick();
+		expect(fake.requests).toHaveLength(2);
+	});
+
 	it('sends the weekly digest once at Monday 08:00, catches up after a restart within 24 h, never twice', async () => {
 		const clock = { t: MON8 - 5 * MIN };
+		// the app has been sampling for weeks (it saw every week this test sends a digest for)
+		await sampled(MON8 - 7 * 24 * H, MON8 + 14 * 24 * H, 6 * H);
 		const a = make(clock, () => obs(clock.t));
 		await a.tick();
 		expect(fake.requests).toHaveLength(0);
@@ -196,6 +226,35 @@ describe('alerts service', () => {
 		clock.t = MON8 + 14 * 24 * H + 24 * H;
 		await make(clock, () => obs(clock.t)).tick();
 		expect(fake.requests).toHaveLength(2);
+	});
+
+	it('a fresh install does not catch up a digest for a week it never saw: it waits for the next Monday', async () => {
+		// installed Monday 10:00, two hours after the slot: no sample from the week before it
+		const clock = { t: MON8 + 2 * H };
+		const a = make(clock, () => obs(clock.t));
+		await a.tick();
+		await sampled(MON8 + 2 * H, MON8 + 2 * H + 20 * MIN, MIN); // the sampler starts now
+		clock.t += 20 * MIN;
+		await a.tick();
+		expect(fake.requests).toHaveLength(0);
+		expect((await queryActions(dbh.db, { hostId: 'local', action: 'digest.send' })).items).toEqual([]);
+		// a restart the same day: still nothing
+		clock.t += H;
+		await make(clock, () => obs(clock.t)).tick();
+		expect(fake.requests).toHaveLength(0);
+		// it runs all week; the next Monday at 08:00 the digest goes out
+		await sampled(MON8 + 3 * H, MON8 + 7 * 24 * H, H);
+		clock.t = MON8 + 7 * 24 * H;
+		await a.tick();
+		expect(fake.requests.map((r) => String(r.body.text).split('\n')[0])).toEqual(['📊 <b>Weekly VM Digest — vm</b>']);
+		expect((await queryActions(dbh.db, { hostId: 'local', action: 'digest.send' })).items.map((r) => r.target)).toEqual(['2026-12-07']);
+	});
+
+	it('an install that ran during the week but was down at the slot still catches up on start-up', async () => {
+		await sampled(MON8 - 2 * 24 * H, MON8 - 20 * H, MIN * 15); // Saturday to Sunday noon, then down
+		const clock = { t: MON8 + 3 * H };
+		await make(clock, () => obs(clock.t)).tick();
+		expect(fake.requests.map((r) => String(r.body.text).split('\n')[0])).toEqual(['📊 <b>Weekly VM Digest — vm</b>']);
 	});
 
 	it('daily health message at 07:00 only when something is WARN/CRIT', async () => {

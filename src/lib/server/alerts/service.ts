@@ -18,6 +18,8 @@ import type { WatchdogNotification } from '../watchdog/watchdog';
 import { evaluate, eventNotice, type AlertEvent, type Notice, type Observation, type RuleState, type RuleThresholds } from './rules';
 import { composeDigest, type DigestData, type DigestThresholds } from '../digest/compose';
 import { dueSlot } from '../digest/schedule';
+import { WEEK_MS } from '../digest/data';
+import { sampledBetween } from '../db/history-store';
 
 const KEYS = { state: 'alerts.state', mutes: 'alerts.mutes', daily: 'alerts.daily.last', digest: 'digest.last', oom: 'alerts.oom.lastId', retry: 'alerts.retry' } as const;
 const DIGEST_RETRY_MS = 15 * 60_000;
@@ -82,6 +84,8 @@ export function createAlerts(o: AlertsOptions) {
 	let lastTickAt: number | null = null;
 	let lastError: string | null = null;
 	let digestAttemptAt = 0;
+	/** the digest slot skipped because the app has no sample from its week (asked once per slot) */
+	let digestUnseen: string | null = null;
 	let loaded = false;
 	let state: RuleState = {};
 	let mutes: Record<string, number | null> = {};
@@ -198,10 +202,14 @@ export function createAlerts(o: AlertsOptions) {
 			.from(actions)
 			.where(and(eq(actions.hostId, o.hostId), eq(actions.action, 'watchdog.oom'), gt(actions.id, Number.isFinite(last) ? last : -1)))
 			.orderBy(actions.id);
+		// First run: remember where history ends (0 on a fresh database, so the first kill ever
+		// recorded is new) and do not replay it.
+		if (!Number.isFinite(last)) {
+			await setSetting(KEYS.oom, String(rows.at(-1)?.id ?? 0));
+			return [];
+		}
 		if (!rows.length) return [];
 		await setSetting(KEYS.oom, String(rows[rows.length - 1].id));
-		// first run: remember where we are, do not replay history
-		if (!Number.isFinite(last)) return [];
 		return rows.map((r) => ({ key: 'oom' as const, container: r.target ?? '?', reason: 'OOM kill seen in the Docker event stream', at: r.ts }));
 	}
 
@@ -232,7 +240,13 @@ export function createAlerts(o: AlertsOptions) {
 		}
 		if (o.digest && t - digestAttemptAt >= DIGEST_RETRY_MS) {
 			const due = dueSlot({ now: t, tz: o.tz, weekday: 1, hour: 8, lastKey: await getSetting(KEYS.digest) });
-			if (due) {
+			// Only a week the app saw: a fresh install started after the slot (or just before it,
+			// before its first sample) would send "no data" on every line. It waits for the next Monday.
+			if (due && digestUnseen !== due.key && !(await sampledBetween(o.db, { hostId: o.hostId, fromMs: due.at - WEEK_MS, toMs: due.at }))) {
+				digestUnseen = due.key;
+				o.log.info('weekly digest skipped: no sample from the week it covers (the app was not running); the next one goes out on its slot', { week: due.key });
+			}
+			if (due && digestUnseen !== due.key) {
 				digestAttemptAt = t;
 				await sendDigest({ weekKey: due.key, actor: 'alerts' });
 			}

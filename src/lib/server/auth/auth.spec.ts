@@ -7,6 +7,7 @@ import path from 'node:path';
 import { freshDb } from '../../../../tests/helpers/db';
 import { bearerToken, createAuth, refuseCrossSiteMutation, refuseCrossSiteRead, type AuthOptions } from './auth';
 import type { Logger } from '../log';
+import { SCRYPT_TEST_TIMEOUT_MS } from '../../../../tests/helpers/timeouts';
 
 function captureLog() {
 	const lines: string[] = [];
@@ -15,7 +16,7 @@ function captureLog() {
 	return { log, lines };
 }
 
-describe('auth', () => {
+describe('auth', { timeout: SCRYPT_TEST_TIMEOUT_MS }, () => {
 	let ctx: Awaited<ReturnType<typeof freshDb>>;
 	beforeEach(async () => (ctx = await freshDb()));
 	afterEach(() => ctx.cleanup());

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createHashGate, HashingBusyError, hashPassword, needsRehash, verifyPassword } from './passwords';
+import { SCRYPT_TEST_TIMEOUT_MS } from '../../../../tests/helpers/timeouts';
 
-describe('password hashing', () => {
+describe('password hashing', { timeout: SCRYPT_TEST_TIMEOUT_MS }, () => {
 	it('verifies the right password and refuses a wrong one', async () => {
 		const stored = await hashPassword('correct horse battery');
 		expect(stored).toMatch(/^scrypt\$32768\$8\$1\$[\w-]+\$[\w-]+$/);

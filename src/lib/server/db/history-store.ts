@@ -1,7 +1,7 @@
 import { and, asc, eq, gte, lt, lte } from 'drizzle-orm';
 import type { HistoryPoint } from '$lib/health';
 import type { Db } from './index';
-import { hostHistory } from './schema';
+import { hostHistory, hostHistoryRollup } from './schema';
 import { pruneRollups, rollupHistory } from './rollup';
 
 /**
@@ -35,3 +35,19 @@ export function createHistoryStore(db: Db, hostId: string, { rollupRetentionMs, 
 }
 
 export type SqliteHistoryStore = ReturnType<typeof createHistoryStore>;
+
+/**
+ * Whether the sampler recorded anything for this host in [fromMs, toMs): a minute row, or its
+ * 15-minute rollup once the minutes were pruned. "The app was running then."
+ */
+export async function sampledBetween(db: Db, { hostId, fromMs, toMs }: { hostId: string; fromMs: number; toMs: number }): Promise<boolean> {
+	for (const t of [hostHistory, hostHistoryRollup]) {
+		const [row] = await db
+			.select({ ts: t.ts })
+			.from(t)
+			.where(and(eq(t.hostId, hostId), gte(t.ts, fromMs), lt(t.ts, toMs)))
+			.limit(1);
+		if (row) return true;
+	}
+	return false;
+}

@@ -45,6 +45,8 @@ export interface IoRow {
 	stack: string | null;
 	/** bytes written in the 24 h before `now` */
 	bytesLast24h: number;
+	/** the first written point inside those 24 h: on a container's first day they cover only `now` − this */
+	last24hFromMs: number | null;
 	/** the collector's latest write rate, bytes/s */
 	currentBps: number | null;
 	/** oldest first */
@@ -88,10 +90,14 @@ export function ioReport(inputs: IoInput[], { now, thresholdBytesPerDay, factor,
 		const pts = c.points.filter((p) => p.writeBps !== null && p.ts <= now).map((p) => ({ ts: p.ts, bytes: (p.writeBps as number) * (p.seconds ?? MINUTE_S) }));
 		const byDay = new Map<number, number>();
 		let last24 = 0;
+		let last24From: number | null = null;
 		for (const p of pts) {
 			const day = Math.floor(p.ts / DAY_MS) * DAY_MS;
 			byDay.set(day, (byDay.get(day) ?? 0) + p.bytes);
-			if (p.ts >= now - DAY_MS) last24 += p.bytes;
+			if (p.ts >= now - DAY_MS) {
+				last24 += p.bytes;
+				last24From = Math.min(last24From ?? p.ts, p.ts);
+			}
 		}
 		const days = [...byDay].sort(([a], [b]) => a - b).map(([dayStartMs, bytes]) => ({ dayStartMs, bytes }));
 		const anomalies: IoAnomaly[] = [];
@@ -109,6 +115,7 @@ export function ioReport(inputs: IoInput[], { now, thresholdBytesPerDay, factor,
 			name: c.name,
 			stack: c.stack,
 			bytesLast24h: last24,
+			last24hFromMs: last24From,
 			currentBps: c.currentBps ?? null,
 			days,
 			medianDayBytes: days.length ? median(days.map((d) => d.bytes)) : null,

@@ -52,7 +52,11 @@ export async function deploysInRange(db: Db, { hostId, fromMs, toMs }: { hostId:
 	return rows.map((r) => ({ atMs: r.ts, container: r.container, image: r.image }));
 }
 
-export function createDeployRecorder({ api, db, hostId, log, retryMs = 5000, now = Date.now }: { api: DockerApi; db: Db; hostId: string; log: Logger; retryMs?: number; now?: () => number }) {
+/**
+ * `labels` (VMW_CONTAINER_LABELS: `key` or `key=value`, all must match) scopes the recorder as
+ * it scopes every container view: Docker filters both the listing and the event stream.
+ */
+export function createDeployRecorder({ api, db, hostId, log, labels = [], retryMs = 5000, now = Date.now }: { api: DockerApi; db: Db; hostId: string; log: Logger; labels?: string[]; retryMs?: number; now?: () => number }) {
 	const known = new Map<string, string>();
 	let listedOnce = false;
 	let ctrl: AbortController | null = null;
@@ -68,7 +72,7 @@ export function createDeployRecorder({ api, db, hostId, log, retryMs = 5000, now
 	}
 
 	async function reconcile() {
-		const list = await api.listContainers({ all: true });
+		const list = await api.listContainers({ all: true, labels });
 		// oldest first, so the newest container of a key is the image remembered
 		list.sort((a, b) => a.Created - b.Created);
 		for (const c of list) {
@@ -93,7 +97,7 @@ export function createDeployRecorder({ api, db, hostId, log, retryMs = 5000, now
 	async function follow(signal: AbortSignal) {
 		while (!signal.aborted) {
 			try {
-				const stream = await api.events({ signal, filters: { type: ['container'], event: ['create', 'start'] } });
+				const stream = await api.events({ signal, filters: { type: ['container'], event: ['create', 'start'], ...(labels.length ? { label: labels } : {}) } });
 				await reconcile();
 				connected = true;
 				lastError = null;

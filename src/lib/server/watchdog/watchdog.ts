@@ -16,6 +16,7 @@ import { activeMaintenanceWindow, decide, failingSince, iso, scopeSkip } from '.
 import type { ContainerSummary, DockerEvent, WatchdogDocker } from './docker-port';
 import { createWatchdogStore, historyKey } from './store';
 import { formatWatchdogLine, WATCHDOG_LOG_FILE, type WatchdogLogEvent } from './log-line';
+import { createOomCounter } from '../docker/oom-counter';
 
 export type WatchdogConfig = Config['watchdog'];
 
@@ -106,6 +107,8 @@ export interface WatchdogDeps {
 	notify?: (n: WatchdogNotification) => void | Promise<void>;
 	log?: Logger;
 	selfIds?: string[];
+	/** the kernel's OOM-kill count of a container (cgroup oom_kill), null when it cannot be read */
+	oomKills?: (id: string) => number | null;
 }
 
 const MODE_SETTING = 'watchdog.mode';
@@ -152,7 +155,6 @@ export function createWatchdog(deps: WatchdogDeps) {
 	/** containers whose restart we are making: kill/stop events in this window are ours */
 	const ownRestarts = new Map<string, { from: number; to: number | null }>();
 	const pending = new Set<string>();
-	const lastOomAt = new Map<string, number>();
 	const timers = new Map<string, NodeJS.Timeout>();
 	const sched = new Map<string, { running: boolean; again: boolean; done: Promise<void> }>();
 	let holdState: { reason: string } | null = null;
@@ -162,7 +164,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 		? new Counter({ name: 'vmwarden_watchdog_restarts_total', help: 'Containers restarted by the watchdog', labelNames: ['container'], registers: [deps.metrics] })
 		: null;
 	const oomTotal = deps.metrics
-		? new Counter({ name: 'vmwarden_container_oom_kills_total', help: 'OOM kills seen in the Docker event stream since the app started', labelNames: ['container'], registers: [deps.metrics] })
+		? new Counter({ name: 'vmwarden_container_oom_kills_total', help: 'OOM kills since the app started (the kernel cgroup count where readable, else Docker oom events)', labelNames: ['container'], registers: [deps.metrics] })
 		: null;
 	if (deps.metrics) {
 		new Gauge({
@@ -430,7 +432,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 		entries.delete(id);
 		pending.delete(id);
 		ownRestarts.delete(id);
-		lastOomAt.delete(id);
+		ooms.forget(id);
 		const t = timers.get(id);
 		if (t) clearTimeout(t);
 		timers.delete(id);
@@ -438,6 +440,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 	}
 
 	// --- events ----------------------------------------------------------------------------------
+	const ooms = createOomCounter({ read: deps.oomKills ?? (() => null) });
 	function onEvent(e: DockerEvent) {
 		lastEventAt = clock();
 		if (!e.id) return;
@@ -468,6 +471,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 				return;
 			}
 			case 'start': {
+				ooms.started(e.id);
 				const m = memoryFor(key, name);
 				m.killedAt = null;
 				m.stoppedOnPurposeAt = null;
@@ -476,12 +480,8 @@ export function createWatchdog(deps: WatchdogDeps) {
 				return;
 			}
 			case 'oom': {
-				// On cgroup v2 one kernel OOM kill can reach us as two `oom` events a few ms apart
-				// (seen on the rig's dockerd): events within 1 s for one container count once.
-				const prev = lastOomAt.get(e.id);
-				lastOomAt.set(e.id, e.at);
-				if (prev !== undefined && e.at - prev < 1000) return;
-				void recordOom(e.id, name, key, e.at);
+				// as many kills as the kernel counted since the last event (docker/oom-counter.ts)
+				for (let i = ooms.onEvent(e.id, e.at); i > 0; i--) void recordOom(e.id, name, key, e.at);
 				return;
 			}
 			case 'destroy':
@@ -561,6 +561,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 		for (const s of list) {
 			if (pc.onlyLabel && s.labels[pc.onlyLabel.key] !== pc.onlyLabel.value) continue;
 			seen.add(s.id);
+			ooms.baseline(s.id);
 			const key = historyKey(s.labels, s.name);
 			const m = memoryFor(key, s.name);
 			const entry = entries.get(s.id) ?? { id: s.id, key, view: null, summary: s, decision: null, decidedAt: now, unhealthyAt: null };

@@ -12,10 +12,11 @@ import { appRouter } from '../router';
 import { actions, settings } from '../../db/schema';
 import { hashPassword } from '../../auth/passwords';
 import { openDb } from '../../db';
+import { SCRYPT_TEST_TIMEOUT_MS } from '../../../../../tests/helpers/timeouts';
 
 const ADMIN_PASSWORD = 'configured admin password';
 
-describe('users and roles', () => {
+describe('users and roles', { timeout: SCRYPT_TEST_TIMEOUT_MS }, () => {
 	let dir: string;
 	let services: Services;
 	const config = () =>
@@ -123,7 +124,7 @@ describe('users and roles', () => {
 	});
 });
 
-describe('migration of the single admin password', () => {
+describe('migration of the single admin password', { timeout: SCRYPT_TEST_TIMEOUT_MS }, () => {
 	it('an install with the old admin_password_hash gets the user "admin" with that password', async () => {
 		const dir = await mkdtemp(path.join(tmpdir(), 'vmw-migrate-'));
 		try {
