@@ -30,6 +30,11 @@ export type ConfirmedRestart =
 export interface RestartOptions {
 	/** seconds: overrides the container's own stop timeout (stopTimeoutOf) */
 	timeoutS?: number;
+	/**
+	 * What an inspect made a moment ago said (the watchdog decides on one): the quick inspect is
+	 * skipped, so the request leaves at once. startedAt: epoch ms of State.StartedAt.
+	 */
+	known?: { stopTimeoutS: number; startedAt: number };
 	/** after the stop timeout, how long the start may take before the restart counts as failed */
 	startAllowanceMs?: number;
 	/** between inspects while the answer is missing */
@@ -47,21 +52,25 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * DockerUnavailableError when Docker does not answer a quick call, DockerApiError when it refuses
  * (409, 500), and a plain Error when it did not restart the container by the deadline.
  */
-export async function restartAndConfirm(api: DockerApi, id: string, { timeoutS, startAllowanceMs = 30_000, pollMs = 500, onRequested, now = Date.now }: RestartOptions = {}): Promise<ConfirmedRestart> {
-	let before: RawContainerInspect;
-	try {
-		before = await api.inspectContainer(id);
-	} catch (err) {
-		if (err instanceof ContainerGoneError) return { outcome: 'gone', stopTimeoutS: null };
-		throw err;
+export async function restartAndConfirm(api: DockerApi, id: string, { timeoutS, known, startAllowanceMs = 30_000, pollMs = 500, onRequested, now = Date.now }: RestartOptions = {}): Promise<ConfirmedRestart> {
+	let before: { id: string; stopTimeoutS: number; startedAt: number };
+	if (known) before = { id, ...known };
+	else {
+		try {
+			const raw = await api.inspectContainer(id);
+			before = { id: raw.Id, stopTimeoutS: stopTimeoutOf(raw), startedAt: timeOf(raw.State.StartedAt) };
+		} catch (err) {
+			if (err instanceof ContainerGoneError) return { outcome: 'gone', stopTimeoutS: null };
+			throw err;
+		}
 	}
-	const stopTimeoutS = timeoutS ?? stopTimeoutOf(before);
-	const startedBefore = timeOf(before.State.StartedAt);
+	const stopTimeoutS = timeoutS ?? before.stopTimeoutS;
+	const startedBefore = before.startedAt;
 	const deadline = now() + stopTimeoutS * 1000 + startAllowanceMs;
 	onRequested?.({ stopTimeoutS, deadline });
 	try {
-		await api.restartContainer(before.Id, { timeoutS: stopTimeoutS, waitMs: Math.max(1, deadline - now()) });
-		const after = await api.inspectContainer(before.Id);
+		await api.restartContainer(before.id, { timeoutS: stopTimeoutS, waitMs: Math.max(1, deadline - now()) });
+		const after = await api.inspectContainer(before.id);
 		return { outcome: 'restarted', inspect: after, stopTimeoutS, via: 'answer' };
 	} catch (err) {
 		if (err instanceof ContainerGoneError) return { outcome: 'gone', stopTimeoutS };
@@ -71,7 +80,7 @@ export async function restartAndConfirm(api: DockerApi, id: string, { timeoutS, 
 		let last: unknown = err;
 		for (;;) {
 			try {
-				const cur = await api.inspectContainer(before.Id);
+				const cur = await api.inspectContainer(before.id);
 				if (timeOf(cur.State.StartedAt) > startedBefore) return { outcome: 'restarted', inspect: cur, stopTimeoutS, via: 'inspect' };
 			} catch (e) {
 				if (e instanceof ContainerGoneError) return { outcome: 'gone', stopTimeoutS };
