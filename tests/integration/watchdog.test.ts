@@ -238,6 +238,29 @@ describe('watchdog on a real dockerd', () => {
 		}
 	});
 
+	it('a container whose stop timeout is 30 s: shown restarting while Docker waits, then restarted once, outcome ok', { timeout: 120_000 }, async () => {
+		const w = await startTestWatchdog({ dockerHost: env.dockerHost, run });
+		try {
+			const name = `${run}-stop30`;
+			const c = await createTestContainer(docker, env.testImage, run, { name, cmd: failsOnce(2), health: { cmd: CHECK, intervalS: 1, retries: 3 }, ignoresTerm: true, stopTimeoutS: 30 });
+			const kill = await waitFor('the kill event', async () => recorder.of(c.id, 'kill')[0], 30_000, 100);
+			await waitFor('the watchdog to show the restart under way', async () => w.watchdog.status().containers.find((x) => x.name === name)?.state === 'restarting', 5_000, 100);
+			expect(w.watchdog.status().containers.find((x) => x.name === name)!.reason).toMatch(/^restart in progress since .* \(Docker waits up to 30 s for it to stop\)$/);
+			const [open] = (await listActions(w.db)).filter((a) => a.action === 'watchdog.restart');
+			expect(open.outcome).toBe('pending');
+			const restart = await waitFor('its restart event', async () => recorder.of(c.id, 'restart')[0], 60_000, 200);
+			expect(restart.at - kill.at).toBeGreaterThan(29_000);
+			await w.watchdog.idle();
+			await waitFor('healthy after its restart', async () => (await c.inspect()).State.Health?.Status === 'healthy', 30_000, 200);
+			await sleep(2000);
+			expect(recorder.of(c.id, 'restart')).toHaveLength(1);
+			expect((await listActions(w.db)).filter((a) => a.action === 'watchdog.restart')).toMatchObject([{ target: name, outcome: 'ok' }]);
+			expect((await readFile(w.logFile, 'utf8')).trimEnd().split('\n').map((l) => l.replace(/^\[[^\]]+\] /, ''))).toEqual([`Auto-restarted: ${name} (unhealthy 3x)`]);
+		} finally {
+			await w.stop();
+		}
+	});
+
 	it('restarts ten never-recovering containers at most four at a time, up to the global cap', { timeout: 120_000 }, async () => {
 		const w = await startTestWatchdog({ dockerHost: env.dockerHost, run, config: { globalCap: 6, globalWindowMs: 600_000 } });
 		try {
