@@ -72,8 +72,14 @@ function secured(res: Response, authenticated: boolean): Response {
 
 export const handle: Handle = async ({ event, resolve }) => {
 	const res = await guarded({ event, resolve });
-	return secured(res, event.locals.principal != null);
+	return secured(apiNotFound(event.url, res), event.locals.principal != null);
 };
+
+/** Under /api/ a path no route serves answers JSON, like every API answer (not the HTML error page). */
+function apiNotFound(url: URL, res: Response): Response {
+	if (res.status !== 404 || !url.pathname.startsWith('/api/') || !res.headers.get('content-type')?.startsWith('text/html')) return res;
+	return json({ error: 'not found' }, { status: 404 });
+}
 
 const guarded: Handle = async ({ event, resolve }) => {
 	const { url, request } = event;

@@ -300,6 +300,30 @@ describe('headers on every route kind, and no secret in any body or log line', (
 		}
 	});
 
+	it('static files under /_app/ carry nosniff too (adapter-node serves them before handle)', async () => {
+		const page = await (await get('/login')).text();
+		const asset = /\/_app\/immutable\/[^"']+\.js/.exec(page)?.[0];
+		expect(asset).toBeTruthy();
+		for (const p of [asset!, '/_app/version.json']) {
+			const res = await fetch(`${server.url}${p}`);
+			expect({ p, status: res.status }).toEqual({ p, status: 200 });
+			expect({ p, nosniff: res.headers.get('x-content-type-options') }).toEqual({ p, nosniff: 'nosniff' });
+			expect(res.headers.get('x-frame-options')).toBe('DENY');
+		}
+	});
+
+	it('an unknown /api/ path answers JSON 404, not the HTML error page', async () => {
+		for (const headers of [{ cookie }, { authorization: `Bearer ${TEST_TOKEN}` }]) {
+			const res = await get('/api/no-such-endpoint', headers);
+			expect(res.status).toBe(404);
+			expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+			expect(await res.json()).toEqual({ error: 'not found' });
+			expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+		}
+		// A page path keeps the HTML page.
+		expect((await get('/no-such-page', { cookie })).headers.get('content-type')).toMatch(/^text\/html/);
+	});
+
 	it('no response body and no log line carries the admin password or the API token', () => {
 		expect(bodies.length).toBeGreaterThan(8);
 		for (const secret of [TEST_PASSWORD, TEST_TOKEN]) {

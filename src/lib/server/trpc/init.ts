@@ -39,6 +39,12 @@ export function clientErrorShape<S extends { message: string; data: { stack?: st
  */
 export interface Meta {
 	hub?: 'local';
+	/**
+	 * How a caller below the operator role sees this answer (secrets masked). Applied to the
+	 * procedure's own answer and to a forwarded host's answer alike: a hub holds an operate token,
+	 * so the host itself would show a hub viewer the operator's view.
+	 */
+	forViewers?: (data: unknown) => unknown;
 }
 
 const t = initTRPC.context<Context>().meta<Meta>().create({
@@ -111,10 +117,17 @@ const forwardToHost = t.middleware(async ({ ctx, meta, path, type, signal, getRa
 	return { ok: true as const, data: answer.data, marker: middlewareMarker };
 });
 
+/** Applies meta.forViewers to the answer of a caller below the operator role. */
+const viewerView = t.middleware(async ({ ctx, meta, next }) => {
+	const result = await next();
+	if (!result.ok || !meta?.forViewers || hasRole(ctx.principal, 'operator')) return result;
+	return { ...result, data: meta.forViewers(result.data) };
+});
+
 /** No credentials needed (login, setup). */
 export const publicProcedure = t.procedure;
 /** Read-only: sessions and the read-only API token. Forwarded to a registry host named by hostId. */
-export const viewerProcedure = t.procedure.use(requireRole('viewer')).use(forwardToHost);
+export const viewerProcedure = t.procedure.use(requireRole('viewer')).use(viewerView).use(forwardToHost);
 /** State changes: restart, cleanup, load/unload. Forwarded (and audited here) like viewer calls. */
 export const operatorProcedure = t.procedure.use(requireRole('operator')).use(forwardToHost);
 /** Users, tokens, settings. */
