@@ -8,7 +8,7 @@ import { createLogger } from '$lib/server/log';
 import { startBanner } from '$lib/server/start/banner';
 import { createFastLane, publishFastLane } from '$lib/server/fast-lane';
 import { createClientAddress, isLoopbackHost } from '$lib/server/auth/client-address';
-import { createProxyAuth } from '$lib/server/auth/proxy-auth';
+import { createProxyAuth, proxyLoginWarning } from '$lib/server/auth/proxy-auth';
 import { pageErrorMessage } from '$lib/server/page-error';
 
 const log = createLogger('server');
@@ -23,6 +23,8 @@ export const init: ServerInit = async () => {
 		const { config, auth } = services;
 		publishFastLane(createFastLane(services));
 		process.stdout.write(startBanner({ ...config, apiTokenFile: auth.apiTokenFile, setupToken: auth.pendingSetupToken(), authEnabled: auth.enabled }));
+		const proxyWarning = config.auth.enabled && config.auth.proxyLogin ? proxyLoginWarning({ trustedProxies: config.auth.trustedProxies, secret: config.auth.proxyLogin.secret }) : null;
+		if (proxyWarning) log.warn(proxyWarning);
 	} catch (err) {
 		if (err instanceof ConfigError) {
 			console.error(err.message);

@@ -130,6 +130,7 @@ const envSchema = z
 		VMW_PROXY_USER_HEADER: opt(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name such as Remote-User').optional()),
 		VMW_PROXY_GROUPS_HEADER: opt(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name such as Remote-Groups').default('Remote-Groups')),
 		VMW_PROXY_GROUP_ROLES: list([]),
+		VMW_PROXY_SECRET: opt(z.string().min(16, 'expected at least 16 characters (e.g. openssl rand -hex 24)').regex(/^[\x21-\x7e]+$/, 'expected printable characters without spaces').optional()),
 		// maintenance and cron (issue 8)
 		VMW_CRONTABS: list(['/var/spool/cron/crontabs/root', '/etc/crontab', '/etc/cron.d']).refine(
 			(l) => l.every((x) => /^((user|system):)?\//.test(x)),
@@ -312,7 +313,7 @@ function toConfig(e: z.output<typeof envSchema>) {
 			trustedProxies: e.VMW_TRUSTED_PROXIES,
 			/** trusted reverse-proxy login; null = off */
 			proxyLogin: e.VMW_PROXY_USER_HEADER
-				? { userHeader: e.VMW_PROXY_USER_HEADER.toLowerCase(), groupsHeader: e.VMW_PROXY_GROUPS_HEADER.toLowerCase(), groupRoles: parseGroupRoles(e.VMW_PROXY_GROUP_ROLES) }
+				? { userHeader: e.VMW_PROXY_USER_HEADER.toLowerCase(), groupsHeader: e.VMW_PROXY_GROUPS_HEADER.toLowerCase(), groupRoles: parseGroupRoles(e.VMW_PROXY_GROUP_ROLES), secret: e.VMW_PROXY_SECRET ?? null }
 				: null
 		},
 		/** VMW_ORIGIN (also read by adapter-node through server.js); null = from the request */
