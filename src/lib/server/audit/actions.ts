@@ -34,11 +34,13 @@ export function actorOf(principal: Principal | null): string {
 
 /**
  * A hub's request (header x-vmwarden-on-behalf-of) names the hub user it acts for; recorded only
- * when the principal is a managed operate-scope token (what a hub holds), sanitized and bounded.
- * Anything else keeps the principal as it is: the header grants nothing.
+ * when the principal is a managed `hub`-scope token (made for a hub to hold; an ordinary operate
+ * token is a script's, and its header would let it write any name into the audit record),
+ * sanitized, bounded, and after the token id in the actor. Anything else keeps the principal as
+ * it is: the header grants nothing.
  */
 export function withOnBehalfOf(principal: Principal | null, header: string | null): Principal | null {
-	if (!principal || header === null || principal.via !== 'token' || principal.tokenId === undefined || principal.role !== 'operator') return principal;
+	if (!principal || header === null || principal.via !== 'token' || principal.tokenId === undefined || principal.role !== 'operator' || principal.hub !== true) return principal;
 	const who = header.replace(/[^A-Za-z0-9._:@#+\-]/g, '_').slice(0, 120);
 	return who ? { ...principal, onBehalfOf: who } : principal;
 }
