@@ -4,6 +4,7 @@ import { and, desc, eq, lt } from 'drizzle-orm';
 import type { Db } from '../db';
 import { actions } from '../db/schema';
 import type { Principal } from '../auth/auth';
+import { scrubUrls } from '../net/url-secrets';
 
 export type ActionOutcome = 'ok' | 'error' | 'denied';
 export type ActionRow = typeof actions.$inferSelect;
@@ -91,7 +92,8 @@ export async function recordAction<T>(db: Db, intent: ActionIntent, run: () => P
 		await recordOutcome(db, id, 'ok', describe(value));
 		return value;
 	} catch (err) {
-		await recordOutcome(db, id, 'error', err instanceof Error ? err.message : String(err));
+		// an error can quote a URL with its credentials, path and query: the record keeps the host only
+		await recordOutcome(db, id, 'error', scrubUrls(err instanceof Error ? err.message : String(err)));
 		throw err;
 	}
 }

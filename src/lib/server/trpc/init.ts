@@ -6,6 +6,7 @@ import { hasRole, type Principal, type Role } from '../auth/auth';
 import { actorOf, recordEvent } from '../audit/actions';
 import { createRateLimit } from '../auth/throttle';
 import { createLogger } from '../log';
+import { scrubUrls } from '../net/url-secrets';
 
 export interface Context {
 	services: Services;
@@ -30,7 +31,8 @@ export function clientErrorShape<S extends { message: string; data: { stack?: st
 	if (isDev) return shape;
 	const { stack: _stack, ...data } = shape.data;
 	const unexpected = error.code === 'INTERNAL_SERVER_ERROR' && error.cause instanceof Error && !(error.cause instanceof TRPCError) && error.message === error.cause.message;
-	return { ...shape, message: unexpected ? 'Internal error; see the server log.' : shape.message, data };
+	// a message can quote a URL (a fetch error): its credentials, path and query never leave
+	return { ...shape, message: unexpected ? 'Internal error; see the server log.' : scrubUrls(shape.message), data };
 }
 
 /**
