@@ -313,7 +313,7 @@ describe('headers on every route kind, and no secret in any body or log line', (
 	});
 
 	it('an unknown /api/ path answers JSON 404, not the HTML error page', async () => {
-		for (const headers of [{ cookie }, { authorization: `Bearer ${TEST_TOKEN}` }]) {
+		for (const headers of [{ cookie }, { authorization: `Bearer ${TEST_TOKEN}` }] as Record<string, string>[]) {
 			const res = await get('/api/no-such-endpoint', headers);
 			expect(res.status).toBe(404);
 			expect(res.headers.get('content-type')).toMatch(/^application\/json/);

@@ -59,6 +59,7 @@ const envSchema = z
 		VMW_DISK_MOUNTS: list(['/']).refine((m) => m.length > 0 && m.every((x) => x.startsWith('/')), 'expected a comma-separated list of absolute mount points such as /,/var/lib/docker'),
 		VMW_SAMPLE_INTERVAL_MS: int(5000, 250, 3_600_000, 'milliseconds between host samples'),
 		VMW_HISTORY_RETENTION_DAYS: int(7, 1, 3650, 'a number of days'),
+		VMW_AUDIT_RETENTION_DAYS: int(365, 1, 36_500, 'a number of days'),
 		VMW_DOCKER_HOST: opt(z.string().regex(/^(unix|tcp|ssh|npipe):\/\//, 'expected unix:///path/docker.sock, tcp://host:port or ssh://user@host').default('unix:///var/run/docker.sock')),
 		VMW_PROMETHEUS_URL: opt(url('an http(s) URL such as http://127.0.0.1:9090').optional()),
 		VMW_PROMETHEUS_TOKEN: opt(z.string().optional()),
@@ -263,6 +264,8 @@ function toConfig(e: z.output<typeof envSchema>) {
 		diskMounts: e.VMW_DISK_MOUNTS,
 		sampleIntervalMs: e.VMW_SAMPLE_INTERVAL_MS,
 		historyRetentionMs: e.VMW_HISTORY_RETENTION_DAYS * 86_400_000,
+		/** rows of the audit record (`actions`) older than this are pruned in the hourly pass */
+		auditRetentionMs: e.VMW_AUDIT_RETENTION_DAYS * 86_400_000,
 		dockerHost: e.VMW_DOCKER_HOST,
 		docker: {
 			host: e.VMW_DOCKER_HOST,

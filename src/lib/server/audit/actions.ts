@@ -1,6 +1,7 @@
 // The action record (DESIGN decision 7): intent before acting, outcome after. Every operator
 // mutation and every watchdog action goes through `recordAction`, so nothing acknowledged is lost.
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { and, desc, eq, lt, ne } from 'drizzle-orm';
 import type { Db } from '../db';
 import { actions } from '../db/schema';
 import type { Principal } from '../auth/auth';
@@ -18,6 +19,21 @@ export interface ActionIntent {
 	target?: string | null;
 	/** summarised as JSON, capped at 500 characters; pass no secrets */
 	input?: unknown;
+}
+
+/** Marks, per request, that the procedure wrote an audit row of its own (recordIntent / recordEvent). */
+const written = new AsyncLocalStorage<{ wrote: boolean }>();
+
+/** Runs one mutation, telling whether it wrote an audit row of its own (init.ts records a refusal when it did not). */
+export async function trackAuditWrites<T>(run: () => Promise<T>): Promise<{ value: T; wrote: boolean }> {
+	const store = { wrote: false };
+	const value = await written.run(store, run);
+	return { value, wrote: store.wrote };
+}
+
+function markAuditWritten(): void {
+	const store = written.getStore();
+	if (store) store.wrote = true;
 }
 
 const MAX_INPUT_CHARS = 500;
@@ -67,6 +83,7 @@ const clip = (s: string) => (s.length > MAX_RESULT_CHARS ? s.slice(0, MAX_RESULT
 
 /** Writes the intent row and returns its id. */
 export async function recordIntent(db: Db, intent: ActionIntent, now = Date.now()): Promise<number> {
+	markAuditWritten();
 	const [row] = await db
 		.insert(actions)
 		.values({ ...intentColumns(intent, now), outcome: 'pending' })
@@ -124,11 +141,18 @@ export async function listActions(db: Db, { limit = 50, beforeId, action }: { li
  * actions that change the host — those go through `recordAction` (intent first).
  */
 export async function recordEvent(db: Db, intent: ActionIntent, outcome: ActionOutcome, result?: string | null, now = Date.now()): Promise<number> {
+	markAuditWritten();
 	const [row] = await db
 		.insert(actions)
 		.values({ ...intentColumns(intent, now), outcome, result: result == null ? null : clip(result), endedAt: now })
 		.returning({ id: actions.id });
 	return row.id;
+}
+
+/** The hourly pass (VMW_AUDIT_RETENTION_DAYS): rows older than `beforeMs` go; a pending intent stays. */
+export async function pruneActions(db: Db, beforeMs: number): Promise<number> {
+	const res = await db.delete(actions).where(and(lt(actions.ts, beforeMs), ne(actions.outcome, 'pending')));
+	return res.rowsAffected;
 }
 
 const CSV_COLUMNS = ['id', 'time', 'hostId', 'actor', 'address', 'action', 'target', 'input', 'outcome', 'result', 'endedAt'] as const;
