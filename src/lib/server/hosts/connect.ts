@@ -15,6 +15,7 @@ import { createVmwardenClient, type VmwardenClient } from '../../client';
 import { createDockerApi, type DockerApi } from '../docker';
 import { hasRole } from '../auth/auth';
 import { describeFailure } from './errors';
+import { isLinkLocalOrMetadata } from './validate';
 import type { HostRecord } from './types';
 
 /** The header a hub sends with the hub user's identity (the host records it beside the token's). */
@@ -167,7 +168,18 @@ export type ProbeResult = { ok: true; detail: string } | { ok: false; reason: st
 
 /** The "test connection" step: can the hub do its job with this host as configured? */
 export async function probeHost(host: HostRecord): Promise<ProbeResult> {
+	// a host saved before link-local addresses were refused is not probed either
+	const linkLocal = [host.url, host.dockerHost, host.nodeExporterUrl].find((u) => u && isLinkLocalOrMetadata(hostnameOf(u)));
+	if (linkLocal) return { ok: false, reason: 'a link-local or cloud metadata address is never a host (169.254.x.x, fe80::, metadata.google.internal …)' };
 	return host.kind === 'vmwarden' ? probeVmwarden(host) : probeDocker(host);
+}
+
+function hostnameOf(url: string): string {
+	try {
+		return new URL(url).hostname;
+	} catch {
+		return '';
+	}
 }
 
 export const READ_SCOPE_REFUSAL =
