@@ -56,19 +56,25 @@ export async function serve(buildDir = fileURLToPath(new URL('./build', import.m
  * reaches the web Request/Response machinery (decisions 0009, 0015). The lane may also take a
  * request and hand it on later (a tRPC call with a wrong token: tRPC words the refusal).
  * adapter-node's polka listens through `server.attach`; if a later adapter does not, everything
- * simply stays on SvelteKit.
+ * simply stays on SvelteKit. The same listener sets the security headers on every answer,
+ * static files included.
  */
 function useFastLane(server) {
 	const lane = globalThis[Symbol.for('vmwarden.fastLane')];
+	const headers = Object.entries(globalThis[Symbol.for('vmwarden.securityHeaders')] ?? {});
 	const http = server?.server;
-	if (typeof lane !== 'function' || !http || !http.listeners('request').includes(server.attach)) {
+	if (!http || !http.listeners('request').includes(server.attach)) {
 		console.warn('vmwarden: fast lane not installed (adapter-node changed?); every request goes through SvelteKit');
 		return;
 	}
+	if (typeof lane !== 'function') console.warn('vmwarden: fast lane not published; every request goes through SvelteKit');
 	const slow = server.attach;
 	http.removeListener('request', slow);
 	http.on('request', (req, res) => {
-		if (!lane(req, res, () => slow(req, res))) slow(req, res);
+		// Static files (/_app/…) are answered by adapter-node before SvelteKit's handle ever runs:
+		// the headers every answer carries (security-headers.ts) are set here first.
+		for (const [name, value] of headers) res.setHeader(name, value);
+		if (typeof lane !== 'function' || !lane(req, res, () => slow(req, res))) slow(req, res);
 	});
 }
 

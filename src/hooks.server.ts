@@ -8,7 +8,7 @@ import { createLogger } from '$lib/server/log';
 import { startBanner } from '$lib/server/start/banner';
 import { createFastLane, publishFastLane } from '$lib/server/fast-lane';
 import { createClientAddress, isLoopbackHost } from '$lib/server/auth/client-address';
-import { createProxyAuth } from '$lib/server/auth/proxy-auth';
+import { createProxyAuth, proxyLoginWarning } from '$lib/server/auth/proxy-auth';
 import { pageErrorMessage } from '$lib/server/page-error';
 
 const log = createLogger('server');
@@ -23,6 +23,8 @@ export const init: ServerInit = async () => {
 		const { config, auth } = services;
 		publishFastLane(createFastLane(services));
 		process.stdout.write(startBanner({ ...config, apiTokenFile: auth.apiTokenFile, setupToken: auth.pendingSetupToken(), authEnabled: auth.enabled }));
+		const proxyWarning = config.auth.enabled && config.auth.proxyLogin ? proxyLoginWarning({ trustedProxies: config.auth.trustedProxies, secret: config.auth.proxyLogin.secret }) : null;
+		if (proxyWarning) log.warn(proxyWarning);
 	} catch (err) {
 		if (err instanceof ConfigError) {
 			console.error(err.message);
@@ -72,8 +74,14 @@ function secured(res: Response, authenticated: boolean): Response {
 
 export const handle: Handle = async ({ event, resolve }) => {
 	const res = await guarded({ event, resolve });
-	return secured(res, event.locals.principal != null);
+	return secured(apiNotFound(event.url, res), event.locals.principal != null);
 };
+
+/** Under /api/ a path no route serves answers JSON, like every API answer (not the HTML error page). */
+function apiNotFound(url: URL, res: Response): Response {
+	if (res.status !== 404 || !url.pathname.startsWith('/api/') || !res.headers.get('content-type')?.startsWith('text/html')) return res;
+	return json({ error: 'not found' }, { status: 404 });
+}
 
 const guarded: Handle = async ({ event, resolve }) => {
 	const { url, request } = event;

@@ -20,7 +20,7 @@ describe('hosts page', () => {
 		const login = await fetch(`${vmB.url}/api/trpc/auth.login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: vmB.url }, body: JSON.stringify({ json: { password: TEST_PASSWORD } }) });
 		const cookie = login.headers.get('set-cookie')!.split(';')[0];
 		const b = createVmwardenClient({ url: vmB.url, headers: { cookie, origin: vmB.url } });
-		operate = (await b.tokens.create.mutate({ name: 'hub', scope: 'operate', expiresInDays: null })).secret;
+		operate = (await b.tokens.create.mutate({ name: 'hub', scope: 'hub', expiresInDays: null })).secret;
 		read = (await b.tokens.create.mutate({ name: 'grafana', scope: 'read', expiresInDays: null })).secret;
 		browser = await launchBrowser({ width: 390, height: 844 });
 	}, 120_000);

@@ -62,7 +62,7 @@ async function asAdmin(server: RunningServer) {
 
 /** An `operate` API token on `server`, made the way an admin would (tokens.create). */
 async function operateToken(server: RunningServer): Promise<string> {
-	return (await (await asAdmin(server))('tokens.create', { name: 'hub', scope: 'operate', expiresInDays: null })).secret;
+	return (await (await asAdmin(server))('tokens.create', { name: 'hub', scope: 'hub', expiresInDays: null })).secret;
 }
 
 /** Opens `path` on `server`, logging in first when the (persistent) browser has no session there yet. */

@@ -67,7 +67,7 @@ describe('hosts registry between two built servers', () => {
 
 	it('test connection: an operate token passes, a read token is refused with the clear message, and neither is stored by testing', async () => {
 		const b = await adminClient(vmB);
-		operate = (await b.tokens.create.mutate({ name: 'hub', scope: 'operate', expiresInDays: null })).secret;
+		operate = (await b.tokens.create.mutate({ name: 'hub', scope: 'hub', expiresInDays: null })).secret;
 		read = (await b.tokens.create.mutate({ name: 'dashboards', scope: 'read', expiresInDays: null })).secret;
 		const h = await adminClient(hub);
 		const draft = { id: 'vm-b', name: 'VM B', kind: 'vmwarden' as const, url: vmB.url, timeoutMs: 5000 };

@@ -61,7 +61,7 @@ describe('hub.all and vmwarden --all-hosts', () => {
 		const secrets: Record<string, string> = {};
 		for (const id of ['vm1', 'vm2'] as const) {
 			const c = await login(servers[id].url);
-			const made = await trpc(servers[id].url, { cookie: c }, 'mutation', 'tokens.create', { name: 'hub', scope: 'operate', expiresInDays: null });
+			const made = await trpc(servers[id].url, { cookie: c }, 'mutation', 'tokens.create', { name: 'hub', scope: 'hub', expiresInDays: null });
 			secrets[id] = made.data.secret;
 		}
 		await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));

@@ -63,7 +63,7 @@ describe('hub over three instances and a bare Docker host', () => {
 		[servers.vm1, servers.vm2] = await Promise.all([startServer(base('vm1')), startServer(base('vm2'))]);
 		for (const id of ['vm1', 'vm2'] as const) {
 			const c = await login(servers[id].url);
-			const made = await trpc(servers[id].url, { cookie: c }, 'mutation', 'tokens.create', { name: 'hub', scope: 'operate', expiresInDays: null });
+			const made = await trpc(servers[id].url, { cookie: c }, 'mutation', 'tokens.create', { name: 'hub', scope: 'hub', expiresInDays: null });
 			tokens[id] = made.data;
 			expect(tokens[id].secret).toMatch(/^vmw_/);
 		}

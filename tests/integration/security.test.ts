@@ -300,6 +300,30 @@ describe('headers on every route kind, and no secret in any body or log line', (
 		}
 	});
 
+	it('static files under /_app/ carry nosniff too (adapter-node serves them before handle)', async () => {
+		const page = await (await get('/login')).text();
+		const asset = /\/_app\/immutable\/[^"']+\.js/.exec(page)?.[0];
+		expect(asset).toBeTruthy();
+		for (const p of [asset!, '/_app/version.json']) {
+			const res = await fetch(`${server.url}${p}`);
+			expect({ p, status: res.status }).toEqual({ p, status: 200 });
+			expect({ p, nosniff: res.headers.get('x-content-type-options') }).toEqual({ p, nosniff: 'nosniff' });
+			expect(res.headers.get('x-frame-options')).toBe('DENY');
+		}
+	});
+
+	it('an unknown /api/ path answers JSON 404, not the HTML error page', async () => {
+		for (const headers of [{ cookie }, { authorization: `Bearer ${TEST_TOKEN}` }] as Record<string, string>[]) {
+			const res = await get('/api/no-such-endpoint', headers);
+			expect(res.status).toBe(404);
+			expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+			expect(await res.json()).toEqual({ error: 'not found' });
+			expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+		}
+		// A page path keeps the HTML page.
+		expect((await get('/no-such-page', { cookie })).headers.get('content-type')).toMatch(/^text\/html/);
+	});
+
 	it('no response body and no log line carries the admin password or the API token', () => {
 		expect(bodies.length).toBeGreaterThan(8);
 		for (const secret of [TEST_PASSWORD, TEST_TOKEN]) {
@@ -379,6 +403,75 @@ describe('session cookie name', () => {
 			const page = (cookie: string) => fetch(`${server.url}/vm`, { headers: { cookie }, redirect: 'manual' }).then((r) => r.status);
 			expect(await page(`__Host-vmw_session=${id}`)).toBe(200);
 			expect(await page(`vmw_session=${id}`)).toBe(303);
+		} finally {
+			await server.stop();
+		}
+	});
+});
+
+describe('CSRF variants against a logged-in admin (issue 21, Keep)', () => {
+	let server: RunningServer;
+	let cookie: string;
+	beforeAll(async () => {
+		server = await startServer();
+		cookie = (await loginOnce(server, TEST_PASSWORD)).headers.get('set-cookie')!.split(';')[0];
+	});
+	afterAll(() => server?.stop());
+
+	const mute = (key: string, headers: Record<string, string>, method = 'POST') =>
+		fetch(`${server.url}/api/trpc/alerts.mute`, { method, headers: { cookie, ...headers }, body: JSON.stringify({ json: { key, minutes: 5 } }) });
+	const mutedKeys = async () => ((await (await fetch(`${server.url}/api/trpc/alerts.status`, { headers: { cookie } })).json()).result.data.json.mutes as { key: string }[]).map((m) => m.key);
+
+	it.each([
+		['a foreign Origin', 'disk', { 'content-type': 'application/json', origin: 'https://evil.example' }, 'POST'],
+		['Origin: null (sandboxed frame, file://)', 'swap', { 'content-type': 'application/json', origin: 'null' }, 'POST'],
+		['no Origin at all', 'steal', { 'content-type': 'application/json' }, 'POST'],
+		['Sec-Fetch-Site: cross-site beside our Origin', 'load', { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' }, 'POST'],
+		['Sec-Fetch-Site: same-site (a sibling subdomain)', 'memory', { 'content-type': 'application/json', 'sec-fetch-site': 'same-site' }, 'POST'],
+		['a form post (text/plain)', 'cpu', { 'content-type': 'text/plain' }, 'POST'],
+		['a form post (urlencoded)', 'docker', { 'content-type': 'application/x-www-form-urlencoded' }, 'POST'],
+		['PUT', 'ollama', { 'content-type': 'application/json' }, 'PUT']
+	] as const)('refuses %s with 403 and changes nothing', async (_name, key, headers, method) => {
+		const withOrigin = 'origin' in headers || _name === 'no Origin at all' ? headers : { ...headers, origin: server.url };
+		const res = await mute(key, withOrigin, method);
+		expect(res.status).toBe(403);
+		expect(await mutedKeys()).not.toContain(key);
+	});
+
+	it('the same request from this origin goes through (the control)', async () => {
+		const res = await mute('score', { 'content-type': 'application/json', origin: server.url, 'sec-fetch-site': 'same-origin' });
+		expect(res.status).toBe(200);
+		expect(await mutedKeys()).toContain('score');
+	});
+
+	it('a cross-site read of the tRPC endpoint is refused too', async () => {
+		for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }] as Record<string, string>[])
+			expect((await fetch(`${server.url}/api/trpc/alerts.status`, { headers: { cookie, ...headers } })).status).toBe(403);
+	});
+});
+
+describe('proxy login with VMW_PROXY_SECRET (issue 21 item 7)', () => {
+	const env = { VMW_PROXY_USER_HEADER: 'Remote-User', VMW_PROXY_GROUP_ROLES: 'vmw-admins:admin', VMW_TRUSTED_PROXIES: '127.0.0.1,::1' };
+	const admin = { 'remote-user': 'mallory', 'remote-groups': 'vmw-admins' };
+
+	it('without the secret a local process naming a user is not logged in; the proxy with it is', async () => {
+		const secret = 'proxy-secret-for-the-test-0123456789';
+		const server = await startServer({ ...env, VMW_PROXY_SECRET: secret });
+		try {
+			expect((await fetch(`${server.url}/api/audit/actions.csv`, { headers: admin })).status).toBe(401);
+			expect((await fetch(`${server.url}/api/audit/actions.csv`, { headers: { ...admin, 'x-vmwarden-proxy-secret': 'wrong' } })).status).toBe(401);
+			expect((await fetch(`${server.url}/api/audit/actions.csv`, { headers: { ...admin, 'x-vmwarden-proxy-secret': secret } })).status).toBe(200);
+			expect(server.output()).not.toContain('proxy login trusts a loopback address');
+			expect(server.output()).not.toContain(secret);
+		} finally {
+			await server.stop();
+		}
+	});
+
+	it('trusting loopback without the secret warns at start-up', async () => {
+		const server = await startServer(env);
+		try {
+			expect(server.output()).toContain('proxy login trusts a loopback address without VMW_PROXY_SECRET');
 		} finally {
 			await server.stop();
 		}

@@ -59,6 +59,7 @@ const envSchema = z
 		VMW_DISK_MOUNTS: list(['/']).refine((m) => m.length > 0 && m.every((x) => x.startsWith('/')), 'expected a comma-separated list of absolute mount points such as /,/var/lib/docker'),
 		VMW_SAMPLE_INTERVAL_MS: int(5000, 250, 3_600_000, 'milliseconds between host samples'),
 		VMW_HISTORY_RETENTION_DAYS: int(7, 1, 3650, 'a number of days'),
+		VMW_AUDIT_RETENTION_DAYS: int(365, 1, 36_500, 'a number of days'),
 		VMW_DOCKER_HOST: opt(z.string().regex(/^(unix|tcp|ssh|npipe):\/\//, 'expected unix:///path/docker.sock, tcp://host:port or ssh://user@host').default('unix:///var/run/docker.sock')),
 		VMW_PROMETHEUS_URL: opt(url('an http(s) URL such as http://127.0.0.1:9090').optional()),
 		VMW_PROMETHEUS_TOKEN: opt(z.string().optional()),
@@ -131,6 +132,7 @@ const envSchema = z
 		VMW_PROXY_USER_HEADER: opt(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name such as Remote-User').optional()),
 		VMW_PROXY_GROUPS_HEADER: opt(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name such as Remote-Groups').default('Remote-Groups')),
 		VMW_PROXY_GROUP_ROLES: list([]),
+		VMW_PROXY_SECRET: opt(z.string().min(16, 'expected at least 16 characters (e.g. openssl rand -hex 24)').regex(/^[\x21-\x7e]+$/, 'expected printable characters without spaces').optional()),
 		// maintenance and cron (issue 8)
 		VMW_CRONTABS: list(['/var/spool/cron/crontabs/root', '/etc/crontab', '/etc/cron.d']).refine(
 			(l) => l.every((x) => /^((user|system):)?\//.test(x)),
@@ -263,6 +265,8 @@ function toConfig(e: z.output<typeof envSchema>) {
 		diskMounts: e.VMW_DISK_MOUNTS,
 		sampleIntervalMs: e.VMW_SAMPLE_INTERVAL_MS,
 		historyRetentionMs: e.VMW_HISTORY_RETENTION_DAYS * 86_400_000,
+		/** rows of the audit record (`actions`) older than this are pruned in the hourly pass */
+		auditRetentionMs: e.VMW_AUDIT_RETENTION_DAYS * 86_400_000,
 		dockerHost: e.VMW_DOCKER_HOST,
 		docker: {
 			host: e.VMW_DOCKER_HOST,
@@ -313,7 +317,7 @@ function toConfig(e: z.output<typeof envSchema>) {
 			trustedProxies: e.VMW_TRUSTED_PROXIES,
 			/** trusted reverse-proxy login; null = off */
 			proxyLogin: e.VMW_PROXY_USER_HEADER
-				? { userHeader: e.VMW_PROXY_USER_HEADER.toLowerCase(), groupsHeader: e.VMW_PROXY_GROUPS_HEADER.toLowerCase(), groupRoles: parseGroupRoles(e.VMW_PROXY_GROUP_ROLES) }
+				? { userHeader: e.VMW_PROXY_USER_HEADER.toLowerCase(), groupsHeader: e.VMW_PROXY_GROUPS_HEADER.toLowerCase(), groupRoles: parseGroupRoles(e.VMW_PROXY_GROUP_ROLES), secret: e.VMW_PROXY_SECRET ?? null }
 				: null
 		},
 		/** VMW_ORIGIN (also read by adapter-node through server.js); null = from the request */

@@ -128,4 +128,6 @@ const KEY = Symbol.for('vmwarden.fastLane');
 /** hooks.server.ts init publishes the lane; server.js (outside the bundle) picks it up. */
 export function publishFastLane(lane: FastLane) {
 	(globalThis as Record<symbol, unknown>)[KEY] = lane;
+	// server.js sets these on every answer, static files under /_app/ included (issue 21 item 9)
+	(globalThis as Record<symbol, unknown>)[Symbol.for('vmwarden.securityHeaders')] = SECURITY_HEADERS;
 }

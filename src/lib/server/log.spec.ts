@@ -16,6 +16,18 @@ describe('logger', () => {
 	});
 });
 
+describe('errors in log lines', () => {
+	afterEach(() => vi.restoreAllMocks());
+	it('carry no URL credentials, path or query (issue 21 item 3)', () => {
+		const written: string[] = [];
+		vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+		createLogger('t').warn('webhook failed', { err: new Error('send failed', { cause: new TypeError('Request cannot be constructed from a URL that includes credentials: https://bot:pa55@hooks.example.com/services/KEY?token=t0k3n') }) });
+		const line = written.join('');
+		expect(line).toContain('https://hooks.example.com/…');
+		for (const secret of ['pa55', 'KEY', 't0k3n']) expect(line).not.toContain(secret);
+	});
+});
+
 describe('redactUrl', () => {
 	it.each([
 		['libsql://db.example.com?authToken=eyJsecret', 'libsql://db.example.com?authToken=redacted'],

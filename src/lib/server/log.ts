@@ -1,4 +1,5 @@
 // One structured logger: JSON lines on stdout/stderr, one `module` field per caller.
+import { scrubUrls } from './net/url-secrets';
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const rank: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 let threshold: Level = 'info';
@@ -29,7 +30,8 @@ export function redactUrl(url: string): string {
 
 function errorFields(err: unknown): unknown {
 	if (!(err instanceof Error)) return err;
-	return { name: err.name, message: redactQueryParams(err.message), cause: err.cause ? errorFields(err.cause) : undefined };
+	// an error can quote a URL with its credentials, path and query (fetch does): host only
+	return { name: err.name, message: scrubUrls(redactQueryParams(err.message)), cause: err.cause ? errorFields(err.cause) : undefined };
 }
 
 export function createLogger(module: string): Logger {

@@ -5,6 +5,7 @@ import { openDb, type Db } from './db';
 import { createHistoryStore, type SqliteHistoryStore } from './db/history-store';
 import { createAuth, type Auth } from './auth/auth';
 import { createSampler } from './host/sampler';
+import { withAuditRetention } from './audit/retention';
 import { createMetrics } from './metrics';
 import { isFresh } from './health/snapshot';
 import { createLogger, redactUrl, setLogLevel } from './log';
@@ -142,7 +143,7 @@ export async function createServices(
 		rootfs: config.rootfs,
 		mounts: config.diskMounts,
 		intervalMs: config.sampleIntervalMs,
-		history,
+		history: withAuditRetention(history, { db, retentionMs: config.auditRetentionMs, log: createLogger('audit') }),
 		historyRetentionMs: config.historyRetentionMs,
 		log: createLogger('sampler')
 	});

@@ -26,6 +26,13 @@ describe('action record', () => {
 		expect((await listActions(t.db))[0]).toMatchObject({ outcome: 'error', result: 'no such container' });
 	});
 
+	it('a stored failure carries no URL credentials, path or query (issue 21 item 3)', async () => {
+		await expect(recordAction(t.db, intent, async () => { throw new TypeError('Request cannot be constructed from a URL that includes credentials: https://bot:pa55@hooks.example.com/services/KEY?token=t0k3n'); })).rejects.toThrow();
+		const { result } = (await listActions(t.db))[0];
+		expect(result).toContain('https://hooks.example.com/…');
+		for (const secret of ['pa55', 'KEY', 't0k3n']) expect(result).not.toContain(secret);
+	});
+
 	it('caps the input summary at 500 characters', async () => {
 		await recordIntent(t.db, { ...intent, input: { id: 'x'.repeat(10_000) } });
 		expect((await listActions(t.db))[0].input).toHaveLength(500);

@@ -1,9 +1,11 @@
 // The action record (DESIGN decision 7): intent before acting, outcome after. Every operator
 // mutation and every watchdog action goes through `recordAction`, so nothing acknowledged is lost.
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { and, desc, eq, lt, ne } from 'drizzle-orm';
 import type { Db } from '../db';
 import { actions } from '../db/schema';
 import type { Principal } from '../auth/auth';
+import { scrubUrls } from '../net/url-secrets';
 
 export type ActionOutcome = 'ok' | 'error' | 'denied';
 export type ActionRow = typeof actions.$inferSelect;
@@ -17,6 +19,21 @@ export interface ActionIntent {
 	target?: string | null;
 	/** summarised as JSON, capped at 500 characters; pass no secrets */
 	input?: unknown;
+}
+
+/** Marks, per request, that the procedure wrote an audit row of its own (recordIntent / recordEvent). */
+const written = new AsyncLocalStorage<{ wrote: boolean }>();
+
+/** Runs one mutation, telling whether it wrote an audit row of its own (init.ts records a refusal when it did not). */
+export async function trackAuditWrites<T>(run: () => Promise<T>): Promise<{ value: T; wrote: boolean }> {
+	const store = { wrote: false };
+	const value = await written.run(store, run);
+	return { value, wrote: store.wrote };
+}
+
+function markAuditWritten(): void {
+	const store = written.getStore();
+	if (store) store.wrote = true;
 }
 
 const MAX_INPUT_CHARS = 500;
@@ -34,11 +51,13 @@ export function actorOf(principal: Principal | null): string {
 
 /**
  * A hub's request (header x-vmwarden-on-behalf-of) names the hub user it acts for; recorded only
- * when the principal is a managed operate-scope token (what a hub holds), sanitized and bounded.
- * Anything else keeps the principal as it is: the header grants nothing.
+ * when the principal is a managed `hub`-scope token (made for a hub to hold; an ordinary operate
+ * token is a script's, and its header would let it write any name into the audit record),
+ * sanitized, bounded, and after the token id in the actor. Anything else keeps the principal as
+ * it is: the header grants nothing.
  */
 export function withOnBehalfOf(principal: Principal | null, header: string | null): Principal | null {
-	if (!principal || header === null || principal.via !== 'token' || principal.tokenId === undefined || principal.role !== 'operator') return principal;
+	if (!principal || header === null || principal.via !== 'token' || principal.tokenId === undefined || principal.role !== 'operator' || principal.hub !== true) return principal;
 	const who = header.replace(/[^A-Za-z0-9._:@#+\-]/g, '_').slice(0, 120);
 	return who ? { ...principal, onBehalfOf: who } : principal;
 }
@@ -64,6 +83,7 @@ const clip = (s: string) => (s.length > MAX_RESULT_CHARS ? s.slice(0, MAX_RESULT
 
 /** Writes the intent row and returns its id. */
 export async function recordIntent(db: Db, intent: ActionIntent, now = Date.now()): Promise<number> {
+	markAuditWritten();
 	const [row] = await db
 		.insert(actions)
 		.values({ ...intentColumns(intent, now), outcome: 'pending' })
@@ -89,7 +109,8 @@ export async function recordAction<T>(db: Db, intent: ActionIntent, run: () => P
 		await recordOutcome(db, id, 'ok', describe(value));
 		return value;
 	} catch (err) {
-		await recordOutcome(db, id, 'error', err instanceof Error ? err.message : String(err));
+		// an error can quote a URL with its credentials, path and query: the record keeps the host only
+		await recordOutcome(db, id, 'error', scrubUrls(err instanceof Error ? err.message : String(err)));
 		throw err;
 	}
 }
@@ -120,11 +141,18 @@ export async function listActions(db: Db, { limit = 50, beforeId, action }: { li
  * actions that change the host — those go through `recordAction` (intent first).
  */
 export async function recordEvent(db: Db, intent: ActionIntent, outcome: ActionOutcome, result?: string | null, now = Date.now()): Promise<number> {
+	markAuditWritten();
 	const [row] = await db
 		.insert(actions)
 		.values({ ...intentColumns(intent, now), outcome, result: result == null ? null : clip(result), endedAt: now })
 		.returning({ id: actions.id });
 	return row.id;
+}
+
+/** The hourly pass (VMW_AUDIT_RETENTION_DAYS): rows older than `beforeMs` go; a pending intent stays. */
+export async function pruneActions(db: Db, beforeMs: number): Promise<number> {
+	const res = await db.delete(actions).where(and(lt(actions.ts, beforeMs), ne(actions.outcome, 'pending')));
+	return res.rowsAffected;
 }
 
 const CSV_COLUMNS = ['id', 'time', 'hostId', 'actor', 'address', 'action', 'target', 'input', 'outcome', 'result', 'endedAt'] as const;

@@ -1,7 +1,7 @@
 // The /activity listing: the actions table (operator and watchdog actions), newest first,
 // filtered and paged by id. Filters are exact matches, except `action` which also takes a
 // prefix ending in a dot ('watchdog.' = every watchdog action).
-import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, lt, not, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db';
 import { actions } from '../db/schema';
 import type { ActionRow } from './actions';
@@ -19,7 +19,19 @@ export interface ActivityQuery {
 	target?: string;
 }
 
-export async function queryActions(db: Db, q: ActivityQuery): Promise<{ items: ActionRow[]; nextCursor: number | null }> {
+/** A failed login, setup or password change: its target is what someone typed (people type passwords into the name field). */
+const failedAuth = sql`(substr(${actions.action}, 1, 5) = 'auth.' and ${actions.outcome} <> 'ok')`;
+
+/**
+ * What a non-admin sees of the record (issue 21 item 11): no client addresses, and no target of a
+ * failed auth.* event. The `target` filter cannot find those rows either (it would be an oracle).
+ */
+export function withoutPrivateFields(row: ActionRow): ActionRow {
+	const failed = row.action.startsWith('auth.') && row.outcome !== 'ok';
+	return { ...row, address: null, target: failed ? null : row.target };
+}
+
+export async function queryActions(db: Db, q: ActivityQuery, { admin = true }: { admin?: boolean } = {}): Promise<{ items: ActionRow[]; nextCursor: number | null }> {
 	const limit = Math.min(Math.max(q.limit ?? 50, 1), 200);
 	const conds: SQL[] = [eq(actions.hostId, q.hostId)];
 	if (q.cursor !== undefined) conds.push(lt(actions.id, q.cursor));
@@ -27,13 +39,14 @@ export async function queryActions(db: Db, q: ActivityQuery): Promise<{ items: A
 	if (q.actor) conds.push(eq(actions.actor, q.actor));
 	if (q.outcome) conds.push(eq(actions.outcome, q.outcome));
 	if (q.target) conds.push(eq(actions.target, q.target));
+	if (q.target && !admin) conds.push(not(failedAuth));
 	const rows = await db
 		.select()
 		.from(actions)
 		.where(and(...conds))
 		.orderBy(desc(actions.id))
 		.limit(limit + 1);
-	const items = rows.slice(0, limit);
+	const items = admin ? rows.slice(0, limit) : rows.slice(0, limit).map(withoutPrivateFields);
 	return { items, nextCursor: rows.length > limit ? items[items.length - 1].id : null };
 }
 

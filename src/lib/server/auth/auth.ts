@@ -21,11 +21,14 @@ export interface Principal {
 	userName?: string;
 	/** a managed API token (not VMW_API_TOKEN) */
 	tokenId?: number;
-	/** a hub's user this operate-scope token acts for (header x-vmwarden-on-behalf-of; audit only) */
+	/** a `hub`-scope token: an operator that may name the hub user it acts for */
+	hub?: true;
+	/** a hub's user this hub-scope token acts for (header x-vmwarden-on-behalf-of; audit only) */
 	onBehalfOf?: string;
 }
 
-export type TokenScope = 'read' | 'operate';
+/** read = viewer; operate = operator; hub = operator that may name the hub user it acts for (decision 0021). */
+export type TokenScope = 'read' | 'operate' | 'hub';
 export interface TokenView {
 	id: number;
 	name: string;
@@ -150,6 +153,7 @@ export async function createAuth(opts: AuthOptions) {
 			t.writtenAt = at;
 			await db.update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, t.id));
 		}
+		if (t.scope === 'hub') return { role: 'operator', via: 'token', tokenId: t.id, hub: true };
 		return { role: t.scope === 'operate' ? 'operator' : 'viewer', via: 'token', tokenId: t.id };
 	}
 

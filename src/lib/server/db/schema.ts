@@ -39,8 +39,8 @@ export const users = sqliteTable('users', {
 export const apiTokens = sqliteTable('api_tokens', {
 	id: integer('id').primaryKey({ autoIncrement: true }),
 	name: text('name').notNull(),
-	/** read = viewer, operate = operator */
-	scope: text('scope', { enum: ['read', 'operate'] }).notNull(),
+	/** read = viewer, operate = operator, hub = operator that may name the hub user (x-vmwarden-on-behalf-of) */
+	scope: text('scope', { enum: ['read', 'operate', 'hub'] }).notNull(),
 	/** sha256 hex of the token */
 	tokenHash: text('token_hash').notNull().unique(),
 	createdAt: integer('created_at').notNull(),

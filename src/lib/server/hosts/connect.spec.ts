@@ -197,6 +197,16 @@ describe('remoteDockerApi and the docker probe', () => {
 		});
 	});
 
+	it('a loopback service that is not Docker: its /version words are never shown (issue 21 item 6)', async () => {
+		const port = await httpServer((req, res) => {
+			if (req.url?.endsWith('/_ping')) return res.end('OK');
+			res.setHeader('content-type', 'application/json');
+			res.end(JSON.stringify({ Version: 'consul: acl token 4f1c-secret for service db', ApiVersion: '1.47' }));
+		});
+		const r = await probeHost(record({ kind: 'docker', dockerHost: `tcp://127.0.0.1:${port}` }));
+		expect(r).toEqual({ ok: false, reason: `tcp://127.0.0.1:${port} answered, but not as a Docker Engine` });
+	});
+
 	it('countNodeSeries counts sample lines of node_* metrics only', () => {
 		expect(countNodeSeries('# HELP node_x y\n# TYPE node_x gauge\nnode_x 1\nnode_y{a="b"} 2\ngo_goroutines 7\nnodejs_heap 1\n')).toBe(2);
 		expect(countNodeSeries('<html>node_x</html>')).toBe(0);

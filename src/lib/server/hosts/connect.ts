@@ -15,6 +15,7 @@ import { createVmwardenClient, type VmwardenClient } from '../../client';
 import { createDockerApi, type DockerApi } from '../docker';
 import { hasRole } from '../auth/auth';
 import { describeFailure } from './errors';
+import { isLinkLocalOrMetadata } from './validate';
 import type { HostRecord } from './types';
 
 /** The header a hub sends with the hub user's identity (the host records it beside the token's). */
@@ -167,7 +168,18 @@ export type ProbeResult = { ok: true; detail: string } | { ok: false; reason: st
 
 /** The "test connection" step: can the hub do its job with this host as configured? */
 export async function probeHost(host: HostRecord): Promise<ProbeResult> {
+	// a host saved before link-local addresses were refused is not probed either
+	const linkLocal = [host.url, host.dockerHost, host.nodeExporterUrl].find((u) => u && isLinkLocalOrMetadata(hostnameOf(u)));
+	if (linkLocal) return { ok: false, reason: 'a link-local or cloud metadata address is never a host (169.254.x.x, fe80::, metadata.google.internal …)' };
 	return host.kind === 'vmwarden' ? probeVmwarden(host) : probeDocker(host);
+}
+
+function hostnameOf(url: string): string {
+	try {
+		return new URL(url).hostname;
+	} catch {
+		return '';
+	}
 }
 
 export const READ_SCOPE_REFUSAL =
@@ -192,8 +204,12 @@ async function probeVmwarden(host: HostRecord): Promise<ProbeResult> {
 	}
 	if (!hasRole(p, 'operator')) return { ok: false, reason: READ_SCOPE_REFUSAL };
 	if (p.via === 'auth-off') return { ok: true, detail: `reached vmwarden at ${host.url}; warning: it runs with VMW_AUTH=off (anyone who reaches it is admin)` };
-	return { ok: true, detail: `reached vmwarden at ${host.url}; the token has the ${p.role} role` };
+	const hubNote = p.via === 'token' && !p.hub ? ' (an operate token: the host records hub actions under the token alone; a hub-scope token also names the hub user)' : '';
+	return { ok: true, detail: `reached vmwarden at ${host.url}; the token has the ${p.role} role${hubNote}` };
 }
+
+const DOCKER_VERSION = /^\d{1,4}\.\d{1,4}(\.\d{1,4})?([-+~][0-9A-Za-z.]{1,24})?$/;
+const DOCKER_API_VERSION = /^\d{1,2}\.\d{1,3}$/;
 
 async function probeDocker(host: HostRecord): Promise<ProbeResult> {
 	if (!host.dockerHost) return { ok: false, reason: 'no Docker host: expected tcp://host:2376 or ssh://user@host' };
@@ -202,6 +218,9 @@ async function probeDocker(host: HostRecord): Promise<ProbeResult> {
 		const api = remoteDockerApi(host);
 		await api.ping();
 		const v = await api.version();
+		// Only a version number is repeated: whatever answers /version on that port or socket
+		// (any loopback service) must not have its own words shown (issue 21 item 6).
+		if (!DOCKER_VERSION.test(String(v.version)) || !DOCKER_API_VERSION.test(String(v.apiVersion))) return { ok: false, reason: `${api.label} answered, but not as a Docker Engine` };
 		detail = `Docker ${v.version} (API ${v.apiVersion}) at ${api.label}`;
 	} catch (err) {
 		return { ok: false, reason: describeFailure(err, { what: 'Docker Engine', where: host.dockerHost, timeoutMs: host.timeoutMs }) };

@@ -17,6 +17,15 @@ describe('describeFailure', () => {
 		for (const c of ['ECONNREFUSED', 'ENOTFOUND', 'CERT_HAS_EXPIRED']) expect(describeFailure(fetchFailed(c), ctx)).not.toContain('hunter2');
 	});
 
+	it('never repeats what the remote said: a tRPC error body or any other message (issue 21 item 6)', () => {
+		const at = { ...ctx, where: 'http://127.0.0.1:8500' };
+		const trpcBody = Object.assign(new Error('vault token s.8fK2 expired for secret/db/prod'), { name: 'TRPCClientError' });
+		expect(describeFailure(trpcBody, at)).toBe('http://127.0.0.1:8500 answered, but not as vmwarden (not its API): check the URL');
+		const other = new Error('internal: redis AUTH hunter2 failed');
+		expect(describeFailure(other, at)).toBe('could not reach http://127.0.0.1:8500');
+		expect(describeFailure(Object.assign(new Error('odd: hunter2'), { code: 'ERR_SOMETHING_ODD' }), at)).toBe('could not reach http://127.0.0.1:8500 (ERR_SOMETHING_ODD)');
+	});
+
 	it('HTTP answers: refused credentials, a wrong path, something that is not the API', () => {
 		const status = (s: number) => Object.assign(new Error('x'), { meta: { response: { status: s } } });
 		expect(describeFailure(status(401), { ...ctx, where: 'https://vm2.example' })).toBe('https://vm2.example refused the credentials (HTTP 401)');

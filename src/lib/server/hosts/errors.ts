@@ -75,8 +75,12 @@ export function describeFailure(err: unknown, { what, where, timeoutMs }: Failur
 	if (typeof status === 'number' && status >= 400) return `${at} answered HTTP ${status}`;
 	if (links.some((l) => l instanceof SyntaxError || /JSON|Unexpected token|Unable to transform response/i.test(l.message ?? '')))
 		return `${at} answered, but not as ${what} (not its API): check the URL`;
-	const first = links.find((l) => l.message && l.message !== 'fetch failed')?.message ?? 'unknown error';
-	return `could not reach ${at}: ${first.slice(0, 300)}`;
+	// Anything else: never the message itself. It can be the remote's own words (a tRPC error body
+	// from whatever answers at that URL), and "test connection" must not read internal services
+	// out for the admin page (issue 21 item 6). Our own local error codes are safe to name.
+	if (links.some((l) => l.name === 'TRPCClientError')) return `${at} answered, but not as ${what} (not its API): check the URL`;
+	const code = codes.find((c) => /^[A-Z][A-Z0-9_]{1,40}$/.test(c));
+	return `could not reach ${at}${code ? ` (${code})` : ''}`;
 }
 
 /** The address without any user info (a URL may carry user:password). */

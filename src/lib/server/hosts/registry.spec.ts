@@ -174,6 +174,11 @@ describe('hosts registry', () => {
 		expect(await bad({ kind: 'docker', dockerHost: 'tcp://10.0.0.5:2376', secrets: { caPem: 'x'.repeat(70_000) } })).toMatch(/at most 64 KiB/);
 		expect(await bad({ kind: 'docker', dockerHost: 'tcp://10.0.0.5:2376', nodeExporterUrl: 'file:///etc/passwd', secrets: { caPem: CA } })).toMatch(/nodeExporterUrl: expected an http\(s\) URL/);
 		expect(await bad({ kind: 'docker', dockerHost: 'tcp://10.0.0.5:2376', secrets: { caPem: CA }, extra: 1 })).toMatch(/Unrecognized key/);
+		// link-local and cloud metadata addresses (issue 21 item 6)
+		for (const url of ['https://169.254.169.254', 'http://169.254.169.254/latest', 'https://[fe80::1]:4004', 'https://metadata.google.internal', 'https://[::ffff:169.254.169.254]'])
+			expect({ url, problem: await bad({ kind: 'vmwarden', url, secrets: { token: TOKEN } }) }).toEqual({ url, problem: expect.stringMatching(/link-local or cloud metadata/) });
+		expect(await bad({ kind: 'docker', dockerHost: 'tcp://169.254.169.254:2376', secrets: { caPem: CA } })).toMatch(/dockerHost: a link-local/);
+		expect(await bad({ kind: 'docker', dockerHost: 'tcp://10.0.0.5:2376', nodeExporterUrl: 'http://169.254.169.254/metrics', secrets: { caPem: CA } })).toMatch(/nodeExporterUrl: a link-local/);
 		expect(await r.list()).toEqual([]);
 		// and the good ones
 		await r.add({ id: 'tls', name: 'TLS docker', kind: 'docker', dockerHost: 'tcp://10.0.0.5:2376', nodeExporterUrl: 'http://10.0.0.5:9100/metrics', secrets: { caPem: CA, tlsCertPem: CLIENT, tlsKeyPem: CLIENT_KEY } });

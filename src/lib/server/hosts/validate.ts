@@ -91,6 +91,25 @@ export function isLoopbackHostname(h: string): boolean {
 	return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
+/** Cloud metadata services by name (their addresses are link-local or listed below). */
+const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal', 'metadata.azure.internal']);
+
+/**
+ * A link-local or cloud-metadata address (169.254.0.0/16 — 169.254.169.254 is the metadata
+ * service of most clouds —, fe80::/10, fd00:ec2::254, Alibaba's 100.100.100.200): never a host
+ * to register. The hub's requests carry its token, and "test connection" tells what answered.
+ */
+export function isLinkLocalOrMetadata(h: string): boolean {
+	const host = h.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+	if (METADATA_NAMES.has(host)) return true;
+	if (/^169\.254\.\d{1,3}\.\d{1,3}$/.test(host) || host === '100.100.100.200') return true;
+	if (/^fe[89ab][0-9a-f]?:/.test(host) || host === 'fd00:ec2::254') return true;
+	// an IPv4-mapped IPv6 address of either: ::ffff:169.254.169.254, ::ffff:a9fe:a9fe
+	return /^::ffff:(169\.254\.|a9fe:)/.test(host);
+}
+
+const LINK_LOCAL_REFUSAL = 'a link-local or cloud metadata address is never a host (169.254.x.x, fe80::, metadata.google.internal …)';
+
 function parseUrl(s: string): URL | null {
 	try {
 		return new URL(s);
@@ -108,6 +127,7 @@ export function checkHost(h: { kind: HostKind; url: string | null; dockerHost: s
 		if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) return problems.push(`${field}: expected an http(s) URL such as ${what}`);
 		if (u.username || u.password) return problems.push(`${field}: no user or password inside the URL (credentials go in their own fields, encrypted)`);
 		if (u.search || u.hash) return problems.push(`${field}: no query or fragment`);
+		if (isLinkLocalOrMetadata(u.hostname)) return problems.push(`${field}: ${LINK_LOCAL_REFUSAL}`);
 		// node_exporter gets no credentials: plain http is its usual setup
 		if (u.protocol === 'http:' && field === 'url' && !isLoopbackHostname(u.hostname))
 			return problems.push(`${field}: use https:// — plain http:// is accepted only on loopback (the token would cross the network in clear)`);
@@ -141,6 +161,7 @@ function checkDockerHost(dockerHost: string, s: HostSecrets): string[] {
 	}
 	const u = parseUrl(dockerHost);
 	if (!u) return ['dockerHost: expected tcp://host:2376, ssh://user@host or unix:///path/docker.sock'];
+	if (isLinkLocalOrMetadata(u.hostname)) return [`dockerHost: ${LINK_LOCAL_REFUSAL}`];
 	if (u.protocol === 'tcp:') {
 		if (!u.hostname || !u.port) return ['dockerHost: expected tcp://host:port'];
 		if (u.username || u.password || (u.pathname && u.pathname !== '/') || u.search) return ['dockerHost: expected tcp://host:port and nothing else'];

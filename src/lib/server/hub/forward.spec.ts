@@ -44,8 +44,10 @@ describe('on behalf of', () => {
 		expect(long).toMatch(/^[A-Za-z0-9._:@#+-]+$/);
 	});
 
-	it('the host records it only for an operate-scope managed token', () => {
-		const hubToken = { role: 'operator' as const, via: 'token' as const, tokenId: 3 };
+	it('the host records it only for a hub-scope managed token (issue 21 item 8)', () => {
+		const hubToken = { role: 'operator' as const, via: 'token' as const, tokenId: 3, hub: true as const };
+		// an ordinary operate token (a script's) cannot write a name into the audit record
+		expect(actorOf(withOnBehalfOf({ role: 'operator', via: 'token', tokenId: 5 }, 'session:admin:ceo@hub'))).toBe('token:operator:#5');
 		expect(actorOf(withOnBehalfOf(hubToken, 'session:operator:alice@hub'))).toBe('token:operator:#3 for session:operator:alice@hub');
 		expect(actorOf(withOnBehalfOf(hubToken, 'bob smith\n<script>'))).toBe('token:operator:#3 for bob_smith__script_');
 		// a read token, a session, or no header: the header changes nothing

@@ -50,5 +50,28 @@ describe('webhook sender', () => {
 		expect(got[0].headers['x-vmwarden-signature']).toBeUndefined();
 		expect(err.message).toMatch(/answered 400/);
 		expect(err.message).not.toContain('s3cret');
+		expect(err.message).not.toContain('/hook'); // Slack and Discord keep their key in the path
+	});
+
+	it('user:pass@ in the URL goes as Basic authorization; nothing of the URL but its host is ever shown (issue 21 item 3)', async () => {
+		got.length = 0;
+		const port = new URL(url).port;
+		const s = createWebhookSender({ url: `http://bot:pa%24%24word@127.0.0.1:${port}/services/T0/B0/SLACKKEY?token=t0k3n`, secret: null, sleep: async () => {} });
+		await s.send({ kind: 'test', hostId: 'h', text: '', html: '', at: '' });
+		expect(got).toHaveLength(1);
+		expect(got[0].headers.authorization).toBe(`Basic ${Buffer.from('bot:pa$$word').toString('base64')}`);
+		const shown = JSON.stringify(s.state());
+		expect(shown).toContain(`http://127.0.0.1:${port}/…`);
+		for (const secret of ['pa%24%24word', 'pa$$word', 'SLACKKEY', 't0k3n', 'bot']) expect(shown).not.toContain(secret);
+	});
+
+	it('a failure names the host only, even when the error itself quotes the URL', async () => {
+		// port 1 on loopback: nothing listens
+		for (const bad of ['http://bot:pw@127.0.0.1:1/services/SLACKKEY?token=t0k3n', 'http://127.0.0.1:1/services/SLACKKEY?token=t0k3n']) {
+			const s = createWebhookSender({ url: bad, secret: null, attempts: 1, timeoutMs: 2000, sleep: async () => {} });
+			const err: Error = await s.send({ kind: 'test', hostId: 'h', text: '', html: '', at: '' }).catch((e) => e);
+			const text = `${err.message} ${JSON.stringify(s.state())}`;
+			for (const secret of [':pw', 'SLACKKEY', 't0k3n']) expect({ bad, text, leaked: text.includes(secret) }).toMatchObject({ leaked: false });
+		}
 	});
 });

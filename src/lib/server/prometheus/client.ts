@@ -8,6 +8,8 @@
 //   unavailable — unreachable, our timeout, HTTP 503 or any non-success answer (bad_data,
 //                 timeout, execution, …), with the reason and the last good answer's time.
 
+import { credentialsToHeader } from '../net/url-secrets';
+
 export type PromErrorKind = 'unreachable' | 'timeout' | 'unavailable' | 'bad_data' | 'execution' | 'protocol';
 
 export interface PromOk<T> {
@@ -104,15 +106,9 @@ function parseValue(v: string): number | null {
 }
 
 export function createPromClient({ baseUrl, bearerToken = null, timeoutMs = 5000, now = Date.now, fetch: doFetch = fetch }: PromClientOptions) {
-	const url = new URL(baseUrl);
-	let authorization: string | null = null;
-	if (url.username || url.password) {
-		// fetch() refuses URLs with credentials: send them as a header instead.
-		authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
-		url.username = '';
-		url.password = '';
-	}
-	if (bearerToken) authorization = `Bearer ${bearerToken}`;
+	// fetch() refuses URLs with credentials: they go as a Basic header instead.
+	const { url, authorization: basic } = credentialsToHeader(baseUrl);
+	const authorization = bearerToken ? `Bearer ${bearerToken}` : basic;
 	const base = url.toString().replace(/\/+$/, '');
 	/** Shown in reasons: never the credentials. */
 	const where = base;

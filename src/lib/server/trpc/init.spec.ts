@@ -55,6 +55,12 @@ describe('errors sent to clients', () => {
 		expect(known.data).not.toHaveProperty('stack');
 	});
 
+	it('an error message carries no URL credentials, path or query (issue 21 item 3)', async () => {
+		const err = new TRPCError({ code: 'PRECONDITION_FAILED', message: 'webhook failed: Request cannot be constructed from a URL that includes credentials: https://bot:pa55@hooks.example.com/services/KEY?token=t0k3n' });
+		const shape = clientErrorShape({ message: err.message, code: -32603, data: { stack: undefined as string | undefined } }, err);
+		expect(shape.message).toBe('webhook failed: Request cannot be constructed from a URL that includes credentials: https://hooks.example.com/…');
+	});
+
 	it('in development the stack and message stay', async () => {
 		const sql = await shapeOf(caller.sql(), true);
 		expect(sql.data.stack).toMatch(/Failed query/);

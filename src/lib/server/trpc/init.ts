@@ -3,9 +3,11 @@ import { middlewareMarker } from '@trpc/server/unstable-core-do-not-import';
 import superjson from 'superjson';
 import type { Services } from '../services';
 import { hasRole, type Principal, type Role } from '../auth/auth';
-import { actorOf, recordEvent } from '../audit/actions';
+import { actorOf, trackAuditWrites } from '../audit/actions';
+import { refusalRecorder } from '../audit/refusals';
 import { createRateLimit } from '../auth/throttle';
 import { createLogger } from '../log';
+import { scrubUrls } from '../net/url-secrets';
 
 export interface Context {
 	services: Services;
@@ -30,7 +32,8 @@ export function clientErrorShape<S extends { message: string; data: { stack?: st
 	if (isDev) return shape;
 	const { stack: _stack, ...data } = shape.data;
 	const unexpected = error.code === 'INTERNAL_SERVER_ERROR' && error.cause instanceof Error && !(error.cause instanceof TRPCError) && error.message === error.cause.message;
-	return { ...shape, message: unexpected ? 'Internal error; see the server log.' : shape.message, data };
+	// a message can quote a URL (a fetch error): its credentials, path and query never leave
+	return { ...shape, message: unexpected ? 'Internal error; see the server log.' : scrubUrls(shape.message), data };
 }
 
 /**
@@ -39,6 +42,12 @@ export function clientErrorShape<S extends { message: string; data: { stack?: st
  */
 export interface Meta {
 	hub?: 'local';
+	/**
+	 * How a caller below the operator role sees this answer (secrets masked). Applied to the
+	 * procedure's own answer and to a forwarded host's answer alike: a hub holds an operate token,
+	 * so the host itself would show a hub viewer the operator's view.
+	 */
+	forViewers?: (data: unknown) => unknown;
 }
 
 const t = initTRPC.context<Context>().meta<Meta>().create({
@@ -63,11 +72,8 @@ const mutationLimit = createRateLimit({ burst: MUTATION_BURST, perSecond: 1 });
 const requireRole = (min: Role) =>
 	t.middleware(async ({ ctx, next, path, type }) => {
 		if (!ctx.principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Log in or send the API token.' });
-		if (!hasRole(ctx.principal, min)) {
-			// A refused state change is part of the audit record (outcome 'denied').
-			if (type === 'mutation') await recordDenied(ctx, path, `needs the ${min} role`);
-			throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${min} role.` });
-		}
+		// The limit comes before the role check: a refused change costs what an accepted one does,
+		// so a read token cannot send refusals (and their audit rows) without bound (issue 21 item 2).
 		if (type === 'mutation') {
 			const who = ctx.principal.via === 'auth-off' ? `auth-off@${ctx.clientKey}` : actorOf(ctx.principal);
 			const taken = mutationLimit.take(who);
@@ -76,18 +82,31 @@ const requireRole = (min: Role) =>
 				throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `Too many changes; try again in ${Math.ceil(taken.retryAfterMs / 1000)} s.` });
 			}
 		}
+		if (!hasRole(ctx.principal, min)) throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${min} role.` });
 		return next({ ctx: { ...ctx, principal: ctx.principal } });
 	});
 
-async function recordDenied(ctx: Context, action: string, why: string) {
-	const { db, config } = ctx.services;
-	if (!db || !config) return; // a spec's stub services: nothing to write to
-	try {
-		await recordEvent(db, { hostId: config.hostId, actor: actorOf(ctx.principal), address: ctx.clientKey, action }, 'denied', why);
-	} catch {
-		// Never let the audit write turn a FORBIDDEN into a 500.
-	}
-}
+/** Refusals by who asked (outcome 'denied'); any other failure before a row was written is 'error'. */
+const DENIED_CODES = new Set(['UNAUTHORIZED', 'FORBIDDEN', 'TOO_MANY_REQUESTS']);
+
+/**
+ * Every state change leaves a row (issue 21 item 10): a mutation that failed without writing
+ * its own row — no credentials, the wrong role, the rate limit, invalid input, an unknown
+ * target, a dependency down — is recorded here, repeats coalesced into one row with a count
+ * (audit/refusals.ts). Queries are not recorded.
+ */
+const auditRefusals = t.middleware(async ({ ctx, path, type, next }) => {
+	if (type !== 'mutation') return next();
+	const { value: result, wrote } = await trackAuditWrites(() => next());
+	const { db, config } = ctx.services ?? {};
+	if (result.ok || wrote || !db || !config) return result; // a spec's stub services: nothing to write to
+	const err = result.error;
+	const reason = err.code === 'INTERNAL_SERVER_ERROR' ? 'internal error' : `${err.code}: ${err.message}`;
+	await refusalRecorder(db)
+		.record({ hostId: config.hostId, actor: actorOf(ctx.principal), address: ctx.clientKey, action: path }, DENIED_CODES.has(err.code) ? 'denied' : 'error', reason)
+		.catch(() => {}); // never let the audit write turn a refusal into a 500
+	return result;
+});
 
 /**
  * Hub mode (issue 15, decision 0013): a call whose raw input names a registry host goes to that
@@ -111,11 +130,20 @@ const forwardToHost = t.middleware(async ({ ctx, meta, path, type, signal, getRa
 	return { ok: true as const, data: answer.data, marker: middlewareMarker };
 });
 
+/** Applies meta.forViewers to the answer of a caller below the operator role. */
+const viewerView = t.middleware(async ({ ctx, meta, next }) => {
+	const result = await next();
+	if (!result.ok || !meta?.forViewers || hasRole(ctx.principal, 'operator')) return result;
+	return { ...result, data: meta.forViewers(result.data) };
+});
+
+/** Every procedure: a failed mutation leaves an audit row. */
+const audited = t.procedure.use(auditRefusals);
 /** No credentials needed (login, setup). */
-export const publicProcedure = t.procedure;
+export const publicProcedure = audited;
 /** Read-only: sessions and the read-only API token. Forwarded to a registry host named by hostId. */
-export const viewerProcedure = t.procedure.use(requireRole('viewer')).use(forwardToHost);
+export const viewerProcedure = audited.use(requireRole('viewer')).use(viewerView).use(forwardToHost);
 /** State changes: restart, cleanup, load/unload. Forwarded (and audited here) like viewer calls. */
-export const operatorProcedure = t.procedure.use(requireRole('operator')).use(forwardToHost);
+export const operatorProcedure = audited.use(requireRole('operator')).use(forwardToHost);
 /** Users, tokens, settings. */
-export const adminProcedure = t.procedure.use(requireRole('admin'));
+export const adminProcedure = audited.use(requireRole('admin'));

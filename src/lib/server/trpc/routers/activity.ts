@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { router, viewerProcedure } from '../init';
 import { hostInput, resolveHostId } from '../host';
 import { ACTION_OUTCOMES, activityFacets, queryActions } from '../../audit/activity';
+import { hasRole } from '../../auth/auth';
 
 const text = (max: number) => z.string().min(1).max(max);
 
@@ -22,7 +23,8 @@ export const activityRouter = router({
 		)
 		.query(async ({ ctx, input }) => {
 			const hostId = resolveHostId(ctx, input.hostId);
-			return queryActions(ctx.services.db, { ...input, hostId });
+			// failed-login targets and client addresses: admins only (issue 21 item 11)
+			return queryActions(ctx.services.db, { ...input, hostId }, { admin: hasRole(ctx.principal, 'admin') });
 		}),
 
 	facets: viewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => activityFacets(ctx.services.db, resolveHostId(ctx, input?.hostId)))

@@ -78,11 +78,15 @@ describe('alerts router', () => {
 		await expect(as('operator').alerts.mute({ key: 'steal', extra: 1 } as never)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
 		await expect(as('viewer').alerts.mute({ key: 'steal' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
 		const rows = (await queryActions(services.db, { hostId: 'local', action: 'alerts.' })).items;
-		// newest first: the viewer's refused call is on record (denied), then the two real changes
-		expect(rows.map((r) => [r.action, r.target, r.outcome])).toEqual([
-			['alerts.mute', null, 'denied'],
-			['alerts.unmute', 'disk:/var', 'ok'],
-			['alerts.mute', 'disk:/var', 'ok']
+		// newest first: the viewer's refused call is on record (denied), each refused input (issue 21
+		// item 10; three different validation messages, so three rows), then the two real changes
+		expect(rows.map((r) => [r.action, r.target, r.outcome, r.result?.split(/[: ]/)[0]])).toEqual([
+			['alerts.mute', null, 'denied', 'FORBIDDEN'],
+			['alerts.mute', null, 'error', 'BAD_REQUEST'],
+			['alerts.mute', null, 'error', 'BAD_REQUEST'],
+			['alerts.mute', null, 'error', 'BAD_REQUEST'],
+			['alerts.unmute', 'disk:/var', 'ok', 'unmuted'],
+			['alerts.mute', 'disk:/var', 'ok', 'muted']
 		]);
 	});
 });

@@ -8,6 +8,7 @@ import { operatorProcedure, router, viewerProcedure } from '../init';
 import { actorOf, recordAction } from '../../audit/actions';
 import { hostInput, resolveHostId } from '../host';
 import { htmlToText } from '../../notify/html';
+import { scrubUrls } from '../../net/url-secrets';
 
 /** A rule key or prefix: steal, swap.cached, disk, disk:/var, cron:backup, watchdog.restart … */
 const ruleKey = z.string().min(1).max(200).regex(/^[a-z][a-z.]*(:[^\s,]{1,180})?$/, 'a rule key such as steal, disk:/var or cron:backup');
@@ -35,7 +36,7 @@ export const alertsRouter = router({
 			const html = await ctx.services.alerts.previewDigest();
 			return { html, text: htmlToText(html), at: Date.now() };
 		} catch (err) {
-			throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `digest preview failed: ${err instanceof Error ? err.message : err}`, cause: err });
+			throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: scrubUrls(`digest preview failed: ${err instanceof Error ? err.message : err}`), cause: err });
 		}
 	}),
 
@@ -45,7 +46,7 @@ export const alertsRouter = router({
 			return { results: await ctx.services.alerts.sendTest({ actor: actorOf(ctx.principal), address: ctx.clientKey }) };
 		} catch (err) {
 			// "bot token rejected", "no channel configured": the operator's to fix, said plainly
-			throw new TRPCError({ code: 'PRECONDITION_FAILED', message: err instanceof Error ? err.message : String(err), cause: err });
+			throw new TRPCError({ code: 'PRECONDITION_FAILED', message: scrubUrls(err instanceof Error ? err.message : String(err)), cause: err });
 		}
 	}),
 

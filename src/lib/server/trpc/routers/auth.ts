@@ -44,6 +44,7 @@ export const authRouter = router({
 	logout: viewerProcedure.input(z.object({}).strict().optional()).mutation(async ({ ctx }) => {
 		requireSession(ctx);
 		await ctx.services.auth.logout(ctx.sessionId);
+		await audit(ctx, 'auth.logout', ctx.principal.userName ?? null, { ok: true });
 		setSessionCookie(ctx, null);
 		return { ok: true };
 	}),

@@ -8,10 +8,12 @@ import type { Principal } from '../../auth/auth';
 import { RunConflictError } from '../../maintenance/runner';
 import { BadCursorError } from '../../maintenance/run-history';
 
+const SECRET_LINE = 'PGPASSWORD=hunter2 pg_dump -h db app > /b/app.sql';
+
 function setup({ startError }: { startError?: Error } = {}) {
 	const calls: unknown[] = [];
 	const maintenance = {
-		status: async () => ({ jobs: [], at: 'now' }),
+		status: async () => ({ jobs: [{ name: 'backup', command: SECRET_LINE, wrapSuggestion: `0 3 * * * root /usr/local/bin/cron-run backup -- ${SECRET_LINE}` }], at: 'now' }),
 		history: async (q: unknown) => {
 			calls.push(['history', q]);
 			if ((q as { cursor?: string }).cursor === 'bad') throw new BadCursorError('invalid cursor');
@@ -69,6 +71,19 @@ describe('maintenance.run', () => {
 	it('answers NOT_FOUND for another host', async () => {
 		const { as } = setup();
 		expect(await code(as(operator).maintenance.run({ hostId: 'other', mode: 'standard', dryRun: true }))).toBe('NOT_FOUND');
+	});
+});
+
+describe('cron.status commands by role (issue 21 item 5)', () => {
+	it('operators see the line as written; viewers and read tokens see secrets masked', async () => {
+		const { as } = setup();
+		const job = async (p: Principal) => (await as(p).cron.status()).jobs[0] as unknown as { command: string; wrapSuggestion: string };
+		expect((await job(operator)).command).toBe(SECRET_LINE);
+		for (const p of [token, viewerSession]) {
+			const seen = await job(p);
+			expect(seen.command).toBe('PGPASSWORD=*** pg_dump -h db app > /b/app.sql');
+			expect(seen.wrapSuggestion).not.toContain('hunter2');
+		}
 	});
 });
 

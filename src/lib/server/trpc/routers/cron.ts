@@ -3,16 +3,24 @@ import { TRPCError } from '@trpc/server';
 import { router, viewerProcedure } from '../init';
 import { hostInput, resolveHostId } from '../host';
 import { BadCursorError } from '../../maintenance/run-history';
+import { maskJobs } from '../../maintenance/command-mask';
+import type { JobStatus } from '../../maintenance/cron-status';
 
 export const cronRouter = router({
-	/** Every crontab job with its schedule, last run, next run and state. */
-	status: viewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => {
-		const hostId = resolveHostId(ctx, input?.hostId);
-		const { maintenance } = ctx.services;
-		const [status, script] = await Promise.all([maintenance.status(), maintenance.runner.scriptState()]);
-		const active = maintenance.runner.active();
-		return { hostId, ...status, script, activeRun: active ? { runId: active.runId, mode: active.mode, dryRun: active.dryRun, actor: active.actor, startedAt: active.startedAt } : null };
-	}),
+	/**
+	 * Every crontab job with its schedule, last run, next run and state. Operators see each command
+	 * as written; viewers and read tokens with assignments, password flags and URL credentials masked.
+	 */
+	status: viewerProcedure
+		.meta({ forViewers: (data) => maskJobs(data as { jobs: JobStatus[] }) })
+		.input(hostInput.optional())
+		.query(async ({ ctx, input }) => {
+			const hostId = resolveHostId(ctx, input?.hostId);
+			const { maintenance } = ctx.services;
+			const [status, script] = await Promise.all([maintenance.status(), maintenance.runner.scriptState()]);
+			const active = maintenance.runner.active();
+			return { hostId, ...status, script, activeRun: active ? { runId: active.runId, mode: active.mode, dryRun: active.dryRun, actor: active.actor, startedAt: active.startedAt } : null };
+		}),
 
 	/** One job's runs (every run without `job`), newest first, paged with `cursor`. */
 	history: viewerProcedure

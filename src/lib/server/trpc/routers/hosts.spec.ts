@@ -78,7 +78,7 @@ describe('hosts router', () => {
 		beforeEach(() => start(KEY));
 
 		it('add, test, edit, remove: an operate token passes, a read token is refused in plain words, credentials never come back', async () => {
-			const operate = await admin().tokens.create({ name: 'hub', scope: 'operate', expiresInDays: null });
+			const operate = await admin().tokens.create({ name: 'hub', scope: 'hub', expiresInDays: null });
 			const read = await admin().tokens.create({ name: 'grafana', scope: 'read', expiresInDays: null });
 			const vm2 = { id: 'vm2', name: 'VM two', kind: 'vmwarden' as const, url, timeoutMs: 3000, secrets: { token: operate.secret, caPem: CA } };
 
@@ -192,7 +192,7 @@ describe('hosts router', () => {
 			await admin().hosts.add({ id: 'vm2', name: 'two', kind: 'vmwarden', url });
 			expect(await admin().hosts.list()).toMatchObject({ canStoreSecrets: false, hosts: [{ id: 'vm2', hasToken: false }] });
 			// "test connection" of a draft with a token still works (nothing is stored)
-			const operate = await admin().tokens.create({ name: 'hub', scope: 'operate', expiresInDays: null });
+			const operate = await admin().tokens.create({ name: 'hub', scope: 'hub', expiresInDays: null });
 			expect(await admin().hosts.test({ draft: { id: 'vm3', name: 'three', kind: 'vmwarden', url, secrets: { token: operate.secret, caPem: CA } } })).toMatchObject({ ok: true });
 		});
 	});

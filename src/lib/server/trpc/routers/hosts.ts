@@ -140,7 +140,7 @@ export const hostsRouter = router({
 		.mutation(async ({ ctx, input }) => {
 			const userId = ctx.principal.via === 'session' ? ctx.principal.userId : undefined;
 			if (userId === undefined) return { remembered: false };
-			await ctx.services.hosts.setPreferred(userId, input.hostId).catch(toTrpc);
+			await audited(ctx, 'hosts.setPreferred', input.hostId ?? 'none', undefined, () => ctx.services.hosts.setPreferred(userId, input.hostId), () => 'remembered');
 			return { remembered: true };
 		})
 });

@@ -13,7 +13,8 @@ export const tokensRouter = router({
 			z
 				.object({
 					name: z.string().trim().min(1).max(64),
-					scope: z.enum(['read', 'operate']),
+					/** hub: an operate token for a hub, whose x-vmwarden-on-behalf-of is recorded in the audit record */
+					scope: z.enum(['read', 'operate', 'hub']),
 					/** null = never expires */
 					expiresInDays: z.number().int().min(1).max(3650).nullable()
 				})
