@@ -289,7 +289,7 @@ function alive(pid: number): boolean {
 	}
 }
 
-/** Takes a lease named `owner` (a pid, or MANUAL_LEASE). */
+/** Takes a lease named `owner` (a pid, `<pid>.<tag>`, or MANUAL_LEASE). */
 export function takeLease(owner: string | number): void {
 	mkdirSync(LEASE_DIR, { recursive: true });
 	writeFileSync(path.join(LEASE_DIR, String(owner)), `${new Date().toISOString()}\n`);
@@ -310,7 +310,9 @@ export function liveLeases(): string[] {
 		return [];
 	}
 	return names.filter((n) => {
-		if (n === MANUAL_LEASE || (/^\d+$/.test(n) && alive(Number(n)))) return true;
+		// a process's lease is named by its pid, optionally with a tag: 1234, 1234.bench
+		const pid = /^(\d+)(\.[\w-]+)?$/.exec(n)?.[1];
+		if (n === MANUAL_LEASE || (pid && alive(Number(pid)))) return true;
 		rmSync(path.join(LEASE_DIR, n), { force: true });
 		return false;
 	});
@@ -338,4 +340,26 @@ export async function breakWebContainers(docker: Docker, names: string[] = WEB_C
 			await exec.start({ Detach: true });
 		})
 	);
+}
+
+/**
+ * `count` more running replicas in the stack (project loadtest, service worker): for the bench's
+ * scale figures. They carry the stack's label, so the app scoped to it sees them, and the next
+ * `stackUp` or `stackDown` removes them too. Returns a function that removes them.
+ */
+export async function addReplicas(docker: Docker, image: string, count: number): Promise<() => Promise<void>> {
+	const names = Array.from({ length: count }, (_, i) => `loadtest-worker-${i + 1}`);
+	await eachLimited(names, 8, async (name) => {
+		const c = await docker.createContainer({
+			name,
+			Image: image,
+			Cmd: ['sh', '-c', FOREVER],
+			Labels: { [TEST_LABEL]: STACK_RUN, 'com.docker.compose.project': 'loadtest', 'com.docker.compose.service': 'worker', 'com.docker.compose.container-number': name.slice('loadtest-worker-'.length) },
+			HostConfig: { NetworkMode: 'none', RestartPolicy: { Name: 'no' } }
+		});
+		await c.start();
+	});
+	return async () => {
+		await eachLimited(names, 8, (name) => docker.getContainer(name).remove({ force: true }));
+	};
 }
