@@ -4,6 +4,8 @@
 // `oom` events and restarts nothing): the stack stays as the other files expect it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -24,6 +26,9 @@ const viewer: Principal = { role: 'viewer', via: 'token' };
 let docker: Docker;
 let services: Services;
 let dir: string;
+/** what the alerts sent to the webhook (a receiver on loopback) */
+const hooks: { text: string }[] = [];
+let receiver: Server;
 const caller = () => createCallerFactory(appRouter)({ services, principal: viewer, sessionId: undefined, resHeaders: null, clientKey: '127.0.0.9', secure: false });
 
 async function rows() {
@@ -35,6 +40,15 @@ async function rows() {
 beforeAll(async () => {
 	docker = await requireDocker(env);
 	dir = await mkdtemp(path.join(tmpdir(), 'vmw-stack-'));
+	receiver = createServer((req, res) => {
+		let body = '';
+		req.on('data', (d) => (body += d));
+		req.on('end', () => {
+			hooks.push(JSON.parse(body));
+			res.end();
+		});
+	});
+	await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 	services = await createServices(
 		parseConfig({
 			VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`,
@@ -48,15 +62,24 @@ beforeAll(async () => {
 			VMW_CONTAINER_SAMPLE_INTERVAL_MS: '1000',
 			VMW_CONTAINER_LABELS: STACK_LABEL,
 			VMW_WATCHDOG: 'dry-run',
-			VMW_WATCHDOG_ONLY_LABEL: STACK_LABEL
+			VMW_WATCHDOG_ONLY_LABEL: STACK_LABEL,
+			// alerts on the stack's containers only: the host rules would alert on this machine's own state
+			VMW_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+			VMW_TELEGRAM_ENV_FILE: path.join(dir, 'no-telegram.env'),
+			VMW_ALERTS_INTERVAL_S: '2',
+			VMW_ALERTS_MUTE: 'steal,swap,disk,docker,prometheus,cron,cleanup,load,memory,io',
+			VMW_DIGEST: 'off',
+			VMW_DAILY_HEALTH_TIME: 'off',
+			VMW_CRONTABS: path.join(dir, 'none')
 		}),
-		{ startSampler: true, startDocker: true, startOllama: false, startAlerts: false }
+		{ startSampler: true, startDocker: true, startOllama: false, startAlerts: true }
 	);
 	await waitFor('the whole stack in the list', async () => (await rows().catch(() => [])).length === REFERENCE_STACK.length, 30_000);
 }, 120_000);
 
 afterAll(async () => {
 	await services?.stop();
+	receiver?.close();
 	if (docker) await Promise.allSettled(WEB_CONTAINERS.map((n) => exec(n, ['rm', '-f', WEB_DOWN_FILE])));
 	if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -122,6 +145,10 @@ describe('the app on the reference stack', () => {
 		const three = WEB_CONTAINERS.slice(0, 3);
 		const servicesDim = async () => (await services.score.refresh()).dimensions.find((d) => d.id === 'services')!;
 		const digest = async () => htmlToText(await services.alerts.previewDigest());
+		await waitFor('the web containers healthy', async () => {
+			const r = await rows();
+			return WEB_CONTAINERS.every((n) => r.find((x) => x.name === n)?.condition === 'healthy');
+		}, 60_000, 500);
 		// before: the flapping notes-search and the leaking trading-feed are the only ones that can be unhealthy
 		const before = await servicesDim();
 		expect(before.state).toBe('known');
@@ -155,5 +182,13 @@ describe('the app on the reference stack', () => {
 		expect(after.points).toBeGreaterThanOrEqual(15);
 		const textAfter = await digest();
 		for (const n of three) expect(textAfter).not.toContain(n);
+		// the unhealthy-containers alert named each of them while they were unhealthy
+		for (const n of three) expect(hooks.some((h) => h.text.includes(n)), `${n} in an alert; sent: ${JSON.stringify(hooks.map((h) => h.text))}`).toBe(true);
+	});
+
+	it('alerts: the OOM loop reaches the webhook', { timeout: 120_000 }, async () => {
+		// Docker backs the loop off to one restart a minute: a kill comes within about a minute
+		const hook = await waitFor('an OOM alert for trading-scheduler', async () => hooks.find((h) => /OOM/i.test(h.text) && h.text.includes('trading-scheduler')), 100_000, 500);
+		expect(hook.text).toContain('trading-scheduler');
 	});
 });
