@@ -93,7 +93,7 @@ async function pollingTrials(docker: Docker, image: string): Promise<number[]> {
  * ignores SIGTERM: each stop waits the 10 s grace) turn unhealthy together; a watchdog with the
  * default settings heals them. Per container: its `health_status: unhealthy` event -> its start.
  */
-async function morningTrial(docker: Docker, dockerHost: string): Promise<{ healedMs: (number | null)[]; allMs: number | null }> {
+export async function morningTrial(docker: Docker, dockerHost: string): Promise<{ healedMs: (number | null)[]; allMs: number | null }> {
 	const rec = await recordEvents(docker, TEST_LABEL, [STACK_RUN]);
 	const w = await startTestWatchdog({ dockerHost, run: STACK_RUN });
 	try {
