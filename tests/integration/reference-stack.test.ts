@@ -111,6 +111,20 @@ describe('the app on the reference stack', () => {
 		expect(noLimit.state === 'ok' && noLimit.data.length).toBe(REFERENCE_STACK.length - limited.length);
 	});
 
+	it('behaves as defined: PID 1 without an init ignores SIGTERM (a restart waits the 10 s grace), with an init it stops at once', { timeout: 60_000 }, async () => {
+		const timed = async (name: string) => {
+			const t = performance.now();
+			await docker.getContainer(name).restart(); // Docker's default: the container's stop timeout
+			return performance.now() - t;
+		};
+		const [noInit, init] = await Promise.all([timed('hermes-agent'), timed('node-exporter')]);
+		// both include a start (seconds on a busy machine); what differs is the 10 s grace
+		expect(noInit).toBeGreaterThanOrEqual(9_500);
+		expect(noInit - init).toBeGreaterThan(6_000);
+		const c = await docker.getContainer('cosmosdb').inspect();
+		expect(c.Config.StopTimeout).toBe(30);
+	});
+
 	it('stats from cgroups for the running containers', async () => {
 		await waitFor('two collections', async () => services.containerStats.status().collections >= 2, 20_000);
 		const r = await rows();
