@@ -3,7 +3,7 @@ import { filterRows, formatUptime, memPct, sortRows, stacksOf, type ContainerRow
 
 const row = (name: string, over: Partial<ContainerRow> = {}): ContainerRow => ({
 	id: name, name, stack: null, service: null, image: 'img', state: 'running', health: null, condition: 'running', status: '', uptimeS: 10, restartCount: 0, failingStreak: 0,
-	cpuPct: null, memUsedBytes: null, memLimitBytes: null, hasMemoryLimit: false, writeBps: null, readBps: null, pids: null, ...over
+	cpuPct: null, memUsedBytes: null, memLimitBytes: null, hasMemoryLimit: false, writeBps: null, readBps: null, pids: null, restartingSince: null, ...over
 });
 
 const rows = [

@@ -25,6 +25,14 @@ export interface TestContainerSpec {
 	env?: string[];
 	/** start it (default true) */
 	start?: boolean;
+	/**
+	 * Stop it as a real service stops: SIGTERM to a PID 1 that ignores it (busybox sh/sleep, like
+	 * Node without an init), so a stop or restart waits Docker's full stop timeout. Without it the
+	 * container is stopped with SIGKILL at once (quick tests that do not care how it stops).
+	 */
+	ignoresTerm?: boolean;
+	/** the container's own stop timeout (Config.StopTimeout, seconds); Docker's default is 10 */
+	stopTimeoutS?: number;
 }
 
 export async function createTestContainer(docker: Docker, image: string, run: string, spec: TestContainerSpec): Promise<Docker.Container> {
@@ -35,7 +43,8 @@ export async function createTestContainer(docker: Docker, image: string, run: st
 		Tty: spec.tty ?? false,
 		Env: spec.env,
 		Labels: { [TEST_LABEL]: run, ...spec.labels },
-		StopSignal: 'SIGKILL',
+		StopSignal: spec.ignoresTerm ? 'SIGTERM' : 'SIGKILL',
+		StopTimeout: spec.stopTimeoutS,
 		Healthcheck: spec.health
 			? {
 					Test: ['CMD-SHELL', spec.health.cmd],

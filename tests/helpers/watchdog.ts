@@ -20,9 +20,12 @@ export async function startTestWatchdog({ dockerHost, run, config = {}, holdFile
 	const logDir = await mkdtemp(path.join(tmpdir(), 'vmw-wdlog-'));
 	const notifications: WatchdogNotification[] = [];
 	const metrics = new Registry();
-	const base = parseConfig({}).watchdog;
+	const defaults = parseConfig({});
+	const base = defaults.watchdog;
+	// The app's own Docker timeout (VMW_DOCKER_TIMEOUT_MS, 5 s): a restart waits a stop grace longer than that.
+	const timeoutMs = defaults.docker.timeoutMs;
 	const watchdog = createWatchdog({
-		docker: createDockerPort(createDockerApi({ host: dockerHost, timeoutMs: 10_000 }), createSelfTestDockerApi({ host: dockerHost, timeoutMs: 10_000 })),
+		docker: createDockerPort(createDockerApi({ host: dockerHost, timeoutMs }), createSelfTestDockerApi({ host: dockerHost, timeoutMs: 10_000 })),
 		db: t.db,
 		hostId: 'local',
 		// Scoped to this run's label: never touches other engineers' containers on the shared daemon.

@@ -56,7 +56,8 @@ beforeAll(async () => {
 	const img = env.testImage;
 	await Promise.all([
 		createTestContainer(docker, img, run, { name: n('healthy'), health: { cmd: 'true' } }),
-		createTestContainer(docker, img, run, { name: n('unhealthy'), health: { cmd: 'echo "check failed: $(date +%s)"; exit 1' } }),
+		// stops as real services do (SIGTERM ignored: the bulk restart waits Docker's 10 s grace)
+		createTestContainer(docker, img, run, { name: n('unhealthy'), health: { cmd: 'echo "check failed: $(date +%s)"; exit 1' }, ignoresTerm: true }),
 		// health checks start after 60 s: it stays "starting" through the test
 		createTestContainer(docker, img, run, { name: n('starting'), health: { cmd: 'true', intervalS: 60, startPeriodS: 60 } }),
 		createTestContainer(docker, img, run, { name: n('nocheck.dots_under'), memoryBytes: 16 * MiB, labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'web' } }),
@@ -238,6 +239,50 @@ describe('containers router (rig dockerd)', () => {
 		expect(row.endedAt).toBeGreaterThanOrEqual(row.ts);
 	});
 
+	it('a restart that waits out the stop grace (PID 1 ignores SIGTERM, 10 s) answers restarted, as Docker did', { timeout: 90_000 }, async () => {
+		// Docker waits the container's full stop timeout before its SIGKILL: the restart answers after ~10 s,
+		// twice VMW_DOCKER_TIMEOUT_MS (5 s), which must not cut it.
+		const c = await createTestContainer(docker, env.testImage, run, { name: n('slow-stop'), ignoresTerm: true });
+		await waitFor('listed', async () => (await services.docker.refresh()).state === 'ok' && services.docker.find(n('slow-stop')));
+		const startedBefore = Date.parse((await c.inspect()).State.StartedAt);
+		const t0 = Date.now();
+		const res = await caller(operator).containers.restart({ id: n('slow-stop') });
+		const tookMs = Date.now() - t0;
+		const startedAfter = Date.parse((await c.inspect()).State.StartedAt);
+		expect(res).toMatchObject({ name: n('slow-stop'), outcome: 'restarted', startedAt: startedAfter });
+		expect(startedAfter).toBeGreaterThan(startedBefore);
+		// it really waited out the stop grace (SIGTERM ignored, SIGKILL after 10 s)
+		expect(tookMs).toBeGreaterThan(9_000);
+		expect((await c.inspect()).RestartCount).toBe(0);
+		const [row] = await listActions(services.db, { action: 'containers.restart', limit: 1 });
+		expect(row).toMatchObject({ target: n('slow-stop'), outcome: 'ok' });
+		expect(row.result).toMatch(/^restarted, started /);
+	});
+
+	it('a container whose stop timeout is 30 s: "in progress" (row shows it, action open), then restarted', { timeout: 120_000 }, async () => {
+		const c = await createTestContainer(docker, env.testImage, run, { name: n('stop-30'), ignoresTerm: true, stopTimeoutS: 30 });
+		await waitFor('listed', async () => (await services.docker.refresh()).state === 'ok' && services.docker.find(n('stop-30')));
+		const startedBefore = Date.parse((await c.inspect()).State.StartedAt);
+		const t0 = Date.now();
+		const res = await caller(operator).containers.restart({ id: n('stop-30') });
+		// answered before Docker's 30 s grace ended, saying so
+		expect(res).toMatchObject({ name: n('stop-30'), outcome: 'in-progress', stopTimeoutS: 30 });
+		expect(Date.now() - t0).toBeLessThan(29_000);
+		expect((await row('stop-30'))!.restartingSince).toBeGreaterThanOrEqual(t0);
+		const [open] = await listActions(services.db, { action: 'containers.restart', limit: 1 });
+		expect(open).toMatchObject({ target: n('stop-30'), outcome: 'pending' });
+		// Docker kills it at 30 s and starts it: the row closes with what Docker did
+		const done = await waitFor('the action row to close', async () => {
+			const [r] = await listActions(services.db, { action: 'containers.restart', limit: 1 });
+			return r.outcome !== 'pending' ? r : null;
+		}, 60_000, 250);
+		const startedAfter = Date.parse((await c.inspect()).State.StartedAt);
+		expect(startedAfter - t0).toBeGreaterThan(29_000);
+		expect(done).toMatchObject({ outcome: 'ok', result: `restarted, started ${new Date(startedAfter).toISOString()}` });
+		expect(startedAfter).toBeGreaterThan(startedBefore);
+		expect((await row('stop-30'))!.restartingSince).toBeNull();
+	});
+
 	it('a container removed mid-request answers "gone", not an error', async () => {
 		const c = await createTestContainer(docker, env.testImage, run, { name: n('vanishing') });
 		await waitFor('listed', async () => (await services.docker.refresh()).state === 'ok' && services.docker.find(n('vanishing')));
@@ -252,10 +297,11 @@ describe('containers router (rig dockerd)', () => {
 		expect(row).toMatchObject({ target: n('vanishing'), outcome: 'ok', result: 'gone: the container no longer exists' });
 	});
 
-	it('restartUnhealthy restarts each running unhealthy container and reports each', async () => {
+	it('restartUnhealthy restarts each running unhealthy container and reports each', { timeout: 60_000 }, async () => {
 		await services.docker.refresh();
 		const before = Date.parse((await docker.getContainer(n('unhealthy')).inspect()).State.StartedAt);
 		const results = await caller(operator).containers.restartUnhealthy();
+		// it ignores SIGTERM: Docker's 10 s stop grace, then its start, inside the answer
 		expect(results!.map((r) => [r.name, r.outcome])).toEqual([[n('unhealthy'), 'restarted']]);
 		expect(Date.parse((await docker.getContainer(n('unhealthy')).inspect()).State.StartedAt)).toBeGreaterThan(before);
 		await expect(caller(viewer).containers.restartUnhealthy()).rejects.toMatchObject({ code: 'FORBIDDEN' });

@@ -1,6 +1,10 @@
 // The Docker adapter against the rig's real dockerd: list + inspect of our own containers
 // (filtered by this run's label), health states, gone containers, restart, unavailable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type Docker from 'dockerode';
 import { createDockerAdapter, createDockerApi, type ContainerInfo, type DockerAdapter } from '../../src/lib/server/docker';
 import { createLogger } from '../../src/lib/server/log';
@@ -88,6 +92,46 @@ describe('docker adapter (rig dockerd)', () => {
 		expect(adapter.api.callCounts().restartContainer).toBe(1);
 	});
 
+	it('a restart whose answer is cut (a proxy timeout) is confirmed from an inspect: restarted, as Docker did', { timeout: 60_000 }, async () => {
+		// A socket proxy in front of the rig dockerd that cuts every restart request after 1.5 s, as
+		// HAProxy's `timeout server` does to a stop longer than it: Docker goes on restarting.
+		const dir = await mkdtemp(path.join(tmpdir(), 'vmw-cut-'));
+		const sock = path.join(dir, 'docker.sock');
+		const upstream = env.dockerHost.slice('unix://'.length);
+		let cut = 0;
+		const proxy = net.createServer((client) => {
+			const daemon = net.connect(upstream);
+			client.on('data', (chunk) => {
+				if (/^POST \S*\/restart/m.test(chunk.toString('latin1')))
+					setTimeout(() => {
+						cut++;
+						client.destroy();
+						daemon.destroy();
+					}, 1500);
+			});
+			client.pipe(daemon).pipe(client);
+			client.on('error', () => daemon.destroy());
+			daemon.on('error', () => client.destroy());
+		});
+		await new Promise<void>((resolve) => proxy.listen(sock, resolve));
+		try {
+			const c = await createTestContainer(docker, env.testImage, run, { name: n('cut'), ignoresTerm: true, stopTimeoutS: 4 });
+			const before = Date.parse((await c.inspect()).State.StartedAt);
+			const cutAdapter = createDockerAdapter({ api: createDockerApi({ host: `unix://${sock}`, timeoutMs: 5000 }), intervalMs: 60_000, labels: [`${TEST_LABEL}=${run}`], log: createLogger('test-docker-cut') });
+			const t0 = Date.now();
+			const after = await cutAdapter.restart(c.id);
+			expect(cut).toBe(1);
+			// the container's own 4 s stop timeout was waited out, then its start seen by an inspect
+			expect(Date.now() - t0).toBeGreaterThan(3_500);
+			expect(after).toMatchObject({ state: 'running' });
+			expect(after!.startedAt!).toBeGreaterThan(before);
+			expect(after!.startedAt).toBe(Date.parse((await c.inspect()).State.StartedAt));
+		} finally {
+			proxy.close();
+			await rm(dir, { recursive: true, force: true });
+		}
+	});
+
 	it('answers unavailable (not a throw) when the daemon cannot be reached, and reports it for /healthz', async () => {
 		const down = createDockerAdapter({
 			api: createDockerApi({ host: 'unix:///tmp/vmwarden-no-such-docker.sock', timeoutMs: 1000 }),
@@ -103,5 +147,9 @@ describe('docker adapter (rig dockerd)', () => {
 		expect(down.health()).toMatchObject({ ok: false });
 		expect(down.health().detail).toContain('unix:///tmp/vmwarden-no-such-docker.sock: unavailable');
 		expect(await down.inspect('abc')).toMatchObject({ state: 'unavailable' });
+		// a restart: "Docker did not answer" at once (its quick inspect), not a wait for a stop timeout
+		const t0 = Date.now();
+		await expect(down.restart('abc')).rejects.toMatchObject({ name: 'DockerUnavailableError', sent: false });
+		expect(Date.now() - t0).toBeLessThan(1000);
 	});
 });

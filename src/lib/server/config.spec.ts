@@ -91,7 +91,7 @@ describe('parseConfig', () => {
 describe('parseConfig: watchdog', () => {
 	it('defaults: on, every container, 3 failures, 10 s doubling to 5 min, 3 per 10 min, monthly self-test', () => {
 		const c = parseConfig({});
-		expect(c.watchdog).toMatchObject({ mode: 'on', scope: 'all', failures: 3, cooldownBaseMs: 10_000, cooldownMaxMs: 300_000, budget: 3, budgetWindowMs: 600_000, globalCap: 5, globalWindowMs: 600_000, reconcileMs: 30_000, maintenanceWindows: [], onlyLabel: null, selfTestImage: 'busybox:latest', selfTestSchedule: '0 4 1 * *' });
+		expect(c.watchdog).toMatchObject({ mode: 'on', scope: 'all', failures: 3, cooldownBaseMs: 10_000, cooldownMaxMs: 300_000, budget: 3, budgetWindowMs: 600_000, globalCap: 10, globalWindowMs: 600_000, concurrency: 4, reconcileMs: 30_000, maintenanceWindows: [], onlyLabel: null, selfTestImage: 'busybox:latest', selfTestSchedule: '0 4 1 * *' });
 		expect(c.holdFile).toBe('/etc/vmwarden/cleanup.hold');
 	});
 

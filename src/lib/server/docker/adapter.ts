@@ -4,8 +4,9 @@
 // keeps trying on the same schedule, so it reconnects by itself when the daemon returns.
 import { createAvailability, reasonOf, type Availability } from '../availability';
 import type { Logger } from '../log';
-import { ContainerGoneError, type DockerApi, type RawContainerSummary } from './api';
+import { ContainerGoneError, type DockerApi, type RawContainerInspect, type RawContainerSummary } from './api';
 import { findContainer, healthFromStatus, toContainerInfo, toState, type ContainerInfo } from './model';
+import { restartAndConfirm, type RestartOptions } from './restart';
 
 export interface DockerAdapterOptions {
 	api: DockerApi;
@@ -45,8 +46,12 @@ export interface DockerAdapter {
 	find(ref: string): ContainerInfo | null;
 	/** Inspects one container now; `data: null` when it is gone. Updates the cached list entry. */
 	inspect(id: string): Promise<Availability<ContainerInfo | null>>;
-	/** Restarts and re-inspects it; throws ContainerGoneError / DockerUnavailableError / DockerApiError. */
-	restart(id: string, opts?: { timeoutS?: number }): Promise<ContainerInfo | null>;
+	/**
+	 * Restarts it and resolves with what Docker did (restartAndConfirm): the record after the
+	 * restart, null when it is gone. Throws DockerUnavailableError (Docker did not answer a quick
+	 * call), DockerApiError (Docker refused), or an Error when it was not restarted by the deadline.
+	 */
+	restart(id: string, opts?: RestartOptions): Promise<ContainerInfo | null>;
 	/** Called after every refresh (ok or not); returns the unsubscribe function. */
 	subscribe(fn: (result: Availability<ContainerInfo[]>) => void): () => void;
 	status(): DockerStatus;
@@ -172,6 +177,15 @@ export function createDockerAdapter({ api, intervalMs, inspectMaxAgeMs = 30_000,
 		latest = { ...latest, data: latest.data.map((c) => (c.id === info.id ? info : c)) };
 	}
 
+	/** A fresh inspect becomes the cached record and the list's entry. */
+	function remember(raw: RawContainerInspect): ContainerInfo {
+		const prev = cache.get(raw.Id);
+		const info = toContainerInfo(null, raw, now());
+		cache.set(raw.Id, { key: prev?.key ?? '', info });
+		replaceInList(info);
+		return info;
+	}
+
 	return {
 		api,
 		start() {
@@ -191,12 +205,7 @@ export function createDockerAdapter({ api, intervalMs, inspectMaxAgeMs = 30_000,
 		async inspect(id) {
 			const one = createAvailability<ContainerInfo | null>(now);
 			try {
-				const raw = await api.inspectContainer(id);
-				const prev = cache.get(raw.Id);
-				const info = toContainerInfo(null, raw, now());
-				cache.set(raw.Id, { key: prev?.key ?? '', info });
-				replaceInList(info);
-				return one.ok(info);
+				return one.ok(remember(await api.inspectContainer(id)));
 			} catch (err) {
 				if (err instanceof ContainerGoneError) return one.ok(null);
 				const failed = one.fail(err);
@@ -206,9 +215,8 @@ export function createDockerAdapter({ api, intervalMs, inspectMaxAgeMs = 30_000,
 			}
 		},
 		async restart(id, opts) {
-			await api.restartContainer(id, opts);
-			const after = await this.inspect(id);
-			return after.state === 'ok' ? after.data : null;
+			const r = await restartAndConfirm(api, id, opts);
+			return r.outcome === 'restarted' ? remember(r.inspect) : null;
 		},
 		subscribe(fn) {
 			listeners.add(fn);

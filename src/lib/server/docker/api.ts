@@ -30,10 +30,27 @@ export type RawContainerStats = ContainerStats;
 
 /** The daemon could not be reached or did not answer in time. */
 export class DockerUnavailableError extends Error {
-	constructor(message: string, options?: { cause?: unknown }) {
+	/**
+	 * false: the request never reached the daemon (connect refused, no socket, DNS): nothing
+	 * happened. true: it was sent and the answer did not come (time box, connection cut): the
+	 * daemon may be doing what was asked — a restart's outcome is then read from an inspect.
+	 */
+	readonly sent: boolean;
+	constructor(message: string, options?: { cause?: unknown; sent?: boolean }) {
 		super(message, options);
 		this.name = 'DockerUnavailableError';
+		this.sent = options?.sent ?? true;
 	}
+}
+
+/** Errors raised before a request leaves: the connection itself failed. */
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ENOTSOCK', 'EPERM']);
+
+function neverSent(err: unknown): boolean {
+	for (let e = err as { code?: string; cause?: unknown } | null, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+		if (typeof e.code === 'string' && CONNECT_ERRORS.has(e.code)) return true;
+	}
+	return false;
 }
 
 /** The daemon answered 404: the container is not there (removed, or never was). */
@@ -69,8 +86,13 @@ export interface DockerApi {
 	containerLogs(id: string, opts: { tail: number; timestamps?: boolean }): Promise<Buffer>;
 	/** One stats reading (stream=false; the daemon takes ~1-2 s to answer). */
 	containerStats(id: string): Promise<RawContainerStats>;
-	/** POST /containers/{id}/restart?t=timeoutS */
-	restartContainer(id: string, opts?: { timeoutS?: number }): Promise<void>;
+	/**
+	 * POST /containers/{id}/restart?t=timeoutS. The daemon answers only once the container stopped
+	 * (up to timeoutS) and started again, so this call has no socket inactivity timeout; it is
+	 * time-boxed at `waitMs` (default: the stop timeout plus VMW_DOCKER_TIMEOUT_MS for the start).
+	 * A request that never reached the daemon throws DockerUnavailableError with `sent: false`.
+	 */
+	restartContainer(id: string, opts?: { timeoutS?: number; waitMs?: number }): Promise<void>;
 	/** createdAt: epoch ms the image was built */
 	listImages(): Promise<{ id: string; tags: string[]; sizeBytes: number; createdAt: number }[]>;
 	/** Event stream (no per-request timeout); ends when `signal` aborts. */
@@ -88,7 +110,7 @@ function classify(err: unknown, what: string, ref: string | null): Error {
 	}
 	// Network errors, aborts and anything else without an HTTP status: the daemon is not answering.
 	// The message names the call; reasonOf() appends the cause ("listContainers failed: connect ENOENT ...").
-	return new DockerUnavailableError(`${what} failed`, { cause: err });
+	return new DockerUnavailableError(`${what} failed`, { cause: err, sent: !neverSent(err) });
 }
 
 export function createDockerApi(opts: DockerApiOptions): DockerApi {
@@ -102,8 +124,10 @@ export function createDockerApi(opts: DockerApiOptions): DockerApi {
 	};
 	const statsOf = (id: string, abortSignal: AbortSignal) =>
 		(docker.getContainer(id) as unknown as { stats(o: { stream: false; abortSignal: AbortSignal }): Promise<RawContainerStats> }).stats({ stream: false, abortSignal });
-	// Event streams stay open for hours: no socket timeout on their own client.
+	// Event streams stay open for hours, and a restart's answer comes only after the container's
+	// stop timeout: no socket inactivity timeout on their own client (each call is time-boxed below).
 	const eventsDocker = new (loadDockerode())({ ...modem, timeout: undefined } as Docker.DockerOptions);
+	const longDocker = new (loadDockerode())({ ...modem, timeout: undefined } as Docker.DockerOptions);
 	const counts = Object.fromEntries(Object.keys(DOCKER_API_CALLS).map((k) => [k, 0])) as Record<DockerCallName, number>;
 	const timeoutMs = opts.timeoutMs;
 
@@ -164,9 +188,10 @@ export function createDockerApi(opts: DockerApiOptions): DockerApi {
 			// The daemon waits for a second CPU reading before it answers: allow for it.
 			return call('containerStats', id, (abortSignal) => statsOf(id, abortSignal), Math.max(timeoutMs, 3_000));
 		},
-		async restartContainer(id, { timeoutS = 10 } = {}) {
-			// The daemon answers after the container stopped (up to t seconds) and started again.
-			await call('restartContainer', id, (abortSignal) => docker.getContainer(id).restart({ t: timeoutS, abortSignal }), timeoutMs + timeoutS * 1000);
+		async restartContainer(id, { timeoutS = 10, waitMs = timeoutS * 1000 + timeoutMs } = {}) {
+			// The daemon answers after the container stopped (up to t seconds) and started again: the
+			// client without a socket timeout, so only this call's own time box can cut it.
+			await call('restartContainer', id, (abortSignal) => longDocker.getContainer(id).restart({ t: timeoutS, abortSignal }), waitMs);
 		},
 		async listImages() {
 			const images = await call('listImages', null, (abortSignal) => docker.listImages({ abortSignal }));

@@ -9,6 +9,7 @@ import { conditionOf, failingStreakStart, isUnhealthy, type Condition } from './
 import { logsToText } from './logs';
 import { toContainerInfo, type ContainerInfo, type HealthResult } from './model';
 import type { StatsCollector } from './stats-collector';
+import { createLogger } from '../log';
 
 export interface ContainerRow {
 	id: string;
@@ -33,6 +34,8 @@ export interface ContainerRow {
 	writeBps: number | null;
 	readBps: number | null;
 	pids: number | null;
+	/** epoch ms a restart was requested that Docker has not finished yet (waiting for the stop) */
+	restartingSince: number | null;
 }
 
 export type ListFilter = 'all' | 'unhealthy' | 'noMemoryLimit';
@@ -42,7 +45,7 @@ export interface ContainerDeps {
 	collector: StatsCollector;
 }
 
-function toRow(c: ContainerInfo, collector: StatsCollector, now: number): ContainerRow {
+function toRow(c: ContainerInfo, collector: StatsCollector, now: number, restarting: ReadonlyMap<string, { since: number }> = new Map()): ContainerRow {
 	const s = c.state === 'running' ? collector.latest().get(c.id) : undefined;
 	const limit = c.memoryLimitBytes ?? s?.memLimitBytes ?? null;
 	return {
@@ -64,7 +67,8 @@ function toRow(c: ContainerInfo, collector: StatsCollector, now: number): Contai
 		hasMemoryLimit: c.memoryLimitBytes !== null,
 		writeBps: s?.writeBps ?? null,
 		readBps: s?.readBps ?? null,
-		pids: s?.pids ?? null
+		pids: s?.pids ?? null,
+		restartingSince: restarting.get(c.id)?.since ?? null
 	};
 }
 
@@ -75,17 +79,18 @@ function mapAvailability<T, U>(a: Availability<T>, fn: (t: T) => U): Availabilit
 
 // Rows change only when the adapter refreshes or the collector collects: build them once per
 // such change, not per request (many clients polling cost one mapping).
-const rowsMemo = new WeakMap<object, { result: object; collections: number; rows: Availability<ContainerRow[]> }>();
+const rowsMemo = new WeakMap<object, { result: object; collections: number; restarts: number; rows: Availability<ContainerRow[]> }>();
 
-/** All rows, memoised per (refresh, collection); uptime is as of the refresh. */
+/** All rows, memoised per (refresh, collection, restart begun or ended); uptime is as of the refresh. */
 function allRows({ adapter, collector }: ContainerDeps): Availability<ContainerRow[]> {
 	const result = adapter.containers();
 	const collections = collector.status().collections;
+	const u = underwayOf(adapter);
 	const hit = rowsMemo.get(adapter);
-	if (hit && hit.result === result && hit.collections === collections) return hit.rows;
+	if (hit && hit.result === result && hit.collections === collections && hit.restarts === u.version) return hit.rows;
 	const at = result.state === 'ok' ? result.at : (result.lastGoodAt ?? result.at);
-	const rows = mapAvailability(result, (list) => list.map((c) => toRow(c, collector, at)));
-	rowsMemo.set(adapter, { result, collections, rows });
+	const rows = mapAvailability(result, (list) => list.map((c) => toRow(c, collector, at, u.byId)));
+	rowsMemo.set(adapter, { result, collections, restarts: u.version, rows });
 	return rows;
 }
 
@@ -153,12 +158,12 @@ export interface ContainerDetail {
 	oomKilled: boolean;
 }
 
-export function detailOf(raw: RawContainerInspect, info: ContainerInfo, collector: StatsCollector, now = Date.now()): ContainerDetail {
+export function detailOf(raw: RawContainerInspect, info: ContainerInfo, collector: StatsCollector, now = Date.now(), restarting?: ReadonlyMap<string, { since: number }>): ContainerDetail {
 	const hc = raw.Config?.Healthcheck;
 	const h = raw.HostConfig ?? {};
 	const pos = (v: number | undefined | null) => (v && v > 0 ? v : null);
 	return {
-		row: toRow(info, collector, now),
+		row: toRow(info, collector, now, restarting),
 		healthLog: info.healthLog,
 		healthcheck: hc?.Test && hc.Test[0] !== 'NONE' ? { test: hc.Test, intervalS: hc.Interval ? hc.Interval / 1e9 : null, retries: hc.Retries ?? null } : null,
 		labels: info.labels,
@@ -186,7 +191,7 @@ export type Gone = { gone: true; name: string };
 export async function containerDetail({ adapter, collector }: ContainerDeps, c: ContainerInfo): Promise<Availability<ContainerDetail | Gone>> {
 	try {
 		const raw = await adapter.api.inspectContainer(c.id);
-		return { state: 'ok', data: detailOf(raw, toContainerInfo(null, raw, Date.now()), collector), at: Date.now() };
+		return { state: 'ok', data: detailOf(raw, toContainerInfo(null, raw, Date.now()), collector, Date.now(), underwayOf(adapter).byId), at: Date.now() };
 	} catch (err) {
 		if (err instanceof ContainerGoneError) return { state: 'ok', data: { gone: true, name: c.name }, at: Date.now() };
 		return { state: 'unavailable', reason: err instanceof Error ? err.message : String(err), lastGood: null, lastGoodAt: null, at: Date.now() };
@@ -206,42 +211,93 @@ export async function containerLogs({ adapter }: Pick<ContainerDeps, 'adapter'>,
 export interface RestartResult {
 	id: string;
 	name: string;
-	outcome: 'restarted' | 'gone' | 'failed';
+	/**
+	 * in-progress: Docker is still waiting for the container to stop (its stop timeout) or starting
+	 * it; the `actions` row stays open and is closed with what Docker did, and the row shows
+	 * `restartingSince` until then.
+	 */
+	outcome: 'restarted' | 'gone' | 'in-progress' | 'failed';
 	/** epoch ms of the new start */
 	startedAt: number | null;
+	/** the stop timeout Docker was given (the container's own), when known */
+	stopTimeoutS?: number | null;
 	error?: string;
 }
 
-/** Restarts one container with an intent row before and an outcome row after. Throws DockerUnavailableError. */
+/** How long a restart request waits for Docker before answering "in progress" (a 10 s stop fits). */
+export const RESTART_ANSWER_MS = 20_000;
+
+const log = createLogger('containers');
+
+/** Restarts under way, per adapter: the page shows them until Docker's outcome is known. */
+const underway = new WeakMap<DockerAdapter, { version: number; byId: Map<string, { since: number; stopTimeoutS: number | null }> }>();
+function underwayOf(adapter: DockerAdapter) {
+	let u = underway.get(adapter);
+	if (!u) underway.set(adapter, (u = { version: 0, byId: new Map() }));
+	return u;
+}
+
+/** Restarts still waiting for Docker (id → since, epoch ms). */
+export function restartsUnderway(adapter: DockerAdapter): ReadonlyMap<string, { since: number; stopTimeoutS: number | null }> {
+	return underwayOf(adapter).byId;
+}
+
+/**
+ * Restarts one container with an intent row before and an outcome row after, the outcome being
+ * what Docker did (restartAndConfirm). Answers within `answerWithinMs`: a restart still waiting
+ * for a long stop answers `in-progress` and completes its `actions` row in the background.
+ * Throws DockerUnavailableError (Docker did not answer) or DockerApiError (Docker refused).
+ */
 export async function restartContainer(
 	{ adapter, db }: { adapter: DockerAdapter; db: Db },
 	c: ContainerInfo,
 	who: Omit<ActionIntent, 'action' | 'target' | 'input'>,
-	{ bulk = false, timeoutS = 10 }: { bulk?: boolean; timeoutS?: number } = {}
+	{ bulk = false, answerWithinMs = RESTART_ANSWER_MS }: { bulk?: boolean; answerWithinMs?: number } = {}
 ): Promise<RestartResult> {
-	return recordAction(
+	const u = underwayOf(adapter);
+	let stopTimeoutS: number | null = null;
+	const work = recordAction(
 		db,
 		{ ...who, action: 'containers.restart', target: c.name, input: { id: c.id.slice(0, 12), ...(bulk ? { bulk: true } : {}) } },
 		async (): Promise<RestartResult> => {
 			try {
-				const after = await adapter.restart(c.id, { timeoutS });
-				if (!after) return { id: c.id, name: c.name, outcome: 'gone', startedAt: null };
-				return { id: c.id, name: c.name, outcome: 'restarted', startedAt: after.startedAt };
+				const after = await adapter.restart(c.id, {
+					onRequested: (r) => {
+						stopTimeoutS = r.stopTimeoutS;
+						u.byId.set(c.id, { since: Date.now(), stopTimeoutS });
+						u.version++;
+					}
+				});
+				if (!after) return { id: c.id, name: c.name, outcome: 'gone', startedAt: null, stopTimeoutS };
+				return { id: c.id, name: c.name, outcome: 'restarted', startedAt: after.startedAt, stopTimeoutS };
 			} catch (err) {
-				if (err instanceof ContainerGoneError) return { id: c.id, name: c.name, outcome: 'gone', startedAt: null };
+				if (err instanceof ContainerGoneError) return { id: c.id, name: c.name, outcome: 'gone', startedAt: null, stopTimeoutS };
 				throw err;
+			} finally {
+				if (u.byId.delete(c.id)) u.version++;
 			}
 		},
 		(r) => (r.outcome === 'gone' ? 'gone: the container no longer exists' : `restarted, started ${r.startedAt ? new Date(r.startedAt).toISOString() : '?'}`)
 	);
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const answerBy = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), answerWithinMs)));
+	try {
+		const first = await Promise.race([work, answerBy]);
+		if (first) return first;
+	} finally {
+		clearTimeout(timer);
+	}
+	// Still waiting for Docker: the outcome lands in the actions row; a failure is logged.
+	work.catch((err) => log.warn('restart failed after answering "in progress"', { container: c.name, err }));
+	return { id: c.id, name: c.name, outcome: 'in-progress', startedAt: null, stopTimeoutS };
 }
 
-/** Restarts every running unhealthy container; each result reported (Promise.allSettled). */
-export async function restartUnhealthy(deps: { adapter: DockerAdapter; db: Db }, who: Omit<ActionIntent, 'action' | 'target' | 'input'>): Promise<RestartResult[]> {
+/** Restarts every running unhealthy container at once; each result reported (Promise.allSettled). */
+export async function restartUnhealthy(deps: { adapter: DockerAdapter; db: Db }, who: Omit<ActionIntent, 'action' | 'target' | 'input'>, opts: { answerWithinMs?: number } = {}): Promise<RestartResult[]> {
 	const list = deps.adapter.containers();
 	if (list.state !== 'ok') throw new DockerUnavailableError(`Docker is unavailable: ${list.reason}`);
 	const targets = list.data.filter(isUnhealthy);
-	const settled = await Promise.allSettled(targets.map((c) => restartContainer(deps, c, who, { bulk: true })));
+	const settled = await Promise.allSettled(targets.map((c) => restartContainer(deps, c, who, { bulk: true, ...opts })));
 	return settled.map((s, i) =>
 		s.status === 'fulfilled' ? s.value : { id: targets[i].id, name: targets[i].name, outcome: 'failed', startedAt: null, error: s.reason instanceof Error ? s.reason.message : String(s.reason) }
 	);

@@ -7,3 +7,5 @@ export { findContainer, healthFromStatus, toContainerInfo, CONTAINER_STATES } fr
 export type { ContainerInfo, ContainerState, HealthResult, HealthStatus } from './model';
 export { modemOptions } from './connection';
 export type { DockerConnection } from './connection';
+export { restartAndConfirm, stopTimeoutOf, LABEL_STOP_TIMEOUT, DEFAULT_STOP_TIMEOUT_S } from './restart';
+export type { ConfirmedRestart, RestartOptions } from './restart';

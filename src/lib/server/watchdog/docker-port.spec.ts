@@ -23,7 +23,7 @@ describe('parseEventLine', () => {
 });
 
 describe('inspect -> view', () => {
-	it('maps state, health log, labels and the check interval (ns -> ms)', () => {
+	it('maps state, health log, labels, the check interval (ns -> ms) and the stop timeout', () => {
 		const raw = {
 			Id: 'abc',
 			Name: '/web',
@@ -36,7 +36,7 @@ describe('inspect -> view', () => {
 					Log: [{ Start: '2026-05-27T09:59:58Z', End: '2026-05-27T09:59:58.1Z', ExitCode: 1, Output: 'refused' }]
 				}
 			},
-			Config: { Labels: { a: 'b' }, Healthcheck: { Interval: 500_000_000 } }
+			Config: { Labels: { a: 'b' }, Healthcheck: { Interval: 500_000_000 }, StopTimeout: 30 }
 		} as unknown as RawContainerInspect;
 		expect(toContainerView(raw)).toEqual({
 			id: 'abc',
@@ -47,7 +47,8 @@ describe('inspect -> view', () => {
 			healthLog: [{ startedAt: Date.UTC(2026, 4, 27, 9, 59, 58), endedAt: Date.UTC(2026, 4, 27, 9, 59, 58, 100), exitCode: 1, output: 'refused' }],
 			labels: { a: 'b' },
 			startedAt: Date.UTC(2026, 4, 27, 9, 59, 0, 500),
-			healthIntervalMs: 500
+			healthIntervalMs: 500,
+			stopTimeoutS: 30
 		});
 	});
 

@@ -1,7 +1,7 @@
 // The little the watchdog needs from Docker, behind one interface: list, inspect (mapped to the
 // policy's ContainerView), restart, the event stream, and the self-test's create/remove.
 // Implemented over the docker/ adapter's DockerApi (every call but the event stream time-boxed).
-import { ContainerGoneError, type DockerApi, type RawContainerInspect, type SelfTestDockerApi } from '../docker';
+import { ContainerGoneError, restartAndConfirm, stopTimeoutOf, type DockerApi, type RawContainerInspect, type SelfTestDockerApi } from '../docker';
 import type { ContainerStatus, ContainerView, HealthStatus } from './policy';
 
 export interface ContainerSummary {
@@ -28,7 +28,11 @@ export interface WatchdogDocker {
 	list(): Promise<ContainerSummary[]>;
 	/** null when the container is gone */
 	inspect(id: string): Promise<ContainerView | null>;
-	restart(id: string): Promise<void>;
+	/**
+	 * Resolves once Docker restarted it (restartAndConfirm: waits out the container's own stop
+	 * timeout, and reads an inspect when the answer is lost); throws when it did not, or is gone.
+	 */
+	restart(id: string, opts?: { known?: { stopTimeoutS: number; startedAt: number }; onRequested?: (info: { stopTimeoutS: number }) => void }): Promise<void>;
 	/** Calls `onEvent` per event until the stream ends (resolves) or fails (rejects); `signal` stops it. */
 	streamEvents(onEvent: (e: DockerEvent) => void, signal: AbortSignal): Promise<void>;
 	/** Self-test: create and start a container; returns its id. */
@@ -64,7 +68,8 @@ export function toContainerView(info: RawContainerInspect): ContainerView {
 		healthLog: (h?.Log ?? []).map((l) => ({ startedAt: parseTime(l.Start), endedAt: parseTime(l.End), exitCode: l.ExitCode, output: (l.Output ?? '').slice(0, 500) })),
 		labels: info.Config.Labels ?? {},
 		startedAt: parseTime(info.State.StartedAt),
-		healthIntervalMs: nsToMs((info.Config as { Healthcheck?: { Interval?: number } }).Healthcheck?.Interval) || 30_000
+		healthIntervalMs: nsToMs((info.Config as { Healthcheck?: { Interval?: number } }).Healthcheck?.Interval) || 30_000,
+		stopTimeoutS: stopTimeoutOf(info)
 	};
 }
 
@@ -89,8 +94,9 @@ export function createDockerPort(api: DockerApi, selfTestApi: SelfTestDockerApi)
 				throw err;
 			}
 		},
-		async restart(id) {
-			await api.restartContainer(id);
+		async restart(id, opts) {
+			const r = await restartAndConfirm(api, id, { known: opts?.known, onRequested: opts?.onRequested });
+			if (r.outcome === 'gone') throw new ContainerGoneError(id);
 		},
 		async streamEvents(onEvent, signal) {
 			const body = (await api.events({ signal, filters: { type: ['container'], event: [...WATCHED_EVENTS] } })) as NodeJS.ReadableStream & { destroy?: () => void };

@@ -30,6 +30,7 @@ const CONFIG: PolicyConfig = {
 	budgetWindowMs: 10 * MIN,
 	globalCap: 5,
 	globalWindowMs: 10 * MIN,
+	concurrency: 4,
 	stableHealthyMs: 10 * MIN,
 	killGraceMs: 60 * S,
 	maintenanceWindows: [],
@@ -209,13 +210,18 @@ describe('decide: budget and quarantine', () => {
 });
 
 describe('decide: host-wide limits, HOLD and maintenance windows', () => {
-	it('one restart at a time across the host', () => {
-		expect(run({}, {}, { restartInFlight: 'b'.repeat(64) })).toEqual({ kind: 'wait', code: 'in-flight', reason: 'another restart is running (bbbbbbbbbbbb)', until: null });
+	it('restarts run concurrently up to the limit across the host (4 by default)', () => {
+		const ids = (n: number) => Array.from({ length: n }, (_, i) => String(i).repeat(64));
+		expect(run({}, {}, { restartsInFlight: ids(3) }).kind).toBe('restart');
+		expect(run({}, {}, { restartsInFlight: ids(4) })).toEqual({ kind: 'wait', code: 'in-flight', reason: '4 restarts are running (at most 4 at once)', until: null });
+		expect(run({}, {}, { restartsInFlight: ids(1) }, { concurrency: 1 })).toEqual({ kind: 'wait', code: 'in-flight', reason: '1 restart is running (at most 1 at once)', until: null });
+		// its own restart in flight does not hold it back
+		expect(run({}, {}, { restartsInFlight: ['a'.repeat(64)] }, { concurrency: 1 }).kind).toBe('restart');
 	});
 
 	it('a global cap per window: 5 in 10 min, until the oldest of the last 5 leaves the window', () => {
 		const restarts = [9, 8, 7, 6, 5].map((m) => NOW - m * MIN);
-		expect(run({}, {}, { restarts })).toEqual({ kind: 'wait', code: 'global-cap', reason: 'host-wide cap of 5 restarts in 10 min reached', until: NOW + MIN });
+		expect(run({}, {}, { restarts })).toEqual({ kind: 'wait', code: 'global-cap', reason: 'host-wide cap of 5 restarts that did not help in 10 min reached', until: NOW + MIN });
 		expect(run({}, {}, { restarts: restarts.slice(1) }).kind).toBe('restart');
 		expect(run({}, {}, { restarts: [NOW - 11 * MIN, ...restarts.slice(1)] }).kind).toBe('restart');
 	});

@@ -32,6 +32,8 @@ export interface ContainerView {
 	startedAt: number;
 	/** Config.Healthcheck.Interval in ms (Docker's default 30 s when unset) */
 	healthIntervalMs: number;
+	/** seconds Docker waits for it to stop on a restart (label, Config.StopTimeout, 10); absent = unknown */
+	stopTimeoutS?: number;
 }
 
 /** What the loop remembers about a container (by history key), beyond what inspect shows. */
@@ -52,9 +54,13 @@ export interface ContainerMemory {
 
 /** Host-wide state shared by every container's decision. */
 export interface HostState {
-	/** the container a restart is running for right now, if any */
-	restartInFlight?: string | null;
-	/** epoch ms of every restart on this host (all containers), any order */
+	/** the containers whose restart is running right now (Docker may be waiting out their stop timeout) */
+	restartsInFlight?: string[];
+	/**
+	 * epoch ms of the restarts on this host (all containers) that count against the host-wide cap,
+	 * any order: those that did not help — the container has not been healthy since, or went
+	 * unhealthy again (the loop judges; decision 0017)
+	 */
 	restarts: number[];
 	/** the HOLD file exists (the loop checks; a reason read from its first line, if any) */
 	hold?: { reason: string } | null;
@@ -80,6 +86,8 @@ export interface PolicyConfig {
 	budgetWindowMs: number;
 	globalCap: number;
 	globalWindowMs: number;
+	/** restarts running at once, host-wide (each may wait its container's whole stop timeout) */
+	concurrency: number;
 	/** healthy this long → a quarantine ends by itself */
 	stableHealthyMs: number;
 	/** a `kill` without a following `stop`/`die` stops counting as "being stopped" after this */
@@ -192,8 +200,8 @@ export function scopeSkip(c: ContainerView, config: PolicyConfig): Decision | nu
 
 /**
  * Decide what to do about one container now. Order matters: scope first, then the
- * container's own state, then quarantine, then the limits that only delay (cooldown, the
- * host-wide lock and cap, HOLD, maintenance windows).
+ * container's own state, then quarantine, then the limits that only delay (cooldown, HOLD,
+ * maintenance windows, the host-wide concurrency and cap).
  */
 export function decide({ container: c, memory: m, host, now, config }: PolicyInput): Decision {
 	if (config.mode === 'off') return skip('off', 'watchdog is off');
@@ -237,10 +245,13 @@ export function decide({ container: c, memory: m, host, now, config }: PolicyInp
 	if (host.hold) return wait('hold', `HOLD file present${host.hold.reason ? `: ${host.hold.reason}` : ''}`, null);
 	const mw = activeMaintenanceWindow(config.maintenanceWindows, now);
 	if (mw) return wait('maintenance', `maintenance window ${mw.window.text}`, mw.endsAt);
-	if (host.restartInFlight && host.restartInFlight !== c.id) return wait('in-flight', `another restart is running (${host.restartInFlight.slice(0, 12)})`, null);
+	const running = (host.restartsInFlight ?? []).filter((id) => id !== c.id);
+	if (running.length >= config.concurrency) {
+		return wait('in-flight', `${running.length} restart${running.length === 1 ? ' is' : 's are'} running (at most ${config.concurrency} at once)`, null);
+	}
 	const hostRecent = host.restarts.filter((t) => t > now - config.globalWindowMs && t <= now).sort((a, b) => a - b);
 	if (hostRecent.length >= config.globalCap) {
-		return wait('global-cap', `host-wide cap of ${config.globalCap} restarts in ${humanMs(config.globalWindowMs)} reached`, hostRecent[hostRecent.length - config.globalCap] + config.globalWindowMs);
+		return wait('global-cap', `host-wide cap of ${config.globalCap} restarts that did not help in ${humanMs(config.globalWindowMs)} reached`, hostRecent[hostRecent.length - config.globalCap] + config.globalWindowMs);
 	}
 	return { kind: 'restart', reason: `unhealthy ${c.failingStreak}x`, failingStreak: c.failingStreak, threshold };
 }

@@ -56,7 +56,10 @@ export interface WatchdogStatus {
 	lastError: string | null;
 	hold: { file: string; reason: string } | null;
 	maintenance: { window: string; endsAt: number } | null;
-	restartInFlight: string | null;
+	/** ids of the containers being restarted now (at most `concurrency`) */
+	restartsInFlight: string[];
+	concurrency: number;
+	/** restarts in the window that count against the cap: those that did not (yet) help */
 	hostRestartsInWindow: number;
 	globalCap: number;
 	quarantined: number;
@@ -140,7 +143,8 @@ export function createWatchdog(deps: WatchdogDeps) {
 	let lastEventAt: number | null = null;
 	let lastReconcileAt: number | null = null;
 	let lastError: string | null = null;
-	let inFlight: string | null = null;
+	/** restarts running now: since (epoch ms) and the stop timeout Docker was given, once known */
+	const inFlight = new Map<string, { since: number; stopTimeoutS: number | null }>();
 	let streamAbort: AbortController | null = null;
 	let reconcileTimer: NodeJS.Timeout | null = null;
 	let eventsLoop: Promise<void> | null = null;
@@ -148,7 +152,11 @@ export function createWatchdog(deps: WatchdogDeps) {
 
 	const entries = new Map<string, Entry>();
 	const memory = new Map<string, Memory>();
-	const restarts: { key: string; ts: number; dryRun: boolean }[] = [];
+	/**
+	 * Every restart in the longest window. `helped`: the container was healthy after it and has not
+	 * turned unhealthy since; such restarts leave the host-wide cap (decision 0017).
+	 */
+	const restarts: { key: string; ts: number; dryRun: boolean; helped: boolean }[] = [];
 	/** containers whose restart we are making: kill/stop events in this window are ours */
 	const ownRestarts = new Map<string, { from: number; to: number | null }>();
 	const pending = new Set<string>();
@@ -198,7 +206,21 @@ export function createWatchdog(deps: WatchdogDeps) {
 		while (restarts.length && restarts[0].ts <= floor) restarts.shift();
 	}
 	const restartsOf = (key: string, dryRun: boolean) => restarts.filter((r) => r.key === key && r.dryRun === dryRun).map((r) => r.ts);
-	const hostRestarts = (dryRun: boolean) => restarts.filter((r) => r.dryRun === dryRun).map((r) => r.ts);
+	const hostRestarts = (dryRun: boolean) => restarts.filter((r) => r.dryRun === dryRun && !r.helped).map((r) => r.ts);
+
+	/**
+	 * Judges the latest restart of `key` from the container's health now: healthy → it helped;
+	 * unhealthy → it did not (counts against the host-wide cap again). A restart still running
+	 * is not judged (its container shows the health from before it).
+	 */
+	function judgeRestart(id: string, key: string, health: string) {
+		if (inFlight.has(id) || (health !== 'healthy' && health !== 'unhealthy')) return;
+		for (let i = restarts.length - 1; i >= 0; i--) {
+			if (restarts[i].key !== key) continue;
+			restarts[i].helped = health === 'healthy';
+			return;
+		}
+	}
 
 	async function readHold(): Promise<{ reason: string } | null> {
 		try {
@@ -290,12 +312,13 @@ export function createWatchdog(deps: WatchdogDeps) {
 		m.healthySince = view.health === 'healthy' ? (m.healthySince ?? now) : null;
 		holdState = await readHold();
 		pruneRestarts(now);
+		judgeRestart(id, key, view.health);
 
 		const dryRun = mode === 'dry-run';
 		const decision = decide({
 			container: view,
 			memory: { ...m, restarts: restartsOf(key, dryRun) },
-			host: { restartInFlight: inFlight, restarts: hostRestarts(dryRun), hold: holdState },
+			host: { restartsInFlight: [...inFlight.keys()], restarts: hostRestarts(dryRun), hold: holdState },
 			now,
 			config: policyConfig()
 		});
@@ -310,9 +333,9 @@ export function createWatchdog(deps: WatchdogDeps) {
 
 		switch (decision.kind) {
 			case 'restart':
-				// Synchronously after decide: take the host-wide lock and count the restart.
-				if (!dryRun) inFlight = id;
-				restarts.push({ key, ts: now, dryRun });
+				// Synchronously after decide: take a concurrency slot and count the restart.
+				if (!dryRun) inFlight.set(id, { since: now, stopTimeoutS: null });
+				restarts.push({ key, ts: now, dryRun, helped: false });
 				pending.delete(id);
 				changed();
 				await doRestart(entry, view, decision.reason, now, dryRun);
@@ -351,7 +374,17 @@ export function createWatchdog(deps: WatchdogDeps) {
 					{ hostId, actor: 'watchdog', action: 'watchdog.restart', target: view.name, input: { id: view.id.slice(0, 12), key, reason, failingStreak: view.failingStreak } },
 					() => {
 						if (unhealthyAt != null) reactionMs = Math.max(0, Math.round(clock() - unhealthyAt));
-						return docker.restart(view.id);
+						// Resolves with what Docker did: after the container's whole stop timeout when its
+						// PID 1 ignores SIGTERM, or from an inspect when the answer is lost (restartAndConfirm).
+						return docker.restart(view.id, {
+							// the inspect this decision was made on, a moment ago: the request leaves at once
+							known: view.stopTimeoutS !== undefined && view.startedAt > 0 ? { stopTimeoutS: view.stopTimeoutS, startedAt: view.startedAt } : undefined,
+							onRequested: ({ stopTimeoutS }) => {
+								const f = inFlight.get(view.id);
+								if (f) f.stopTimeoutS = stopTimeoutS;
+								changed();
+							}
+						});
 					},
 					() => `restarted (${reason})${reactionMs != null ? `, ${reactionMs} ms after the unhealthy event` : ''}`
 				);
@@ -368,7 +401,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 		} finally {
 			const own = ownRestarts.get(view.id);
 			if (own) own.to = clock();
-			if (!dryRun && inFlight === view.id) inFlight = null;
+			if (!dryRun) inFlight.delete(view.id);
 		}
 		await store.recordRestart({ key, containerId: view.id, containerName: view.name, labels: view.labels, ts: calledAt, reason, dryRun, outcome: ok ? 'ok' : 'error', reactionMs }).catch((err) => log.error('cannot store the restart', { err }));
 		emitter.emit('restarted', { id: view.id, name: view.name, calledAt: unhealthyAt != null && reactionMs != null ? unhealthyAt + reactionMs : calledAt, unhealthyAt, reactionMs, dryRun, ok } satisfies RestartedEvent);
@@ -574,7 +607,8 @@ export function createWatchdog(deps: WatchdogDeps) {
 			} else {
 				const view: ContainerView = { id: s.id, name: s.name, status: s.status, health: s.health, failingStreak: 0, healthLog: [], labels: s.labels, startedAt: 0, healthIntervalMs: 30_000 };
 				entry.view = entry.view && entry.view.health === s.health && entry.view.status === s.status ? entry.view : view;
-				entry.decision = decide({ container: entry.view, memory: { ...m, restarts: restartsOf(key, mode === 'dry-run') }, host: { restartInFlight: inFlight, restarts: hostRestarts(mode === 'dry-run'), hold: holdState }, now, config: pc });
+				judgeRestart(s.id, key, s.health);
+				entry.decision = decide({ container: entry.view, memory: { ...m, restarts: restartsOf(key, mode === 'dry-run') }, host: { restartsInFlight: [...inFlight.keys()], restarts: hostRestarts(mode === 'dry-run'), hold: holdState }, now, config: pc });
 				entry.decidedAt = now;
 			}
 		}
@@ -591,9 +625,10 @@ export function createWatchdog(deps: WatchdogDeps) {
 		let state: ContainerWatchState = 'watching';
 		let reason = d && 'reason' in d ? d.reason : 'not evaluated yet';
 		let until: number | null = null;
-		if (inFlight === e.id) {
+		const flight = inFlight.get(e.id);
+		if (flight) {
 			state = 'restarting';
-			reason = 'restart in progress';
+			reason = `restart in progress since ${iso(flight.since)}${flight.stopTimeoutS != null ? ` (Docker waits up to ${flight.stopTimeoutS} s for it to stop)` : ''}`;
 		} else if (m?.quarantinedSince != null) {
 			state = 'quarantined';
 			reason = `quarantined since ${iso(m.quarantinedSince)}${m.quarantineReason ? `: ${m.quarantineReason}` : ''}`;
@@ -635,7 +670,8 @@ export function createWatchdog(deps: WatchdogDeps) {
 				sql: 'SELECT key, ts FROM watchdog_restarts WHERE host_id = ? AND dry_run = ? AND ts > ? ORDER BY ts',
 				args: [hostId, dryRun ? 1 : 0, now - maxWindow()]
 			});
-			for (const r of rows.rows) restarts.push({ key: String(r.key), ts: Number(r.ts), dryRun });
+			// not judged yet: the reconcile after attaching sees which of them helped
+			for (const r of rows.rows) restarts.push({ key: String(r.key), ts: Number(r.ts), dryRun, helped: false });
 		}
 		restarts.sort((a, b) => a.ts - b.ts);
 	}
@@ -690,7 +726,8 @@ export function createWatchdog(deps: WatchdogDeps) {
 				lastError,
 				hold: holdState ? { file: deps.holdFile, reason: holdState.reason } : null,
 				maintenance: mw ? { window: mw.window.text, endsAt: mw.endsAt } : null,
-				restartInFlight: inFlight,
+				restartsInFlight: [...inFlight.keys()],
+				concurrency: config.concurrency,
 				hostRestartsInWindow: hostRestarts(mode === 'dry-run').filter((t) => t > now - config.globalWindowMs).length,
 				globalCap: config.globalCap,
 				quarantined: quarantinedCount(),
