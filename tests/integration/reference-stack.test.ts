@@ -129,7 +129,8 @@ describe('the app on the reference stack', () => {
 		// both include a start (seconds on a busy machine); what differs is the 10 s grace
 		expect(noInit).toBeGreaterThanOrEqual(9_500);
 		expect(noInit - init).toBeGreaterThan(6_000);
-		const c = await docker.getContainer('cosmosdb').inspect();
+		// Config.StopTimeout is missing from @types/dockerode's inspect type
+		const c = (await docker.getContainer('cosmosdb').inspect()) as { Config: { StopTimeout?: number } };
 		expect(c.Config.StopTimeout).toBe(30);
 	});
 
