@@ -25,7 +25,9 @@ beforeAll(async () => {
 		createTestContainer(docker, env.testImage, run, {
 			name: n('flaky'),
 			cmd: 'echo "hello from flaky <b>not bold</b>"; if [ -f /marker ]; then touch /tmp/ok; echo second run; fi; touch /marker; sleep 3600',
-			health: { cmd: 'test -f /tmp/ok || { echo "no /tmp/ok yet"; exit 1; }' }
+			health: { cmd: 'test -f /tmp/ok || { echo "no /tmp/ok yet"; exit 1; }' },
+			// PID 1 ignores SIGTERM as real services do: the restart waits Docker's 10 s stop grace
+			ignoresTerm: true
 		})
 	]);
 	await waitFor('flaky to turn unhealthy', async () => (await docker.getContainer(n('flaky')).inspect()).State.Health?.Status === 'unhealthy');
@@ -50,7 +52,7 @@ describe('/containers in a browser (rig dockerd)', () => {
 		await page.close();
 	});
 
-	it('filter Unhealthy, health history, logs, restart with confirmation, the row recovers', async () => {
+	it('filter Unhealthy, health history, logs, restart with confirmation, the row recovers', { timeout: 120_000 }, async () => {
 		const page = await browser.context.newPage();
 		await login(page, '/containers');
 		await expect.poll(() => page.getByTestId('container-row').count()).toBe(2);
@@ -77,7 +79,10 @@ describe('/containers in a browser (rig dockerd)', () => {
 		await expect.poll(() => dialog.isVisible()).toBe(true);
 		expect(await dialog.locator('li').allTextContents()).toEqual([n('flaky')]);
 		await page.getByTestId('confirm-restart').click();
+		// while Docker waits out the stop grace, the row says the restart is under way
+		await expect.poll(() => flaky.getByTestId('restart-in-progress').isVisible(), { timeout: 8_000 }).toBe(true);
 		await expect.poll(() => page.getByTestId('restart-outcome').textContent(), { timeout: 30_000 }).toContain(`${n('flaky')}: restarted`);
+		await expect.poll(() => flaky.getByTestId('restart-in-progress').count(), { timeout: 10_000 }).toBe(0);
 
 		// live: the row turns healthy without a reload, so it leaves the Unhealthy filter
 		await expect.poll(() => rowsShown.count(), { timeout: 30_000 }).toBe(0);
