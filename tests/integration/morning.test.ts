@@ -15,7 +15,7 @@ import { listActions } from '../../src/lib/server/audit/actions';
 import { htmlToText } from '../../src/lib/server/notify/html';
 import { requireDocker, rigEnv } from '../helpers/rig';
 import { TEST_LABEL, waitFor } from '../helpers/containers';
-import { recordEvents, sleep } from '../helpers/watchdog';
+import { recordEvents } from '../helpers/watchdog';
 import { STACK_LABEL, STACK_RUN, WEB_CONTAINERS, WEB_DOWN_FILE, breakWebContainers } from '../helpers/reference-stack';
 
 const env = rigEnv();
@@ -92,7 +92,12 @@ describe("the roadmap's morning", () => {
 		const unhealthyAt = (name: string) => recorder.of(ids.get(name)!, 'health_status: unhealthy').find((e) => e.at >= t0)?.at;
 		// 3 failing checks 10 s apart: each turns unhealthy 20–30 s after the break
 		await waitFor('a web container to turn unhealthy', async () => WEB_CONTAINERS.some((n) => unhealthyAt(n)), 60_000, 100);
-		await sleep(1500); // the app's list refreshes every second; the stop grace keeps it unhealthy 10 s
+		// the app's list refreshes every second (slower on a loaded machine); the stop grace keeps
+		// the container unhealthy for 10 s after the watchdog asks
+		await waitFor('the app to list a web container unhealthy', async () => {
+			const r = services.docker.containers();
+			return r.state === 'ok' && r.data.some((c) => WEB_CONTAINERS.includes(c.name) && c.health === 'unhealthy');
+		}, 8_000, 100);
 		const digestDuring = await digest();
 		expect(digestDuring).toMatch(/Containers: \d+ unhealthy \(action required\)/);
 		expect(WEB_CONTAINERS.filter((n) => digestDuring.includes(n)).length).toBeGreaterThanOrEqual(1);
