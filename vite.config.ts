@@ -20,6 +20,8 @@ export default defineConfig({
 				test: {
 					name: 'integration',
 					include: ['tests/integration/**/*.test.ts'],
+					// the reference stack (decision 0018): started once per run, shared by every file
+					globalSetup: ['tests/helpers/reference-stack.setup.ts'],
 					// the rig's self-test is its own project (scripts/test.sh counts it apart)
 					exclude: ['tests/integration/rig.test.ts'],
 					environment: 'node',

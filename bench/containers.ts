@@ -1,7 +1,8 @@
-// Containers bench (issue 7): 200 running test containers on the rig's dockerd. One collector
+// Containers bench (issue 7): 200 containers on the rig's dockerd — the reference stack (39,
+// shaped like the roadmap's VM: decision 0018) scaled up with running replicas. One collector
 // refresh (cgroups), containers.list p50/p99 through the built server and its RSS growth, beside
 // the same figures gathered through Docker's stats API and through `docker ps` + `docker inspect`.
-// Containers: NetworkMode none, labelled with this run, removed at the end.
+// The replicas are removed at the end; the stack when this was its last user.
 import autocannon from 'autocannon';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { createStatsCollector } from '../src/lib/server/docker/stats-collector';
 import { startServer, TEST_PASSWORD, TEST_TOKEN } from '../tests/helpers/server';
 import { launchBrowser } from '../tests/helpers/browser';
 import { requireDocker, rigEnv } from '../tests/helpers/rig';
-import { newRunId, removeRun, TEST_LABEL } from '../tests/helpers/containers';
+import { addReplicas, REFERENCE_STACK, STACK_LABEL, useReferenceStack } from '../tests/helpers/reference-stack';
 
 const exec = promisify(execFile);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -31,13 +32,6 @@ async function settledRssMiB(pid: number) {
 	return Math.min(...xs);
 }
 
-async function eachLimited<T>(items: T[], limit: number, fn: (t: T) => Promise<void>) {
-	let i = 0;
-	await Promise.all(Array.from({ length: limit }, async () => {
-		while (i < items.length) await fn(items[i++]);
-	}));
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n: number, d = 1) => n.toFixed(d).padStart(9);
 const mark = (ok: boolean) => (ok ? 'ok' : 'MISSED');
@@ -45,24 +39,23 @@ const mark = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 export async function benchContainers() {
 	const env = rigEnv();
 	const docker = await requireDocker(env);
-	const run = newRunId('bench');
-	const label = `${TEST_LABEL}=${run}`;
+	const label = STACK_LABEL;
+	const stack = await useReferenceStack(docker, env.testImage, `${process.pid}.containers`);
+	const stackCount = (await docker.listContainers({ all: true, filters: { label: [label] } })).length;
+	let removeReplicas = async () => {};
 	const server = await startServer({ VMW_DOCKER_HOST: env.dockerHost, VMW_CONTAINER_LABELS: label, VMW_CONTAINER_SAMPLE_INTERVAL_MS: '5000', VMW_LOG_LEVEL: 'warn' });
 	const url = `${server.url}/api/trpc/containers.list`;
 	const opts = { url, connections: 10, duration: 60, timeout: 10, headers: { authorization: `Bearer ${TEST_TOKEN}` } };
 	try {
-		// baseline: the same load on an empty list, so the growth below is what 200 containers cost
+		// baseline: the same load on the reference stack alone, so the growth below is what the replicas up to 200 cost
 		await new Promise((r) => setTimeout(r, 2000));
 		const rssBoot = await rssMiB(server.pid);
 		await autocannon({ ...opts, amount: 2300 });
 		const rssStart = await settledRssMiB(server.pid);
 
 		const t0 = performance.now();
-		await eachLimited(Array.from({ length: COUNT }, (_, i) => i), 8, async (i) => {
-			const c = await docker.createContainer({ name: `${run}-${i}`, Image: env.testImage, Cmd: ['sleep', '3600'], Labels: { [TEST_LABEL]: run }, StopSignal: 'SIGKILL', HostConfig: { NetworkMode: 'none' } });
-			await c.start();
-		});
-		console.log(`\ncontainers bench: ${COUNT} running test containers started in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+		removeReplicas = await addReplicas(docker, env.testImage, COUNT - stackCount);
+		console.log(`\ncontainers bench: the reference stack (${stackCount} containers, ${REFERENCE_STACK.length} defined; up in ${(stack.result.ms / 1000).toFixed(1)} s) + ${COUNT - stackCount} replicas started in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 		// --- in-process: one adapter refresh and one collector refresh over the 200
 		const adapter = createDockerAdapter({ api: createDockerApi({ host: env.dockerHost, timeoutMs: 10_000 }), intervalMs: 60_000, labels: [label], log: quiet });
@@ -140,7 +133,7 @@ export async function benchContainers() {
 			await browser.close();
 		}
 
-		console.log(`\n figure (${COUNT} running containers)              vmwarden     stats API   ps+inspect   target`);
+		console.log(`\n figure (${COUNT} containers, 2 not running)     vmwarden     stats API   ps+inspect   target`);
 		console.log(' ---------------------------------------------- ------------ ------------ ------------ ------------');
 		console.log(` one stats refresh, all containers (ms)         ${fmt(refreshMs)}    ${fmt(statsApiMs, 0)}    ${fmt(psInspectMs, 0)}    < 100     ${mark(refreshMs < 100)}`);
 		console.log(`   (vmwarden: cgroup files, median of 20, ${collectCpuMs.toFixed(1)} ms of CPU each; load average now ${(await readFile('/proc/loadavg', 'utf8')).split(' ')[0]}; stats API: ${COUNT} calls in parallel, ${statsOk} answered; one call alone ${statsOneMs.toFixed(0)} ms)`);
@@ -148,15 +141,16 @@ export async function benchContainers() {
 		console.log(` containers.list p50 @10 clients (ms)          ${fmt(res.latency.p50)}`);
 		console.log(` containers.list p99 @10 clients (ms)          ${fmt(res.latency.p99)}                               < 50      ${mark(res.latency.p99 < 50)}`);
 		console.log(` containers.list throughput (req/s)            ${fmt(res.requests.average, 0)}   rows per answer: ${listed}`);
-		console.log(` server RSS growth with ${COUNT} containers (MiB)    ${fmt(growth)}   (${rssStart.toFixed(1)} -> ${rssAfter.toFixed(1)})          < 20      ${mark(growth < 20)}`);
-		console.log(`   (lowest of 5 readings each; baseline after the same load on an empty list; RSS right after start was ${rssBoot.toFixed(1)} MiB)`);
+		console.log(` server RSS growth ${stackCount} -> ${COUNT} containers (MiB)  ${fmt(growth)}   (${rssStart.toFixed(1)} -> ${rssAfter.toFixed(1)})          < 20      ${mark(growth < 20)}`);
+		console.log(`   (lowest of 5 readings each; baseline after the same load on the reference stack alone; RSS right after start was ${rssBoot.toFixed(1)} MiB)`);
 		console.log(` /containers page, ${COUNT} rows: load until all rendered (ms) ${fmt(pageLoadMs, 0)}   sort by CPU, to next frame: ${sortMs.toFixed(0)} ms`);
 		console.log(` read from cgroups / errors+non-2xx              ${fmt(fromCgroup, 0)}    ${fmt(res.errors + res.non2xx, 0)}`);
 		if (res.errors + res.non2xx > 0 || listed !== COUNT) process.exitCode = 1;
 		await adapter.stop();
 	} finally {
 		await server.stop();
-		await removeRun(docker, run);
+		await removeReplicas();
+		await stack.release();
 	}
 }
 

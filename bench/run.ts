@@ -19,6 +19,8 @@ import { benchContainers } from './containers';
 import { benchMaintenance } from './maintenance';
 import { benchResources } from './resources';
 import { benchHub } from './hub';
+import { requireDocker, rigEnv } from '../tests/helpers/rig';
+import { useReferenceStack } from '../tests/helpers/reference-stack';
 
 const run = promisify(execFile);
 /** `npm run bench -- requests`: only the per-request and footprint figures (the first section). */
@@ -223,8 +225,15 @@ async function main() {
 
 await main();
 if (requestsOnly) process.exit();
-await benchWatchdog();
-await benchContainers();
+// the container sections run beside the reference stack (decision 0018), up once for both
+const rig = rigEnv();
+const stack = await useReferenceStack(await requireDocker(rig), rig.testImage, `${process.pid}.bench`);
+try {
+	await benchWatchdog();
+	await benchContainers();
+} finally {
+	await stack.release();
+}
 await benchMaintenance(); // maintenance section (issue 8): bench/maintenance.ts
 if (!(await benchResources())) process.exitCode = 1;
 if (!(await benchHub())) process.exitCode = 1; // hub overview with 50 hosts (issue 15): bench/hub.ts

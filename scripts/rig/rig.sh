@@ -79,6 +79,7 @@ RIG_NEEDS=(
 	'dpkg-query|dpkg|rig.sh (package state)'
 	'docker|docker.io|rig.sh, vm-cleanup.sh, vm-health-check.sh, cleanup-script.test.ts, bats (vm-health-check)'
 	'dockerd|docker.io|rig.sh (the rig daemon)'
+	'docker-init|docker.io|the reference stack (HostConfig.Init: tests/helpers/reference-stack.ts)'
 	'/usr/bin/busybox|busybox-static|rig.sh (test image), cleanup-script.test.ts'
 	'prometheus|prometheus|rig.sh (the rig Prometheus)'
 	'promtool|prometheus|tests/helpers/prometheus.ts (backfill), rig.test.ts'
@@ -581,6 +582,8 @@ cmd_down() {
 	stop_service node_exporter
 	remove_test_containers
 	stop_service dockerd
+	# the reference stack's leases (tests/helpers/reference-stack.ts): its containers went with the rest
+	rm -rf "$RIG_DIR/stack-leases"
 	rm -f "$LEASE_DIR"/* "$ENV_FILE"
 	log "down"
 }
