@@ -393,6 +393,7 @@ export async function createServices(
 			await containerStats.stop();
 			await ollamaWatcher.stop();
 			await alerts.stop();
+			metrics.stopLoopLag();
 			await closeAllHosts();
 			db.$client.close();
 			if (current === services) current = null;
