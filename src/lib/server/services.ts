@@ -234,7 +234,8 @@ export async function createServices(
 		retentionMs: config.historyRollupRetentionMs,
 		log: createLogger('score')
 	});
-	registerScoreMetrics(metrics, () => score.latest());
+	// a scrape recomputes a score older than 30 s (the background refresh runs only for live subscribers)
+	registerScoreMetrics(metrics, () => (startScore ? score.current().catch(() => score.latest()) : score.latest()));
 	if (startScore) score.start();
 	// the services tile follows Docker at once: recompute when the unhealthy count or Docker's availability changes
 	let unhealthyKey = '';
