@@ -148,7 +148,7 @@ async function main() {
 		const peerLoads: { label: string; p99: number; rps: number; cpuUs: number; failed: number }[] = [];
 		for (const p of peers)
 			for (const e of p.endpoints) {
-				await load(e.url, Math.ceil(e.amount / 10)); // warm-up
+				await load(e.url, Math.max(50, Math.ceil(e.amount / 10))); // warm-up (autocannon: at least one request per connection)
 				const r = await measuredLoad(p.pid, e.url, e.amount);
 				peerLoads.push({ label: `${e.label} (${e.amount} req)`, p99: r.latency.p99, rps: r.requests.average, cpuUs: r.cpuUsPerRequest, failed: r.errors + r.non2xx });
 			}
