@@ -193,7 +193,7 @@ async function main() {
 		console.log(' --------------------------- ----------------- -------- -------- ------- -------------------------------');
 		const row = (name: string, i: { cpuPct: number; rssMiB: number; pssMiB: number }, series: number, refresh: string, tail = '') =>
 			console.log(` ${name.padEnd(27)} ${fmt(i.cpuPct, 2).padStart(17)} ${fmt(i.rssMiB).padStart(8)} ${fmt(i.pssMiB).padStart(8)} ${String(series).padStart(7)}  ${refresh}${tail}`);
-		row('vmwarden', idle.vmwarden, ownSeries, 'host sample every 5 s, Docker every 5 s, ...', `   target <= 0.25 %  ${mark(idleMet)}`);
+		row('vmwarden', idle.vmwarden, ownSeries, 'host 5 s, Docker 5 s, Ollama 15 s, alerts 60 s', `   target <= 0.25 %  ${mark(idleMet)}`);
 		for (const p of peers) row(p.name, idle[p.name], peerSeries[p.name], p.refresh);
 		for (const m of missing) console.log(` ${m.padEnd(27)} not installed (scripts/rig/rig.sh up installs it)`);
 		const failed = res.errors + res.non2xx + plain.errors + plain.non2xx + full.errors + full.non2xx;
