@@ -1,12 +1,15 @@
 // npm run bench:profile — where the CPU goes per request: the built server under `node --cpu-prof`
 // with the bench's load (health.snapshot over tRPC, then GET /api/vm/health), then the top
 // self-time functions grouped by package. Loopback only, bounded in count.
+// `npm run bench:profile -- idle [seconds]`: no load at all; where an idle minute's CPU goes
+// (issue 24), with the process's own utime+stime over the window (robust to a busy machine).
 import autocannon from 'autocannon';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { freePort, TEST_TOKEN } from '../tests/helpers/server';
+import { cpuSeconds } from './footprint';
 
 interface Node {
 	id: number;
@@ -14,17 +17,23 @@ interface Node {
 	children?: number[];
 }
 interface Profile {
+	startTime: number;
+	endTime: number;
 	nodes: Node[];
 	samples: number[];
 	timeDeltas: number[];
 }
 
 const route = process.argv[2] ?? 'both';
+/** idle: only the samples of the idle window (the profile's last N s), not start-up's */
+let idleWindowUs = 0;
 const dir = await mkdtemp(path.join(tmpdir(), 'vmw-prof-'));
 // --cpu-prof is not allowed in NODE_OPTIONS (Node 20): the server is started here, as startServer does.
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
-const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'server.js'], {
+// `idle N noprof`: the same idle window without the profiler (its sampling thread costs CPU too)
+const profiled = !process.argv.includes('noprof');
+const child = spawn(process.execPath, [...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), 'server.js'], {
 	cwd: path.resolve(import.meta.dirname, '..'),
 	env: {
 		PATH: process.env.PATH,
@@ -34,7 +43,10 @@ const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, 's
 		VMW_DATABASE_URL: `file:${path.join(dir, 'vmwarden.db')}`,
 		VMW_API_TOKEN: TEST_TOKEN,
 		VMW_ADMIN_PASSWORD: 'bench admin password 123',
-		VMW_LOG_LEVEL: 'warn'
+		VMW_LOG_LEVEL: 'warn',
+		// as in the bench: no Docker (never the machine's own daemon) unless VMW_DOCKER_HOST is given
+		VMW_DOCKER_HOST: process.env.VMW_DOCKER_HOST ?? `unix://${path.join(dir, 'no-docker.sock')}`,
+		MALLOC_ARENA_MAX: '1'
 	},
 	stdio: 'ignore'
 });
@@ -54,18 +66,35 @@ const server = {
 const load = (url: string, amount: number) =>
 	autocannon({ url, connections: 50, amount, duration: 60, timeout: 10, headers: { authorization: `Bearer ${TEST_TOKEN}` } });
 try {
-	if (route !== 'plain') await load(`${server.url}/api/trpc/health.snapshot`, 10_000);
-	if (route !== 'trpc') await load(`${server.url}/api/vm/health`, 10_000);
+	if (route === 'idle') {
+		const seconds = Number(process.argv[3] ?? 60);
+		await new Promise((r) => setTimeout(r, 2000)); // past start-up
+		const cpu0 = await cpuSeconds(child.pid!);
+		await new Promise((r) => setTimeout(r, seconds * 1000));
+		const cpu = (await cpuSeconds(child.pid!)) - cpu0;
+		console.log(`idle ${seconds} s: ${(cpu * 1000).toFixed(0)} ms of CPU = ${((cpu / seconds) * 100).toFixed(2)} % of one core (utime+stime${profiled ? ', with the profiler' : ''})`);
+		idleWindowUs = seconds * 1e6;
+	}
+	if (route !== 'plain' && route !== 'idle') await load(`${server.url}/api/trpc/health.snapshot`, 10_000);
+	if (route !== 'trpc' && route !== 'idle') await load(`${server.url}/api/vm/health`, 10_000);
 } finally {
 	await server.stop(); // SIGTERM: the process exits and writes its profile
 }
+if (!profiled) process.exit();
 
 const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
 if (!file) throw new Error(`no profile written in ${dir}`);
 const prof = JSON.parse(await readFile(path.join(dir, file), 'utf8')) as Profile;
 
 const self = new Map<number, number>();
-prof.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
+let at = prof.startTime;
+const from = idleWindowUs ? prof.endTime - idleWindowUs - 1e6 : 0; // the window, less the 1 s shutdown took at most
+prof.samples.forEach((id, i) => {
+	at += prof.timeDeltas[i] ?? 0;
+	if (at < from || (idleWindowUs && at > prof.endTime - 1e6)) return;
+	self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
+});
+if (idleWindowUs) for (const n of prof.nodes) if (n.callFrame.functionName === '(idle)') self.delete(n.id); // what remains is work
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 
 /** node_modules/<pkg> or build/… or node:internal — the "who" of a frame. */

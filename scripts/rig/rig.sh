@@ -59,13 +59,13 @@ TEST_LABEL=vmwarden.test
 APT_PACKAGES=(
 	docker.io busybox-static prometheus prometheus-node-exporter chromium
 	fonts-liberation shellcheck bats logrotate jq git curl ca-certificates
-	cron gzip util-linux openssl
+	cron gzip util-linux openssl netdata glances python3-bottle
 )
 
 # Packages whose services the rig runs itself (or does not want): `up` disables their
 # boot start when it installs them; `boot-quiet` does it on a machine where an older rig
 # (or apt) enabled them.
-BOOT_QUIET_PACKAGES=(docker.io containerd prometheus prometheus-node-exporter cron)
+BOOT_QUIET_PACKAGES=(docker.io containerd prometheus prometheus-node-exporter cron netdata)
 
 # Every external command a test, a host script (scripts/*.sh) or a rig step calls, with
 # the Debian package that provides it and who calls it: "NAME|PACKAGE|USED BY". A NAME
@@ -83,7 +83,9 @@ RIG_NEEDS=(
 	'/usr/bin/busybox|busybox-static|rig.sh (test image), cleanup-script.test.ts'
 	'prometheus|prometheus|rig.sh (the rig Prometheus)'
 	'promtool|prometheus|tests/helpers/prometheus.ts (backfill), rig.test.ts'
-	'prometheus-node-exporter|prometheus-node-exporter|rig.sh (the rig node_exporter)'
+	'prometheus-node-exporter|prometheus-node-exporter|rig.sh (the rig node_exporter), bench (idle footprint peer)'
+	'netdata|netdata|bench/footprint.ts (idle footprint and status-endpoint peer)'
+	'glances|glances|bench/footprint.ts (idle footprint and status-endpoint peer; -w needs python3-bottle)'
 	'chromium|chromium|e2e tests (tests/helpers/browser.ts)'
 	'/usr/share/fonts/truetype/liberation|fonts-liberation|e2e tests (page text in Chromium)'
 	'/etc/ssl/certs/ca-certificates.crt|ca-certificates|curl, apt over https'

@@ -245,7 +245,8 @@ export async function createServices(
 		retentionMs: config.historyRollupRetentionMs,
 		log: createLogger('score')
 	});
-	registerScoreMetrics(metrics, () => score.latest());
+	// a scrape recomputes a score older than 30 s (the background refresh runs only for live subscribers)
+	registerScoreMetrics(metrics, () => (startScore ? score.current().catch(() => score.latest()) : score.latest()));
 	if (startScore) score.start();
 	// the services tile follows Docker at once: recompute when the unhealthy count or Docker's availability changes
 	let unhealthyKey = '';
@@ -405,6 +406,7 @@ export async function createServices(
 			await containerStats.stop();
 			await ollamaWatcher.stop();
 			await alerts.stop();
+			metrics.stopLoopLag();
 			await closeAllHosts();
 			db.$client.close();
 			if (current === services) current = null;

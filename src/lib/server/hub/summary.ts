@@ -151,7 +151,7 @@ export function createLocalSummary(
 		buildSummary({
 			hostId: deps.hostId,
 			snapshot: deps.snapshot,
-			score: async () => deps.score.latest() ?? (await deps.score.current()),
+			score: () => deps.score.current(), // recomputed when older than 30 s (no background refresh without subscribers)
 			containers: deps.containers,
 			cron: deps.cron,
 			diskTrend() {

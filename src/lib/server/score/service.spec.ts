@@ -20,9 +20,10 @@ describe('score service', () => {
 	beforeEach(async () => (t = await freshDb()));
 	afterEach(async () => t.cleanup());
 
-	function setup() {
+	function setup({ refreshMs = 30_000 } = {}) {
 		let now = T0;
 		let trendReads = 0;
+		let computes = 0;
 		let containers: Availability<ContainerInfo[]> = { state: 'ok', data: [], at: T0 };
 		const sample: HostSample = {
 			ts: T0,
@@ -36,7 +37,7 @@ describe('score service', () => {
 			boundaries: DEFAULT_BOUNDARIES,
 			sampleIntervalMs: 5000,
 			sampler: { latest: () => ({ ...sample, ts: now }), recent: () => [{ ...sample, ts: now }], stats: () => ({ lastSampleAt: now }) },
-			minutes: async () => [],
+			minutes: async () => (computes++, []),
 			containers: () => containers,
 			maintenance: async () => ({ history: { found: { cron: false, cleanup: true, cleanupLog: false }, logDir: '/l' }, lastCleanup: { start: new Date(now - 86_400_000).toISOString(), freedBytes: 5 } }) as never,
 			ollamaMemory: async () => ({ picture: { freeBytes: 10 * GiB, models: [] } as never, ollama: { state: 'ok', data: [], at: now } }),
@@ -45,14 +46,35 @@ describe('score service', () => {
 				return { state: 'unavailable', reason: 'no prometheus', lastGood: null, lastGoodAt: null, at: now };
 			}
 		};
-		const service = createScoreService({ sources, store: createScoreStore(t.db, 'vm'), intervalMs: 300_000, refreshMs: 30_000, retentionMs: 7 * 86_400_000, now: () => now, log: createLogger('score-test') });
+		const service = createScoreService({ sources, store: createScoreStore(t.db, 'vm'), intervalMs: 300_000, refreshMs, retentionMs: 7 * 86_400_000, now: () => now, log: createLogger('score-test') });
 		return {
 			service,
 			tick: (ms: number) => (now += ms),
 			setContainers: (c: typeof containers) => (containers = c),
-			trendReads: () => trendReads
+			trendReads: () => trendReads,
+			computes: () => computes
 		};
 	}
+
+	it('recomputes in the background only while someone subscribes (an idle server reads nothing every 30 s)', async () => {
+		const s = setup({ refreshMs: 40 });
+		const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+		s.service.start();
+		try {
+			await wait(300); // ~7 intervals
+			expect(s.computes()).toBe(1); // the first score, at start
+			const off = s.service.subscribe(() => {});
+			await wait(300);
+			expect(s.computes()).toBeGreaterThanOrEqual(3);
+			off();
+			await wait(80); // an interval already running finishes
+			const after = s.computes();
+			await wait(300);
+			expect(s.computes()).toBe(after);
+		} finally {
+			await s.service.stop();
+		}
+	});
 
 	it('current() reuses a score younger than refreshMs; the disk trend is read at most every 5 minutes', async () => {
 		const s = setup();

@@ -98,7 +98,10 @@ export function createScoreService({ sources: given, store, intervalMs, refreshM
 	return {
 		start() {
 			if (refreshTimer) return;
-			refreshTimer = setInterval(() => void refresh().catch((err) => log.warn('score refresh failed', { err })), refreshMs);
+			// Only for live subscribers (the score tile's stream): a reader without one asks current(),
+			// which recomputes when older than refreshMs. An idle server does not read crontabs, cleanup
+			// logs and the history every 30 s for nobody (issue 24, decision 0025).
+			refreshTimer = setInterval(() => void (listeners.size > 0 && refresh().catch((err) => log.warn('score refresh failed', { err }))), refreshMs);
 			refreshTimer.unref();
 			scheduleRecord();
 			void refresh().catch((err) => log.warn('score refresh failed', { err }));
