@@ -409,10 +409,12 @@ build_standin_images() {
 		return 0
 	fi
 	cid=$(docker_rig create --network none "$node_image" true)
-	docker_rig commit -c 'USER haproxy' -c 'STOPSIGNAL SIGUSR1' -c 'WORKDIR /var/lib/haproxy' \
+	local rc=0
+	docker_rig commit -c 'USER haproxy' -c 'WORKDIR /var/lib/haproxy' \
 		-c 'CMD ["haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]' \
-		"$cid" "$STANDIN_HAPROXY_IMAGE" >/dev/null
+		"$cid" "$STANDIN_HAPROXY_IMAGE" >/dev/null || rc=$?
 	docker_rig rm "$cid" >/dev/null
+	((rc == 0)) || die "docker commit of $STANDIN_HAPROXY_IMAGE failed"
 	log "image $STANDIN_HAPROXY_IMAGE: committed from $node_image"
 }
 

@@ -81,7 +81,8 @@ export function rigForm(file: ComposeFile, set: Record<string, Service>): Compos
 		const s: Service = { ...svc, network_mode: 'host' };
 		for (const k of NETWORK_KEYS) delete s[k];
 		const extra = set[name] ?? {};
-		services[name] = { ...s, ...extra, environment: { ...svc.environment, ...extra.environment }, labels: { ...svc.labels, ...extra.labels } };
+		services[name] = { ...s, ...extra };
+		for (const k of ['environment', 'labels'] as const) if (svc[k] || extra[k]) services[name][k] = { ...svc[k], ...extra[k] };
 	}
 	const { networks: _unused, ...rest } = file;
 	return { ...rest, services };
