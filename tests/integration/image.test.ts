@@ -44,8 +44,10 @@ function overrides(selfHealth: 'image' | 'failing' = 'image'): Record<string, Re
 		VMW_WATCHDOG_RECONCILE_S: '1',
 		VMW_WATCHDOG_SELFTEST_SCHEDULE: 'off'
 	};
-	// the image's HEALTHCHECK (its test command), checked every 2 s instead of 30 s
-	const imageHealth = { interval: '2s' };
+	// the image's HEALTHCHECK (its test command), checked every 2 s instead of 30 s, and given
+	// 30 s instead of 5 s: on a busy 2-core machine (load average 30 measured) starting `node -e`
+	// in the container took 5-16 s
+	const imageHealth = { interval: '2s', timeout: '30s' };
 	return {
 		vmwarden: {
 			environment: { ...quiet, VMW_PORT: String(ports.app) },
@@ -143,6 +145,7 @@ describe('docker compose on the rig: the container sees the host it watches', ()
 		expect(mounts['/var/run/docker.sock'].Source).toBe(SOCKET);
 		expect(mounts['/host/proc']).toMatchObject({ Source: '/proc', RW: false });
 		expect(mounts['/host/rootfs']).toMatchObject({ Source: '/', RW: false });
+		expect(mounts['/host/sys/fs/cgroup']).toMatchObject({ Source: '/sys/fs/cgroup', RW: false });
 		expect(mounts['/scripts']).toMatchObject({ RW: false });
 		expect(mounts['/scripts'].Source).toMatch(/\/scripts$/);
 		expect(mounts['/host/log']).toMatchObject({ Source: '/var/log' });
@@ -181,12 +184,17 @@ describe('docker compose on the rig: the container sees the host it watches', ()
 		const target = await createTestContainer(dockerode, env.testImage, run, { name: `${run}-target` });
 		const before = await startedAt(target.id);
 		const client = await adminClient(ports.app);
+		let last: unknown;
 		const row = await waitFor('the target with stats in containers.list', async () => {
 			const list = await client.containers.list.query();
+			last = list;
 			if (list.state !== 'ok') return null;
 			const r = list.data.find((x) => x.id === target.id);
+			last = r;
 			return r && r.memUsedBytes !== null && r.cpuPct !== null && r.pids !== null ? r : null;
-		}, 30_000);
+		}, 30_000).catch((err) => {
+			throw new Error(`${err.message}; last: ${JSON.stringify(last)}`);
+		});
 		expect(row).toMatchObject({ name: `${run}-target`, state: 'running' });
 		expect(row.memUsedBytes).toBeGreaterThan(0);
 		await client.containers.restart.mutate({ id: target.id });
@@ -241,8 +249,8 @@ describe('docker compose on the rig: the container sees the host it watches', ()
 		expect(id).not.toBe(before);
 		await waitHealthy(id);
 		expect((await docker(env, ['exec', id, 'cat', '/app/data/api-token'])).trim()).toBe(token);
-		for (const bearer of [token, managed.token]) {
-			expect((await fetch(`http://127.0.0.1:${ports.app}/api/vm/health`, { headers: { authorization: `Bearer ${bearer}` } })).status).toBe(200);
+		for (const [what, bearer] of [['the generated API token', token], ['the managed token', managed.secret]]) {
+			expect((await fetch(`http://127.0.0.1:${ports.app}/api/vm/health`, { headers: { authorization: `Bearer ${bearer}` } })).status, what).toBe(200);
 		}
 		const tokens = await (await adminClient(ports.app)).tokens.list.query();
 		expect(tokens.map((t) => t.name)).toContain(`image-${run}`);
@@ -264,9 +272,9 @@ describe('docker compose on the rig: the container sees the host it watches', ()
 		await waitHealthy(id);
 		expect((await inspect(id)).Mounts.map((m) => m.Destination)).not.toContain('/var/run/docker.sock');
 		const client = await adminClient(ports.proxied);
-		await waitFor('the target in containers.list through the proxy', async () => {
+		await waitFor('the target with stats in containers.list through the proxy', async () => {
 			const list = await client.containers.list.query();
-			return list.state === 'ok' && list.data.some((x) => x.id === target.id);
+			return list.state === 'ok' && list.data.some((x) => x.id === target.id && x.memUsedBytes !== null);
 		}, 30_000);
 		before = await startedAt(target.id);
 		await client.containers.restart.mutate({ id: target.id });
