@@ -277,7 +277,9 @@ describe('docker compose on the rig: the container sees the host it watches', ()
 			return list.state === 'ok' && list.data.some((x) => x.id === target.id && x.memUsedBytes !== null);
 		}, 30_000);
 		before = await startedAt(target.id);
-		await client.containers.restart.mutate({ id: target.id });
+		await client.containers.restart.mutate({ id: target.id }).catch(async (err) => {
+			throw new Error(`${err.message}; the app's log:\n${await docker(env, ['logs', '--tail', '30', id]).catch(() => '')}\nthe proxy's log:\n${await docker(env, ['logs', '--tail', '30', await containerId('docker-proxy')]).catch(() => '')}`);
+		});
 		expect(await startedAt(target.id)).not.toBe(before);
 		console.log(`[image.test] build ${(buildMs / 1000).toFixed(0)} s of this file's run`);
 	}, 6 * MIN);
