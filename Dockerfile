@@ -1,14 +1,18 @@
 # syntax=docker/dockerfile:1
 # vmwarden — build and run on node:20-slim (glibc: GNU df/coreutils behave as on the host).
+# NODE_IMAGE: the base of both stages. Leave it alone; the test suite (tests/integration/
+# image.test.ts), which cannot pull images, passes a stand-in built from Debian packages and
+# this machine's Node (scripts/rig/rig.sh, decision 0023).
+ARG NODE_IMAGE=node:20-slim
 
-FROM node:20-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npx vite build && npm prune --omit=dev
 
-FROM node:20-slim AS run
+FROM ${NODE_IMAGE} AS run
 # MALLOC_ARENA_MAX: one malloc arena for every thread, ~6 MiB less RSS (server.js MALLOC_ENV)
 ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=1 \

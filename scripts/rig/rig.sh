@@ -2,7 +2,8 @@
 # vmwarden test rig: the real services the integration and e2e tests talk to.
 #
 #   rig.sh up     install the Debian package of every needed command that is missing,
-#                 run the self-check, start dockerd (own socket), build the test image,
+#                 run the self-check, start dockerd (own socket), build the test image and
+#                 the stand-ins for the compose file's base images,
 #                 start node_exporter and Prometheus, check Chromium, write the env file
 #   rig.sh check  the self-check alone: every command a test, a host script or a rig
 #                 step calls is found (else: exit 1 naming each missing one)
@@ -53,13 +54,20 @@ INSTALLED_UNITS_FILE="$STATE_DIR/installed-units"
 # where systemd's boot links are (a test points it at a fixture)
 SYSTEMD_ETC=${VMW_RIG_SYSTEMD_DIR:-/etc/systemd/system}
 
+# Stand-ins for the images docker-compose.yml names (node:20-slim, haproxy:3.0-alpine), which
+# cannot be pulled here (image.test.ts builds and runs the compose file with them). The Node
+# tag is this machine's Node version, so a new Node makes a new stand-in.
+STANDIN_NODE_REPO=vmw-rig/node
+STANDIN_HAPROXY_IMAGE=vmw-rig/haproxy:2.6-bookworm
+DEBIAN_MIRROR=${VMW_RIG_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
 # Test containers carry this label so `down` can find them on a shared daemon.
 TEST_LABEL=vmwarden.test
 
 APT_PACKAGES=(
 	docker.io busybox-static prometheus prometheus-node-exporter chromium
 	fonts-liberation shellcheck bats logrotate jq git curl ca-certificates
-	cron gzip util-linux openssl netdata glances python3-bottle
+	cron gzip util-linux openssl netdata glances python3-bottle mmdebstrap docker-compose
 )
 
 # Packages whose services the rig runs itself (or does not want): `up` disables their
@@ -112,6 +120,8 @@ RIG_NEEDS=(
 	'cmp|diffutils|install-cron.bats'
 	'diff|diffutils|install-cron.bats'
 	'openssl|openssl|docker-tls.test.ts (test certificates)'
+	'mmdebstrap|mmdebstrap|rig.sh (stand-in base images for image.test.ts)'
+	'docker-compose|docker-compose|image.test.ts (builds and runs docker-compose.yml)'
 	'node|-|everything (Node 20; install it before npm ci, it is not a rig package)'
 )
 
@@ -403,6 +413,64 @@ build_test_image() {
 	log "image $TEST_IMAGE: built from busybox-static"
 }
 
+# ---------------------------------------------------------------- stand-in base images
+
+standin_node_image() { printf '%s:%s-bookworm\n' "$STANDIN_NODE_REPO" "$(node --version | sed 's/^v//')"; }
+
+# One Debian bookworm minbase root filesystem (mmdebstrap, from Debian's packages, with Debian's
+# haproxy 2.6) plus the Node this machine runs (the binary and its npm, laid out as in the
+# official node image: /usr/local/bin, user `node` uid 1000), imported as the Node stand-in.
+# The haproxy stand-in is the same filesystem committed with haproxy's user and command (the
+# official image's: -W -db, config at /usr/local/etc/haproxy/haproxy.cfg). Both are kept on the
+# rig's dockerd between runs; only a missing one is made (~2-4 min with the download).
+build_standin_images() {
+	local node_image node_bin npm_dir tar cid
+	node_image=$(standin_node_image)
+	if ! docker_rig image inspect "$node_image" >/dev/null 2>&1; then
+		node_bin=$(readlink -f "$(command -v node)")
+		npm_dir=$(cd "$(dirname "$(readlink -f "$(command -v npm)")")/.." && pwd)
+		[[ -f $npm_dir/bin/npm-cli.js ]] || die "npm not found next to node ($npm_dir)"
+		rm -rf "$RIG_DIR"/standin.*
+		tar=$(mktemp -d "$RIG_DIR/standin.XXXXXX")/rootfs.tar
+		log "image $node_image: building a Debian bookworm root filesystem (mmdebstrap, log $LOG_DIR/mmdebstrap.log)"
+		# shellcheck disable=SC2016 # $1 is the hook's argument (the root), expanded by mmdebstrap's shell
+		if ! mmdebstrap --variant=minbase --include=haproxy,ca-certificates \
+			--customize-hook='mkdir -p "$1/usr/local/bin" "$1/usr/local/lib/node_modules" "$1/usr/local/etc/haproxy"' \
+			--customize-hook="copy-in $node_bin /usr/local/bin" \
+			--customize-hook="copy-in $npm_dir /usr/local/lib/node_modules" \
+			--customize-hook='ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$1/usr/local/bin/npm"' \
+			--customize-hook='ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$1/usr/local/bin/npx"' \
+			--customize-hook='chroot "$1" groupadd --gid 1000 node' \
+			--customize-hook='chroot "$1" useradd --uid 1000 --gid node --shell /bin/bash --create-home node' \
+			--customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
+			bookworm "$tar" "$DEBIAN_MIRROR" </dev/null >"$LOG_DIR/mmdebstrap.log" 2>&1; then
+			tail -n 20 "$LOG_DIR/mmdebstrap.log" >&2
+			die "mmdebstrap failed; see $LOG_DIR/mmdebstrap.log"
+		fi
+		docker_rig import \
+			-c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+			-c "ENV NODE_VERSION=$(node --version | sed 's/^v//')" \
+			-c 'LABEL vmwarden.rig=standin' -c 'CMD ["node"]' \
+			"$tar" "$node_image" >/dev/null
+		rm -rf "$(dirname "$tar")"
+		log "image $node_image: imported"
+	else
+		log "image $node_image: present"
+	fi
+	if docker_rig image inspect "$STANDIN_HAPROXY_IMAGE" >/dev/null 2>&1; then
+		log "image $STANDIN_HAPROXY_IMAGE: present"
+		return 0
+	fi
+	cid=$(docker_rig create --network none "$node_image" true)
+	local rc=0
+	docker_rig commit -c 'USER haproxy' -c 'WORKDIR /var/lib/haproxy' \
+		-c 'CMD ["haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]' \
+		"$cid" "$STANDIN_HAPROXY_IMAGE" >/dev/null || rc=$?
+	docker_rig rm "$cid" >/dev/null
+	((rc == 0)) || die "docker commit of $STANDIN_HAPROXY_IMAGE failed"
+	log "image $STANDIN_HAPROXY_IMAGE: committed from $node_image"
+}
+
 remove_test_containers() {
 	docker_answers || return 0
 	local ids
@@ -533,6 +601,8 @@ export VMW_TEST_PROM_DATA=$PROM_DATA
 export VMW_TEST_PROM_SD_FILE=$PROM_SD_FILE
 export VMW_TEST_PROM_TOKEN_FILE=$PROM_TOKEN_FILE
 export VMW_TEST_CHROMIUM=$CHROMIUM
+export VMW_TEST_NODE_IMAGE=$(standin_node_image)
+export VMW_TEST_HAPROXY_IMAGE=$STANDIN_HAPROXY_IMAGE
 EOF
 }
 
@@ -562,6 +632,7 @@ cmd_up() {
 	cmd_check || die "the self-check failed after installing packages"
 	start_dockerd
 	build_test_image
+	build_standin_images
 	start_node_exporter
 	start_prometheus
 	check_chromium
