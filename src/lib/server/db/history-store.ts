@@ -3,6 +3,7 @@ import type { HistoryPoint } from '$lib/health';
 import type { Db } from './index';
 import { hostHistory } from './schema';
 import { pruneRollups, rollupHistory } from './rollup';
+import { historyBuckets, type Buckets } from './history-buckets';
 
 /**
  * SQLite side of the sampler's HistoryStore: one row per host and minute. With
@@ -30,6 +31,10 @@ export function createHistoryStore(db: Db, hostId: string, { rollupRetentionMs, 
 				.where(and(eq(hostHistory.hostId, hostId), gte(hostHistory.ts, fromMs), lte(hostHistory.ts, toMs)))
 				.orderBy(asc(hostHistory.ts));
 			return rows.map(({ hostId: _h, ...p }) => p);
+		},
+		/** Means per step, grouped by SQLite (history-buckets.ts): for long ranges. */
+		buckets(range: { fromMs: number; toMs: number; stepMs: number }): Promise<Buckets> {
+			return historyBuckets(db, { table: 'host_history', hostId, ...range });
 		}
 	};
 }

@@ -1,13 +1,14 @@
 // activity: the actions table (operator and watchdog actions) for the /activity page.
 import { z } from 'zod';
 import { router, viewerProcedure } from '../init';
+import { expensiveViewerProcedure } from '../expensive';
 import { hostInput, resolveHostId } from '../host';
 import { ACTION_OUTCOMES, activityFacets, queryActions } from '../../audit/activity';
 
 const text = (max: number) => z.string().min(1).max(max);
 
 export const activityRouter = router({
-	list: viewerProcedure
+	list: expensiveViewerProcedure
 		.input(
 			hostInput
 				.extend({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { router, viewerProcedure } from '../init';
+import { router } from '../init';
+import { expensiveViewerProcedure } from '../expensive';
 import { hostInput, resolveHostId } from '../host';
 import { TREND_IDS, TREND_RANGES } from '$lib/trends';
 
@@ -10,7 +11,7 @@ export const trendsRouter = router({
 	 * `hub: 'local'` (decision 0013): the hub answers every host's trend itself from the shared
 	 * PromQL store, filtered by the host label; it is never forwarded to the host.
 	 */
-	series: viewerProcedure
+	series: expensiveViewerProcedure
 		.meta({ hub: 'local' })
 		.input(hostInput.extend({ metric: z.enum(TREND_IDS), range: z.enum(TREND_RANGES) }).strict())
 		.query(({ ctx, input }) => {
