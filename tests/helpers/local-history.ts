@@ -5,7 +5,8 @@
  *
  * Known answers: steal is the minute's index mod 10 (mean 4.5 over any whole 10 minutes), load1
  * 0.5, MemAvailable 4 GiB, swap 0; disk "/" climbs from 40 % by 1 % a day, /var/lib/docker stays at
- * 60 %; container i writes (i + 1) × 1,000 B/s.
+ * 60 %; container i writes (i + 1) × 1,000 B/s. Also `actions` rows (the audit record /activity
+ * lists), one every 2 minutes: a restart by the watchdog, alternating ok and error.
  */
 import { openDb, type Db } from '../../src/lib/server/db';
 import { rollupHistory } from '../../src/lib/server/db/rollup';
@@ -40,6 +41,10 @@ export async function writeWeekOfHistory({ url, hostId, containers = 40, nowMs =
 			const c = n % containers;
 			const ts = startMs + Math.floor(n / containers) * MINUTE_MS;
 			return [hostId, `stack-svc-${c}`, ts, `stack-svc-${c}-1`, 1, 64 * 1024 ** 2, 70 * 1024 ** 2, null, 0, (c + 1) * 1000];
+		});
+		await insertRows(db, 'actions', '(host_id, ts, actor, address, action, target, input, outcome, result, ended_at)', WEEK_MINUTES / 2, (i) => {
+			const ts = startMs + i * 2 * MINUTE_MS;
+			return [hostId, ts, 'watchdog', null, 'watchdog.restart', `stack-svc-${i % containers}-1`, '{"reason":"unhealthy 3x"}', i % 2 ? 'error' : 'ok', i % 2 ? 'restart timed out after 10 s' : 'restarted in 1.2 s', ts + 1200];
 		});
 		return { hostId, endMs, containers };
 	} finally {

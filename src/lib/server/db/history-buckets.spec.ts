@@ -39,8 +39,8 @@ describe('historyBuckets', () => {
 	beforeEach(async () => (ctx = await freshDb()));
 	afterEach(() => ctx.cleanup());
 
-	it.each([60, 300, 600, 900])('step %i s: the same means as meanPoint over each bucket, across day chunks', async (stepSec) => {
-		// two days and a bit (three statements), minutes 100-129 missing
+	it.each([60, 300, 600, 900])('step %i s: the same means as meanPoint over each bucket, across statements', { timeout: 30_000 }, async (stepSec) => {
+		// two days and a bit (several statements), minutes 100-129 missing
 		const points = Array.from({ length: 2 * 1440 + 77 }, (_, i) => point(i)).filter((p) => p.ts < T0 + 100 * MIN || p.ts >= T0 + 130 * MIN);
 		const rows = [...points.map((p) => ({ hostId: 'vm-a', ...p })), { hostId: 'vm-b', ...point(1), stealPct: 99 }];
 		for (let i = 0; i < rows.length; i += 500) await ctx.db.insert(hostHistory).values(rows.slice(i, i + 500));

@@ -1,14 +1,16 @@
 // Stored host history read as step-aligned means, computed by SQLite (issue 21, decision 0020):
 // a week of 1-minute points is 10,080 rows; building each point in JavaScript and then bucketing
-// it held the event loop for over a second. Here SQLite groups the rows, a day at a time with a
-// turn of the event loop between days, and only the buckets (≤ a few thousand) reach JavaScript.
+// it held the event loop for over a second. Here SQLite groups the rows, a few hundred rows per
+// statement with a turn of the event loop between statements, and only the buckets reach JavaScript.
 import type { HistoryPoint } from '$lib/health';
 import type { Db } from './index';
 
 export type HistoryTable = 'host_history' | 'host_history_rollup';
 
-/** Rows grouped per statement: one day of 1-minute points (1,440 rows) takes SQLite a few ms. */
-const CHUNK_MS = 86_400_000;
+/** Rows grouped per statement (6 hours of minutes): about a millisecond of SQLite's time each. */
+const CHUNK_ROWS = 360;
+/** How far apart each table's rows are. */
+const ROW_MS: Record<HistoryTable, number> = { host_history: 60_000, host_history_rollup: 900_000 };
 
 /** Lets other requests (and /healthz) in between two statements. */
 export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -26,9 +28,9 @@ export interface Buckets {
  */
 export async function historyBuckets(db: Db, { table, hostId, fromMs, toMs, stepMs }: { table: HistoryTable; hostId: string; fromMs: number; toMs: number; stepMs: number }): Promise<Buckets> {
 	if (!Number.isInteger(stepMs) || stepMs < 1) throw new RangeError(`stepMs must be a positive integer, got ${stepMs}`);
-	const step = Math.max(stepMs, 1);
+	const step = stepMs;
 	// chunks end on bucket boundaries, so no bucket is split between two statements
-	const chunkMs = Math.max(step, Math.floor(CHUNK_MS / step) * step);
+	const chunkMs = Math.max(step, Math.floor((CHUNK_ROWS * ROW_MS[table]) / step) * step);
 	const points: HistoryPoint[] = [];
 	let lastRowTs: number | null = null;
 	for (let start = Math.floor(fromMs / step) * step; start <= toMs; start += chunkMs) {
