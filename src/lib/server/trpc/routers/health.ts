@@ -8,6 +8,7 @@ import { currentSnapshot } from '../../health/current';
 import { live } from '../live';
 import { hostIdSchema, hostInput, resolveHostId } from '../host';
 import { chooseStep } from '../../prometheus/client';
+import { plainJson } from '../transformer';
 
 const RANGES = { '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 /**
@@ -46,7 +47,7 @@ export const healthRouter = router({
 			try {
 				const stored = await ctx.services.history.buckets({ fromMs, toMs, stepMs: stepSec * 1000 });
 				const recent = ctx.services.sampler.recent(fromMs).filter((s) => s.ts <= toMs);
-				return { fromMs, toMs, stepSec, points: mergeSeries(stored.points, recent, stored.lastRowTs) };
+				return plainJson({ fromMs, toMs, stepSec, points: mergeSeries(stored.points, recent, stored.lastRowTs) });
 			} catch (err) {
 				throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'could not read the stored history', cause: err });
 			}

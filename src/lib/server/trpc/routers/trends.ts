@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { router } from '../init';
 import { expensiveViewerProcedure } from '../expensive';
+import { plainJson } from '../transformer';
 import { hostInput, resolveHostId } from '../host';
 import { TREND_IDS, TREND_RANGES } from '$lib/trends';
 
@@ -14,8 +15,9 @@ export const trendsRouter = router({
 	series: expensiveViewerProcedure
 		.meta({ hub: 'local' })
 		.input(hostInput.extend({ metric: z.enum(TREND_IDS), range: z.enum(TREND_RANGES) }).strict())
-		.query(({ ctx, input }) => {
+		.query(async ({ ctx, input }) => {
 			const hostId = resolveHostId(ctx, input.hostId);
-			return ctx.services.trends.series({ metric: input.metric, range: input.range, hostId });
+			// numbers, strings and null only: sent without superjson's walk (transformer.ts)
+			return plainJson(await ctx.services.trends.series({ metric: input.metric, range: input.range, hostId }));
 		})
 });
