@@ -107,10 +107,10 @@ describe('one read-only request cannot stall the server (a week of local history
 			expect(calls).toHaveLength(MAX_BATCH_CALLS);
 			for (const c of calls) {
 				const data = c.result?.data.json as { stepSec: number; points: unknown[] };
-				expect(data.stepSec).toBe(600);
-				// a week of minutes, 10 minutes a point (+ the samples of the last minute or two)
-				expect(data.points.length).toBeGreaterThan(1000);
-				expect(data.points.length).toBeLessThan(1100);
+				expect(data.stepSec).toBe(1800);
+				// a week, 30 minutes a point (+ the samples of the last minute or two)
+				expect(data.points.length).toBeGreaterThan(330);
+				expect(data.points.length).toBeLessThan(400);
 			}
 		}
 

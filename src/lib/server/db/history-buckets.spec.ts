@@ -67,3 +67,38 @@ describe('historyBuckets', () => {
 		await expect(historyBuckets(ctx.db, { table: 'host_history', hostId: 'vm-a', fromMs: T0, toMs: T0 + DAY, stepMs: 0 })).rejects.toThrow(RangeError);
 	});
 });
+
+describe('history store buckets over whole 15 minutes', () => {
+	let ctx: Awaited<ReturnType<typeof freshDb>>;
+	beforeEach(async () => (ctx = await freshDb()));
+	afterEach(() => ctx.cleanup());
+
+	it('reads the rollups where they exist and the minutes after them: the same means as the minutes alone', { timeout: 30_000 }, async () => {
+		// every minute present (a rollup's mean of 15 is then exactly the mean of its minutes)
+		const full = (i: number): HistoryPoint => ({ ...point(i), stealPct: i % 13, load1: i / 100, swapUsedBytes: 2048 * i, memAvailableBytes: 1_000_000 + 30 * i, disks: [{ mount: '/', usedPct: 40 + i / 1000 }, { mount: '/data', usedPct: 70 - i / 100 }] });
+		const rolled = Array.from({ length: 1440 }, (_, i) => full(i));
+		const rows = rolled.map((p) => ({ hostId: 'vm-a', ...p }));
+		for (let i = 0; i < rows.length; i += 500) await ctx.db.insert(hostHistory).values(rows.slice(i, i + 500));
+		const { rollupHistory } = await import('./rollup');
+		const { createHistoryStore } = await import('./history-store');
+		await rollupHistory(ctx.db, { hostId: 'vm-a' });
+		// 100 minutes after the last rollup, not rolled up yet
+		const later = Array.from({ length: 100 }, (_, i) => full(1440 + i));
+		await ctx.db.insert(hostHistory).values(later.map((p) => ({ hostId: 'vm-a', ...p })));
+		const store = createHistoryStore(ctx.db, 'vm-a', { rollupRetentionMs: 90 * DAY });
+		const range = { fromMs: T0, toMs: T0 + 1539 * MIN, stepMs: 1_800_000 };
+
+		const got = await store.buckets(range);
+		const minutesOnly = await historyBuckets(ctx.db, { table: 'host_history', hostId: 'vm-a', ...range });
+
+		expect(got.points.map((p) => p.ts)).toEqual(minutesOnly.points.map((p) => p.ts));
+		for (const [i, p] of got.points.entries()) {
+			const w = minutesOnly.points[i];
+			expect(p.stealPct).toBeCloseTo(w.stealPct!, 9);
+			expect(p.load1).toBeCloseTo(w.load1!, 9);
+			expect(p.disks.map((d) => d.mount)).toEqual(w.disks.map((d) => d.mount));
+			p.disks.forEach((d, j) => expect(d.usedPct).toBeCloseTo(w.disks[j].usedPct, 9));
+		}
+		expect(got.lastRowTs).toBe(T0 + 1539 * MIN);
+	});
+});

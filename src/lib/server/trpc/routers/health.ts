@@ -12,11 +12,12 @@ import { plainJson } from '../transformer';
 
 const RANGES = { '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 /**
- * Points one history answer carries at most (decision 0020): up to a day stays 1-minute, longer
- * ranges come as means over a coarser step (7 d: 10 min). Narrower fromMs/toMs windows page
- * through the 1-minute points.
+ * Points one history answer carries at most (decision 0020): up to 8 hours stay 1-minute, longer
+ * ranges come as means over a coarser step (24 h: 5 min, 7 d: 30 min, from the 15-minute
+ * rollups). Narrower fromMs/toMs windows page through the 1-minute points. Ten answers of a
+ * batch are serialized in one go: each must stay small.
  */
-export const HISTORY_MAX_POINTS = 1500;
+export const HISTORY_MAX_POINTS = 500;
 
 export const healthRouter = router({
 	snapshot: viewerProcedure.input(hostInput.optional()).query(({ ctx, input }) => {
