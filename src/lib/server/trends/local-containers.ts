@@ -33,15 +33,19 @@ export function createContainerWriteTrend({ db, hostId, now = Date.now }: { db: 
 	// one fill at a time: two requests for the same step must not both read the same week
 	let queue: Promise<unknown> = Promise.resolve();
 
-	/** Means per (bucket, container) of [lo, hi), a chunk per statement. */
+	/**
+	 * Means per (bucket, container) of [lo, hi), a chunk per statement. By the ts index: SQLite
+	 * otherwise picks the primary key (host_id, key, ts) and walks every row of the host for each hour.
+	 */
 	async function read(stepMs: number, lo: number, hi: number, into: Map<number, Bucket>) {
 		const chunkMs = Math.max(stepMs, Math.floor(HOUR_MS / stepMs) * stepMs);
 		for (let start = lo; start < hi; start += chunkMs) {
 			if (start > lo) await yieldToLoop();
 			const res = await db.$client.execute({
 				sql: `SELECT (ts / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS b, key, avg(write_bps) AS bps
-					FROM container_history WHERE host_id = ? AND ts >= ? AND ts < ? AND write_bps IS NOT NULL GROUP BY b, key`,
-				args: [stepMs, stepMs, hostId, start, Math.min(hi, start + chunkMs)]
+					FROM container_history INDEXED BY container_history_ts_idx
+					WHERE ts >= ? AND ts < ? AND host_id = ? AND write_bps IS NOT NULL GROUP BY b, key`,
+				args: [stepMs, stepMs, start, Math.min(hi, start + chunkMs), hostId]
 			});
 			for (const r of res.rows) {
 				const bps = Number(r.bps);
