@@ -6,6 +6,7 @@ import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitL
 import { EventSource } from 'eventsource';
 import superjson from 'superjson';
 import type { AppRouter } from '../server/trpc/router';
+import { MAX_BATCH_CALLS } from '../trpc/limits';
 
 export type { AppRouter };
 export type { HealthSnapshot, Status } from '../health';
@@ -52,7 +53,7 @@ export function createVmwardenClient({ url, token, fetch: fetchImpl, headers: ex
 				true: httpSubscriptionLink({ url: endpoint, transformer: superjson, EventSource, eventSourceOptions: () => ({ fetch: authFetch }) }),
 				false: splitLink({
 					condition: (op) => op.type === 'query',
-					true: httpBatchLink({ url: endpoint, transformer: superjson, fetch: authFetch }),
+					true: httpBatchLink({ url: endpoint, transformer: superjson, fetch: authFetch, maxItems: MAX_BATCH_CALLS }),
 					false: httpLink({ url: endpoint, transformer: superjson, fetch: authFetch })
 				})
 			})

@@ -182,6 +182,8 @@ const envSchema = z
 		// hub (issue 15): the all-hosts overview's background refresh
 		VMW_HUB_REFRESH_MS: int(15_000, 500, 3_600_000, 'milliseconds between overview refreshes'),
 		VMW_HUB_CONCURRENCY: int(8, 1, 256, 'hosts refreshed at once'),
+		// issue 21 (decision 0020): history, trend and audit-list queries one caller runs at once
+		VMW_QUERY_CONCURRENCY: int(2, 1, 64, 'expensive queries one caller runs at once'),
 		// hosts registry (issue 15): encrypts registered hosts' credentials at rest
 		VMW_SECRET_KEY: opt(z.string().min(32, 'expected at least 32 characters of a random value (use `openssl rand -hex 32`)').max(1024, 'expected at most 1024 characters').optional()),
 		VMW_SECRET_KEY_PREVIOUS: opt(z.string().min(32, 'expected the previous VMW_SECRET_KEY (at least 32 characters)').max(1024, 'expected at most 1024 characters').optional())
@@ -390,6 +392,8 @@ function toConfig(e: z.output<typeof envSchema>) {
 			selfTestSchedule: e.VMW_WATCHDOG_SELFTEST_SCHEDULE === 'off' ? null : e.VMW_WATCHDOG_SELFTEST_SCHEDULE.trim()
 		},
 		hub: { refreshMs: e.VMW_HUB_REFRESH_MS, concurrency: e.VMW_HUB_CONCURRENCY },
+		/** VMW_QUERY_CONCURRENCY: expensive queries (history, trends, audit list) per caller at once; more wait (up to one batch), then 429 */
+		queryConcurrency: e.VMW_QUERY_CONCURRENCY,
 		/** VMW_SECRET_KEY: the hosts registry's credentials key; null = hosts with credentials are refused */
 		secretKey: e.VMW_SECRET_KEY ?? null,
 		/** VMW_SECRET_KEY_PREVIOUS: during a key rotation, opens rows sealed under the old key (re-sealed under the new one at start) */

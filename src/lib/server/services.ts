@@ -17,9 +17,9 @@ import { createSelfTestScheduler } from './watchdog/selftest';
 import { createDockerAdapter, createDockerApi, createSelfTestDockerApi, type DockerAdapter } from './docker';
 import { createTrends, type Trends } from './trends/trends';
 import { createPromClient } from './prometheus/client';
-import { rollupRange } from './db/rollup';
 import { createDeployRecorder, deploysInRange, type DeployRecorder } from './trends/deploys';
-import { containerWritesRange } from './trends/local-containers';
+import { createContainerWriteTrend } from './trends/local-containers';
+import { historyBuckets } from './db/history-buckets';
 import { createStatsCollector, type StatsCollector } from './docker/stats-collector';
 import { registerContainerMetrics } from './docker/metrics';
 import { createContainerHistoryStore, type SqliteContainerHistoryStore } from './db/container-history-store';
@@ -211,10 +211,10 @@ export async function createServices(
 		thresholds: config.thresholds,
 		spikeFactor: config.writeSpikeFactor,
 		local: {
-			minutes: (r) => history.range(r),
-			rollups: (r) => rollupRange(db, { hostId: config.hostId, ...r }),
+			minutes: async (r) => (await history.buckets(r)).points,
+			rollups: async (r) => (await historyBuckets(db, { table: 'host_history_rollup', hostId: config.hostId, ...r })).points,
 			rawRetentionMs: config.historyRetentionMs,
-			containerWrites: (r) => containerWritesRange(db, { hostId: config.hostId, ...r })
+			containerWrites: createContainerWriteTrend({ db, hostId: config.hostId }).lines
 		},
 		cpuCount: () => {
 			const s = sampler.latest();

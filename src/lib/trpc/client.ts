@@ -3,6 +3,7 @@ import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type 
 import superjson from 'superjson';
 import type { AppRouter } from '$lib/server/trpc/router';
 import { withHost } from '$lib/host-context';
+import { MAX_BATCH_CALLS } from './limits';
 
 export type { AppRouter };
 
@@ -25,7 +26,7 @@ export function createClient(base = '', { hostId = () => null }: { hostId?: () =
 			splitLink({
 				condition: (op) => op.type === 'subscription',
 				true: httpSubscriptionLink({ url, transformer: superjson }),
-				false: httpBatchLink({ url, transformer: superjson })
+				false: httpBatchLink({ url, transformer: superjson, maxItems: MAX_BATCH_CALLS })
 			})
 		]
 	});

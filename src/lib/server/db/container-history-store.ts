@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, lt, lte } from 'drizzle-orm';
+import { and, asc, eq, gte, lte } from 'drizzle-orm';
 import type { Db } from './index';
 import { containerHistory } from './schema';
 import type { ContainerHistoryPoint, ContainerHistoryStore } from '../docker/stats-collector';
@@ -18,7 +18,9 @@ export function createContainerHistoryStore(db: Db, hostId: string) {
 			}
 		},
 		async pruneOlderThan(tsMs: number) {
-			const res = await db.delete(containerHistory).where(and(eq(containerHistory.hostId, hostId), lt(containerHistory.ts, tsMs)));
+			// by the ts index: with the primary key (host_id, key, ts) SQLite walked all of the host's
+			// rows (~400,000 for a week of 40 containers, 0.3 s on the event loop) every hour (decision 0020)
+			const res = await db.$client.execute({ sql: 'DELETE FROM container_history INDEXED BY container_history_ts_idx WHERE ts < ? AND host_id = ?', args: [tsMs, hostId] });
 			return res.rowsAffected;
 		},
 		async range({ key, fromMs, toMs }: { key: string; fromMs: number; toMs: number }): Promise<ContainerHistoryPoint[]> {

@@ -1,8 +1,9 @@
-import { and, asc, eq, gte, lt, lte } from 'drizzle-orm';
+import { and, asc, eq, gte, lt, lte, max } from 'drizzle-orm';
 import type { HistoryPoint } from '$lib/health';
 import type { Db } from './index';
 import { hostHistory, hostHistoryRollup } from './schema';
-import { pruneRollups, rollupHistory } from './rollup';
+import { pruneRollups, rollupHistory, ROLLUP_MS } from './rollup';
+import { historyBuckets, type Buckets } from './history-buckets';
 
 /**
  * SQLite side of the sampler's HistoryStore: one row per host and minute. With
@@ -30,6 +31,23 @@ export function createHistoryStore(db: Db, hostId: string, { rollupRetentionMs, 
 				.where(and(eq(hostHistory.hostId, hostId), gte(hostHistory.ts, fromMs), lte(hostHistory.ts, toMs)))
 				.orderBy(asc(hostHistory.ts));
 			return rows.map(({ hostId: _h, ...p }) => p);
+		},
+		/**
+		 * Means per step, grouped by SQLite (history-buckets.ts). A step of whole 15 minutes reads
+		 * the rollups where they exist (15 times fewer rows) and the minutes after the last one.
+		 */
+		async buckets({ fromMs, toMs, stepMs }: { fromMs: number; toMs: number; stepMs: number }): Promise<Buckets> {
+			const raw = (from: number) => historyBuckets(db, { table: 'host_history', hostId, fromMs: from, toMs, stepMs });
+			if (rollupRetentionMs === undefined || stepMs % ROLLUP_MS !== 0) return raw(fromMs);
+			const [{ last }] = await db.select({ last: max(hostHistoryRollup.ts) }).from(hostHistoryRollup).where(eq(hostHistoryRollup.hostId, hostId));
+			// buckets wholly covered by rollups come from them; the rest from the minutes
+			const boundary = last === null ? fromMs : Math.min(toMs + 1, Math.floor((last + ROLLUP_MS) / stepMs) * stepMs);
+			if (boundary <= fromMs) return raw(fromMs);
+			const old = await historyBuckets(db, { table: 'host_history_rollup', hostId, fromMs, toMs: boundary - 1, stepMs });
+			const fresh = boundary <= toMs ? await raw(boundary) : { points: [], lastRowTs: null };
+			// a rollup stamped t covers the minutes up to t + 14 min
+			const lastRowTs = fresh.lastRowTs ?? (old.lastRowTs === null ? null : old.lastRowTs + ROLLUP_MS - 60_000);
+			return { points: [...old.points, ...fresh.points], lastRowTs };
 		}
 	};
 }

@@ -7,8 +7,11 @@ import type { HistoryPoint } from '$lib/health';
 import type { Db } from './index';
 import { meanPoint as minuteMean, MINUTE_MS } from '../host/minute-history';
 import { hostHistory, hostHistoryRollup } from './schema';
+import { yieldToLoop } from './history-buckets';
 
 export const ROLLUP_MS = 15 * 60_000;
+/** Minutes rolled up per read: a day (a multiple of ROLLUP_MS, so no 15 minutes are split). */
+const ROLLUP_CHUNK_MS = 86_400_000;
 
 export interface RollupPoint extends HistoryPoint {
 	minutes: number;
@@ -35,24 +38,31 @@ export async function rollupHistory(db: Db, { hostId }: { hostId: string }): Pro
 	const completeBeforeMs = Math.floor((lastRaw + MINUTE_MS) / ROLLUP_MS) * ROLLUP_MS;
 	if (completeBeforeMs <= fromMs) return 0;
 
-	const rows = await db
-		.select()
-		.from(hostHistory)
-		.where(and(eq(hostHistory.hostId, hostId), gte(hostHistory.ts, fromMs), lt(hostHistory.ts, completeBeforeMs)))
-		.orderBy(asc(hostHistory.ts));
-	const buckets = new Map<number, HistoryPoint[]>();
-	for (const { hostId: _h, ...p } of rows) {
-		const b = Math.floor(p.ts / ROLLUP_MS) * ROLLUP_MS;
-		let list = buckets.get(b);
-		if (!list) buckets.set(b, (list = []));
-		list.push(p);
+	// a day of minutes per read, with a turn of the event loop between days (issue 21): after a long
+	// outage, or on the first pass over a week of history, requests keep being answered meanwhile
+	let written = 0;
+	for (let start = fromMs; start < completeBeforeMs; start += ROLLUP_CHUNK_MS) {
+		if (start > fromMs) await yieldToLoop();
+		const rows = await db
+			.select()
+			.from(hostHistory)
+			.where(and(eq(hostHistory.hostId, hostId), gte(hostHistory.ts, start), lt(hostHistory.ts, Math.min(completeBeforeMs, start + ROLLUP_CHUNK_MS))))
+			.orderBy(asc(hostHistory.ts));
+		const buckets = new Map<number, HistoryPoint[]>();
+		for (const { hostId: _h, ...p } of rows) {
+			const b = Math.floor(p.ts / ROLLUP_MS) * ROLLUP_MS;
+			let list = buckets.get(b);
+			if (!list) buckets.set(b, (list = []));
+			list.push(p);
+		}
+		const values = [...buckets].map(([ts, points]) => ({ hostId, ...meanPoint(ts, points) }));
+		// chunks keep each statement well under SQLite's bound-parameter limit
+		for (let i = 0; i < values.length; i += 500) {
+			await db.insert(hostHistoryRollup).values(values.slice(i, i + 500)).onConflictDoNothing();
+		}
+		written += values.length;
 	}
-	const values = [...buckets].map(([ts, points]) => ({ hostId, ...meanPoint(ts, points) }));
-	// chunks keep each statement well under SQLite's bound-parameter limit
-	for (let i = 0; i < values.length; i += 500) {
-		await db.insert(hostHistoryRollup).values(values.slice(i, i + 500)).onConflictDoNothing();
-	}
-	return values.length;
+	return written;
 }
 
 export async function pruneRollups(db: Db, { hostId, beforeMs }: { hostId: string; beforeMs: number }): Promise<number> {

@@ -43,9 +43,12 @@ export function buildSnapshot({
 	return snap;
 }
 
-/** Points for charts: stored minutes, then the in-memory samples newer than the last stored minute. */
-export function mergeSeries(stored: HistoryPoint[], recent: HostSample[]): HistoryPoint[] {
-	const lastStored = stored.at(-1)?.ts ?? -Infinity;
+/**
+ * Points for charts: stored minutes (or buckets of them), then the in-memory samples newer than
+ * the last stored minute (`lastStoredTs`: a bucket is stamped at its start, its last minute is later).
+ */
+export function mergeSeries(stored: HistoryPoint[], recent: HostSample[], lastStoredTs: number | null = stored.at(-1)?.ts ?? null): HistoryPoint[] {
+	const lastStored = lastStoredTs ?? -Infinity;
 	const fresh = recent.filter((s) => s.ts >= lastStored + 60_000).map((s) => historyPoint(s.ts, s));
 	return [...stored, ...fresh];
 }

@@ -10,21 +10,27 @@ import { projectDisk } from '../prometheus/projection';
 import { hostMatcher } from '../prometheus/labels';
 import { localLines } from './local';
 import { writeSpikes } from './spikes';
-import { writeLines } from './local-containers';
 
 /** Points per series the charts ask for (Prometheus allows 11,000; a phone draws far fewer). */
 export const CHART_POINTS = 3000;
 /** The local history is 1-minute points: no step below that. */
 const MIN_STEP_SEC = 60;
 
+/** A range and the step its points are averaged to (the store may average them itself: decision 0020). */
+export interface StepRange {
+	fromMs: number;
+	toMs: number;
+	stepMs: number;
+}
+
 export interface LocalHistory {
-	/** 1-minute points (kept `rawRetentionMs`) */
-	minutes(range: { fromMs: number; toMs: number }): Promise<HistoryPoint[]>;
-	/** 15-minute rollups */
-	rollups(range: { fromMs: number; toMs: number }): Promise<HistoryPoint[]>;
+	/** 1-minute points (kept `rawRetentionMs`), averaged per step or as they are */
+	minutes(range: StepRange): Promise<HistoryPoint[]>;
+	/** 15-minute rollups, averaged per step or as they are */
+	rollups(range: StepRange): Promise<HistoryPoint[]>;
 	rawRetentionMs: number;
-	/** the stats collector's 1-minute per-container write rates (kept `rawRetentionMs`), if any */
-	containerWrites?(range: { fromMs: number; toMs: number }): Promise<{ key: string; ts: number; writeBps: number | null }[]>;
+	/** the stats collector's 1-minute per-container write rates (kept `rawRetentionMs`) as lines of per-step means, if any */
+	containerWrites?(range: StepRange): Promise<TrendLine[]>;
 }
 
 export interface TrendsOptions {
@@ -97,19 +103,20 @@ export function createTrends({ prom, selectors, hostLabel = 'host_id', threshold
 		const { def, fromMs, toMs, stepSec } = frame(metric, range);
 		const useRollups = toMs - fromMs > local.rawRetentionMs;
 		const fromCollector = metric === 'io' && !!local.containerWrites;
+		// 15-minute rollups cannot be drawn finer than 15 minutes; container history has no rollups
+		const step = useRollups && !fromCollector ? Math.max(stepSec, 900) : stepSec;
+		const stepRange = { fromMs, toMs, stepMs: step * 1000 };
 		let points: HistoryPoint[] = [];
-		let writes: { key: string; ts: number; writeBps: number | null }[] = [];
+		let writes: TrendLine[] = [];
 		try {
-			if (fromCollector) writes = await local.containerWrites!({ fromMs, toMs });
-			else points = useRollups ? await local.rollups({ fromMs, toMs }) : await local.minutes({ fromMs, toMs });
+			if (fromCollector) writes = await local.containerWrites!(stepRange);
+			else points = useRollups ? await local.rollups(stepRange) : await local.minutes(stepRange);
 		} catch (err) {
 			const prev = lastGood.get(`${ownHost}|${metric}|${range}`);
 			return { state: 'unavailable', reason: `local history unreadable: ${(err as Error)?.message ?? err}`, lastGood: prev?.data ?? null, lastGoodAt: prev?.at ?? null, at: now() };
 		}
-		// 15-minute rollups cannot be drawn finer than 15 minutes; container history has no rollups
-		const step = useRollups && !fromCollector ? Math.max(stepSec, 900) : stepSec;
 		const { series, noData } = fromCollector
-			? ((lines) => ({ series: lines, noData: lines.length ? null : 'no container history for this range yet' }))(writeLines(writes, step))
+			? { series: writes, noData: writes.length ? null : 'no container history for this range yet' }
 			: localLines(metric, points, step);
 		const data = finish({
 			metric,

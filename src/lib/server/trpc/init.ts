@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { middlewareMarker } from '@trpc/server/unstable-core-do-not-import';
-import superjson from 'superjson';
+import { transformer } from './transformer';
 import type { Services } from '../services';
 import { hasRole, type Principal, type Role } from '../auth/auth';
 import { actorOf, trackAuditWrites } from '../audit/actions';
@@ -51,7 +51,7 @@ export interface Meta {
 }
 
 const t = initTRPC.context<Context>().meta<Meta>().create({
-	transformer: superjson,
+	transformer,
 	isDev: false,
 	errorFormatter: ({ shape, error }) => clientErrorShape(shape, error),
 	sse: {

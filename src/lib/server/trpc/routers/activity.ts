@@ -1,6 +1,7 @@
 // activity: the actions table (operator and watchdog actions) for the /activity page.
 import { z } from 'zod';
 import { router, viewerProcedure } from '../init';
+import { expensiveViewerProcedure } from '../expensive';
 import { hostInput, resolveHostId } from '../host';
 import { ACTION_OUTCOMES, activityFacets, queryActions } from '../../audit/activity';
 import { hasRole } from '../../auth/auth';
@@ -8,7 +9,7 @@ import { hasRole } from '../../auth/auth';
 const text = (max: number) => z.string().min(1).max(max);
 
 export const activityRouter = router({
-	list: viewerProcedure
+	list: expensiveViewerProcedure
 		.input(
 			hostInput
 				.extend({

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { operatorProcedure, router, viewerProcedure } from '../init';
+import { expensiveViewerProcedure } from '../expensive';
 import { actorOf, recordAction } from '../../audit/actions';
 import { hostInput, resolveHostId } from '../host';
 import { htmlToText } from '../../notify/html';
@@ -30,7 +31,7 @@ export const alertsRouter = router({
 	}),
 
 	/** The digest that would be sent now: HTML (what Telegram gets) and its plain text. */
-	digestPreview: viewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => {
+	digestPreview: expensiveViewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => {
 		resolveHostId(ctx, input?.hostId);
 		try {
 			const html = await ctx.services.alerts.previewDigest();

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { operatorProcedure, router, viewerProcedure, type Context } from '../init';
+import { expensiveViewerProcedure } from '../expensive';
 import { hostInput, resolveHostId } from '../host';
 import { actorOf } from '../../audit/actions';
 import { DockerApiError, DockerUnavailableError, type ContainerInfo } from '../../docker';
@@ -76,7 +77,7 @@ export const containersRouter = router({
 		}),
 
 	/** Stored 1-minute points of one container key ("<project>/<service>" or the name). */
-	history: viewerProcedure
+	history: expensiveViewerProcedure
 		.input(hostInput.extend({ key: z.string().min(1).max(256), range: z.enum(['1h', '6h', '24h', '7d']).default('1h') }).strict())
 		.query(async ({ ctx, input }) => {
 			resolveHostId(ctx, input.hostId);

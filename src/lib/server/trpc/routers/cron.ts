@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { router, viewerProcedure } from '../init';
+import { expensiveViewerProcedure } from '../expensive';
 import { hostInput, resolveHostId } from '../host';
 import { BadCursorError } from '../../maintenance/run-history';
 import { maskJobs } from '../../maintenance/command-mask';
@@ -23,7 +24,7 @@ export const cronRouter = router({
 		}),
 
 	/** One job's runs (every run without `job`), newest first, paged with `cursor`. */
-	history: viewerProcedure
+	history: expensiveViewerProcedure
 		.input(
 			hostInput.extend({
 				job: z.string().min(1).max(200).regex(/^[A-Za-z0-9._@:+-]+$/, 'a job name is letters, digits and . _ @ : + -').optional(),

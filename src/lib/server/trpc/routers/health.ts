@@ -1,13 +1,23 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { operatorProcedure, router, viewerProcedure } from '../init';
+import { expensiveViewerProcedure } from '../expensive';
 import { actorOf, recordAction } from '../../audit/actions';
 import { mergeSeries } from '../../health/snapshot';
 import { currentSnapshot } from '../../health/current';
 import { live } from '../live';
 import { hostIdSchema, hostInput, resolveHostId } from '../host';
+import { chooseStep } from '../../prometheus/client';
+import { plainJson } from '../transformer';
 
 const RANGES = { '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
+/**
+ * Points one history answer carries at most (decision 0020): up to 8 hours stay 1-minute, longer
+ * ranges come as means over a coarser step (24 h: 5 min, 7 d: 30 min, from the 15-minute
+ * rollups). Narrower fromMs/toMs windows page through the 1-minute points. Ten answers of a
+ * batch are serialized in one go: each must stay small.
+ */
+export const HISTORY_MAX_POINTS = 500;
 
 export const healthRouter = router({
 	snapshot: viewerProcedure.input(hostInput.optional()).query(({ ctx, input }) => {
@@ -15,7 +25,7 @@ export const healthRouter = router({
 		return currentSnapshot(ctx.services);
 	}),
 
-	history: viewerProcedure
+	history: expensiveViewerProcedure
 		.input(
 			z
 				.object({
@@ -34,9 +44,11 @@ export const healthRouter = router({
 			const fromMs = input.fromMs ?? toMs - RANGES[input.range ?? '1h'];
 			if (toMs - fromMs > ctx.services.config.historyRetentionMs + 86_400_000)
 				throw new TRPCError({ code: 'BAD_REQUEST', message: 'range is longer than the stored history' });
+			const { stepSec } = chooseStep({ startSec: fromMs / 1000, endSec: toMs / 1000, maxPoints: HISTORY_MAX_POINTS, minStepSec: 60 });
 			try {
-				const stored = await ctx.services.history.range({ fromMs, toMs });
-				return { fromMs, toMs, points: mergeSeries(stored, ctx.services.sampler.recent(fromMs).filter((s) => s.ts <= toMs)) };
+				const stored = await ctx.services.history.buckets({ fromMs, toMs, stepMs: stepSec * 1000 });
+				const recent = ctx.services.sampler.recent(fromMs).filter((s) => s.ts <= toMs);
+				return plainJson({ fromMs, toMs, stepSec, points: mergeSeries(stored.points, recent, stored.lastRowTs) });
 			} catch (err) {
 				throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'could not read the stored history', cause: err });
 			}

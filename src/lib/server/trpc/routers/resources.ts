@@ -2,7 +2,8 @@
 // cost per stack, and the compose override as text. Nothing here applies a limit.
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
-import { router, viewerProcedure } from '../init';
+import { router } from '../init';
+import { expensiveViewerProcedure } from '../expensive';
 import { hostInput, resolveHostId } from '../host';
 
 // a compose project name: lowercase letters, digits, dash, underscore (docker compose's own rule), or our "(no compose project)"
@@ -14,18 +15,18 @@ function internal(err: unknown): never {
 
 export const resourcesRouter = router({
 	/** Advice table, I/O report, image freshness and cost per stack (cached 30 s). */
-	report: viewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => {
+	report: expensiveViewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => {
 		resolveHostId(ctx, input?.hostId);
 		return ctx.services.resources.report().catch(internal);
 	}),
 	/** The docker-compose override (mem_limit/mem_reservation), every project or one. */
-	override: viewerProcedure.input(hostInput.extend({ stack: stackName.optional() }).strict().optional()).query(async ({ ctx, input }) => {
+	override: expensiveViewerProcedure.input(hostInput.extend({ stack: stackName.optional() }).strict().optional()).query(async ({ ctx, input }) => {
 		resolveHostId(ctx, input?.hostId);
 		const yaml = await ctx.services.resources.overrideYaml({ stack: input?.stack }).catch(internal);
 		return { yaml };
 	}),
 	/** I/O anomalies (threshold per day / last 24 h, k× own median), for alerts and scripts. */
-	ioAnomalies: viewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => {
+	ioAnomalies: expensiveViewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => {
 		resolveHostId(ctx, input?.hostId);
 		return ctx.services.resources.ioAnomalies().catch(internal);
 	})

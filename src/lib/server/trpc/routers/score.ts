@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { router, viewerProcedure } from '../init';
+import { expensiveViewerProcedure } from '../expensive';
 import { hostInput, resolveHostId } from '../host';
 import { live } from '../live';
 import type { ScoreReport } from '$lib/score';
@@ -20,7 +21,7 @@ export const scoreRouter = router({
 	}),
 
 	/** Stored scores (every 5 minutes), oldest first: the 7-day sparkline. */
-	history: viewerProcedure
+	history: expensiveViewerProcedure
 		.input(hostInput.extend({ range: z.enum(['24h', '7d', '30d']).default('7d') }).strict().optional())
 		.query(async ({ ctx, input }) => {
 			resolveHostId(ctx, input?.hostId);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { router, viewerProcedure } from '../init';
+import { router } from '../init';
+import { expensiveViewerProcedure } from '../expensive';
+import { plainJson } from '../transformer';
 import { hostInput, resolveHostId } from '../host';
 import { TREND_IDS, TREND_RANGES } from '$lib/trends';
 
@@ -10,11 +12,12 @@ export const trendsRouter = router({
 	 * `hub: 'local'` (decision 0013): the hub answers every host's trend itself from the shared
 	 * PromQL store, filtered by the host label; it is never forwarded to the host.
 	 */
-	series: viewerProcedure
+	series: expensiveViewerProcedure
 		.meta({ hub: 'local' })
 		.input(hostInput.extend({ metric: z.enum(TREND_IDS), range: z.enum(TREND_RANGES) }).strict())
-		.query(({ ctx, input }) => {
+		.query(async ({ ctx, input }) => {
 			const hostId = resolveHostId(ctx, input.hostId);
-			return ctx.services.trends.series({ metric: input.metric, range: input.range, hostId });
+			// numbers, strings and null only: sent without superjson's walk (transformer.ts)
+			return plainJson(await ctx.services.trends.series({ metric: input.metric, range: input.range, hostId }));
 		})
 });

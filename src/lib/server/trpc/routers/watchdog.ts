@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { operatorProcedure, router, viewerProcedure, type Context } from '../init';
+import { expensiveViewerProcedure } from '../expensive';
 import { actorOf } from '../../audit/actions';
 import { hostInput, resolveHostId } from '../host';
 import { queryActions } from '../../audit/activity';
@@ -47,7 +48,7 @@ export const watchdogRouter = router({
 	}),
 
 	/** The watchdog's own recorded actions (restart, quarantine, release, OOM, mode, self-test), newest first. */
-	events: viewerProcedure
+	events: expensiveViewerProcedure
 		.input(hostInput.extend({ limit: z.number().int().min(1).max(200).default(50), cursor: z.number().int().positive().optional() }).strict())
 		.query(async ({ ctx, input }) => {
 			const hostId = resolveHostId(ctx, input.hostId);
