@@ -35,6 +35,7 @@ import { isUnhealthy } from './docker/health';
 import { hostname } from 'node:os';
 import { createAlerts, type Alerts } from './alerts/service';
 import { createObserver } from './alerts/observe';
+import { traceMemoryPressure } from './memory/trace';
 import { createTelegramSender, readTelegramEnv } from './notify/telegram';
 import { createWebhookSender } from './notify/webhook';
 import { gatherDigest } from './digest/data';
@@ -275,7 +276,8 @@ export async function createServices(
 			cron: () => maintenance.status(),
 			trends,
 			diskFillPct: a.diskFillPct,
-			prometheusUp: alertsPromClient ? async () => (await alertsPromClient.query('vector(1)')).state !== 'unavailable' : null
+			prometheusUp: alertsPromClient ? async () => (await alertsPromClient.query('vector(1)')).state !== 'unavailable' : null,
+			memoryTrace: (now, current) => traceMemoryPressure(db, { hostId: config.hostId, toMs: now, current })
 		}),
 		snapshot: () => currentSnapshot({ sampler, config }),
 		digestData: (now) =>

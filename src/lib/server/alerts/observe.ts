@@ -7,6 +7,7 @@ import type { CronStatus } from '../maintenance/status';
 import type { Trends } from '../trends/trends';
 import { projectDisk } from '../prometheus/projection';
 import type { Observation } from './rules';
+import type { HostMemory, MemoryTrace } from '../memory/attribution';
 
 export interface ObserveSources {
 	sample: () => HostSample | null;
@@ -20,6 +21,8 @@ export interface ObserveSources {
 	diskFillPct: number;
 	/** null when no Prometheus is configured */
 	prometheusUp: (() => Promise<boolean>) | null;
+	/** what grew while memory pressure rose, ending at `current` (the fresh sample's figures) */
+	memoryTrace?: (now: number, current: HostMemory | undefined) => Promise<MemoryTrace | null>;
 	/** how often the 7-day disk projection is recomputed */
 	projectionEveryMs?: number;
 }
@@ -57,11 +60,13 @@ export function createObserver(src: ObserveSources) {
 		const fresh = s && now - s.ts <= src.maxSampleAgeMs ? s : null;
 		const mem = fresh?.memory.ok ? fresh.memory : null;
 		const containers = src.containers();
-		const [cron, fill, promUp, spikes] = await Promise.all([
+		const current = mem && fresh ? { at: fresh.ts, memAvailableBytes: mem.memAvailableBytes, swapUsedBytes: mem.swapUsedBytes, swapCachedBytes: mem.swapCachedBytes } : undefined;
+		const [cron, fill, promUp, spikes, memoryTrace] = await Promise.all([
 			src.cron().catch(() => null),
 			diskFill(now).catch(() => [] as Observation['diskFillDays']),
 			src.prometheusUp ? src.prometheusUp().catch(() => false) : Promise.resolve(null),
-			ioSpikes(now).catch(() => null)
+			ioSpikes(now).catch(() => null),
+			src.memoryTrace ? src.memoryTrace(now, current).catch(() => null) : Promise.resolve(undefined)
 		]);
 		const lastReal = cron?.recentCleanups.find((r) => !r.dryRun) ?? null;
 		return {
@@ -76,7 +81,8 @@ export function createObserver(src: ObserveSources) {
 			prometheusUp: promUp,
 			cronJobs: cron ? cron.jobs.filter((j) => j.enabled).map((j) => ({ name: j.name, state: j.state, reason: j.reason })) : null,
 			lastCleanup: lastReal ? { id: lastReal.id, start: lastReal.start, status: lastReal.status } : null,
-			ioSpikes: spikes
+			ioSpikes: spikes,
+			memoryTrace
 		};
 	};
 }

@@ -7,6 +7,7 @@
 // when the value is back past a separate, lower clear level (hysteresis), sending a recovery.
 // A value that is unknown (a source down) keeps the episode as it is.
 import { esc } from '../notify/html';
+import { causeLine, type MemoryTrace } from '../memory/attribution';
 
 export type Severity = 'WARN' | 'CRIT';
 
@@ -29,6 +30,8 @@ export interface Observation {
 	lastCleanup: { id: string; start: string; status: string } | null;
 	/** containers writing more than the spike factor × their daily median today (trends io); null = unknown */
 	ioSpikes?: { container: string; bytes: number; ratio: number }[] | null;
+	/** what grew while memory pressure rose (memory/trace.ts); the swap messages name it */
+	memoryTrace?: MemoryTrace | null;
 }
 
 export interface RuleThresholds {
@@ -113,6 +116,10 @@ export function readings(o: Observation, t: RuleThresholds, activeKeys: string[]
 		for (const key of activeKeys) if (key.startsWith('io.spike:') && !seen.has(key)) out.push({ key, raise: null, clear: true, forMs: 0, title: `I/O anomaly ${key.slice(9)}`, detail: '', recovery: `${key.slice(9)} writes are back to normal` });
 	}
 	const keep = 1 - t.hysteresis;
+	const cause = (lead: 'swap' | 'swapCached') => {
+		const line = causeLine(o.memoryTrace, lead);
+		return line ? `\n${line}` : '';
+	};
 	if (o.stealPct !== null)
 		out.push({
 			key: 'steal',
@@ -130,7 +137,7 @@ export function readings(o: Observation, t: RuleThresholds, activeKeys: string[]
 			clear: o.swapUsedBytes < t.swapUsedWarnBytes * keep,
 			forMs: 0,
 			title: 'Swap used',
-			detail: `Swap used ${gib(o.swapUsedBytes)} (WARN > ${gib(t.swapUsedWarnBytes)}, CRIT > ${gib(t.swapUsedCritBytes)})`,
+			detail: `Swap used ${gib(o.swapUsedBytes)} (WARN > ${gib(t.swapUsedWarnBytes)}, CRIT > ${gib(t.swapUsedCritBytes)})${cause('swap')}`,
 			recovery: `Swap used back to ${gib(o.swapUsedBytes)}`
 		});
 	if (o.swapCachedBytes !== null)
@@ -140,7 +147,7 @@ export function readings(o: Observation, t: RuleThresholds, activeKeys: string[]
 			clear: o.swapCachedBytes < t.swapCachedWarnBytes * keep,
 			forMs: 0,
 			title: 'SwapCached early warning',
-			detail: `SwapCached ${mib(o.swapCachedBytes)} (> ${mib(t.swapCachedWarnBytes)}): the system was recently under memory pressure`,
+			detail: `SwapCached ${mib(o.swapCachedBytes)} (> ${mib(t.swapCachedWarnBytes)}): the system was recently under memory pressure${cause('swapCached')}`,
 			recovery: `SwapCached back to ${mib(o.swapCachedBytes)}`
 		});
 	for (const d of o.disks)

@@ -146,15 +146,25 @@ export function describeContributor(c: Contributor, tz = 'UTC'): string {
 
 export type PressureLead = 'swap' | 'memAvailable' | 'swapCached';
 
-/**
- * Which figure leads the line: the one asked for, else swap when it grew, else MemAvailable
- * when it fell, else SwapCached when it rose; null when none moved (nothing to explain).
- */
+/** Whether the figure moved the pressure's way (swap up, MemAvailable down, SwapCached up) by at least minBytes. */
+export function moved(t: MemoryTrace, lead: PressureLead, minBytes = MiB): boolean {
+	const d = lead === 'swap' ? t.swapDeltaBytes : lead === 'swapCached' ? t.swapCachedDeltaBytes : t.memAvailableDeltaBytes === null ? null : -t.memAvailableDeltaBytes;
+	return d !== null && d >= minBytes;
+}
+
+/** Which figure leads the line: swap when it grew, else MemAvailable when it fell, else SwapCached when it rose; null when none moved. */
 export function leadOf(t: MemoryTrace, minBytes = MiB): PressureLead | null {
-	if (t.swapDeltaBytes !== null && t.swapDeltaBytes >= minBytes) return 'swap';
-	if (t.memAvailableDeltaBytes !== null && -t.memAvailableDeltaBytes >= minBytes) return 'memAvailable';
-	if (t.swapCachedDeltaBytes !== null && t.swapCachedDeltaBytes >= minBytes) return 'swapCached';
-	return null;
+	return (['swap', 'memAvailable', 'swapCached'] as const).find((l) => moved(t, l, minBytes)) ?? null;
+}
+
+/**
+ * The line for a message about one figure (the swap alert, the SwapCached alert, …): led by that
+ * figure when it moved, else by whichever did; null when there is no trace or nothing moved.
+ */
+export function causeLine(t: MemoryTrace | null | undefined, prefer?: PressureLead, tz = 'UTC'): string | null {
+	if (!t) return null;
+	const lead = prefer && moved(t, prefer) ? prefer : leadOf(t);
+	return lead ? describeTrace(t, { lead, tz }) : null;
 }
 
 /**

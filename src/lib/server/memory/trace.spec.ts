@@ -5,8 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freshDb } from '../../../../tests/helpers/db';
 import type { Db } from '../db';
 import { createContainerHistoryStore } from '../db/container-history-store';
-import { createHistoryStore } from '../db/history-store';
-import { ollamaUsage } from '../db/schema';
+import { hostHistory, ollamaUsage } from '../db/schema';
 import { describeTrace } from './attribution';
 import { traceMemoryPressure } from './trace';
 
@@ -21,21 +20,23 @@ const SWAP_GROWTH = 1_288_490_189;
 const MEM_FALL = 1_059_851_571;
 
 async function seed(db: Db, hostId: string, { hog = 300 * MiB } = {}) {
-	const history = createHistoryStore(db, hostId);
 	const containers = createContainerHistoryStore(db, hostId);
 	const point = (key: string, name: string, m: number, mem: number) => ({ key, ts: at(m), name, cpuPct: 1, memUsedBytes: mem, memLimitBytes: null, readBps: 0, writeBps: 0 });
 	const batch = [];
-	for (let m = -110; m <= 10; m++) {
+	const minutes = [];
+	// 40 minutes before 03:00 are enough to show the calm (the lookback reads two hours)
+	for (let m = -40; m <= 10; m++) {
 		// before 03:00 the odd minutes breathe 1 MiB: the calmest minute is the latest even one, 03:00
 		const grown = Math.max(0, m) / 10;
 		const memAvailableBytes = 6 * GiB - (m < 0 && m % 2 !== 0 ? MiB : 0) - Math.round(MEM_FALL * grown);
-		await history.insert({ ts: at(m), stealPct: 0, busyPct: 10, load1: 0.5, memAvailableBytes, swapUsedBytes: 512 * MiB + Math.round(SWAP_GROWTH * grown), swapCachedBytes: 8 * MiB, disks: [] });
+		minutes.push({ hostId, ts: at(m), stealPct: 0, busyPct: 10, load1: 0.5, memAvailableBytes, swapUsedBytes: 512 * MiB + Math.round(SWAP_GROWTH * grown), swapCachedBytes: 8 * MiB, disks: [] });
 		batch.push(point('web/api', 'web-api-1', m, 200 * MiB), point('db/postgres', 'db-postgres-1', m, 300 * MiB));
 		// the hog allocates its 300 MiB over 03:05–03:07
 		batch.push(point('hog/app', 'hog-app-1', m, 100 * MiB + (m <= 5 ? 0 : m === 6 ? hog / 2 : hog)));
 		// restarted at 03:05: 700 MiB -> 120 MiB
 		batch.push(point('jobs/worker', 'jobs-worker-1', m, m < 5 ? 700 * MiB : 120 * MiB));
 	}
+	await db.insert(hostHistory).values(minutes);
 	await containers.insertMany(batch);
 	await db.insert(ollamaUsage).values([
 		{ hostId, model: 'phi3:mini', startedAt: at(2), lastSeenAt: at(10), endedAt: null, sizeBytes: 2_600_000_000 },
