@@ -228,7 +228,8 @@ export async function createServices(
 			containers: () => docker.containers(),
 			maintenance: () => maintenance.status(),
 			ollamaMemory: () => ollamaPanel.memory(),
-			diskTrend: () => trends.series({ metric: 'disk', range: '7d' })
+			diskTrend: () => trends.series({ metric: 'disk', range: '7d' }),
+			memoryTrace: (current) => traceMemoryPressure(db, { hostId: config.hostId, toMs: current.at, current })
 		},
 		store: createScoreStore(db, config.hostId),
 		intervalMs: config.score.intervalMs,
