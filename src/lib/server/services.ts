@@ -35,7 +35,7 @@ import { isUnhealthy } from './docker/health';
 import { hostname } from 'node:os';
 import { createAlerts, type Alerts } from './alerts/service';
 import { createObserver } from './alerts/observe';
-import { traceMemoryPressure } from './memory/trace';
+import { traceMemoryPressure, traceSwapPeak } from './memory/trace';
 import { createTelegramSender, readTelegramEnv } from './notify/telegram';
 import { createWebhookSender } from './notify/webhook';
 import { gatherDigest } from './digest/data';
@@ -283,7 +283,7 @@ export async function createServices(
 		snapshot: () => currentSnapshot({ sampler, config }),
 		digestData: (now) =>
 			gatherDigest(
-				{ host: alertHost, tz: a.tz, mount: config.diskMounts[0], trends, containers: () => docker.containers(), cron: () => maintenance.status(), sessions: (w) => sessionsBetween(db, { hostId: config.hostId, ...w }) },
+				{ host: alertHost, tz: a.tz, mount: config.diskMounts[0], trends, containers: () => docker.containers(), cron: () => maintenance.status(), sessions: (w) => sessionsBetween(db, { hostId: config.hostId, ...w }), swapPeak: (w) => traceSwapPeak(db, { hostId: config.hostId, ...w }) },
 				now
 			),
 		log: createLogger('alerts')

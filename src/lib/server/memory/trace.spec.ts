@@ -7,7 +7,7 @@ import type { Db } from '../db';
 import { createContainerHistoryStore } from '../db/container-history-store';
 import { hostHistory, ollamaUsage } from '../db/schema';
 import { describeTrace } from './attribution';
-import { traceMemoryPressure } from './trace';
+import { traceMemoryPressure, traceSwapPeak } from './trace';
 
 const H = 'vm-test';
 const MiB = 1024 ** 2;
@@ -77,6 +77,15 @@ describe('traceMemoryPressure', () => {
 		expect(t!.toMs).toBe(current.at);
 		expect(t!.growers.find((g) => g.kind === 'container')).toEqual({ kind: 'container', name: 'hog-app-1', bytes: 150 * MiB });
 		expect(t!.growers.some((g) => g.kind === 'model')).toBe(false);
+	});
+
+	it('finds the swap peak of the week and traces the way to it', async () => {
+		await seed(db, H);
+		// swap is highest at 03:10 (the last minute): the trace is the first test's
+		const p = await traceSwapPeak(db, { hostId: H, fromMs: at(-7 * 24 * 60), toMs: at(60) });
+		expect(p!.peakAt).toBe(at(10));
+		expect(p!.trace!.growers[1]).toEqual({ kind: 'container', name: 'hog-app-1', bytes: 300 * MiB });
+		expect(await traceSwapPeak(db, { hostId: 'nobody', fromMs: 0, toMs: at(60) })).toBeNull();
 	});
 
 	it('answers null when the history holds fewer than two readings', async () => {

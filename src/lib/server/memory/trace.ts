@@ -6,7 +6,7 @@
 // The window: unless the caller gives `fromMs`, it starts at the calmest minute of the
 // lookback (the lowest "swap used − MemAvailable", the latest of equals), so "since 03:00"
 // names when the pressure began rather than an arbitrary hour ago.
-import { and, asc, eq, gte, isNull, lte, or } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNull, isNotNull, lte, or } from 'drizzle-orm';
 import type { Db } from '../db';
 import { containerHistory, hostHistory, ollamaUsage } from '../db/schema';
 import { rankMemoryGrowth, type ContainerRss, type HostMemory, type MemoryTrace } from './attribution';
@@ -60,6 +60,21 @@ export async function traceMemoryPressure(db: Db, { hostId, toMs, fromMs, lookba
 		after: { host: after, containers: last },
 		models: models.map((m) => ({ model: m.model, loadedAt: m.startedAt, unloadedAt: m.endedAt, sizeBytes: m.sizeBytes }))
 	});
+}
+
+/**
+ * The week's swap peak (the highest stored minute in [fromMs, toMs], the latest of equals) and
+ * what grew on the way to it; null when the history holds no swap reading.
+ */
+export async function traceSwapPeak(db: Db, { hostId, fromMs, toMs }: { hostId: string; fromMs: number; toMs: number }): Promise<{ peakAt: number; trace: MemoryTrace | null } | null> {
+	const [peak] = await db
+		.select({ ts: hostHistory.ts })
+		.from(hostHistory)
+		.where(and(eq(hostHistory.hostId, hostId), gte(hostHistory.ts, fromMs), lte(hostHistory.ts, toMs), isNotNull(hostHistory.swapUsedBytes)))
+		.orderBy(desc(hostHistory.swapUsedBytes), desc(hostHistory.ts))
+		.limit(1);
+	if (!peak) return null;
+	return { peakAt: peak.ts, trace: await traceMemoryPressure(db, { hostId, toMs: peak.ts }) };
 }
 
 /** Each container's memory at its first (or last) minute inside [fromMs, toMs]. */
