@@ -15,6 +15,7 @@ import { alertsRouter } from './routers/alerts';
 import { resourcesRouter } from './routers/resources';
 import { hubRouter } from './routers/hub';
 import { hostsRouter } from './routers/hosts';
+import { memoryRouter } from './routers/memory';
 
 export const appRouter = router({
 	auth: authRouter,
@@ -32,7 +33,8 @@ export const appRouter = router({
 	alerts: alertsRouter,
 	resources: resourcesRouter,
 	hub: hubRouter,
-	hosts: hostsRouter
+	hosts: hostsRouter,
+	memory: memoryRouter
 });
 
 export type AppRouter = typeof appRouter;
