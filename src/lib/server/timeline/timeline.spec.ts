@@ -53,7 +53,7 @@ describe('listTimeline', () => {
 			[1, 'watchdog', 'WARN', 'watchdog.restart shop-api-1']
 		]);
 		expect(page.nextCursor).toBeNull();
-		expect(page.items.find((e) => e.kind === 'health')!.href).toBe('/vm?focus=memory');
+		expect(page.items.filter((e) => e.kind === 'health').map((e) => e.href)).toEqual(['/trends?metric=disk', '/vm?focus=memory', '/trends?metric=disk', '/vm?focus=memory']);
 		expect(page.items.find((e) => e.kind === 'deploy')).toMatchObject({ container: 'shop-api-1', stack: 'shop', detail: 'sha256:aaaaaaaaaaaa → sha256:bbbbbbbbbbbb' });
 	});
 
