@@ -16,6 +16,7 @@ import { resourcesRouter } from './routers/resources';
 import { hubRouter } from './routers/hub';
 import { hostsRouter } from './routers/hosts';
 import { memoryRouter } from './routers/memory';
+import { timelineRouter } from './routers/timeline';
 
 export const appRouter = router({
 	auth: authRouter,
@@ -34,7 +35,8 @@ export const appRouter = router({
 	resources: resourcesRouter,
 	hub: hubRouter,
 	hosts: hostsRouter,
-	memory: memoryRouter
+	memory: memoryRouter,
+	timeline: timelineRouter
 });
 
 export type AppRouter = typeof appRouter;
