@@ -102,7 +102,7 @@ function sources(q: TimelineQuery): { kinds: TimelineKind[]; sql: string; args: 
 						WHEN action = 'watchdog.oom' THEN 'OOM kill: ' || coalesce(target, '?')
 						ELSE action || coalesce(' ' || target, '') END AS title,
 					actor || ' · ' || outcome || coalesce(': ' || result, '') AS detail,
-					CASE WHEN action = 'watchdog.oom' THEN '/resources' WHEN action LIKE 'watchdog.%' OR action LIKE 'containers.%' THEN '/containers' ELSE '/activity?id=' || id END AS href,
+					CASE WHEN action = 'watchdog.oom' THEN '/resources' WHEN action LIKE 'watchdog.%' OR action LIKE 'containers.%' THEN '/containers' ELSE '/activity?action=' || action END AS href,
 					NULL AS bytes
 				FROM actions WHERE host_id = ? AND ts >= ? AND ts <= ? AND outcome <> 'denied' AND action NOT IN ('alerts.daily', 'digest.send', 'alerts.test')`,
 			args: r

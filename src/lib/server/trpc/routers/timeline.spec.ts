@@ -48,7 +48,8 @@ describe('timeline router', () => {
 
 	it('live pushes entries recorded after it started, once', async () => {
 		const ac = new AbortController();
-		const it = (await viewer().timeline.live(undefined, { signal: ac.signal }))[Symbol.asyncIterator]();
+		const live = await createCallerFactory(appRouter)({ services, principal: { role: 'viewer', via: 'token' }, sessionId: undefined, resHeaders: null, clientKey: 'test', secure: false }, { signal: ac.signal }).timeline.live();
+		const it = live[Symbol.asyncIterator]();
 		const next = it.next();
 		await new Promise((r) => setTimeout(r, 50));
 		await services.db.insert(actions).values(restart(Date.now(), 'fresh'));
