@@ -19,6 +19,7 @@ import { benchContainers } from './containers';
 import { benchMaintenance } from './maintenance';
 import { benchResources } from './resources';
 import { benchHub } from './hub';
+import { benchTimeline } from './timeline';
 
 const run = promisify(execFile);
 /** `npm run bench -- requests`: only the per-request and footprint figures (the first section). */
@@ -228,3 +229,4 @@ await benchContainers();
 await benchMaintenance(); // maintenance section (issue 8): bench/maintenance.ts
 if (!(await benchResources())) process.exitCode = 1;
 if (!(await benchHub())) process.exitCode = 1; // hub overview with 50 hosts (issue 15): bench/hub.ts
+if (!(await benchTimeline())) process.exitCode = 1; // timeline.list over 7 days of a busy VM (issue 25): bench/timeline.ts
