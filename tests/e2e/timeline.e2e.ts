@@ -61,7 +61,8 @@ describe('/timeline and memory attribution in a browser', () => {
 
 	it('lists what changed, filters by kind, links each entry, and a drag on the strip zooms', { timeout: 90_000 }, async () => {
 		const page = await browser.context.newPage();
-		await openLoggedIn(page, server.url, '/timeline?range=1h', TEST_PASSWORD);
+		await openLoggedIn(page, server.url, '/timeline', TEST_PASSWORD);
+		await page.goto(`${server.url}/timeline?range=1h`);
 		const titles = () => page.getByTestId('timeline-entry').locator('td:nth-child(4)').allTextContents();
 		expect(await titles()).toEqual(['phi3:mini unloaded (2.6 GB)', 'phi3:mini loaded (2.6 GB)', 'Memory pressure WARN → OK', 'ref-api-1 deployed ref/api:2', 'OOM kill: ref-worker-1', 'Memory pressure OK → WARN']);
 		const kinds = await page.getByTestId('timeline-entry').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')));

@@ -21,6 +21,7 @@ async function seed(db: Db, hostId = H) {
 		act(4, 'containers.restart', 'shop-api-1', { id: 'abc' }, 'ok', 'session:operator:ann'),
 		act(6, 'containers.restart', 'shop-api-1', { id: 'abc' }, 'denied', 'session:viewer:bob'),
 		act(7, 'digest.send', 'manual', {}, 'ok', 'alerts'),
+		act(7, 'auth.login', 'admin', {}, 'ok', 'session:admin:admin'),
 		act(21, 'alerts.send', 'swap.used', { kind: 'recover', severity: 'OK' }, 'ok', 'alerts')
 	]);
 	await db.insert(deploys).values({ hostId, ts: at(8), key: 'shop/api', container: 'shop-api-1', image: 'ghcr.io/acme/api:1.5', imageId: 'sha256:bbbbbbbbbbbbbbbbbbbbbbbb', previousImageId: 'sha256:aaaaaaaaaaaaaaaaaaaaaaaa' });
@@ -33,7 +34,7 @@ describe('listTimeline', () => {
 	beforeEach(async () => ({ db, cleanup } = await freshDb()));
 	afterEach(async () => cleanup());
 
-	it('merges every source newest first, leaving out denied actions and the digest', async () => {
+	it('merges every source newest first, leaving out denied actions, logins and the digest', async () => {
 		await seed(db);
 		await seed(db, 'other-host');
 		const page = await listTimeline(db, { hostId: H, fromMs: at(0), toMs: at(30) });

@@ -15,7 +15,8 @@
 //   watchdog actions 'watchdog.*' but OOM: restarts, quarantines, releases, mode, self-tests
 //   oom      actions 'watchdog.oom': OOM kills seen in Docker's event stream
 //   action   every other operator action (restart, cleanup run, model load/unload, mutes,
-//            users, tokens); denied ones and the daily/weekly/test messages are left out
+//            users, tokens); denied ones, logins (auth.*) and the daily/weekly/test messages
+//            are left out: they change nothing on the VM
 //   deploy   deploys: a new image per compose service
 //   model    ollama_usage: loads and unloads seen by the Ollama poller
 import type { Db } from '../db';
@@ -104,7 +105,7 @@ function sources(q: TimelineQuery): { kinds: TimelineKind[]; sql: string; args: 
 					actor || ' · ' || outcome || coalesce(': ' || result, '') AS detail,
 					CASE WHEN action = 'watchdog.oom' THEN '/resources' WHEN action LIKE 'watchdog.%' OR action LIKE 'containers.%' THEN '/containers' ELSE '/activity?action=' || action END AS href,
 					NULL AS bytes
-				FROM actions WHERE host_id = ? AND ts >= ? AND ts <= ? AND outcome <> 'denied' AND action NOT IN ('alerts.daily', 'digest.send', 'alerts.test')`,
+				FROM actions WHERE host_id = ? AND ts >= ? AND ts <= ? AND outcome <> 'denied' AND action NOT IN ('alerts.daily', 'digest.send', 'alerts.test') AND action NOT LIKE 'auth.%'`,
 			args: r
 		},
 		{
