@@ -19,7 +19,9 @@
 //            are left out: they change nothing on the VM
 //   deploy   deploys: a new image per compose service
 //   model    ollama_usage: loads and unloads seen by the Ollama poller
+import { and, asc, eq, gte, lte } from 'drizzle-orm';
 import type { Db } from '../db';
+import { scoreHistory } from '../db/schema';
 import { DIMENSION_IDS, DIMENSION_TITLES, DRILL_DOWN } from '$lib/score';
 import { TIMELINE_KINDS, type TimelineEntry, type TimelineKind, type TimelineSeverity } from '$lib/timeline';
 
@@ -64,32 +66,45 @@ export function decodeCursor(text: string): Cursor {
 	return { ts: Number(m[1]), source: m[2], id: Number(m[3]) };
 }
 
-// the score card's levels (ScoreCard.svelte): full marks OK, at least half WARN, else CRIT
-const MAX: Record<(typeof DIMENSION_IDS)[number], number> = { cpu: 20, memory: 20, disk: 15, services: 20, maintenance: 15, llm: 10 };
-const level = (col: string, max: string) => `CASE WHEN ${col} IS NULL THEN 'unknown' WHEN ${col} >= ${max} THEN 'OK' WHEN ${col} * 2 >= ${max} THEN 'WARN' ELSE 'CRIT' END`;
-const quote = (v: string) => `'${v.replace(/'/g, "''")}'`;
-const dims = DIMENSION_IDS.map((id, i) => `(${i}, ${quote(id)}, ${quote(DIMENSION_TITLES[id])}, ${MAX[id]}, ${quote(DRILL_DOWN[id])})`).join(', ');
-const pick = (prefix: string) => `CASE d.i ${DIMENSION_IDS.map((id, i) => `WHEN ${i} THEN ${prefix}${id}`).join(' ')} END`;
 /** the score history a little before the range, so a change at its first row is seen */
 const HEALTH_LEAD_MS = 30 * 60_000;
+// the score card's levels (ScoreCard.svelte): full marks OK, at least half WARN, else CRIT
+const MAX: Record<(typeof DIMENSION_IDS)[number], number> = { cpu: 20, memory: 20, disk: 15, services: 20, maintenance: 15, llm: 10 };
+const levelOf = (points: number | null, max: number) => (points === null ? 'unknown' : points >= max ? 'OK' : points * 2 >= max ? 'WARN' : 'CRIT');
+
+/**
+ * Health changes per dimension from the stored scores: a level that differs from the previous
+ * score's. Read in one indexed range (the week is ~2,000 rows) and compared here: the same
+ * comparison as a window function in SQL cost 10× more (bench/timeline.ts, decision 0024).
+ */
+async function healthChanges(db: Db, q: TimelineQuery, cursor: Cursor | null, limit: number): Promise<TimelineEntry[]> {
+	if (q.container !== undefined || q.stack !== undefined) return [];
+	const rows = await db
+		.select()
+		.from(scoreHistory)
+		.where(and(eq(scoreHistory.hostId, q.hostId), gte(scoreHistory.ts, q.fromMs - HEALTH_LEAD_MS), lte(scoreHistory.ts, q.toMs)))
+		.orderBy(asc(scoreHistory.ts));
+	const out: TimelineEntry[] = [];
+	for (let r = rows.length - 1; r > 0 && out.length <= limit; r--) {
+		const [cur, prev] = [rows[r], rows[r - 1]];
+		if (cur.ts < q.fromMs) break;
+		for (let i = DIMENSION_IDS.length - 1; i >= 0; i--) {
+			const id = DIMENSION_IDS[i];
+			const [now, was] = [levelOf(cur[id], MAX[id]), levelOf(prev[id], MAX[id])];
+			if (now === was) continue;
+			const severity: TimelineSeverity = now === 'unknown' ? 'info' : now;
+			if (q.severities?.length && !q.severities.includes(severity)) continue;
+			if (cursor && !(cur.ts < cursor.ts || (cur.ts === cursor.ts && ('health' < cursor.source || ('health' === cursor.source && i < cursor.id))))) continue;
+			out.push({ ts: cur.ts, source: 'health', id: i, kind: 'health', container: null, stack: null, severity, title: `${DIMENSION_TITLES[id]} ${was} → ${now}`, detail: `score ${cur[id] ?? '?'}/${MAX[id]} (was ${prev[id] ?? '?'})`, href: DRILL_DOWN[id] });
+		}
+	}
+	return out;
+}
 
 /** One SELECT per source, each giving the same columns; `?` are bound by `args` in order. */
 function sources(q: TimelineQuery): { kinds: TimelineKind[]; sql: string; args: (string | number)[] }[] {
 	const r = [q.hostId, q.fromMs, q.toMs];
 	return [
-		{
-			kinds: ['health'],
-			sql: `SELECT s.ts AS ts, 'health' AS source, d.i AS id, 'health' AS kind, NULL AS container, NULL AS stack,
-					CASE ${level(pick('s.'), 'd.max')} WHEN 'unknown' THEN 'info' ELSE ${level(pick('s.'), 'd.max')} END AS severity,
-					d.title || ' ' || ${level(pick('s.p_'), 'd.max')} || ' → ' || ${level(pick('s.'), 'd.max')} AS title,
-					'score ' || coalesce(${pick('s.')}, '?') || '/' || d.max || ' (was ' || coalesce(${pick('s.p_')}, '?') || ')' AS detail,
-					d.href AS href, NULL AS bytes
-				FROM (SELECT ts, ${DIMENSION_IDS.join(', ')}, ${DIMENSION_IDS.map((id) => `LAG(${id}) OVER w AS p_${id}`).join(', ')}, LAG(ts) OVER w AS p_ts
-					FROM score_history WHERE host_id = ? AND ts >= ? AND ts <= ? WINDOW w AS (ORDER BY ts)) s
-				JOIN (SELECT column1 AS i, column2 AS id, column3 AS title, column4 AS max, column5 AS href FROM (VALUES ${dims})) d
-				WHERE s.p_ts IS NOT NULL AND s.ts >= ? AND ${level(pick('s.'), 'd.max')} <> ${level(pick('s.p_'), 'd.max')}`,
-			args: [q.hostId, q.fromMs - HEALTH_LEAD_MS, q.toMs, q.fromMs]
-		},
 		{
 			kinds: ['alert', 'watchdog', 'oom', 'action'],
 			sql: `SELECT ts, 'action' AS source, id,
@@ -156,12 +171,17 @@ export async function listTimeline(db: Db, q: TimelineQuery): Promise<TimelinePa
 		if (q.stack !== undefined) (where.push('stack = ?'), wargs.push(q.stack));
 		if (q.severities?.length) (where.push(`severity IN (${q.severities.map(() => '?').join(', ')})`), wargs.push(...q.severities));
 		if (cursor) (where.push('(ts, source, id) < (?, ?, ?)'), wargs.push(cursor.ts, cursor.source, cursor.id));
-		parts.push(`SELECT * FROM (SELECT * FROM (${s.sql}) ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, source DESC, id DESC LIMIT ?)`);
+		// one source has one `source` value: ordering by (ts, id) lets its index give the order, so
+		// the read stops after limit + 1 rows instead of sorting the whole range
+		parts.push(`SELECT * FROM (SELECT * FROM (${s.sql}) ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id DESC LIMIT ?)`);
 		args.push(...s.args, ...wargs, limit + 1);
 	}
-	if (!parts.length) return { items: [], nextCursor: null };
-	const res = await db.$client.execute({ sql: `${parts.join('\nUNION ALL\n')}\nORDER BY ts DESC, source DESC, id DESC LIMIT ?`, args: [...args, limit + 1] });
-	const rows = res.rows.map((r) => toEntry(r as unknown as Row));
+	const [res, health] = await Promise.all([
+		parts.length ? db.$client.execute({ sql: `${parts.join('\nUNION ALL\n')}\nORDER BY ts DESC, source DESC, id DESC LIMIT ?`, args: [...args, limit + 1] }) : null,
+		!wanted || wanted.has('health') ? healthChanges(db, q, cursor, limit) : []
+	]);
+	const newestFirst = (a: TimelineEntry, b: TimelineEntry) => b.ts - a.ts || (a.source < b.source ? 1 : a.source > b.source ? -1 : b.id - a.id);
+	const rows = [...(res?.rows ?? []).map((r) => toEntry(r as unknown as Row)), ...health].sort(newestFirst);
 	const items = rows.slice(0, limit);
 	const last = items.at(-1);
 	return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
