@@ -70,7 +70,7 @@ export function decodeCursor(text: string): Cursor {
 const HEALTH_LEAD_MS = 30 * 60_000;
 // the score card's levels (ScoreCard.svelte): full marks OK, at least half WARN, else CRIT
 const MAX: Record<(typeof DIMENSION_IDS)[number], number> = { cpu: 20, memory: 20, disk: 15, services: 20, maintenance: 15, llm: 10 };
-const levelOf = (points: number | null, max: number) => (points === null ? 'unknown' : points >= max ? 'OK' : points * 2 >= max ? 'WARN' : 'CRIT');
+const levelOf = (points: number | null, max: number): 'unknown' | 'OK' | 'WARN' | 'CRIT' => (points === null ? 'unknown' : points >= max ? 'OK' : points * 2 >= max ? 'WARN' : 'CRIT');
 
 /**
  * Health changes per dimension from the stored scores: a level that differs from the previous
