@@ -26,6 +26,7 @@ import { benchHub } from './hub';
 import { requireDocker, rigEnv } from '../tests/helpers/rig';
 import { useReferenceStack } from '../tests/helpers/reference-stack';
 import { benchLocalHistory } from './local-history';
+import { benchTimeline } from './timeline';
 
 const run = promisify(execFile);
 /** `npm run bench -- requests`: only the per-request and footprint figures (the first section). */
@@ -227,3 +228,4 @@ await benchMaintenance(); // maintenance section (issue 8): bench/maintenance.ts
 if (!(await benchResources())) process.exitCode = 1;
 if (!(await benchLocalHistory())) process.exitCode = 1; // a week of local history, no Prometheus (issue 21): bench/local-history.ts
 if (!(await benchHub())) process.exitCode = 1; // hub overview with 50 hosts (issue 15): bench/hub.ts
+if (!(await benchTimeline())) process.exitCode = 1; // timeline.list over 7 days of a busy VM (issue 25): bench/timeline.ts

@@ -42,6 +42,8 @@ export interface DimensionScore {
 	summary: string;
 	/** the detail page, filter applied */
 	href: string;
+	/** memory, when it lost points: what grew while the pressure rose ("Swap +1.2 GiB since 03:00: phi3:mini loaded at 03:02 (2.6 GB), …") */
+	cause?: string;
 }
 
 export interface VmScore {

@@ -5,5 +5,6 @@ import { health } from './health';
 import { watch } from './watch';
 import { score } from './score';
 import { containers } from './containers';
+import { timeline } from './timeline';
 
-export const commands: Command[] = [health, watch, score, containers];
+export const commands: Command[] = [health, watch, score, containers, timeline];

@@ -9,6 +9,7 @@ export function formatScore(s: ScoreReport): string {
 	for (const d of s.dimensions) {
 		const pts = d.points === null ? '?' : String(d.points);
 		lines.push(`  ${d.title.padEnd(width)}  ${`${pts}/${d.max}`.padStart(5)}  ${d.state === 'known' ? `${d.inputText} (${d.rule})` : d.rule}`);
+		if (d.cause) lines.push(`  ${''.padEnd(width)}         ${d.cause}`);
 	}
 	if (s.actions.length) {
 		lines.push('top actions:');

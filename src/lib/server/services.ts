@@ -36,6 +36,7 @@ import { isUnhealthy } from './docker/health';
 import { hostname } from 'node:os';
 import { createAlerts, type Alerts } from './alerts/service';
 import { createObserver } from './alerts/observe';
+import { traceMemoryPressure, traceSwapPeak } from './memory/trace';
 import { createTelegramSender, readTelegramEnv } from './notify/telegram';
 import { createWebhookSender } from './notify/webhook';
 import { gatherDigest } from './digest/data';
@@ -238,7 +239,8 @@ export async function createServices(
 			containers: () => docker.containers(),
 			maintenance: () => maintenance.status(),
 			ollamaMemory: () => ollamaPanel.memory(),
-			diskTrend: () => trends.series({ metric: 'disk', range: '7d' })
+			diskTrend: () => trends.series({ metric: 'disk', range: '7d' }),
+			memoryTrace: (current) => traceMemoryPressure(db, { hostId: config.hostId, toMs: current.at, current })
 		},
 		store: createScoreStore(db, config.hostId),
 		intervalMs: config.score.intervalMs,
@@ -303,12 +305,13 @@ export async function createServices(
 			trends,
 			diskFillPct: a.diskFillPct,
 			prometheusUp: alertsPromClient ? async () => (await alertsPromClient.query('vector(1)')).state !== 'unavailable' : null,
-			resources
+			resources,
+			memoryTrace: (now, current) => traceMemoryPressure(db, { hostId: config.hostId, toMs: now, current })
 		}),
 		snapshot: () => currentSnapshot({ sampler, config }),
 		digestData: (now) =>
 			gatherDigest(
-				{ host: alertHost, tz: a.tz, mount: config.diskMounts[0], trends, containers: () => docker.containers(), cron: () => maintenance.status(), sessions: (w) => sessionsBetween(db, { hostId: config.hostId, ...w }) },
+				{ host: alertHost, tz: a.tz, mount: config.diskMounts[0], trends, containers: () => docker.containers(), cron: () => maintenance.status(), sessions: (w) => sessionsBetween(db, { hostId: config.hostId, ...w }), swapPeak: (w) => traceSwapPeak(db, { hostId: config.hostId, ...w }) },
 				now
 			),
 		log: createLogger('alerts')

@@ -55,6 +55,16 @@ function src(over: Partial<ObserveSources> = {}): ObserveSources {
 }
 
 describe('observer', () => {
+	it('asks for the memory trace ending at the fresh sample, and gives none when the trace fails', async () => {
+		const asked: unknown[] = [];
+		const trace = { fromMs: NOW - 600_000, toMs: sample.ts, swapDeltaBytes: 1, memAvailableDeltaBytes: 0, swapCachedDeltaBytes: 0, demandBytes: 1, growers: [], freed: [] };
+		const o = await createObserver(src({ memoryTrace: async (now, current) => (asked.push([now, current]), trace) }))(NOW);
+		expect(asked).toEqual([[NOW, { at: sample.ts, memAvailableBytes: 10, swapUsedBytes: 3, swapCachedBytes: 2 }]]);
+		expect(o.memoryTrace).toBe(trace);
+		const failed = await createObserver(src({ memoryTrace: async () => Promise.reject(new Error('db locked')) }))(NOW);
+		expect(failed.memoryTrace).toBeNull();
+	});
+
 	it('reads each domain into the observation', async () => {
 		const o = await createObserver(src())(NOW);
 		expect(o).toEqual({

@@ -8,6 +8,7 @@ import type { Trends } from '../trends/trends';
 import { projectDisk } from '../prometheus/projection';
 import type { ResourcesReport } from '../resources/report';
 import type { Observation } from './rules';
+import type { HostMemory, MemoryTrace } from '../memory/attribution';
 
 const DAY_MS = 86_400_000;
 
@@ -34,6 +35,8 @@ export interface ObserveSources {
 	prometheusUp: (() => Promise<boolean>) | null;
 	/** the resources report (per-container writes against VMW_IO_WRITE_THRESHOLD_GB); absent = no reading */
 	resources?: { report(): Promise<Pick<ResourcesReport, 'at' | 'io'>> };
+	/** what grew while memory pressure rose, ending at `current` (the fresh sample's figures) */
+	memoryTrace?: (now: number, current: HostMemory | undefined) => Promise<MemoryTrace | null>;
 	/** how often the 7-day disk projection and the write figures are recomputed */
 	projectionEveryMs?: number;
 }
@@ -80,12 +83,14 @@ export function createObserver(src: ObserveSources) {
 		const fresh = s && now - s.ts <= src.maxSampleAgeMs ? s : null;
 		const mem = fresh?.memory.ok ? fresh.memory : null;
 		const containers = src.containers();
-		const [cron, fill, promUp, spikes, written] = await Promise.all([
+		const current = mem && fresh ? { at: fresh.ts, memAvailableBytes: mem.memAvailableBytes, swapUsedBytes: mem.swapUsedBytes, swapCachedBytes: mem.swapCachedBytes } : undefined;
+		const [cron, fill, promUp, spikes, written, memoryTrace] = await Promise.all([
 			src.cron().catch(() => null),
 			diskFill(now).catch(() => [] as Observation['diskFillDays']),
 			src.prometheusUp ? src.prometheusUp().catch(() => false) : Promise.resolve(null),
 			ioSpikes(now).catch(() => null),
-			ioWrites(now).catch(() => null)
+			ioWrites(now).catch(() => null),
+			src.memoryTrace ? src.memoryTrace(now, current).catch(() => null) : Promise.resolve(undefined)
 		]);
 		const lastReal = cron?.recentCleanups.find((r) => !r.dryRun) ?? null;
 		return {
@@ -101,7 +106,8 @@ export function createObserver(src: ObserveSources) {
 			cronJobs: cron ? cron.jobs.filter((j) => j.enabled).map((j) => ({ name: j.name, state: j.state, reason: j.reason })) : null,
 			lastCleanup: lastReal ? { id: lastReal.id, start: lastReal.start, status: lastReal.status } : null,
 			ioSpikes: spikes,
-			ioWrites: written
+			ioWrites: written,
+			memoryTrace
 		};
 	};
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluate, eventNotice, isMuted, writeRate, type Notice, type Observation, type RuleState, type RuleThresholds } from './rules';
 import { ioReport } from '../resources/io';
 import { ioWritesOf } from './observe';
+import { rankMemoryGrowth } from '../memory/attribution';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -123,6 +124,22 @@ describe('swap, SwapCached, disk and projection', () => {
 			'3 disk.fill:/ recover' // not growing (7.5 < 7.78 days held it)
 		]);
 		expect(out.find((n) => n.key === 'disk.fill:/')!.html).toBe('🟠 <b>WARN Disk / filling</b> — srv1491630\nDisk / reaches 70 % in 6.5 days at this week\'s rate');
+	});
+
+	it('names what grew in the swap and SwapCached messages, each led by its own figure', () => {
+		// since 09:40: swap +1.2 GiB (0.4 -> 1.6 GiB), SwapCached +250 MiB, MemAvailable −0.5 GiB;
+		// demand 1.7 GiB (1740.8 MiB) = the 1536 MiB the grower took + 204.8 MiB nothing explains
+		const memoryTrace = rankMemoryGrowth({
+			before: { host: { at: T0 - 20 * MIN, memAvailableBytes: 4 * GiB, swapUsedBytes: 0.4 * GiB, swapCachedBytes: 10 * MiB }, containers: [{ key: 'inv/backend', name: 'invttrdg-backend', rssBytes: 500 * MiB }] },
+			after: { host: { at: T0, memAvailableBytes: 3.5 * GiB, swapUsedBytes: 1.6 * GiB, swapCachedBytes: 260 * MiB }, containers: [{ key: 'inv/backend', name: 'invttrdg-backend', rssBytes: 2036 * MiB }] },
+			models: []
+		});
+		const { out } = run([{ swapUsedBytes: 1.6 * GiB, swapCachedBytes: 260 * MiB, memoryTrace }]);
+		expect(out.find((n) => n.key === 'swap.used')!.html).toBe('🟠 <b>WARN Swap used</b> — srv1491630\nSwap used 1.6 GiB (WARN &gt; 1.5 GiB, CRIT &gt; 4.0 GiB)\nSwap +1.2 GiB since 09:40: invttrdg-backend +1.5 GiB, host other +205 MiB');
+		expect(out.find((n) => n.key === 'swap.cached')!.html).toContain('\nSwapCached +250 MiB since 09:40: invttrdg-backend +1.5 GiB, host other +205 MiB');
+		// no trace (the history is empty): the message is as before
+		const plain = run([{ swapUsedBytes: 1.6 * GiB, memoryTrace: null }]).out[0].html;
+		expect(plain).toBe('🟠 <b>WARN Swap used</b> — srv1491630\nSwap used 1.6 GiB (WARN &gt; 1.5 GiB, CRIT &gt; 4.0 GiB)');
 	});
 });
 

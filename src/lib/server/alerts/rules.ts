@@ -8,6 +8,7 @@
 // A value that is unknown (a source down) keeps the episode as it is.
 import { esc } from '../notify/html';
 import { formatGB } from '../resources/io';
+import { causeLine, type MemoryTrace } from '../memory/attribution';
 
 export type Severity = 'WARN' | 'CRIT';
 
@@ -36,6 +37,8 @@ export interface Observation {
 	 * `spanMs` is how much of the 24 h it was watched; null = unknown.
 	 */
 	ioWrites?: { thresholdBytesPerDay: number; freeDiskBytes: number | null; containers: { name: string; bytes: number; spanMs: number }[] } | null;
+	/** what grew while memory pressure rose (memory/trace.ts); the swap messages name it */
+	memoryTrace?: MemoryTrace | null;
 }
 
 export interface RuleThresholds {
@@ -155,6 +158,10 @@ export function readings(o: Observation, t: RuleThresholds, activeKeys: string[]
 		// an episode whose container is no longer spiking clears
 		for (const key of activeKeys) if (key.startsWith('io.spike:') && !seen.has(key)) out.push({ key, raise: null, clear: true, forMs: 0, title: `I/O anomaly ${key.slice(9)}`, detail: '', recovery: `${key.slice(9)} writes are back to normal` });
 	}
+	const cause = (lead: 'swap' | 'swapCached') => {
+		const line = causeLine(o.memoryTrace, lead);
+		return line ? `\n${line}` : '';
+	};
 	if (o.stealPct !== null)
 		out.push({
 			key: 'steal',
@@ -172,7 +179,7 @@ export function readings(o: Observation, t: RuleThresholds, activeKeys: string[]
 			clear: o.swapUsedBytes < t.swapUsedWarnBytes * keep,
 			forMs: 0,
 			title: 'Swap used',
-			detail: `Swap used ${gib(o.swapUsedBytes)} (WARN > ${gib(t.swapUsedWarnBytes)}, CRIT > ${gib(t.swapUsedCritBytes)})`,
+			detail: `Swap used ${gib(o.swapUsedBytes)} (WARN > ${gib(t.swapUsedWarnBytes)}, CRIT > ${gib(t.swapUsedCritBytes)})${cause('swap')}`,
 			recovery: `Swap used back to ${gib(o.swapUsedBytes)}`
 		});
 	if (o.swapCachedBytes !== null)
@@ -182,7 +189,7 @@ export function readings(o: Observation, t: RuleThresholds, activeKeys: string[]
 			clear: o.swapCachedBytes < t.swapCachedWarnBytes * keep,
 			forMs: 0,
 			title: 'SwapCached early warning',
-			detail: `SwapCached ${mib(o.swapCachedBytes)} (> ${mib(t.swapCachedWarnBytes)}): the system was recently under memory pressure`,
+			detail: `SwapCached ${mib(o.swapCachedBytes)} (> ${mib(t.swapCachedWarnBytes)}): the system was recently under memory pressure${cause('swapCached')}`,
 			recovery: `SwapCached back to ${mib(o.swapCachedBytes)}`
 		});
 	for (const d of o.disks)

@@ -200,7 +200,9 @@ export const ollamaUsage = sqliteTable(
 		/** epoch ms of the last poll that saw it loaded */
 		lastSeenAt: integer('last_seen_at').notNull(),
 		/** epoch ms it was seen gone; null while loaded */
-		endedAt: integer('ended_at')
+		endedAt: integer('ended_at'),
+		/** memory it took loaded (/api/ps size, RAM + VRAM) at its first sighting; null in rows older than issue 25 */
+		sizeBytes: integer('size_bytes')
 	},
 	(t) => [index('ollama_usage_model_idx').on(t.hostId, t.model, t.lastSeenAt), index('ollama_usage_started_idx').on(t.hostId, t.startedAt), index('ollama_usage_open_idx').on(t.hostId, t.endedAt)]
 );

@@ -70,6 +70,12 @@ describe('composeDigest', () => {
 		]);
 	});
 
+	it('names the top grower on the swap peak line, escaped', () => {
+		const text = composeDigest({ ...week, swapPeakBytes: 2 * GiB, swapTopGrower: 'phi3:mini loaded at 03:02 (2.6 GB) <peak Tue 03:10>' }, t);
+		expect(text.split('\n')[6]).toBe('🔄 Swap peak: 2.0 GiB ⚠️ — top grower: phi3:mini loaded at 03:02 (2.6 GB) &lt;peak Tue 03:10&gt;');
+		expect(composeDigest({ ...week, swapTopGrower: null }, t).split('\n')[6]).toBe('🔄 Swap peak: 1.4 GiB ✓');
+	});
+
 	it('top action picks the most urgent problem', () => {
 		const calm = { ...week, unhealthy: [], swapPeakBytes: 0, stealAvgPct: 1 };
 		expect(topAction({ ...calm, diskUsedPct: 71 }, t)).toBe('Free disk space: 71 % used (run a full cleanup)');

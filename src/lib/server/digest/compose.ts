@@ -13,6 +13,8 @@ export interface DigestData {
 	freedBytes: number;
 	memAvailableAvgBytes: number | null;
 	swapPeakBytes: number | null;
+	/** what grew most on the way to the swap peak, e.g. "invttrdg-backend +380 MiB (Tue 03:10)"; null/absent when unknown */
+	swapTopGrower?: string | null;
 	/** unhealthy containers now; null when Docker could not be asked */
 	unhealthy: string[] | null;
 	llms: { model: string; sessions: number }[];
@@ -76,7 +78,7 @@ export function composeDigest(d: DigestData, t: DigestThresholds): string {
 		`🖥 CPU Steal: ${steal}`,
 		`💾 Disk: ${disk}`,
 		`🧠 RAM: ${ram}`,
-		`🔄 Swap peak: ${swap}`,
+		`🔄 Swap peak: ${swap}${d.swapTopGrower ? ` — top grower: ${esc(d.swapTopGrower)}` : ''}`,
 		`🐳 Containers: ${esc(containers)}`,
 		`🤖 LLMs run: ${esc(llmText)}`,
 		`🧹 Cleanups: ${cleanups}`,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gatherDigest, type DigestSources } from './data';
 import type { TrendAnswer, TrendData, TrendId } from '$lib/trends';
 import type { CronStatus } from '../maintenance/status';
+import { rankMemoryGrowth } from '../memory/attribution';
 
 const NOW = Date.UTC(2026, 10, 30, 8); // Monday 08:00 UTC
 const H = 3_600_000;
@@ -64,6 +65,7 @@ describe('gatherDigest', () => {
 			freedBytes: 257 * MiB, // a + c: the dry run b, the failed d and e (before the week) do not count
 			memAvailableAvgBytes: 10 * GiB,
 			swapPeakBytes: 1.4 * GiB,
+			swapTopGrower: null, // no swap peak source
 			unhealthy: ['web-1', 'web-2'],
 			llms: [{ model: 'qwen2.5-coder:1.5b', sessions: 3 }],
 			cleanups: { standard: 1, weekly: 1, full: 0 },
@@ -71,6 +73,21 @@ describe('gatherDigest', () => {
 			cronProblems: ['backup'],
 			source: 'Prometheus'
 		});
+	});
+
+	it('names the top grower on the way to the swap peak, in the digest time zone', async () => {
+		const peakAt = Date.UTC(2026, 11, 1, 2, 10); // Tuesday 02:10 UTC = 03:10 in Berlin
+		const trace = rankMemoryGrowth({
+			before: { host: { at: peakAt - 40 * 60_000, memAvailableBytes: null, swapUsedBytes: null, swapCachedBytes: null }, containers: [{ key: 'inv/backend', name: 'invttrdg-backend', rssBytes: 100 * MiB }] },
+			after: { host: { at: peakAt, memAvailableBytes: null, swapUsedBytes: null, swapCachedBytes: null }, containers: [{ key: 'inv/backend', name: 'invttrdg-backend', rssBytes: 480 * MiB }] },
+			models: []
+		});
+		const asked: unknown[] = [];
+		const d = await gatherDigest(sources({ tz: 'Europe/Berlin', swapPeak: async (w) => (asked.push(w), { peakAt, trace }) }), NOW);
+		expect(asked).toEqual([{ fromMs: NOW - 7 * 24 * H, toMs: NOW }]);
+		expect(d.swapTopGrower).toBe('invttrdg-backend +380 MiB (peak Tue 03:10)');
+		// a failing trace leaves the digest as it was
+		expect((await gatherDigest(sources({ swapPeak: async () => Promise.reject(new Error('locked')) }), NOW)).swapTopGrower).toBeNull();
 	});
 
 	it('says what is missing when sources are down', async () => {

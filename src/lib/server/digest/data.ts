@@ -9,6 +9,7 @@ import type { ContainerInfo } from '../docker/model';
 import type { ModelSessions } from '../ollama/usage';
 import type { DigestData } from './compose';
 import { localDate } from './schedule';
+import { clock, topGrower, type MemoryTrace } from '../memory/attribution';
 
 export const WEEK_MS = 7 * 86_400_000;
 
@@ -21,6 +22,8 @@ export interface DigestSources {
 	containers: () => Availability<ContainerInfo[]>;
 	cron: () => Promise<CronStatus>;
 	sessions: (w: { fromMs: number; toMs: number }) => Promise<ModelSessions[]>;
+	/** the week's swap peak and what grew on the way to it (memory/trace.ts traceSwapPeak) */
+	swapPeak?: (w: { fromMs: number; toMs: number }) => Promise<{ peakAt: number; trace: MemoryTrace | null } | null>;
 }
 
 const dataOf = (a: TrendAnswer): TrendData | null => (a.state === 'unavailable' ? null : a.data);
@@ -30,13 +33,16 @@ const peak = (p: [number, number][]) => (p.length ? Math.max(...p.map(([, v]) =>
 
 export async function gatherDigest(src: DigestSources, now: number): Promise<DigestData> {
 	const fromMs = now - WEEK_MS;
-	const [steal, memory, disk, cron, sessions] = await Promise.all([
+	const [steal, memory, disk, cron, sessions, swapPeak] = await Promise.all([
 		src.trends.series({ metric: 'steal', range: '7d' }),
 		src.trends.series({ metric: 'memory', range: '7d' }),
 		src.trends.series({ metric: 'disk', range: '7d' }),
 		src.cron().catch(() => null),
-		src.sessions({ fromMs, toMs: now }).catch(() => [] as ModelSessions[])
+		src.sessions({ fromMs, toMs: now }).catch(() => [] as ModelSessions[]),
+		src.swapPeak ? src.swapPeak({ fromMs, toMs: now }).catch(() => null) : Promise.resolve(null)
 	]);
+	const grower = swapPeak?.trace ? topGrower(swapPeak.trace, src.tz) : null;
+	const weekday = swapPeak ? new Intl.DateTimeFormat('en-GB', { weekday: 'short', timeZone: src.tz }).format(swapPeak.peakAt) : '';
 	const down = [steal, memory, disk].filter((a) => a.state === 'unavailable').map((a) => (a.state === 'unavailable' ? a.reason : ''));
 	const diskPoints = pointsOf(dataOf(disk), src.mount);
 	const containers = src.containers();
@@ -52,6 +58,7 @@ export async function gatherDigest(src: DigestSources, now: number): Promise<Dig
 		freedBytes: week.reduce((s, r) => s + (r.freedBytes ?? 0), 0),
 		memAvailableAvgBytes: mean(pointsOf(dataOf(memory), 'available')),
 		swapPeakBytes: peak(pointsOf(dataOf(memory), 'swap')),
+		swapTopGrower: grower && swapPeak ? `${grower} (peak ${weekday} ${clock(swapPeak.peakAt, src.tz)})` : null,
 		unhealthy: containers.state === 'ok' ? containers.data.filter((c) => c.health === 'unhealthy').map((c) => c.name).sort() : null,
 		llms: sessions.map((s) => ({ model: s.model, sessions: s.sessions })),
 		cleanups: { standard: count('standard'), weekly: count('weekly'), full: count('full') },

@@ -22,7 +22,7 @@ describe('ollama usage record', () => {
 		expect(await poll(['qwen2.5-coder:1.5b'], 1_000)).toEqual({ opened: 1, closed: 0 });
 		expect(await poll(['qwen2.5-coder:1.5b'], 16_000)).toEqual({ opened: 0, closed: 0 });
 		expect(await poll([], 31_000)).toEqual({ opened: 0, closed: 1 });
-		expect(await rows()).toEqual([{ id: 1, hostId: H, model: 'qwen2.5-coder:1.5b', startedAt: 1_000, lastSeenAt: 16_000, endedAt: 31_000 }]);
+		expect(await rows()).toEqual([{ id: 1, hostId: H, model: 'qwen2.5-coder:1.5b', startedAt: 1_000, lastSeenAt: 16_000, endedAt: 31_000, sizeBytes: null }]);
 	});
 
 	it('keeps periods of two models apart and ignores a duplicate name in one poll', async () => {

@@ -16,10 +16,12 @@ export interface PollRecord {
 	 * ends at its last sighting instead of now: we do not know when it really ended.
 	 */
 	gapMs: number;
+	/** model → host RAM it takes loaded (/api/ps size minus its VRAM part), stored with a new period (memory attribution, issue 25) */
+	sizes?: Record<string, number>;
 }
 
 /** Apply one successful /api/ps poll. Returns how many periods were opened and closed. */
-export async function recordPoll(db: Db, { hostId, loaded, now, gapMs }: PollRecord): Promise<{ opened: number; closed: number }> {
+export async function recordPoll(db: Db, { hostId, loaded, now, gapMs, sizes = {} }: PollRecord): Promise<{ opened: number; closed: number }> {
 	const names = [...new Set(loaded)];
 	return db.transaction(async (tx) => {
 		const open = await tx
@@ -47,7 +49,7 @@ export async function recordPoll(db: Db, { hostId, loaded, now, gapMs }: PollRec
 		for (const model of names) {
 			const row = openByModel.get(model);
 			if (row && now - row.lastSeenAt <= gapMs) continue;
-			await tx.insert(ollamaUsage).values({ hostId, model, startedAt: now, lastSeenAt: now, endedAt: null });
+			await tx.insert(ollamaUsage).values({ hostId, model, startedAt: now, lastSeenAt: now, endedAt: null, sizeBytes: sizes[model] ?? null });
 			opened++;
 		}
 		return { opened, closed };

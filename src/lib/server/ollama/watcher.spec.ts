@@ -25,7 +25,7 @@ describe('ollama watcher', () => {
 	const watcherAt = (url: string, now: () => number) =>
 		createOllamaWatcher({ source: createOllamaSource(createOllamaClient({ url, timeoutMs: 1000, loadTimeoutMs: 1000 }), now), db, hostId: 'h', intervalMs: 15_000, log: quiet, now });
 
-	it('records the loaded model, then its end after an unload', async () => {
+	it('records the loaded model with the RAM it takes, then its end after an unload', async () => {
 		let t = 100_000;
 		const w = watcherAt(fake.url, () => t);
 		await w.pollNow();
@@ -33,7 +33,14 @@ describe('ollama watcher', () => {
 		fake.loaded = [];
 		t = 115_000;
 		await w.pollNow();
-		expect(await db.select().from(ollamaUsage)).toEqual([{ id: 1, hostId: 'h', model: 'qwen2.5-coder:1.5b', startedAt: 100_000, lastSeenAt: 100_000, endedAt: 115_000 }]);
+		expect(await db.select().from(ollamaUsage)).toEqual([{ id: 1, hostId: 'h', model: 'qwen2.5-coder:1.5b', startedAt: 100_000, lastSeenAt: 100_000, endedAt: 115_000, sizeBytes: 1_181_116_006 }]);
+	});
+
+	it('records only the RAM part of a model partly in VRAM', async () => {
+		// /api/ps: size 2_000_000_000, of it 1_500_000_000 in VRAM -> 500_000_000 in host RAM
+		fake.loaded = [{ ...fake.loaded[0], name: 'gpu:1b', size: 2_000_000_000, size_vram: 1_500_000_000 }];
+		await watcherAt(fake.url, () => 1).pollNow();
+		expect((await db.select().from(ollamaUsage)).map((r) => [r.model, r.sizeBytes])).toEqual([['gpu:1b', 500_000_000]]);
 	});
 
 	it('hands each poll\'s answer to afterPoll: the loaded models, none, or unavailable', async () => {

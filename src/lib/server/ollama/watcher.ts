@@ -47,7 +47,9 @@ export function createOllamaWatcher({ source, db, hostId, intervalMs, log, after
 			stats.loaded = r.data.map((m) => m.name);
 			try {
 				// three missed polls make a gap: a period unseen that long ended at its last sighting
-				await recordPoll(db, { hostId, loaded: stats.loaded, now: at, gapMs: intervalMs * 3 });
+				// the RAM part: what a model holds in VRAM does not press on the host's memory
+				const sizes = Object.fromEntries(r.data.map((m) => [m.name, Math.max(0, m.sizeBytes - m.sizeVramBytes)]));
+				await recordPoll(db, { hostId, loaded: stats.loaded, now: at, gapMs: intervalMs * 3, sizes });
 			} catch (err) {
 				stats.lastError = `could not write the usage record: ${err instanceof Error ? err.message : String(err)}`;
 				log.error('Ollama usage record write failed', { err });

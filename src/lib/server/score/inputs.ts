@@ -14,6 +14,7 @@ import { projectDisk } from '../prometheus/projection';
 import type { ActionFacts } from './actions';
 import type { Known, ScoreBoundaries, ScoreInputs } from './score';
 import { stealAverage, STEAL_WINDOW_MS } from './steal';
+import { causeLine, type HostMemory, type MemoryTrace } from '../memory/attribution';
 
 export interface ScoreSources {
 	hostId: string;
@@ -27,6 +28,8 @@ export interface ScoreSources {
 	maintenance(): Promise<CronStatus>;
 	/** the Ollama panel's memory picture and whether Ollama answered */
 	ollamaMemory(): Promise<{ picture: MemoryPicture | null; ollama: Availability<unknown> }>;
+	/** what grew while memory pressure rose, ending at the fresh sample's figures; absent = not traced */
+	memoryTrace?(current: HostMemory): Promise<MemoryTrace | null>;
 	/** the disk trend (7 days), for the projection in the top actions */
 	diskTrend(): Promise<TrendAnswer>;
 	now?: () => number;
@@ -42,21 +45,25 @@ export async function gatherScoreInputs(src: ScoreSources): Promise<{ inputs: Sc
 	const sample = fresh ? src.sampler.latest() : null;
 	const noSample = fail(`no fresh host sample (last ${when(lastSampleAt)})`);
 
-	const [minutes, maint, ollama, trend] = await Promise.all([
+	const mem = sample?.memory.ok ? sample.memory : null;
+	const current = mem ? { at: sample!.ts, memAvailableBytes: mem.memAvailableBytes, swapUsedBytes: mem.swapUsedBytes, swapCachedBytes: mem.swapCachedBytes } : null;
+	const [minutes, maint, ollama, trend, trace] = await Promise.all([
 		src.minutes({ fromMs: at - STEAL_WINDOW_MS, toMs: at }).catch(() => [] as HistoryPoint[]),
 		src.maintenance().then(
 			(s) => ({ ok: true as const, s }),
 			(err: unknown) => ({ ok: false as const, reason: reasonOf(err) })
 		),
 		src.ollamaMemory().catch((err: unknown) => ({ picture: null, ollama: { state: 'unavailable' as const, reason: reasonOf(err), lastGood: null, lastGoodAt: null, at } })),
-		src.diskTrend().catch(() => null)
+		src.diskTrend().catch(() => null),
+		current && src.memoryTrace ? src.memoryTrace(current).catch(() => null) : Promise.resolve(null)
 	]);
 
 	const avg = stealAverage({ samples: src.sampler.recent(at - STEAL_WINDOW_MS), minutes, nowMs: at });
 	const steal: ScoreInputs['steal'] = avg ? { ok: true, stealPct: avg.stealPct } : fail('no CPU steal reading in the last 15 minutes');
 
 	let memory: ScoreInputs['memory'] = noSample;
-	if (sample) memory = sample.memory.ok ? { ok: true, availableBytes: sample.memory.memAvailableBytes } : fail(`memory: ${sample.memory.error}`);
+	// the memory dimension scores MemAvailable: its cause is led by MemAvailable when it fell
+	if (sample) memory = sample.memory.ok ? { ok: true, availableBytes: sample.memory.memAvailableBytes, cause: causeLine(trace, 'memAvailable') } : fail(`memory: ${sample.memory.error}`);
 
 	let disk: ScoreInputs['disk'] = noSample;
 	if (sample) {

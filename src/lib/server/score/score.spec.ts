@@ -170,6 +170,15 @@ describe('computeScore', () => {
 		expect(s.dimensions.map((d) => d.href)).toEqual(['/trends?metric=steal', '/vm?focus=memory', '/trends?metric=disk', '/containers?filter=unhealthy', '/maintenance?focus=cleanup', '/models?focus=memory']);
 	});
 
+	it('the memory dimension carries what grew as its reason when it lost points, and not at full marks', () => {
+		const cause = 'MemAvailable −2.1 GiB since 03:00: phi3:mini loaded at 03:02 (2.6 GB)';
+		// 5 GiB available → 15/20: lost points, the cause says why
+		expect(computeScore(allKnown({ memory: { ok: true, availableBytes: 5 * GiB, cause } })).dimensions[1]).toMatchObject({ points: 15, cause });
+		// 12 GiB available → 20/20: nothing to explain
+		expect(computeScore(allKnown({ memory: { ok: true, availableBytes: 12 * GiB, cause } })).dimensions[1].cause).toBeUndefined();
+		expect(computeScore(allKnown({ memory: { ok: true, availableBytes: 5 * GiB, cause: null } })).dimensions[1].cause).toBeUndefined();
+	});
+
 	it('a perfect VM is 100', () => {
 		const s = computeScore(
 			allKnown({

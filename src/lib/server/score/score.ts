@@ -45,7 +45,8 @@ export interface ScoreInputs {
 	at: number;
 	/** the 15-minute average, not the last interval (no flicker) */
 	steal: Known<{ stealPct: number }>;
-	memory: Known<{ availableBytes: number }>;
+	/** cause: what grew while memory pressure rose (memory/attribution.ts causeLine), when anything did */
+	memory: Known<{ availableBytes: number; cause?: string | null }>;
 	/** the fullest watched mount */
 	disk: Known<{ usedPct: number; mount: string }>;
 	services: Known<{ unhealthy: number }>;
@@ -130,6 +131,11 @@ function dimension(id: DimensionId, m: Matched | { reason: string }): DimensionS
 	return { ...base, state: 'known', points: m.points, input: m.input, inputText: m.inputText, rule: m.rule, summary: `${m.inputText} → ${m.points}/${max}` };
 }
 
+/** The cause is a reason for lost points: a dimension at full marks does not carry it. */
+function withCause(d: DimensionScore, cause: string | null | undefined): DimensionScore {
+	return cause && d.state === 'known' && d.points! < d.max ? { ...d, cause } : d;
+}
+
 function listNames(names: string[]): string {
 	return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
@@ -139,7 +145,7 @@ export function computeScore(inputs: ScoreInputs, b: ScoreBoundaries = DEFAULT_B
 	const { steal, memory, disk, services, maintenance, llm } = inputs;
 	const dims: Record<DimensionId, DimensionScore> = {
 		cpu: dimension('cpu', steal.ok ? scoreSteal(steal.stealPct, b.stealPct) : steal),
-		memory: dimension('memory', memory.ok ? scoreMemory(memory.availableBytes, b.memAvailableBytes) : memory),
+		memory: withCause(dimension('memory', memory.ok ? scoreMemory(memory.availableBytes, b.memAvailableBytes) : memory), memory.ok ? memory.cause : null),
 		disk: dimension('disk', disk.ok ? scoreDisk(disk.usedPct, disk.mount, b.diskUsedPct) : disk),
 		services: dimension('services', services.ok ? scoreServices(services.unhealthy, b.unhealthy) : services),
 		maintenance: dimension('maintenance', maintenance.ok ? scoreMaintenance(maintenance.lastCleanupAt, maintenance.freedBytes, inputs.at, b.cleanupDays) : maintenance),

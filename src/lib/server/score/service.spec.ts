@@ -9,6 +9,7 @@ import { createScoreService } from './service';
 import { createScoreStore } from './store';
 import { DEFAULT_BOUNDARIES } from './score';
 import type { ScoreSources } from './inputs';
+import { rankMemoryGrowth } from '../memory/attribution';
 import type { ContainerInfo } from '../docker/model';
 import type { Availability } from '../availability';
 
@@ -20,7 +21,7 @@ describe('score service', () => {
 	beforeEach(async () => (t = await freshDb()));
 	afterEach(async () => t.cleanup());
 
-	function setup({ refreshMs = 30_000 } = {}) {
+	function setup({ refreshMs = 30_000, memAvailableBytes = 10 * GiB, ...over }: Partial<ScoreSources> & { refreshMs?: number; memAvailableBytes?: number } = {}) {
 		let now = T0;
 		let trendReads = 0;
 		let computes = 0;
@@ -29,7 +30,7 @@ describe('score service', () => {
 			ts: T0,
 			cpu: { ok: true, stealPct: 1, busyPct: 5, intervalMs: 5000, perCpu: [] },
 			load: { ok: true, load1: 0.1, load5: 0.1, load15: 0.1, cpuCount: 2 },
-			memory: { ok: true, memTotalBytes: 16 * GiB, memAvailableBytes: 10 * GiB, swapTotalBytes: 0, swapUsedBytes: 0, swapCachedBytes: 0 },
+			memory: { ok: true, memTotalBytes: 16 * GiB, memAvailableBytes, swapTotalBytes: 0, swapUsedBytes: 0, swapCachedBytes: 0 },
 			disks: [{ mount: '/', figures: { ok: true, totalBytes: 100, usedBytes: 30, availBytes: 70, usedPct: 30 } }]
 		};
 		const sources: ScoreSources = {
@@ -44,7 +45,8 @@ describe('score service', () => {
 			diskTrend: async (): Promise<TrendAnswer> => {
 				trendReads++;
 				return { state: 'unavailable', reason: 'no prometheus', lastGood: null, lastGoodAt: null, at: now };
-			}
+			},
+			...over
 		};
 		const service = createScoreService({ sources, store: createScoreStore(t.db, 'vm'), intervalMs: 300_000, refreshMs, retentionMs: 7 * 86_400_000, now: () => now, log: createLogger('score-test') });
 		return {
@@ -74,6 +76,28 @@ describe('score service', () => {
 		} finally {
 			await s.service.stop();
 		}
+	});
+
+	it('the memory dimension names what grew, traced up to the fresh sample', async () => {
+		const asked: unknown[] = [];
+		// 2.5 GiB available → 5/20; MemAvailable fell 3 GiB since 11:40 while a model loaded
+		const s = setup(
+			{
+				memoryTrace: async (current) => {
+					asked.push(current);
+					return rankMemoryGrowth({
+						before: { host: { at: T0 - 20 * 60_000, memAvailableBytes: 5.5 * GiB, swapUsedBytes: 0, swapCachedBytes: 0 }, containers: [] },
+						after: { host: current, containers: [] },
+						models: [{ model: 'phi3:mini', loadedAt: T0 - 18 * 60_000, unloadedAt: null, sizeBytes: 2_600_000_000 }]
+					});
+				},
+				memAvailableBytes: 2.5 * GiB
+			}
+		);
+		const r = await s.service.current();
+		expect(asked).toEqual([{ at: T0, memAvailableBytes: 2.5 * GiB, swapUsedBytes: 0, swapCachedBytes: 0 }]);
+		// demand 3 GiB = 3_221_225_472; the model explains 2_600_000_000; host other 621_225_472 (592 MiB)
+		expect(r.dimensions.find((d) => d.id === 'memory')).toMatchObject({ points: 5, cause: 'MemAvailable −3.0 GiB since 11:40: phi3:mini loaded at 11:42 (2.6 GB), host other +592 MiB' });
 	});
 
 	it('current() reuses a score younger than refreshMs; the disk trend is read at most every 5 minutes', async () => {

@@ -23,7 +23,7 @@ export interface ScoreServiceOptions {
 }
 
 /** What the live view compares: a new report is pushed only when one of these changed. */
-const keyOf = (r: ScoreReport) => JSON.stringify([r.total, r.dimensions.map((d) => d.summary), r.actions.map((a) => a.text), r.note]);
+const keyOf = (r: ScoreReport) => JSON.stringify([r.total, r.dimensions.map((d) => [d.summary, d.cause ?? null]), r.actions.map((a) => a.text), r.note]);
 
 export function createScoreService({ sources: given, store, intervalMs, refreshMs = 30_000, retentionMs, trendTtlMs = 5 * 60_000, now = Date.now, log }: ScoreServiceOptions) {
 	let trend: { at: number; answer: ReturnType<ScoreSources['diskTrend']> } | null = null;

@@ -15,6 +15,8 @@ import { alertsRouter } from './routers/alerts';
 import { resourcesRouter } from './routers/resources';
 import { hubRouter } from './routers/hub';
 import { hostsRouter } from './routers/hosts';
+import { memoryRouter } from './routers/memory';
+import { timelineRouter } from './routers/timeline';
 
 export const appRouter = router({
 	auth: authRouter,
@@ -32,7 +34,9 @@ export const appRouter = router({
 	alerts: alertsRouter,
 	resources: resourcesRouter,
 	hub: hubRouter,
-	hosts: hostsRouter
+	hosts: hostsRouter,
+	memory: memoryRouter,
+	timeline: timelineRouter
 });
 
 export type AppRouter = typeof appRouter;

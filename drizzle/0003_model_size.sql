@@ -1,0 +1,1 @@
+ALTER TABLE `ollama_usage` ADD `size_bytes` integer;

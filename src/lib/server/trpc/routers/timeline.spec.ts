@@ -1,0 +1,61 @@
+// timeline router through createCaller with real services over a fresh SQLite file.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseConfig } from '../../config';
+import { createServices, type Services } from '../../services';
+import { createCallerFactory } from '../init';
+import { appRouter } from '../router';
+import type { Principal } from '../../auth/auth';
+import { actions } from '../../db/schema';
+
+describe('timeline router', () => {
+	let dir: string;
+	let services: Services;
+	const caller = (principal: Principal | null) => createCallerFactory(appRouter)({ services, principal, sessionId: undefined, resHeaders: null, clientKey: 'test', secure: false });
+	const viewer = () => caller({ role: 'viewer', via: 'token' });
+	const restart = (ts: number, target: string) => ({ hostId: 'vm-test', ts, actor: 'watchdog', action: 'watchdog.restart', target, input: '{"key":"shop/api"}', outcome: 'ok' as const, result: 'restarted', endedAt: ts });
+
+	beforeEach(async () => {
+		dir = await mkdtemp(path.join(tmpdir(), 'vmw-timeline-'));
+		services = await createServices(parseConfig({ VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`, VMW_DATA_DIR: dir, VMW_API_TOKEN: 'x'.repeat(32), VMW_HOST_ID: 'vm-test', VMW_LOG_LEVEL: 'error' }), { startSampler: false });
+	});
+	afterEach(async () => {
+		await services.stop();
+		await rm(dir, { recursive: true, force: true });
+	});
+
+	it('lists the last 24 h by default and pages with the cursor', async () => {
+		const now = Date.now();
+		await services.db.insert(actions).values([restart(now - 3_600_000, 'a'), restart(now - 7_200_000, 'b'), restart(now - 2 * 86_400_000, 'too-old')]);
+		const first = await viewer().timeline.list({ limit: 1 });
+		expect(first.items.map((e) => e.container)).toEqual(['a']);
+		const second = await viewer().timeline.list({ limit: 1, cursor: first.nextCursor!, from: first.fromMs, to: first.toMs });
+		expect(second.items.map((e) => e.container)).toEqual(['b']);
+		expect(second.nextCursor).toBeNull();
+		expect((await viewer().timeline.list({ from: now - 3 * 86_400_000, kinds: ['watchdog'], stack: 'shop' })).items).toHaveLength(3);
+	});
+
+	it('refuses the unauthenticated, unknown hosts, bad cursors, kinds and ranges', async () => {
+		await expect(caller(null).timeline.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+		await expect(viewer().timeline.list({ hostId: 'other' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+		await expect(viewer().timeline.list({ cursor: 'x' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(viewer().timeline.list({ kinds: ['nope' as never] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(viewer().timeline.list({ from: 10, to: 5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(viewer().timeline.list({ from: 0, to: 40 * 86_400_000 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+	});
+
+	it('live pushes entries recorded after it started, once', async () => {
+		const ac = new AbortController();
+		const live = await createCallerFactory(appRouter)({ services, principal: { role: 'viewer', via: 'token' }, sessionId: undefined, resHeaders: null, clientKey: 'test', secure: false }, { signal: ac.signal }).timeline.live();
+		const it = live[Symbol.asyncIterator]();
+		const next = it.next();
+		await new Promise((r) => setTimeout(r, 50));
+		await services.db.insert(actions).values(restart(Date.now(), 'fresh'));
+		const got = await next;
+		expect((got.value as { container: string }[]).map((e) => e.container)).toEqual(['fresh']);
+		ac.abort();
+		await it.return?.();
+	}, 30_000);
+});

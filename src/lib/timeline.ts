@@ -1,0 +1,26 @@
+// Shapes of the timeline (issue 25 §1), shared by the server, the /timeline page and the CLI. No IO here.
+
+export const TIMELINE_KINDS = ['health', 'alert', 'watchdog', 'oom', 'action', 'deploy', 'model'] as const;
+export type TimelineKind = (typeof TIMELINE_KINDS)[number];
+
+export const TIMELINE_SEVERITIES = ['info', 'OK', 'WARN', 'CRIT'] as const;
+export type TimelineSeverity = (typeof TIMELINE_SEVERITIES)[number];
+
+export interface TimelineEntry {
+	/** epoch ms */
+	ts: number;
+	/** the table it came from ('health', 'action', 'deploy', 'model.load', 'model.unload'); with id, unique */
+	source: string;
+	id: number;
+	kind: TimelineKind;
+	/** the container it concerns, when one */
+	container: string | null;
+	/** its compose project, when known */
+	stack: string | null;
+	severity: TimelineSeverity;
+	/** "memory pressure OK → WARN", "alert raised: swap.used", "phi3:mini loaded (2.6 GB)" */
+	title: string;
+	detail: string | null;
+	/** the page that explains it */
+	href: string;
+}
