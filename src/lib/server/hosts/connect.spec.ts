@@ -6,7 +6,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { closeAllHosts, countNodeSeries, forgetHost, HostTimeoutError, probeHost, remoteClient, remoteDockerApi, remoteFetch } from './connect';
+import { closeAllHosts, countNodeSeries, FORWARDED_MUTATION_EXTRA_MS, forgetHost, HostTimeoutError, probeHost, remoteClient, remoteDockerApi, remoteFetch, requestBoundMs } from './connect';
+import { RESTART_ANSWER_MS } from '../docker/containers';
 import type { HostRecord } from './types';
 
 const fixture = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
@@ -93,6 +94,18 @@ describe('remoteFetch', () => {
 		const mine = await remoteFetch(record({ timeoutMs: 5000 }))(url, { signal: ctrl.signal }).catch((e: unknown) => e);
 		expect(mine).not.toBeInstanceOf(HostTimeoutError);
 		expect((mine as Error).message).toBe('caller gave up');
+	});
+
+	it('a mutation (POST) waits the host timeout plus a restart\'s answer bound: a hub must not call a restart the host is doing a timeout (issue 20)', async () => {
+		// answers after 1 s: longer than the host's 300 ms, as a restart waiting out a stop grace is
+		const port = await httpServer((_req, res) => setTimeout(() => res.end('done'), 1_000));
+		const url = `http://127.0.0.1:${port}/`;
+		const host = record({ timeoutMs: 300 });
+		expect(await (await remoteFetch(host)(url, { method: 'POST', body: '{}' })).text()).toBe('done');
+		// a query keeps the host's own timeout
+		expect(await remoteFetch(host)(url).catch((e: unknown) => e)).toBeInstanceOf(HostTimeoutError);
+		expect(requestBoundMs(host, 'POST')).toBe(300 + FORWARDED_MUTATION_EXTRA_MS);
+		expect(FORWARDED_MUTATION_EXTRA_MS).toBeGreaterThan(RESTART_ANSWER_MS);
 	});
 
 	it('a body that stalls is cut at the timeout too; an event stream is not', async () => {

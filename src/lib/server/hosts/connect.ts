@@ -13,6 +13,7 @@ import { rootCertificates } from 'node:tls';
 import type { Agent } from 'undici';
 import { createVmwardenClient, type VmwardenClient } from '../../client';
 import { createDockerApi, type DockerApi } from '../docker';
+import { RESTART_ANSWER_MS } from '../docker/containers';
 import { hasRole } from '../auth/auth';
 import { describeFailure } from './errors';
 import { isLinkLocalOrMetadata } from './validate';
@@ -27,6 +28,19 @@ export class HostTimeoutError extends Error {
 		super(`no answer from host "${hostId}" within ${timeoutMs} ms`);
 		this.name = 'HostTimeoutError';
 	}
+}
+
+/**
+ * A mutation (POST) forwarded to a host may wait on that host's own systems before it answers:
+ * a restart waits out the container's stop grace and answers "in progress" after
+ * RESTART_ANSWER_MS at the latest. Its bound is the host's timeout plus that, so a hub does not
+ * report GATEWAY_TIMEOUT for a restart the host is doing (issue 20); queries keep the host's timeout.
+ */
+export const FORWARDED_MUTATION_EXTRA_MS = RESTART_ANSWER_MS + 5_000;
+
+/** The bound of one request to a host: its timeout, plus FORWARDED_MUTATION_EXTRA_MS for a POST. */
+export function requestBoundMs(host: Pick<HostRecord, 'timeoutMs'>, method: string | undefined): number {
+	return (method ?? 'GET').toUpperCase() === 'POST' ? host.timeoutMs + FORWARDED_MUTATION_EXTRA_MS : host.timeoutMs;
 }
 
 const sha = (s: string | undefined) => (s ? createHash('sha256').update(s).digest('hex').slice(0, 16) : '-');
@@ -90,7 +104,8 @@ function isEventStream(res: { headers: { get(name: string): string | null } }): 
 
 /**
  * A fetch for one host: TLS verified (pinned CA when given), redirects refused (a bearer token
- * must not follow one), and every request bounded by host.timeoutMs together with the caller's
+ * must not follow one), and every request bounded by host.timeoutMs (a mutation: plus
+ * FORWARDED_MUTATION_EXTRA_MS, see requestBoundMs) together with the caller's
  * signal. The bound covers the whole exchange, body included; for an event stream (a tRPC
  * subscription) it covers the wait for the response, and the stream then lives until the
  * caller's signal ends it (the server pings every 15 s, the client reconnects after 30 s silence).
@@ -110,7 +125,8 @@ export function remoteFetch(host: HostRecord): typeof fetch {
 			url = String(input);
 		}
 		const timeout = new AbortController();
-		const timer = setTimeout(() => timeout.abort(new HostTimeoutError(host.id, host.timeoutMs)), host.timeoutMs);
+		const boundMs = requestBoundMs(host, merged.method);
+		const timer = setTimeout(() => timeout.abort(new HostTimeoutError(host.id, boundMs)), boundMs);
 		timer.unref?.();
 		const signal = merged.signal ? AbortSignal.any([merged.signal, timeout.signal]) : timeout.signal;
 		try {

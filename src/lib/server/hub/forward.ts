@@ -10,6 +10,7 @@ import { actorOf, recordAction } from '../audit/actions';
 import { reasonOf } from '../availability';
 import type { Principal } from '../auth/auth';
 import type { Db } from '../db';
+import { HostTimeoutError } from '../hosts/connect';
 import { describeFailure } from '../hosts/errors';
 import type { HostRecord } from '../hosts/types';
 import type { Logger } from '../log';
@@ -54,6 +55,12 @@ const isTimeout = (err: unknown): boolean => {
  * hub user is logged in, and a browser would take UNAUTHORIZED for its own session ending.
  * No answer: GATEWAY_TIMEOUT (the host's timeout passed) or BAD_GATEWAY (unreachable).
  */
+/** The bound a HostTimeoutError in the chain carries (a mutation's is longer than the host's timeout). */
+function boundOf(err: unknown): number | null {
+	for (let e: unknown = err, i = 0; e instanceof Error && i < 6; e = e.cause, i++) if (e instanceof HostTimeoutError) return e.timeoutMs;
+	return null;
+}
+
 export function remoteError(host: Pick<HostRecord, 'name' | 'timeoutMs'> & Partial<Pick<HostRecord, 'url' | 'dockerHost'>>, err: unknown): TRPCError {
 	if (err instanceof TRPCError) return err;
 	const remoteCode = err instanceof TRPCClientError ? (err.data as { code?: unknown } | undefined)?.code : undefined;
@@ -62,7 +69,7 @@ export function remoteError(host: Pick<HostRecord, 'name' | 'timeoutMs'> & Parti
 		if (remoteCode === 'UNAUTHORIZED') return new TRPCError({ code: 'BAD_GATEWAY', message: `${host.name} refused the hub's API token: ${message} (check the host's token in the hosts registry)` });
 		return new TRPCError({ code: remoteCode as Code, message: `${host.name}: ${message}` });
 	}
-	if (isTimeout(err)) return new TRPCError({ code: 'GATEWAY_TIMEOUT', message: `${host.name} did not answer within ${host.timeoutMs} ms` });
+	if (isTimeout(err)) return new TRPCError({ code: 'GATEWAY_TIMEOUT', message: `${host.name} did not answer within ${boundOf(err) ?? host.timeoutMs} ms` });
 	// plain words (connection refused, TLS, name, …) when the address is known, else the error chain
 	const where = host.url ?? host.dockerHost;
 	const why = where ? describeFailure(err, { what: host.url ? 'vmwarden' : 'Docker Engine', where, timeoutMs: host.timeoutMs }) : reasonOf(err);
