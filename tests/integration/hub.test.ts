@@ -168,8 +168,11 @@ describe('hub over three instances and a bare Docker host', () => {
 		expect(after.vm2).toBe(before.vm2);
 		// vm1's record, read through the hub (forwarded query): the token, and the hub user it acted for
 		const remote = await trpc(servers.hub.url, { cookie }, 'query', 'activity.list', { hostId: 'vm1', action: 'containers.restart' });
+		// newest first: this restart, then the previous test's refusal (vm2's container named on vm1:
+		// a 404 before acting, recorded by the refusal audit with no target of its own, issue 21 item 10)
 		expect(remote.data.items.map((a: { actor: string; target: string; outcome: string }) => [a.actor, a.target, a.outcome])).toEqual([
-			[`token:operator:#${tokens.vm1.id} for session:admin:admin@hub`, names.vm1, 'ok']
+			[`token:operator:#${tokens.vm1.id} for session:admin:admin@hub`, names.vm1, 'ok'],
+			[`token:operator:#${tokens.vm1.id} for session:admin:admin@hub`, null, 'error']
 		]);
 		// the hub's own record (its database): the hub user, with the target host's id
 		const db = await openDb({ url: hubDbUrl, migrationsDir: 'drizzle' });
