@@ -7,10 +7,27 @@ import { startExpectingFailure, startServer, TEST_PASSWORD, TEST_TOKEN, type Run
 import type { AppRouter } from '../../src/lib/server/trpc/router';
 import type { HealthSnapshot } from '../../src/lib/health';
 import { advanceStat, fakeProc, fixturePath, type FakeProc } from '../helpers/proc';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const bearer = { authorization: `Bearer ${TEST_TOKEN}` };
+
+/**
+ * Runs a command without blocking this process: the fixture /proc's stat is advanced by a timer
+ * here (advanceStat), and a spawnSync that outlasts the server's 500 ms sampling interval (a
+ * loaded machine) froze it, so the server's next sample saw no movement and /metrics read steal 0.
+ */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(cmd, args, { env });
+		let stdout = '';
+		let stderr = '';
+		child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+		child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+		child.on('error', reject);
+		child.on('close', (status) => resolve({ status, stdout, stderr }));
+	});
+}
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
@@ -100,15 +117,12 @@ describe('built server', () => {
 			const s = (await (await fetch(`${server.url}/api/vm/health`, { headers: bearer })).json()) as HealthSnapshot;
 			return s.steal.ok && s.steal.stealPct !== null ? s : undefined;
 		});
-		const res = spawnSync('bash', [fileURLToPath(new URL('../../scripts/vm-health-check.sh', import.meta.url)), '--json'], {
-			encoding: 'utf8',
-			env: {
-				PATH: process.env.PATH,
-				VMW_PROC_ROOT: proc.dir,
-				VMW_STAT_SAMPLES: `${fixturePath('stat.vm-steal.t0')} ${fixturePath('stat.vm-steal.t1')}`,
-				VMW_HEALTH_DOCKER: '0',
-				VMW_HOST_ID: 'local'
-			}
+		const res = await run('bash', [fileURLToPath(new URL('../../scripts/vm-health-check.sh', import.meta.url)), '--json'], {
+			PATH: process.env.PATH,
+			VMW_PROC_ROOT: proc.dir,
+			VMW_STAT_SAMPLES: `${fixturePath('stat.vm-steal.t0')} ${fixturePath('stat.vm-steal.t1')}`,
+			VMW_HEALTH_DOCKER: '0',
+			VMW_HOST_ID: 'local'
 		});
 		expect(res.status, res.stderr).toBe(1); // WARN, like the snapshot
 		const script = JSON.parse(res.stdout) as Record<string, unknown>;
