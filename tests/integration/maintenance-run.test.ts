@@ -168,12 +168,16 @@ describe('maintenance.run', () => {
 		const db = createClient({ url: `file:${path.join(server.dataDir, 'vmwarden.db')}` });
 		const rows = (await db.execute("select actor, action, input, outcome, result from actions where action = 'maintenance.run' order by id")).rows;
 		db.close();
-		// The read token's refused attempt is recorded too (issue 16: denied attempts), then the run.
+		// The read token's refused attempt is recorded too (issue 16: denied attempts), and so are
+		// the two inputs refused by validation (issue 21 item 10: different reasons, two rows), then the run.
 		expect(rows.map((r) => [r.actor, r.input, r.outcome])).toEqual([
 			['token:viewer', null, 'denied'],
+			['session:admin:admin', null, 'error'],
+			['session:admin:admin', null, 'error'],
 			['session:admin:admin', '{"mode":"standard","dryRun":true}', 'ok']
 		]);
-		expect(String(rows[1].result)).toContain(`run ${parsed.records[0].runId}`);
+		expect(String(rows[1].result)).toMatch(/^BAD_REQUEST: /);
+		expect(String(rows[3].result)).toContain(`run ${parsed.records[0].runId}`);
 	});
 
 	it('answers CONFLICT while another process holds the script lock, and for two runs at once', async () => {
