@@ -139,7 +139,7 @@ describe('switchHref', () => {
 	});
 
 	it('dockerHostHas: containers and activity, and the hub’s own pages; not the others', () => {
-		expect(['/containers', '/activity', '/settings', '/overview', '/hosts', '/', '/vm', '/trends', '/models'].filter(dockerHostHas)).toEqual(['/containers', '/activity', '/settings', '/overview', '/hosts']);
+		expect(['/containers', '/activity', '/settings', '/overview', '/hosts', '/', '/vm', '/trends', '/models', '/timeline'].filter(dockerHostHas)).toEqual(['/containers', '/activity', '/settings', '/overview', '/hosts']);
 	});
 
 	it('dashboardPath', () => {

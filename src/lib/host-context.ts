@@ -133,7 +133,7 @@ export function dockerHostHas(path: string): boolean {
 }
 
 /** Pages that show one host (the rest, like /overview, /settings, /hosts, are the hub's own). */
-const HOST_SCOPED_PAGES = ['/', '/vm', '/containers', '/resources', '/maintenance', '/models', '/trends', '/digest', '/activity'];
+const HOST_SCOPED_PAGES = ['/', '/vm', '/containers', '/resources', '/maintenance', '/models', '/trends', '/digest', '/timeline', '/activity'];
 
 /** A host's dashboard: `/` for a vmwarden host, its containers for a bare Docker host (it has no score or health). */
 export function dashboardPath(kind: KnownHost['kind'] | undefined): string {
