@@ -187,19 +187,8 @@ export async function listTimeline(db: Db, q: TimelineQuery): Promise<TimelinePa
 	return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
 }
 
-interface Row {
-	ts: number;
-	source: string;
-	id: number;
-	kind: TimelineKind;
-	container: string | null;
-	stack: string | null;
-	severity: TimelineSeverity;
-	title: string;
-	detail: string | null;
-	href: string;
-	bytes: number | null;
-}
+/** A row of the merged read: an entry plus the size a model load carries. */
+type Row = TimelineEntry & { bytes: number | null };
 
 function toEntry(r: Row): TimelineEntry {
 	const size = r.source.startsWith('model.') && r.bytes !== null ? ` (${(Number(r.bytes) / GB).toFixed(1)} GB)` : '';
