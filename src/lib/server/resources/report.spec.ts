@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDb } from '../../../../tests/helpers/db';
 import { createContainerHistoryStore } from '../db/container-history-store';
 import { createLogger } from '../log';
-import type { ContainerInfo, DockerAdapter } from '../docker';
+import type { ContainerInfo, DockerAdapter, DockerStatus } from '../docker';
 import { createResources } from './report';
 
 const MiB = 1024 * 1024;
@@ -43,7 +43,8 @@ describe('resources report (SQLite)', () => {
 			row('s/c', NOW - 8 * 86_400_000, 999 * MiB, 999 * MiB, 1e9)
 		]);
 		let t = NOW;
-		const docker = { containers: () => ({ state: 'ok' as const, data: [info('a'), info('b'), info('c')], at: NOW }), api: { listImages: async () => [] } as unknown as DockerAdapter['api'] };
+		const list = { state: 'ok' as const, data: [info('a'), info('b'), info('c')], at: NOW };
+		const docker = { containers: () => list, refresh: async () => list, status: () => ({ refreshes: 1 }) as DockerStatus, api: { listImages: async () => [] } as unknown as DockerAdapter['api'] };
 		const resources = createResources({ db: db.db, hostId: 'h', docker, stats: { latest: () => new Map() }, freeDisk: () => null, cgroupRoot: '/nonexistent', settings: { headroom: 1.5, ioThresholdBytesPerDay: 10e9, ioFactor: 3, imageMaxAgeDays: 30 }, now: () => t, log: createLogger('test') });
 		const r = await resources.report();
 		const adv = Object.fromEntries(r.advice.map((a) => [a.service, a]));
@@ -62,5 +63,27 @@ describe('resources report (SQLite)', () => {
 		expect((await resources.report()).advice.find((a) => a.service === 'b')!.peakBytes).toBe(9 * MiB);
 		t = NOW + 30_000;
 		expect((await resources.report()).advice.find((a) => a.service === 'b')!.peakBytes).toBe(500 * MiB);
+	});
+
+	it('asked before the Docker list was first refreshed, waits for that refresh instead of caching "No containers" for 30 s', async () => {
+		let refreshes = 0;
+		const never = { state: 'unavailable' as const, reason: 'not refreshed yet', lastGood: null, lastGoodAt: null, at: NOW };
+		const ok = { state: 'ok' as const, data: [info('web')], at: NOW };
+		const docker = {
+			containers: () => (refreshes === 0 ? never : ok),
+			refresh: async () => {
+				refreshes++;
+				return ok;
+			},
+			status: () => ({ refreshes }) as DockerStatus,
+			api: { listImages: async () => [] } as unknown as DockerAdapter['api']
+		};
+		const resources = createResources({ db: db.db, hostId: 'first', docker, stats: { latest: () => new Map() }, freeDisk: () => null, cgroupRoot: '/nonexistent', settings: { headroom: 1.5, ioThresholdBytesPerDay: 10e9, ioFactor: 3, imageMaxAgeDays: 30 }, now: () => NOW, log: createLogger('test') });
+		const r = await resources.report();
+		expect([r.docker.state, r.advice.map((a) => a.service)]).toEqual(['ok', ['web']]);
+		expect(refreshes).toBe(1);
+		// later reports read the adapter's list, they do not refresh it
+		await resources.report({ fresh: true });
+		expect(refreshes).toBe(1);
 	});
 });

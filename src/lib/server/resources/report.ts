@@ -46,7 +46,7 @@ export interface ResourcesReport {
 export interface ResourcesDeps {
 	db: Db;
 	hostId: string;
-	docker: Pick<DockerAdapter, 'containers' | 'api'>;
+	docker: Pick<DockerAdapter, 'containers' | 'api' | 'refresh' | 'status'>;
 	stats: Pick<StatsCollector, 'latest'>;
 	/** free bytes of the disk Docker writes to, null when unknown */
 	freeDisk: () => { mount: string; availBytes: number } | null;
@@ -121,7 +121,9 @@ export function createResources(deps: ResourcesDeps) {
 
 	async function build(): Promise<ResourcesReport> {
 		const t = now();
-		const avail = deps.docker.containers();
+		// a report asked for before the adapter's first refresh (the alerts engine at start-up)
+		// waits for it: cached for 30 s, it would otherwise show "No containers" that long
+		const avail = deps.docker.status().refreshes === 0 ? await deps.docker.refresh() : deps.docker.containers();
 		const list = listOf(avail);
 		const running = list.filter((c) => c.state === 'running');
 		const latest = deps.stats.latest();
