@@ -16,7 +16,7 @@ import { idleFootprint, memoryMiB, startPeers, treeCpuSeconds } from './footprin
 import { promisify } from 'node:util';
 import { createSampler } from '../src/lib/server/host/sampler';
 import { parseLoadavg, parseMeminfo, parseProcStat } from '../src/lib/server/host/proc-parsers';
-import { freePort, startServer, TEST_TOKEN } from '../tests/helpers/server';
+import { startServer, TEST_TOKEN } from '../tests/helpers/server';
 import { benchTrends } from './trends';
 import { benchWatchdog } from './watchdog';
 import { benchContainers } from './containers';

@@ -71,7 +71,7 @@ export function buildIsCurrent({ root, dir, hash }) {
 
 /** Live pids with a marker in `<build>/.in-use/` (written by server.js). */
 export function liveUsers(buildDir, isAlive = pidAlive) {
-	let names = [];
+	let names;
 	try {
 		names = readdirSync(path.join(buildDir, '.in-use'));
 	} catch {

@@ -77,7 +77,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
 	const server: Server = createServer((req, res) => {
 		void (async () => {
 			const url = new URL(req.url ?? '/', 'http://x');
-			let body: unknown = null;
+			let body: unknown;
 			try {
 				body = await readBody(req);
 			} catch {

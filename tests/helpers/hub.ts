@@ -12,6 +12,7 @@ export const GiB_KB = 1024 * 1024;
 export const meminfo = (availKb: number) =>
 	`MemTotal:       ${16 * GiB_KB} kB\nMemFree:        ${availKb} kB\nMemAvailable:   ${availKb} kB\nSwapCached:            0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n`;
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each test reads the shape of the procedure it called
 export type TrpcAnswer = { data?: any; error?: { code: string; message: string } };
 
 /** Every response body the helpers below received, in order. */

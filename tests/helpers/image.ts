@@ -30,7 +30,7 @@ export async function docker(env: RigEnv, args: string[], timeoutMs = 120_000): 
 		return stdout.trim();
 	} catch (err) {
 		const e = err as { stderr?: string; message: string };
-		throw new Error(`docker ${args.join(' ')}: ${e.stderr?.trim() || e.message}`);
+		throw new Error(`docker ${args.join(' ')}: ${e.stderr?.trim() || e.message}`, { cause: err });
 	}
 }
 
@@ -109,7 +109,7 @@ export function composeRunner(env: RigEnv, project: string, file: string, vars: 
 			return `${stdout}${stderr}`;
 		} catch (err) {
 			const e = err as { stdout?: string; stderr?: string; message: string };
-			throw new Error(`docker-compose ${args.join(' ')} failed: ${e.message}\n${(e.stdout ?? '').slice(-4000)}\n${(e.stderr ?? '').slice(-4000)}`);
+			throw new Error(`docker-compose ${args.join(' ')} failed: ${e.message}\n${(e.stdout ?? '').slice(-4000)}\n${(e.stderr ?? '').slice(-4000)}`, { cause: err });
 		}
 	};
 	return Object.assign(fn, { project });

@@ -153,10 +153,9 @@ export async function waitForWholeHistory(instance: string, endSec: number, time
 	const { promQuery } = await import('./prometheus');
 	const want = (30 * DAY_S) / SAMPLE_EVERY_S + 1;
 	const deadline = Date.now() + timeoutMs;
-	let got = 0;
 	for (;;) {
 		const r = await promQuery(`count_over_time(node_load1{instance="${instance}"}[30d])`, { timeSec: endSec });
-		got = Number(r[0]?.value[1] ?? 0);
+		const got = Number(r[0]?.value[1] ?? 0);
 		if (got === want) return;
 		if (Date.now() > deadline) throw new Error(`backfilled history of ${instance}: ${got} of ${want} samples answer after ${timeoutMs} ms`);
 		await new Promise((r) => setTimeout(r, 1000));

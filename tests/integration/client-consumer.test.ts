@@ -146,6 +146,6 @@ describe('the vmwarden CLI (bin of the installed package)', () => {
 		expect(r.code).toBe(0);
 		const lines = r.stdout.trim().split('\n');
 		expect(lines).toHaveLength(2);
-		for (const l of lines) expect(l).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z  (OK|UNKNOWN)  steal /);
+		for (const l of lines) expect(l).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z {2}(OK|UNKNOWN) {2}steal /);
 	});
 });

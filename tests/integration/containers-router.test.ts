@@ -178,6 +178,7 @@ describe('containers router (rig dockerd)', () => {
 		if (all.state !== 'ok' || 'gone' in all.data) throw new Error('expected logs');
 		expect(all.data.lines).toBe(1000);
 		expect(all.data.text.split('\n')[0]).toBe('line-203');
+		// eslint-disable-next-line no-control-regex -- no ESC (terminal escape) may reach the text
 		expect(all.data.text).not.toMatch(/[\u001b\r]/);
 
 		const fifty = await caller(viewer).containers.logs({ id: n('chatty') });

@@ -22,7 +22,7 @@ async function promtool(args: string[], cwd?: string) {
 		return { code: 0, out: r.stdout + r.stderr };
 	} catch (err) {
 		const e = err as { code?: number | string; stdout?: string; stderr?: string };
-		if (e.code === 'ENOENT') throw new Error('promtool is missing: it comes with the rig\'s prometheus package (scripts/rig/rig.sh up installs it)');
+		if (e.code === 'ENOENT') throw new Error('promtool is missing: it comes with the rig\'s prometheus package (scripts/rig/rig.sh up installs it)', { cause: err });
 		return { code: Number(e.code ?? 1), out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
 	}
 }

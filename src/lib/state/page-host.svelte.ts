@@ -14,5 +14,6 @@ export function here(href: string): string {
 
 /** The `host` value a GET form must carry (a hidden field), or null when links carry none. */
 export function hostField(): string | null {
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity -- built and read at once, never state
 	return new URLSearchParams(here('?').slice(1)).get('host');
 }
