@@ -29,7 +29,6 @@ const disk: TrendAnswer = {
 };
 
 function src(over: Partial<ObserveSources> = {}): ObserveSources {
-	let calls = 0;
 	return {
 		sample: () => sample,
 		maxSampleAgeMs: 15_000,
@@ -38,7 +37,6 @@ function src(over: Partial<ObserveSources> = {}): ObserveSources {
 		cron: async () => ({ jobs: [{ name: 'x', enabled: true, state: 'missed', reason: 'r' }, { name: 'off', enabled: false, state: 'missed', reason: 'r' }], recentCleanups: [{ id: 'd', dryRun: true, start: 's0', status: 'failed' }, { id: 'r', dryRun: false, start: 's1', status: 'ok' }] }) as unknown as CronStatus,
 		trends: {
 			series: async ({ metric }) => {
-				calls++;
 				if (metric !== 'io') return disk;
 				// one spike today, one yesterday (not reported)
 				const spikes = [

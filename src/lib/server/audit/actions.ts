@@ -58,7 +58,7 @@ export function actorOf(principal: Principal | null): string {
  */
 export function withOnBehalfOf(principal: Principal | null, header: string | null): Principal | null {
 	if (!principal || header === null || principal.via !== 'token' || principal.tokenId === undefined || principal.role !== 'operator' || principal.hub !== true) return principal;
-	const who = header.replace(/[^A-Za-z0-9._:@#+\-]/g, '_').slice(0, 120);
+	const who = header.replace(/[^A-Za-z0-9._:@#+-]/g, '_').slice(0, 120);
 	return who ? { ...principal, onBehalfOf: who } : principal;
 }
 

@@ -62,7 +62,7 @@ describe('login throttle', () => {
 	});
 
 	it('a flood of new keys evicts idle unlocked entries, never the locked client', () => {
-		let now = 0;
+		const now = 0;
 		const th = createThrottle({ now: () => now, maxKeys: 100 });
 		for (let i = 0; i < 5; i++) {
 			const a = th.attempt(['victim-lock']);

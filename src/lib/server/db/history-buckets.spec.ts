@@ -54,7 +54,10 @@ describe('historyBuckets', () => {
 		expect(got.points.map((p) => p.ts)).toEqual(want.map((p) => p.ts));
 		for (const [i, p] of got.points.entries()) {
 			const w = want[i];
-			for (const f of ['stealPct', 'busyPct', 'load1'] as const) w[f] === null ? expect(p[f]).toBeNull() : expect(p[f]).toBeCloseTo(w[f]!, 9);
+			for (const f of ['stealPct', 'busyPct', 'load1'] as const) {
+				if (w[f] === null) expect(p[f]).toBeNull();
+				else expect(p[f]).toBeCloseTo(w[f]!, 9);
+			}
 			expect([p.memAvailableBytes, p.swapUsedBytes, p.swapCachedBytes]).toEqual([w.memAvailableBytes, w.swapUsedBytes, w.swapCachedBytes]);
 			expect(p.disks.map((d) => d.mount)).toEqual(w.disks.map((d) => d.mount));
 			p.disks.forEach((d, j) => expect(d.usedPct).toBeCloseTo(w.disks[j].usedPct, 9));

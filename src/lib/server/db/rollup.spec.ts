@@ -67,7 +67,7 @@ describe('rollupHistory', () => {
 	});
 
 	it('the prune pass rolls up before deleting the raw minutes and drops rollups past their retention', async () => {
-		let now = T0 + 100 * DAY;
+		const now = T0 + 100 * DAY;
 		const store = createHistoryStore(ctx.db, 'vm-a', { rollupRetentionMs: 90 * DAY, now: () => now });
 		// one quarter 95 days ago (past 90-day retention), one 10 days ago, and a live minute now
 		for (let i = 0; i < 15; i++) await store.insert(point(T0 + 5 * DAY + i * MIN, i));

@@ -26,10 +26,13 @@ export function demultiplex(buf: Buffer): LogChunk[] {
 	return out;
 }
 
+// These expressions exist to match control characters: no-control-regex is off for them.
+/* eslint-disable no-control-regex */
 // CSI (ESC [ … final byte), OSC (ESC ] … BEL or ESC \), other two-byte ESC sequences, and C1 CSI.
 const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]|\u009b[0-?]*[ -/]*[@-~]/g;
 // control characters other than tab and newline (carriage returns included: "\r\n" -> "\n")
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+/* eslint-enable no-control-regex */
 
 export function stripAnsi(text: string): string {
 	return text.replace(ANSI, '').replace(CONTROL, '');

@@ -34,7 +34,7 @@ const info = (id: string, name: string, over: Partial<ContainerInfo> = {}): Cont
 	createdAt: 0, startedAt: 0, finishedAt: null, exitCode: null, oomKilled: false, restartCount: 0, memoryLimitBytes: 64 * 1024 * 1024, cgroupParent: '', pid: 1, inspectedAt: 0, ...over
 });
 
-let statsCalls: string[] = [];
+const statsCalls: string[] = [];
 const adapter = {
 	containers: () => ({ state: 'ok', data: [], at: 0 }),
 	subscribe: () => () => undefined,

@@ -234,9 +234,18 @@ export function createStatsCollector({
 			a.mem += s.memUsedBytes;
 			a.memPeak = Math.max(a.memPeak, s.memUsedBytes);
 			a.limit = s.memLimitBytes;
-			if (s.cpuPct !== null) (a.cpu += s.cpuPct), a.cpuN++;
-			if (s.readBps !== null) (a.read += s.readBps), a.readN++;
-			if (s.writeBps !== null) (a.write += s.writeBps), a.writeN++;
+			if (s.cpuPct !== null) {
+				a.cpu += s.cpuPct;
+				a.cpuN++;
+			}
+			if (s.readBps !== null) {
+				a.read += s.readBps;
+				a.readN++;
+			}
+			if (s.writeBps !== null) {
+				a.write += s.writeBps;
+				a.writeN++;
+			}
 		}
 		if (lastPruneAt === null || ts - lastPruneAt >= HOUR_MS) {
 			lastPruneAt = ts;
@@ -274,7 +283,12 @@ export function createStatsCollector({
 			}
 		}
 		const alive = new Set(running.map((c) => c.id));
-		for (const id of [...prev.keys()]) if (!alive.has(id)) (prev.delete(id), dirs.delete(id), windows.delete(id));
+		for (const id of [...prev.keys()]) {
+			if (alive.has(id)) continue;
+			prev.delete(id);
+			dirs.delete(id);
+			windows.delete(id);
+		}
 		latest.clear();
 		for (const s of samples) {
 			latest.set(s.id, s);

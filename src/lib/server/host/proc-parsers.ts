@@ -214,7 +214,7 @@ function parseKbValue(text: string, from: number, end: number, lineStart: number
 	while (i < end && text.charCodeAt(i) === SPACE) i++;
 	const digitsStart = i;
 	let value = 0;
-	let ch = 0;
+	let ch: number;
 	while (i < end && (ch = text.charCodeAt(i)) >= ZERO && ch <= NINE) {
 		value = value * 10 + (ch - ZERO);
 		i++;

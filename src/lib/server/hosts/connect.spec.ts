@@ -1,6 +1,6 @@
 // connect.ts against real loopback servers: TLS with the test CA (hosts/testdata), client
 // certificates, timeouts, signals and headers as the far side sees them.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';

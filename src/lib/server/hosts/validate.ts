@@ -32,6 +32,7 @@ const nameField = z
 	.trim()
 	.min(1, 'give the host a name')
 	.max(LIMITS.name)
+	// eslint-disable-next-line no-control-regex -- control characters are what it refuses
 	.refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'no control characters');
 const urlField = z.string().trim().max(LIMITS.url);
 const timeoutField = z.number().int().min(TIMEOUT_MS.min).max(TIMEOUT_MS.max);

@@ -76,7 +76,7 @@ export function remoteError(host: Pick<HostRecord, 'name' | 'timeoutMs'> & Parti
 	return new TRPCError({ code: 'BAD_GATEWAY', message: `${host.name} is unreachable: ${why}` });
 }
 
-const HEADER_SAFE = /[^A-Za-z0-9._:@#+\-]/g;
+const HEADER_SAFE = /[^A-Za-z0-9._:@#+-]/g;
 
 /** The hub user as the host records them: `session:operator:alice@hub` (printable, bounded). */
 export function onBehalfOfValue(principal: Principal | null, hubId: string): string {

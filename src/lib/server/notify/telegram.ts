@@ -100,8 +100,8 @@ export function createTelegramSender({
 		let rateLimited = 0;
 		for (;;) {
 			attempt++;
-			let status = 0;
-			let body: { ok?: boolean; description?: string; result?: { message_id?: number }; parameters?: { retry_after?: number } } = {};
+			let status: number;
+			let body: { ok?: boolean; description?: string; result?: { message_id?: number }; parameters?: { retry_after?: number } };
 			try {
 				const res = await fetch(`${base}/bot${creds.token}/sendMessage`, {
 					method: 'POST',

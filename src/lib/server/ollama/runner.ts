@@ -95,7 +95,11 @@ export function createRunnerCpuTracker({ procRoot, minIntervalMs = 1000, now = D
 				last.set(pid, pct);
 				return { pid, cpuPct: pct };
 			});
-			for (const pid of prev.keys()) if (!seen.has(pid)) (prev.delete(pid), last.delete(pid));
+			for (const pid of prev.keys()) {
+				if (seen.has(pid)) continue;
+				prev.delete(pid);
+				last.delete(pid);
+			}
 			return out;
 		}
 	};

@@ -148,7 +148,7 @@ export function createPromClient({ baseUrl, bearerToken = null, timeoutMs = 5000
 			const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
 			throw new PromError('unreachable', `Prometheus at ${where} is unreachable: ${cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err)}`, { cause: err });
 		}
-		let json: ApiBody<T> | null = null;
+		let json: ApiBody<T> | null;
 		try {
 			json = JSON.parse(text) as ApiBody<T>;
 		} catch {
