@@ -249,7 +249,15 @@ export async function stackUp(docker: Docker, image: string): Promise<StackUpRes
 		if ((w.def.expect ?? 'running') === 'running' && !['running', 'restarting'].includes(info.State)) restart.push(info.Id);
 	}
 	await eachLimited(stale, 8, (info) => docker.getContainer(info.Id).remove({ force: true }));
-	await eachLimited(restart, 8, (id) => docker.getContainer(id).start());
+	// 304: started meanwhile (the container's restart policy, or another run bringing the stack up)
+	await eachLimited(restart, 8, (id) =>
+		docker
+			.getContainer(id)
+			.start()
+			.catch((err: { statusCode?: number }) => {
+				if (err.statusCode !== 304) throw err;
+			})
+	);
 	const created = [...want.keys()];
 	// parallel creates: the daemon's own work is the limit, 8 at a time keeps it busy without queueing
 	await eachLimited([...want.values()], 8, async ({ def, body }) => {
