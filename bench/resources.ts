@@ -28,6 +28,8 @@ export async function benchResources({ containers = 20, runs = 10 }: { container
 		const fillS = (performance.now() - t0) / 1000;
 		const docker = {
 			containers: () => ({ state: 'ok' as const, data: list, at: now }),
+			refresh: async () => ({ state: 'ok' as const, data: list, at: now }),
+			status: () => ({ refreshes: 1 }) as ReturnType<DockerAdapter['status']>,
 			api: { listImages: async () => [] } as unknown as DockerAdapter['api']
 		};
 		const resources = createResources({ db, hostId: 'bench', docker, stats: { latest: () => new Map() }, freeDisk: () => ({ mount: '/', availBytes: 100e9 }), cgroupRoot: '/nonexistent', settings: { headroom: 1.5, ioThresholdBytesPerDay: 10e9, ioFactor: 3, imageMaxAgeDays: 30 }, log: createLogger('bench') });

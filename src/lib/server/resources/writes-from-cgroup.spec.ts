@@ -39,7 +39,7 @@ describe('write bytes from cgroup io.stat to the I/O report', () => {
 			const history = createContainerHistoryStore(db.db, 'h');
 			const minute = 20_000 * 86_400_000 + 10 * 3_600_000; // 10:00 UTC
 			let t = minute;
-			const adapter = { containers: () => ({ state: 'ok', data: [info], at: t }), subscribe: () => () => undefined, api: { listImages: async () => [] } } as unknown as DockerAdapter;
+			const adapter = { containers: () => ({ state: 'ok', data: [info], at: t }), subscribe: () => () => undefined, status: () => ({ refreshes: 1 }), api: { listImages: async () => [] } } as unknown as DockerAdapter;
 			const collector = createStatsCollector({ adapter, cgroupRoot: root, sysRoot: path.join(root, 'nosys'), procRoot: path.join(root, 'noproc'), history, now: () => t, log: createLogger('test') });
 			// readings at :00, :05 … :55 and the one at 10:01:00 that closes the minute; the first has no rate
 			for (let i = 0; i <= 12; i++) {
