@@ -38,7 +38,7 @@ export const CONFIG_SECTIONS: Section[] = [
 	},
 	{
 		title: 'Login, tokens and proxies',
-		intro: 'How these fit together behind Caddy: the README, "Security".',
+		intro: 'How these fit together behind Caddy: [README, Security](../README.md#security).',
 		vars: {
 			VMW_AUTH: '`off` only for development and tests, and only with `VMW_HOST=127.0.0.1`',
 			VMW_ADMIN_PASSWORD: 'admin password (≥ 12 chars); unset → one-time setup token in the log',
@@ -75,7 +75,7 @@ export const CONFIG_SECTIONS: Section[] = [
 			VMW_STEAL_CRIT_PCT: 'CPU steal % above which it is CRIT',
 			VMW_SWAP_USED_WARN_GIB: 'swap used (GiB) above which WARN',
 			VMW_SWAP_USED_CRIT_GIB: 'swap used (GiB) above which CRIT',
-			VMW_SWAP_CACHED_WARN_MIB: 'SwapCached (MiB) early-warning flag',
+			VMW_SWAP_CACHED_WARN_MIB: 'SwapCached (MiB) above which the early-warning flag is raised',
 			VMW_DISK_WARN_PCT: 'disk used % at or above which WARN',
 			VMW_DISK_CRIT_PCT: 'disk used % at or above which CRIT',
 			VMW_MEM_AVAILABLE_WARN_GIB: 'MemAvailable (GiB) below which WARN',
@@ -100,7 +100,7 @@ export const CONFIG_SECTIONS: Section[] = [
 	},
 	{
 		title: 'Watchdog',
-		intro: "What it does: the README's \"Watchdog\" and [decision 0008](decisions/0008-watchdog-events-and-loop-protection.md).",
+		intro: 'What it does: [README, Watchdog](../README.md#watchdog) and [decision 0008](decisions/0008-watchdog-events-and-loop-protection.md).',
 		vars: {
 			VMW_WATCHDOG: 'container watchdog: `on`, `off`, `dry-run` (records what it would do, touches nothing); an operator can switch it at run time',
 			VMW_WATCHDOG_SCOPE: '`all` (opt out with label `vmwarden.watchdog=false`) or `labelled` (only `vmwarden.watchdog=true`)',
@@ -137,7 +137,7 @@ export const CONFIG_SECTIONS: Section[] = [
 	},
 	{
 		title: 'Trends and Prometheus',
-		intro: 'Several VMs in one PromQL store: [multi-vm-trends.md](multi-vm-trends.md).',
+		intro: 'The charts: [README, Trends](../README.md#trends); several VMs in one PromQL store: [multi-vm-trends.md](multi-vm-trends.md).',
 		vars: {
 			VMW_PROMETHEUS_URL:
 				"Prometheus (or PromQL-compatible) base URL for trends; `https://user:pass@host` sends Basic auth. Unset: trends come from the local history (`source: 'local'`)",
