@@ -7,7 +7,7 @@
 // The server starts as the tests start it (tests/helpers/server.ts: a throwaway data dir, this
 // machine's /proc, watchdog off). With the test rig up (/tmp/vmwarden-rig/env) it watches the
 // reference stack's containers on the rig's dockerd; without the rig, Docker shows unavailable.
-// Variables: VMW_TEST_CHROMIUM (default /usr/bin/chromium), SCREENSHOT_WAIT_MS (default 12000:
+// Variables: VMW_TEST_CHROMIUM (default /usr/bin/chromium), SCREENSHOT_WAIT_MS (default 25000:
 // samples and the first score before the picture). Exit codes: 0 written, 1 failed (on stderr).
 import path from 'node:path';
 import { existsSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { RIG_ENV_FILE, rigEnv } from '../tests/helpers/rig';
 import { STACK_LABEL } from '../tests/helpers/reference-stack';
 
 const out = path.resolve(import.meta.dirname, '../docs/overview.png');
-const waitMs = Number(process.env.SCREENSHOT_WAIT_MS ?? 12_000);
+const waitMs = Number(process.env.SCREENSHOT_WAIT_MS ?? 25_000);
 
 const docker: Record<string, string> = existsSync(RIG_ENV_FILE)
 	? { VMW_DOCKER_HOST: rigEnv().dockerHost, VMW_CONTAINER_LABELS: STACK_LABEL }

@@ -31,8 +31,9 @@ describe('README first screen', () => {
 		const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
 		expect(pkg.scripts.start).toBeTruthy();
 		expect(pkg.scripts.test).toBe('bash scripts/test.sh');
-		const ci = read('.ci/run').trimEnd().split('\n');
-		expect(ci.at(-1)).toBe('exec npm test');
+		const testCommand = firstScreen.match(/^(npm test) +# /m)?.[1];
+		expect(testCommand).toBe('npm test');
+		expect(read('.ci/run').trimEnd().split('\n').at(-1)).toBe(`exec ${testCommand}`);
 	});
 });
 
