@@ -44,7 +44,8 @@ const tiers = (def: number[], order: 'ascending' | 'descending', what: string) =
 			`expected ${def.length} ${what}, ${order}, comma-separated, like ${def.join(',')}`
 		);
 
-const envSchema = z
+/** The VMW_* variables: names, parsing and defaults (docs/configuration.md is generated from it). */
+export const envSchema = z
 	.object({
 		VMW_PORT: int(4004, 1, 65535, 'a TCP port number'),
 		VMW_HOST: opt(z.string().default('0.0.0.0')),
