@@ -19,6 +19,9 @@
 //            are left out: they change nothing on the VM
 //   deploy   deploys: a new image per compose service
 //   model    ollama_usage: loads and unloads seen by the Ollama poller
+//   cleanup  timeline_events (decision 0029): cleanup runs, with bytes freed
+//   cron     timeline_events: cron runs that failed or were missed
+//   docker   timeline_events: container exits vmwarden did not cause, and Docker's restarts
 import { and, asc, eq, gte, lte } from 'drizzle-orm';
 import type { Db } from '../db';
 import { scoreHistory } from '../db/schema';
@@ -130,6 +133,13 @@ function sources(q: TimelineQuery): { kinds: TimelineKind[]; sql: string; args: 
 					container || ' deployed ' || image AS title,
 					coalesce(substr(previous_image_id, 1, 19), 'first seen') || ' → ' || substr(image_id, 1, 19) AS detail, '/trends?metric=memory' AS href, NULL AS bytes
 				FROM deploys WHERE host_id = ? AND ts >= ? AND ts <= ?`,
+			args: r
+		},
+		{
+			kinds: ['cleanup', 'cron', 'docker'],
+			sql: `SELECT ts, 'event' AS source, id, kind, container, stack, severity, title, detail,
+					CASE kind WHEN 'docker' THEN '/containers' ELSE '/maintenance' END AS href, bytes
+				FROM timeline_events WHERE host_id = ? AND ts >= ? AND ts <= ?`,
 			args: r
 		},
 		{
