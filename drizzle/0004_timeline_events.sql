@@ -9,7 +9,8 @@ CREATE TABLE `timeline_events` (
 	`severity` text NOT NULL,
 	`title` text NOT NULL,
 	`detail` text,
-	`bytes` integer
+	`bytes` integer,
+	`href` text
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `timeline_events_ref_idx` ON `timeline_events` (`host_id`,`kind`,`ref`);--> statement-breakpoint

@@ -303,11 +303,13 @@ export const hosts = sqliteTable('hosts', {
 });
 
 /**
- * Timeline entries that no other table records (issue 25, decision 0029), written by the recorders
- * in timeline/: cleanup runs and failed or missed cron runs (from the host scripts' log files and
- * the cron status), and container exits Docker saw that vmwarden did not cause (from its event
- * stream). `ref` makes a recorder's rewrite of the same fact a no-op: the run id, `job@start`,
- * `missed:job@expected`, `containerId@eventTimeNano`. Kept VMW_HISTORY_ROLLUP_RETENTION_DAYS.
+ * Timeline entries that no other table records as such (issue 25, decision 0029), written by the
+ * recorders in timeline/: cleanup runs and failed or missed cron runs (from the host scripts' log
+ * files and the cron status), container exits Docker saw that vmwarden did not cause (from its
+ * event stream), and health changes (a dimension's level against the previous stored score,
+ * written with the score). `ref` makes a recorder's rewrite of the same fact a no-op: the run id,
+ * `job@start`, `missed:job@expected`, `containerId@eventTimeNano`, `dimension@ts`. Kept
+ * VMW_HISTORY_ROLLUP_RETENTION_DAYS.
  */
 export const timelineEvents = sqliteTable(
 	'timeline_events',
@@ -316,7 +318,7 @@ export const timelineEvents = sqliteTable(
 		hostId: text('host_id').notNull(),
 		/** epoch ms: a run's start, a missed run's expected start, an exit's event time */
 		ts: integer('ts').notNull(),
-		kind: text('kind', { enum: ['cleanup', 'cron', 'docker'] }).notNull(),
+		kind: text('kind', { enum: ['health', 'cleanup', 'cron', 'docker'] }).notNull(),
 		ref: text('ref').notNull(),
 		container: text('container'),
 		/** compose project */
@@ -325,7 +327,9 @@ export const timelineEvents = sqliteTable(
 		title: text('title').notNull(),
 		detail: text('detail'),
 		/** cleanup: bytes freed */
-		bytes: integer('bytes')
+		bytes: integer('bytes'),
+		/** the page that explains it, when not the kind's (health: the dimension's drill-down) */
+		href: text('href')
 	},
 	(t) => [uniqueIndex('timeline_events_ref_idx').on(t.hostId, t.kind, t.ref), index('timeline_events_ts_idx').on(t.hostId, t.ts)]
 );
