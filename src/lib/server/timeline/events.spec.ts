@@ -118,7 +118,13 @@ describe('timeline_events recorders', () => {
 		const rec = createRunRecorder({ db, hostId: H, logDir, status: async () => status, retentionMs: 90 * 86_400_000, now: () => at(30), log: quiet });
 
 		expect(await rec.tick()).toBe(4);
-		// the next minute reads the same files again: nothing new
+		// the next minute: no file changed, nothing is read (the rows deleted here are not written again)
+		await db.delete(timelineEvents);
+		expect(await rec.tick()).toBe(0);
+		expect(await db.select().from(timelineEvents)).toEqual([]);
+		// a new run appended: the files are read again, and what was recorded before comes back once
+		writeFileSync(path.join(logDir, 'vmwarden-cron.jsonl'), cron(12, 'backup-sync', 0) + '\n', { flag: 'a' });
+		expect(await rec.tick()).toBe(4);
 		expect(await rec.tick()).toBe(0);
 
 		const page = await listTimeline(db, { hostId: H, fromMs: at(-10), toMs: at(30) });
@@ -132,12 +138,17 @@ describe('timeline_events recorders', () => {
 		expect((await listTimeline(db, { hostId: H, fromMs: at(-10), toMs: at(30), kinds: ['cron'] })).items).toHaveLength(2);
 	});
 
-	it('prunes rows older than the retention', async () => {
-		const rec = createRunRecorder({ db, hostId: H, logDir, status: async () => statusWith([{ name: 'report', state: 'missed', expectedRun: iso(at(0)), reason: 'r' }]), retentionMs: 60 * 60_000, now: () => at(30), log: quiet });
+	it('prunes rows of every kind older than the retention, hourly, with or without new runs', async () => {
+		let t = at(30);
+		const rec = createRunRecorder({ db, hostId: H, logDir, status: async () => statusWith([{ name: 'report', state: 'missed', expectedRun: iso(at(0)), reason: 'r' }]), retentionMs: 60 * 60_000, now: () => t, log: quiet });
 		expect(await rec.tick()).toBe(1);
-		const later = createRunRecorder({ db, hostId: H, logDir, status: async () => statusWith([]), retentionMs: 60 * 60_000, now: () => at(61), log: quiet });
-		await later.tick();
-		expect(await db.select().from(timelineEvents)).toEqual([]);
+		await createExitTracker({ db, hostId: H, log: quiet, restartCount: async () => 0 }).onEvent({ Type: 'container', Action: 'die', Actor: { ID: 'abc', Attributes: { name: 'a-1', exitCode: '1' } }, timeNano: at(45) * 1e6 });
+		t = at(61); // the missed run is 61 minutes old; an hour since the last prune has not passed
+		await rec.tick();
+		expect((await db.select().from(timelineEvents)).map((r) => r.kind)).toEqual(['cron', 'docker']);
+		t = at(95);
+		await rec.tick();
+		expect((await db.select().from(timelineEvents)).map((r) => r.kind)).toEqual(['docker']);
 	});
 
 	describe('container exits', () => {
