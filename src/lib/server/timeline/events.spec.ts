@@ -169,14 +169,14 @@ describe('timeline_events recorders', () => {
 			])
 				await t.onEvent(e);
 			await db.update(actions).set({ outcome: 'ok', endedAt: at(1.4) });
-			// later, shop-api-1 dies on its own (the restart ended over 5 s before): that is listed
-			await t.onEvent(die(6, 'ccc000', 'shop-api-1', 2));
+			// 3 s after the restart's outcome shop-api-1 dies on its own (past the 2 s slack): that is listed
+			await t.onEvent(die(1.45, 'ccc000', 'shop-api-1', 2));
 
 			const page = await listTimeline(db, { hostId: H, fromMs: at(0), toMs: at(10) });
 			expect(page.items.map((e) => [(e.ts - T0) / 60_000, e.kind, e.severity, e.container, e.title])).toEqual([
-				[6, 'docker', 'WARN', 'shop-api-1', 'shop-api-1 exited (code 2)'],
 				[4, 'docker', 'info', 'shop-web-1', 'shop-web-1 exited (code 0)'],
 				[3, 'docker', 'WARN', 'jobs-worker-1', 'jobs-worker-1 exited (code 1), restarted by Docker'],
+				[1.45, 'docker', 'WARN', 'shop-api-1', 'shop-api-1 exited (code 2)'],
 				[1, 'watchdog', 'WARN', 'shop-api-1', 'watchdog.restart shop-api-1']
 			]);
 			expect((await listTimeline(db, { hostId: H, fromMs: at(0), toMs: at(10), stack: 'web' })).items.map((e) => e.title)).toEqual(['shop-web-1 exited (code 0)']);

@@ -26,8 +26,8 @@ export interface DockerEventLine {
 	timeNano?: number;
 }
 
-/** a vmwarden restart's die event comes after its intent row and before its outcome (+ slack) */
-const OWN_SLACK_MS = 5000;
+/** a vmwarden restart's die event comes after its intent row and before its outcome: slack for the clocks and the write (the watchdog's own-restart window allows 2 s too) */
+const OWN_SLACK_MS = 2000;
 /** a start this long after an exit is not Docker's restart of it */
 const RESTART_WITHIN_MS = 15 * 60_000;
 
