@@ -1,7 +1,8 @@
 // Timeline in `npm run bench` (issue 25): timeline.list over 7 days of a busy VM — a watchdog
 // restart every 5 minutes, an alert raised and cleared every hour, a stored score every 5
 // minutes with the memory dimension flapping every 2 hours, deploys and model loads a few
-// times a day, and beside them the minute histories a 5 s sampler and 40 containers leave
+// times a day, the timeline's own rows (a container exit Docker restarted every 30 minutes, a
+// cleanup run a day, a failed cron run every 6 hours), and beside them the minute histories a 5 s sampler and 40 containers leave
 // (host_history, container_history: not read by the timeline, but they make the file the
 // size it is on the VM). Measured beside reading the same rows table by table (one query per
 // source, merged in JS). Target: timeline.list p99 < 100 ms. Run alone: node --import tsx bench/timeline.ts
@@ -10,8 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { and, desc, eq, gte, lte } from 'drizzle-orm';
 import { openDb, type Db } from '../src/lib/server/db';
-import { actions, containerHistory, deploys, hostHistory, ollamaUsage, scoreHistory } from '../src/lib/server/db/schema';
+import { actions, containerHistory, deploys, hostHistory, ollamaUsage, scoreHistory, timelineEvents } from '../src/lib/server/db/schema';
 import { listTimeline } from '../src/lib/server/timeline/timeline';
+import { backfillHealthChanges } from '../src/lib/server/timeline/health-changes';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -49,6 +51,8 @@ async function seed(db: Db, now: number) {
 	const scores = [];
 	for (let t = from; t < now; t += 5 * MIN) scores.push({ hostId: H, ts: t, total: 90, cpu: 20, memory: Math.floor((t - from) / 7_200_000) % 2 ? 15 : 20, disk: 15, services: 20, maintenance: 15, llm: 10 });
 	await insertChunked(db, scoreHistory, scores);
+	// the health rows the score store writes with each score (decision 0029)
+	await backfillHealthChanges(db, H);
 	const dep = [];
 	const models = [];
 	for (let t = from; t < now; t += 6 * 3_600_000) {
@@ -57,6 +61,12 @@ async function seed(db: Db, now: number) {
 	}
 	await insertChunked(db, deploys, dep);
 	await insertChunked(db, ollamaUsage, models);
+	const events = [];
+	for (let t = from; t < now; t += 30 * MIN) events.push({ hostId: H, ts: t + 7 * MIN, kind: 'docker' as const, ref: `c${t}@${t}`, container: 'jobs-worker-1', stack: 'jobs', severity: 'WARN' as const, title: 'jobs-worker-1 exited (code 1), restarted by Docker', detail: 'Docker restarted it (restart policy); vmwarden did not act', bytes: null });
+	for (let t = from; t < now; t += DAY) events.push({ hostId: H, ts: t + 3 * 3_600_000, kind: 'cleanup' as const, ref: `run-${t}`, container: null, stack: null, severity: 'info' as const, title: 'cleanup standard: freed 1.2 GiB', detail: '/ 60 % → 58 % used', bytes: 1.2 * 1024 ** 3 });
+	for (let t = from; t < now; t += 6 * 3_600_000) events.push({ hostId: H, ts: t + 11 * MIN, kind: 'cron' as const, ref: `backup@${t}`, container: null, stack: null, severity: 'CRIT' as const, title: 'cron job backup failed (exit 1)', detail: 'ran 2 s', bytes: null });
+	events.sort((a, b) => a.ts - b.ts);
+	await insertChunked(db, timelineEvents, events);
 	const hosts = [];
 	for (let t = from; t < now; t += MIN) hosts.push({ hostId: H, ts: t, stealPct: 1, busyPct: 20, load1: 1, memAvailableBytes: 4e9, swapUsedBytes: 1e9, swapCachedBytes: 1e8, disks: [] });
 	await insertChunked(db, hostHistory, hosts);
@@ -65,7 +75,7 @@ async function seed(db: Db, now: number) {
 		for (let t = from; t < now; t += MIN) rows.push({ hostId: H, key: `s${c % 8}/svc${c}`, ts: t, name: `s${c % 8}-svc${c}-1`, cpuPct: 1, memUsedBytes: 1e8, memLimitBytes: null, readBps: 0, writeBps: 0 });
 		await insertChunked(db, containerHistory, rows);
 	}
-	return acts.length + scores.length + dep.length + 2 * models.length;
+	return acts.length + scores.length + dep.length + 2 * models.length + events.length;
 }
 
 /** The same first page read table by table: one bounded query per source, merged and cut in JS. */

@@ -1,6 +1,6 @@
 // Shapes of the timeline (issue 25 §1), shared by the server, the /timeline page and the CLI. No IO here.
 
-export const TIMELINE_KINDS = ['health', 'alert', 'watchdog', 'oom', 'action', 'deploy', 'model'] as const;
+export const TIMELINE_KINDS = ['health', 'alert', 'watchdog', 'oom', 'docker', 'action', 'deploy', 'model', 'cleanup', 'cron'] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
 export const TIMELINE_SEVERITIES = ['info', 'OK', 'WARN', 'CRIT'] as const;
@@ -9,7 +9,7 @@ export type TimelineSeverity = (typeof TIMELINE_SEVERITIES)[number];
 export interface TimelineEntry {
 	/** epoch ms */
 	ts: number;
-	/** the table it came from ('health', 'action', 'deploy', 'model.load', 'model.unload'); with id, unique */
+	/** the table it came from ('health', 'action', 'deploy', 'event', 'model.load', 'model.unload'); with id, unique */
 	source: string;
 	id: number;
 	kind: TimelineKind;

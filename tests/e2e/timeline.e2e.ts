@@ -9,6 +9,7 @@ import { launchBrowser, openLoggedIn } from '../helpers/browser';
 import { advanceStat, fakeProc, type FakeProc } from '../helpers/proc';
 import { openDb, type Db } from '../../src/lib/server/db';
 import { actions, containerHistory, deploys, hostHistory, ollamaUsage, scoreHistory } from '../../src/lib/server/db/schema';
+import { backfillHealthChanges } from '../../src/lib/server/timeline/health-changes';
 
 const MIN = 60_000;
 const MiB = 1024 ** 2;
@@ -35,6 +36,8 @@ describe('/timeline and memory attribution in a browser', () => {
 		// the score: memory WARN 40 minutes ago (20 -> 15), OK again 20 minutes ago
 		const score = (m: number, memory: number) => ({ hostId, ts: t(m), total: 95, cpu: 20, memory, disk: 15, services: 20, maintenance: 15, llm: 10 });
 		await db.insert(scoreHistory).values([score(-50, 20), score(-45, 20), score(-40, 15), score(-35, 15), score(-20, 20)]);
+		// and their health changes, as the score store records them with each score (decision 0029)
+		await backfillHealthChanges(db, hostId);
 		await db.insert(actions).values({ hostId, ts: t(-30), actor: 'watchdog', action: 'watchdog.oom', target: 'ref-worker-1', input: '{"key":"ref/worker"}', outcome: 'ok', result: 'OOM kill seen', endedAt: t(-30) });
 		await db.insert(deploys).values({ hostId, ts: t(-25), key: 'ref/api', container: 'ref-api-1', image: 'ref/api:2', imageId: 'sha256:2222222222222222', previousImageId: 'sha256:1111111111111111' });
 		await db.insert(ollamaUsage).values({ hostId, model: 'phi3:mini', startedAt: t(-15), lastSeenAt: t(-14), endedAt: t(-13), sizeBytes: 2_600_000_000 });

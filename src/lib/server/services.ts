@@ -18,6 +18,8 @@ import { createDockerAdapter, createDockerApi, createSelfTestDockerApi, type Doc
 import { createTrends, type Trends } from './trends/trends';
 import { createPromClient } from './prometheus/client';
 import { createDeployRecorder, deploysInRange, type DeployRecorder } from './trends/deploys';
+import { createRunRecorder } from './timeline/run-recorder';
+import { createExitRecorder } from './timeline/exit-recorder';
 import { createContainerWriteTrend } from './trends/local-containers';
 import { historyBuckets } from './db/history-buckets';
 import { createStatsCollector, type StatsCollector } from './docker/stats-collector';
@@ -227,6 +229,11 @@ export async function createServices(
 	if (startDocker) deploys.start();
 	registerContainerMetrics(metrics, { adapter: docker, collector: containerStats });
 	const maintenance = createMaintenance({ config, db, log: createLogger('maintenance') });
+	// timeline rows no other table keeps (decision 0029): cleanup and cron runs, container exits
+	const runRecorder = createRunRecorder({ db, hostId: config.hostId, logDir: config.logDir, status: () => maintenance.status(), retentionMs: config.historyRollupRetentionMs, log: createLogger('timeline') });
+	if (startAlerts) runRecorder.start();
+	const exitRecorder = createExitRecorder({ api: docker.api, db, hostId: config.hostId, labels: config.docker.labels, log: createLogger('timeline') });
+	if (startDocker) exitRecorder.start();
 	registerMaintenanceMetrics(metrics, () => maintenance.status());
 	// score (issue 13): reads the sampler, Docker, maintenance, Ollama and trends through their own functions
 	const score = createScoreService({
@@ -405,6 +412,8 @@ export async function createServices(
 			selfTests.stop();
 			await watchdog.stop();
 			await deploys.stop();
+			await exitRecorder.stop();
+			await runRecorder.stop();
 			await docker.stop();
 			await containerStats.stop();
 			await ollamaWatcher.stop();

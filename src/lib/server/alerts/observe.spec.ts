@@ -70,6 +70,7 @@ describe('observer', () => {
 			stealPct: 8.25,
 			swapUsedBytes: 3,
 			swapCachedBytes: 2,
+			memAvailableBytes: 10,
 			disks: [{ mount: '/', usedPct: 40 }],
 			// from 50 % at the last point, +2/day: 70 % in 10 days; /flat is not growing
 			diskFillDays: [
@@ -97,6 +98,6 @@ describe('observer', () => {
 				prometheusUp: async () => false
 			})
 		)(NOW);
-		expect([o.stealPct, o.swapUsedBytes, o.disks, o.unhealthy, o.dockerUp, o.cronJobs, o.lastCleanup, o.prometheusUp]).toEqual([null, null, [], null, null, null, null, false]);
+		expect([o.stealPct, o.swapUsedBytes, o.memAvailableBytes, o.disks, o.unhealthy, o.dockerUp, o.cronJobs, o.lastCleanup, o.prometheusUp]).toEqual([null, null, null, [], null, null, null, null, false]);
 	});
 });

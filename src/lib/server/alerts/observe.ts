@@ -98,6 +98,7 @@ export function createObserver(src: ObserveSources) {
 			stealPct: fresh?.cpu.ok ? fresh.cpu.stealPct : null,
 			swapUsedBytes: mem ? mem.swapUsedBytes : null,
 			swapCachedBytes: mem ? mem.swapCachedBytes : null,
+			memAvailableBytes: mem ? mem.memAvailableBytes : null,
 			disks: (fresh?.disks ?? []).flatMap((d) => (d.figures.ok ? [{ mount: d.mount, usedPct: d.figures.usedPct }] : [])),
 			diskFillDays: fill,
 			unhealthy: containers.state === 'ok' ? containers.data.filter((c) => c.health === 'unhealthy').map((c) => c.name) : null,

@@ -8,7 +8,8 @@ const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 30, 10, 0);
-// the roadmap's defaults: steal 5/15 %, swap 1.5/4 GiB, SwapCached 200 MiB, disk 55/70 %
+// the roadmap's defaults: steal 5/15 %, swap 1.5/4 GiB, SwapCached 200 MiB, disk 55/70 %;
+// MemAvailable 2/1 GiB is the /vm memory card's (the roadmap names none for an alert; decision 0029)
 const th: RuleThresholds = {
 	stealWarnPct: 5,
 	stealCritPct: 15,
@@ -16,6 +17,8 @@ const th: RuleThresholds = {
 	swapUsedWarnBytes: 1.5 * GiB,
 	swapUsedCritBytes: 4 * GiB,
 	swapCachedWarnBytes: 200 * MiB,
+	memAvailableWarnBytes: 2 * GiB,
+	memAvailableCritBytes: 1 * GiB,
 	diskWarnPct: 55,
 	diskCritPct: 70,
 	diskFillPct: 70,
@@ -140,6 +143,34 @@ describe('swap, SwapCached, disk and projection', () => {
 		// no trace (the history is empty): the message is as before
 		const plain = run([{ swapUsedBytes: 1.6 * GiB, memoryTrace: null }]).out[0].html;
 		expect(plain).toBe('🟠 <b>WARN Swap used</b> — srv1491630\nSwap used 1.6 GiB (WARN &gt; 1.5 GiB, CRIT &gt; 4.0 GiB)');
+	});
+});
+
+describe('MemAvailable low', () => {
+	it('raises under 2 GiB, escalates under 1 GiB, and recovers only over 2.2 GiB', () => {
+		const series: Partial<Observation>[] = [2.5, 1.8, 1.9, 0.9, 2.1, 2.3].map((g) => ({ memAvailableBytes: g * GiB }));
+		const { out } = run(series);
+		expect(out.map((n) => `${n.minute} ${n.key} ${n.kind} ${n.severity}`)).toEqual([
+			'1 mem.available raise WARN', // 1.8 < 2 GiB
+			'3 mem.available escalate CRIT', // 0.9 < 1 GiB
+			'5 mem.available recover OK' // 2.3 > 2.2 GiB (2.1 is not)
+		]);
+		expect(out[0].html).toBe('🟠 <b>WARN MemAvailable low</b> — srv1491630\nMemAvailable 1.8 GiB (WARN &lt; 2.0 GiB, CRIT &lt; 1.0 GiB): the kernel is close to swapping or OOM-killing');
+		// unknown (no fresh sample) keeps the episode: neither a recovery nor a second raise
+		expect(run([{ memAvailableBytes: 1.5 * GiB }, { memAvailableBytes: null }, {}]).out.map((n) => n.kind)).toEqual(['raise']);
+	});
+
+	it('names the container that grew first, led by the MemAvailable fall', () => {
+		// since 09:58: MemAvailable 2.1 -> 1.7 GiB (-409.6 MiB), swap flat; reporter-1 +300 MiB over
+		// the two minutes, web-1 flat: 300 MiB explained, host other the 109.6 MiB left
+		const memoryTrace = rankMemoryGrowth({
+			before: { host: { at: T0 - 2 * MIN, memAvailableBytes: 2.1 * GiB, swapUsedBytes: 0, swapCachedBytes: 0 }, containers: [{ key: 'jobs/reporter', name: 'reporter-1', rssBytes: 100 * MiB }, { key: 'shop/web', name: 'web-1', rssBytes: 400 * MiB }] },
+			after: { host: { at: T0, memAvailableBytes: 1.7 * GiB, swapUsedBytes: 0, swapCachedBytes: 0 }, containers: [{ key: 'jobs/reporter', name: 'reporter-1', rssBytes: 400 * MiB }, { key: 'shop/web', name: 'web-1', rssBytes: 400 * MiB }] },
+			models: []
+		});
+		const { out } = run([{ memAvailableBytes: 1.7 * GiB, swapUsedBytes: 0, memoryTrace }]);
+		expect(out.map((n) => n.key)).toEqual(['mem.available']);
+		expect(out[0].html.split('\n')[2]).toBe('MemAvailable −410 MiB since 09:58: reporter-1 +300 MiB, host other +110 MiB');
 	});
 });
 

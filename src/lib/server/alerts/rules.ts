@@ -17,6 +17,8 @@ export interface Observation {
 	stealPct: number | null;
 	swapUsedBytes: number | null;
 	swapCachedBytes: number | null;
+	/** MemAvailable from /proc/meminfo; absent or null = unknown */
+	memAvailableBytes?: number | null;
 	disks: { mount: string; usedPct: number }[];
 	/** days until each mount reaches `diskFillPct` by the trend projection; null = not growing / unknown */
 	diskFillDays: { mount: string; days: number | null }[];
@@ -49,6 +51,9 @@ export interface RuleThresholds {
 	swapUsedWarnBytes: number;
 	swapUsedCritBytes: number;
 	swapCachedWarnBytes: number;
+	/** MemAvailable below these raises (the /vm memory card's VMW_MEM_AVAILABLE_WARN_GIB / _CRIT_GIB) */
+	memAvailableWarnBytes: number;
+	memAvailableCritBytes: number;
 	diskWarnPct: number;
 	diskCritPct: number;
 	/** "disk reaches diskFillPct within diskFillDays" */
@@ -56,7 +61,10 @@ export interface RuleThresholds {
 	diskFillDays: number;
 	/** a source must be unreachable this long before "unreachable" raises */
 	unreachableForMs: number;
-	/** clear level = raise level × (1 − hysteresis), e.g. 0.1: steal WARN at 5 % clears under 4.5 % */
+	/**
+	 * clear level = raise level × (1 − hysteresis), e.g. 0.1: steal WARN at 5 % clears under 4.5 %;
+	 * for MemAvailable (low is bad) × (1 + hysteresis): WARN under 2 GiB clears over 2.2 GiB
+	 */
 	hysteresis: number;
 }
 
@@ -158,7 +166,7 @@ export function readings(o: Observation, t: RuleThresholds, activeKeys: string[]
 		// an episode whose container is no longer spiking clears
 		for (const key of activeKeys) if (key.startsWith('io.spike:') && !seen.has(key)) out.push({ key, raise: null, clear: true, forMs: 0, title: `I/O anomaly ${key.slice(9)}`, detail: '', recovery: `${key.slice(9)} writes are back to normal` });
 	}
-	const cause = (lead: 'swap' | 'swapCached') => {
+	const cause = (lead: 'swap' | 'swapCached' | 'memAvailable') => {
 		const line = causeLine(o.memoryTrace, lead);
 		return line ? `\n${line}` : '';
 	};
@@ -181,6 +189,17 @@ export function readings(o: Observation, t: RuleThresholds, activeKeys: string[]
 			title: 'Swap used',
 			detail: `Swap used ${gib(o.swapUsedBytes)} (WARN > ${gib(t.swapUsedWarnBytes)}, CRIT > ${gib(t.swapUsedCritBytes)})${cause('swap')}`,
 			recovery: `Swap used back to ${gib(o.swapUsedBytes)}`
+		});
+	const avail = o.memAvailableBytes ?? null;
+	if (avail !== null)
+		out.push({
+			key: 'mem.available',
+			raise: avail < t.memAvailableCritBytes ? 'CRIT' : avail < t.memAvailableWarnBytes ? 'WARN' : null,
+			clear: avail > t.memAvailableWarnBytes * (1 + t.hysteresis),
+			forMs: 0,
+			title: 'MemAvailable low',
+			detail: `MemAvailable ${gib(avail)} (WARN < ${gib(t.memAvailableWarnBytes)}, CRIT < ${gib(t.memAvailableCritBytes)}): the kernel is close to swapping or OOM-killing${cause('memAvailable')}`,
+			recovery: `MemAvailable back to ${gib(avail)}`
 		});
 	if (o.swapCachedBytes !== null)
 		out.push({

@@ -1,4 +1,4 @@
-import { sqliteTable, text, integer, real, primaryKey, index } from 'drizzle-orm/sqlite-core';
+import { sqliteTable, text, integer, real, primaryKey, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** 1-minute downsampled host history (see host/sampler.ts). */
 export const hostHistory = sqliteTable(
@@ -301,3 +301,35 @@ export const hosts = sqliteTable('hosts', {
 	createdAt: integer('created_at').notNull(),
 	updatedAt: integer('updated_at').notNull()
 });
+
+/**
+ * Timeline entries that no other table records as such (issue 25, decision 0029), written by the
+ * recorders in timeline/: cleanup runs and failed or missed cron runs (from the host scripts' log
+ * files and the cron status), container exits Docker saw that vmwarden did not cause (from its
+ * event stream), and health changes (a dimension's level against the previous stored score,
+ * written with the score). `ref` makes a recorder's rewrite of the same fact a no-op: the run id,
+ * `job@start`, `missed:job@expected`, `containerId@eventTimeNano`, `dimension@ts`. Kept
+ * VMW_HISTORY_ROLLUP_RETENTION_DAYS.
+ */
+export const timelineEvents = sqliteTable(
+	'timeline_events',
+	{
+		id: integer('id').primaryKey({ autoIncrement: true }),
+		hostId: text('host_id').notNull(),
+		/** epoch ms: a run's start, a missed run's expected start, an exit's event time */
+		ts: integer('ts').notNull(),
+		kind: text('kind', { enum: ['health', 'cleanup', 'cron', 'docker'] }).notNull(),
+		ref: text('ref').notNull(),
+		container: text('container'),
+		/** compose project */
+		stack: text('stack'),
+		severity: text('severity', { enum: ['info', 'OK', 'WARN', 'CRIT'] }).notNull(),
+		title: text('title').notNull(),
+		detail: text('detail'),
+		/** cleanup: bytes freed */
+		bytes: integer('bytes'),
+		/** the page that explains it, when not the kind's (health: the dimension's drill-down) */
+		href: text('href')
+	},
+	(t) => [uniqueIndex('timeline_events_ref_idx').on(t.hostId, t.kind, t.ref), index('timeline_events_ts_idx').on(t.hostId, t.ts)]
+);

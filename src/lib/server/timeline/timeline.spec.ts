@@ -4,6 +4,7 @@ import { freshDb } from '../../../../tests/helpers/db';
 import type { Db } from '../db';
 import { actions, deploys, ollamaUsage, scoreHistory } from '../db/schema';
 import { decodeCursor, listTimeline } from './timeline';
+import { backfillHealthChanges } from './health-changes';
 
 const H = 'vm-test';
 const T0 = Date.UTC(2026, 11, 7, 3, 0);
@@ -13,6 +14,8 @@ async function seed(db: Db, hostId = H) {
 	// score every 5 minutes: memory 20 (OK) until 03:10, 15 (WARN) at 03:10 and 03:15, 20 again at 03:20; disk unknown at 03:15
 	const score = (m: number, memory: number, disk: number | null) => ({ hostId, ts: at(m), total: 90, cpu: 20, memory, disk, services: 20, maintenance: 15, llm: 10 });
 	await db.insert(scoreHistory).values([score(0, 20, 15), score(5, 20, 15), score(10, 15, 15), score(15, 15, null), score(20, 20, 15)]);
+	// scores stored before the health rows existed: compared once, as the score store does on its first insert
+	await backfillHealthChanges(db, hostId);
 	const act = (m: number, action: string, target: string, input: object, outcome: 'ok' | 'error' | 'denied' = 'ok', actor = 'watchdog') => ({ hostId, ts: at(m), actor, action, target, input: JSON.stringify(input), outcome, result: 'done', endedAt: at(m) });
 	await db.insert(actions).values([
 		act(1, 'watchdog.restart', 'shop-api-1', { key: 'shop/api', reason: 'unhealthy' }),
@@ -40,7 +43,7 @@ describe('listTimeline', () => {
 		const page = await listTimeline(db, { hostId: H, fromMs: at(0), toMs: at(30) });
 		expect(page.items.map((e) => [(e.ts - T0) / 60_000, e.kind, e.severity, e.title])).toEqual([
 			[21, 'alert', 'OK', 'alert cleared: swap.used'],
-			// same ts and source: by id (the dimension's place: disk 2, memory 1), descending
+			// same ts and source: by id, descending (rows are written in dimension order: memory, then disk)
 			[20, 'health', 'OK', 'Disk health unknown → OK'],
 			[20, 'health', 'OK', 'Memory pressure WARN → OK'],
 			[19, 'model', 'info', 'phi3:mini unloaded (2.6 GB)'],

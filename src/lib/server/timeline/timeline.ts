@@ -1,6 +1,6 @@
 // The timeline (issue 25 §1): one newest-first list of what changed on the VM, merged in SQL
 // from the tables that already record it. Each source is one bounded range read on an indexed
-// column (actions by ts, deploys and score_history by (host_id, ts), ollama_usage by
+// column (actions by ts, deploys and timeline_events by (host_id, ts), ollama_usage by
 // (host_id, started_at) and (host_id, ended_at)), cut to the page size before the merge, so a
 // page costs at most `limit + 1` rows per source whatever the range.
 //
@@ -9,8 +9,8 @@
 // or older ones like an unload recorded after the fact) never shift or repeat a page.
 //
 // Sources and kinds:
-//   health   score_history: a dimension's level (OK / WARN / CRIT / unknown, as on the score
-//            card) differs from the previous stored score's
+//   health   timeline_events, written with each score (health-changes.ts): a dimension's level
+//            (OK / WARN / CRIT / unknown, as on the score card) differs from the previous score's
 //   alert    actions 'alerts.send': raised, escalated, updated, recovered
 //   watchdog actions 'watchdog.*' but OOM: restarts, quarantines, releases, mode, self-tests
 //   oom      actions 'watchdog.oom': OOM kills seen in Docker's event stream
@@ -19,10 +19,10 @@
 //            are left out: they change nothing on the VM
 //   deploy   deploys: a new image per compose service
 //   model    ollama_usage: loads and unloads seen by the Ollama poller
-import { and, asc, eq, gte, lte } from 'drizzle-orm';
+//   cleanup  timeline_events (decision 0029): cleanup runs, with bytes freed
+//   cron     timeline_events: cron runs that failed or were missed
+//   docker   timeline_events: container exits vmwarden did not cause, and Docker's restarts
 import type { Db } from '../db';
-import { scoreHistory } from '../db/schema';
-import { DIMENSION_IDS, DIMENSION_TITLES, DRILL_DOWN } from '$lib/score';
 import { TIMELINE_KINDS, type TimelineEntry, type TimelineKind, type TimelineSeverity } from '$lib/timeline';
 
 export { TIMELINE_KINDS };
@@ -66,41 +66,6 @@ export function decodeCursor(text: string): Cursor {
 	return { ts: Number(m[1]), source: m[2], id: Number(m[3]) };
 }
 
-/** the score history a little before the range, so a change at its first row is seen */
-const HEALTH_LEAD_MS = 30 * 60_000;
-// the score card's levels (ScoreCard.svelte): full marks OK, at least half WARN, else CRIT
-const MAX: Record<(typeof DIMENSION_IDS)[number], number> = { cpu: 20, memory: 20, disk: 15, services: 20, maintenance: 15, llm: 10 };
-const levelOf = (points: number | null, max: number): 'unknown' | 'OK' | 'WARN' | 'CRIT' => (points === null ? 'unknown' : points >= max ? 'OK' : points * 2 >= max ? 'WARN' : 'CRIT');
-
-/**
- * Health changes per dimension from the stored scores: a level that differs from the previous
- * score's. Read in one indexed range (the week is ~2,000 rows) and compared here: the same
- * comparison as a window function in SQL cost 10× more (bench/timeline.ts, decision 0024).
- */
-async function healthChanges(db: Db, q: TimelineQuery, cursor: Cursor | null, limit: number): Promise<TimelineEntry[]> {
-	if (q.container !== undefined || q.stack !== undefined) return [];
-	const rows = await db
-		.select()
-		.from(scoreHistory)
-		.where(and(eq(scoreHistory.hostId, q.hostId), gte(scoreHistory.ts, q.fromMs - HEALTH_LEAD_MS), lte(scoreHistory.ts, q.toMs)))
-		.orderBy(asc(scoreHistory.ts));
-	const out: TimelineEntry[] = [];
-	for (let r = rows.length - 1; r > 0 && out.length <= limit; r--) {
-		const [cur, prev] = [rows[r], rows[r - 1]];
-		if (cur.ts < q.fromMs) break;
-		for (let i = DIMENSION_IDS.length - 1; i >= 0; i--) {
-			const id = DIMENSION_IDS[i];
-			const [now, was] = [levelOf(cur[id], MAX[id]), levelOf(prev[id], MAX[id])];
-			if (now === was) continue;
-			const severity: TimelineSeverity = now === 'unknown' ? 'info' : now;
-			if (q.severities?.length && !q.severities.includes(severity)) continue;
-			if (cursor && !(cur.ts < cursor.ts || (cur.ts === cursor.ts && ('health' < cursor.source || ('health' === cursor.source && i < cursor.id))))) continue;
-			out.push({ ts: cur.ts, source: 'health', id: i, kind: 'health', container: null, stack: null, severity, title: `${DIMENSION_TITLES[id]} ${was} → ${now}`, detail: `score ${cur[id] ?? '?'}/${MAX[id]} (was ${prev[id] ?? '?'})`, href: DRILL_DOWN[id] });
-		}
-	}
-	return out;
-}
-
 /** One SELECT per source, each giving the same columns; `?` are bound by `args` in order. */
 function sources(q: TimelineQuery): { kinds: TimelineKind[]; sql: string; args: (string | number)[] }[] {
 	const r = [q.hostId, q.fromMs, q.toMs];
@@ -130,6 +95,13 @@ function sources(q: TimelineQuery): { kinds: TimelineKind[]; sql: string; args: 
 					container || ' deployed ' || image AS title,
 					coalesce(substr(previous_image_id, 1, 19), 'first seen') || ' → ' || substr(image_id, 1, 19) AS detail, '/trends?metric=memory' AS href, NULL AS bytes
 				FROM deploys WHERE host_id = ? AND ts >= ? AND ts <= ?`,
+			args: r
+		},
+		{
+			kinds: ['health', 'cleanup', 'cron', 'docker'],
+			sql: `SELECT ts, 'event' AS source, id, kind, container, stack, severity, title, detail,
+					coalesce(href, CASE kind WHEN 'docker' THEN '/containers' ELSE '/maintenance' END) AS href, bytes
+				FROM timeline_events WHERE host_id = ? AND ts >= ? AND ts <= ?`,
 			args: r
 		},
 		{
@@ -176,12 +148,8 @@ export async function listTimeline(db: Db, q: TimelineQuery): Promise<TimelinePa
 		parts.push(`SELECT * FROM (SELECT * FROM (${s.sql}) ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id DESC LIMIT ?)`);
 		args.push(...s.args, ...wargs, limit + 1);
 	}
-	const [res, health] = await Promise.all([
-		parts.length ? db.$client.execute({ sql: `${parts.join('\nUNION ALL\n')}\nORDER BY ts DESC, source DESC, id DESC LIMIT ?`, args: [...args, limit + 1] }) : null,
-		!wanted || wanted.has('health') ? healthChanges(db, q, cursor, limit) : []
-	]);
-	const newestFirst = (a: TimelineEntry, b: TimelineEntry) => b.ts - a.ts || (a.source < b.source ? 1 : a.source > b.source ? -1 : b.id - a.id);
-	const rows = [...(res?.rows ?? []).map((r) => toEntry(r as unknown as Row)), ...health].sort(newestFirst);
+	const res = parts.length ? await db.$client.execute({ sql: `${parts.join('\nUNION ALL\n')}\nORDER BY ts DESC, source DESC, id DESC LIMIT ?`, args: [...args, limit + 1] }) : null;
+	const rows = (res?.rows ?? []).map((r) => toEntry(r as unknown as Row));
 	const items = rows.slice(0, limit);
 	const last = items.at(-1);
 	return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
