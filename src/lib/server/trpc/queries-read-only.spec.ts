@@ -81,6 +81,7 @@ afterAll(async () => {
 });
 
 describe('queries change no state', () => {
+	// no public tRPC 11 API lists or looks up a router's procedures: _def.procedures (typed in the exported TRPCRouterDef)
 	const queries = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)
 		.filter(([, p]) => p._def.type === 'query')
 		.map(([name]) => name);

@@ -17,6 +17,7 @@ import type { Principal } from '../auth/auth';
 /** Mutations anyone (login, setup) or any logged-in session (own session/password) may call. */
 const SELF_SERVICE = ['auth.changePassword', 'auth.login', 'auth.logout', 'auth.logoutEverywhere', 'auth.setup', 'hosts.setPreferred'];
 
+// no public tRPC 11 API lists or looks up a router's procedures: _def.procedures (typed in the exported TRPCRouterDef)
 const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
 const mutations = Object.keys(procedures).filter((p) => procedures[p]._def.type === 'mutation').sort();
 const guarded = mutations.filter((p) => !SELF_SERVICE.includes(p));

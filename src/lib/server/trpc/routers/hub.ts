@@ -97,6 +97,7 @@ export const hubRouter = router({
 			// imported here: router.ts imports this file
 			const { appRouter } = await import('../router');
 			const path = input.procedure;
+			// no public tRPC 11 API lists or looks up a router's procedures: _def.procedures (typed in the exported TRPCRouterDef)
 			const proc = checkProcedure(appRouter._def.procedures as Record<string, unknown>, path, isViewerProcedure);
 			const checked = checkInput(input.input);
 			await validateLocally(proc, path, checked.input);

@@ -70,6 +70,7 @@ describe('users and roles', { timeout: SCRYPT_TEST_TIMEOUT_MS }, () => {
 		const vera = await as('vera', 'viewer password 12');
 		// Every mutation except the self-service ones (own session, own password, login, setup).
 		const selfService = new Set(['auth.login', 'auth.setup', 'auth.logout', 'auth.logoutEverywhere', 'auth.changePassword', 'hosts.setPreferred']);
+		// no public tRPC 11 API lists or looks up a router's procedures: _def.procedures (typed in the exported TRPCRouterDef)
 		const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
 		const mutations = Object.keys(procedures).filter((p) => procedures[p]._def.type === 'mutation' && !selfService.has(p));
 		expect(mutations).toContain('users.create');
