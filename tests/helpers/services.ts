@@ -43,9 +43,11 @@ export interface CallerOptions {
 	signal?: AbortSignal;
 	clientKey?: string;
 	sessionId?: string;
+	/** Response headers the procedure may set (Set-Cookie at login); none by default, as through createCaller. */
+	resHeaders?: Headers | null;
 }
 
-export type Caller = ReturnType<ReturnType<typeof createCallerFactory<typeof appRouter>>>;
+export type Caller = ReturnType<typeof callerAs>;
 
 export interface TestServices {
 	services: Services;
@@ -53,6 +55,8 @@ export interface TestServices {
 	dir: string;
 	/** A caller of the app router as `principal` on these services. */
 	callerAs(principal: Principal | null, opts?: CallerOptions): Caller;
+	/** Stops the services and starts new ones on the same configuration and database (what a restart loads); `services` is then the new set. */
+	restart(): Promise<Services>;
 	/** Stops the services; removes `dir` when createTestServices made it. */
 	stop(): Promise<void>;
 }
@@ -69,18 +73,24 @@ export async function createTestServices({ env = {}, start = {}, dir }: TestServ
 		await removeDir();
 		throw err;
 	}
-	return {
+	const harness: TestServices = {
 		services,
 		dir: root,
-		callerAs: (principal, opts) => callerAs(principal, { services, ...opts }),
+		callerAs: (principal, opts) => callerAs(principal, { services: harness.services, ...opts }),
+		async restart() {
+			await harness.services.stop();
+			harness.services = await createServices(harness.services.config, { startSampler: false, ...start });
+			return harness.services;
+		},
 		async stop() {
-			await services.stop();
+			await harness.services.stop();
 			await removeDir();
 		}
 	};
+	return harness;
 }
 
 /** A caller of the app router as `principal`, with the context createInnerContext makes (as the HTTP endpoint does). */
-export function callerAs(principal: Principal | null, { services, signal, clientKey = TEST_CLIENT_ADDRESS, sessionId }: CallerOptions & { services: Services }): Caller {
-	return createCallerFactory(appRouter)(createInnerContext({ services, principal, clientKey, sessionId }), signal ? { signal } : undefined);
+export function callerAs(principal: Principal | null, { services, signal, clientKey = TEST_CLIENT_ADDRESS, sessionId, resHeaders }: CallerOptions & { services: Services }) {
+	return createCallerFactory(appRouter)(createInnerContext({ services, principal, clientKey, sessionId, resHeaders }), signal ? { signal } : undefined);
 }
