@@ -4,6 +4,7 @@ import { building } from '$app/environment';
 import { ConfigError, getConfig } from '$lib/server/config';
 import { getServices, startServices } from '$lib/server/services';
 import { refuseCrossSiteMutation, refuseCrossSiteRead, sessionCookieName } from '$lib/server/auth/auth';
+import { unauthenticatedResponse } from '$lib/server/auth/bearer';
 import { createLogger } from '$lib/server/log';
 import { startBanner } from '$lib/server/start/banner';
 import { createFastLane, publishFastLane } from '$lib/server/fast-lane';
@@ -113,7 +114,7 @@ const guarded: Handle = async ({ event, resolve }) => {
 	if (url.pathname.startsWith('/api/trpc/') || PUBLIC_PATHS.has(url.pathname) || event.locals.principal) return resolve(event);
 
 	if (url.pathname.startsWith('/api/') || url.pathname === '/metrics') {
-		return json({ error: 'authentication required: log in or send Authorization: Bearer <API token>' }, { status: 401, headers: { 'www-authenticate': 'Bearer realm="vmwarden"' } });
+		return unauthenticatedResponse(); // the fast lane answers the same (auth/bearer.ts)
 	}
 	const next = url.pathname + url.search;
 	return new Response(null, { status: 303, headers: { location: `/login${next === '/' ? '' : `?next=${encodeURIComponent(next)}`}` } });

@@ -2,15 +2,14 @@
 // /proc: see the RAM warning for a big model before loading it, unload the loaded model, and see
 // the RAM bar change.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer, TEST_PASSWORD, type RunningServer } from '../helpers/server';
 import { launchBrowser } from '../helpers/browser';
 import { startFakeOllama, type FakeOllama } from '../helpers/fake-ollama';
 import { writeProcess } from '../helpers/fake-proc';
-
-const procFixtures = path.resolve(import.meta.dirname, '../fixtures/proc');
+import { fakeProc, procFixture, type FakeProc } from '../helpers/proc';
 
 // MemAvailable 9 460 623 kB = 9 687 677 952 B. Loading llama3.2-vision:11b needs 7 816 589 186 B
 // on disk + 4096 tokens × 160 KiB of KV cache (671 088 640 B) = 8 487 677 826 B, leaving
@@ -22,34 +21,29 @@ const QWEN_KB = Math.floor(1181116006 / 1024);
 
 describe('/models in a browser', () => {
 	let dir: string;
-	let proc: string;
+	let proc: FakeProc;
 	let fake: FakeOllama;
 	let server: RunningServer;
 	let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
-	/** Rewrite the fake /proc/meminfo with a new MemAvailable (atomically: the sampler reads it every 500 ms). */
+	/** Rewrite the fake /proc/meminfo with a new MemAvailable (fakeProc replaces it atomically: the sampler reads it every 500 ms). */
 	async function setMemAvailable(kB: number) {
-		const text = (await readFile(path.join(procFixtures, 'meminfo.vm-swap'), 'utf8')).replace(/^MemAvailable:\s+\d+ kB$/m, `MemAvailable:   ${kB} kB`);
-		await writeFile(path.join(proc, 'meminfo.tmp'), text);
-		await rename(path.join(proc, 'meminfo.tmp'), path.join(proc, 'meminfo'));
+		proc.write('meminfo', procFixture('meminfo.vm-swap').replace(/^MemAvailable:\s+\d+ kB$/m, `MemAvailable:   ${kB} kB`));
 	}
 
 	beforeAll(async () => {
 		dir = await mkdtemp(path.join(tmpdir(), 'vmw-models-e2e-'));
-		proc = path.join(dir, 'proc');
-		await mkdir(proc);
+		proc = fakeProc({ stat: 'stat.vm-steal.t0', loadavg: 'loadavg.vm' });
 		await mkdir(path.join(dir, 'dev'));
-		await copyFile(path.join(procFixtures, 'stat.vm-steal.t0'), path.join(proc, 'stat'));
-		await copyFile(path.join(procFixtures, 'loadavg.vm'), path.join(proc, 'loadavg'));
 		await setMemAvailable(MEM_AVAILABLE_KB);
-		await writeProcess(proc, 2291877, { utime: 5000, stime: 700 });
+		await writeProcess(proc.dir, 2291877, { utime: 5000, stime: 700 });
 		fake = await startFakeOllama({
 			// Ollama frees the model's memory on unload; the fake /proc shows it as the kernel would
 			onChange: async ({ action }) => {
 				if (action === 'unload') await setMemAvailable(MEM_AVAILABLE_KB + QWEN_KB);
 			}
 		});
-		server = await startServer({ VMW_PROC_ROOT: proc, VMW_DEV_ROOT: path.join(dir, 'dev'), VMW_OLLAMA_URL: fake.url, VMW_OLLAMA_POLL_MS: '1000' });
+		server = await startServer({ VMW_PROC_ROOT: proc.dir, VMW_DEV_ROOT: path.join(dir, 'dev'), VMW_OLLAMA_URL: fake.url, VMW_OLLAMA_POLL_MS: '1000' });
 		browser = await launchBrowser();
 	});
 	afterAll(async () => {
@@ -57,6 +51,7 @@ describe('/models in a browser', () => {
 		await server?.stop();
 		await fake?.close();
 		await rm(dir, { recursive: true, force: true });
+		proc?.cleanup();
 	});
 
 	it('warns before loading a big model, unloads the loaded one, and the RAM bar follows', async () => {

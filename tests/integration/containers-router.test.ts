@@ -7,8 +7,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { parseConfig } from '../../src/lib/server/config';
 import { createServices, type Services } from '../../src/lib/server/services';
-import { createCallerFactory } from '../../src/lib/server/trpc/init';
-import { appRouter } from '../../src/lib/server/trpc/router';
+import { callerAs } from '../helpers/services';
 import type { Principal } from '../../src/lib/server/auth/auth';
 import { listActions } from '../../src/lib/server/audit/actions';
 import type { DockerCallName } from '../../src/lib/server/docker';
@@ -24,7 +23,7 @@ const viewer: Principal = { role: 'viewer', via: 'token' };
 let docker: Docker;
 let services: Services;
 let dir: string;
-const caller = (p: Principal | null) => createCallerFactory(appRouter)({ services, principal: p, sessionId: undefined, resHeaders: null, clientKey: '127.0.0.9', secure: false });
+const caller = (p: Principal | null) => callerAs(p, { services });
 const calls = (name: DockerCallName) => services.docker.api.callCounts()[name];
 
 async function rows() {

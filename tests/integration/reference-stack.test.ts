@@ -11,8 +11,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { parseConfig } from '../../src/lib/server/config';
 import { createServices, type Services } from '../../src/lib/server/services';
-import { createCallerFactory } from '../../src/lib/server/trpc/init';
-import { appRouter } from '../../src/lib/server/trpc/router';
+import { callerAs } from '../helpers/services';
 import type { Principal } from '../../src/lib/server/auth/auth';
 import { LLM_NO_LIMIT_REASON } from '../../src/lib/server/resources/categories';
 import { htmlToText } from '../../src/lib/server/notify/html';
@@ -29,7 +28,7 @@ let dir: string;
 /** what the alerts sent to the webhook (a receiver on loopback) */
 const hooks: { text: string }[] = [];
 let receiver: Server;
-const caller = () => createCallerFactory(appRouter)({ services, principal: viewer, sessionId: undefined, resHeaders: null, clientKey: '127.0.0.9', secure: false });
+const caller = () => callerAs(viewer, { services });
 
 /** The list; on a machine loaded enough that Docker misses the app's 5 s timeout, the next refresh's. */
 async function rows() {

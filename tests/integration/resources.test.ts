@@ -14,8 +14,7 @@ import type Docker from 'dockerode';
 import { parseAllDocuments, type Document } from 'yaml';
 import { parseConfig } from '../../src/lib/server/config';
 import { createServices, type Services } from '../../src/lib/server/services';
-import { createCallerFactory } from '../../src/lib/server/trpc/init';
-import { appRouter } from '../../src/lib/server/trpc/router';
+import { callerAs } from '../helpers/services';
 import type { Principal } from '../../src/lib/server/auth/auth';
 import { listActions } from '../../src/lib/server/audit/actions';
 import { LLM_NO_LIMIT_REASON } from '../../src/lib/server/resources/categories';
@@ -37,7 +36,7 @@ let dir: string;
 // the alerts' webhook: every POST body, parsed
 let hook: Server;
 const posted: { key?: string; severity?: string; text: string }[] = [];
-const caller = () => createCallerFactory(appRouter)({ services, principal: viewer, sessionId: undefined, resHeaders: null, clientKey: '127.0.0.9', secure: false });
+const caller = () => callerAs(viewer, { services });
 const compose = (service: string, extra: Record<string, string> = {}) => ({ 'com.docker.compose.project': run, 'com.docker.compose.service': service, ...extra });
 
 beforeAll(async () => {

@@ -6,7 +6,8 @@
 //
 // It answers only what it can answer exactly as `handle` would: auth on, no trusted-proxy login
 // configured, GET, one of these paths, and for the protected ones an Authorization: Bearer
-// header. For /api/vm/health and /metrics a wrong token gets the same 401 as `handle` gives; a
+// header. What a Bearer header is, that it alone decides the principal, and the 401 a wrong token
+// gets on /api/vm/health and /metrics come from auth/bearer.ts, which `handle` uses too; a
 // tRPC call it cannot answer (wrong token, a cross-site header, any other input) goes on to
 // SvelteKit and tRPC. Everything else, including every session cookie, goes on to SvelteKit.
 // All send SECURITY_HEADERS (security-headers.ts).
@@ -14,6 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from './services';
 import { currentSnapshotJson, currentSnapshotTrpc } from './health/current';
 import { hasRole, type Principal } from './auth/auth';
+import { bearerToken, UNAUTHENTICATED } from './auth/bearer';
 import { SECURITY_HEADERS } from './security-headers';
 
 /** GET /healthz: status code and body, shared with routes/healthz/+server.ts. */
@@ -24,8 +26,6 @@ export function healthzAnswer(s: Pick<Services, 'health' | 'startedAt'>): { stat
 		body: JSON.stringify({ status: h.ok ? 'ok' : 'degraded', uptimeS: Math.round((Date.now() - s.startedAt) / 1000), services: h.services })
 	};
 }
-
-export const UNAUTHENTICATED_BODY = JSON.stringify({ error: 'authentication required: log in or send Authorization: Bearer <API token>' });
 
 function send(res: ServerResponse, status: number, contentType: string, body: string, extra: Record<string, string> = {}) {
 	res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...extra });
@@ -91,7 +91,8 @@ export function createFastLane(services: Services): FastLane {
 		// handle lets a trusted proxy's user header decide the principal: only handle answers then
 		if (auth.proxyLogin) return false;
 		const authorization = req.headers.authorization;
-		if (!authorization?.startsWith('Bearer ')) return false;
+		// only a request whose Bearer header decides its principal alone (a cookie could decide the others)
+		if (authorization === undefined || bearerToken(authorization) === null) return false;
 		if (path === SNAPSHOT_PATH) {
 			const call = snapshotCallOf(q < 0 ? '' : url.slice(q + 1));
 			// handle's cross-site read check looks at these two headers: only handle answers them
@@ -103,7 +104,7 @@ export function createFastLane(services: Services): FastLane {
 		}
 		if (path !== '/api/vm/health' && path !== '/metrics') return false;
 		return answer(res, authorization, async (principal) => {
-			if (!principal) return send(res, 401, 'application/json', UNAUTHENTICATED_BODY, { 'www-authenticate': 'Bearer realm="vmwarden"' });
+			if (!principal) return send(res, UNAUTHENTICATED.status, UNAUTHENTICATED.headers['content-type'], UNAUTHENTICATED.body, UNAUTHENTICATED.headers);
 			if (path === '/api/vm/health') return send(res, 200, 'application/json', currentSnapshotJson(services));
 			send(res, 200, services.metrics.contentType, await services.metrics.metrics());
 		});

@@ -1,34 +1,25 @@
 // Issue 21 items 2 and 10 through the real router on a real SQLite file: refused mutations are
 // rows, repeats coalesce into one row with a count, and the rate limit counts refusals too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../config';
-import { createServices, type Services } from '../services';
-import { createCallerFactory } from '../trpc/init';
-import { createInnerContext } from '../trpc/context';
-import { appRouter } from '../trpc/router';
+import type { Services } from '../services';
 import type { Principal } from '../auth/auth';
+import { createTestServices, type TestServices } from '../../../../tests/helpers/services';
 import { listActions, pruneActions, recordEvent } from './actions';
 import { createRefusalRecorder, refusalRecorder } from './refusals';
 
 describe('refused mutations in the audit record', () => {
-	let dir: string;
+	let t: TestServices;
 	let services: Services;
 	beforeAll(async () => {
-		dir = await mkdtemp(path.join(tmpdir(), 'vmw-refusals-'));
-		services = await createServices(
-			parseConfig({ VMW_DATABASE_URL: `file:${path.join(dir, 'db')}`, VMW_DATA_DIR: dir, VMW_API_TOKEN: 'x'.repeat(32), VMW_LOG_LEVEL: 'error', VMW_DOCKER_HOST: `unix://${path.join(dir, 'no-docker.sock')}` }),
-			{ startSampler: false }
-		);
+		t = await createTestServices({ env: (dir) => ({ VMW_DOCKER_HOST: `unix://${path.join(dir, 'no-docker.sock')}` }) });
+		services = t.services;
 	});
 	afterAll(async () => {
-		await services?.stop();
-		await rm(dir, { recursive: true, force: true });
+		await t?.stop();
 	});
 
-	const caller = (principal: Principal | null, clientKey = '198.51.100.7') => createCallerFactory(appRouter)(createInnerContext({ services, principal, clientKey }));
+	const caller = (principal: Principal | null, clientKey = '198.51.100.7') => t.callerAs(principal, { clientKey });
 	const rowsOf = async (action: string) => (await listActions(services.db, { limit: 200, action })).filter((r) => r.action === action);
 
 	it('a read token sending 1,000 alerts.mute leaves two rows, not 1,000: the role refusals and then the rate limit, each with its count', async () => {
@@ -75,21 +66,20 @@ describe('refused mutations in the audit record', () => {
 		const session = caller({ role: pat.role, via: 'session', userId: pat.id, userName: pat.name });
 		expect(await session.hosts.setPreferred({ hostId: services.config.hostId })).toEqual({ remembered: true });
 		expect((await rowsOf('hosts.setPreferred')).map((r) => [r.actor, r.target, r.outcome])).toEqual([[`session:${pat.role}:${pat.name}`, services.config.hostId, 'ok']]);
-		await createCallerFactory(appRouter)(createInnerContext({ services, principal: { role: pat.role, via: 'session', userId: pat.id, userName: pat.name }, sessionId: 'some-session', clientKey: '198.51.100.7' })).auth.logout();
+		await t.callerAs({ role: pat.role, via: 'session', userId: pat.id, userName: pat.name }, { sessionId: 'some-session', clientKey: '198.51.100.7' }).auth.logout();
 		expect((await rowsOf('auth.logout')).map((r) => [r.actor, r.outcome])).toEqual([[`session:${pat.role}:${pat.name}`, 'ok']]);
 	});
 });
 
 describe('coalescing and retention', () => {
-	let dir: string;
+	let harness: TestServices;
 	let services: Services;
 	beforeAll(async () => {
-		dir = await mkdtemp(path.join(tmpdir(), 'vmw-refusals2-'));
-		services = await createServices(parseConfig({ VMW_DATABASE_URL: `file:${path.join(dir, 'db')}`, VMW_DATA_DIR: dir, VMW_API_TOKEN: 'x'.repeat(32), VMW_LOG_LEVEL: 'error' }), { startSampler: false });
+		harness = await createTestServices();
+		services = harness.services;
 	});
 	afterAll(async () => {
-		await services?.stop();
-		await rm(dir, { recursive: true, force: true });
+		await harness?.stop();
 	});
 
 	it('repeats coalesce within the window; another reason, actor or a later window is a new row', async () => {

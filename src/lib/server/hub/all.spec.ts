@@ -76,6 +76,7 @@ describe('hub.all: what it runs', () => {
 			admin: adminProcedure.query(() => 2),
 			op: operatorProcedure.query(() => 3)
 		});
+		// no public tRPC 11 API lists or looks up a router's procedures: _def.procedures (typed in the exported TRPCRouterDef)
 		const procs = probe._def.procedures as Record<string, unknown>;
 		const isViewer = builtOn(viewerProcedure);
 		expect(checkProcedure(procs, 'read', isViewer)).toBe(procs.read);

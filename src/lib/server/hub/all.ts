@@ -3,8 +3,7 @@
 // fails or is too slow gives an `unavailable` entry with the reason and the last good answer of
 // the same (host, procedure, input) kept in a small LRU; it never delays the others beyond its
 // timeout. The router (routers/hub.ts `hub.all`) is thin: the checks and the fan-out live here.
-import { TRPCError } from '@trpc/server';
-import { getParseFn, type AnyProcedure } from '@trpc/server/unstable-core-do-not-import';
+import { StandardSchemaV1Error, TRPCError, type AnyTRPCProcedure as AnyProcedure } from '@trpc/server';
 import superjson from 'superjson';
 import { reasonOf, type Availability } from '../availability';
 import type { HostKind } from '../hosts/types';
@@ -30,6 +29,7 @@ export type AllEntry<T = unknown> = { hostId: string; name: string; kind: HostKi
  * middlewares (role check, forwarding) come first in the procedure's own, as the same functions.
  */
 export function builtOn(base: unknown): (p: AnyProcedure) => boolean {
+	// no public tRPC 11 API shows a builder's or a procedure's middlewares: _def.middlewares is read untyped
 	const first = ((base as { _def?: { middlewares?: unknown[] } })._def?.middlewares ?? []) as unknown[];
 	return (p) => {
 		const mine = ((p._def as { middlewares?: unknown[] }).middlewares ?? []) as unknown[];
@@ -80,19 +80,30 @@ export function checkInput(input: unknown): { input: Record<string, unknown> | u
  * check, so a refused input is one BAD_REQUEST instead of one unavailable entry per host.
  */
 export async function validateLocally(proc: AnyProcedure, path: string, input: unknown): Promise<void> {
-	for (const parser of (proc._def.inputs ?? []) as Parameters<typeof getParseFn>[0][]) {
+	// _def.inputs is typed in the public AnyTRPCProcedure; each is a zod schema, checked through
+	// Standard Schema (zod 4 implements it; tRPC's own parse helper is internal)
+	for (const parser of proc._def.inputs as unknown[]) {
+		const standard = (parser as Partial<StandardSchema>)['~standard'];
+		if (!standard) throw new Error(`${path}: an input parser hub.all cannot run (not a Standard Schema)`);
+		let result: Awaited<ReturnType<StandardSchema['~standard']['validate']>>;
 		try {
-			await getParseFn(parser)(input);
+			result = await standard.validate(input);
 		} catch (err) {
-			throw new TRPCError({ code: 'BAD_REQUEST', message: `${path}: ${inputMessage(err)}`, cause: err });
+			throw new TRPCError({ code: 'BAD_REQUEST', message: `${path}: ${reasonOf(err)}`, cause: err });
 		}
+		if (result.issues) throw new TRPCError({ code: 'BAD_REQUEST', message: `${path}: ${inputMessage(result.issues)}`, cause: new StandardSchemaV1Error(result.issues) });
 	}
 }
 
-function inputMessage(err: unknown): string {
-	const issues = (err as { issues?: { path?: (string | number)[]; message?: string }[] } | null)?.issues;
-	if (Array.isArray(issues) && issues.length) return issues.map((i) => `${i.path?.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
-	return reasonOf(err);
+/** The part of the Standard Schema interface (standardschema.dev) hub.all uses. */
+interface StandardSchema {
+	'~standard': { validate(value: unknown): { issues?: readonly StandardIssue[] } | Promise<{ issues?: readonly StandardIssue[] }> };
+}
+type StandardIssue = { message: string; path?: readonly (PropertyKey | { key: PropertyKey })[] };
+
+function inputMessage(issues: readonly StandardIssue[]): string {
+	const key = (k: PropertyKey | { key: PropertyKey }) => String(typeof k === 'object' ? k.key : k);
+	return issues.map((i) => `${i.path?.length ? `${i.path.map(key).join('.')}: ` : ''}${i.message}`).join('; ');
 }
 
 /** A bounded LRU of last good answers: the oldest-used key goes when a new one would exceed `max`. */

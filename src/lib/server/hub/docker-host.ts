@@ -90,6 +90,7 @@ export function createDockerHosts(opts: DockerHostsOptions) {
 		const [area, name, ...rest] = c.path.split('.');
 		if (!Object.hasOwn(ROUTERS, area) || !name || rest.length) return undefined;
 		const key = area as keyof typeof ROUTERS;
+		// no public tRPC 11 API lists or looks up a router's procedures: _def.procedures (typed in the exported TRPCRouterDef)
 		if (!Object.hasOwn(ROUTERS[key]._def.procedures, name)) return undefined;
 		const services = {
 			...ctx.services,

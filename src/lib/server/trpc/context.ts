@@ -1,6 +1,7 @@
 // The one way a tRPC context is made (t3's createInnerTRPCContext pattern): the HTTP endpoint,
-// createCaller from +page.server.ts and the specs all go through createInnerContext, so a new
-// context field is added once and cannot be forgotten by one of them.
+// createCaller from +page.server.ts and the specs and tests (callerAs in tests/helpers/services.ts)
+// all go through createInnerContext, so a new context field is added once and cannot be
+// forgotten by one of them.
 import type { RequestEvent } from '@sveltejs/kit';
 import type { Context } from './init';
 import type { Services } from '../services';

@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+// no public tRPC 11 API lets a middleware answer without calling next() (trpc/trpc#4066): the marker it needs is internal
 import { middlewareMarker } from '@trpc/server/unstable-core-do-not-import';
 import { transformer } from './transformer';
 import type { Services } from '../services';

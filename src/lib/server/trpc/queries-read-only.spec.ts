@@ -4,17 +4,13 @@
 // database must read the same afterwards. A query that writes (a cache row, a "seen" mark, an
 // audit row) fails here with its path.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { fakeProc, type FakeProc } from '../../../../tests/helpers/proc';
-import { parseConfig } from '../config';
-import { createServices, type Services } from '../services';
-import { createCallerFactory } from './init';
-import { createInnerContext } from './context';
+import type { Services } from '../services';
 import { appRouter } from './router';
+import { createTestServices, type TestServices } from '../../../../tests/helpers/services';
 import type { Principal } from '../auth/auth';
 import { TREND_IDS, TREND_RANGES } from '../../trends';
 
@@ -29,11 +25,11 @@ const SAMPLE_INPUT: Record<string, unknown> = {
 	'hub.all': { procedure: 'health.snapshot' }
 };
 
-let dir: string;
+let harness: TestServices;
 let proc: FakeProc;
 let services: Services;
 const admin: Principal = { role: 'admin', via: 'session', userId: 1, userName: 'admin' };
-const caller = () => createCallerFactory(appRouter)(createInnerContext({ services, principal: admin, clientKey: '127.0.0.7' }));
+const caller = () => harness.callerAs(admin, { clientKey: '127.0.0.7' });
 
 /** Every row of every table, hashed per table. */
 async function fingerprint(): Promise<Record<string, string>> {
@@ -48,24 +44,19 @@ async function fingerprint(): Promise<Record<string, string>> {
 }
 
 beforeAll(async () => {
-	dir = await mkdtemp(path.join(tmpdir(), 'vmw-readonly-'));
 	proc = fakeProc({ stat: 'stat.vm-steal.t0', meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
-	services = await createServices(
-		parseConfig({
+	harness = await createTestServices({
+		env: (dir) => ({
 			VMW_PROC_ROOT: proc.dir,
-			VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`,
-			VMW_DATA_DIR: dir,
 			VMW_LOG_DIR: dir,
-			VMW_API_TOKEN: 'x'.repeat(32),
 			VMW_HOST_ID: 'vm-test',
-			VMW_LOG_LEVEL: 'error',
 			// nothing answers on these loopback ports: those queries take their "unavailable" path
 			VMW_DOCKER_HOST: `unix://${path.join(dir, 'no-docker.sock')}`,
 			VMW_PROMETHEUS_URL: 'http://127.0.0.1:9',
 			VMW_OLLAMA_URL: 'http://127.0.0.1:9'
-		}),
-		{ startSampler: false }
-	);
+		})
+	});
+	services = harness.services;
 	// state for queries to read (and, if one wrongly wrote, to change)
 	await services.sampler.sampleOnce();
 	proc.use('stat', 'stat.vm-steal.t1');
@@ -75,12 +66,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	await services?.stop();
-	await rm(dir, { recursive: true, force: true });
+	await harness?.stop();
 	proc?.cleanup();
 });
 
 describe('queries change no state', () => {
+	// no public tRPC 11 API lists or looks up a router's procedures: _def.procedures (typed in the exported TRPCRouterDef)
 	const queries = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)
 		.filter(([, p]) => p._def.type === 'query')
 		.map(([name]) => name);

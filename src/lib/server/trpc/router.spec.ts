@@ -2,39 +2,33 @@
 // mutation outside the fixed self-service list needs the operator or admin role: the read-only
 // API token and a viewer get FORBIDDEN, nobody gets UNAUTHORIZED — before the input is even read.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../config';
-import { createServices, type Services } from '../services';
-import { adminProcedure, createCallerFactory, operatorProcedure, publicProcedure, viewerProcedure } from './init';
+import { adminProcedure, operatorProcedure, publicProcedure, viewerProcedure } from './init';
 import { builtOn } from '../hub/all';
 import type { AnyProcedure } from '@trpc/server';
-import { createInnerContext } from './context';
 import { appRouter } from './router';
 import type { Principal } from '../auth/auth';
+import { createTestServices, type TestServices } from '../../../../tests/helpers/services';
 
 /** Mutations anyone (login, setup) or any logged-in session (own session/password) may call. */
 const SELF_SERVICE = ['auth.changePassword', 'auth.login', 'auth.logout', 'auth.logoutEverywhere', 'auth.setup', 'hosts.setPreferred'];
 
+// no public tRPC 11 API lists or looks up a router's procedures: _def.procedures (typed in the exported TRPCRouterDef)
 const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
 const mutations = Object.keys(procedures).filter((p) => procedures[p]._def.type === 'mutation').sort();
 const guarded = mutations.filter((p) => !SELF_SERVICE.includes(p));
 
 describe('appRouter walk', () => {
-	let dir: string;
-	let services: Services;
+	let t: TestServices;
 	beforeAll(async () => {
-		dir = await mkdtemp(path.join(tmpdir(), 'vmw-walk-'));
-		services = await createServices(parseConfig({ VMW_DATABASE_URL: `file:${path.join(dir, 'db')}`, VMW_DATA_DIR: dir, VMW_API_TOKEN: 'x'.repeat(32), VMW_LOG_LEVEL: 'error' }), { startSampler: false });
+		t = await createTestServices();
 	});
 	afterAll(async () => {
-		await services?.stop();
-		await rm(dir, { recursive: true, force: true });
+		await t?.stop();
 	});
 
 	const callAs = (principal: Principal | null, name: string) => {
-		const caller = createCallerFactory(appRouter)(createInnerContext({ services, principal, clientKey: 'walk' }));
+		const caller = t.callerAs(principal, { clientKey: 'walk' });
 		const fn = name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], caller) as (input: unknown) => Promise<unknown>;
 		return fn({}).then(
 			() => 'ran',
@@ -97,18 +91,12 @@ describe('role matrix over every procedure', () => {
 		expect(names.length).toBeGreaterThan(60);
 	});
 
-	let dir: string;
-	let services: Services;
+	let t: TestServices;
 	beforeAll(async () => {
-		dir = await mkdtemp(path.join(tmpdir(), 'vmw-matrix-'));
-		services = await createServices(
-			parseConfig({ VMW_DATABASE_URL: `file:${path.join(dir, 'db')}`, VMW_DATA_DIR: dir, VMW_API_TOKEN: 'x'.repeat(32), VMW_LOG_LEVEL: 'error', VMW_DOCKER_HOST: `unix://${path.join(dir, 'no-docker.sock')}` }),
-			{ startSampler: false }
-		);
+		t = await createTestServices({ env: (dir) => ({ VMW_DOCKER_HOST: `unix://${path.join(dir, 'no-docker.sock')}` }) });
 	});
 	afterAll(async () => {
-		await services?.stop();
-		await rm(dir, { recursive: true, force: true });
+		await t?.stop();
 	});
 
 	const rank: Record<Level, number> = { public: 0, viewer: 1, operator: 2, admin: 3 };
@@ -126,7 +114,7 @@ describe('role matrix over every procedure', () => {
 	];
 
 	it.each(principals)('%s: refused exactly below each procedure\'s role', async (_who, principal, level) => {
-		const caller = createCallerFactory(appRouter)(createInnerContext({ services, principal, clientKey: 'matrix' }));
+		const caller = t.callerAs(principal, { clientKey: 'matrix' });
 		const outcomes: Record<string, string> = {};
 		for (const name of names) {
 			const fn = name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], caller) as (input: unknown) => Promise<unknown>;

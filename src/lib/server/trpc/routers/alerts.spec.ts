@@ -4,10 +4,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../../config';
-import { createServices, type Services } from '../../services';
-import { createCallerFactory } from '../init';
-import { appRouter } from '../router';
+import type { Services } from '../../services';
+import { createTestServices, type TestServices } from '../../../../../tests/helpers/services';
 import { queryActions } from '../../audit/activity';
 import { startFakeTelegram, TELEGRAM_FIXTURES } from '../../../../../tests/helpers/fake-telegram';
 
@@ -15,31 +13,31 @@ const TOKEN = '7012345678:AAH-router-secret';
 
 describe('alerts router', () => {
 	let dir: string;
+	let t: TestServices;
 	let services: Services;
 	let fake: Awaited<ReturnType<typeof startFakeTelegram>>;
-	const as = (role: 'viewer' | 'operator') => createCallerFactory(appRouter)({ services, principal: { role, via: 'token' }, sessionId: undefined, resHeaders: null, clientKey: '127.0.0.9', secure: false });
+	const as = (role: 'viewer' | 'operator') => t.callerAs({ role, via: 'token' });
 
 	beforeAll(async () => (fake = await startFakeTelegram()));
 	afterAll(() => fake.close());
 	beforeEach(async () => {
 		dir = await mkdtemp(path.join(tmpdir(), 'vmw-alerts-'));
 		await writeFile(path.join(dir, 'telegram.env'), `TELEGRAM_BOT_TOKEN=${TOKEN}\nTELEGRAM_CHAT_ID=-100123\n`);
-		const config = parseConfig({
-			VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`,
-			VMW_DATA_DIR: dir,
-			VMW_API_TOKEN: 'x'.repeat(32),
-			VMW_LOG_LEVEL: 'error',
-			VMW_LOG_DIR: dir,
-			VMW_CRONTABS: path.join(dir, 'none'),
-			VMW_TELEGRAM_ENV_FILE: path.join(dir, 'telegram.env'),
-			VMW_TELEGRAM_API_URL: fake.url,
-			VMW_ALERT_HOST_NAME: 'srv1491630'
+		t = await createTestServices({
+			dir,
+			env: {
+				VMW_LOG_DIR: dir,
+				VMW_CRONTABS: path.join(dir, 'none'),
+				VMW_TELEGRAM_ENV_FILE: path.join(dir, 'telegram.env'),
+				VMW_TELEGRAM_API_URL: fake.url,
+				VMW_ALERT_HOST_NAME: 'srv1491630'
+			}
 		});
-		services = await createServices(config, { startSampler: false });
+		services = t.services;
 		fake.requests.length = 0;
 	});
 	afterEach(async () => {
-		await services.stop();
+		await t.stop();
 		await rm(dir, { recursive: true, force: true });
 	});
 

@@ -3,6 +3,7 @@
 // before any Docker call.
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
+import { live } from '../live';
 import { operatorProcedure, router, viewerProcedure, type Context } from '../init';
 import { expensiveViewerProcedure } from '../expensive';
 import { hostInput, resolveHostId } from '../host';
@@ -94,29 +95,15 @@ export const containersRouter = router({
 	live: viewerProcedure.input(hostInput.optional()).subscription(async function* ({ ctx, input, signal }) {
 		resolveHostId(ctx, input?.hostId);
 		const { docker, containerStats } = ctx.services;
-		let wake: (() => void) | null = null;
-		let pending = true;
-		const poke = () => {
-			pending = true;
-			wake?.();
+		const subscribe = (onChange: () => void) => {
+			const offStats = containerStats.subscribe(onChange);
+			const offDocker = docker.subscribe((r) => r.state !== 'ok' && onChange());
+			return () => {
+				offStats();
+				offDocker();
+			};
 		};
-		const offStats = containerStats.subscribe(poke);
-		const offDocker = docker.subscribe((r) => r.state !== 'ok' && poke());
-		const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
-		try {
-			while (!signal?.aborted) {
-				if (pending) {
-					pending = false;
-					yield listContainers(deps(ctx));
-					continue;
-				}
-				await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
-				wake = null;
-			}
-		} finally {
-			offStats();
-			offDocker();
-		}
+		yield* live({ subscribe, current: () => listContainers(deps(ctx)) }, signal);
 	}),
 
 	restart: operatorProcedure.input(hostInput.extend({ id: containerRef }).strict()).mutation(async ({ ctx, input }) => {

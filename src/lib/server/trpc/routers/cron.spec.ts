@@ -1,12 +1,11 @@
 // The cron and maintenance routers' boundary: roles, strict inputs, host ids, error mapping.
 // The domain behind them is a stand-in that records what reached it.
 import { describe, expect, it } from 'vitest';
-import { createCallerFactory } from '../init';
-import { appRouter } from '../router';
 import type { Context } from '../init';
 import type { Principal } from '../../auth/auth';
 import { RunConflictError } from '../../maintenance/runner';
 import { BadCursorError } from '../../maintenance/run-history';
+import { callerAs } from '../../../../../tests/helpers/services';
 
 const SECRET_LINE = 'PGPASSWORD=hunter2 pg_dump -h db app > /b/app.sql';
 
@@ -27,7 +26,7 @@ function setup({ startError }: { startError?: Error } = {}) {
 		runner: { scriptState: async () => ({ path: '/s/vm-cleanup.sh', found: true, reason: null }), active: () => null, last: () => null, subscribe: () => () => {} }
 	};
 	const services = { config: { hostId: 'vm1' }, maintenance } as unknown as Context['services'];
-	const as = (principal: Principal | null) => createCallerFactory(appRouter)({ principal, services, sessionId: undefined, resHeaders: null, clientKey: '127.0.0.1', secure: false });
+	const as = (principal: Principal | null) => callerAs(principal, { services, clientKey: '127.0.0.1' });
 	return { calls, as };
 }
 

@@ -1,42 +1,26 @@
 // health router through createCaller with a fresh migrated SQLite file and a fixture procRoot.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { fakeProc, type FakeProc } from '../../../../../tests/helpers/proc';
-import { parseConfig } from '../../config';
-import { createServices, type Services } from '../../services';
-import { createCallerFactory } from '../init';
-import { createInnerContext } from '../context';
-import { appRouter } from '../router';
+import { createTestServices, type TestServices } from '../../../../../tests/helpers/services';
+import type { Services } from '../../services';
 import type { Principal } from '../../auth/auth';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 
 describe('health router', () => {
-	let dir: string;
+	let t: TestServices;
 	let proc: FakeProc;
 	let services: Services;
-	const caller = (principal: Principal | null) =>
-		createCallerFactory(appRouter)(createInnerContext({ services, principal, clientKey: 'test' }));
+	const caller = (principal: Principal | null) => t.callerAs(principal, { clientKey: 'test' });
 
 	beforeEach(async () => {
-		dir = await mkdtemp(path.join(tmpdir(), 'vmw-router-'));
 		proc = fakeProc({ stat: 'stat.vm-steal.t0', meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
-		const config = parseConfig({
-			VMW_PROC_ROOT: proc.dir,
-			VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`,
-			VMW_DATA_DIR: dir,
-			VMW_API_TOKEN: 'x'.repeat(32),
-			VMW_HOST_ID: 'vm-test',
-			VMW_LOG_LEVEL: 'error'
-		});
-		services = await createServices(config, { startSampler: false });
+		t = await createTestServices({ env: { VMW_PROC_ROOT: proc.dir, VMW_HOST_ID: 'vm-test' } });
+		services = t.services;
 	});
 	afterEach(async () => {
-		await services.stop();
-		await rm(dir, { recursive: true, force: true });
+		await t.stop();
 		proc.cleanup();
 	});
 

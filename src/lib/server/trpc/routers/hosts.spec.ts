@@ -2,22 +2,19 @@
 // services' real appRouter served over HTTPS (test CA from hosts/testdata) with tRPC's node
 // handler: what `hosts.test` reaches is real tRPC, real auth and real TLS.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { parseConfig } from '../../config';
-import { createServices, type Services } from '../../services';
-import { createCallerFactory } from '../init';
+import type { Services } from '../../services';
 import { createInnerContext } from '../context';
 import { appRouter } from '../router';
 import { actions, hosts, users } from '../../db/schema';
 import type { Principal } from '../../auth/auth';
 import { READ_SCOPE_REFUSAL } from '../../hosts/connect';
+import { createTestServices, type TestServices } from '../../../../../tests/helpers/services';
 
 const fixture = (name: string) => readFileSync(new URL(`../../hosts/testdata/${name}`, import.meta.url), 'utf8');
 const CA = fixture('ca.pem');
@@ -25,13 +22,13 @@ const OTHER_CA = fixture('other-ca.pem');
 const KEY = 'spec-secret-key-' + 'x'.repeat(32);
 
 describe('hosts router', () => {
-	let dir: string;
+	let harness: TestServices;
 	let services: Services;
 	let server: https.Server;
 	let url: string;
 	const responses: unknown[] = [];
 	const as = (principal: Principal | null) => {
-		const caller = createCallerFactory(appRouter)(createInnerContext({ services, principal, clientKey: 'spec' }));
+		const caller = harness.callerAs(principal, { clientKey: 'spec' });
 		return caller;
 	};
 	const admin = () => as({ role: 'admin', via: 'session', userId: 1, userName: 'admin' });
@@ -43,19 +40,15 @@ describe('hosts router', () => {
 	};
 
 	async function start(secretKey: string | null) {
-		dir = await mkdtemp(path.join(tmpdir(), 'vmw-hosts-'));
-		services = await createServices(
-			parseConfig({
-				VMW_DATABASE_URL: `file:${path.join(dir, 'db')}`,
-				VMW_DATA_DIR: dir,
+		harness = await createTestServices({
+			env: {
 				VMW_HOST_ID: 'hub',
 				VMW_API_TOKEN: 'r'.repeat(32),
 				VMW_ADMIN_PASSWORD: 'configured admin password',
-				VMW_LOG_LEVEL: 'error',
 				...(secretKey ? { VMW_SECRET_KEY: secretKey } : {})
-			}),
-			{ startSampler: false }
-		);
+			}
+		});
+		services = harness.services;
 		const handler = createHTTPHandler({
 			router: appRouter,
 			basePath: '/api/trpc/',
@@ -70,8 +63,7 @@ describe('hosts router', () => {
 	afterEach(async () => {
 		server.closeAllConnections();
 		await new Promise((r) => server.close(r));
-		await services.stop();
-		await rm(dir, { recursive: true, force: true });
+		await harness.stop();
 	});
 
 	describe('with VMW_SECRET_KEY', () => {
@@ -144,8 +136,8 @@ describe('hosts router', () => {
 		});
 
 		it('docker hosts: a draft against a socket with nothing listening says so; tcp:// off loopback without TLS is refused', async () => {
-			const r = await keep(admin().hosts.test({ draft: { id: 'd1', name: 'd', kind: 'docker', dockerHost: `unix://${path.join(dir, 'none.sock')}`, timeoutMs: 1000 } }));
-			expect(r).toEqual({ ok: false, reason: `cannot open unix://${path.join(dir, 'none.sock')}: no such socket` });
+			const r = await keep(admin().hosts.test({ draft: { id: 'd1', name: 'd', kind: 'docker', dockerHost: `unix://${path.join(harness.dir, 'none.sock')}`, timeoutMs: 1000 } }));
+			expect(r).toEqual({ ok: false, reason: `cannot open unix://${path.join(harness.dir, 'none.sock')}: no such socket` });
 			await expect(admin().hosts.add({ id: 'd2', name: 'd', kind: 'docker', dockerHost: 'tcp://10.1.2.3:2375' })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/off loopback needs TLS/) });
 		});
 

@@ -3,6 +3,7 @@
 // and `hub.live` are the hub's all-hosts view, answered from memory (never forwarded).
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
+import { live } from '../live';
 import { router, viewerProcedure } from '../init';
 import { hostInput, resolveHostId } from '../host';
 import type { OverviewRow } from '../../hub/types';
@@ -63,35 +64,24 @@ export const hubRouter = router({
 		.subscription(async function* ({ ctx, signal }) {
 			const { overview } = ctx.services.hub;
 			const rows = new Map<string, OverviewRow>();
-			let changed = false;
-			let wake: (() => void) | null = null;
-			const off = overview.subscribe((row) => {
-				rows.set(row.hostId, row);
-				changed = true;
-				wake?.();
-			});
-			const onAbort = () => wake?.();
-			signal?.addEventListener('abort', onAbort, { once: true });
-			try {
-				for (const r of await overview.rows()) if (!rows.has(r.hostId)) rows.set(r.hostId, r);
-				changed = false;
-				yield [...rows.values()].sort(compareRows);
-				while (!signal?.aborted) {
-					if (changed) {
-						changed = false;
-						// the host list may have changed (a host removed): keep only the current hosts
-						const current = new Set((await overview.rows()).map((r) => r.hostId));
-						for (const id of rows.keys()) if (!current.has(id)) rows.delete(id);
-						yield [...rows.values()].sort(compareRows);
-						continue;
-					}
-					await new Promise<void>((resolve) => (wake = resolve));
-					wake = null;
+			let first = true; // rows refreshed while the first list is read are in it: no second push for them
+			const subscribe = (onChange: () => void) =>
+				overview.subscribe((row) => {
+					rows.set(row.hostId, row);
+					if (!first) onChange();
+				});
+			const current = async () => {
+				if (first) {
+					for (const r of await overview.rows()) if (!rows.has(r.hostId)) rows.set(r.hostId, r);
+					first = false;
+				} else {
+					// the host list may have changed (a host removed): keep only the current hosts
+					const hostIds = new Set((await overview.rows()).map((r) => r.hostId));
+					for (const id of rows.keys()) if (!hostIds.has(id)) rows.delete(id);
 				}
-			} finally {
-				off();
-				signal?.removeEventListener('abort', onAbort);
-			}
+				return [...rows.values()].sort(compareRows);
+			};
+			yield* live({ subscribe, current }, signal);
 		}),
 
 	/**
@@ -107,6 +97,7 @@ export const hubRouter = router({
 			// imported here: router.ts imports this file
 			const { appRouter } = await import('../router');
 			const path = input.procedure;
+			// no public tRPC 11 API lists or looks up a router's procedures: _def.procedures (typed in the exported TRPCRouterDef)
 			const proc = checkProcedure(appRouter._def.procedures as Record<string, unknown>, path, isViewerProcedure);
 			const checked = checkInput(input.input);
 			await validateLocally(proc, path, checked.input);

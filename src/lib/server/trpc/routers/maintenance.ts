@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
+import { liveEvents } from '../live';
 import { operatorProcedure, router, viewerProcedure } from '../init';
 import { hostIdSchema, hostInput, resolveHostId } from '../host';
 import { actorOf } from '../../audit/actions';
@@ -39,33 +40,15 @@ export const maintenanceRouter = router({
 	progress: viewerProcedure.input(hostInput.extend({ runId: z.string().max(100).optional() }).optional()).subscription(async function* ({ ctx, input, signal }) {
 		resolveHostId(ctx, input?.hostId);
 		const { runner } = ctx.services.maintenance;
-		const queue: ProgressEvent[] = [];
-		let wake: (() => void) | null = null;
-		const unsubscribe = runner.subscribe((e) => {
-			queue.push(e);
-			wake?.();
-		});
-		try {
-			const run = runner.active() ?? runner.last();
-			if (!run || (input?.runId && run.runId !== input.runId)) return;
-			const seen = run.events.length;
-			const backlog = run.events.slice();
-			queue.splice(0, queue.length); // events emitted before the backlog copy are in it
-			for (const e of backlog) yield e;
-			if (backlog.at(-1)?.type === 'end' || (run.done && seen === run.events.length)) return;
-			const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
-			while (!signal?.aborted) {
-				while (queue.length) {
-					const e = queue.shift()!;
-					if (e.runId !== run.runId) continue;
-					yield e;
-					if (e.type === 'end') return;
-				}
-				await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
-				wake = null;
-			}
-		} finally {
-			unsubscribe();
-		}
+		const run = runner.active() ?? runner.last();
+		if (!run || (input?.runId && run.runId !== input.runId)) return;
+		yield* liveEvents<ProgressEvent>(
+			{
+				subscribe: (push) => runner.subscribe((e) => e.runId === run.runId && push(e)),
+				backlog: () => run.events.slice(),
+				isLast: (e) => e.type === 'end' // a run marks itself done only after its 'end'
+			},
+			signal
+		);
 	})
 });

@@ -1,14 +1,9 @@
 // memory router through createCaller with real services over a fresh SQLite file (the sampler
 // not started: the trace ends at the last stored minute).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { parseConfig } from '../../config';
-import { createServices, type Services } from '../../services';
-import { createCallerFactory } from '../init';
-import { appRouter } from '../router';
+import type { Services } from '../../services';
 import type { Principal } from '../../auth/auth';
+import { createTestServices, type TestServices } from '../../../../../tests/helpers/services';
 import { containerHistory, hostHistory } from '../../db/schema';
 
 const MIN = 60_000;
@@ -16,15 +11,15 @@ const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 
 describe('memory router', () => {
-	let dir: string;
+	let t: TestServices;
 	let services: Services;
 	let t0: number;
-	const caller = (principal: Principal | null) => createCallerFactory(appRouter)({ services, principal, sessionId: undefined, resHeaders: null, clientKey: 'test', secure: false });
+	const caller = (principal: Principal | null) => t.callerAs(principal);
 	const viewer = () => caller({ role: 'viewer', via: 'token' });
 
 	beforeEach(async () => {
-		dir = await mkdtemp(path.join(tmpdir(), 'vmw-memory-'));
-		services = await createServices(parseConfig({ VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`, VMW_DATA_DIR: dir, VMW_API_TOKEN: 'x'.repeat(32), VMW_HOST_ID: 'vm-test', VMW_LOG_LEVEL: 'error' }), { startSampler: false });
+		t = await createTestServices({ env: { VMW_HOST_ID: 'vm-test' } });
+		services = t.services;
 		// the last 30 minutes: calm until 10 minutes ago, then swap +600 MiB while "hog" grows 500 MiB
 		t0 = Math.floor(Date.now() / MIN) * MIN - 30 * MIN;
 		const hosts = [];
@@ -38,8 +33,7 @@ describe('memory router', () => {
 		await services.db.insert(containerHistory).values(containers);
 	});
 	afterEach(async () => {
-		await services.stop();
-		await rm(dir, { recursive: true, force: true });
+		await t.stop();
 	});
 
 	it('names the grower since the calm minute', async () => {

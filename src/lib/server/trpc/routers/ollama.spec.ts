@@ -1,21 +1,19 @@
 // ollama router through createCaller: a fresh migrated SQLite file, a fixture /proc with an
 // Ollama runner process, an empty dev root, and the fake Ollama HTTP server.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../../config';
-import { createServices, type Services } from '../../services';
-import { createCallerFactory } from '../init';
-import { appRouter } from '../router';
+import type { Services } from '../../services';
 import type { Principal } from '../../auth/auth';
 import { listActions } from '../../audit/actions';
 import { ollamaUsage } from '../../db/schema';
 import { startFakeOllama, type FakeOllama } from '../../../../../tests/helpers/fake-ollama';
 import { writeProcess } from '../../../../../tests/helpers/fake-proc';
+import { fakeProc, type FakeProc } from '../../../../../tests/helpers/proc';
+import { createTestServices, type TestServices } from '../../../../../tests/helpers/services';
 import { freePort } from '../../../../../tests/helpers/server';
 
-const procFixtures = path.resolve(import.meta.dirname, '../../../../../tests/fixtures/proc');
 const viewer: Principal = { role: 'viewer', via: 'token' };
 const operator: Principal = { role: 'operator', via: 'session' };
 const RUNNER_PID = 2291877;
@@ -26,48 +24,43 @@ const MEM_AVAILABLE = 10695112 * 1024;
 
 describe('ollama router', () => {
 	let dir: string;
-	let proc: string;
+	let proc: FakeProc;
+	let t: TestServices | undefined;
 	let fake: FakeOllama;
 	let services: Services;
-	const caller = (principal: Principal | null) =>
-		createCallerFactory(appRouter)({ services, principal, sessionId: undefined, resHeaders: null, clientKey: '127.0.0.9', secure: false });
+	const caller = (principal: Principal | null) => t!.callerAs(principal);
 
 	const lastGenerate = () => fake.requests.filter((r) => r.path === '/api/generate').at(-1);
 
 	async function start(env: Record<string, string> = {}, fakeOptions: Parameters<typeof startFakeOllama>[0] = {}) {
 		fake = await startFakeOllama(fakeOptions);
-		services = await createServices(
-			parseConfig({
-				VMW_PROC_ROOT: proc,
+		t = await createTestServices({
+			dir,
+			env: {
+				VMW_PROC_ROOT: proc.dir,
 				VMW_DEV_ROOT: path.join(dir, 'dev'),
-				VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`,
-				VMW_DATA_DIR: dir,
-				VMW_API_TOKEN: 'x'.repeat(32),
 				VMW_HOST_ID: 'vm-test',
-				VMW_LOG_LEVEL: 'error',
 				VMW_OLLAMA_URL: fake.url,
 				VMW_OLLAMA_TIMEOUT_MS: '1000',
 				...env
-			}),
-			{ startSampler: false }
-		);
+			}
+		});
+		services = t.services;
 		await services.sampler.sampleOnce();
 	}
 
 	beforeEach(async () => {
 		dir = await mkdtemp(path.join(tmpdir(), 'vmw-ollama-router-'));
-		proc = path.join(dir, 'proc');
-		await mkdir(proc);
+		proc = fakeProc({ stat: 'stat.vm-steal.t0', meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
 		await mkdir(path.join(dir, 'dev'));
-		await copyFile(path.join(procFixtures, 'stat.vm-steal.t0'), path.join(proc, 'stat'));
-		await copyFile(path.join(procFixtures, 'meminfo.vm-swap'), path.join(proc, 'meminfo'));
-		await copyFile(path.join(procFixtures, 'loadavg.vm'), path.join(proc, 'loadavg'));
-		await writeProcess(proc, RUNNER_PID, { utime: 5000, stime: 700 });
+		await writeProcess(proc.dir, RUNNER_PID, { utime: 5000, stime: 700 });
 	});
 	afterEach(async () => {
-		await services?.stop();
+		await t?.stop();
+		t = undefined;
 		await fake?.close();
 		await rm(dir, { recursive: true, force: true });
+		proc.cleanup();
 	});
 
 	it('refuses callers without credentials, viewers on mutations, and other hosts', async () => {
@@ -99,7 +92,7 @@ describe('ollama router', () => {
 		const beforeFirst = Date.now();
 		await services.ollama.watcher.pollNow(); // first runner reading: 5700 ticks
 		const afterFirst = Date.now();
-		await writeProcess(proc, RUNNER_PID, { utime: 5110, stime: 700 }); // +110 ticks
+		await writeProcess(proc.dir, RUNNER_PID, { utime: 5110, stime: 700 }); // +110 ticks
 		await new Promise((r) => setTimeout(r, 1100)); // the tracker wants ≥ 1 s between readings
 		const beforeSecond = Date.now();
 		const r = await caller(viewer).ollama.loaded();
@@ -144,7 +137,7 @@ describe('ollama router', () => {
 
 	it('refuses a crit load without force (recorded as denied), loads it with force', async () => {
 		// MemAvailable 9 000 000 kB = 9 216 000 000 B; minus 8 487 677 826 = 728 322 174 < 1 GiB → crit
-		await writeFile(path.join(proc, 'meminfo'), `MemTotal:       16388100 kB\nMemFree:          812340 kB\nMemAvailable:    9000000 kB\nSwapCached:            0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n`);
+		proc.write('meminfo', `MemTotal:       16388100 kB\nMemFree:          812340 kB\nMemAvailable:    9000000 kB\nSwapCached:            0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n`);
 		await start();
 		const err = await caller(operator)
 			.ollama.load({ model: 'llama3.2-vision:11b' })

@@ -2,39 +2,33 @@
 // reads: 8.25 % steal; MemAvailable 10.2 GiB), the real statfs of /, a cleanup history file in a
 // temp log dir, the fake Ollama HTTP server, and a Docker socket that does not exist.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../../config';
-import { createServices, type Services } from '../../services';
-import { createCallerFactory } from '../init';
-import { appRouter } from '../router';
+import type { Services } from '../../services';
 import type { Principal } from '../../auth/auth';
 import { startFakeOllama, type FakeOllama } from '../../../../../tests/helpers/fake-ollama';
+import { fakeProc, type FakeProc } from '../../../../../tests/helpers/proc';
+import { createTestServices, type TestServices } from '../../../../../tests/helpers/services';
 import { scoreDisk } from '../../score/score';
 
-const procFixtures = path.resolve(import.meta.dirname, '../../../../../tests/fixtures/proc');
 const viewer: Principal = { role: 'viewer', via: 'token' };
 const DAY_MS = 86_400_000;
 
 describe('score router', () => {
 	let dir: string;
-	let proc: string;
+	let proc: FakeProc;
+	let t: TestServices;
 	let fake: FakeOllama;
 	let services: Services;
-	const caller = (principal: Principal | null) =>
-		createCallerFactory(appRouter)({ services, principal, sessionId: undefined, resHeaders: null, clientKey: '127.0.0.9', secure: false });
+	const caller = (principal: Principal | null) => t.callerAs(principal);
 
 	beforeEach(async () => {
 		dir = await mkdtemp(path.join(tmpdir(), 'vmw-score-router-'));
-		proc = path.join(dir, 'proc');
-		await mkdir(proc);
+		proc = fakeProc({ stat: 'stat.vm-steal.t0', meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
 		await mkdir(path.join(dir, 'log'));
 		await writeFile(path.join(dir, 'crontab'), '');
-		await copyFile(path.join(procFixtures, 'stat.vm-steal.t0'), path.join(proc, 'stat'));
-		await copyFile(path.join(procFixtures, 'meminfo.vm-swap'), path.join(proc, 'meminfo'));
-		await copyFile(path.join(procFixtures, 'loadavg.vm'), path.join(proc, 'loadavg'));
 		// a real cleanup 3 days ago that freed 1.5 MiB
 		const ts = new Date(Date.now() - 3 * DAY_MS).toISOString();
 		await writeFile(
@@ -45,32 +39,30 @@ describe('score router', () => {
 				'\n'
 		);
 		fake = await startFakeOllama();
-		services = await createServices(
-			parseConfig({
-				VMW_PROC_ROOT: proc,
+		t = await createTestServices({
+			dir,
+			env: {
+				VMW_PROC_ROOT: proc.dir,
 				VMW_DEV_ROOT: path.join(dir, 'dev'),
-				VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`,
-				VMW_DATA_DIR: dir,
-				VMW_API_TOKEN: 'x'.repeat(32),
 				VMW_HOST_ID: 'vm-test',
-				VMW_LOG_LEVEL: 'error',
 				VMW_LOG_DIR: path.join(dir, 'log'),
 				VMW_CRONTABS: path.join(dir, 'crontab'),
 				VMW_DOCKER_HOST: `unix://${path.join(dir, 'no-docker.sock')}`,
 				VMW_OLLAMA_URL: fake.url,
 				VMW_OLLAMA_TIMEOUT_MS: '1000'
-			}),
-			{ startSampler: false }
-		);
+			}
+		});
+		services = t.services;
 		await services.sampler.sampleOnce();
-		await copyFile(path.join(procFixtures, 'stat.vm-steal.t1'), path.join(proc, 'stat'));
+		proc.use('stat', 'stat.vm-steal.t1');
 		await services.sampler.sampleOnce();
 		await services.docker.refresh();
 	});
 	afterEach(async () => {
-		await services?.stop();
+		await t?.stop();
 		await fake?.close();
 		await rm(dir, { recursive: true, force: true });
+		proc.cleanup();
 	});
 
 	it('refuses callers without credentials and other hosts', async () => {
@@ -132,7 +124,7 @@ describe('score router', () => {
 
 	it('live yields the score now, then again when it changes', async () => {
 		const ac = new AbortController();
-		const iterable = await createCallerFactory(appRouter)({ services, principal: viewer, sessionId: undefined, resHeaders: null, clientKey: '127.0.0.9', secure: false }, { signal: ac.signal }).score.live();
+		const iterable = await t.callerAs(viewer, { signal: ac.signal }).score.live();
 		const it = iterable[Symbol.asyncIterator]();
 		const first = await it.next();
 		expect((first.value as { unknown: string[] }).unknown).toEqual(['services']);

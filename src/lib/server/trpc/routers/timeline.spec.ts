@@ -1,29 +1,23 @@
 // timeline router through createCaller with real services over a fresh SQLite file.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { parseConfig } from '../../config';
-import { createServices, type Services } from '../../services';
-import { createCallerFactory } from '../init';
-import { appRouter } from '../router';
+import type { Services } from '../../services';
 import type { Principal } from '../../auth/auth';
+import { createTestServices, type TestServices } from '../../../../../tests/helpers/services';
 import { actions } from '../../db/schema';
 
 describe('timeline router', () => {
-	let dir: string;
+	let t: TestServices;
 	let services: Services;
-	const caller = (principal: Principal | null) => createCallerFactory(appRouter)({ services, principal, sessionId: undefined, resHeaders: null, clientKey: 'test', secure: false });
+	const caller = (principal: Principal | null) => t.callerAs(principal);
 	const viewer = () => caller({ role: 'viewer', via: 'token' });
 	const restart = (ts: number, target: string) => ({ hostId: 'vm-test', ts, actor: 'watchdog', action: 'watchdog.restart', target, input: '{"key":"shop/api"}', outcome: 'ok' as const, result: 'restarted', endedAt: ts });
 
 	beforeEach(async () => {
-		dir = await mkdtemp(path.join(tmpdir(), 'vmw-timeline-'));
-		services = await createServices(parseConfig({ VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`, VMW_DATA_DIR: dir, VMW_API_TOKEN: 'x'.repeat(32), VMW_HOST_ID: 'vm-test', VMW_LOG_LEVEL: 'error' }), { startSampler: false });
+		t = await createTestServices({ env: { VMW_HOST_ID: 'vm-test' } });
+		services = t.services;
 	});
 	afterEach(async () => {
-		await services.stop();
-		await rm(dir, { recursive: true, force: true });
+		await t.stop();
 	});
 
 	it('lists the last 24 h by default and pages with the cursor', async () => {
@@ -48,7 +42,7 @@ describe('timeline router', () => {
 
 	it('live pushes entries recorded after it started, once', async () => {
 		const ac = new AbortController();
-		const live = await createCallerFactory(appRouter)({ services, principal: { role: 'viewer', via: 'token' }, sessionId: undefined, resHeaders: null, clientKey: 'test', secure: false }, { signal: ac.signal }).timeline.live();
+		const live = await t.callerAs({ role: 'viewer', via: 'token' }, { signal: ac.signal }).timeline.live();
 		const it = live[Symbol.asyncIterator]();
 		const next = it.next();
 		await new Promise((r) => setTimeout(r, 50));

@@ -1,32 +1,22 @@
 // API tokens through createCaller on real services.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { parseConfig } from '../../config';
-import { createServices, type Services } from '../../services';
-import { createCallerFactory } from '../init';
-import { createInnerContext } from '../context';
-import { appRouter } from '../router';
+import type { Services } from '../../services';
+import { createTestServices, type TestServices } from '../../../../../tests/helpers/services';
 import { actions, apiTokens } from '../../db/schema';
 
 describe('API tokens', () => {
-	let dir: string;
+	let harness: TestServices;
 	let services: Services;
-	const admin = () => createCallerFactory(appRouter)(createInnerContext({ services, principal: { role: 'admin', via: 'session', userId: 1, userName: 'admin' }, clientKey: 'spec' }));
+	const admin = () => harness.callerAs({ role: 'admin', via: 'session', userId: 1, userName: 'admin' }, { clientKey: 'spec' });
 	const bearer = async (secret: string) => services.auth.authenticate({ authorization: `Bearer ${secret}`, sessionId: undefined });
-	const callerFor = async (secret: string) => createCallerFactory(appRouter)(createInnerContext({ services, principal: await bearer(secret), clientKey: 'tok' }));
+	const callerFor = async (secret: string) => harness.callerAs(await bearer(secret), { clientKey: 'tok' });
 
 	beforeEach(async () => {
-		dir = await mkdtemp(path.join(tmpdir(), 'vmw-tokens-'));
-		services = await createServices(
-			parseConfig({ VMW_DATABASE_URL: `file:${path.join(dir, 'db')}`, VMW_DATA_DIR: dir, VMW_API_TOKEN: 'x'.repeat(32), VMW_ADMIN_PASSWORD: 'configured admin password', VMW_LOG_LEVEL: 'error' }),
-			{ startSampler: false }
-		);
+		harness = await createTestServices({ env: { VMW_ADMIN_PASSWORD: 'configured admin password' } });
+		services = harness.services;
 	});
 	afterEach(async () => {
-		await services.stop();
-		await rm(dir, { recursive: true, force: true });
+		await harness.stop();
 	});
 
 	it('a read token is a viewer and cannot call a mutation; an operate token is an operator; neither administers', async () => {
@@ -64,9 +54,7 @@ describe('API tokens', () => {
 		expect(row.expiresAt! - row.createdAt).toBe(86_400_000);
 		// A restart loads tokens from the DB: make this one expired there and restart.
 		await services.db.update(apiTokens).set({ expiresAt: Date.now() - 1 });
-		const config = services.config;
-		await services.stop();
-		services = await createServices(config, { startSampler: false });
+		services = await harness.restart();
 		expect(await bearer(t.secret)).toBeNull();
 	});
 });

@@ -1,14 +1,9 @@
 // trends router through createCaller, no Prometheus configured: the local fallback over a fresh
 // migrated SQLite file with known history.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { parseConfig } from '../../config';
-import { createServices, type Services } from '../../services';
-import { createCallerFactory } from '../init';
-import { appRouter } from '../router';
+import type { Services } from '../../services';
 import type { Principal } from '../../auth/auth';
+import { createTestServices, type TestServices } from '../../../../../tests/helpers/services';
 import { containerHistory, deploys, hostHistory } from '../../db/schema';
 import { rollupHistory } from '../../db/rollup';
 import type { HistoryPoint } from '$lib/health';
@@ -17,11 +12,11 @@ const MIN = 60_000;
 const DAY = 86_400_000;
 
 describe('trends router (local fallback)', () => {
-	let dir: string;
+	let t: TestServices;
 	let services: Services;
 	let now: number;
-	const viewer = () => createCallerFactory(appRouter)({ services, principal: { role: 'viewer', via: 'token' }, sessionId: undefined, resHeaders: null, clientKey: 'test', secure: false });
-	const anon = () => createCallerFactory(appRouter)({ services, principal: null as Principal | null, sessionId: undefined, resHeaders: null, clientKey: 'test', secure: false });
+	const viewer = () => t.callerAs({ role: 'viewer', via: 'token' });
+	const anon = () => t.callerAs(null);
 	/** disk / grows 0.5 %/day and is 50 % now; steal is 2 % before 7 days ago and 4 % after */
 	const disk = (ts: number) => 50 + (0.5 * (ts - now)) / DAY;
 	const point = (ts: number): HistoryPoint => ({
@@ -36,15 +31,8 @@ describe('trends router (local fallback)', () => {
 	});
 
 	beforeEach(async () => {
-		dir = await mkdtemp(path.join(tmpdir(), 'vmw-trends-'));
-		const config = parseConfig({
-			VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`,
-			VMW_DATA_DIR: dir,
-			VMW_API_TOKEN: 'x'.repeat(32),
-			VMW_HOST_ID: 'vm-test',
-			VMW_LOG_LEVEL: 'error'
-		});
-		services = await createServices(config, { startSampler: false });
+		t = await createTestServices({ env: { VMW_HOST_ID: 'vm-test' } });
+		services = t.services;
 		now = Date.now();
 		const minuteNow = Math.floor(now / MIN) * MIN;
 		// the last 24 h at 1 minute, and one minute every 15 before that (30 days), which roll up
@@ -55,8 +43,7 @@ describe('trends router (local fallback)', () => {
 		await rollupHistory(services.db, { hostId: 'vm-test' });
 	});
 	afterEach(async () => {
-		await services.stop();
-		await rm(dir, { recursive: true, force: true });
+		await t.stop();
 	});
 
 	it('refuses the unauthenticated, unknown hosts, unknown fields and metrics', async () => {

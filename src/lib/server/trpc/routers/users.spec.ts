@@ -4,47 +4,34 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
-import { parseConfig } from '../../config';
-import { createServices, type Services } from '../../services';
-import { createCallerFactory } from '../init';
-import { createInnerContext } from '../context';
+import type { Services } from '../../services';
 import { appRouter } from '../router';
 import { actions, settings } from '../../db/schema';
 import { hashPassword } from '../../auth/passwords';
 import { openDb } from '../../db';
 import { SCRYPT_TEST_TIMEOUT_MS } from '../../../../../tests/helpers/timeouts';
+import { createTestServices, type TestServices } from '../../../../../tests/helpers/services';
 
 const ADMIN_PASSWORD = 'configured admin password';
 
 describe('users and roles', { timeout: SCRYPT_TEST_TIMEOUT_MS }, () => {
-	let dir: string;
+	let harness: TestServices;
 	let services: Services;
-	const config = () =>
-		parseConfig({
-			VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`,
-			VMW_DATA_DIR: dir,
-			VMW_API_TOKEN: 'x'.repeat(32),
-			VMW_ADMIN_PASSWORD: ADMIN_PASSWORD,
-			VMW_HOST_ID: 'vm-test',
-			VMW_LOG_LEVEL: 'error'
-		});
-	const call = (sessionId?: string, headers: Headers | null = null) =>
-		createCallerFactory(appRouter)(createInnerContext({ services, principal: null, sessionId, clientKey: 'spec', resHeaders: headers }));
+	const call = (sessionId?: string, headers: Headers | null = null) => harness.callerAs(null, { sessionId, clientKey: 'spec', resHeaders: headers });
 	/** A caller as the logged-in user (authenticated the way hooks.server.ts does). */
 	async function as(name: string, password: string) {
 		const res = await services.auth.login({ name, password, clientKey: `spec-${name}` });
 		if (!res.ok) throw new Error(`login as ${name} failed: ${res.error}`);
 		const principal = await services.auth.authenticate({ authorization: null, sessionId: res.session.id });
-		return { sessionId: res.session.id, caller: createCallerFactory(appRouter)(createInnerContext({ services, principal, sessionId: res.session.id, clientKey: `spec-${name}` })) };
+		return { sessionId: res.session.id, caller: harness.callerAs(principal, { sessionId: res.session.id, clientKey: `spec-${name}` }) };
 	}
 
 	beforeEach(async () => {
-		dir = await mkdtemp(path.join(tmpdir(), 'vmw-users-'));
-		services = await createServices(config(), { startSampler: false });
+		harness = await createTestServices({ env: { VMW_ADMIN_PASSWORD: ADMIN_PASSWORD, VMW_HOST_ID: 'vm-test' } });
+		services = harness.services;
 	});
 	afterEach(async () => {
-		await services.stop();
-		await rm(dir, { recursive: true, force: true });
+		await harness.stop();
 	});
 
 	it('VMW_ADMIN_PASSWORD is the user "admin"; an admin creates an operator and a viewer who log in with their role', async () => {
@@ -70,6 +57,7 @@ describe('users and roles', { timeout: SCRYPT_TEST_TIMEOUT_MS }, () => {
 		const vera = await as('vera', 'viewer password 12');
 		// Every mutation except the self-service ones (own session, own password, login, setup).
 		const selfService = new Set(['auth.login', 'auth.setup', 'auth.logout', 'auth.logoutEverywhere', 'auth.changePassword', 'hosts.setPreferred']);
+		// no public tRPC 11 API lists or looks up a router's procedures: _def.procedures (typed in the exported TRPCRouterDef)
 		const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
 		const mutations = Object.keys(procedures).filter((p) => procedures[p]._def.type === 'mutation' && !selfService.has(p));
 		expect(mutations).toContain('users.create');
@@ -118,7 +106,7 @@ describe('users and roles', { timeout: SCRYPT_TEST_TIMEOUT_MS }, () => {
 	});
 
 	it('the API token is a viewer: reads, but no user administration', async () => {
-		const token = createCallerFactory(appRouter)(createInnerContext({ services, principal: { role: 'viewer', via: 'token' } }));
+		const token = harness.callerAs({ role: 'viewer', via: 'token' });
 		await expect(token.users.list()).rejects.toMatchObject({ code: 'FORBIDDEN' });
 		await expect(call().users.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
 	});
@@ -132,14 +120,14 @@ describe('migration of the single admin password', { timeout: SCRYPT_TEST_TIMEOU
 			const db = await openDb({ url, migrationsDir: 'drizzle' });
 			await db.insert(settings).values({ key: 'admin_password_hash', value: await hashPassword('the old admin password'), updatedAt: 1 });
 			db.$client.close();
-			const services = await createServices(parseConfig({ VMW_DATABASE_URL: url, VMW_DATA_DIR: dir, VMW_API_TOKEN: 'x'.repeat(32), VMW_LOG_LEVEL: 'error' }), { startSampler: false });
+			const { services, stop } = await createTestServices({ dir });
 			try {
 				expect(await services.auth.state()).toBe('ready');
 				expect(services.auth.listUsers().map((u) => [u.name, u.role])).toEqual([['admin', 'admin']]);
 				expect((await services.auth.login({ password: 'the old admin password', clientKey: 'm' })).ok).toBe(true);
 				expect(await services.db.select().from(settings).where(eq(settings.key, 'admin_password_hash'))).toEqual([]);
 			} finally {
-				await services.stop();
+				await stop();
 			}
 		} finally {
 			await rm(dir, { recursive: true, force: true });

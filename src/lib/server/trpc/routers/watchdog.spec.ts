@@ -2,32 +2,31 @@
 // No Docker here (the watchdog is not started); the loop itself is tested against dockerd in
 // tests/integration/watchdog*.test.ts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../../config';
 import { createServices, type Services } from '../../services';
-import { createCallerFactory } from '../init';
-import { appRouter } from '../router';
 import type { Principal } from '../../auth/auth';
+import { createTestServices, type TestServices } from '../../../../../tests/helpers/services';
 
 describe('watchdog and activity routers', () => {
-	let dir: string;
+	let t: TestServices;
 	let services: Services;
-	const caller = (principal: Principal | null) => createCallerFactory(appRouter)({ services, principal, sessionId: undefined, resHeaders: null, clientKey: '127.0.0.9', secure: false });
+	const caller = (principal: Principal | null) => t.callerAs(principal);
 	const viewer = () => caller({ role: 'viewer', via: 'token' });
 	const operator = () => caller({ role: 'operator', via: 'session' });
 
 	beforeEach(async () => {
-		dir = await mkdtemp(path.join(tmpdir(), 'vmw-wdrouter-'));
-		const config = parseConfig({ VMW_DATABASE_URL: `file:${path.join(dir, 'test.db')}`, VMW_DATA_DIR: dir, VMW_API_TOKEN: 'x'.repeat(32), VMW_HOST_ID: 'vm-test', VMW_LOG_LEVEL: 'error', VMW_LOG_DIR: dir,
-			// no daemon: a spec never talks to the machine's own Docker (a developer's real containers)
-			VMW_DOCKER_HOST: `unix://${path.join(dir, 'no-docker.sock')}` });
-		services = await createServices(config, { startSampler: false });
+		t = await createTestServices({
+			env: (dir) => ({
+				VMW_HOST_ID: 'vm-test',
+				VMW_LOG_DIR: dir,
+				// no daemon: a spec never talks to the machine's own Docker (a developer's real containers)
+				VMW_DOCKER_HOST: `unix://${path.join(dir, 'no-docker.sock')}`
+			})
+		});
+		services = t.services;
 	});
 	afterEach(async () => {
-		await services.stop();
-		await rm(dir, { recursive: true, force: true });
+		await t.stop();
 	});
 
 	it('status: viewers read it; the configured mode and limits show', async () => {

@@ -3,6 +3,7 @@
 // call the watchdog, map its errors.
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
+import { live } from '../live';
 import { operatorProcedure, router, viewerProcedure, type Context } from '../init';
 import { expensiveViewerProcedure } from '../expensive';
 import { actorOf } from '../../audit/actions';
@@ -59,28 +60,8 @@ export const watchdogRouter = router({
 	live: viewerProcedure.input(hostInput.optional()).subscription(async function* ({ ctx, input, signal }) {
 		resolveHostId(ctx, input?.hostId);
 		const { watchdog } = ctx.services;
-		let wake: (() => void) | null = null;
-		let pending = true;
-		const off = watchdog.on('change', () => {
-			pending = true;
-			wake?.();
-		});
-		const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
-		try {
-			while (!signal?.aborted) {
-				if (pending) {
-					pending = false;
-					yield await statusOf(ctx);
-					await Promise.race([new Promise((r) => setTimeout(r, 250)), aborted]);
-					continue;
-				}
-				await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted, new Promise((r) => setTimeout(r, 10_000))]);
-				pending = true; // a periodic refresh keeps "until" times and ages honest
-				wake = null;
-			}
-		} finally {
-			off();
-		}
+		// a periodic refresh keeps "until" times and ages honest
+		yield* live({ subscribe: (onChange) => watchdog.on('change', onChange), current: () => statusOf(ctx) }, signal, { minIntervalMs: 250, refreshMs: 10_000 });
 	}),
 
 	release: operatorProcedure.input(hostInput.extend({ id: containerRef }).strict()).mutation(async ({ ctx, input }) => {

@@ -9,6 +9,7 @@ import { MAX_BATCH_CALLS } from '$lib/trpc/limits';
 
 const log = createLogger('trpc');
 
+// no public tRPC 11 API lists or looks up a router's procedures: _def.procedures (typed in the exported TRPCRouterDef)
 const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
 
 /** The procedure names of a request, as tRPC splits them; null for an undecodable path. */
