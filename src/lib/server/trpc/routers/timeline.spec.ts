@@ -1,4 +1,5 @@
 // timeline router through createCaller with real services over a fresh SQLite file.
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Services } from '../../services';
 import type { Principal } from '../../auth/auth';
@@ -49,7 +50,13 @@ describe('timeline router', () => {
 		await services.db.insert(actions).values(restart(Date.now(), 'fresh'));
 		const got = await next;
 		expect((got.value as { container: string }[]).map((e) => e.container)).toEqual(['fresh']);
+		// quiet polls (every 5 s) leave no abort listener behind on the subscription's signal: only
+		// the pending wait's own one is there
+		const quiet = it.next();
+		await new Promise((r) => setTimeout(r, 5_600));
+		expect(getEventListeners(ac.signal, 'abort').length).toBeLessThanOrEqual(1);
 		ac.abort();
+		await quiet;
 		await it.return?.();
 	}, 30_000);
 });

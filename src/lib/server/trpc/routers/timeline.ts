@@ -1,4 +1,5 @@
 // timeline router (issue 25 §1): thin — validate, resolve the host, read the timeline.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { router, viewerProcedure } from '../init';
@@ -68,10 +69,8 @@ export const timelineRouter = router({
 			const { hostId: _h, ...f } = input ?? {};
 			let mark = { ts: Date.now(), source: '', id: 0 };
 			while (!signal?.aborted) {
-				await new Promise<void>((resolve) => {
-					const t = setTimeout(resolve, LIVE_POLL_MS);
-					signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-				});
+				// node's timer removes its abort listener when it fires (one added per wait would pile up)
+				await sleep(LIVE_POLL_MS, undefined, { signal }).catch(() => undefined);
 				if (signal?.aborted) break;
 				const page = await listTimeline(ctx.services.db, { ...f, hostId, fromMs: mark.ts, toMs: Date.now(), limit: 500 }).catch(internal);
 				const fresh = page.items.filter((e) => after(e, mark)).reverse();
