@@ -1,4 +1,4 @@
-// The per-host builders' middleware (trpc/init.ts atHost): the call's hostId resolved once into
+// The per-host builders' middlewares (trpc/init.ts resolveCallHost, then runOrForward or answerHere): the call's hostId resolved once into
 // ctx.host; a vmwarden registry host's call forwarded, a bare Docker host's run here against its
 // own Docker (meta dockerHost) or refused; procedures about no host and hub-local ones never forwarded.
 import { describe, expect, it } from 'vitest';

@@ -117,20 +117,25 @@ const hostIdOf = (raw: unknown): unknown => (raw !== null && typeof raw === 'obj
 
 /**
  * A per-host procedure (issue 22 §1): the call's `hostId` (raw input, absent = this instance) is
- * resolved here, once, into `ctx.host`; NOT_FOUND for a host this instance does not serve. In hub
- * mode (issue 15, decision 0013) a vmwarden registry host's call goes to that host (same path and
- * type, input without hostId) and its answer is this call's answer: the procedure does not run
- * here. A bare Docker host runs the procedure here against its own Docker when the procedure says
- * it can (`meta.dockerHost`). Runs after the role check: the hub user must hold the role here first.
+ * resolved here, the one place it is, before the procedure's own input check; NOT_FOUND for a
+ * host this instance does not serve. The next middleware turns it into `ctx.host`.
  */
-const atHost = t.middleware(async ({ ctx, meta, path, type, signal, getRawInput, next }) => {
-	const raw = await getRawInput();
-	const resolved = await resolveHost(ctx.services, hostIdOf(raw));
+const resolveCallHost = t.middleware(async ({ ctx, getRawInput, next }) => next({ ctx: { resolvedHost: await resolveHost(ctx.services, hostIdOf(await getRawInput())) } }));
+
+/**
+ * In hub mode (issue 15, decision 0013) a vmwarden registry host's call goes to that host (same
+ * path and type, input without hostId) and its answer is this call's answer: the procedure does
+ * not run here. A bare Docker host runs the procedure here against its own Docker when the
+ * procedure says it can (`meta.dockerHost`). Runs after the role check: the hub user must hold
+ * the role here first.
+ */
+const runOrForward = resolveCallHost.unstable_pipe(async ({ ctx, meta, path, type, signal, getRawInput, next }) => {
+	const resolved = ctx.resolvedHost;
 	if (resolved.kind === 'local') return next({ ctx: { host: localHost(ctx.services) } });
 	const { record } = resolved;
 	const hub = ctx.services.hub;
 	if (record.kind === 'vmwarden') {
-		const { hostId: _drop, ...input } = raw as Record<string, unknown>;
+		const { hostId: _drop, ...input } = (await getRawInput()) as Record<string, unknown>;
 		const data = await hub.forward(record, { principal: ctx.principal, clientKey: ctx.clientKey, path, type, input, signal });
 		return { ok: true as const, data, marker: middlewareMarker };
 	}
@@ -149,8 +154,8 @@ const atHost = t.middleware(async ({ ctx, meta, path, type, signal, getRawInput,
 });
 
 /** A per-host procedure the hub answers itself for every host (e.g. trends from the shared PromQL store): never forwarded. */
-const atHostHere = t.middleware(async ({ ctx, getRawInput, next }) => {
-	const resolved = await resolveHost(ctx.services, hostIdOf(await getRawInput()));
+const answerHere = resolveCallHost.unstable_pipe(async ({ ctx, next }) => {
+	const resolved = ctx.resolvedHost;
 	const host: HostRef = resolved.kind === 'local' ? { kind: 'local', id: ctx.services.config.hostId } : { kind: resolved.record.kind, id: resolved.record.id };
 	return next({ ctx: { host } });
 });
@@ -177,11 +182,11 @@ export const adminProcedure = audited.use(requireRole('admin'));
 // (hub.all fans out exactly these, isPerHost below; host-context.ts' client list is held to them
 // by trpc/per-host.spec.ts). Each gets `ctx.host`; none reads `input.hostId` itself.
 /** A per-host read: this VM's, or forwarded to the registry host named by hostId. */
-export const hostViewerProcedure = viewerProcedure.use(atHost);
+export const hostViewerProcedure = viewerProcedure.use(runOrForward);
 /** A per-host state change (restart, cleanup, load/unload): forwarded (and audited here) like reads. */
-export const hostOperatorProcedure = operatorProcedure.use(atHost);
+export const hostOperatorProcedure = operatorProcedure.use(runOrForward);
 /** A per-host read the hub answers itself for every registry host (decision 0013): never forwarded. */
-export const hubLocalHostViewerProcedure = viewerProcedure.use(atHostHere);
+export const hubLocalHostViewerProcedure = viewerProcedure.use(answerHere);
 
 /** Whether a procedure was built on one of the per-host builders (its first middlewares are that builder's). */
 export function isPerHost(proc: { _def: object }): 'forward' | 'here' | null {
