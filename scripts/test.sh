@@ -7,7 +7,8 @@
 #                no other stage runs (they all need the rig's tools or services).
 #   rig          tests/integration/rig.test.ts: the rig's services answer (its counts
 #                are reported apart from the app's)
-#   lint         shellcheck of the rig, this script and .ci/run (one check per file)
+#   lint         shellcheck of the rig, this script and .ci/run (one check per file), and the
+#                import layering: npm run lint:deps, .dependency-cruiser.cjs (one check)
 #   typecheck    svelte-check over src/ and tests/ (one check): a type error fails the run
 #   scripts      host scripts: shellcheck + bats (scripts/test-scripts.sh)
 #   unit         vitest project unit
@@ -157,12 +158,14 @@ vitest_project() { # PROJECT
 		--reporter=default --reporter=json --outputFile.json="$RESULTS/$project.json"
 }
 
-# Lint each file on its own: a file with a finding is one failure.
+# Lint each file on its own: a file with a finding is one failure. Then the import layering
+# (decision 0026) as one more check.
 lint_files() { # FILE...
 	local f ok=0 bad=0
 	for f in "$@"; do
 		if shellcheck -x "$f"; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
 	done
+	if npm run --silent lint:deps; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
 	echo "$ok $bad" >"$RESULTS/shellcheck.counts"
 	((bad == 0))
 }

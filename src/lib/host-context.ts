@@ -75,12 +75,15 @@ export function chooseHost({
 
 /**
  * Procedures that are not about one host: they never take `hostId` (sessions, users, tokens,
- * the hosts registry, the hub's own overview). Everything else is host-scoped.
+ * the hosts registry, the hub's all-hosts views). Everything else is host-scoped. The server's
+ * declaration is the procedure's builder (trpc/init.ts host builders); this browser-side copy is
+ * held to it for every procedure by trpc/per-host.spec.ts.
  */
-const NOT_HOST_SCOPED = ['auth.', 'users.', 'tokens.', 'hosts.', 'hub.'];
+const NOT_HOST_SCOPED_AREAS = ['auth.', 'users.', 'tokens.', 'hosts.'];
+const NOT_HOST_SCOPED_PROCEDURES = ['hub.overview', 'hub.live', 'hub.all'];
 
 export function isHostScoped(path: string): boolean {
-	return !NOT_HOST_SCOPED.some((prefix) => path.startsWith(prefix));
+	return !NOT_HOST_SCOPED_AREAS.some((prefix) => path.startsWith(prefix)) && !NOT_HOST_SCOPED_PROCEDURES.includes(path);
 }
 
 /**

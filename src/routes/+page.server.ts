@@ -1,7 +1,7 @@
 import type { PageServerLoad } from './$types';
 import { hostCallerFor } from '$lib/server/host-choice';
 import { summariseUnhealthy } from '$lib/containers';
-import { lastCleanupFor } from '$lib/server/maintenance/headline';
+import { lastCleanupFor } from '$lib/server/trpc/last-cleanup';
 
 export const load: PageServerLoad = async (event) => {
 	const caller = hostCallerFor(event);

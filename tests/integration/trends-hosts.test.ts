@@ -13,7 +13,7 @@
 // deploy/prometheus/multi-vm.yml and agent.yml (the shipped examples) pass `promtool check config`.
 //
 // The hub (vm.2) has vmx2 and vm3 in its hosts registry and answers their trends itself from the
-// store (meta hub: 'local'); they have no Prometheus of their own, so a forwarded call would say
+// store (a hub-local procedure); they have no Prometheus of their own, so a forwarded call would say
 // source 'local'.
 //
 // Host ids are chosen so a mistake shows: the hub is `vm.2` and another host `vmx2`, so an

@@ -361,7 +361,7 @@ export async function createServices(
 		registry: hostsRegistry,
 		db,
 		connect: { remoteClient, remoteDockerApi },
-		dockerCall: (host, call, ctx) => dockerHosts.call(host, call, ctx),
+		dockerContainers: (host) => dockerHosts.containers(host),
 		dockerSummary: (host, signal) => dockerHosts.summary(host, signal),
 		refreshMs: config.hub.refreshMs,
 		concurrency: config.hub.concurrency,

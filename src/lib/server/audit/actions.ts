@@ -21,14 +21,23 @@ export interface ActionIntent {
 	input?: unknown;
 }
 
-/** Marks, per request, that the procedure wrote an audit row of its own (recordIntent / recordEvent). */
-const written = new AsyncLocalStorage<{ wrote: boolean }>();
+/** Marks, per request, that the procedure wrote an audit row of its own (recordIntent / recordEvent), and the host it was for. */
+const written = new AsyncLocalStorage<{ wrote: boolean; hostId?: string }>();
 
-/** Runs one mutation, telling whether it wrote an audit row of its own (init.ts records a refusal when it did not). */
-export async function trackAuditWrites<T>(run: () => Promise<T>): Promise<{ value: T; wrote: boolean }> {
-	const store = { wrote: false };
+/**
+ * Runs one mutation, telling whether it wrote an audit row of its own (init.ts records a refusal
+ * when it did not), and the registry host it was for, when it named one (auditHostIs).
+ */
+export async function trackAuditWrites<T>(run: () => Promise<T>): Promise<{ value: T; wrote: boolean; hostId?: string }> {
+	const store: { wrote: boolean; hostId?: string } = { wrote: false };
 	const value = await written.run(store, run);
-	return { value, wrote: store.wrote };
+	return { value, wrote: store.wrote, hostId: store.hostId };
+}
+
+/** The mutation running now is for this host (a bare Docker host of the hub): its refusal row names it. */
+export function auditHostIs(hostId: string): void {
+	const store = written.getStore();
+	if (store) store.hostId = hostId;
 }
 
 function markAuditWritten(): void {

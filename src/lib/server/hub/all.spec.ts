@@ -3,7 +3,7 @@
 // per-host timeout and last-good LRU (hub/all.ts runAll, with hand-made targets).
 import { describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
-import { adminProcedure, createCallerFactory, operatorProcedure, router, viewerProcedure, type Context } from '../trpc/init';
+import { createCallerFactory, hostOperatorProcedure, hostViewerProcedure, isPerHost, router, viewerProcedure, type Context } from '../trpc/init';
 import { createInnerContext } from '../trpc/context';
 import { appRouter } from '../trpc/router';
 import { builtOn, checkProcedure, createLastGood, lastGoodKey, reasonFor, runAll, ALL_INPUT_MAX_BYTES, type AllTarget } from './all';
@@ -70,21 +70,21 @@ describe('hub.all: what it runs', () => {
 		await refused('containers.list', { nope: 1 }, /^containers\.list: .*nope/);
 	});
 
-	it('takes only viewer queries: an admin or operator query is refused (builtOn)', () => {
+	it('takes only per-host viewer queries: an operator query or one about no host is refused (builtOn, isPerHost)', () => {
 		const probe = router({
-			read: viewerProcedure.query(() => 1),
-			admin: adminProcedure.query(() => 2),
-			op: operatorProcedure.query(() => 3)
+			read: hostViewerProcedure.query(() => 1),
+			op: hostOperatorProcedure.query(() => 3),
+			hubs: viewerProcedure.query(() => 4)
 		});
 		// no public tRPC 11 API lists or looks up a router's procedures: _def.procedures (typed in the exported TRPCRouterDef)
 		const procs = probe._def.procedures as Record<string, unknown>;
-		const isViewer = builtOn(viewerProcedure);
-		expect(checkProcedure(procs, 'read', isViewer)).toBe(procs.read);
-		expect(() => checkProcedure(procs, 'admin', isViewer)).toThrow(/admin: it is not a viewer query/);
-		expect(() => checkProcedure(procs, 'op', isViewer)).toThrow(/op: it is not a viewer query/);
-		// the app router's real viewer queries pass
+		const checks = { isPerHost: (p: Parameters<typeof isPerHost>[0]) => isPerHost(p) !== null, isViewer: builtOn(viewerProcedure) };
+		expect(checkProcedure(procs, 'read', checks)).toBe(procs.read);
+		expect(() => checkProcedure(procs, 'op', checks)).toThrow(/op: it is not a viewer query/);
+		expect(() => checkProcedure(procs, 'hubs', checks)).toThrow(/hubs: the hubs procedures are the hub's own, not per host/);
+		// the app router's real viewer queries pass, the hub-local trends too
 		const app = appRouter._def.procedures as Record<string, unknown>;
-		for (const p of ['health.snapshot', 'containers.list', 'containers.unhealthy', 'score.current']) expect(() => checkProcedure(app, p, isViewer)).not.toThrow();
+		for (const p of ['health.snapshot', 'containers.list', 'containers.unhealthy', 'score.current', 'trends.series', 'hub.summary']) expect(() => checkProcedure(app, p, checks)).not.toThrow();
 	});
 });
 

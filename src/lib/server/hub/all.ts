@@ -15,12 +15,6 @@ export const LOCAL_TIMEOUT_MS = 10_000;
 /** Last good answers kept, over all (host, procedure, input) keys. */
 export const LAST_GOOD_MAX = 500;
 
-/**
- * Routers whose procedures are never fanned out: the hub user's own session, users, tokens and
- * the registry are the hub's business, and `hub.*` is already about all hosts.
- */
-const NOT_PER_HOST: ReadonlySet<string> = new Set(['auth', 'users', 'tokens', 'hosts', 'hub']);
-
 /** One host's entry: the host, and its answer or why there is none (with the last good one). */
 export type AllEntry<T = unknown> = { hostId: string; name: string; kind: HostKind | 'local' } & Availability<T>;
 
@@ -42,15 +36,20 @@ const refuse = (message: string): never => {
 };
 
 /**
- * The procedure `path` of the app router, if hub.all may run it: an existing query built on
- * viewerProcedure (`isViewer`), outside the hub's own routers. Anything else is BAD_REQUEST
- * saying why.
+ * The procedure `path` of the app router, if hub.all may run it: an existing per-host query
+ * (`isPerHost`: built on a per-host builder) built on viewerProcedure (`isViewer`). The hub user's
+ * own session, users, tokens, the registry and the all-hosts views are not per host. Anything
+ * else is BAD_REQUEST saying why.
  */
-export function checkProcedure(procedures: Record<string, unknown>, path: string, isViewer: (p: AnyProcedure) => boolean): AnyProcedure {
+export function checkProcedure(
+	procedures: Record<string, unknown>,
+	path: string,
+	{ isPerHost, isViewer }: { isPerHost: (p: AnyProcedure) => boolean; isViewer: (p: AnyProcedure) => boolean }
+): AnyProcedure {
 	const area = path.split('.')[0];
-	if (NOT_PER_HOST.has(area)) refuse(`hub.all does not run ${path}: the ${area} procedures are the hub's own, not per host`);
 	const proc = Object.hasOwn(procedures, path) ? (procedures[path] as AnyProcedure) : undefined;
 	if (!proc || typeof proc !== 'function' || !proc._def) return refuse(`hub.all: there is no procedure ${path}`);
+	if (!isPerHost(proc)) refuse(`hub.all does not run ${path}: the ${area} procedures are the hub's own, not per host`);
 	const type = proc._def.type;
 	if (type === 'mutation') refuse(`hub.all does not run ${path}: it is a mutation (a state change goes to one host at a time)`);
 	if (type === 'subscription') refuse(`hub.all does not run ${path}: it is a subscription (hub.all runs queries)`);

@@ -1,20 +1,17 @@
-// Bare Docker hosts (issue 15, decision 0013): what Docker and node_exporter give. The containers
-// router's own procedures run against a per-host Docker adapter (built on hosts/connect.ts'
-// remoteDockerApi, cached per host, dropped on a registry change, stopped when unused), so a
-// bare Docker host gets the same validation, answers and audit rows (on the hub, with that
-// host's id) as this machine; its summary comes from the container list and node_exporter.
+// Bare Docker hosts (issue 15, decision 0013): what Docker and node_exporter give. A bare Docker
+// host's handle (host-handle.ts) carries a per-host Docker adapter (built on hosts/connect.ts'
+// remoteDockerApi, cached per host, dropped on a registry change, stopped when unused): the
+// containers router's own procedures run against it (trpc/host.ts), so a bare Docker host gets
+// the same validation, answers and audit rows (on the hub, with that host's id) as this machine;
+// its summary comes from the container list and node_exporter. Nothing here knows tRPC.
 import type { HealthSnapshot, Thresholds } from '$lib/health';
-import type { Context } from '../trpc/init';
-import { createCallerFactory } from '../trpc/init';
-import { containersRouter } from '../trpc/routers/containers';
-import { activityRouter } from '../trpc/routers/activity';
 import { createDockerAdapter, type DockerAdapter, type DockerApi } from '../docker';
 import { createStatsCollector, type StatsCollector } from '../docker/stats-collector';
 import type { HostRecord } from '../hosts/types';
 import type { Logger } from '../log';
 import { classify, worstStatus } from '../host/classify';
 import { reasonOf } from '../availability';
-import type { ForwardCall } from './forward';
+import type { ContainerServices } from './host-handle';
 import { sampleFromNodeExporter, type CpuTotals } from './node-exporter';
 import { containerParts, snapshotDimensions } from './summary';
 import type { HostSummary } from './types';
@@ -23,7 +20,7 @@ export interface DockerHostsOptions {
 	dockerApi(host: HostRecord): DockerApi;
 	/** node_exporter's text for a host (remoteFetch of its nodeExporterUrl) */
 	fetchText(host: HostRecord, url: string, signal: AbortSignal): Promise<string>;
-	/** the hub's own context, to run the containers router with a host's adapter */
+	/** classify node_exporter's figures like this machine's */
 	thresholds: Thresholds;
 	/** container list refresh while in use */
 	intervalMs: number;
@@ -38,10 +35,6 @@ interface Entry {
 	usedAt: number;
 	started: Promise<void>;
 }
-
-/** What a bare Docker host has: its containers, and the hub's own audit rows for it (restarts made through the hub). */
-const ROUTERS = { containers: containersRouter, activity: activityRouter } as const;
-const callers = { containers: createCallerFactory(containersRouter), activity: createCallerFactory(activityRouter) };
 
 export function createDockerHosts(opts: DockerHostsOptions) {
 	const { log } = opts;
@@ -78,29 +71,11 @@ export function createDockerHosts(opts: DockerHostsOptions) {
 		return e;
 	}
 
-	async function containerServices(host: HostRecord) {
+	/** The host's Docker, started (first refresh awaited): what the containers procedures run against. */
+	async function containers(host: HostRecord): Promise<ContainerServices> {
 		const e = await adapterFor(host);
+		// no stored history for a bare Docker host: the history chart is empty
 		return { docker: e.adapter, containerStats: e.collector, containerHistory: { range: async () => [] } };
-	}
-
-	/** The containers router against the host's adapter, the activity router over the hub's rows for it; undefined for any other. */
-	async function call(host: HostRecord, c: ForwardCall, ctx: Context): Promise<{ data: unknown } | undefined> {
-		// the overview's summary of this host, when asked for it by id (hub.summary with hostId)
-		if (c.path === 'hub.summary') return { data: await summary(host, c.signal ?? new AbortController().signal) };
-		const [area, name, ...rest] = c.path.split('.');
-		if (!Object.hasOwn(ROUTERS, area) || !name || rest.length) return undefined;
-		const key = area as keyof typeof ROUTERS;
-		// no public tRPC 11 API lists or looks up a router's procedures: _def.procedures (typed in the exported TRPCRouterDef)
-		if (!Object.hasOwn(ROUTERS[key]._def.procedures, name)) return undefined;
-		const services = {
-			...ctx.services,
-			config: { ...ctx.services.config, hostId: host.id },
-			hub: undefined,
-			...(key === 'containers' ? await containerServices(host) : {})
-		} as unknown as Context['services'];
-		const caller = callers[key]({ ...ctx, services }, { signal: c.signal }) as unknown as Record<string, (input: unknown) => Promise<unknown>>;
-		const fn = caller[name];
-		return { data: await fn({ ...c.input, hostId: host.id }) };
 	}
 
 	/** Host figures from node_exporter, classified like this machine's; null without a URL. */
@@ -141,7 +116,7 @@ export function createDockerHosts(opts: DockerHostsOptions) {
 	}
 
 	return {
-		call,
+		containers,
 		summary,
 		/** A registry change: the host's adapter is rebuilt on next use. */
 		forget: drop,

@@ -8,9 +8,8 @@ import type { Logger } from '../log';
 import { createOverview, type Overview } from './overview';
 import { forwardToHost, remoteError, type ForwardCall } from './forward';
 import type { Db } from '../db';
-import { TRPCError } from '@trpc/server';
-import type { Context } from '../trpc/init';
 import type { HostSummary } from './types';
+import type { ContainerServices } from './host-handle';
 import { createLastGood, LOCAL_TIMEOUT_MS } from './all';
 
 /** How the hub reaches a host: hosts/connect.ts (remoteClient, remoteDockerApi). */
@@ -26,11 +25,8 @@ export interface HubOptions {
 	connect: HubConnect;
 	/** the hub's audit record (forwarded mutations) */
 	db: Db;
-	/**
-	 * A call for a bare Docker host (hub/docker-host.ts): the containers router against that
-	 * host's Docker adapter; undefined = not a call a bare Docker host can answer.
-	 */
-	dockerCall?: (host: HostRecord, call: ForwardCall, ctx: Context) => Promise<{ data: unknown } | undefined>;
+	/** a bare Docker host's Docker, started (hub/docker-host.ts): the containers procedures run against it */
+	dockerContainers?: (host: HostRecord) => Promise<ContainerServices>;
 	/** a bare Docker host's summary (hub/docker-host.ts); null until that part is wired */
 	dockerSummary?: (host: HostRecord, signal: AbortSignal) => Promise<HostSummary>;
 	refreshMs: number;
@@ -41,9 +37,6 @@ export interface HubOptions {
 
 /** hostIdSchema's rule (trpc/host.ts): anything else is never looked up */
 const HOST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-/** Routers never forwarded, even through a viewer or operator procedure (auth.logout, auth.changePassword, …). */
-const HUB_AREAS: ReadonlySet<string> = new Set(['auth', 'users', 'tokens', 'hosts']);
 
 /** A registry that holds no host: an instance that is not a hub (and the specs). */
 export const emptyRegistry: HostRegistry = {
@@ -58,20 +51,14 @@ export function createHub(opts: HubOptions) {
 	const records = new Map<string, Promise<HostRecord | null>>();
 	const clients = new Map<string, VmwardenClient>();
 	const changeListeners = new Set<(id: string) => void>();
-	/** ids of registry hosts seen so far (sync: resolveHostId) */
-	const known = new Set<string>();
 
 	async function record(id: string): Promise<HostRecord | null> {
 		let p = records.get(id);
 		if (!p) {
 			p = registry.get(id).then(
 				(r) => {
-					if (r) known.add(id);
-					else {
-						// not cached: hostile ids must not grow this map
-						known.delete(id);
-						records.delete(id);
-					}
+					// not cached: hostile ids must not grow this map
+					if (!r) records.delete(id);
 					return r;
 				},
 				(err) => {
@@ -124,7 +111,6 @@ export function createHub(opts: HubOptions) {
 	const offRegistry = registry.onChange((id) => {
 		lastGood.forgetHost(id);
 		records.delete(id);
-		known.delete(id);
 		clients.delete(id);
 		overview.forget(id);
 		for (const fn of changeListeners) fn(id);
@@ -149,27 +135,19 @@ export function createHub(opts: HubOptions) {
 		/** A client for one mutation, carrying the hub user's identity. */
 		clientOnBehalfOf: (host: HostRecord, onBehalfOf: string) => connect.remoteClient(host, { onBehalfOf }),
 		connect,
-		/** A registry host this hub has looked up (after `host(id)` resolved it). */
-		isRegistered: (id: string) => known.has(id),
-		/**
-		 * The forwarding middleware's work: `undefined` when `hostId` is no registry host (the
-		 * procedure then runs here, and resolveHostId says NOT_FOUND); else the host's answer.
-		 */
-		async forward(call: { ctx: Context; path: string; type: ForwardCall['type']; signal: AbortSignal | undefined; hostId: string; raw: Record<string, unknown> }): Promise<{ data: unknown } | undefined> {
-			if (!HOST_ID.test(call.hostId)) return undefined; // the procedure's own input check refuses it
-			// the hub user's own session, users, tokens and hosts are the hub's business, whatever the input says
-			if (HUB_AREAS.has(call.path.split('.')[0])) return undefined;
-			const host = await record(call.hostId);
-			if (!host) return undefined;
-			const { hostId: _drop, ...input } = call.raw;
-			const fc: ForwardCall = { principal: call.ctx.principal, clientKey: call.ctx.clientKey, path: call.path, type: call.type, input, signal: call.signal };
-			if (host.kind === 'docker') {
-				const answer = await opts.dockerCall?.(host, fc, call.ctx);
-				if (answer) return answer;
-				const area = call.path.split('.')[0];
-				throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `${host.name} is a bare Docker host: no ${area} there (only containers, logs, restarts and host figures)` });
+		/** A call for a vmwarden host (trpc/host.ts decided it goes there): that host's answer. */
+		forward: (host: HostRecord, call: ForwardCall): Promise<unknown> =>
+			forwardToHost({ db: opts.db, hubId: opts.local.id, client: clientFor, clientOnBehalfOf: (h, who) => connect.remoteClient(h, { onBehalfOf: who }), log }, host, call),
+		/** A bare Docker host's Docker and summary (hub/docker-host.ts). */
+		docker: {
+			async containers(host: HostRecord): Promise<ContainerServices> {
+				if (!opts.dockerContainers) throw new Error(`${host.name} is a bare Docker host: no Docker adapter is wired`);
+				return opts.dockerContainers(host);
+			},
+			summary(host: HostRecord, signal: AbortSignal): Promise<HostSummary> {
+				if (!opts.dockerSummary) throw new Error(`${host.name} is a bare Docker host: no summary source yet`);
+				return opts.dockerSummary(host, signal);
 			}
-			return { data: await forwardToHost({ db: opts.db, hubId: opts.local.id, client: clientFor, clientOnBehalfOf: (h, who) => connect.remoteClient(h, { onBehalfOf: who }), log }, host, fc) };
 		},
 		/** Called after a registry change of host `id` (per-host caches elsewhere drop theirs). */
 		onHostChange(fn: (id: string) => void): () => void {

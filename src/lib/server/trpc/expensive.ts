@@ -6,7 +6,7 @@
 import { TRPCError } from '@trpc/server';
 import type { Principal } from '../auth/auth';
 import { MAX_BATCH_CALLS } from '$lib/trpc/limits';
-import { viewerProcedure } from './init';
+import { hostViewerProcedure, hubLocalHostViewerProcedure, middleware } from './init';
 
 export const DEFAULT_QUERY_CONCURRENCY = 2;
 
@@ -89,7 +89,11 @@ export async function withinQueryLimit<T>(
 	}
 }
 
-/** viewerProcedure for a query whose cost grows with its input or the stored data (history, trends, the audit list). */
-export const expensiveViewerProcedure = viewerProcedure.use(({ ctx, signal, next }) =>
+const withinLimit = middleware(({ ctx, signal, next }) =>
 	withinQueryLimit({ principal: ctx.principal, clientKey: ctx.clientKey, running: ctx.services?.config?.queryConcurrency, signal }, () => next())
 );
+
+/** hostViewerProcedure for a query whose cost grows with its input or the stored data (history, the audit list). */
+export const expensiveHostViewerProcedure = hostViewerProcedure.use(withinLimit);
+/** hubLocalHostViewerProcedure, limited the same way (trends). */
+export const expensiveHubLocalHostViewerProcedure = hubLocalHostViewerProcedure.use(withinLimit);

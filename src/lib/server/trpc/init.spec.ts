@@ -1,7 +1,7 @@
 // The role builders every router declares its procedures with.
 import { describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
-import { adminProcedure, clientErrorShape, MUTATION_BURST, createCallerFactory, operatorProcedure, publicProcedure, router, viewerProcedure } from './init';
+import { adminProcedure, clientErrorShape, MUTATION_BURST, createCallerFactory, hostOperatorProcedure, hostViewerProcedure, hubLocalHostViewerProcedure, operatorProcedure, publicProcedure, router, viewerProcedure } from './init';
 import type { Context } from './init';
 import { createInnerContext } from './context';
 import type { Principal } from '../auth/auth';
@@ -10,24 +10,35 @@ const probe = router({
 	open: publicProcedure.query(() => 'open'),
 	read: viewerProcedure.query(() => 'read'),
 	act: operatorProcedure.mutation(() => 'acted'),
-	administer: adminProcedure.mutation(() => 'administered')
+	administer: adminProcedure.mutation(() => 'administered'),
+	hostRead: hostViewerProcedure.query(({ ctx }) => `read ${ctx.host.id}`),
+	hostAct: hostOperatorProcedure.mutation(({ ctx }) => `acted ${ctx.host.id}`),
+	hubLocalRead: hubLocalHostViewerProcedure.query(({ ctx }) => `read ${ctx.host.id}`)
 });
 
 const callAs = (principal: Principal | null) =>
-	createCallerFactory(probe)(createInnerContext({ principal, services: {} as Context['services'] }));
+	createCallerFactory(probe)(createInnerContext({ principal, services: { config: { hostId: 'vm1' } } as Context['services'] }));
 
 describe('procedure builders', () => {
 	it.each([
-		['nobody', null, { open: 'open', read: 'UNAUTHORIZED', act: 'UNAUTHORIZED', administer: 'UNAUTHORIZED' }],
-		['API token (viewer)', { role: 'viewer', via: 'token' }, { open: 'open', read: 'read', act: 'FORBIDDEN', administer: 'FORBIDDEN' }],
-		['viewer session', { role: 'viewer', via: 'session' }, { open: 'open', read: 'read', act: 'FORBIDDEN', administer: 'FORBIDDEN' }],
-		['operator session', { role: 'operator', via: 'session' }, { open: 'open', read: 'read', act: 'acted', administer: 'FORBIDDEN' }],
-		['admin session', { role: 'admin', via: 'session' }, { open: 'open', read: 'read', act: 'acted', administer: 'administered' }],
-		['auth off (admin)', { role: 'admin', via: 'auth-off' }, { open: 'open', read: 'read', act: 'acted', administer: 'administered' }]
+		['nobody', null, { open: 'open', read: 'UNAUTHORIZED', act: 'UNAUTHORIZED', administer: 'UNAUTHORIZED', hostRead: 'UNAUTHORIZED', hostAct: 'UNAUTHORIZED', hubLocalRead: 'UNAUTHORIZED' }],
+		['API token (viewer)', { role: 'viewer', via: 'token' }, { open: 'open', read: 'read', act: 'FORBIDDEN', administer: 'FORBIDDEN', hostRead: 'read vm1', hostAct: 'FORBIDDEN', hubLocalRead: 'read vm1' }],
+		['viewer session', { role: 'viewer', via: 'session' }, { open: 'open', read: 'read', act: 'FORBIDDEN', administer: 'FORBIDDEN', hostRead: 'read vm1', hostAct: 'FORBIDDEN', hubLocalRead: 'read vm1' }],
+		['operator session', { role: 'operator', via: 'session' }, { open: 'open', read: 'read', act: 'acted', administer: 'FORBIDDEN', hostRead: 'read vm1', hostAct: 'acted vm1', hubLocalRead: 'read vm1' }],
+		['admin session', { role: 'admin', via: 'session' }, { open: 'open', read: 'read', act: 'acted', administer: 'administered', hostRead: 'read vm1', hostAct: 'acted vm1', hubLocalRead: 'read vm1' }],
+		['auth off (admin)', { role: 'admin', via: 'auth-off' }, { open: 'open', read: 'read', act: 'acted', administer: 'administered', hostRead: 'read vm1', hostAct: 'acted vm1', hubLocalRead: 'read vm1' }]
 	] as const)('%s', async (_name, principal, expected) => {
 		const caller = callAs(principal);
 		const outcome = (p: Promise<string>) => p.catch((e: { code: string }) => e.code);
-		expect({ open: await outcome(caller.open()), read: await outcome(caller.read()), act: await outcome(caller.act()), administer: await outcome(caller.administer()) }).toEqual(expected);
+		expect({
+			open: await outcome(caller.open()),
+			read: await outcome(caller.read()),
+			act: await outcome(caller.act()),
+			administer: await outcome(caller.administer()),
+			hostRead: await outcome(caller.hostRead()),
+			hostAct: await outcome(caller.hostAct()),
+			hubLocalRead: await outcome(caller.hubLocalRead())
+		}).toEqual(expected);
 	});
 });
 

@@ -13,7 +13,8 @@ import { ollamaRouter } from './routers/ollama';
 import { scoreRouter } from './routers/score';
 import { alertsRouter } from './routers/alerts';
 import { resourcesRouter } from './routers/resources';
-import { hubRouter } from './routers/hub';
+import { createHubRouter } from './routers/hub';
+import type { AnyRouter } from '@trpc/server';
 import { hostsRouter } from './routers/hosts';
 import { memoryRouter } from './routers/memory';
 import { timelineRouter } from './routers/timeline';
@@ -33,10 +34,15 @@ export const appRouter = router({
 	score: scoreRouter,
 	alerts: alertsRouter,
 	resources: resourcesRouter,
-	hub: hubRouter,
+	hub: createHubRouter(root),
 	hosts: hostsRouter,
 	memory: memoryRouter,
 	timeline: timelineRouter
 });
+
+/** The app router, for hub.all (a function declaration: its type does not depend on appRouter's). */
+function root(): AnyRouter {
+	return appRouter;
+}
 
 export type AppRouter = typeof appRouter;

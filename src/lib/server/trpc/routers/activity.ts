@@ -1,15 +1,19 @@
-// activity: the actions table (operator and watchdog actions) for the /activity page.
+// activity: the actions table (operator and watchdog actions) for the /activity page. A bare
+// Docker host's activity is the hub's own rows for it (restarts made through the hub).
 import { z } from 'zod';
-import { router, viewerProcedure } from '../init';
-import { expensiveViewerProcedure } from '../expensive';
-import { hostInput, resolveHostId } from '../host';
+import { hostViewerProcedure, router } from '../init';
+import { expensiveHostViewerProcedure } from '../expensive';
+import { hostInput } from '../host';
 import { ACTION_OUTCOMES, activityFacets, queryActions } from '../../audit/activity';
 import { hasRole } from '../../auth/auth';
 
 const text = (max: number) => z.string().min(1).max(max);
+/** A bare Docker host answers these too (the hub's rows for it; trpc/init.ts). */
+const dockerToo = { dockerHost: true } as const;
 
 export const activityRouter = router({
-	list: expensiveViewerProcedure
+	list: expensiveHostViewerProcedure
+		.meta(dockerToo)
 		.input(
 			hostInput
 				.extend({
@@ -23,10 +27,13 @@ export const activityRouter = router({
 				.strict()
 		)
 		.query(async ({ ctx, input }) => {
-			const hostId = resolveHostId(ctx, input.hostId);
+			const hostId = ctx.host.id;
 			// failed-login targets and client addresses: admins only (issue 21 item 11)
 			return queryActions(ctx.services.db, { ...input, hostId }, { admin: hasRole(ctx.principal, 'admin') });
 		}),
 
-	facets: viewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => activityFacets(ctx.services.db, resolveHostId(ctx, input?.hostId)))
+	facets: hostViewerProcedure
+		.meta(dockerToo)
+		.input(hostInput.optional())
+		.query(async ({ ctx }) => activityFacets(ctx.services.db, ctx.host.id))
 });

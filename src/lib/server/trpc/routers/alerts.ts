@@ -4,10 +4,10 @@
 // the server: channel states carry only the sender's sanitised detail.
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
-import { operatorProcedure, router, viewerProcedure } from '../init';
-import { expensiveViewerProcedure } from '../expensive';
+import { hostOperatorProcedure, hostViewerProcedure, router } from '../init';
+import { expensiveHostViewerProcedure } from '../expensive';
 import { actorOf, recordAction } from '../../audit/actions';
-import { hostInput, resolveHostId } from '../host';
+import { hostInput } from '../host';
 import { htmlToText } from '../../notify/html';
 import { scrubUrls } from '../../net/url-secrets';
 
@@ -15,8 +15,7 @@ import { scrubUrls } from '../../net/url-secrets';
 const ruleKey = z.string().min(1).max(200).regex(/^[a-z][a-z.]*(:[^\s,]{1,180})?$/, 'a rule key such as steal, disk:/var or cron:backup');
 
 export const alertsRouter = router({
-	status: viewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => {
-		resolveHostId(ctx, input?.hostId);
+	status: hostViewerProcedure.input(hostInput.optional()).query(async ({ ctx }) => {
 		const { alerts, config } = ctx.services;
 		return {
 			channels: alerts.channels(),
@@ -31,8 +30,7 @@ export const alertsRouter = router({
 	}),
 
 	/** The digest that would be sent now: HTML (what Telegram gets) and its plain text. */
-	digestPreview: expensiveViewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => {
-		resolveHostId(ctx, input?.hostId);
+	digestPreview: expensiveHostViewerProcedure.input(hostInput.optional()).query(async ({ ctx }) => {
 		try {
 			const html = await ctx.services.alerts.previewDigest();
 			return { html, text: htmlToText(html), at: Date.now() };
@@ -41,8 +39,7 @@ export const alertsRouter = router({
 		}
 	}),
 
-	sendTest: operatorProcedure.input(hostInput.strict()).mutation(async ({ ctx, input }) => {
-		resolveHostId(ctx, input.hostId);
+	sendTest: hostOperatorProcedure.input(hostInput.strict()).mutation(async ({ ctx }) => {
 		try {
 			return { results: await ctx.services.alerts.sendTest({ actor: actorOf(ctx.principal), address: ctx.clientKey }) };
 		} catch (err) {
@@ -51,18 +48,17 @@ export const alertsRouter = router({
 		}
 	}),
 
-	sendDigest: operatorProcedure.input(hostInput.strict()).mutation(async ({ ctx, input }) => {
-		resolveHostId(ctx, input.hostId);
+	sendDigest: hostOperatorProcedure.input(hostInput.strict()).mutation(async ({ ctx }) => {
 		const r = await ctx.services.alerts.sendDigestNow({ actor: actorOf(ctx.principal), address: ctx.clientKey });
 		if (!r.sent) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'the digest was not sent: see /activity (digest.send) for the reason' });
 		return { sent: true };
 	}),
 
 	/** Mutes a rule for `minutes` (0 = until unmuted), or unmutes it. */
-	mute: operatorProcedure
+	mute: hostOperatorProcedure
 		.input(hostInput.extend({ key: ruleKey, minutes: z.number().int().min(0).max(525_600).optional(), unmute: z.boolean().optional() }).strict())
 		.mutation(async ({ ctx, input }) => {
-			const hostId = resolveHostId(ctx, input.hostId);
+			const hostId = ctx.host.id;
 			const until = input.unmute ? 0 : input.minutes ? Date.now() + input.minutes * 60_000 : null;
 			await recordAction(
 				ctx.services.db,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
-import { router, viewerProcedure } from '../init';
-import { expensiveViewerProcedure } from '../expensive';
-import { hostInput, resolveHostId } from '../host';
+import { hostViewerProcedure, router } from '../init';
+import { expensiveHostViewerProcedure } from '../expensive';
+import { hostInput } from '../host';
 import { BadCursorError } from '../../maintenance/run-history';
 import { maskJobs } from '../../maintenance/command-mask';
 import type { JobStatus } from '../../maintenance/cron-status';
@@ -12,11 +12,11 @@ export const cronRouter = router({
 	 * Every crontab job with its schedule, last run, next run and state. Operators see each command
 	 * as written; viewers and read tokens with assignments, password flags and URL credentials masked.
 	 */
-	status: viewerProcedure
+	status: hostViewerProcedure
 		.meta({ forViewers: (data) => maskJobs(data as { jobs: JobStatus[] }) })
 		.input(hostInput.optional())
-		.query(async ({ ctx, input }) => {
-			const hostId = resolveHostId(ctx, input?.hostId);
+		.query(async ({ ctx }) => {
+			const hostId = ctx.host.id;
 			const { maintenance } = ctx.services;
 			const [status, script] = await Promise.all([maintenance.status(), maintenance.runner.scriptState()]);
 			const active = maintenance.runner.active();
@@ -24,7 +24,7 @@ export const cronRouter = router({
 		}),
 
 	/** One job's runs (every run without `job`), newest first, paged with `cursor`. */
-	history: expensiveViewerProcedure
+	history: expensiveHostViewerProcedure
 		.input(
 			hostInput.extend({
 				job: z.string().min(1).max(200).regex(/^[A-Za-z0-9._@:+-]+$/, 'a job name is letters, digits and . _ @ : + -').optional(),
@@ -33,7 +33,7 @@ export const cronRouter = router({
 			})
 		)
 		.query(async ({ ctx, input }) => {
-			const hostId = resolveHostId(ctx, input.hostId);
+			const hostId = ctx.host.id;
 			try {
 				return { hostId, ...(await ctx.services.maintenance.history({ job: input.job, limit: input.limit, cursor: input.cursor })) };
 			} catch (err) {

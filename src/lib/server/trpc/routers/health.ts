@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
-import { operatorProcedure, router, viewerProcedure } from '../init';
-import { expensiveViewerProcedure } from '../expensive';
+import { hostOperatorProcedure, hostViewerProcedure, router } from '../init';
+import { expensiveHostViewerProcedure } from '../expensive';
 import { actorOf, recordAction } from '../../audit/actions';
 import { mergeSeries } from '../../health/snapshot';
 import { currentSnapshot } from '../../health/current';
 import { live } from '../live';
-import { hostIdSchema, hostInput, resolveHostId } from '../host';
+import { hostIdSchema, hostInput } from '../host';
 import { chooseStep } from '../../prometheus/client';
 import { plainJson } from '../transformer';
 
@@ -20,12 +20,11 @@ const RANGES = { '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 
 export const HISTORY_MAX_POINTS = 500;
 
 export const healthRouter = router({
-	snapshot: viewerProcedure.input(hostInput.optional()).query(({ ctx, input }) => {
-		resolveHostId(ctx, input?.hostId);
+	snapshot: hostViewerProcedure.input(hostInput.optional()).query(({ ctx }) => {
 		return currentSnapshot(ctx.services);
 	}),
 
-	history: expensiveViewerProcedure
+	history: expensiveHostViewerProcedure
 		.input(
 			z
 				.object({
@@ -39,7 +38,6 @@ export const healthRouter = router({
 				.refine((i) => i.fromMs === undefined || i.toMs === undefined || i.fromMs < i.toMs, 'fromMs must be before toMs')
 		)
 		.query(async ({ ctx, input }) => {
-			resolveHostId(ctx, input.hostId);
 			const toMs = input.toMs ?? Date.now();
 			const fromMs = input.fromMs ?? toMs - RANGES[input.range ?? '1h'];
 			if (toMs - fromMs > ctx.services.config.historyRetentionMs + 86_400_000)
@@ -55,7 +53,7 @@ export const healthRouter = router({
 		}),
 
 	/** Takes a host sample now instead of waiting up to one interval (after a fix, to see its effect). */
-	sampleNow: operatorProcedure.input(z.object({}).strict().optional()).mutation(async ({ ctx }) => {
+	sampleNow: hostOperatorProcedure.input(z.object({}).strict().optional()).mutation(async ({ ctx }) => {
 		const { services } = ctx;
 		await recordAction(
 			services.db,
@@ -67,8 +65,7 @@ export const healthRouter = router({
 	}),
 
 	/** Pushes a fresh snapshot after every sample (SSE). */
-	live: viewerProcedure.input(hostInput.optional()).subscription(({ ctx, input, signal }) => {
-		resolveHostId(ctx, input?.hostId);
+	live: hostViewerProcedure.input(hostInput.optional()).subscription(({ ctx, signal }) => {
 		return live({ subscribe: (onChange) => ctx.services.sampler.subscribe(onChange), current: () => currentSnapshot(ctx.services) }, signal);
 	})
 });

@@ -1,19 +1,17 @@
 // The hosts registry (issue 15): admin-only list/add/update/remove/test, and every user's
-// remembered host for the header's switcher. All `hub: 'local'`: the hub answers them itself,
-// never forwarded. No answer ever carries a credential (HostView has `has*` flags only), and the
+// remembered host for the header's switcher. None is per host (no host builder): the hub answers
+// them itself, never forwarded. No answer ever carries a credential (HostView has `has*` flags only), and the
 // audit record names which credentials changed, never their values.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { adminProcedure, router, viewerProcedure, type Context } from '../init';
-import { hostIdSchema } from '../host';
+import { hostIdString, hostInput } from '../host';
 import { actorOf, recordAction } from '../../audit/actions';
 import { HostsError } from '../../hosts/registry';
 import { forgetHost, probeHost, type ProbeResult } from '../../hosts/connect';
 import { hostDraftInput, hostIdField, hostPatchInput, SECRET_KEYS, type SecretsInput } from '../../hosts/validate';
 import type { HostRecord } from '../../hosts/types';
-
-const local = { hub: 'local' } as const;
 
 /** What the audit row keeps of a host input: everything but credential values. */
 function auditable<T extends { secrets?: SecretsInput }>(input: T) {
@@ -41,12 +39,11 @@ async function probeOnce(rec: HostRecord): Promise<ProbeResult> {
 	}
 }
 
-const optionalHost = z.object({ hostId: hostIdSchema }).strict().optional();
+const optionalHost = hostInput.optional();
 
 export const hostsRouter = router({
 	/** Every registered host (no credentials), this instance's own id, and whether credentials can be stored. */
 	list: adminProcedure
-		.meta(local)
 		.input(optionalHost)
 		.query(async ({ ctx }) => ({
 			localHostId: ctx.services.config.hostId,
@@ -55,13 +52,11 @@ export const hostsRouter = router({
 		})),
 
 	add: adminProcedure
-		.meta(local)
 		.input(hostDraftInput)
 		.mutation(({ ctx, input }) => audited(ctx, 'hosts.add', input.id, auditable(input), () => ctx.services.hosts.add(input), (v) => `added ${v.kind} host ${v.id}`)),
 
 	/** Fields absent are kept; `secrets`: per key, a string replaces, null clears, absent keeps. */
 	update: adminProcedure
-		.meta(local)
 		.input(hostPatchInput.extend({ id: hostIdField }).strict())
 		.mutation(({ ctx, input }) => {
 			const { id, ...patch } = input;
@@ -69,7 +64,6 @@ export const hostsRouter = router({
 		}),
 
 	remove: adminProcedure
-		.meta(local)
 		.input(z.object({ id: hostIdField }).strict())
 		.mutation(async ({ ctx, input }) => {
 			const removed = await audited(ctx, 'hosts.remove', input.id, undefined, () => ctx.services.hosts.remove(input.id), (r) => (r ? 'removed' : 'no such host'));
@@ -84,7 +78,6 @@ export const hostsRouter = router({
 	 * `{ ok, detail }` or `{ ok: false, reason }`; invalid input is BAD_REQUEST as for add.
 	 */
 	test: adminProcedure
-		.meta(local)
 		.input(
 			z.union([
 				z.object({ id: hostIdField }).strict(),
@@ -122,7 +115,6 @@ export const hostsRouter = router({
 	 * login or VMW_AUTH=off get null.
 	 */
 	preferred: viewerProcedure
-		.meta(local)
 		.input(optionalHost)
 		.query(async ({ ctx }) => {
 			const userId = ctx.principal.via === 'session' ? ctx.principal.userId : undefined;
@@ -135,8 +127,7 @@ export const hostsRouter = router({
 	 * lives in the URL (`?host=`) only. NOT_FOUND for a host this hub does not know.
 	 */
 	setPreferred: viewerProcedure
-		.meta(local)
-		.input(z.object({ hostId: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'a host id is letters, digits, dot, dash or underscore').nullable() }).strict())
+		.input(z.object({ hostId: hostIdString.nullable() }).strict())
 		.mutation(async ({ ctx, input }) => {
 			const userId = ctx.principal.via === 'session' ? ctx.principal.userId : undefined;
 			if (userId === undefined) return { remembered: false };

@@ -1,11 +1,14 @@
 // hub router (issue 15, decision 0013): thin — `hub.summary` is what every instance says about
-// its own VM (a hub forwards it to a registry host when given that host's id); `hub.overview`
-// and `hub.live` are the hub's all-hosts view, answered from memory (never forwarded).
+// its own VM (a hub forwards it to a registry host when given that host's id, and answers it for
+// a bare Docker host); `hub.overview`, `hub.live` and `hub.all` are the hub's all-hosts view (not
+// per host, never forwarded). router.ts builds this router with the app router for hub.all:
+// this file does not import router.ts.
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { live } from '../live';
-import { router, viewerProcedure } from '../init';
-import { hostInput, resolveHostId } from '../host';
+import type { AnyRouter } from '@trpc/server';
+import { hostViewerProcedure, isPerHost, router, viewerProcedure } from '../init';
+import { hostInput } from '../host';
 import type { OverviewRow } from '../../hub/types';
 import { compareRows } from '../../hub/overview';
 import { builtOn, checkInput, checkProcedure, lastGoodKey, runAll, validateLocally, type AllEntry, type AllTarget } from '../../hub/all';
@@ -31,12 +34,12 @@ function callAt(caller: object, path: string): (input: unknown, opts: { signal: 
 	return fn as (input: unknown, opts: { signal: AbortSignal }) => Promise<unknown>;
 }
 
-export const hubRouter = router({
+/** The hub router; `root` is the app router hub.all runs procedures of (router.ts passes it). */
+export const createHubRouter = (root: () => AnyRouter) => router({
 	/** This VM at a glance: score, status per dimension, unhealthy containers, disk projection, last cleanup. */
-	summary: viewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => {
-		resolveHostId(ctx, input?.hostId);
+	summary: hostViewerProcedure.meta({ dockerHost: true }).input(hostInput.optional()).query(async ({ ctx, signal }) => {
 		try {
-			return await ctx.services.hub.localSummary();
+			return await ctx.host.summary(signal);
 		} catch (err) {
 			throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'could not build the summary', cause: err });
 		}
@@ -44,7 +47,6 @@ export const hubRouter = router({
 
 	/** One row per host (this one and every registry host), worst first, from memory. */
 	overview: viewerProcedure
-		.meta({ hub: 'local' })
 		.input(z.object({}).strict().optional())
 		.query(async ({ ctx }): Promise<OverviewRow[]> => {
 			try {
@@ -59,7 +61,6 @@ export const hubRouter = router({
 	 * Rows refreshing close together coalesce into one push; a slow client gets the latest rows.
 	 */
 	live: viewerProcedure
-		.meta({ hub: 'local' })
 		.input(z.object({}).strict().optional())
 		.subscription(async function* ({ ctx, signal }) {
 			const { overview } = ctx.services.hub;
@@ -91,14 +92,12 @@ export const hubRouter = router({
 	 * entry with the reason and its last good answer. An input the procedure refuses is one BAD_REQUEST.
 	 */
 	all: viewerProcedure
-		.meta({ hub: 'local' })
 		.input(z.object({ procedure: procedurePath, input: z.unknown().optional() }).strict())
 		.query(async ({ ctx, input, signal }): Promise<AllEntry[]> => {
-			// imported here: router.ts imports this file
-			const { appRouter } = await import('../router');
+			const appRouter = root();
 			const path = input.procedure;
 			// no public tRPC 11 API lists or looks up a router's procedures: _def.procedures (typed in the exported TRPCRouterDef)
-			const proc = checkProcedure(appRouter._def.procedures as Record<string, unknown>, path, isViewerProcedure);
+			const proc = checkProcedure(appRouter._def.procedures as Record<string, unknown>, path, { isPerHost: (p) => isPerHost(p) !== null, isViewer: isViewerProcedure });
 			const checked = checkInput(input.input);
 			await validateLocally(proc, path, checked.input);
 

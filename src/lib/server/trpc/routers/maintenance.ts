@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { liveEvents } from '../live';
-import { operatorProcedure, router, viewerProcedure } from '../init';
-import { hostIdSchema, hostInput, resolveHostId } from '../host';
+import { hostOperatorProcedure, hostViewerProcedure, router } from '../init';
+import { hostIdSchema, hostInput } from '../host';
 import { actorOf } from '../../audit/actions';
 import { RunConflictError, ScriptMissingError, type ProgressEvent } from '../../maintenance/runner';
 
 export const maintenanceRouter = router({
 	/** Start vm-cleanup.sh (operator). Returns once the script has started; follow `progress`. */
-	run: operatorProcedure
+	run: hostOperatorProcedure
 		.input(
 			z
 				.object({
@@ -19,7 +19,7 @@ export const maintenanceRouter = router({
 				.strict()
 		)
 		.mutation(async ({ ctx, input }) => {
-			const hostId = resolveHostId(ctx, input.hostId);
+			const hostId = ctx.host.id;
 			try {
 				return await ctx.services.maintenance.startCleanup({
 					mode: input.mode,
@@ -37,8 +37,7 @@ export const maintenanceRouter = router({
 	 * Progress of the current (or last) dashboard run (SSE): the events so far, then live ones,
 	 * ending with `record` and `end`. With `runId`, only that run.
 	 */
-	progress: viewerProcedure.input(hostInput.extend({ runId: z.string().max(100).optional() }).optional()).subscription(async function* ({ ctx, input, signal }) {
-		resolveHostId(ctx, input?.hostId);
+	progress: hostViewerProcedure.input(hostInput.extend({ runId: z.string().max(100).optional() }).optional()).subscription(async function* ({ ctx, input, signal }) {
 		const { runner } = ctx.services.maintenance;
 		const run = runner.active() ?? runner.last();
 		if (!run || (input?.runId && run.runId !== input.runId)) return;

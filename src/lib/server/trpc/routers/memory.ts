@@ -1,8 +1,8 @@
 // memory router (issue 25 §2): thin — validate, resolve the host, read the memory trace.
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
-import { router, viewerProcedure } from '../init';
-import { hostInput, resolveHostId } from '../host';
+import { hostViewerProcedure, router } from '../init';
+import { hostInput } from '../host';
 import { causeLine, leadOf } from '../../memory/attribution';
 import { TRACE_LOOKBACK_MS, traceMemoryPressure } from '../../memory/trace';
 
@@ -13,7 +13,7 @@ export const memoryRouter = router({
 	 * What grew while memory pressure rose: containers by RSS growth, models loaded, the rest of
 	 * the host. Without a window: from the calmest minute of the last 2 hours to the latest sample.
 	 */
-	trace: viewerProcedure
+	trace: hostViewerProcedure
 		.input(
 			hostInput
 				.extend({ fromMs: z.number().int().nonnegative().optional(), toMs: z.number().int().nonnegative().optional() })
@@ -23,7 +23,7 @@ export const memoryRouter = router({
 				.optional()
 		)
 		.query(async ({ ctx, input }) => {
-			const hostId = resolveHostId(ctx, input?.hostId);
+			const hostId = ctx.host.id;
 			const s = input?.toMs === undefined ? ctx.services.sampler.latest() : null;
 			const current = s?.memory.ok ? { at: s.ts, memAvailableBytes: s.memory.memAvailableBytes, swapUsedBytes: s.memory.swapUsedBytes, swapCachedBytes: s.memory.swapCachedBytes } : undefined;
 			const toMs = input?.toMs ?? current?.at ?? Date.now();

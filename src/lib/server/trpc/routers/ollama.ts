@@ -2,8 +2,8 @@
 // picture, the impact of a load before it happens, load/unload (operator, audited), GPU line.
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
-import { operatorProcedure, router, viewerProcedure, type Context } from '../init';
-import { hostInput, resolveHostId } from '../host';
+import { hostOperatorProcedure, hostViewerProcedure, router, type Context } from '../init';
+import { hostInput } from '../host';
 import { actorOf } from '../../audit/actions';
 import { keepAliveSchema, modelNameSchema, OllamaPanelError } from '../../ollama/panel';
 
@@ -21,53 +21,47 @@ const intentOf = (ctx: Context & { principal: NonNullable<Context['principal']> 
 
 export const ollamaRouter = router({
 	/** Models on disk with last use (Availability). */
-	models: viewerProcedure.input(hostInput.optional()).query(({ ctx, input }) => {
-		resolveHostId(ctx, input?.hostId);
+	models: hostViewerProcedure.input(hostInput.optional()).query(({ ctx }) => {
 		return ctx.services.ollama.panel.models();
 	}),
 
 	/** Loaded models: memory, VRAM share, context, expiry, runner CPU % (Availability). */
-	loaded: viewerProcedure.input(hostInput.optional()).query(({ ctx, input }) => {
-		resolveHostId(ctx, input?.hostId);
+	loaded: hostViewerProcedure.input(hostInput.optional()).query(({ ctx }) => {
 		return ctx.services.ollama.panel.loaded();
 	}),
 
 	/** RAM picture: [system] [loaded models] [free]; null picture when MemAvailable is unknown. */
-	memory: viewerProcedure.input(hostInput.optional()).query(({ ctx, input }) => {
-		resolveHostId(ctx, input?.hostId);
+	memory: hostViewerProcedure.input(hostInput.optional()).query(({ ctx }) => {
 		return ctx.services.ollama.panel.memory();
 	}),
 
 	/** GPU readiness line. */
-	gpu: viewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => {
-		resolveHostId(ctx, input?.hostId);
+	gpu: hostViewerProcedure.input(hostInput.optional()).query(async ({ ctx }) => {
 		const ps = await ctx.services.ollama.source.loaded();
 		return ctx.services.ollama.panel.gpu(ps.state === 'ok' ? ps.data : null);
 	}),
 
 	/** Everything the /models page shows in one round trip. */
-	panel: viewerProcedure.input(hostInput.optional()).query(({ ctx, input }) => {
-		resolveHostId(ctx, input?.hostId);
+	panel: hostViewerProcedure.input(hostInput.optional()).query(({ ctx }) => {
 		return ctx.services.ollama.panel.panel();
 	}),
 
 	/** What loading `model` would do to RAM: ok | warn | crit | unknown and the sentence. */
-	impact: viewerProcedure.input(modelInput).query(async ({ ctx, input }) => {
-		resolveHostId(ctx, input.hostId);
+	impact: hostViewerProcedure.input(modelInput).query(async ({ ctx, input }) => {
 		return ctx.services.ollama.panel.impact(input.model).catch(toTRPCError);
 	}),
 
 	/** Load into memory (operator). A crit impact is refused unless `force`. */
-	load: operatorProcedure
+	load: hostOperatorProcedure
 		.input(modelInput.extend({ keepAlive: keepAliveSchema.default('10m'), force: z.boolean().default(false) }))
 		.mutation(async ({ ctx, input }) => {
-			const hostId = resolveHostId(ctx, input.hostId);
+			const hostId = ctx.host.id;
 			return ctx.services.ollama.panel.load({ model: input.model, keepAlive: input.keepAlive, force: input.force, intent: intentOf(ctx, hostId) }).catch(toTRPCError);
 		}),
 
 	/** Unload from memory (operator): keep_alive 0. */
-	unload: operatorProcedure.input(modelInput).mutation(async ({ ctx, input }) => {
-		const hostId = resolveHostId(ctx, input.hostId);
+	unload: hostOperatorProcedure.input(modelInput).mutation(async ({ ctx, input }) => {
+		const hostId = ctx.host.id;
 		return ctx.services.ollama.panel.unload({ model: input.model, intent: intentOf(ctx, hostId) }).catch(toTRPCError);
 	})
 });

@@ -1,9 +1,9 @@
 // score router (issue 13): thin — validate, resolve the host, read the score service.
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
-import { router, viewerProcedure } from '../init';
-import { expensiveViewerProcedure } from '../expensive';
-import { hostInput, resolveHostId } from '../host';
+import { hostViewerProcedure, router } from '../init';
+import { expensiveHostViewerProcedure } from '../expensive';
+import { hostInput } from '../host';
 import { live } from '../live';
 import type { ScoreReport } from '$lib/score';
 
@@ -11,8 +11,7 @@ const RANGES = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000
 
 export const scoreRouter = router({
 	/** The score now: total, six dimensions (points, input, rule, link), unknowns, top actions. */
-	current: viewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => {
-		resolveHostId(ctx, input?.hostId);
+	current: hostViewerProcedure.input(hostInput.optional()).query(async ({ ctx }) => {
 		try {
 			return await ctx.services.score.current();
 		} catch (err) {
@@ -21,10 +20,9 @@ export const scoreRouter = router({
 	}),
 
 	/** Stored scores (every 5 minutes), oldest first: the 7-day sparkline. */
-	history: expensiveViewerProcedure
+	history: expensiveHostViewerProcedure
 		.input(hostInput.extend({ range: z.enum(['24h', '7d', '30d']).default('7d') }).strict().optional())
 		.query(async ({ ctx, input }) => {
-			resolveHostId(ctx, input?.hostId);
 			const toMs = Date.now();
 			const fromMs = toMs - RANGES[input?.range ?? '7d'];
 			try {
@@ -35,8 +33,7 @@ export const scoreRouter = router({
 		}),
 
 	/** Pushes the score whenever it changes (SSE); recomputed every 30 s. */
-	live: viewerProcedure.input(hostInput.optional()).subscription(async function* ({ ctx, input, signal }) {
-		resolveHostId(ctx, input?.hostId);
+	live: hostViewerProcedure.input(hostInput.optional()).subscription(async function* ({ ctx, signal }) {
 		const { score } = ctx.services;
 		let first: ScoreReport | null = await score.current().catch(() => null);
 		for await (const r of live({ subscribe: (fn) => score.subscribe(fn), current: () => first ?? score.latest() }, signal)) {

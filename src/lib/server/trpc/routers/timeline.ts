@@ -2,8 +2,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
-import { router, viewerProcedure } from '../init';
-import { hostInput, resolveHostId } from '../host';
+import { hostViewerProcedure, router } from '../init';
+import { hostInput } from '../host';
 import { decodeCursor, encodeCursor, listTimeline } from '../../timeline/timeline';
 import { TIMELINE_KINDS, TIMELINE_SEVERITIES, type TimelineEntry } from '$lib/timeline';
 
@@ -28,7 +28,7 @@ const after = (e: TimelineEntry, c: { ts: number; source: string; id: number }) 
 
 export const timelineRouter = router({
 	/** One page, newest first: `from`/`to` epoch ms (default the last 24 h), then `nextCursor` for the next. */
-	list: viewerProcedure
+	list: hostViewerProcedure
 		.input(
 			hostInput
 				.extend({
@@ -54,7 +54,7 @@ export const timelineRouter = router({
 				.optional()
 		)
 		.query(async ({ ctx, input }) => {
-			const hostId = resolveHostId(ctx, input?.hostId);
+			const hostId = ctx.host.id;
 			const toMs = input?.to ?? Date.now();
 			const fromMs = input?.from ?? toMs - DAY_MS;
 			const page = await listTimeline(ctx.services.db, { ...input, hostId, fromMs, toMs }).catch(internal);
@@ -62,10 +62,10 @@ export const timelineRouter = router({
 		}),
 
 	/** New entries as they are recorded (checked every 5 s), oldest first in each batch. */
-	live: viewerProcedure
+	live: hostViewerProcedure
 		.input(hostInput.extend(filters).strict().optional())
 		.subscription(async function* ({ ctx, input, signal }) {
-			const hostId = resolveHostId(ctx, input?.hostId);
+			const hostId = ctx.host.id;
 			const { hostId: _h, ...f } = input ?? {};
 			let mark = { ts: Date.now(), source: '', id: 0 };
 			while (!signal?.aborted) {

@@ -54,7 +54,7 @@ describe('trends router (local fallback)', () => {
 		await expect(viewer().trends.series({ metric: 'disk', range: '1y' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
 	});
 
-	it('a registered host is answered here, never forwarded (meta hub: local): without a PromQL store, unavailable with the reason', async () => {
+	it('a registered host is answered here, never forwarded (a hub-local procedure): without a PromQL store, unavailable with the reason', async () => {
 		// port 1 is unreachable (fetch refuses it): a forwarded call fails as BAD_GATEWAY naming the host (checked by removing the meta)
 		await services.hosts.add({ id: 'vm2', name: 'VM 2', kind: 'vmwarden', url: 'http://127.0.0.1:1' });
 		const a = await viewer().trends.series({ metric: 'disk', range: '7d', hostId: 'vm2' });

@@ -4,10 +4,10 @@
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { live } from '../live';
-import { operatorProcedure, router, viewerProcedure, type Context } from '../init';
-import { expensiveViewerProcedure } from '../expensive';
+import { hostOperatorProcedure, hostViewerProcedure, router, type Context } from '../init';
+import { expensiveHostViewerProcedure } from '../expensive';
 import { actorOf } from '../../audit/actions';
-import { hostInput, resolveHostId } from '../host';
+import { hostInput } from '../host';
 import { queryActions } from '../../audit/activity';
 import { WatchdogError } from '../../watchdog/watchdog';
 import { lastSelfTests, runSelfTest, selfTestRunning } from '../../watchdog/selftest';
@@ -43,29 +43,26 @@ async function statusOf(ctx: Pick<Context, 'services'>) {
 const containerRef = z.string().min(1).max(128).regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a container id or name');
 
 export const watchdogRouter = router({
-	status: viewerProcedure.input(hostInput.optional()).query(async ({ ctx, input }) => {
-		resolveHostId(ctx, input?.hostId);
+	status: hostViewerProcedure.input(hostInput.optional()).query(async ({ ctx }) => {
 		return statusOf(ctx);
 	}),
 
 	/** The watchdog's own recorded actions (restart, quarantine, release, OOM, mode, self-test), newest first. */
-	events: expensiveViewerProcedure
+	events: expensiveHostViewerProcedure
 		.input(hostInput.extend({ limit: z.number().int().min(1).max(200).default(50), cursor: z.number().int().positive().optional() }).strict())
 		.query(async ({ ctx, input }) => {
-			const hostId = resolveHostId(ctx, input.hostId);
+			const hostId = ctx.host.id;
 			return queryActions(ctx.services.db, { hostId, limit: input.limit, cursor: input.cursor, action: 'watchdog.' });
 		}),
 
 	/** Status after every change (SSE), at most every 250 ms. */
-	live: viewerProcedure.input(hostInput.optional()).subscription(async function* ({ ctx, input, signal }) {
-		resolveHostId(ctx, input?.hostId);
+	live: hostViewerProcedure.input(hostInput.optional()).subscription(async function* ({ ctx, signal }) {
 		const { watchdog } = ctx.services;
 		// a periodic refresh keeps "until" times and ages honest
 		yield* live({ subscribe: (onChange) => watchdog.on('change', onChange), current: () => statusOf(ctx) }, signal, { minIntervalMs: 250, refreshMs: 10_000 });
 	}),
 
-	release: operatorProcedure.input(hostInput.extend({ id: containerRef }).strict()).mutation(async ({ ctx, input }) => {
-		resolveHostId(ctx, input.hostId);
+	release: hostOperatorProcedure.input(hostInput.extend({ id: containerRef }).strict()).mutation(async ({ ctx, input }) => {
 		try {
 			return await ctx.services.watchdog.release(input.id, { actor: actorOf(ctx.principal), address: ctx.clientKey });
 		} catch (err) {
@@ -73,8 +70,7 @@ export const watchdogRouter = router({
 		}
 	}),
 
-	setMode: operatorProcedure.input(hostInput.extend({ mode: z.enum(['on', 'off', 'dry-run']) }).strict()).mutation(async ({ ctx, input }) => {
-		resolveHostId(ctx, input.hostId);
+	setMode: hostOperatorProcedure.input(hostInput.extend({ mode: z.enum(['on', 'off', 'dry-run']) }).strict()).mutation(async ({ ctx, input }) => {
 		try {
 			return await ctx.services.watchdog.setMode(input.mode, { actor: actorOf(ctx.principal), address: ctx.clientKey });
 		} catch (err) {
@@ -83,8 +79,7 @@ export const watchdogRouter = router({
 	}),
 
 	/** Runs the chaos self-test now (about 5-10 s) and returns its result. */
-	selfTest: operatorProcedure.input(hostInput.optional()).mutation(async ({ ctx, input }) => {
-		resolveHostId(ctx, input?.hostId);
+	selfTest: hostOperatorProcedure.input(hostInput.optional()).mutation(async ({ ctx }) => {
 		try {
 			return await runSelfTest(ctx.services.watchdog, { trigger: 'manual', actor: actorOf(ctx.principal), address: ctx.clientKey });
 		} catch (err) {

@@ -1,5 +1,6 @@
-// The "Last cleanup" line for /, /vm and /maintenance: from cron.status, never failing the page.
-import type { callerFor } from '../trpc/caller';
+// The "Last cleanup" line for /, /vm and /maintenance: from cron.status through the page's caller,
+// never failing the page (a page-load helper of the caller, not a domain module).
+import type { callerFor } from './caller';
 
 export async function lastCleanupFor(caller: ReturnType<typeof callerFor>) {
 	try {
