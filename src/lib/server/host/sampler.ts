@@ -3,6 +3,7 @@
 // and hands each sample to minute-history.ts, whose 1-minute means go to a HistoryStore.
 import type { CpuFigures, HistoryPoint, HostSample, Metric } from '$lib/health';
 import type { Logger } from '../log';
+import { createEmitter } from '../emitter';
 import type { LastGood } from './classify';
 import { cpuUsage } from './cpu';
 import { readDisk } from './disk';
@@ -88,7 +89,7 @@ export function createSampler({
 	let head = 0; // next write position once the ring is full
 	let prevStat: { stat: ProcStat; ts: number } | null = null;
 	const good: LastGood = { cpu: null, load: null, memory: null, disks: Object.fromEntries(mounts.map((m) => [m, null])) };
-	const listeners = new Set<(sample: HostSample) => void>();
+	const listeners = createEmitter<HostSample>({ log, what: 'sample subscriber' });
 	/** Last error logged per metric, so a persisting failure is logged once, not every 5 s. */
 	const failing = new Map<string, string>();
 	const pending = new Set<Promise<void>>();
@@ -199,13 +200,7 @@ export function createSampler({
 		lastSampleAt = ts;
 
 		feedHistory(sample);
-		for (const fn of listeners) {
-			try {
-				fn(sample);
-			} catch (err) {
-				log.error('sample subscriber threw', { err });
-			}
-		}
+		listeners.emit(sample);
 		return sample;
 	}
 
@@ -263,10 +258,8 @@ export function createSampler({
 			return sinceMs === undefined ? all : all.filter((s) => s.ts >= sinceMs);
 		},
 		subscribe(fn) {
-			listeners.add(fn);
-			return () => {
-				listeners.delete(fn);
-			};
+			const off = listeners.on(fn);
+			return () => void off();
 		},
 		stats() {
 			return { samples, lastSampleAt, lastError, lastErrorAt, running };

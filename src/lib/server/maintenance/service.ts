@@ -38,7 +38,8 @@ export function createMaintenance({ config, db, log }: { config: Config; db: Db;
 			const [newest] = await newestCleanup(1).catch(() => []);
 			if (newest?.status === 'pending') return `a ${newest.mode} ${newest.dryRun ? 'dry run' : 'cleanup'} started at ${newest.start}${newest.pid ? ` (pid ${newest.pid})` : ''}, probably by cron`;
 			return 'another process (cron, or a run from a shell)';
-		}
+		},
+		log
 	});
 
 	const status = createStatusReader({
