@@ -11,6 +11,7 @@ import type { ProcStat } from './proc-parsers';
 import { readHostSync } from './read-host';
 import { createMinuteHistory } from './minute-history';
 import { historyPoint } from '$lib/history-point';
+import { isFresh } from '../health/snapshot';
 
 /** Where 1-minute history goes; db/history-store.ts implements it over SQLite. */
 export interface HistoryStore {
@@ -64,6 +65,8 @@ export interface Sampler {
 	/** Called with every new sample; returns the unsubscribe function. */
 	subscribe(fn: (sample: HostSample) => void): () => void;
 	stats(): SamplerStats;
+	/** For /healthz: ok while running with a fresh sample (the app's own health). */
+	health(): { ok: boolean; detail: string };
 	/** Waits for history writes and prunes already started. */
 	flush(): Promise<void>;
 }
@@ -263,6 +266,13 @@ export function createSampler({
 		},
 		stats() {
 			return { samples, lastSampleAt, lastError, lastErrorAt, running };
+		},
+		health() {
+			const ok = running && isFresh(lastSampleAt, intervalMs, now());
+			const detail = ok
+				? `last sample ${new Date(lastSampleAt!).toISOString()}`
+				: `${running ? 'running' : 'stopped'}; last sample ${lastSampleAt ? new Date(lastSampleAt).toISOString() : 'never'}${lastError ? `; ${lastError}` : ''}`;
+			return { ok, detail };
 		},
 		async flush() {
 			while (pending.size) await Promise.all(pending);

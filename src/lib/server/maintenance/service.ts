@@ -54,6 +54,11 @@ export function createMaintenance({ config, db, log }: { config: Config; db: Db;
 
 	return {
 		runner,
+		/** For /healthz: the cleanup runner is on demand, reported and never what makes the app unhealthy. */
+		health(): { ok: boolean; detail: string } {
+			const run = runner.active();
+			return { ok: true, detail: run ? `cleanup ${run.mode}${run.dryRun ? ' (dry run)' : ''} running since ${run.startedAt}` : 'idle' };
+		},
 		status: (now?: Date) => status.status(now),
 		clearStatusCache: () => status.clearCache(),
 
