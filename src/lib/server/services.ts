@@ -34,14 +34,9 @@ import { createScoreService, type ScoreService } from './score/service';
 import { createScoreStore } from './score/store';
 import { registerScoreMetrics } from './score/metrics';
 import { createScoreTriggers } from './score/triggers';
-import { hostname } from 'node:os';
-import { createAlerts, type Alerts } from './alerts/service';
-import { createObserver } from './alerts/observe';
-import { traceMemoryPressure, traceSwapPeak } from './memory/trace';
-import { createTelegramSender, readTelegramEnv } from './notify/telegram';
-import { createWebhookSender } from './notify/webhook';
-import { gatherDigest } from './digest/data';
-import { sessionsBetween } from './ollama/usage';
+import type { Alerts } from './alerts/service';
+import { alertHostName, createAlertsFromConfig } from './alerts/from-config';
+import { traceMemoryPressure } from './memory/trace';
 import { currentSnapshot } from './health/current';
 import { createResources, dockerDisk, type Resources } from './resources/report';
 import { createOomKillReader } from './resources/oom';
@@ -239,42 +234,7 @@ export async function createServices(
 		log: createLogger('resources')
 	});
 	// alerts and the weekly digest (issue 14)
-	const a = config.alerts;
-	const alertHost = a.hostName ?? (config.hostId === 'local' ? hostname() : config.hostId);
-	const alerts: Alerts = createAlerts({
-		db,
-		hostId: config.hostId,
-		host: alertHost,
-		enabled: a.enabled,
-		intervalMs: a.intervalMs,
-		thresholds: { ...config.thresholds, stealForMs: a.stealForMs, diskFillPct: a.diskFillPct, diskFillDays: a.diskFillDays, unreachableForMs: a.unreachableForMs, hysteresis: a.hysteresis },
-		digestThresholds: { ...config.thresholds, stealEscalatePct: a.stealEscalatePct },
-		configMutes: a.mute,
-		tz: a.tz,
-		dailyAt: a.dailyAt,
-		digest: a.digest,
-		telegram: createTelegramSender({ apiUrl: a.telegramApiUrl, credentials: () => readTelegramEnv(a.telegramEnvFile), timeoutMs: a.telegramTimeoutMs, log: createLogger('telegram') }),
-		webhook: a.webhookUrl ? createWebhookSender({ url: a.webhookUrl, secret: a.webhookSecret }) : null,
-		observe: createObserver({
-			sample: () => sampler.latest(),
-			maxSampleAgeMs: Math.max(3 * config.sampleIntervalMs, 30_000),
-			containers: () => docker.containers(),
-			dockerAsked: () => docker.status().refreshes > 0 || docker.status().lastErrorAt !== null,
-			cron: () => maintenance.status(),
-			trends,
-			diskFillPct: a.diskFillPct,
-			prometheusUp: prom ? async () => (await prom.query('vector(1)')).state !== 'unavailable' : null,
-			resources,
-			memoryTrace: (now, current) => traceMemoryPressure(db, { hostId: config.hostId, toMs: now, current })
-		}),
-		snapshot: () => currentSnapshot({ sampler, config }),
-		digestData: (now) =>
-			gatherDigest(
-				{ host: alertHost, tz: a.tz, mount: config.diskMounts[0], trends, containers: () => docker.containers(), cron: () => maintenance.status(), sessions: (w) => sessionsBetween(db, { hostId: config.hostId, ...w }), swapPeak: (w) => traceSwapPeak(db, { hostId: config.hostId, ...w }) },
-				now
-			),
-		log: createLogger('alerts')
-	});
+	const alerts = createAlertsFromConfig({ config, db, sampler, docker, maintenance, trends, prom, resources });
 	// watchdog (issue 9), over the adapter's Docker API; its restarts and quarantines go to the alerts
 	const selfId = await detectSelfContainerId();
 	const watchdog = createWatchdog({
@@ -314,7 +274,7 @@ export async function createServices(
 	const hub = createHub({
 		local: {
 			id: config.hostId,
-			name: alertHost,
+			name: alertHostName(config),
 			summary: createLocalSummary({
 				hostId: config.hostId,
 				snapshot: () => currentSnapshot({ sampler, config }),
