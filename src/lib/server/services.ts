@@ -1,4 +1,6 @@
-// Owns the background services' lifecycle: started once from hooks.server.ts `init`, stopped on SIGTERM.
+// The app's services: built here, started once from hooks.server.ts `init` and stopped on SIGTERM
+// through one list (lifecycle.ts): each background service is registered once with its start,
+// stop and health.
 import type { Registry } from 'prom-client';
 import type { Config } from './config';
 import { openDb, type Db } from './db';
@@ -7,8 +9,7 @@ import { createAuth, type Auth } from './auth/auth';
 import { createSampler } from './host/sampler';
 import { withAuditRetention } from './audit/retention';
 import { createMetrics } from './metrics';
-import { isFresh } from './health/snapshot';
-import { createLogger, redactUrl, setLogLevel } from './log';
+import { createLogger, redactUrl, setLogLevel, type Logger } from './log';
 import { markInterruptedActions } from './audit/actions';
 import { createWatchdog, type Watchdog } from './watchdog/watchdog';
 import { createDockerPort } from './watchdog/docker-port';
@@ -34,24 +35,19 @@ import { createOllamaPanel, type OllamaPanel } from './ollama/panel';
 import { createScoreService, type ScoreService } from './score/service';
 import { createScoreStore } from './score/store';
 import { registerScoreMetrics } from './score/metrics';
-import { isUnhealthy } from './docker/health';
-import { hostname } from 'node:os';
-import { createAlerts, type Alerts } from './alerts/service';
-import { createObserver } from './alerts/observe';
-import { traceMemoryPressure, traceSwapPeak } from './memory/trace';
-import { createTelegramSender, readTelegramEnv } from './notify/telegram';
-import { createWebhookSender } from './notify/webhook';
-import { gatherDigest } from './digest/data';
-import { sessionsBetween } from './ollama/usage';
+import { createScoreTriggers } from './score/triggers';
+import type { Alerts } from './alerts/service';
+import { alertHostName, createAlertsFromConfig } from './alerts/from-config';
+import { traceMemoryPressure } from './memory/trace';
 import { currentSnapshot } from './health/current';
-import { createResources, type Resources } from './resources/report';
-import { readCgroupOomKills } from './resources/oom';
-import { detectLayout, type CgroupLayout } from './docker/cgroup';
+import { createResources, dockerDisk, type Resources } from './resources/report';
+import { createOomKillReader } from './resources/oom';
 import { createHub, type Hub } from './hub/service';
 import { createDockerHosts } from './hub/docker-host';
 import { createLocalSummary } from './hub/summary';
 import { createHostsRegistry, type HostsAdmin } from './hosts/registry';
 import { closeAllHosts, forgetHost, remoteClient, remoteDockerApi, remoteFetch } from './hosts/connect';
+import { createLifecycle, type ServiceHealth } from './lifecycle';
 
 export interface Services {
 	config: Config;
@@ -85,7 +81,7 @@ export interface Services {
 	hosts: HostsAdmin;
 	startedAt: number;
 	/** For /healthz: each background service's state. */
-	health(): { ok: boolean; services: Record<string, { ok: boolean; detail: string }> };
+	health(): { ok: boolean; services: Record<string, ServiceHealth> };
 	stop(): Promise<void>;
 }
 
@@ -150,7 +146,6 @@ export async function createServices(
 		historyRetentionMs: config.historyRetentionMs,
 		log: createLogger('sampler')
 	});
-	if (startSampler) await sampler.start();
 	const docker = createDockerAdapter({
 		api: createDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs }),
 		intervalMs: config.docker.sampleIntervalMs,
@@ -167,8 +162,6 @@ export async function createServices(
 		fallbackTimeoutMs: Math.min(4_000, config.docker.sampleIntervalMs),
 		log: createLogger('container-stats')
 	});
-	containerStats.start();
-	if (startDocker) docker.start();
 	const ollamaSource = createOllamaSource(
 		createOllamaClient({ url: config.ollamaUrl, timeoutMs: config.ollama.timeoutMs, loadTimeoutMs: config.ollama.loadTimeoutMs })
 	);
@@ -177,7 +170,6 @@ export async function createServices(
 	// /proc/<pid>/cmdline synchronously, 3-5 ms of blocked event loop per 120 processes.
 	const runnerCpu = createRunnerCpuTracker({ procRoot: config.procRoot });
 	const ollamaWatcher = createOllamaWatcher({ source: ollamaSource, db, hostId: config.hostId, intervalMs: config.ollama.pollMs, log: createLogger('ollama'), afterPoll: (ps) => void (ps.state === 'ok' && ps.data.length > 0 && runnerCpu.read()) });
-	if (startOllama) ollamaWatcher.start();
 	const ollamaPanel = createOllamaPanel({
 		source: ollamaSource,
 		db,
@@ -192,23 +184,10 @@ export async function createServices(
 		pollNow: () => ollamaWatcher.pollNow()
 	});
 	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
-	// watchdog (issue 9), over the adapter's Docker API; its notifications go to the alerts service (set below)
-	let watchdogNotify: (n: import('./watchdog/watchdog').WatchdogNotification) => Promise<void> | void = () => {};
-	const selfId = await detectSelfContainerId();
-	// the kernel's OOM-kill count of a container (VMW_CGROUP_ROOT), for the watchdog's OOM counter
-	let oomLayout: CgroupLayout | null = null;
-	const oomKills = (id: string): number | null => {
-		oomLayout ??= detectLayout(config.docker.cgroupRoot);
-		const listed = docker.containers();
-		const parent = (listed.state === 'ok' ? listed.data : (listed.lastGood ?? [])).find((c) => c.id === id)?.cgroupParent ?? '';
-		return readCgroupOomKills(oomLayout, id, parent);
-	};
-	const watchdog = createWatchdog({ docker: createDockerPort(docker.api, createSelfTestDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs })), db, hostId: config.hostId, config: config.watchdog, holdFile: config.holdFile, logDir: config.logDir, metrics, selfIds: selfId ? [selfId] : [], oomKills, log: createLogger('watchdog'), notify: (n) => watchdogNotify(n) });
-	if (startWatchdog) await watchdog.start();
-	const selfTests = createSelfTestScheduler({ watchdog, schedule: config.watchdog.selfTestSchedule, log: createLogger('watchdog-selftest') });
-	if (startWatchdog) selfTests.start();
+	// one Prometheus client: the trend charts' queries and the alerts' "is Prometheus up" probe
+	const prom = config.prometheusUrl ? createPromClient({ baseUrl: config.prometheusUrl, bearerToken: config.prometheus.token, timeoutMs: config.prometheus.timeoutMs }) : null;
 	const trends = createTrends({
-		prom: config.prometheusUrl ? createPromClient({ baseUrl: config.prometheusUrl, bearerToken: config.prometheus.token, timeoutMs: config.prometheus.timeoutMs }) : null,
+		prom,
 		selectors: { node: config.prometheus.nodeSelector, cadvisor: config.prometheus.cadvisorSelector, vmwarden: config.prometheus.vmwardenSelector, hostId: config.hostId },
 		hostLabel: config.prometheus.hostLabel,
 		thresholds: config.thresholds,
@@ -226,15 +205,10 @@ export async function createServices(
 		deploys: (r) => deploysInRange(db, { hostId: config.hostId, ...r })
 	});
 	const deploys = createDeployRecorder({ api: docker.api, db, hostId: config.hostId, labels: config.docker.labels, log: createLogger('deploys') });
-	if (startDocker) deploys.start();
-	registerContainerMetrics(metrics, { adapter: docker, collector: containerStats });
 	const maintenance = createMaintenance({ config, db, log: createLogger('maintenance') });
 	// timeline rows no other table keeps (decision 0029): cleanup and cron runs, container exits
 	const runRecorder = createRunRecorder({ db, hostId: config.hostId, logDir: config.logDir, status: () => maintenance.status(), retentionMs: config.historyRollupRetentionMs, log: createLogger('timeline') });
-	if (startAlerts) runRecorder.start();
 	const exitRecorder = createExitRecorder({ api: docker.api, db, hostId: config.hostId, labels: config.docker.labels, log: createLogger('timeline') });
-	if (startDocker) exitRecorder.start();
-	registerMaintenanceMetrics(metrics, () => maintenance.status());
 	// score (issue 13): reads the sampler, Docker, maintenance, Ollama and trends through their own functions
 	const score = createScoreService({
 		sources: {
@@ -254,85 +228,42 @@ export async function createServices(
 		retentionMs: config.historyRollupRetentionMs,
 		log: createLogger('score')
 	});
-	// a scrape recomputes a score older than 30 s (the background refresh runs only for live subscribers)
-	registerScoreMetrics(metrics, () => (startScore ? score.current().catch(() => score.latest()) : score.latest()));
-	if (startScore) score.start();
-	// the services tile follows Docker at once: recompute when the unhealthy count or Docker's availability changes
-	let unhealthyKey = '';
-	docker.subscribe((r) => {
-		const key = r.state === 'ok' ? String(r.data.filter(isUnhealthy).length) : 'unavailable';
-		if (key !== unhealthyKey && startScore) score.poke();
-		unhealthyKey = key;
-	});
-	// and the host tiles as soon as the sampler has what they lacked (steal needs a second sample)
-	sampler.subscribe((sample) => {
-		const unknown = score.latest()?.unknown ?? [];
-		const now = (unknown.includes('cpu') && sample.cpu.ok && sample.cpu.stealPct !== null) || (unknown.includes('memory') && sample.memory.ok) || (unknown.includes('disk') && sample.disks.some((d) => d.figures.ok));
-		if (now && startScore) score.poke();
-	});
 	const resources = createResources({
 		db,
 		hostId: config.hostId,
 		docker,
 		stats: containerStats,
-		// the disk Docker writes to: /var/lib/docker when it is a sampled mount of its own, else the first
-		freeDisk: () => {
-			const disks = sampler.latest()?.disks ?? [];
-			const d = disks.find((x) => x.mount === '/var/lib/docker' && x.figures.ok) ?? disks.find((x) => x.figures.ok);
-			return d && d.figures.ok ? { mount: d.mount, availBytes: d.figures.availBytes } : null;
-		},
+		freeDisk: () => dockerDisk(sampler.latest()),
 		cgroupRoot: config.docker.cgroupRoot,
 		settings: { ...config.resources, ioFactor: config.writeSpikeFactor },
 		log: createLogger('resources')
 	});
 	// alerts and the weekly digest (issue 14)
-	const a = config.alerts;
-	const alertsPromClient = config.prometheusUrl ? createPromClient({ baseUrl: config.prometheusUrl, bearerToken: config.prometheus.token, timeoutMs: config.prometheus.timeoutMs }) : null;
-	const alertHost = a.hostName ?? (config.hostId === 'local' ? hostname() : config.hostId);
-	const alerts: Alerts = createAlerts({
+	const alerts = createAlertsFromConfig({ config, db, sampler, docker, maintenance, trends, prom, resources });
+	// watchdog (issue 9), over the adapter's Docker API; its restarts and quarantines go to the alerts
+	const selfId = await detectSelfContainerId();
+	const watchdog = createWatchdog({
+		docker: createDockerPort(docker.api, createSelfTestDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs })),
 		db,
 		hostId: config.hostId,
-		host: alertHost,
-		enabled: a.enabled,
-		intervalMs: a.intervalMs,
-		thresholds: { ...config.thresholds, stealForMs: a.stealForMs, diskFillPct: a.diskFillPct, diskFillDays: a.diskFillDays, unreachableForMs: a.unreachableForMs, hysteresis: a.hysteresis },
-		digestThresholds: { ...config.thresholds, stealEscalatePct: a.stealEscalatePct },
-		configMutes: a.mute,
-		tz: a.tz,
-		dailyAt: a.dailyAt,
-		digest: a.digest,
-		telegram: createTelegramSender({ apiUrl: a.telegramApiUrl, credentials: () => readTelegramEnv(a.telegramEnvFile), timeoutMs: a.telegramTimeoutMs, log: createLogger('telegram') }),
-		webhook: a.webhookUrl ? createWebhookSender({ url: a.webhookUrl, secret: a.webhookSecret }) : null,
-		observe: createObserver({
-			sample: () => sampler.latest(),
-			maxSampleAgeMs: Math.max(3 * config.sampleIntervalMs, 30_000),
-			containers: () => docker.containers(),
-			dockerAsked: () => docker.status().refreshes > 0 || docker.status().lastErrorAt !== null,
-			cron: () => maintenance.status(),
-			trends,
-			diskFillPct: a.diskFillPct,
-			prometheusUp: alertsPromClient ? async () => (await alertsPromClient.query('vector(1)')).state !== 'unavailable' : null,
-			resources,
-			memoryTrace: (now, current) => traceMemoryPressure(db, { hostId: config.hostId, toMs: now, current })
-		}),
-		snapshot: () => currentSnapshot({ sampler, config }),
-		digestData: (now) =>
-			gatherDigest(
-				{ host: alertHost, tz: a.tz, mount: config.diskMounts[0], trends, containers: () => docker.containers(), cron: () => maintenance.status(), sessions: (w) => sessionsBetween(db, { hostId: config.hostId, ...w }), swapPeak: (w) => traceSwapPeak(db, { hostId: config.hostId, ...w }) },
-				now
-			),
-		log: createLogger('alerts')
+		config: config.watchdog,
+		holdFile: config.holdFile,
+		logDir: config.logDir,
+		metrics,
+		selfIds: selfId ? [selfId] : [],
+		oomKills: createOomKillReader({ cgroupRoot: config.docker.cgroupRoot, containers: () => docker.containers() }),
+		log: createLogger('watchdog'),
+		notify: (n) => alerts.onWatchdog(n)
 	});
-	watchdogNotify = (n) => alerts.onWatchdog(n);
-	if (startAlerts) alerts.start();
+	const selfTests = createSelfTestScheduler({ watchdog, schedule: config.watchdog.selfTestSchedule, log: createLogger('watchdog-selftest') });
+	// /metrics beyond the host figures (the watchdog registers its own counters)
+	registerContainerMetrics(metrics, { adapter: docker, collector: containerStats });
+	registerMaintenanceMetrics(metrics, () => maintenance.status());
+	// a scrape recomputes a score older than 30 s (the background refresh runs only for live subscribers)
+	registerScoreMetrics(metrics, () => (startScore ? score.current().catch(() => score.latest()) : score.latest()));
 	// hosts registry (issue 15): an edited or removed host's cached connection is dropped
 	const hostsRegistry = createHostsRegistry({ db, localHostId: config.hostId, secretKey: config.secretKey, previousSecretKey: config.previousSecretKey });
 	hostsRegistry.onChange(forgetHost);
-	if (config.previousSecretKey)
-		void hostsRegistry.reseal().then(
-			(moved) => log.info('hosts: credentials re-sealed under the current VMW_SECRET_KEY', { moved }),
-			(err) => log.error('hosts: re-sealing under the current VMW_SECRET_KEY failed', { error: String(err) })
-		);
 	// hub (issue 15, decision 0013): this instance's summary, and the overview over the registry
 	const dockerHosts = createDockerHosts({
 		dockerApi: remoteDockerApi,
@@ -348,7 +279,7 @@ export async function createServices(
 	const hub = createHub({
 		local: {
 			id: config.hostId,
-			name: alertHost,
+			name: alertHostName(config),
 			summary: createLocalSummary({
 				hostId: config.hostId,
 				snapshot: () => currentSnapshot({ sampler, config }),
@@ -368,6 +299,36 @@ export async function createServices(
 		log: createLogger('hub')
 	});
 	hub.onHostChange((id) => dockerHosts.forget(id));
+
+	// The background services, in start order; stopped in reverse (decision 0027). A service is
+	// listed after what it uses: the watchdog and the deploy recorder after the Docker adapter
+	// (they stop first), the stats collector before it (it listens to its refreshes), the
+	// database first (closed last). Keys with health are /healthz's, in this order.
+	const lifecycle = createLifecycle(
+		[
+			{ name: 'db', service: { stop: () => db.$client.close() } },
+			{ name: 'remote-hosts', service: { stop: closeAllHosts } },
+			{ name: 'metrics', service: { stop: () => metrics.stopLoopLag() } },
+			{ name: 'sampler', service: sampler, start: startSampler, vital: true },
+			{ name: 'container-stats', service: containerStats },
+			{ name: 'docker', service: docker, start: startDocker },
+			{ name: 'watchdog', service: watchdog, start: startWatchdog },
+			{ name: 'watchdog-selftest', service: selfTests, start: startWatchdog },
+			{ name: 'cleanup', service: maintenance },
+			{ name: 'ollama', service: ollamaWatcher, start: startOllama },
+			{ name: 'deploys', service: deploys, start: startDocker },
+			{ name: 'timeline-exits', service: exitRecorder, start: startDocker },
+			{ name: 'timeline-runs', service: runRecorder, start: startAlerts },
+			{ name: 'score', service: score, start: startScore },
+			{ name: 'score-triggers', service: createScoreTriggers(score, { docker, sampler }), start: startScore },
+			{ name: 'alerts', service: alerts, start: startAlerts },
+			{ name: 'hosts', service: { start: () => resealHosts(hostsRegistry, config, log) } },
+			{ name: 'hub-docker', service: dockerHosts },
+			{ name: 'hub', service: hub }
+		],
+		log
+	);
+	await lifecycle.start();
 
 	const services: Services = {
 		config,
@@ -391,40 +352,22 @@ export async function createServices(
 		hub,
 		hosts: hostsRegistry,
 		startedAt: Date.now(),
-		health() {
-			const s = sampler.stats();
-			const fresh = isFresh(s.lastSampleAt, config.sampleIntervalMs);
-			const samplerOk = s.running && fresh;
-			const detail = samplerOk
-				? `last sample ${new Date(s.lastSampleAt!).toISOString()}`
-				: `${s.running ? 'running' : 'stopped'}; last sample ${s.lastSampleAt ? new Date(s.lastSampleAt).toISOString() : 'never'}${s.lastError ? `; ${s.lastError}` : ''}`;
-			// Docker, Ollama and the cleanup runner are reported, but never make the app unhealthy.
-			const run = maintenance.runner.active();
-			// The cleanup runner is on demand: it is never what makes the app unhealthy.
-			const cleanup = { ok: true, detail: run ? `cleanup ${run.mode}${run.dryRun ? ' (dry run)' : ''} running since ${run.startedAt}` : 'idle' };
-			return { ok: samplerOk, services: { sampler: { ok: samplerOk, detail }, docker: docker.health(), watchdog: watchdog.health(), cleanup, ollama: ollamaWatcher.health(), deploys: deploys.health(), score: score.health(), alerts: alerts.health(), hub: hub.health() } };
-		},
+		health: () => lifecycle.health(),
 		async stop() {
-			hub.stop();
-			dockerHosts.stop();
-			await score.stop();
-			await sampler.stop();
-			selfTests.stop();
-			await watchdog.stop();
-			await deploys.stop();
-			await exitRecorder.stop();
-			await runRecorder.stop();
-			await docker.stop();
-			await containerStats.stop();
-			await ollamaWatcher.stop();
-			await alerts.stop();
-			metrics.stopLoopLag();
-			await closeAllHosts();
-			db.$client.close();
+			await lifecycle.stop();
 			if (current === services) current = null;
 			log.info('services stopped');
 		}
 	};
 	log.info('services started', { hostId: config.hostId, database: redactUrl(config.databaseUrl), procRoot: config.procRoot, mounts: config.diskMounts, auth: config.auth.enabled ? 'on' : 'off' });
 	return services;
+}
+
+/** Rows sealed under VMW_SECRET_KEY_PREVIOUS move to the current key, in the background. */
+function resealHosts(hosts: HostsAdmin, config: Config, log: Logger) {
+	if (!config.previousSecretKey) return;
+	void hosts.reseal().then(
+		(moved) => log.info('hosts: credentials re-sealed under the current VMW_SECRET_KEY', { moved }),
+		(err) => log.error('hosts: re-sealing under the current VMW_SECRET_KEY failed', { error: String(err) })
+	);
 }

@@ -4,6 +4,7 @@
 // keeps trying on the same schedule, so it reconnects by itself when the daemon returns.
 import { createAvailability, reasonOf, type Availability } from '../availability';
 import type { Logger } from '../log';
+import { createEmitter } from '../emitter';
 import { ContainerGoneError, type DockerApi, type RawContainerInspect, type RawContainerSummary } from './api';
 import { findContainer, healthFromStatus, toContainerInfo, toState, type ContainerInfo } from './model';
 import { restartAndConfirm, type RestartOptions } from './restart';
@@ -75,7 +76,7 @@ export function createDockerAdapter({ api, intervalMs, inspectMaxAgeMs = 30_000,
 	if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be > 0, got ${intervalMs}`);
 	const avail = createAvailability<ContainerInfo[]>(now);
 	const cache = new Map<string, { key: string; info: ContainerInfo }>();
-	const listeners = new Set<(r: Availability<ContainerInfo[]>) => void>();
+	const listeners = createEmitter<Availability<ContainerInfo[]>>({ log, what: 'docker subscriber' });
 	let latest: Availability<ContainerInfo[]> = { state: 'unavailable', reason: 'not refreshed yet', lastGood: null, lastGoodAt: null, at: now() };
 	let running = false;
 	let timer: ReturnType<typeof setTimeout> | null = null;
@@ -140,13 +141,7 @@ export function createDockerAdapter({ api, intervalMs, inspectMaxAgeMs = 30_000,
 		}
 		refreshes++;
 		latest = result;
-		for (const fn of listeners) {
-			try {
-				fn(result);
-			} catch (err) {
-				log.error('docker subscriber threw', { err });
-			}
-		}
+		listeners.emit(result);
 		return result;
 	}
 
@@ -219,8 +214,7 @@ export function createDockerAdapter({ api, intervalMs, inspectMaxAgeMs = 30_000,
 			return r.outcome === 'restarted' ? remember(r.inspect) : null;
 		},
 		subscribe(fn) {
-			listeners.add(fn);
-			return () => listeners.delete(fn);
+			return listeners.on(fn);
 		},
 		status() {
 			return { label: api.label, running, connected: latest.state === 'ok', refreshes, lastOkAt: avail.lastGoodAt, lastError, lastErrorAt, lastRefreshMs };

@@ -5,6 +5,7 @@
 // go to a store keyed by compose project/service (history survives re-creation).
 import { counterRatePerSec } from '../counters';
 import type { Logger } from '../log';
+import { createEmitter } from '../emitter';
 import type { DockerAdapter } from './adapter';
 import type { RawContainerStats } from './api';
 import { createStackedLayerTest, detectLayout, findContainerDir, readCgroup, sumDeviceIo, type CgroupLayout, type CgroupReading } from './cgroup';
@@ -139,7 +140,7 @@ export function createStatsCollector({
 	const prev = new Map<string, { reading: CgroupReading; ts: number }>();
 	const windows = new Map<string, ContainerStatsSample[]>();
 	const latest = new Map<string, ContainerStatsSample>();
-	const listeners = new Set<() => void>();
+	const listeners = createEmitter({ log, what: 'stats subscriber' });
 	let minute: { ts: number; byKey: Map<string, Acc> } | null = null;
 	let lastPruneAt: number | null = null;
 	const pending = new Set<Promise<void>>();
@@ -306,13 +307,7 @@ export function createStatsCollector({
 			fromStatsApi: fromApi,
 			missing: running.length - samples.length
 		});
-		for (const fn of listeners) {
-			try {
-				fn();
-			} catch (err) {
-				log.error('stats subscriber threw', { err });
-			}
-		}
+		listeners.emit();
 		return samples;
 	}
 
@@ -346,8 +341,7 @@ export function createStatsCollector({
 		/** The last minute of samples of one container, oldest first. */
 		recent: (id: string): ContainerStatsSample[] => windows.get(id)?.slice() ?? [],
 		subscribe(fn: () => void) {
-			listeners.add(fn);
-			return () => listeners.delete(fn);
+			return listeners.on(fn);
 		},
 		status: (): CollectorStatus => ({ ...status }),
 		async flush() {

@@ -3,6 +3,7 @@
 // and hands each sample to minute-history.ts, whose 1-minute means go to a HistoryStore.
 import type { CpuFigures, HistoryPoint, HostSample, Metric } from '$lib/health';
 import type { Logger } from '../log';
+import { createEmitter } from '../emitter';
 import type { LastGood } from './classify';
 import { cpuUsage } from './cpu';
 import { readDisk } from './disk';
@@ -10,6 +11,7 @@ import type { ProcStat } from './proc-parsers';
 import { readHostSync } from './read-host';
 import { createMinuteHistory } from './minute-history';
 import { historyPoint } from '$lib/history-point';
+import { isFresh } from '../health/snapshot';
 
 /** Where 1-minute history goes; db/history-store.ts implements it over SQLite. */
 export interface HistoryStore {
@@ -63,6 +65,8 @@ export interface Sampler {
 	/** Called with every new sample; returns the unsubscribe function. */
 	subscribe(fn: (sample: HostSample) => void): () => void;
 	stats(): SamplerStats;
+	/** For /healthz: ok while running with a fresh sample (the app's own health). */
+	health(): { ok: boolean; detail: string };
 	/** Waits for history writes and prunes already started. */
 	flush(): Promise<void>;
 }
@@ -88,7 +92,7 @@ export function createSampler({
 	let head = 0; // next write position once the ring is full
 	let prevStat: { stat: ProcStat; ts: number } | null = null;
 	const good: LastGood = { cpu: null, load: null, memory: null, disks: Object.fromEntries(mounts.map((m) => [m, null])) };
-	const listeners = new Set<(sample: HostSample) => void>();
+	const listeners = createEmitter<HostSample>({ log, what: 'sample subscriber' });
 	/** Last error logged per metric, so a persisting failure is logged once, not every 5 s. */
 	const failing = new Map<string, string>();
 	const pending = new Set<Promise<void>>();
@@ -199,13 +203,7 @@ export function createSampler({
 		lastSampleAt = ts;
 
 		feedHistory(sample);
-		for (const fn of listeners) {
-			try {
-				fn(sample);
-			} catch (err) {
-				log.error('sample subscriber threw', { err });
-			}
-		}
+		listeners.emit(sample);
 		return sample;
 	}
 
@@ -263,13 +261,18 @@ export function createSampler({
 			return sinceMs === undefined ? all : all.filter((s) => s.ts >= sinceMs);
 		},
 		subscribe(fn) {
-			listeners.add(fn);
-			return () => {
-				listeners.delete(fn);
-			};
+			const off = listeners.on(fn);
+			return () => void off();
 		},
 		stats() {
 			return { samples, lastSampleAt, lastError, lastErrorAt, running };
+		},
+		health() {
+			const ok = running && isFresh(lastSampleAt, intervalMs, now());
+			const detail = ok
+				? `last sample ${new Date(lastSampleAt!).toISOString()}`
+				: `${running ? 'running' : 'stopped'}; last sample ${lastSampleAt ? new Date(lastSampleAt).toISOString() : 'never'}${lastError ? `; ${lastError}` : ''}`;
+			return { ok, detail };
 		},
 		async flush() {
 			while (pending.size) await Promise.all(pending);

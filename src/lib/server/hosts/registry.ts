@@ -8,6 +8,8 @@ import { hosts, users } from '../db/schema';
 import { createSecretBox, SecretBoxError, type SecretBox } from './crypto';
 import { checkHost, hostDraftInput, hostPatchInput, SECRET_KEYS, TIMEOUT_MS, type HostDraft, type HostPatch, type SecretsInput } from './validate';
 import type { HostRecord, HostRegistry, HostSecrets, HostView } from './types';
+import { createEmitter } from '../emitter';
+import { createLogger, type Logger } from '../log';
 
 export type HostsErrorCode = 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT' | 'PRECONDITION_FAILED';
 
@@ -58,6 +60,7 @@ export interface HostsRegistryOptions {
 	/** VMW_SECRET_KEY_PREVIOUS: opens rows sealed under the key before a rotation (reseal() moves them to the current one) */
 	previousSecretKey?: string | null;
 	now?: () => number;
+	log?: Logger;
 }
 
 function flagsOf(set: string): Pick<HostView, 'hasToken' | 'hasCaPem' | 'hasTlsClient' | 'hasSshKey'> {
@@ -96,12 +99,12 @@ const keyIdOf = (blob: string): string | null => /^v1\.([0-9a-f]{16})\./.exec(bl
 
 const setKeys = (s: HostSecrets) => SECRET_KEYS.filter((k) => typeof s[k] === 'string' && s[k] !== '');
 
-export function createHostsRegistry({ db, localHostId, secretKey, previousSecretKey = null, now = Date.now }: HostsRegistryOptions): HostsAdmin {
+export function createHostsRegistry({ db, localHostId, secretKey, previousSecretKey = null, now = Date.now, log = createLogger('hosts') }: HostsRegistryOptions): HostsAdmin {
 	const box: SecretBox | null = secretKey ? createSecretBox(secretKey) : null;
 	// only with a current key: rows are re-sealed under it, never left under the previous one alone
 	const previous: SecretBox | null = box && previousSecretKey && previousSecretKey !== secretKey ? createSecretBox(previousSecretKey) : null;
 	let rows: Map<string, Row> | null = null;
-	const listeners = new Set<(id: string) => void>();
+	const listeners = createEmitter<string>({ log, what: 'hosts: change listener' });
 	// one change at a time: two concurrent adds of one id must not both pass the "exists?" check
 	let queue: Promise<unknown> = Promise.resolve();
 	const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -118,15 +121,8 @@ export function createHostsRegistry({ db, localHostId, secretKey, previousSecret
 		return rows;
 	}
 
-	function changed(id: string) {
-		for (const l of listeners) {
-			try {
-				l(id);
-			} catch {
-				// a listener's failure is its own
-			}
-		}
-	}
+	// a listener's failure is its own: logged, the others still hear of the change
+	const changed = (id: string) => listeners.emit(id);
 
 	function decrypt(r: Row): HostSecrets {
 		if (!r.secretsEnc) return {};
@@ -240,8 +236,7 @@ export function createHostsRegistry({ db, localHostId, secretKey, previousSecret
 		},
 
 		onChange(listener) {
-			listeners.add(listener);
-			return () => listeners.delete(listener);
+			return listeners.on(listener);
 		},
 
 		draftRecord(raw) {

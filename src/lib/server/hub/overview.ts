@@ -8,6 +8,7 @@ import type { Status } from '$lib/health';
 import { createAvailability, type Availability } from '../availability';
 import type { HostKind, HostView } from '../hosts/types';
 import type { Logger } from '../log';
+import { createEmitter } from '../emitter';
 import type { HostSummary, OverviewRow } from './types';
 
 export interface OverviewHost {
@@ -74,7 +75,7 @@ export function createOverview(opts: OverviewOptions) {
 	const { local, refreshMs, idleAfterMs = 60_000, concurrency = 8, maxBackoffMs = 60_000, log } = opts;
 	const now = opts.now ?? Date.now;
 	const entries = new Map<string, Entry>();
-	const listeners = new Set<(row: OverviewRow) => void>();
+	const listeners = createEmitter<OverviewRow>({ log, what: 'hub: overview listener' });
 	let lastAskedAt = -Infinity;
 	let watchers = 0;
 	let timer: ReturnType<typeof setTimeout> | null = null;
@@ -136,16 +137,7 @@ export function createOverview(opts: OverviewOptions) {
 				e.fetchedAt = started;
 				e.inflight = null;
 			}
-			if (entries.get(e.host.id) === e) {
-				const row = rowOf(e);
-				for (const fn of listeners) {
-					try {
-						fn(row);
-					} catch (err) {
-						log.error('hub: overview listener threw', { err });
-					}
-				}
-			}
+			if (entries.get(e.host.id) === e) listeners.emit(rowOf(e));
 		})();
 		return e.inflight;
 	}
@@ -195,12 +187,12 @@ export function createOverview(opts: OverviewOptions) {
 		},
 		/** Called with each host's row after every refresh of it. */
 		subscribe(fn: (row: OverviewRow) => void): () => void {
-			listeners.add(fn);
+			const off = listeners.on(fn);
 			watchers++;
 			lastAskedAt = now();
 			schedule();
 			return () => {
-				if (listeners.delete(fn)) watchers--;
+				if (off()) watchers--;
 				lastAskedAt = now();
 			};
 		},

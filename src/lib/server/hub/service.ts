@@ -5,6 +5,7 @@ import type { VmwardenClient } from '$lib/client';
 import type { DockerApi } from '../docker';
 import type { HostRecord, HostRegistry, HostView } from '../hosts/types';
 import type { Logger } from '../log';
+import { createEmitter } from '../emitter';
 import { createOverview, type Overview } from './overview';
 import { forwardToHost, remoteError, type ForwardCall } from './forward';
 import type { Db } from '../db';
@@ -50,7 +51,7 @@ export function createHub(opts: HubOptions) {
 	// decrypted records and clients per host, dropped on every registry change of that host
 	const records = new Map<string, Promise<HostRecord | null>>();
 	const clients = new Map<string, VmwardenClient>();
-	const changeListeners = new Set<(id: string) => void>();
+	const changeListeners = createEmitter<string>({ log, what: 'hub: host-change listener' });
 
 	async function record(id: string): Promise<HostRecord | null> {
 		let p = records.get(id);
@@ -113,7 +114,7 @@ export function createHub(opts: HubOptions) {
 		records.delete(id);
 		clients.delete(id);
 		overview.forget(id);
-		for (const fn of changeListeners) fn(id);
+		changeListeners.emit(id);
 	});
 
 	return {
@@ -151,8 +152,7 @@ export function createHub(opts: HubOptions) {
 		},
 		/** Called after a registry change of host `id` (per-host caches elsewhere drop theirs). */
 		onHostChange(fn: (id: string) => void): () => void {
-			changeListeners.add(fn);
-			return () => changeListeners.delete(fn);
+			return changeListeners.on(fn);
 		},
 		health(): { ok: boolean; detail: string } {
 			const s = overview.status();

@@ -15,6 +15,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { CleanupMode } from './crontab';
 import type { RunEntry } from './run-history';
+import { createEmitter } from '../emitter';
+import { createLogger, type Logger } from '../log';
 
 export type ScriptRunnerKind = 'direct' | 'nsenter';
 export const CLEANUP_MODES = ['standard', 'weekly', 'full'] as const;
@@ -126,19 +128,20 @@ export interface CleanupRunnerOptions {
 	/** Who holds the lock when it is not us: from the newest start marker. */
 	describeHolder: () => Promise<string>;
 	maxRunMs?: number;
+	log?: Logger;
 }
 
 export function createCleanupRunner(opts: CleanupRunnerOptions) {
 	const scriptPath = path.resolve(opts.scriptsDir, 'vm-cleanup.sh');
 	let active: ActiveRun | null = null;
 	let last: ActiveRun | null = null;
-	const listeners = new Set<(e: ProgressEvent) => void>();
+	const listeners = createEmitter<ProgressEvent>({ log: opts.log ?? createLogger('maintenance'), what: 'cleanup progress subscriber' });
 	let seq = 0;
 
 	function emit(run: ActiveRun, e: ProgressEvent) {
 		run.events.push(e);
 		if (run.events.length > 500) run.events.splice(1, run.events.length - 500); // keep 'queued'
-		for (const l of listeners) l(e);
+		listeners.emit(e);
 	}
 
 	function run(cmd: { file: string; args: string[] }): Promise<number | null> {
@@ -156,8 +159,7 @@ export function createCleanupRunner(opts: CleanupRunnerOptions) {
 		active: () => active,
 		last: () => last,
 		subscribe(fn: (e: ProgressEvent) => void) {
-			listeners.add(fn);
-			return () => listeners.delete(fn);
+			return listeners.on(fn);
 		},
 
 		async scriptState(): Promise<{ path: string; found: boolean; reason: string | null }> {

@@ -38,7 +38,8 @@ export function createMaintenance({ config, db, log }: { config: Config; db: Db;
 			const [newest] = await newestCleanup(1).catch(() => []);
 			if (newest?.status === 'pending') return `a ${newest.mode} ${newest.dryRun ? 'dry run' : 'cleanup'} started at ${newest.start}${newest.pid ? ` (pid ${newest.pid})` : ''}, probably by cron`;
 			return 'another process (cron, or a run from a shell)';
-		}
+		},
+		log
 	});
 
 	const status = createStatusReader({
@@ -53,6 +54,11 @@ export function createMaintenance({ config, db, log }: { config: Config; db: Db;
 
 	return {
 		runner,
+		/** For /healthz: the cleanup runner is on demand, reported and never what makes the app unhealthy. */
+		health(): { ok: boolean; detail: string } {
+			const run = runner.active();
+			return { ok: true, detail: run ? `cleanup ${run.mode}${run.dryRun ? ' (dry run)' : ''} running since ${run.startedAt}` : 'idle' };
+		},
 		status: (now?: Date) => status.status(now),
 		clearStatusCache: () => status.clearCache(),
 

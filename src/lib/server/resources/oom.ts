@@ -9,8 +9,25 @@ import path from 'node:path';
 import { and, eq, gte } from 'drizzle-orm';
 import type { Db } from '../db';
 import { actions } from '../db/schema';
-import { findContainerDir, parseKeyValues, type CgroupLayout } from '../docker/cgroup';
+import { detectLayout, findContainerDir, parseKeyValues, type CgroupLayout } from '../docker/cgroup';
+import type { Availability } from '../availability';
+import type { ContainerInfo } from '../docker/model';
 import type { OomKill } from './advice';
+
+/**
+ * The kernel's OOM-kill count of a container by id (the watchdog's OOM counter): its cgroup under
+ * `cgroupRoot` (layout detected on first use), its parent from the Docker list (last good while
+ * Docker is down).
+ */
+export function createOomKillReader({ cgroupRoot, containers }: { cgroupRoot: string; containers: () => Availability<ContainerInfo[]> }): (id: string) => number | null {
+	let layout: CgroupLayout | null = null;
+	return (id) => {
+		layout ??= detectLayout(cgroupRoot);
+		const listed = containers();
+		const parent = (listed.state === 'ok' ? listed.data : (listed.lastGood ?? [])).find((c) => c.id === id)?.cgroupParent ?? '';
+		return readCgroupOomKills(layout, id, parent);
+	};
+}
 
 /** oom_kill from v2 memory.events or v1 memory.oom_control; null when the file lacks it. */
 export function parseOomKillCount(text: string): number | null {

@@ -6,7 +6,7 @@ import { freshDb } from '../../../../tests/helpers/db';
 import { createContainerHistoryStore } from '../db/container-history-store';
 import { createLogger } from '../log';
 import type { ContainerInfo, DockerAdapter, DockerStatus } from '../docker';
-import { createResources } from './report';
+import { createResources, dockerDisk } from './report';
 
 const MiB = 1024 * 1024;
 const HOUR = 3_600_000;
@@ -86,4 +86,18 @@ describe('resources report (SQLite)', () => {
 		await resources.report({ fresh: true });
 		expect(refreshes).toBe(1);
 	});
+});
+
+describe('dockerDisk (the disk Docker writes to)', () => {
+	const ok = (mount: string, availBytes: number) => ({ mount, figures: { ok: true as const, totalBytes: 100, usedBytes: 100 - availBytes, availBytes, usedPct: 100 - availBytes } });
+	const bad = (mount: string) => ({ mount, figures: { ok: false as const, error: 'unreadable' } });
+	it.each([
+		['/var/lib/docker when it is a sampled mount of its own', [ok('/', 70), ok('/var/lib/docker', 20)], { mount: '/var/lib/docker', availBytes: 20 }],
+		['else the first readable mount', [bad('/'), ok('/data', 40)], { mount: '/data', availBytes: 40 }],
+		['the first readable one when /var/lib/docker is unreadable', [ok('/', 70), bad('/var/lib/docker')], { mount: '/', availBytes: 70 }],
+		['null when no disk reads', [bad('/')], null]
+	])('%s', (_what, disks, expected) => {
+		expect(dockerDisk({ disks } as never)).toEqual(expected);
+	});
+	it('null before the first sample', () => expect(dockerDisk(null)).toBeNull());
 });

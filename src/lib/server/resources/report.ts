@@ -3,6 +3,7 @@
 // write bytes), OOM records and free disk into the pure advice / io / freshness / cost
 // modules. Read-only: nothing is applied. Cached for 30 s (the history moves per minute).
 import { and, asc, eq, gte, isNotNull, sql } from 'drizzle-orm';
+import type { HostSample } from '$lib/health';
 import type { Availability } from '../availability';
 import type { Db } from '../db';
 import { containerHistory } from '../db/schema';
@@ -108,6 +109,13 @@ async function hourlyWrites(db: Db, hostId: string, sinceMs: number, edgeMs: num
 		out.set(r.key, list);
 	}
 	return out;
+}
+
+/** The disk Docker writes to (ResourcesDeps.freeDisk): /var/lib/docker when it is a sampled mount of its own, else the first readable one. */
+export function dockerDisk(sample: HostSample | null): { mount: string; availBytes: number } | null {
+	const disks = sample?.disks ?? [];
+	const d = disks.find((x) => x.mount === '/var/lib/docker' && x.figures.ok) ?? disks.find((x) => x.figures.ok);
+	return d && d.figures.ok ? { mount: d.mount, availBytes: d.figures.availBytes } : null;
 }
 
 export function createResources(deps: ResourcesDeps) {

@@ -3,6 +3,7 @@
 // (5 minutes) with old rows pruned. Reads only; it never acts.
 import type { ScoreHistoryPoint, ScoreReport } from '$lib/score';
 import type { Logger } from '../log';
+import { createEmitter } from '../emitter';
 import { topActions } from './actions';
 import { gatherScoreInputs, type ScoreSources } from './inputs';
 import { computeScore } from './score';
@@ -40,7 +41,7 @@ export function createScoreService({ sources: given, store, intervalMs, refreshM
 	let recordTimer: ReturnType<typeof setTimeout> | null = null;
 	let lastRecordedAt: number | null = null;
 	let lastError: string | null = null;
-	const listeners = new Set<() => void>();
+	const listeners = createEmitter({ log, what: 'score subscriber' });
 
 	async function compute(): Promise<ScoreReport> {
 		const { inputs, facts } = await gatherScoreInputs({ ...sources, now });
@@ -55,14 +56,7 @@ export function createScoreService({ sources: given, store, intervalMs, refreshM
 				const changed = !latest || keyOf(latest) !== keyOf(report);
 				latest = report;
 				lastError = null;
-				if (changed)
-					for (const fn of listeners) {
-						try {
-							fn();
-						} catch (err) {
-							log.error('score subscriber threw', { err });
-						}
-					}
+				if (changed) listeners.emit();
 				return report;
 			})
 			.catch((err: unknown) => {
@@ -128,8 +122,8 @@ export function createScoreService({ sources: given, store, intervalMs, refreshM
 		latest: () => latest,
 		history: (range: { fromMs: number; toMs: number }): Promise<ScoreHistoryPoint[]> => store.range(range),
 		subscribe(fn: () => void) {
-			listeners.add(fn);
-			return () => void listeners.delete(fn);
+			const off = listeners.on(fn);
+			return () => void off();
 		},
 		/** For /healthz: reported, never what makes the app unhealthy. */
 		health(): { ok: boolean; detail: string } {

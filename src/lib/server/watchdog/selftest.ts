@@ -7,7 +7,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { recordAction } from '../audit/actions';
 import { createLogger, type Logger } from '../log';
 import { WatchdogError, type RestartedEvent, type Watchdog } from './watchdog';
-import type { SelfTestRow } from './store';
+import type { SelfTestRow } from '../db/watchdog-store';
 
 export const SELFTEST_LABEL = 'vmwarden.watchdog.selftest';
 

@@ -1,51 +1,33 @@
 // The watchdog loop: Docker events (and a reconcile pass every 30 s, because events can be
 // missed) → a fresh inspect → the pure policy → act, record, log, notify. Every action is
 // decided on a fresh inspect made in the same evaluation, so nothing acts on stale state.
-import { EventEmitter } from 'node:events';
-import { appendFile, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { eq } from 'drizzle-orm';
-import { Counter, Gauge, type Registry } from 'prom-client';
+// Beside it: event-stream.ts (attach/reattach), queue.ts (one evaluation per container at a
+// time), ledger.ts (restarts in the windows), state.ts (per-container memory and display),
+// journal.ts (log file, notifications), metrics.ts, hold.ts, and db/watchdog-store.ts (SQLite).
+import { readFile } from 'node:fs/promises';
+import type { Registry } from 'prom-client';
 import type { Db } from '../db';
-import { settings } from '../db/schema';
 import type { Config } from '../config';
 import { createLogger, type Logger } from '../log';
 import { recordAction } from '../audit/actions';
-import type { ContainerView, Decision, PolicyConfig, WatchdogMode } from './policy';
-import { activeMaintenanceWindow, decide, failingSince, iso, scopeSkip } from './policy';
+import { createEmitter } from '../emitter';
+import type { ContainerView, PolicyConfig, WatchdogMode } from './policy';
+import { activeMaintenanceWindow, decide, failingSince, scopeSkip } from './policy';
 import type { ContainerSummary, DockerEvent, WatchdogDocker } from './docker-port';
-import { createWatchdogStore, historyKey } from './store';
-import { formatWatchdogLine, WATCHDOG_LOG_FILE, type WatchdogLogEvent } from './log-line';
+import { createWatchdogStore } from '../db/watchdog-store';
+import { composeOf, historyKey } from './history-key';
 import { createOomCounter } from '../docker/oom-counter';
+import { createEventStream } from './event-stream';
+import { createEvaluationQueue } from './queue';
+import { createRestartLedger } from './ledger';
+import { createMemory, watchState, type ContainerWatch, type Entry, type Memory } from './state';
+import { createWatchdogJournal, type WatchdogNotification } from './journal';
+import { registerWatchdogMetrics } from './metrics';
+import { readHold } from './hold';
 
 export type WatchdogConfig = Config['watchdog'];
-
-export interface WatchdogNotification {
-	kind: 'restart' | 'restart-failed' | 'quarantine';
-	hostId: string;
-	container: string;
-	reason: string;
-	at: number;
-	dryRun: boolean;
-}
-
-export type ContainerWatchState = 'watching' | 'restarting' | 'cooling-down' | 'waiting' | 'quarantined' | 'opted-out' | 'skipped' | 'off';
-
-export interface ContainerWatch {
-	id: string;
-	name: string;
-	key: string;
-	status: string;
-	health: string;
-	failingStreak: number;
-	state: ContainerWatchState;
-	reason: string;
-	/** epoch ms: end of a cooldown or wait, when known */
-	until: number | null;
-	quarantinedSince: number | null;
-	restartsInWindow: number;
-	decidedAt: number;
-}
+export type { WatchdogNotification } from './journal';
+export type { ContainerWatch, ContainerWatchState } from './state';
 
 export interface WatchdogStatus {
 	mode: WatchdogMode;
@@ -78,26 +60,6 @@ export interface RestartedEvent {
 	ok: boolean;
 }
 
-interface Memory {
-	killedAt: number | null;
-	stoppedOnPurposeAt: number | null;
-	quarantinedSince: number | null;
-	quarantineReason: string | null;
-	releasedAt: number | null;
-	healthySince: number | null;
-	name: string;
-}
-
-interface Entry {
-	id: string;
-	key: string;
-	view: ContainerView | null;
-	summary: ContainerSummary | null;
-	decision: Decision | null;
-	decidedAt: number;
-	unhealthyAt: number | null;
-}
-
 export interface WatchdogDeps {
 	docker: WatchdogDocker;
 	db: Db;
@@ -114,184 +76,59 @@ export interface WatchdogDeps {
 	oomKills?: (id: string) => number | null;
 }
 
-const MODE_SETTING = 'watchdog.mode';
-/** Resolves after `ms`, or at once when `signal` aborts. */
-const sleep = (ms: number, signal: AbortSignal) =>
-	new Promise<void>((resolve) => {
-		if (signal.aborted) return resolve();
-		const t = setTimeout(done, ms);
-		function done() {
-			clearTimeout(t);
-			signal.removeEventListener('abort', done);
-			resolve();
-		}
-		signal.addEventListener('abort', done, { once: true });
-	});
-
 export function createWatchdog(deps: WatchdogDeps) {
 	const { docker, db, hostId, config } = deps;
 	const clock = deps.clock ?? Date.now;
 	const log = deps.log ?? createLogger('watchdog');
-	const notify = deps.notify ?? ((n: WatchdogNotification) => log.warn(`notify: ${n.kind} ${n.container} (${n.reason})`, { ...n }));
 	const store = createWatchdogStore(db, hostId);
-	const emitter = new EventEmitter();
-	emitter.setMaxListeners(100);
+	const journal = createWatchdogJournal({ logDir: deps.logDir, log, notify: deps.notify });
+	const changes = createEmitter({ log, what: 'watchdog change listener' });
+	const restartedEvents = createEmitter<RestartedEvent>({ log, what: 'watchdog restarted listener' });
+	const changed = () => changes.emit();
 
 	let mode: WatchdogMode = config.mode;
 	let started = false;
 	let stopped = false;
-	const stopAc = new AbortController();
-	let connected = false;
-	let attaches = 0;
-	let lastEventAt: number | null = null;
 	let lastReconcileAt: number | null = null;
 	let lastError: string | null = null;
+	let holdState: { reason: string } | null = null;
+	let reconcileTimer: NodeJS.Timeout | null = null;
 	/** restarts running now: since (epoch ms) and the stop timeout Docker was given, once known */
 	const inFlight = new Map<string, { since: number; stopTimeoutS: number | null }>();
-	let streamAbort: AbortController | null = null;
-	let reconcileTimer: NodeJS.Timeout | null = null;
-	let eventsLoop: Promise<void> | null = null;
-	let logFileWarned = false;
-
-	const entries = new Map<string, Entry>();
-	const memory = new Map<string, Memory>();
-	/**
-	 * Every restart in the longest window. `helped`: the container was healthy after it and has not
-	 * turned unhealthy since; such restarts leave the host-wide cap (decision 0017).
-	 */
-	const restarts: { key: string; ts: number; dryRun: boolean; helped: boolean }[] = [];
 	/** containers whose restart we are making: kill/stop events in this window are ours */
 	const ownRestarts = new Map<string, { from: number; to: number | null }>();
+	/** containers waiting for a concurrency slot */
 	const pending = new Set<string>();
-	const timers = new Map<string, NodeJS.Timeout>();
-	const sched = new Map<string, { running: boolean; again: boolean; done: Promise<void> }>();
-	let holdState: { reason: string } | null = null;
-
-	// --- metrics -----------------------------------------------------------------------------
-	const restartsTotal = deps.metrics
-		? new Counter({ name: 'vmwarden_watchdog_restarts_total', help: 'Containers restarted by the watchdog', labelNames: ['container'], registers: [deps.metrics] })
-		: null;
-	const oomTotal = deps.metrics
-		? new Counter({ name: 'vmwarden_container_oom_kills_total', help: 'OOM kills since the app started (the kernel cgroup count where readable, else Docker oom events)', labelNames: ['container'], registers: [deps.metrics] })
-		: null;
-	if (deps.metrics) {
-		new Gauge({
-			name: 'vmwarden_watchdog_quarantined',
-			help: 'Containers the watchdog has quarantined (no more restarts until stable or released)',
-			registers: [deps.metrics],
-			collect() {
-				this.set(quarantinedCount());
-			}
-		});
-	}
-
-	// Real quarantines only: what dry-run would have quarantined is shown per container, not counted here.
-	const quarantinedCount = () => [...memory.values()].filter((m) => m.quarantinedSince != null && !m.quarantineReason?.startsWith('dry-run:')).length;
-
-	function policyConfig(): PolicyConfig {
-		return { ...config, mode, selfIds: deps.selfIds ?? [] };
-	}
-
-	function memoryFor(key: string, name: string): Memory {
-		let m = memory.get(key);
-		if (!m) {
-			m = { killedAt: null, stoppedOnPurposeAt: null, quarantinedSince: null, quarantineReason: null, releasedAt: null, healthySince: null, name };
-			memory.set(key, m);
+	const entries = new Map<string, Entry>();
+	const memory = createMemory();
+	/** the longest window a restart counts in: the budget, the host-wide cap or the cooldown */
+	const windowMs = Math.max(config.budgetWindowMs, config.globalWindowMs, config.cooldownMaxMs);
+	const ledger = createRestartLedger(windowMs);
+	const metrics = registerWatchdogMetrics(deps.metrics, () => memory.quarantined());
+	const ooms = createOomCounter({ read: deps.oomKills ?? (() => null) });
+	const queue = createEvaluationQueue({ evaluate, clock, onError: (id, err) => log.error('evaluation failed', { id, err }) });
+	const stream = createEventStream({
+		docker,
+		clock,
+		log,
+		onEvent,
+		onAttach() {
+			lastError = null;
+			changed();
+			void reconcile();
+		},
+		onDetach(reason) {
+			lastError = reason;
+			changed();
 		}
-		m.name = name;
-		return m;
-	}
+	});
 
-	const maxWindow = () => Math.max(config.budgetWindowMs, config.globalWindowMs, config.cooldownMaxMs);
-	function pruneRestarts(now: number) {
-		const floor = now - maxWindow();
-		while (restarts.length && restarts[0].ts <= floor) restarts.shift();
-	}
-	const restartsOf = (key: string, dryRun: boolean) => restarts.filter((r) => r.key === key && r.dryRun === dryRun).map((r) => r.ts);
-	const hostRestarts = (dryRun: boolean) => restarts.filter((r) => r.dryRun === dryRun && !r.helped).map((r) => r.ts);
-
-	/**
-	 * Judges the latest restart of `key` from the container's health now: healthy → it helped;
-	 * unhealthy → it did not (counts against the host-wide cap again). A restart still running
-	 * is not judged (its container shows the health from before it).
-	 */
-	function judgeRestart(id: string, key: string, health: string) {
-		if (inFlight.has(id) || (health !== 'healthy' && health !== 'unhealthy')) return;
-		for (let i = restarts.length - 1; i >= 0; i--) {
-			if (restarts[i].key !== key) continue;
-			restarts[i].helped = health === 'healthy';
-			return;
-		}
-	}
-
-	async function readHold(): Promise<{ reason: string } | null> {
-		try {
-			const text = await readFile(deps.holdFile, 'utf8');
-			return { reason: text.split('\n')[0].trim().slice(0, 200) };
-		} catch (err) {
-			if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
-			// present but unreadable: still a hold
-			return { reason: '' };
-		}
-	}
-
-	async function writeLog(at: number, e: WatchdogLogEvent) {
-		try {
-			await appendFile(path.join(deps.logDir, WATCHDOG_LOG_FILE), formatWatchdogLine(at, e));
-		} catch (err) {
-			if (!logFileWarned) log.warn(`cannot append to ${path.join(deps.logDir, WATCHDOG_LOG_FILE)}`, { err });
-			logFileWarned = true;
-		}
-	}
-
-	async function safeNotify(n: WatchdogNotification) {
-		try {
-			await notify(n);
-		} catch (err) {
-			log.warn('notification hook failed', { err });
-		}
-	}
-
-	const changed = () => emitter.emit('change');
+	const policyConfig = (): PolicyConfig => ({ ...config, mode, selfIds: deps.selfIds ?? [] });
+	const hold = () => readHold(deps.holdFile, (f) => readFile(f, 'utf8'));
+	/** Judges the latest restart of `key` from the health now; not while a restart of `id` runs (it shows the health from before). */
+	const judgeRestart = (id: string, key: string, health: string) => void (inFlight.has(id) || ledger.judge(key, health));
 
 	// --- evaluation ----------------------------------------------------------------------------
-	function schedule(id: string) {
-		if (stopped) return;
-		let s = sched.get(id);
-		if (s?.running) {
-			s.again = true;
-			return;
-		}
-		s = { running: true, again: false, done: Promise.resolve() };
-		sched.set(id, s);
-		const state = s;
-		state.done = (async () => {
-			try {
-				do {
-					state.again = false;
-					await evaluate(id);
-				} while (state.again && !stopped);
-			} catch (err) {
-				log.error('evaluation failed', { id, err });
-			} finally {
-				state.running = false;
-				sched.delete(id);
-			}
-		})();
-	}
-
-	function setTimer(id: string, atMs: number) {
-		const old = timers.get(id);
-		if (old) clearTimeout(old);
-		const delay = Math.max(0, Math.min(atMs - clock(), 2 ** 31 - 1)) + 20;
-		const t = setTimeout(() => {
-			timers.delete(id);
-			schedule(id);
-		}, delay);
-		t.unref?.();
-		timers.set(id, t);
-	}
-
 	async function evaluate(id: string) {
 		if (stopped) return;
 		let view: ContainerView | null;
@@ -306,21 +143,21 @@ export function createWatchdog(deps: WatchdogDeps) {
 			return;
 		}
 		const key = historyKey(view.labels, view.name);
-		const m = memoryFor(key, view.name);
+		const m = memory.of(key, view.name);
 		const now = clock();
 		// What the fresh inspect tells the memory.
 		if (m.stoppedOnPurposeAt != null && view.status === 'running' && view.startedAt > m.stoppedOnPurposeAt) m.stoppedOnPurposeAt = null;
 		if (m.killedAt != null && view.startedAt > m.killedAt) m.killedAt = null;
 		m.healthySince = view.health === 'healthy' ? (m.healthySince ?? now) : null;
-		holdState = await readHold();
-		pruneRestarts(now);
+		holdState = await hold();
+		ledger.prune(now);
 		judgeRestart(id, key, view.health);
 
 		const dryRun = mode === 'dry-run';
 		const decision = decide({
 			container: view,
-			memory: { ...m, restarts: restartsOf(key, dryRun) },
-			host: { restartsInFlight: [...inFlight.keys()], restarts: hostRestarts(dryRun), hold: holdState },
+			memory: { ...m, restarts: ledger.of(key, dryRun) },
+			host: { restartsInFlight: [...inFlight.keys()], restarts: ledger.host(dryRun), hold: holdState },
 			now,
 			config: policyConfig()
 		});
@@ -337,7 +174,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 			case 'restart':
 				// Synchronously after decide: take a concurrency slot and count the restart.
 				if (!dryRun) inFlight.set(id, { since: now, stopTimeoutS: null });
-				restarts.push({ key, ts: now, dryRun, helped: false });
+				ledger.add(key, now, dryRun);
 				pending.delete(id);
 				changed();
 				await doRestart(entry, view, decision.reason, now, dryRun);
@@ -350,7 +187,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 				break;
 			case 'wait':
 				if (decision.code === 'in-flight') pending.add(id);
-				else if (decision.until !== null) setTimer(id, decision.until);
+				else if (decision.until !== null) queue.at(id, decision.until);
 				break;
 			case 'skip':
 				pending.delete(id);
@@ -368,7 +205,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 		try {
 			if (dryRun) {
 				await recordAction(db, { hostId, actor: 'watchdog', action: 'watchdog.restart', target: view.name, input: { id: view.id.slice(0, 12), key, reason, dryRun: true } }, async () => undefined, () => `dry-run: would restart (${reason})`);
-				await writeLog(calledAt, { kind: 'would-restart', name: view.name, reason });
+				await journal.write(calledAt, { kind: 'would-restart', name: view.name, reason });
 			} else {
 				ownRestarts.set(view.id, { from: calledAt - 1, to: null });
 				await recordAction(
@@ -390,8 +227,8 @@ export function createWatchdog(deps: WatchdogDeps) {
 					},
 					() => `restarted (${reason})${reactionMs != null ? `, ${reactionMs} ms after the unhealthy event` : ''}`
 				);
-				restartsTotal?.inc({ container: view.name });
-				await writeLog(calledAt, { kind: 'restarted', name: view.name, reason });
+				metrics.restarted(view.name);
+				await journal.write(calledAt, { kind: 'restarted', name: view.name, reason });
 			}
 			ok = true;
 			entry.unhealthyAt = null;
@@ -399,15 +236,15 @@ export function createWatchdog(deps: WatchdogDeps) {
 		} catch (err) {
 			lastError = `restart ${view.name}: ${(err as Error).message}`;
 			log.error('restart failed', { container: view.name, err });
-			await writeLog(clock(), { kind: 'restart-failed', name: view.name, error: (err as Error).message });
+			await journal.write(clock(), { kind: 'restart-failed', name: view.name, error: (err as Error).message });
 		} finally {
 			const own = ownRestarts.get(view.id);
 			if (own) own.to = clock();
 			if (!dryRun) inFlight.delete(view.id);
 		}
-		await store.recordRestart({ key, containerId: view.id, containerName: view.name, labels: view.labels, ts: calledAt, reason, dryRun, outcome: ok ? 'ok' : 'error', reactionMs }).catch((err) => log.error('cannot store the restart', { err }));
-		emitter.emit('restarted', { id: view.id, name: view.name, calledAt: unhealthyAt != null && reactionMs != null ? unhealthyAt + reactionMs : calledAt, unhealthyAt, reactionMs, dryRun, ok } satisfies RestartedEvent);
-		await safeNotify({ kind: ok ? 'restart' : 'restart-failed', hostId, container: view.name, reason, at: calledAt, dryRun });
+		await store.recordRestart({ key, containerId: view.id, containerName: view.name, compose: composeOf(view.labels), ts: calledAt, reason, dryRun, outcome: ok ? 'ok' : 'error', reactionMs }).catch((err) => log.error('cannot store the restart', { err }));
+		restartedEvents.emit({ id: view.id, name: view.name, calledAt: unhealthyAt != null && reactionMs != null ? unhealthyAt + reactionMs : calledAt, unhealthyAt, reactionMs, dryRun, ok });
+		await journal.notify({ kind: ok ? 'restart' : 'restart-failed', hostId, container: view.name, reason, at: calledAt, dryRun });
 		drainPending();
 	}
 
@@ -428,7 +265,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 			return (v && failingSince(v.healthLog)) ?? Infinity;
 		};
 		ids.sort((a, b) => order(a) - order(b));
-		for (const id of ids) schedule(id);
+		for (const id of ids) queue.schedule(id);
 	}
 
 	async function doQuarantine(entry: Entry, view: ContainerView, m: Memory, reason: string, now: number, dryRun: boolean) {
@@ -438,15 +275,15 @@ export function createWatchdog(deps: WatchdogDeps) {
 			m.quarantinedSince = now;
 			m.quarantineReason = `dry-run: ${reason}`;
 			await recordAction(db, { hostId, actor: 'watchdog', action: 'watchdog.quarantine', target: view.name, input: { id: view.id.slice(0, 12), key: entry.key, reason, dryRun: true } }, async () => undefined, () => `dry-run: would quarantine (${reason})`);
-			await writeLog(now, { kind: 'would-quarantine', name: view.name, reason });
+			await journal.write(now, { kind: 'would-quarantine', name: view.name, reason });
 		} else {
 			await recordAction(db, { hostId, actor: 'watchdog', action: 'watchdog.quarantine', target: view.name, input: { id: view.id.slice(0, 12), key: entry.key, reason } }, () => store.quarantine({ key: entry.key, containerName: view.name, since: now, reason }), () => `quarantined (${reason})`);
 			m.quarantinedSince = now;
 			m.quarantineReason = reason;
-			await writeLog(now, { kind: 'quarantined', name: view.name, reason });
+			await journal.write(now, { kind: 'quarantined', name: view.name, reason });
 		}
 		log.warn(dryRun ? 'would quarantine (dry-run)' : 'quarantined', { container: view.name, reason });
-		await safeNotify({ kind: 'quarantine', hostId, container: view.name, reason, at: now, dryRun });
+		await journal.notify({ kind: 'quarantine', hostId, container: view.name, reason, at: now, dryRun });
 	}
 
 	async function doRelease(id: string, key: string, m: Memory, reason: string, actor: string, address: string | null, now: number) {
@@ -457,7 +294,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 		m.quarantinedSince = null;
 		m.quarantineReason = null;
 		m.releasedAt = now;
-		await writeLog(now, { kind: 'released', name: m.name, reason });
+		await journal.write(now, { kind: 'released', name: m.name, reason });
 		log.info('released', { container: m.name, reason, actor });
 	}
 
@@ -466,16 +303,12 @@ export function createWatchdog(deps: WatchdogDeps) {
 		pending.delete(id);
 		ownRestarts.delete(id);
 		ooms.forget(id);
-		const t = timers.get(id);
-		if (t) clearTimeout(t);
-		timers.delete(id);
+		queue.cancel(id);
 		changed();
 	}
 
 	// --- events ----------------------------------------------------------------------------------
-	const ooms = createOomCounter({ read: deps.oomKills ?? (() => null) });
 	function onEvent(e: DockerEvent) {
-		lastEventAt = clock();
 		if (!e.id) return;
 		// Event attributes carry the container's labels: out-of-scope containers cost nothing.
 		if (config.onlyLabel && e.attributes[config.onlyLabel.key] !== config.onlyLabel.value) return;
@@ -488,7 +321,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 				if (entry) entry.unhealthyAt = e.at;
 				else entries.set(e.id, { id: e.id, key: historyKey(e.attributes, name), view: null, summary: null, decision: null, decidedAt: 0, unhealthyAt: e.at });
 			}
-			schedule(e.id);
+			queue.schedule(e.id);
 			return;
 		}
 		const key = historyKey(e.attributes, name);
@@ -497,19 +330,19 @@ export function createWatchdog(deps: WatchdogDeps) {
 			case 'stop': {
 				const own = ownRestarts.get(e.id);
 				if (own && e.at >= own.from && (own.to === null || e.at <= own.to + 2000)) return;
-				const m = memoryFor(key, name);
+				const m = memory.of(key, name);
 				if (action === 'kill') m.killedAt = e.at;
 				else m.stoppedOnPurposeAt = e.at;
-				schedule(e.id);
+				queue.schedule(e.id);
 				return;
 			}
 			case 'start': {
 				ooms.started(e.id);
-				const m = memoryFor(key, name);
+				const m = memory.of(key, name);
 				m.killedAt = null;
 				m.stoppedOnPurposeAt = null;
 				m.healthySince = null;
-				schedule(e.id);
+				queue.schedule(e.id);
 				return;
 			}
 			case 'oom': {
@@ -521,53 +354,20 @@ export function createWatchdog(deps: WatchdogDeps) {
 				forget(e.id);
 				return;
 			default:
-				schedule(e.id);
+				queue.schedule(e.id);
 		}
 	}
 
 	async function recordOom(id: string, name: string, key: string, at: number) {
-		oomTotal?.inc({ container: name });
+		metrics.oomKilled(name);
 		try {
 			await recordAction(db, { hostId, actor: 'watchdog', action: 'watchdog.oom', target: name, input: { id: id.slice(0, 12), key } }, async () => undefined, () => 'OOM kill seen in the Docker event stream');
 		} catch (err) {
 			log.error('cannot record the OOM kill', { err });
 		}
-		await writeLog(at, { kind: 'oom', name });
+		await journal.write(at, { kind: 'oom', name });
 		log.warn('container OOM-killed', { container: name });
 		changed();
-	}
-
-	async function eventLoop() {
-		let backoff = 250;
-		while (!stopped) {
-			const ac = new AbortController();
-			streamAbort = ac;
-			const attachStart = clock();
-			try {
-				await docker.ping();
-				let streamDone: Promise<void> | null = docker.streamEvents(onEvent, ac.signal);
-				// getEvents resolves once the daemon answered: attached. Reconcile after attaching so
-				// anything that changed while we were away is re-inspected before any action.
-				connected = true;
-				attaches++;
-				lastError = null;
-				changed();
-				void reconcile();
-				await streamDone;
-				streamDone = null;
-				if (stopped) break;
-				lastError = 'event stream ended (daemon restarting?)';
-			} catch (err) {
-				if (stopped) break;
-				lastError = `events: ${(err as Error).message}`;
-			}
-			if (connected) log.warn('lost the Docker event stream; reattaching', { reason: lastError });
-			connected = false;
-			changed();
-			if (clock() - attachStart > 10_000) backoff = 250;
-			await sleep(backoff, stopAc.signal);
-			backoff = Math.min(backoff * 2, 5000);
-		}
 	}
 
 	// --- reconcile -------------------------------------------------------------------------------
@@ -588,7 +388,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 		}
 		const now = clock();
 		lastReconcileAt = now;
-		holdState = await readHold();
+		holdState = await hold();
 		const seen = new Set<string>();
 		const pc = policyConfig();
 		for (const s of list) {
@@ -596,7 +396,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 			seen.add(s.id);
 			ooms.baseline(s.id);
 			const key = historyKey(s.labels, s.name);
-			const m = memoryFor(key, s.name);
+			const m = memory.of(key, s.name);
 			const entry = entries.get(s.id) ?? { id: s.id, key, view: null, summary: s, decision: null, decidedAt: now, unhealthyAt: null };
 			entry.summary = s;
 			entry.key = key;
@@ -604,12 +404,12 @@ export function createWatchdog(deps: WatchdogDeps) {
 			const inScope = scopeSkip({ id: s.id, name: s.name, status: s.status, health: s.health, failingStreak: 0, healthLog: [], labels: s.labels, startedAt: 0, healthIntervalMs: 30_000 }, pc) === null;
 			// Inspect (and maybe act on) what could need action; the rest is shown from the list.
 			if (inScope && mode !== 'off' && (s.health === 'unhealthy' || m.quarantinedSince != null || m.stoppedOnPurposeAt != null || m.killedAt != null)) {
-				schedule(s.id);
+				queue.schedule(s.id);
 			} else {
 				const view: ContainerView = { id: s.id, name: s.name, status: s.status, health: s.health, failingStreak: 0, healthLog: [], labels: s.labels, startedAt: 0, healthIntervalMs: 30_000 };
 				entry.view = entry.view && entry.view.health === s.health && entry.view.status === s.status ? entry.view : view;
 				judgeRestart(s.id, key, s.health);
-				entry.decision = decide({ container: entry.view, memory: { ...m, restarts: restartsOf(key, mode === 'dry-run') }, host: { restartsInFlight: [...inFlight.keys()], restarts: hostRestarts(mode === 'dry-run'), hold: holdState }, now, config: pc });
+				entry.decision = decide({ container: entry.view, memory: { ...m, restarts: ledger.of(key, mode === 'dry-run') }, host: { restartsInFlight: [...inFlight.keys()], restarts: ledger.host(mode === 'dry-run'), hold: holdState }, now, config: pc });
 				entry.decidedAt = now;
 			}
 		}
@@ -618,63 +418,16 @@ export function createWatchdog(deps: WatchdogDeps) {
 	}
 
 	// --- public ------------------------------------------------------------------------------------
-	function watchState(e: Entry, now: number): ContainerWatch {
-		const v = e.view;
-		const s = e.summary;
-		const m = memory.get(e.key);
-		const d = e.decision;
-		let state: ContainerWatchState = 'watching';
-		let reason = d && 'reason' in d ? d.reason : 'not evaluated yet';
-		let until: number | null = null;
-		const flight = inFlight.get(e.id);
-		if (flight) {
-			state = 'restarting';
-			reason = `restart in progress since ${iso(flight.since)}${flight.stopTimeoutS != null ? ` (Docker waits up to ${flight.stopTimeoutS} s for it to stop)` : ''}`;
-		} else if (m?.quarantinedSince != null) {
-			state = 'quarantined';
-			reason = `quarantined since ${iso(m.quarantinedSince)}${m.quarantineReason ? `: ${m.quarantineReason}` : ''}`;
-		} else if (d?.kind === 'skip') {
-			state = d.code === 'off' ? 'off' : d.code === 'opted-out' || d.code === 'not-labelled' || d.code === 'self' ? 'opted-out' : d.code === 'healthy' || d.code === 'starting' ? 'watching' : 'skipped';
-		} else if (d?.kind === 'wait') {
-			state = d.code === 'cooldown' ? 'cooling-down' : d.code === 'streak' ? 'watching' : 'waiting';
-			until = d.until;
-		}
-		const dryRun = mode === 'dry-run';
-		return {
-			id: e.id,
-			name: v?.name ?? s?.name ?? e.id.slice(0, 12),
-			key: e.key,
-			status: v?.status ?? s?.status ?? 'unknown',
-			health: v?.health ?? s?.health ?? 'none',
-			failingStreak: v?.failingStreak ?? 0,
-			state,
-			reason,
-			until,
-			quarantinedSince: m?.quarantinedSince ?? null,
-			restartsInWindow: restartsOf(e.key, dryRun).filter((t) => t > now - config.budgetWindowMs).length,
-			decidedAt: e.decidedAt
-		};
-	}
-
 	async function loadPersisted() {
 		const now = clock();
-		const [row] = await db.select().from(settings).where(eq(settings.key, MODE_SETTING));
-		if (row && (row.value === 'on' || row.value === 'off' || row.value === 'dry-run')) mode = row.value;
+		mode = (await store.mode()) ?? mode;
 		for (const q of await store.quarantines()) {
-			const m = memoryFor(q.key, q.containerName);
+			const m = memory.of(q.key, q.containerName);
 			m.quarantinedSince = q.quarantinedSince;
 			m.quarantineReason = q.reason;
 			m.releasedAt = q.releasedAt;
 		}
-		for (const dryRun of [false, true]) {
-			const rows = await db.$client.execute({
-				sql: 'SELECT key, ts FROM watchdog_restarts WHERE host_id = ? AND dry_run = ? AND ts > ? ORDER BY ts',
-				args: [hostId, dryRun ? 1 : 0, now - maxWindow()]
-			});
-			// not judged yet: the reconcile after attaching sees which of them helped
-			for (const r of rows.rows) restarts.push({ key: String(r.key), ts: Number(r.ts), dryRun, helped: false });
-		}
-		restarts.sort((a, b) => a.ts - b.ts);
+		ledger.load(await store.restartsSince(now - windowMs));
 	}
 
 	const watchdog = {
@@ -682,7 +435,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 			if (started) return;
 			started = true;
 			await loadPersisted();
-			eventsLoop = eventLoop();
+			stream.start();
 			reconcileTimer = setInterval(() => void reconcile(), config.reconcileMs);
 			reconcileTimer.unref?.();
 			log.info('watchdog started', { mode, scope: config.scope, onlyLabel: config.onlyLabel });
@@ -690,15 +443,13 @@ export function createWatchdog(deps: WatchdogDeps) {
 
 		async stop() {
 			stopped = true;
-			stopAc.abort();
 			if (reconcileTimer) clearInterval(reconcileTimer);
-			for (const t of timers.values()) clearTimeout(t);
-			timers.clear();
-			streamAbort?.abort();
-			await eventsLoop;
-			await Promise.allSettled([...sched.values()].map((s) => s.done));
+			queue.stop();
+			await stream.stop();
+			await queue.settled();
 			await reconciling;
-			emitter.removeAllListeners();
+			changes.clear();
+			restartedEvents.clear();
 		},
 
 		/** Run a reconcile pass now (tests; also after setMode). */
@@ -706,40 +457,44 @@ export function createWatchdog(deps: WatchdogDeps) {
 
 		/** Wait until no evaluation is running (tests). */
 		async idle() {
-			for (let i = 0; i < 50 && (sched.size > 0 || reconciling); i++) {
-				await Promise.allSettled([...sched.values()].map((s) => s.done));
+			for (let i = 0; i < 50 && (queue.busy() || reconciling); i++) {
+				await queue.settled();
 				await reconciling;
 			}
 		},
 
 		status(): WatchdogStatus {
 			const now = clock();
-			const containers = [...entries.values()].filter((e) => e.view || e.summary).map((e) => watchState(e, now));
+			const dryRun = mode === 'dry-run';
+			const containers = [...entries.values()]
+				.filter((e) => e.view || e.summary)
+				.map((e) => watchState(e, { memory: memory.get(e.key), flight: inFlight.get(e.id), restartsInWindow: ledger.of(e.key, dryRun).filter((t) => t > now - config.budgetWindowMs).length }));
 			containers.sort((a, b) => a.name.localeCompare(b.name));
 			const mw = activeMaintenanceWindow(config.maintenanceWindows, now);
+			const events = stream.status();
 			return {
 				mode,
 				scope: config.scope,
-				connected,
-				attaches,
-				lastEventAt,
+				connected: events.connected,
+				attaches: events.attaches,
+				lastEventAt: events.lastEventAt,
 				lastReconcileAt,
 				lastError,
 				hold: holdState ? { file: deps.holdFile, reason: holdState.reason } : null,
 				maintenance: mw ? { window: mw.window.text, endsAt: mw.endsAt } : null,
 				restartsInFlight: [...inFlight.keys()],
 				concurrency: config.concurrency,
-				hostRestartsInWindow: hostRestarts(mode === 'dry-run').filter((t) => t > now - config.globalWindowMs).length,
+				hostRestartsInWindow: ledger.host(dryRun).filter((t) => t > now - config.globalWindowMs).length,
 				globalCap: config.globalCap,
-				quarantined: quarantinedCount(),
+				quarantined: memory.quarantined(),
 				containers
 			};
 		},
 
 		health(): { ok: boolean; detail: string } {
 			if (mode === 'off') return { ok: true, detail: 'off' };
-			const q = quarantinedCount();
-			const base = `${mode}; ${connected ? 'attached to Docker events' : `not attached${lastError ? ` (${lastError})` : ''}`}; ${q} quarantined`;
+			const { connected } = stream.status();
+			const base = `${mode}; ${connected ? 'attached to Docker events' : `not attached${lastError ? ` (${lastError})` : ''}`}; ${memory.quarantined()} quarantined`;
 			return { ok: connected, detail: base };
 		},
 
@@ -748,8 +503,7 @@ export function createWatchdog(deps: WatchdogDeps) {
 		async setMode(next: WatchdogMode, who: { actor: string; address?: string | null }) {
 			const prev = mode;
 			await recordAction(db, { hostId, actor: who.actor, address: who.address ?? null, action: 'watchdog.setMode', target: 'watchdog', input: { mode: next } }, async () => {
-				const now = clock();
-				await db.insert(settings).values({ key: MODE_SETTING, value: next, updatedAt: now }).onConflictDoUpdate({ target: settings.key, set: { value: next, updatedAt: now } });
+				await store.saveMode(next, clock());
 				mode = next;
 				// What dry-run would have quarantined was never real.
 				for (const m of memory.values()) if (m.quarantineReason?.startsWith('dry-run:')) Object.assign(m, { quarantinedSince: null, quarantineReason: null });
@@ -768,13 +522,13 @@ export function createWatchdog(deps: WatchdogDeps) {
 			if (!m || m.quarantinedSince == null) throw new WatchdogError('NOT_QUARANTINED', `${m?.name ?? entry.id.slice(0, 12)} is not quarantined`);
 			await doRelease(entry.id, entry.key, m, 'operator', who.actor, who.address ?? null, clock());
 			changed();
-			schedule(entry.id);
+			queue.schedule(entry.id);
 			return { id: entry.id, name: m.name, released: true };
 		},
 
 		on<K extends 'change' | 'restarted'>(event: K, fn: K extends 'restarted' ? (e: RestartedEvent) => void : () => void): () => void {
-			emitter.on(event, fn);
-			return () => void emitter.off(event, fn);
+			const off = event === 'restarted' ? restartedEvents.on(fn as (e: RestartedEvent) => void) : changes.on(fn as () => void);
+			return () => void off();
 		},
 
 		store,

@@ -1,43 +1,36 @@
-// SQLite side of the watchdog: restart history (by compose project/service and container id),
-// quarantines that survive an app restart, and self-test results.
-import { and, desc, eq, gt, or } from 'drizzle-orm';
-import type { Db } from '../db';
-import { watchdogQuarantine, watchdogRestarts, watchdogSelfTests } from '../db/schema';
+// SQLite side of the watchdog: its mode, restart history (by compose project/service and
+// container id), quarantines that survive an app restart, and self-test results.
+import { and, asc, desc, eq, gt, or } from 'drizzle-orm';
+import type { Db } from './index';
+import { settings, watchdogQuarantine, watchdogRestarts, watchdogSelfTests } from './schema';
+import type { WatchdogMode } from '../watchdog/policy';
 
 export type RestartRow = typeof watchdogRestarts.$inferSelect;
 export type QuarantineRow = typeof watchdogQuarantine.$inferSelect;
 export type SelfTestRow = typeof watchdogSelfTests.$inferSelect;
 
-const COMPOSE_PROJECT = 'com.docker.compose.project';
-const COMPOSE_SERVICE = 'com.docker.compose.service';
-const COMPOSE_NUMBER = 'com.docker.compose.container-number';
-
-/**
- * The history key: `compose:<project>/<service>/<number>` for a compose container (a
- * re-created container gets the same key, so it keeps its budget), else `name:<name>`.
- */
-export function historyKey(labels: Record<string, string>, name: string): string {
-	const project = labels[COMPOSE_PROJECT];
-	const service = labels[COMPOSE_SERVICE];
-	if (project && service) return `compose:${project}/${service}/${labels[COMPOSE_NUMBER] || '1'}`;
-	return `name:${name.replace(/^\//, '')}`;
-}
-
-export function composeOf(labels: Record<string, string>) {
-	return { project: labels[COMPOSE_PROJECT] ?? null, service: labels[COMPOSE_SERVICE] ?? null };
-}
+const MODE_SETTING = 'watchdog.mode';
 
 export function createWatchdogStore(db: Db, hostId: string) {
 	return {
-		async recordRestart(r: { key: string; containerId: string; containerName: string; labels: Record<string, string>; ts: number; reason: string; dryRun: boolean; outcome: 'ok' | 'error'; reactionMs?: number | null }) {
-			const c = composeOf(r.labels);
+		/** The mode an operator set (it outlives a restart of the app); null: none, the configured one holds. */
+		async mode(): Promise<WatchdogMode | null> {
+			const [row] = await db.select().from(settings).where(eq(settings.key, MODE_SETTING));
+			return row && (row.value === 'on' || row.value === 'off' || row.value === 'dry-run') ? row.value : null;
+		},
+
+		async saveMode(mode: WatchdogMode, at: number) {
+			await db.insert(settings).values({ key: MODE_SETTING, value: mode, updatedAt: at }).onConflictDoUpdate({ target: settings.key, set: { value: mode, updatedAt: at } });
+		},
+
+		async recordRestart(r: { key: string; containerId: string; containerName: string; compose: { project: string | null; service: string | null }; ts: number; reason: string; dryRun: boolean; outcome: 'ok' | 'error'; reactionMs?: number | null }) {
 			await db.insert(watchdogRestarts).values({
 				hostId,
 				key: r.key,
 				containerId: r.containerId,
 				containerName: r.containerName,
-				composeProject: c.project,
-				composeService: c.service,
+				composeProject: r.compose.project,
+				composeService: r.compose.service,
 				ts: r.ts,
 				reason: r.reason,
 				dryRun: r.dryRun,
@@ -62,6 +55,15 @@ export function createWatchdogStore(db: Db, hostId: string) {
 				.from(watchdogRestarts)
 				.where(and(eq(watchdogRestarts.hostId, hostId), eq(watchdogRestarts.dryRun, dryRun), gt(watchdogRestarts.ts, since)));
 			return rows.map((r) => r.ts);
+		},
+
+		/** Every restart on this host after `since`, both modes, oldest first (the watchdog's memory at start). */
+		async restartsSince(since: number): Promise<{ key: string; ts: number; dryRun: boolean }[]> {
+			return db
+				.select({ key: watchdogRestarts.key, ts: watchdogRestarts.ts, dryRun: watchdogRestarts.dryRun })
+				.from(watchdogRestarts)
+				.where(and(eq(watchdogRestarts.hostId, hostId), gt(watchdogRestarts.ts, since)))
+				.orderBy(asc(watchdogRestarts.ts), asc(watchdogRestarts.dryRun));
 		},
 
 		async recentRestarts(limit = 50): Promise<RestartRow[]> {
