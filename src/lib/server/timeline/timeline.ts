@@ -139,10 +139,14 @@ export async function listTimeline(db: Db, q: TimelineQuery): Promise<TimelinePa
 			where.push(`kind IN (${[...wanted].map(() => '?').join(', ')})`);
 			wargs.push(...wanted);
 		}
-		if (q.container !== undefined) (where.push('container = ?'), wargs.push(q.container));
-		if (q.stack !== undefined) (where.push('stack = ?'), wargs.push(q.stack));
-		if (q.severities?.length) (where.push(`severity IN (${q.severities.map(() => '?').join(', ')})`), wargs.push(...q.severities));
-		if (cursor) (where.push('(ts, source, id) < (?, ?, ?)'), wargs.push(cursor.ts, cursor.source, cursor.id));
+		const and = (clause: string, ...args: (string | number)[]) => {
+			where.push(clause);
+			wargs.push(...args);
+		};
+		if (q.container !== undefined) and('container = ?', q.container);
+		if (q.stack !== undefined) and('stack = ?', q.stack);
+		if (q.severities?.length) and(`severity IN (${q.severities.map(() => '?').join(', ')})`, ...q.severities);
+		if (cursor) and('(ts, source, id) < (?, ?, ?)', cursor.ts, cursor.source, cursor.id);
 		// one source has one `source` value: ordering by (ts, id) lets its index give the order, so
 		// the read stops after limit + 1 rows instead of sorting the whole range
 		parts.push(`SELECT * FROM (SELECT * FROM (${s.sql}) ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id DESC LIMIT ?)`);

@@ -2,7 +2,6 @@
 // migrated SQLite file with known history.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Services } from '../../services';
-import type { Principal } from '../../auth/auth';
 import { createTestServices, type TestServices } from '../../../../../tests/helpers/services';
 import { containerHistory, deploys, hostHistory } from '../../db/schema';
 import { rollupHistory } from '../../db/rollup';
