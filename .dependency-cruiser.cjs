@@ -29,13 +29,26 @@ const ROUTE_EXCEPTIONS = [
 		]
 	},
 	// hasRole: a pure check of the request's principal (which buttons a page shows; the CSV export's admin check)
-	{ module: 'src/lib/server/auth/auth.ts', routes: ['src/routes/activity/+page.server.ts', 'src/routes/containers/+page.server.ts', 'src/routes/api/audit/actions.csv/+server.ts'] },
+	{
+		module: 'src/lib/server/auth/auth.ts',
+		routes: [
+			'src/routes/activity/+page.server.ts',
+			'src/routes/containers/+page.server.ts',
+			'src/routes/api/audit/actions.csv/+server.ts'
+		]
+	},
 	// the tRPC HTTP endpoint logs the errors it answers
 	{ module: 'src/lib/server/log.ts', routes: ['src/routes/api/trpc/[...trpc]/+server.ts'] },
 	// the audit CSV export: every row, as a file download (docs/scripts.md)
-	{ module: 'src/lib/server/audit/actions.ts', routes: ['src/routes/api/audit/actions.csv/+server.ts'] },
+	{
+		module: 'src/lib/server/audit/actions.ts',
+		routes: ['src/routes/api/audit/actions.csv/+server.ts']
+	},
 	// plain JSON for vm-health-check.sh, without tRPC's envelope
-	{ module: 'src/lib/server/docker/containers.ts', routes: ['src/routes/api/vm/containers/unhealthy/+server.ts'] },
+	{
+		module: 'src/lib/server/docker/containers.ts',
+		routes: ['src/routes/api/vm/containers/unhealthy/+server.ts']
+	},
 	{ module: 'src/lib/server/health/current.ts', routes: ['src/routes/api/vm/health/+server.ts'] },
 	// /healthz answers from the fast lane, ahead of the event loop's queue (issue 21)
 	{ module: 'src/lib/server/fast-lane.ts', routes: ['src/routes/healthz/+server.ts'] },
@@ -49,7 +62,8 @@ module.exports = {
 	forbidden: [
 		{
 			name: 'no-runtime-cycle',
-			comment: 'No import cycle among runtime imports (type-only imports vanish at build time and may close a loop).',
+			comment:
+				'No import cycle among runtime imports (type-only imports vanish at build time and may close a loop).',
 			severity: 'error',
 			from: { path: '^src/' },
 			to: {
@@ -60,17 +74,22 @@ module.exports = {
 		},
 		{
 			name: 'domain-not-trpc',
-			comment: 'A domain module (src/lib/server/<domain>/) never imports the tRPC layer, not even a type: routers sit on top of the domain.',
+			comment:
+				'A domain module (src/lib/server/<domain>/) never imports the tRPC layer, not even a type: routers sit on top of the domain.',
 			severity: 'error',
 			from: { path: '^src/lib/server/(?!trpc/)[^/]+/' },
 			to: { path: '^src/lib/server/trpc/' }
 		},
 		{
 			name: 'route-through-caller',
-			comment: 'A route reaches the server through the caller (src/lib/server/trpc/, host-choice.ts); the modules of ROUTE_EXCEPTIONS only from the routes named there.',
+			comment:
+				'A route reaches the server through the caller (src/lib/server/trpc/, host-choice.ts); the modules of ROUTE_EXCEPTIONS only from the routes named there.',
 			severity: 'error',
 			from: { path: '^src/routes/' },
-			to: { path: '^src/lib/server/', pathNot: [...CALLER, ...ROUTE_EXCEPTIONS.map((e) => exact(e.module))] }
+			to: {
+				path: '^src/lib/server/',
+				pathNot: [...CALLER, ...ROUTE_EXCEPTIONS.map((e) => exact(e.module))]
+			}
 		},
 		...ROUTE_EXCEPTIONS.map((e) => ({
 			name: 'route-through-caller',

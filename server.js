@@ -29,14 +29,28 @@ export const MALLOC_ENV = { MALLOC_ARENA_MAX: '1' };
  * `npm start` that switches the `build` symlink to a new build never pulls files from under
  * this process (its lazy chunks load from the real path it started with).
  */
-export async function serve(buildDir = fileURLToPath(new URL('./build', import.meta.url)), { v8Flags = V8_FLAGS } = {}) {
+export async function serve(
+	buildDir = fileURLToPath(new URL('./build', import.meta.url)),
+	{ v8Flags = V8_FLAGS } = {}
+) {
 	for (const flag of v8Flags) v8.setFlagsFromString(flag);
 	// adapter-node reads its settings with the prefix VMW_HTTP_ (svelte.config.js) and refuses
 	// unknown variables under its prefix, so vmwarden's own VMW_PORT, VMW_HOST, VMW_ORIGIN, … are
 	// handed to it here. The default port is 4004.
 	// VMW_ADDRESS_HEADER is NOT handed over: the adapter would trust it from any client. The app
 	// reads it itself, and only from VMW_TRUSTED_PROXIES (src/lib/server/auth/client-address.ts).
-	const adapterVars = ['HOST', 'PORT', 'SOCKET_PATH', 'ORIGIN', 'PROTOCOL_HEADER', 'HOST_HEADER', 'PORT_HEADER', 'BODY_SIZE_LIMIT', 'SHUTDOWN_TIMEOUT', 'IDLE_TIMEOUT'];
+	const adapterVars = [
+		'HOST',
+		'PORT',
+		'SOCKET_PATH',
+		'ORIGIN',
+		'PROTOCOL_HEADER',
+		'HOST_HEADER',
+		'PORT_HEADER',
+		'BODY_SIZE_LIMIT',
+		'SHUTDOWN_TIMEOUT',
+		'IDLE_TIMEOUT'
+	];
 	for (const name of adapterVars) {
 		const value = process.env[`VMW_${name}`];
 		if (value !== undefined && value !== '') process.env[`VMW_HTTP_${name}`] = value;
@@ -64,10 +78,13 @@ function useFastLane(server) {
 	const headers = Object.entries(globalThis[Symbol.for('vmwarden.securityHeaders')] ?? {});
 	const http = server?.server;
 	if (!http || !http.listeners('request').includes(server.attach)) {
-		console.warn('vmwarden: fast lane not installed (adapter-node changed?); every request goes through SvelteKit');
+		console.warn(
+			'vmwarden: fast lane not installed (adapter-node changed?); every request goes through SvelteKit'
+		);
 		return;
 	}
-	if (typeof lane !== 'function') console.warn('vmwarden: fast lane not published; every request goes through SvelteKit');
+	if (typeof lane !== 'function')
+		console.warn('vmwarden: fast lane not published; every request goes through SvelteKit');
 	const slow = server.attach;
 	http.removeListener('request', slow);
 	http.on('request', (req, res) => {
@@ -94,4 +111,5 @@ function markInUse(dir) {
 	}
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) await serve();
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href)
+	await serve();

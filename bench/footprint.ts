@@ -63,11 +63,22 @@ export interface Idle {
 }
 
 /** CPU % of one core, RSS and PSS of idle process trees over the same window. */
-export async function idleFootprint(pids: Record<string, number>, windowMs: number): Promise<Record<string, Idle>> {
-	const before = Object.fromEntries(await Promise.all(Object.entries(pids).map(async ([k, pid]) => [k, await treeCpuSeconds(pid)] as const)));
+export async function idleFootprint(
+	pids: Record<string, number>,
+	windowMs: number
+): Promise<Record<string, Idle>> {
+	const before = Object.fromEntries(
+		await Promise.all(
+			Object.entries(pids).map(async ([k, pid]) => [k, await treeCpuSeconds(pid)] as const)
+		)
+	);
 	await new Promise((r) => setTimeout(r, windowMs));
 	const out: Record<string, Idle> = {};
-	for (const [k, pid] of Object.entries(pids)) out[k] = { ...(await memoryMiB(pid)), cpuPct: (((await treeCpuSeconds(pid)) - before[k]) / (windowMs / 1000)) * 100 };
+	for (const [k, pid] of Object.entries(pids))
+		out[k] = {
+			...(await memoryMiB(pid)),
+			cpuPct: (((await treeCpuSeconds(pid)) - before[k]) / (windowMs / 1000)) * 100
+		};
 	return out;
 }
 
@@ -85,7 +96,9 @@ export interface Peer {
 
 function spawnPeer(command: string, args: string[], hint: string) {
 	const child = spawn(command, args, { stdio: 'ignore', detached: false });
-	const failed = new Promise<never>((_, reject) => child.once('error', (e) => reject(new Error(`${command}: ${e.message} (${hint})`))));
+	const failed = new Promise<never>((_, reject) =>
+		child.once('error', (e) => reject(new Error(`${command}: ${e.message} (${hint})`)))
+	);
 	failed.catch(() => {});
 	const exited = new Promise<void>((r) => child.once('exit', () => r()));
 	return { child, failed, exited };
@@ -93,29 +106,48 @@ function spawnPeer(command: string, args: string[], hint: string) {
 
 async function waitFor(name: string, url: string, failed: Promise<never>, seconds: number) {
 	for (let i = 0; ; i++) {
-		const up = await Promise.race([fetch(url).then((r) => r.ok, () => false), failed]);
+		const up = await Promise.race([
+			fetch(url).then(
+				(r) => r.ok,
+				() => false
+			),
+			failed
+		]);
 		if (up) return;
 		if (i > seconds * 10) throw new Error(`${name} did not answer on ${url} in ${seconds} s`);
 		await new Promise((r) => setTimeout(r, 100));
 	}
 }
 
-const stopper = (child: ChildProcess, exited: Promise<void>, cleanup?: () => Promise<void>) => async () => {
-	child.kill('SIGTERM');
-	await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-	if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-	await cleanup?.();
-};
+const stopper =
+	(child: ChildProcess, exited: Promise<void>, cleanup?: () => Promise<void>) => async () => {
+		child.kill('SIGTERM');
+		await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+		if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+		await cleanup?.();
+	};
 
-const countLines = async (url: string) => (await (await fetch(url)).text()).split('\n').filter((l) => l && !l.startsWith('#')).length;
+const countLines = async (url: string) =>
+	(await (await fetch(url)).text()).split('\n').filter((l) => l && !l.startsWith('#')).length;
 
 /** prometheus-node-exporter on a free loopback port with its Debian defaults, as users run it beside vmwarden. */
 export async function startNodeExporter(): Promise<Peer> {
 	const port = await freePort();
 	const url = `http://127.0.0.1:${port}/metrics`;
-	const { child, failed, exited } = spawnPeer('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${port}`], 'apt-get install prometheus-node-exporter');
+	const { child, failed, exited } = spawnPeer(
+		'prometheus-node-exporter',
+		[`--web.listen-address=127.0.0.1:${port}`],
+		'apt-get install prometheus-node-exporter'
+	);
 	await waitFor('prometheus-node-exporter', url, failed, 10);
-	return { name: 'prometheus-node-exporter', pid: child.pid!, refresh: 'only when scraped', endpoints: [{ label: 'node_exporter /metrics', url, amount: 2000 }], series: () => countLines(url), stop: stopper(child, exited) };
+	return {
+		name: 'prometheus-node-exporter',
+		pid: child.pid!,
+		refresh: 'only when scraped',
+		endpoints: [{ label: 'node_exporter /metrics', url, amount: 2000 }],
+		series: () => countLines(url),
+		stop: stopper(child, exited)
+	};
 }
 
 /**
@@ -125,8 +157,26 @@ export async function startNodeExporter(): Promise<Peer> {
 export async function startNetdata(): Promise<Peer> {
 	const port = await freePort();
 	const dir = await mkdtemp(path.join(tmpdir(), 'vmw-netdata-'));
-	const set = (section: string, option: string, value: string) => ['-W', 'set', section, option, value];
-	const args = ['-D', '-i', '127.0.0.1', '-p', String(port), ...set('global', 'run as user', 'root'), ...set('global', 'cache directory', dir), ...set('global', 'lib directory', dir), ...set('global', 'log directory', dir), ...set('cloud', 'enabled', 'no'), ...set('global', 'anonymous statistics', 'no')];
+	const set = (section: string, option: string, value: string) => [
+		'-W',
+		'set',
+		section,
+		option,
+		value
+	];
+	const args = [
+		'-D',
+		'-i',
+		'127.0.0.1',
+		'-p',
+		String(port),
+		...set('global', 'run as user', 'root'),
+		...set('global', 'cache directory', dir),
+		...set('global', 'lib directory', dir),
+		...set('global', 'log directory', dir),
+		...set('cloud', 'enabled', 'no'),
+		...set('global', 'anonymous statistics', 'no')
+	];
 	const { child, failed, exited } = spawnPeer('netdata', args, 'apt-get install netdata');
 	const base = `http://127.0.0.1:${port}`;
 	await waitFor('netdata', `${base}/api/v1/info`, failed, 30);
@@ -135,7 +185,11 @@ export async function startNetdata(): Promise<Peer> {
 		pid: child.pid!,
 		refresh: 'every 1 s (its default)',
 		endpoints: [
-			{ label: 'netdata one chart', url: `${base}/api/v1/data?chart=system.cpu&after=-60&format=json`, amount: 2000 },
+			{
+				label: 'netdata one chart',
+				url: `${base}/api/v1/data?chart=system.cpu&after=-60&format=json`,
+				amount: 2000
+			},
 			{ label: 'netdata /api/v1/allmetrics', url: `${base}/api/v1/allmetrics`, amount: 1000 }
 		],
 		series: () => countLines(`${base}/api/v1/allmetrics?format=prometheus`),
@@ -147,24 +201,40 @@ export async function startNetdata(): Promise<Peer> {
 function leaves(v: unknown): number {
 	if (typeof v === 'number') return 1;
 	if (Array.isArray(v)) return v.reduce((n: number, x) => n + leaves(x), 0);
-	if (v && typeof v === 'object') return Object.values(v).reduce((n: number, x) => n + leaves(x), 0);
+	if (v && typeof v === 'object')
+		return Object.values(v).reduce((n: number, x) => n + leaves(x), 0);
 	return 0;
 }
 
 /** glances (Debian's 3.3) as a REST server (-w --disable-webui) on a loopback port, its Debian defaults. */
 export async function startGlances(): Promise<Peer> {
 	const port = await freePort();
-	const { child, failed, exited } = spawnPeer('glances', ['-w', '--disable-webui', '-B', '127.0.0.1', '-p', String(port)], 'apt-get install glances python3-bottle');
+	const { child, failed, exited } = spawnPeer(
+		'glances',
+		['-w', '--disable-webui', '-B', '127.0.0.1', '-p', String(port)],
+		'apt-get install glances python3-bottle'
+	);
 	const url = `http://127.0.0.1:${port}/api/3/all`;
 	await waitFor('glances', url, failed, 60);
-	return { name: 'glances', pid: child.pid!, refresh: 'when asked, at most every 2 s', endpoints: [{ label: 'glances /api/3/all', url, amount: 200 }], series: async () => leaves(await (await fetch(url)).json()), stop: stopper(child, exited) };
+	return {
+		name: 'glances',
+		pid: child.pid!,
+		refresh: 'when asked, at most every 2 s',
+		endpoints: [{ label: 'glances /api/3/all', url, amount: 200 }],
+		series: async () => leaves(await (await fetch(url)).json()),
+		stop: stopper(child, exited)
+	};
 }
 
 /** The peers that are installed here; a missing one is named, not fatal (the rig installs them). */
 export async function startPeers(): Promise<{ peers: Peer[]; missing: string[] }> {
 	const peers: Peer[] = [];
 	const missing: string[] = [];
-	for (const [cmd, start] of [['prometheus-node-exporter', startNodeExporter], ['netdata', startNetdata], ['glances', startGlances]] as const) {
+	for (const [cmd, start] of [
+		['prometheus-node-exporter', startNodeExporter],
+		['netdata', startNetdata],
+		['glances', startGlances]
+	] as const) {
 		const onPath = (process.env.PATH ?? '').split(':').some((d) => existsSync(path.join(d, cmd)));
 		if (!onPath) missing.push(cmd);
 		else peers.push(await start());

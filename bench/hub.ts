@@ -52,7 +52,11 @@ async function rssMiB(pid: number) {
 
 /** `hub.summary` from a real built server, captured as the hub's client receives it. */
 async function recordSummary(): Promise<Recorded> {
-	const real = await startServer({ VMW_HOST_ID: 'recorded', VMW_SAMPLE_INTERVAL_MS: '1000', VMW_LOG_LEVEL: 'warn' });
+	const real = await startServer({
+		VMW_HOST_ID: 'recorded',
+		VMW_SAMPLE_INTERVAL_MS: '1000',
+		VMW_LOG_LEVEL: 'warn'
+	});
 	try {
 		await new Promise((r) => setTimeout(r, 2500)); // a few samples, so the summary has figures
 		let rec: Recorded | null = null;
@@ -63,12 +67,20 @@ async function recordSummary(): Promise<Recorded> {
 				const res = await fetch(input, init);
 				const body = await res.text();
 				const u = new URL(String(input instanceof Request ? input.url : input));
-				rec = { path: u.pathname, status: res.status, contentType: res.headers.get('content-type') ?? 'application/json', body };
+				rec = {
+					path: u.pathname,
+					status: res.status,
+					contentType: res.headers.get('content-type') ?? 'application/json',
+					body
+				};
 				return new Response(body, { status: res.status, headers: res.headers });
 			}
 		});
 		const summary = await client.hub.summary.query();
-		if (summary.hostId !== 'recorded' || !rec) throw new Error(`hub.summary from the real server: unexpected ${JSON.stringify(summary).slice(0, 200)}`);
+		if (summary.hostId !== 'recorded' || !rec)
+			throw new Error(
+				`hub.summary from the real server: unexpected ${JSON.stringify(summary).slice(0, 200)}`
+			);
 		return rec;
 	} finally {
 		await real.stop();
@@ -88,7 +100,13 @@ interface Replayer {
 
 async function startReplayer(id: string, behaviour: Behaviour, rec: Recorded): Promise<Replayer> {
 	const port = await freePort();
-	const r: Replayer = { id, behaviour, url: `http://127.0.0.1:${port}`, served: 0, close: async () => {} };
+	const r: Replayer = {
+		id,
+		behaviour,
+		url: `http://127.0.0.1:${port}`,
+		served: 0,
+		close: async () => {}
+	};
 	if (behaviour === 'refused') return r; // nothing listens: connections are refused
 	const timers = new Set<ReturnType<typeof setTimeout>>();
 	const srv: Server = createServer((req, res) => {
@@ -102,7 +120,8 @@ async function startReplayer(id: string, behaviour: Behaviour, rec: Recorded): P
 			return;
 		}
 		r.served++;
-		const answer = () => res.writeHead(rec.status, { 'content-type': rec.contentType }).end(rec.body);
+		const answer = () =>
+			res.writeHead(rec.status, { 'content-type': rec.contentType }).end(rec.body);
 		if (behaviour === 'slow') {
 			const t = setTimeout(() => {
 				timers.delete(t);
@@ -127,7 +146,15 @@ async function hubDatabase(dir: string, hosts: Replayer[]): Promise<Record<strin
 	const db = await openDb({ url, migrationsDir: 'drizzle' });
 	try {
 		const registry = createHostsRegistry({ db, localHostId: 'hub', secretKey });
-		for (const h of hosts) await registry.add({ id: h.id, name: `VM ${h.id}`, kind: 'vmwarden', url: h.url, timeoutMs: BENCH_TIMEOUT_MS, secrets: { token: HOST_TOKEN } });
+		for (const h of hosts)
+			await registry.add({
+				id: h.id,
+				name: `VM ${h.id}`,
+				kind: 'vmwarden',
+				url: h.url,
+				timeoutMs: BENCH_TIMEOUT_MS,
+				secrets: { token: HOST_TOKEN }
+			});
 	} finally {
 		db.$client.close();
 	}
@@ -135,22 +162,33 @@ async function hubDatabase(dir: string, hosts: Replayer[]): Promise<Record<strin
 }
 
 async function overview(hub: RunningServer): Promise<OverviewRow[]> {
-	const res = await fetch(`${hub.url}/api/trpc/hub.overview`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
-	const body = (await res.json()) as { result?: { data: { json: OverviewRow[] } }; error?: unknown };
-	if (!res.ok || !body.result) throw new Error(`hub.overview: HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+	const res = await fetch(`${hub.url}/api/trpc/hub.overview`, {
+		headers: { authorization: `Bearer ${TEST_TOKEN}` }
+	});
+	const body = (await res.json()) as {
+		result?: { data: { json: OverviewRow[] } };
+		error?: unknown;
+	};
+	if (!res.ok || !body.result)
+		throw new Error(`hub.overview: HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
 	return body.result.data.json;
 }
 
 /** The rows as expected: every replayed host ok, the slow and the refused one unavailable with a reason. */
 function checkRows(rows: OverviewRow[], hosts: Replayer[]): string[] {
 	const problems: string[] = [];
-	if (rows.length !== hosts.length + 1) problems.push(`${rows.length} rows, expected ${hosts.length + 1} (the hub's own and ${hosts.length})`);
+	if (rows.length !== hosts.length + 1)
+		problems.push(
+			`${rows.length} rows, expected ${hosts.length + 1} (the hub's own and ${hosts.length})`
+		);
 	const byId = new Map(rows.map((r) => [r.hostId, r]));
 	for (const h of hosts) {
 		const row = byId.get(h.id);
 		if (!row) problems.push(`no row for ${h.id}`);
-		else if (h.behaviour === 'replay' && row.state !== 'ok') problems.push(`${h.id} (replaying) is ${row.state}: ${'reason' in row ? row.reason : ''}`);
-		else if (h.behaviour !== 'replay' && row.state !== 'unavailable') problems.push(`${h.id} (${h.behaviour}) is ${row.state}, expected unavailable`);
+		else if (h.behaviour === 'replay' && row.state !== 'ok')
+			problems.push(`${h.id} (replaying) is ${row.state}: ${'reason' in row ? row.reason : ''}`);
+		else if (h.behaviour !== 'replay' && row.state !== 'unavailable')
+			problems.push(`${h.id} (${h.behaviour}) is ${row.state}, expected unavailable`);
 	}
 	return problems;
 }
@@ -230,9 +268,17 @@ export async function benchHub(): Promise<boolean> {
 	const hosts: Replayer[] = [];
 	const control: Replayer[] = [];
 	try {
-		for (let i = 0; i < HOSTS; i++) hosts.push(await startReplayer(`bench-${String(i).padStart(2, '0')}`, i === 1 ? 'slow' : i === 2 ? 'refused' : 'replay', rec));
+		for (let i = 0; i < HOSTS; i++)
+			hosts.push(
+				await startReplayer(
+					`bench-${String(i).padStart(2, '0')}`,
+					i === 1 ? 'slow' : i === 2 ? 'refused' : 'replay',
+					rec
+				)
+			);
 		// the control: the same hub with all 50 hosts answering, to show what the slow and the refused one cost
-		for (let i = 0; i < HOSTS; i++) control.push(await startReplayer(`ctrl-${String(i).padStart(2, '0')}`, 'replay', rec));
+		for (let i = 0; i < HOSTS; i++)
+			control.push(await startReplayer(`ctrl-${String(i).padStart(2, '0')}`, 'replay', rec));
 		const m = await runHub(hosts);
 		const c = await runHub(control);
 
@@ -246,30 +292,94 @@ export async function benchHub(): Promise<boolean> {
 		const coldMet = m.coldMs <= BENCH_TIMEOUT_MS + COLD_SLACK_MS;
 		const p99Met = m.load.latency.p99 < P99_TARGET_MS;
 		const rssMet = m.rssAfter < RSS_TARGET_MIB;
-		const rowsMet = [...m.coldProblems, ...m.afterProblems, ...c.coldProblems, ...c.afterProblems].length === 0 && errors === 0;
+		const rowsMet =
+			[...m.coldProblems, ...m.afterProblems, ...c.coldProblems, ...c.afterProblems].length === 0 &&
+			errors === 0;
 		const mark = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 		const row = (what: string, measured: string, ctrl: string, target: string, ok?: boolean) =>
-			console.log(` ${what.padEnd(52)} ${measured.padStart(13)} ${ctrl.padStart(13)}   ${target.padEnd(20)} ${ok === undefined ? '' : mark(ok)}`);
+			console.log(
+				` ${what.padEnd(52)} ${measured.padStart(13)} ${ctrl.padStart(13)}   ${target.padEnd(20)} ${ok === undefined ? '' : mark(ok)}`
+			);
 
 		console.log(`
  hub.overview, ${HOSTS} hosts: ${HOSTS - 2} replaying a recorded hub.summary (${rec.body.length} B), 1 answering after ${SLOW_MS / 1000} s, 1 refusing;`);
-		console.log(` control: the same with all ${HOSTS} replaying. Per-host timeout ${BENCH_TIMEOUT_MS} ms, refresh every ${REFRESH_MS / 1000} s, load ${CONNECTIONS} clients × ${LOAD_SECONDS} s`);
+		console.log(
+			` control: the same with all ${HOSTS} replaying. Per-host timeout ${BENCH_TIMEOUT_MS} ms, refresh every ${REFRESH_MS / 1000} s, load ${CONNECTIONS} clients × ${LOAD_SECONDS} s`
+		);
 		row('figure', 'slow+refused', 'control', 'target');
 		console.log(` ${'-'.repeat(52)} ${'-'.repeat(13)} ${'-'.repeat(13)}   ${'-'.repeat(20)}`);
-		row('first overview (cold: every host once)', `${m.coldMs.toFixed(0)} ms`, `${c.coldMs.toFixed(0)} ms`, `<= ${BENCH_TIMEOUT_MS}+${COLD_SLACK_MS} ms`, coldMet);
-		row('hub.overview p50', `${m.load.latency.p50.toFixed(1)} ms`, `${c.load.latency.p50.toFixed(1)} ms`, '');
-		row('hub.overview p99 (background refresh running)', `${m.load.latency.p99.toFixed(1)} ms`, `${c.load.latency.p99.toFixed(1)} ms`, `< ${P99_TARGET_MS} ms`, p99Met);
-		row('hub.overview throughput (req/s)', m.load.requests.average.toFixed(0), c.load.requests.average.toFixed(0), '');
-		row('hub RSS after start (hosts registered, none asked)', `${m.rssStart.toFixed(1)} MiB`, `${c.rssStart.toFixed(1)} MiB`, '');
-		row('hub RSS after the first overview (50 hosts fetched)', `${m.rssAfterCold.toFixed(1)} MiB`, `${c.rssAfterCold.toFixed(1)} MiB`, '');
-		row(`hub RSS with ${HOSTS} hosts after the load`, `${m.rssAfter.toFixed(1)} MiB`, `${c.rssAfter.toFixed(1)} MiB`, `< ${RSS_TARGET_MIB} MiB`, rssMet);
-		row('rows ok / unavailable after the load (incl. the hub)', `${okRows} / ${m.after.length - okRows}`, `${c.after.filter((r) => r.state === 'ok').length} / ${c.after.filter((r) => r.state !== 'ok').length}`, `${HOSTS - 1} / 2, ${HOSTS + 1} / 0`, rowsMet);
-		row('slow host asked during the load (refresh)', `${m.slowAsked} times`, '-', '>= 1', m.slowAsked >= 1);
+		row(
+			'first overview (cold: every host once)',
+			`${m.coldMs.toFixed(0)} ms`,
+			`${c.coldMs.toFixed(0)} ms`,
+			`<= ${BENCH_TIMEOUT_MS}+${COLD_SLACK_MS} ms`,
+			coldMet
+		);
+		row(
+			'hub.overview p50',
+			`${m.load.latency.p50.toFixed(1)} ms`,
+			`${c.load.latency.p50.toFixed(1)} ms`,
+			''
+		);
+		row(
+			'hub.overview p99 (background refresh running)',
+			`${m.load.latency.p99.toFixed(1)} ms`,
+			`${c.load.latency.p99.toFixed(1)} ms`,
+			`< ${P99_TARGET_MS} ms`,
+			p99Met
+		);
+		row(
+			'hub.overview throughput (req/s)',
+			m.load.requests.average.toFixed(0),
+			c.load.requests.average.toFixed(0),
+			''
+		);
+		row(
+			'hub RSS after start (hosts registered, none asked)',
+			`${m.rssStart.toFixed(1)} MiB`,
+			`${c.rssStart.toFixed(1)} MiB`,
+			''
+		);
+		row(
+			'hub RSS after the first overview (50 hosts fetched)',
+			`${m.rssAfterCold.toFixed(1)} MiB`,
+			`${c.rssAfterCold.toFixed(1)} MiB`,
+			''
+		);
+		row(
+			`hub RSS with ${HOSTS} hosts after the load`,
+			`${m.rssAfter.toFixed(1)} MiB`,
+			`${c.rssAfter.toFixed(1)} MiB`,
+			`< ${RSS_TARGET_MIB} MiB`,
+			rssMet
+		);
+		row(
+			'rows ok / unavailable after the load (incl. the hub)',
+			`${okRows} / ${m.after.length - okRows}`,
+			`${c.after.filter((r) => r.state === 'ok').length} / ${c.after.filter((r) => r.state !== 'ok').length}`,
+			`${HOSTS - 1} / 2, ${HOSTS + 1} / 0`,
+			rowsMet
+		);
+		row(
+			'slow host asked during the load (refresh)',
+			`${m.slowAsked} times`,
+			'-',
+			'>= 1',
+			m.slowAsked >= 1
+		);
 		row('summaries served by the replay servers', String(m.served), String(c.served), '');
-		row('errors / non-2xx', String(m.load.errors + m.load.non2xx), String(c.load.errors + c.load.non2xx), '0', errors === 0);
+		row(
+			'errors / non-2xx',
+			String(m.load.errors + m.load.non2xx),
+			String(c.load.errors + c.load.non2xx),
+			'0',
+			errors === 0
+		);
 		if (slowRow?.state === 'unavailable') console.log(`   slow host's row:    ${slowRow.reason}`);
-		if (refusedRow?.state === 'unavailable') console.log(`   refused host's row: ${refusedRow.reason}`);
-		for (const p of [...m.coldProblems, ...m.afterProblems, ...c.coldProblems, ...c.afterProblems]) console.log(`   PROBLEM: ${p}`);
+		if (refusedRow?.state === 'unavailable')
+			console.log(`   refused host's row: ${refusedRow.reason}`);
+		for (const p of [...m.coldProblems, ...m.afterProblems, ...c.coldProblems, ...c.afterProblems])
+			console.log(`   PROBLEM: ${p}`);
 		return coldMet && p99Met && rssMet && rowsMet && m.slowAsked >= 1;
 	} finally {
 		await Promise.all([...hosts, ...control].map((h) => h.close()));

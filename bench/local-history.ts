@@ -24,7 +24,10 @@ function percentile(sorted: number[], p: number): number {
 	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-async function timeIt(runs: number, call: () => Promise<void>): Promise<{ p50: number; p99: number; first: number }> {
+async function timeIt(
+	runs: number,
+	call: () => Promise<void>
+): Promise<{ p50: number; p99: number; first: number }> {
 	const t = performance.now();
 	await call();
 	const first = performance.now() - t;
@@ -70,26 +73,64 @@ export async function benchLocalHistory({ runs = 30 }: { runs?: number } = {}): 
 	const dir = await mkdtemp(path.join(tmpdir(), 'vmw-bench-local-'));
 	const url = `file:${path.join(dir, 'vmwarden.db')}`;
 	const week = await writeWeekOfHistory({ url, hostId: HOST_ID });
-	const server = await startServer({ VMW_HOST_ID: HOST_ID, VMW_DATABASE_URL: url, VMW_SAMPLE_INTERVAL_MS: '5000', VMW_LOG_LEVEL: 'warn' });
+	const server = await startServer({
+		VMW_HOST_ID: HOST_ID,
+		VMW_DATABASE_URL: url,
+		VMW_SAMPLE_INTERVAL_MS: '5000',
+		VMW_LOG_LEVEL: 'warn'
+	});
 	const sql = createClient({ url });
 	const auth = { headers: { authorization: `Bearer ${TEST_TOKEN}` } };
 	const trpc = async (procedure: string, input: unknown) => {
 		// a kept-alive socket the server closed just then is not the answer being timed: once more
 		const get = (u: string) => fetch(u, auth).catch(() => fetch(u, auth));
-		const res = await get(`${server.url}/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`);
+		const res = await get(
+			`${server.url}/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`
+		);
 		const body = (await res.json()) as { result?: { data: { json: { state?: string } } } };
-		if (res.status !== 200 || (body.result?.data.json.state && body.result.data.json.state !== 'ok')) throw new Error(`${procedure} ${JSON.stringify(input)} answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
+		if (
+			res.status !== 200 ||
+			(body.result?.data.json.state && body.result.data.json.state !== 'ok')
+		)
+			throw new Error(
+				`${procedure} ${JSON.stringify(input)} answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`
+			);
 	};
-	const floor = (query: string, fromMs: number) => async () => void (await sql.execute({ sql: query, args: [HOST_ID, fromMs] }));
+	const floor = (query: string, fromMs: number) => async () =>
+		void (await sql.execute({ sql: query, args: [HOST_ID, fromMs] }));
 	let ok = true;
 	try {
 		const now = Date.now();
-		const raw7d = floor('SELECT * FROM host_history WHERE host_id = ? AND ts >= ?', now - 7 * DAY_MS);
-		const rollups30d = floor('SELECT * FROM host_history_rollup WHERE host_id = ? AND ts >= ?', now - 30 * DAY_MS);
-		const writes30d = floor('SELECT key, ts, write_bps FROM container_history WHERE host_id = ? AND ts >= ?', now - 30 * DAY_MS);
-		const cases: { name: string; call: () => Promise<void>; floor: () => Promise<void>; rows: string }[] = [
-			{ name: 'health.history 7d', call: () => trpc('health.history', { range: '7d' }), floor: raw7d, rows: 'host_history, 7 d' },
-			{ name: 'trends.series disk 7d', call: () => trpc('trends.series', { metric: 'disk', range: '7d' }), floor: raw7d, rows: 'host_history, 7 d' },
+		const raw7d = floor(
+			'SELECT * FROM host_history WHERE host_id = ? AND ts >= ?',
+			now - 7 * DAY_MS
+		);
+		const rollups30d = floor(
+			'SELECT * FROM host_history_rollup WHERE host_id = ? AND ts >= ?',
+			now - 30 * DAY_MS
+		);
+		const writes30d = floor(
+			'SELECT key, ts, write_bps FROM container_history WHERE host_id = ? AND ts >= ?',
+			now - 30 * DAY_MS
+		);
+		const cases: {
+			name: string;
+			call: () => Promise<void>;
+			floor: () => Promise<void>;
+			rows: string;
+		}[] = [
+			{
+				name: 'health.history 7d',
+				call: () => trpc('health.history', { range: '7d' }),
+				floor: raw7d,
+				rows: 'host_history, 7 d'
+			},
+			{
+				name: 'trends.series disk 7d',
+				call: () => trpc('trends.series', { metric: 'disk', range: '7d' }),
+				floor: raw7d,
+				rows: 'host_history, 7 d'
+			},
 			...TREND_IDS.map((metric) => ({
 				name: `trends.series ${metric} 30d`,
 				call: () => trpc('trends.series', { metric, range: '30d' }),
@@ -97,9 +138,15 @@ export async function benchLocalHistory({ runs = 30 }: { runs?: number } = {}): 
 				rows: metric === 'io' ? `container_history, ${week.containers} containers` : 'rollups, 30 d'
 			}))
 		];
-		console.log(`\n local history, a week of 1-minute points (${week.containers} containers), no Prometheus`);
-		console.log(' call (HTTP, read token)             first    p50      p99      one SQL read of its rows p50   /healthz max   target');
-		console.log(' ----------------------------------- -------- -------- -------- ------------------------------ -------------- ---------');
+		console.log(
+			`\n local history, a week of 1-minute points (${week.containers} containers), no Prometheus`
+		);
+		console.log(
+			' call (HTTP, read token)             first    p50      p99      one SQL read of its rows p50   /healthz max   target'
+		);
+		console.log(
+			' ----------------------------------- -------- -------- -------- ------------------------------ -------------- ---------'
+		);
 		for (const c of cases) {
 			const probe = healthzProbe(server.url);
 			const app = await timeIt(runs, c.call);
@@ -107,7 +154,11 @@ export async function benchLocalHistory({ runs = 30 }: { runs?: number } = {}): 
 			const base = await timeIt(runs, c.floor);
 			const met = app.p99 < 50;
 			ok &&= met;
-			console.log(` ${c.name.padEnd(35)} ${ms(app.first)}  ${ms(app.p50)}  ${ms(app.p99)}  ${ms(base.p50)} (${c.rows})`.padEnd(107) + `${ms(held.max)}        < 50 ms  ${met ? 'ok' : 'MISSED'}`);
+			console.log(
+				` ${c.name.padEnd(35)} ${ms(app.first)}  ${ms(app.p50)}  ${ms(app.p99)}  ${ms(base.p50)} (${c.rows})`.padEnd(
+					107
+				) + `${ms(held.max)}        < 50 ms  ${met ? 'ok' : 'MISSED'}`
+			);
 		}
 
 		const browser = await launchBrowser();
@@ -127,7 +178,15 @@ export async function benchLocalHistory({ runs = 30 }: { runs?: number } = {}): 
 			const worst = Math.max(...times.slice(2));
 			const met = worst < 1000;
 			ok &&= met;
-			console.log(` /trends page (7d, 30d; after one visit each), load to the first chart: ${times.slice(2).map((t) => `${t.toFixed(0)} ms`).join(', ')}; first visits ${times.slice(0, 2).map((t) => `${t.toFixed(0)} ms`).join(', ')}   < 1 s  ${met ? 'ok' : 'MISSED'}`);
+			console.log(
+				` /trends page (7d, 30d; after one visit each), load to the first chart: ${times
+					.slice(2)
+					.map((t) => `${t.toFixed(0)} ms`)
+					.join(', ')}; first visits ${times
+					.slice(0, 2)
+					.map((t) => `${t.toFixed(0)} ms`)
+					.join(', ')}   < 1 s  ${met ? 'ok' : 'MISSED'}`
+			);
 		} finally {
 			await browser.close();
 		}

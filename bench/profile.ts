@@ -33,27 +33,37 @@ const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
 // `idle N noprof`: the same idle window without the profiler (its sampling thread costs CPU too)
 const profiled = !process.argv.includes('noprof');
-const child = spawn(process.execPath, [...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), 'server.js'], {
-	cwd: path.resolve(import.meta.dirname, '..'),
-	env: {
-		PATH: process.env.PATH,
-		VMW_PORT: String(port),
-		VMW_HOST: '127.0.0.1',
-		VMW_DATA_DIR: dir,
-		VMW_DATABASE_URL: `file:${path.join(dir, 'vmwarden.db')}`,
-		VMW_API_TOKEN: TEST_TOKEN,
-		VMW_ADMIN_PASSWORD: 'bench admin password 123',
-		VMW_LOG_LEVEL: 'warn',
-		// as in the bench: no Docker (never the machine's own daemon) unless VMW_DOCKER_HOST is given
-		VMW_DOCKER_HOST: process.env.VMW_DOCKER_HOST ?? `unix://${path.join(dir, 'no-docker.sock')}`,
-		MALLOC_ARENA_MAX: '1'
-	},
-	stdio: 'ignore'
-});
+const child = spawn(
+	process.execPath,
+	[...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), 'server.js'],
+	{
+		cwd: path.resolve(import.meta.dirname, '..'),
+		env: {
+			PATH: process.env.PATH,
+			VMW_PORT: String(port),
+			VMW_HOST: '127.0.0.1',
+			VMW_DATA_DIR: dir,
+			VMW_DATABASE_URL: `file:${path.join(dir, 'vmwarden.db')}`,
+			VMW_API_TOKEN: TEST_TOKEN,
+			VMW_ADMIN_PASSWORD: 'bench admin password 123',
+			VMW_LOG_LEVEL: 'warn',
+			// as in the bench: no Docker (never the machine's own daemon) unless VMW_DOCKER_HOST is given
+			VMW_DOCKER_HOST: process.env.VMW_DOCKER_HOST ?? `unix://${path.join(dir, 'no-docker.sock')}`,
+			MALLOC_ARENA_MAX: '1'
+		},
+		stdio: 'ignore'
+	}
+);
 const exited = new Promise((r) => child.once('exit', r));
 for (let i = 0; ; i++) {
 	if (i > 300) throw new Error('server did not answer in 30 s');
-	if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+	if (
+		await fetch(`${url}/healthz`).then(
+			(r) => r.ok,
+			() => false
+		)
+	)
+		break;
 	await new Promise((r) => setTimeout(r, 100));
 }
 const server = {
@@ -64,7 +74,14 @@ const server = {
 	}
 };
 const load = (url: string, amount: number) =>
-	autocannon({ url, connections: 50, amount, duration: 60, timeout: 10, headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+	autocannon({
+		url,
+		connections: 50,
+		amount,
+		duration: 60,
+		timeout: 10,
+		headers: { authorization: `Bearer ${TEST_TOKEN}` }
+	});
 try {
 	if (route === 'idle') {
 		const seconds = Number(process.argv[3] ?? 60);
@@ -72,10 +89,13 @@ try {
 		const cpu0 = await cpuSeconds(child.pid!);
 		await new Promise((r) => setTimeout(r, seconds * 1000));
 		const cpu = (await cpuSeconds(child.pid!)) - cpu0;
-		console.log(`idle ${seconds} s: ${(cpu * 1000).toFixed(0)} ms of CPU = ${((cpu / seconds) * 100).toFixed(2)} % of one core (utime+stime${profiled ? ', with the profiler' : ''})`);
+		console.log(
+			`idle ${seconds} s: ${(cpu * 1000).toFixed(0)} ms of CPU = ${((cpu / seconds) * 100).toFixed(2)} % of one core (utime+stime${profiled ? ', with the profiler' : ''})`
+		);
 		idleWindowUs = seconds * 1e6;
 	}
-	if (route !== 'plain' && route !== 'idle') await load(`${server.url}/api/trpc/health.snapshot`, 10_000);
+	if (route !== 'plain' && route !== 'idle')
+		await load(`${server.url}/api/trpc/health.snapshot`, 10_000);
 	if (route !== 'trpc' && route !== 'idle') await load(`${server.url}/api/vm/health`, 10_000);
 } finally {
 	await server.stop(); // SIGTERM: the process exits and writes its profile
@@ -94,7 +114,8 @@ prof.samples.forEach((id, i) => {
 	if (at < from || (idleWindowUs && at > prof.endTime - 1e6)) return;
 	self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
 });
-if (idleWindowUs) for (const n of prof.nodes) if (n.callFrame.functionName === '(idle)') self.delete(n.id); // what remains is work
+if (idleWindowUs)
+	for (const n of prof.nodes) if (n.callFrame.functionName === '(idle)') self.delete(n.id); // what remains is work
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 
 /** node_modules/<pkg> or build/… or node:internal — the "who" of a frame. */
@@ -121,7 +142,11 @@ for (const n of prof.nodes) {
 	byFn.set(key, (byFn.get(key) ?? 0) + t);
 }
 const pct = (t: number) => ((t / total) * 100).toFixed(1).padStart(5) + ' %';
-console.log(`profile: ${path.join(dir, file)}  (${(total / 1e6).toFixed(2)} s of samples)\n\nself time by owner:`);
-for (const [o, t] of [...byOwner].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${pct(t)}  ${o}`);
+console.log(
+	`profile: ${path.join(dir, file)}  (${(total / 1e6).toFixed(2)} s of samples)\n\nself time by owner:`
+);
+for (const [o, t] of [...byOwner].sort((a, b) => b[1] - a[1]).slice(0, 15))
+	console.log(`  ${pct(t)}  ${o}`);
 console.log('\ntop functions (self time):');
-for (const [f, t] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${pct(t)}  ${f}`);
+for (const [f, t] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 25))
+	console.log(`  ${pct(t)}  ${f}`);

@@ -34,7 +34,13 @@ const requestsOnly = process.argv.includes('requests');
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function sampleCostUs(iterations = 2000) {
-	const sampler = createSampler({ procRoot: '/proc', rootfs: '/', mounts: ['/'], intervalMs: 5000, log: quiet });
+	const sampler = createSampler({
+		procRoot: '/proc',
+		rootfs: '/',
+		mounts: ['/'],
+		intervalMs: 5000,
+		log: quiet
+	});
 	for (let i = 0; i < 200; i++) await sampler.sampleOnce(); // warm up
 	const cpu0 = process.cpuUsage();
 	const t0 = process.hrtime.bigint();
@@ -95,7 +101,10 @@ async function load(url: string, amount: number) {
  */
 async function bareNodeFloor(body: string) {
 	const code = `const b = process.env.BODY; const s = require('node:http').createServer((q, r) => { r.setHeader('content-type', 'application/json'); r.setHeader('cache-control', 'no-store'); r.end(b); }); s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'));`;
-	const child = spawn(process.execPath, ['-e', code], { env: { PATH: process.env.PATH, BODY: body }, stdio: ['ignore', 'pipe', 'inherit'] });
+	const child = spawn(process.execPath, ['-e', code], {
+		env: { PATH: process.env.PATH, BODY: body },
+		stdio: ['ignore', 'pipe', 'inherit']
+	});
 	try {
 		const port = await new Promise<number>((resolve, reject) => {
 			child.stdout!.once('data', (d) => resolve(Number(String(d).trim())));
@@ -112,7 +121,9 @@ async function bareNodeFloor(body: string) {
 async function measuredLoad(pid: number, url: string, amount = 10_000) {
 	const cpu0 = await treeCpuSeconds(pid);
 	const r = await load(url, amount);
-	return Object.assign(r, { cpuUsPerRequest: (((await treeCpuSeconds(pid)) - cpu0) * 1e6) / amount });
+	return Object.assign(r, {
+		cpuUsPerRequest: (((await treeCpuSeconds(pid)) - cpu0) * 1e6) / amount
+	});
 }
 
 const fmt = (n: number, d = 1) => n.toFixed(d).padStart(9);
@@ -121,23 +132,35 @@ const mark = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 const ratio = (a: number, b: number) => (b > 0 ? a / b : NaN);
 
 async function main() {
-	const cpuModel = (await readFile('/proc/cpuinfo', 'utf8')).match(/model name\s*:\s*(.*)/)?.[1] ?? '?';
+	const cpuModel =
+		(await readFile('/proc/cpuinfo', 'utf8')).match(/model name\s*:\s*(.*)/)?.[1] ?? '?';
 	const cpus = (await readFile('/proc/cpuinfo', 'utf8')).split('\nprocessor').length;
 	const loadavg = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
-	console.log(`vmwarden bench — this machine: ${cpuModel}, ${cpus} CPUs, load average ${loadavg} at the start`);
-	console.log('(figures are as measured in this run; on a shared machine compare the ratios, not the absolute times)');
+	console.log(
+		`vmwarden bench — this machine: ${cpuModel}, ${cpus} CPUs, load average ${loadavg} at the start`
+	);
+	console.log(
+		'(figures are as measured in this run; on a shared machine compare the ratios, not the absolute times)'
+	);
 	const files = await filesCostUs();
 	const sample = await sampleCostUs();
 	const shellMs = await shellApproachMs();
 
 	// As `npm start` runs it: every background service on with its defaults (the test helper
 	// turns the watchdog off for the shared test daemon; the app gets no Docker host here).
-	const server = await startServer({ VMW_SAMPLE_INTERVAL_MS: '5000', VMW_LOG_LEVEL: 'warn', VMW_WATCHDOG: 'on' });
+	const server = await startServer({
+		VMW_SAMPLE_INTERVAL_MS: '5000',
+		VMW_LOG_LEVEL: 'warn',
+		VMW_WATCHDOG: 'on'
+	});
 	const { peers, missing } = await startPeers();
 	try {
 		const pid = server.pid;
 		await new Promise((r) => setTimeout(r, 5000)); // past start-up: first samples, migrations, netdata's plugins
-		const idle = await idleFootprint({ vmwarden: pid, ...Object.fromEntries(peers.map((p) => [p.name, p.pid])) }, 60_000);
+		const idle = await idleFootprint(
+			{ vmwarden: pid, ...Object.fromEntries(peers.map((p) => [p.name, p.pid])) },
+			60_000
+		);
 		const memStart = await memoryMiB(pid);
 		const rssStart = memStart.rssMiB;
 		const snapshotUrl = `${server.url}/api/trpc/health.snapshot`;
@@ -149,16 +172,29 @@ async function main() {
 		const memAfter = await memoryMiB(pid);
 		const rssAfter = memAfter.rssMiB;
 		// the peers' status answers under the same load (50 clients); fewer requests for a slow one
-		const peerLoads: { label: string; p99: number; rps: number; cpuUs: number; failed: number }[] = [];
+		const peerLoads: { label: string; p99: number; rps: number; cpuUs: number; failed: number }[] =
+			[];
 		for (const p of peers)
 			for (const e of p.endpoints) {
 				await load(e.url, Math.max(50, Math.ceil(e.amount / 10))); // warm-up (autocannon: at least one request per connection)
 				const r = await measuredLoad(p.pid, e.url, e.amount);
-				peerLoads.push({ label: `${e.label} (${e.amount} req)`, p99: r.latency.p99, rps: r.requests.average, cpuUs: r.cpuUsPerRequest, failed: r.errors + r.non2xx });
+				peerLoads.push({
+					label: `${e.label} (${e.amount} req)`,
+					p99: r.latency.p99,
+					rps: r.requests.average,
+					cpuUs: r.cpuUsPerRequest,
+					failed: r.errors + r.non2xx
+				});
 			}
-		const metricsText = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).text();
+		const metricsText = await (
+			await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })
+		).text();
 		const ownSeries = metricsText.split('\n').filter((l) => l && !l.startsWith('#')).length;
-		const peerSeries = Object.fromEntries(await Promise.all(peers.map(async (p) => [p.name, await p.series().catch(() => NaN)] as const)));
+		const peerSeries = Object.fromEntries(
+			await Promise.all(
+				peers.map(async (p) => [p.name, await p.series().catch(() => NaN)] as const)
+			)
+		);
 		// the same query with a hostId is not the fast lane's: SvelteKit + tRPC answer it (decision 0015)
 		const fullUrl = `${snapshotUrl}?input=${encodeURIComponent(JSON.stringify({ json: { hostId: 'local' } }))}`;
 		await load(fullUrl, 1000);
@@ -172,39 +208,106 @@ async function main() {
 		const rSnap = ratio(res.latency.p99, trpcFloor.latency.p99);
 		const rPlain = ratio(plain.latency.p99, plainFloor.latency.p99);
 		const rSample = ratio(sample.cpuUs, files.cpuUs);
-		console.log('\n figure                                   vmwarden      baseline         target      ');
-		console.log('                                                       (shell | bare node:http | files | exporter)');
-		console.log(' ---------------------------------------- ------------ ---------------- ------------');
-		console.log(` one host sample (wall, µs)              ${fmt(sample.wallUs)}    ${fmt(shellMs * 1000, 0)}      < 200       ${mark(sample.wallUs < 200)}`);
-		console.log(` one host sample (CPU, µs)               ${fmt(sample.cpuUs)}    ${fmt(files.cpuUs)}  (read+parse 3 files + statfs)`);
-		console.log(`   ratio sample / its files (CPU)        ${fmt(rSample, 2)}x                    <= 2x       ${mark(rSample <= 2)}`);
-		console.log(` health.snapshot p50 @50 clients (ms)    ${fmt(res.latency.p50)}    ${fmt(trpcFloor.latency.p50)}`);
-		console.log(` health.snapshot p99 @50 clients (ms)    ${fmt(res.latency.p99)}    ${fmt(trpcFloor.latency.p99)}      < 20        ${mark(res.latency.p99 < 20)}`);
-		console.log(`   ratio to the bare floor (p99)         ${fmt(rSnap, 2)}x                    <= 3x       ${mark(rSnap <= 3)}`);
-		console.log(` health.snapshot throughput (req/s)      ${fmt(res.requests.average, 0)}    ${fmt(trpcFloor.requests.average, 0)}`);
-		console.log(`   server CPU per request (µs)           ${fmt(res.cpuUsPerRequest, 0)}    ${fmt(trpcFloor.cpuUsPerRequest, 0)}  (${fmt(ratio(res.cpuUsPerRequest, trpcFloor.cpuUsPerRequest), 2).trim()}x)`);
-		console.log(` health.snapshot {hostId} p99 (ms)      ${fmt(full.latency.p99)}    ${fmt(trpcFloor.latency.p99)}  (SvelteKit + tRPC: not the fast lane)`);
-		console.log(`   server CPU per request (µs)           ${fmt(full.cpuUsPerRequest, 0)}    ${fmt(trpcFloor.cpuUsPerRequest, 0)}  (${fmt(ratio(full.cpuUsPerRequest, trpcFloor.cpuUsPerRequest), 2).trim()}x)`);
-		console.log(` GET /api/vm/health p99 (ms)             ${fmt(plain.latency.p99)}    ${fmt(plainFloor.latency.p99)}`);
-		console.log(`   ratio to the bare floor (p99)         ${fmt(rPlain, 2)}x                    <= 2x       ${mark(rPlain <= 2)}`);
-		console.log(` GET /api/vm/health throughput (req/s)   ${fmt(plain.requests.average, 0)}    ${fmt(plainFloor.requests.average, 0)}`);
-		console.log(`   server CPU per request (µs)           ${fmt(plain.cpuUsPerRequest, 0)}    ${fmt(plainFloor.cpuUsPerRequest, 0)}  (${fmt(ratio(plain.cpuUsPerRequest, plainFloor.cpuUsPerRequest), 2).trim()}x)`);
-		for (const l of peerLoads) console.log(`   beside it: ${l.label.padEnd(40)} p99 ${fmt(l.p99)} ms   ${fmt(l.rps, 0)} req/s   CPU ${fmt(l.cpuUs, 0)} µs/req${l.failed ? `   ${l.failed} failed` : ''}`);
-		console.log(` RSS after start (MiB)                   ${fmt(rssStart)}    PSS ${fmt(memStart.pssMiB)}       < 100       ${mark(rssStart < 100)}`);
-		console.log(` RSS after 22,000 requests (MiB)         ${fmt(rssAfter)}    PSS ${fmt(memAfter.pssMiB)}       < 100       ${mark(rssAfter < 100)}`);
+		console.log(
+			'\n figure                                   vmwarden      baseline         target      '
+		);
+		console.log(
+			'                                                       (shell | bare node:http | files | exporter)'
+		);
+		console.log(
+			' ---------------------------------------- ------------ ---------------- ------------'
+		);
+		console.log(
+			` one host sample (wall, µs)              ${fmt(sample.wallUs)}    ${fmt(shellMs * 1000, 0)}      < 200       ${mark(sample.wallUs < 200)}`
+		);
+		console.log(
+			` one host sample (CPU, µs)               ${fmt(sample.cpuUs)}    ${fmt(files.cpuUs)}  (read+parse 3 files + statfs)`
+		);
+		console.log(
+			`   ratio sample / its files (CPU)        ${fmt(rSample, 2)}x                    <= 2x       ${mark(rSample <= 2)}`
+		);
+		console.log(
+			` health.snapshot p50 @50 clients (ms)    ${fmt(res.latency.p50)}    ${fmt(trpcFloor.latency.p50)}`
+		);
+		console.log(
+			` health.snapshot p99 @50 clients (ms)    ${fmt(res.latency.p99)}    ${fmt(trpcFloor.latency.p99)}      < 20        ${mark(res.latency.p99 < 20)}`
+		);
+		console.log(
+			`   ratio to the bare floor (p99)         ${fmt(rSnap, 2)}x                    <= 3x       ${mark(rSnap <= 3)}`
+		);
+		console.log(
+			` health.snapshot throughput (req/s)      ${fmt(res.requests.average, 0)}    ${fmt(trpcFloor.requests.average, 0)}`
+		);
+		console.log(
+			`   server CPU per request (µs)           ${fmt(res.cpuUsPerRequest, 0)}    ${fmt(trpcFloor.cpuUsPerRequest, 0)}  (${fmt(ratio(res.cpuUsPerRequest, trpcFloor.cpuUsPerRequest), 2).trim()}x)`
+		);
+		console.log(
+			` health.snapshot {hostId} p99 (ms)      ${fmt(full.latency.p99)}    ${fmt(trpcFloor.latency.p99)}  (SvelteKit + tRPC: not the fast lane)`
+		);
+		console.log(
+			`   server CPU per request (µs)           ${fmt(full.cpuUsPerRequest, 0)}    ${fmt(trpcFloor.cpuUsPerRequest, 0)}  (${fmt(ratio(full.cpuUsPerRequest, trpcFloor.cpuUsPerRequest), 2).trim()}x)`
+		);
+		console.log(
+			` GET /api/vm/health p99 (ms)             ${fmt(plain.latency.p99)}    ${fmt(plainFloor.latency.p99)}`
+		);
+		console.log(
+			`   ratio to the bare floor (p99)         ${fmt(rPlain, 2)}x                    <= 2x       ${mark(rPlain <= 2)}`
+		);
+		console.log(
+			` GET /api/vm/health throughput (req/s)   ${fmt(plain.requests.average, 0)}    ${fmt(plainFloor.requests.average, 0)}`
+		);
+		console.log(
+			`   server CPU per request (µs)           ${fmt(plain.cpuUsPerRequest, 0)}    ${fmt(plainFloor.cpuUsPerRequest, 0)}  (${fmt(ratio(plain.cpuUsPerRequest, plainFloor.cpuUsPerRequest), 2).trim()}x)`
+		);
+		for (const l of peerLoads)
+			console.log(
+				`   beside it: ${l.label.padEnd(40)} p99 ${fmt(l.p99)} ms   ${fmt(l.rps, 0)} req/s   CPU ${fmt(l.cpuUs, 0)} µs/req${l.failed ? `   ${l.failed} failed` : ''}`
+			);
+		console.log(
+			` RSS after start (MiB)                   ${fmt(rssStart)}    PSS ${fmt(memStart.pssMiB)}       < 100       ${mark(rssStart < 100)}`
+		);
+		console.log(
+			` RSS after 22,000 requests (MiB)         ${fmt(rssAfter)}    PSS ${fmt(memAfter.pssMiB)}       < 100       ${mark(rssAfter < 100)}`
+		);
 		const idleMet = idle.vmwarden.cpuPct <= 0.25;
-		console.log('\n idle 60 s, no load          CPU (% of a core)  RSS MiB  PSS MiB  series  refresh');
-		console.log(' --------------------------- ----------------- -------- -------- ------- -------------------------------');
-		const row = (name: string, i: { cpuPct: number; rssMiB: number; pssMiB: number }, series: number, refresh: string, tail = '') =>
-			console.log(` ${name.padEnd(27)} ${fmt(i.cpuPct, 2).padStart(17)} ${fmt(i.rssMiB).padStart(8)} ${fmt(i.pssMiB).padStart(8)} ${String(series).padStart(7)}  ${refresh}${tail}`);
-		row('vmwarden', idle.vmwarden, ownSeries, 'host 5 s, Docker 5 s, Ollama 15 s, alerts 60 s', `   target <= 0.25 %  ${mark(idleMet)}`);
+		console.log(
+			'\n idle 60 s, no load          CPU (% of a core)  RSS MiB  PSS MiB  series  refresh'
+		);
+		console.log(
+			' --------------------------- ----------------- -------- -------- ------- -------------------------------'
+		);
+		const row = (
+			name: string,
+			i: { cpuPct: number; rssMiB: number; pssMiB: number },
+			series: number,
+			refresh: string,
+			tail = ''
+		) =>
+			console.log(
+				` ${name.padEnd(27)} ${fmt(i.cpuPct, 2).padStart(17)} ${fmt(i.rssMiB).padStart(8)} ${fmt(i.pssMiB).padStart(8)} ${String(series).padStart(7)}  ${refresh}${tail}`
+			);
+		row(
+			'vmwarden',
+			idle.vmwarden,
+			ownSeries,
+			'host 5 s, Docker 5 s, Ollama 15 s, alerts 60 s',
+			`   target <= 0.25 %  ${mark(idleMet)}`
+		);
 		for (const p of peers) row(p.name, idle[p.name], peerSeries[p.name], p.refresh);
-		for (const m of missing) console.log(` ${m.padEnd(27)} not installed (scripts/rig/rig.sh up installs it)`);
-		const failed = res.errors + res.non2xx + plain.errors + plain.non2xx + full.errors + full.non2xx;
+		for (const m of missing)
+			console.log(` ${m.padEnd(27)} not installed (scripts/rig/rig.sh up installs it)`);
+		const failed =
+			res.errors + res.non2xx + plain.errors + plain.non2xx + full.errors + full.non2xx;
 		console.log(` errors / non-2xx                        ${fmt(failed, 0)}`);
-		console.log(`\nThe shell approach (two /proc/stat reads 1 s apart + df + free) takes ${shellMs.toFixed(0)} ms per reading;`);
-		console.log(`vmwarden's sampler derives steal from consecutive samples it already holds: ${(shellMs * 1000 / sample.wallUs).toFixed(0)}x less wall time per reading.`);
-		console.log(`Bare node:http serving the same bytes under the same load is the machine's floor (the load generator shares its ${cpus} CPUs).`);
+		console.log(
+			`\nThe shell approach (two /proc/stat reads 1 s apart + df + free) takes ${shellMs.toFixed(0)} ms per reading;`
+		);
+		console.log(
+			`vmwarden's sampler derives steal from consecutive samples it already holds: ${((shellMs * 1000) / sample.wallUs).toFixed(0)}x less wall time per reading.`
+		);
+		console.log(
+			`Bare node:http serving the same bytes under the same load is the machine's floor (the load generator shares its ${cpus} CPUs).`
+		);
 		if (failed > 0 || !idleMet) process.exitCode = 1;
 	} finally {
 		for (const p of peers) await p.stop();
@@ -217,7 +320,11 @@ await main();
 if (requestsOnly) process.exit();
 // the container sections run beside the reference stack (decision 0018), up once for both
 const rig = rigEnv();
-const stack = await useReferenceStack(await requireDocker(rig), rig.testImage, `${process.pid}.bench`);
+const stack = await useReferenceStack(
+	await requireDocker(rig),
+	rig.testImage,
+	`${process.pid}.bench`
+);
 try {
 	await benchWatchdog();
 	await benchContainers();

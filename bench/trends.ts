@@ -15,7 +15,10 @@ function percentile(sorted: number[], p: number): number {
 	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function timeIt(runs: number, call: () => Promise<void>): Promise<{ p50: number; p99: number }> {
+async function timeIt(
+	runs: number,
+	call: () => Promise<void>
+): Promise<{ p50: number; p99: number }> {
 	for (let i = 0; i < 3; i++) await call(); // warm-up
 	const times: number[] = [];
 	for (let i = 0; i < runs; i++) {
@@ -43,8 +46,12 @@ export async function benchTrends({ runs = 40 }: { runs?: number } = {}): Promis
 	});
 	let ok = true;
 	try {
-		console.log('\n trends.series (disk: 1 PromQL query + projection)    vmwarden p50 / p99     raw PromQL p50 / p99    target');
-		console.log(' --------------------------------------------------- ----------------------- ----------------------- --------');
+		console.log(
+			'\n trends.series (disk: 1 PromQL query + projection)    vmwarden p50 / p99     raw PromQL p50 / p99    target'
+		);
+		console.log(
+			' --------------------------------------------------- ----------------------- ----------------------- --------'
+		);
 		for (const range of ['7d', '30d'] as TrendRange[]) {
 			const url = `${server.url}/api/vm/metrics/trend/disk?range=${range}`;
 			let state = '';
@@ -55,11 +62,27 @@ export async function benchTrends({ runs = 40 }: { runs?: number } = {}): Promis
 			if (state !== 'ok') throw new Error(`trends.series disk ${range} answered ${state}`);
 			const endMs = Date.now();
 			const rangeMs = range === '7d' ? 7 * DAY_MS : 30 * DAY_MS;
-			const { stepSec, startSec, endSec } = chooseStep({ startSec: (endMs - rangeMs) / 1000, endSec: endMs / 1000, maxPoints: CHART_POINTS, minStepSec: 60 });
-			const expr = CATALOG.disk.queries({ node: selector, cadvisor: selector, vmwarden: selector, hostId }, stepSec)[0].alternatives[0].expr;
-			const body = new URLSearchParams({ query: expr, start: String(startSec), end: String(endSec), step: String(stepSec) });
+			const { stepSec, startSec, endSec } = chooseStep({
+				startSec: (endMs - rangeMs) / 1000,
+				endSec: endMs / 1000,
+				maxPoints: CHART_POINTS,
+				minStepSec: 60
+			});
+			const expr = CATALOG.disk.queries(
+				{ node: selector, cadvisor: selector, vmwarden: selector, hostId },
+				stepSec
+			)[0].alternatives[0].expr;
+			const body = new URLSearchParams({
+				query: expr,
+				start: String(startSec),
+				end: String(endSec),
+				step: String(stepSec)
+			});
 			const raw = await timeIt(runs, async () => {
-				const res = await fetch(`${env.prometheusUrl}/api/v1/query_range`, { method: 'POST', body });
+				const res = await fetch(`${env.prometheusUrl}/api/v1/query_range`, {
+					method: 'POST',
+					body
+				});
 				await res.text();
 			});
 			const met = app.p50 < 300 && app.p99 < 300;

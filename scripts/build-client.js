@@ -7,7 +7,15 @@
 // `./x.js` or `./x/index.js`. Server modules are in dist/ only as .d.ts (the types AppRouter
 // names); their .js is deleted, so nothing can import server code from the package.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+	chmodSync,
+	existsSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+	statSync,
+	writeFileSync
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,7 +23,15 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 
 rmSync(dist, { recursive: true, force: true });
-const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.client.json')], { stdio: 'inherit' });
+const tsc = spawnSync(
+	process.execPath,
+	[
+		path.join(root, 'node_modules/typescript/bin/tsc'),
+		'-p',
+		path.join(root, 'tsconfig.client.json')
+	],
+	{ stdio: 'inherit' }
+);
 if (tsc.status !== 0) {
 	console.error('build-client: tsc failed (see above); dist/ not written');
 	process.exit(1);
@@ -33,12 +49,18 @@ function* files(dir) {
 function rewrite(spec, fromFile) {
 	let target;
 	if (spec === '$lib' || spec.startsWith('$lib/')) target = path.join(dist, 'lib', spec.slice(5));
-	else if (spec.startsWith('./') || spec.startsWith('../')) target = path.resolve(path.dirname(fromFile), spec);
+	else if (spec.startsWith('./') || spec.startsWith('../'))
+		target = path.resolve(path.dirname(fromFile), spec);
 	else return spec;
 	if (/\.(js|mjs|cjs|json)$/.test(target)) return spec;
 	const dts = (p) => existsSync(`${p}.d.ts`) || existsSync(`${p}.js`);
-	const resolved = dts(target) ? `${target}.js` : dts(path.join(target, 'index')) ? path.join(target, 'index.js') : null;
-	if (!resolved) throw new Error(`build-client: cannot resolve "${spec}" from ${path.relative(root, fromFile)}`);
+	const resolved = dts(target)
+		? `${target}.js`
+		: dts(path.join(target, 'index'))
+			? path.join(target, 'index.js')
+			: null;
+	if (!resolved)
+		throw new Error(`build-client: cannot resolve "${spec}" from ${path.relative(root, fromFile)}`);
 	let rel = path.relative(path.dirname(fromFile), resolved).split(path.sep).join('/');
 	if (!rel.startsWith('.')) rel = `./${rel}`;
 	return rel;

@@ -13,8 +13,14 @@ import { setLogLevel } from '../src/lib/server/log';
 const args = process.argv.slice(2);
 const known = new Set(['--print', '--send', '--html', '--help']);
 const bad = args.filter((a) => !known.has(a));
-if (bad.length || args.includes('--help') || (args.includes('--print') && args.includes('--send'))) {
-	process.stderr.write(`usage: npm run digest -- [--print [--html] | --send]\n${bad.length ? `unknown argument(s): ${bad.join(' ')}\n` : ''}`);
+if (
+	bad.length ||
+	args.includes('--help') ||
+	(args.includes('--print') && args.includes('--send'))
+) {
+	process.stderr.write(
+		`usage: npm run digest -- [--print [--html] | --send]\n${bad.length ? `unknown argument(s): ${bad.join(' ')}\n` : ''}`
+	);
 	process.exit(args.includes('--help') ? 0 : 2);
 }
 const send = args.includes('--send');
@@ -37,7 +43,9 @@ try {
 		if (r.sent) process.stdout.write('digest sent\n');
 		else {
 			const ch = services.alerts.channels();
-			process.stderr.write(`digest not sent: ${ch.telegram ? `telegram ${ch.telegram.state}: ${ch.telegram.detail}` : 'no telegram'}${ch.webhook ? `; webhook: ${ch.webhook.detail}` : ''}\n`);
+			process.stderr.write(
+				`digest not sent: ${ch.telegram ? `telegram ${ch.telegram.state}: ${ch.telegram.detail}` : 'no telegram'}${ch.webhook ? `; webhook: ${ch.webhook.detail}` : ''}\n`
+			);
 			code = 1;
 		}
 	} else {

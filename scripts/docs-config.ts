@@ -8,7 +8,9 @@ import { renderConfigDoc, undocumented } from '../src/lib/server/config-docs';
 const file = path.resolve(import.meta.dirname, '../docs/configuration.md');
 const gaps = undocumented();
 if (gaps.missing.length + gaps.unknown.length + gaps.twice.length > 0) {
-	console.error(`docs:config: fix CONFIG_SECTIONS in src/lib/server/config-docs.ts first: ${JSON.stringify(gaps)}`);
+	console.error(
+		`docs:config: fix CONFIG_SECTIONS in src/lib/server/config-docs.ts first: ${JSON.stringify(gaps)}`
+	);
 	process.exit(1);
 }
 const next = renderConfigDoc();

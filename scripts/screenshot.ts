@@ -31,7 +31,9 @@ try {
 	await page.reload();
 	await page.waitForTimeout(3000); // the live feed keeps a request open: no 'networkidle'
 	await page.screenshot({ path: out, fullPage: false });
-	console.log(`docs:screenshot: wrote ${path.relative(process.cwd(), out)} (${docker.VMW_DOCKER_HOST ? `containers of ${docker.VMW_DOCKER_HOST}` : 'no Docker'})`);
+	console.log(
+		`docs:screenshot: wrote ${path.relative(process.cwd(), out)} (${docker.VMW_DOCKER_HOST ? `containers of ${docker.VMW_DOCKER_HOST}` : 'no Docker'})`
+	);
 } finally {
 	await browser.close();
 	await server.stop();

@@ -5,7 +5,16 @@
 //   status  lists its containers
 // Exit codes: 0 done, 1 failed (reason on stderr), 2 bad usage.
 import { requireDocker, rigEnv } from '../tests/helpers/rig';
-import { MANUAL_LEASE, REFERENCE_STACK, STACK_LABEL, liveLeases, releaseLease, stackDown, stackUp, takeLease } from '../tests/helpers/reference-stack';
+import {
+	MANUAL_LEASE,
+	REFERENCE_STACK,
+	STACK_LABEL,
+	liveLeases,
+	releaseLease,
+	stackDown,
+	stackUp,
+	takeLease
+} from '../tests/helpers/reference-stack';
 
 const [cmd, ...rest] = process.argv.slice(2);
 if (!['up', 'down', 'status'].includes(cmd ?? '') || rest.length) {
@@ -19,17 +28,26 @@ try {
 	if (cmd === 'up') {
 		takeLease(MANUAL_LEASE);
 		const r = await stackUp(docker, env.testImage);
-		console.log(`reference stack up on ${env.dockerHost} in ${(r.ms / 1000).toFixed(1)} s: ${r.created.length} created, ${r.reused.length} kept, ${r.removed.length} removed (${REFERENCE_STACK.length} containers)`);
-		if (r.removed.length) console.log(`  removed (old definition or not in it): ${r.removed.join(', ')}`);
+		console.log(
+			`reference stack up on ${env.dockerHost} in ${(r.ms / 1000).toFixed(1)} s: ${r.created.length} created, ${r.reused.length} kept, ${r.removed.length} removed (${REFERENCE_STACK.length} containers)`
+		);
+		if (r.removed.length)
+			console.log(`  removed (old definition or not in it): ${r.removed.join(', ')}`);
 		console.log('Point the app at it:');
-		console.log(`  VMW_DOCKER_HOST=${env.dockerHost} VMW_CONTAINER_LABELS=${STACK_LABEL} VMW_WATCHDOG_ONLY_LABEL=${STACK_LABEL} npm run dev`);
-		console.log('(VMW_WATCHDOG_ONLY_LABEL keeps the watchdog off the tests\' containers on the same daemon.)');
+		console.log(
+			`  VMW_DOCKER_HOST=${env.dockerHost} VMW_CONTAINER_LABELS=${STACK_LABEL} VMW_WATCHDOG_ONLY_LABEL=${STACK_LABEL} npm run dev`
+		);
+		console.log(
+			"(VMW_WATCHDOG_ONLY_LABEL keeps the watchdog off the tests' containers on the same daemon.)"
+		);
 		console.log('The 7 web containers turn unhealthy when /tmp/down exists in them, e.g.:');
 		console.log(`  DOCKER_HOST=${env.dockerHost} docker exec devops-web touch /tmp/down`);
 		console.log('Remove it with: npm run stack -- down');
 	} else if (cmd === 'down') {
 		if (!releaseLease(MANUAL_LEASE)) {
-			console.log(`reference stack still used by pid(s) ${liveLeases().join(', ')}: left up (their run removes it when it ends)`);
+			console.log(
+				`reference stack still used by pid(s) ${liveLeases().join(', ')}: left up (their run removes it when it ends)`
+			);
 		} else {
 			const removed = await stackDown(docker);
 			console.log(`reference stack down: ${removed.length} container(s) removed`);
@@ -37,11 +55,17 @@ try {
 	} else {
 		const list = await docker.listContainers({ all: true, filters: { label: [STACK_LABEL] } });
 		for (const c of list.sort((a, b) => a.Names[0].localeCompare(b.Names[0]))) {
-			console.log(`${c.Names[0].slice(1).padEnd(22)} ${c.Labels['com.docker.compose.project'].padEnd(24)} ${c.Status}`);
+			console.log(
+				`${c.Names[0].slice(1).padEnd(22)} ${c.Labels['com.docker.compose.project'].padEnd(24)} ${c.Status}`
+			);
 		}
-		console.log(`${list.length} of ${REFERENCE_STACK.length} containers; leases: ${liveLeases().join(', ') || 'none'}`);
+		console.log(
+			`${list.length} of ${REFERENCE_STACK.length} containers; leases: ${liveLeases().join(', ') || 'none'}`
+		);
 	}
 } catch (err) {
-	process.stderr.write(`stack ${cmd} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+	process.stderr.write(
+		`stack ${cmd} failed: ${err instanceof Error ? err.message : String(err)}\n`
+	);
 	process.exit(1);
 }

@@ -8,10 +8,29 @@
 // A running instance keeps serving: it loaded its build by real path (server.js) and its
 // directory is only deleted once no process has a live marker in it.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, lstatSync, openSync, closeSync } from 'node:fs';
+import {
+	mkdirSync,
+	readFileSync,
+	renameSync,
+	rmSync,
+	symlinkSync,
+	writeFileSync,
+	lstatSync,
+	openSync,
+	closeSync
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUILD_PREFIX, STAMP, buildIsCurrent, linkTarget, liveUsers, pidAlive, removableBuilds, sourceHash } from './start/build-state.js';
+import {
+	BUILD_PREFIX,
+	STAMP,
+	buildIsCurrent,
+	linkTarget,
+	liveUsers,
+	pidAlive,
+	removableBuilds,
+	sourceHash
+} from './start/build-state.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -20,14 +39,16 @@ const say = (line) => process.stdout.write(`vmwarden: ${line}\n`);
 
 function checkConfig() {
 	// config.ts is TypeScript: tsx (a dev dependency, there after `npm ci`) runs it without a build.
-	const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start/check-config.ts'], { stdio: ['ignore', 'inherit', 'inherit'] });
+	const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start/check-config.ts'], {
+		stdio: ['ignore', 'inherit', 'inherit']
+	});
 	if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
 /** One build at a time per checkout: a second `npm start` waits for the first one's build. */
 async function withBuildLock(fn) {
 	const lock = path.join(root, '.build-lock');
-	for (let waited = false; ; ) {
+	for (let waited = false; ;) {
 		try {
 			mkdirSync(lock);
 			writeFileSync(path.join(lock, 'pid'), String(process.pid));
@@ -75,7 +96,9 @@ async function build(out, why) {
 	if (code !== 0) {
 		rmSync(out, { recursive: true, force: true });
 		process.stderr.write(readFileSync(logFile, 'utf8'));
-		say(`the build failed (exit ${code}); its output is above and in ${path.relative(root, logFile)}`);
+		say(
+			`the build failed (exit ${code}); its output is above and in ${path.relative(root, logFile)}`
+		);
 		process.exit(1);
 	}
 	say(`built in ${Math.round((Date.now() - t0) / 1000)} s`);
@@ -109,7 +132,10 @@ async function chooseBuild() {
 		if (!buildIsCurrent({ root, dir: name, hash }).current) {
 			const partial = `${name}.partial-${process.pid}`;
 			await build(partial, now.why);
-			writeFileSync(path.join(partial, STAMP), JSON.stringify({ sourceHash: hash, builtAt: new Date().toISOString() }) + '\n');
+			writeFileSync(
+				path.join(partial, STAMP),
+				JSON.stringify({ sourceHash: hash, builtAt: new Date().toISOString() }) + '\n'
+			);
 			rmSync(name, { recursive: true, force: true });
 			renameSync(partial, name);
 		}
@@ -117,13 +143,16 @@ async function chooseBuild() {
 			// A plain `vite build` output. Renaming it would break a process serving from it.
 			const users = liveUsers(path.join(root, 'build'));
 			if (users.length) {
-				say(`build/ is a plain \`vite build\` in use by pid ${users.join(', ')}: left as it is; serving ${name}/`);
+				say(
+					`build/ is a plain \`vite build\` in use by pid ${users.join(', ')}: left as it is; serving ${name}/`
+				);
 				return name;
 			}
 			rmSync('build', { recursive: true, force: true });
 		}
 		switchLink(name);
-		for (const old of removableBuilds({ root, keep: [name, linkTarget(root) ?? name] })) rmSync(old, { recursive: true, force: true });
+		for (const old of removableBuilds({ root, keep: [name, linkTarget(root) ?? name] }))
+			rmSync(old, { recursive: true, force: true });
 		return 'build';
 	});
 }

@@ -27,7 +27,7 @@ describe('README first screen', () => {
 		expect(existsSync(path.join(root, 'docs/overview.png'))).toBe(true);
 	});
 
-	it("is what package.json and CI run: `npm test` is the test script and .ci/run ends in it", () => {
+	it('is what package.json and CI run: `npm test` is the test script and .ci/run ends in it', () => {
 		const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
 		expect(pkg.scripts.start).toBeTruthy();
 		expect(pkg.scripts.test).toBe('bash scripts/test.sh');
@@ -41,17 +41,23 @@ describe('README sections', () => {
 	const headings = [...readme.matchAll(/^(#{2,3}) (.+)$/gm)].map((m) => m[2]);
 	it('name each topic once', () => {
 		expect(headings.filter((h, i) => headings.indexOf(h) !== i)).toEqual([]);
-		expect(headings.filter((h) => /several vms/i.test(h) && !/^Several VMs \(hub\)$/.test(h))).toEqual([]);
+		expect(
+			headings.filter((h) => /several vms/i.test(h) && !/^Several VMs \(hub\)$/.test(h))
+		).toEqual([]);
 	});
 
 	it('keep the endpoints table whole: every row of it sits under "HTTP endpoints", none elsewhere', () => {
-		const section = readme.slice(readme.indexOf('### HTTP endpoints'), readme.indexOf('### Prometheus'));
+		const section = readme.slice(
+			readme.indexOf('### HTTP endpoints'),
+			readme.indexOf('### Prometheus')
+		);
 		const rowsInSection = section.split('\n').filter((l) => /^\| `(GET |\/)/.test(l));
 		const rowsAnywhere = readme.split('\n').filter((l) => /^\| `(GET |\/)/.test(l));
 		expect(rowsInSection.length).toBeGreaterThanOrEqual(10);
 		expect(rowsAnywhere).toEqual(rowsInSection);
 		// one table: from its header to its last row, no line breaks it
-		const table = section.slice(section.indexOf('| path |'));
+		// the header row (Prettier pads its cells to the column width)
+		const table = section.slice(section.search(/^\| path +\|/m));
 		const lines = table.split('\n');
 		const end = lines.findIndex((l) => !l.startsWith('|'));
 		expect(lines.slice(0, end).length).toBe(rowsInSection.length + 2);
@@ -65,28 +71,41 @@ const slug = (heading: string) =>
 		.toLowerCase()
 		.replace(/[^\p{L}\p{N} _-]/gu, '')
 		.replace(/ /g, '-');
-const anchorsOf = (md: string) => new Set([...md.replace(/^```[\s\S]*?^```/gm, '').matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1])));
+const anchorsOf = (md: string) =>
+	new Set(
+		[...md.replace(/^```[\s\S]*?^```/gm, '').matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1]))
+	);
 
 function markdownFiles(): string[] {
 	const walk = (dir: string): string[] =>
 		readdirSync(path.join(root, dir)).flatMap((name) => {
 			const rel = path.join(dir, name);
-			return statSync(path.join(root, rel)).isDirectory() ? walk(rel) : rel.endsWith('.md') ? [rel] : [];
+			return statSync(path.join(root, rel)).isDirectory()
+				? walk(rel)
+				: rel.endsWith('.md')
+					? [rel]
+					: [];
 		});
 	return ['README.md', 'bench/NOTES.md', ...walk('docs')];
 }
 
 describe('links between the Markdown files', () => {
-	it.each(markdownFiles())('%s: every relative link names a file that exists, and its #anchor a heading there', (file) => {
-		const text = read(file).replace(/^```[\s\S]*?^```/gm, '').replace(/`[^`\n]*`/g, '');
-		const broken: string[] = [];
-		for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-			if (/^[a-z]+:/.test(target)) continue; // https:, mailto:
-			const [rel, anchor] = target.split('#');
-			const resolved = rel ? path.join(path.dirname(file), rel) : file;
-			if (!existsSync(path.join(root, resolved))) broken.push(`${target} (no ${resolved})`);
-			else if (anchor && resolved.endsWith('.md') && !anchorsOf(read(resolved)).has(anchor)) broken.push(`${target} (no heading #${anchor} in ${resolved})`);
+	it.each(markdownFiles())(
+		'%s: every relative link names a file that exists, and its #anchor a heading there',
+		(file) => {
+			const text = read(file)
+				.replace(/^```[\s\S]*?^```/gm, '')
+				.replace(/`[^`\n]*`/g, '');
+			const broken: string[] = [];
+			for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+				if (/^[a-z]+:/.test(target)) continue; // https:, mailto:
+				const [rel, anchor] = target.split('#');
+				const resolved = rel ? path.join(path.dirname(file), rel) : file;
+				if (!existsSync(path.join(root, resolved))) broken.push(`${target} (no ${resolved})`);
+				else if (anchor && resolved.endsWith('.md') && !anchorsOf(read(resolved)).has(anchor))
+					broken.push(`${target} (no heading #${anchor} in ${resolved})`);
+			}
+			expect(broken).toEqual([]);
 		}
-		expect(broken).toEqual([]);
-	});
+	);
 });

@@ -3,7 +3,11 @@ import { SECURITY_HEADERS } from '$lib/server/security-headers';
 import { building } from '$app/environment';
 import { ConfigError, getConfig } from '$lib/server/config';
 import { getServices, startServices } from '$lib/server/services';
-import { refuseCrossSiteMutation, refuseCrossSiteRead, sessionCookieName } from '$lib/server/auth/auth';
+import {
+	refuseCrossSiteMutation,
+	refuseCrossSiteRead,
+	sessionCookieName
+} from '$lib/server/auth/auth';
 import { unauthenticatedResponse } from '$lib/server/auth/bearer';
 import { createLogger } from '$lib/server/log';
 import { startBanner } from '$lib/server/start/banner';
@@ -18,13 +22,28 @@ export const init: ServerInit = async () => {
 	if (building) return;
 	// Last resort: a rejection nobody handled (a bug, or a framework path outside its own
 	// try/catch) is logged and the server keeps serving everyone else.
-	process.on('unhandledRejection', (reason) => log.error('unhandled rejection (the server keeps running)', { err: reason }));
+	process.on('unhandledRejection', (reason) =>
+		log.error('unhandled rejection (the server keeps running)', { err: reason })
+	);
 	try {
 		const services = await startServices(getConfig());
 		const { config, auth } = services;
 		publishFastLane(createFastLane(services));
-		process.stdout.write(startBanner({ ...config, apiTokenFile: auth.apiTokenFile, setupToken: auth.pendingSetupToken(), authEnabled: auth.enabled }));
-		const proxyWarning = config.auth.enabled && config.auth.proxyLogin ? proxyLoginWarning({ trustedProxies: config.auth.trustedProxies, secret: config.auth.proxyLogin.secret }) : null;
+		process.stdout.write(
+			startBanner({
+				...config,
+				apiTokenFile: auth.apiTokenFile,
+				setupToken: auth.pendingSetupToken(),
+				authEnabled: auth.enabled
+			})
+		);
+		const proxyWarning =
+			config.auth.enabled && config.auth.proxyLogin
+				? proxyLoginWarning({
+						trustedProxies: config.auth.trustedProxies,
+						secret: config.auth.proxyLogin.secret
+					})
+				: null;
 		if (proxyWarning) log.warn(proxyWarning);
 	} catch (err) {
 		if (err instanceof ConfigError) {
@@ -80,30 +99,57 @@ export const handle: Handle = async ({ event, resolve }) => {
 
 /** Under /api/ a path no route serves answers JSON, like every API answer (not the HTML error page). */
 function apiNotFound(url: URL, res: Response): Response {
-	if (res.status !== 404 || !url.pathname.startsWith('/api/') || !res.headers.get('content-type')?.startsWith('text/html')) return res;
+	if (
+		res.status !== 404 ||
+		!url.pathname.startsWith('/api/') ||
+		!res.headers.get('content-type')?.startsWith('text/html')
+	)
+		return res;
 	return json({ error: 'not found' }, { status: 404 });
 }
 
 const guarded: Handle = async ({ event, resolve }) => {
 	const { url, request } = event;
-	if (decodedPath(url.pathname) === null) return new Response('Bad request: the path is not valid percent-encoded UTF-8.\n', { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+	if (decodedPath(url.pathname) === null)
+		return new Response('Bad request: the path is not valid percent-encoded UTF-8.\n', {
+			status: 400,
+			headers: { 'content-type': 'text/plain; charset=utf-8' }
+		});
 	const services = getServices();
 	const { config } = services;
 	// With auth off everyone is admin: serve only loopback names (or VMW_ORIGIN's host), so a
 	// page on rebind.attacker.example that resolves to 127.0.0.1 cannot drive the app.
-	if (!config.auth.enabled && !isLoopbackHost(request.headers.get('host'), config.origin ? new URL(config.origin).host : null)) {
-		return new Response('Misdirected request: with VMW_AUTH=off only localhost names are served.\n', { status: 421, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+	if (
+		!config.auth.enabled &&
+		!isLoopbackHost(request.headers.get('host'), config.origin ? new URL(config.origin).host : null)
+	) {
+		return new Response(
+			'Misdirected request: with VMW_AUTH=off only localhost names are served.\n',
+			{ status: 421, headers: { 'content-type': 'text/plain; charset=utf-8' } }
+		);
 	}
-	addressOf ??= createClientAddress({ header: config.auth.addressHeader, trustedProxies: config.auth.trustedProxies });
+	addressOf ??= createClientAddress({
+		header: config.auth.addressHeader,
+		trustedProxies: config.auth.trustedProxies
+	});
 	event.locals.clientAddress = addressOf(event.getClientAddress(), request.headers);
 	if (url.pathname === '/healthz') return resolve(event);
 
 	// Only the configured name: over https a plain vmw_session cookie (set by a sibling subdomain) is ignored.
 	const sessionId = event.cookies.get(sessionCookieName(config.origin));
 	event.locals.sessionId = sessionId;
-	proxyLogin ??= config.auth.proxyLogin && config.auth.enabled ? createProxyAuth({ ...config.auth.proxyLogin, trustedProxies: config.auth.trustedProxies }) : null;
+	proxyLogin ??=
+		config.auth.proxyLogin && config.auth.enabled
+			? createProxyAuth({ ...config.auth.proxyLogin, trustedProxies: config.auth.trustedProxies })
+			: null;
 	const viaProxy = proxyLogin?.(event.getClientAddress(), request.headers);
-	event.locals.principal = viaProxy !== undefined ? viaProxy : await services.auth.authenticate({ authorization: request.headers.get('authorization'), sessionId });
+	event.locals.principal =
+		viaProxy !== undefined
+			? viaProxy
+			: await services.auth.authenticate({
+					authorization: request.headers.get('authorization'),
+					sessionId
+				});
 
 	const refusal =
 		refuseCrossSiteMutation(request, url, event.locals.principal?.via === 'token') ??
@@ -111,18 +157,27 @@ const guarded: Handle = async ({ event, resolve }) => {
 	if (refusal) return json({ error: refusal }, { status: 403 });
 
 	// tRPC authorizes per procedure (login and setup are public there).
-	if (url.pathname.startsWith('/api/trpc/') || PUBLIC_PATHS.has(url.pathname) || event.locals.principal) return resolve(event);
+	if (
+		url.pathname.startsWith('/api/trpc/') ||
+		PUBLIC_PATHS.has(url.pathname) ||
+		event.locals.principal
+	)
+		return resolve(event);
 
 	if (url.pathname.startsWith('/api/') || url.pathname === '/metrics') {
 		return unauthenticatedResponse(); // the fast lane answers the same (auth/bearer.ts)
 	}
 	const next = url.pathname + url.search;
-	return new Response(null, { status: 303, headers: { location: `/login${next === '/' ? '' : `?next=${encodeURIComponent(next)}`}` } });
+	return new Response(null, {
+		status: 303,
+		headers: { location: `/login${next === '/' ? '' : `?next=${encodeURIComponent(next)}`}` }
+	});
 };
 
 /** A page load's failure (issue 15: another host unreachable, a bare Docker host): say why when we wrote the reason. */
 export const handleError: HandleServerError = ({ error, event, status, message }) => {
 	const shown = pageErrorMessage(error, message);
-	if (!shown.expected && status >= 500) log.error('page failed', { path: event.url.pathname, err: error });
+	if (!shown.expected && status >= 500)
+		log.error('page failed', { path: event.url.pathname, err: error });
 	return { message: shown.message };
 };

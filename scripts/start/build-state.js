@@ -5,7 +5,15 @@ import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSyn
 import path from 'node:path';
 
 /** What a build is made of: a change to any of these needs a new build. */
-export const SOURCES = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'tsconfig.json', 'package.json', 'package-lock.json'];
+export const SOURCES = [
+	'src',
+	'static',
+	'svelte.config.js',
+	'vite.config.ts',
+	'tsconfig.json',
+	'package.json',
+	'package-lock.json'
+];
 export const STAMP = '.vmwarden-build.json';
 export const BUILD_PREFIX = 'build-';
 
@@ -23,7 +31,8 @@ function walk(root) {
 		}
 		if (st.isDirectory()) {
 			dirs.push({ rel, mtimeMs: st.mtimeMs });
-			for (const name of readdirSync(abs).sort()) if (!name.startsWith('.')) visit(path.join(rel, name));
+			for (const name of readdirSync(abs).sort())
+				if (!name.startsWith('.')) visit(path.join(rel, name));
 		} else if (st.isFile()) files.push({ rel, mtimeMs: st.mtimeMs });
 	};
 	for (const s of SOURCES) visit(s);
@@ -63,10 +72,14 @@ export function buildIsCurrent({ root, dir, hash }) {
 		} catch {
 			return { current: false, why: `${dir}/${STAMP} is unreadable` };
 		}
-		return stamp.sourceHash === hash ? { current: true } : { current: false, why: 'the sources changed since the last build' };
+		return stamp.sourceHash === hash
+			? { current: true }
+			: { current: false, why: 'the sources changed since the last build' };
 	}
 	const builtAt = statSync(path.join(abs, 'index.js')).mtimeMs;
-	return builtAt >= newestSourceMtimeMs(root) ? { current: true } : { current: false, why: 'the sources are newer than build/' };
+	return builtAt >= newestSourceMtimeMs(root)
+		? { current: true }
+		: { current: false, why: 'the sources are newer than build/' };
 }
 
 /** Live pids with a marker in `<build>/.in-use/` (written by server.js). */

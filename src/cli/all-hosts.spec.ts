@@ -18,21 +18,61 @@ describe('worstExit', () => {
 
 describe('runOnAllHosts', () => {
 	const entries = [
-		{ hostId: 'hub', name: 'Hub', kind: 'local', state: 'ok', data: { state: 'ok', data: [], at: 1 }, at: 1 },
-		{ hostId: 'vm2', name: 'VM 2', kind: 'vmwarden', state: 'ok', data: { state: 'ok', data: [{ name: 'web', unhealthySince: null, failingStreak: 4, restartCount: 1 }], at: 1 }, at: 1 },
-		{ hostId: 'vm3', name: 'VM 3', kind: 'vmwarden', state: 'unavailable', reason: 'VM 3 did not answer within 500 ms', lastGood: { state: 'ok', data: [], at: 0 }, lastGoodAt: Date.UTC(2026, 0, 2, 3, 4, 5), at: 2 }
+		{
+			hostId: 'hub',
+			name: 'Hub',
+			kind: 'local',
+			state: 'ok',
+			data: { state: 'ok', data: [], at: 1 },
+			at: 1
+		},
+		{
+			hostId: 'vm2',
+			name: 'VM 2',
+			kind: 'vmwarden',
+			state: 'ok',
+			data: {
+				state: 'ok',
+				data: [{ name: 'web', unhealthySince: null, failingStreak: 4, restartCount: 1 }],
+				at: 1
+			},
+			at: 1
+		},
+		{
+			hostId: 'vm3',
+			name: 'VM 3',
+			kind: 'vmwarden',
+			state: 'unavailable',
+			reason: 'VM 3 did not answer within 500 ms',
+			lastGood: { state: 'ok', data: [], at: 0 },
+			lastGoodAt: Date.UTC(2026, 0, 2, 3, 4, 5),
+			at: 2
+		}
 	];
 	const ctx = (json: boolean) => {
 		const out: string[] = [];
 		const asked: unknown[] = [];
-		const client = { hub: { all: { query: async (i: unknown) => (asked.push(i), entries) } } } as unknown as CliContext['client'];
-		return { out, asked, c: { client, flags: (json ? { json: true } : {}) as CliContext['flags'], out: (l: string) => out.push(l) } };
+		const client = {
+			hub: { all: { query: async (i: unknown) => (asked.push(i), entries) } }
+		} as unknown as CliContext['client'];
+		return {
+			out,
+			asked,
+			c: {
+				client,
+				flags: (json ? { json: true } : {}) as CliContext['flags'],
+				out: (l: string) => out.push(l)
+			}
+		};
 	};
-	const format = (a: { state: string; data?: { name: string }[] }) => (a.data?.length ? a.data.map((x) => `  ${x.name}`).join('\n') : '  none');
+	const format = (a: { state: string; data?: { name: string }[] }) =>
+		a.data?.length ? a.data.map((x) => `  ${x.name}`).join('\n') : '  none';
 
 	it('prints one block per host in the hub’s order and exits with the worst (vm2 unhealthy: 2)', async () => {
 		const t = ctx(false);
-		expect(await runOnAllHosts(t.c, 'containers.unhealthy', undefined, format, unhealthyExit as never)).toBe(2);
+		expect(
+			await runOnAllHosts(t.c, 'containers.unhealthy', undefined, format, unhealthyExit as never)
+		).toBe(2);
 		expect(t.asked).toEqual([{ procedure: 'containers.unhealthy', input: undefined }]);
 		expect(t.out).toEqual([
 			'== Hub (hub, local) ==\n  none',

@@ -5,7 +5,12 @@ import { main } from './vmwarden';
 
 describe('parseArgs', () => {
 	it('value flags take the next argument or =value; other flags are true; the rest is positional', () => {
-		expect(parseArgs(['--count', '3', '--json', 'x', '--url=http://h:1', '--', '--not-a-flag'], ['count', 'url'])).toEqual({
+		expect(
+			parseArgs(
+				['--count', '3', '--json', 'x', '--url=http://h:1', '--', '--not-a-flag'],
+				['count', 'url']
+			)
+		).toEqual({
 			flags: { count: '3', json: true, url: 'http://h:1' },
 			args: ['x', '--not-a-flag']
 		});
@@ -43,7 +48,9 @@ describe('main', () => {
 		const t = io();
 		expect(await main(['health', '--jsn'], {}, t.io, signal)).toBe(64);
 		expect(t.err).toEqual(['vmwarden health: unknown flag --jsn']);
-		expect(await main(['watch', '--count', '0'], { VMW_URL: 'http://127.0.0.1:1' }, t.io, signal)).toBe(64);
+		expect(
+			await main(['watch', '--count', '0'], { VMW_URL: 'http://127.0.0.1:1' }, t.io, signal)
+		).toBe(64);
 		expect(await main(['health'], { VMW_URL: 'not a url' }, t.io, signal)).toBe(64);
 	});
 

@@ -28,7 +28,10 @@ export interface Command {
 }
 
 /** Flags with a value (`valueFlags`) take the next argument unless written --name=value. */
-export function parseArgs(argv: string[], valueFlags: string[] = []): { flags: Record<string, string | true>; args: string[] } {
+export function parseArgs(
+	argv: string[],
+	valueFlags: string[] = []
+): { flags: Record<string, string | true>; args: string[] } {
 	const flags: Record<string, string | true> = {};
 	const args: string[] = [];
 	for (let i = 0; i < argv.length; i++) {
@@ -40,7 +43,8 @@ export function parseArgs(argv: string[], valueFlags: string[] = []): { flags: R
 		if (a.startsWith('--')) {
 			const eq = a.indexOf('=');
 			if (eq > 2) flags[a.slice(2, eq)] = a.slice(eq + 1);
-			else if (valueFlags.includes(a.slice(2)) && i + 1 < argv.length) flags[a.slice(2)] = argv[++i];
+			else if (valueFlags.includes(a.slice(2)) && i + 1 < argv.length)
+				flags[a.slice(2)] = argv[++i];
 			else flags[a.slice(2)] = true;
 		} else args.push(a);
 	}

@@ -19,7 +19,20 @@ describe('vmwarden score', () => {
 			llm: { ok: true, freeBytes: 5 * GiB }
 		});
 		// 10 + 15 + 10 + 8 + 7 = 50 of 80 → 62.5 → 63
-		expect(formatScore({ ...s, actions: [{ id: 'cleanup', dimension: 'maintenance', text: 'Last cleanup 12 days ago', value: 7, href: '/maintenance?focus=cleanup' }] })).toBe(
+		expect(
+			formatScore({
+				...s,
+				actions: [
+					{
+						id: 'cleanup',
+						dimension: 'maintenance',
+						text: 'Last cleanup 12 days ago',
+						value: 7,
+						href: '/maintenance?focus=cleanup'
+					}
+				]
+			})
+		).toBe(
 			[
 				'vm score 63/100 at 2026-11-29T12:00:00.000Z',
 				'  (Scaled over 5 of 6 dimensions (80 of 100 points): service health is unknown)',
@@ -41,7 +54,9 @@ describe('vmwarden score', () => {
 		const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
 		await main([], {}, io, new AbortController().signal);
 		expect(out.join('\n')).toMatch(/^ {2}score +the VM score/m);
-		expect(await main(['score', '--url', 'http://127.0.0.1:1'], {}, io, new AbortController().signal)).toBe(3);
+		expect(
+			await main(['score', '--url', 'http://127.0.0.1:1'], {}, io, new AbortController().signal)
+		).toBe(3);
 		expect(err.at(-1)).toMatch(/^vmwarden score: http:\/\/127\.0\.0\.1:1: /);
 	});
 });

@@ -23,7 +23,12 @@ function usage(): string {
 	].join('\n');
 }
 
-export async function main(argv: string[], env: Record<string, string | undefined>, io: CliIo, signal: AbortSignal): Promise<number> {
+export async function main(
+	argv: string[],
+	env: Record<string, string | undefined>,
+	io: CliIo,
+	signal: AbortSignal
+): Promise<number> {
 	const [name, ...rest] = argv;
 	if (!name || name === 'help' || name === '--help' || name === '-h') {
 		io.out(usage());
@@ -34,8 +39,15 @@ export async function main(argv: string[], env: Record<string, string | undefine
 		io.err(`vmwarden: unknown command "${name}"\n${usage()}`);
 		return EXIT_USAGE;
 	}
-	const accepted: Record<string, 'bool' | 'value'> = { url: 'value', token: 'value', ...command.flags };
-	const { flags, args } = parseArgs(rest, Object.keys(accepted).filter((f) => accepted[f] === 'value'));
+	const accepted: Record<string, 'bool' | 'value'> = {
+		url: 'value',
+		token: 'value',
+		...command.flags
+	};
+	const { flags, args } = parseArgs(
+		rest,
+		Object.keys(accepted).filter((f) => accepted[f] === 'value')
+	);
 	const unknown = Object.keys(flags).filter((f) => !(f in accepted));
 	if (unknown.length) {
 		io.err(`vmwarden ${name}: unknown flag ${unknown.map((f) => `--${f}`).join(', ')}`);
@@ -50,20 +62,38 @@ export async function main(argv: string[], env: Record<string, string | undefine
 		return EXIT_USAGE;
 	}
 	try {
-		return await command.run({ ...io, client: clientFor({ url, token }), url, flags, args, signal });
+		return await command.run({
+			...io,
+			client: clientFor({ url, token }),
+			url,
+			flags,
+			args,
+			signal
+		});
 	} catch (err) {
-		const code = err instanceof TRPCClientError ? (err.data as { code?: string } | undefined)?.code : undefined;
+		const code =
+			err instanceof TRPCClientError
+				? (err.data as { code?: string } | undefined)?.code
+				: undefined;
 		const hint = code === 'UNAUTHORIZED' ? ' (set VMW_TOKEN or --token to the API token)' : '';
 		io.err(`vmwarden ${name}: ${url}: ${(err as Error).message}${hint}`);
 		return EXIT_UNREACHABLE;
 	}
 }
 
-const isMain = process.argv[1] && (await import('node:fs')).realpathSync(process.argv[1]) === (await import('node:url')).fileURLToPath(import.meta.url);
+const isMain =
+	process.argv[1] &&
+	(await import('node:fs')).realpathSync(process.argv[1]) ===
+		(await import('node:url')).fileURLToPath(import.meta.url);
 if (isMain) {
 	const ac = new AbortController();
 	process.once('SIGINT', () => ac.abort());
 	process.once('SIGTERM', () => ac.abort());
-	const code = await main(process.argv.slice(2), process.env, { out: (l) => console.log(l), err: (l) => console.error(l) }, ac.signal);
+	const code = await main(
+		process.argv.slice(2),
+		process.env,
+		{ out: (l) => console.log(l), err: (l) => console.error(l) },
+		ac.signal
+	);
 	process.exit(code);
 }

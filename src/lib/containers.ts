@@ -5,7 +5,15 @@ import type { Availability } from '$lib/server/availability';
 
 export type { ContainerRow };
 export type Chip = 'all' | 'unhealthy' | 'noMemoryLimit';
-export type SortKey = 'name' | 'stack' | 'condition' | 'uptimeS' | 'cpuPct' | 'memUsedBytes' | 'writeBps' | 'restartCount';
+export type SortKey =
+	| 'name'
+	| 'stack'
+	| 'condition'
+	| 'uptimeS'
+	| 'cpuPct'
+	| 'memUsedBytes'
+	| 'writeBps'
+	| 'restartCount';
 export type SortDir = 'asc' | 'desc';
 
 /** Order of conditions when sorting by health: the ones needing attention first. */
@@ -22,20 +30,32 @@ const CONDITION_RANK: Record<ContainerRow['condition'], number> = {
 	healthy: 9
 };
 
-export function filterRows(rows: readonly ContainerRow[], { chip, stack, search }: { chip: Chip; stack: string | null; search: string }): ContainerRow[] {
+export function filterRows(
+	rows: readonly ContainerRow[],
+	{ chip, stack, search }: { chip: Chip; stack: string | null; search: string }
+): ContainerRow[] {
 	const q = search.trim().toLowerCase();
 	return rows.filter(
 		(r) =>
-			(chip === 'all' || (chip === 'unhealthy' ? r.condition === 'unhealthy' : !r.hasMemoryLimit)) &&
+			(chip === 'all' ||
+				(chip === 'unhealthy' ? r.condition === 'unhealthy' : !r.hasMemoryLimit)) &&
 			(stack === null || r.stack === stack) &&
-			(!q || r.name.toLowerCase().includes(q) || (r.stack ?? '').toLowerCase().includes(q) || r.image.toLowerCase().includes(q))
+			(!q ||
+				r.name.toLowerCase().includes(q) ||
+				(r.stack ?? '').toLowerCase().includes(q) ||
+				r.image.toLowerCase().includes(q))
 	);
 }
 
 /** Stable sort; missing values (null) always last, whatever the direction. */
-export function sortRows(rows: readonly ContainerRow[], key: SortKey, dir: SortDir): ContainerRow[] {
+export function sortRows(
+	rows: readonly ContainerRow[],
+	key: SortKey,
+	dir: SortDir
+): ContainerRow[] {
 	const sign = dir === 'asc' ? 1 : -1;
-	const value = (r: ContainerRow): string | number | null => (key === 'condition' ? CONDITION_RANK[r.condition] : key === 'stack' ? r.stack : r[key]);
+	const value = (r: ContainerRow): string | number | null =>
+		key === 'condition' ? CONDITION_RANK[r.condition] : key === 'stack' ? r.stack : r[key];
 	return rows
 		.map((r, i) => ({ r, i, v: value(r) }))
 		.sort((a, b) => {
@@ -66,7 +86,13 @@ export function memPct(r: Pick<ContainerRow, 'memUsedBytes' | 'memLimitBytes'>):
 }
 
 /** For the overview and /vm: how many containers are unhealthy (last good count while Docker is down). */
-export function summariseUnhealthy(r: Availability<ContainerRow[]>): { count: number | null; unavailable: { reason: string; lastGoodAt: number | null } | null } {
+export function summariseUnhealthy(r: Availability<ContainerRow[]>): {
+	count: number | null;
+	unavailable: { reason: string; lastGoodAt: number | null } | null;
+} {
 	if (r.state === 'ok') return { count: r.data.length, unavailable: null };
-	return { count: r.lastGood?.length ?? null, unavailable: { reason: r.reason, lastGoodAt: r.lastGoodAt } };
+	return {
+		count: r.lastGood?.length ?? null,
+		unavailable: { reason: r.reason, lastGoodAt: r.lastGoodAt }
+	};
 }

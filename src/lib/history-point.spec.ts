@@ -8,13 +8,32 @@ describe('historyPoint', () => {
 			ts: 1000,
 			cpu: { ok: true, stealPct: 8.25, busyPct: 30, intervalMs: 5000, perCpu: [] },
 			load: { ok: false, error: 'truncated' },
-			memory: { ok: true, memTotalBytes: 10, memAvailableBytes: 4, swapTotalBytes: 8, swapUsedBytes: 2, swapCachedBytes: 1 },
+			memory: {
+				ok: true,
+				memTotalBytes: 10,
+				memAvailableBytes: 4,
+				swapTotalBytes: 8,
+				swapUsedBytes: 2,
+				swapCachedBytes: 1
+			},
 			disks: [
-				{ mount: '/', figures: { ok: true, totalBytes: 100, usedBytes: 40, availBytes: 60, usedPct: 40 } },
+				{
+					mount: '/',
+					figures: { ok: true, totalBytes: 100, usedBytes: 40, availBytes: 60, usedPct: 40 }
+				},
 				{ mount: '/gone', figures: { ok: false, error: 'ENOENT' } }
 			]
 		};
 		const p = historyPoint(sample.ts, sample);
-		expect(p).toEqual({ ts: 1000, stealPct: 8.25, busyPct: 30, load1: null, memAvailableBytes: 4, swapUsedBytes: 2, swapCachedBytes: 1, disks: [{ mount: '/', usedPct: 40 }] });
+		expect(p).toEqual({
+			ts: 1000,
+			stealPct: 8.25,
+			busyPct: 30,
+			load1: null,
+			memAvailableBytes: 4,
+			swapUsedBytes: 2,
+			swapCachedBytes: 1,
+			disks: [{ mount: '/', usedPct: 40 }]
+		});
 	});
 });

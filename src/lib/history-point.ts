@@ -1,7 +1,14 @@
 // The one function that makes a HistoryPoint from figures: a sample on the server (sampler,
 // charts' recent points) and a snapshot in the browser (live charts) both go through it.
 // No IO: imported by client code.
-import type { CpuFigures, DiskFigures, HistoryPoint, LoadFigures, Metric, MemoryFigures } from './health';
+import type {
+	CpuFigures,
+	DiskFigures,
+	HistoryPoint,
+	LoadFigures,
+	Metric,
+	MemoryFigures
+} from './health';
 
 /** What a point needs of a sample (HostSample) or a snapshot (HealthSnapshot's checked metrics). */
 export interface PointFigures {
@@ -21,6 +28,8 @@ export function historyPoint(ts: number, { cpu, load, memory, disks }: PointFigu
 		memAvailableBytes: memory.ok ? memory.memAvailableBytes : null,
 		swapUsedBytes: memory.ok ? memory.swapUsedBytes : null,
 		swapCachedBytes: memory.ok ? memory.swapCachedBytes : null,
-		disks: disks.flatMap((d) => (d.figures.ok ? [{ mount: d.mount, usedPct: d.figures.usedPct }] : []))
+		disks: disks.flatMap((d) =>
+			d.figures.ok ? [{ mount: d.mount, usedPct: d.figures.usedPct }] : []
+		)
 	};
 }

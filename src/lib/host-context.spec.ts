@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { chooseHost, dashboardPath, dockerHostHas, hostHref, isHostScoped, remoteHostOf, switchHref, withHost } from './host-context';
+import {
+	chooseHost,
+	dashboardPath,
+	dockerHostHas,
+	hostHref,
+	isHostScoped,
+	remoteHostOf,
+	switchHref,
+	withHost
+} from './host-context';
 
 const known = ['vm2', 'docker-a'];
 
@@ -16,32 +25,61 @@ describe('chooseHost', () => {
 		[null, 'gone', 'local', 'local']
 	] as const)('?host=%s, remembered %s → %s (%s)', (requested, remembered, hostId, source) => {
 		const c = chooseHost({ requested, remembered, localId: 'local', known });
-		expect([c.hostId, c.source, c.isLocal, c.notice]).toEqual([hostId, source, hostId === 'local', null]);
+		expect([c.hostId, c.source, c.isLocal, c.notice]).toEqual([
+			hostId,
+			source,
+			hostId === 'local',
+			null
+		]);
 		expect(c.multi).toBe(true);
 	});
 
 	it('says so when the URL names an unknown host, and falls back to the remembered one', () => {
 		const c = chooseHost({ requested: 'vm9', remembered: 'vm2', localId: 'local', known });
-		expect(c).toMatchObject({ hostId: 'vm2', source: 'remembered', notice: 'Host "vm9" is not registered on this hub; showing your last host, vm2.' });
+		expect(c).toMatchObject({
+			hostId: 'vm2',
+			source: 'remembered',
+			notice: 'Host "vm9" is not registered on this hub; showing your last host, vm2.'
+		});
 	});
 
 	it('refuses a host id with characters no host id has (no reflection of arbitrary text)', () => {
-		const c = chooseHost({ requested: '../../etc<script>', remembered: null, localId: 'local', known });
-		expect(c).toMatchObject({ hostId: 'local', source: 'local', notice: "The link names an invalid host id; showing this hub's own host, local." });
+		const c = chooseHost({
+			requested: '../../etc<script>',
+			remembered: null,
+			localId: 'local',
+			known
+		});
+		expect(c).toMatchObject({
+			hostId: 'local',
+			source: 'local',
+			notice: "The link names an invalid host id; showing this hub's own host, local."
+		});
 	});
 
 	it('single VM: the only host is the local one, nothing is multi', () => {
 		const c = chooseHost({ requested: null, remembered: null, localId: 'vm-a', known: [] });
-		expect(c).toEqual({ hostId: 'vm-a', localId: 'vm-a', isLocal: true, source: 'local', multi: false, notice: null });
+		expect(c).toEqual({
+			hostId: 'vm-a',
+			localId: 'vm-a',
+			isLocal: true,
+			source: 'local',
+			multi: false,
+			notice: null
+		});
 		// the overview lists the local host too: still single
-		expect(chooseHost({ requested: null, remembered: null, localId: 'vm-a', known: ['vm-a'] }).multi).toBe(false);
+		expect(
+			chooseHost({ requested: null, remembered: null, localId: 'vm-a', known: ['vm-a'] }).multi
+		).toBe(false);
 	});
 
 	it('trusts an id-shaped request when the host list could not be read (the calls answer for themselves)', () => {
 		const c = chooseHost({ requested: 'vm7', remembered: 'vm2', localId: 'local', known: null });
 		expect(c).toMatchObject({ hostId: 'vm7', source: 'url', isLocal: false, multi: true });
 		// but a remembered host is not trusted without the list
-		expect(chooseHost({ requested: null, remembered: 'vm2', localId: 'local', known: null })).toMatchObject({ hostId: 'local', multi: false });
+		expect(
+			chooseHost({ requested: null, remembered: 'vm2', localId: 'local', known: null })
+		).toMatchObject({ hostId: 'local', multi: false });
 	});
 });
 
@@ -77,11 +115,19 @@ describe('withHost', () => {
 	});
 
 	it('isHostScoped: a path that merely starts with the same letters is still scoped', () => {
-		expect([isHostScoped('hubtrends.x'), isHostScoped('hub.overview'), isHostScoped('authz.y')]).toEqual([true, false, true]);
+		expect([
+			isHostScoped('hubtrends.x'),
+			isHostScoped('hub.overview'),
+			isHostScoped('authz.y')
+		]).toEqual([true, false, true]);
 	});
 
 	it('remoteHostOf', () => {
-		expect([remoteHostOf({ hostId: 'a', isLocal: true }), remoteHostOf({ hostId: 'b', isLocal: false }), remoteHostOf(null)]).toEqual([null, 'b', null]);
+		expect([
+			remoteHostOf({ hostId: 'a', isLocal: true }),
+			remoteHostOf({ hostId: 'b', isLocal: false }),
+			remoteHostOf(null)
+		]).toEqual([null, 'b', null]);
 	});
 });
 
@@ -112,15 +158,25 @@ describe('hostHref', () => {
 	});
 
 	it('encodes the host id', () => {
-		expect(hostHref('/', { hostId: 'a.b_c-1', multi: true, isLocal: false })).toBe('/?host=a.b_c-1');
+		expect(hostHref('/', { hostId: 'a.b_c-1', multi: true, isLocal: false })).toBe(
+			'/?host=a.b_c-1'
+		);
 	});
 });
 
 describe('switchHref', () => {
 	it.each([
-		['http://h/containers?filter=unhealthy&host=vm2', 'docker-a', '/containers?filter=unhealthy&host=docker-a'],
+		[
+			'http://h/containers?filter=unhealthy&host=vm2',
+			'docker-a',
+			'/containers?filter=unhealthy&host=docker-a'
+		],
 		// an audit cursor is a row id on the old host: dropped
-		['http://h/activity?actor=admin&cursor=120&host=vm2', 'local', '/activity?actor=admin&host=local'],
+		[
+			'http://h/activity?actor=admin&cursor=120&host=vm2',
+			'local',
+			'/activity?actor=admin&host=local'
+		],
 		// the all-hosts overview is not about one host: go to that host's dashboard
 		['http://h/overview', 'vm2', '/?host=vm2'],
 		['http://h/', 'vm2', '/?host=vm2']
@@ -139,10 +195,28 @@ describe('switchHref', () => {
 	});
 
 	it('dockerHostHas: containers and activity, and the hub’s own pages; not the others', () => {
-		expect(['/containers', '/activity', '/settings', '/overview', '/hosts', '/', '/vm', '/trends', '/models', '/timeline'].filter(dockerHostHas)).toEqual(['/containers', '/activity', '/settings', '/overview', '/hosts']);
+		expect(
+			[
+				'/containers',
+				'/activity',
+				'/settings',
+				'/overview',
+				'/hosts',
+				'/',
+				'/vm',
+				'/trends',
+				'/models',
+				'/timeline'
+			].filter(dockerHostHas)
+		).toEqual(['/containers', '/activity', '/settings', '/overview', '/hosts']);
 	});
 
 	it('dashboardPath', () => {
-		expect([dashboardPath('docker'), dashboardPath('vmwarden'), dashboardPath('local'), dashboardPath(undefined)]).toEqual(['/containers', '/', '/', '/']);
+		expect([
+			dashboardPath('docker'),
+			dashboardPath('vmwarden'),
+			dashboardPath('local'),
+			dashboardPath(undefined)
+		]).toEqual(['/containers', '/', '/', '/']);
 	});
 });

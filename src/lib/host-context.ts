@@ -54,7 +54,11 @@ export function chooseHost({
 }): HostChoice {
 	const isKnown = (id: string) => id === localId || known === null || known.includes(id);
 	const multi = known !== null && new Set([localId, ...known]).size > 1;
-	const make = (hostId: string, source: HostChoice['source'], notice: string | null = null): HostChoice => ({
+	const make = (
+		hostId: string,
+		source: HostChoice['source'],
+		notice: string | null = null
+	): HostChoice => ({
 		hostId,
 		localId,
 		isLocal: hostId === localId,
@@ -65,10 +69,22 @@ export function chooseHost({
 	let notice: string | null = null;
 	if (requested !== null && requested !== undefined && requested !== '') {
 		if (HOST_ID.test(requested) && isKnown(requested)) return make(requested, 'url');
-		notice = HOST_ID.test(requested) ? `Host "${requested}" is not registered on this hub` : 'The link names an invalid host id';
+		notice = HOST_ID.test(requested)
+			? `Host "${requested}" is not registered on this hub`
+			: 'The link names an invalid host id';
 	}
-	if (remembered && HOST_ID.test(remembered) && remembered !== localId && known !== null && known.includes(remembered)) {
-		return make(remembered, 'remembered', notice && `${notice}; showing your last host, ${remembered}.`);
+	if (
+		remembered &&
+		HOST_ID.test(remembered) &&
+		remembered !== localId &&
+		known !== null &&
+		known.includes(remembered)
+	) {
+		return make(
+			remembered,
+			'remembered',
+			notice && `${notice}; showing your last host, ${remembered}.`
+		);
 	}
 	return make(localId, 'local', notice && `${notice}; showing this hub's own host, ${localId}.`);
 }
@@ -83,7 +99,10 @@ const NOT_HOST_SCOPED_AREAS = ['auth.', 'users.', 'tokens.', 'hosts.'];
 const NOT_HOST_SCOPED_PROCEDURES = ['hub.overview', 'hub.live', 'hub.all'];
 
 export function isHostScoped(path: string): boolean {
-	return !NOT_HOST_SCOPED_AREAS.some((prefix) => path.startsWith(prefix)) && !NOT_HOST_SCOPED_PROCEDURES.includes(path);
+	return (
+		!NOT_HOST_SCOPED_AREAS.some((prefix) => path.startsWith(prefix)) &&
+		!NOT_HOST_SCOPED_PROCEDURES.includes(path)
+	);
 }
 
 /**
@@ -100,7 +119,9 @@ export function withHost(path: string, input: unknown, hostId: string | null): u
 }
 
 /** The host a call goes to, as `withHost` wants it: null for the local host. */
-export function remoteHostOf(choice: Pick<HostChoice, 'hostId' | 'isLocal'> | null | undefined): string | null {
+export function remoteHostOf(
+	choice: Pick<HostChoice, 'hostId' | 'isLocal'> | null | undefined
+): string | null {
 	return choice && !choice.isLocal ? choice.hostId : null;
 }
 
@@ -110,7 +131,10 @@ export function remoteHostOf(choice: Pick<HostChoice, 'hostId' | 'isLocal'> | nu
  * A query-only link (`?range=7d`) stays relative. External links, protocol-relative ones and
  * anything else that is not a path are left alone.
  */
-export function hostHref(href: string, choice: Pick<HostChoice, 'hostId' | 'multi' | 'isLocal'> | null | undefined): string {
+export function hostHref(
+	href: string,
+	choice: Pick<HostChoice, 'hostId' | 'multi' | 'isLocal'> | null | undefined
+): string {
 	if (!choice || (!choice.multi && choice.isLocal)) return href;
 	if (href.startsWith('?')) {
 		// a link to the same page with other parameters (filters, ranges, cursors)
@@ -136,7 +160,18 @@ export function dockerHostHas(path: string): boolean {
 }
 
 /** Pages that show one host (the rest, like /overview, /settings, /hosts, are the hub's own). */
-const HOST_SCOPED_PAGES = ['/', '/vm', '/containers', '/resources', '/maintenance', '/models', '/trends', '/digest', '/timeline', '/activity'];
+const HOST_SCOPED_PAGES = [
+	'/',
+	'/vm',
+	'/containers',
+	'/resources',
+	'/maintenance',
+	'/models',
+	'/trends',
+	'/digest',
+	'/timeline',
+	'/activity'
+];
 
 /** A host's dashboard: `/` for a vmwarden host, its containers for a bare Docker host (it has no score or health). */
 export function dashboardPath(kind: KnownHost['kind'] | undefined): string {
@@ -148,8 +183,14 @@ export function dashboardPath(kind: KnownHost['kind'] | undefined): string {
  * like the all-hosts overview, and pages a bare Docker host does not have, go to that host's
  * dashboard), keeping host-independent parameters.
  */
-export function switchHref(current: URL, hostId: string, { kind, perHostPaths = ['/overview'] }: { kind?: KnownHost['kind']; perHostPaths?: string[] } = {}): string {
-	const toDashboard = perHostPaths.includes(current.pathname) || (kind === 'docker' && !DOCKER_HOST_PAGES.includes(current.pathname));
+export function switchHref(
+	current: URL,
+	hostId: string,
+	{ kind, perHostPaths = ['/overview'] }: { kind?: KnownHost['kind']; perHostPaths?: string[] } = {}
+): string {
+	const toDashboard =
+		perHostPaths.includes(current.pathname) ||
+		(kind === 'docker' && !DOCKER_HOST_PAGES.includes(current.pathname));
 	const params = new URLSearchParams(toDashboard ? '' : current.search);
 	for (const p of HOST_SPECIFIC_PARAMS) params.delete(p);
 	params.set(HOST_PARAM, hostId);

@@ -28,14 +28,38 @@ export interface OverviewRowView {
  * not answer first (nobody can tell how it is, and its last known state is stale), then CRIT,
  * WARN, UNKNOWN, OK.
  */
-const RANK: Record<Status | 'unavailable', number> = { unavailable: 0, CRIT: 1, WARN: 2, UNKNOWN: 3, OK: 4 };
+const RANK: Record<Status | 'unavailable', number> = {
+	unavailable: 0,
+	CRIT: 1,
+	WARN: 2,
+	UNKNOWN: 3,
+	OK: 4
+};
 
 export function rowView(row: OverviewRow): OverviewRowView {
 	const base = { hostId: row.hostId, name: row.name, kind: row.kind };
 	if (row.state === 'ok') {
-		return { ...base, available: true, summary: row.data, reason: null, dataAt: row.data.at ?? row.at, nextTryAt: null, status: row.data.status, rank: RANK[row.data.status] };
+		return {
+			...base,
+			available: true,
+			summary: row.data,
+			reason: null,
+			dataAt: row.data.at ?? row.at,
+			nextTryAt: null,
+			status: row.data.status,
+			rank: RANK[row.data.status]
+		};
 	}
-	return { ...base, available: false, summary: row.lastGood, reason: row.reason, dataAt: row.lastGood?.at ?? row.lastGoodAt, nextTryAt: row.nextTryAt ?? null, status: 'UNKNOWN', rank: RANK.unavailable };
+	return {
+		...base,
+		available: false,
+		summary: row.lastGood,
+		reason: row.reason,
+		dataAt: row.lastGood?.at ?? row.lastGoodAt,
+		nextTryAt: row.nextTryAt ?? null,
+		status: 'UNKNOWN',
+		rank: RANK.unavailable
+	};
 }
 
 /** Rank, then the lower score (no score last), then more unhealthy containers, then this hub's own host, then name. */
@@ -85,4 +109,8 @@ export function formatAgo(ms: number): string {
 	return `${Math.floor(ms / 86_400_000)} d ago`;
 }
 
-export const KIND_LABEL: Record<OverviewRow['kind'], string> = { local: 'this hub', vmwarden: 'vmwarden', docker: 'Docker' };
+export const KIND_LABEL: Record<OverviewRow['kind'], string> = {
+	local: 'this hub',
+	vmwarden: 'vmwarden',
+	docker: 'Docker'
+};

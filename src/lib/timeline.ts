@@ -1,6 +1,17 @@
 // Shapes of the timeline (issue 25 §1), shared by the server, the /timeline page and the CLI. No IO here.
 
-export const TIMELINE_KINDS = ['health', 'alert', 'watchdog', 'oom', 'docker', 'action', 'deploy', 'model', 'cleanup', 'cron'] as const;
+export const TIMELINE_KINDS = [
+	'health',
+	'alert',
+	'watchdog',
+	'oom',
+	'docker',
+	'action',
+	'deploy',
+	'model',
+	'cleanup',
+	'cron'
+] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
 export const TIMELINE_SEVERITIES = ['info', 'OK', 'WARN', 'CRIT'] as const;

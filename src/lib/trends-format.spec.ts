@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { formatDays, formatTrendValue, projectionSentence } from './trends-format';
 import type { Projection } from './trends';
 
-const base: Projection = { status: 'growing', slopePctPerDay: 0.5, r2: 1, fitFromMs: 0, fitToMs: 1, fitPoints: 10, stepDownAtMs: null, targets: [], line: [] };
+const base: Projection = {
+	status: 'growing',
+	slopePctPerDay: 0.5,
+	r2: 1,
+	fitFromMs: 0,
+	fitToMs: 1,
+	fitPoints: 10,
+	stepDownAtMs: null,
+	targets: [],
+	line: []
+};
 
 describe('trends display', () => {
 	it.each([
@@ -21,10 +31,22 @@ describe('trends display', () => {
 	});
 
 	it('projection sentences', () => {
-		const t = (pct: number, days: number | null) => ({ pct, atMs: days === null ? null : days, days });
-		expect(projectionSentence({ ...base, targets: [t(55, 15), t(70, 45), t(100, 105)] })).toBe('estimated to hit 55 % in 15 days');
-		expect(projectionSentence({ ...base, targets: [t(55, 0), t(70, 4), t(100, 34)] })).toBe('already above 55 %; estimated to hit 70 % in 4 days');
-		expect(projectionSentence({ ...base, status: 'not-growing', targets: [t(55, null)] })).toBe('not growing');
-		expect(projectionSentence({ ...base, status: 'too-little-data', stepDownAtMs: 5 })).toBe('too little data since the last cleanup to estimate');
+		const t = (pct: number, days: number | null) => ({
+			pct,
+			atMs: days === null ? null : days,
+			days
+		});
+		expect(projectionSentence({ ...base, targets: [t(55, 15), t(70, 45), t(100, 105)] })).toBe(
+			'estimated to hit 55 % in 15 days'
+		);
+		expect(projectionSentence({ ...base, targets: [t(55, 0), t(70, 4), t(100, 34)] })).toBe(
+			'already above 55 %; estimated to hit 70 % in 4 days'
+		);
+		expect(projectionSentence({ ...base, status: 'not-growing', targets: [t(55, null)] })).toBe(
+			'not growing'
+		);
+		expect(projectionSentence({ ...base, status: 'too-little-data', stepDownAtMs: 5 })).toBe(
+			'too little data since the last cleanup to estimate'
+		);
 	});
 });

@@ -31,10 +31,16 @@ export function formatDays(days: number): string {
  * to hit 70 % in 4 days", "not growing", or why there is no estimate.
  */
 export function projectionSentence(p: Projection): string {
-	if (p.status === 'too-little-data') return p.stepDownAtMs ? 'too little data since the last cleanup to estimate' : 'too little data to estimate';
+	if (p.status === 'too-little-data')
+		return p.stepDownAtMs
+			? 'too little data since the last cleanup to estimate'
+			: 'too little data to estimate';
 	if (p.status === 'not-growing') return 'not growing';
 	const [first, ...rest] = p.targets;
-	if (first.days !== null && first.days > 0) return `estimated to hit ${formatPct(first.pct)} ${formatDays(first.days)}`;
+	if (first.days !== null && first.days > 0)
+		return `estimated to hit ${formatPct(first.pct)} ${formatDays(first.days)}`;
 	const next = rest.find((t) => t.days !== null && t.days > 0);
-	return next ? `already above ${formatPct(first.pct)}; estimated to hit ${formatPct(next.pct)} ${formatDays(next.days!)}` : `already above ${formatPct(first.pct)}`;
+	return next
+		? `already above ${formatPct(first.pct)}; estimated to hit ${formatPct(next.pct)} ${formatDays(next.days!)}`
+		: `already above ${formatPct(first.pct)}`;
 }

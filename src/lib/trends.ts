@@ -5,7 +5,11 @@ export type TrendId = (typeof TREND_IDS)[number];
 
 export const TREND_RANGES = ['24h', '7d', '30d'] as const;
 export type TrendRange = (typeof TREND_RANGES)[number];
-export const TREND_RANGE_MS: Record<TrendRange, number> = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
+export const TREND_RANGE_MS: Record<TrendRange, number> = {
+	'24h': 86_400_000,
+	'7d': 7 * 86_400_000,
+	'30d': 30 * 86_400_000
+};
 
 export type TrendUnit = 'percent' | 'bytes' | 'bytes_per_second' | 'count' | 'load';
 
@@ -93,4 +97,10 @@ export interface TrendData {
 export type TrendAnswer =
 	| { state: 'ok'; data: TrendData; at: number }
 	| { state: 'partial'; data: TrendData; reason: string; at: number; lastGoodAt: number | null }
-	| { state: 'unavailable'; reason: string; lastGood: TrendData | null; lastGoodAt: number | null; at: number };
+	| {
+			state: 'unavailable';
+			reason: string;
+			lastGood: TrendData | null;
+			lastGoodAt: number | null;
+			at: number;
+	  };

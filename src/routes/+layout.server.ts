@@ -12,7 +12,8 @@ export const load: LayoutServerLoad = async (event) => {
 	// opening the app on a remembered bare Docker host: its dashboard is its containers (a link
 	// that names the host explicitly gets the page, which says what such a host lacks)
 	const kind = hosts.find((h) => h.hostId === choice.hostId)?.kind;
-	if (choice.source === 'remembered' && kind === 'docker' && !dockerHostHas(event.url.pathname)) redirect(303, hostHref(dashboardPath(kind), choice));
+	if (choice.source === 'remembered' && kind === 'docker' && !dockerHostHas(event.url.pathname))
+		redirect(303, hostHref(dashboardPath(kind), choice));
 	return {
 		me,
 		// Only shown to someone logged in.

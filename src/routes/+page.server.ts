@@ -7,8 +7,14 @@ export const load: PageServerLoad = async (event) => {
 	const caller = hostCallerFor(event);
 	// the score card (issue 13) stands alone: a failure shows on the card, never takes the page down
 	const [score, scoreHistory] = await Promise.all([
-		caller.score.current().then((r) => ({ report: r, error: null }), (err: unknown) => ({ report: null, error: err instanceof Error ? err.message : String(err) })),
-		caller.score.history({ range: '7d' }).then((h) => h.points, () => [])
+		caller.score.current().then(
+			(r) => ({ report: r, error: null }),
+			(err: unknown) => ({ report: null, error: err instanceof Error ? err.message : String(err) })
+		),
+		caller.score.history({ range: '7d' }).then(
+			(h) => h.points,
+			() => []
+		)
 	]);
 	return {
 		score: { ...score, history: scoreHistory },

@@ -17,7 +17,10 @@ let dir: string;
 beforeAll(async () => {
 	fake = await startFakeTelegram();
 	dir = await mkdtemp(path.join(tmpdir(), 'vmw-digest-e2e-'));
-	await writeFile(path.join(dir, 'telegram.env'), 'TELEGRAM_BOT_TOKEN=123:e2e-secret\nTELEGRAM_CHAT_ID=42\n');
+	await writeFile(
+		path.join(dir, 'telegram.env'),
+		'TELEGRAM_BOT_TOKEN=123:e2e-secret\nTELEGRAM_CHAT_ID=42\n'
+	);
 	server = await startServer({
 		VMW_TELEGRAM_ENV_FILE: path.join(dir, 'telegram.env'),
 		VMW_TELEGRAM_API_URL: fake.url,
@@ -49,27 +52,43 @@ describe('/digest in a browser', () => {
 
 		const preview = page.getByTestId('digest-preview');
 		// the host name's <> arrive as text, the title is bold
-		await expect.poll(() => preview.locator('b').first().textContent()).toBe('Weekly VM Digest — srv<1491630>');
+		await expect
+			.poll(() => preview.locator('b').first().textContent())
+			.toBe('Weekly VM Digest — srv<1491630>');
 		expect(await preview.textContent()).toContain('🐳 Containers: Docker unavailable');
-		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+			390
+		);
 
 		fake.requests.length = 0;
 		await page.getByTestId('send-test').click();
-		await expect.poll(() => page.getByTestId('action-result').textContent()).toBe('telegram: sent (1 part)');
+		await expect
+			.poll(() => page.getByTestId('action-result').textContent())
+			.toBe('telegram: sent (1 part)');
 		expect(fake.requests).toHaveLength(1);
-		expect(fake.requests[0].body.text).toBe('✅ <b>Test message</b> — srv&lt;1491630&gt;\nvmwarden alerts reach this chat.');
+		expect(fake.requests[0].body.text).toBe(
+			'✅ <b>Test message</b> — srv&lt;1491630&gt;\nvmwarden alerts reach this chat.'
+		);
 
 		fake.answer(TELEGRAM_FIXTURES.unauthorized);
 		await page.getByTestId('send-test').click();
-		await expect.poll(() => page.getByTestId('action-result').textContent()).toMatch(/^not sent: telegram: bot token rejected: Telegram answered 401 Unauthorized/);
-		await expect.poll(() => page.getByTestId('telegram-state').textContent()).toContain('bot token rejected');
+		await expect
+			.poll(() => page.getByTestId('action-result').textContent())
+			.toMatch(/^not sent: telegram: bot token rejected: Telegram answered 401 Unauthorized/);
+		await expect
+			.poll(() => page.getByTestId('telegram-state').textContent())
+			.toContain('bot token rejected');
 		expect(await page.content()).not.toContain('e2e-secret');
 
 		await page.getByPlaceholder('steal, disk:/var, cron:backup').fill('watchdog.restart');
 		await page.getByRole('button', { name: 'Mute', exact: true }).click();
-		await expect.poll(() => page.getByTestId('action-result').textContent()).toBe('Muted watchdog.restart.');
+		await expect
+			.poll(() => page.getByTestId('action-result').textContent())
+			.toBe('Muted watchdog.restart.');
 		await page.getByRole('button', { name: 'Unmute' }).first().click();
-		await expect.poll(() => page.getByTestId('action-result').textContent()).toBe('Unmuted watchdog.restart.');
+		await expect
+			.poll(() => page.getByTestId('action-result').textContent())
+			.toBe('Unmuted watchdog.restart.');
 		await page.close();
 	});
 });

@@ -15,13 +15,22 @@ describe('hosts page', () => {
 	let read: string;
 
 	beforeAll(async () => {
-		[hub, vmB] = await Promise.all([startServer({ VMW_HOST_ID: 'hub', VMW_SECRET_KEY: 'e2e-secret-key-0123456789abcdefghijkl' }), startServer({ VMW_HOST_ID: 'vm-b' })]);
+		[hub, vmB] = await Promise.all([
+			startServer({ VMW_HOST_ID: 'hub', VMW_SECRET_KEY: 'e2e-secret-key-0123456789abcdefghijkl' }),
+			startServer({ VMW_HOST_ID: 'vm-b' })
+		]);
 		// tokens of vm-b, made by its admin through the typed client
-		const login = await fetch(`${vmB.url}/api/trpc/auth.login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: vmB.url }, body: JSON.stringify({ json: { password: TEST_PASSWORD } }) });
+		const login = await fetch(`${vmB.url}/api/trpc/auth.login`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', origin: vmB.url },
+			body: JSON.stringify({ json: { password: TEST_PASSWORD } })
+		});
 		const cookie = login.headers.get('set-cookie')!.split(';')[0];
 		const b = createVmwardenClient({ url: vmB.url, headers: { cookie, origin: vmB.url } });
-		operate = (await b.tokens.create.mutate({ name: 'hub', scope: 'hub', expiresInDays: null })).secret;
-		read = (await b.tokens.create.mutate({ name: 'grafana', scope: 'read', expiresInDays: null })).secret;
+		operate = (await b.tokens.create.mutate({ name: 'hub', scope: 'hub', expiresInDays: null }))
+			.secret;
+		read = (await b.tokens.create.mutate({ name: 'grafana', scope: 'read', expiresInDays: null }))
+			.secret;
 		browser = await launchBrowser({ width: 390, height: 844 });
 	}, 120_000);
 	afterAll(async () => {
@@ -39,7 +48,9 @@ describe('hosts page', () => {
 		await page.waitForURL(`${hub.url}/settings`);
 		await page.getByTestId('settings-hosts-link').click();
 		await page.waitForURL(`${hub.url}/hosts`);
-		await expect.poll(() => page.getByTestId('hosts-empty').textContent()).toBe('No other hosts yet.');
+		await expect
+			.poll(() => page.getByTestId('hosts-empty').textContent())
+			.toBe('No other hosts yet.');
 
 		await page.getByTestId('host-add').click();
 		const form = page.getByTestId('host-form');
@@ -48,34 +59,48 @@ describe('hosts page', () => {
 		await form.getByLabel('URL').fill(vmB.url);
 		await form.getByLabel(/^API token/).fill(read);
 		await page.getByTestId('host-form-test').click();
-		await expect.poll(() => page.getByTestId('host-form-result').textContent()).toBe(
-			'✗ this token has read scope: the hub needs an operate-scope token (to restart containers and run actions on that host); create one there under Settings → API tokens'
-		);
+		await expect
+			.poll(() => page.getByTestId('host-form-result').textContent())
+			.toBe(
+				'✗ this token has read scope: the hub needs an operate-scope token (to restart containers and run actions on that host); create one there under Settings → API tokens'
+			);
 		await form.getByLabel(/^API token/).fill(operate);
 		await page.getByTestId('host-form-test').click();
-		await expect.poll(() => page.getByTestId('host-form-result').textContent()).toBe(`✓ reached vmwarden at ${vmB.url}; the token has the operator role`);
+		await expect
+			.poll(() => page.getByTestId('host-form-result').textContent())
+			.toBe(`✓ reached vmwarden at ${vmB.url}; the token has the operator role`);
 		await form.getByRole('button', { name: 'Add host' }).click();
 
 		const row = page.getByTestId('host-vm-b');
 		await expect.poll(() => row.getByTestId('host-credentials').textContent()).toBe('token');
 		await row.getByRole('button', { name: 'Test connection' }).click();
-		await expect.poll(() => row.getByTestId('host-test-result').textContent()).toBe(`✓ reached vmwarden at ${vmB.url}; the token has the operator role`);
+		await expect
+			.poll(() => row.getByTestId('host-test-result').textContent())
+			.toBe(`✓ reached vmwarden at ${vmB.url}; the token has the operator role`);
 
 		// edit the name only: the stored token is kept
 		await row.getByRole('button', { name: 'Edit' }).click();
-		await expect.poll(() => form.getByLabel(/^API token/).getAttribute('placeholder')).toBe('stored: leave empty to keep');
+		await expect
+			.poll(() => form.getByLabel(/^API token/).getAttribute('placeholder'))
+			.toBe('stored: leave empty to keep');
 		await form.getByLabel('Name', { exact: true }).fill('VM B (eu)');
 		await form.getByRole('button', { name: 'Save' }).click();
 		await expect.poll(() => row.locator('.head strong').textContent()).toBe('VM B (eu)');
 		await row.getByRole('button', { name: 'Test connection' }).click();
-		await expect.poll(() => row.getByTestId('host-test-result').textContent()).toBe(`✓ reached vmwarden at ${vmB.url}; the token has the operator role`);
+		await expect
+			.poll(() => row.getByTestId('host-test-result').textContent())
+			.toBe(`✓ reached vmwarden at ${vmB.url}; the token has the operator role`);
 
 		// usable at 390 px: nothing of the page wider than the screen, the form open too
 		await row.getByRole('button', { name: 'Edit' }).click();
-		const rightEdges = await page.locator('main .panel, main form, main p').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().right)));
+		const rightEdges = await page
+			.locator('main .panel, main form, main p')
+			.evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().right)));
 		expect(rightEdges.length).toBeGreaterThan(3);
 		expect(rightEdges.filter((r) => r > 390)).toEqual([]);
-		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+			390
+		);
 		await page.close();
 
 		const all = await Promise.all(bodies);

@@ -28,7 +28,13 @@ describe('/models in a browser', () => {
 
 	/** Rewrite the fake /proc/meminfo with a new MemAvailable (fakeProc replaces it atomically: the sampler reads it every 500 ms). */
 	async function setMemAvailable(kB: number) {
-		proc.write('meminfo', procFixture('meminfo.vm-swap').replace(/^MemAvailable:\s+\d+ kB$/m, `MemAvailable:   ${kB} kB`));
+		proc.write(
+			'meminfo',
+			procFixture('meminfo.vm-swap').replace(
+				/^MemAvailable:\s+\d+ kB$/m,
+				`MemAvailable:   ${kB} kB`
+			)
+		);
 	}
 
 	beforeAll(async () => {
@@ -43,7 +49,12 @@ describe('/models in a browser', () => {
 				if (action === 'unload') await setMemAvailable(MEM_AVAILABLE_KB + QWEN_KB);
 			}
 		});
-		server = await startServer({ VMW_PROC_ROOT: proc.dir, VMW_DEV_ROOT: path.join(dir, 'dev'), VMW_OLLAMA_URL: fake.url, VMW_OLLAMA_POLL_MS: '1000' });
+		server = await startServer({
+			VMW_PROC_ROOT: proc.dir,
+			VMW_DEV_ROOT: path.join(dir, 'dev'),
+			VMW_OLLAMA_URL: fake.url,
+			VMW_OLLAMA_POLL_MS: '1000'
+		});
 		browser = await launchBrowser();
 	});
 	afterAll(async () => {
@@ -61,13 +72,17 @@ describe('/models in a browser', () => {
 		await page.getByTestId('login-submit').click();
 		await page.waitForURL(`${server.url}/models`);
 
-		expect(await page.getByTestId('gpu-line').textContent()).toBe('GPU: none — inference will run on CPU');
+		expect(await page.getByTestId('gpu-line').textContent()).toBe(
+			'GPU: none — inference will run on CPU'
+		);
 
 		// the loaded model, with its memory and the runner's CPU (its /proc ticks do not move: 0 %)
 		const loadedRow = page.locator('[data-testid="loaded-row"][data-model="qwen2.5-coder:1.5b"]');
 		await loadedRow.waitFor();
 		expect(await loadedRow.textContent()).toContain('1.2 GB');
-		await expect.poll(() => loadedRow.getByTestId('cpu').textContent(), { timeout: 15_000 }).toBe('0 %');
+		await expect
+			.poll(() => loadedRow.getByTestId('cpu').textContent(), { timeout: 15_000 })
+			.toBe('0 %');
 		const bar = page.getByTestId('ram-bar');
 		expect(await bar.getAttribute('data-models-bytes')).toBe('1181116006');
 
@@ -81,26 +96,41 @@ describe('/models in a browser', () => {
 		await page.locator('[data-testid="model-row"][data-model="llama3.2-vision:11b"]').hover();
 		await expect.poll(() => banner.getAttribute('data-model')).toBe('llama3.2-vision:11b');
 		expect(await banner.getAttribute('data-level')).toBe('warn');
-		expect(await banner.getByTestId('impact-message').textContent()).toBe('Loading llama3.2-vision:11b (7.8 GB) will leave ~1.2 GB free — swap pressure likely');
-		expect(await page.locator('[data-testid="model-row"][data-model="llama3.2-vision:11b"]').getByTestId('load').textContent()).toMatch(/Load \(swap risk\)/);
+		expect(await banner.getByTestId('impact-message').textContent()).toBe(
+			'Loading llama3.2-vision:11b (7.8 GB) will leave ~1.2 GB free — swap pressure likely'
+		);
+		expect(
+			await page
+				.locator('[data-testid="model-row"][data-model="llama3.2-vision:11b"]')
+				.getByTestId('load')
+				.textContent()
+		).toMatch(/Load \(swap risk\)/);
 		expect(fake.requests.filter((r) => r.path === '/api/generate')).toEqual([]);
 
 		// unload the loaded model
 		await loadedRow.getByTestId('unload').click();
-		await expect.poll(() => page.getByTestId('notice').textContent()).toBe('Unloaded qwen2.5-coder:1.5b (Ollama: unload).');
-		expect(fake.requests.filter((r) => r.path === '/api/generate').map((r) => r.body)).toEqual([{ model: 'qwen2.5-coder:1.5b', prompt: '', keep_alive: 0, stream: false }]);
+		await expect
+			.poll(() => page.getByTestId('notice').textContent())
+			.toBe('Unloaded qwen2.5-coder:1.5b (Ollama: unload).');
+		expect(fake.requests.filter((r) => r.path === '/api/generate').map((r) => r.body)).toEqual([
+			{ model: 'qwen2.5-coder:1.5b', prompt: '', keep_alive: 0, stream: false }
+		]);
 		await page.getByTestId('loaded-empty').waitFor();
 
 		// the RAM bar: no loaded-model part, and the freed memory is free (after the next host sample)
 		await expect.poll(() => bar.getAttribute('data-models-bytes')).toBe('0');
-		await expect.poll(() => bar.getAttribute('data-free-bytes'), { timeout: 10_000 }).toBe(String((MEM_AVAILABLE_KB + QWEN_KB) * 1024));
+		await expect
+			.poll(() => bar.getAttribute('data-free-bytes'), { timeout: 10_000 })
+			.toBe(String((MEM_AVAILABLE_KB + QWEN_KB) * 1024));
 		expect(await page.getByTestId('ram-models').textContent()).toContain('0 MB');
 
 		// and the big model now fits: the warning is gone
 		await page.locator('[data-testid="model-row"][data-model="llama3.2:3b"]').hover();
 		await page.locator('[data-testid="model-row"][data-model="llama3.2-vision:11b"]').hover();
 		await expect.poll(() => banner.getAttribute('data-level'), { timeout: 10_000 }).toBe('ok');
-		expect(await banner.getByTestId('impact-message').textContent()).toBe('Loading llama3.2-vision:11b (7.8 GB) will leave ~2.4 GB free');
+		expect(await banner.getByTestId('impact-message').textContent()).toBe(
+			'Loading llama3.2-vision:11b (7.8 GB) will leave ~2.4 GB free'
+		);
 		expect(server.output()).not.toMatch(/Unhandled|TypeError/);
 		await page.close();
 	});
@@ -114,19 +144,30 @@ describe('/models in a browser', () => {
 		await row.hover();
 		const banner = page.getByTestId('impact-banner');
 		await expect.poll(() => banner.getAttribute('data-level'), { timeout: 10_000 }).toBe('crit');
-		expect(await banner.getByTestId('impact-message').textContent()).toBe('Loading llama3.2-vision:11b (7.8 GB) will leave ~0.7 GB free — the VM will swap heavily');
+		expect(await banner.getByTestId('impact-message').textContent()).toBe(
+			'Loading llama3.2-vision:11b (7.8 GB) will leave ~0.7 GB free — the VM will swap heavily'
+		);
 
 		const before = fake.requests.filter((r) => r.path === '/api/generate').length;
 		await row.getByTestId('load').click();
 		const confirm = page.getByTestId('confirm-load');
 		await confirm.waitFor();
-		expect(await confirm.textContent()).toContain('Loading llama3.2-vision:11b (7.8 GB) will leave ~0.7 GB free — the VM will swap heavily');
+		expect(await confirm.textContent()).toContain(
+			'Loading llama3.2-vision:11b (7.8 GB) will leave ~0.7 GB free — the VM will swap heavily'
+		);
 		// nothing sent to Ollama until the operator confirms
 		expect(fake.requests.filter((r) => r.path === '/api/generate')).toHaveLength(before);
 
 		await page.getByTestId('confirm-force').click();
-		await expect.poll(() => page.getByTestId('notice').textContent()).toBe('Loaded llama3.2-vision:11b (Ollama: load).');
-		expect(fake.requests.filter((r) => r.path === '/api/generate').at(-1)?.body).toEqual({ model: 'llama3.2-vision:11b', prompt: '', keep_alive: '10m', stream: false });
+		await expect
+			.poll(() => page.getByTestId('notice').textContent())
+			.toBe('Loaded llama3.2-vision:11b (Ollama: load).');
+		expect(fake.requests.filter((r) => r.path === '/api/generate').at(-1)?.body).toEqual({
+			model: 'llama3.2-vision:11b',
+			prompt: '',
+			keep_alive: '10m',
+			stream: false
+		});
 		await page.locator('[data-testid="loaded-row"][data-model="llama3.2-vision:11b"]').waitFor();
 		await page.close();
 	});
@@ -136,7 +177,9 @@ describe('/models in a browser', () => {
 		await page.setViewportSize({ width: 390, height: 844 });
 		await page.goto(`${server.url}/models`);
 		await page.getByTestId('models-table').waitFor();
-		const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+		const overflow = await page.evaluate(
+			() => document.documentElement.scrollWidth - window.innerWidth
+		);
 		expect(overflow).toBeLessThanOrEqual(0);
 		await page.close();
 	});
@@ -149,12 +192,21 @@ describe('/models in a browser', () => {
 		// the page refreshes every 5 s
 		const banner = page.getByTestId('ollama-unavailable');
 		await banner.waitFor({ timeout: 15_000 });
-		expect(await banner.textContent()).toMatch(/Ollama unavailable — Ollama at http:\/\/127\.0\.0\.1:\d+ is unreachable \((ECONNREFUSED|UND_ERR_SOCKET)\)\. Showing the last good data from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\./);
+		expect(await banner.textContent()).toMatch(
+			/Ollama unavailable — Ollama at http:\/\/127\.0\.0\.1:\d+ is unreachable \((ECONNREFUSED|UND_ERR_SOCKET)\)\. Showing the last good data from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\./
+		);
 		// last good list still shown, its buttons disabled; the RAM bar still drawn from the host sample
 		expect(await page.getByTestId('model-row').count()).toBe(4);
-		expect(await page.locator('[data-testid="model-row"][data-model="llama3.2:3b"]').getByTestId('load').isDisabled()).toBe(true);
+		expect(
+			await page
+				.locator('[data-testid="model-row"][data-model="llama3.2:3b"]')
+				.getByTestId('load')
+				.isDisabled()
+		).toBe(true);
 		await page.getByTestId('ram-bar').waitFor();
-		expect(await page.getByTestId('gpu-line').textContent()).toBe('GPU: none — inference will run on CPU');
+		expect(await page.getByTestId('gpu-line').textContent()).toBe(
+			'GPU: none — inference will run on CPU'
+		);
 		await page.close();
 	});
 });

@@ -18,7 +18,10 @@ const MiB = 1024 * 1024;
 let docker: Docker;
 let server: RunningServer;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
-const compose = (service: string) => ({ 'com.docker.compose.project': run, 'com.docker.compose.service': service });
+const compose = (service: string) => ({
+	'com.docker.compose.project': run,
+	'com.docker.compose.service': service
+});
 
 const login = (page: Page, to: string) => openLoggedIn(page, server.url, to, TEST_PASSWORD);
 
@@ -26,10 +29,21 @@ beforeAll(async () => {
 	docker = await requireDocker(env);
 	await Promise.all([
 		createTestContainer(docker, env.testImage, run, { name: n('web'), labels: compose('web') }),
-		createTestContainer(docker, env.testImage, run, { name: n('ollama'), labels: compose('ollama') }),
-		createTestContainer(docker, env.testImage, run, { name: n('cache'), labels: { ...compose('cache'), 'vmwarden.category': 'cache' }, memoryBytes: 64 * MiB })
+		createTestContainer(docker, env.testImage, run, {
+			name: n('ollama'),
+			labels: compose('ollama')
+		}),
+		createTestContainer(docker, env.testImage, run, {
+			name: n('cache'),
+			labels: { ...compose('cache'), 'vmwarden.category': 'cache' },
+			memoryBytes: 64 * MiB
+		})
 	]);
-	server = await startServer({ VMW_DOCKER_HOST: env.dockerHost, VMW_CONTAINER_LABELS: `${TEST_LABEL}=${run}`, VMW_CONTAINER_SAMPLE_INTERVAL_MS: '500' });
+	server = await startServer({
+		VMW_DOCKER_HOST: env.dockerHost,
+		VMW_CONTAINER_LABELS: `${TEST_LABEL}=${run}`,
+		VMW_CONTAINER_SAMPLE_INTERVAL_MS: '500'
+	});
 	browser = await launchBrowser();
 }, 120_000);
 
@@ -46,7 +60,9 @@ describe('/resources in a browser (rig dockerd)', () => {
 		const rows = page.getByTestId('advice-table').locator('tbody tr');
 		await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(3);
 		// the nav links here
-		expect(await page.getByRole('link', { name: 'Resources' }).getAttribute('aria-current')).toBe('page');
+		expect(await page.getByRole('link', { name: 'Resources' }).getAttribute('aria-current')).toBe(
+			'page'
+		);
 		const web = rows.filter({ hasText: 'web' });
 		expect(await web.getAttribute('data-flags')).toBe('no-limit');
 		expect(await web.textContent()).toMatch(/Collect 24 h first/);
@@ -55,20 +71,31 @@ describe('/resources in a browser (rig dockerd)', () => {
 		expect(await ollama.getAttribute('data-flags')).toBe('');
 		expect(await rows.filter({ hasText: 'cache' }).getAttribute('data-flags')).toBe('');
 
-		const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: run }).click()]);
+		const [download] = await Promise.all([
+			page.waitForEvent('download'),
+			page.getByRole('link', { name: run }).click()
+		]);
 		expect(download.suggestedFilename()).toBe(`docker-compose.override.${run}.yml`);
 		const text = await readFile((await download.path())!, 'utf8');
 		const docs = parseAllDocuments(text) as Document.Parsed[];
 		expect(docs.map((d) => d.errors)).toEqual([[]]);
-		expect(Object.keys((docs[0].toJS() as { services: object }).services).sort()).toEqual(['cache', 'ollama', 'web']);
+		expect(Object.keys((docs[0].toJS() as { services: object }).services).sort()).toEqual([
+			'cache',
+			'ollama',
+			'web'
+		]);
 		await page.close();
 	});
 
 	it('the download needs a login; a bad project name is refused', async () => {
 		expect((await fetch(`${server.url}/api/vm/resources/override.yml`)).status).toBe(401);
-		const bad = await fetch(`${server.url}/api/vm/resources/override.yml?stack=..%2Fetc`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+		const bad = await fetch(`${server.url}/api/vm/resources/override.yml?stack=..%2Fetc`, {
+			headers: { authorization: `Bearer ${TEST_TOKEN}` }
+		});
 		expect(bad.status).toBe(400);
-		const ok = await fetch(`${server.url}/api/vm/resources/override.yml?stack=${run}`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+		const ok = await fetch(`${server.url}/api/vm/resources/override.yml?stack=${run}`, {
+			headers: { authorization: `Bearer ${TEST_TOKEN}` }
+		});
 		expect(ok.status).toBe(200);
 		expect(ok.headers.get('content-type')).toMatch(/application\/yaml/);
 	});
@@ -77,8 +104,12 @@ describe('/resources in a browser (rig dockerd)', () => {
 		const page = await browser.context.newPage();
 		await page.setViewportSize({ width: 390, height: 844 });
 		await login(page, '/resources');
-		await expect.poll(() => page.getByTestId('advice-table').locator('tbody tr').count(), { timeout: 15_000 }).toBe(3);
-		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+		await expect
+			.poll(() => page.getByTestId('advice-table').locator('tbody tr').count(), { timeout: 15_000 })
+			.toBe(3);
+		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+			390
+		);
 		await page.close();
 	});
 });

@@ -11,7 +11,13 @@ import path from 'node:path';
 import { startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../helpers/server';
 import { launchBrowser, openLoggedIn } from '../helpers/browser';
 import { requireDocker, rigEnv } from '../helpers/rig';
-import { createTestContainer, newRunId, removeRun, TEST_LABEL, waitFor } from '../helpers/containers';
+import {
+	createTestContainer,
+	newRunId,
+	removeRun,
+	TEST_LABEL,
+	waitFor
+} from '../helpers/containers';
 import { startFakeOllama, type FakeOllama } from '../helpers/fake-ollama';
 
 const env = rigEnv();
@@ -25,12 +31,20 @@ let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
 const login = (page: Page, to: string) => openLoggedIn(page, server.url, to, TEST_PASSWORD);
 
-const tile = (page: Page, id: string) => page.locator(`[data-testid="score-tile"][data-dimension="${id}"]`);
+const tile = (page: Page, id: string) =>
+	page.locator(`[data-testid="score-tile"][data-dimension="${id}"]`);
 
 beforeAll(async () => {
 	docker = await requireDocker(env);
-	await createTestContainer(docker, env.testImage, run, { name: `${run}-sick`, health: { cmd: 'echo failing; exit 1' } });
-	await waitFor('the container to turn unhealthy', async () => (await docker.getContainer(`${run}-sick`).inspect()).State.Health?.Status === 'unhealthy');
+	await createTestContainer(docker, env.testImage, run, {
+		name: `${run}-sick`,
+		health: { cmd: 'echo failing; exit 1' }
+	});
+	await waitFor(
+		'the container to turn unhealthy',
+		async () =>
+			(await docker.getContainer(`${run}-sick`).inspect()).State.Health?.Status === 'unhealthy'
+	);
 	dir = await mkdtemp(path.join(tmpdir(), 'vmw-score-e2e-'));
 	await mkdir(path.join(dir, 'log'));
 	await writeFile(path.join(dir, 'crontab'), '');
@@ -38,9 +52,29 @@ beforeAll(async () => {
 	const ts = new Date(Date.now() - 12.5 * DAY_MS).toISOString();
 	await writeFile(
 		path.join(dir, 'log/vm-cleanup.jsonl'),
-		JSON.stringify({ event: 'start', runId: 'r1', ts, mode: 'standard', dryRun: false, pid: 42, hostId: 'local' }) +
+		JSON.stringify({
+			event: 'start',
+			runId: 'r1',
+			ts,
+			mode: 'standard',
+			dryRun: false,
+			pid: 42,
+			hostId: 'local'
+		}) +
 			'\n' +
-			JSON.stringify({ runId: 'r1', hostId: 'local', ts, mode: 'standard', dryRun: false, diskBefore: null, diskAfter: null, freedBytes: 2e9, durationMs: 900, status: 'ok', steps: [] }) +
+			JSON.stringify({
+				runId: 'r1',
+				hostId: 'local',
+				ts,
+				mode: 'standard',
+				dryRun: false,
+				diskBefore: null,
+				diskAfter: null,
+				freedBytes: 2e9,
+				durationMs: 900,
+				status: 'ok',
+				steps: []
+			}) +
 			'\n'
 	);
 	fake = await startFakeOllama();
@@ -69,11 +103,20 @@ describe('score card on / (phone, 390 px)', () => {
 		await login(page, '/');
 		await page.getByTestId('score-card').waitFor();
 		// the services tile follows Docker live (the first score may predate the first Docker refresh)
-		await expect.poll(() => tile(page, 'services').textContent(), { timeout: 30_000 }).toContain('1 unhealthy container → 15/20');
-		expect(await page.getByTestId('score-tile').evaluateAll((els) => els.map((e) => e.getAttribute('data-dimension')))).toEqual(['cpu', 'memory', 'disk', 'services', 'maintenance', 'llm']);
-		expect(await tile(page, 'maintenance').textContent()).toContain('last cleanup 12 days ago → 8/15');
+		await expect
+			.poll(() => tile(page, 'services').textContent(), { timeout: 30_000 })
+			.toContain('1 unhealthy container → 15/20');
+		expect(
+			await page
+				.getByTestId('score-tile')
+				.evaluateAll((els) => els.map((e) => e.getAttribute('data-dimension')))
+		).toEqual(['cpu', 'memory', 'disk', 'services', 'maintenance', 'llm']);
+		expect(await tile(page, 'maintenance').textContent()).toContain(
+			'last cleanup 12 days ago → 8/15'
+		);
 		expect(await tile(page, 'cpu').textContent()).toMatch(/steal \d+\.\d % → (20|15|10|5)\/20/);
-		for (const id of ['cpu', 'memory', 'disk', 'services', 'maintenance', 'llm']) expect(await tile(page, id).getAttribute('data-state')).toBe('known');
+		for (const id of ['cpu', 'memory', 'disk', 'services', 'maintenance', 'llm'])
+			expect(await tile(page, id).getAttribute('data-state')).toBe('known');
 		const total = Number(await page.getByTestId('score-gauge').getAttribute('data-total'));
 		expect(total).toBeGreaterThanOrEqual(0);
 		expect(total).toBeLessThanOrEqual(100);
@@ -81,7 +124,9 @@ describe('score card on / (phone, 390 px)', () => {
 		expect(actions.some((a) => a.startsWith('Restart 1 unhealthy container'))).toBe(true);
 		expect(actions.some((a) => a.startsWith('Last cleanup 12 days ago'))).toBe(true);
 		// nothing wider than the phone
-		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+			390
+		);
 		await page.close();
 	}, 60_000);
 
@@ -91,23 +136,39 @@ describe('score card on / (phone, 390 px)', () => {
 		['disk', /\/trends\?metric=disk$/, 'trend-disk'],
 		['maintenance', /\/maintenance\?focus=cleanup$/, 'last-cleanup'],
 		['llm', /\/models\?focus=memory$/, 'ram-section']
-	])('the %s tile lands on its detail with that part outlined', async (id, url, target) => {
-		const page = await browser.context.newPage();
-		await login(page, '/');
-		await tile(page, id).click();
-		await page.waitForURL(url);
-		await expect.poll(() => page.locator(`[data-testid="${target}"]`).getAttribute('data-focused')).toBe('true');
-		await page.close();
-	}, 60_000);
+	])(
+		'the %s tile lands on its detail with that part outlined',
+		async (id, url, target) => {
+			const page = await browser.context.newPage();
+			await login(page, '/');
+			await tile(page, id).click();
+			await page.waitForURL(url);
+			await expect
+				.poll(() => page.locator(`[data-testid="${target}"]`).getAttribute('data-focused'))
+				.toBe('true');
+			await page.close();
+		},
+		60_000
+	);
 
 	it('the services tile lands on /containers with the Unhealthy filter on', async () => {
 		const page = await browser.context.newPage();
 		await login(page, '/');
-		await expect.poll(() => tile(page, 'services').getAttribute('data-state'), { timeout: 30_000 }).toBe('known');
+		await expect
+			.poll(() => tile(page, 'services').getAttribute('data-state'), { timeout: 30_000 })
+			.toBe('known');
 		await tile(page, 'services').click();
 		await page.waitForURL(/\/containers\?filter=unhealthy$/);
 		expect(await page.getByTestId('chip-unhealthy').getAttribute('aria-pressed')).toBe('true');
-		await expect.poll(() => page.getByTestId('container-row').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-name')}:${e.getAttribute('data-condition')}`))).toEqual([`${run}-sick:unhealthy`]);
+		await expect
+			.poll(() =>
+				page
+					.getByTestId('container-row')
+					.evaluateAll((els) =>
+						els.map((e) => `${e.getAttribute('data-name')}:${e.getAttribute('data-condition')}`)
+					)
+			)
+			.toEqual([`${run}-sick:unhealthy`]);
 		await page.close();
 	}, 60_000);
 
@@ -115,8 +176,19 @@ describe('score card on / (phone, 390 px)', () => {
 		const headers = { authorization: `Bearer ${TEST_TOKEN}` };
 		const res = await fetch(`${server.url}/api/vm/score`, { headers });
 		expect(res.status).toBe(200);
-		const body = (await res.json()) as { total: number; dimensions: { id: string; points: number }[]; actions: { text: string }[] };
-		expect(body.dimensions.map((d) => d.id)).toEqual(['cpu', 'memory', 'disk', 'services', 'maintenance', 'llm']);
+		const body = (await res.json()) as {
+			total: number;
+			dimensions: { id: string; points: number }[];
+			actions: { text: string }[];
+		};
+		expect(body.dimensions.map((d) => d.id)).toEqual([
+			'cpu',
+			'memory',
+			'disk',
+			'services',
+			'maintenance',
+			'llm'
+		]);
 		expect(body.dimensions.find((d) => d.id === 'services')!.points).toBe(15);
 		expect(body.actions.map((a) => a.text)).toContain('Restart 1 unhealthy container');
 		const metrics = await (await fetch(`${server.url}/metrics`, { headers })).text();

@@ -21,7 +21,11 @@ describe('settings page', () => {
 		const bodies: Promise<string>[] = [];
 		page.on('response', (r) => void bodies.push(r.text().catch(() => '')));
 		const cspErrors: string[] = [];
-		page.on('console', (m) => m.type() === 'error' && /Content Security Policy/.test(m.text()) && cspErrors.push(m.text()));
+		page.on(
+			'console',
+			(m) =>
+				m.type() === 'error' && /Content Security Policy/.test(m.text()) && cspErrors.push(m.text())
+		);
 		await page.goto(`${server.url}/login?next=%2Fsettings`);
 		await page.getByTestId('password').fill(TEST_PASSWORD);
 		await page.getByTestId('login-submit').click();
@@ -36,7 +40,10 @@ describe('settings page', () => {
 		await page.getByRole('button', { name: 'Create token' }).click();
 		const secret = (await page.getByTestId('token-secret').textContent())!.trim();
 		expect(secret).toMatch(/^vmw_/);
-		const health = () => fetch(`${server.url}/api/vm/health`, { headers: { authorization: `Bearer ${secret}` } }).then((r) => r.status);
+		const health = () =>
+			fetch(`${server.url}/api/vm/health`, { headers: { authorization: `Bearer ${secret}` } }).then(
+				(r) => r.status
+			);
 		expect(await health()).toBe(200);
 
 		await page.getByRole('button', { name: 'Revoke' }).click();

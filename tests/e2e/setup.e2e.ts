@@ -28,7 +28,9 @@ describe('first-start setup in a browser', () => {
 		await page.getByTestId('password').fill(password);
 		await page.getByTestId('password-confirm').fill(password);
 		await page.getByTestId('setup-submit').click();
-		await expect.poll(() => page.getByTestId('setup-error').textContent()).toMatch(/Wrong setup token/);
+		await expect
+			.poll(() => page.getByTestId('setup-error').textContent())
+			.toMatch(/Wrong setup token/);
 
 		await page.getByTestId('setup-token').fill(token!);
 		await page.getByTestId('setup-submit').click();

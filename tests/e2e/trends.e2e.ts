@@ -44,25 +44,46 @@ describe('/trends in a browser', () => {
 		await page.getByTestId('login-submit').click();
 		await page.waitForURL(`${server.url}/trends`);
 
-		const sentence = () => page.getByTestId('projection-sentence').first().textContent().then((t) => t?.replace(/\s+/g, ' ').trim());
+		const sentence = () =>
+			page
+				.getByTestId('projection-sentence')
+				.first()
+				.textContent()
+				.then((t) => t?.replace(/\s+/g, ' ').trim());
 		// 7 d by default. The synthetic disk is 47.5 % at the end of its history and grows 0.5 %/day:
 		// (55 − 47.5) / 0.5 = 15 days.
 		expect(await page.getByTestId('range-7d').getAttribute('aria-current')).toBe('page');
-		expect(await sentence()).toMatch(/^\/: estimated to hit 55 % in 15 days \(\+0\.50 %\/day, R² 1\.00\)$/);
-		expect(await page.getByTestId('trend-source').textContent()).toMatch(/From Prometheus · PromQL step 300 s/);
+		expect(await sentence()).toMatch(
+			/^\/: estimated to hit 55 % in 15 days \(\+0\.50 %\/day, R² 1\.00\)$/
+		);
+		expect(await page.getByTestId('trend-source').textContent()).toMatch(
+			/From Prometheus · PromQL step 300 s/
+		);
 		// a chart per catalog entry, each drawn as SVG
 		for (const id of ['disk', 'memory', 'steal', 'load', 'containers', 'io']) {
-			await expect.poll(() => page.getByTestId(`trend-${id}`).locator('svg path').count()).toBeGreaterThan(0);
+			await expect
+				.poll(() => page.getByTestId(`trend-${id}`).locator('svg path').count())
+				.toBeGreaterThan(0);
 		}
 		// usable on a phone: nothing wider than the 390 px viewport
-		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+			390
+		);
 
 		// 30 days: the fit starts after the cleanup half-way through, so the answer is the same 15 days
 		await page.getByTestId('range-30d').click();
 		await page.waitForURL(/\?range=30d$/);
-		await expect.poll(() => page.getByTestId('range-30d').getAttribute('aria-current')).toBe('page');
-		await expect.poll(sentence).toBe(`/: estimated to hit 55 % in 15 days (+0.50 %/day, R² 1.00, fitted since the cleanup on ${cleanupDay})`);
-		expect(await page.getByTestId('write-spikes').textContent()).toMatch(/invttrdg-backend wrote [\d.]+ GiB on \d{4}-\d\d-\d\d, (9|10)\.\d× its daily median/);
+		await expect
+			.poll(() => page.getByTestId('range-30d').getAttribute('aria-current'))
+			.toBe('page');
+		await expect
+			.poll(sentence)
+			.toBe(
+				`/: estimated to hit 55 % in 15 days (+0.50 %/day, R² 1.00, fitted since the cleanup on ${cleanupDay})`
+			);
+		expect(await page.getByTestId('write-spikes').textContent()).toMatch(
+			/invttrdg-backend wrote [\d.]+ GiB on \d{4}-\d\d-\d\d, (9|10)\.\d× its daily median/
+		);
 
 		await page.getByTestId('range-24h').click();
 		await page.waitForURL(/\?range=24h$/);
@@ -73,11 +94,17 @@ describe('/trends in a browser', () => {
 		await proxy.set('503');
 		await page.reload();
 		const banner = page.getByTestId('trend-disk').getByTestId('trend-banner');
-		await expect.poll(() => banner.textContent()).toMatch(/Trend source unavailable — showing the last good data from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: .*HTTP 503/);
+		await expect
+			.poll(() => banner.textContent())
+			.toMatch(
+				/Trend source unavailable — showing the last good data from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: .*HTTP 503/
+			);
 		await expect.poll(sentence).toMatch(/^\/: estimated to hit 55 % in 15 days/);
 		// the rest of the app keeps working
 		await page.goto(`${server.url}/vm`);
-		await expect.poll(() => page.getByTestId('card-load').getAttribute('data-status')).toMatch(/^(OK|WARN|CRIT)$/);
+		await expect
+			.poll(() => page.getByTestId('card-load').getAttribute('data-status'))
+			.toMatch(/^(OK|WARN|CRIT)$/);
 		await proxy.set('pass');
 		await page.close();
 	});

@@ -5,7 +5,8 @@ import { launchBrowser } from '../helpers/browser';
 import { advanceStat, fakeProc, procFixture, type FakeProc } from '../helpers/proc';
 
 /** meminfo.vm-swap with MemAvailable replaced. */
-const procFixtureWithMemAvailable = (kB: number) => procFixture('meminfo.vm-swap').replace(/^MemAvailable:\s+\d+ kB$/m, `MemAvailable:   ${kB} kB`);
+const procFixtureWithMemAvailable = (kB: number) =>
+	procFixture('meminfo.vm-swap').replace(/^MemAvailable:\s+\d+ kB$/m, `MemAvailable:   ${kB} kB`);
 
 describe('/vm in a browser', () => {
 	let server: RunningServer;
@@ -34,13 +35,20 @@ describe('/vm in a browser', () => {
 
 		await page.getByTestId('password').fill('not the password');
 		await page.getByTestId('login-submit').click();
-		await expect.poll(() => page.getByTestId('login-error').textContent()).toMatch(/Wrong name or password/);
+		await expect
+			.poll(() => page.getByTestId('login-error').textContent())
+			.toMatch(/Wrong name or password/);
 
 		await page.getByTestId('password').fill(TEST_PASSWORD);
 		await page.getByTestId('login-submit').click();
 		await page.waitForURL(`${server.url}/vm`);
 
-		const value = (id: string) => page.getByTestId(id).getByTestId('value').textContent().then((t) => t?.trim());
+		const value = (id: string) =>
+			page
+				.getByTestId(id)
+				.getByTestId('value')
+				.textContent()
+				.then((t) => t?.trim());
 		const status = (id: string) => page.getByTestId(id).getAttribute('data-status');
 		// The figures written into the proc root, formatted by hand:
 		//   steal 33 of 400 jiffies = 8.25 % -> "8.3 %", WARN (> 5 %)
@@ -53,7 +61,11 @@ describe('/vm in a browser', () => {
 		expect(await value('card-memory')).toBe('10.2 GiB');
 		expect(await value('card-swap')).toBe('1.4 GiB');
 		expect(await status('card-disk-/')).toMatch(/^(OK|WARN|CRIT)$/);
-		await expect.poll(() => page.getByTestId('live-indicator').getAttribute('data-state'), { timeout: 10_000 }).toBe('live');
+		await expect
+			.poll(() => page.getByTestId('live-indicator').getAttribute('data-state'), {
+				timeout: 10_000
+			})
+			.toBe('live');
 
 		// Live: the test changes its /proc and the open page shows the new figures without a reload.
 		proc.write('loadavg', '3.47 2.00 1.00 5/1400 4242\n');
@@ -69,7 +81,9 @@ describe('/vm in a browser', () => {
 		await page.setViewportSize({ width: 390, height: 844 });
 		await page.goto(`${server.url}/vm`);
 		await page.getByTestId('card-steal').waitFor();
-		const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+		const overflow = await page.evaluate(
+			() => document.documentElement.scrollWidth - window.innerWidth
+		);
 		expect(overflow).toBeLessThanOrEqual(0);
 		await page.close();
 	});
@@ -100,7 +114,9 @@ describe('/vm with a malformed /proc file', () => {
 
 		const steal = page.getByTestId('card-steal');
 		await expect.poll(() => steal.getAttribute('data-status')).toBe('UNKNOWN');
-		expect(await steal.textContent()).toMatch(/Cannot read: .*\/stat: line 'cpu {2}1 2' has 2 fields, expected at least 8/);
+		expect(await steal.textContent()).toMatch(
+			/Cannot read: .*\/stat: line 'cpu {2}1 2' has 2 fields, expected at least 8/
+		);
 		// meminfo fixture: SwapCached 245 MiB > 200 MiB flags the swap card; MemAvailable 10.2 GiB
 		expect(await page.getByTestId('card-memory').getAttribute('data-status')).toBe('OK');
 		expect(await page.getByTestId('card-swap').textContent()).toMatch(/245(\.0)?\s*MiB/);

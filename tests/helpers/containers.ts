@@ -35,7 +35,12 @@ export interface TestContainerSpec {
 	stopTimeoutS?: number;
 }
 
-export async function createTestContainer(docker: Docker, image: string, run: string, spec: TestContainerSpec): Promise<Docker.Container> {
+export async function createTestContainer(
+	docker: Docker,
+	image: string,
+	run: string,
+	spec: TestContainerSpec
+): Promise<Docker.Container> {
 	const c = await docker.createContainer({
 		name: spec.name,
 		Image: image,
@@ -66,17 +71,26 @@ export async function createTestContainer(docker: Docker, image: string, run: st
 
 /** Removes every container of this run (force). */
 export async function removeRun(docker: Docker, run: string): Promise<void> {
-	const list = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${run}`] } });
+	const list = await docker.listContainers({
+		all: true,
+		filters: { label: [`${TEST_LABEL}=${run}`] }
+	});
 	await Promise.allSettled(list.map((c) => docker.getContainer(c.Id).remove({ force: true })));
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, stepMs = 250): Promise<T> {
+export async function waitFor<T>(
+	what: string,
+	check: () => Promise<T | null | undefined | false>,
+	timeoutMs = 20_000,
+	stepMs = 250
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const v = await check();
 		if (v) return v;
-		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+		if (Date.now() > deadline)
+			throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 		await new Promise((r) => setTimeout(r, stepMs));
 	}
 }

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const dir = path.resolve(import.meta.dirname, '../fixtures/ollama');
-export const ollamaFixture = <T = unknown>(name: string): T => JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as T;
+export const ollamaFixture = <T = unknown>(name: string): T =>
+	JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as T;
 
 interface TagModel {
 	name: string;
@@ -35,7 +36,11 @@ export interface FakeOllamaOptions {
 	/** delay before every answer, to be slower than a client's timeout */
 	delayMs?: number;
 	/** called after a model is loaded or unloaded (e.g. to move a fake /proc/meminfo) */
-	onChange?: (event: { action: 'load' | 'unload'; model: string; sizeBytes: number }) => void | Promise<void>;
+	onChange?: (event: {
+		action: 'load' | 'unload';
+		model: string;
+		sizeBytes: number;
+	}) => void | Promise<void>;
 }
 
 export interface FakeOllama {
@@ -50,7 +55,10 @@ export interface FakeOllama {
 
 function send(res: ServerResponse, status: number, body: unknown) {
 	const text = JSON.stringify(body);
-	res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+	res.writeHead(status, {
+		'content-type': 'application/json; charset=utf-8',
+		'content-length': Buffer.byteLength(text)
+	});
 	res.end(text);
 }
 
@@ -64,7 +72,9 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<FakeOllama> {
 	const tags = options.tags ?? ollamaFixture<{ models: TagModel[] }>('api-tags.json').models;
 	const loadResponse = ollamaFixture<Record<string, unknown>>('api-generate.load.response.json');
-	const unloadResponse = ollamaFixture<Record<string, unknown>>('api-generate.unload.response.json');
+	const unloadResponse = ollamaFixture<Record<string, unknown>>(
+		'api-generate.unload.response.json'
+	);
 	const state: FakeOllama = {
 		url: '',
 		port: 0,
@@ -87,9 +97,12 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
 			if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
 			if (res.destroyed) return;
 
-			if (req.method === 'GET' && url.pathname === '/api/version') return send(res, 200, ollamaFixture('api-version.json'));
-			if (req.method === 'GET' && url.pathname === '/api/tags') return send(res, 200, { models: tags });
-			if (req.method === 'GET' && url.pathname === '/api/ps') return send(res, 200, { models: state.loaded });
+			if (req.method === 'GET' && url.pathname === '/api/version')
+				return send(res, 200, ollamaFixture('api-version.json'));
+			if (req.method === 'GET' && url.pathname === '/api/tags')
+				return send(res, 200, { models: tags });
+			if (req.method === 'GET' && url.pathname === '/api/ps')
+				return send(res, 200, { models: state.loaded });
 			if (req.method === 'POST' && url.pathname === '/api/generate') {
 				const b = (body ?? {}) as { model?: string; keep_alive?: string | number };
 				const tag = tags.find((t) => t.name === b.model);
@@ -99,7 +112,8 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
 				if (b.keep_alive === 0 || b.keep_alive === '0') {
 					const was = state.loaded.find((m) => m.name === tag.name);
 					state.loaded = state.loaded.filter((m) => m.name !== tag.name);
-					if (was) await options.onChange?.({ action: 'unload', model: tag.name, sizeBytes: was.size });
+					if (was)
+						await options.onChange?.({ action: 'unload', model: tag.name, sizeBytes: was.size });
 					return send(res, 200, { ...unloadResponse, model: tag.name, created_at });
 				}
 				if (!state.loaded.some((m) => m.name === tag.name)) {
@@ -107,7 +121,16 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
 					const size = tag.size + 4096 * 131072;
 					state.loaded = [
 						...state.loaded,
-						{ name: tag.name, model: tag.model, size, digest: tag.digest, details: tag.details, expires_at: new Date(Date.now() + 600_000).toISOString(), size_vram: 0, context_length: 4096 }
+						{
+							name: tag.name,
+							model: tag.model,
+							size,
+							digest: tag.digest,
+							details: tag.details,
+							expires_at: new Date(Date.now() + 600_000).toISOString(),
+							size_vram: 0,
+							context_length: 4096
+						}
 					];
 					await options.onChange?.({ action: 'load', model: tag.name, sizeBytes: size });
 				}

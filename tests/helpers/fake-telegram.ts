@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/telegram/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) =>
+	readFileSync(new URL(`../fixtures/telegram/${name}`, import.meta.url), 'utf8');
 export const TELEGRAM_FIXTURES = {
 	ok: { status: 200, body: fixture('sendMessage.ok.json') },
 	rateLimited: { status: 429, body: fixture('sendMessage.429.json') },

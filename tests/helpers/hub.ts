@@ -19,29 +19,56 @@ export type TrpcAnswer = { data?: any; error?: { code: string; message: string }
 export const bodies: string[] = [];
 
 /** One tRPC call over HTTP as a browser or a script makes it (superjson `{json}` envelope). */
-export async function trpc(base: string, auth: { cookie?: string | null; token?: string }, type: 'query' | 'mutation', p: string, input?: unknown): Promise<TrpcAnswer> {
-	const headers: Record<string, string> = { origin: base, 'content-type': 'application/json', ...(auth.cookie ? { cookie: auth.cookie } : {}), ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}) };
+export async function trpc(
+	base: string,
+	auth: { cookie?: string | null; token?: string },
+	type: 'query' | 'mutation',
+	p: string,
+	input?: unknown
+): Promise<TrpcAnswer> {
+	const headers: Record<string, string> = {
+		origin: base,
+		'content-type': 'application/json',
+		...(auth.cookie ? { cookie: auth.cookie } : {}),
+		...(auth.token ? { authorization: `Bearer ${auth.token}` } : {})
+	};
 	const res =
 		type === 'query'
-			? await fetch(`${base}/api/trpc/${p}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, { headers })
-			: await fetch(`${base}/api/trpc/${p}`, { method: 'POST', headers, body: JSON.stringify({ json: input }) });
+			? await fetch(
+					`${base}/api/trpc/${p}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
+					{ headers }
+				)
+			: await fetch(`${base}/api/trpc/${p}`, {
+					method: 'POST',
+					headers,
+					body: JSON.stringify({ json: input })
+				});
 	const text = await res.text();
 	bodies.push(text);
 	const body = JSON.parse(text);
-	if (body.error) return { error: { code: body.error.json.data?.code, message: body.error.json.message } };
+	if (body.error)
+		return { error: { code: body.error.json.data?.code, message: body.error.json.message } };
 	return { data: body.result.data.json };
 }
 
 /** Logs in as the test admin; the session cookie. */
 export async function login(base: string): Promise<string> {
-	const res = await fetch(`${base}/api/trpc/auth.login`, { method: 'POST', headers: { origin: base, 'content-type': 'application/json' }, body: JSON.stringify({ json: { password: TEST_PASSWORD } }) });
+	const res = await fetch(`${base}/api/trpc/auth.login`, {
+		method: 'POST',
+		headers: { origin: base, 'content-type': 'application/json' },
+		body: JSON.stringify({ json: { password: TEST_PASSWORD } })
+	});
 	bodies.push(await res.text());
 	expect(res.status).toBe(200);
 	return (res.headers.get('set-cookie') ?? '').split(';')[0];
 }
 
 /** Registers each host in the hub's registry through its admin API (hosts.add), as /hosts does. */
-export async function addHosts(hub: string, cookie: string, drafts: Record<string, unknown>[]): Promise<void> {
+export async function addHosts(
+	hub: string,
+	cookie: string,
+	drafts: Record<string, unknown>[]
+): Promise<void> {
 	for (const d of drafts) {
 		const added = await trpc(hub, { cookie }, 'mutation', 'hosts.add', d);
 		expect(added.error).toBeUndefined();
@@ -49,7 +76,12 @@ export async function addHosts(hub: string, cookie: string, drafts: Record<strin
 }
 
 /** Polls `fn` until it returns something other than undefined (its errors retried until the deadline). */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 40_000, stepMs = 200): Promise<T> {
+export async function waitFor<T>(
+	what: string,
+	fn: () => Promise<T | undefined>,
+	timeoutMs = 40_000,
+	stepMs = 200
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	let last: unknown;
 	for (;;) {
@@ -59,7 +91,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>,
 		} catch (err) {
 			last = err;
 		}
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+		if (Date.now() > deadline)
+			throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 		await new Promise((r) => setTimeout(r, stepMs));
 	}
 }
@@ -101,7 +134,10 @@ export function fakeHostProcs<Id extends string>(hosts: Record<Id, HostFigures>)
  * The environment of one test instance: its id and fake /proc, the rig's dockerd scoped to this
  * run's containers carrying `scopeLabel=<id>`, no Ollama, no alerts; `extra` on top.
  */
-export function instanceEnv(o: { id: string; procRoot: string; dockerHost: string; run: string; scopeLabel: string }, extra: Record<string, string> = {}): Record<string, string> {
+export function instanceEnv(
+	o: { id: string; procRoot: string; dockerHost: string; run: string; scopeLabel: string },
+	extra: Record<string, string> = {}
+): Record<string, string> {
 	return {
 		VMW_HOST_ID: o.id,
 		VMW_PROC_ROOT: o.procRoot,

@@ -23,29 +23,79 @@ export interface WeekOfHistory {
 }
 
 /** Fills `url` (migrated here) with a week of 1-minute history ending at the last whole minute before `nowMs`. */
-export async function writeWeekOfHistory({ url, hostId, containers = 40, nowMs = Date.now() }: { url: string; hostId: string; containers?: number; nowMs?: number }): Promise<WeekOfHistory> {
+export async function writeWeekOfHistory({
+	url,
+	hostId,
+	containers = 40,
+	nowMs = Date.now()
+}: {
+	url: string;
+	hostId: string;
+	containers?: number;
+	nowMs?: number;
+}): Promise<WeekOfHistory> {
 	const db = await openDb({ url, migrationsDir: 'drizzle' });
 	try {
 		const endMs = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS - MINUTE_MS;
 		const startMs = endMs - (WEEK_MINUTES - 1) * MINUTE_MS;
-		await insertRows(db, 'host_history', '(host_id, ts, steal_pct, busy_pct, load1, mem_available_bytes, swap_used_bytes, swap_cached_bytes, disks)', WEEK_MINUTES, (i) => {
-			const ts = startMs + i * MINUTE_MS;
-			const disks = JSON.stringify([
-				{ mount: '/', usedPct: 40 + (ts - startMs) / DAY_MS },
-				{ mount: '/var/lib/docker', usedPct: 60 }
-			]);
-			return [hostId, ts, i % 10, 20, 0.5, 4 * 1024 ** 3, 0, 0, disks];
-		});
+		await insertRows(
+			db,
+			'host_history',
+			'(host_id, ts, steal_pct, busy_pct, load1, mem_available_bytes, swap_used_bytes, swap_cached_bytes, disks)',
+			WEEK_MINUTES,
+			(i) => {
+				const ts = startMs + i * MINUTE_MS;
+				const disks = JSON.stringify([
+					{ mount: '/', usedPct: 40 + (ts - startMs) / DAY_MS },
+					{ mount: '/var/lib/docker', usedPct: 60 }
+				]);
+				return [hostId, ts, i % 10, 20, 0.5, 4 * 1024 ** 3, 0, 0, disks];
+			}
+		);
 		await rollupHistory(db, { hostId });
-		await insertRows(db, 'container_history', '(host_id, key, ts, name, cpu_pct, mem_used_bytes, mem_peak_bytes, mem_limit_bytes, read_bps, write_bps)', WEEK_MINUTES * containers, (n) => {
-			const c = n % containers;
-			const ts = startMs + Math.floor(n / containers) * MINUTE_MS;
-			return [hostId, `stack-svc-${c}`, ts, `stack-svc-${c}-1`, 1, 64 * 1024 ** 2, 70 * 1024 ** 2, null, 0, (c + 1) * 1000];
-		});
-		await insertRows(db, 'actions', '(host_id, ts, actor, address, action, target, input, outcome, result, ended_at)', WEEK_MINUTES / 2, (i) => {
-			const ts = startMs + i * 2 * MINUTE_MS;
-			return [hostId, ts, 'watchdog', null, 'watchdog.restart', `stack-svc-${i % containers}-1`, '{"reason":"unhealthy 3x"}', i % 2 ? 'error' : 'ok', i % 2 ? 'restart timed out after 10 s' : 'restarted in 1.2 s', ts + 1200];
-		});
+		await insertRows(
+			db,
+			'container_history',
+			'(host_id, key, ts, name, cpu_pct, mem_used_bytes, mem_peak_bytes, mem_limit_bytes, read_bps, write_bps)',
+			WEEK_MINUTES * containers,
+			(n) => {
+				const c = n % containers;
+				const ts = startMs + Math.floor(n / containers) * MINUTE_MS;
+				return [
+					hostId,
+					`stack-svc-${c}`,
+					ts,
+					`stack-svc-${c}-1`,
+					1,
+					64 * 1024 ** 2,
+					70 * 1024 ** 2,
+					null,
+					0,
+					(c + 1) * 1000
+				];
+			}
+		);
+		await insertRows(
+			db,
+			'actions',
+			'(host_id, ts, actor, address, action, target, input, outcome, result, ended_at)',
+			WEEK_MINUTES / 2,
+			(i) => {
+				const ts = startMs + i * 2 * MINUTE_MS;
+				return [
+					hostId,
+					ts,
+					'watchdog',
+					null,
+					'watchdog.restart',
+					`stack-svc-${i % containers}-1`,
+					'{"reason":"unhealthy 3x"}',
+					i % 2 ? 'error' : 'ok',
+					i % 2 ? 'restart timed out after 10 s' : 'restarted in 1.2 s',
+					ts + 1200
+				];
+			}
+		);
 		return { hostId, endMs, containers };
 	} finally {
 		db.$client.close();
@@ -53,7 +103,13 @@ export async function writeWeekOfHistory({ url, hostId, containers = 40, nowMs =
 }
 
 /** Multi-row INSERTs of `count` rows in one transaction (the week is written in seconds, not minutes). */
-async function insertRows(db: Db, table: string, columns: string, count: number, row: (i: number) => unknown[]) {
+async function insertRows(
+	db: Db,
+	table: string,
+	columns: string,
+	count: number,
+	row: (i: number) => unknown[]
+) {
 	const perStatement = 200;
 	const tx = await db.$client.transaction('write');
 	try {
@@ -61,7 +117,10 @@ async function insertRows(db: Db, table: string, columns: string, count: number,
 			const rows: unknown[][] = [];
 			for (let j = i; j < Math.min(count, i + perStatement); j++) rows.push(row(j));
 			const placeholders = rows.map((r) => `(${r.map(() => '?').join(',')})`).join(',');
-			await tx.execute({ sql: `INSERT INTO ${table} ${columns} VALUES ${placeholders}`, args: rows.flat() as never });
+			await tx.execute({
+				sql: `INSERT INTO ${table} ${columns} VALUES ${placeholders}`,
+				args: rows.flat() as never
+			});
 		}
 		await tx.commit();
 	} finally {

@@ -19,17 +19,24 @@ export interface OwnDockerd {
 	destroy(): Promise<void>;
 }
 
-async function waitForPing(docker: Docker, child: ChildProcess, log: () => string, timeoutMs = 60_000) {
+async function waitForPing(
+	docker: Docker,
+	child: ChildProcess,
+	log: () => string,
+	timeoutMs = 60_000
+) {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
-		if (child.exitCode !== null) throw new Error(`own dockerd exited with ${child.exitCode}:\n${log().slice(-3000)}`);
+		if (child.exitCode !== null)
+			throw new Error(`own dockerd exited with ${child.exitCode}:\n${log().slice(-3000)}`);
 		try {
 			await docker.ping();
 			return;
 		} catch {
 			/* not up yet */
 		}
-		if (Date.now() > deadline) throw new Error(`own dockerd did not answer in ${timeoutMs} ms:\n${log().slice(-3000)}`);
+		if (Date.now() > deadline)
+			throw new Error(`own dockerd did not answer in ${timeoutMs} ms:\n${log().slice(-3000)}`);
 		await new Promise((r) => setTimeout(r, 200));
 	}
 }
@@ -37,19 +44,35 @@ async function waitForPing(docker: Docker, child: ChildProcess, log: () => strin
 /** Copies `image` from the rig daemon into `targetHost` (docker save | docker load). */
 async function copyImage(image: string, fromHost: string, targetHost: string) {
 	await new Promise<void>((resolve, reject) => {
-		const save = spawn('docker', ['save', image], { env: { ...process.env, DOCKER_HOST: fromHost }, stdio: ['ignore', 'pipe', 'pipe'] });
-		const load = spawn('docker', ['load', '-q'], { env: { ...process.env, DOCKER_HOST: targetHost }, stdio: ['pipe', 'pipe', 'pipe'] });
+		const save = spawn('docker', ['save', image], {
+			env: { ...process.env, DOCKER_HOST: fromHost },
+			stdio: ['ignore', 'pipe', 'pipe']
+		});
+		const load = spawn('docker', ['load', '-q'], {
+			env: { ...process.env, DOCKER_HOST: targetHost },
+			stdio: ['pipe', 'pipe', 'pipe']
+		});
 		let err = '';
 		save.stderr.on('data', (d) => (err += d));
 		load.stderr.on('data', (d) => (err += d));
 		save.stdout.pipe(load.stdin);
-		load.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`docker load exited ${code}: ${err}`))));
+		load.once('exit', (code) =>
+			code === 0 ? resolve() : reject(new Error(`docker load exited ${code}: ${err}`))
+		);
 		save.once('error', reject);
 		load.once('error', reject);
 	});
 }
 
-export async function startOwnDockerd({ image, rigHost, extraArgs = [] }: { image?: string; rigHost?: string; extraArgs?: string[] }): Promise<OwnDockerd> {
+export async function startOwnDockerd({
+	image,
+	rigHost,
+	extraArgs = []
+}: {
+	image?: string;
+	rigHost?: string;
+	extraArgs?: string[];
+}): Promise<OwnDockerd> {
 	// Short root: unix socket paths are limited to 108 bytes.
 	const dir = await mkdtemp(path.join(tmpdir(), 'vmwd-'));
 	const socket = path.join(dir, 'docker.sock');
@@ -62,11 +85,18 @@ export async function startOwnDockerd({ image, rigHost, extraArgs = [] }: { imag
 		child = spawn(
 			'dockerd',
 			[
-				'-H', host,
-				'--data-root', path.join(dir, 'data'),
-				'--exec-root', path.join(dir, 'x'),
-				'--pidfile', path.join(dir, 'docker.pid'),
-				'--bridge=none', '--iptables=false', '--ip-forward=false', '--ip-masq=false',
+				'-H',
+				host,
+				'--data-root',
+				path.join(dir, 'data'),
+				'--exec-root',
+				path.join(dir, 'x'),
+				'--pidfile',
+				path.join(dir, 'docker.pid'),
+				'--bridge=none',
+				'--iptables=false',
+				'--ip-forward=false',
+				'--ip-masq=false',
 				...extraArgs
 			],
 			{ stdio: ['ignore', 'pipe', 'pipe'] }

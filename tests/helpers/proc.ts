@@ -11,7 +11,14 @@
  * running at the same time (the server's sampler) sees the old file or the new one, never
  * half of one.
  */
-import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	copyFileSync,
+	mkdtempSync,
+	readFileSync,
+	renameSync,
+	rmSync,
+	writeFileSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -76,7 +83,11 @@ export function statStep(k: number, t0 = 'stat.vm-steal.t0', t1 = 'stat.vm-steal
 			const [name, ...cols] = line.split(/\s+/);
 			const base = a[i].split(/\s+/).slice(1);
 			const sep = name === 'cpu' ? '  ' : ' ';
-			return name + sep + cols.map((c, j) => String(Number(base[j]) + k * (Number(c) - Number(base[j])))).join(' ');
+			return (
+				name +
+				sep +
+				cols.map((c, j) => String(Number(base[j]) + k * (Number(c) - Number(base[j])))).join(' ')
+			);
 		})
 		.join('\n');
 }

@@ -24,4 +24,8 @@ export function childProcesses() {
 }
 
 /** true once `url` answers 2xx, else undefined (for a poll). */
-export const httpOk = (url: string) => fetch(url).then((r) => r.ok || undefined, () => undefined);
+export const httpOk = (url: string) =>
+	fetch(url).then(
+		(r) => r.ok || undefined,
+		() => undefined
+	);

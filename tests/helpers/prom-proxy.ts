@@ -7,7 +7,13 @@
  *   warnings  forward, adding `warnings` to every successful PromQL answer
  *   hang      accept the request and never answer
  */
-import { createServer, request, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import {
+	createServer,
+	request,
+	type IncomingMessage,
+	type ServerResponse,
+	type Server
+} from 'node:http';
 import type { Socket } from 'node:net';
 
 export type ProxyMode = 'pass' | 'down' | '503' | 'warnings' | 'hang';
@@ -21,7 +27,8 @@ export interface PromProxy {
 	close(): Promise<void>;
 }
 
-export const PROXY_WARNING = 'synthetic warning from the trends test proxy: a store was unreachable';
+export const PROXY_WARNING =
+	'synthetic warning from the trends test proxy: a store was unreachable';
 
 export async function startPromProxy(targetUrl: string): Promise<PromProxy> {
 	const target = new URL(targetUrl);
@@ -61,7 +68,13 @@ export async function startPromProxy(targetUrl: string): Promise<PromProxy> {
 		// uncompressed, so 'warnings' can rewrite the JSON
 		const { 'accept-encoding': _enc, ...headers } = req.headers;
 		const upstream = request(
-			{ hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...headers, host: target.host } },
+			{
+				hostname: target.hostname,
+				port: target.port,
+				path: req.url,
+				method: req.method,
+				headers: { ...headers, host: target.host }
+			},
 			(up) => {
 				if (proxy.mode !== 'warnings') {
 					res.writeHead(up.statusCode ?? 502, up.headers);
@@ -74,7 +87,8 @@ export async function startPromProxy(targetUrl: string): Promise<PromProxy> {
 					let body = Buffer.concat(chunks).toString();
 					try {
 						const json = JSON.parse(body);
-						if (json.status === 'success') json.warnings = [...(json.warnings ?? []), PROXY_WARNING];
+						if (json.status === 'success')
+							json.warnings = [...(json.warnings ?? []), PROXY_WARNING];
 						body = JSON.stringify(json);
 					} catch {
 						/* not JSON: pass through */

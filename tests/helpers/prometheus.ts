@@ -34,7 +34,11 @@ export interface PromSeries {
 	values: [number, string][];
 }
 
-async function promApi<T>(env: RigEnv, path: string, params: Record<string, string | string[]>): Promise<T> {
+async function promApi<T>(
+	env: RigEnv,
+	path: string,
+	params: Record<string, string | string[]>
+): Promise<T> {
 	const body = new URLSearchParams();
 	for (const [key, value] of Object.entries(params)) {
 		for (const v of Array.isArray(value) ? value : [value]) body.append(key, v);
@@ -42,16 +46,24 @@ async function promApi<T>(env: RigEnv, path: string, params: Record<string, stri
 	const url = `${env.prometheusUrl}${path}`;
 	const response = await fetch(url, { method: 'POST', body, signal: AbortSignal.timeout(10_000) });
 	const json = (await response.json()) as { status: string; data: T; error?: string };
-	if (json.status !== 'success') throw new Error(`${url} ${body}: ${json.error ?? response.status}`);
+	if (json.status !== 'success')
+		throw new Error(`${url} ${body}: ${json.error ?? response.status}`);
 	return json.data;
 }
 
 /** Instant query; `timeSec` defaults to now. */
-export async function promQuery(expr: string, opts: { timeSec?: number; env?: RigEnv } = {}): Promise<PromSample[]> {
+export async function promQuery(
+	expr: string,
+	opts: { timeSec?: number; env?: RigEnv } = {}
+): Promise<PromSample[]> {
 	const env = opts.env ?? rigEnv();
 	const params: Record<string, string> = { query: expr };
 	if (opts.timeSec !== undefined) params.time = String(opts.timeSec);
-	const data = await promApi<{ resultType: string; result: PromSample[] }>(env, '/api/v1/query', params);
+	const data = await promApi<{ resultType: string; result: PromSample[] }>(
+		env,
+		'/api/v1/query',
+		params
+	);
 	return data.result;
 }
 
@@ -64,17 +76,26 @@ export async function promQueryRange(opts: {
 	env?: RigEnv;
 }): Promise<PromSeries[]> {
 	const env = opts.env ?? rigEnv();
-	const data = await promApi<{ resultType: string; result: PromSeries[] }>(env, '/api/v1/query_range', {
-		query: opts.expr,
-		start: String(opts.startSec),
-		end: String(opts.endSec),
-		step: String(opts.stepSec)
-	});
+	const data = await promApi<{ resultType: string; result: PromSeries[] }>(
+		env,
+		'/api/v1/query_range',
+		{
+			query: opts.expr,
+			start: String(opts.startSec),
+			end: String(opts.endSec),
+			step: String(opts.stepSec)
+		}
+	);
 	return data.result;
 }
 
 /** Metric names and the time range (unix seconds) of the samples in OpenMetrics text. */
-export function describeOpenMetrics(text: string): { names: string[]; series: string[]; minSec: number; maxSec: number } {
+export function describeOpenMetrics(text: string): {
+	names: string[];
+	series: string[];
+	minSec: number;
+	maxSec: number;
+} {
 	const names = new Set<string>();
 	// Each series as a PromQL selector (`name{a="b"}` is the same text in both formats).
 	const series = new Set<string>();
@@ -83,7 +104,10 @@ export function describeOpenMetrics(text: string): { names: string[]; series: st
 	for (const line of text.split('\n')) {
 		if (line === '' || line.startsWith('#')) continue;
 		const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0];
-		const fields = line.replace(/\{.*\}/, '{}').trim().split(/\s+/);
+		const fields = line
+			.replace(/\{.*\}/, '{}')
+			.trim()
+			.split(/\s+/);
 		const ts = Number(fields[2]);
 		if (!name || fields.length < 3 || !Number.isFinite(ts)) {
 			throw new Error(`backfill needs a timestamp on every sample; got: ${line}`);
@@ -117,7 +141,9 @@ export async function backfill(
 ): Promise<{ blockIds: string[]; waitedMs: number }> {
 	const env = opts.env ?? rigEnv();
 	const timeoutMs = opts.timeoutMs ?? 90_000;
-	const text = openMetricsText.trimEnd().endsWith('# EOF') ? `${openMetricsText.trimEnd()}\n` : `${openMetricsText.trimEnd()}\n# EOF\n`;
+	const text = openMetricsText.trimEnd().endsWith('# EOF')
+		? `${openMetricsText.trimEnd()}\n`
+		: `${openMetricsText.trimEnd()}\n# EOF\n`;
 	const { names, series, minSec, maxSec } = describeOpenMetrics(text.replace(/^# EOF$/m, ''));
 	// Wait for these exact series, not only their names: a name backfilled before (an
 	// earlier run of the same test) is visible at once, before the new block is loaded.
@@ -139,7 +165,9 @@ export async function backfill(
 			});
 		} catch (cause) {
 			const stderr = (cause as { stderr?: string }).stderr ?? '';
-			throw new Error(`promtool create-blocks-from openmetrics failed: ${stderr.trim()}`, { cause });
+			throw new Error(`promtool create-blocks-from openmetrics failed: ${stderr.trim()}`, {
+				cause
+			});
 		}
 		for (const entry of await readdir(out)) {
 			// Block dirs are ULIDs; promtool's own tmp dirs are not moved.

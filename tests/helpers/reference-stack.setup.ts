@@ -9,9 +9,15 @@ export default async function setup() {
 	const docker = await requireDocker(env);
 	const stack = await useReferenceStack(docker, env.testImage);
 	const r = stack.result;
-	console.log(`reference stack: ${REFERENCE_STACK.length} containers (${r.created.length} created, ${r.reused.length} kept) in ${(r.ms / 1000).toFixed(1)} s`);
+	console.log(
+		`reference stack: ${REFERENCE_STACK.length} containers (${r.created.length} created, ${r.reused.length} kept) in ${(r.ms / 1000).toFixed(1)} s`
+	);
 	return async () => {
 		const removed = await stack.release();
-		console.log(removed ? 'reference stack removed' : 'reference stack left up (still leased: npm run stack -- down removes it)');
+		console.log(
+			removed
+				? 'reference stack removed'
+				: 'reference stack left up (still leased: npm run stack -- down removes it)'
+		);
 	};
 }

@@ -59,7 +59,12 @@ export interface StackContainer {
 	why: string;
 }
 
-const ok = (intervalS: number, more: Partial<StackHealth> = {}): StackHealth => ({ cmd: 'true', intervalS, retries: 3, ...more });
+const ok = (intervalS: number, more: Partial<StackHealth> = {}): StackHealth => ({
+	cmd: 'true',
+	intervalS,
+	retries: 3,
+	...more
+});
 const web = (project: string, name = `${project}-web`): StackContainer => ({
 	name,
 	project,
@@ -76,12 +81,53 @@ const web = (project: string, name = `${project}-web`): StackContainer => ({
  */
 export const REFERENCE_STACK: StackContainer[] = [
 	// the shared platform (learning_ai_common_plat in the roadmap)
-	{ name: 'prometheus', project: 'learning_ai_common_plat', service: 'prometheus', init: true, health: ok(30), why: 'Go binary that handles SIGTERM: stops at once' },
-	{ name: 'cadvisor', project: 'learning_ai_common_plat', service: 'cadvisor', why: 'no health check' },
-	{ name: 'node-exporter', project: 'learning_ai_common_plat', service: 'node-exporter', init: true, why: 'stops at once, no health check' },
-	{ name: 'loki', project: 'learning_ai_common_plat', service: 'loki', init: true, health: ok(30), why: 'stops at once' },
-	{ name: 'caddy', project: 'learning_ai_common_plat', service: 'caddy', init: true, memoryBytes: 128 * MiB, health: ok(20), why: 'proxy with the roadmap limit (128m); stops at once' },
-	{ name: 'valkey', project: 'learning_ai_common_plat', service: 'valkey', init: true, memoryBytes: 128 * MiB, health: ok(15), why: 'cache with the roadmap limit (128m); stops at once' },
+	{
+		name: 'prometheus',
+		project: 'learning_ai_common_plat',
+		service: 'prometheus',
+		init: true,
+		health: ok(30),
+		why: 'Go binary that handles SIGTERM: stops at once'
+	},
+	{
+		name: 'cadvisor',
+		project: 'learning_ai_common_plat',
+		service: 'cadvisor',
+		why: 'no health check'
+	},
+	{
+		name: 'node-exporter',
+		project: 'learning_ai_common_plat',
+		service: 'node-exporter',
+		init: true,
+		why: 'stops at once, no health check'
+	},
+	{
+		name: 'loki',
+		project: 'learning_ai_common_plat',
+		service: 'loki',
+		init: true,
+		health: ok(30),
+		why: 'stops at once'
+	},
+	{
+		name: 'caddy',
+		project: 'learning_ai_common_plat',
+		service: 'caddy',
+		init: true,
+		memoryBytes: 128 * MiB,
+		health: ok(20),
+		why: 'proxy with the roadmap limit (128m); stops at once'
+	},
+	{
+		name: 'valkey',
+		project: 'learning_ai_common_plat',
+		service: 'valkey',
+		init: true,
+		memoryBytes: 128 * MiB,
+		health: ok(15),
+		why: 'cache with the roadmap limit (128m); stops at once'
+	},
 	{
 		name: 'cosmosdb',
 		project: 'learning_ai_common_plat',
@@ -90,13 +136,48 @@ export const REFERENCE_STACK: StackContainer[] = [
 		stopTimeoutS: 30,
 		why: 'CosmosDB emulator: the slow (3 s) health check and a 30 s stop grace'
 	},
-	{ name: 'postgres', project: 'learning_ai_common_plat', service: 'postgres', health: ok(30), why: 'db, no limit' },
-	{ name: 'minio', project: 'learning_ai_common_plat', service: 'minio', health: ok(30), why: 'object store, no limit' },
-	{ name: 'platform-service', project: 'learning_ai_common_plat', service: 'platform-service', health: ok(30), why: 'shared auth/platform layer' },
-	{ name: 'gitea', project: 'learning_ai_common_plat', service: 'gitea', health: ok(30), why: 'git' },
-	{ name: 'ollama', project: 'learning_ai_common_plat', service: 'ollama', why: 'Ollama: no limit, never advised one (roadmap 2.3)' },
+	{
+		name: 'postgres',
+		project: 'learning_ai_common_plat',
+		service: 'postgres',
+		health: ok(30),
+		why: 'db, no limit'
+	},
+	{
+		name: 'minio',
+		project: 'learning_ai_common_plat',
+		service: 'minio',
+		health: ok(30),
+		why: 'object store, no limit'
+	},
+	{
+		name: 'platform-service',
+		project: 'learning_ai_common_plat',
+		service: 'platform-service',
+		health: ok(30),
+		why: 'shared auth/platform layer'
+	},
+	{
+		name: 'gitea',
+		project: 'learning_ai_common_plat',
+		service: 'gitea',
+		health: ok(30),
+		why: 'git'
+	},
+	{
+		name: 'ollama',
+		project: 'learning_ai_common_plat',
+		service: 'ollama',
+		why: 'Ollama: no limit, never advised one (roadmap 2.3)'
+	},
 	// the dashboard this app replaces
-	{ name: 'devops-backend', project: 'dashboard', service: 'backend', health: ok(30), why: 'the roadmap dashboard backend' },
+	{
+		name: 'devops-backend',
+		project: 'dashboard',
+		service: 'backend',
+		health: ok(30),
+		why: 'the roadmap dashboard backend'
+	},
 	web('dashboard', 'devops-web'),
 	// products
 	{
@@ -109,9 +190,27 @@ export const REFERENCE_STACK: StackContainer[] = [
 		why: 'the heavy writer (roadmap 0.3: 22 GB/day of block writes)'
 	},
 	web('invttrdg'),
-	{ name: 'invttrdg-worker-1', project: 'invttrdg', service: 'worker', number: 1, why: 'a scaled service (container-number 1)' },
-	{ name: 'invttrdg-worker-2', project: 'invttrdg', service: 'worker', number: 2, why: 'a scaled service (container-number 2)' },
-	{ name: 'trading-backend', project: 'trading', service: 'backend', health: ok(20), why: 'active trading service' },
+	{
+		name: 'invttrdg-worker-1',
+		project: 'invttrdg',
+		service: 'worker',
+		number: 1,
+		why: 'a scaled service (container-number 1)'
+	},
+	{
+		name: 'invttrdg-worker-2',
+		project: 'invttrdg',
+		service: 'worker',
+		number: 2,
+		why: 'a scaled service (container-number 2)'
+	},
+	{
+		name: 'trading-backend',
+		project: 'trading',
+		service: 'backend',
+		health: ok(20),
+		why: 'active trading service'
+	},
 	web('trading'),
 	{
 		name: 'trading-scheduler',
@@ -129,7 +228,11 @@ export const REFERENCE_STACK: StackContainer[] = [
 		service: 'feed',
 		// healthy for 60 s after each start, then its check fails for good: a restart helps (for a while)
 		cmd: `rm -f /tmp/stale; (sleep 60; touch /tmp/stale) & ${FOREVER}`,
-		health: { cmd: 'test ! -e /tmp/stale || { echo "feed stale: no tick for 60 s"; exit 1; }', intervalS: 10, retries: 3 },
+		health: {
+			cmd: 'test ! -e /tmp/stale || { echo "feed stale: no tick for 60 s"; exit 1; }',
+			intervalS: 10,
+			retries: 3
+		},
 		why: 'turns unhealthy a while after each start (a leak): the watchdog has to heal it'
 	},
 	{ name: 'notes-backend', project: 'notes', service: 'backend', health: ok(30), why: 'backend' },
@@ -139,20 +242,47 @@ export const REFERENCE_STACK: StackContainer[] = [
 		project: 'notes',
 		service: 'search',
 		// fails in alternate 8 s windows: Docker flips healthy/unhealthy, the failing streak never reaches 3
-		health: { cmd: 'test $(( $(date +%s) / 8 % 2 )) -eq 0 || { echo "search index busy"; exit 1; }', intervalS: 5, retries: 1 },
+		health: {
+			cmd: 'test $(( $(date +%s) / 8 % 2 )) -eq 0 || { echo "search index busy"; exit 1; }',
+			intervalS: 5,
+			retries: 1
+		},
 		why: 'flapping health: shown as it is, never a restart (streak < 3)'
 	},
 	{ name: 'clock-backend', project: 'clock', service: 'backend', health: ok(30), why: 'backend' },
 	web('clock'),
-	{ name: 'learnhub-backend', project: 'learnhub', service: 'backend', health: ok(30), why: 'backend' },
+	{
+		name: 'learnhub-backend',
+		project: 'learnhub',
+		service: 'backend',
+		health: ok(30),
+		why: 'backend'
+	},
 	web('learnhub'),
-	{ name: 'learnhub-worker', project: 'learnhub', service: 'worker', why: 'worker, no health check' },
+	{
+		name: 'learnhub-worker',
+		project: 'learnhub',
+		service: 'worker',
+		why: 'worker, no health check'
+	},
 	{ name: 'uma-backend', project: 'uma', service: 'backend', health: ok(30), why: 'backend' },
 	web('uma'),
 	{ name: 'uma-scheduler', project: 'uma', service: 'scheduler', why: 'no health check' },
-	{ name: 'analytics-backend', project: 'analytics', service: 'backend', health: ok(30), why: 'backend' },
+	{
+		name: 'analytics-backend',
+		project: 'analytics',
+		service: 'backend',
+		health: ok(30),
+		why: 'backend'
+	},
 	{ name: 'analytics-worker', project: 'analytics', service: 'worker', why: 'no health check' },
-	{ name: 'uptime-kuma', project: 'monitoring', service: 'uptime-kuma', health: ok(30), why: 'monitoring' },
+	{
+		name: 'uptime-kuma',
+		project: 'monitoring',
+		service: 'uptime-kuma',
+		health: ok(30),
+		why: 'monitoring'
+	},
 	{ name: 'hermes-agent', project: 'hermes', service: 'agent', why: 'no health check' },
 	{
 		name: 'hermes-root-backup',
@@ -163,7 +293,13 @@ export const REFERENCE_STACK: StackContainer[] = [
 		expect: 'exited',
 		why: 'exited by itself (exit 1, restart no): the roadmap 2.2 backup job'
 	},
-	{ name: 'hermes-webui', project: 'hermes', service: 'webui', expect: 'stopped', why: 'stopped on purpose (docker stop): the watchdog leaves it alone' }
+	{
+		name: 'hermes-webui',
+		project: 'hermes',
+		service: 'webui',
+		expect: 'stopped',
+		why: 'stopped on purpose (docker stop): the watchdog leaves it alone'
+	}
 ];
 
 /** The 7 web containers of the roadmap's morning. */
@@ -182,7 +318,13 @@ function createBody(c: StackContainer, image: string): Docker.ContainerCreateOpt
 			'com.docker.compose.oneoff': 'False'
 		},
 		Healthcheck: c.health
-			? { Test: ['CMD-SHELL', c.health.cmd], Interval: c.health.intervalS * SEC, Timeout: (c.health.timeoutS ?? 5) * SEC, Retries: c.health.retries ?? 3, StartPeriod: 0 }
+			? {
+					Test: ['CMD-SHELL', c.health.cmd],
+					Interval: c.health.intervalS * SEC,
+					Timeout: (c.health.timeoutS ?? 5) * SEC,
+					Retries: c.health.retries ?? 3,
+					StartPeriod: 0
+				}
 			: undefined,
 		StopTimeout: c.stopTimeoutS,
 		HostConfig: {
@@ -200,7 +342,11 @@ function createBody(c: StackContainer, image: string): Docker.ContainerCreateOpt
 	return body;
 }
 
-async function eachLimited<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+async function eachLimited<T>(
+	items: T[],
+	limit: number,
+	fn: (t: T) => Promise<void>
+): Promise<void> {
 	let i = 0;
 	const errors: unknown[] = [];
 	await Promise.all(
@@ -211,7 +357,11 @@ async function eachLimited<T>(items: T[], limit: number, fn: (t: T) => Promise<v
 			}
 		})
 	);
-	if (errors.length) throw new AggregateError(errors, `${errors.length} of ${items.length} failed: ${errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ')}`);
+	if (errors.length)
+		throw new AggregateError(
+			errors,
+			`${errors.length} of ${items.length} failed: ${errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ')}`
+		);
 }
 
 export interface StackUpResult {
@@ -228,9 +378,14 @@ export async function stackUp(docker: Docker, image: string): Promise<StackUpRes
 	try {
 		await docker.getImage(image).inspect();
 	} catch (cause) {
-		throw new Error(`image ${image} is missing on the daemon (the rig builds it: bash scripts/rig/rig.sh up)`, { cause });
+		throw new Error(
+			`image ${image} is missing on the daemon (the rig builds it: bash scripts/rig/rig.sh up)`,
+			{ cause }
+		);
 	}
-	const want = new Map(REFERENCE_STACK.map((c) => [c.name, { def: c, body: createBody(c, image) }]));
+	const want = new Map(
+		REFERENCE_STACK.map((c) => [c.name, { def: c, body: createBody(c, image) }])
+	);
 	const have = await docker.listContainers({ all: true, filters: { label: [STACK_LABEL] } });
 	const reused: string[] = [];
 	const stale: Docker.ContainerInfo[] = [];
@@ -238,7 +393,10 @@ export async function stackUp(docker: Docker, image: string): Promise<StackUpRes
 	for (const info of have) {
 		const name = info.Names[0]?.slice(1) ?? '';
 		const w = want.get(name);
-		const keep = w && info.Labels[DEFINITION_LABEL] === w.body.Labels![DEFINITION_LABEL] && stateFits(w.def, info.State);
+		const keep =
+			w &&
+			info.Labels[DEFINITION_LABEL] === w.body.Labels![DEFINITION_LABEL] &&
+			stateFits(w.def, info.State);
 		if (!keep) {
 			stale.push(info);
 			continue;
@@ -246,7 +404,11 @@ export async function stackUp(docker: Docker, image: string): Promise<StackUpRes
 		reused.push(name);
 		want.delete(name);
 		// a running one found stopped (a daemon restart, a test's stop): start it again
-		if ((w.def.expect ?? 'running') === 'running' && !['running', 'restarting'].includes(info.State)) restart.push(info.Id);
+		if (
+			(w.def.expect ?? 'running') === 'running' &&
+			!['running', 'restarting'].includes(info.State)
+		)
+			restart.push(info.Id);
 	}
 	await eachLimited(stale, 8, (info) => docker.getContainer(info.Id).remove({ force: true }));
 	// 304: started meanwhile (the container's restart policy, or another run bringing the stack up)
@@ -266,7 +428,12 @@ export async function stackUp(docker: Docker, image: string): Promise<StackUpRes
 		if (def.expect === 'stopped') await c.stop({ t: 0 }); // `docker stop`: on purpose (the grace is not what this is about)
 		if (def.expect === 'exited') await c.wait();
 	});
-	return { created, reused, removed: stale.map((s) => s.Names[0]?.slice(1) ?? s.Id), ms: performance.now() - t0 };
+	return {
+		created,
+		reused,
+		removed: stale.map((s) => s.Names[0]?.slice(1) ?? s.Id),
+		ms: performance.now() - t0
+	};
 }
 
 /** Whether a container found in `state` can stay as the definition wants it. */
@@ -327,7 +494,11 @@ export function liveLeases(): string[] {
 }
 
 /** `up` under a lease held by this process: for the bench and test runs. `release()` removes the stack when it was the last user. */
-export async function useReferenceStack(docker: Docker, image: string, owner: string | number = process.pid) {
+export async function useReferenceStack(
+	docker: Docker,
+	image: string,
+	owner: string | number = process.pid
+) {
 	takeLease(owner);
 	const result = await stackUp(docker, image);
 	return {
@@ -341,10 +512,15 @@ export async function useReferenceStack(docker: Docker, image: string, owner: st
 }
 
 /** Makes the 7 web containers' health checks fail (each clears it when it starts again). */
-export async function breakWebContainers(docker: Docker, names: string[] = WEB_CONTAINERS): Promise<void> {
+export async function breakWebContainers(
+	docker: Docker,
+	names: string[] = WEB_CONTAINERS
+): Promise<void> {
 	await Promise.all(
 		names.map(async (name) => {
-			const exec = await docker.getContainer(name).exec({ Cmd: ['touch', WEB_DOWN_FILE], AttachStdout: false, AttachStderr: false });
+			const exec = await docker
+				.getContainer(name)
+				.exec({ Cmd: ['touch', WEB_DOWN_FILE], AttachStdout: false, AttachStderr: false });
 			await exec.start({ Detach: true });
 		})
 	);
@@ -355,14 +531,23 @@ export async function breakWebContainers(docker: Docker, names: string[] = WEB_C
  * scale figures. They carry the stack's label, so the app scoped to it sees them, and the next
  * `stackUp` or `stackDown` removes them too. Returns a function that removes them.
  */
-export async function addReplicas(docker: Docker, image: string, count: number): Promise<() => Promise<void>> {
+export async function addReplicas(
+	docker: Docker,
+	image: string,
+	count: number
+): Promise<() => Promise<void>> {
 	const names = Array.from({ length: count }, (_, i) => `loadtest-worker-${i + 1}`);
 	await eachLimited(names, 8, async (name) => {
 		const c = await docker.createContainer({
 			name,
 			Image: image,
 			Cmd: ['sh', '-c', FOREVER],
-			Labels: { [TEST_LABEL]: STACK_RUN, 'com.docker.compose.project': 'loadtest', 'com.docker.compose.service': 'worker', 'com.docker.compose.container-number': name.slice('loadtest-worker-'.length) },
+			Labels: {
+				[TEST_LABEL]: STACK_RUN,
+				'com.docker.compose.project': 'loadtest',
+				'com.docker.compose.service': 'worker',
+				'com.docker.compose.container-number': name.slice('loadtest-worker-'.length)
+			},
 			HostConfig: { NetworkMode: 'none', RestartPolicy: { Name: 'no' } }
 		});
 		await c.start();

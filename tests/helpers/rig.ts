@@ -71,7 +71,9 @@ export function rigEnv(): RigEnv {
 		throw new Error(`test rig not configured: ${missing.join(', ')} unset. ${HOW_TO_START}`);
 	}
 	if (!env.dockerHost.startsWith('unix://')) {
-		throw new Error(`DOCKER_HOST=${env.dockerHost}: the rig's dockerd listens on a unix socket. ${HOW_TO_START}`);
+		throw new Error(
+			`DOCKER_HOST=${env.dockerHost}: the rig's dockerd listens on a unix socket. ${HOW_TO_START}`
+		);
 	}
 	return env;
 }
@@ -90,7 +92,9 @@ export async function requireDocker(env: RigEnv = rigEnv()): Promise<Docker> {
 	try {
 		await docker.ping();
 	} catch (cause) {
-		throw new Error(`test rig dockerd at ${env.dockerHost} does not answer. ${HOW_TO_START}`, { cause });
+		throw new Error(`test rig dockerd at ${env.dockerHost} does not answer. ${HOW_TO_START}`, {
+			cause
+		});
 	}
 	return docker;
 }
@@ -102,7 +106,8 @@ async function requireHttp(name: string, url: string): Promise<void> {
 	} catch (cause) {
 		throw new Error(`test rig ${name} at ${url} does not answer. ${HOW_TO_START}`, { cause });
 	}
-	if (status !== 200) throw new Error(`test rig ${name} at ${url} answered HTTP ${status}. ${HOW_TO_START}`);
+	if (status !== 200)
+		throw new Error(`test rig ${name} at ${url} answered HTTP ${status}. ${HOW_TO_START}`);
 }
 
 /** Throws unless the rig's Prometheus is ready. */

@@ -35,7 +35,8 @@ export const TEST_TOKEN = 'test-read-only-token-0123456789abcdef';
 
 /** Starts `node server.js` and waits until /healthz answers (or the process exits). */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
-	if (!existsSync(path.join(root, 'build/index.js'))) throw new Error('build/ is missing: run `npx vite build` first (npm test does)');
+	if (!existsSync(path.join(root, 'build/index.js')))
+		throw new Error('build/ is missing: run `npx vite build` first (npm test does)');
 	const port = await freePort();
 	const dataDir = await mkdtemp(path.join(tmpdir(), 'vmw-server-'));
 	let out = '';
@@ -63,7 +64,9 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
 	});
 	child.stdout!.on('data', (d) => (out += d));
 	child.stderr!.on('data', (d) => (out += d));
-	const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+	const exited = new Promise<number | null>((resolve) =>
+		child.once('exit', (code) => resolve(code))
+	);
 	const url = `http://127.0.0.1:${port}`;
 
 	const deadline = Date.now() + 30_000;
@@ -103,8 +106,14 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
 }
 
 /** Run `node server.js` expecting it to refuse to start; resolves with its exit code and output. */
-export async function startExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-	const child = spawn(process.execPath, ['server.js'], { cwd: root, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startExpectingFailure(
+	env: Record<string, string>
+): Promise<{ code: number | null; output: string }> {
+	const child = spawn(process.execPath, ['server.js'], {
+		cwd: root,
+		env: { PATH: process.env.PATH, ...env },
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
 	let out = '';
 	child.stdout.on('data', (d) => (out += d));
 	child.stderr.on('data', (d) => (out += d));

@@ -61,13 +61,23 @@ export interface TestServices {
 	stop(): Promise<void>;
 }
 
-export async function createTestServices({ env = {}, start = {}, dir }: TestServicesOverrides = {}): Promise<TestServices> {
+export async function createTestServices({
+	env = {},
+	start = {},
+	dir
+}: TestServicesOverrides = {}): Promise<TestServices> {
 	const ownDir = dir === undefined;
 	const root = dir ?? (await mkdtemp(path.join(tmpdir(), 'vmw-spec-')));
 	const removeDir = () => (ownDir ? rm(root, { recursive: true, force: true }) : Promise.resolve());
 	let services: Services;
 	try {
-		const config = parseConfig({ VMW_DATABASE_URL: `file:${path.join(root, 'test.db')}`, VMW_DATA_DIR: root, VMW_API_TOKEN: TEST_API_TOKEN, VMW_LOG_LEVEL: 'error', ...(typeof env === 'function' ? env(root) : env) });
+		const config = parseConfig({
+			VMW_DATABASE_URL: `file:${path.join(root, 'test.db')}`,
+			VMW_DATA_DIR: root,
+			VMW_API_TOKEN: TEST_API_TOKEN,
+			VMW_LOG_LEVEL: 'error',
+			...(typeof env === 'function' ? env(root) : env)
+		});
 		services = await createServices(config, { startSampler: false, ...start });
 	} catch (err) {
 		await removeDir();
@@ -79,7 +89,10 @@ export async function createTestServices({ env = {}, start = {}, dir }: TestServ
 		callerAs: (principal, opts) => callerAs(principal, { services: harness.services, ...opts }),
 		async restart() {
 			await harness.services.stop();
-			harness.services = await createServices(harness.services.config, { startSampler: false, ...start });
+			harness.services = await createServices(harness.services.config, {
+				startSampler: false,
+				...start
+			});
 			return harness.services;
 		},
 		async stop() {
@@ -91,6 +104,18 @@ export async function createTestServices({ env = {}, start = {}, dir }: TestServ
 }
 
 /** A caller of the app router as `principal`, with the context createInnerContext makes (as the HTTP endpoint does). */
-export function callerAs(principal: Principal | null, { services, signal, clientKey = TEST_CLIENT_ADDRESS, sessionId, resHeaders }: CallerOptions & { services: Services }) {
-	return createCallerFactory(appRouter)(createInnerContext({ services, principal, clientKey, sessionId, resHeaders }), signal ? { signal } : undefined);
+export function callerAs(
+	principal: Principal | null,
+	{
+		services,
+		signal,
+		clientKey = TEST_CLIENT_ADDRESS,
+		sessionId,
+		resHeaders
+	}: CallerOptions & { services: Services }
+) {
+	return createCallerFactory(appRouter)(
+		createInnerContext({ services, principal, clientKey, sessionId, resHeaders }),
+		signal ? { signal } : undefined
+	);
 }

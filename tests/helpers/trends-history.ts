@@ -35,7 +35,15 @@ export function diskPctAt(sec: number, startSec: number): number {
 	return d < 15 ? 37 + 0.5 * d : 40 + 0.5 * (d - 15);
 }
 
-export function syntheticTrendHistory({ instance, hostId, endSec }: { instance: string; hostId: string; endSec: number }): SyntheticHistory {
+export function syntheticTrendHistory({
+	instance,
+	hostId,
+	endSec
+}: {
+	instance: string;
+	hostId: string;
+	endSec: number;
+}): SyntheticHistory {
 	const end = Math.floor(endSec / SAMPLE_EVERY_S) * SAMPLE_EVERY_S;
 	const start = end - 30 * DAY_S;
 	const cleanupSec = start + 15 * DAY_S;
@@ -45,10 +53,16 @@ export function syntheticTrendHistory({ instance, hostId, endSec }: { instance: 
 	for (let t = start; t <= end; t += SAMPLE_EVERY_S) times.push(t);
 	const base = `instance="${instance}",job="trends-test"`;
 	const out: string[] = [];
-	const family = (name: string, type: 'gauge' | 'counter', series: { labels: string; value: (t: number) => number; from?: number }[]) => {
+	const family = (
+		name: string,
+		type: 'gauge' | 'counter',
+		series: { labels: string; value: (t: number) => number; from?: number }[]
+	) => {
 		out.push(`# TYPE ${name.replace(/_total$/, '')} ${type}`);
 		for (const s of series)
-			for (const t of times) if (t >= (s.from ?? start)) out.push(`${name}{${base}${s.labels ? `,${s.labels}` : ''}} ${s.value(t)} ${t}`);
+			for (const t of times)
+				if (t >= (s.from ?? start))
+					out.push(`${name}{${base}${s.labels ? `,${s.labels}` : ''}} ${s.value(t)} ${t}`);
 	};
 
 	const root = 'device="/dev/vda1",fstype="ext4",mountpoint="/"';
@@ -105,11 +119,24 @@ export function syntheticTrendHistory({ instance, hostId, endSec }: { instance: 
 		{ labels: 'name="quiet"', value: quiet }
 	]);
 	family('vmwarden_containers', 'gauge', [
-		{ labels: `health="unhealthy",host_id="${hostId}",state="running"`, value: (t) => (inSpike(t) ? 2 : 0) },
-		{ labels: `health="healthy",host_id="${hostId}",state="running"`, value: (t) => (inSpike(t) ? 3 : 5) }
+		{
+			labels: `health="unhealthy",host_id="${hostId}",state="running"`,
+			value: (t) => (inSpike(t) ? 2 : 0)
+		},
+		{
+			labels: `health="healthy",host_id="${hostId}",state="running"`,
+			value: (t) => (inSpike(t) ? 3 : 5)
+		}
 	]);
 	out.push('# EOF');
-	return { text: out.join('\n') + '\n', startSec: start, endSec: end, cleanupSec, spikeDayMs, stealDaily };
+	return {
+		text: out.join('\n') + '\n',
+		startSec: start,
+		endSec: end,
+		cleanupSec,
+		spikeDayMs,
+		stealDaily
+	};
 }
 
 /**
@@ -119,7 +146,11 @@ export function syntheticTrendHistory({ instance, hostId, endSec }: { instance: 
  */
 export const SHARED_TRENDS_HOST_ID = 'trends-shared';
 
-export async function ensureSharedTrendHistory(): Promise<{ instance: string; hostId: string; meta: Omit<SyntheticHistory, 'text'> }> {
+export async function ensureSharedTrendHistory(): Promise<{
+	instance: string;
+	hostId: string;
+	meta: Omit<SyntheticHistory, 'text'>;
+}> {
 	const hostId = SHARED_TRENDS_HOST_ID;
 	const { readFile, writeFile } = await import('node:fs/promises');
 	const { rigEnv } = await import('./rig');
@@ -127,7 +158,11 @@ export async function ensureSharedTrendHistory(): Promise<{ instance: string; ho
 	const env = rigEnv();
 	const marker = `${env.promDataDir}/../trends-shared-history.json`;
 	try {
-		const m = JSON.parse(await readFile(marker, 'utf8')) as { instance: string; hostId: string; meta: Omit<SyntheticHistory, 'text'> };
+		const m = JSON.parse(await readFile(marker, 'utf8')) as {
+			instance: string;
+			hostId: string;
+			meta: Omit<SyntheticHistory, 'text'>;
+		};
 		const fresh = Date.now() / 1000 - m.meta.endSec < 6 * 3600;
 		if (fresh && m.hostId === hostId) {
 			const r = await promQuery(`count_over_time(node_load1{instance="${m.instance}"}[31d])`);
@@ -137,7 +172,11 @@ export async function ensureSharedTrendHistory(): Promise<{ instance: string; ho
 		/* no marker yet */
 	}
 	const instance = `trends-shared-${Date.now().toString(36)}`;
-	const { text, ...meta } = syntheticTrendHistory({ instance, hostId, endSec: Date.now() / 1000 - 60 });
+	const { text, ...meta } = syntheticTrendHistory({
+		instance,
+		hostId,
+		endSec: Date.now() / 1000 - 60
+	});
 	await backfill(text, { timeoutMs: 150_000, promtoolTimeoutMs: 300_000 });
 	await waitForWholeHistory(instance, meta.endSec);
 	await writeFile(marker, JSON.stringify({ instance, hostId, meta }));
@@ -149,15 +188,24 @@ export async function ensureSharedTrendHistory(): Promise<{ instance: string; ho
  * are listed, but on a busy Prometheus the freshly loaded (and overlapping) blocks can take a
  * while longer to answer whole. 30 days of 5-minute samples, both ends included: 8641.
  */
-export async function waitForWholeHistory(instance: string, endSec: number, timeoutMs = 120_000): Promise<void> {
+export async function waitForWholeHistory(
+	instance: string,
+	endSec: number,
+	timeoutMs = 120_000
+): Promise<void> {
 	const { promQuery } = await import('./prometheus');
 	const want = (30 * DAY_S) / SAMPLE_EVERY_S + 1;
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
-		const r = await promQuery(`count_over_time(node_load1{instance="${instance}"}[30d])`, { timeSec: endSec });
+		const r = await promQuery(`count_over_time(node_load1{instance="${instance}"}[30d])`, {
+			timeSec: endSec
+		});
 		const got = Number(r[0]?.value[1] ?? 0);
 		if (got === want) return;
-		if (Date.now() > deadline) throw new Error(`backfilled history of ${instance}: ${got} of ${want} samples answer after ${timeoutMs} ms`);
+		if (Date.now() > deadline)
+			throw new Error(
+				`backfilled history of ${instance}: ${got} of ${want} samples answer after ${timeoutMs} ms`
+			);
 		await new Promise((r) => setTimeout(r, 1000));
 	}
 }

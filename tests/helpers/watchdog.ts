@@ -9,12 +9,34 @@ import { Registry } from 'prom-client';
 import { createDockerApi, createSelfTestDockerApi } from '../../src/lib/server/docker';
 import { createLogger } from '../../src/lib/server/log';
 import { parseConfig } from '../../src/lib/server/config';
-import { createDockerPort, parseEventLine, type DockerEvent } from '../../src/lib/server/watchdog/docker-port';
-import { createWatchdog, type WatchdogConfig, type WatchdogNotification } from '../../src/lib/server/watchdog/watchdog';
+import {
+	createDockerPort,
+	parseEventLine,
+	type DockerEvent
+} from '../../src/lib/server/watchdog/docker-port';
+import {
+	createWatchdog,
+	type WatchdogConfig,
+	type WatchdogNotification
+} from '../../src/lib/server/watchdog/watchdog';
 import { freshDb } from './db';
 import { TEST_LABEL } from './containers';
 
-export async function startTestWatchdog({ dockerHost, run, config = {}, holdFile, selfIds = [], reuseDb }: { dockerHost: string; run: string; config?: Partial<WatchdogConfig>; holdFile?: string; selfIds?: string[]; reuseDb?: Awaited<ReturnType<typeof freshDb>> }) {
+export async function startTestWatchdog({
+	dockerHost,
+	run,
+	config = {},
+	holdFile,
+	selfIds = [],
+	reuseDb
+}: {
+	dockerHost: string;
+	run: string;
+	config?: Partial<WatchdogConfig>;
+	holdFile?: string;
+	selfIds?: string[];
+	reuseDb?: Awaited<ReturnType<typeof freshDb>>;
+}) {
 	// reuseDb: a second watchdog on the first one's database (an app restart)
 	const t = reuseDb ?? (await freshDb());
 	const logDir = await mkdtemp(path.join(tmpdir(), 'vmw-wdlog-'));
@@ -25,7 +47,10 @@ export async function startTestWatchdog({ dockerHost, run, config = {}, holdFile
 	// The app's own Docker timeout (VMW_DOCKER_TIMEOUT_MS, 5 s): a restart waits a stop grace longer than that.
 	const timeoutMs = defaults.docker.timeoutMs;
 	const watchdog = createWatchdog({
-		docker: createDockerPort(createDockerApi({ host: dockerHost, timeoutMs }), createSelfTestDockerApi({ host: dockerHost, timeoutMs: 10_000 })),
+		docker: createDockerPort(
+			createDockerApi({ host: dockerHost, timeoutMs }),
+			createSelfTestDockerApi({ host: dockerHost, timeoutMs: 10_000 })
+		),
 		db: t.db,
 		hostId: 'local',
 		// Scoped to this run's label: never touches other engineers' containers on the shared daemon.
@@ -59,7 +84,10 @@ export async function recordEvents(docker: Docker, label: string, values: string
 	const events: DockerEvent[] = [];
 	const ac = new AbortController();
 	// Several label filters on one key would have to ALL match: filter by value here instead.
-	const stream = (await docker.getEvents({ filters: { type: ['container'], label: [label] }, abortSignal: ac.signal } as Docker.GetEventsOptions)) as NodeJS.ReadableStream & { destroy(): void };
+	const stream = (await docker.getEvents({
+		filters: { type: ['container'], label: [label] },
+		abortSignal: ac.signal
+	} as Docker.GetEventsOptions)) as NodeJS.ReadableStream & { destroy(): void };
 	let buf = '';
 	stream.on('data', (chunk: Buffer) => {
 		buf += chunk.toString('utf8');
@@ -73,7 +101,8 @@ export async function recordEvents(docker: Docker, label: string, values: string
 	stream.on('error', () => undefined);
 	return {
 		events,
-		of: (id: string, action?: string) => events.filter((e) => e.id === id && (action === undefined || e.action === action)),
+		of: (id: string, action?: string) =>
+			events.filter((e) => e.id === id && (action === undefined || e.action === action)),
 		stop() {
 			ac.abort();
 			stream.destroy();

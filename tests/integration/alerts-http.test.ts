@@ -17,12 +17,24 @@ describe('alerts over HTTP', () => {
 	let dir: string;
 	let cookie = '';
 	const trpcPost = (proc: string, input: unknown) =>
-		fetch(`${server.url}/api/trpc/${proc}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: server.url, 'sec-fetch-site': 'same-origin', cookie }, body: JSON.stringify({ json: input }) });
+		fetch(`${server.url}/api/trpc/${proc}`, {
+			method: 'POST',
+			headers: {
+				'content-type': 'application/json',
+				origin: server.url,
+				'sec-fetch-site': 'same-origin',
+				cookie
+			},
+			body: JSON.stringify({ json: input })
+		});
 
 	beforeAll(async () => {
 		fake = await startFakeTelegram();
 		dir = await mkdtemp(path.join(tmpdir(), 'vmw-alerts-http-'));
-		await writeFile(path.join(dir, 'telegram.env'), `export TELEGRAM_BOT_TOKEN='${TOKEN}'\nTELEGRAM_CHAT_ID=-1001234567890\n`);
+		await writeFile(
+			path.join(dir, 'telegram.env'),
+			`export TELEGRAM_BOT_TOKEN='${TOKEN}'\nTELEGRAM_CHAT_ID=-1001234567890\n`
+		);
 		server = await startServer({
 			VMW_TELEGRAM_ENV_FILE: path.join(dir, 'telegram.env'),
 			VMW_TELEGRAM_API_URL: fake.url,
@@ -53,8 +65,15 @@ describe('alerts over HTTP', () => {
 		expect(body).not.toContain('AAH');
 		expect(fake.requests).toHaveLength(1);
 		expect(fake.requests[0].path).toBe(`/bot${TOKEN}/sendMessage`);
-		expect(fake.requests[0].body).toMatchObject({ chat_id: '-1001234567890', parse_mode: 'HTML', text: '✅ <b>Test message</b> — srv1491630\nvmwarden alerts reach this chat.' });
-		const acts = await fetch(`${server.url}/api/trpc/activity.list?input=${encodeURIComponent(JSON.stringify({ json: { action: 'alerts.test' } }))}`, { headers: { cookie } });
+		expect(fake.requests[0].body).toMatchObject({
+			chat_id: '-1001234567890',
+			parse_mode: 'HTML',
+			text: '✅ <b>Test message</b> — srv1491630\nvmwarden alerts reach this chat.'
+		});
+		const acts = await fetch(
+			`${server.url}/api/trpc/activity.list?input=${encodeURIComponent(JSON.stringify({ json: { action: 'alerts.test' } }))}`,
+			{ headers: { cookie } }
+		);
 		expect(acts.status).toBe(200);
 		expect(await acts.text()).toContain('"action":"alerts.test"');
 	});
@@ -71,7 +90,9 @@ describe('alerts over HTTP', () => {
 		expect(hz.status).toBe(200);
 		expect(hzText).not.toContain('AAH');
 		expect(JSON.parse(hzText).services.alerts).toMatchObject({ ok: true });
-		expect(JSON.parse(hzText).services.alerts.detail).toContain('telegram rejected (bot token rejected)');
+		expect(JSON.parse(hzText).services.alerts.detail).toContain(
+			'telegram rejected (bot token rejected)'
+		);
 		const page = await fetch(`${server.url}/digest`, { headers: { cookie } });
 		const html = await page.text();
 		expect(page.status).toBe(200);

@@ -10,12 +10,27 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+	chmodSync,
+	copyFileSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+	statSync,
+	utimesSync,
+	writeFileSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanupRunRecordSchema, parseCleanupJsonl, type CleanupRunRecord } from '../../src/lib/server/maintenance/cleanup-record';
+import {
+	cleanupRunRecordSchema,
+	parseCleanupJsonl,
+	type CleanupRunRecord
+} from '../../src/lib/server/maintenance/cleanup-record';
 import { rigEnv } from '../helpers/rig';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/vm-cleanup.sh', import.meta.url));
@@ -26,7 +41,12 @@ const dockerHost = () => rigEnv().dockerHost;
 const testImage = () => rigEnv().testImage;
 
 function docker(args: string[], input?: Buffer): string {
-	return execFileSync('docker', args, { env: { ...process.env, DOCKER_HOST: dockerHost() }, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+	return execFileSync('docker', args, {
+		env: { ...process.env, DOCKER_HOST: dockerHost() },
+		input,
+		encoding: 'utf8',
+		stdio: ['pipe', 'pipe', 'pipe']
+	}).trim();
 }
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
@@ -63,13 +83,19 @@ function loadImage(repoTag: string, created: string): string {
 		architecture: 'amd64',
 		os: 'linux',
 		created,
-		config: { Cmd: ['/bin/busybox', 'true'], Labels: Object.fromEntries(ctx.labels.map((l) => l.split('='))) },
+		config: {
+			Cmd: ['/bin/busybox', 'true'],
+			Labels: Object.fromEntries(ctx.labels.map((l) => l.split('=')))
+		},
 		rootfs: { type: 'layers', diff_ids: [`sha256:${diffId}`] },
 		history: [{ created, created_by: 'vmwarden cleanup-script test' }]
 	});
 	const configName = `${sha256(config)}.json`;
 	writeFileSync(join(pkg, configName), config);
-	writeFileSync(join(pkg, 'manifest.json'), JSON.stringify([{ Config: configName, RepoTags: [repoTag], Layers: [`${diffId}/layer.tar`] }]));
+	writeFileSync(
+		join(pkg, 'manifest.json'),
+		JSON.stringify([{ Config: configName, RepoTags: [repoTag], Layers: [`${diffId}/layer.tar`] }])
+	);
 	const out = join(ctx.dir, `${diffId.slice(0, 12)}.image.tar`);
 	execFileSync('tar', ['-C', pkg, '-cf', out, 'manifest.json', configName, diffId]);
 	docker(['load', '-i', out]);
@@ -79,13 +105,25 @@ function loadImage(repoTag: string, created: string): string {
 /** An image made now by `docker import`. */
 function importImage(repoTag: string): string {
 	const changes = ctx.labels.flatMap((l) => ['-c', `LABEL ${l}`]);
-	return docker(['import', ...changes, rootfsTar(`import-${randomBytes(4).toString('hex')}`), repoTag]);
+	return docker([
+		'import',
+		...changes,
+		rootfsTar(`import-${randomBytes(4).toString('hex')}`),
+		repoTag
+	]);
 }
 
-const imageExists = (ref: string) => spawnSync('docker', ['image', 'inspect', ref], { env: { ...process.env, DOCKER_HOST: dockerHost() } }).status === 0;
+const imageExists = (ref: string) =>
+	spawnSync('docker', ['image', 'inspect', ref], {
+		env: { ...process.env, DOCKER_HOST: dockerHost() }
+	}).status === 0;
 
 function runCleanup(args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
-	const res = spawnSync('bash', [SCRIPT, ...args], { env: { ...ctx.env, ...extraEnv }, encoding: 'utf8', timeout: 120_000 });
+	const res = spawnSync('bash', [SCRIPT, ...args], {
+		env: { ...ctx.env, ...extraEnv },
+		encoding: 'utf8',
+		timeout: 120_000
+	});
 	return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
@@ -153,8 +191,13 @@ afterEach(() => {
 	const filter = `label=vmw.test.cleanup=${ctx.tag}`;
 	const containers = docker(['ps', '-aq', '--filter', filter]).split('\n').filter(Boolean);
 	if (containers.length) docker(['rm', '-f', ...containers]);
-	const images = [...new Set(docker(['image', 'ls', '-aq', '--filter', filter]).split('\n').filter(Boolean))];
-	if (images.length) spawnSync('docker', ['rmi', '-f', ...images], { env: { ...process.env, DOCKER_HOST: dockerHost() } });
+	const images = [
+		...new Set(docker(['image', 'ls', '-aq', '--filter', filter]).split('\n').filter(Boolean))
+	];
+	if (images.length)
+		spawnSync('docker', ['rmi', '-f', ...images], {
+			env: { ...process.env, DOCKER_HOST: dockerHost() }
+		});
 	rmSync(ctx.dir, { recursive: true, force: true });
 });
 
@@ -171,53 +214,96 @@ function arrange() {
 	// A stopped container keeps the aged image in use.
 	docker(['create', '--network', 'none', ...labelArgs, `${repo}:aged-used`]);
 	// A container whose json log is over the 4 KiB limit.
-	const chatty = docker(['run', '--network', 'none', ...labelArgs, '-d', testImage(), 'sh', '-c',
-		'i=0; while [ $i -lt 200 ]; do echo "line $i of a log that is over the size limit"; i=$((i+1)); done']);
+	const chatty = docker([
+		'run',
+		'--network',
+		'none',
+		...labelArgs,
+		'-d',
+		testImage(),
+		'sh',
+		'-c',
+		'i=0; while [ $i -lt 200 ]; do echo "line $i of a log that is over the size limit"; i=$((i+1)); done'
+	]);
 	docker(['wait', chatty]);
 	const logPath = docker(['inspect', '--format', '{{.LogPath}}', chatty]);
 	// CosmosDB emulator PostgreSQL logs: two old ones, one recent, and the newest (old but kept).
 	const pglog = join(ctx.dir, 'pglog');
 	mkdirSync(pglog);
 	const days = (n: number) => new Date(Date.now() - n * 86_400_000);
-	for (const [name, age] of [['postgresql-1.log', 30], ['postgresql-2.csv', 20], ['postgresql-3.log', 1], ['keep.txt', 40]] as const) {
+	for (const [name, age] of [
+		['postgresql-1.log', 30],
+		['postgresql-2.csv', 20],
+		['postgresql-3.log', 1],
+		['keep.txt', 40]
+	] as const) {
 		writeFileSync(join(pglog, name), 'x'.repeat(1000));
 		utimesSync(join(pglog, name), days(age), days(age));
 	}
-	return { repo, agedUnused, agedUsed, fresh, dangling, chatty, logPath, pglog, logBytes: statSync(logPath).size };
+	return {
+		repo,
+		agedUnused,
+		agedUsed,
+		fresh,
+		dangling,
+		chatty,
+		logPath,
+		pglog,
+		logBytes: statSync(logPath).size
+	};
 }
 
 describe('vm-cleanup.sh', () => {
 	it('--weekly --dry-run reports what each step would free and frees nothing', () => {
 		const a = arrange();
 		expect(a.logBytes).toBeGreaterThan(4096);
-		const agedUnusedBytes = Number(docker(['image', 'inspect', '--format', '{{.Size}}', a.agedUnused]));
+		const agedUnusedBytes = Number(
+			docker(['image', 'inspect', '--format', '{{.Size}}', a.agedUnused])
+		);
 		const danglingBytes = Number(docker(['image', 'inspect', '--format', '{{.Size}}', a.dangling]));
 
 		const res = runCleanup(['--weekly', '--dry-run']);
 
 		expect(res.status, res.stderr).toBe(0);
-		for (const id of [a.agedUnused, a.agedUsed, a.fresh, a.dangling]) expect(imageExists(id)).toBe(true);
+		for (const id of [a.agedUnused, a.agedUsed, a.fresh, a.dangling])
+			expect(imageExists(id)).toBe(true);
 		expect(statSync(a.logPath).size).toBe(a.logBytes);
 		expect(existsSync(join(a.pglog, 'postgresql-1.log'))).toBe(true);
 
 		const r = lastRecord();
 		expect(r).toMatchObject({ mode: 'weekly', dryRun: true, status: 'ok', hostId: 'test-vm' });
 		expect(r.steps.map((s) => s.name)).toEqual([
-			'docker_build_cache', 'docker_dangling_images', 'docker_container_logs',
-			'docker_aged_images', 'apt_cache', 'pnpm_store', 'cosmos_pglog'
+			'docker_build_cache',
+			'docker_dangling_images',
+			'docker_container_logs',
+			'docker_aged_images',
+			'apt_cache',
+			'pnpm_store',
+			'cosmos_pglog'
 		]);
-		expect(step(r, 'docker_dangling_images')).toMatchObject({ status: 'ok', freedBytes: danglingBytes });
+		expect(step(r, 'docker_dangling_images')).toMatchObject({
+			status: 'ok',
+			freedBytes: danglingBytes
+		});
 		expect(step(r, 'docker_dangling_images').message).toMatch(/^would remove 1 dangling/);
 		// only the unused aged image: the aged one a container uses and the fresh one stay
-		expect(step(r, 'docker_aged_images')).toMatchObject({ status: 'ok', freedBytes: agedUnusedBytes });
+		expect(step(r, 'docker_aged_images')).toMatchObject({
+			status: 'ok',
+			freedBytes: agedUnusedBytes
+		});
 		expect(step(r, 'docker_aged_images').message).toMatch(/^would remove 1 unused image/);
-		expect(step(r, 'docker_container_logs')).toMatchObject({ status: 'ok', freedBytes: a.logBytes });
+		expect(step(r, 'docker_container_logs')).toMatchObject({
+			status: 'ok',
+			freedBytes: a.logBytes
+		});
 		expect(step(r, 'docker_container_logs').message).toContain(a.chatty.slice(0, 12));
 		expect(step(r, 'cosmos_pglog')).toMatchObject({ status: 'ok', freedBytes: 2000 });
 		expect(r.freedBytes).toBe(r.steps.reduce((sum, s) => sum + s.freedBytes, 0));
 		expect(r.diskBefore?.mount).toBe('/');
 		expect(res.stdout).toContain('would free');
-		expect(readFileSync(join(ctx.dir, 'log', 'vm-cleanup.log'), 'utf8')).toContain('docker_aged_images');
+		expect(readFileSync(join(ctx.dir, 'log', 'vm-cleanup.log'), 'utf8')).toContain(
+			'docker_aged_images'
+		);
 	});
 
 	it('--weekly frees dangling and aged unused images, truncates the big log, deletes old pglogs', () => {
@@ -243,8 +329,15 @@ describe('vm-cleanup.sh', () => {
 		expect(step(r, 'docker_aged_images').freedBytes).toBeGreaterThan(64 * 1024);
 		expect(step(r, 'docker_container_logs').freedBytes).toBe(a.logBytes);
 		expect(step(r, 'cosmos_pglog')).toMatchObject({ status: 'ok', freedBytes: 2000 });
-		expect(step(r, 'apt_cache')).toMatchObject({ status: 'skipped', freedBytes: 0, message: '/nonexistent/apt-get not found' });
-		expect(step(r, 'pnpm_store')).toMatchObject({ status: 'skipped', message: '/nonexistent/pnpm not found' });
+		expect(step(r, 'apt_cache')).toMatchObject({
+			status: 'skipped',
+			freedBytes: 0,
+			message: '/nonexistent/apt-get not found'
+		});
+		expect(step(r, 'pnpm_store')).toMatchObject({
+			status: 'skipped',
+			message: '/nonexistent/pnpm not found'
+		});
 		expect(r.freedBytes).toBe(r.steps.reduce((sum, s) => sum + s.freedBytes, 0));
 		expect(r.diskAfter).not.toBeNull();
 		const { interrupted, pending } = readJsonl();
@@ -254,11 +347,19 @@ describe('vm-cleanup.sh', () => {
 
 	it('runs only the steps of its mode: standard 3, full adds journald', () => {
 		expect(runCleanup(['--standard', '--dry-run']).status).toBe(0);
-		expect(lastRecord().steps.map((s) => s.name)).toEqual(['docker_build_cache', 'docker_dangling_images', 'docker_container_logs']);
+		expect(lastRecord().steps.map((s) => s.name)).toEqual([
+			'docker_build_cache',
+			'docker_dangling_images',
+			'docker_container_logs'
+		]);
 		expect(runCleanup(['--full', '--dry-run']).status).toBe(0);
 		const full = lastRecord();
 		expect(full.mode).toBe('full');
-		expect(full.steps.at(-1)).toMatchObject({ name: 'journald_vacuum', status: 'skipped', message: '/nonexistent/journalctl not found' });
+		expect(full.steps.at(-1)).toMatchObject({
+			name: 'journald_vacuum',
+			status: 'skipped',
+			message: '/nonexistent/journalctl not found'
+		});
 		expect(readJsonl().records).toHaveLength(2);
 	});
 
@@ -267,7 +368,12 @@ describe('vm-cleanup.sh', () => {
 		expect(res.status).toBe(0);
 		const r = lastRecord();
 		expect(r.status).toBe('ok');
-		for (const s of r.steps) expect(s).toMatchObject({ status: 'skipped', freedBytes: 0, message: '/nonexistent/docker not found' });
+		for (const s of r.steps)
+			expect(s).toMatchObject({
+				status: 'skipped',
+				freedBytes: 0,
+				message: '/nonexistent/docker not found'
+			});
 	});
 
 	it('records a failing step as failed and goes on (status partial, exit 1)', () => {
@@ -275,7 +381,10 @@ describe('vm-cleanup.sh', () => {
 		expect(res.status).toBe(1);
 		const r = lastRecord();
 		expect(r.status).toBe('partial');
-		expect(step(r, 'docker_aged_images')).toMatchObject({ status: 'failed', message: 'VMW_CLEANUP_IMAGE_MAX_AGE_DAYS is not a whole number: soon' });
+		expect(step(r, 'docker_aged_images')).toMatchObject({
+			status: 'failed',
+			message: 'VMW_CLEANUP_IMAGE_MAX_AGE_DAYS is not a whole number: soon'
+		});
 		// the steps after it still ran
 		expect(step(r, 'cosmos_pglog').status).toBe('skipped'); // no pglog dir in this test
 		expect(step(r, 'docker_container_logs').status).toBe('ok');
@@ -314,12 +423,25 @@ describe('vm-cleanup.sh', () => {
 			return path;
 		}
 		function startBackground(extraEnv: NodeJS.ProcessEnv) {
-			const child = spawn('bash', [SCRIPT, '--weekly'], { env: { ...ctx.env, ...extraEnv }, detached: true, stdio: 'ignore' });
-			const exited = new Promise<number | null>((r) => child.on('exit', (code, signal) => r(code ?? (signal ? -1 : null))));
+			const child = spawn('bash', [SCRIPT, '--weekly'], {
+				env: { ...ctx.env, ...extraEnv },
+				detached: true,
+				stdio: 'ignore'
+			});
+			const exited = new Promise<number | null>((r) =>
+				child.on('exit', (code, signal) => r(code ?? (signal ? -1 : null)))
+			);
 			return { child, exited };
 		}
-		const startMarkers = () => (existsSync(ctx.jsonl) ? readFileSync(ctx.jsonl, 'utf8').split('\n').filter((l) => l.includes('"event":"start"')) : []);
-		const inAptStep = () => existsSync(join(ctx.dir, 'log', 'vm-cleanup.log')) && readFileSync(join(ctx.dir, 'log', 'vm-cleanup.log'), 'utf8').includes('docker_aged_images');
+		const startMarkers = () =>
+			existsSync(ctx.jsonl)
+				? readFileSync(ctx.jsonl, 'utf8')
+						.split('\n')
+						.filter((l) => l.includes('"event":"start"'))
+				: [];
+		const inAptStep = () =>
+			existsSync(join(ctx.dir, 'log', 'vm-cleanup.log')) &&
+			readFileSync(join(ctx.dir, 'log', 'vm-cleanup.log'), 'utf8').includes('docker_aged_images');
 
 		it('refuses a second run while one holds the lock, and records nothing for it', async () => {
 			const first = startBackground({ VMW_APT_GET_BIN: slowTool(30) });
@@ -339,8 +461,19 @@ describe('vm-cleanup.sh', () => {
 			}
 		});
 
-		const WEEKLY_STEPS = ['docker_build_cache', 'docker_dangling_images', 'docker_container_logs', 'docker_aged_images', 'apt_cache', 'pnpm_store', 'cosmos_pglog'];
-		const logText = () => (existsSync(join(ctx.dir, 'log', 'vm-cleanup.log')) ? readFileSync(join(ctx.dir, 'log', 'vm-cleanup.log'), 'utf8') : '');
+		const WEEKLY_STEPS = [
+			'docker_build_cache',
+			'docker_dangling_images',
+			'docker_container_logs',
+			'docker_aged_images',
+			'apt_cache',
+			'pnpm_store',
+			'cosmos_pglog'
+		];
+		const logText = () =>
+			existsSync(join(ctx.dir, 'log', 'vm-cleanup.log'))
+				? readFileSync(join(ctx.dir, 'log', 'vm-cleanup.log'), 'utf8')
+				: '';
 
 		/** The record of an interrupted run: valid (readJsonl checks every line with the schema), failed, SIGTERM. */
 		function interruptedRecord(): CleanupRunRecord {
@@ -362,13 +495,21 @@ describe('vm-cleanup.sh', () => {
 			const r = interruptedRecord();
 			expect(r.steps.map((s) => s.name)).toEqual(WEEKLY_STEPS.slice(0, 5));
 			expect(step(r, 'docker_aged_images').status).toBe('ok');
-			expect(step(r, 'apt_cache')).toMatchObject({ status: 'failed', freedBytes: 0, message: 'interrupted by SIGTERM during this step' });
+			expect(step(r, 'apt_cache')).toMatchObject({
+				status: 'failed',
+				freedBytes: 0,
+				message: 'interrupted by SIGTERM during this step'
+			});
 		});
 
-		it('SIGTERM the moment a step\'s log line appears (the moment of issue 6): a valid record with that step', async () => {
+		it("SIGTERM the moment a step's log line appears (the moment of issue 6): a valid record with that step", async () => {
 			const run = startBackground({ VMW_APT_GET_BIN: slowTool(30) });
 			// The step's log line is written after its entry is committed.
-			await waitFor(() => /docker_aged_images\s+ok/.test(logText()), 'the docker_aged_images log line', 30_000);
+			await waitFor(
+				() => /docker_aged_images\s+ok/.test(logText()),
+				'the docker_aged_images log line',
+				30_000
+			);
 			process.kill(-run.child.pid!, 'SIGTERM');
 			expect(await run.exited).toBe(143);
 			const r = interruptedRecord();
@@ -386,19 +527,27 @@ describe('vm-cleanup.sh', () => {
 			{ point: 'json', group: true, committed: false },
 			{ point: 'json', group: false, committed: false },
 			{ point: 'after', group: true, committed: true }
-		])('SIGTERM at $point of a step (group: $group): the record is valid', async ({ point, group, committed }) => {
-			const marker = `test pause at ${point}:docker_aged_images`;
-			const run = startBackground({ VMW_CLEANUP_TEST_PAUSE: `${point}:docker_aged_images` });
-			await waitFor(() => logText().includes(marker), marker, 30_000);
-			process.kill(group ? -run.child.pid! : run.child.pid!, 'SIGTERM');
-			expect(await run.exited).toBe(143);
-			const r = interruptedRecord();
-			// the interrupted step is the last one; the three before it completed
-			expect(r.steps.map((s) => s.name)).toEqual(WEEKLY_STEPS.slice(0, 4));
-			for (const s of r.steps.slice(0, 3)) expect(s.status).toBe('ok');
-			if (committed) expect(step(r, 'docker_aged_images').status).toBe('ok');
-			else expect(step(r, 'docker_aged_images')).toMatchObject({ status: 'failed', freedBytes: 0, message: 'interrupted by SIGTERM during this step' });
-		});
+		])(
+			'SIGTERM at $point of a step (group: $group): the record is valid',
+			async ({ point, group, committed }) => {
+				const marker = `test pause at ${point}:docker_aged_images`;
+				const run = startBackground({ VMW_CLEANUP_TEST_PAUSE: `${point}:docker_aged_images` });
+				await waitFor(() => logText().includes(marker), marker, 30_000);
+				process.kill(group ? -run.child.pid! : run.child.pid!, 'SIGTERM');
+				expect(await run.exited).toBe(143);
+				const r = interruptedRecord();
+				// the interrupted step is the last one; the three before it completed
+				expect(r.steps.map((s) => s.name)).toEqual(WEEKLY_STEPS.slice(0, 4));
+				for (const s of r.steps.slice(0, 3)) expect(s.status).toBe('ok');
+				if (committed) expect(step(r, 'docker_aged_images').status).toBe('ok');
+				else
+					expect(step(r, 'docker_aged_images')).toMatchObject({
+						status: 'failed',
+						freedBytes: 0,
+						message: 'interrupted by SIGTERM during this step'
+					});
+			}
+		);
 
 		it('SIGKILL mid-way: the start marker without a record shows the run was interrupted', async () => {
 			const killed = startBackground({ VMW_APT_GET_BIN: slowTool(30) });

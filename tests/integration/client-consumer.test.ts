@@ -19,7 +19,11 @@ interface Run {
 	stdout: string;
 	stderr: string;
 }
-async function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+async function run(
+	cmd: string,
+	args: string[],
+	opts: { cwd?: string; env?: Record<string, string> } = {}
+): Promise<Run> {
 	try {
 		const { stdout, stderr } = await promisify(execFile)(cmd, args, {
 			cwd: opts.cwd ?? root,
@@ -29,7 +33,11 @@ async function run(cmd: string, args: string[], opts: { cwd?: string; env?: Reco
 		return { code: 0, stdout, stderr };
 	} catch (err) {
 		const e = err as { code?: number; stdout?: string; stderr?: string };
-		return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+		return {
+			code: typeof e.code === 'number' ? e.code : -1,
+			stdout: e.stdout ?? '',
+			stderr: e.stderr ?? ''
+		};
 	}
 }
 
@@ -53,7 +61,11 @@ beforeAll(async () => {
 	// What `npm ci` does through `prepare`, then what the consumer's `npm install` does (a symlink + the bin).
 	const built = await run(process.execPath, ['scripts/build-client.js']);
 	expect(built.code, built.stdout + built.stderr).toBe(0);
-	const installed = await run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts'], { cwd: consumer });
+	const installed = await run(
+		'npm',
+		['install', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts'],
+		{ cwd: consumer }
+	);
 	expect(installed.code, installed.stdout + installed.stderr).toBe(0);
 	server = await startServer(LENIENT);
 }, 240_000);
@@ -69,18 +81,39 @@ describe('types from vmwarden/client, in a project of its own', () => {
 	});
 
 	it('a wrong procedure name and a wrong input type fail tsc, each at its line', async () => {
-		const r = await run(process.execPath, [tsc, '-p', path.join(consumer, 'tsconfig.type-errors.json')]);
+		const r = await run(process.execPath, [
+			tsc,
+			'-p',
+			path.join(consumer, 'tsconfig.type-errors.json')
+		]);
 		expect(r.code).not.toBe(0);
-		expect(r.stdout).toMatch(/type-errors\/wrong-procedure\.ts\(5,18\): error TS2551: Property 'snapshots' does not exist/);
+		expect(r.stdout).toMatch(
+			/type-errors\/wrong-procedure\.ts\(5,18\): error TS2551: Property 'snapshots' does not exist/
+		);
 		// tsc prints the union in whatever order it built it: compare the members, not the order
-		const m = r.stdout.match(/type-errors\/wrong-input\.ts\(5,34\): error TS2322: Type 'number' is not assignable to type '([^']+)'/);
+		const m = r.stdout.match(
+			/type-errors\/wrong-input\.ts\(5,34\): error TS2322: Type 'number' is not assignable to type '([^']+)'/
+		);
 		expect(m?.[1].split(' | ').sort()).toEqual(['"1h"', '"24h"', '"6h"', '"7d"', 'undefined']);
 		expect(r.stdout.match(/error TS/g)).toHaveLength(2);
 	});
 
 	it('the client JS imports no server module (only @trpc/client, eventsource, superjson, and the batch cap it shares with the server)', async () => {
-		const importsOf = async (file: string) => [...(await readFile(path.join(root, file), 'utf8')).matchAll(/^(?:import|export)\s[^'"]*from\s+'([^']+)'/gm)].map((m) => m[1]).sort();
-		expect(await importsOf('dist/lib/client/index.js')).toEqual(['../trpc/limits.js', '@trpc/client', '@trpc/client', 'eventsource', 'superjson']);
+		const importsOf = async (file: string) =>
+			[
+				...(await readFile(path.join(root, file), 'utf8')).matchAll(
+					/^(?:import|export)\s[^'"]*from\s+'([^']+)'/gm
+				)
+			]
+				.map((m) => m[1])
+				.sort();
+		expect(await importsOf('dist/lib/client/index.js')).toEqual([
+			'../trpc/limits.js',
+			'@trpc/client',
+			'@trpc/client',
+			'eventsource',
+			'superjson'
+		]);
 		// limits.js is constants only
 		expect(await importsOf('dist/lib/trpc/limits.js')).toEqual([]);
 	});
@@ -88,10 +121,19 @@ describe('types from vmwarden/client, in a project of its own', () => {
 
 describe('the client against the built server', () => {
 	it('a query, a subscription with two samples, and a mutation refused for the read-only token', async () => {
-		const r = await run(process.execPath, ['--import', 'tsx', 'src/consumer.ts'], { cwd: consumer, env: asReader() });
+		const r = await run(process.execPath, ['--import', 'tsx', 'src/consumer.ts'], {
+			cwd: consumer,
+			env: asReader()
+		});
 		expect(r.stderr).toBe('');
 		expect(r.code).toBe(0);
-		const lines = Object.fromEntries(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((l) => [l.check, l.value]));
+		const lines = Object.fromEntries(
+			r.stdout
+				.trim()
+				.split('\n')
+				.map((l) => JSON.parse(l))
+				.map((l) => [l.check, l.value])
+		);
 		expect(lines.query).toMatchObject({ hostId: 'local', via: 'token' });
 		const [t1, t2] = lines.subscription as string[];
 		expect(Date.parse(t2)).toBeGreaterThan(Date.parse(t1));
@@ -100,8 +142,13 @@ describe('the client against the built server', () => {
 
 	it("README's example runs as written, and README shows exactly that file", async () => {
 		const example = await readFile(path.join(consumer, 'src/example.ts'), 'utf8');
-		expect(await readFile(path.join(root, 'README.md'), 'utf8')).toContain('```ts\n' + example + '```');
-		const r = await run(process.execPath, ['--import', 'tsx', 'src/example.ts'], { cwd: consumer, env: asReader() });
+		expect(await readFile(path.join(root, 'README.md'), 'utf8')).toContain(
+			'```ts\n' + example + '```'
+		);
+		const r = await run(process.execPath, ['--import', 'tsx', 'src/example.ts'], {
+			cwd: consumer,
+			env: asReader()
+		});
 		expect(r.stderr).toBe('');
 		expect(r.code).toBe(0);
 		expect(r.stdout).toMatch(/^local is (OK|UNKNOWN) /);

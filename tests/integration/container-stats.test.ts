@@ -2,12 +2,30 @@
 // container, and the collector reads every running container from cgroups (no API fallback).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
-import { createDockerAdapter, createDockerApi, type DockerAdapter } from '../../src/lib/server/docker';
-import { createStackedLayerTest, detectLayout, findContainerDir, readCgroup } from '../../src/lib/server/docker/cgroup';
-import { createStatsCollector, readingFromStatsApi } from '../../src/lib/server/docker/stats-collector';
+import {
+	createDockerAdapter,
+	createDockerApi,
+	type DockerAdapter
+} from '../../src/lib/server/docker';
+import {
+	createStackedLayerTest,
+	detectLayout,
+	findContainerDir,
+	readCgroup
+} from '../../src/lib/server/docker/cgroup';
+import {
+	createStatsCollector,
+	readingFromStatsApi
+} from '../../src/lib/server/docker/stats-collector';
 import { createLogger } from '../../src/lib/server/log';
 import { requireDocker, rigEnv } from '../helpers/rig';
-import { createTestContainer, newRunId, removeRun, TEST_LABEL, waitFor } from '../helpers/containers';
+import {
+	createTestContainer,
+	newRunId,
+	removeRun,
+	TEST_LABEL,
+	waitFor
+} from '../helpers/containers';
 
 const env = rigEnv();
 const run = newRunId('stats');
@@ -17,11 +35,23 @@ let adapter: DockerAdapter;
 
 beforeAll(async () => {
 	docker = await requireDocker(env);
-	adapter = createDockerAdapter({ api: createDockerApi({ host: env.dockerHost, timeoutMs: 5000 }), intervalMs: 60_000, labels: [`${TEST_LABEL}=${run}`], log: createLogger('test-stats') });
+	adapter = createDockerAdapter({
+		api: createDockerApi({ host: env.dockerHost, timeoutMs: 5000 }),
+		intervalMs: 60_000,
+		labels: [`${TEST_LABEL}=${run}`],
+		log: createLogger('test-stats')
+	});
 	await Promise.all([
 		// holds 4 MiB in a shell variable-free way: a tmpfs-less file in its writable layer (page cache)
-		createTestContainer(docker, env.testImage, run, { name: `${run}-limited`, memoryBytes: 16 * MiB, cmd: 'head -c 4194304 /dev/zero > /tmp/blob; sleep 3600' }),
-		createTestContainer(docker, env.testImage, run, { name: `${run}-busy`, cmd: 'while :; do :; done' }),
+		createTestContainer(docker, env.testImage, run, {
+			name: `${run}-limited`,
+			memoryBytes: 16 * MiB,
+			cmd: 'head -c 4194304 /dev/zero > /tmp/blob; sleep 3600'
+		}),
+		createTestContainer(docker, env.testImage, run, {
+			name: `${run}-busy`,
+			cmd: 'while :; do :; done'
+		}),
 		createTestContainer(docker, env.testImage, run, { name: `${run}-stopped`, cmd: 'exit 0' })
 	]);
 });
@@ -35,7 +65,9 @@ describe('container stats (rig kernel cgroups vs Docker stats API)', () => {
 	it('the same counters: CPU bracketed by two cgroup reads, memory within 256 KiB, limit, pids and bytes equal', async () => {
 		const list = await waitFor('containers listed', async () => {
 			const r = await adapter.refresh();
-			return r.state === 'ok' && r.data.filter((c) => c.state === 'running').length === 2 ? r.data : null;
+			return r.state === 'ok' && r.data.filter((c) => c.state === 'running').length === 2
+				? r.data
+				: null;
 		});
 		const layout = detectLayout('/sys/fs/cgroup');
 		const stacked = createStackedLayerTest();
@@ -72,7 +104,12 @@ describe('container stats (rig kernel cgroups vs Docker stats API)', () => {
 		const samples = await collector.collect(r.data);
 		expect(samples.map((s) => s.name).sort()).toEqual([`${run}-busy`, `${run}-limited`]);
 		expect(samples.every((s) => s.source === 'cgroup')).toBe(true);
-		expect(collector.status()).toMatchObject({ fromCgroup: 2, fromStatsApi: 0, missing: 0, cgroupVersion: detectLayout('/sys/fs/cgroup').version });
+		expect(collector.status()).toMatchObject({
+			fromCgroup: 2,
+			fromStatsApi: 0,
+			missing: 0,
+			cgroupVersion: detectLayout('/sys/fs/cgroup').version
+		});
 		const busy = samples.find((s) => s.name === `${run}-busy`)!;
 		// a shell busy loop uses at most one CPU; on 2 cores shared with other tests it gets well above 10 %
 		expect(busy.cpuPct).toBeGreaterThan(10);

@@ -9,7 +9,13 @@ import { EventSource } from 'eventsource';
 import type { AppRouter } from '../../src/lib/server/trpc/router';
 import { startServer, TEST_TOKEN, type RunningServer } from '../helpers/server';
 import { requireDocker, rigEnv } from '../helpers/rig';
-import { createTestContainer, newRunId, removeRun, TEST_LABEL, waitFor } from '../helpers/containers';
+import {
+	createTestContainer,
+	newRunId,
+	removeRun,
+	TEST_LABEL,
+	waitFor
+} from '../helpers/containers';
 
 const env = rigEnv();
 const run = newRunId('http');
@@ -19,7 +25,10 @@ let docker: Docker;
 describe('Docker unreachable', () => {
 	let server: RunningServer;
 	beforeAll(async () => {
-		server = await startServer({ VMW_DOCKER_HOST: 'unix:///tmp/vmwarden-no-docker-here.sock', VMW_CONTAINER_SAMPLE_INTERVAL_MS: '500' });
+		server = await startServer({
+			VMW_DOCKER_HOST: 'unix:///tmp/vmwarden-no-docker-here.sock',
+			VMW_CONTAINER_SAMPLE_INTERVAL_MS: '500'
+		});
 	});
 	afterAll(async () => server?.stop());
 
@@ -30,13 +39,19 @@ describe('Docker unreachable', () => {
 		});
 		expect(body.status).toBe('ok');
 		expect(body.services.docker).toMatchObject({ ok: false });
-		expect(body.services.docker.detail).toMatch(/unix:\/\/\/tmp\/vmwarden-no-docker-here\.sock: unavailable \(listContainers failed: .*ENOENT.*\); last good never/);
+		expect(body.services.docker.detail).toMatch(
+			/unix:\/\/\/tmp\/vmwarden-no-docker-here\.sock: unavailable \(listContainers failed: .*ENOENT.*\); last good never/
+		);
 	});
 
 	it('GET /api/vm/containers/unhealthy answers 503 with the typed unavailable state', async () => {
 		const res = await fetch(`${server.url}/api/vm/containers/unhealthy`, { headers: auth });
 		expect(res.status).toBe(503);
-		expect(await res.json()).toMatchObject({ state: 'unavailable', lastGood: null, lastGoodAt: null });
+		expect(await res.json()).toMatchObject({
+			state: 'unavailable',
+			lastGood: null,
+			lastGoodAt: null
+		});
 		expect((await fetch(`${server.url}/api/vm/containers/unhealthy`)).status).toBe(401);
 	});
 });
@@ -46,10 +61,21 @@ describe('Docker reachable (rig dockerd)', () => {
 	beforeAll(async () => {
 		docker = await requireDocker(env);
 		await Promise.all([
-			createTestContainer(docker, env.testImage, run, { name: `${run}-sick`, health: { cmd: 'echo nope; exit 1' } }),
-			createTestContainer(docker, env.testImage, run, { name: `${run}-web`, memoryBytes: 16 * 1024 * 1024, labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'web' } })
+			createTestContainer(docker, env.testImage, run, {
+				name: `${run}-sick`,
+				health: { cmd: 'echo nope; exit 1' }
+			}),
+			createTestContainer(docker, env.testImage, run, {
+				name: `${run}-web`,
+				memoryBytes: 16 * 1024 * 1024,
+				labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'web' }
+			})
 		]);
-		server = await startServer({ VMW_DOCKER_HOST: env.dockerHost, VMW_CONTAINER_LABELS: `${TEST_LABEL}=${run}`, VMW_CONTAINER_SAMPLE_INTERVAL_MS: '500' });
+		server = await startServer({
+			VMW_DOCKER_HOST: env.dockerHost,
+			VMW_CONTAINER_LABELS: `${TEST_LABEL}=${run}`,
+			VMW_CONTAINER_SAMPLE_INTERVAL_MS: '500'
+		});
 	}, 120_000);
 	afterAll(async () => {
 		await server?.stop();
@@ -58,7 +84,9 @@ describe('Docker reachable (rig dockerd)', () => {
 
 	it('/api/vm/containers/unhealthy lists the failing container with its last checks', async () => {
 		const body = await waitFor('the unhealthy container', async () => {
-			const b = await (await fetch(`${server.url}/api/vm/containers/unhealthy`, { headers: auth })).json();
+			const b = await (
+				await fetch(`${server.url}/api/vm/containers/unhealthy`, { headers: auth })
+			).json();
 			return b.state === 'ok' && b.data.length === 1 && b.data[0].failingStreak >= 1 ? b : null;
 		});
 		expect(body.data[0]).toMatchObject({ name: `${run}-sick`, restartCount: 0 });
@@ -74,10 +102,22 @@ describe('Docker reachable (rig dockerd)', () => {
 			const t = await (await fetch(`${server.url}/metrics`, { headers: auth })).text();
 			return t.includes(`vmwarden_container_memory_limit_bytes{name="${run}-web"`) ? t : null;
 		});
-		expect(text).toContain(`vmwarden_container_memory_limit_bytes{name="${run}-web",stack="shop",host_id="local"} 16777216`);
-		expect(text).toMatch(new RegExp(`vmwarden_container_cpu_seconds_total\\{name="${run}-sick",stack="",host_id="local"\\} [0-9.e-]+`));
-		expect(text).toMatch(new RegExp(`vmwarden_container_write_bytes_total\\{name="${run}-web",stack="shop",host_id="local"\\} \\d+`));
-		expect(text).toMatch(/vmwarden_containers\{state="running",health="unhealthy",host_id="local"\} 1/);
+		expect(text).toContain(
+			`vmwarden_container_memory_limit_bytes{name="${run}-web",stack="shop",host_id="local"} 16777216`
+		);
+		expect(text).toMatch(
+			new RegExp(
+				`vmwarden_container_cpu_seconds_total\\{name="${run}-sick",stack="",host_id="local"\\} [0-9.e-]+`
+			)
+		);
+		expect(text).toMatch(
+			new RegExp(
+				`vmwarden_container_write_bytes_total\\{name="${run}-web",stack="shop",host_id="local"\\} \\d+`
+			)
+		);
+		expect(text).toMatch(
+			/vmwarden_containers\{state="running",health="unhealthy",host_id="local"\} 1/
+		);
 		expect(text).toMatch(/vmwarden_docker_up\{host_id="local"\} 1/);
 	});
 
@@ -87,7 +127,15 @@ describe('Docker reachable (rig dockerd)', () => {
 			links: [
 				splitLink({
 					condition: (op) => op.type === 'subscription',
-					true: httpSubscriptionLink({ url, transformer: superjson, EventSource, eventSourceOptions: () => ({ fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...auth } }) }) }),
+					true: httpSubscriptionLink({
+						url,
+						transformer: superjson,
+						EventSource,
+						eventSourceOptions: () => ({
+							fetch: (input, init) =>
+								fetch(input, { ...init, headers: { ...init?.headers, ...auth } })
+						})
+					}),
 					false: httpBatchLink({ url, transformer: superjson, headers: auth })
 				})
 			]
@@ -115,6 +163,8 @@ describe('Docker reachable (rig dockerd)', () => {
 		// after the first (current state) push, each push follows a new refresh
 		expect(pushes[2].at).toBeGreaterThan(pushes[1].at);
 		// the read-only API token is a viewer: no restart (and no Docker call is made)
-		await expect(client.containers.restart.mutate({ id: `${run}-web` })).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
+		await expect(client.containers.restart.mutate({ id: `${run}-web` })).rejects.toMatchObject({
+			data: { code: 'FORBIDDEN' }
+		});
 	});
 });

@@ -20,14 +20,61 @@ let port: number;
 
 async function makeCerts(d: string) {
 	const ossl = (...args: string[]) => sh('openssl', args, { cwd: d });
-	await ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=vmwarden test CA', '-keyout', 'ca-key.pem', '-out', 'ca.pem');
-	await writeFile(path.join(d, 'server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+	await ossl(
+		'req',
+		'-x509',
+		'-newkey',
+		'rsa:2048',
+		'-nodes',
+		'-days',
+		'1',
+		'-subj',
+		'/CN=vmwarden test CA',
+		'-keyout',
+		'ca-key.pem',
+		'-out',
+		'ca.pem'
+	);
+	await writeFile(
+		path.join(d, 'server.ext'),
+		'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n'
+	);
 	await writeFile(path.join(d, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-	for (const [name, subj, ext] of [['server', '/CN=127.0.0.1', 'server.ext'], ['client', '/CN=vmwarden', 'client.ext']]) {
+	for (const [name, subj, ext] of [
+		['server', '/CN=127.0.0.1', 'server.ext'],
+		['client', '/CN=vmwarden', 'client.ext']
+	]) {
 		const key = name === 'client' ? 'key.pem' : `${name}-key.pem`;
 		const crt = name === 'client' ? 'cert.pem' : `${name}-cert.pem`;
-		await ossl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', subj, '-keyout', key, '-out', `${name}.csr`);
-		await ossl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '1', '-extfile', ext, '-out', crt);
+		await ossl(
+			'req',
+			'-newkey',
+			'rsa:2048',
+			'-nodes',
+			'-subj',
+			subj,
+			'-keyout',
+			key,
+			'-out',
+			`${name}.csr`
+		);
+		await ossl(
+			'x509',
+			'-req',
+			'-in',
+			`${name}.csr`,
+			'-CA',
+			'ca.pem',
+			'-CAkey',
+			'ca-key.pem',
+			'-CAcreateserial',
+			'-days',
+			'1',
+			'-extfile',
+			ext,
+			'-out',
+			crt
+		);
 	}
 }
 
@@ -36,7 +83,17 @@ beforeAll(async () => {
 	await makeCerts(dir);
 	port = await freePort();
 	own = await startOwnDockerd({
-		extraArgs: ['-H', `tcp://127.0.0.1:${port}`, '--tlsverify', '--tlscacert', path.join(dir, 'ca.pem'), '--tlscert', path.join(dir, 'server-cert.pem'), '--tlskey', path.join(dir, 'server-key.pem')]
+		extraArgs: [
+			'-H',
+			`tcp://127.0.0.1:${port}`,
+			'--tlsverify',
+			'--tlscacert',
+			path.join(dir, 'ca.pem'),
+			'--tlscert',
+			path.join(dir, 'server-cert.pem'),
+			'--tlskey',
+			path.join(dir, 'server-key.pem')
+		]
 	});
 }, 180_000);
 
@@ -47,8 +104,15 @@ afterAll(async () => {
 
 describe('Docker over tcp:// with TLS client certificates', () => {
 	it('config -> adapter: lists containers over TLS; plain HTTP to the same port is refused and reported unavailable', async () => {
-		const config = parseConfig({ VMW_DOCKER_HOST: `tcp://127.0.0.1:${port}`, VMW_DOCKER_CERT_PATH: dir });
-		const api = createDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: 5000 });
+		const config = parseConfig({
+			VMW_DOCKER_HOST: `tcp://127.0.0.1:${port}`,
+			VMW_DOCKER_CERT_PATH: dir
+		});
+		const api = createDockerApi({
+			host: config.docker.host,
+			certPath: config.docker.certPath,
+			timeoutMs: 5000
+		});
 		expect(api.label).toBe(`tcp+tls://127.0.0.1:${port}`);
 		const adapter = createDockerAdapter({ api, intervalMs: 60_000, log: createLogger('test-tls') });
 		const r = await adapter.refresh();
@@ -56,7 +120,11 @@ describe('Docker over tcp:// with TLS client certificates', () => {
 		expect((await api.version()).apiVersion).toMatch(/^\d+\.\d+$/);
 
 		// plain HTTP to the TLS port: the daemon answers with a TLS error, the adapter reports it
-		const plain = createDockerAdapter({ api: createDockerApi({ host: `tcp://127.0.0.1:${port}`, timeoutMs: 3000 }), intervalMs: 60_000, log: createLogger('test-tls-plain') });
+		const plain = createDockerAdapter({
+			api: createDockerApi({ host: `tcp://127.0.0.1:${port}`, timeoutMs: 3000 }),
+			intervalMs: 60_000,
+			log: createLogger('test-tls-plain')
+		});
 		const refused = await plain.refresh();
 		expect(refused.state).toBe('unavailable');
 	});

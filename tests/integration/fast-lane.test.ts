@@ -8,9 +8,15 @@ const bearer = { authorization: `Bearer ${TEST_TOKEN}` };
 const input = (v: unknown) => encodeURIComponent(JSON.stringify(v));
 /** A response's headers without the transport ones (who answered decides those). */
 const headersOf = (res: Response) =>
-	Object.fromEntries([...res.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)));
+	Object.fromEntries(
+		[...res.headers].filter(
+			([name]) =>
+				!['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)
+		)
+	);
 /** The lane writes a length; SvelteKit and tRPC stream the answer (chunked): this tells who answered. */
-const byLane = (res: Response) => res.headers.get('content-length') !== null && res.headers.get('transfer-encoding') === null;
+const byLane = (res: Response) =>
+	res.headers.get('content-length') !== null && res.headers.get('transfer-encoding') === null;
 
 describe('fast lane', () => {
 	let server: RunningServer;
@@ -35,14 +41,20 @@ describe('fast lane', () => {
 	});
 
 	it('a wrong token gets the 401 that handle gives, with WWW-Authenticate', async () => {
-		const res = await fetch(`${server.url}/api/vm/health`, { headers: { authorization: 'Bearer wrong-token-of-some-length-000' } });
+		const res = await fetch(`${server.url}/api/vm/health`, {
+			headers: { authorization: 'Bearer wrong-token-of-some-length-000' }
+		});
 		expect(res.status).toBe(401);
 		expect(res.headers.get('www-authenticate')).toBe('Bearer realm="vmwarden"');
-		expect(await res.json()).toEqual({ error: 'authentication required: log in or send Authorization: Bearer <API token>' });
+		expect(await res.json()).toEqual({
+			error: 'authentication required: log in or send Authorization: Bearer <API token>'
+		});
 		// without any credentials the request goes on to handle, which answers the same
 		const slow = await fetch(`${server.url}/api/vm/health`);
 		expect(slow.status).toBe(401);
-		expect(await slow.json()).toEqual({ error: 'authentication required: log in or send Authorization: Bearer <API token>' });
+		expect(await slow.json()).toEqual({
+			error: 'authentication required: log in or send Authorization: Bearer <API token>'
+		});
 	});
 
 	it('/metrics with the token is Prometheus text; /healthz needs nothing', async () => {
@@ -56,17 +68,23 @@ describe('fast lane', () => {
 	});
 
 	it('what it does not take reaches SvelteKit: POST, HEAD, other paths', async () => {
-		expect((await fetch(`${server.url}/api/vm/health`, { method: 'HEAD', headers: bearer })).status).toBe(200);
+		expect(
+			(await fetch(`${server.url}/api/vm/health`, { method: 'HEAD', headers: bearer })).status
+		).toBe(200);
 		// a POST is handle's to judge: its cross-site mutation check refuses a non-JSON body
-		expect((await fetch(`${server.url}/api/vm/health`, { method: 'POST', headers: bearer })).status).toBe(403);
+		expect(
+			(await fetch(`${server.url}/api/vm/health`, { method: 'POST', headers: bearer })).status
+		).toBe(403);
 		expect((await fetch(`${server.url}/vm`, { redirect: 'manual' })).status).toBe(303);
 	});
 
 	describe('tRPC health.snapshot', () => {
 		// the same call with hostId given is not the lane's: SvelteKit and tRPC answer it
 		const single = () => `${server.url}/api/trpc/health.snapshot`;
-		const viaTrpc = () => `${server.url}/api/trpc/health.snapshot?input=${input({ json: { hostId: 'local' } })}`;
-		const batchViaTrpc = () => `${server.url}/api/trpc/health.snapshot?batch=1&input=${input({ 0: { json: { hostId: 'local' } } })}`;
+		const viaTrpc = () =>
+			`${server.url}/api/trpc/health.snapshot?input=${input({ json: { hostId: 'local' } })}`;
+		const batchViaTrpc = () =>
+			`${server.url}/api/trpc/health.snapshot?batch=1&input=${input({ 0: { json: { hostId: 'local' } } })}`;
 
 		it('with the token: the bytes and headers tRPC gives, from the lane', async () => {
 			const lane = await fetch(single(), { headers: bearer });
@@ -78,7 +96,12 @@ describe('fast lane', () => {
 			expect(body).toBe(await trpc.text());
 			expect(JSON.parse(body).result.data.json.hostId).toBe('local');
 			expect(headersOf(lane)).toEqual(headersOf(trpc));
-			expect(headersOf(lane)).toMatchObject({ 'cache-control': 'no-store', 'content-type': 'application/json', vary: 'trpc-accept, accept', 'x-frame-options': 'DENY' });
+			expect(headersOf(lane)).toMatchObject({
+				'cache-control': 'no-store',
+				'content-type': 'application/json',
+				vary: 'trpc-accept, accept',
+				'x-frame-options': 'DENY'
+			});
 		});
 
 		it("the typed client's query() and query({}) are one-call batches the lane answers with tRPC's batch bytes", async () => {
@@ -117,17 +140,30 @@ describe('fast lane', () => {
 		});
 
 		it('what handle judges stays with handle: a cross-site Origin, Sec-Fetch-Site, another host, extra parameters', async () => {
-			const cross = await fetch(single(), { headers: { ...bearer, origin: 'https://evil.example' } });
+			const cross = await fetch(single(), {
+				headers: { ...bearer, origin: 'https://evil.example' }
+			});
 			expect(cross.status).toBe(403);
-			expect(await cross.json()).toEqual({ error: 'cross-origin request refused (Origin: https://evil.example)' });
-			const sameSite = await fetch(single(), { headers: { ...bearer, 'sec-fetch-site': 'same-site' } });
+			expect(await cross.json()).toEqual({
+				error: 'cross-origin request refused (Origin: https://evil.example)'
+			});
+			const sameSite = await fetch(single(), {
+				headers: { ...bearer, 'sec-fetch-site': 'same-site' }
+			});
 			expect(sameSite.status).toBe(403);
-			const sameOrigin = await fetch(single(), { headers: { ...bearer, 'sec-fetch-site': 'same-origin' } });
+			const sameOrigin = await fetch(single(), {
+				headers: { ...bearer, 'sec-fetch-site': 'same-origin' }
+			});
 			expect(sameOrigin.status).toBe(200);
 			expect(byLane(sameOrigin)).toBe(false);
-			const other = await fetch(`${server.url}/api/trpc/health.snapshot?input=${input({ json: { hostId: 'other-vm' } })}`, { headers: bearer });
+			const other = await fetch(
+				`${server.url}/api/trpc/health.snapshot?input=${input({ json: { hostId: 'other-vm' } })}`,
+				{ headers: bearer }
+			);
 			expect(other.status).toBe(404);
-			const extra = await fetch(`${single()}?batch=1&input=${input({ 0: { json: {} } })}&x=1`, { headers: bearer });
+			const extra = await fetch(`${single()}?batch=1&input=${input({ 0: { json: {} } })}&x=1`, {
+				headers: bearer
+			});
 			expect(extra.status).toBe(200);
 			expect(byLane(extra)).toBe(false);
 		});

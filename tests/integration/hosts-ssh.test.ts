@@ -16,7 +16,8 @@ const testdata = path.resolve(import.meta.dirname, '../../src/lib/server/hosts/t
 const KEY = readFileSync(path.join(testdata, 'ssh-key.pem'), 'utf8');
 const HOST_KEY_LINE = readFileSync(path.join(testdata, 'ssh-key.pub'), 'utf8');
 // another ed25519 public key (made with ssh-keygen for this test)
-const OTHER_KEY_LINE = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPVxp1uiUWEtorapwBx7Nk0yZ4Kue485HurrE/i+Rdbs';
+const OTHER_KEY_LINE =
+	'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPVxp1uiUWEtorapwBx7Nk0yZ4Kue485HurrE/i+Rdbs';
 
 let server: ssh2.Server;
 let port: number;
@@ -29,7 +30,16 @@ beforeAll(async () => {
 		client.on('authentication', (ctx) => {
 			users.push(`${ctx.username}:${ctx.method}`);
 			// only the test key, only as user ops
-			if (ctx.method === 'publickey' && ctx.username === 'ops' && ctx.key.data.equals(ssh2.utils.parseKey(HOST_KEY_LINE) instanceof Error ? Buffer.alloc(0) : (ssh2.utils.parseKey(HOST_KEY_LINE) as ssh2.ParsedKey).getPublicSSH())) ctx.accept();
+			if (
+				ctx.method === 'publickey' &&
+				ctx.username === 'ops' &&
+				ctx.key.data.equals(
+					ssh2.utils.parseKey(HOST_KEY_LINE) instanceof Error
+						? Buffer.alloc(0)
+						: (ssh2.utils.parseKey(HOST_KEY_LINE) as ssh2.ParsedKey).getPublicSSH()
+				)
+			)
+				ctx.accept();
 			else ctx.reject(['publickey']);
 		});
 		client.on('ready', () => {
@@ -85,7 +95,14 @@ function sshHost(over: { user?: string; hostKey?: string }): HostRecord {
 describe('bare Docker host over ssh://', () => {
 	it('with the pinned host key and the private key: ping and version reach the rig dockerd through dial-stdio', async () => {
 		const r = await probeHost(sshHost({}));
-		expect(r).toEqual({ ok: true, detail: expect.stringMatching(new RegExp(`^Docker \\S+ \\(API \\d+\\.\\d+\\) at ssh://ops@127\\.0\\.0\\.1:${port}; no node_exporter URL \\(no host figures\\)$`)) });
+		expect(r).toEqual({
+			ok: true,
+			detail: expect.stringMatching(
+				new RegExp(
+					`^Docker \\S+ \\(API \\d+\\.\\d+\\) at ssh://ops@127\\.0\\.0\\.1:${port}; no node_exporter URL \\(no host figures\\)$`
+				)
+			)
+		});
 		expect(commands.length).toBeGreaterThan(0);
 		expect(new Set(commands)).toEqual(new Set(['docker system dial-stdio']));
 	});
@@ -93,13 +110,19 @@ describe('bare Docker host over ssh://', () => {
 	it('another host key pinned: refused before any command runs, in plain words', async () => {
 		const before = commands.length;
 		const r = await probeHost(sshHost({ hostKey: OTHER_KEY_LINE }));
-		expect(r).toEqual({ ok: false, reason: `SSH: the host key of ssh://ops@127.0.0.1:${port} is not the pinned one (if the server was reinstalled, check its new key and pin it again)` });
+		expect(r).toEqual({
+			ok: false,
+			reason: `SSH: the host key of ssh://ops@127.0.0.1:${port} is not the pinned one (if the server was reinstalled, check its new key and pin it again)`
+		});
 		expect(commands.length).toBe(before);
 	});
 
 	it('a user the server refuses: the private key is refused, in plain words', async () => {
 		const r = await probeHost(sshHost({ user: 'nobody' }));
-		expect(r).toEqual({ ok: false, reason: `SSH: ssh://nobody@127.0.0.1:${port} refused the private key (is its public key in that user's authorized_keys?)` });
+		expect(r).toEqual({
+			ok: false,
+			reason: `SSH: ssh://nobody@127.0.0.1:${port} refused the private key (is its public key in that user's authorized_keys?)`
+		});
 		expect(users).toContain('nobody:publickey');
 	});
 });

@@ -21,9 +21,30 @@ const MUTE_MS = 1_500;
 // as tests/integration/hub.test.ts): stat.vm-steal.* has 4 CPUs and 8.25 % steal (WARN),
 // stat.local.* 2 CPUs and no steal (OK); 512 MiB available is under the 1 GiB critical line.
 const HOSTS = {
-	hub: { stat: ['stat.vm-steal.t0', 'stat.vm-steal.t1'], load: '0.25 0.20 0.15 1/100 100\n', mem: 12 * GiB_KB, cpus: 4, steal: 'WARN', memStatus: 'OK' },
-	vm1: { stat: ['stat.local.t0', 'stat.local.t1'], load: '0.50 0.40 0.30 1/100 100\n', mem: 8 * GiB_KB, cpus: 2, steal: 'OK', memStatus: 'OK' },
-	vm2: { stat: ['stat.vm-steal.t0', 'stat.vm-steal.t1'], load: '1.00 0.90 0.80 1/100 100\n', mem: 512 * 1024, cpus: 4, steal: 'WARN', memStatus: 'CRIT' }
+	hub: {
+		stat: ['stat.vm-steal.t0', 'stat.vm-steal.t1'],
+		load: '0.25 0.20 0.15 1/100 100\n',
+		mem: 12 * GiB_KB,
+		cpus: 4,
+		steal: 'WARN',
+		memStatus: 'OK'
+	},
+	vm1: {
+		stat: ['stat.local.t0', 'stat.local.t1'],
+		load: '0.50 0.40 0.30 1/100 100\n',
+		mem: 8 * GiB_KB,
+		cpus: 2,
+		steal: 'OK',
+		memStatus: 'OK'
+	},
+	vm2: {
+		stat: ['stat.vm-steal.t0', 'stat.vm-steal.t1'],
+		load: '1.00 0.90 0.80 1/100 100\n',
+		mem: 512 * 1024,
+		cpus: 4,
+		steal: 'WARN',
+		memStatus: 'CRIT'
+	}
 } as const;
 type Id = keyof typeof HOSTS;
 
@@ -50,9 +71,23 @@ describe('hub.all and vmwarden --all-hosts', () => {
 		docker = await requireDocker(env);
 		// one container per instance's slice of the rig's dockerd; vm1's fails its health check
 		for (const id of ['hub', 'vm1', 'vm2'] as const)
-			await createTestContainer(docker, env.testImage, run, { name: names[id], labels: { 'huballtest.scope': id }, health: id === 'vm1' ? { cmd: 'false', retries: 1 } : undefined });
+			await createTestContainer(docker, env.testImage, run, {
+				name: names[id],
+				labels: { 'huballtest.scope': id },
+				health: id === 'vm1' ? { cmd: 'false', retries: 1 } : undefined
+			});
 		procs = fakeHostProcs(HOSTS);
-		const base = (id: Id, extra: Record<string, string> = {}) => instanceEnv({ id, procRoot: procs!.dir(id), dockerHost: env.dockerHost, run, scopeLabel: 'huballtest.scope' }, extra);
+		const base = (id: Id, extra: Record<string, string> = {}) =>
+			instanceEnv(
+				{
+					id,
+					procRoot: procs!.dir(id),
+					dockerHost: env.dockerHost,
+					run,
+					scopeLabel: 'huballtest.scope'
+				},
+				extra
+			);
 		[servers.vm1, servers.vm2, servers.hub] = await Promise.all([
 			startServer(base('vm1')),
 			startServer(base('vm2')),
@@ -61,16 +96,47 @@ describe('hub.all and vmwarden --all-hosts', () => {
 		const secrets: Record<string, string> = {};
 		for (const id of ['vm1', 'vm2'] as const) {
 			const c = await login(servers[id].url);
-			const made = await trpc(servers[id].url, { cookie: c }, 'mutation', 'tokens.create', { name: 'hub', scope: 'hub', expiresInDays: null });
+			const made = await trpc(servers[id].url, { cookie: c }, 'mutation', 'tokens.create', {
+				name: 'hub',
+				scope: 'hub',
+				expiresInDays: null
+			});
 			secrets[id] = made.data.secret;
 		}
 		await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
 		cookie = await login(servers.hub.url);
 		const drafts = [
-			{ id: 'vm1', name: 'VM one', kind: 'vmwarden', url: servers.vm1.url, timeoutMs: HOST_TIMEOUT_MS, secrets: { token: secrets.vm1 } },
-			{ id: 'vm2', name: 'VM two', kind: 'vmwarden', url: servers.vm2.url, timeoutMs: HOST_TIMEOUT_MS, secrets: { token: secrets.vm2 } },
-			{ id: 'mute', name: 'Mute VM', kind: 'vmwarden', url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, timeoutMs: MUTE_MS, secrets: { token: 'vmw_never-answered-token' } },
-			{ id: 'dock', name: 'Bare dock', kind: 'docker', dockerHost: env.dockerHost, timeoutMs: 5_000 }
+			{
+				id: 'vm1',
+				name: 'VM one',
+				kind: 'vmwarden',
+				url: servers.vm1.url,
+				timeoutMs: HOST_TIMEOUT_MS,
+				secrets: { token: secrets.vm1 }
+			},
+			{
+				id: 'vm2',
+				name: 'VM two',
+				kind: 'vmwarden',
+				url: servers.vm2.url,
+				timeoutMs: HOST_TIMEOUT_MS,
+				secrets: { token: secrets.vm2 }
+			},
+			{
+				id: 'mute',
+				name: 'Mute VM',
+				kind: 'vmwarden',
+				url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+				timeoutMs: MUTE_MS,
+				secrets: { token: 'vmw_never-answered-token' }
+			},
+			{
+				id: 'dock',
+				name: 'Bare dock',
+				kind: 'docker',
+				dockerHost: env.dockerHost,
+				timeoutMs: 5_000
+			}
 		];
 		await addHosts(servers.hub.url, cookie, drafts);
 	}, 180_000);
@@ -108,14 +174,23 @@ describe('hub.all and vmwarden --all-hosts', () => {
 			if (e.state !== 'ok') throw new Error(`${id}: ${e.reason}`);
 			// the remote answered for itself: its own VMW_HOST_ID and its own fake /proc
 			expect(e.data.hostId).toBe(id);
-			expect(e.data.load.ok && [e.data.load.load1, e.data.load.cpuCount]).toEqual([Number(HOSTS[id].load.split(' ')[0]), HOSTS[id].cpus]);
+			expect(e.data.load.ok && [e.data.load.load1, e.data.load.cpuCount]).toEqual([
+				Number(HOSTS[id].load.split(' ')[0]),
+				HOSTS[id].cpus
+			]);
 			expect(e.data.memory.ok && e.data.memory.memAvailableBytes).toBe(HOSTS[id].mem * 1024);
 			expect(e.data.memory.status).toBe(HOSTS[id].memStatus);
 		}
 		const mute = byId(entries, 'mute');
-		expect(mute.state === 'unavailable' && [mute.reason, mute.lastGood, mute.lastGoodAt]).toEqual([`Mute VM did not answer within ${MUTE_MS} ms`, null, null]);
+		expect(mute.state === 'unavailable' && [mute.reason, mute.lastGood, mute.lastGoodAt]).toEqual([
+			`Mute VM did not answer within ${MUTE_MS} ms`,
+			null,
+			null
+		]);
 		const dock = byId(entries, 'dock');
-		expect(dock.state === 'unavailable' && dock.reason).toMatch(/^Bare dock is a bare Docker host: no health there/);
+		expect(dock.state === 'unavailable' && dock.reason).toMatch(
+			/^Bare dock is a bare Docker host: no health there/
+		);
 
 		// the whole call costs the slowest host's timeout, not the sum
 		const t0 = Date.now();
@@ -129,11 +204,21 @@ describe('hub.all and vmwarden --all-hosts', () => {
 	});
 
 	it('refuses an input the procedure refuses once, and a mutation path, as BAD_REQUEST', async () => {
-		const bad = await trpc(servers.hub.url, reader(), 'query', 'hub.all', { procedure: 'containers.list', input: { filter: 'bogus' } });
+		const bad = await trpc(servers.hub.url, reader(), 'query', 'hub.all', {
+			procedure: 'containers.list',
+			input: { filter: 'bogus' }
+		});
 		expect(bad.error?.code).toBe('BAD_REQUEST');
 		expect(bad.error?.message).toMatch(/^containers\.list: filter: /);
-		const mut = await trpc(servers.hub.url, reader(), 'query', 'hub.all', { procedure: 'containers.restart', input: { id: 'x' } });
-		expect(mut.error).toEqual({ code: 'BAD_REQUEST', message: 'hub.all does not run containers.restart: it is a mutation (a state change goes to one host at a time)' });
+		const mut = await trpc(servers.hub.url, reader(), 'query', 'hub.all', {
+			procedure: 'containers.restart',
+			input: { id: 'x' }
+		});
+		expect(mut.error).toEqual({
+			code: 'BAD_REQUEST',
+			message:
+				'hub.all does not run containers.restart: it is a mutation (a state change goes to one host at a time)'
+		});
 	});
 
 	it('containers.unhealthy across hosts: only vm1’s container; the bare Docker host answers through its adapter', async () => {
@@ -141,7 +226,9 @@ describe('hub.all and vmwarden --all-hosts', () => {
 		const entries = await waitFor('vm1 container unhealthy', async () => {
 			const e = await all<U>('containers.unhealthy');
 			const vm1 = byId(e, 'vm1');
-			return vm1.state === 'ok' && vm1.data.state === 'ok' && vm1.data.data.length === 1 ? e : undefined;
+			return vm1.state === 'ok' && vm1.data.state === 'ok' && vm1.data.data.length === 1
+				? e
+				: undefined;
 		});
 		const names_ = (id: string) => {
 			const e = byId(entries, id);
@@ -184,7 +271,9 @@ describe('hub.all and vmwarden --all-hosts', () => {
 		const text = t.out.join('\n');
 		expect(text).toContain('== VM one (vm1, vmwarden) ==');
 		expect(text).toContain(`  ${names.vm1} unhealthy`);
-		expect(text).toContain(`== Mute VM (mute, vmwarden) ==\n  UNAVAILABLE: Mute VM did not answer within ${MUTE_MS} ms`);
+		expect(text).toContain(
+			`== Mute VM (mute, vmwarden) ==\n  UNAVAILABLE: Mute VM did not answer within ${MUTE_MS} ms`
+		);
 	});
 
 	it('a stopped host: unavailable within its timeout, with its last good snapshot and time; the others stay ok', async () => {
@@ -201,9 +290,18 @@ describe('hub.all and vmwarden --all-hosts', () => {
 		for (const id of ['hub', 'vm1']) expect(byId(entries, id).state).toBe('ok');
 		// the CLI: now the worst is UNKNOWN (hub WARN, vm1 OK, the rest unavailable)
 		const out: string[] = [];
-		const code = await main(['health', '--all-hosts'], { VMW_URL: servers.hub.url, VMW_TOKEN: TEST_TOKEN }, { out: (l) => out.push(l), err: () => {} }, new AbortController().signal);
+		const code = await main(
+			['health', '--all-hosts'],
+			{ VMW_URL: servers.hub.url, VMW_TOKEN: TEST_TOKEN },
+			{ out: (l) => out.push(l), err: () => {} },
+			new AbortController().signal
+		);
 		expect(code).toBe(3);
-		expect(out.join('\n')).toContain(`== VM two (vm2, vmwarden) ==\n  UNAVAILABLE: VM two is unreachable: `);
-		expect(out.join('\n')).toContain(`  last good answer: ${new Date(vm2Good.at).toISOString()}\nvm2 `);
+		expect(out.join('\n')).toContain(
+			`== VM two (vm2, vmwarden) ==\n  UNAVAILABLE: VM two is unreachable: `
+		);
+		expect(out.join('\n')).toContain(
+			`  last good answer: ${new Date(vm2Good.at).toISOString()}\nvm2 `
+		);
 	});
 });

@@ -6,7 +6,11 @@ import { startFakeOllama, type FakeOllama } from '../helpers/fake-ollama';
 
 const bearer = { authorization: `Bearer ${TEST_TOKEN}` };
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+async function waitFor<T>(
+	what: string,
+	probe: () => Promise<T | undefined>,
+	timeoutMs = 10_000
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const v = await probe();
@@ -21,7 +25,11 @@ describe('built server with the fake Ollama', () => {
 	let fake: FakeOllama;
 	beforeAll(async () => {
 		fake = await startFakeOllama();
-		server = await startServer({ VMW_OLLAMA_URL: fake.url, VMW_OLLAMA_POLL_MS: '1000', VMW_OLLAMA_TIMEOUT_MS: '1000' });
+		server = await startServer({
+			VMW_OLLAMA_URL: fake.url,
+			VMW_OLLAMA_POLL_MS: '1000',
+			VMW_OLLAMA_TIMEOUT_MS: '1000'
+		});
 	});
 	afterAll(async () => {
 		await server?.stop();
@@ -39,7 +47,13 @@ describe('built server with the fake Ollama', () => {
 		const body = await res.json();
 		expect(body.state).toBe('ok');
 		// api-tags.json, in its order
-		expect(body.data.map((m: { name: string; sizeBytes: number; loaded: boolean }) => [m.name, m.sizeBytes, m.loaded])).toEqual([
+		expect(
+			body.data.map((m: { name: string; sizeBytes: number; loaded: boolean }) => [
+				m.name,
+				m.sizeBytes,
+				m.loaded
+			])
+		).toEqual([
 			['qwen2.5-coder:1.5b', 986061892, true],
 			['llama3.2-vision:11b', 7816589186, false],
 			['llama3.2:3b', 2019393189, false],
@@ -53,7 +67,10 @@ describe('built server with the fake Ollama', () => {
 			const b = await (await fetch(`${server.url}/healthz`)).json();
 			return b.services.ollama?.detail.startsWith('last poll') ? b : undefined;
 		});
-		expect(up).toMatchObject({ status: 'ok', services: { ollama: { ok: true, detail: expect.stringMatching(/; 1 model\(s\) loaded$/) } } });
+		expect(up).toMatchObject({
+			status: 'ok',
+			services: { ollama: { ok: true, detail: expect.stringMatching(/; 1 model\(s\) loaded$/) } }
+		});
 
 		await fake.close();
 		const down = await waitFor('a failed Ollama poll', async () => {
@@ -65,12 +82,17 @@ describe('built server with the fake Ollama', () => {
 		expect(down.b.status).toBe('ok');
 		// the public /healthz names the setting, never the internal address
 		expect(down.b.services.ollama.detail).not.toContain(fake.url);
-		expect(down.b.services.ollama.detail).toMatch(/^Ollama at VMW_OLLAMA_URL is unreachable .*; last good poll \d{4}-\d\d-\d\dT.*\(outside system: does not fail this app's health\)$/);
+		expect(down.b.services.ollama.detail).toMatch(
+			/^Ollama at VMW_OLLAMA_URL is unreachable .*; last good poll \d{4}-\d\d-\d\dT.*\(outside system: does not fail this app's health\)$/
+		);
 
 		const res = await fetch(`${server.url}/api/vm/ollama/models`, { headers: bearer });
 		expect(res.status).toBe(503);
 		const body = await res.json();
-		expect(body).toMatchObject({ state: 'unavailable', reason: expect.stringMatching(/^Ollama at http:\/\/127\.0\.0\.1:\d+ is unreachable/) });
+		expect(body).toMatchObject({
+			state: 'unavailable',
+			reason: expect.stringMatching(/^Ollama at http:\/\/127\.0\.0\.1:\d+ is unreachable/)
+		});
 		expect(body.lastGood).toHaveLength(4);
 		expect(typeof body.lastGoodAt).toBe('number');
 		// the rest of the app keeps answering

@@ -22,7 +22,11 @@ async function promtool(args: string[], cwd?: string) {
 		return { code: 0, out: r.stdout + r.stderr };
 	} catch (err) {
 		const e = err as { code?: number | string; stdout?: string; stderr?: string };
-		if (e.code === 'ENOENT') throw new Error('promtool is missing: it comes with the rig\'s prometheus package (scripts/rig/rig.sh up installs it)', { cause: err });
+		if (e.code === 'ENOENT')
+			throw new Error(
+				"promtool is missing: it comes with the rig's prometheus package (scripts/rig/rig.sh up installs it)",
+				{ cause: err }
+			);
 		return { code: Number(e.code ?? 1), out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
 	}
 }
@@ -36,7 +40,8 @@ async function appSeries(): Promise<Set<string>> {
 			if (d.isDirectory()) await walk(p);
 			else if (d.name.endsWith('.ts') && !d.name.endsWith('.spec.ts')) {
 				const text = await readFile(p, 'utf8');
-				for (const m of text.matchAll(/(?:name:\s*|gauge\(\s*)'(vmwarden_[a-z0-9_]+)'/g)) names.add(m[1]);
+				for (const m of text.matchAll(/(?:name:\s*|gauge\(\s*)'(vmwarden_[a-z0-9_]+)'/g))
+					names.add(m[1]);
 			}
 		}
 	};
@@ -48,12 +53,17 @@ async function appSeries(): Promise<Set<string>> {
 function seriesIn(expr: string): string[] {
 	const withoutLabels = expr
 		.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
-		.replace(/\{[^}]*\}/g, '{}').replace(/\[[^\]]*\]/g, '[]').replace(/"[^"]*"/g, '""');
+		.replace(/\{[^}]*\}/g, '{}')
+		.replace(/\[[^\]]*\]/g, '[]')
+		.replace(/"[^"]*"/g, '""');
 	const out: string[] = [];
-	for (const m of withoutLabels.matchAll(/(?<![\w:])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![\w:])\s*(\(?)/g)) {
+	for (const m of withoutLabels.matchAll(
+		/(?<![\w:])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![\w:])\s*(\(?)/g
+	)) {
 		const [, name, paren] = m;
 		if (paren) continue; // a function call
-		if (/^(by|without|on|ignoring|group_left|group_right|and|or|unless|bool|offset)$/.test(name)) continue;
+		if (/^(by|without|on|ignoring|group_left|group_right|and|or|unless|bool|offset)$/.test(name))
+			continue;
 		out.push(name);
 	}
 	return out;
@@ -74,7 +84,10 @@ describe('Prometheus rules (promtool)', () => {
 		try {
 			await copyFile(RULES, path.join(dir, 'vmwarden.rules.yml'));
 			// expect the steal alert 2 minutes before its `for: 10m` has passed
-			const broken = (await readFile(RULE_TESTS, 'utf8')).replace('      - eval_time: 12m\n        alertname: VMCpuStealWarning', '      - eval_time: 10m\n        alertname: VMCpuStealWarning');
+			const broken = (await readFile(RULE_TESTS, 'utf8')).replace(
+				'      - eval_time: 12m\n        alertname: VMCpuStealWarning',
+				'      - eval_time: 10m\n        alertname: VMCpuStealWarning'
+			);
 			expect(broken).not.toBe(await readFile(RULE_TESTS, 'utf8'));
 			await writeFile(path.join(dir, 'broken.test.yml'), broken);
 			const bad = await promtool(['test', 'rules', 'broken.test.yml'], dir);
@@ -91,19 +104,32 @@ describe('Grafana dashboard', () => {
 		const env = rigEnv();
 		await requireNodeExporter(env);
 		const nodeText = await (await fetch(`${env.nodeExporterUrl}/metrics`)).text();
-		const nodeSeries = new Set([...nodeText.matchAll(/^(node_[a-zA-Z0-9_]+)[{ ]/gm)].map((m) => m[1]));
+		const nodeSeries = new Set(
+			[...nodeText.matchAll(/^(node_[a-zA-Z0-9_]+)[{ ]/gm)].map((m) => m[1])
+		);
 		const app = await appSeries();
 		const rules = await readFile(RULES, 'utf8');
-		const recorded = new Set([...rules.matchAll(/- record: ([a-zA-Z_:][a-zA-Z0-9_:]*)/g)].map((m) => m[1]));
+		const recorded = new Set(
+			[...rules.matchAll(/- record: ([a-zA-Z_:][a-zA-Z0-9_:]*)/g)].map((m) => m[1])
+		);
 		// the rules file itself must only use existing series too
-		const ruleExprs = [...rules.matchAll(/expr: (?:\|\n((?:\s{10}.*\n)+)|(.*))/g)].map((m) => (m[1] ?? m[2]).trim());
+		const ruleExprs = [...rules.matchAll(/expr: (?:\|\n((?:\s{10}.*\n)+)|(.*))/g)].map((m) =>
+			(m[1] ?? m[2]).trim()
+		);
 		const dash = JSON.parse(await readFile(DASHBOARD, 'utf8'));
 		const dashExprs: string[] = [
 			...dash.panels.flatMap((p: { targets: { expr: string }[] }) => p.targets.map((t) => t.expr)),
-			...dash.templating.list.map((v: { query: string }) => v.query.replace(/^label_values\(([^,]+),.*$/, '$1'))
+			...dash.templating.list.map((v: { query: string }) =>
+				v.query.replace(/^label_values\(([^,]+),.*$/, '$1')
+			)
 		];
 		expect(dashExprs.length).toBeGreaterThanOrEqual(18);
-		const known = (n: string) => (n.startsWith('vmwarden_') ? app.has(n) : n.startsWith('node_') ? nodeSeries.has(n) : recorded.has(n));
+		const known = (n: string) =>
+			n.startsWith('vmwarden_')
+				? app.has(n)
+				: n.startsWith('node_')
+					? nodeSeries.has(n)
+					: recorded.has(n);
 		const unknown: string[] = [];
 		for (const e of [...dashExprs, ...ruleExprs]) {
 			const names = seriesIn(e);
@@ -113,6 +139,8 @@ describe('Grafana dashboard', () => {
 		expect(unknown).toEqual([]);
 		// and the check can fail: a made-up name is caught
 		expect(known('vmwarden_made_up_total')).toBe(false);
-		expect(seriesIn('sum by (container) (increase(vmwarden_x_total{a="b"}[1h])) > 0 and node_y')).toEqual(['vmwarden_x_total', 'node_y']);
+		expect(
+			seriesIn('sum by (container) (increase(vmwarden_x_total{a="b"}[1h])) > 0 and node_y')
+		).toEqual(['vmwarden_x_total', 'node_y']);
 	});
 });

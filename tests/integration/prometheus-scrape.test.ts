@@ -36,16 +36,20 @@ describe('Prometheus scraping vmwarden', () => {
 	let promEnv: RigEnv;
 	const promQuery = (expr: string) => rigPromQuery(expr, { env: promEnv });
 
-	async function poll<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+	async function poll<T>(
+		what: string,
+		probe: () => Promise<T | undefined>,
+		timeoutMs = 30_000
+	): Promise<T> {
 		const deadline = Date.now() + timeoutMs;
 		for (;;) {
 			const v = await probe();
 			if (v !== undefined) return v;
-			if (Date.now() > deadline) throw new Error(`Prometheus did not report ${what} within ${timeoutMs / 1000} s`);
+			if (Date.now() > deadline)
+				throw new Error(`Prometheus did not report ${what} within ${timeoutMs / 1000} s`);
 			await new Promise((r) => setTimeout(r, 500));
 		}
 	}
-
 
 	beforeAll(async () => {
 		proc = fakeProc({ meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
@@ -132,7 +136,9 @@ scrape_configs:
 	});
 
 	it('/metrics passes `promtool check metrics` (the linter Prometheus users run)', async () => {
-		const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+		const res = await fetch(`${server.url}/metrics`, {
+			headers: { authorization: `Bearer ${TEST_TOKEN}` }
+		});
 		const text = await res.text();
 		const { execFile } = await import('node:child_process');
 		const result = await new Promise<{ code: number; out: string }>((resolve) => {

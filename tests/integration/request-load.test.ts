@@ -22,7 +22,10 @@ function batchUrl(base: string, procedure: string, input: unknown, count: number
 	return `${base}/api/trpc/${Array(count).fill(procedure).join(',')}?batch=1&input=${encodeURIComponent(JSON.stringify(inputs))}`;
 }
 
-type CallAnswer = { result?: { data: { json: unknown } }; error?: { json: { message: string; data: { code: string } } } };
+type CallAnswer = {
+	result?: { data: { json: unknown } };
+	error?: { json: { message: string; data: { code: string } } };
+};
 
 /** The prober: its own process, so the test's own work never delays a probe. Prints the latencies (ms) when stdin closes. */
 const PROBER = `
@@ -48,7 +51,9 @@ process.stdin.on('end', async () => {
 `;
 
 function startProber(url: string) {
-	const child: ChildProcess = spawn(process.execPath, ['-e', PROBER, `${url}/healthz`], { stdio: ['pipe', 'pipe', 'inherit'] });
+	const child: ChildProcess = spawn(process.execPath, ['-e', PROBER, `${url}/healthz`], {
+		stdio: ['pipe', 'pipe', 'inherit']
+	});
 	let out = '';
 	child.stdout!.on('data', (d) => (out += d));
 	const done = new Promise<number[]>((resolve, reject) => {
@@ -77,71 +82,109 @@ describe('one read-only request cannot stall the server (a week of local history
 		dir = await mkdtemp(path.join(tmpdir(), 'vmw-load-'));
 		const url = `file:${path.join(dir, 'vmwarden.db')}`;
 		await writeWeekOfHistory({ url, hostId: HOST_ID });
-		server = await startServer({ VMW_HOST_ID: HOST_ID, VMW_DATABASE_URL: url, VMW_SAMPLE_INTERVAL_MS: '5000', VMW_LOG_LEVEL: 'warn' });
+		server = await startServer({
+			VMW_HOST_ID: HOST_ID,
+			VMW_DATABASE_URL: url,
+			VMW_SAMPLE_INTERVAL_MS: '5000',
+			VMW_LOG_LEVEL: 'warn'
+		});
 	}, 240_000);
 	afterAll(async () => {
 		await server?.stop();
 		if (dir) await rm(dir, { recursive: true, force: true });
 	});
 
-	it('refuses the 150-call batch with a clear 400; its calls as allowed batches (one after another, and in parallel) keep /healthz answering (p50 under 100 ms, no pause near a stall)', { timeout: 300_000 }, async () => {
-		// warm-up: the first request loads SvelteKit's route modules, which is not what this measures
-		for (const url of [batchUrl(server.url, 'health.history', { range: '1h' }, 1), batchUrl(server.url, 'activity.list', { limit: 1 }, 1)])
-			expect((await fetch(url, { headers: bearer })).status).toBe(200);
-		const prober = startProber(server.url);
-		const week = { range: '7d' };
+	it(
+		'refuses the 150-call batch with a clear 400; its calls as allowed batches (one after another, and in parallel) keep /healthz answering (p50 under 100 ms, no pause near a stall)',
+		{ timeout: 300_000 },
+		async () => {
+			// warm-up: the first request loads SvelteKit's route modules, which is not what this measures
+			for (const url of [
+				batchUrl(server.url, 'health.history', { range: '1h' }, 1),
+				batchUrl(server.url, 'activity.list', { limit: 1 }, 1)
+			])
+				expect((await fetch(url, { headers: bearer })).status).toBe(200);
+			const prober = startProber(server.url);
+			const week = { range: '7d' };
 
-		// the request of the report: refused at once, saying why
-		const t0 = performance.now();
-		const refused = await fetch(batchUrl(server.url, 'health.history', week, 150), { headers: bearer, signal: AbortSignal.timeout(60_000) });
-		expect(refused.status).toBe(400);
-		expect(await refused.text()).toContain(`at most ${MAX_BATCH_CALLS} calls; this one has 150`);
-		expect(performance.now() - t0).toBeLessThan(10_000); // it took 268 s before the cap
+			// the request of the report: refused at once, saying why
+			const t0 = performance.now();
+			const refused = await fetch(batchUrl(server.url, 'health.history', week, 150), {
+				headers: bearer,
+				signal: AbortSignal.timeout(60_000)
+			});
+			expect(refused.status).toBe(400);
+			expect(await refused.text()).toContain(`at most ${MAX_BATCH_CALLS} calls; this one has 150`);
+			expect(performance.now() - t0).toBeLessThan(10_000); // it took 268 s before the cap
 
-		// the same 150 calls as 15 batches of the allowed size, one after another: every call answers, bounded
-		const t1 = performance.now();
-		for (let i = 0; i < 150 / MAX_BATCH_CALLS; i++) {
-			const res = await fetch(batchUrl(server.url, 'health.history', week, MAX_BATCH_CALLS), { headers: bearer, signal: AbortSignal.timeout(60_000) });
-			const calls = (await res.json()) as CallAnswer[];
-			expect(res.status).toBe(200);
-			expect(calls).toHaveLength(MAX_BATCH_CALLS);
-			for (const c of calls) {
-				const data = c.result?.data.json as { stepSec: number; points: unknown[] };
-				expect(data.stepSec).toBe(1800);
-				// a week, 30 minutes a point (+ the samples of the last minute or two)
-				expect(data.points.length).toBeGreaterThan(330);
-				expect(data.points.length).toBeLessThan(400);
+			// the same 150 calls as 15 batches of the allowed size, one after another: every call answers, bounded
+			const t1 = performance.now();
+			for (let i = 0; i < 150 / MAX_BATCH_CALLS; i++) {
+				const res = await fetch(batchUrl(server.url, 'health.history', week, MAX_BATCH_CALLS), {
+					headers: bearer,
+					signal: AbortSignal.timeout(60_000)
+				});
+				const calls = (await res.json()) as CallAnswer[];
+				expect(res.status).toBe(200);
+				expect(calls).toHaveLength(MAX_BATCH_CALLS);
+				for (const c of calls) {
+					const data = c.result?.data.json as { stepSec: number; points: unknown[] };
+					expect(data.stepSec).toBe(1800);
+					// a week, 30 minutes a point (+ the samples of the last minute or two)
+					expect(data.points.length).toBeGreaterThan(330);
+					expect(data.points.length).toBeLessThan(400);
+				}
 			}
+
+			console.log(
+				`150 week-long health.history calls as ${150 / MAX_BATCH_CALLS} batches: ${((performance.now() - t1) / 1000).toFixed(1)} s`
+			);
+
+			// in parallel: 4 max-size batches of week-long history and 4 of activity.list(200), same token
+			const parallel = await Promise.all([
+				...Array.from({ length: 4 }, () =>
+					fetch(batchUrl(server.url, 'health.history', week, MAX_BATCH_CALLS), {
+						headers: bearer,
+						signal: AbortSignal.timeout(120_000)
+					})
+				),
+				...Array.from({ length: 4 }, () =>
+					fetch(batchUrl(server.url, 'activity.list', { limit: 200 }, MAX_BATCH_CALLS), {
+						headers: bearer,
+						signal: AbortSignal.timeout(120_000)
+					})
+				)
+			]);
+			const answers = (
+				await Promise.all(parallel.map((r) => r.json() as Promise<CallAnswer[]>))
+			).flat();
+			const probes = await prober.stop();
+			console.log(
+				`/healthz during the load: ${probes.count} probes, p50 ${probes.p50.toFixed(1)} ms, p99 ${probes.p99.toFixed(1)} ms, max ${probes.max.toFixed(1)} ms`
+			);
+
+			// a call either answered, or was refused 429 with the reason: the caller's share was taken
+			const ok = answers.filter((a) => a.result);
+			const tooMany = answers.filter((a) => a.error?.json.data.code === 'TOO_MANY_REQUESTS');
+			expect(ok.length + tooMany.length).toBe(8 * MAX_BATCH_CALLS);
+			expect(ok.length).toBeGreaterThanOrEqual(MAX_BATCH_CALLS);
+			expect(tooMany.length).toBeGreaterThan(0);
+			expect(tooMany[0].error!.json.message).toMatch(
+				/Too many expensive queries at once from this caller/
+			);
+			const lists = ok
+				.map((a) => a.result!.data.json as { items?: unknown[] })
+				.filter((d) => d.items);
+			for (const l of lists) expect(l.items).toHaveLength(200);
+
+			expect(probes.count).toBeGreaterThan(100);
+			// Issue 21 asks for p99 < 100 ms. Measured on the shared, loaded 2-core machine where this
+			// landed (other test files or sessions running beside it): p50 35 ms, p99 255–1,174 ms, one
+			// pause of ~1.2 s — not met there, and not yet measured on a quiet machine (issue 21 stays open).
+			// What this test holds: the typical probe is fast, and no pause comes near the stall before
+			// the fix (the 150-call batch kept /healthz from answering for minutes).
+			expect(probes.p50).toBeLessThan(100);
+			expect(probes.max).toBeLessThan(5_000);
 		}
-
-		console.log(`150 week-long health.history calls as ${150 / MAX_BATCH_CALLS} batches: ${((performance.now() - t1) / 1000).toFixed(1)} s`);
-
-		// in parallel: 4 max-size batches of week-long history and 4 of activity.list(200), same token
-		const parallel = await Promise.all([
-			...Array.from({ length: 4 }, () => fetch(batchUrl(server.url, 'health.history', week, MAX_BATCH_CALLS), { headers: bearer, signal: AbortSignal.timeout(120_000) })),
-			...Array.from({ length: 4 }, () => fetch(batchUrl(server.url, 'activity.list', { limit: 200 }, MAX_BATCH_CALLS), { headers: bearer, signal: AbortSignal.timeout(120_000) }))
-		]);
-		const answers = (await Promise.all(parallel.map((r) => r.json() as Promise<CallAnswer[]>))).flat();
-		const probes = await prober.stop();
-		console.log(`/healthz during the load: ${probes.count} probes, p50 ${probes.p50.toFixed(1)} ms, p99 ${probes.p99.toFixed(1)} ms, max ${probes.max.toFixed(1)} ms`);
-
-		// a call either answered, or was refused 429 with the reason: the caller's share was taken
-		const ok = answers.filter((a) => a.result);
-		const tooMany = answers.filter((a) => a.error?.json.data.code === 'TOO_MANY_REQUESTS');
-		expect(ok.length + tooMany.length).toBe(8 * MAX_BATCH_CALLS);
-		expect(ok.length).toBeGreaterThanOrEqual(MAX_BATCH_CALLS);
-		expect(tooMany.length).toBeGreaterThan(0);
-		expect(tooMany[0].error!.json.message).toMatch(/Too many expensive queries at once from this caller/);
-		const lists = ok.map((a) => a.result!.data.json as { items?: unknown[] }).filter((d) => d.items);
-		for (const l of lists) expect(l.items).toHaveLength(200);
-
-		expect(probes.count).toBeGreaterThan(100);
-		// Issue 21 asks for p99 < 100 ms. Measured on the shared, loaded 2-core machine where this
-		// landed (other test files or sessions running beside it): p50 35 ms, p99 255–1,174 ms, one
-		// pause of ~1.2 s — not met there, and not yet measured on a quiet machine (issue 21 stays open).
-		// What this test holds: the typical probe is fast, and no pause comes near the stall before
-		// the fix (the 150-call batch kept /healthz from answering for minutes).
-		expect(probes.p50).toBeLessThan(100);
-		expect(probes.max).toBeLessThan(5_000);
-	});
+	);
 });

@@ -23,7 +23,13 @@ import { detectLayout } from '../../src/lib/server/docker/cgroup';
 import { requireDocker, rigEnv } from '../helpers/rig';
 import { and, eq, gte, lte } from 'drizzle-orm';
 import { containerHistory } from '../../src/lib/server/db/schema';
-import { createTestContainer, newRunId, removeRun, TEST_LABEL, waitFor } from '../helpers/containers';
+import {
+	createTestContainer,
+	newRunId,
+	removeRun,
+	TEST_LABEL,
+	waitFor
+} from '../helpers/containers';
 
 const env = rigEnv();
 const run = newRunId('res');
@@ -37,7 +43,11 @@ let dir: string;
 let hook: Server;
 const posted: { key?: string; severity?: string; text: string }[] = [];
 const caller = () => callerAs(viewer, { services });
-const compose = (service: string, extra: Record<string, string> = {}) => ({ 'com.docker.compose.project': run, 'com.docker.compose.service': service, ...extra });
+const compose = (service: string, extra: Record<string, string> = {}) => ({
+	'com.docker.compose.project': run,
+	'com.docker.compose.service': service,
+	...extra
+});
 
 beforeAll(async () => {
 	docker = await requireDocker(env);
@@ -74,7 +84,11 @@ beforeAll(async () => {
 	const img = env.testImage;
 	await Promise.all([
 		// holds 48 MiB: tmpfs pages (/dev/shm) are charged to the cgroup and are not inactive file cache
-		createTestContainer(docker, img, run, { name: n('hold'), cmd: 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=48 2>/dev/null; sleep 3600', labels: compose('web', { 'vmwarden.category': 'frontend' }) }),
+		createTestContainer(docker, img, run, {
+			name: n('hold'),
+			cmd: 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=48 2>/dev/null; sleep 3600',
+			labels: compose('web', { 'vmwarden.category': 'frontend' })
+		}),
 		// no label: the service name "ollama" makes it llm
 		createTestContainer(docker, img, run, { name: n('ollama'), labels: compose('ollama') }),
 		createTestContainer(docker, img, run, { name: n('api'), labels: compose('api') })
@@ -100,25 +114,42 @@ afterAll(async () => {
 	if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const rowOf = async (service: string) => (await services.resources.report({ fresh: true })).advice.find((a) => a.service === service && a.stack === run);
+const rowOf = async (service: string) =>
+	(await services.resources.report({ fresh: true })).advice.find(
+		(a) => a.service === service && a.stack === run
+	);
 
 describe('resources (rig dockerd)', () => {
 	it('measures the container that holds 48 MiB', async () => {
-		const row = await waitFor('a reading of the 48 MiB holder', async () => {
-			const r = await rowOf('web');
-			return r && r.usedBytes !== null && r.usedBytes >= 48 * MiB ? r : null;
-		}, 20_000);
+		const row = await waitFor(
+			'a reading of the 48 MiB holder',
+			async () => {
+				const r = await rowOf('web');
+				return r && r.usedBytes !== null && r.usedBytes >= 48 * MiB ? r : null;
+			},
+			20_000
+		);
 		// 48 MiB of tmpfs + sh and sleep (well under 4 MiB)
 		expect(row.usedBytes!).toBeLessThan(52 * MiB);
-		expect(row).toMatchObject({ category: 'frontend', categorySource: 'label', currentLimitBytes: null, status: 'collect-first', limitBytes: null });
+		expect(row).toMatchObject({
+			category: 'frontend',
+			categorySource: 'label',
+			currentLimitBytes: null,
+			status: 'collect-first',
+			limitBytes: null
+		});
 		expect(row.flags).toContain('no-limit');
 	});
 
 	it('records and flags the OOM-killed container (Docker oom event via the watchdog, and the inspect)', async () => {
-		const recorded = await waitFor('the watchdog to record the oom event', async () => {
-			const a = await listActions(services.db, { action: 'watchdog.oom', limit: 50 });
-			return a.find((x) => x.action === 'watchdog.oom' && x.target === n('oom'));
-		}, 20_000);
+		const recorded = await waitFor(
+			'the watchdog to record the oom event',
+			async () => {
+				const a = await listActions(services.db, { action: 'watchdog.oom', limit: 50 });
+				return a.find((x) => x.action === 'watchdog.oom' && x.target === n('oom'));
+			},
+			20_000
+		);
 		expect(recorded).toBeTruthy();
 		const row = (await rowOf('worker'))!;
 		expect(row).toMatchObject({ currentLimitBytes: 16 * MiB, category: 'backend' });
@@ -138,13 +169,21 @@ describe('resources (rig dockerd)', () => {
 		});
 		await c.start();
 		const id = (await c.inspect()).Id;
-		const count = await waitFor('the cgroup to count the kill', async () => readCgroupOomKills(detectLayout('/sys/fs/cgroup'), id, ''), 20_000);
+		const count = await waitFor(
+			'the cgroup to count the kill',
+			async () => readCgroupOomKills(detectLayout('/sys/fs/cgroup'), id, ''),
+			20_000
+		);
 		expect(count).toBe(1);
 		expect((await c.inspect()).State.Running).toBe(true);
-		const row = await waitFor('the advice row of the child-OOM container', async () => {
-			const r = await rowOf('child');
-			return r && r.oomKills7d > 0 ? r : null;
-		}, 20_000);
+		const row = await waitFor(
+			'the advice row of the child-OOM container',
+			async () => {
+				const r = await rowOf('child');
+				return r && r.oomKills7d > 0 ? r : null;
+			},
+			20_000
+		);
 		// the Docker event (watchdog) and the cgroup count are the same kill
 		expect(row.oomKills7d).toBe(1);
 		expect(row.flags).toContain('oom-killed');
@@ -163,26 +202,48 @@ describe('resources (rig dockerd)', () => {
 		await c.start();
 		const id = (await c.inspect()).Id;
 		const layout = detectLayout('/sys/fs/cgroup');
-		const kernel = await waitFor('the kernel to count both kills', async () => {
-			const k = readCgroupOomKills(layout, id, '');
-			return k !== null && k >= 2 ? k : null;
-		}, 20_000);
-		const records = async () => (await listActions(services.db, { action: 'watchdog.oom', limit: 50 })).filter((a) => a.target === n('two-oom'));
-		await waitFor('the watchdog to record them', async () => (await records()).length >= kernel, 10_000).catch(() => null);
+		const kernel = await waitFor(
+			'the kernel to count both kills',
+			async () => {
+				const k = readCgroupOomKills(layout, id, '');
+				return k !== null && k >= 2 ? k : null;
+			},
+			20_000
+		);
+		const records = async () =>
+			(await listActions(services.db, { action: 'watchdog.oom', limit: 50 })).filter(
+				(a) => a.target === n('two-oom')
+			);
+		await waitFor(
+			'the watchdog to record them',
+			async () => (await records()).length >= kernel,
+			10_000
+		).catch(() => null);
 		await new Promise((r) => setTimeout(r, 1500)); // a late event would show by now
 		expect(readCgroupOomKills(layout, id, '')).toBe(kernel);
 		expect((await records()).length).toBe(kernel);
-		expect(await services.metrics.metrics()).toContain(`vmwarden_container_oom_kills_total{container="${n('two-oom')}",host_id="vm-test"} ${kernel}`);
+		expect(await services.metrics.metrics()).toContain(
+			`vmwarden_container_oom_kills_total{container="${n('two-oom')}",host_id="vm-test"} ${kernel}`
+		);
 	});
 
 	it('refuses another host and unknown fields', async () => {
-		await expect(caller().resources.report({ hostId: 'elsewhere' })).rejects.toThrow(/unknown host/);
+		await expect(caller().resources.report({ hostId: 'elsewhere' })).rejects.toThrow(
+			/unknown host/
+		);
 		await expect(caller().resources.override({ stack: run, extra: 1 } as never)).rejects.toThrow();
 	});
 
 	it('never advises a limit for Ollama', async () => {
 		const row = (await rowOf('ollama'))!;
-		expect(row).toMatchObject({ category: 'llm', categorySource: 'name', status: 'never-limit', limitBytes: null, reservationBytes: null, reason: LLM_NO_LIMIT_REASON });
+		expect(row).toMatchObject({
+			category: 'llm',
+			categorySource: 'name',
+			status: 'never-limit',
+			limitBytes: null,
+			reservationBytes: null,
+			reason: LLM_NO_LIMIT_REASON
+		});
 		expect(row.flags).toEqual([]);
 	});
 
@@ -190,7 +251,17 @@ describe('resources (rig dockerd)', () => {
 		// 1440 minutes ending 2 minutes ago: mean 40 MiB, peak 100 MiB in one minute
 		const end = Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000;
 		await services.containerHistory.insertMany(
-			Array.from({ length: 1440 }, (_, i) => ({ key: `${run}/web`, ts: end - (1439 - i) * 60_000, name: n('hold'), cpuPct: 0, memUsedBytes: 40 * MiB, memPeakBytes: i === 700 ? 100 * MiB : 40 * MiB, memLimitBytes: null, readBps: 0, writeBps: 0 }))
+			Array.from({ length: 1440 }, (_, i) => ({
+				key: `${run}/web`,
+				ts: end - (1439 - i) * 60_000,
+				name: n('hold'),
+				cpuPct: 0,
+				memUsedBytes: 40 * MiB,
+				memPeakBytes: i === 700 ? 100 * MiB : 40 * MiB,
+				memLimitBytes: null,
+				readBps: 0,
+				writeBps: 0
+			}))
 		);
 		const web = (await rowOf('web'))!;
 		expect(web.status).toBe('advice');
@@ -203,9 +274,20 @@ describe('resources (rig dockerd)', () => {
 		const docs = parseAllDocuments(yaml) as Document.Parsed[];
 		expect(docs).toHaveLength(1);
 		expect(docs[0].errors).toEqual([]);
-		expect(docs[0].toJS()).toEqual({ services: { api: {}, child: {}, ollama: {}, twice: {}, web: { mem_limit: '320m', mem_reservation: '64m' }, worker: {} } });
+		expect(docs[0].toJS()).toEqual({
+			services: {
+				api: {},
+				child: {},
+				ollama: {},
+				twice: {},
+				web: { mem_limit: '320m', mem_reservation: '64m' },
+				worker: {}
+			}
+		});
 		expect(yaml).toContain(LLM_NO_LIMIT_REASON);
-		await expect(caller().resources.override({ stack: '../etc' })).rejects.toThrow(/compose project name/);
+		await expect(caller().resources.override({ stack: '../etc' })).rejects.toThrow(
+			/compose project name/
+		);
 	});
 
 	it('an I/O anomaly from written history (200 kB/s for 24 h = 17.28 GB > 10 GB/day), exported for alerts', async () => {
@@ -216,19 +298,39 @@ describe('resources (rig dockerd)', () => {
 		const end = Math.floor(Date.now() / 60_000) * 60_000;
 		const first = end - 1439 * 60_000;
 		await services.containerHistory.insertMany(
-			Array.from({ length: 1440 }, (_, i) => ({ key: `${run}/api`, ts: first + i * 60_000, name: n('api'), cpuPct: 0, memUsedBytes: MiB, memLimitBytes: null, readBps: 0, writeBps: 200_000 }))
+			Array.from({ length: 1440 }, (_, i) => ({
+				key: `${run}/api`,
+				ts: first + i * 60_000,
+				name: n('api'),
+				cpuPct: 0,
+				memUsedBytes: MiB,
+				memLimitBytes: null,
+				readBps: 0,
+				writeBps: 200_000
+			}))
 		);
 		// the collector has already written this run's closed minutes for the real container (write 0,
 		// and the insert keeps a row that exists): give those minutes the test's rate too
 		const h = containerHistory;
-		await services.db.update(h).set({ writeBps: 200_000 }).where(and(eq(h.hostId, 'vm-test'), eq(h.key, `${run}/api`), gte(h.ts, first), lte(h.ts, end)));
+		await services.db
+			.update(h)
+			.set({ writeBps: 200_000 })
+			.where(
+				and(eq(h.hostId, 'vm-test'), eq(h.key, `${run}/api`), gte(h.ts, first), lte(h.ts, end))
+			);
 		await services.resources.report({ fresh: true });
 		const anomalies = await caller().resources.ioAnomalies();
 		const mine = anomalies.filter((a) => a.name === n('api'));
 		// today's UTC day alone passes 10 GB when more than 13.9 h of the 24 fall in it; else only the rolling 24 h does
 		const todayStart = Math.floor(Date.now() / 86_400_000) * 86_400_000;
-		const todayBytes = Math.round(Math.min(1440, Math.max(0, (end + 60_000 - todayStart) / 60_000)) * 200_000 * 60);
-		expect(mine.map((a) => [a.kind, a.dayStartMs, Math.round(a.bytes)])).toEqual([todayBytes > 10e9 ? ['threshold', todayStart, todayBytes] : ['threshold', null, 17_280_000_000]]);
+		const todayBytes = Math.round(
+			Math.min(1440, Math.max(0, (end + 60_000 - todayStart) / 60_000)) * 200_000 * 60
+		);
+		expect(mine.map((a) => [a.kind, a.dayStartMs, Math.round(a.bytes)])).toEqual([
+			todayBytes > 10e9
+				? ['threshold', todayStart, todayBytes]
+				: ['threshold', null, 17_280_000_000]
+		]);
 		const report = await caller().resources.report();
 		expect(report.io.rows[0]).toMatchObject({ name: n('api') });
 		expect(Math.round(report.io.rows[0].bytesLast24h)).toBe(17_280_000_000);
@@ -241,9 +343,15 @@ describe('resources (rig dockerd)', () => {
 		const sent = posted.filter((p) => p.key === `io.write:${n('api')}`);
 		// 17.28 GB in 24 h = 0.72 GB/h
 		const hours = free / 0.72e9;
-		const when = hours < 24 ? `~${Math.max(1, Math.round(hours))} h` : `~${Math.round(hours / 24)} day${Math.round(hours / 24) === 1 ? '' : 's'}`;
+		const when =
+			hours < 24
+				? `~${Math.max(1, Math.round(hours))} h`
+				: `~${Math.round(hours / 24)} day${Math.round(hours / 24) === 1 ? '' : 's'}`;
 		expect(sent.map((p) => [p.severity, p.text])).toEqual([
-			[hours <= 24 ? 'CRIT' : 'WARN', `${hours <= 24 ? '🔴 CRIT' : '🟠 WARN'} Heavy writes ${n('api')} — vm-test\n${n('api')} wrote 17.3 GB in 24 h (0.7 GB/h): at this rate the disk (${Math.round(free / 1e9)} GB free) is full in ${when} (threshold 10.0 GB/day)`]
+			[
+				hours <= 24 ? 'CRIT' : 'WARN',
+				`${hours <= 24 ? '🔴 CRIT' : '🟠 WARN'} Heavy writes ${n('api')} — vm-test\n${n('api')} wrote 17.3 GB in 24 h (0.7 GB/h): at this rate the disk (${Math.round(free / 1e9)} GB free) is full in ${when} (threshold 10.0 GB/day)`
+			]
 		]);
 		// the next evaluation: the same episode, nothing more
 		await services.alerts.tick();
@@ -258,13 +366,29 @@ describe('resources (rig dockerd)', () => {
 		expect(row.imageCreatedAt).toBe(Math.floor(created / 1000) * 1000);
 		expect(row.stale).toBe(Date.now() - row.imageCreatedAt! > 30 * 86_400_000);
 		// every running container of the run (not the OOM-killed one), once the adapter's list has caught up
-		const running = (await docker.listContainers({ filters: { label: [`${TEST_LABEL}=${run}`], status: ['running'] } })).map((c) => c.Names[0].slice(1)).sort();
-		const stack = await waitFor('the cost group to list every running container', async () => {
-			const g = (await services.resources.report({ fresh: true })).cost.find((x) => x.group === run);
-			return g && JSON.stringify(g.members.map((m) => m.name).sort()) === JSON.stringify(running) ? g : null;
-		}, 15_000);
+		const running = (
+			await docker.listContainers({
+				filters: { label: [`${TEST_LABEL}=${run}`], status: ['running'] }
+			})
+		)
+			.map((c) => c.Names[0].slice(1))
+			.sort();
+		const stack = await waitFor(
+			'the cost group to list every running container',
+			async () => {
+				const g = (await services.resources.report({ fresh: true })).cost.find(
+					(x) => x.group === run
+				);
+				return g && JSON.stringify(g.members.map((m) => m.name).sort()) === JSON.stringify(running)
+					? g
+					: null;
+			},
+			15_000
+		);
 		expect(stack.by).toBe('stack');
-		expect(stack.members.map((m) => m.name)).toEqual(expect.arrayContaining([n('api'), n('hold'), n('ollama')]));
+		expect(stack.members.map((m) => m.name)).toEqual(
+			expect.arrayContaining([n('api'), n('hold'), n('ollama')])
+		);
 		expect(stack.memUsedBytes).toBeGreaterThanOrEqual(48 * MiB);
 	});
 });

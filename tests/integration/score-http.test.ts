@@ -15,7 +15,11 @@ let dir: string;
 
 beforeAll(async () => {
 	dir = await mkdtemp(path.join(tmpdir(), 'vmw-score-http-'));
-	server = await startServer({ VMW_DOCKER_HOST: `unix://${path.join(dir, 'no-docker.sock')}`, VMW_OLLAMA_URL: 'http://127.0.0.1:1', VMW_LOG_DIR: dir });
+	server = await startServer({
+		VMW_DOCKER_HOST: `unix://${path.join(dir, 'no-docker.sock')}`,
+		VMW_OLLAMA_URL: 'http://127.0.0.1:1',
+		VMW_LOG_DIR: dir
+	});
 }, 60_000);
 
 afterAll(async () => {
@@ -40,10 +44,21 @@ describe('score over HTTP', () => {
 				}
 			});
 		});
-		expect(first.dimensions.map((d) => d.id)).toEqual(['cpu', 'memory', 'disk', 'services', 'maintenance', 'llm']);
+		expect(first.dimensions.map((d) => d.id)).toEqual([
+			'cpu',
+			'memory',
+			'disk',
+			'services',
+			'maintenance',
+			'llm'
+		]);
 		expect(first.unknown).toEqual(expect.arrayContaining(['services', 'maintenance', 'llm']));
 		const services = first.dimensions.find((d) => d.id === 'services')!;
-		expect(services).toMatchObject({ state: 'unknown', points: null, href: '/containers?filter=unhealthy' });
+		expect(services).toMatchObject({
+			state: 'unknown',
+			points: null,
+			href: '/containers?filter=unhealthy'
+		});
 		expect(services.summary).toMatch(/^unknown: Docker unavailable: /);
 		// cpu 20 + memory 20 + disk 15 at most = 55 known points
 		expect(first.knownMax).toBeLessThanOrEqual(55);
@@ -53,20 +68,29 @@ describe('score over HTTP', () => {
 	it('vmwarden score prints the card (exit 0); an unknown host is refused', async () => {
 		const out: string[] = [];
 		const err: string[] = [];
-		const code = await main(['score', '--url', server.url, '--token', TEST_TOKEN], {}, { out: (l) => out.push(l), err: (l) => err.push(l) }, new AbortController().signal);
+		const code = await main(
+			['score', '--url', server.url, '--token', TEST_TOKEN],
+			{},
+			{ out: (l) => out.push(l), err: (l) => err.push(l) },
+			new AbortController().signal
+		);
 		expect(err).toEqual([]);
 		expect(code).toBe(0);
 		const text = out.join('\n');
 		expect(text).toMatch(/^local score \d+\/100 at /);
 		expect(text).toMatch(/^ {2}Service health\s+\?\/20 {2}unknown: Docker unavailable: /m);
 		const client = createVmwardenClient({ url: server.url, token: TEST_TOKEN });
-		await expect(client.score.current.query({ hostId: 'other-vm' })).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
+		await expect(client.score.current.query({ hostId: 'other-vm' })).rejects.toMatchObject({
+			data: { code: 'NOT_FOUND' }
+		});
 	});
 
 	it('/healthz stays 200 and names the score', async () => {
 		const res = await fetch(`${server.url}/healthz`);
 		expect(res.status).toBe(200);
-		const body = (await res.json()) as { services?: Record<string, { ok: boolean; detail: string }> };
+		const body = (await res.json()) as {
+			services?: Record<string, { ok: boolean; detail: string }>;
+		};
 		expect(body.services?.score?.ok).toBe(true);
 		expect(body.services?.score?.detail).toMatch(/^score \d+ at .*unknown: .*services/);
 	});

@@ -11,7 +11,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { createDockerApi, DOCKER_API_CALLS, type DockerCallName } from '../../src/lib/server/docker';
+import {
+	createDockerApi,
+	DOCKER_API_CALLS,
+	type DockerCallName
+} from '../../src/lib/server/docker';
 import { requireDocker, rigEnv } from '../helpers/rig';
 import { createTestContainer, newRunId, removeRun } from '../helpers/containers';
 
@@ -37,7 +41,9 @@ function proxyRules(cfg: string) {
 			rules.push({ allow: false, when: [] });
 		}
 	}
-	for (const r of rules) for (const a of r.when) if (!acls.has(a)) throw new Error(`haproxy.cfg uses undefined acl ${a}`);
+	for (const r of rules)
+		for (const a of r.when)
+			if (!acls.has(a)) throw new Error(`haproxy.cfg uses undefined acl ${a}`);
 	return (method: string, url: string) => {
 		const p = url.split('?')[0];
 		for (const r of rules) if (r.when.every((a) => acls.get(a)!(method, p))) return r.allow;
@@ -58,12 +64,20 @@ function sourceFiles(dir: string): string[] {
 describe('Docker calls vs the socket-proxy allow-list', () => {
 	it('only docker/api.ts reaches dockerode (through its lazy loader), and its methods are exactly DOCKER_API_CALLS', () => {
 		const files = sourceFiles(path.join(root, 'src')).filter((f) => !f.endsWith('.spec.ts'));
-		const importing = (re: RegExp) => files.filter((f) => re.test(readFileSync(f, 'utf8'))).map((f) => path.relative(root, f));
+		const importing = (re: RegExp) =>
+			files.filter((f) => re.test(readFileSync(f, 'utf8'))).map((f) => path.relative(root, f));
 		// api.ts for its types; load-dockerode.ts loads it (without ssh2/gRPC until used, decision 0014)
-		expect(importing(/from ['"]dockerode['"]|require\(['"]dockerode['"]\)|import\(['"]dockerode['"]\)/)).toEqual(['src/lib/server/docker/api.ts', 'src/lib/server/docker/load-dockerode.ts']);
-		expect(importing(/from ['"]\.\/load-dockerode['"]|load-dockerode['"]\)/)).toEqual(['src/lib/server/docker/api.ts']);
+		expect(
+			importing(/from ['"]dockerode['"]|require\(['"]dockerode['"]\)|import\(['"]dockerode['"]\)/)
+		).toEqual(['src/lib/server/docker/api.ts', 'src/lib/server/docker/load-dockerode.ts']);
+		expect(importing(/from ['"]\.\/load-dockerode['"]|load-dockerode['"]\)/)).toEqual([
+			'src/lib/server/docker/api.ts'
+		]);
 		const api = createDockerApi({ host: 'unix:///nonexistent.sock', timeoutMs: 100 });
-		const methods = Object.keys(api).filter((k) => typeof (api as unknown as Record<string, unknown>)[k] === 'function' && k !== 'callCounts');
+		const methods = Object.keys(api).filter(
+			(k) =>
+				typeof (api as unknown as Record<string, unknown>)[k] === 'function' && k !== 'callCounts'
+		);
 		expect(methods.sort()).toEqual(Object.keys(DOCKER_API_CALLS).sort());
 	});
 
@@ -112,14 +126,18 @@ describe('requests the adapter really sends (recording proxy in front of the rig
 
 	beforeAll(async () => {
 		docker = await requireDocker(env);
-		await createTestContainer(docker, env.testImage, run, { name: `${run}-target`, cmd: 'echo hello; sleep 3600' });
+		await createTestContainer(docker, env.testImage, run, {
+			name: `${run}-target`,
+			cmd: 'echo hello; sleep 3600'
+		});
 		dir = await mkdtemp(path.join(tmpdir(), 'vmwp-'));
 		socket = path.join(dir, 'proxy.sock');
 		const upstream = env.dockerHost.slice('unix://'.length);
 		server = createServer((client) => {
 			const up = createConnection(upstream);
 			client.on('data', (d) => {
-				for (const m of d.toString('latin1').matchAll(/^([A-Z]+) (\S+) HTTP\/1\.[01]\r$/gm)) seen.push({ method: m[1], url: m[2] });
+				for (const m of d.toString('latin1').matchAll(/^([A-Z]+) (\S+) HTTP\/1\.[01]\r$/gm))
+					seen.push({ method: m[1], url: m[2] });
 			});
 			client.pipe(up).pipe(client);
 			const end = () => (client.destroy(), up.destroy());
@@ -138,7 +156,9 @@ describe('requests the adapter really sends (recording proxy in front of the rig
 
 	it('every method sends only requests the proxy allows, matching its listed path', async () => {
 		const api = createDockerApi({ host: `unix://${socket}`, timeoutMs: 5000 });
-		const id = (await docker.listContainers({ all: true, filters: { label: [`vmwarden.test=${run}`] } }))[0].Id;
+		const id = (
+			await docker.listContainers({ all: true, filters: { label: [`vmwarden.test=${run}`] } })
+		)[0].Id;
 		const exercise: Record<DockerCallName, () => Promise<unknown>> = {
 			ping: () => api.ping(),
 			version: () => api.version(),
@@ -156,19 +176,26 @@ describe('requests the adapter really sends (recording proxy in front of the rig
 				(stream as unknown as { destroy?: () => void }).destroy?.();
 			}
 		};
-		for (const [name, call] of Object.entries(exercise) as [DockerCallName, () => Promise<unknown>][]) {
+		for (const [name, call] of Object.entries(exercise) as [
+			DockerCallName,
+			() => Promise<unknown>
+		][]) {
 			seen = [];
 			await call();
 			await new Promise((r) => setTimeout(r, 20));
 			expect(seen.length, `${name} sent a request`).toBeGreaterThan(0);
 			const listed = DOCKER_API_CALLS[name];
-			const pattern = new RegExp(`^(/v[0-9.]+)?${listed.path.replace('{id}', '[a-zA-Z0-9_.-]+')}(\\?|$)`);
+			const pattern = new RegExp(
+				`^(/v[0-9.]+)?${listed.path.replace('{id}', '[a-zA-Z0-9_.-]+')}(\\?|$)`
+			);
 			for (const req of seen) {
 				expect(allowed(req.method, req.url), `${name}: ${req.method} ${req.url}`).toBe(true);
 				expect(req.method, name).toBe(listed.method);
 				expect(req.url, name).toMatch(pattern);
 			}
 		}
-		expect(api.callCounts()).toEqual(Object.fromEntries(Object.keys(DOCKER_API_CALLS).map((k) => [k, 1])));
+		expect(api.callCounts()).toEqual(
+			Object.fromEntries(Object.keys(DOCKER_API_CALLS).map((k) => [k, 1]))
+		);
 	});
 });

@@ -41,7 +41,9 @@ async function npmStart(env: Record<string, string> = {}): Promise<Started> {
 	});
 	child.stdout!.on('data', (d) => (out += d));
 	child.stderr!.on('data', (d) => (out += d));
-	const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+	const exited = new Promise<number | null>((resolve) =>
+		child.once('exit', (code) => resolve(code))
+	);
 	const s = { child, url: `http://127.0.0.1:${port}`, dataDir, output: () => out, exited };
 	started.push(s);
 	return s;
@@ -53,13 +55,15 @@ async function untilServing(s: Started, timeoutMs: number): Promise<number> {
 	let exitCode: number | null | undefined;
 	void s.exited.then((c) => (exitCode = c));
 	for (;;) {
-		if (exitCode !== undefined) throw new Error(`npm start exited with ${exitCode}:\n${s.output()}`);
+		if (exitCode !== undefined)
+			throw new Error(`npm start exited with ${exitCode}:\n${s.output()}`);
 		try {
 			if ((await fetch(`${s.url}/healthz`)).status === 200) return Date.now() - t0;
 		} catch {
 			/* not listening yet */
 		}
-		if (Date.now() - t0 > timeoutMs) throw new Error(`not serving after ${timeoutMs} ms:\n${s.output()}`);
+		if (Date.now() - t0 > timeoutMs)
+			throw new Error(`not serving after ${timeoutMs} ms:\n${s.output()}`);
 		await new Promise((r) => setTimeout(r, 100));
 	}
 }
@@ -76,7 +80,12 @@ async function serverEnviron(s: Started): Promise<Map<string, string>> {
 		// the node process itself (not the `sh -c` line that npm runs it with)
 		if (!argv[0].endsWith('node') || argv[1] !== 'scripts/start.js') continue;
 		const environ = await readFile(`/proc/${pid}/environ`, 'utf8');
-		return new Map(environ.split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+		return new Map(
+			environ
+				.split('\0')
+				.filter(Boolean)
+				.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])
+		);
 	}
 	throw new Error('no node process running scripts/start.js in the process group of npm start');
 }
@@ -108,13 +117,20 @@ describe('npm start', () => {
 		const first = await npmStart();
 		// The first start may build (sources newer than build/); later ones must not.
 		await untilServing(first, 240_000);
-		const linkBefore = await readFile(path.join(root, 'build', '.vmwarden-build.json'), 'utf8').catch(() => 'plain vite build');
+		const linkBefore = await readFile(
+			path.join(root, 'build', '.vmwarden-build.json'),
+			'utf8'
+		).catch(() => 'plain vite build');
 
 		const second = await npmStart();
 		const ms = await untilServing(second, 30_000);
 		expect(second.output()).not.toContain('building');
 		expect(ms).toBeLessThan(5000);
-		expect(await readFile(path.join(root, 'build', '.vmwarden-build.json'), 'utf8').catch(() => 'plain vite build')).toBe(linkBefore);
+		expect(
+			await readFile(path.join(root, 'build', '.vmwarden-build.json'), 'utf8').catch(
+				() => 'plain vite build'
+			)
+		).toBe(linkBefore);
 
 		// Pages not rendered yet load their lazy server chunks now: a replaced build would 500 here.
 		for (const s of [first, second]) {
@@ -128,7 +144,11 @@ describe('npm start', () => {
 		const out = second.output();
 		expect(out).toContain(`vmwarden is running: ${second.url}\n`);
 		expect(out).toContain(`read-only API token: ${path.join(second.dataDir, 'api-token')}\n`);
-		expect(out).toMatch(new RegExp(`open ${second.url.replace(/\./g, '\\.')}/setup and paste this one-time setup token:\\n    [A-Za-z0-9_-]{43}\\n`));
+		expect(out).toMatch(
+			new RegExp(
+				`open ${second.url.replace(/\./g, '\\.')}/setup and paste this one-time setup token:\\n    [A-Za-z0-9_-]{43}\\n`
+			)
+		);
 		expect(out).not.toMatch(/setup\?token=/);
 
 		// npm start gives the server one malloc arena (server.js MALLOC_ENV, decision 0016)

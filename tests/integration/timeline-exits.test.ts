@@ -29,53 +29,121 @@ describe('exit recorder on Docker events', () => {
 		docker = await requireDocker(env);
 		db = await freshDb();
 		// scoped to this run's label: other tests' containers on the shared daemon are not ours
-		recorder = createExitRecorder({ api, db: db.db, hostId: H, labels: [`vmwarden.test=${run}`], log: createLogger('test-exits'), retryMs: 500 });
+		recorder = createExitRecorder({
+			api,
+			db: db.db,
+			hostId: H,
+			labels: [`vmwarden.test=${run}`],
+			log: createLogger('test-exits'),
+			retryMs: 500
+		});
 		recorder.start();
-		for (let i = 0; i < 150 && !recorder.status().connected; i++) await new Promise((r) => setTimeout(r, 100));
-		if (!recorder.status().connected) throw new Error(`exit recorder did not connect: ${recorder.status().lastError}`);
+		for (let i = 0; i < 150 && !recorder.status().connected; i++)
+			await new Promise((r) => setTimeout(r, 100));
+		if (!recorder.status().connected)
+			throw new Error(`exit recorder did not connect: ${recorder.status().lastError}`);
 	});
 	afterAll(async () => {
 		await recorder?.stop();
-		for (const id of made) await docker.getContainer(id).remove({ force: true }).catch(() => {});
+		for (const id of made)
+			await docker
+				.getContainer(id)
+				.remove({ force: true })
+				.catch(() => {});
 		await db?.cleanup();
 	});
 
-	async function create(service: string, cmd: string[], restart: Docker.HostRestartPolicy = { Name: 'no' }) {
+	async function create(
+		service: string,
+		cmd: string[],
+		restart: Docker.HostRestartPolicy = { Name: 'no' }
+	) {
 		const c = await docker.createContainer({
 			Image: env.testImage,
 			name: `${project}-${service}-1`,
 			Cmd: cmd,
-			Labels: { 'vmwarden.test': run, 'com.docker.compose.project': project, 'com.docker.compose.service': service },
+			Labels: {
+				'vmwarden.test': run,
+				'com.docker.compose.project': project,
+				'com.docker.compose.service': service
+			},
 			HostConfig: { NetworkMode: 'none', RestartPolicy: restart }
 		});
 		made.push(c.id);
 		await c.start();
 		return c;
 	}
-	const exits = async () => (await listTimeline(db.db, { hostId: H, fromMs: Date.now() - 600_000, toMs: Date.now() + 60_000, stack: project })).items;
+	const exits = async () =>
+		(
+			await listTimeline(db.db, {
+				hostId: H,
+				fromMs: Date.now() - 600_000,
+				toMs: Date.now() + 60_000,
+				stack: project
+			})
+		).items;
 
-	it('lists a crash Docker restarted and one it left down, and a hand kill, but not a vmwarden restart', { timeout: 90_000 }, async () => {
-		// crashes after 1 s; the policy allows one restart, so: exit 3, start, exit 3, down
-		await create('crash', ['sh', '-c', 'sleep 1; exit 3'], { Name: 'on-failure', MaximumRetryCount: 1 });
-		await expect.poll(async () => (await exits()).map((e) => e.title), { timeout: 30_000, interval: 250 }).toEqual([`${project}-crash-1 exited (code 3)`, `${project}-crash-1 exited (code 3), restarted by Docker`]);
+	it(
+		'lists a crash Docker restarted and one it left down, and a hand kill, but not a vmwarden restart',
+		{ timeout: 90_000 },
+		async () => {
+			// crashes after 1 s; the policy allows one restart, so: exit 3, start, exit 3, down
+			await create('crash', ['sh', '-c', 'sleep 1; exit 3'], {
+				Name: 'on-failure',
+				MaximumRetryCount: 1
+			});
+			await expect
+				.poll(async () => (await exits()).map((e) => e.title), { timeout: 30_000, interval: 250 })
+				.toEqual([
+					`${project}-crash-1 exited (code 3)`,
+					`${project}-crash-1 exited (code 3), restarted by Docker`
+				]);
 
-		const sleeper = await create('sleeper', ['sleep', '300']);
-		const name = `${project}-sleeper-1`;
-		// vmwarden's restart: the intent row, then Docker's stop (SIGKILL after 1 s: die 137) and start, then the outcome
-		await recordAction(db.db, { hostId: H, actor: 'session:operator:ann', action: 'containers.restart', target: name, input: { id: sleeper.id.slice(0, 12) } }, () => api.restartContainer(sleeper.id, { timeoutS: 1 }));
-		// the restart's die event has had time to arrive; then, past the 2 s slack after the restart's outcome, the container is killed by hand
-		await new Promise((r) => setTimeout(r, 3000));
-		await sleeper.kill();
-		await expect.poll(async () => (await exits()).map((e) => [e.kind, e.container, e.severity, e.title]), { timeout: 30_000, interval: 250 }).toEqual([
-			['docker', name, 'WARN', `${name} exited (code 137, SIGKILL)`],
-			['docker', `${project}-crash-1`, 'WARN', `${project}-crash-1 exited (code 3)`],
-			['docker', `${project}-crash-1`, 'WARN', `${project}-crash-1 exited (code 3), restarted by Docker`]
-		]);
-		// the restart is listed once, as the operator's action
-		const all = (await listTimeline(db.db, { hostId: H, fromMs: Date.now() - 600_000, toMs: Date.now() + 60_000, container: name })).items;
-		expect(all.map((e) => [e.kind, e.title])).toEqual([
-			['docker', `${name} exited (code 137, SIGKILL)`],
-			['action', `containers.restart ${name}`]
-		]);
-	});
+			const sleeper = await create('sleeper', ['sleep', '300']);
+			const name = `${project}-sleeper-1`;
+			// vmwarden's restart: the intent row, then Docker's stop (SIGKILL after 1 s: die 137) and start, then the outcome
+			await recordAction(
+				db.db,
+				{
+					hostId: H,
+					actor: 'session:operator:ann',
+					action: 'containers.restart',
+					target: name,
+					input: { id: sleeper.id.slice(0, 12) }
+				},
+				() => api.restartContainer(sleeper.id, { timeoutS: 1 })
+			);
+			// the restart's die event has had time to arrive; then, past the 2 s slack after the restart's outcome, the container is killed by hand
+			await new Promise((r) => setTimeout(r, 3000));
+			await sleeper.kill();
+			await expect
+				.poll(async () => (await exits()).map((e) => [e.kind, e.container, e.severity, e.title]), {
+					timeout: 30_000,
+					interval: 250
+				})
+				.toEqual([
+					['docker', name, 'WARN', `${name} exited (code 137, SIGKILL)`],
+					['docker', `${project}-crash-1`, 'WARN', `${project}-crash-1 exited (code 3)`],
+					[
+						'docker',
+						`${project}-crash-1`,
+						'WARN',
+						`${project}-crash-1 exited (code 3), restarted by Docker`
+					]
+				]);
+			// the restart is listed once, as the operator's action
+			const all = (
+				await listTimeline(db.db, {
+					hostId: H,
+					fromMs: Date.now() - 600_000,
+					toMs: Date.now() + 60_000,
+					container: name
+				})
+			).items;
+			expect(all.map((e) => [e.kind, e.title])).toEqual([
+				['docker', `${name} exited (code 137, SIGKILL)`],
+				['action', `containers.restart ${name}`]
+			]);
+		}
+	);
 });

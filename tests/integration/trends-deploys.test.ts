@@ -23,15 +23,31 @@ describe('deploy recorder on Docker events', () => {
 	beforeAll(async () => {
 		docker = await requireDocker(env);
 		db = await freshDb();
-		recorder = createDeployRecorder({ api: createDockerApi({ host: env.dockerHost, timeoutMs: 5000 }), db: db.db, hostId: 'vm-test', log: createLogger('test-deploys'), retryMs: 500 });
+		recorder = createDeployRecorder({
+			api: createDockerApi({ host: env.dockerHost, timeoutMs: 5000 }),
+			db: db.db,
+			hostId: 'vm-test',
+			log: createLogger('test-deploys'),
+			retryMs: 500
+		});
 		recorder.start();
-		for (let i = 0; i < 150 && !recorder.status().connected; i++) await new Promise((r) => setTimeout(r, 100));
-		if (!recorder.status().connected) throw new Error(`deploy recorder did not connect: ${recorder.status().lastError}`);
+		for (let i = 0; i < 150 && !recorder.status().connected; i++)
+			await new Promise((r) => setTimeout(r, 100));
+		if (!recorder.status().connected)
+			throw new Error(`deploy recorder did not connect: ${recorder.status().lastError}`);
 	});
 	afterAll(async () => {
 		await recorder?.stop();
-		for (const id of made.containers) await docker.getContainer(id).remove({ force: true }).catch(() => {});
-		for (const id of made.images) await docker.getImage(id).remove({ force: true }).catch(() => {});
+		for (const id of made.containers)
+			await docker
+				.getContainer(id)
+				.remove({ force: true })
+				.catch(() => {});
+		for (const id of made.images)
+			await docker
+				.getImage(id)
+				.remove({ force: true })
+				.catch(() => {});
 		await db?.cleanup();
 	});
 
@@ -40,23 +56,45 @@ describe('deploy recorder on Docker events', () => {
 			Image: image,
 			name: `${project}-web-1`,
 			Cmd: ['sleep', '300'],
-			Labels: { 'vmwarden.test': run, 'com.docker.compose.project': project, 'com.docker.compose.service': 'web' },
+			Labels: {
+				'vmwarden.test': run,
+				'com.docker.compose.project': project,
+				'com.docker.compose.service': 'web'
+			},
 			HostConfig: { NetworkMode: 'none' }
 		});
 		made.containers.push(c.id);
 		await c.start();
 		return c;
 	}
-	const ours = async () => (await db.db.select().from(deploysTable)).filter((d) => d.key === `${project}/web`);
+	const ours = async () =>
+		(await db.db.select().from(deploysTable)).filter((d) => d.key === `${project}/web`);
 
 	it('with VMW_CONTAINER_LABELS set, records only the containers that carry those labels (as every container view)', async () => {
 		const scopedDb = await freshDb();
-		const scoped = createDeployRecorder({ api: createDockerApi({ host: env.dockerHost, timeoutMs: 5000 }), db: scopedDb.db, hostId: 'vm-test', log: createLogger('test-deploys'), retryMs: 500, labels: [`vmwarden.test=${run}`, 'vmwarden.scope'] });
+		const scoped = createDeployRecorder({
+			api: createDockerApi({ host: env.dockerHost, timeoutMs: 5000 }),
+			db: scopedDb.db,
+			hostId: 'vm-test',
+			log: createLogger('test-deploys'),
+			retryMs: 500,
+			labels: [`vmwarden.test=${run}`, 'vmwarden.scope']
+		});
 		try {
 			scoped.start();
 			await expect.poll(() => scoped.status().connected, { timeout: 15_000 }).toBe(true);
 			const start = async (service: string, labels: Record<string, string>) => {
-				const c = await docker.createContainer({ Image: env.testImage, name: `${project}-${service}-1`, Cmd: ['sleep', '300'], Labels: { 'com.docker.compose.project': project, 'com.docker.compose.service': service, ...labels }, HostConfig: { NetworkMode: 'none' } });
+				const c = await docker.createContainer({
+					Image: env.testImage,
+					name: `${project}-${service}-1`,
+					Cmd: ['sleep', '300'],
+					Labels: {
+						'com.docker.compose.project': project,
+						'com.docker.compose.service': service,
+						...labels
+					},
+					HostConfig: { NetworkMode: 'none' }
+				});
 				made.containers.push(c.id);
 				await c.start();
 			};
@@ -65,9 +103,19 @@ describe('deploy recorder on Docker events', () => {
 			await start('other', { 'vmwarden.test': `${run}-other`, 'vmwarden.scope': '' });
 			await start('half', { 'vmwarden.test': run });
 			// the main recorder (no filter) sees all three: by then the scoped one has had the events too
-			await expect.poll(async () => (await db.db.select().from(deploysTable)).filter((d) => d.key.startsWith(`${project}/`) && d.key !== `${project}/web`).length, { timeout: 15_000 }).toBe(3);
+			await expect
+				.poll(
+					async () =>
+						(await db.db.select().from(deploysTable)).filter(
+							(d) => d.key.startsWith(`${project}/`) && d.key !== `${project}/web`
+						).length,
+					{ timeout: 15_000 }
+				)
+				.toBe(3);
 			await new Promise((r) => setTimeout(r, 500));
-			expect((await scopedDb.db.select().from(deploysTable)).map((d) => d.key)).toEqual([`${project}/inscope`]);
+			expect((await scopedDb.db.select().from(deploysTable)).map((d) => d.key)).toEqual([
+				`${project}/inscope`
+			]);
 		} finally {
 			await scoped.stop();
 			await scopedDb.cleanup();
@@ -92,13 +140,31 @@ describe('deploy recorder on Docker events', () => {
 		await new Promise((r) => setTimeout(r, 1500));
 		const rows = await ours();
 		expect(rows).toHaveLength(2);
-		expect(rows[0]).toMatchObject({ container: `${project}-web-1`, imageId: firstImageId, previousImageId: null });
-		expect(rows[1]).toMatchObject({ container: `${project}-web-1`, image: `vmw-test/${run}:v2`, imageId: committed.Id, previousImageId: firstImageId });
+		expect(rows[0]).toMatchObject({
+			container: `${project}-web-1`,
+			imageId: firstImageId,
+			previousImageId: null
+		});
+		expect(rows[1]).toMatchObject({
+			container: `${project}-web-1`,
+			image: `vmw-test/${run}:v2`,
+			imageId: committed.Id,
+			previousImageId: firstImageId
+		});
 		expect(rows[1].ts).toBeGreaterThanOrEqual(rows[0].ts);
 		expect(rows[0].ts).toBeGreaterThanOrEqual(t0 - 1000);
 
-		const markers = await deploysInRange(db.db, { hostId: 'vm-test', fromMs: t0 - 1000, toMs: Date.now() });
-		expect(markers.filter((m) => m.container === `${project}-web-1`).map((m) => m.image)).toEqual([env.testImage, `vmw-test/${run}:v2`]);
-		expect(await deploysInRange(db.db, { hostId: 'other-host', fromMs: 0, toMs: Date.now() })).toEqual([]);
+		const markers = await deploysInRange(db.db, {
+			hostId: 'vm-test',
+			fromMs: t0 - 1000,
+			toMs: Date.now()
+		});
+		expect(markers.filter((m) => m.container === `${project}-web-1`).map((m) => m.image)).toEqual([
+			env.testImage,
+			`vmw-test/${run}:v2`
+		]);
+		expect(
+			await deploysInRange(db.db, { hostId: 'other-host', fromMs: 0, toMs: Date.now() })
+		).toEqual([]);
 	});
 });

@@ -60,9 +60,14 @@ describe('trends across hosts from one PromQL store', () => {
 	let docker: Docker;
 	let dir: string;
 	let promUrl: string;
-	const promQuery = (expr: string) => rigPromQuery(expr, { env: { ...env, prometheusUrl: promUrl } });
+	const promQuery = (expr: string) =>
+		rigPromQuery(expr, { env: { ...env, prometheusUrl: promUrl } });
 
-	async function poll<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+	async function poll<T>(
+		what: string,
+		probe: () => Promise<T | undefined>,
+		timeoutMs = 90_000
+	): Promise<T> {
 		const deadline = Date.now() + timeoutMs;
 		for (;;) {
 			const v = await probe();
@@ -101,7 +106,13 @@ describe('trends across hosts from one PromQL store', () => {
 		try {
 			const registry = createHostsRegistry({ db, localHostId: HUB, secretKey });
 			for (const h of HOSTS.filter((x) => x.id !== HUB))
-				await registry.add({ id: h.id, name: `VM ${h.id}`, kind: 'vmwarden', url: servers.get(h.id)!.url, secrets: { token: TEST_TOKEN } });
+				await registry.add({
+					id: h.id,
+					name: `VM ${h.id}`,
+					kind: 'vmwarden',
+					url: servers.get(h.id)!.url,
+					secrets: { token: TEST_TOKEN }
+				});
 		} finally {
 			db.$client.close();
 		}
@@ -117,7 +128,11 @@ describe('trends across hosts from one PromQL store', () => {
 		promUrl = `http://127.0.0.1:${promPort}`;
 
 		// the sick host's one watched container fails its health check from the start
-		await createTestContainer(docker, env.testImage, run, { name: `${run}-sick`, health: { cmd: 'false' }, labels: { 'vmw.hosttrends': `${run}-${SICK}` } });
+		await createTestContainer(docker, env.testImage, run, {
+			name: `${run}-sick`,
+			health: { cmd: 'false' },
+			labels: { 'vmw.hosttrends': `${run}-${SICK}` }
+		});
 
 		const nodeTargets: Record<string, string> = {};
 		// the other hosts first: the hub's registry names their URLs
@@ -126,7 +141,12 @@ describe('trends across hosts from one PromQL store', () => {
 			procs.push(proc);
 			proc.write('loadavg', `${h.load} 0.50 0.25 1/100 4242\n`);
 			const nodePort = await freePort();
-			children.run('prometheus-node-exporter', [`--path.procfs=${proc.dir}`, `--web.listen-address=127.0.0.1:${nodePort}`, '--collector.disable-defaults', '--collector.loadavg']);
+			children.run('prometheus-node-exporter', [
+				`--path.procfs=${proc.dir}`,
+				`--web.listen-address=127.0.0.1:${nodePort}`,
+				'--collector.disable-defaults',
+				'--collector.loadavg'
+			]);
 			nodeTargets[h.id] = `127.0.0.1:${nodePort}`;
 			servers.set(
 				h.id,
@@ -137,11 +157,18 @@ describe('trends across hosts from one PromQL store', () => {
 					// each instance watches only its own containers of this run: the sick host one unhealthy, the others none
 					VMW_CONTAINER_LABELS: `vmw.hosttrends=${run}-${h.id}`,
 					VMW_CONTAINER_SAMPLE_INTERVAL_MS: '500',
-					...(h.id === HUB ? { VMW_PROMETHEUS_URL: promUrl, VMW_PROMETHEUS_TIMEOUT_MS: '10000', ...(await hubRegistry()) } : {})
+					...(h.id === HUB
+						? {
+								VMW_PROMETHEUS_URL: promUrl,
+								VMW_PROMETHEUS_TIMEOUT_MS: '10000',
+								...(await hubRegistry())
+							}
+						: {})
 				})
 			);
 		}
-		for (const [id, target] of Object.entries(nodeTargets)) await poll(`node_exporter of ${id}`, () => httpOk(`http://${target}/metrics`));
+		for (const [id, target] of Object.entries(nodeTargets))
+			await poll(`node_exporter of ${id}`, () => httpOk(`http://${target}/metrics`));
 
 		const vmw = (id: HostId) => new URL(servers.get(id)!.url).host;
 		// The scrape setup of docs/multi-vm.md. vmwarden's /metrics already labels its series
@@ -168,12 +195,18 @@ ${HOSTS.map((h) => `      - { targets: ['${nodeTargets[h.id]}'], labels: { host_
     static_configs: [{ targets: ['${nodeTargets[HUB]}'] }]
 `
 		);
-		children.run('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`]);
+		children.run('prometheus', [
+			`--config.file=${path.join(dir, 'prometheus.yml')}`,
+			`--storage.tsdb.path=${path.join(dir, 'data')}`,
+			`--web.listen-address=127.0.0.1:${promPort}`
+		]);
 		await poll('its own Prometheus to be ready', () => httpOk(`${promUrl}/-/ready`), 60_000);
 		// every host's series in the one store, each under its host_id
 		await poll('node_load1 of three hosts and vmwarden_containers of the sick one', async () => {
 			const load = await promQuery('count by (host_id) (node_load1{job="node"})');
-			const sick = await promQuery(`vmwarden_containers{job="vmwarden",host_id="${SICK}",health="unhealthy"} == 1`);
+			const sick = await promQuery(
+				`vmwarden_containers{job="vmwarden",host_id="${SICK}",health="unhealthy"} == 1`
+			);
 			return load.length === 3 && sick.length === 1 ? true : undefined;
 		});
 	}, 180_000);
@@ -188,7 +221,11 @@ ${HOSTS.map((h) => `      - { targets: ['${nodeTargets[h.id]}'], labels: { host_
 
 	it("the store holds each host's series under its host_id (vmwarden's own label where the scrape sets none)", async () => {
 		const load = await promQuery('node_load1{job="node"}');
-		expect(Object.fromEntries(load.map((s) => [s.metric.host_id, Number(s.value[1])]))).toEqual({ 'vm.2': 1.25, vmx2: 2.5, vm3: 3.75 });
+		expect(Object.fromEntries(load.map((s) => [s.metric.host_id, Number(s.value[1])]))).toEqual({
+			'vm.2': 1.25,
+			vmx2: 2.5,
+			vm3: 3.75
+		});
 		const up = await promQuery('up{job="vmwarden"} == 1');
 		expect(up.map((s) => s.metric.host_id ?? '(none)').sort()).toEqual(['(none)', 'vm.2', 'vmx2']);
 		const docker = await promQuery('vmwarden_docker_up{job="vmwarden"}');
@@ -205,50 +242,88 @@ ${HOSTS.map((h) => `      - { targets: ['${nodeTargets[h.id]}'], labels: { host_
 		expect(d.series.map((s) => s.key)).toEqual(['load1']);
 		expect(new Set(values(d))).toEqual(new Set([1.25]));
 		// the same asked with its id
-		expect(new Set(values(data(await hub().trends.series.query({ metric: 'load', range: '24h', hostId: HUB }), 'hub by id')))).toEqual(new Set([1.25]));
+		expect(
+			new Set(
+				values(
+					data(
+						await hub().trends.series.query({ metric: 'load', range: '24h', hostId: HUB }),
+						'hub by id'
+					)
+				)
+			)
+		).toEqual(new Set([1.25]));
 	}, 120_000);
 
 	it("containers: the sick host's unhealthy count is 1; the hub's own has none of it", async () => {
 		const sick = await poll('an unhealthy point for the sick host', async () => {
-			const d = data(await hub().trends.series.query({ metric: 'containers', range: '24h', hostId: SICK }), 'sick');
+			const d = data(
+				await hub().trends.series.query({ metric: 'containers', range: '24h', hostId: SICK }),
+				'sick'
+			);
 			return d.series.length && values(d).includes(1) ? d : undefined;
 		});
 		expect(sick.series.map((s) => s.key)).toEqual(['unhealthy']);
 		expect(Math.max(...values(sick))).toBe(1);
 		// the hub and vm3 watch no container: no unhealthy series at all (not vmx2's 1)
-		const own = data(await hub().trends.series.query({ metric: 'containers', range: '24h' }), 'hub containers');
+		const own = data(
+			await hub().trends.series.query({ metric: 'containers', range: '24h' }),
+			'hub containers'
+		);
 		expect(own.series).toEqual([]);
 		expect(own.noData).toMatch(/vmwarden_containers/);
-		const c = data(await hub().trends.series.query({ metric: 'containers', range: '24h', hostId: 'vm3' }), 'vm3 containers');
+		const c = data(
+			await hub().trends.series.query({ metric: 'containers', range: '24h', hostId: 'vm3' }),
+			'vm3 containers'
+		);
 		expect(c.series).toEqual([]);
 	}, 120_000);
 
-	it.each(HOSTS.filter((h) => h.id !== HUB))("a registered host's trend, answered by the hub from the store: exactly $id's load $load", async ({ id, load }) => {
-		const d = await poll(`a load point for ${id}`, async () => {
-			const a = data(await hub().trends.series.query({ metric: 'load', range: '24h', hostId: id }), id);
-			return a.series.length ? a : undefined;
-		});
-		// answered by the hub from the store, not forwarded: the host itself has no Prometheus (it would say 'local')
-		expect(d.source).toBe('prometheus');
-		expect(new Set(values(d))).toEqual(new Set([load]));
-		expect(d.deploys).toEqual([]);
-	}, 120_000);
+	it.each(HOSTS.filter((h) => h.id !== HUB))(
+		"a registered host's trend, answered by the hub from the store: exactly $id's load $load",
+		async ({ id, load }) => {
+			const d = await poll(`a load point for ${id}`, async () => {
+				const a = data(
+					await hub().trends.series.query({ metric: 'load', range: '24h', hostId: id }),
+					id
+				);
+				return a.series.length ? a : undefined;
+			});
+			// answered by the hub from the store, not forwarded: the host itself has no Prometheus (it would say 'local')
+			expect(d.source).toBe('prometheus');
+			expect(new Set(values(d))).toEqual(new Set([load]));
+			expect(d.deploys).toEqual([]);
+		},
+		120_000
+	);
 
 	it('a single-VM store without host labels: the own host still sees its series, another host never does', async () => {
 		const own = await poll('a load point under job solo', async () => {
-			const d = data(await storeTrends('solo', 'job="solo"').series({ metric: 'load', range: '24h' }), 'solo');
+			const d = data(
+				await storeTrends('solo', 'job="solo"').series({ metric: 'load', range: '24h' }),
+				'solo'
+			);
 			return d.series.length ? d : undefined;
 		});
 		expect(new Set(values(own))).toEqual(new Set([1.25]));
 		// asked as another host (exact match), the unlabelled series are not "solo"'s
-		const other = data(await storeTrends('hub', 'job="solo"').series({ metric: 'load', range: '24h', hostId: 'solo' }), 'solo as another host');
+		const other = data(
+			await storeTrends('hub', 'job="solo"').series({
+				metric: 'load',
+				range: '24h',
+				hostId: 'solo'
+			}),
+			'solo as another host'
+		);
 		expect(other.series).toEqual([]);
 		expect(other.noData).toMatch(/host_id="solo"/);
 	}, 120_000);
 
 	it('a hostile host id is one escaped string: a valid query with no series, never another host', async () => {
 		for (const hostId of ['vm3"} or node_load1{job="node', 'vm.*', 'vm3\\']) {
-			const d = data(await storeTrends(HUB).series({ metric: 'load', range: '24h', hostId }), hostId);
+			const d = data(
+				await storeTrends(HUB).series({ metric: 'load', range: '24h', hostId }),
+				hostId
+			);
 			expect(d.series).toEqual([]);
 		}
 	});
@@ -257,12 +332,16 @@ ${HOSTS.map((h) => `      - { targets: ['${nodeTargets[h.id]}'], labels: { host_
 		for (const metric of TREND_IDS)
 			for (const hostId of [undefined, 'vm3']) {
 				const a = await hub().trends.series.query({ metric, range: '7d', hostId });
-				expect(a.state, `${metric} ${hostId ?? 'own'}: ${JSON.stringify(a).slice(0, 300)}`).toBe('ok');
+				expect(a.state, `${metric} ${hostId ?? 'own'}: ${JSON.stringify(a).slice(0, 300)}`).toBe(
+					'ok'
+				);
 			}
 	}, 60_000);
 
 	it('the router refuses a host the hub does not know', async () => {
-		await expect(hub().trends.series.query({ metric: 'load', range: '24h', hostId: 'nowhere' })).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
+		await expect(
+			hub().trends.series.query({ metric: 'load', range: '24h', hostId: 'nowhere' })
+		).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
 	});
 });
 
@@ -275,11 +354,22 @@ describe('the shipped multi-VM Prometheus examples', () => {
 		const dir = await mkdtemp(path.join(tmpdir(), 'vmw-promcheck-'));
 		try {
 			// promtool checks that token and password files exist: point /etc/prometheus/ at a temp dir holding them
-			const text = (await readFile(path.join(root, file), 'utf8')).replaceAll('/etc/prometheus/', `${dir}/`);
-			for (const m of text.matchAll(new RegExp(`${dir}/([\\w.-]+)`, 'g'))) await writeFile(path.join(dir, m[1]), 'x');
-			await copyFile(path.join(root, 'deploy/prometheus/vmwarden.rules.yml'), path.join(dir, 'vmwarden.rules.yml'));
+			const text = (await readFile(path.join(root, file), 'utf8')).replaceAll(
+				'/etc/prometheus/',
+				`${dir}/`
+			);
+			for (const m of text.matchAll(new RegExp(`${dir}/([\\w.-]+)`, 'g')))
+				await writeFile(path.join(dir, m[1]), 'x');
+			await copyFile(
+				path.join(root, 'deploy/prometheus/vmwarden.rules.yml'),
+				path.join(dir, 'vmwarden.rules.yml')
+			);
 			await writeFile(path.join(dir, 'prometheus.yml'), text);
-			const { stdout } = await promisify(execFile)('promtool', ['check', 'config', ...flags, 'prometheus.yml'], { cwd: dir, timeout: 60_000 });
+			const { stdout } = await promisify(execFile)(
+				'promtool',
+				['check', 'config', ...flags, 'prometheus.yml'],
+				{ cwd: dir, timeout: 60_000 }
+			);
 			expect(stdout).toMatch(/SUCCESS/);
 		} finally {
 			await rm(dir, { recursive: true, force: true });

@@ -12,7 +12,9 @@ describe('trends without Prometheus', () => {
 	afterAll(async () => server?.stop());
 
 	const trend = async (metric: string, range: string) => {
-		const res = await fetch(`${server.url}/api/vm/metrics/trend/${metric}?range=${range}`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+		const res = await fetch(`${server.url}/api/vm/metrics/trend/${metric}?range=${range}`, {
+			headers: { authorization: `Bearer ${TEST_TOKEN}` }
+		});
 		return { status: res.status, body: (await res.json()) as TrendAnswer };
 	};
 
@@ -26,14 +28,26 @@ describe('trends without Prometheus', () => {
 		expect(status).toBe(200);
 		if (body.state !== 'ok') throw new Error(JSON.stringify(body));
 		// a fresh server has no full minute stored yet: the shape is there, with the reason for no data
-		expect(body.data).toMatchObject({ metric, range, source: 'local', resolution, stepSec, series: [], noData: expect.any(String) });
+		expect(body.data).toMatchObject({
+			metric,
+			range,
+			source: 'local',
+			resolution,
+			stepSec,
+			series: [],
+			noData: expect.any(String)
+		});
 	});
 
 	it('renders /trends from the local history', async () => {
-		const login = await fetch(`${server.url}/trends?range=24h`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+		const login = await fetch(`${server.url}/trends?range=24h`, {
+			headers: { authorization: `Bearer ${TEST_TOKEN}` }
+		});
 		const html = await login.text();
 		expect(login.status).toBe(200);
-		expect(html).toMatch(/From this host(&#39;|')s own history \(no Prometheus configured\) · 1-minute history/);
+		expect(html).toMatch(
+			/From this host(&#39;|')s own history \(no Prometheus configured\) · 1-minute history/
+		);
 		expect(html).toMatch(/No data: no local history for this range yet\./);
 	});
 });

@@ -8,7 +8,11 @@ import { startServer, TEST_TOKEN, type RunningServer } from '../helpers/server';
 import { requirePrometheus, rigEnv } from '../helpers/rig';
 import { backfill, promQuery } from '../helpers/prometheus';
 import { startPromProxy, PROXY_WARNING, type PromProxy } from '../helpers/prom-proxy';
-import { syntheticTrendHistory, waitForWholeHistory, type SyntheticHistory } from '../helpers/trends-history';
+import {
+	syntheticTrendHistory,
+	waitForWholeHistory,
+	type SyntheticHistory
+} from '../helpers/trends-history';
 import { createPromClient } from '../../src/lib/server/prometheus/client';
 import { CATALOG } from '../../src/lib/server/prometheus/catalog';
 import type { TrendAnswer, TrendData } from '../../src/lib/trends';
@@ -28,7 +32,11 @@ describe('trends from Prometheus', () => {
 
 	beforeAll(async () => {
 		await requirePrometheus(env);
-		const { text, ...meta } = syntheticTrendHistory({ instance, hostId, endSec: Date.now() / 1000 - 60 });
+		const { text, ...meta } = syntheticTrendHistory({
+			instance,
+			hostId,
+			endSec: Date.now() / 1000 - 60
+		});
 		hist = meta;
 		// promtool writes ~360 two-hour blocks; then Prometheus' once-a-minute reload picks them up
 		await backfill(text, { timeoutMs: 150_000, promtoolTimeoutMs: 300_000 });
@@ -49,15 +57,26 @@ describe('trends from Prometheus', () => {
 		await proxy?.close();
 	});
 
-	const get = (path: string, auth = true) => fetch(`${server.url}${path}`, { headers: auth ? { authorization: `Bearer ${TEST_TOKEN}` } : {} });
-	async function trend(metric: string, range: string): Promise<{ status: number; body: TrendAnswer; ms: number }> {
+	const get = (path: string, auth = true) =>
+		fetch(`${server.url}${path}`, {
+			headers: auth ? { authorization: `Bearer ${TEST_TOKEN}` } : {}
+		});
+	async function trend(
+		metric: string,
+		range: string
+	): Promise<{ status: number; body: TrendAnswer; ms: number }> {
 		const t0 = performance.now();
 		const res = await get(`/api/vm/metrics/trend/${metric}?range=${range}`);
-		return { status: res.status, body: (await res.json()) as TrendAnswer, ms: performance.now() - t0 };
+		return {
+			status: res.status,
+			body: (await res.json()) as TrendAnswer,
+			ms: performance.now() - t0
+		};
 	}
 	async function ok(metric: string, range: string): Promise<TrendData> {
 		const { status, body } = await trend(metric, range);
-		if (body.state !== 'ok') throw new Error(`${metric} ${range}: ${status} ${JSON.stringify(body).slice(0, 300)}`);
+		if (body.state !== 'ok')
+			throw new Error(`${metric} ${range}: ${status} ${JSON.stringify(body).slice(0, 300)}`);
 		return body.data;
 	}
 
@@ -65,7 +84,10 @@ describe('trends from Prometheus', () => {
 		it('query_range over 7 days picks a 60 s step aligned to it, under 11,000 points', async () => {
 			const client = createPromClient({ baseUrl: env.prometheusUrl, timeoutMs: 10_000 });
 			const endMs = hist.endSec * 1000;
-			const a = await client.queryRange(`node_load1{${selector}}`, { startMs: endMs - 7 * DAY_MS, endMs });
+			const a = await client.queryRange(`node_load1{${selector}}`, {
+				startMs: endMs - 7 * DAY_MS,
+				endMs
+			});
 			if (a.state !== 'ok') throw new Error(JSON.stringify(a));
 			expect(a.data.stepSec).toBe(60);
 			const pts = a.data.series[0].points;
@@ -79,14 +101,23 @@ describe('trends from Prometheus', () => {
 		it('bad PromQL is a typed bad_data answer, not a throw', async () => {
 			const client = createPromClient({ baseUrl: env.prometheusUrl });
 			const a = await client.query('rate(node_load1{');
-			expect(a).toMatchObject({ state: 'unavailable', kind: 'bad_data', reason: expect.stringMatching(/^Prometheus bad_data: /) });
+			expect(a).toMatchObject({
+				state: 'unavailable',
+				kind: 'bad_data',
+				reason: expect.stringMatching(/^Prometheus bad_data: /)
+			});
 		});
 	});
 
 	describe('REST /api/vm/metrics/trend', () => {
 		it('disk: real mounts only, projection fitted after the cleanup, 55 % fifteen days after the last sample', async () => {
 			const d = await ok('disk', '30d');
-			expect(d).toMatchObject({ source: 'prometheus', stepSec: 900, unit: 'percent', resolution: 'PromQL step 900 s' });
+			expect(d).toMatchObject({
+				source: 'prometheus',
+				stepSec: 900,
+				unit: 'percent',
+				resolution: 'PromQL step 900 s'
+			});
 			// /run is tmpfs: not a real mount
 			expect(d.series.map((s) => s.key)).toEqual(['/']);
 			const p = d.projections!['/'];
@@ -109,17 +140,24 @@ describe('trends from Prometheus', () => {
 		it("agrees with PromQL's predict_linear over the data since the cleanup", async () => {
 			const d = await ok('disk', '30d');
 			const p = d.projections!['/'];
-			const expr = CATALOG.disk.queries({ node: selector, cadvisor: selector, vmwarden: selector, hostId }, 900)[0].alternatives[0].expr;
+			const expr = CATALOG.disk.queries(
+				{ node: selector, cadvisor: selector, vmwarden: selector, hostId },
+				900
+			)[0].alternatives[0].expr;
 			const ahead = 15 * 86_400;
 			// 7 days back from the end lie wholly after the cleanup (day 15 of 30)
-			const [pl] = await promQuery(`predict_linear((${expr})[7d:5m], ${ahead})`, { timeSec: hist.endSec });
+			const [pl] = await promQuery(`predict_linear((${expr})[7d:5m], ${ahead})`, {
+				timeSec: hist.endSec
+			});
 			const theirs = Number(pl.value[1]);
 			const [t0, v0] = p.line[0];
-			const ours = v0 + p.slopePctPerDay! * ((hist.endSec + ahead) * 1000 - t0) / DAY_MS;
+			const ours = v0 + (p.slopePctPerDay! * ((hist.endSec + ahead) * 1000 - t0)) / DAY_MS;
 			expect(theirs).toBeCloseTo(55, 1);
 			expect(Math.abs(ours - theirs)).toBeLessThan(0.05);
 			// across the step the same function is flattened: the reason the fit starts after it
-			const [across] = await promQuery(`predict_linear((${expr})[30d:5m], ${ahead})`, { timeSec: hist.endSec });
+			const [across] = await promQuery(`predict_linear((${expr})[30d:5m], ${ahead})`, {
+				timeSec: hist.endSec
+			});
 			expect(Number(across.value[1])).toBeLessThan(53);
 		});
 
@@ -132,7 +170,10 @@ describe('trends from Prometheus', () => {
 			expect(mean).toBeCloseTo(6, 1);
 			expect(Math.max(...vals)).toBeCloseTo(11, 5);
 			// PromQL's own average over the same week agrees
-			const expr = CATALOG.steal.queries({ node: selector, cadvisor: selector, vmwarden: selector, hostId }, 300)[0].alternatives[0].expr;
+			const expr = CATALOG.steal.queries(
+				{ node: selector, cadvisor: selector, vmwarden: selector, hostId },
+				300
+			)[0].alternatives[0].expr;
 			const [avg] = await promQuery(`avg_over_time((${expr})[7d:5m])`, { timeSec: hist.endSec });
 			expect(Number(avg.value[1])).toBeCloseTo(6, 1);
 		});
@@ -144,13 +185,16 @@ describe('trends from Prometheus', () => {
 			expect(new Set(by.swap)).toEqual(new Set([0.5 * GiB]));
 		});
 
-		it('io: cAdvisor writes per container, the spike day flagged against the container\'s own median', async () => {
+		it("io: cAdvisor writes per container, the spike day flagged against the container's own median", async () => {
 			const d = await ok('io', '30d');
 			expect(d.series.map((s) => s.key)).toEqual(['invttrdg-backend', 'quiet']);
 			expect(d.spikeFactor).toBe(3);
 			// 10 MB/s for one UTC day against 1 MB/s on the others: ratio ~10; "quiet" never spikes
 			expect(d.spikes).toHaveLength(1);
-			expect(d.spikes![0]).toMatchObject({ series: 'invttrdg-backend', dayStartMs: hist.spikeDayMs });
+			expect(d.spikes![0]).toMatchObject({
+				series: 'invttrdg-backend',
+				dayStartMs: hist.spikeDayMs
+			});
 			expect(d.spikes![0].ratio).toBeGreaterThan(9);
 			expect(d.spikes![0].ratio).toBeLessThan(11);
 		});
@@ -179,14 +223,24 @@ describe('trends from Prometheus', () => {
 			await proxy.set('warnings');
 			const partial = await trend('load', '24h');
 			expect(partial.status).toBe(200);
-			expect(partial.body).toMatchObject({ state: 'partial', reason: expect.stringContaining(PROXY_WARNING), lastGoodAt: goodAt });
-			if (partial.body.state === 'partial') expect(partial.body.data.series[0].points.length).toBeGreaterThan(1000);
+			expect(partial.body).toMatchObject({
+				state: 'partial',
+				reason: expect.stringContaining(PROXY_WARNING),
+				lastGoodAt: goodAt
+			});
+			if (partial.body.state === 'partial')
+				expect(partial.body.data.series[0].points.length).toBeGreaterThan(1000);
 
 			await proxy.set('503');
 			const down503 = await trend('load', '24h');
 			expect(down503.status).toBe(503);
-			expect(down503.body).toMatchObject({ state: 'unavailable', reason: expect.stringMatching(/HTTP 503/), lastGoodAt: goodAt });
-			if (down503.body.state === 'unavailable') expect(down503.body.lastGood?.series[0].key).toBe('load1');
+			expect(down503.body).toMatchObject({
+				state: 'unavailable',
+				reason: expect.stringMatching(/HTTP 503/),
+				lastGoodAt: goodAt
+			});
+			if (down503.body.state === 'unavailable')
+				expect(down503.body.lastGood?.series[0].key).toBe('load1');
 
 			await proxy.set('hang');
 			const before = await (await get('/api/vm/health')).json();
@@ -199,7 +253,11 @@ describe('trends from Prometheus', () => {
 					return { body, ms: performance.now() - t0 };
 				})
 			]);
-			expect(hung.body).toMatchObject({ state: 'unavailable', reason: expect.stringMatching(/did not answer within 4000 ms/), lastGoodAt: goodAt });
+			expect(hung.body).toMatchObject({
+				state: 'unavailable',
+				reason: expect.stringMatching(/did not answer within 4000 ms/),
+				lastGoodAt: goodAt
+			});
 			// within the 4000 ms timeout plus the request's own overhead
 			expect(hung.ms).toBeLessThan(6000);
 			expect(hung.ms).toBeGreaterThanOrEqual(3900);
@@ -209,7 +267,11 @@ describe('trends from Prometheus', () => {
 
 			await proxy.set('down');
 			const refused = await trend('load', '24h');
-			expect(refused.body).toMatchObject({ state: 'unavailable', reason: expect.stringMatching(/unreachable: ECONNREFUSED/), lastGoodAt: goodAt });
+			expect(refused.body).toMatchObject({
+				state: 'unavailable',
+				reason: expect.stringMatching(/unreachable: ECONNREFUSED/),
+				lastGoodAt: goodAt
+			});
 			expect((await get('/healthz', false)).status).toBe(200);
 
 			await proxy.set('pass');

@@ -3,12 +3,16 @@ import type { Command } from '../context';
 
 /** The score card as text: the total, each dimension (points, input, rule), then the top actions. */
 export function formatScore(s: ScoreReport): string {
-	const lines = [`${s.hostId} score ${s.total === null ? 'unknown' : `${s.total}/100`} at ${new Date(s.at).toISOString()}`];
+	const lines = [
+		`${s.hostId} score ${s.total === null ? 'unknown' : `${s.total}/100`} at ${new Date(s.at).toISOString()}`
+	];
 	if (s.note) lines.push(`  (${s.note})`);
 	const width = Math.max(...s.dimensions.map((d) => d.title.length));
 	for (const d of s.dimensions) {
 		const pts = d.points === null ? '?' : String(d.points);
-		lines.push(`  ${d.title.padEnd(width)}  ${`${pts}/${d.max}`.padStart(5)}  ${d.state === 'known' ? `${d.inputText} (${d.rule})` : d.rule}`);
+		lines.push(
+			`  ${d.title.padEnd(width)}  ${`${pts}/${d.max}`.padStart(5)}  ${d.state === 'known' ? `${d.inputText} (${d.rule})` : d.rule}`
+		);
 		if (d.cause) lines.push(`  ${''.padEnd(width)}         ${d.cause}`);
 	}
 	if (s.actions.length) {
@@ -20,7 +24,8 @@ export function formatScore(s: ScoreReport): string {
 
 export const score: Command = {
 	name: 'score',
-	summary: 'the VM score 0–100 with its six dimensions and top actions; exit 0, 3 when no dimension is known (--json prints it as JSON)',
+	summary:
+		'the VM score 0–100 with its six dimensions and top actions; exit 0, 3 when no dimension is known (--json prints it as JSON)',
 	flags: { json: 'bool' },
 	async run({ client, flags, out }) {
 		const s = await client.score.current.query();

@@ -20,7 +20,8 @@ export function formatEntry(e: TimelineEntry): string {
 
 export const timeline: Command = {
 	name: 'timeline',
-	summary: 'what changed, newest first: --since 2h (m/h/d, default 24h), --kind a,b, --container NAME, --limit N (default 200); --json',
+	summary:
+		'what changed, newest first: --since 2h (m/h/d, default 24h), --kind a,b, --container NAME, --limit N (default 200); --json',
 	flags: { json: 'bool', since: 'value', kind: 'value', container: 'value', limit: 'value' },
 	async run({ client, flags, out, err }) {
 		const sinceMs = typeof flags.since === 'string' ? parseSince(flags.since) : UNIT_MS.d;
@@ -40,16 +41,30 @@ export const timeline: Command = {
 			return 64;
 		}
 		const to = Date.now();
-		const base = { from: to - sinceMs, to, kinds: kinds as TimelineKind[] | undefined, container: typeof flags.container === 'string' ? flags.container : undefined };
+		const base = {
+			from: to - sinceMs,
+			to,
+			kinds: kinds as TimelineKind[] | undefined,
+			container: typeof flags.container === 'string' ? flags.container : undefined
+		};
 		const items: TimelineEntry[] = [];
 		let cursor: string | undefined;
 		do {
-			const page = await client.timeline.list.query({ ...base, cursor, limit: Math.min(500, limit - items.length) });
+			const page = await client.timeline.list.query({
+				...base,
+				cursor,
+				limit: Math.min(500, limit - items.length)
+			});
 			items.push(...page.items);
 			cursor = page.nextCursor ?? undefined;
 		} while (cursor && items.length < limit);
 		if (flags.json) out(JSON.stringify({ from: base.from, to, items }));
-		else out(items.length ? items.map(formatEntry).join('\n') : `  nothing recorded since ${new Date(base.from).toISOString()}`);
+		else
+			out(
+				items.length
+					? items.map(formatEntry).join('\n')
+					: `  nothing recorded since ${new Date(base.from).toISOString()}`
+			);
 		return 0;
 	}
 };

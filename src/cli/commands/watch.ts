@@ -3,7 +3,8 @@ import type { Command } from '../context';
 
 /** One line per sample: time, status, the figures, the first reason. */
 export function sampleLine(s: HealthSnapshot): string {
-	const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v.toFixed(1)}%`);
+	const pct = (v: number | null | undefined) =>
+		v === null || v === undefined ? '—' : `${v.toFixed(1)}%`;
 	const parts = [
 		s.ts ?? 'no sample',
 		s.status,
@@ -19,7 +20,8 @@ export function sampleLine(s: HealthSnapshot): string {
 
 export const watch: Command = {
 	name: 'watch',
-	summary: 'follow health.live: one line per sample (--json: one snapshot per line; --count N stops after N); exit 3 if it cannot connect',
+	summary:
+		'follow health.live: one line per sample (--json: one snapshot per line; --count N stops after N); exit 3 if it cannot connect',
 	flags: { json: 'bool', count: 'value' },
 	run({ client, flags, out, err, signal }) {
 		const count = flags.count === undefined ? Infinity : Number(flags.count);

@@ -2,7 +2,14 @@
 // Published through package.json exports["./client"] (built by scripts/build-client.js into dist/).
 // Runtime imports are @trpc/client, superjson and eventsource only: AppRouter is imported as a
 // type, so no server module reaches a consumer's bundle.
-import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, type TRPCClient } from '@trpc/client';
+import {
+	createTRPCClient,
+	httpBatchLink,
+	httpLink,
+	httpSubscriptionLink,
+	splitLink,
+	type TRPCClient
+} from '@trpc/client';
 import { EventSource } from 'eventsource';
 import superjson from 'superjson';
 import type { AppRouter } from '../server/trpc/router';
@@ -38,7 +45,12 @@ export function trpcEndpoint(url: string | URL): string {
  * `eventsource` package, which sends the token header in Node 20 and in browsers alike
  * (a browser's own EventSource cannot send headers).
  */
-export function createVmwardenClient({ url, token, fetch: fetchImpl, headers: extra }: VmwardenClientOptions): VmwardenClient {
+export function createVmwardenClient({
+	url,
+	token,
+	fetch: fetchImpl,
+	headers: extra
+}: VmwardenClientOptions): VmwardenClient {
 	const endpoint = trpcEndpoint(url);
 	const authFetch = ((input: RequestInfo | URL, init?: RequestInit) => {
 		const headers = new Headers(init?.headers);
@@ -50,10 +62,20 @@ export function createVmwardenClient({ url, token, fetch: fetchImpl, headers: ex
 		links: [
 			splitLink({
 				condition: (op) => op.type === 'subscription',
-				true: httpSubscriptionLink({ url: endpoint, transformer: superjson, EventSource, eventSourceOptions: () => ({ fetch: authFetch }) }),
+				true: httpSubscriptionLink({
+					url: endpoint,
+					transformer: superjson,
+					EventSource,
+					eventSourceOptions: () => ({ fetch: authFetch })
+				}),
 				false: splitLink({
 					condition: (op) => op.type === 'query',
-					true: httpBatchLink({ url: endpoint, transformer: superjson, fetch: authFetch, maxItems: MAX_BATCH_CALLS }),
+					true: httpBatchLink({
+						url: endpoint,
+						transformer: superjson,
+						fetch: authFetch,
+						maxItems: MAX_BATCH_CALLS
+					}),
 					false: httpLink({ url: endpoint, transformer: superjson, fetch: authFetch })
 				})
 			})

@@ -47,5 +47,7 @@ export function reasonOf(err: unknown): string {
 	if (!(err.cause instanceof Error)) return err.message;
 	// a wrapper that repeats its cause's message ("fetch failed" around "fetch failed") says it once
 	const cause = reasonOf(err.cause);
-	return cause === err.message || cause.startsWith(`${err.message}: `) ? cause : `${err.message}: ${cause}`;
+	return cause === err.message || cause.startsWith(`${err.message}: `)
+		? cause
+		: `${err.message}: ${cause}`;
 }

@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { createEmitter } from './emitter';
 import type { Logger } from './log';
 
-const fakeLog = () => ({ debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() }) satisfies Logger;
+const fakeLog = () =>
+	({ debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() }) satisfies Logger;
 
 describe('createEmitter', () => {
 	it('calls every listener with the value, in subscription order', () => {

@@ -4,17 +4,28 @@ import { createFastLane, snapshotCallOf } from './fast-lane';
 import { unauthenticatedResponse } from './auth/bearer';
 import type { Services } from './services';
 
-const q = (params: Record<string, unknown>) => new URLSearchParams(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
+const q = (params: Record<string, unknown>) =>
+	new URLSearchParams(
+		Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])
+	).toString();
 const UNDEFINED = { json: null, meta: { values: ['undefined'], v: 1 } };
 
 describe('snapshotCallOf: the health.snapshot calls the fast lane answers', () => {
 	it("no query string, and the typed client's query() and query({}) batches", () => {
 		expect(snapshotCallOf('')).toBe('single');
 		expect(snapshotCallOf(q({ batch: '1', input: { 0: UNDEFINED } }))).toBe('batch');
-		expect(snapshotCallOf(q({ batch: '1', input: { 0: { json: null, meta: { values: ['undefined'] } } } }))).toBe('batch');
+		expect(
+			snapshotCallOf(
+				q({ batch: '1', input: { 0: { json: null, meta: { values: ['undefined'] } } } })
+			)
+		).toBe('batch');
 		expect(snapshotCallOf(q({ batch: '1', input: { 0: { json: {} } } }))).toBe('batch');
 		// the client's exact URL (percent-encoded JSON)
-		expect(snapshotCallOf('batch=1&input=%7B%220%22%3A%7B%22json%22%3Anull%2C%22meta%22%3A%7B%22values%22%3A%5B%22undefined%22%5D%2C%22v%22%3A1%7D%7D%7D')).toBe('batch');
+		expect(
+			snapshotCallOf(
+				'batch=1&input=%7B%220%22%3A%7B%22json%22%3Anull%2C%22meta%22%3A%7B%22values%22%3A%5B%22undefined%22%5D%2C%22v%22%3A1%7D%7D%7D'
+			)
+		).toBe('batch');
 	});
 
 	it('leaves every other call to tRPC: a hostId, several calls, other inputs, extra or repeated parameters, bad JSON', () => {
@@ -49,18 +60,36 @@ describe('the lane and handle share the bearer rule and the 401 (auth/bearer.ts)
 	// authenticate as Auth's: the Bearer header alone decides (this stand-in knows one token)
 	const services = {
 		config: { auth: { enabled: true, proxyLogin: null } },
-		auth: { authenticate: async ({ authorization }: { authorization: string }) => (/^bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization)?.[1] === TOKEN ? { role: 'viewer', via: 'token' } : null) },
+		auth: {
+			authenticate: async ({ authorization }: { authorization: string }) =>
+				/^bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization)?.[1] === TOKEN
+					? { role: 'viewer', via: 'token' }
+					: null
+		},
 		metrics: { contentType: 'text/plain; version=0.0.4', metrics: async () => 'up 1\n' }
 	} as unknown as Services;
 
 	function call(authorization: string) {
-		const req = { method: 'GET', url: '/metrics', headers: { authorization } } as unknown as IncomingMessage;
-		let resolve: (v: { status: number; headers: Record<string, unknown>; body: string }) => void = () => {};
-		const answered = new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((r) => (resolve = r));
+		const req = {
+			method: 'GET',
+			url: '/metrics',
+			headers: { authorization }
+		} as unknown as IncomingMessage;
+		let resolve: (v: {
+			status: number;
+			headers: Record<string, unknown>;
+			body: string;
+		}) => void = () => {};
+		const answered = new Promise<{
+			status: number;
+			headers: Record<string, unknown>;
+			body: string;
+		}>((r) => (resolve = r));
 		let head: { status: number; headers: Record<string, unknown> } = { status: 0, headers: {} };
 		const res = {
 			headersSent: false,
-			writeHead: (status: number, headers: Record<string, unknown>) => void (head = { status, headers }),
+			writeHead: (status: number, headers: Record<string, unknown>) =>
+				void (head = { status, headers }),
 			end: (body: string) => resolve({ ...head, body })
 		} as unknown as ServerResponse;
 		const taken = createFastLane(services)(req, res, () => {});
@@ -74,7 +103,8 @@ describe('the lane and handle share the bearer rule and the 401 (auth/bearer.ts)
 	});
 
 	it('hands on a header that is not a Bearer token (handle may find a session cookie beside it)', () => {
-		for (const authorization of ['Bearer a b', 'Bearer', 'Basic dXNlcjpwdw==']) expect(call(authorization).taken, authorization).toBe(false);
+		for (const authorization of ['Bearer a b', 'Bearer', 'Basic dXNlcjpwdw=='])
+			expect(call(authorization).taken, authorization).toBe(false);
 	});
 
 	it("answers a wrong token with handle's 401: status, body and challenge", async () => {
@@ -84,6 +114,7 @@ describe('the lane and handle share the bearer rule and the 401 (auth/bearer.ts)
 		const handle = unauthenticatedResponse();
 		expect(lane.status).toBe(handle.status);
 		expect(lane.body).toBe(await handle.text());
-		for (const name of ['content-type', 'www-authenticate', 'content-length']) expect(String(lane.headers[name]), name).toBe(handle.headers.get(name));
+		for (const name of ['content-type', 'www-authenticate', 'content-length'])
+			expect(String(lane.headers[name]), name).toBe(handle.headers.get(name));
 	});
 });

@@ -19,16 +19,35 @@ import { bearerToken, UNAUTHENTICATED } from './auth/bearer';
 import { SECURITY_HEADERS } from './security-headers';
 
 /** GET /healthz: status code and body, shared with routes/healthz/+server.ts. */
-export function healthzAnswer(s: Pick<Services, 'health' | 'startedAt'>): { status: number; body: string } {
+export function healthzAnswer(s: Pick<Services, 'health' | 'startedAt'>): {
+	status: number;
+	body: string;
+} {
 	const h = s.health();
 	return {
 		status: h.ok ? 200 : 503,
-		body: JSON.stringify({ status: h.ok ? 'ok' : 'degraded', uptimeS: Math.round((Date.now() - s.startedAt) / 1000), services: h.services })
+		body: JSON.stringify({
+			status: h.ok ? 'ok' : 'degraded',
+			uptimeS: Math.round((Date.now() - s.startedAt) / 1000),
+			services: h.services
+		})
 	};
 }
 
-function send(res: ServerResponse, status: number, contentType: string, body: string, extra: Record<string, string> = {}) {
-	res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...extra });
+function send(
+	res: ServerResponse,
+	status: number,
+	contentType: string,
+	body: string,
+	extra: Record<string, string> = {}
+) {
+	res.writeHead(status, {
+		...SECURITY_HEADERS,
+		'content-type': contentType,
+		'content-length': Buffer.byteLength(body),
+		'cache-control': 'no-store',
+		...extra
+	});
 	res.end(body);
 }
 
@@ -62,11 +81,19 @@ export function snapshotCallOf(search: string): 'single' | 'batch' | null {
 	const call = input['0'];
 	const keysOf = Object.keys(call).sort().join();
 	// query({}): {"json":{}}
-	if (keysOf === 'json' && isPlain(call.json) && Object.keys(call.json).length === 0) return 'batch';
+	if (keysOf === 'json' && isPlain(call.json) && Object.keys(call.json).length === 0)
+		return 'batch';
 	// query(): superjson's undefined, {"json":null,"meta":{"values":["undefined"],"v":1}}
 	if (keysOf === 'json,meta' && call.json === null && isPlain(call.meta)) {
 		const { values, v, ...rest } = call.meta;
-		if (Object.keys(rest).length === 0 && Array.isArray(values) && values.length === 1 && values[0] === 'undefined' && (v === undefined || v === 1)) return 'batch';
+		if (
+			Object.keys(rest).length === 0 &&
+			Array.isArray(values) &&
+			values.length === 1 &&
+			values[0] === 'undefined' &&
+			(v === undefined || v === 1)
+		)
+			return 'batch';
 	}
 	return null;
 }
@@ -96,27 +123,49 @@ export function createFastLane(services: Services): FastLane {
 		if (path === SNAPSHOT_PATH) {
 			const call = snapshotCallOf(q < 0 ? '' : url.slice(q + 1));
 			// handle's cross-site read check looks at these two headers: only handle answers them
-			if (!call || req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined) return false;
+			if (!call || req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined)
+				return false;
 			// a principal that is not a viewer goes on: tRPC words the refusal (UNAUTHORIZED / FORBIDDEN)
 			return answer(res, authorization, (principal) =>
-				hasRole(principal, 'viewer') ? send(res, 200, 'application/json', currentSnapshotTrpc(services, call === 'batch'), TRPC_HEADERS) : next()
+				hasRole(principal, 'viewer')
+					? send(
+							res,
+							200,
+							'application/json',
+							currentSnapshotTrpc(services, call === 'batch'),
+							TRPC_HEADERS
+						)
+					: next()
 			);
 		}
 		if (path !== '/api/vm/health' && path !== '/metrics') return false;
 		return answer(res, authorization, async (principal) => {
-			if (!principal) return send(res, UNAUTHENTICATED.status, UNAUTHENTICATED.headers['content-type'], UNAUTHENTICATED.body, UNAUTHENTICATED.headers);
-			if (path === '/api/vm/health') return send(res, 200, 'application/json', currentSnapshotJson(services));
+			if (!principal)
+				return send(
+					res,
+					UNAUTHENTICATED.status,
+					UNAUTHENTICATED.headers['content-type'],
+					UNAUTHENTICATED.body,
+					UNAUTHENTICATED.headers
+				);
+			if (path === '/api/vm/health')
+				return send(res, 200, 'application/json', currentSnapshotJson(services));
 			send(res, 200, services.metrics.contentType, await services.metrics.metrics());
 		});
 	};
 
 	/** Authenticates the bearer token, then `reply`; a throw is a 500 (or a dropped socket once the headers went out). */
-	function answer(res: ServerResponse, authorization: string, reply: (principal: Principal | null) => void | Promise<void>): true {
+	function answer(
+		res: ServerResponse,
+		authorization: string,
+		reply: (principal: Principal | null) => void | Promise<void>
+	): true {
 		void (async () => {
 			try {
 				await reply(await services.auth.authenticate({ authorization, sessionId: undefined }));
 			} catch (err) {
-				if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ error: 'internal error' }));
+				if (!res.headersSent)
+					send(res, 500, 'application/json', JSON.stringify({ error: 'internal error' }));
 				else res.destroy(err as Error);
 			}
 		})();
@@ -130,5 +179,6 @@ const KEY = Symbol.for('vmwarden.fastLane');
 export function publishFastLane(lane: FastLane) {
 	(globalThis as Record<symbol, unknown>)[KEY] = lane;
 	// server.js sets these on every answer, static files under /_app/ included (issue 21 item 9)
-	(globalThis as Record<symbol, unknown>)[Symbol.for('vmwarden.securityHeaders')] = SECURITY_HEADERS;
+	(globalThis as Record<symbol, unknown>)[Symbol.for('vmwarden.securityHeaders')] =
+		SECURITY_HEADERS;
 }

@@ -4,7 +4,14 @@
 import type { RequestEvent } from '@sveltejs/kit';
 import type { OverviewRow } from './hub/types';
 export type { SwitcherHost } from '../host-context';
-import { chooseHost, HOST_PARAM, remoteHostOf, type HostChoice, type KnownHost, type SwitcherHost } from '../host-context';
+import {
+	chooseHost,
+	HOST_PARAM,
+	remoteHostOf,
+	type HostChoice,
+	type KnownHost,
+	type SwitcherHost
+} from '../host-context';
 import { statusByHost } from '../overview';
 import { callerFor } from './trpc/caller';
 import { scopeCaller } from './trpc/scoped-caller';
@@ -33,16 +40,36 @@ export interface HostSources {
  * costs what it did before the hub existed. With hosts registered, the overview (from memory)
  * gives the switcher's dots and the user's row the remembered host.
  */
-export async function resolvePageHost({ url, localId, sources }: { url: URL; localId: string; sources: HostSources | null }): Promise<PageHost> {
+export async function resolvePageHost({
+	url,
+	localId,
+	sources
+}: {
+	url: URL;
+	localId: string;
+	sources: HostSources | null;
+}): Promise<PageHost> {
 	const requested = url.searchParams.get(HOST_PARAM);
-	if (!sources) return { choice: chooseHost({ requested: null, remembered: null, localId, known: [] }), hosts: [] };
+	if (!sources)
+		return {
+			choice: chooseHost({ requested: null, remembered: null, localId, known: [] }),
+			hosts: []
+		};
 	const registered = await sources.registered();
 	if (registered !== null && registered.length === 0) {
-		return { choice: chooseHost({ requested, remembered: null, localId, known: [] }), hosts: [{ hostId: localId, name: localId, kind: 'local', status: 'UNKNOWN' }] };
+		return {
+			choice: chooseHost({ requested, remembered: null, localId, known: [] }),
+			hosts: [{ hostId: localId, name: localId, kind: 'local', status: 'UNKNOWN' }]
+		};
 	}
 	const [rows, remembered] = await Promise.all([sources.overview(), sources.preferred()]);
 	const known = registered ?? rows;
-	const choice = chooseHost({ requested, remembered, localId, known: known ? known.map((h) => h.hostId) : null });
+	const choice = chooseHost({
+		requested,
+		remembered,
+		localId,
+		known: known ? known.map((h) => h.hostId) : null
+	});
 	return { choice, hosts: switcherHosts(registered, rows ?? [], localId) };
 }
 
@@ -51,13 +78,29 @@ export async function resolvePageHost({ url, localId, sources }: { url: URL; loc
  * from the overview (UNKNOWN when it has no row yet or is unavailable). Without the registry the
  * overview's rows are the list.
  */
-export function switcherHosts(registered: readonly KnownHost[] | null, rows: readonly OverviewRow[], localId: string): SwitcherHost[] {
+export function switcherHosts(
+	registered: readonly KnownHost[] | null,
+	rows: readonly OverviewRow[],
+	localId: string
+): SwitcherHost[] {
 	const status = statusByHost(rows);
 	const local = rows.find((r) => r.hostId === localId);
-	const others = (registered ?? rows).filter((h) => h.hostId !== localId).sort((a, b) => a.name.localeCompare(b.name) || a.hostId.localeCompare(b.hostId));
+	const others = (registered ?? rows)
+		.filter((h) => h.hostId !== localId)
+		.sort((a, b) => a.name.localeCompare(b.name) || a.hostId.localeCompare(b.hostId));
 	return [
-		{ hostId: localId, name: local?.name ?? localId, kind: 'local', status: status[localId] ?? 'UNKNOWN' },
-		...others.map((h) => ({ hostId: h.hostId, name: h.name, kind: h.kind, status: status[h.hostId] ?? 'UNKNOWN' }))
+		{
+			hostId: localId,
+			name: local?.name ?? localId,
+			kind: 'local',
+			status: status[localId] ?? 'UNKNOWN'
+		},
+		...others.map((h) => ({
+			hostId: h.hostId,
+			name: h.name,
+			kind: h.kind,
+			status: status[h.hostId] ?? 'UNKNOWN'
+		}))
 	];
 }
 
@@ -93,10 +136,16 @@ function sourcesFor(event: Pick<RequestEvent, 'locals' | 'request'>): HostSource
 const perRequest = new WeakMap<object, Promise<PageHost>>();
 
 /** The request's host choice, computed once however many loads ask. */
-export function pageHostFor(event: Pick<RequestEvent, 'locals' | 'request' | 'url'>): Promise<PageHost> {
+export function pageHostFor(
+	event: Pick<RequestEvent, 'locals' | 'request' | 'url'>
+): Promise<PageHost> {
 	let found = perRequest.get(event.locals);
 	if (!found) {
-		found = resolvePageHost({ url: event.url, localId: getServices().config.hostId, sources: sourcesFor(event) });
+		found = resolvePageHost({
+			url: event.url,
+			localId: getServices().config.hostId,
+			sources: sourcesFor(event)
+		});
 		perRequest.set(event.locals, found);
 	}
 	return found;

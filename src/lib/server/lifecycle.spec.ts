@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { createLifecycle, type Background } from './lifecycle';
 import type { Logger } from './log';
 
-const fakeLog = () => ({ debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() }) satisfies Logger;
+const fakeLog = () =>
+	({ debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() }) satisfies Logger;
 
 /** A service that writes its starts and stops to `calls`; its stop waits a tick, like real work in flight. */
 function recorder(name: string, calls: string[], health?: Background['health']): Background {
@@ -32,12 +33,21 @@ describe('createLifecycle', () => {
 		);
 		await life.start();
 		await life.stop();
-		expect(calls).toEqual(['start docker', 'start watchdog', 'stop watchdog', 'stop docker', 'stop db']);
+		expect(calls).toEqual([
+			'start docker',
+			'start watchdog',
+			'stop watchdog',
+			'stop docker',
+			'stop db'
+		]);
 	});
 
 	it('does not start a service registered with start: false, and still stops it', async () => {
 		const calls: string[] = [];
-		const life = createLifecycle([{ name: 'ollama', service: recorder('ollama', calls), start: false }], fakeLog());
+		const life = createLifecycle(
+			[{ name: 'ollama', service: recorder('ollama', calls), start: false }],
+			fakeLog()
+		);
 		await life.start();
 		await life.stop();
 		expect(calls).toEqual(['stop ollama']);
@@ -63,7 +73,11 @@ describe('createLifecycle', () => {
 		const life = createLifecycle(
 			[
 				{ name: 'db', service: {} },
-				{ name: 'sampler', service: { health: () => ({ ok: samplerOk, detail: 's' }) }, vital: true },
+				{
+					name: 'sampler',
+					service: { health: () => ({ ok: samplerOk, detail: 's' }) },
+					vital: true
+				},
 				{ name: 'docker', service: { health: () => ({ ok: false, detail: 'down' }) } },
 				{ name: 'alerts', service: { health: () => ({ ok: true, detail: 'a' }) } }
 			],
@@ -72,12 +86,27 @@ describe('createLifecycle', () => {
 		const h = life.health();
 		expect(Object.keys(h.services)).toEqual(['sampler', 'docker', 'alerts']);
 		// Docker down is reported, never what makes the app unhealthy
-		expect(h).toEqual({ ok: true, services: { sampler: { ok: true, detail: 's' }, docker: { ok: false, detail: 'down' }, alerts: { ok: true, detail: 'a' } } });
+		expect(h).toEqual({
+			ok: true,
+			services: {
+				sampler: { ok: true, detail: 's' },
+				docker: { ok: false, detail: 'down' },
+				alerts: { ok: true, detail: 'a' }
+			}
+		});
 		samplerOk = false;
 		expect(life.health().ok).toBe(false);
 	});
 
 	it('refuses a name registered twice (one /healthz key, one entry)', () => {
-		expect(() => createLifecycle([{ name: 'docker', service: {} }, { name: 'docker', service: {} }], fakeLog())).toThrow(/registered twice/);
+		expect(() =>
+			createLifecycle(
+				[
+					{ name: 'docker', service: {} },
+					{ name: 'docker', service: {} }
+				],
+				fakeLog()
+			)
+		).toThrow(/registered twice/);
 	});
 });

@@ -21,7 +21,8 @@ export function redactUrl(url: string): string {
 	try {
 		const u = new URL(url);
 		if (u.password) u.password = 'redacted';
-		for (const key of [...u.searchParams.keys()]) if (/token|key|secret|password/i.test(key)) u.searchParams.set(key, 'redacted');
+		for (const key of [...u.searchParams.keys()])
+			if (/token|key|secret|password/i.test(key)) u.searchParams.set(key, 'redacted');
 		return u.toString();
 	} catch {
 		return url.replace(/(token|key|secret|password)=[^&]*/gi, '$1=redacted');
@@ -31,15 +32,23 @@ export function redactUrl(url: string): string {
 function errorFields(err: unknown): unknown {
 	if (!(err instanceof Error)) return err;
 	// an error can quote a URL with its credentials, path and query (fetch does): host only
-	return { name: err.name, message: scrubUrls(redactQueryParams(err.message)), cause: err.cause ? errorFields(err.cause) : undefined };
+	return {
+		name: err.name,
+		message: scrubUrls(redactQueryParams(err.message)),
+		cause: err.cause ? errorFields(err.cause) : undefined
+	};
 }
 
 export function createLogger(module: string): Logger {
-	const write = (level: Level) => (msg: string, fields: Record<string, unknown> = {}) => {
-		if (rank[level] < rank[threshold]) return;
-		const rec: Record<string, unknown> = { ts: new Date().toISOString(), level, module, msg };
-		for (const [k, v] of Object.entries(fields)) rec[k] = k === 'err' ? errorFields(v) : v;
-		(level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(JSON.stringify(rec) + '\n');
-	};
+	const write =
+		(level: Level) =>
+		(msg: string, fields: Record<string, unknown> = {}) => {
+			if (rank[level] < rank[threshold]) return;
+			const rec: Record<string, unknown> = { ts: new Date().toISOString(), level, module, msg };
+			for (const [k, v] of Object.entries(fields)) rec[k] = k === 'err' ? errorFields(v) : v;
+			(level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(
+				JSON.stringify(rec) + '\n'
+			);
+		};
 	return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }

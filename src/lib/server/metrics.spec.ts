@@ -2,9 +2,23 @@ import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMetrics, loopLag } from './metrics';
 
-const perfHooks = createRequire(import.meta.url)('node:perf_hooks') as typeof import('node:perf_hooks');
-const thresholds = { stealWarnPct: 5, stealCritPct: 10, load1WarnPerCpu: 1, load1CritPerCpu: 2, memAvailableWarnBytes: 1, memAvailableCritBytes: 0, swapUsedWarnBytes: 1, swapUsedCritBytes: 2, diskWarnPct: 80, diskCritPct: 90 };
-const make = () => createMetrics({ latest: () => null, thresholds: thresholds as never, hostId: 'h1' });
+const perfHooks = createRequire(import.meta.url)(
+	'node:perf_hooks'
+) as typeof import('node:perf_hooks');
+const thresholds = {
+	stealWarnPct: 5,
+	stealCritPct: 10,
+	load1WarnPerCpu: 1,
+	load1CritPerCpu: 2,
+	memAvailableWarnBytes: 1,
+	memAvailableCritBytes: 0,
+	swapUsedWarnBytes: 1,
+	swapUsedCritBytes: 2,
+	diskWarnPct: 80,
+	diskCritPct: 90
+};
+const make = () =>
+	createMetrics({ latest: () => null, thresholds: thresholds as never, hostId: 'h1' });
 const busy = (ms: number) => {
 	const end = performance.now() + ms;
 	while (performance.now() < end);
@@ -26,7 +40,8 @@ describe('event-loop lag in /metrics (issue 24)', () => {
 		const spy = vi.spyOn(perfHooks, 'monitorEventLoopDelay');
 		const registry = make();
 		registry.stopLoopLag();
-		for (const [opts] of spy.mock.calls) expect(opts?.resolution ?? 10).toBeGreaterThanOrEqual(1000);
+		for (const [opts] of spy.mock.calls)
+			expect(opts?.resolution ?? 10).toBeGreaterThanOrEqual(1000);
 	});
 
 	it('keeps the lag figures (min, max, mean, stddev, p50, p90, p99) and shows a blocked loop in them', async () => {
@@ -35,7 +50,8 @@ describe('event-loop lag in /metrics (issue 24)', () => {
 			busy(1300); // a 1 s tick falls due inside the block and runs when it ends, late
 			await new Promise((r) => setTimeout(r, 50));
 			const v = await values(registry);
-			for (const s of ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99']) expect(v.has(`vmwarden_nodejs_eventloop_lag_${s}_seconds`), s).toBe(true);
+			for (const s of ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'])
+				expect(v.has(`vmwarden_nodejs_eventloop_lag_${s}_seconds`), s).toBe(true);
 			expect(v.get('vmwarden_nodejs_eventloop_lag_max_seconds')).toBeGreaterThan(0.2);
 			expect(v.get('vmwarden_nodejs_eventloop_lag_p99_seconds')).toBeGreaterThan(0.2);
 			expect(v.has('vmwarden_nodejs_eventloop_lag_seconds')).toBe(true); // prom-client's own, per scrape

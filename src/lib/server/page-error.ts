@@ -5,7 +5,11 @@
 // "Internal Error" (its message can carry SQL, parameters or paths) and goes to the log.
 import { TRPCError } from '@trpc/server';
 
-export function pageErrorMessage(error: unknown, fallback: string): { message: string; expected: boolean } {
-	if (error instanceof TRPCError && error.code !== 'INTERNAL_SERVER_ERROR') return { message: error.message, expected: true };
+export function pageErrorMessage(
+	error: unknown,
+	fallback: string
+): { message: string; expected: boolean } {
+	if (error instanceof TRPCError && error.code !== 'INTERNAL_SERVER_ERROR')
+		return { message: error.message, expected: true };
 	return { message: fallback, expected: false };
 }

@@ -15,7 +15,12 @@ import { createWatchdog, type Watchdog } from './watchdog/watchdog';
 import { createDockerPort } from './watchdog/docker-port';
 import { detectSelfContainerId } from './watchdog/self-id';
 import { createSelfTestScheduler } from './watchdog/selftest';
-import { createDockerAdapter, createDockerApi, createSelfTestDockerApi, type DockerAdapter } from './docker';
+import {
+	createDockerAdapter,
+	createDockerApi,
+	createSelfTestDockerApi,
+	type DockerAdapter
+} from './docker';
 import { createTrends, type Trends } from './trends/trends';
 import { createPromClient } from './prometheus/client';
 import { createDeployRecorder, deploysInRange, type DeployRecorder } from './trends/deploys';
@@ -25,7 +30,10 @@ import { createContainerWriteTrend } from './trends/local-containers';
 import { historyBuckets } from './db/history-buckets';
 import { createStatsCollector, type StatsCollector } from './docker/stats-collector';
 import { registerContainerMetrics } from './docker/metrics';
-import { createContainerHistoryStore, type SqliteContainerHistoryStore } from './db/container-history-store';
+import {
+	createContainerHistoryStore,
+	type SqliteContainerHistoryStore
+} from './db/container-history-store';
 import { createMaintenance, type Maintenance } from './maintenance/service';
 import { registerMaintenanceMetrics } from './maintenance/metrics';
 import { createOllamaClient, createOllamaSource, type OllamaSource } from './ollama/client';
@@ -46,7 +54,13 @@ import { createHub, type Hub } from './hub/service';
 import { createDockerHosts } from './hub/docker-host';
 import { createLocalSummary } from './hub/summary';
 import { createHostsRegistry, type HostsAdmin } from './hosts/registry';
-import { closeAllHosts, forgetHost, remoteClient, remoteDockerApi, remoteFetch } from './hosts/connect';
+import {
+	closeAllHosts,
+	forgetHost,
+	remoteClient,
+	remoteDockerApi,
+	remoteFetch
+} from './hosts/connect';
 import { createLifecycle, type ServiceHealth } from './lifecycle';
 
 export interface Services {
@@ -125,8 +139,11 @@ export async function createServices(
 	const log = createLogger('services');
 	const db = await openDb({ url: config.databaseUrl, migrationsDir: config.migrationsDir });
 	const interrupted = markInterrupted ? await markInterruptedActions(db) : 0;
-	if (interrupted) log.warn(`${interrupted} action(s) were interrupted by the last stop; marked unknown`);
-	const history = createHistoryStore(db, config.hostId, { rollupRetentionMs: config.historyRollupRetentionMs });
+	if (interrupted)
+		log.warn(`${interrupted} action(s) were interrupted by the last stop; marked unknown`);
+	const history = createHistoryStore(db, config.hostId, {
+		rollupRetentionMs: config.historyRollupRetentionMs
+	});
 	const auth = await createAuth({
 		db,
 		enabled: config.auth.enabled,
@@ -142,12 +159,20 @@ export async function createServices(
 		rootfs: config.rootfs,
 		mounts: config.diskMounts,
 		intervalMs: config.sampleIntervalMs,
-		history: withAuditRetention(history, { db, retentionMs: config.auditRetentionMs, log: createLogger('audit') }),
+		history: withAuditRetention(history, {
+			db,
+			retentionMs: config.auditRetentionMs,
+			log: createLogger('audit')
+		}),
 		historyRetentionMs: config.historyRetentionMs,
 		log: createLogger('sampler')
 	});
 	const docker = createDockerAdapter({
-		api: createDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs }),
+		api: createDockerApi({
+			host: config.docker.host,
+			certPath: config.docker.certPath,
+			timeoutMs: config.docker.timeoutMs
+		}),
 		intervalMs: config.docker.sampleIntervalMs,
 		labels: config.docker.labels,
 		log: createLogger('docker')
@@ -163,13 +188,24 @@ export async function createServices(
 		log: createLogger('container-stats')
 	});
 	const ollamaSource = createOllamaSource(
-		createOllamaClient({ url: config.ollamaUrl, timeoutMs: config.ollama.timeoutMs, loadTimeoutMs: config.ollama.loadTimeoutMs })
+		createOllamaClient({
+			url: config.ollamaUrl,
+			timeoutMs: config.ollama.timeoutMs,
+			loadTimeoutMs: config.ollama.loadTimeoutMs
+		})
 	);
 	// each poll also reads the runner's CPU ticks: the baseline for the next request's CPU %.
 	// Only while a model is loaded (no runner process exists otherwise): the reading scans every
 	// /proc/<pid>/cmdline synchronously, 3-5 ms of blocked event loop per 120 processes.
 	const runnerCpu = createRunnerCpuTracker({ procRoot: config.procRoot });
-	const ollamaWatcher = createOllamaWatcher({ source: ollamaSource, db, hostId: config.hostId, intervalMs: config.ollama.pollMs, log: createLogger('ollama'), afterPoll: (ps) => void (ps.state === 'ok' && ps.data.length > 0 && runnerCpu.read()) });
+	const ollamaWatcher = createOllamaWatcher({
+		source: ollamaSource,
+		db,
+		hostId: config.hostId,
+		intervalMs: config.ollama.pollMs,
+		log: createLogger('ollama'),
+		afterPoll: (ps) => void (ps.state === 'ok' && ps.data.length > 0 && runnerCpu.read())
+	});
 	const ollamaPanel = createOllamaPanel({
 		source: ollamaSource,
 		db,
@@ -183,18 +219,35 @@ export async function createServices(
 		memAvailableCritBytes: config.thresholds.memAvailableCritBytes,
 		pollNow: () => ollamaWatcher.pollNow()
 	});
-	const metrics = createMetrics({ latest: () => sampler.latest(), thresholds: config.thresholds, hostId: config.hostId });
+	const metrics = createMetrics({
+		latest: () => sampler.latest(),
+		thresholds: config.thresholds,
+		hostId: config.hostId
+	});
 	// one Prometheus client: the trend charts' queries and the alerts' "is Prometheus up" probe
-	const prom = config.prometheusUrl ? createPromClient({ baseUrl: config.prometheusUrl, bearerToken: config.prometheus.token, timeoutMs: config.prometheus.timeoutMs }) : null;
+	const prom = config.prometheusUrl
+		? createPromClient({
+				baseUrl: config.prometheusUrl,
+				bearerToken: config.prometheus.token,
+				timeoutMs: config.prometheus.timeoutMs
+			})
+		: null;
 	const trends = createTrends({
 		prom,
-		selectors: { node: config.prometheus.nodeSelector, cadvisor: config.prometheus.cadvisorSelector, vmwarden: config.prometheus.vmwardenSelector, hostId: config.hostId },
+		selectors: {
+			node: config.prometheus.nodeSelector,
+			cadvisor: config.prometheus.cadvisorSelector,
+			vmwarden: config.prometheus.vmwardenSelector,
+			hostId: config.hostId
+		},
 		hostLabel: config.prometheus.hostLabel,
 		thresholds: config.thresholds,
 		spikeFactor: config.writeSpikeFactor,
 		local: {
 			minutes: async (r) => (await history.buckets(r)).points,
-			rollups: async (r) => (await historyBuckets(db, { table: 'host_history_rollup', hostId: config.hostId, ...r })).points,
+			rollups: async (r) =>
+				(await historyBuckets(db, { table: 'host_history_rollup', hostId: config.hostId, ...r }))
+					.points,
 			rawRetentionMs: config.historyRetentionMs,
 			containerWrites: createContainerWriteTrend({ db, hostId: config.hostId }).lines
 		},
@@ -204,11 +257,30 @@ export async function createServices(
 		},
 		deploys: (r) => deploysInRange(db, { hostId: config.hostId, ...r })
 	});
-	const deploys = createDeployRecorder({ api: docker.api, db, hostId: config.hostId, labels: config.docker.labels, log: createLogger('deploys') });
+	const deploys = createDeployRecorder({
+		api: docker.api,
+		db,
+		hostId: config.hostId,
+		labels: config.docker.labels,
+		log: createLogger('deploys')
+	});
 	const maintenance = createMaintenance({ config, db, log: createLogger('maintenance') });
 	// timeline rows no other table keeps (decision 0029): cleanup and cron runs, container exits
-	const runRecorder = createRunRecorder({ db, hostId: config.hostId, logDir: config.logDir, status: () => maintenance.status(), retentionMs: config.historyRollupRetentionMs, log: createLogger('timeline') });
-	const exitRecorder = createExitRecorder({ api: docker.api, db, hostId: config.hostId, labels: config.docker.labels, log: createLogger('timeline') });
+	const runRecorder = createRunRecorder({
+		db,
+		hostId: config.hostId,
+		logDir: config.logDir,
+		status: () => maintenance.status(),
+		retentionMs: config.historyRollupRetentionMs,
+		log: createLogger('timeline')
+	});
+	const exitRecorder = createExitRecorder({
+		api: docker.api,
+		db,
+		hostId: config.hostId,
+		labels: config.docker.labels,
+		log: createLogger('timeline')
+	});
 	// score (issue 13): reads the sampler, Docker, maintenance, Ollama and trends through their own functions
 	const score = createScoreService({
 		sources: {
@@ -221,7 +293,8 @@ export async function createServices(
 			maintenance: () => maintenance.status(),
 			ollamaMemory: () => ollamaPanel.memory(),
 			diskTrend: () => trends.series({ metric: 'disk', range: '7d' }),
-			memoryTrace: (current) => traceMemoryPressure(db, { hostId: config.hostId, toMs: current.at, current })
+			memoryTrace: (current) =>
+				traceMemoryPressure(db, { hostId: config.hostId, toMs: current.at, current })
 		},
 		store: createScoreStore(db, config.hostId),
 		intervalMs: config.score.intervalMs,
@@ -239,11 +312,27 @@ export async function createServices(
 		log: createLogger('resources')
 	});
 	// alerts and the weekly digest (issue 14)
-	const alerts = createAlertsFromConfig({ config, db, sampler, docker, maintenance, trends, prom, resources });
+	const alerts = createAlertsFromConfig({
+		config,
+		db,
+		sampler,
+		docker,
+		maintenance,
+		trends,
+		prom,
+		resources
+	});
 	// watchdog (issue 9), over the adapter's Docker API; its restarts and quarantines go to the alerts
 	const selfId = await detectSelfContainerId();
 	const watchdog = createWatchdog({
-		docker: createDockerPort(docker.api, createSelfTestDockerApi({ host: config.docker.host, certPath: config.docker.certPath, timeoutMs: config.docker.timeoutMs })),
+		docker: createDockerPort(
+			docker.api,
+			createSelfTestDockerApi({
+				host: config.docker.host,
+				certPath: config.docker.certPath,
+				timeoutMs: config.docker.timeoutMs
+			})
+		),
 		db,
 		hostId: config.hostId,
 		config: config.watchdog,
@@ -251,18 +340,32 @@ export async function createServices(
 		logDir: config.logDir,
 		metrics,
 		selfIds: selfId ? [selfId] : [],
-		oomKills: createOomKillReader({ cgroupRoot: config.docker.cgroupRoot, containers: () => docker.containers() }),
+		oomKills: createOomKillReader({
+			cgroupRoot: config.docker.cgroupRoot,
+			containers: () => docker.containers()
+		}),
 		log: createLogger('watchdog'),
 		notify: (n) => alerts.onWatchdog(n)
 	});
-	const selfTests = createSelfTestScheduler({ watchdog, schedule: config.watchdog.selfTestSchedule, log: createLogger('watchdog-selftest') });
+	const selfTests = createSelfTestScheduler({
+		watchdog,
+		schedule: config.watchdog.selfTestSchedule,
+		log: createLogger('watchdog-selftest')
+	});
 	// /metrics beyond the host figures (the watchdog registers its own counters)
 	registerContainerMetrics(metrics, { adapter: docker, collector: containerStats });
 	registerMaintenanceMetrics(metrics, () => maintenance.status());
 	// a scrape recomputes a score older than 30 s (the background refresh runs only for live subscribers)
-	registerScoreMetrics(metrics, () => (startScore ? score.current().catch(() => score.latest()) : score.latest()));
+	registerScoreMetrics(metrics, () =>
+		startScore ? score.current().catch(() => score.latest()) : score.latest()
+	);
 	// hosts registry (issue 15): an edited or removed host's cached connection is dropped
-	const hostsRegistry = createHostsRegistry({ db, localHostId: config.hostId, secretKey: config.secretKey, previousSecretKey: config.previousSecretKey });
+	const hostsRegistry = createHostsRegistry({
+		db,
+		localHostId: config.hostId,
+		secretKey: config.secretKey,
+		previousSecretKey: config.previousSecretKey
+	});
 	hostsRegistry.onChange(forgetHost);
 	// hub (issue 15, decision 0013): this instance's summary, and the overview over the registry
 	const dockerHosts = createDockerHosts({
@@ -320,7 +423,11 @@ export async function createServices(
 			{ name: 'timeline-exits', service: exitRecorder, start: startDocker },
 			{ name: 'timeline-runs', service: runRecorder, start: startAlerts },
 			{ name: 'score', service: score, start: startScore },
-			{ name: 'score-triggers', service: createScoreTriggers(score, { docker, sampler }), start: startScore },
+			{
+				name: 'score-triggers',
+				service: createScoreTriggers(score, { docker, sampler }),
+				start: startScore
+			},
 			{ name: 'alerts', service: alerts, start: startAlerts },
 			{ name: 'hosts', service: { start: () => resealHosts(hostsRegistry, config, log) } },
 			{ name: 'hub-docker', service: dockerHosts },
@@ -359,7 +466,13 @@ export async function createServices(
 			log.info('services stopped');
 		}
 	};
-	log.info('services started', { hostId: config.hostId, database: redactUrl(config.databaseUrl), procRoot: config.procRoot, mounts: config.diskMounts, auth: config.auth.enabled ? 'on' : 'off' });
+	log.info('services started', {
+		hostId: config.hostId,
+		database: redactUrl(config.databaseUrl),
+		procRoot: config.procRoot,
+		mounts: config.diskMounts,
+		auth: config.auth.enabled ? 'on' : 'off'
+	});
 	return services;
 }
 
@@ -368,6 +481,7 @@ function resealHosts(hosts: HostsAdmin, config: Config, log: Logger) {
 	if (!config.previousSecretKey) return;
 	void hosts.reseal().then(
 		(moved) => log.info('hosts: credentials re-sealed under the current VMW_SECRET_KEY', { moved }),
-		(err) => log.error('hosts: re-sealing under the current VMW_SECRET_KEY failed', { error: String(err) })
+		(err) =>
+			log.error('hosts: re-sealing under the current VMW_SECRET_KEY failed', { error: String(err) })
 	);
 }

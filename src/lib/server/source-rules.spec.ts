@@ -9,27 +9,46 @@ function sources(dir: string): string[] {
 	return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
 		const p = path.join(dir, e.name);
 		if (e.isDirectory()) return sources(p);
-		return e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') && !e.name.includes('test-fixtures') ? [p] : [];
+		return e.name.endsWith('.ts') &&
+			!e.name.endsWith('.spec.ts') &&
+			!e.name.includes('test-fixtures')
+			? [p]
+			: [];
 	});
 }
-const files = sources(root).map((f) => ({ file: path.relative(root, f), text: readFileSync(f, 'utf8') }));
+const files = sources(root).map((f) => ({
+	file: path.relative(root, f),
+	text: readFileSync(f, 'utf8')
+}));
 
 describe('server source rules', () => {
 	it('scripts run only through execFile/spawn without a shell (no exec, execSync, shell: true)', () => {
-		const offenders = files.filter(({ text }) => /child_process/.test(text) && (/\bexec(Sync)?\s*\(/.test(text.replace(/\.exec\(/g, '')) || /shell:\s*true/.test(text))).map((f) => f.file);
+		const offenders = files
+			.filter(
+				({ text }) =>
+					/child_process/.test(text) &&
+					(/\bexec(Sync)?\s*\(/.test(text.replace(/\.exec\(/g, '')) || /shell:\s*true/.test(text))
+			)
+			.map((f) => f.file);
 		expect(offenders).toEqual([]);
 	});
 
 	it('routers never import dockerode, node:fs or node:child_process', () => {
 		const offenders = files
 			.filter(({ file }) => file.startsWith(`trpc${path.sep}routers${path.sep}`))
-			.filter(({ text }) => /from ['"](dockerode|node:fs|fs|node:fs\/promises|fs\/promises|node:child_process|child_process)['"]/.test(text))
+			.filter(({ text }) =>
+				/from ['"](dockerode|node:fs|fs|node:fs\/promises|fs\/promises|node:child_process|child_process)['"]/.test(
+					text
+				)
+			)
 			.map((f) => f.file);
 		expect(offenders).toEqual([]);
 	});
 
 	it('nothing but config.ts reads process.env', () => {
-		const offenders = files.filter(({ file, text }) => file !== 'config.ts' && /process\.env/.test(text)).map((f) => f.file);
+		const offenders = files
+			.filter(({ file, text }) => file !== 'config.ts' && /process\.env/.test(text))
+			.map((f) => f.file);
 		expect(offenders).toEqual([]);
 	});
 
@@ -43,7 +62,13 @@ describe('server source rules', () => {
 	});
 
 	it("tRPC's unstable-core-do-not-import only where tRPC 11 has no public API (trpc/init.ts's middleware marker)", () => {
-		const offenders = files.filter(({ file, text }) => file !== path.join('trpc', 'init.ts') && /@trpc\/server\/unstable-core-do-not-import/.test(text)).map((f) => f.file);
+		const offenders = files
+			.filter(
+				({ file, text }) =>
+					file !== path.join('trpc', 'init.ts') &&
+					/@trpc\/server\/unstable-core-do-not-import/.test(text)
+			)
+			.map((f) => f.file);
 		expect(offenders).toEqual([]);
 	});
 });
@@ -53,15 +78,23 @@ describe('test source rules', () => {
 	function tests(dir: string): string[] {
 		return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
 			const p = path.join(dir, e.name);
-			if (e.isDirectory()) return e.name === 'node_modules' || e.name === 'fixtures' ? [] : tests(p);
+			if (e.isDirectory())
+				return e.name === 'node_modules' || e.name === 'fixtures' ? [] : tests(p);
 			return /\.(spec|test|e2e)\.ts$/.test(e.name) ? [p] : [];
 		});
 	}
-	const testFiles = [...tests(path.join(repo, 'src')), ...tests(path.join(repo, 'tests'))].map((f) => ({ file: path.relative(repo, f), text: readFileSync(f, 'utf8') }));
+	const testFiles = [...tests(path.join(repo, 'src')), ...tests(path.join(repo, 'tests'))].map(
+		(f) => ({ file: path.relative(repo, f), text: readFileSync(f, 'utf8') })
+	);
 
 	it('specs and tests make a tRPC context only through createInnerContext (callerAs in tests/helpers/services.ts), never as an object literal', () => {
 		expect(testFiles.length).toBeGreaterThan(50);
-		const offenders = testFiles.filter(({ text }) => /createCallerFactory\([^)]*\)\(\s*\{/.test(text) || /\.createCaller\(\s*\{/.test(text)).map((f) => f.file);
+		const offenders = testFiles
+			.filter(
+				({ text }) =>
+					/createCallerFactory\([^)]*\)\(\s*\{/.test(text) || /\.createCaller\(\s*\{/.test(text)
+			)
+			.map((f) => f.file);
 		expect(offenders).toEqual([]);
 	});
 });

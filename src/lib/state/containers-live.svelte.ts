@@ -18,6 +18,9 @@ export class ContainersLive extends LiveView {
 	}
 
 	protected open() {
-		return trpc().containers.live.subscribe(undefined, this.link.handlers((r: Availability<ContainerRow[]>) => (this.result = r)));
+		return trpc().containers.live.subscribe(
+			undefined,
+			this.link.handlers((r: Availability<ContainerRow[]>) => (this.result = r))
+		);
 	}
 }

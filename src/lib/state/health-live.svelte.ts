@@ -15,7 +15,12 @@ export function snapshotToPoint(s: HealthSnapshot): HistoryPoint | null {
 	if (!s.ts || s.stale) return null;
 	const ts = Date.parse(s.ts);
 	if (Number.isNaN(ts)) return null;
-	return historyPoint(ts, { cpu: s.steal, load: s.load, memory: s.memory, disks: s.disks.map((d) => ({ mount: d.mount, figures: d })) });
+	return historyPoint(ts, {
+		cpu: s.steal,
+		load: s.load,
+		memory: s.memory,
+		disks: s.disks.map((d) => ({ mount: d.mount, figures: d }))
+	});
 }
 
 export class HealthLive extends LiveView {
@@ -25,7 +30,15 @@ export class HealthLive extends LiveView {
 	nowMs = $state(Date.now());
 	readonly windowMs: number;
 
-	constructor({ snapshot, points, windowMs = HOUR_MS }: { snapshot: HealthSnapshot; points: HistoryPoint[]; windowMs?: number }) {
+	constructor({
+		snapshot,
+		points,
+		windowMs = HOUR_MS
+	}: {
+		snapshot: HealthSnapshot;
+		points: HistoryPoint[];
+		windowMs?: number;
+	}) {
 		super();
 		this.snapshot = $state(snapshot);
 		this.windowMs = windowMs;
@@ -55,7 +68,10 @@ export class HealthLive extends LiveView {
 		const last = this.points.at(-1);
 		if (last && p.ts <= last.ts) return;
 		const cutoff = p.ts - this.windowMs;
-		const kept = this.points[0] && this.points[0].ts < cutoff ? this.points.filter((x) => x.ts >= cutoff) : this.points;
+		const kept =
+			this.points[0] && this.points[0].ts < cutoff
+				? this.points.filter((x) => x.ts >= cutoff)
+				: this.points;
 		this.points = [...kept, p];
 	}
 }

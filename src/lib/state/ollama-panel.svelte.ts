@@ -39,7 +39,10 @@ export class OllamaPanelLive {
 	start(): () => void {
 		return untrack(() => {
 			this.stop();
-			this.#timers = [setInterval(() => void this.refresh(), this.intervalMs), setInterval(() => (this.nowMs = Date.now()), 1000)];
+			this.#timers = [
+				setInterval(() => void this.refresh(), this.intervalMs),
+				setInterval(() => (this.nowMs = Date.now()), 1000)
+			];
 			return () => this.stop();
 		});
 	}

@@ -13,7 +13,15 @@ export class ScoreLive extends LiveView {
 	/** why the score could not be read, when it could not */
 	error: string | null = $state(null);
 
-	constructor({ report, history, error = null }: { report: ScoreReport | null; history: ScoreHistoryPoint[]; error?: string | null }) {
+	constructor({
+		report,
+		history,
+		error = null
+	}: {
+		report: ScoreReport | null;
+		history: ScoreHistoryPoint[];
+		error?: string | null;
+	}) {
 		super();
 		this.report = $state(report);
 		this.history = $state(history);
@@ -21,7 +29,10 @@ export class ScoreLive extends LiveView {
 	}
 
 	protected open() {
-		return trpc().score.live.subscribe(undefined, this.link.handlers((r: ScoreReport) => this.#take(r)));
+		return trpc().score.live.subscribe(
+			undefined,
+			this.link.handlers((r: ScoreReport) => this.#take(r))
+		);
 	}
 
 	/** Subscribe and poll; call from $effect, returns the stop function. */
@@ -37,7 +48,10 @@ export class ScoreLive extends LiveView {
 
 	async poll() {
 		try {
-			const [r, h] = await Promise.all([trpc().score.current.query(), trpc().score.history.query({ range: '7d' })]);
+			const [r, h] = await Promise.all([
+				trpc().score.current.query(),
+				trpc().score.history.query({ range: '7d' })
+			]);
 			this.#take(r);
 			this.history = h.points;
 		} catch (err) {

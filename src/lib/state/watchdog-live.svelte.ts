@@ -15,6 +15,9 @@ export class WatchdogLive extends LiveView {
 	}
 
 	protected open() {
-		return trpc().watchdog.live.subscribe(undefined, this.link.handlers((s: WatchdogStatusView) => (this.status = s)));
+		return trpc().watchdog.live.subscribe(
+			undefined,
+			this.link.handlers((s: WatchdogStatusView) => (this.status = s))
+		);
 	}
 }

@@ -1,5 +1,11 @@
 // Browser tRPC client. Types only from the server: `import type` keeps server code out of the bundle.
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCLink } from '@trpc/client';
+import {
+	createTRPCClient,
+	httpBatchLink,
+	httpSubscriptionLink,
+	splitLink,
+	type TRPCLink
+} from '@trpc/client';
 import superjson from 'superjson';
 import type { AppRouter } from '$lib/server/trpc/router';
 import { withHost } from '$lib/host-context';
@@ -18,7 +24,10 @@ export function hostLink(hostId: () => string | null): TRPCLink<AppRouter> {
 			next({ ...op, input: withHost(op.path, op.input, hostId()) });
 }
 
-export function createClient(base = '', { hostId = () => null }: { hostId?: () => string | null } = {}) {
+export function createClient(
+	base = '',
+	{ hostId = () => null }: { hostId?: () => string | null } = {}
+) {
 	const url = `${base}/api/trpc`;
 	return createTRPCClient<AppRouter>({
 		links: [

@@ -21,9 +21,14 @@ export const load: PageServerLoad = async (event) => {
 	let page: Awaited<ReturnType<typeof caller.activity.list>> = { items: [], nextCursor: null };
 	let error: string | null = null;
 	try {
-		page = await caller.activity.list({ ...filters, limit: 50, cursor: Number.isInteger(cursor) && cursor > 0 ? cursor : undefined });
+		page = await caller.activity.list({
+			...filters,
+			limit: 50,
+			cursor: Number.isInteger(cursor) && cursor > 0 ? cursor : undefined
+		});
 	} catch (err) {
-		if (err instanceof TRPCError && err.code === 'BAD_REQUEST') error = 'These filters are not valid: use the menus, or clear them.';
+		if (err instanceof TRPCError && err.code === 'BAD_REQUEST')
+			error = 'These filters are not valid: use the menus, or clear them.';
 		else throw err;
 	}
 	return {

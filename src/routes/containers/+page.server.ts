@@ -6,7 +6,9 @@ export const load: PageServerLoad = async (event) => {
 	const list = await hostCallerFor(event).containers.list();
 	// watchdog badges (issue 9)
 	// null where there is no watchdog (a bare Docker host) or it cannot be read: the badges are left out
-	const watchdog = await hostCallerFor(event).watchdog.status().catch(() => null);
+	const watchdog = await hostCallerFor(event)
+		.watchdog.status()
+		.catch(() => null);
 	const filter = event.url.searchParams.get('filter');
 	return {
 		list,

@@ -15,6 +15,7 @@ export function safeNext(next: string | null | undefined): string {
 	}
 	if (resolved.origin !== 'http://app.invalid') return '/';
 	const path = resolved.pathname + resolved.search + resolved.hash;
-	if (resolved.pathname === '/login' || resolved.pathname === '/setup' || path.startsWith('//')) return '/';
+	if (resolved.pathname === '/login' || resolved.pathname === '/setup' || path.startsWith('//'))
+		return '/';
 	return path;
 }

@@ -3,5 +3,7 @@ import { getServices } from '$lib/server/services';
 
 export const GET: RequestHandler = async () => {
 	const { metrics } = getServices();
-	return new Response(await metrics.metrics(), { headers: { 'content-type': metrics.contentType, 'cache-control': 'no-store' } });
+	return new Response(await metrics.metrics(), {
+		headers: { 'content-type': metrics.contentType, 'cache-control': 'no-store' }
+	});
 };

@@ -8,6 +8,10 @@ export const load: PageServerLoad = async (event) => {
 	try {
 		return { rows: await callerFor(event).hub.overview(), error: null as string | null, loadedAt };
 	} catch (err) {
-		return { rows: [] as OverviewRow[], error: err instanceof Error ? err.message : String(err), loadedAt };
+		return {
+			rows: [] as OverviewRow[],
+			error: err instanceof Error ? err.message : String(err),
+			loadedAt
+		};
 	}
 };

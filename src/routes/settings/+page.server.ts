@@ -6,7 +6,9 @@ export const load: PageServerLoad = async (event) => {
 	const isAdmin = principal?.role === 'admin';
 	const caller = callerFor(event);
 	return {
-		you: principal ? { role: principal.role, via: principal.via, name: principal.userName ?? null } : null,
+		you: principal
+			? { role: principal.role, via: principal.via, name: principal.userName ?? null }
+			: null,
 		users: isAdmin ? await caller.users.list() : null,
 		tokens: isAdmin ? await caller.tokens.list() : null
 	};

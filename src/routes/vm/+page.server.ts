@@ -10,12 +10,21 @@ export const load: PageServerLoad = async (event) => {
 	const history = await caller.health
 		.history({ range: '1h' })
 		.then((h) => ({ points: h.points, error: null as string | null }))
-		.catch((err: unknown) => ({ points: [], error: err instanceof Error ? err.message : String(err) }));
+		.catch((err: unknown) => ({
+			points: [],
+			error: err instanceof Error ? err.message : String(err)
+		}));
 	// what grew while memory pressure rose (issue 25): the memory and swap cards' drill-down
 	const memory = await caller.memory
 		.trace()
 		.then((r) => ({ trace: r.trace, line: r.line, unavailable: null as string | null }))
-		.catch((err: unknown) => ({ trace: null, line: null, unavailable: err instanceof Error ? err.message : String(err) }));
-	const unhealthyContainers = summariseUnhealthy(await caller.containers.list({ filter: 'unhealthy' }));
+		.catch((err: unknown) => ({
+			trace: null,
+			line: null,
+			unavailable: err instanceof Error ? err.message : String(err)
+		}));
+	const unhealthyContainers = summariseUnhealthy(
+		await caller.containers.list({ filter: 'unhealthy' })
+	);
 	return { snapshot, history, memory, unhealthyContainers, cleanup: await lastCleanupFor(caller) };
 };

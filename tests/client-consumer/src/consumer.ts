@@ -25,7 +25,10 @@ const samples = await new Promise<HealthSnapshot[]>((resolve, reject) => {
 		onError: reject
 	});
 });
-report('subscription', samples.map((s) => s.ts));
+report(
+	'subscription',
+	samples.map((s) => s.ts)
+);
 
 // a mutation the read-only token may not make
 try {

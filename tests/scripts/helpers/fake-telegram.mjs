@@ -15,7 +15,10 @@ import { fileURLToPath } from 'node:url';
 const dir = process.argv[2];
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/telegram');
 const plan = existsSync(join(dir, 'responses'))
-	? readFileSync(join(dir, 'responses'), 'utf8').trim().split('\n').map((l) => l.trim().split(/\s+/))
+	? readFileSync(join(dir, 'responses'), 'utf8')
+			.trim()
+			.split('\n')
+			.map((l) => l.trim().split(/\s+/))
 	: [['200', 'sendMessage.ok.json']];
 let n = 0;
 
@@ -24,7 +27,11 @@ function pidsWithInArgv(needle) {
 	const found = [];
 	for (const pid of readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p))) {
 		try {
-			if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle) && Number(pid) !== process.pid) found.push(Number(pid));
+			if (
+				readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle) &&
+				Number(pid) !== process.pid
+			)
+				found.push(Number(pid));
 		} catch {
 			// the process ended meanwhile
 		}
@@ -40,12 +47,20 @@ const server = createServer((req, res) => {
 	req.on('end', () => {
 		appendFileSync(
 			join(dir, 'requests.jsonl'),
-			JSON.stringify({ method: req.method, path: req.url, contentType: req.headers['content-type'], body, argvWithToken }) + '\n'
+			JSON.stringify({
+				method: req.method,
+				path: req.url,
+				contentType: req.headers['content-type'],
+				body,
+				argvWithToken
+			}) + '\n'
 		);
 		const [status, file] = plan[Math.min(n++, plan.length - 1)];
 		res.writeHead(Number(status), { 'content-type': 'application/json' });
 		res.end(readFileSync(join(fixtures, file)));
 	});
 });
-server.listen(0, '127.0.0.1', () => writeFileSync(join(dir, 'port'), String(server.address().port)));
+server.listen(0, '127.0.0.1', () =>
+	writeFileSync(join(dir, 'port'), String(server.address().port))
+);
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -25,16 +25,44 @@ const summary = (hostId: string, over: Partial<HostSummary> = {}): HostSummary =
 });
 
 const rows: OverviewRow[] = [
-	{ hostId: 'hub', name: 'Hub VM', kind: 'local', state: 'ok', at: T, data: summary('hub', { status: 'OK', score: { value: 97, status: 'OK', reasons: [] }, unhealthy: [], lastCleanup: null, diskProjection: null }) },
+	{
+		hostId: 'hub',
+		name: 'Hub VM',
+		kind: 'local',
+		state: 'ok',
+		at: T,
+		data: summary('hub', {
+			status: 'OK',
+			score: { value: 97, status: 'OK', reasons: [] },
+			unhealthy: [],
+			lastCleanup: null,
+			diskProjection: null
+		})
+	},
 	{ hostId: 'vm2', name: 'VM two', kind: 'vmwarden', state: 'ok', at: T, data: summary('vm2') },
-	{ hostId: 'vm3', name: 'vm3', kind: 'vmwarden', state: 'unavailable', reason: 'timeout after 3000 ms', lastGood: summary('vm3', { at: T - 5 * 60_000 }), lastGoodAt: T - 5 * 60_000, at: T, nextTryAt: T + 30_000 }
+	{
+		hostId: 'vm3',
+		name: 'vm3',
+		kind: 'vmwarden',
+		state: 'unavailable',
+		reason: 'timeout after 3000 ms',
+		lastGood: summary('vm3', { at: T - 5 * 60_000 }),
+		lastGoodAt: T - 5 * 60_000,
+		at: T,
+		nextTryAt: T + 30_000
+	}
 ];
 
 /** Rendered HTML without Svelte's hydration comments and scoped-class hashes. */
-const clean = (body: string) => body.replace(/<!--.*?-->/g, '').replace(/ class="svelte-[a-z0-9]+"/g, '').replace(/ svelte-[a-z0-9]+/g, '');
+const clean = (body: string) =>
+	body
+		.replace(/<!--.*?-->/g, '')
+		.replace(/ class="svelte-[a-z0-9]+"/g, '')
+		.replace(/ svelte-[a-z0-9]+/g, '');
 const html = () => clean(render(OverviewTable, { props: { rows, nowMs: T } }).body);
 /** The rendered rows' hosts in order, from their data-host attributes. */
-const order = (body: string) => [...body.matchAll(/data-testid="overview-row" data-host="([^"]+)"/g)].map((m) => m[1]);
+const order = (body: string) =>
+	[...body.matchAll(/data-testid="overview-row" data-host="([^"]+)"/g)].map((m) => m[1]);
 
 describe('OverviewTable', () => {
 	it('one row per host, worst first: the unavailable host, then WARN, then OK', () => {
@@ -42,8 +70,17 @@ describe('OverviewTable', () => {
 	});
 
 	it('each row links to that host’s dashboard (a bare Docker host’s is its containers)', () => {
-		const docker: OverviewRow = { hostId: 'edge', name: 'Edge', kind: 'docker', state: 'ok', at: T, data: summary('edge', { score: null }) };
-		expect(clean(render(OverviewTable, { props: { rows: [docker], nowMs: T } }).body)).toContain('href="/containers?host=edge" data-testid="overview-link">Edge</a>');
+		const docker: OverviewRow = {
+			hostId: 'edge',
+			name: 'Edge',
+			kind: 'docker',
+			state: 'ok',
+			at: T,
+			data: summary('edge', { score: null })
+		};
+		expect(clean(render(OverviewTable, { props: { rows: [docker], nowMs: T } }).body)).toContain(
+			'href="/containers?host=edge" data-testid="overview-link">Edge</a>'
+		);
 		const body = html();
 		expect(body).toContain('href="/?host=vm2" data-testid="overview-link">VM two</a>');
 		expect(body).toContain('href="/?host=hub" data-testid="overview-link">Hub VM</a>');
@@ -52,10 +89,16 @@ describe('OverviewTable', () => {
 	it('an unavailable host says so with the reason and the time of its last good data, and keeps that data (greyed by class)', () => {
 		const body = html();
 		// 5 minutes before 12:00:00 UTC
-		expect(body).toMatch(/<strong>Unavailable<\/strong>: timeout after 3000 ms\.\s*Showing its last good data, from <time datetime="2026-11-29T11:55:00.000Z">2026-11-29 11:55:00 UTC<\/time>/);
+		expect(body).toMatch(
+			/<strong>Unavailable<\/strong>: timeout after 3000 ms\.\s*Showing its last good data, from <time datetime="2026-11-29T11:55:00.000Z">2026-11-29 11:55:00 UTC<\/time>/
+		);
 		// the hub's next try, 30 s after T
-		expect(body).toContain('Next try <time datetime="2026-11-29T12:00:30.000Z">12:00:30 UTC</time>.');
-		expect(body).toMatch(/class="row[^"]*down[^"]*" data-testid="overview-row" data-host="vm3" data-state="unavailable" data-status="UNKNOWN"/);
+		expect(body).toContain(
+			'Next try <time datetime="2026-11-29T12:00:30.000Z">12:00:30 UTC</time>.'
+		);
+		expect(body).toMatch(
+			/class="row[^"]*down[^"]*" data-testid="overview-row" data-host="vm3" data-state="unavailable" data-status="UNKNOWN"/
+		);
 		// its last good figures are still shown: 4 unhealthy, projection
 		const vm3 = body.slice(body.indexOf('data-host="vm3"'), body.indexOf('data-host="vm2"'));
 		expect(vm3).toContain('data-count="4"');
@@ -77,6 +120,8 @@ describe('OverviewTable', () => {
 	});
 
 	it('says so when there is no row at all', () => {
-		expect(clean(render(OverviewTable, { props: { rows: [], nowMs: T } }).body)).toContain('data-testid="overview-empty"');
+		expect(clean(render(OverviewTable, { props: { rows: [], nowMs: T } }).body)).toContain(
+			'data-testid="overview-empty"'
+		);
 	});
 });

@@ -4,7 +4,15 @@ import type { TrendData } from '$lib/trends';
 
 export type Row = { t: Date } & Record<string, number | null | Date>;
 
-export const PALETTE = ['#0b5cc4', '#8250df', '#1a7f37', '#bf3989', '#9a6700', '#0a7ea4', '#57606a'];
+export const PALETTE = [
+	'#0b5cc4',
+	'#8250df',
+	'#1a7f37',
+	'#bf3989',
+	'#9a6700',
+	'#0a7ea4',
+	'#57606a'
+];
 
 /** One row per timestamp with every series key present (null where a series has no point). */
 export function wideRows(data: TrendData): Row[] {

@@ -37,7 +37,16 @@ export function alertHostName(config: Config): string {
 	return config.alerts.hostName ?? (config.hostId === 'local' ? hostname() : config.hostId);
 }
 
-export function createAlertsFromConfig({ config, db, sampler, docker, maintenance, trends, prom, resources }: AlertsSources): Alerts {
+export function createAlertsFromConfig({
+	config,
+	db,
+	sampler,
+	docker,
+	maintenance,
+	trends,
+	prom,
+	resources
+}: AlertsSources): Alerts {
 	const a = config.alerts;
 	const host = alertHostName(config);
 	return createAlerts({
@@ -46,14 +55,28 @@ export function createAlertsFromConfig({ config, db, sampler, docker, maintenanc
 		host,
 		enabled: a.enabled,
 		intervalMs: a.intervalMs,
-		thresholds: { ...config.thresholds, stealForMs: a.stealForMs, diskFillPct: a.diskFillPct, diskFillDays: a.diskFillDays, unreachableForMs: a.unreachableForMs, hysteresis: a.hysteresis },
+		thresholds: {
+			...config.thresholds,
+			stealForMs: a.stealForMs,
+			diskFillPct: a.diskFillPct,
+			diskFillDays: a.diskFillDays,
+			unreachableForMs: a.unreachableForMs,
+			hysteresis: a.hysteresis
+		},
 		digestThresholds: { ...config.thresholds, stealEscalatePct: a.stealEscalatePct },
 		configMutes: a.mute,
 		tz: a.tz,
 		dailyAt: a.dailyAt,
 		digest: a.digest,
-		telegram: createTelegramSender({ apiUrl: a.telegramApiUrl, credentials: () => readTelegramEnv(a.telegramEnvFile), timeoutMs: a.telegramTimeoutMs, log: createLogger('telegram') }),
-		webhook: a.webhookUrl ? createWebhookSender({ url: a.webhookUrl, secret: a.webhookSecret }) : null,
+		telegram: createTelegramSender({
+			apiUrl: a.telegramApiUrl,
+			credentials: () => readTelegramEnv(a.telegramEnvFile),
+			timeoutMs: a.telegramTimeoutMs,
+			log: createLogger('telegram')
+		}),
+		webhook: a.webhookUrl
+			? createWebhookSender({ url: a.webhookUrl, secret: a.webhookSecret })
+			: null,
 		observe: createObserver({
 			sample: () => sampler.latest(),
 			maxSampleAgeMs: Math.max(3 * config.sampleIntervalMs, 30_000),
@@ -62,14 +85,26 @@ export function createAlertsFromConfig({ config, db, sampler, docker, maintenanc
 			cron: () => maintenance.status(),
 			trends,
 			diskFillPct: a.diskFillPct,
-			prometheusUp: prom ? async () => (await prom.query('vector(1)')).state !== 'unavailable' : null,
+			prometheusUp: prom
+				? async () => (await prom.query('vector(1)')).state !== 'unavailable'
+				: null,
 			resources,
-			memoryTrace: (now, current) => traceMemoryPressure(db, { hostId: config.hostId, toMs: now, current })
+			memoryTrace: (now, current) =>
+				traceMemoryPressure(db, { hostId: config.hostId, toMs: now, current })
 		}),
 		snapshot: () => currentSnapshot({ sampler, config }),
 		digestData: (now) =>
 			gatherDigest(
-				{ host, tz: a.tz, mount: config.diskMounts[0], trends, containers: () => docker.containers(), cron: () => maintenance.status(), sessions: (w) => sessionsBetween(db, { hostId: config.hostId, ...w }), swapPeak: (w) => traceSwapPeak(db, { hostId: config.hostId, ...w }) },
+				{
+					host,
+					tz: a.tz,
+					mount: config.diskMounts[0],
+					trends,
+					containers: () => docker.containers(),
+					cron: () => maintenance.status(),
+					sessions: (w) => sessionsBetween(db, { hostId: config.hostId, ...w }),
+					swapPeak: (w) => traceSwapPeak(db, { hostId: config.hostId, ...w })
+				},
 				now
 			),
 		log: createLogger('alerts')

@@ -10,9 +10,19 @@ const sample: HostSample = {
 	ts: NOW - 2000,
 	cpu: { ok: true, stealPct: 8.25, busyPct: 30, intervalMs: 5000, perCpu: [] },
 	load: { ok: true, load1: 1, load5: 1, load15: 1, cpuCount: 4 },
-	memory: { ok: true, memTotalBytes: 16, memAvailableBytes: 10, swapTotalBytes: 8, swapUsedBytes: 3, swapCachedBytes: 2 },
+	memory: {
+		ok: true,
+		memTotalBytes: 16,
+		memAvailableBytes: 10,
+		swapTotalBytes: 8,
+		swapUsedBytes: 3,
+		swapCachedBytes: 2
+	},
 	disks: [
-		{ mount: '/', figures: { ok: true, totalBytes: 100, usedBytes: 40, availBytes: 60, usedPct: 40 } },
+		{
+			mount: '/',
+			figures: { ok: true, totalBytes: 100, usedBytes: 40, availBytes: 60, usedPct: 40 }
+		},
 		{ mount: '/gone', figures: { ok: false, error: 'ENOENT' } }
 	]
 };
@@ -22,8 +32,19 @@ const disk: TrendAnswer = {
 	at: NOW,
 	data: {
 		series: [
-			{ key: '/', label: '/', points: Array.from({ length: 8 }, (_, i) => [NOW - (7 - i) * DAY, 36 + 2 * i] as [number, number]) },
-			{ key: '/flat', label: '/flat', points: Array.from({ length: 8 }, (_, i) => [NOW - (7 - i) * DAY, 20] as [number, number]) }
+			{
+				key: '/',
+				label: '/',
+				points: Array.from(
+					{ length: 8 },
+					(_, i) => [NOW - (7 - i) * DAY, 36 + 2 * i] as [number, number]
+				)
+			},
+			{
+				key: '/flat',
+				label: '/flat',
+				points: Array.from({ length: 8 }, (_, i) => [NOW - (7 - i) * DAY, 20] as [number, number])
+			}
 		]
 	} as never
 };
@@ -32,16 +53,45 @@ function src(over: Partial<ObserveSources> = {}): ObserveSources {
 	return {
 		sample: () => sample,
 		maxSampleAgeMs: 15_000,
-		containers: () => ({ state: 'ok', at: NOW, data: [{ name: 'a', health: 'unhealthy' }, { name: 'b', health: null }] as never }),
+		containers: () => ({
+			state: 'ok',
+			at: NOW,
+			data: [
+				{ name: 'a', health: 'unhealthy' },
+				{ name: 'b', health: null }
+			] as never
+		}),
 		dockerAsked: () => true,
-		cron: async () => ({ jobs: [{ name: 'x', enabled: true, state: 'missed', reason: 'r' }, { name: 'off', enabled: false, state: 'missed', reason: 'r' }], recentCleanups: [{ id: 'd', dryRun: true, start: 's0', status: 'failed' }, { id: 'r', dryRun: false, start: 's1', status: 'ok' }] }) as unknown as CronStatus,
+		cron: async () =>
+			({
+				jobs: [
+					{ name: 'x', enabled: true, state: 'missed', reason: 'r' },
+					{ name: 'off', enabled: false, state: 'missed', reason: 'r' }
+				],
+				recentCleanups: [
+					{ id: 'd', dryRun: true, start: 's0', status: 'failed' },
+					{ id: 'r', dryRun: false, start: 's1', status: 'ok' }
+				]
+			}) as unknown as CronStatus,
 		trends: {
 			series: async ({ metric }) => {
 				if (metric !== 'io') return disk;
 				// one spike today, one yesterday (not reported)
 				const spikes = [
-					{ series: 'invttrdg-backend', dayStartMs: Date.UTC(2026, 10, 30), bytes: 9, medianBytes: 2, ratio: 4.5 },
-					{ series: 'old', dayStartMs: Date.UTC(2026, 10, 29), bytes: 9, medianBytes: 2, ratio: 4.5 }
+					{
+						series: 'invttrdg-backend',
+						dayStartMs: Date.UTC(2026, 10, 30),
+						bytes: 9,
+						medianBytes: 2,
+						ratio: 4.5
+					},
+					{
+						series: 'old',
+						dayStartMs: Date.UTC(2026, 10, 29),
+						bytes: 9,
+						medianBytes: 2,
+						ratio: 4.5
+					}
 				];
 				return { state: 'ok', at: NOW, data: { series: [], spikes } as never };
 			}
@@ -55,11 +105,26 @@ function src(over: Partial<ObserveSources> = {}): ObserveSources {
 describe('observer', () => {
 	it('asks for the memory trace ending at the fresh sample, and gives none when the trace fails', async () => {
 		const asked: unknown[] = [];
-		const trace = { fromMs: NOW - 600_000, toMs: sample.ts, swapDeltaBytes: 1, memAvailableDeltaBytes: 0, swapCachedDeltaBytes: 0, demandBytes: 1, growers: [], freed: [] };
-		const o = await createObserver(src({ memoryTrace: async (now, current) => (asked.push([now, current]), trace) }))(NOW);
-		expect(asked).toEqual([[NOW, { at: sample.ts, memAvailableBytes: 10, swapUsedBytes: 3, swapCachedBytes: 2 }]]);
+		const trace = {
+			fromMs: NOW - 600_000,
+			toMs: sample.ts,
+			swapDeltaBytes: 1,
+			memAvailableDeltaBytes: 0,
+			swapCachedDeltaBytes: 0,
+			demandBytes: 1,
+			growers: [],
+			freed: []
+		};
+		const o = await createObserver(
+			src({ memoryTrace: async (now, current) => (asked.push([now, current]), trace) })
+		)(NOW);
+		expect(asked).toEqual([
+			[NOW, { at: sample.ts, memAvailableBytes: 10, swapUsedBytes: 3, swapCachedBytes: 2 }]
+		]);
 		expect(o.memoryTrace).toBe(trace);
-		const failed = await createObserver(src({ memoryTrace: async () => Promise.reject(new Error('db locked')) }))(NOW);
+		const failed = await createObserver(
+			src({ memoryTrace: async () => Promise.reject(new Error('db locked')) })
+		)(NOW);
 		expect(failed.memoryTrace).toBeNull();
 	});
 
@@ -90,7 +155,13 @@ describe('observer', () => {
 		const o = await createObserver(
 			src({
 				sample: () => ({ ...sample, ts: NOW - 60_000 }),
-				containers: () => ({ state: 'unavailable', reason: 'x', lastGood: null, lastGoodAt: null, at: NOW }),
+				containers: () => ({
+					state: 'unavailable',
+					reason: 'x',
+					lastGood: null,
+					lastGoodAt: null,
+					at: NOW
+				}),
 				dockerAsked: () => false,
 				cron: async () => {
 					throw new Error('x');
@@ -98,6 +169,16 @@ describe('observer', () => {
 				prometheusUp: async () => false
 			})
 		)(NOW);
-		expect([o.stealPct, o.swapUsedBytes, o.memAvailableBytes, o.disks, o.unhealthy, o.dockerUp, o.cronJobs, o.lastCleanup, o.prometheusUp]).toEqual([null, null, null, [], null, null, null, null, false]);
+		expect([
+			o.stealPct,
+			o.swapUsedBytes,
+			o.memAvailableBytes,
+			o.disks,
+			o.unhealthy,
+			o.dockerUp,
+			o.cronJobs,
+			o.lastCleanup,
+			o.prometheusUp
+		]).toEqual([null, null, null, [], null, null, null, null, false]);
 	});
 });

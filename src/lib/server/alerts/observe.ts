@@ -13,11 +13,19 @@ import type { HostMemory, MemoryTrace } from '../memory/attribution';
 const DAY_MS = 86_400_000;
 
 /** The last 24 h of writes per container, from the resources report's io rows (the threshold rule). */
-export function ioWritesOf(r: Pick<ResourcesReport, 'at' | 'io'>): NonNullable<Observation['ioWrites']> {
+export function ioWritesOf(
+	r: Pick<ResourcesReport, 'at' | 'io'>
+): NonNullable<Observation['ioWrites']> {
 	return {
 		thresholdBytesPerDay: r.io.thresholdBytesPerDay,
 		freeDiskBytes: r.io.freeDiskBytes,
-		containers: r.io.rows.filter((x) => x.bytesLast24h > 0).map((x) => ({ name: x.name, bytes: x.bytesLast24h, spanMs: x.last24hFromMs === null ? DAY_MS : Math.min(DAY_MS, r.at - x.last24hFromMs) }))
+		containers: r.io.rows
+			.filter((x) => x.bytesLast24h > 0)
+			.map((x) => ({
+				name: x.name,
+				bytes: x.bytesLast24h,
+				spanMs: x.last24hFromMs === null ? DAY_MS : Math.min(DAY_MS, r.at - x.last24hFromMs)
+			}))
 	};
 }
 
@@ -60,7 +68,9 @@ export function createObserver(src: ObserveSources) {
 		const a = await src.trends.series({ metric: 'io', range: '7d' });
 		if (a.state === 'unavailable') return null;
 		const today = Math.floor(now / 86_400_000) * 86_400_000;
-		const value = (a.data.spikes ?? []).filter((s) => s.dayStartMs >= today).map((s) => ({ container: s.series, bytes: s.bytes, ratio: s.ratio }));
+		const value = (a.data.spikes ?? [])
+			.filter((s) => s.dayStartMs >= today)
+			.map((s) => ({ container: s.series, bytes: s.bytes, ratio: s.ratio }));
 		io = { at: now, value };
 		return value;
 	}
@@ -83,7 +93,15 @@ export function createObserver(src: ObserveSources) {
 		const fresh = s && now - s.ts <= src.maxSampleAgeMs ? s : null;
 		const mem = fresh?.memory.ok ? fresh.memory : null;
 		const containers = src.containers();
-		const current = mem && fresh ? { at: fresh.ts, memAvailableBytes: mem.memAvailableBytes, swapUsedBytes: mem.swapUsedBytes, swapCachedBytes: mem.swapCachedBytes } : undefined;
+		const current =
+			mem && fresh
+				? {
+						at: fresh.ts,
+						memAvailableBytes: mem.memAvailableBytes,
+						swapUsedBytes: mem.swapUsedBytes,
+						swapCachedBytes: mem.swapCachedBytes
+					}
+				: undefined;
 		const [cron, fill, promUp, spikes, written, memoryTrace] = await Promise.all([
 			src.cron().catch(() => null),
 			diskFill(now).catch(() => [] as Observation['diskFillDays']),
@@ -99,13 +117,24 @@ export function createObserver(src: ObserveSources) {
 			swapUsedBytes: mem ? mem.swapUsedBytes : null,
 			swapCachedBytes: mem ? mem.swapCachedBytes : null,
 			memAvailableBytes: mem ? mem.memAvailableBytes : null,
-			disks: (fresh?.disks ?? []).flatMap((d) => (d.figures.ok ? [{ mount: d.mount, usedPct: d.figures.usedPct }] : [])),
+			disks: (fresh?.disks ?? []).flatMap((d) =>
+				d.figures.ok ? [{ mount: d.mount, usedPct: d.figures.usedPct }] : []
+			),
 			diskFillDays: fill,
-			unhealthy: containers.state === 'ok' ? containers.data.filter((c) => c.health === 'unhealthy').map((c) => c.name) : null,
+			unhealthy:
+				containers.state === 'ok'
+					? containers.data.filter((c) => c.health === 'unhealthy').map((c) => c.name)
+					: null,
 			dockerUp: containers.state === 'ok' ? true : src.dockerAsked() ? false : null,
 			prometheusUp: promUp,
-			cronJobs: cron ? cron.jobs.filter((j) => j.enabled).map((j) => ({ name: j.name, state: j.state, reason: j.reason })) : null,
-			lastCleanup: lastReal ? { id: lastReal.id, start: lastReal.start, status: lastReal.status } : null,
+			cronJobs: cron
+				? cron.jobs
+						.filter((j) => j.enabled)
+						.map((j) => ({ name: j.name, state: j.state, reason: j.reason }))
+				: null,
+			lastCleanup: lastReal
+				? { id: lastReal.id, start: lastReal.start, status: lastReal.status }
+				: null,
 			ioSpikes: spikes,
 			ioWrites: written,
 			memoryTrace

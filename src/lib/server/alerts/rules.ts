@@ -38,7 +38,11 @@ export interface Observation {
 	 * VMW_IO_WRITE_THRESHOLD_GB: works from the first day, where the median rule needs 3.
 	 * `spanMs` is how much of the 24 h it was watched; null = unknown.
 	 */
-	ioWrites?: { thresholdBytesPerDay: number; freeDiskBytes: number | null; containers: { name: string; bytes: number; spanMs: number }[] } | null;
+	ioWrites?: {
+		thresholdBytesPerDay: number;
+		freeDiskBytes: number | null;
+		containers: { name: string; bytes: number; spanMs: number }[];
+	} | null;
 	/** what grew while memory pressure rose (memory/trace.ts); the swap messages name it */
 	memoryTrace?: MemoryTrace | null;
 }
@@ -68,7 +72,13 @@ export interface RuleThresholds {
 	hysteresis: number;
 }
 
-export const ALERT_DEFAULTS = { stealForMs: 10 * 60_000, diskFillPct: 70, diskFillDays: 7, unreachableForMs: 2 * 60_000, hysteresis: 0.1 };
+export const ALERT_DEFAULTS = {
+	stealForMs: 10 * 60_000,
+	diskFillPct: 70,
+	diskFillDays: 7,
+	unreachableForMs: 2 * 60_000,
+	hysteresis: 0.1
+};
 
 export interface Episode {
 	severity: Severity | null;
@@ -121,15 +131,25 @@ function level(v: number, warn: number, crit: number): Severity | null {
  * "invttrdg-backend wrote 22.0 GB in 13 h (1.7 GB/h): at this rate the disk (123 GB free) is
  * full in ~3 days" — the rate over the time it was watched (less than 24 h on its first day).
  */
-export function writeRate(c: { name: string; bytes: number; spanMs: number }, freeDiskBytes: number | null): { sentence: string; daysToFull: number | null } {
+export function writeRate(
+	c: { name: string; bytes: number; spanMs: number },
+	freeDiskBytes: number | null
+): { sentence: string; daysToFull: number | null } {
 	const hours = Math.max(c.spanMs, 60_000) / 3_600_000;
 	const perHour = c.bytes / hours;
 	const span = hours >= 1 ? `${Math.round(hours)} h` : `${Math.round(hours * 60)} min`;
 	const head = `${c.name} wrote ${formatGB(c.bytes)} in ${span} (${formatGB(perHour)}/h)`;
-	if (freeDiskBytes === null || !(perHour > 0)) return { sentence: `${head}; free disk unknown`, daysToFull: null };
+	if (freeDiskBytes === null || !(perHour > 0))
+		return { sentence: `${head}; free disk unknown`, daysToFull: null };
 	const fullHours = freeDiskBytes / perHour;
-	const when = fullHours < 24 ? `~${Math.max(1, Math.round(fullHours))} h` : `~${Math.round(fullHours / 24)} day${Math.round(fullHours / 24) === 1 ? '' : 's'}`;
-	return { sentence: `${head}: at this rate the disk (${Math.round(freeDiskBytes / 1e9)} GB free) is full in ${when}`, daysToFull: fullHours / 24 };
+	const when =
+		fullHours < 24
+			? `~${Math.max(1, Math.round(fullHours))} h`
+			: `~${Math.round(fullHours / 24)} day${Math.round(fullHours / 24) === 1 ? '' : 's'}`;
+	return {
+		sentence: `${head}: at this rate the disk (${Math.round(freeDiskBytes / 1e9)} GB free) is full in ${when}`,
+		daysToFull: fullHours / 24
+	};
 }
 
 /** The readings of every condition rule in an observation; unknown values give no reading. */
@@ -146,7 +166,12 @@ export function readings(o: Observation, t: RuleThresholds, activeKeys: string[]
 			out.push({
 				key,
 				// CRIT when the disk is full within a day at this rate
-				raise: c.bytes > w.thresholdBytesPerDay ? (rate.daysToFull !== null && rate.daysToFull <= 1 ? 'CRIT' : 'WARN') : null,
+				raise:
+					c.bytes > w.thresholdBytesPerDay
+						? rate.daysToFull !== null && rate.daysToFull <= 1
+							? 'CRIT'
+							: 'WARN'
+						: null,
 				clear: c.bytes < w.thresholdBytesPerDay * keep,
 				forMs: 0,
 				title: `Heavy writes ${c.name}`,
@@ -154,17 +179,45 @@ export function readings(o: Observation, t: RuleThresholds, activeKeys: string[]
 				recovery: `${c.name} wrote ${formatGB(c.bytes)} in the last 24 h, under the ${formatGB(w.thresholdBytesPerDay)}/day threshold`
 			});
 		}
-		for (const key of activeKeys) if (key.startsWith('io.write:') && !seen.has(key)) out.push({ key, raise: null, clear: true, forMs: 0, title: `Heavy writes ${key.slice(9)}`, detail: '', recovery: `${key.slice(9)} writes nothing any more` });
+		for (const key of activeKeys)
+			if (key.startsWith('io.write:') && !seen.has(key))
+				out.push({
+					key,
+					raise: null,
+					clear: true,
+					forMs: 0,
+					title: `Heavy writes ${key.slice(9)}`,
+					detail: '',
+					recovery: `${key.slice(9)} writes nothing any more`
+				});
 	}
 	if (o.ioSpikes) {
 		const seen = new Set<string>();
 		for (const sp of o.ioSpikes) {
 			const key = `io.spike:${sp.container}`;
 			seen.add(key);
-			out.push({ key, raise: 'WARN', clear: false, forMs: 0, title: `I/O anomaly ${sp.container}`, detail: `${sp.container} wrote ${gib(sp.bytes)} today, ${sp.ratio.toFixed(1)}× its daily median`, recovery: `${sp.container} writes are back to normal` });
+			out.push({
+				key,
+				raise: 'WARN',
+				clear: false,
+				forMs: 0,
+				title: `I/O anomaly ${sp.container}`,
+				detail: `${sp.container} wrote ${gib(sp.bytes)} today, ${sp.ratio.toFixed(1)}× its daily median`,
+				recovery: `${sp.container} writes are back to normal`
+			});
 		}
 		// an episode whose container is no longer spiking clears
-		for (const key of activeKeys) if (key.startsWith('io.spike:') && !seen.has(key)) out.push({ key, raise: null, clear: true, forMs: 0, title: `I/O anomaly ${key.slice(9)}`, detail: '', recovery: `${key.slice(9)} writes are back to normal` });
+		for (const key of activeKeys)
+			if (key.startsWith('io.spike:') && !seen.has(key))
+				out.push({
+					key,
+					raise: null,
+					clear: true,
+					forMs: 0,
+					title: `I/O anomaly ${key.slice(9)}`,
+					detail: '',
+					recovery: `${key.slice(9)} writes are back to normal`
+				});
 	}
 	const cause = (lead: 'swap' | 'swapCached' | 'memAvailable') => {
 		const line = causeLine(o.memoryTrace, lead);
@@ -194,7 +247,8 @@ export function readings(o: Observation, t: RuleThresholds, activeKeys: string[]
 	if (avail !== null)
 		out.push({
 			key: 'mem.available',
-			raise: avail < t.memAvailableCritBytes ? 'CRIT' : avail < t.memAvailableWarnBytes ? 'WARN' : null,
+			raise:
+				avail < t.memAvailableCritBytes ? 'CRIT' : avail < t.memAvailableWarnBytes ? 'WARN' : null,
 			clear: avail > t.memAvailableWarnBytes * (1 + t.hysteresis),
 			forMs: 0,
 			title: 'MemAvailable low',
@@ -249,24 +303,62 @@ export function readings(o: Observation, t: RuleThresholds, activeKeys: string[]
 		});
 	}
 	if (o.dockerUp !== null)
-		out.push({ key: 'docker.down', raise: o.dockerUp ? null : 'CRIT', clear: o.dockerUp, forMs: t.unreachableForMs, title: 'Docker unreachable', detail: 'Docker does not answer: container health, the watchdog and restarts are blind', recovery: 'Docker answers again' });
+		out.push({
+			key: 'docker.down',
+			raise: o.dockerUp ? null : 'CRIT',
+			clear: o.dockerUp,
+			forMs: t.unreachableForMs,
+			title: 'Docker unreachable',
+			detail: 'Docker does not answer: container health, the watchdog and restarts are blind',
+			recovery: 'Docker answers again'
+		});
 	if (o.prometheusUp !== null)
-		out.push({ key: 'prometheus.down', raise: o.prometheusUp ? null : 'WARN', clear: o.prometheusUp, forMs: t.unreachableForMs, title: 'Prometheus unreachable', detail: 'Prometheus does not answer: trends and the digest fall back to local history', recovery: 'Prometheus answers again' });
+		out.push({
+			key: 'prometheus.down',
+			raise: o.prometheusUp ? null : 'WARN',
+			clear: o.prometheusUp,
+			forMs: t.unreachableForMs,
+			title: 'Prometheus unreachable',
+			detail: 'Prometheus does not answer: trends and the digest fall back to local history',
+			recovery: 'Prometheus answers again'
+		});
 	for (const j of o.cronJobs ?? []) {
 		if (j.state === 'unknown' || j.state === 'disabled') continue; // no reading: keep the episode
 		const bad = j.state === 'failed' ? 'CRIT' : j.state === 'missed' ? 'WARN' : null;
-		out.push({ key: `cron:${j.name}`, raise: bad, clear: bad === null, forMs: 0, title: `Cron job ${j.name}`, detail: `Cron job ${j.name} ${j.state}: ${j.reason}`, recovery: `Cron job ${j.name} ran fine again` });
+		out.push({
+			key: `cron:${j.name}`,
+			raise: bad,
+			clear: bad === null,
+			forMs: 0,
+			title: `Cron job ${j.name}`,
+			detail: `Cron job ${j.name} ${j.state}: ${j.reason}`,
+			recovery: `Cron job ${j.name} ran fine again`
+		});
 	}
 	if (o.lastCleanup && o.lastCleanup.status !== 'pending') {
 		const failed = o.lastCleanup.status === 'failed';
-		out.push({ key: 'cleanup.failed', raise: failed ? 'CRIT' : null, clear: !failed, forMs: 0, title: 'Cleanup failed', detail: `The cleanup run of ${o.lastCleanup.start} failed`, recovery: `The cleanup run of ${o.lastCleanup.start} succeeded` });
+		out.push({
+			key: 'cleanup.failed',
+			raise: failed ? 'CRIT' : null,
+			clear: !failed,
+			forMs: 0,
+			title: 'Cleanup failed',
+			detail: `The cleanup run of ${o.lastCleanup.start} failed`,
+			recovery: `The cleanup run of ${o.lastCleanup.start} succeeded`
+		});
 	}
 	return out;
 }
 
 const rank = (s: Severity | null) => (s === 'CRIT' ? 2 : s === 'WARN' ? 1 : 0);
 const icon = (s: Severity | 'OK') => (s === 'CRIT' ? '🔴' : s === 'WARN' ? '🟠' : '✅');
-const empty = (): Episode => ({ severity: null, pendingSince: null, pendingSeverity: null, clearingSince: null, since: null });
+const empty = (): Episode => ({
+	severity: null,
+	pendingSince: null,
+	pendingSeverity: null,
+	clearingSince: null,
+	since: null
+});
 
 /** Whether a key is muted: by its own name or a prefix ending before ':' or '.' ('disk' mutes 'disk:/' and 'disk.fill:/'). */
 export function isMuted(key: string, mutes: Record<string, number | null>, now: number): boolean {
@@ -283,14 +375,30 @@ export function isMuted(key: string, mutes: Record<string, number | null>, now: 
  * One evaluation step. Returns the next state and the notices to send (muted keys keep their
  * episodes but send nothing). `host` names the VM in each message.
  */
-export function evaluate({ state, obs, thresholds, mutes = {}, host }: { state: RuleState; obs: Observation; thresholds: RuleThresholds; mutes?: Record<string, number | null>; host: string }): { state: RuleState; notices: Notice[] } {
+export function evaluate({
+	state,
+	obs,
+	thresholds,
+	mutes = {},
+	host
+}: {
+	state: RuleState;
+	obs: Observation;
+	thresholds: RuleThresholds;
+	mutes?: Record<string, number | null>;
+	host: string;
+}): { state: RuleState; notices: Notice[] } {
 	const next: RuleState = { ...state };
 	const notices: Notice[] = [];
 	const now = obs.at;
 	const say = (n: Omit<Notice, 'at'>) => {
 		if (!isMuted(n.key, mutes, now)) notices.push({ ...n, at: now });
 	};
-	for (const r of readings(obs, thresholds, Object.keys(state).filter((k) => state[k].severity))) {
+	for (const r of readings(
+		obs,
+		thresholds,
+		Object.keys(state).filter((k) => state[k].severity)
+	)) {
 		const e: Episode = { ...(state[r.key] ?? empty()) };
 		if (e.severity === null) {
 			if (r.raise) {
@@ -304,7 +412,12 @@ export function evaluate({ state, obs, thresholds, mutes = {}, host }: { state: 
 					e.pendingSince = null;
 					e.pendingSeverity = null;
 					e.names = r.names;
-					say({ key: r.key, kind: 'raise', severity: e.severity, html: `${icon(e.severity)} <b>${esc(e.severity)} ${esc(r.title)}</b> — ${esc(host)}\n${esc(r.detail)}` });
+					say({
+						key: r.key,
+						kind: 'raise',
+						severity: e.severity,
+						html: `${icon(e.severity)} <b>${esc(e.severity)} ${esc(r.title)}</b> — ${esc(host)}\n${esc(r.detail)}`
+					});
 				}
 			} else {
 				e.pendingSince = null;
@@ -314,26 +427,42 @@ export function evaluate({ state, obs, thresholds, mutes = {}, host }: { state: 
 			if (r.clear) {
 				if (e.clearingSince === null) e.clearingSince = now;
 				if (now - e.clearingSince >= r.forMs) {
-					say({ key: r.key, kind: 'recover', severity: 'OK', html: `${icon('OK')} <b>Recovered: ${esc(r.title)}</b> — ${esc(host)}\n${esc(r.recovery)} (since ${new Date(e.since!).toISOString().slice(0, 16).replace('T', ' ')} UTC)` });
+					say({
+						key: r.key,
+						kind: 'recover',
+						severity: 'OK',
+						html: `${icon('OK')} <b>Recovered: ${esc(r.title)}</b> — ${esc(host)}\n${esc(r.recovery)} (since ${new Date(e.since!).toISOString().slice(0, 16).replace('T', ' ')} UTC)`
+					});
 					next[r.key] = empty();
 					continue;
 				}
 			} else e.clearingSince = null;
 			if (r.raise && rank(r.raise) > rank(e.severity)) {
 				e.severity = r.raise;
-				say({ key: r.key, kind: 'escalate', severity: e.severity, html: `${icon(e.severity)} <b>${esc(e.severity)} ${esc(r.title)}</b> (was WARN) — ${esc(host)}\n${esc(r.detail)}` });
+				say({
+					key: r.key,
+					kind: 'escalate',
+					severity: e.severity,
+					html: `${icon(e.severity)} <b>${esc(e.severity)} ${esc(r.title)}</b> (was WARN) — ${esc(host)}\n${esc(r.detail)}`
+				});
 			}
 			if (r.names) {
 				const fresh = r.names.filter((n) => !(e.names ?? []).includes(n));
 				if (fresh.length)
-					say({ key: r.key, kind: 'update', severity: e.severity, html: `${icon(e.severity)} <b>Newly unhealthy</b> — ${esc(host)}\n${esc(fresh.join(', '))} (${r.names.length} unhealthy in all)` });
+					say({
+						key: r.key,
+						kind: 'update',
+						severity: e.severity,
+						html: `${icon(e.severity)} <b>Newly unhealthy</b> — ${esc(host)}\n${esc(fresh.join(', '))} (${r.names.length} unhealthy in all)`
+					});
 				e.names = r.names;
 			}
 		}
 		next[r.key] = e;
 	}
 	// drop idle entries so the stored state stays small (mounts/jobs that went away)
-	for (const [k, e] of Object.entries(next)) if (e.severity === null && e.pendingSince === null) delete next[k];
+	for (const [k, e] of Object.entries(next))
+		if (e.severity === null && e.pendingSince === null) delete next[k];
 	return { state: next, notices };
 }
 
@@ -346,7 +475,11 @@ export interface AlertEvent {
 	dryRun?: boolean;
 }
 
-export function eventNotice(ev: AlertEvent, host: string, mutes: Record<string, number | null> = {}): Notice | null {
+export function eventNotice(
+	ev: AlertEvent,
+	host: string,
+	mutes: Record<string, number | null> = {}
+): Notice | null {
 	if (isMuted(ev.key, mutes, ev.at)) return null;
 	const dry = ev.dryRun ? ' (dry run: nothing was done)' : '';
 	const [sev, head]: [Severity, string] =
@@ -355,7 +488,16 @@ export function eventNotice(ev: AlertEvent, host: string, mutes: Record<string, 
 			: ev.key === 'watchdog.restart-failed'
 				? ['CRIT', `🔴 <b>Watchdog could not restart ${esc(ev.container)}</b>${dry}`]
 				: ev.key === 'watchdog.quarantine'
-					? ['CRIT', `⛔ <b>Watchdog quarantined ${esc(ev.container)}</b>: no more automatic restarts${dry}`]
+					? [
+							'CRIT',
+							`⛔ <b>Watchdog quarantined ${esc(ev.container)}</b>: no more automatic restarts${dry}`
+						]
 					: ['CRIT', `💥 <b>OOM kill: ${esc(ev.container)}</b>`];
-	return { key: ev.key, kind: 'raise', severity: sev, html: `${head} — ${esc(host)}\n${esc(ev.reason)}`, at: ev.at };
+	return {
+		key: ev.key,
+		kind: 'raise',
+		severity: sev,
+		html: `${head} — ${esc(host)}\n${esc(ev.reason)}`,
+		at: ev.at
+	};
 }

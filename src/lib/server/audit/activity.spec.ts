@@ -19,7 +19,12 @@ describe('queryActions', () => {
 			const id = await recordIntent(t.db, { hostId: 'local', actor, action, target });
 			await recordOutcome(t.db, id, outcome);
 		}
-		await recordIntent(t.db, { hostId: 'other', actor: 'watchdog', action: 'watchdog.restart', target: 'web' });
+		await recordIntent(t.db, {
+			hostId: 'other',
+			actor: 'watchdog',
+			action: 'watchdog.restart',
+			target: 'web'
+		});
 	});
 	afterEach(async () => t.cleanup());
 
@@ -43,12 +48,20 @@ describe('queryActions', () => {
 		[{ action: 'watchdog%.' }, []],
 		[{ action: '%.' }, []]
 	])('filters %o -> ids %o', async (filter, ids) => {
-		expect((await queryActions(t.db, { hostId: 'local', ...filter })).items.map((r) => r.id)).toEqual(ids);
+		expect(
+			(await queryActions(t.db, { hostId: 'local', ...filter })).items.map((r) => r.id)
+		).toEqual(ids);
 	});
 
 	it('lists the facets of this host', async () => {
 		expect(await activityFacets(t.db, 'local')).toEqual({
-			actions: ['containers.restart', 'watchdog%restart', 'watchdog.quarantine', 'watchdog.release', 'watchdog.restart'],
+			actions: [
+				'containers.restart',
+				'watchdog%restart',
+				'watchdog.quarantine',
+				'watchdog.release',
+				'watchdog.restart'
+			],
 			actors: ['session:operator', 'watchdog']
 		});
 	});

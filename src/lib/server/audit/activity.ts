@@ -31,11 +31,20 @@ export function withoutPrivateFields(row: ActionRow): ActionRow {
 	return { ...row, address: null, target: failed ? null : row.target };
 }
 
-export async function queryActions(db: Db, q: ActivityQuery, { admin = true }: { admin?: boolean } = {}): Promise<{ items: ActionRow[]; nextCursor: number | null }> {
+export async function queryActions(
+	db: Db,
+	q: ActivityQuery,
+	{ admin = true }: { admin?: boolean } = {}
+): Promise<{ items: ActionRow[]; nextCursor: number | null }> {
 	const limit = Math.min(Math.max(q.limit ?? 50, 1), 200);
 	const conds: SQL[] = [eq(actions.hostId, q.hostId)];
 	if (q.cursor !== undefined) conds.push(lt(actions.id, q.cursor));
-	if (q.action) conds.push(q.action.endsWith('.') ? sql`substr(${actions.action}, 1, ${q.action.length}) = ${q.action}` : eq(actions.action, q.action));
+	if (q.action)
+		conds.push(
+			q.action.endsWith('.')
+				? sql`substr(${actions.action}, 1, ${q.action.length}) = ${q.action}`
+				: eq(actions.action, q.action)
+		);
 	if (q.actor) conds.push(eq(actions.actor, q.actor));
 	if (q.outcome) conds.push(eq(actions.outcome, q.outcome));
 	if (q.target) conds.push(eq(actions.target, q.target));
@@ -51,8 +60,19 @@ export async function queryActions(db: Db, q: ActivityQuery, { admin = true }: {
 }
 
 /** Distinct values for the filter menus (small: actions and actors are few). */
-export async function activityFacets(db: Db, hostId: string): Promise<{ actions: string[]; actors: string[] }> {
-	const a = await db.selectDistinct({ v: actions.action }).from(actions).where(eq(actions.hostId, hostId)).orderBy(actions.action);
-	const b = await db.selectDistinct({ v: actions.actor }).from(actions).where(eq(actions.hostId, hostId)).orderBy(actions.actor);
+export async function activityFacets(
+	db: Db,
+	hostId: string
+): Promise<{ actions: string[]; actors: string[] }> {
+	const a = await db
+		.selectDistinct({ v: actions.action })
+		.from(actions)
+		.where(eq(actions.hostId, hostId))
+		.orderBy(actions.action);
+	const b = await db
+		.selectDistinct({ v: actions.actor })
+		.from(actions)
+		.where(eq(actions.hostId, hostId))
+		.orderBy(actions.actor);
 	return { actions: a.map((r) => r.v), actors: b.map((r) => r.v) };
 }

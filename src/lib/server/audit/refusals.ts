@@ -27,10 +27,21 @@ interface Open {
 
 export type RefusalOutcome = 'denied' | 'error';
 
-export function createRefusalRecorder({ db, now = Date.now, windowMs = COALESCE_WINDOW_MS }: { db: Db; now?: () => number; windowMs?: number }) {
+export function createRefusalRecorder({
+	db,
+	now = Date.now,
+	windowMs = COALESCE_WINDOW_MS
+}: {
+	db: Db;
+	now?: () => number;
+	windowMs?: number;
+}) {
 	const open = new Map<string, Open>();
 
-	const resultText = (reason: string, o: Open) => (o.count > 1 ? `${reason} (×${o.count} from ${new Date(o.firstAt).toISOString()} to ${new Date(o.lastAt).toISOString()})` : reason);
+	const resultText = (reason: string, o: Open) =>
+		o.count > 1
+			? `${reason} (×${o.count} from ${new Date(o.firstAt).toISOString()} to ${new Date(o.lastAt).toISOString()})`
+			: reason;
 
 	async function flush(key: string, reason: string) {
 		const o = open.get(key);
@@ -39,7 +50,10 @@ export function createRefusalRecorder({ db, now = Date.now, windowMs = COALESCE_
 		const id = await o.id;
 		if (id === null || o.writtenCount === o.count) return;
 		o.writtenCount = o.count;
-		await db.update(actions).set({ result: resultText(reason, o).slice(0, 1000), endedAt: o.lastAt }).where(eq(actions.id, id));
+		await db
+			.update(actions)
+			.set({ result: resultText(reason, o).slice(0, 1000), endedAt: o.lastAt })
+			.where(eq(actions.id, id));
 	}
 
 	function forgetOld(at: number) {
@@ -55,7 +69,14 @@ export function createRefusalRecorder({ db, now = Date.now, windowMs = COALESCE_
 		async record(intent: ActionIntent, outcome: RefusalOutcome, why: string): Promise<void> {
 			const at = now();
 			const reason = scrubUrls(why).slice(0, 300);
-			const key = [intent.hostId, intent.actor, intent.address ?? '', intent.action, outcome, reason].join('\u0000');
+			const key = [
+				intent.hostId,
+				intent.actor,
+				intent.address ?? '',
+				intent.action,
+				outcome,
+				reason
+			].join('\u0000');
 			forgetOld(at);
 			const had = open.get(key);
 			if (had && at - had.firstAt < windowMs) {
@@ -70,7 +91,14 @@ export function createRefusalRecorder({ db, now = Date.now, windowMs = COALESCE_
 				await flush(key, reason).catch(() => {});
 			}
 			open.delete(key);
-			const entry: Open = { id: recordEvent(db, intent, outcome, reason, at).catch(() => null), firstAt: at, lastAt: at, count: 1, writtenCount: 1, timer: null };
+			const entry: Open = {
+				id: recordEvent(db, intent, outcome, reason, at).catch(() => null),
+				firstAt: at,
+				lastAt: at,
+				count: 1,
+				writtenCount: 1,
+				timer: null
+			};
 			open.set(key, entry);
 			await entry.id;
 		},

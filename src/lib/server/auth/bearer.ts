@@ -16,11 +16,19 @@ export function bearerToken(authorization: string | null | undefined): string | 
 /** The 401 for a protected API path (not a page) without a principal. */
 export const UNAUTHENTICATED = {
 	status: 401,
-	body: JSON.stringify({ error: 'authentication required: log in or send Authorization: Bearer <API token>' }),
+	body: JSON.stringify({
+		error: 'authentication required: log in or send Authorization: Bearer <API token>'
+	}),
 	headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="vmwarden"' }
 } as const;
 
 /** UNAUTHENTICATED as a web Response (hooks.server.ts). */
 export function unauthenticatedResponse(): Response {
-	return new Response(UNAUTHENTICATED.body, { status: UNAUTHENTICATED.status, headers: { ...UNAUTHENTICATED.headers, 'content-length': String(Buffer.byteLength(UNAUTHENTICATED.body)) } });
+	return new Response(UNAUTHENTICATED.body, {
+		status: UNAUTHENTICATED.status,
+		headers: {
+			...UNAUTHENTICATED.headers,
+			'content-length': String(Buffer.byteLength(UNAUTHENTICATED.body))
+		}
+	});
 }

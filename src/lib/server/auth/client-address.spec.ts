@@ -10,9 +10,14 @@ describe('client address', () => {
 	});
 
 	it('reads it only from a trusted proxy, taking the rightmost untrusted hop', () => {
-		const addr = createClientAddress({ header: 'x-forwarded-for', trustedProxies: ['127.0.0.1', '10.0.0.0/8'] });
+		const addr = createClientAddress({
+			header: 'x-forwarded-for',
+			trustedProxies: ['127.0.0.1', '10.0.0.0/8']
+		});
 		// client forged "1.1.1.1"; Caddy appended the real peer 203.0.113.9, an inner proxy 10.1.2.3.
-		expect(addr('127.0.0.1', h({ 'x-forwarded-for': '1.1.1.1, 203.0.113.9, 10.1.2.3' }))).toBe('203.0.113.9');
+		expect(addr('127.0.0.1', h({ 'x-forwarded-for': '1.1.1.1, 203.0.113.9, 10.1.2.3' }))).toBe(
+			'203.0.113.9'
+		);
 		expect(addr('::ffff:127.0.0.1', h({ 'x-forwarded-for': '203.0.113.9' }))).toBe('203.0.113.9');
 		// From an untrusted peer the header is ignored.
 		expect(addr('198.51.100.7', h({ 'x-forwarded-for': '203.0.113.9' }))).toBe('198.51.100.7');

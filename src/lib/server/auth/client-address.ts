@@ -28,7 +28,8 @@ export function parseTrustedProxies(entries: string[]): BlockList {
 		if (prefix === undefined) list.addAddress(addr, type);
 		else {
 			const bits = Number(prefix);
-			if (!Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128)) throw new Error(`"${entry}" has a bad prefix length`);
+			if (!Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128))
+				throw new Error(`"${entry}" has a bad prefix length`);
 			list.addSubnet(addr, bits, type);
 		}
 	}
@@ -64,6 +65,8 @@ export function isLoopbackHost(hostHeader: string | null, originHost: string | n
 	if (!hostHeader) return false;
 	const host = hostHeader.trim().toLowerCase();
 	if (originHost && host === originHost.toLowerCase()) return true;
-	const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
+	const name = host.startsWith('[')
+		? host.slice(0, host.indexOf(']') + 1)
+		: host.replace(/:\d+$/, '');
 	return name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
 }

@@ -22,7 +22,12 @@ export class HashingBusyError extends Error {
 // CPU: a flood of password checks (from many addresses, so per-client throttling does not
 // help) would starve the sampler. So: one scrypt at a time, a short queue, and a global
 // budget of checks per second; past either, refuse at once instead of queueing without bound.
-export function createHashGate({ maxWaiting = 4, perSecond = 4, burst = 8, now = Date.now }: { maxWaiting?: number; perSecond?: number; burst?: number; now?: () => number } = {}) {
+export function createHashGate({
+	maxWaiting = 4,
+	perSecond = 4,
+	burst = 8,
+	now = Date.now
+}: { maxWaiting?: number; perSecond?: number; burst?: number; now?: () => number } = {}) {
 	let running = false;
 	const waiting: (() => void)[] = [];
 	let tokens = burst;
@@ -50,29 +55,61 @@ export type HashGate = ReturnType<typeof createHashGate>;
 /** No limit: start-up checks and tests. Request paths pass the auth module's gate. */
 const ungated: HashGate = (fn) => fn();
 
-function scryptAsync(password: string, salt: Buffer, len: number, opts: ScryptOptions, gate: HashGate): Promise<Buffer> {
-	return gate(() => new Promise((resolve, reject) => scrypt(password, salt, len, { ...opts, maxmem: MAXMEM }, (err, key) => (err ? reject(err) : resolve(key)))));
+function scryptAsync(
+	password: string,
+	salt: Buffer,
+	len: number,
+	opts: ScryptOptions,
+	gate: HashGate
+): Promise<Buffer> {
+	return gate(
+		() =>
+			new Promise((resolve, reject) =>
+				scrypt(password, salt, len, { ...opts, maxmem: MAXMEM }, (err, key) =>
+					err ? reject(err) : resolve(key)
+				)
+			)
+	);
 }
 
 /** `scrypt$N$r$p$salt$hash` (base64url) */
 export async function hashPassword(password: string, gate: HashGate = ungated): Promise<string> {
 	const salt = randomBytes(16);
 	const key = await scryptAsync(password, salt, 32, params, gate);
-	return ['scrypt', params.N, params.r, params.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+	return [
+		'scrypt',
+		params.N,
+		params.r,
+		params.p,
+		salt.toString('base64url'),
+		key.toString('base64url')
+	].join('$');
 }
 
-export async function verifyPassword(password: string, stored: string, gate: HashGate = ungated): Promise<boolean> {
+export async function verifyPassword(
+	password: string,
+	stored: string,
+	gate: HashGate = ungated
+): Promise<boolean> {
 	const [algo, n, r, p, salt, hash] = stored.split('$');
 	if (algo !== 'scrypt' || !salt || !hash) return false;
 	const expected = Buffer.from(hash, 'base64url');
-	const key = await scryptAsync(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) }, gate);
+	const key = await scryptAsync(
+		password,
+		Buffer.from(salt, 'base64url'),
+		expected.length,
+		{ N: Number(n), r: Number(r), p: Number(p) },
+		gate
+	);
 	return timingSafeEqual(key, expected);
 }
 
 /** True for a stored hash made with other parameters than today's (rehash it after a good check). */
 export function needsRehash(stored: string): boolean {
 	const [algo, n, r, p] = stored.split('$');
-	return algo !== 'scrypt' || Number(n) !== params.N || Number(r) !== params.r || Number(p) !== params.p;
+	return (
+		algo !== 'scrypt' || Number(n) !== params.N || Number(r) !== params.r || Number(p) !== params.p
+	);
 }
 
 /** Constant-time comparison of two secrets of any length. */

@@ -38,7 +38,9 @@ function trustsLoopback(trustedProxies: string[]): boolean {
 }
 
 /** The start-up warning for proxy login that trusts loopback without VMW_PROXY_SECRET; null when safe. */
-export function proxyLoginWarning(opts: Pick<ProxyAuthOptions, 'trustedProxies' | 'secret'>): string | null {
+export function proxyLoginWarning(
+	opts: Pick<ProxyAuthOptions, 'trustedProxies' | 'secret'>
+): string | null {
 	if (opts.secret || !trustsLoopback(opts.trustedProxies)) return null;
 	return 'proxy login trusts a loopback address without VMW_PROXY_SECRET: any local process can send the user header to the port and log in with any role; set VMW_PROXY_SECRET and have the proxy send it (README, "Behind Caddy")';
 }
@@ -48,7 +50,8 @@ export function parseGroupRoles(spec: string[]): Record<string, Role> {
 	const out: Record<string, Role> = {};
 	for (const entry of spec) {
 		const [group, role] = entry.split(':').map((x) => x.trim());
-		if (!group || !['viewer', 'operator', 'admin'].includes(role)) throw new Error(`"${entry}" is not group:viewer|operator|admin`);
+		if (!group || !['viewer', 'operator', 'admin'].includes(role))
+			throw new Error(`"${entry}" is not group:viewer|operator|admin`);
 		out[group] = role as Role;
 	}
 	return out;
@@ -57,7 +60,10 @@ export function parseGroupRoles(spec: string[]): Record<string, Role> {
 export function createProxyAuth(opts: ProxyAuthOptions) {
 	const trusted = parseTrustedProxies(opts.trustedProxies);
 	/** The proxy's principal; undefined when this request is not from a trusted proxy or has no user header. */
-	return function proxyPrincipal(socketAddress: string, headers: Headers): Principal | null | undefined {
+	return function proxyPrincipal(
+		socketAddress: string,
+		headers: Headers
+	): Principal | null | undefined {
 		const peer = normaliseAddress(socketAddress);
 		const family = isIP(peer);
 		if (!family || !trusted.check(peer, family === 4 ? 'ipv4' : 'ipv6')) return undefined;

@@ -49,9 +49,27 @@ export function createSessions({ db, now, ttlMs, idleMs, userById }: SessionsOpt
 			const id = newSecret();
 			const t = now();
 			const expiresAt = t + ttlMs;
-			await db.insert(sessions).values({ idHash: sha256(id), role: u.role, userId: u.id, createdAt: t, expiresAt, credential: u.credential, lastSeenAt: t });
-			remember(sha256(id), { userId: u.id, expiresAt, credential: u.credential, lastSeenAt: t, writtenAt: t });
-			await db.delete(sessions).where(or(lt(sessions.expiresAt, t), lt(sessions.lastSeenAt, t - idleMs)));
+			await db
+				.insert(sessions)
+				.values({
+					idHash: sha256(id),
+					role: u.role,
+					userId: u.id,
+					createdAt: t,
+					expiresAt,
+					credential: u.credential,
+					lastSeenAt: t
+				});
+			remember(sha256(id), {
+				userId: u.id,
+				expiresAt,
+				credential: u.credential,
+				lastSeenAt: t,
+				writtenAt: t
+			});
+			await db
+				.delete(sessions)
+				.where(or(lt(sessions.expiresAt, t), lt(sessions.lastSeenAt, t - idleMs)));
 			return { id, expiresAt };
 		},
 
@@ -64,11 +82,22 @@ export function createSessions({ db, now, ttlMs, idleMs, userById }: SessionsOpt
 			if (!s) {
 				const row = await db.query.sessions.findFirst({ where: eq(sessions.idHash, idHash) });
 				if (!row) return null;
-				s = { userId: row.userId ?? -1, expiresAt: row.expiresAt, credential: row.credential, lastSeenAt: row.lastSeenAt, writtenAt: row.lastSeenAt };
+				s = {
+					userId: row.userId ?? -1,
+					expiresAt: row.expiresAt,
+					credential: row.credential,
+					lastSeenAt: row.lastSeenAt,
+					writtenAt: row.lastSeenAt
+				};
 				remember(idHash, s);
 			}
 			const user = userById(s.userId);
-			if (!user || s.expiresAt <= t || s.lastSeenAt <= t - idleMs || s.credential !== user.credential) {
+			if (
+				!user ||
+				s.expiresAt <= t ||
+				s.lastSeenAt <= t - idleMs ||
+				s.credential !== user.credential
+			) {
 				cache.delete(idHash);
 				await db.delete(sessions).where(eq(sessions.idHash, idHash));
 				return null;

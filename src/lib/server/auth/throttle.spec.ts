@@ -8,7 +8,13 @@ describe('login throttle', () => {
 		// Five attempts started in the same tick (as a batch would): all counted at once.
 		const started = Array.from({ length: 5 }, () => th.attempt(['a']));
 		// maxConcurrent 1: the others are refused as busy, but counted: the 5th count locks.
-		expect(started.map((a) => (a.ok ? 'evaluated' : a.reason))).toEqual(['evaluated', 'busy', 'busy', 'busy', 'busy']);
+		expect(started.map((a) => (a.ok ? 'evaluated' : a.reason))).toEqual([
+			'evaluated',
+			'busy',
+			'busy',
+			'busy',
+			'busy'
+		]);
 		expect(th.isLocked('a')).toBe(true);
 		// Serially: each one finishes before the next.
 		now = 0;
@@ -19,7 +25,15 @@ describe('login throttle', () => {
 			results.push(a.ok ? 'evaluated' : a.reason);
 			if (a.ok) a.done(false);
 		}
-		expect(results).toEqual(['evaluated', 'evaluated', 'evaluated', 'evaluated', 'evaluated', 'locked', 'locked']);
+		expect(results).toEqual([
+			'evaluated',
+			'evaluated',
+			'evaluated',
+			'evaluated',
+			'evaluated',
+			'locked',
+			'locked'
+		]);
 		// The 5th attempt locked for 15 s; the 6th after that locks for 30 s.
 		now = 14_999;
 		expect(th2.attempt(['a']).ok).toBe(false);

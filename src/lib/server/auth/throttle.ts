@@ -24,7 +24,8 @@ interface Entry {
 }
 
 export type AttemptRefusal = { ok: false; reason: 'locked' | 'busy'; retryAfterMs: number };
-export type Attempt = { ok: true; /** call once with the outcome */ done: (success: boolean) => void } | AttemptRefusal;
+export type Attempt =
+	{ ok: true; /** call once with the outcome */ done: (success: boolean) => void } | AttemptRefusal;
 
 export function createThrottle(opts: ThrottleOptions = {}) {
 	const freeTries = opts.freeTries ?? 5;
@@ -80,7 +81,8 @@ export function createThrottle(opts: ThrottleOptions = {}) {
 				e.last = t;
 				// From the last free try on: 15 s, 30 s, 60 s … up to maxBackoffMs (a slow burst
 				// must not outlast its own lock).
-				if (e.count >= freeTries) e.until = t + Math.min(2 ** (e.count - freeTries) * 15_000, maxBackoffMs);
+				if (e.count >= freeTries)
+					e.until = t + Math.min(2 ** (e.count - freeTries) * 15_000, maxBackoffMs);
 			};
 			const busy = list.find((e) => e.inFlight >= maxConcurrent);
 			if (busy) {
@@ -123,7 +125,17 @@ export type Throttle = ReturnType<typeof createThrottle>;
  * A token bucket per key (e.g. mutations per principal): `burst` at once, then `perSecond`.
  * Past `maxKeys` the least recently used key is dropped (it starts again with a full bucket).
  */
-export function createRateLimit({ burst, perSecond, maxKeys = 10_000, now = Date.now }: { burst: number; perSecond: number; maxKeys?: number; now?: () => number }) {
+export function createRateLimit({
+	burst,
+	perSecond,
+	maxKeys = 10_000,
+	now = Date.now
+}: {
+	burst: number;
+	perSecond: number;
+	maxKeys?: number;
+	now?: () => number;
+}) {
 	const buckets = new Map<string, { tokens: number; at: number }>();
 	return {
 		take(key: string): { ok: true } | { ok: false; retryAfterMs: number } {
@@ -134,7 +146,8 @@ export function createRateLimit({ burst, perSecond, maxKeys = 10_000, now = Date
 			buckets.delete(key);
 			buckets.set(key, b);
 			if (buckets.size > maxKeys) buckets.delete(buckets.keys().next().value!);
-			if (b.tokens < 1) return { ok: false, retryAfterMs: Math.ceil(((1 - b.tokens) / perSecond) * 1000) };
+			if (b.tokens < 1)
+				return { ok: false, retryAfterMs: Math.ceil(((1 - b.tokens) / perSecond) * 1000) };
 			b.tokens -= 1;
 			return { ok: true };
 		}

@@ -26,7 +26,15 @@ export interface TokenView {
 export const TOKEN_PREFIX = 'vmw_';
 
 /** The read-only token and the file it is kept in (null when it comes from VMW_API_TOKEN). */
-export async function readOnlyApiToken({ apiToken, dataDir, log }: { apiToken: string | null; dataDir: string; log: Logger }) {
+export async function readOnlyApiToken({
+	apiToken,
+	dataDir,
+	log
+}: {
+	apiToken: string | null;
+	dataDir: string;
+	log: Logger;
+}) {
 	return {
 		apiToken: apiToken ?? (await persistedApiToken(dataDir, log)),
 		apiTokenFile: apiToken ? null : apiTokenPath(dataDir)
@@ -42,7 +50,8 @@ async function persistedApiToken(dataDir: string, log: Logger): Promise<string> 
 		const t = (await readFile(file, 'utf8')).trim();
 		if (t.length >= 24) return t;
 	} catch (err) {
-		if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`Cannot read the API token file ${file}`, { cause: err });
+		if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+			throw new Error(`Cannot read the API token file ${file}`, { cause: err });
 	}
 	const token = newSecret();
 	await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -55,7 +64,8 @@ async function persistedApiToken(dataDir: string, log: Logger): Promise<string> 
 export async function createTokens({ db, log, now }: { db: Db; log: Logger; now: () => number }) {
 	type KnownToken = TokenView & { tokenHash: string; writtenAt: number };
 	const tokens = new Map<string, KnownToken>();
-	for (const t of await db.select().from(apiTokens)) tokens.set(t.tokenHash, { ...t, writtenAt: t.lastUsedAt ?? 0 });
+	for (const t of await db.select().from(apiTokens))
+		tokens.set(t.tokenHash, { ...t, writtenAt: t.lastUsedAt ?? 0 });
 	const tokenView = ({ tokenHash: _h, writtenAt: _w, ...v }: KnownToken): TokenView => v;
 
 	return {
@@ -78,10 +88,29 @@ export async function createTokens({ db, log, now }: { db: Db; log: Logger; now:
 		},
 
 		/** A new token; its secret is returned here once and never stored. */
-		async createToken({ name, scope, expiresInDays, createdBy }: { name: string; scope: TokenScope; expiresInDays: number | null; createdBy: string }) {
+		async createToken({
+			name,
+			scope,
+			expiresInDays,
+			createdBy
+		}: {
+			name: string;
+			scope: TokenScope;
+			expiresInDays: number | null;
+			createdBy: string;
+		}) {
 			const secret = TOKEN_PREFIX + newSecret();
 			const t = now();
-			const row = { name, scope, tokenHash: sha256(secret), createdAt: t, createdBy, expiresAt: expiresInDays === null ? null : t + expiresInDays * 86_400_000, lastUsedAt: null, revokedAt: null };
+			const row = {
+				name,
+				scope,
+				tokenHash: sha256(secret),
+				createdAt: t,
+				createdBy,
+				expiresAt: expiresInDays === null ? null : t + expiresInDays * 86_400_000,
+				lastUsedAt: null,
+				revokedAt: null
+			};
 			const [saved] = await db.insert(apiTokens).values(row).returning({ id: apiTokens.id });
 			tokens.set(row.tokenHash, { ...row, id: saved.id, writtenAt: 0 });
 			log.info('API token created', { id: saved.id, name, scope });

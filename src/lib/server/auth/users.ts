@@ -5,7 +5,13 @@ import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db';
 import { sessions, settings, users } from '../db/schema';
 import type { Logger } from '../log';
-import { HashingBusyError, hashPassword, needsRehash, verifyPassword, type createHashGate } from './passwords';
+import {
+	HashingBusyError,
+	hashPassword,
+	needsRehash,
+	verifyPassword,
+	type createHashGate
+} from './passwords';
 import type { Role } from './principal';
 import { tooMany, type UserChange } from './results';
 import { newSecret } from './secrets';
@@ -46,15 +52,31 @@ export interface UsersOptions {
 	endSessionsOf: (userId: number) => Promise<void>;
 }
 
-export async function createUsers({ db, log, now, gate, enabled, adminPassword, endSessionsOf }: UsersOptions) {
+export async function createUsers({
+	db,
+	log,
+	now,
+	gate,
+	enabled,
+	adminPassword,
+	endSessionsOf
+}: UsersOptions) {
 	const known = new Map<number, KnownUser>();
 	for (const u of await db.select().from(users)) known.set(u.id, u);
 	const byName = (name: string) => [...known.values()].find((u) => u.name === name);
 	const admins = () => [...known.values()].filter((u) => u.role === 'admin').length;
 
-	async function insertUser(name: string, role: Role, passwordHash: string): Promise<KnownUser | null> {
+	async function insertUser(
+		name: string,
+		role: Role,
+		passwordHash: string
+	): Promise<KnownUser | null> {
 		const t = now();
-		const [row] = await db.insert(users).values({ name, role, passwordHash, credential: newSecret(), createdAt: t, updatedAt: t }).onConflictDoNothing().returning();
+		const [row] = await db
+			.insert(users)
+			.values({ name, role, passwordHash, credential: newSecret(), createdAt: t, updatedAt: t })
+			.onConflictDoNothing()
+			.returning();
 		if (!row) return null;
 		known.set(row.id, row);
 		return row;
@@ -64,7 +86,10 @@ export async function createUsers({ db, log, now, gate, enabled, adminPassword, 
 	async function updateUser(u: KnownUser, change: { role?: Role; passwordHash?: string }) {
 		const credential = change.passwordHash ? newSecret() : u.credential;
 		const next = { ...u, ...change, credential };
-		await db.update(users).set({ role: next.role, passwordHash: next.passwordHash, credential, updatedAt: now() }).where(eq(users.id, u.id));
+		await db
+			.update(users)
+			.set({ role: next.role, passwordHash: next.passwordHash, credential, updatedAt: now() })
+			.where(eq(users.id, u.id));
 		known.set(u.id, next);
 		if (change.passwordHash) await endSessionsOf(u.id);
 	}
@@ -82,7 +107,9 @@ export async function createUsers({ db, log, now, gate, enabled, adminPassword, 
 		if (legacy) {
 			await insertUser(FIRST_ADMIN, 'admin', legacy);
 			await db.delete(sessions).where(eq(sessions.credential, ''));
-			log.info('The admin password became the user "admin" (log in with name admin and the same password)');
+			log.info(
+				'The admin password became the user "admin" (log in with name admin and the same password)'
+			);
 		}
 	}
 	if (known.size > 0) await db.delete(settings).where(eq(settings.key, LEGACY_ADMIN_HASH_KEY));
@@ -97,7 +124,13 @@ export async function createUsers({ db, log, now, gate, enabled, adminPassword, 
 		} else if (needsRehash(admin.passwordHash)) await upgradeHash(admin, adminPassword);
 	}
 
-	const view = (u: KnownUser): UserView => ({ id: u.id, name: u.name, role: u.role, createdAt: u.createdAt, managedByConfig: u.name === FIRST_ADMIN && adminPassword !== null });
+	const view = (u: KnownUser): UserView => ({
+		id: u.id,
+		name: u.name,
+		role: u.role,
+		createdAt: u.createdAt,
+		managedByConfig: u.name === FIRST_ADMIN && adminPassword !== null
+	});
 
 	return {
 		count: () => known.size,
@@ -119,9 +152,22 @@ export async function createUsers({ db, log, now, gate, enabled, adminPassword, 
 			return [...known.values()].sort((a, b) => a.id - b.id).map(view);
 		},
 
-		async createUser({ name, role, password }: { name: string; role: Role; password: string }): Promise<UserChange & { id?: number }> {
+		async createUser({
+			name,
+			role,
+			password
+		}: {
+			name: string;
+			role: Role;
+			password: string;
+		}): Promise<UserChange & { id?: number }> {
 			const n = name.toLowerCase();
-			if (!USER_NAME.test(n)) return { ok: false, code: 'BAD_REQUEST', error: 'A name is 1–64 lower-case letters, digits, dot, dash or underscore.' };
+			if (!USER_NAME.test(n))
+				return {
+					ok: false,
+					code: 'BAD_REQUEST',
+					error: 'A name is 1–64 lower-case letters, digits, dot, dash or underscore.'
+				};
 			if (byName(n)) return { ok: false, code: 'CONFLICT', error: `The user "${n}" exists.` };
 			let u: KnownUser | null;
 			try {
@@ -135,25 +181,55 @@ export async function createUsers({ db, log, now, gate, enabled, adminPassword, 
 			return { ok: true, id: u.id };
 		},
 
-		async setUser({ id, role, password }: { id: number; role?: Role; password?: string }): Promise<UserChange> {
+		async setUser({
+			id,
+			role,
+			password
+		}: {
+			id: number;
+			role?: Role;
+			password?: string;
+		}): Promise<UserChange> {
 			const u = known.get(id);
 			if (!u) return { ok: false, code: 'NOT_FOUND', error: 'No such user.' };
-			if (role && role !== 'admin' && u.role === 'admin' && admins() === 1) return { ok: false, code: 'BAD_REQUEST', error: 'This is the last admin: make another admin first.' };
-			if (password && u.name === FIRST_ADMIN && adminPassword) return { ok: false, code: 'BAD_REQUEST', error: 'This password comes from VMW_ADMIN_PASSWORD: change it there and restart.' };
+			if (role && role !== 'admin' && u.role === 'admin' && admins() === 1)
+				return {
+					ok: false,
+					code: 'BAD_REQUEST',
+					error: 'This is the last admin: make another admin first.'
+				};
+			if (password && u.name === FIRST_ADMIN && adminPassword)
+				return {
+					ok: false,
+					code: 'BAD_REQUEST',
+					error: 'This password comes from VMW_ADMIN_PASSWORD: change it there and restart.'
+				};
 			try {
-				await updateUser(u, { ...(role ? { role } : {}), ...(password ? { passwordHash: await hashPassword(password, gate) } : {}) });
+				await updateUser(u, {
+					...(role ? { role } : {}),
+					...(password ? { passwordHash: await hashPassword(password, gate) } : {})
+				});
 			} catch (err) {
 				if (err instanceof HashingBusyError) return tooMany(1000);
 				throw err;
 			}
-			log.info('user changed', { user: u.name, role: role ?? u.role, password: password ? 'changed' : 'unchanged' });
+			log.info('user changed', {
+				user: u.name,
+				role: role ?? u.role,
+				password: password ? 'changed' : 'unchanged'
+			});
 			return { ok: true };
 		},
 
 		async deleteUser(id: number): Promise<UserChange> {
 			const u = known.get(id);
 			if (!u) return { ok: false, code: 'NOT_FOUND', error: 'No such user.' };
-			if (u.role === 'admin' && admins() === 1) return { ok: false, code: 'BAD_REQUEST', error: 'This is the last admin: make another admin first.' };
+			if (u.role === 'admin' && admins() === 1)
+				return {
+					ok: false,
+					code: 'BAD_REQUEST',
+					error: 'This is the last admin: make another admin first.'
+				};
 			await endSessionsOf(id);
 			await db.delete(users).where(and(eq(users.id, id), eq(users.name, u.name)));
 			known.delete(id);

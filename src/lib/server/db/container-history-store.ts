@@ -14,20 +14,40 @@ export function createContainerHistoryStore(db: Db, hostId: string) {
 				await db
 					.insert(containerHistory)
 					.values(rows)
-					.onConflictDoNothing({ target: [containerHistory.hostId, containerHistory.key, containerHistory.ts] });
+					.onConflictDoNothing({
+						target: [containerHistory.hostId, containerHistory.key, containerHistory.ts]
+					});
 			}
 		},
 		async pruneOlderThan(tsMs: number) {
 			// by the ts index: with the primary key (host_id, key, ts) SQLite walked all of the host's
 			// rows (~400,000 for a week of 40 containers, 0.3 s on the event loop) every hour (decision 0020)
-			const res = await db.$client.execute({ sql: 'DELETE FROM container_history INDEXED BY container_history_ts_idx WHERE ts < ? AND host_id = ?', args: [tsMs, hostId] });
+			const res = await db.$client.execute({
+				sql: 'DELETE FROM container_history INDEXED BY container_history_ts_idx WHERE ts < ? AND host_id = ?',
+				args: [tsMs, hostId]
+			});
 			return res.rowsAffected;
 		},
-		async range({ key, fromMs, toMs }: { key: string; fromMs: number; toMs: number }): Promise<ContainerHistoryPoint[]> {
+		async range({
+			key,
+			fromMs,
+			toMs
+		}: {
+			key: string;
+			fromMs: number;
+			toMs: number;
+		}): Promise<ContainerHistoryPoint[]> {
 			const rows = await db
 				.select()
 				.from(containerHistory)
-				.where(and(eq(containerHistory.hostId, hostId), eq(containerHistory.key, key), gte(containerHistory.ts, fromMs), lte(containerHistory.ts, toMs)))
+				.where(
+					and(
+						eq(containerHistory.hostId, hostId),
+						eq(containerHistory.key, key),
+						gte(containerHistory.ts, fromMs),
+						lte(containerHistory.ts, toMs)
+					)
+				)
 				.orderBy(asc(containerHistory.ts));
 			return rows.map(({ hostId: _h, ...p }) => p);
 		}

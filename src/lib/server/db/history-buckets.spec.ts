@@ -18,7 +18,13 @@ const point = (i: number): HistoryPoint => ({
 	memAvailableBytes: 1_000_001 + i * 3,
 	swapUsedBytes: i % 4 ? 2048 * i : null,
 	swapCachedBytes: 0,
-	disks: i % 6 === 0 ? [{ mount: '/', usedPct: 40 + i / 1000 }] : [{ mount: '/data', usedPct: 70 - i / 100 }, { mount: '/', usedPct: 40 + i / 1000 }]
+	disks:
+		i % 6 === 0
+			? [{ mount: '/', usedPct: 40 + i / 1000 }]
+			: [
+					{ mount: '/data', usedPct: 70 - i / 100 },
+					{ mount: '/', usedPct: 40 + i / 1000 }
+				]
 });
 
 /** The JavaScript answer: group by step, meanPoint per group (minute-history.ts), mounts sorted. */
@@ -39,35 +45,71 @@ describe('historyBuckets', () => {
 	beforeEach(async () => (ctx = await freshDb()));
 	afterEach(() => ctx.cleanup());
 
-	it.each([60, 300, 600, 900])('step %i s: the same means as meanPoint over each bucket, across statements', { timeout: 30_000 }, async (stepSec) => {
-		// two days and a bit (several statements), minutes 100-129 missing
-		const points = Array.from({ length: 2 * 1440 + 77 }, (_, i) => point(i)).filter((p) => p.ts < T0 + 100 * MIN || p.ts >= T0 + 130 * MIN);
-		const rows = [...points.map((p) => ({ hostId: 'vm-a', ...p })), { hostId: 'vm-b', ...point(1), stealPct: 99 }];
-		for (let i = 0; i < rows.length; i += 500) await ctx.db.insert(hostHistory).values(rows.slice(i, i + 500));
-		const fromMs = T0 + 3 * MIN;
-		const toMs = T0 + 2 * DAY + 60 * MIN;
-		const inRange = points.filter((p) => p.ts >= fromMs && p.ts <= toMs);
+	it.each([60, 300, 600, 900])(
+		'step %i s: the same means as meanPoint over each bucket, across statements',
+		{ timeout: 30_000 },
+		async (stepSec) => {
+			// two days and a bit (several statements), minutes 100-129 missing
+			const points = Array.from({ length: 2 * 1440 + 77 }, (_, i) => point(i)).filter(
+				(p) => p.ts < T0 + 100 * MIN || p.ts >= T0 + 130 * MIN
+			);
+			const rows = [
+				...points.map((p) => ({ hostId: 'vm-a', ...p })),
+				{ hostId: 'vm-b', ...point(1), stealPct: 99 }
+			];
+			for (let i = 0; i < rows.length; i += 500)
+				await ctx.db.insert(hostHistory).values(rows.slice(i, i + 500));
+			const fromMs = T0 + 3 * MIN;
+			const toMs = T0 + 2 * DAY + 60 * MIN;
+			const inRange = points.filter((p) => p.ts >= fromMs && p.ts <= toMs);
 
-		const got = await historyBuckets(ctx.db, { table: 'host_history', hostId: 'vm-a', fromMs, toMs, stepMs: stepSec * 1000 });
+			const got = await historyBuckets(ctx.db, {
+				table: 'host_history',
+				hostId: 'vm-a',
+				fromMs,
+				toMs,
+				stepMs: stepSec * 1000
+			});
 
-		const want = expected(inRange, stepSec * 1000);
-		expect(got.points.map((p) => p.ts)).toEqual(want.map((p) => p.ts));
-		for (const [i, p] of got.points.entries()) {
-			const w = want[i];
-			for (const f of ['stealPct', 'busyPct', 'load1'] as const) {
-				if (w[f] === null) expect(p[f]).toBeNull();
-				else expect(p[f]).toBeCloseTo(w[f]!, 9);
+			const want = expected(inRange, stepSec * 1000);
+			expect(got.points.map((p) => p.ts)).toEqual(want.map((p) => p.ts));
+			for (const [i, p] of got.points.entries()) {
+				const w = want[i];
+				for (const f of ['stealPct', 'busyPct', 'load1'] as const) {
+					if (w[f] === null) expect(p[f]).toBeNull();
+					else expect(p[f]).toBeCloseTo(w[f]!, 9);
+				}
+				expect([p.memAvailableBytes, p.swapUsedBytes, p.swapCachedBytes]).toEqual([
+					w.memAvailableBytes,
+					w.swapUsedBytes,
+					w.swapCachedBytes
+				]);
+				expect(p.disks.map((d) => d.mount)).toEqual(w.disks.map((d) => d.mount));
+				p.disks.forEach((d, j) => expect(d.usedPct).toBeCloseTo(w.disks[j].usedPct, 9));
 			}
-			expect([p.memAvailableBytes, p.swapUsedBytes, p.swapCachedBytes]).toEqual([w.memAvailableBytes, w.swapUsedBytes, w.swapCachedBytes]);
-			expect(p.disks.map((d) => d.mount)).toEqual(w.disks.map((d) => d.mount));
-			p.disks.forEach((d, j) => expect(d.usedPct).toBeCloseTo(w.disks[j].usedPct, 9));
+			expect(got.lastRowTs).toBe(inRange.at(-1)!.ts);
 		}
-		expect(got.lastRowTs).toBe(inRange.at(-1)!.ts);
-	});
+	);
 
 	it('an empty range is no points and no last row', async () => {
-		expect(await historyBuckets(ctx.db, { table: 'host_history_rollup', hostId: 'vm-a', fromMs: T0, toMs: T0 + DAY, stepMs: 900_000 })).toEqual({ points: [], lastRowTs: null });
-		await expect(historyBuckets(ctx.db, { table: 'host_history', hostId: 'vm-a', fromMs: T0, toMs: T0 + DAY, stepMs: 0 })).rejects.toThrow(RangeError);
+		expect(
+			await historyBuckets(ctx.db, {
+				table: 'host_history_rollup',
+				hostId: 'vm-a',
+				fromMs: T0,
+				toMs: T0 + DAY,
+				stepMs: 900_000
+			})
+		).toEqual({ points: [], lastRowTs: null });
+		await expect(
+			historyBuckets(ctx.db, {
+				table: 'host_history',
+				hostId: 'vm-a',
+				fromMs: T0,
+				toMs: T0 + DAY,
+				stepMs: 0
+			})
+		).rejects.toThrow(RangeError);
 	});
 });
 
@@ -76,32 +118,51 @@ describe('history store buckets over whole 15 minutes', () => {
 	beforeEach(async () => (ctx = await freshDb()));
 	afterEach(() => ctx.cleanup());
 
-	it('reads the rollups where they exist and the minutes after them: the same means as the minutes alone', { timeout: 30_000 }, async () => {
-		// every minute present (a rollup's mean of 15 is then exactly the mean of its minutes)
-		const full = (i: number): HistoryPoint => ({ ...point(i), stealPct: i % 13, load1: i / 100, swapUsedBytes: 2048 * i, memAvailableBytes: 1_000_000 + 30 * i, disks: [{ mount: '/', usedPct: 40 + i / 1000 }, { mount: '/data', usedPct: 70 - i / 100 }] });
-		const rolled = Array.from({ length: 1440 }, (_, i) => full(i));
-		const rows = rolled.map((p) => ({ hostId: 'vm-a', ...p }));
-		for (let i = 0; i < rows.length; i += 500) await ctx.db.insert(hostHistory).values(rows.slice(i, i + 500));
-		const { rollupHistory } = await import('./rollup');
-		const { createHistoryStore } = await import('./history-store');
-		await rollupHistory(ctx.db, { hostId: 'vm-a' });
-		// 100 minutes after the last rollup, not rolled up yet
-		const later = Array.from({ length: 100 }, (_, i) => full(1440 + i));
-		await ctx.db.insert(hostHistory).values(later.map((p) => ({ hostId: 'vm-a', ...p })));
-		const store = createHistoryStore(ctx.db, 'vm-a', { rollupRetentionMs: 90 * DAY });
-		const range = { fromMs: T0, toMs: T0 + 1539 * MIN, stepMs: 1_800_000 };
+	it(
+		'reads the rollups where they exist and the minutes after them: the same means as the minutes alone',
+		{ timeout: 30_000 },
+		async () => {
+			// every minute present (a rollup's mean of 15 is then exactly the mean of its minutes)
+			const full = (i: number): HistoryPoint => ({
+				...point(i),
+				stealPct: i % 13,
+				load1: i / 100,
+				swapUsedBytes: 2048 * i,
+				memAvailableBytes: 1_000_000 + 30 * i,
+				disks: [
+					{ mount: '/', usedPct: 40 + i / 1000 },
+					{ mount: '/data', usedPct: 70 - i / 100 }
+				]
+			});
+			const rolled = Array.from({ length: 1440 }, (_, i) => full(i));
+			const rows = rolled.map((p) => ({ hostId: 'vm-a', ...p }));
+			for (let i = 0; i < rows.length; i += 500)
+				await ctx.db.insert(hostHistory).values(rows.slice(i, i + 500));
+			const { rollupHistory } = await import('./rollup');
+			const { createHistoryStore } = await import('./history-store');
+			await rollupHistory(ctx.db, { hostId: 'vm-a' });
+			// 100 minutes after the last rollup, not rolled up yet
+			const later = Array.from({ length: 100 }, (_, i) => full(1440 + i));
+			await ctx.db.insert(hostHistory).values(later.map((p) => ({ hostId: 'vm-a', ...p })));
+			const store = createHistoryStore(ctx.db, 'vm-a', { rollupRetentionMs: 90 * DAY });
+			const range = { fromMs: T0, toMs: T0 + 1539 * MIN, stepMs: 1_800_000 };
 
-		const got = await store.buckets(range);
-		const minutesOnly = await historyBuckets(ctx.db, { table: 'host_history', hostId: 'vm-a', ...range });
+			const got = await store.buckets(range);
+			const minutesOnly = await historyBuckets(ctx.db, {
+				table: 'host_history',
+				hostId: 'vm-a',
+				...range
+			});
 
-		expect(got.points.map((p) => p.ts)).toEqual(minutesOnly.points.map((p) => p.ts));
-		for (const [i, p] of got.points.entries()) {
-			const w = minutesOnly.points[i];
-			expect(p.stealPct).toBeCloseTo(w.stealPct!, 9);
-			expect(p.load1).toBeCloseTo(w.load1!, 9);
-			expect(p.disks.map((d) => d.mount)).toEqual(w.disks.map((d) => d.mount));
-			p.disks.forEach((d, j) => expect(d.usedPct).toBeCloseTo(w.disks[j].usedPct, 9));
+			expect(got.points.map((p) => p.ts)).toEqual(minutesOnly.points.map((p) => p.ts));
+			for (const [i, p] of got.points.entries()) {
+				const w = minutesOnly.points[i];
+				expect(p.stealPct).toBeCloseTo(w.stealPct!, 9);
+				expect(p.load1).toBeCloseTo(w.load1!, 9);
+				expect(p.disks.map((d) => d.mount)).toEqual(w.disks.map((d) => d.mount));
+				p.disks.forEach((d, j) => expect(d.usedPct).toBeCloseTo(w.disks[j].usedPct, 9));
+			}
+			expect(got.lastRowTs).toBe(T0 + 1539 * MIN);
 		}
-		expect(got.lastRowTs).toBe(T0 + 1539 * MIN);
-	});
+	);
 });

@@ -26,8 +26,18 @@ export interface Buckets {
  * Means per `stepMs`-aligned bucket of [fromMs, toMs] (both ends included), as meanPoint computes
  * them: a null figure is left out of its mean, byte counts are whole, disks per mount (sorted).
  */
-export async function historyBuckets(db: Db, { table, hostId, fromMs, toMs, stepMs }: { table: HistoryTable; hostId: string; fromMs: number; toMs: number; stepMs: number }): Promise<Buckets> {
-	if (!Number.isInteger(stepMs) || stepMs < 1) throw new RangeError(`stepMs must be a positive integer, got ${stepMs}`);
+export async function historyBuckets(
+	db: Db,
+	{
+		table,
+		hostId,
+		fromMs,
+		toMs,
+		stepMs
+	}: { table: HistoryTable; hostId: string; fromMs: number; toMs: number; stepMs: number }
+): Promise<Buckets> {
+	if (!Number.isInteger(stepMs) || stepMs < 1)
+		throw new RangeError(`stepMs must be a positive integer, got ${stepMs}`);
 	const step = stepMs;
 	// chunks end on bucket boundaries, so no bucket is split between two statements
 	const chunkMs = Math.max(step, Math.floor((CHUNK_ROWS * ROW_MS[table]) / step) * step);
@@ -68,7 +78,8 @@ export async function historyBuckets(db: Db, { table, hostId, fromMs, toMs, step
 		}
 		for (const r of disks.rows) {
 			const used = num(r.used);
-			if (used !== null && typeof r.mount === 'string') byBucket.get(Number(r.b))?.disks.push({ mount: r.mount, usedPct: used });
+			if (used !== null && typeof r.mount === 'string')
+				byBucket.get(Number(r.b))?.disks.push({ mount: r.mount, usedPct: used });
 		}
 	}
 	return { points, lastRowTs };

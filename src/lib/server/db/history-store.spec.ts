@@ -27,12 +27,16 @@ describe('history store (SQLite)', () => {
 		await a.insert(point(120_000, 2));
 		await b.insert(point(120_000, 99));
 
-		expect((await a.range({ fromMs: 60_000, toMs: 120_000 })).map((p) => p.stealPct)).toEqual([1, 2]);
+		expect((await a.range({ fromMs: 60_000, toMs: 120_000 })).map((p) => p.stealPct)).toEqual([
+			1, 2
+		]);
 		expect(await a.range({ fromMs: 0, toMs: 10_000_000 })).toContainEqual(point(180_000, 3));
 
 		// Same minute written again (restart mid-minute) replaces, never duplicates.
 		await a.insert(point(120_000, 2.5));
-		expect((await a.range({ fromMs: 0, toMs: 10_000_000 })).map((p) => p.stealPct)).toEqual([1, 2.5, 3]);
+		expect((await a.range({ fromMs: 0, toMs: 10_000_000 })).map((p) => p.stealPct)).toEqual([
+			1, 2.5, 3
+		]);
 
 		expect(await a.pruneOlderThan(150_000)).toBe(2);
 		expect((await a.range({ fromMs: 0, toMs: 10_000_000 })).map((p) => p.ts)).toEqual([180_000]);

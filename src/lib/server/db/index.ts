@@ -13,7 +13,13 @@ export type Db = LibSQLDatabase<typeof schema> & { $client: Client };
  * directory is created. WAL + synchronous=FULL + busy_timeout: nothing acknowledged is lost
  * (DESIGN decision 7).
  */
-export async function openDb({ url, migrationsDir }: { url: string; migrationsDir: string }): Promise<Db> {
+export async function openDb({
+	url,
+	migrationsDir
+}: {
+	url: string;
+	migrationsDir: string;
+}): Promise<Db> {
 	const file = url.startsWith('file:') ? url.slice('file:'.length).split('?')[0] : null;
 	const onDisk = file && file !== ':memory:' ? path.resolve(file) : null;
 	if (onDisk) await ownerOnly(onDisk);
@@ -21,7 +27,10 @@ export async function openDb({ url, migrationsDir }: { url: string; migrationsDi
 	if (url.startsWith('file:')) {
 		await client.execute('PRAGMA journal_mode = WAL');
 		// SQLite gives -wal and -shm the database file's mode; older installs may have 0644 ones.
-		if (onDisk) await Promise.all(['-wal', '-shm'].map((s) => chmod(onDisk + s, 0o600).catch(() => undefined)));
+		if (onDisk)
+			await Promise.all(
+				['-wal', '-shm'].map((s) => chmod(onDisk + s, 0o600).catch(() => undefined))
+			);
 		await client.execute('PRAGMA synchronous = FULL');
 		await client.execute('PRAGMA busy_timeout = 5000');
 		await client.execute('PRAGMA foreign_keys = ON');
@@ -31,7 +40,10 @@ export async function openDb({ url, migrationsDir }: { url: string; migrationsDi
 		await migrate(db, { migrationsFolder: path.resolve(migrationsDir) });
 	} catch (err) {
 		client.close();
-		throw new Error(`Could not apply migrations from ${path.resolve(migrationsDir)} to ${redactUrl(url)}`, { cause: err });
+		throw new Error(
+			`Could not apply migrations from ${path.resolve(migrationsDir)} to ${redactUrl(url)}`,
+			{ cause: err }
+		);
 	}
 	return db;
 }

@@ -16,12 +16,21 @@ const point = (ts: number, i: number): HistoryPoint => ({
 	memAvailableBytes: 1000 + i,
 	swapUsedBytes: null,
 	swapCachedBytes: 0,
-	disks: i === 3 ? [{ mount: '/', usedPct: 40 }] : [{ mount: '/', usedPct: 40 }, { mount: '/data', usedPct: 70 + i }]
+	disks:
+		i === 3
+			? [{ mount: '/', usedPct: 40 }]
+			: [
+					{ mount: '/', usedPct: 40 },
+					{ mount: '/data', usedPct: 70 + i }
+				]
 });
 
 describe('meanPoint', () => {
 	it('averages each field over the minutes that have it, disks per mount', () => {
-		const p = meanPoint(T0, [0, 1, 2, 3].map((i) => point(T0 + i * MIN, i)));
+		const p = meanPoint(
+			T0,
+			[0, 1, 2, 3].map((i) => point(T0 + i * MIN, i))
+		);
 		expect(p).toEqual({
 			ts: T0,
 			minutes: 4,
@@ -68,7 +77,10 @@ describe('rollupHistory', () => {
 
 	it('the prune pass rolls up before deleting the raw minutes and drops rollups past their retention', async () => {
 		const now = T0 + 100 * DAY;
-		const store = createHistoryStore(ctx.db, 'vm-a', { rollupRetentionMs: 90 * DAY, now: () => now });
+		const store = createHistoryStore(ctx.db, 'vm-a', {
+			rollupRetentionMs: 90 * DAY,
+			now: () => now
+		});
 		// one quarter 95 days ago (past 90-day retention), one 10 days ago, and a live minute now
 		for (let i = 0; i < 15; i++) await store.insert(point(T0 + 5 * DAY + i * MIN, i));
 		for (let i = 0; i < 15; i++) await store.insert(point(T0 + 90 * DAY + i * MIN, i));

@@ -28,13 +28,17 @@ export function meanPoint(ts: number, points: HistoryPoint[]): RollupPoint {
  * Returns the number of rollup rows written.
  */
 export async function rollupHistory(db: Db, { hostId }: { hostId: string }): Promise<number> {
-	const [{ lastRollup }] = await db.select({ lastRollup: max(hostHistoryRollup.ts) }).from(hostHistoryRollup).where(eq(hostHistoryRollup.hostId, hostId));
+	const [{ lastRollup }] = await db
+		.select({ lastRollup: max(hostHistoryRollup.ts) })
+		.from(hostHistoryRollup)
+		.where(eq(hostHistoryRollup.hostId, hostId));
 	const [{ firstRaw, lastRaw }] = await db
 		.select({ firstRaw: min(hostHistory.ts), lastRaw: max(hostHistory.ts) })
 		.from(hostHistory)
 		.where(eq(hostHistory.hostId, hostId));
 	if (firstRaw === null || lastRaw === null) return 0;
-	const fromMs = lastRollup !== null ? lastRollup + ROLLUP_MS : Math.floor(firstRaw / ROLLUP_MS) * ROLLUP_MS;
+	const fromMs =
+		lastRollup !== null ? lastRollup + ROLLUP_MS : Math.floor(firstRaw / ROLLUP_MS) * ROLLUP_MS;
 	const completeBeforeMs = Math.floor((lastRaw + MINUTE_MS) / ROLLUP_MS) * ROLLUP_MS;
 	if (completeBeforeMs <= fromMs) return 0;
 
@@ -46,7 +50,13 @@ export async function rollupHistory(db: Db, { hostId }: { hostId: string }): Pro
 		const rows = await db
 			.select()
 			.from(hostHistory)
-			.where(and(eq(hostHistory.hostId, hostId), gte(hostHistory.ts, start), lt(hostHistory.ts, Math.min(completeBeforeMs, start + ROLLUP_CHUNK_MS))))
+			.where(
+				and(
+					eq(hostHistory.hostId, hostId),
+					gte(hostHistory.ts, start),
+					lt(hostHistory.ts, Math.min(completeBeforeMs, start + ROLLUP_CHUNK_MS))
+				)
+			)
 			.orderBy(asc(hostHistory.ts));
 		const buckets = new Map<number, HistoryPoint[]>();
 		for (const { hostId: _h, ...p } of rows) {
@@ -58,23 +68,40 @@ export async function rollupHistory(db: Db, { hostId }: { hostId: string }): Pro
 		const values = [...buckets].map(([ts, points]) => ({ hostId, ...meanPoint(ts, points) }));
 		// chunks keep each statement well under SQLite's bound-parameter limit
 		for (let i = 0; i < values.length; i += 500) {
-			await db.insert(hostHistoryRollup).values(values.slice(i, i + 500)).onConflictDoNothing();
+			await db
+				.insert(hostHistoryRollup)
+				.values(values.slice(i, i + 500))
+				.onConflictDoNothing();
 		}
 		written += values.length;
 	}
 	return written;
 }
 
-export async function pruneRollups(db: Db, { hostId, beforeMs }: { hostId: string; beforeMs: number }): Promise<number> {
-	const res = await db.delete(hostHistoryRollup).where(and(eq(hostHistoryRollup.hostId, hostId), lt(hostHistoryRollup.ts, beforeMs)));
+export async function pruneRollups(
+	db: Db,
+	{ hostId, beforeMs }: { hostId: string; beforeMs: number }
+): Promise<number> {
+	const res = await db
+		.delete(hostHistoryRollup)
+		.where(and(eq(hostHistoryRollup.hostId, hostId), lt(hostHistoryRollup.ts, beforeMs)));
 	return res.rowsAffected;
 }
 
-export async function rollupRange(db: Db, { hostId, fromMs, toMs }: { hostId: string; fromMs: number; toMs: number }): Promise<RollupPoint[]> {
+export async function rollupRange(
+	db: Db,
+	{ hostId, fromMs, toMs }: { hostId: string; fromMs: number; toMs: number }
+): Promise<RollupPoint[]> {
 	const rows = await db
 		.select()
 		.from(hostHistoryRollup)
-		.where(and(eq(hostHistoryRollup.hostId, hostId), gte(hostHistoryRollup.ts, fromMs), lte(hostHistoryRollup.ts, toMs)))
+		.where(
+			and(
+				eq(hostHistoryRollup.hostId, hostId),
+				gte(hostHistoryRollup.ts, fromMs),
+				lte(hostHistoryRollup.ts, toMs)
+			)
+		)
 		.orderBy(asc(hostHistoryRollup.ts));
 	return rows.map(({ hostId: _h, ...p }) => p);
 }

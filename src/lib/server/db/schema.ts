@@ -1,4 +1,12 @@
-import { sqliteTable, text, integer, real, primaryKey, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+	sqliteTable,
+	text,
+	integer,
+	real,
+	primaryKey,
+	index,
+	uniqueIndex
+} from 'drizzle-orm/sqlite-core';
 
 /** 1-minute downsampled host history (see host/sampler.ts). */
 export const hostHistory = sqliteTable(
@@ -129,7 +137,11 @@ export const watchdogRestarts = sqliteTable(
 		/** ms from the health_status: unhealthy event to the restart call, when the event was seen */
 		reactionMs: integer('reaction_ms')
 	},
-	(t) => [index('watchdog_restarts_key_idx').on(t.hostId, t.key, t.ts), index('watchdog_restarts_container_idx').on(t.containerId, t.ts), index('watchdog_restarts_ts_idx').on(t.hostId, t.ts)]
+	(t) => [
+		index('watchdog_restarts_key_idx').on(t.hostId, t.key, t.ts),
+		index('watchdog_restarts_container_idx').on(t.containerId, t.ts),
+		index('watchdog_restarts_ts_idx').on(t.hostId, t.ts)
+	]
 );
 
 /** Quarantines and releases that must survive a restart of the app, by history key. */
@@ -181,7 +193,10 @@ export const containerHistory = sqliteTable(
 		readBps: real('read_bps'),
 		writeBps: real('write_bps')
 	},
-	(t) => [primaryKey({ columns: [t.hostId, t.key, t.ts] }), index('container_history_ts_idx').on(t.ts)]
+	(t) => [
+		primaryKey({ columns: [t.hostId, t.key, t.ts] }),
+		index('container_history_ts_idx').on(t.ts)
+	]
 );
 
 /**
@@ -204,7 +219,11 @@ export const ollamaUsage = sqliteTable(
 		/** memory it took loaded (/api/ps size, RAM + VRAM) at its first sighting; null in rows older than issue 25 */
 		sizeBytes: integer('size_bytes')
 	},
-	(t) => [index('ollama_usage_model_idx').on(t.hostId, t.model, t.lastSeenAt), index('ollama_usage_started_idx').on(t.hostId, t.startedAt), index('ollama_usage_open_idx').on(t.hostId, t.endedAt)]
+	(t) => [
+		index('ollama_usage_model_idx').on(t.hostId, t.model, t.lastSeenAt),
+		index('ollama_usage_started_idx').on(t.hostId, t.startedAt),
+		index('ollama_usage_open_idx').on(t.hostId, t.endedAt)
+	]
 );
 
 /**
@@ -331,5 +350,8 @@ export const timelineEvents = sqliteTable(
 		/** the page that explains it, when not the kind's (health: the dimension's drill-down) */
 		href: text('href')
 	},
-	(t) => [uniqueIndex('timeline_events_ref_idx').on(t.hostId, t.kind, t.ref), index('timeline_events_ts_idx').on(t.hostId, t.ts)]
+	(t) => [
+		uniqueIndex('timeline_events_ref_idx').on(t.hostId, t.kind, t.ref),
+		index('timeline_events_ts_idx').on(t.hostId, t.ts)
+	]
 );

@@ -4,7 +4,14 @@ import { DEFAULT_THRESHOLDS as T } from '../host/thresholds';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
-const t = { stealWarnPct: T.stealWarnPct, stealEscalatePct: 10, swapUsedWarnBytes: T.swapUsedWarnBytes, memAvailableWarnBytes: T.memAvailableWarnBytes, diskWarnPct: T.diskWarnPct, diskCritPct: T.diskCritPct };
+const t = {
+	stealWarnPct: T.stealWarnPct,
+	stealEscalatePct: 10,
+	swapUsedWarnBytes: T.swapUsedWarnBytes,
+	memAvailableWarnBytes: T.memAvailableWarnBytes,
+	diskWarnPct: T.diskWarnPct,
+	diskCritPct: T.diskCritPct
+};
 
 // The roadmap's example week (ROADMAP 4.3), as figures.
 const week: DigestData = {
@@ -51,7 +58,20 @@ describe('composeDigest', () => {
 	});
 
 	it('a quiet week: ✓ everywhere, no data said plainly, names escaped', () => {
-		const text = composeDigest({ ...week, host: 'a<b>', stealAvgPct: 1.25, swapPeakBytes: 2 * GiB, memAvailableAvgBytes: null, unhealthy: [], llms: [], freedBytes: 1.5 * GiB, nextFull: null }, t);
+		const text = composeDigest(
+			{
+				...week,
+				host: 'a<b>',
+				stealAvgPct: 1.25,
+				swapPeakBytes: 2 * GiB,
+				memAvailableAvgBytes: null,
+				unhealthy: [],
+				llms: [],
+				freedBytes: 1.5 * GiB,
+				nextFull: null
+			},
+			t
+		);
 		expect(text.split('\n')).toEqual([
 			'📊 <b>Weekly VM Digest — a&lt;b&gt;</b>',
 			'Week ending 2026-06-01',
@@ -71,16 +91,31 @@ describe('composeDigest', () => {
 	});
 
 	it('names the top grower on the swap peak line, escaped', () => {
-		const text = composeDigest({ ...week, swapPeakBytes: 2 * GiB, swapTopGrower: 'phi3:mini loaded at 03:02 (2.6 GB) <peak Tue 03:10>' }, t);
-		expect(text.split('\n')[6]).toBe('🔄 Swap peak: 2.0 GiB ⚠️ — top grower: phi3:mini loaded at 03:02 (2.6 GB) &lt;peak Tue 03:10&gt;');
-		expect(composeDigest({ ...week, swapTopGrower: null }, t).split('\n')[6]).toBe('🔄 Swap peak: 1.4 GiB ✓');
+		const text = composeDigest(
+			{
+				...week,
+				swapPeakBytes: 2 * GiB,
+				swapTopGrower: 'phi3:mini loaded at 03:02 (2.6 GB) <peak Tue 03:10>'
+			},
+			t
+		);
+		expect(text.split('\n')[6]).toBe(
+			'🔄 Swap peak: 2.0 GiB ⚠️ — top grower: phi3:mini loaded at 03:02 (2.6 GB) &lt;peak Tue 03:10&gt;'
+		);
+		expect(composeDigest({ ...week, swapTopGrower: null }, t).split('\n')[6]).toBe(
+			'🔄 Swap peak: 1.4 GiB ✓'
+		);
 	});
 
 	it('top action picks the most urgent problem', () => {
 		const calm = { ...week, unhealthy: [], swapPeakBytes: 0, stealAvgPct: 1 };
-		expect(topAction({ ...calm, diskUsedPct: 71 }, t)).toBe('Free disk space: 71 % used (run a full cleanup)');
+		expect(topAction({ ...calm, diskUsedPct: 71 }, t)).toBe(
+			'Free disk space: 71 % used (run a full cleanup)'
+		);
 		expect(topAction({ ...calm, cronProblems: ['backup'] }, t)).toBe('Fix the cron job backup');
-		expect(topAction({ ...calm, stealAvgPct: 12 }, t)).toBe('Escalate CPU steal (12.0 % avg) to the hosting provider');
+		expect(topAction({ ...calm, stealAvgPct: 12 }, t)).toBe(
+			'Escalate CPU steal (12.0 % avg) to the hosting provider'
+		);
 		expect(topAction(calm, t)).toBe('Nothing: all clear');
 		expect(topAction({ ...calm, unhealthy: null }, t)).toBe('Check why Docker does not answer');
 	});

@@ -46,12 +46,18 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The one thing to do this week, most urgent first. */
 export function topAction(d: DigestData, t: DigestThresholds): string {
-	if (d.unhealthy && d.unhealthy.length) return `Restart ${plural(d.unhealthy.length, 'unhealthy container')} (${d.unhealthy.slice(0, 5).join(', ')}${d.unhealthy.length > 5 ? ', …' : ''})`;
-	if (d.diskUsedPct !== null && d.diskUsedPct > t.diskCritPct) return `Free disk space: ${Math.round(d.diskUsedPct)} % used (run a full cleanup)`;
-	if (d.cronProblems.length) return `Fix the cron job${d.cronProblems.length === 1 ? '' : 's'} ${d.cronProblems.join(', ')}`;
-	if (d.stealAvgPct !== null && d.stealAvgPct > t.stealEscalatePct) return `Escalate CPU steal (${one(d.stealAvgPct)} % avg) to the hosting provider`;
-	if (d.swapPeakBytes !== null && d.swapPeakBytes > t.swapUsedWarnBytes) return `Find what pushed swap to ${gib(d.swapPeakBytes)}`;
-	if (d.diskUsedPct !== null && d.diskUsedPct > t.diskWarnPct) return `Plan a full cleanup: disk at ${Math.round(d.diskUsedPct)} %`;
+	if (d.unhealthy && d.unhealthy.length)
+		return `Restart ${plural(d.unhealthy.length, 'unhealthy container')} (${d.unhealthy.slice(0, 5).join(', ')}${d.unhealthy.length > 5 ? ', …' : ''})`;
+	if (d.diskUsedPct !== null && d.diskUsedPct > t.diskCritPct)
+		return `Free disk space: ${Math.round(d.diskUsedPct)} % used (run a full cleanup)`;
+	if (d.cronProblems.length)
+		return `Fix the cron job${d.cronProblems.length === 1 ? '' : 's'} ${d.cronProblems.join(', ')}`;
+	if (d.stealAvgPct !== null && d.stealAvgPct > t.stealEscalatePct)
+		return `Escalate CPU steal (${one(d.stealAvgPct)} % avg) to the hosting provider`;
+	if (d.swapPeakBytes !== null && d.swapPeakBytes > t.swapUsedWarnBytes)
+		return `Find what pushed swap to ${gib(d.swapPeakBytes)}`;
+	if (d.diskUsedPct !== null && d.diskUsedPct > t.diskWarnPct)
+		return `Plan a full cleanup: disk at ${Math.round(d.diskUsedPct)} %`;
 	if (d.unhealthy === null) return 'Check why Docker does not answer';
 	return 'Nothing: all clear';
 }
@@ -65,11 +71,24 @@ export function composeDigest(d: DigestData, t: DigestThresholds): string {
 				? `${one(d.stealAvgPct)}% avg ⚠️ (host contention — escalate if > ${t.stealEscalatePct}%)`
 				: `${one(d.stealAvgPct)}% avg ✓`;
 	const disk = `${d.diskUsedPct === null ? none : `${Math.round(d.diskUsedPct)}%`} (freed ${size(d.freedBytes)} this week via cleanup)`;
-	const ram = d.memAvailableAvgBytes === null ? none : `${gib(d.memAvailableAvgBytes)} free avg ${d.memAvailableAvgBytes < t.memAvailableWarnBytes ? '⚠️' : '✓'}`;
-	const swap = d.swapPeakBytes === null ? none : `${gib(d.swapPeakBytes)} ${d.swapPeakBytes > t.swapUsedWarnBytes ? '⚠️' : '✓'}`;
-	const containers = d.unhealthy === null ? 'Docker unavailable' : d.unhealthy.length ? `${d.unhealthy.length} unhealthy (action required)` : '0 unhealthy ✓';
+	const ram =
+		d.memAvailableAvgBytes === null
+			? none
+			: `${gib(d.memAvailableAvgBytes)} free avg ${d.memAvailableAvgBytes < t.memAvailableWarnBytes ? '⚠️' : '✓'}`;
+	const swap =
+		d.swapPeakBytes === null
+			? none
+			: `${gib(d.swapPeakBytes)} ${d.swapPeakBytes > t.swapUsedWarnBytes ? '⚠️' : '✓'}`;
+	const containers =
+		d.unhealthy === null
+			? 'Docker unavailable'
+			: d.unhealthy.length
+				? `${d.unhealthy.length} unhealthy (action required)`
+				: '0 unhealthy ✓';
 	const llms = d.llms.filter((m) => m.sessions > 0);
-	const llmText = llms.length ? llms.map((m) => `${m.model} (${plural(m.sessions, 'session')} this week)`).join(', ') : 'none this week';
+	const llmText = llms.length
+		? llms.map((m) => `${m.model} (${plural(m.sessions, 'session')} this week)`).join(', ')
+		: 'none this week';
 	const cleanups = `${d.cleanups.standard} standard, ${d.cleanups.full} full${d.cleanups.weekly ? `, ${d.cleanups.weekly} weekly` : ''}`;
 	return [
 		`📊 <b>Weekly VM Digest — ${esc(d.host)}</b>`,

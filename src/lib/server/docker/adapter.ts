@@ -5,8 +5,19 @@
 import { createAvailability, reasonOf, type Availability } from '../availability';
 import type { Logger } from '../log';
 import { createEmitter } from '../emitter';
-import { ContainerGoneError, type DockerApi, type RawContainerInspect, type RawContainerSummary } from './api';
-import { findContainer, healthFromStatus, toContainerInfo, toState, type ContainerInfo } from './model';
+import {
+	ContainerGoneError,
+	type DockerApi,
+	type RawContainerInspect,
+	type RawContainerSummary
+} from './api';
+import {
+	findContainer,
+	healthFromStatus,
+	toContainerInfo,
+	toState,
+	type ContainerInfo
+} from './model';
 import { restartAndConfirm, type RestartOptions } from './restart';
 
 export interface DockerAdapterOptions {
@@ -64,7 +75,11 @@ const keyOf = (s: RawContainerSummary) => `${s.State}|${healthFromStatus(s.Statu
 /** "Up Less than a second", "Up 12 seconds": started within the last minute. */
 const justStarted = (status: string) => /^Up (Less than a second|\d+ seconds?)\b/.test(status);
 
-async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function eachLimited<T>(
+	items: T[],
+	limit: number,
+	fn: (item: T) => Promise<void>
+): Promise<void> {
 	let i = 0;
 	const worker = async () => {
 		while (i < items.length) await fn(items[i++]);
@@ -72,12 +87,29 @@ async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promis
 	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-export function createDockerAdapter({ api, intervalMs, inspectMaxAgeMs = 30_000, labels = [], inspectConcurrency = 8, now = Date.now, log }: DockerAdapterOptions): DockerAdapter {
+export function createDockerAdapter({
+	api,
+	intervalMs,
+	inspectMaxAgeMs = 30_000,
+	labels = [],
+	inspectConcurrency = 8,
+	now = Date.now,
+	log
+}: DockerAdapterOptions): DockerAdapter {
 	if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be > 0, got ${intervalMs}`);
 	const avail = createAvailability<ContainerInfo[]>(now);
 	const cache = new Map<string, { key: string; info: ContainerInfo }>();
-	const listeners = createEmitter<Availability<ContainerInfo[]>>({ log, what: 'docker subscriber' });
-	let latest: Availability<ContainerInfo[]> = { state: 'unavailable', reason: 'not refreshed yet', lastGood: null, lastGoodAt: null, at: now() };
+	const listeners = createEmitter<Availability<ContainerInfo[]>>({
+		log,
+		what: 'docker subscriber'
+	});
+	let latest: Availability<ContainerInfo[]> = {
+		state: 'unavailable',
+		reason: 'not refreshed yet',
+		lastGood: null,
+		lastGoodAt: null,
+		at: now()
+	};
 	let running = false;
 	let timer: ReturnType<typeof setTimeout> | null = null;
 	let chain: Promise<unknown> = Promise.resolve();
@@ -92,9 +124,11 @@ export function createDockerAdapter({ api, intervalMs, inspectMaxAgeMs = 30_000,
 		if (!c || c.key !== keyOf(s)) return true;
 		if (t - c.info.inspectedAt >= inspectMaxAgeMs) return true;
 		// the failing streak and health log move on every check
-		if (c.info.health === 'unhealthy' || c.info.health === 'starting' || s.State === 'restarting') return true;
+		if (c.info.health === 'unhealthy' || c.info.health === 'starting' || s.State === 'restarting')
+			return true;
 		// restarted between two refreshes without the state changing
-		if (justStarted(s.Status) && (c.info.startedAt === null || t - c.info.startedAt > 90_000)) return true;
+		if (justStarted(s.Status) && (c.info.startedAt === null || t - c.info.startedAt > 90_000))
+			return true;
 		return false;
 	}
 
@@ -110,7 +144,10 @@ export function createDockerAdapter({ api, intervalMs, inspectMaxAgeMs = 30_000,
 				inspectConcurrency,
 				async (s) => {
 					try {
-						cache.set(s.Id, { key: keyOf(s), info: toContainerInfo(s, await api.inspectContainer(s.Id), t) });
+						cache.set(s.Id, {
+							key: keyOf(s),
+							info: toContainerInfo(s, await api.inspectContainer(s.Id), t)
+						});
 					} catch (err) {
 						// removed between the list and the inspect: leave it out of this refresh
 						if (err instanceof ContainerGoneError) gone.add(s.Id);
@@ -125,7 +162,11 @@ export function createDockerAdapter({ api, intervalMs, inspectMaxAgeMs = 30_000,
 				if (!c || gone.has(s.Id)) continue;
 				seen.add(s.Id);
 				// the list entry is newer than a cached inspect for state and status text
-				infos.push(c.info.inspectedAt === t ? c.info : { ...c.info, state: toState(s.State), status: s.Status });
+				infos.push(
+					c.info.inspectedAt === t
+						? c.info
+						: { ...c.info, state: toState(s.State), status: s.Status }
+				);
 			}
 			for (const id of cache.keys()) if (!seen.has(id)) cache.delete(id);
 			result = avail.ok(infos);
@@ -136,7 +177,8 @@ export function createDockerAdapter({ api, intervalMs, inspectMaxAgeMs = 30_000,
 			result = avail.fail(err);
 			lastError = reasonOf(err);
 			lastErrorAt = result.at;
-			if (wasConnected !== false) log.warn('docker unavailable', { host: api.label, reason: lastError });
+			if (wasConnected !== false)
+				log.warn('docker unavailable', { host: api.label, reason: lastError });
 			wasConnected = false;
 		}
 		refreshes++;
@@ -217,12 +259,28 @@ export function createDockerAdapter({ api, intervalMs, inspectMaxAgeMs = 30_000,
 			return listeners.on(fn);
 		},
 		status() {
-			return { label: api.label, running, connected: latest.state === 'ok', refreshes, lastOkAt: avail.lastGoodAt, lastError, lastErrorAt, lastRefreshMs };
+			return {
+				label: api.label,
+				running,
+				connected: latest.state === 'ok',
+				refreshes,
+				lastOkAt: avail.lastGoodAt,
+				lastError,
+				lastErrorAt,
+				lastRefreshMs
+			};
 		},
 		health() {
 			const at = (t: number | null) => (t ? new Date(t).toISOString() : 'never');
-			if (latest.state === 'ok') return { ok: true, detail: `${api.label}: ${latest.data.length} containers at ${at(latest.at)}` };
-			return { ok: false, detail: `${api.label}: unavailable (${latest.reason}); last good ${at(latest.lastGoodAt)}` };
+			if (latest.state === 'ok')
+				return {
+					ok: true,
+					detail: `${api.label}: ${latest.data.length} containers at ${at(latest.at)}`
+				};
+			return {
+				ok: false,
+				detail: `${api.label}: unavailable (${latest.reason}); last good ${at(latest.lastGoodAt)}`
+			};
 		}
 	};
 }

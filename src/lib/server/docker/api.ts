@@ -4,7 +4,11 @@
 // request it sends; tests check those against the socket-proxy allow-list
 // (deploy/socket-proxy/haproxy.cfg), count calls, and fail when a call is added unlisted.
 import type Docker from 'dockerode';
-import type { ContainerInfo as DockerodeContainerInfo, ContainerInspectInfo, ContainerStats } from 'dockerode';
+import type {
+	ContainerInfo as DockerodeContainerInfo,
+	ContainerInspectInfo,
+	ContainerStats
+} from 'dockerode';
 import { modemOptions, type DockerConnection } from './connection';
 import { loadDockerode } from './load-dockerode';
 
@@ -44,10 +48,24 @@ export class DockerUnavailableError extends Error {
 }
 
 /** Errors raised before a request leaves: the connection itself failed. */
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ENOTSOCK', 'EPERM']);
+const CONNECT_ERRORS = new Set([
+	'ECONNREFUSED',
+	'ENOENT',
+	'EACCES',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'ENOTSOCK',
+	'EPERM'
+]);
 
 function neverSent(err: unknown): boolean {
-	for (let e = err as { code?: string; cause?: unknown } | null, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+	for (
+		let e = err as { code?: string; cause?: unknown } | null, depth = 0;
+		e && depth < 4;
+		e = e.cause as typeof e, depth++
+	) {
 		if (typeof e.code === 'string' && CONNECT_ERRORS.has(e.code)) return true;
 	}
 	return false;
@@ -55,7 +73,10 @@ function neverSent(err: unknown): boolean {
 
 /** The daemon answered 404: the container is not there (removed, or never was). */
 export class ContainerGoneError extends Error {
-	constructor(readonly ref: string, options?: { cause?: unknown }) {
+	constructor(
+		readonly ref: string,
+		options?: { cause?: unknown }
+	) {
 		super(`container ${ref} is gone`, options);
 		this.name = 'ContainerGoneError';
 	}
@@ -63,7 +84,11 @@ export class ContainerGoneError extends Error {
 
 /** Any other answer from the daemon (409 conflict, 500, ...). */
 export class DockerApiError extends Error {
-	constructor(message: string, readonly statusCode: number | null, options?: { cause?: unknown }) {
+	constructor(
+		message: string,
+		readonly statusCode: number | null,
+		options?: { cause?: unknown }
+	) {
 		super(message, options);
 		this.name = 'DockerApiError';
 	}
@@ -78,7 +103,12 @@ export interface DockerApi {
 	readonly label: string;
 	ping(): Promise<void>;
 	version(): Promise<{ version: string; apiVersion: string }>;
-	info(): Promise<{ cgroupVersion: string | null; cgroupDriver: string | null; containers: number; serverVersion: string }>;
+	info(): Promise<{
+		cgroupVersion: string | null;
+		cgroupDriver: string | null;
+		containers: number;
+		serverVersion: string;
+	}>;
 	/** all = include stopped ones; labels = `key` or `key=value` filters (all must match). */
 	listContainers(opts?: { all?: boolean; labels?: string[] }): Promise<RawContainerSummary[]>;
 	inspectContainer(id: string): Promise<RawContainerInspect>;
@@ -96,17 +126,28 @@ export interface DockerApi {
 	/** createdAt: epoch ms the image was built */
 	listImages(): Promise<{ id: string; tags: string[]; sizeBytes: number; createdAt: number }[]>;
 	/** Event stream (no per-request timeout); ends when `signal` aborts. */
-	events(opts: { signal: AbortSignal; filters?: Record<string, string[]> }): Promise<NodeJS.ReadableStream>;
+	events(opts: {
+		signal: AbortSignal;
+		filters?: Record<string, string[]>;
+	}): Promise<NodeJS.ReadableStream>;
 	/** Calls made so far, by name. */
 	callCounts(): Record<DockerCallName, number>;
 }
 
 function classify(err: unknown, what: string, ref: string | null): Error {
-	const e = err as { statusCode?: number; code?: string; name?: string; message?: string; json?: { message?: string } } | null;
+	const e = err as {
+		statusCode?: number;
+		code?: string;
+		name?: string;
+		message?: string;
+		json?: { message?: string };
+	} | null;
 	if (e?.statusCode === 404 && ref !== null) return new ContainerGoneError(ref, { cause: err });
 	if (typeof e?.statusCode === 'number') {
 		const msg = e.json?.message ?? e.message ?? 'error';
-		return new DockerApiError(`${what}: HTTP ${e.statusCode}: ${msg}`, e.statusCode, { cause: err });
+		return new DockerApiError(`${what}: HTTP ${e.statusCode}: ${msg}`, e.statusCode, {
+			cause: err
+		});
 	}
 	// Network errors, aborts and anything else without an HTTP status: the daemon is not answering.
 	// The message names the call; reasonOf() appends the cause ("listContainers failed: connect ENOENT ...").
@@ -123,16 +164,34 @@ export function createDockerApi(opts: DockerApiOptions): DockerApi {
 		info(o: { abortSignal: AbortSignal }): Promise<Record<string, unknown>>;
 	};
 	const statsOf = (id: string, abortSignal: AbortSignal) =>
-		(docker.getContainer(id) as unknown as { stats(o: { stream: false; abortSignal: AbortSignal }): Promise<RawContainerStats> }).stats({ stream: false, abortSignal });
+		(
+			docker.getContainer(id) as unknown as {
+				stats(o: { stream: false; abortSignal: AbortSignal }): Promise<RawContainerStats>;
+			}
+		).stats({ stream: false, abortSignal });
 	// Event streams stay open for hours, and a restart's answer comes only after the container's
 	// stop timeout: no socket inactivity timeout on their own client (each call is time-boxed below).
-	const eventsDocker = new (loadDockerode())({ ...modem, timeout: undefined } as Docker.DockerOptions);
-	const longDocker = new (loadDockerode())({ ...modem, timeout: undefined } as Docker.DockerOptions);
-	const counts = Object.fromEntries(Object.keys(DOCKER_API_CALLS).map((k) => [k, 0])) as Record<DockerCallName, number>;
+	const eventsDocker = new (loadDockerode())({
+		...modem,
+		timeout: undefined
+	} as Docker.DockerOptions);
+	const longDocker = new (loadDockerode())({
+		...modem,
+		timeout: undefined
+	} as Docker.DockerOptions);
+	const counts = Object.fromEntries(Object.keys(DOCKER_API_CALLS).map((k) => [k, 0])) as Record<
+		DockerCallName,
+		number
+	>;
 	const timeoutMs = opts.timeoutMs;
 
 	/** Counts, time-boxes (abort signal + race: a stuck socket cannot hold a caller) and classifies errors. */
-	async function call<T>(name: DockerCallName, ref: string | null, run: (signal: AbortSignal) => Promise<T>, ms = timeoutMs): Promise<T> {
+	async function call<T>(
+		name: DockerCallName,
+		ref: string | null,
+		run: (signal: AbortSignal) => Promise<T>,
+		ms = timeoutMs
+	): Promise<T> {
 		counts[name]++;
 		opts.onCall?.(name);
 		const ctrl = new AbortController();
@@ -173,32 +232,69 @@ export function createDockerApi(opts: DockerApiOptions): DockerApi {
 		},
 		listContainers({ all = true, labels = [] } = {}) {
 			return call('listContainers', null, (abortSignal) =>
-				docker.listContainers({ all, abortSignal, ...(labels.length ? { filters: { label: labels } } : {}) })
+				docker.listContainers({
+					all,
+					abortSignal,
+					...(labels.length ? { filters: { label: labels } } : {})
+				})
 			);
 		},
 		inspectContainer(id) {
-			return call('inspectContainer', id, (abortSignal) => docker.getContainer(id).inspect({ abortSignal }));
+			return call('inspectContainer', id, (abortSignal) =>
+				docker.getContainer(id).inspect({ abortSignal })
+			);
 		},
 		containerLogs(id, { tail, timestamps = false }) {
-			return call('containerLogs', id, (abortSignal) =>
-				docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false, tail, timestamps, abortSignal }) as unknown as Promise<Buffer>
+			return call(
+				'containerLogs',
+				id,
+				(abortSignal) =>
+					docker
+						.getContainer(id)
+						.logs({
+							stdout: true,
+							stderr: true,
+							follow: false,
+							tail,
+							timestamps,
+							abortSignal
+						}) as unknown as Promise<Buffer>
 			);
 		},
 		containerStats(id) {
 			// The daemon waits for a second CPU reading before it answers: allow for it.
-			return call('containerStats', id, (abortSignal) => statsOf(id, abortSignal), Math.max(timeoutMs, 3_000));
+			return call(
+				'containerStats',
+				id,
+				(abortSignal) => statsOf(id, abortSignal),
+				Math.max(timeoutMs, 3_000)
+			);
 		},
 		async restartContainer(id, { timeoutS = 10, waitMs = timeoutS * 1000 + timeoutMs } = {}) {
 			// The daemon answers after the container stopped (up to t seconds) and started again: the
 			// client without a socket timeout, so only this call's own time box can cut it.
-			await call('restartContainer', id, (abortSignal) => longDocker.getContainer(id).restart({ t: timeoutS, abortSignal }), waitMs);
+			await call(
+				'restartContainer',
+				id,
+				(abortSignal) => longDocker.getContainer(id).restart({ t: timeoutS, abortSignal }),
+				waitMs
+			);
 		},
 		async listImages() {
-			const images = await call('listImages', null, (abortSignal) => docker.listImages({ abortSignal }));
-			return images.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [], sizeBytes: i.Size, createdAt: i.Created * 1000 }));
+			const images = await call('listImages', null, (abortSignal) =>
+				docker.listImages({ abortSignal })
+			);
+			return images.map((i) => ({
+				id: i.Id,
+				tags: i.RepoTags ?? [],
+				sizeBytes: i.Size,
+				createdAt: i.Created * 1000
+			}));
 		},
 		events({ signal, filters }) {
-			return call('events', null, () => eventsDocker.getEvents({ abortSignal: signal, ...(filters ? { filters } : {}) }));
+			return call('events', null, () =>
+				eventsDocker.getEvents({ abortSignal: signal, ...(filters ? { filters } : {}) })
+			);
 		},
 		callCounts() {
 			return { ...counts };
@@ -229,13 +325,19 @@ export interface SelfTestDockerApi {
 export function createSelfTestDockerApi(opts: DockerConnection): SelfTestDockerApi {
 	const { label, ...modem } = modemOptions(opts);
 	const docker = new (loadDockerode())(modem as Docker.DockerOptions);
-	async function call<T>(name: keyof typeof SELFTEST_DOCKER_CALLS, ref: string | null, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+	async function call<T>(
+		name: keyof typeof SELFTEST_DOCKER_CALLS,
+		ref: string | null,
+		run: (signal: AbortSignal) => Promise<T>
+	): Promise<T> {
 		const ctrl = new AbortController();
 		let timer: ReturnType<typeof setTimeout> | undefined;
 		const timeout = new Promise<never>((_, reject) => {
 			timer = setTimeout(() => {
 				ctrl.abort();
-				reject(new DockerUnavailableError(`${name}: no answer from ${label} within ${opts.timeoutMs} ms`));
+				reject(
+					new DockerUnavailableError(`${name}: no answer from ${label} within ${opts.timeoutMs} ms`)
+				);
 			}, opts.timeoutMs);
 		});
 		try {
@@ -249,15 +351,21 @@ export function createSelfTestDockerApi(opts: DockerConnection): SelfTestDockerA
 	}
 	return {
 		async createContainer(spec) {
-			const c = await call('createContainer', null, (abortSignal) => docker.createContainer({ ...spec, abortSignal } as Docker.ContainerCreateOptions));
+			const c = await call('createContainer', null, (abortSignal) =>
+				docker.createContainer({ ...spec, abortSignal } as Docker.ContainerCreateOptions)
+			);
 			return c.id;
 		},
 		async startContainer(id) {
-			await call('startContainer', id, (abortSignal) => docker.getContainer(id).start({ abortSignal }));
+			await call('startContainer', id, (abortSignal) =>
+				docker.getContainer(id).start({ abortSignal })
+			);
 		},
 		async removeContainer(id) {
 			try {
-				await call('removeContainer', id, (abortSignal) => docker.getContainer(id).remove({ force: true, v: true, abortSignal }));
+				await call('removeContainer', id, (abortSignal) =>
+					docker.getContainer(id).remove({ force: true, v: true, abortSignal })
+				);
 			} catch (err) {
 				if (!(err instanceof ContainerGoneError)) throw err;
 			}

@@ -2,7 +2,17 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { candidateDirs, createStackedLayerTest, detectLayout, findContainerDir, parseBlkio, parseIoStat, readCgroup, stackedMajors, sumDeviceIo } from './cgroup';
+import {
+	candidateDirs,
+	createStackedLayerTest,
+	detectLayout,
+	findContainerDir,
+	parseBlkio,
+	parseIoStat,
+	readCgroup,
+	stackedMajors,
+	sumDeviceIo
+} from './cgroup';
 
 const fixtures = path.resolve(import.meta.dirname, '../../../../tests/fixtures');
 const dmOnly = (d: string) => d.startsWith('253:');
@@ -24,10 +34,16 @@ describe('readCgroup on the fixtures (numbers derived in tests/fixtures/cgroup-v
 		});
 	});
 
-	it('withLimit: false skips the limit file (the collector has the inspect\'s limit)', () => {
+	it("withLimit: false skips the limit file (the collector has the inspect's limit)", () => {
 		const layout = { version: 2 as const, root: path.join(fixtures), controllers: null };
 		const read: string[] = [];
-		const r = readCgroup(layout, 'cgroup-v2', dmOnly, (f) => (read.push(path.basename(f)), readFileSync(f, 'utf8')), { withLimit: false });
+		const r = readCgroup(
+			layout,
+			'cgroup-v2',
+			dmOnly,
+			(f) => (read.push(path.basename(f)), readFileSync(f, 'utf8')),
+			{ withLimit: false }
+		);
 		expect(r.memLimitBytes).toBeNull();
 		expect(read).not.toContain('memory.max');
 		expect(r.memUsedBytes).toBe(127868928);
@@ -38,7 +54,14 @@ describe('readCgroup on the fixtures (numbers derived in tests/fixtures/cgroup-v
 		expect(layout.version).toBe(1);
 		const rel = findContainerDir(layout, V1_ID);
 		expect(rel).toBe(`docker/${V1_ID}`);
-		expect(readCgroup(layout, rel!, dmOnly)).toEqual({ cpuUsec: 31010374, memUsedBytes: 618496, memLimitBytes: 16777216, readBytes: 40960, writeBytes: 4194304, pids: 3 });
+		expect(readCgroup(layout, rel!, dmOnly)).toEqual({
+			cpuUsec: 31010374,
+			memUsedBytes: 618496,
+			memLimitBytes: 16777216,
+			readBytes: 40960,
+			writeBytes: 4194304,
+			pids: 3
+		});
 	});
 
 	it('v2 memory.max "max" means no limit; v1 page-rounded 2^63 means no limit', () => {
@@ -49,34 +72,63 @@ describe('readCgroup on the fixtures (numbers derived in tests/fixtures/cgroup-v
 		writeFileSync(path.join(v2, 'memory.stat'), 'inactive_file 40\n');
 		writeFileSync(path.join(v2, 'memory.max'), 'max\n');
 		writeFileSync(path.join(v2, 'pids.current'), '7\n');
-		expect(readCgroup({ version: 2, root: tmp, controllers: null }, 'v2-nolimit', dmOnly)).toEqual({ cpuUsec: 10, memUsedBytes: 60, memLimitBytes: null, readBytes: 0, writeBytes: 0, pids: 7 });
+		expect(readCgroup({ version: 2, root: tmp, controllers: null }, 'v2-nolimit', dmOnly)).toEqual({
+			cpuUsec: 10,
+			memUsedBytes: 60,
+			memLimitBytes: null,
+			readBytes: 0,
+			writeBytes: 0,
+			pids: 7
+		});
 
 		const v1 = path.join(tmp, 'v1');
-		for (const c of ['cpuacct', 'memory', 'blkio', 'pids']) mkdirSync(path.join(v1, c, 'docker/x'), { recursive: true });
+		for (const c of ['cpuacct', 'memory', 'blkio', 'pids'])
+			mkdirSync(path.join(v1, c, 'docker/x'), { recursive: true });
 		writeFileSync(path.join(v1, 'cpuacct/docker/x/cpuacct.usage'), '5000\n');
 		writeFileSync(path.join(v1, 'memory/docker/x/memory.usage_in_bytes'), '100\n');
 		writeFileSync(path.join(v1, 'memory/docker/x/memory.stat'), 'inactive_file 30\n');
 		writeFileSync(path.join(v1, 'memory/docker/x/memory.limit_in_bytes'), '9223372036854771712\n');
 		// no blkio or pids files: zero bytes and null pids, not an error
-		expect(readCgroup(detectLayout(v1), 'docker/x', dmOnly)).toEqual({ cpuUsec: 5, memUsedBytes: 70, memLimitBytes: null, readBytes: 0, writeBytes: 0, pids: null });
+		expect(readCgroup(detectLayout(v1), 'docker/x', dmOnly)).toEqual({
+			cpuUsec: 5,
+			memUsedBytes: 70,
+			memLimitBytes: null,
+			readBytes: 0,
+			writeBytes: 0,
+			pids: null
+		});
 	});
 
 	it('throws, naming the file, when a required file is missing or garbage', () => {
-		expect(() => readCgroup({ version: 2, root: tmp, controllers: null }, 'nowhere', dmOnly)).toThrow(/nowhere\/cpu\.stat/);
+		expect(() =>
+			readCgroup({ version: 2, root: tmp, controllers: null }, 'nowhere', dmOnly)
+		).toThrow(/nowhere\/cpu\.stat/);
 		const bad = path.join(tmp, 'v2-bad');
 		mkdirSync(bad, { recursive: true });
 		writeFileSync(path.join(bad, 'cpu.stat'), 'usage_usec 10\n');
 		writeFileSync(path.join(bad, 'memory.current'), 'lots\n');
-		expect(() => readCgroup({ version: 2, root: tmp, controllers: null }, 'v2-bad', dmOnly)).toThrow(/memory\.current: expected a number, got "lots"/);
+		expect(() =>
+			readCgroup({ version: 2, root: tmp, controllers: null }, 'v2-bad', dmOnly)
+		).toThrow(/memory\.current: expected a number, got "lots"/);
 	});
 });
 
-describe('finding a container\'s cgroup directory', () => {
+describe("finding a container's cgroup directory", () => {
 	const id = 'ab'.repeat(32);
 	it.each([
 		['', ['system.slice/docker-' + id + '.scope', 'docker/' + id]],
-		['my-app.slice', ['my.slice/my-app.slice/docker-' + id + '.scope', 'system.slice/docker-' + id + '.scope', 'docker/' + id]],
-		['/custom/parent', ['custom/parent/' + id, 'system.slice/docker-' + id + '.scope', 'docker/' + id]]
+		[
+			'my-app.slice',
+			[
+				'my.slice/my-app.slice/docker-' + id + '.scope',
+				'system.slice/docker-' + id + '.scope',
+				'docker/' + id
+			]
+		],
+		[
+			'/custom/parent',
+			['custom/parent/' + id, 'system.slice/docker-' + id + '.scope', 'docker/' + id]
+		]
 	])('cgroupParent "%s"', (parent, dirs) => {
 		expect(candidateDirs(id, parent)).toEqual(dirs);
 	});
@@ -93,7 +145,8 @@ describe('finding a container\'s cgroup directory', () => {
 
 	it('v1 systemd driver with cpu,cpuacct co-mounted', () => {
 		const root = path.join(tmp, 'v1-systemd');
-		for (const c of ['cpu,cpuacct', 'memory', 'blkio', 'pids']) mkdirSync(path.join(root, c, `system.slice/docker-${id}.scope`), { recursive: true });
+		for (const c of ['cpu,cpuacct', 'memory', 'blkio', 'pids'])
+			mkdirSync(path.join(root, c, `system.slice/docker-${id}.scope`), { recursive: true });
 		const layout = detectLayout(root);
 		expect(layout.controllers!.cpuacct).toBe(path.join(root, 'cpu,cpuacct'));
 		expect(findContainerDir(layout, id)).toBe(`system.slice/docker-${id}.scope`);
@@ -102,11 +155,15 @@ describe('finding a container\'s cgroup directory', () => {
 
 describe('stacked block devices', () => {
 	it('parses io.stat and blkio lines per device', () => {
-		expect(parseIoStat('8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0\n253:0 rbytes=1 wbytes=2\n')).toEqual([
+		expect(
+			parseIoStat('8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0\n253:0 rbytes=1 wbytes=2\n')
+		).toEqual([
 			{ device: '8:0', readBytes: 1, writeBytes: 2 },
 			{ device: '253:0', readBytes: 1, writeBytes: 2 }
 		]);
-		expect(parseBlkio('8:16 Read 5\n8:16 Write 6\n8:16 Total 11\nTotal 11\n')).toEqual([{ device: '8:16', readBytes: 5, writeBytes: 6 }]);
+		expect(parseBlkio('8:16 Read 5\n8:16 Write 6\n8:16 Total 11\nTotal 11\n')).toEqual([
+			{ device: '8:16', readBytes: 5, writeBytes: 6 }
+		]);
 	});
 
 	it('counts bottom devices only; a container on a dm volume alone still counts it', () => {
@@ -116,7 +173,10 @@ describe('stacked block devices', () => {
 			{ device: '8:16', readBytes: 1, writeBytes: 5 }
 		];
 		expect(sumDeviceIo(both, dmOnly)).toEqual({ readBytes: 11, writeBytes: 105 });
-		expect(sumDeviceIo([{ device: '253:1', readBytes: 3, writeBytes: 7 }], dmOnly)).toEqual({ readBytes: 3, writeBytes: 7 });
+		expect(sumDeviceIo([{ device: '253:1', readBytes: 3, writeBytes: 7 }], dmOnly)).toEqual({
+			readBytes: 3,
+			writeBytes: 7
+		});
 	});
 
 	it('knows a stacked layer from sysfs slaves, else from /proc/devices majors', () => {
@@ -125,13 +185,18 @@ describe('stacked block devices', () => {
 		mkdirSync(path.join(sys, 'dev/block/254:0/slaves'), { recursive: true });
 		const proc = path.join(tmp, 'proc');
 		mkdirSync(proc, { recursive: true });
-		writeFileSync(path.join(proc, 'devices'), 'Character devices:\n  1 mem\n\nBlock devices:\n  7 loop\n  9 md\n252 device-mapper\n254 virtblk\n');
+		writeFileSync(
+			path.join(proc, 'devices'),
+			'Character devices:\n  1 mem\n\nBlock devices:\n  7 loop\n  9 md\n252 device-mapper\n254 virtblk\n'
+		);
 		const test = createStackedLayerTest({ sysRoot: sys, procRoot: proc });
 		expect(test('253:0')).toBe(true); // slaves listed
 		expect(test('254:0')).toBe(false); // empty slaves dir
 		expect(test('252:3')).toBe(true); // no sysfs entry: device-mapper major
 		expect(test('9:1')).toBe(true); // md
 		expect(test('8:0')).toBe(false);
-		expect([...stackedMajors('Block devices:\n253 device-mapper\n  9 md\n  8 sd\n')]).toEqual([253, 9]);
+		expect([...stackedMajors('Block devices:\n253 device-mapper\n  9 md\n  8 sd\n')]).toEqual([
+			253, 9
+		]);
 	});
 });

@@ -28,12 +28,19 @@ export interface CgroupLayout {
 }
 
 export function detectLayout(root: string): CgroupLayout {
-	if (existsSync(path.join(root, 'cgroup.controllers'))) return { version: 2, root, controllers: null };
-	const pick = (...names: string[]) => names.map((n) => path.join(root, n)).find((p) => existsSync(p)) ?? path.join(root, names[0]);
+	if (existsSync(path.join(root, 'cgroup.controllers')))
+		return { version: 2, root, controllers: null };
+	const pick = (...names: string[]) =>
+		names.map((n) => path.join(root, n)).find((p) => existsSync(p)) ?? path.join(root, names[0]);
 	return {
 		version: 1,
 		root,
-		controllers: { cpuacct: pick('cpuacct', 'cpu,cpuacct', 'cpuacct,cpu'), memory: pick('memory'), blkio: pick('blkio'), pids: pick('pids') }
+		controllers: {
+			cpuacct: pick('cpuacct', 'cpu,cpuacct', 'cpuacct,cpu'),
+			memory: pick('memory'),
+			blkio: pick('blkio'),
+			pids: pick('pids')
+		}
 	};
 }
 
@@ -48,7 +55,9 @@ export function candidateDirs(id: string, cgroupParent = ''): string[] {
 	const parent = cgroupParent.replace(/^\/+|\/+$/g, '');
 	if (parent.endsWith('.slice')) {
 		const parts = parent.split('-');
-		const nested = parts.map((_, i) => parts.slice(0, i + 1).join('-') + (i < parts.length - 1 ? '.slice' : '')).join('/');
+		const nested = parts
+			.map((_, i) => parts.slice(0, i + 1).join('-') + (i < parts.length - 1 ? '.slice' : ''))
+			.join('/');
 		out.push(`${nested}/docker-${id}.scope`);
 	} else if (parent) {
 		out.push(`${parent}/${id}`);
@@ -58,9 +67,14 @@ export function candidateDirs(id: string, cgroupParent = ''): string[] {
 }
 
 /** Finds the container's directory (v2: under root; v1: under the memory controller). */
-export function findContainerDir(layout: CgroupLayout, id: string, cgroupParent = ''): string | null {
+export function findContainerDir(
+	layout: CgroupLayout,
+	id: string,
+	cgroupParent = ''
+): string | null {
 	const base = layout.version === 2 ? layout.root : layout.controllers!.memory;
-	for (const rel of candidateDirs(id, cgroupParent)) if (existsSync(path.join(base, rel))) return rel;
+	for (const rel of candidateDirs(id, cgroupParent))
+		if (existsSync(path.join(base, rel))) return rel;
 	return null;
 }
 
@@ -120,10 +134,16 @@ export function parseBlkio(text: string): DeviceIo[] {
  * bottom devices are summed (they carry every byte that reached a disk). Only when every
  * listed device is a stacked layer are those summed.
  */
-export function sumDeviceIo(devices: DeviceIo[], isStackedLayer: (device: string) => boolean): { readBytes: number; writeBytes: number } {
+export function sumDeviceIo(
+	devices: DeviceIo[],
+	isStackedLayer: (device: string) => boolean
+): { readBytes: number; writeBytes: number } {
 	const bottom = devices.filter((d) => !isStackedLayer(d.device));
 	const counted = bottom.length > 0 ? bottom : devices;
-	return counted.reduce((a, d) => ({ readBytes: a.readBytes + d.readBytes, writeBytes: a.writeBytes + d.writeBytes }), { readBytes: 0, writeBytes: 0 });
+	return counted.reduce(
+		(a, d) => ({ readBytes: a.readBytes + d.readBytes, writeBytes: a.writeBytes + d.writeBytes }),
+		{ readBytes: 0, writeBytes: 0 }
+	);
 }
 
 /** Majors of stacking drivers from /proc/devices' block section (device-mapper, md). */
@@ -141,7 +161,10 @@ export function stackedMajors(procDevices: string): Set<number> {
  * A device is a stacked layer when sysfs lists slaves under it (/sys/dev/block/M:m/slaves),
  * or, when sysfs cannot tell, when its major belongs to device-mapper/md.
  */
-export function createStackedLayerTest({ sysRoot = '/sys', procRoot = '/proc' }: { sysRoot?: string; procRoot?: string } = {}): (device: string) => boolean {
+export function createStackedLayerTest({
+	sysRoot = '/sys',
+	procRoot = '/proc'
+}: { sysRoot?: string; procRoot?: string } = {}): (device: string) => boolean {
 	let majors: Set<number> | null = null;
 	const cache = new Map<string, boolean>();
 	return (device) => {
@@ -209,18 +232,29 @@ export function readCgroup(
 		};
 	}
 	const c = layout.controllers!;
-	const cpuNs = num(read(path.join(c.cpuacct, rel, 'cpuacct.usage')), `${c.cpuacct}/${rel}/cpuacct.usage`);
-	const usage = num(read(path.join(c.memory, rel, 'memory.usage_in_bytes')), `${c.memory}/${rel}/memory.usage_in_bytes`);
+	const cpuNs = num(
+		read(path.join(c.cpuacct, rel, 'cpuacct.usage')),
+		`${c.cpuacct}/${rel}/cpuacct.usage`
+	);
+	const usage = num(
+		read(path.join(c.memory, rel, 'memory.usage_in_bytes')),
+		`${c.memory}/${rel}/memory.usage_in_bytes`
+	);
 	const stat = parseKeyValues(read(path.join(c.memory, rel, 'memory.stat')));
 	const limitText = optional(path.join(c.memory, rel, 'memory.limit_in_bytes'));
 	const limit = limitText === null ? null : num(limitText, 'memory.limit_in_bytes');
 	const blkio =
-		optional(path.join(c.blkio, rel, 'blkio.throttle.io_service_bytes_recursive')) ?? optional(path.join(c.blkio, rel, 'blkio.throttle.io_service_bytes')) ?? '';
+		optional(path.join(c.blkio, rel, 'blkio.throttle.io_service_bytes_recursive')) ??
+		optional(path.join(c.blkio, rel, 'blkio.throttle.io_service_bytes')) ??
+		'';
 	const pids = optional(path.join(c.pids, rel, 'pids.current'));
 	return {
 		cpuUsec: cpuNs / 1000,
 		// docker stats on v1: usage minus total_inactive_file (inactive_file without hierarchy totals)
-		memUsedBytes: Math.max(0, usage - (stat.get('total_inactive_file') ?? stat.get('inactive_file') ?? 0)),
+		memUsedBytes: Math.max(
+			0,
+			usage - (stat.get('total_inactive_file') ?? stat.get('inactive_file') ?? 0)
+		),
 		memLimitBytes: limit === null || limit >= V1_NO_LIMIT ? null : limit,
 		...sumDeviceIo(parseBlkio(blkio), isStackedLayer),
 		pids: pids === null ? null : num(pids, 'pids.current')

@@ -40,36 +40,82 @@ export interface ModemOptions {
 }
 
 /** Parses the host URL. Throws with a clear message for anything it cannot use. */
-export function modemOptions({ host, certPath, tls, sshKey, sshHostKey, timeoutMs }: DockerConnection, readFile: (p: string) => Buffer = (p) => readFileSync(p)): ModemOptions {
+export function modemOptions(
+	{ host, certPath, tls, sshKey, sshHostKey, timeoutMs }: DockerConnection,
+	readFile: (p: string) => Buffer = (p) => readFileSync(p)
+): ModemOptions {
 	// Reset every field docker-modem would otherwise take from its own defaults (its environment: DOCKER_HOST etc.).
-	const base = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, username: undefined, ca: undefined, cert: undefined, key: undefined, timeout: timeoutMs };
+	const base = {
+		socketPath: undefined,
+		host: undefined,
+		port: undefined,
+		protocol: undefined,
+		username: undefined,
+		ca: undefined,
+		cert: undefined,
+		key: undefined,
+		timeout: timeoutMs
+	};
 	if (host.startsWith('unix://')) {
 		const socketPath = host.slice('unix://'.length);
-		if (!socketPath.startsWith('/')) throw new Error(`VMW_DOCKER_HOST ${host}: expected an absolute socket path after unix://`);
+		if (!socketPath.startsWith('/'))
+			throw new Error(`VMW_DOCKER_HOST ${host}: expected an absolute socket path after unix://`);
 		return { ...base, socketPath, label: `unix://${socketPath}` };
 	}
 	if (host.startsWith('npipe://')) {
-		return { ...base, socketPath: host.slice('npipe://'.length) || '//./pipe/docker_engine', label: host };
+		return {
+			...base,
+			socketPath: host.slice('npipe://'.length) || '//./pipe/docker_engine',
+			label: host
+		};
 	}
 	let url: URL;
 	try {
 		url = new URL(host);
 	} catch {
-		throw new Error(`VMW_DOCKER_HOST ${host}: not a URL (expected tcp://host:port or ssh://user@host)`);
+		throw new Error(
+			`VMW_DOCKER_HOST ${host}: not a URL (expected tcp://host:port or ssh://user@host)`
+		);
 	}
 	if (url.protocol === 'tcp:') {
-		if (!url.hostname || !url.port) throw new Error(`VMW_DOCKER_HOST ${host}: expected tcp://host:port`);
+		if (!url.hostname || !url.port)
+			throw new Error(`VMW_DOCKER_HOST ${host}: expected tcp://host:port`);
 		const hostname = url.hostname.replace(/^\[|\]$/g, '');
 		if (tls && (tls.ca || tls.cert || tls.key)) {
-			if (!tls.cert !== !tls.key) throw new Error(`${host}: a TLS client certificate needs both its certificate and its key`);
+			if (!tls.cert !== !tls.key)
+				throw new Error(`${host}: a TLS client certificate needs both its certificate and its key`);
 			const pem = (s: string | undefined) => (s ? Buffer.from(s) : undefined);
-			return { ...base, host: hostname, port: Number(url.port), protocol: 'https', ca: pem(tls.ca), cert: pem(tls.cert), key: pem(tls.key), label: `tcp+tls://${hostname}:${url.port}` };
+			return {
+				...base,
+				host: hostname,
+				port: Number(url.port),
+				protocol: 'https',
+				ca: pem(tls.ca),
+				cert: pem(tls.cert),
+				key: pem(tls.key),
+				label: `tcp+tls://${hostname}:${url.port}`
+			};
 		}
 		if (certPath) {
 			const file = (name: string) => readFile(path.join(certPath, name));
-			return { ...base, host: hostname, port: Number(url.port), protocol: 'https', ca: file('ca.pem'), cert: file('cert.pem'), key: file('key.pem'), label: `tcp+tls://${hostname}:${url.port}` };
+			return {
+				...base,
+				host: hostname,
+				port: Number(url.port),
+				protocol: 'https',
+				ca: file('ca.pem'),
+				cert: file('cert.pem'),
+				key: file('key.pem'),
+				label: `tcp+tls://${hostname}:${url.port}`
+			};
 		}
-		return { ...base, host: hostname, port: Number(url.port), protocol: 'http', label: `tcp://${hostname}:${url.port}` };
+		return {
+			...base,
+			host: hostname,
+			port: Number(url.port),
+			protocol: 'http',
+			label: `tcp://${hostname}:${url.port}`
+		};
 	}
 	if (url.protocol === 'ssh:') {
 		if (!url.hostname) throw new Error(`VMW_DOCKER_HOST ${host}: expected ssh://user@host`);
@@ -94,7 +140,9 @@ export function modemOptions({ host, certPath, tls, sshKey, sshHostKey, timeoutM
 			label: `ssh://${url.username ? `${decodeURIComponent(url.username)}@` : ''}${url.hostname}${url.port ? `:${url.port}` : ''}`
 		};
 	}
-	throw new Error(`VMW_DOCKER_HOST ${host}: unsupported scheme ${url.protocol} (expected unix://, tcp:// or ssh://)`);
+	throw new Error(
+		`VMW_DOCKER_HOST ${host}: unsupported scheme ${url.protocol} (expected unix://, tcp:// or ssh://)`
+	);
 }
 
 /** The key blobs of ssh-keyscan / known_hosts / authorized_keys lines (`[host] type base64 [comment]`). */
@@ -103,11 +151,17 @@ export function parseSshHostKeys(text: string): Buffer[] {
 	for (const line of text.split('\n')) {
 		const words = line.trim().split(/\s+/);
 		if (words[0]?.startsWith('#')) continue;
-		const i = words.findIndex((w) => /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-[a-z0-9@.-]+)$/.test(w));
+		const i = words.findIndex((w) =>
+			/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-[a-z0-9@.-]+)$/.test(w)
+		);
 		if (i < 0 || !words[i + 1] || !/^[A-Za-z0-9+/]+=*$/.test(words[i + 1])) continue;
 		const blob = Buffer.from(words[i + 1], 'base64');
 		// the blob starts with its own type name: a pasted line cannot claim another type
-		if (blob.length > 4 && blob.subarray(4, 4 + blob.readUInt32BE(0)).toString('latin1') === words[i]) keys.push(blob);
+		if (
+			blob.length > 4 &&
+			blob.subarray(4, 4 + blob.readUInt32BE(0)).toString('latin1') === words[i]
+		)
+			keys.push(blob);
 	}
 	return keys;
 }

@@ -45,7 +45,12 @@ export interface ContainerDeps {
 	collector: StatsCollector;
 }
 
-function toRow(c: ContainerInfo, collector: StatsCollector, now: number, restarting: ReadonlyMap<string, { since: number }> = new Map()): ContainerRow {
+function toRow(
+	c: ContainerInfo,
+	collector: StatsCollector,
+	now: number,
+	restarting: ReadonlyMap<string, { since: number }> = new Map()
+): ContainerRow {
 	const s = c.state === 'running' ? collector.latest().get(c.id) : undefined;
 	const limit = c.memoryLimitBytes ?? s?.memLimitBytes ?? null;
 	return {
@@ -58,7 +63,10 @@ function toRow(c: ContainerInfo, collector: StatsCollector, now: number, restart
 		health: c.health,
 		condition: conditionOf(c),
 		status: c.status,
-		uptimeS: c.state === 'running' && c.startedAt ? Math.max(0, Math.round((now - c.startedAt) / 1000)) : null,
+		uptimeS:
+			c.state === 'running' && c.startedAt
+				? Math.max(0, Math.round((now - c.startedAt) / 1000))
+				: null,
 		restartCount: c.restartCount,
 		failingStreak: c.failingStreak,
 		cpuPct: s?.cpuPct ?? null,
@@ -79,7 +87,10 @@ function mapAvailability<T, U>(a: Availability<T>, fn: (t: T) => U): Availabilit
 
 // Rows change only when the adapter refreshes or the collector collects: build them once per
 // such change, not per request (many clients polling cost one mapping).
-const rowsMemo = new WeakMap<object, { result: object; collections: number; restarts: number; rows: Availability<ContainerRow[]> }>();
+const rowsMemo = new WeakMap<
+	object,
+	{ result: object; collections: number; restarts: number; rows: Availability<ContainerRow[]> }
+>();
 
 /** All rows, memoised per (refresh, collection, restart begun or ended); uptime is as of the refresh. */
 function allRows({ adapter, collector }: ContainerDeps): Availability<ContainerRow[]> {
@@ -87,18 +98,27 @@ function allRows({ adapter, collector }: ContainerDeps): Availability<ContainerR
 	const collections = collector.status().collections;
 	const u = underwayOf(adapter);
 	const hit = rowsMemo.get(adapter);
-	if (hit && hit.result === result && hit.collections === collections && hit.restarts === u.version) return hit.rows;
+	if (hit && hit.result === result && hit.collections === collections && hit.restarts === u.version)
+		return hit.rows;
 	const at = result.state === 'ok' ? result.at : (result.lastGoodAt ?? result.at);
 	const rows = mapAvailability(result, (list) => list.map((c) => toRow(c, collector, at, u.byId)));
 	rowsMemo.set(adapter, { result, collections, restarts: u.version, rows });
 	return rows;
 }
 
-export function listContainers(deps: ContainerDeps, { filter = 'all', stack }: { filter?: ListFilter; stack?: string } = {}): Availability<ContainerRow[]> {
+export function listContainers(
+	deps: ContainerDeps,
+	{ filter = 'all', stack }: { filter?: ListFilter; stack?: string } = {}
+): Availability<ContainerRow[]> {
 	const rows = allRows(deps);
 	if (filter === 'all' && stack === undefined) return rows;
 	return mapAvailability(rows, (list) =>
-		list.filter((r) => (stack === undefined || r.stack === stack) && (filter === 'all' || (filter === 'unhealthy' ? r.condition === 'unhealthy' : !r.hasMemoryLimit)))
+		list.filter(
+			(r) =>
+				(stack === undefined || r.stack === stack) &&
+				(filter === 'all' ||
+					(filter === 'unhealthy' ? r.condition === 'unhealthy' : !r.hasMemoryLimit))
+		)
 	);
 }
 
@@ -122,7 +142,9 @@ export interface UnhealthyContainer {
  * refresh (their streak moves with each check), so the list is at most one interval old and
  * answering costs no Docker call, however often scripts poll GET /api/vm/containers/unhealthy.
  */
-export function unhealthyContainers({ adapter }: Pick<ContainerDeps, 'adapter'>): Availability<UnhealthyContainer[]> {
+export function unhealthyContainers({
+	adapter
+}: Pick<ContainerDeps, 'adapter'>): Availability<UnhealthyContainer[]> {
 	return mapAvailability(adapter.containers(), (all) =>
 		all.filter(isUnhealthy).map((c) => {
 			const streak = failingStreakStart(c.healthLog, c.failingStreak);
@@ -149,7 +171,13 @@ export interface ContainerDetail {
 	/** names only: values are never returned (they hold secrets) */
 	envNames: string[];
 	mounts: { type: string; source: string; destination: string; readOnly: boolean }[];
-	limits: { memoryBytes: number | null; memorySwapBytes: number | null; nanoCpus: number | null; cpuShares: number | null; pidsLimit: number | null };
+	limits: {
+		memoryBytes: number | null;
+		memorySwapBytes: number | null;
+		nanoCpus: number | null;
+		cpuShares: number | null;
+		pidsLimit: number | null;
+	};
 	restartPolicy: string | null;
 	command: string[];
 	startedAt: number | null;
@@ -158,17 +186,35 @@ export interface ContainerDetail {
 	oomKilled: boolean;
 }
 
-export function detailOf(raw: RawContainerInspect, info: ContainerInfo, collector: StatsCollector, now = Date.now(), restarting?: ReadonlyMap<string, { since: number }>): ContainerDetail {
+export function detailOf(
+	raw: RawContainerInspect,
+	info: ContainerInfo,
+	collector: StatsCollector,
+	now = Date.now(),
+	restarting?: ReadonlyMap<string, { since: number }>
+): ContainerDetail {
 	const hc = raw.Config?.Healthcheck;
 	const h = raw.HostConfig ?? {};
 	const pos = (v: number | undefined | null) => (v && v > 0 ? v : null);
 	return {
 		row: toRow(info, collector, now, restarting),
 		healthLog: info.healthLog,
-		healthcheck: hc?.Test && hc.Test[0] !== 'NONE' ? { test: hc.Test, intervalS: hc.Interval ? hc.Interval / 1e9 : null, retries: hc.Retries ?? null } : null,
+		healthcheck:
+			hc?.Test && hc.Test[0] !== 'NONE'
+				? {
+						test: hc.Test,
+						intervalS: hc.Interval ? hc.Interval / 1e9 : null,
+						retries: hc.Retries ?? null
+					}
+				: null,
 		labels: info.labels,
 		envNames: (raw.Config?.Env ?? []).map((e) => e.split('=')[0]),
-		mounts: (raw.Mounts ?? []).map((m) => ({ type: m.Type, source: m.Type === 'volume' ? (m.Name ?? m.Source) : m.Source, destination: m.Destination, readOnly: !m.RW })),
+		mounts: (raw.Mounts ?? []).map((m) => ({
+			type: m.Type,
+			source: m.Type === 'volume' ? (m.Name ?? m.Source) : m.Source,
+			destination: m.Destination,
+			readOnly: !m.RW
+		})),
 		limits: {
 			memoryBytes: pos(h.Memory),
 			memorySwapBytes: pos(h.MemorySwap),
@@ -177,7 +223,14 @@ export function detailOf(raw: RawContainerInspect, info: ContainerInfo, collecto
 			pidsLimit: pos(h.PidsLimit)
 		},
 		restartPolicy: h.RestartPolicy?.Name || null,
-		command: [...(Array.isArray(raw.Config?.Entrypoint) ? raw.Config.Entrypoint : raw.Config?.Entrypoint ? [raw.Config.Entrypoint] : []), ...(raw.Config?.Cmd ?? [])],
+		command: [
+			...(Array.isArray(raw.Config?.Entrypoint)
+				? raw.Config.Entrypoint
+				: raw.Config?.Entrypoint
+					? [raw.Config.Entrypoint]
+					: []),
+			...(raw.Config?.Cmd ?? [])
+		],
 		startedAt: info.startedAt,
 		finishedAt: info.finishedAt,
 		exitCode: info.exitCode,
@@ -188,23 +241,54 @@ export function detailOf(raw: RawContainerInspect, info: ContainerInfo, collecto
 export type Gone = { gone: true; name: string };
 
 /** Detail of a container already resolved from the list; `{gone}` when it vanished meanwhile. */
-export async function containerDetail({ adapter, collector }: ContainerDeps, c: ContainerInfo): Promise<Availability<ContainerDetail | Gone>> {
+export async function containerDetail(
+	{ adapter, collector }: ContainerDeps,
+	c: ContainerInfo
+): Promise<Availability<ContainerDetail | Gone>> {
 	try {
 		const raw = await adapter.api.inspectContainer(c.id);
-		return { state: 'ok', data: detailOf(raw, toContainerInfo(null, raw, Date.now()), collector, Date.now(), underwayOf(adapter).byId), at: Date.now() };
+		return {
+			state: 'ok',
+			data: detailOf(
+				raw,
+				toContainerInfo(null, raw, Date.now()),
+				collector,
+				Date.now(),
+				underwayOf(adapter).byId
+			),
+			at: Date.now()
+		};
 	} catch (err) {
-		if (err instanceof ContainerGoneError) return { state: 'ok', data: { gone: true, name: c.name }, at: Date.now() };
-		return { state: 'unavailable', reason: err instanceof Error ? err.message : String(err), lastGood: null, lastGoodAt: null, at: Date.now() };
+		if (err instanceof ContainerGoneError)
+			return { state: 'ok', data: { gone: true, name: c.name }, at: Date.now() };
+		return {
+			state: 'unavailable',
+			reason: err instanceof Error ? err.message : String(err),
+			lastGood: null,
+			lastGoodAt: null,
+			at: Date.now()
+		};
 	}
 }
 
-export async function containerLogs({ adapter }: Pick<ContainerDeps, 'adapter'>, c: ContainerInfo, tail: number): Promise<Availability<{ text: string; lines: number } | Gone>> {
+export async function containerLogs(
+	{ adapter }: Pick<ContainerDeps, 'adapter'>,
+	c: ContainerInfo,
+	tail: number
+): Promise<Availability<{ text: string; lines: number } | Gone>> {
 	try {
 		const buf = await adapter.api.containerLogs(c.id, { tail });
 		return { state: 'ok', data: logsToText(buf, tail), at: Date.now() };
 	} catch (err) {
-		if (err instanceof ContainerGoneError) return { state: 'ok', data: { gone: true, name: c.name }, at: Date.now() };
-		return { state: 'unavailable', reason: err instanceof Error ? err.message : String(err), lastGood: null, lastGoodAt: null, at: Date.now() };
+		if (err instanceof ContainerGoneError)
+			return { state: 'ok', data: { gone: true, name: c.name }, at: Date.now() };
+		return {
+			state: 'unavailable',
+			reason: err instanceof Error ? err.message : String(err),
+			lastGood: null,
+			lastGoodAt: null,
+			at: Date.now()
+		};
 	}
 }
 
@@ -230,7 +314,10 @@ export const RESTART_ANSWER_MS = 20_000;
 const log = createLogger('containers');
 
 /** Restarts under way, per adapter: the page shows them until Docker's outcome is known. */
-const underway = new WeakMap<DockerAdapter, { version: number; byId: Map<string, { since: number; stopTimeoutS: number | null }> }>();
+const underway = new WeakMap<
+	DockerAdapter,
+	{ version: number; byId: Map<string, { since: number; stopTimeoutS: number | null }> }
+>();
 function underwayOf(adapter: DockerAdapter) {
 	let u = underway.get(adapter);
 	if (!u) underway.set(adapter, (u = { version: 0, byId: new Map() }));
@@ -238,7 +325,9 @@ function underwayOf(adapter: DockerAdapter) {
 }
 
 /** Restarts still waiting for Docker (id → since, epoch ms). */
-export function restartsUnderway(adapter: DockerAdapter): ReadonlyMap<string, { since: number; stopTimeoutS: number | null }> {
+export function restartsUnderway(
+	adapter: DockerAdapter
+): ReadonlyMap<string, { since: number; stopTimeoutS: number | null }> {
 	return underwayOf(adapter).byId;
 }
 
@@ -252,13 +341,21 @@ export async function restartContainer(
 	{ adapter, db }: { adapter: DockerAdapter; db: Db },
 	c: ContainerInfo,
 	who: Omit<ActionIntent, 'action' | 'target' | 'input'>,
-	{ bulk = false, answerWithinMs = RESTART_ANSWER_MS }: { bulk?: boolean; answerWithinMs?: number } = {}
+	{
+		bulk = false,
+		answerWithinMs = RESTART_ANSWER_MS
+	}: { bulk?: boolean; answerWithinMs?: number } = {}
 ): Promise<RestartResult> {
 	const u = underwayOf(adapter);
 	let stopTimeoutS: number | null = null;
 	const work = recordAction(
 		db,
-		{ ...who, action: 'containers.restart', target: c.name, input: { id: c.id.slice(0, 12), ...(bulk ? { bulk: true } : {}) } },
+		{
+			...who,
+			action: 'containers.restart',
+			target: c.name,
+			input: { id: c.id.slice(0, 12), ...(bulk ? { bulk: true } : {}) }
+		},
 		async (): Promise<RestartResult> => {
 			try {
 				const after = await adapter.restart(c.id, {
@@ -268,19 +365,32 @@ export async function restartContainer(
 						u.version++;
 					}
 				});
-				if (!after) return { id: c.id, name: c.name, outcome: 'gone', startedAt: null, stopTimeoutS };
-				return { id: c.id, name: c.name, outcome: 'restarted', startedAt: after.startedAt, stopTimeoutS };
+				if (!after)
+					return { id: c.id, name: c.name, outcome: 'gone', startedAt: null, stopTimeoutS };
+				return {
+					id: c.id,
+					name: c.name,
+					outcome: 'restarted',
+					startedAt: after.startedAt,
+					stopTimeoutS
+				};
 			} catch (err) {
-				if (err instanceof ContainerGoneError) return { id: c.id, name: c.name, outcome: 'gone', startedAt: null, stopTimeoutS };
+				if (err instanceof ContainerGoneError)
+					return { id: c.id, name: c.name, outcome: 'gone', startedAt: null, stopTimeoutS };
 				throw err;
 			} finally {
 				if (u.byId.delete(c.id)) u.version++;
 			}
 		},
-		(r) => (r.outcome === 'gone' ? 'gone: the container no longer exists' : `restarted, started ${r.startedAt ? new Date(r.startedAt).toISOString() : '?'}`)
+		(r) =>
+			r.outcome === 'gone'
+				? 'gone: the container no longer exists'
+				: `restarted, started ${r.startedAt ? new Date(r.startedAt).toISOString() : '?'}`
 	);
 	let timer: ReturnType<typeof setTimeout> | undefined;
-	const answerBy = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), answerWithinMs)));
+	const answerBy = new Promise<null>(
+		(resolve) => (timer = setTimeout(() => resolve(null), answerWithinMs))
+	);
 	try {
 		const first = await Promise.race([work, answerBy]);
 		if (first) return first;
@@ -288,17 +398,34 @@ export async function restartContainer(
 		clearTimeout(timer);
 	}
 	// Still waiting for Docker: the outcome lands in the actions row; a failure is logged.
-	work.catch((err) => log.warn('restart failed after answering "in progress"', { container: c.name, err }));
+	work.catch((err) =>
+		log.warn('restart failed after answering "in progress"', { container: c.name, err })
+	);
 	return { id: c.id, name: c.name, outcome: 'in-progress', startedAt: null, stopTimeoutS };
 }
 
 /** Restarts every running unhealthy container at once; each result reported (Promise.allSettled). */
-export async function restartUnhealthy(deps: { adapter: DockerAdapter; db: Db }, who: Omit<ActionIntent, 'action' | 'target' | 'input'>, opts: { answerWithinMs?: number } = {}): Promise<RestartResult[]> {
+export async function restartUnhealthy(
+	deps: { adapter: DockerAdapter; db: Db },
+	who: Omit<ActionIntent, 'action' | 'target' | 'input'>,
+	opts: { answerWithinMs?: number } = {}
+): Promise<RestartResult[]> {
 	const list = deps.adapter.containers();
-	if (list.state !== 'ok') throw new DockerUnavailableError(`Docker is unavailable: ${list.reason}`);
+	if (list.state !== 'ok')
+		throw new DockerUnavailableError(`Docker is unavailable: ${list.reason}`);
 	const targets = list.data.filter(isUnhealthy);
-	const settled = await Promise.allSettled(targets.map((c) => restartContainer(deps, c, who, { bulk: true, ...opts })));
+	const settled = await Promise.allSettled(
+		targets.map((c) => restartContainer(deps, c, who, { bulk: true, ...opts }))
+	);
 	return settled.map((s, i) =>
-		s.status === 'fulfilled' ? s.value : { id: targets[i].id, name: targets[i].name, outcome: 'failed', startedAt: null, error: s.reason instanceof Error ? s.reason.message : String(s.reason) }
+		s.status === 'fulfilled'
+			? s.value
+			: {
+					id: targets[i].id,
+					name: targets[i].name,
+					outcome: 'failed',
+					startedAt: null,
+					error: s.reason instanceof Error ? s.reason.message : String(s.reason)
+				}
 	);
 }

@@ -4,8 +4,14 @@ import { Agent } from 'node:http';
 import { DEFERRED, loadDockerode } from './load-dockerode';
 
 const require = createRequire(import.meta.url);
-const cache = (Module as unknown as { _cache: Record<string, { exports: unknown } | undefined> })._cache;
-const loadedPackages = () => new Set(Object.keys(cache).map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1]).filter(Boolean));
+const cache = (Module as unknown as { _cache: Record<string, { exports: unknown } | undefined> })
+	._cache;
+const loadedPackages = () =>
+	new Set(
+		Object.keys(cache)
+			.map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1])
+			.filter(Boolean)
+	);
 
 describe('loadDockerode', () => {
 	it('gives a working dockerode without loading ssh2 or gRPC, and loads ssh2 on the first ssh:// connection', async () => {
@@ -16,7 +22,8 @@ describe('loadDockerode', () => {
 		const before = loadedPackages();
 		expect(before.has('dockerode')).toBe(true);
 		expect(before.has('docker-modem')).toBe(true);
-		for (const heavy of ['ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs']) expect(before.has(heavy), heavy).toBe(false);
+		for (const heavy of ['ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'])
+			expect(before.has(heavy), heavy).toBe(false);
 
 		// docker-modem's ssh transport, as docker-modem itself holds it: the stand-in
 		const sshFile = createRequire(require.resolve('dockerode')).resolve(DEFERRED[0]);

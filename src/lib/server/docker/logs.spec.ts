@@ -17,7 +17,9 @@ describe('container logs', () => {
 			{ stream: 'stderr', text: 'err 1\n' },
 			{ stream: 'stdout', text: 'out 2\n' }
 		]);
-		expect(demultiplex(Buffer.from('tty output\n'))).toEqual([{ stream: 'stdout', text: 'tty output\n' }]);
+		expect(demultiplex(Buffer.from('tty output\n'))).toEqual([
+			{ stream: 'stdout', text: 'tty output\n' }
+		]);
 		expect(demultiplex(Buffer.alloc(0))).toEqual([]);
 	});
 

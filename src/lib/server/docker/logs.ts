@@ -13,14 +13,18 @@ export interface LogChunk {
 
 /** Splits a multiplexed buffer into chunks; a TTY container's raw bytes are one stdout chunk. */
 export function demultiplex(buf: Buffer): LogChunk[] {
-	if (!isMultiplexed(buf)) return buf.length ? [{ stream: 'stdout', text: buf.toString('utf8') }] : [];
+	if (!isMultiplexed(buf))
+		return buf.length ? [{ stream: 'stdout', text: buf.toString('utf8') }] : [];
 	const out: LogChunk[] = [];
 	let off = 0;
 	while (off + 8 <= buf.length) {
 		const type = buf[off];
 		const size = buf.readUInt32BE(off + 4);
 		const end = Math.min(buf.length, off + 8 + size);
-		out.push({ stream: type === 2 ? 'stderr' : 'stdout', text: buf.subarray(off + 8, end).toString('utf8') });
+		out.push({
+			stream: type === 2 ? 'stderr' : 'stdout',
+			text: buf.subarray(off + 8, end).toString('utf8')
+		});
 		off = end;
 	}
 	return out;
@@ -29,7 +33,8 @@ export function demultiplex(buf: Buffer): LogChunk[] {
 // These expressions exist to match control characters: no-control-regex is off for them.
 /* eslint-disable no-control-regex */
 // CSI (ESC [ … final byte), OSC (ESC ] … BEL or ESC \), other two-byte ESC sequences, and C1 CSI.
-const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]|\u009b[0-?]*[ -/]*[@-~]/g;
+const ANSI =
+	/\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]|\u009b[0-?]*[ -/]*[@-~]/g;
 // control characters other than tab and newline (carriage returns included: "\r\n" -> "\n")
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 /* eslint-enable no-control-regex */

@@ -4,9 +4,17 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DockerAdapter } from './adapter';
 import type { StatsCollector } from './stats-collector';
 
-export function registerContainerMetrics(registry: Registry, { adapter, collector }: { adapter: DockerAdapter; collector: StatsCollector }) {
+export function registerContainerMetrics(
+	registry: Registry,
+	{ adapter, collector }: { adapter: DockerAdapter; collector: StatsCollector }
+) {
 	const labelNames = ['name', 'stack'] as const;
-	const each = (fn: (labels: { name: string; stack: string }, s: ReturnType<StatsCollector['latest']> extends ReadonlyMap<string, infer V> ? V : never) => void) => {
+	const each = (
+		fn: (
+			labels: { name: string; stack: string },
+			s: ReturnType<StatsCollector['latest']> extends ReadonlyMap<string, infer V> ? V : never
+		) => void
+	) => {
 		for (const s of collector.latest().values()) fn({ name: s.name, stack: s.stack ?? '' }, s);
 	};
 	new Counter({

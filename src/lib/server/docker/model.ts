@@ -1,7 +1,15 @@
 // Plain container records built from the Engine API's answers (pure: no IO here).
 import type { RawContainerInspect, RawContainerSummary } from './api';
 
-export const CONTAINER_STATES = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'] as const;
+export const CONTAINER_STATES = [
+	'created',
+	'running',
+	'paused',
+	'restarting',
+	'removing',
+	'exited',
+	'dead'
+] as const;
 export type ContainerState = (typeof CONTAINER_STATES)[number];
 export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
 
@@ -73,7 +81,11 @@ export function healthFromStatus(status: string): HealthStatus | null {
 }
 
 /** Joins a list entry (state, status string) and an inspect (everything else) into one record. */
-export function toContainerInfo(summary: RawContainerSummary | null, inspect: RawContainerInspect, inspectedAt: number): ContainerInfo {
+export function toContainerInfo(
+	summary: RawContainerSummary | null,
+	inspect: RawContainerInspect,
+	inspectedAt: number
+): ContainerInfo {
 	const labels = inspect.Config?.Labels ?? summary?.Labels ?? {};
 	const h = inspect.State.Health;
 	const memory = inspect.HostConfig?.Memory ?? 0;
@@ -86,7 +98,12 @@ export function toContainerInfo(summary: RawContainerSummary | null, inspect: Ra
 		status: summary?.Status ?? inspect.State.Status,
 		health: toHealth(h?.Status),
 		failingStreak: h?.FailingStreak ?? 0,
-		healthLog: (h?.Log ?? []).map((r) => ({ start: time(r.Start) ?? 0, end: time(r.End) ?? 0, exitCode: r.ExitCode, output: r.Output })),
+		healthLog: (h?.Log ?? []).map((r) => ({
+			start: time(r.Start) ?? 0,
+			end: time(r.End) ?? 0,
+			exitCode: r.ExitCode,
+			output: r.Output
+		})),
 		stack: labels['com.docker.compose.project'] ?? null,
 		service: labels['com.docker.compose.service'] ?? null,
 		labels,
@@ -104,7 +121,10 @@ export function toContainerInfo(summary: RawContainerSummary | null, inspect: Ra
 }
 
 /** Finds a container by full id, unique id prefix (>= 12 hex), or exact name. */
-export function findContainer<T extends { id: string; name: string }>(list: readonly T[], ref: string): T | null {
+export function findContainer<T extends { id: string; name: string }>(
+	list: readonly T[],
+	ref: string
+): T | null {
 	if (typeof ref !== 'string' || ref.length === 0 || ref.length > 128) return null;
 	const name = ref.replace(/^\//, '');
 	const byName = list.find((c) => c.name === name);

@@ -18,14 +18,26 @@ afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force
 function cgroup(version: 1 | 2) {
 	const root = mkdtempSync(path.join(tmpdir(), `vmw-oom-v${version}-`));
 	dirs.push(root);
-	const dir = version === 1 ? path.join(root, 'memory/docker', ID) : path.join(root, `system.slice/docker-${ID}.scope`);
+	const dir =
+		version === 1
+			? path.join(root, 'memory/docker', ID)
+			: path.join(root, `system.slice/docker-${ID}.scope`);
 	mkdirSync(dir, { recursive: true });
-	if (version === 2) writeFileSync(path.join(root, 'cgroup.controllers'), 'cpuset cpu io memory pids\n');
+	if (version === 2)
+		writeFileSync(path.join(root, 'cgroup.controllers'), 'cpuset cpu io memory pids\n');
 	const layout = detectLayout(root);
 	return {
 		set(kills: number) {
-			if (version === 1) writeFileSync(path.join(dir, 'memory.oom_control'), `oom_kill_disable 0\nunder_oom 0\noom_kill ${kills}\n`);
-			else writeFileSync(path.join(dir, 'memory.events'), `low 0\nhigh 0\nmax ${12 * kills}\noom ${kills}\noom_kill ${kills}\noom_group_kill 0\n`);
+			if (version === 1)
+				writeFileSync(
+					path.join(dir, 'memory.oom_control'),
+					`oom_kill_disable 0\nunder_oom 0\noom_kill ${kills}\n`
+				);
+			else
+				writeFileSync(
+					path.join(dir, 'memory.events'),
+					`low 0\nhigh 0\nmax ${12 * kills}\noom ${kills}\noom_kill ${kills}\noom_group_kill 0\n`
+				);
 		},
 		gone: () => rmSync(dir, { recursive: true, force: true }),
 		counter: () => createOomCounter({ read: (id) => readCgroupOomKills(layout, id, '') })
@@ -106,7 +118,15 @@ describe('OOM kills from the kernel counter', () => {
 		const c = cg.counter();
 		c.started(ID);
 		cg.gone();
-		expect([c.onEvent(ID, 10_000), c.onEvent(ID, 10_400), c.onEvent(ID, 12_000)]).toEqual([1, 0, 1]);
-		expect(createOomCounter({ read: () => { throw new Error('EACCES'); } }).onEvent(ID, 1)).toBe(1);
+		expect([c.onEvent(ID, 10_000), c.onEvent(ID, 10_400), c.onEvent(ID, 12_000)]).toEqual([
+			1, 0, 1
+		]);
+		expect(
+			createOomCounter({
+				read: () => {
+					throw new Error('EACCES');
+				}
+			}).onEvent(ID, 1)
+		).toBe(1);
 	});
 });

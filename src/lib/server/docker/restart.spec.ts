@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { stopTimeoutOf } from './restart';
 
-const inspect = (labels: Record<string, string> | null, stopTimeout?: number | null) => ({ Config: { Labels: labels, ...(stopTimeout === undefined ? {} : { StopTimeout: stopTimeout }) } }) as never;
+const inspect = (labels: Record<string, string> | null, stopTimeout?: number | null) =>
+	({
+		Config: { Labels: labels, ...(stopTimeout === undefined ? {} : { StopTimeout: stopTimeout }) }
+	}) as never;
 
 describe('stopTimeoutOf', () => {
 	it.each([

@@ -6,7 +6,12 @@
 //   2. the restart, waited for as long as the stop timeout plus a start allowance;
 //   3. when that answer does not come (time box, connection cut by a proxy), an inspect says what
 //      Docker did: a new StartedAt is a restart, whatever the HTTP request's fate.
-import { ContainerGoneError, DockerUnavailableError, type DockerApi, type RawContainerInspect } from './api';
+import {
+	ContainerGoneError,
+	DockerUnavailableError,
+	type DockerApi,
+	type RawContainerInspect
+} from './api';
 
 /** Label naming a container's stop timeout in seconds, for restarts (overrides Config.StopTimeout). */
 export const LABEL_STOP_TIMEOUT = 'vmwarden.stop-timeout';
@@ -19,12 +24,18 @@ export function stopTimeoutOf(inspect: Pick<RawContainerInspect, 'Config'>): num
 	const raw = inspect.Config?.Labels?.[LABEL_STOP_TIMEOUT]?.trim();
 	if (raw && /^\d{1,4}$/.test(raw) && Number(raw) <= MAX_STOP_TIMEOUT_S) return Number(raw);
 	const own = (inspect.Config as { StopTimeout?: number | null } | undefined)?.StopTimeout;
-	if (typeof own === 'number' && Number.isInteger(own) && own >= 0 && own <= MAX_STOP_TIMEOUT_S) return own;
+	if (typeof own === 'number' && Number.isInteger(own) && own >= 0 && own <= MAX_STOP_TIMEOUT_S)
+		return own;
 	return DEFAULT_STOP_TIMEOUT_S;
 }
 
 export type ConfirmedRestart =
-	| { outcome: 'restarted'; inspect: RawContainerInspect; stopTimeoutS: number; via: 'answer' | 'inspect' }
+	| {
+			outcome: 'restarted';
+			inspect: RawContainerInspect;
+			stopTimeoutS: number;
+			via: 'answer' | 'inspect';
+	  }
 	| { outcome: 'gone'; stopTimeoutS: number | null };
 
 export interface RestartOptions {
@@ -44,7 +55,8 @@ export interface RestartOptions {
 	now?: () => number;
 }
 
-const timeOf = (iso: string | undefined) => (iso && !iso.startsWith('0001-01-01') ? Date.parse(iso) : 0);
+const timeOf = (iso: string | undefined) =>
+	iso && !iso.startsWith('0001-01-01') ? Date.parse(iso) : 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -52,13 +64,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * DockerUnavailableError when Docker does not answer a quick call, DockerApiError when it refuses
  * (409, 500), and a plain Error when it did not restart the container by the deadline.
  */
-export async function restartAndConfirm(api: DockerApi, id: string, { timeoutS, known, startAllowanceMs = 30_000, pollMs = 500, onRequested, now = Date.now }: RestartOptions = {}): Promise<ConfirmedRestart> {
+export async function restartAndConfirm(
+	api: DockerApi,
+	id: string,
+	{
+		timeoutS,
+		known,
+		startAllowanceMs = 30_000,
+		pollMs = 500,
+		onRequested,
+		now = Date.now
+	}: RestartOptions = {}
+): Promise<ConfirmedRestart> {
 	let before: { id: string; stopTimeoutS: number; startedAt: number };
 	if (known) before = { id, ...known };
 	else {
 		try {
 			const raw = await api.inspectContainer(id);
-			before = { id: raw.Id, stopTimeoutS: stopTimeoutOf(raw), startedAt: timeOf(raw.State.StartedAt) };
+			before = {
+				id: raw.Id,
+				stopTimeoutS: stopTimeoutOf(raw),
+				startedAt: timeOf(raw.State.StartedAt)
+			};
 		} catch (err) {
 			if (err instanceof ContainerGoneError) return { outcome: 'gone', stopTimeoutS: null };
 			throw err;
@@ -69,7 +96,10 @@ export async function restartAndConfirm(api: DockerApi, id: string, { timeoutS, 
 	const deadline = now() + stopTimeoutS * 1000 + startAllowanceMs;
 	onRequested?.({ stopTimeoutS, deadline });
 	try {
-		await api.restartContainer(before.id, { timeoutS: stopTimeoutS, waitMs: Math.max(1, deadline - now()) });
+		await api.restartContainer(before.id, {
+			timeoutS: stopTimeoutS,
+			waitMs: Math.max(1, deadline - now())
+		});
 		const after = await api.inspectContainer(before.id);
 		return { outcome: 'restarted', inspect: after, stopTimeoutS, via: 'answer' };
 	} catch (err) {
@@ -81,14 +111,18 @@ export async function restartAndConfirm(api: DockerApi, id: string, { timeoutS, 
 		for (;;) {
 			try {
 				const cur = await api.inspectContainer(before.id);
-				if (timeOf(cur.State.StartedAt) > startedBefore) return { outcome: 'restarted', inspect: cur, stopTimeoutS, via: 'inspect' };
+				if (timeOf(cur.State.StartedAt) > startedBefore)
+					return { outcome: 'restarted', inspect: cur, stopTimeoutS, via: 'inspect' };
 			} catch (e) {
 				if (e instanceof ContainerGoneError) return { outcome: 'gone', stopTimeoutS };
 				last = e;
 			}
 			if (now() >= deadline) {
 				const why = last === err ? '' : `; last inspect: ${(last as Error).message}`;
-				throw new Error(`Docker did not restart it within ${Math.round((stopTimeoutS * 1000 + startAllowanceMs) / 1000)} s (stop timeout ${stopTimeoutS} s)${why}`, { cause: err });
+				throw new Error(
+					`Docker did not restart it within ${Math.round((stopTimeoutS * 1000 + startAllowanceMs) / 1000)} s (stop timeout ${stopTimeoutS} s)${why}`,
+					{ cause: err }
+				);
 			}
 			await sleep(Math.min(pollMs, Math.max(0, deadline - now())));
 		}

@@ -8,7 +8,15 @@ import type { Logger } from '../log';
 import { createEmitter } from '../emitter';
 import type { DockerAdapter } from './adapter';
 import type { RawContainerStats } from './api';
-import { createStackedLayerTest, detectLayout, findContainerDir, readCgroup, sumDeviceIo, type CgroupLayout, type CgroupReading } from './cgroup';
+import {
+	createStackedLayerTest,
+	detectLayout,
+	findContainerDir,
+	readCgroup,
+	sumDeviceIo,
+	type CgroupLayout,
+	type CgroupReading
+} from './cgroup';
 import type { ContainerInfo } from './model';
 
 export interface ContainerStatsSample {
@@ -80,13 +88,22 @@ export interface CollectorStatus {
 	lastError: string | null;
 }
 
-export const historyKeyOf = (c: Pick<ContainerInfo, 'stack' | 'service' | 'name'>) => (c.stack && c.service ? `${c.stack}/${c.service}` : c.name);
+export const historyKeyOf = (c: Pick<ContainerInfo, 'stack' | 'service' | 'name'>) =>
+	c.stack && c.service ? `${c.stack}/${c.service}` : c.name;
 
 /** Docker stats API answer -> the same counters the cgroup reader gives. */
-export function readingFromStatsApi(s: RawContainerStats, isStackedLayer: (device: string) => boolean): CgroupReading {
+export function readingFromStatsApi(
+	s: RawContainerStats,
+	isStackedLayer: (device: string) => boolean
+): CgroupReading {
 	const stats = (s.memory_stats?.stats ?? {}) as Record<string, number | undefined>;
 	const inactive = stats.total_inactive_file ?? stats.inactive_file ?? 0;
-	const entries = (s.blkio_stats?.io_service_bytes_recursive ?? []) as { major: number; minor: number; op: string; value: number }[];
+	const entries = (s.blkio_stats?.io_service_bytes_recursive ?? []) as {
+		major: number;
+		minor: number;
+		op: string;
+		value: number;
+	}[];
 	const perDev = new Map<string, { device: string; readBytes: number; writeBytes: number }>();
 	for (const e of entries ?? []) {
 		const device = `${e.major}:${e.minor}`;
@@ -145,7 +162,16 @@ export function createStatsCollector({
 	let lastPruneAt: number | null = null;
 	const pending = new Set<Promise<void>>();
 	let chain: Promise<unknown> = Promise.resolve();
-	const status: CollectorStatus = { collections: 0, lastCollectAt: null, lastCollectMs: null, cgroupVersion: null, fromCgroup: 0, fromStatsApi: 0, missing: 0, lastError: null };
+	const status: CollectorStatus = {
+		collections: 0,
+		lastCollectAt: null,
+		lastCollectMs: null,
+		cgroupVersion: null,
+		fromCgroup: 0,
+		fromStatsApi: 0,
+		missing: 0,
+		lastError: null
+	};
 
 	function fromCgroup(c: ContainerInfo): CgroupReading | null {
 		try {
@@ -159,7 +185,9 @@ export function createStatsCollector({
 			}
 			// Docker's limit comes from the inspect; read the cgroup's only when Docker set none
 			// (a limit inherited from a parent slice still shows then)
-			return readCgroup(layout, rel, isStackedLayer, undefined, { withLimit: c.memoryLimitBytes === null });
+			return readCgroup(layout, rel, isStackedLayer, undefined, {
+				withLimit: c.memoryLimitBytes === null
+			});
 		} catch (err) {
 			dirs.delete(c.id);
 			log.debug('cgroup read failed', { container: c.name, err });
@@ -167,10 +195,16 @@ export function createStatsCollector({
 		}
 	}
 
-	function toSample(c: ContainerInfo, reading: CgroupReading, ts: number, source: ContainerStatsSample['source']): ContainerStatsSample {
+	function toSample(
+		c: ContainerInfo,
+		reading: CgroupReading,
+		ts: number,
+		source: ContainerStatsSample['source']
+	): ContainerStatsSample {
 		const p = prev.get(c.id);
 		const elapsedMs = p ? ts - p.ts : 0;
-		const rate = (a: number | undefined, b: number) => (p && a !== undefined ? counterRatePerSec({ prev: a, next: b, elapsedMs }) : null);
+		const rate = (a: number | undefined, b: number) =>
+			p && a !== undefined ? counterRatePerSec({ prev: a, next: b, elapsedMs }) : null;
 		const cpuRate = rate(p?.reading.cpuUsec, reading.cpuUsec);
 		prev.set(c.id, { reading, ts });
 		return {
@@ -229,7 +263,23 @@ export function createStatsCollector({
 		minute ??= { ts: minuteTs, byKey: new Map() };
 		for (const s of samples) {
 			let a = minute.byKey.get(s.key);
-			if (!a) minute.byKey.set(s.key, (a = { name: s.name, n: 0, cpu: 0, cpuN: 0, mem: 0, memPeak: 0, limit: null, read: 0, readN: 0, write: 0, writeN: 0 }));
+			if (!a)
+				minute.byKey.set(
+					s.key,
+					(a = {
+						name: s.name,
+						n: 0,
+						cpu: 0,
+						cpuN: 0,
+						mem: 0,
+						memPeak: 0,
+						limit: null,
+						read: 0,
+						readN: 0,
+						write: 0,
+						writeN: 0
+					})
+				);
 			a.name = s.name;
 			a.n++;
 			a.mem += s.memUsedBytes;
@@ -272,9 +322,19 @@ export function createStatsCollector({
 		let fromApi = 0;
 		if (fallback.length) {
 			// parallel, and the whole batch is time-boxed: a slow daemon cannot stall the refresh
-			const deadline = new Promise<'late'>((r) => setTimeout(() => r('late'), fallbackTimeoutMs).unref());
+			const deadline = new Promise<'late'>((r) =>
+				setTimeout(() => r('late'), fallbackTimeoutMs).unref()
+			);
 			const results = await Promise.all(
-				fallback.map((c) => Promise.race([adapter.api.containerStats(c.id).then((s) => ({ c, s }), () => null), deadline.then(() => null)]))
+				fallback.map((c) =>
+					Promise.race([
+						adapter.api.containerStats(c.id).then(
+							(s) => ({ c, s }),
+							() => null
+						),
+						deadline.then(() => null)
+					])
+				)
 			);
 			const at = now();
 			for (const r of results) {
@@ -327,7 +387,8 @@ export function createStatsCollector({
 		/** Collect after every successful adapter refresh. */
 		start() {
 			unsubscribe ??= adapter.subscribe((r) => {
-				if (r.state === 'ok') collect(r.data).catch((err) => log.error('container stats failed', { err }));
+				if (r.state === 'ok')
+					collect(r.data).catch((err) => log.error('container stats failed', { err }));
 			});
 		},
 		async stop() {

@@ -2,7 +2,14 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SafePathError, listInside, nameProblem, openInside, readInside, resolveInside } from './safe-path';
+import {
+	SafePathError,
+	listInside,
+	nameProblem,
+	openInside,
+	readInside,
+	resolveInside
+} from './safe-path';
 
 // Layout made fresh per run:
 //   base/root/a.log            "inside"
@@ -57,9 +64,12 @@ describe('nameProblem (form only, no disk access)', () => {
 		expect(nameProblem(name)).toBe(problem);
 	});
 
-	it.each(['a.log', 'vm-cleanup.jsonl.2.gz', 'sub/b.log', '..hidden', 'a..b', '100%'])('%j is an acceptable form', (name) => {
-		expect(nameProblem(name)).toBeNull();
-	});
+	it.each(['a.log', 'vm-cleanup.jsonl.2.gz', 'sub/b.log', '..hidden', 'a..b', '100%'])(
+		'%j is an acceptable form',
+		(name) => {
+			expect(nameProblem(name)).toBeNull();
+		}
+	);
 });
 
 describe('resolveInside', () => {
@@ -71,7 +81,9 @@ describe('resolveInside', () => {
 
 	it('follows a symlink that stays inside the root', async () => {
 		const { realpathSync } = await import('node:fs');
-		expect(await resolveInside(root, 'link-in')).toBe(path.join(realpathSync(root), 'sub', 'b.log'));
+		expect(await resolveInside(root, 'link-in')).toBe(
+			path.join(realpathSync(root), 'sub', 'b.log')
+		);
 	});
 
 	it.each([
@@ -115,7 +127,15 @@ describe('openInside / readInside / listInside', () => {
 	});
 
 	it('lists the root and a subdirectory, but not a directory symlink leaving it', async () => {
-		expect(await listInside(root)).toEqual(['a.log', 'dir-out', 'link-abs', 'link-in', 'link-out', 'loop', 'sub']);
+		expect(await listInside(root)).toEqual([
+			'a.log',
+			'dir-out',
+			'link-abs',
+			'link-in',
+			'link-out',
+			'loop',
+			'sub'
+		]);
 		expect(await listInside(root, 'sub')).toEqual(['b.log']);
 		expect(await reason(listInside(root, 'dir-out'))).toBe('outside-root');
 	});

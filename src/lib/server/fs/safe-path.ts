@@ -14,7 +14,8 @@ import { constants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
-export type SafePathReason = 'invalid-name' | 'outside-root' | 'not-found' | 'not-readable' | 'not-a-file' | 'root-missing';
+export type SafePathReason =
+	'invalid-name' | 'outside-root' | 'not-found' | 'not-readable' | 'not-a-file' | 'root-missing';
 
 export class SafePathError extends Error {
 	constructor(
@@ -57,44 +58,74 @@ function codeOf(err: unknown): string | undefined {
  */
 export async function resolveInside(root: string, name: string): Promise<string> {
 	const problem = nameProblem(name);
-	if (problem) throw new SafePathError('invalid-name', `refused file name ${JSON.stringify(name.slice(0, 200))}: ${problem}`);
+	if (problem)
+		throw new SafePathError(
+			'invalid-name',
+			`refused file name ${JSON.stringify(name.slice(0, 200))}: ${problem}`
+		);
 	let realRoot: string;
 	try {
 		realRoot = await fsp.realpath(root);
 	} catch (err) {
-		throw new SafePathError('root-missing', `directory ${root} cannot be resolved (${codeOf(err) ?? 'error'})`, { cause: err });
+		throw new SafePathError(
+			'root-missing',
+			`directory ${root} cannot be resolved (${codeOf(err) ?? 'error'})`,
+			{ cause: err }
+		);
 	}
 	const joined = path.join(realRoot, name);
-	if (!isInside(realRoot, joined)) throw new SafePathError('outside-root', `${name} is outside ${root}`);
+	if (!isInside(realRoot, joined))
+		throw new SafePathError('outside-root', `${name} is outside ${root}`);
 	let real: string;
 	try {
 		real = await fsp.realpath(joined);
 	} catch (err) {
 		const code = codeOf(err);
-		if (code === 'ENOENT' || code === 'ENOTDIR') throw new SafePathError('not-found', `${path.join(root, name)} not found`, { cause: err });
-		if (code === 'ELOOP') throw new SafePathError('outside-root', `${path.join(root, name)} is a symlink loop`, { cause: err });
-		throw new SafePathError('not-readable', `${path.join(root, name)} cannot be resolved (${code ?? 'error'})`, { cause: err });
+		if (code === 'ENOENT' || code === 'ENOTDIR')
+			throw new SafePathError('not-found', `${path.join(root, name)} not found`, { cause: err });
+		if (code === 'ELOOP')
+			throw new SafePathError('outside-root', `${path.join(root, name)} is a symlink loop`, {
+				cause: err
+			});
+		throw new SafePathError(
+			'not-readable',
+			`${path.join(root, name)} cannot be resolved (${code ?? 'error'})`,
+			{ cause: err }
+		);
 	}
-	if (!isInside(realRoot, real)) throw new SafePathError('outside-root', `${path.join(root, name)} resolves to ${real}, outside ${realRoot}`);
+	if (!isInside(realRoot, real))
+		throw new SafePathError(
+			'outside-root',
+			`${path.join(root, name)} resolves to ${real}, outside ${realRoot}`
+		);
 	return real;
 }
 
 /** Open a regular file inside `root` for reading (see resolveInside for the errors). Close it. */
-export async function openInside(root: string, name: string): Promise<{ handle: FileHandle; realPath: string; size: number }> {
+export async function openInside(
+	root: string,
+	name: string
+): Promise<{ handle: FileHandle; realPath: string; size: number }> {
 	const realPath = await resolveInside(root, name);
 	let handle: FileHandle;
 	try {
 		handle = await fsp.open(realPath, constants.O_RDONLY | constants.O_NOFOLLOW);
 	} catch (err) {
 		const code = codeOf(err);
-		if (code === 'ENOENT') throw new SafePathError('not-found', `${realPath} not found`, { cause: err });
-		if (code === 'ELOOP') throw new SafePathError('outside-root', `${realPath} became a symlink`, { cause: err });
-		throw new SafePathError('not-readable', `${realPath} cannot be opened (${code ?? 'error'})`, { cause: err });
+		if (code === 'ENOENT')
+			throw new SafePathError('not-found', `${realPath} not found`, { cause: err });
+		if (code === 'ELOOP')
+			throw new SafePathError('outside-root', `${realPath} became a symlink`, { cause: err });
+		throw new SafePathError('not-readable', `${realPath} cannot be opened (${code ?? 'error'})`, {
+			cause: err
+		});
 	}
 	try {
 		const [opened, resolved] = await Promise.all([handle.stat(), fsp.stat(realPath)]);
-		if (!opened.isFile()) throw new SafePathError('not-a-file', `${realPath} is not a regular file`);
-		if (opened.ino !== resolved.ino || opened.dev !== resolved.dev) throw new SafePathError('outside-root', `${realPath} changed while it was opened`);
+		if (!opened.isFile())
+			throw new SafePathError('not-a-file', `${realPath} is not a regular file`);
+		if (opened.ino !== resolved.ino || opened.dev !== resolved.dev)
+			throw new SafePathError('outside-root', `${realPath} changed while it was opened`);
 		return { handle, realPath, size: opened.size };
 	} catch (err) {
 		await handle.close();
@@ -103,10 +134,18 @@ export async function openInside(root: string, name: string): Promise<{ handle: 
 }
 
 /** Read a whole (small) file inside `root` as UTF-8; refuses files over maxBytes. */
-export async function readInside(root: string, name: string, { maxBytes = 1024 * 1024 }: { maxBytes?: number } = {}): Promise<string> {
+export async function readInside(
+	root: string,
+	name: string,
+	{ maxBytes = 1024 * 1024 }: { maxBytes?: number } = {}
+): Promise<string> {
 	const { handle, realPath, size } = await openInside(root, name);
 	try {
-		if (size > maxBytes) throw new SafePathError('not-readable', `${realPath} is ${size} bytes, over the ${maxBytes}-byte limit`);
+		if (size > maxBytes)
+			throw new SafePathError(
+				'not-readable',
+				`${realPath} is ${size} bytes, over the ${maxBytes}-byte limit`
+			);
 		const buf = Buffer.alloc(size);
 		const { bytesRead } = await handle.read(buf, 0, size, 0);
 		return buf.subarray(0, bytesRead).toString('utf8');
@@ -122,7 +161,10 @@ export async function listInside(root: string, dir = '.'): Promise<string[]> {
 		return (await fsp.readdir(real)).sort();
 	} catch (err) {
 		const code = codeOf(err);
-		if (code === 'ENOENT') throw new SafePathError('not-found', `${real} not found`, { cause: err });
-		throw new SafePathError('not-readable', `${real} cannot be listed (${code ?? 'error'})`, { cause: err });
+		if (code === 'ENOENT')
+			throw new SafePathError('not-found', `${real} not found`, { cause: err });
+		throw new SafePathError('not-readable', `${real} cannot be listed (${code ?? 'error'})`, {
+			cause: err
+		});
 	}
 }

@@ -23,7 +23,18 @@ function current({ sampler, config }: Source): Memo {
 	const key = `${stats.lastSampleAt}|${stats.running}|${fresh ? 0 : Math.round((now - (stats.lastSampleAt ?? now)) / 1000)}|${stats.lastError}`;
 	const hit = memo.get(sampler);
 	if (hit?.key === key) return hit;
-	const entry: Memo = { key, snapshot: buildSnapshot({ sampler, thresholds: config.thresholds, hostId: config.hostId, intervalMs: config.sampleIntervalMs, now }), json: null, trpc: null };
+	const entry: Memo = {
+		key,
+		snapshot: buildSnapshot({
+			sampler,
+			thresholds: config.thresholds,
+			hostId: config.hostId,
+			intervalMs: config.sampleIntervalMs,
+			now
+		}),
+		json: null,
+		trpc: null
+	};
 	memo.set(sampler, entry);
 	return entry;
 }

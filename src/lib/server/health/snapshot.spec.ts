@@ -9,17 +9,45 @@ const sample = (ts: number): HostSample => ({
 	ts,
 	cpu: { ok: true, stealPct: 1, busyPct: 10, intervalMs: 5000, perCpu: [] },
 	load: { ok: true, load1: 0.5, load5: 0.5, load15: 0.5, cpuCount: 4 },
-	memory: { ok: true, memTotalBytes: 16 * GiB, memAvailableBytes: 10 * GiB, swapTotalBytes: 4 * GiB, swapUsedBytes: 0, swapCachedBytes: 0 },
-	disks: [{ mount: '/', figures: { ok: true, totalBytes: 100, usedBytes: 30, availBytes: 70, usedPct: 30 } }]
+	memory: {
+		ok: true,
+		memTotalBytes: 16 * GiB,
+		memAvailableBytes: 10 * GiB,
+		swapTotalBytes: 4 * GiB,
+		swapUsedBytes: 0,
+		swapCachedBytes: 0
+	},
+	disks: [
+		{
+			mount: '/',
+			figures: { ok: true, totalBytes: 100, usedBytes: 30, availBytes: 70, usedPct: 30 }
+		}
+	]
 });
 
-const source = (s: HostSample | null, running = true, lastError: string | null = null): SampleSource => ({
+const source = (
+	s: HostSample | null,
+	running = true,
+	lastError: string | null = null
+): SampleSource => ({
 	latest: () => s,
-	lastGood: () => ({ cpu: s?.ts ?? null, load: s?.ts ?? null, memory: s?.ts ?? null, disks: { '/': s?.ts ?? null } }),
+	lastGood: () => ({
+		cpu: s?.ts ?? null,
+		load: s?.ts ?? null,
+		memory: s?.ts ?? null,
+		disks: { '/': s?.ts ?? null }
+	}),
 	stats: () => ({ lastSampleAt: s?.ts ?? null, lastError, running })
 });
 
-const build = (src: SampleSource, now: number) => buildSnapshot({ sampler: src, thresholds: DEFAULT_THRESHOLDS, hostId: 'h', intervalMs: 5000, now });
+const build = (src: SampleSource, now: number) =>
+	buildSnapshot({
+		sampler: src,
+		thresholds: DEFAULT_THRESHOLDS,
+		hostId: 'h',
+		intervalMs: 5000,
+		now
+	});
 
 describe('buildSnapshot', () => {
 	it('is fresh within three intervals', () => {
@@ -29,8 +57,14 @@ describe('buildSnapshot', () => {
 	});
 
 	it('is stale after three intervals, with the time of the last good data and the last error', () => {
-		const snap = build(source(sample(1_000_000), true, 'history insert: disk I/O error'), 1_000_000 + 15_001);
-		expect(snap.stale).toEqual({ since: new Date(1_000_000).toISOString(), error: 'no new sample for 15 s; last error: history insert: disk I/O error' });
+		const snap = build(
+			source(sample(1_000_000), true, 'history insert: disk I/O error'),
+			1_000_000 + 15_001
+		);
+		expect(snap.stale).toEqual({
+			since: new Date(1_000_000).toISOString(),
+			error: 'no new sample for 15 s; last error: history insert: disk I/O error'
+		});
 		expect(snap.status).toBe('UNKNOWN');
 		expect(snap.memory).toMatchObject({ ok: true, memAvailableBytes: 10 * GiB }); // figures kept
 	});

@@ -11,7 +11,11 @@ export interface SampleSource {
 /** Data older than three sampling intervals is stale: one rule for the snapshot, the memo and /healthz. */
 export const staleAfterMs = (intervalMs: number) => intervalMs * 3;
 
-export function isFresh(lastSampleAt: number | null, intervalMs: number, now = Date.now()): boolean {
+export function isFresh(
+	lastSampleAt: number | null,
+	intervalMs: number,
+	now = Date.now()
+): boolean {
 	return lastSampleAt !== null && now - lastSampleAt <= staleAfterMs(intervalMs);
 }
 
@@ -32,7 +36,14 @@ export function buildSnapshot({
 	intervalMs: number;
 	now?: number;
 }): HealthSnapshot {
-	const snap = classify({ sample: sampler.latest(), thresholds, hostId, lastGood: sampler.lastGood(), nowMs: now, staleAfterMs: staleAfterMs(intervalMs) });
+	const snap = classify({
+		sample: sampler.latest(),
+		thresholds,
+		hostId,
+		lastGood: sampler.lastGood(),
+		nowMs: now,
+		staleAfterMs: staleAfterMs(intervalMs)
+	});
 	const { running, lastError } = sampler.stats();
 	if (!running && !snap.stale) {
 		snap.stale = { since: snap.ts, error: 'the sampler is stopped' };
@@ -47,7 +58,11 @@ export function buildSnapshot({
  * Points for charts: stored minutes (or buckets of them), then the in-memory samples newer than
  * the last stored minute (`lastStoredTs`: a bucket is stamped at its start, its last minute is later).
  */
-export function mergeSeries(stored: HistoryPoint[], recent: HostSample[], lastStoredTs: number | null = stored.at(-1)?.ts ?? null): HistoryPoint[] {
+export function mergeSeries(
+	stored: HistoryPoint[],
+	recent: HostSample[],
+	lastStoredTs: number | null = stored.at(-1)?.ts ?? null
+): HistoryPoint[] {
 	const lastStored = lastStoredTs ?? -Infinity;
 	const fresh = recent.filter((s) => s.ts >= lastStored + 60_000).map((s) => historyPoint(s.ts, s));
 	return [...stored, ...fresh];

@@ -35,7 +35,8 @@ const EARLY_WARNING = -1;
 
 const pctPair = (a: number, b: number): [string, string] => {
 	let pair = [formatPct(a), formatPct(b)] as [string, string];
-	if (a !== b && pair[0] === pair[1]) pair = [formatPct(a, { digits: 2 }), formatPct(b, { digits: 2 })];
+	if (a !== b && pair[0] === pair[1])
+		pair = [formatPct(a, { digits: 2 }), formatPct(b, { digits: 2 })];
 	return pair;
 };
 
@@ -85,14 +86,29 @@ export function classify({
 	const statuses: Status[] = [];
 
 	/** Shared handling of an errored metric: UNKNOWN, reason = the error. */
-	function unknown<T extends object>(label: string, m: { ok: false; error: string }, goodAt: number | null | undefined): Checked<T> {
-		const since = lastGood ? (iso(goodAt) ? `last good data ${iso(goodAt)}` : 'no good data yet') : null;
-		reasons.push({ severity: SEVERITY.UNKNOWN, text: `${label} unknown: ${m.error}${since ? ` (${since})` : ''}` });
+	function unknown<T extends object>(
+		label: string,
+		m: { ok: false; error: string },
+		goodAt: number | null | undefined
+	): Checked<T> {
+		const since = lastGood
+			? iso(goodAt)
+				? `last good data ${iso(goodAt)}`
+				: 'no good data yet'
+			: null;
+		reasons.push({
+			severity: SEVERITY.UNKNOWN,
+			text: `${label} unknown: ${m.error}${since ? ` (${since})` : ''}`
+		});
 		statuses.push('UNKNOWN');
 		return { status: 'UNKNOWN', reason: m.error, ...m };
 	}
 
-	function checked<T extends object>(m: { ok: true } & T, status: Status, reason?: string): Checked<T> {
+	function checked<T extends object>(
+		m: { ok: true } & T,
+		status: Status,
+		reason?: string
+	): Checked<T> {
 		statuses.push(status);
 		if (reason) reasons.push({ severity: SEVERITY[status], text: reason });
 		return reason ? { status, reason, ...m } : { status, ...m };
@@ -106,10 +122,10 @@ export function classify({
 		steal = checked(sample.cpu, 'UNKNOWN');
 		steal.reason = STEAL_MEASURING;
 		reasons.push({ severity: SEVERITY.UNKNOWN, text: `CPU steal ${STEAL_MEASURING}` });
-	}
-	else {
+	} else {
 		const pct = sample.cpu.stealPct;
-		const limit = pct > t.stealCritPct ? t.stealCritPct : pct > t.stealWarnPct ? t.stealWarnPct : null;
+		const limit =
+			pct > t.stealCritPct ? t.stealCritPct : pct > t.stealWarnPct ? t.stealWarnPct : null;
 		if (limit === null) steal = checked(sample.cpu, 'OK');
 		else {
 			const [a, b] = pctPair(pct, limit);
@@ -127,7 +143,12 @@ export function classify({
 	else {
 		const { load1, cpuCount } = sample.load;
 		const perCpu = load1 / Math.max(1, cpuCount);
-		const limit = perCpu > t.loadPerCpuCrit ? t.loadPerCpuCrit : perCpu > t.loadPerCpuWarn ? t.loadPerCpuWarn : null;
+		const limit =
+			perCpu > t.loadPerCpuCrit
+				? t.loadPerCpuCrit
+				: perCpu > t.loadPerCpuWarn
+					? t.loadPerCpuWarn
+					: null;
 		load =
 			limit === null
 				? checked(sample.load, 'OK')
@@ -148,19 +169,37 @@ export function classify({
 	} else {
 		const m = sample.memory;
 		const avail = m.memAvailableBytes;
-		const memLimit = avail < t.memAvailableCritBytes ? t.memAvailableCritBytes : avail < t.memAvailableWarnBytes ? t.memAvailableWarnBytes : null;
+		const memLimit =
+			avail < t.memAvailableCritBytes
+				? t.memAvailableCritBytes
+				: avail < t.memAvailableWarnBytes
+					? t.memAvailableWarnBytes
+					: null;
 		if (memLimit === null) memory = checked(m, 'OK');
 		else {
 			const [a, b] = formatBytesPair(avail, memLimit);
-			memory = checked(m, memLimit === t.memAvailableCritBytes ? 'CRIT' : 'WARN', `MemAvailable ${a} < ${b}`);
+			memory = checked(
+				m,
+				memLimit === t.memAvailableCritBytes ? 'CRIT' : 'WARN',
+				`MemAvailable ${a} < ${b}`
+			);
 		}
 
 		const used = m.swapUsedBytes;
-		const swapLimit = used > t.swapUsedCritBytes ? t.swapUsedCritBytes : used > t.swapUsedWarnBytes ? t.swapUsedWarnBytes : null;
+		const swapLimit =
+			used > t.swapUsedCritBytes
+				? t.swapUsedCritBytes
+				: used > t.swapUsedWarnBytes
+					? t.swapUsedWarnBytes
+					: null;
 		if (swapLimit === null) swap = checked(m, 'OK');
 		else {
 			const [a, b] = formatBytesPair(used, swapLimit);
-			swap = checked(m, swapLimit === t.swapUsedCritBytes ? 'CRIT' : 'WARN', `Swap used ${a} > ${b}`);
+			swap = checked(
+				m,
+				swapLimit === t.swapUsedCritBytes ? 'CRIT' : 'WARN',
+				`Swap used ${a} > ${b}`
+			);
 		}
 		if (m.swapCachedBytes > t.swapCachedWarnBytes) {
 			// An early warning: pages came back from swap recently. It does not raise the status.
@@ -176,7 +215,8 @@ export function classify({
 	const disks: HealthSnapshot['disks'] = sample.disks.map(({ mount, figures }) => {
 		if (!figures.ok) return { mount, ...unknown(`Disk ${mount}`, figures, lastGood?.disks[mount]) };
 		const pct = figures.usedPct;
-		const limit = pct >= t.diskCritPct ? t.diskCritPct : pct >= t.diskWarnPct ? t.diskWarnPct : null;
+		const limit =
+			pct >= t.diskCritPct ? t.diskCritPct : pct >= t.diskWarnPct ? t.diskWarnPct : null;
 		if (limit === null) return { mount, ...checked(figures, 'OK') };
 		const [a, b] = pctPair(pct, limit);
 		return {
@@ -195,7 +235,10 @@ export function classify({
 		stale = { since: iso(sample.ts), error: `no new sample for ${ageS} s` };
 		// Old figures cannot vouch for the box now: at least UNKNOWN.
 		statuses.push('UNKNOWN');
-		reasons.push({ severity: SEVERITY.UNKNOWN, text: `No new sample for ${ageS} s: figures are from ${stale.since}` });
+		reasons.push({
+			severity: SEVERITY.UNKNOWN,
+			text: `No new sample for ${ageS} s: figures are from ${stale.since}`
+		});
 	}
 
 	// Stable sort: equal severities keep the card's order (steal, load, memory, swap, disks).
@@ -213,4 +256,3 @@ export function classify({
 		...(stale ? { stale } : {})
 	};
 }
-

@@ -6,7 +6,19 @@ import { parseProcStat, type CpuTimes } from './proc-parsers';
 const stat = (file: string) => parseProcStat(procFixture(file));
 
 function times(partial: Partial<CpuTimes>): CpuTimes {
-	return { user: 0, nice: 0, system: 0, idle: 0, iowait: 0, irq: 0, softirq: 0, steal: 0, guest: 0, guestNice: 0, ...partial };
+	return {
+		user: 0,
+		nice: 0,
+		system: 0,
+		idle: 0,
+		iowait: 0,
+		irq: 0,
+		softirq: 0,
+		steal: 0,
+		guest: 0,
+		guestNice: 0,
+		...partial
+	};
 }
 
 describe('cpuUsage over captured pairs', () => {
@@ -71,12 +83,20 @@ describe('cpuShare', () => {
 	});
 
 	it('is null when a counter went backwards (reset)', () => {
-		expect(cpuShare(times({ user: 100, idle: 100, steal: 10 }), times({ user: 150, idle: 200, steal: 5 }))).toBeNull();
+		expect(
+			cpuShare(
+				times({ user: 100, idle: 100, steal: 10 }),
+				times({ user: 150, idle: 200, steal: 5 })
+			)
+		).toBeNull();
 	});
 
 	it('reads a decreasing iowait as zero iowait, not as a reset', () => {
 		// total 101 -> 200 (delta 99): user +50, idle +50, iowait -1 -> busy (99 - 50 - 0)/99
-		const share = cpuShare(times({ user: 0, idle: 100, iowait: 1 }), times({ user: 50, idle: 150, iowait: 0 }));
+		const share = cpuShare(
+			times({ user: 0, idle: 100, iowait: 1 }),
+			times({ user: 50, idle: 150, iowait: 0 })
+		);
 		expect(share?.busyPct).toBeCloseTo((49 / 99) * 100, 10);
 		expect(share?.stealPct).toBe(0);
 	});
@@ -93,6 +113,11 @@ describe('cpuUsage with hotplug', () => {
 		expect(usage.perCpu[1].stealPct).toBe(8); // cpu2's own delta, not cpu1's 9
 		// cpu4 came online at t1: no t0 reading, so no share for it
 		const t1WithCpu4 = { ...t1, perCpu: [...t1.perCpu, { ...t1.perCpu[0], cpu: 'cpu4' }] };
-		expect(cpuUsage(t0, t1WithCpu4).perCpu.map((c) => c.cpu)).toEqual(['cpu0', 'cpu1', 'cpu2', 'cpu3']);
+		expect(cpuUsage(t0, t1WithCpu4).perCpu.map((c) => c.cpu)).toEqual([
+			'cpu0',
+			'cpu1',
+			'cpu2',
+			'cpu3'
+		]);
 	});
 });

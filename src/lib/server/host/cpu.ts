@@ -52,7 +52,8 @@ export function cpuUsage(prev: ProcStat, next: ProcStat): CpuUsage {
 	for (let i = 0; i < next.perCpu.length; i++) {
 		const n = next.perCpu[i];
 		// CPUs usually sit at the same index in both readings; search only when hotplug moved them.
-		const p = prev.perCpu[i]?.cpu === n.cpu ? prev.perCpu[i] : prev.perCpu.find((c) => c.cpu === n.cpu);
+		const p =
+			prev.perCpu[i]?.cpu === n.cpu ? prev.perCpu[i] : prev.perCpu.find((c) => c.cpu === n.cpu);
 		if (!p) continue;
 		const share = cpuShare(p, n);
 		if (share) perCpu.push({ cpu: n.cpu, ...share });

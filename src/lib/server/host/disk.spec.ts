@@ -55,7 +55,10 @@ describe('readDisk with a rootfs prefix', () => {
 		expect(viaPrefix.totalBytes).toBe(direct.totalBytes);
 
 		const missing = await readDisk({ mount: '/srv/gone', rootfs: tmp });
-		expect(missing).toEqual({ ok: false, error: expect.stringMatching(/^disk \/srv\/gone: ENOENT/) });
+		expect(missing).toEqual({
+			ok: false,
+			error: expect.stringMatching(/^disk \/srv\/gone: ENOENT/)
+		});
 	});
 });
 
@@ -74,7 +77,9 @@ describe('diskFigures', () => {
 
 	it('stays exact above 2^53 bytes and gives 0 %, not NaN, for an empty filesystem', () => {
 		// 2^40 blocks * 2^16 B = 2^56 B: Number() of the bigint product is exact for a power of two
-		expect(diskFigures({ bsize: 65536n, blocks: 2n ** 40n, bfree: 0n, bavail: 0n }).totalBytes).toBe(2 ** 56);
+		expect(
+			diskFigures({ bsize: 65536n, blocks: 2n ** 40n, bfree: 0n, bavail: 0n }).totalBytes
+		).toBe(2 ** 56);
 		expect(diskFigures({ bsize: 4096n, blocks: 0n, bfree: 0n, bavail: 0n }).usedPct).toBe(0);
 	});
 });

@@ -11,7 +11,13 @@ import type { DiskFigures, Metric } from '$lib/health';
  * Async on purpose: statfs on a dead network mount can block for minutes, and that must
  * stall one libuv worker, not the event loop. Errors come back as { ok: false }.
  */
-export async function readDisk({ mount, rootfs = '/' }: { mount: string; rootfs?: string }): Promise<Metric<DiskFigures>> {
+export async function readDisk({
+	mount,
+	rootfs = '/'
+}: {
+	mount: string;
+	rootfs?: string;
+}): Promise<Metric<DiskFigures>> {
 	const target = path.join(rootfs, mount);
 	try {
 		// bigint: blocks * bsize can pass 2^53 only on exabyte filesystems, but the product
@@ -24,7 +30,12 @@ export async function readDisk({ mount, rootfs = '/' }: { mount: string; rootfs?
 }
 
 /** df's arithmetic: used = blocks - bfree; usedPct = used / (used + bavail), root-reserved blocks excluded. */
-export function diskFigures(s: { bsize: bigint; blocks: bigint; bfree: bigint; bavail: bigint }): DiskFigures {
+export function diskFigures(s: {
+	bsize: bigint;
+	blocks: bigint;
+	bfree: bigint;
+	bavail: bigint;
+}): DiskFigures {
 	const usedBytes = Number((s.blocks - s.bfree) * s.bsize);
 	const availBytes = Number(s.bavail * s.bsize);
 	const denominator = usedBytes + availBytes;

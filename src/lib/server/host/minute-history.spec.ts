@@ -19,8 +19,21 @@ const point = (ts: number, p: Partial<HistoryPoint> = {}): HistoryPoint => ({
 describe('meanPoint', () => {
 	it('averages each figure over the points that have it; null is not zero', () => {
 		const mean = meanPoint(M0, [
-			point(M0 + 5000, { stealPct: null, busyPct: 60, memAvailableBytes: 1 * GiB, disks: [{ mount: '/', usedPct: 40 }] }),
-			point(M0 + 25_000, { stealPct: 10, busyPct: 70, memAvailableBytes: 2 * GiB, disks: [{ mount: '/', usedPct: 41 }, { mount: '/data', usedPct: 90 }] }),
+			point(M0 + 5000, {
+				stealPct: null,
+				busyPct: 60,
+				memAvailableBytes: 1 * GiB,
+				disks: [{ mount: '/', usedPct: 40 }]
+			}),
+			point(M0 + 25_000, {
+				stealPct: 10,
+				busyPct: 70,
+				memAvailableBytes: 2 * GiB,
+				disks: [
+					{ mount: '/', usedPct: 41 },
+					{ mount: '/data', usedPct: 90 }
+				]
+			}),
 			point(M0 + 45_000, { stealPct: 20, busyPct: 80, memAvailableBytes: 2 * GiB + 1 })
 		]);
 		expect(mean).toEqual({
@@ -48,6 +61,9 @@ describe('createMinuteHistory', () => {
 		// first point of the next minute closes M0 with the mean of 1 and 3; it belongs to the new minute
 		expect(h.add(point(M0 + MINUTE_MS, { load1: 100 }))).toMatchObject({ ts: M0, load1: 2 });
 		// a gap of several minutes closes the last open minute only (no empty minutes are made up)
-		expect(h.add(point(M0 + 5 * MINUTE_MS, { load1: 7 }))).toMatchObject({ ts: M0 + MINUTE_MS, load1: 100 });
+		expect(h.add(point(M0 + 5 * MINUTE_MS, { load1: 7 }))).toMatchObject({
+			ts: M0 + MINUTE_MS,
+			load1: 100
+		});
 	});
 });

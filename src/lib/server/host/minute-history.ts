@@ -4,8 +4,16 @@ import type { HistoryPoint } from '$lib/health';
 
 export const MINUTE_MS = 60_000;
 
-type Field = 'stealPct' | 'busyPct' | 'load1' | 'memAvailableBytes' | 'swapUsedBytes' | 'swapCachedBytes';
-const FIELDS: Field[] = ['stealPct', 'busyPct', 'load1', 'memAvailableBytes', 'swapUsedBytes', 'swapCachedBytes'];
+type Field =
+	'stealPct' | 'busyPct' | 'load1' | 'memAvailableBytes' | 'swapUsedBytes' | 'swapCachedBytes';
+const FIELDS: Field[] = [
+	'stealPct',
+	'busyPct',
+	'load1',
+	'memAvailableBytes',
+	'swapUsedBytes',
+	'swapCachedBytes'
+];
 /** Byte counts stay whole numbers. */
 const WHOLE = new Set<Field>(['memAvailableBytes', 'swapUsedBytes', 'swapCachedBytes']);
 

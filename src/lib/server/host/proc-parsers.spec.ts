@@ -17,8 +17,18 @@ describe('parseProcStat', () => {
 			[6010314, 8960, 1604092, 39295004, 160203, 0, 48312, 3563798, 0, 0],
 			[1502351, 2210, 401242, 9823453, 40212, 0, 12012, 891241, 0, 0]
 		],
-		['stat.local.t0', 2, [5877, 0, 3170, 56824, 365, 0, 112, 22, 0, 0], [2472, 0, 1362, 29195, 107, 0, 13, 12, 0, 0]],
-		['stat.local.t1', 2, [5878, 0, 3171, 57023, 365, 0, 112, 22, 0, 0], [2473, 0, 1362, 29294, 107, 0, 13, 12, 0, 0]],
+		[
+			'stat.local.t0',
+			2,
+			[5877, 0, 3170, 56824, 365, 0, 112, 22, 0, 0],
+			[2472, 0, 1362, 29195, 107, 0, 13, 12, 0, 0]
+		],
+		[
+			'stat.local.t1',
+			2,
+			[5878, 0, 3171, 57023, 365, 0, 112, 22, 0, 0],
+			[2473, 0, 1362, 29294, 107, 0, 13, 12, 0, 0]
+		],
 		// 8 counters only (pre-2.6.24 kernels): guest and guestNice read as 0
 		[
 			'stat.eight-fields',
@@ -29,30 +39,49 @@ describe('parseProcStat', () => {
 	])('%s: %i CPUs and every column in order', (file, cpuCount, totalLine, cpu0Line) => {
 		const stat = parseProcStat(procFixture(file));
 		const asRow = (t: typeof stat.total) => [
-			t.user, t.nice, t.system, t.idle, t.iowait, t.irq, t.softirq, t.steal, t.guest, t.guestNice
+			t.user,
+			t.nice,
+			t.system,
+			t.idle,
+			t.iowait,
+			t.irq,
+			t.softirq,
+			t.steal,
+			t.guest,
+			t.guestNice
 		];
 		expect(stat.perCpu).toHaveLength(cpuCount);
-		expect(stat.perCpu.map((c) => c.cpu)).toEqual(Array.from({ length: cpuCount }, (_, i) => `cpu${i}`));
+		expect(stat.perCpu.map((c) => c.cpu)).toEqual(
+			Array.from({ length: cpuCount }, (_, i) => `cpu${i}`)
+		);
 		expect(asRow(stat.total)).toEqual(totalLine);
 		expect(asRow(stat.perCpu[0])).toEqual(cpu0Line);
 	});
 
 	it('reads guest and guest_nice when present and stops before the intr line', () => {
-		const stat = parseProcStat('cpu  10 20 30 40 50 60 70 80 90 100 110\ncpu0 1 2 3 4 5 6 7 8 9 10\nintr 1 x y z\n');
+		const stat = parseProcStat(
+			'cpu  10 20 30 40 50 60 70 80 90 100 110\ncpu0 1 2 3 4 5 6 7 8 9 10\nintr 1 x y z\n'
+		);
 		expect(stat.total.guest).toBe(90);
 		expect(stat.total.guestNice).toBe(100); // the 11th column (a future kernel's) is ignored
 		expect(stat.perCpu[0].guestNice).toBe(10);
 	});
 
 	it.each([
-		['stat.truncated-mid-line', "/proc/stat: file truncated: last line 'cpu3 1499041 2' has no newline"],
+		[
+			'stat.truncated-mid-line',
+			"/proc/stat: file truncated: last line 'cpu3 1499041 2' has no newline"
+		],
 		['stat.too-few-fields', "/proc/stat: line 'cpu  1 2' has 2 fields, expected at least 8"],
 		[
 			'stat.non-numeric',
 			"/proc/stat: line 'cpu  6010314 89x0 1604092 39295004 160203 0 48312 3563798 0 0' has a non-numeric field '89x0'"
 		],
 		['stat.no-cpu-lines', "/proc/stat: no aggregate 'cpu' line"],
-		['stat.total-only', "/proc/stat: no per-CPU lines ('cpu0' ...) after the aggregate line: file truncated?"],
+		[
+			'stat.total-only',
+			"/proc/stat: no per-CPU lines ('cpu0' ...) after the aggregate line: file truncated?"
+		],
 		['stat.empty', '/proc/stat: file is empty']
 	])('%s → ProcParseError %j', (file, message) => {
 		const parse = () => parseProcStat(procFixture(file));
@@ -115,7 +144,10 @@ describe('parseMeminfo', () => {
 	it.each([
 		['meminfo.no-memavailable', '/proc/meminfo: MemAvailable missing (needs Linux 3.14 or later)'],
 		['meminfo.truncated', "/proc/meminfo: file truncated: last line 'SwapTota' has no newline"],
-		['meminfo.bad-number', "/proc/meminfo: line 'SwapFree:        27263OO kB' is not '<key>: <integer> kB'"]
+		[
+			'meminfo.bad-number',
+			"/proc/meminfo: line 'SwapFree:        27263OO kB' is not '<key>: <integer> kB'"
+		]
 	])('%s → ProcParseError %j', (file, message) => {
 		const parse = () => parseMeminfo(procFixture(file));
 		expect(parse).toThrow(ProcParseError);
@@ -123,7 +155,8 @@ describe('parseMeminfo', () => {
 	});
 
 	it('rejects SwapFree above SwapTotal instead of reporting negative swap', () => {
-		const text = 'MemTotal: 10 kB\nMemAvailable: 5 kB\nSwapCached: 0 kB\nSwapTotal: 1 kB\nSwapFree: 2 kB\n';
+		const text =
+			'MemTotal: 10 kB\nMemAvailable: 5 kB\nSwapCached: 0 kB\nSwapTotal: 1 kB\nSwapFree: 2 kB\n';
 		expect(() => parseMeminfo(text)).toThrow('SwapFree 2 kB exceeds SwapTotal 1 kB');
 	});
 });

@@ -90,7 +90,10 @@ export function parseProcStat(text: string, file = '/proc/stat'): ProcStat {
 		const labelEnd = i;
 		const c = text.charCodeAt(i);
 		if (i < end && c !== SPACE && c !== TAB) {
-			throw new ProcParseError(file, `line ${quote(text.slice(pos, end))} has a malformed cpu label`);
+			throw new ProcParseError(
+				file,
+				`line ${quote(text.slice(pos, end))} has a malformed cpu label`
+			);
 		}
 
 		// Fields: non-negative integers separated by spaces.
@@ -116,7 +119,10 @@ export function parseProcStat(text: string, file = '/proc/stat'): ProcStat {
 				i++;
 			}
 			if (value > Number.MAX_SAFE_INTEGER) {
-				throw new ProcParseError(file, `line ${quote(text.slice(pos, end))} has a counter beyond 2^53`);
+				throw new ProcParseError(
+					file,
+					`line ${quote(text.slice(pos, end))} has a counter beyond 2^53`
+				);
 			}
 			if (count < fields.length) fields[count] = value;
 			count++;
@@ -152,7 +158,10 @@ export function parseProcStat(text: string, file = '/proc/stat'): ProcStat {
 
 	if (!total) throw new ProcParseError(file, `no aggregate 'cpu' line`);
 	if (perCpu.length === 0) {
-		throw new ProcParseError(file, `no per-CPU lines ('cpu0' ...) after the aggregate line: file truncated?`);
+		throw new ProcParseError(
+			file,
+			`no per-CPU lines ('cpu0' ...) after the aggregate line: file truncated?`
+		);
 	}
 	return { total, perCpu };
 }
@@ -209,7 +218,13 @@ export function parseMeminfo(text: string, file = '/proc/meminfo'): MemoryFigure
 }
 
 /** Reads "   12345 kB" between `from` and `end`. */
-function parseKbValue(text: string, from: number, end: number, lineStart: number, file: string): number {
+function parseKbValue(
+	text: string,
+	from: number,
+	end: number,
+	lineStart: number,
+	file: string
+): number {
 	let i = from;
 	while (i < end && text.charCodeAt(i) === SPACE) i++;
 	const digitsStart = i;
@@ -240,7 +255,10 @@ export function parseLoadavg(text: string, file = '/proc/loadavg'): Omit<LoadFig
 	const [load1, load5, load15] = [parts[0], parts[1], parts[2]].map((part) => {
 		// The kernel prints "%lu.%02lu"; accept any plain non-negative decimal.
 		if (!/^\d+(\.\d+)?$/.test(part)) {
-			throw new ProcParseError(file, `line ${quote(line)} has a non-numeric load average '${part}'`);
+			throw new ProcParseError(
+				file,
+				`line ${quote(line)} has a non-numeric load average '${part}'`
+			);
 		}
 		return Number(part);
 	});

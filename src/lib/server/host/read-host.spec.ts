@@ -17,7 +17,11 @@ function procRootWith(files: { stat?: string; meminfo?: string; loadavg?: string
 
 describe('readHostSync (what the sampler calls)', () => {
 	it('reads the three files of a fixture root', async () => {
-		const root = procRootWith({ stat: 'stat.vm-steal.t0', meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
+		const root = procRootWith({
+			stat: 'stat.vm-steal.t0',
+			meminfo: 'meminfo.vm-swap',
+			loadavg: 'loadavg.vm'
+		});
 		const reading = readHostSync({ procRoot: root });
 		expect(reading.cpu.ok && reading.cpu.perCpu.length).toBe(4);
 		// 1468000 kB swap used * 1024
@@ -27,7 +31,11 @@ describe('readHostSync (what the sampler calls)', () => {
 	});
 
 	it('a truncated stat gives cpu { ok: false } while memory and load stay ok', async () => {
-		const root = procRootWith({ stat: 'stat.truncated-mid-line', meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
+		const root = procRootWith({
+			stat: 'stat.truncated-mid-line',
+			meminfo: 'meminfo.vm-swap',
+			loadavg: 'loadavg.vm'
+		});
 		const reading = readHostSync({ procRoot: root });
 		expect(reading.cpu).toEqual({
 			ok: false,
@@ -45,13 +53,18 @@ describe('readHostSync (what the sampler calls)', () => {
 		expect(reading.cpu.ok).toBe(true);
 		expect(reading.memory).toEqual({ ok: false, error: expect.stringContaining(`ENOENT`) });
 		expect(reading.memory.ok === false && reading.memory.error).toContain(`${root}/meminfo`);
-		expect(reading.load).toEqual({ ok: false, error: `${root}/loadavg: line 'load: high' has 2 fields, expected 5` });
+		expect(reading.load).toEqual({
+			ok: false,
+			error: `${root}/loadavg: line 'load: high' has 2 fields, expected 5`
+		});
 	});
 
-	it('reads this machine\'s /proc', async () => {
+	it("reads this machine's /proc", async () => {
 		const reading = readHostSync({ procRoot: '/proc' });
 		expect(reading.cpu.ok && reading.cpu.perCpu.length).toBeGreaterThan(0);
 		expect(reading.memory.ok && reading.memory.memAvailableBytes).toBeGreaterThan(0);
-		expect(reading.load.ok && reading.load.cpuCount).toBe(reading.cpu.ok ? reading.cpu.perCpu.length : -1);
+		expect(reading.load.ok && reading.load.cpuCount).toBe(
+			reading.cpu.ok ? reading.cpu.perCpu.length : -1
+		);
 	});
 });

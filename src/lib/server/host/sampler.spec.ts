@@ -34,10 +34,12 @@ function writeStat(root: string, t: { user: number; idle: number; steal: number 
 }
 
 function writeMeminfo(root: string, memAvailableKb: number, swapUsedKb = 0): void {
-	procs.get(root)!.write(
-		'meminfo',
-		`MemTotal: 16000000 kB\nMemAvailable: ${memAvailableKb} kB\nSwapCached: 0 kB\nSwapTotal: 4000000 kB\nSwapFree: ${4000000 - swapUsedKb} kB\n`
-	);
+	procs
+		.get(root)!
+		.write(
+			'meminfo',
+			`MemTotal: 16000000 kB\nMemAvailable: ${memAvailableKb} kB\nSwapCached: 0 kB\nSwapTotal: 4000000 kB\nSwapFree: ${4000000 - swapUsedKb} kB\n`
+		);
 }
 
 /**
@@ -53,7 +55,12 @@ function dfUsedPct(p: string): number {
 
 type LogFn = Logger['info'];
 function spyLogger() {
-	return { debug: vi.fn<LogFn>(), info: vi.fn<LogFn>(), warn: vi.fn<LogFn>(), error: vi.fn<LogFn>() };
+	return {
+		debug: vi.fn<LogFn>(),
+		info: vi.fn<LogFn>(),
+		warn: vi.fn<LogFn>(),
+		error: vi.fn<LogFn>()
+	};
 }
 
 /** The HistoryStore interface over plain arrays. */
@@ -78,7 +85,7 @@ function clock(startMs: number) {
 	return { now: () => t, set: (ms: number) => (t = ms) };
 }
 
-describe('sampler against this machine\'s /proc', () => {
+describe("sampler against this machine's /proc", () => {
 	it('gives null steal on the first sample and real shares on the second, without a long sleep', async () => {
 		const sampler = createSampler({ procRoot: '/proc', mounts: ['/'], log: spyLogger() });
 		const first = await sampler.sampleOnce();
@@ -135,9 +142,22 @@ describe('sampler over a fixture procRoot', () => {
 
 		expect(s.cpu).toEqual({ ok: false, error: expect.stringContaining('file truncated') });
 		expect(s.memory.ok).toBe(true);
-		expect(s.disks[0].figures).toEqual({ ok: false, error: expect.stringMatching(/^disk \/no\/such\/mount: ENOENT/) });
-		expect(sampler.lastGood()).toEqual({ cpu: null, load: M0 + 5000, memory: M0 + 5000, disks: { '/no/such/mount': null } });
-		expect(sampler.stats()).toMatchObject({ samples: 2, lastSampleAt: M0 + 5000, lastErrorAt: M0 + 5000, running: false });
+		expect(s.disks[0].figures).toEqual({
+			ok: false,
+			error: expect.stringMatching(/^disk \/no\/such\/mount: ENOENT/)
+		});
+		expect(sampler.lastGood()).toEqual({
+			cpu: null,
+			load: M0 + 5000,
+			memory: M0 + 5000,
+			disks: { '/no/such/mount': null }
+		});
+		expect(sampler.stats()).toMatchObject({
+			samples: 2,
+			lastSampleAt: M0 + 5000,
+			lastErrorAt: M0 + 5000,
+			running: false
+		});
 		expect(sampler.stats().lastError).toMatch(/ENOENT|truncated/);
 		expect(log.warn).toHaveBeenCalledTimes(2); // cpu and the disk, once each over two samples
 
@@ -238,7 +258,13 @@ describe('history', () => {
 		useFixture(root, 'loadavg', 'loadavg.vm');
 		const { store, points } = arrayStore();
 		const t = clock(M0);
-		const sampler = createSampler({ procRoot: root, mounts: ['/'], history: store, now: t.now, log: spyLogger() });
+		const sampler = createSampler({
+			procRoot: root,
+			mounts: ['/'],
+			history: store,
+			now: t.now,
+			log: spyLogger()
+		});
 
 		// Each step adds 100 jiffies on one CPU, so steal % = steal jiffies added.
 		const steps = [
@@ -271,17 +297,15 @@ describe('history', () => {
 		expect(samples.map((s) => s.disks[0].mount)).toEqual(['/', '/', '/']);
 		expect(points).toHaveLength(1);
 		const { disks, ...rest } = points[0];
-		expect(rest).toEqual(
-			{
-				ts: M0,
-				stealPct: 15, // mean of 10 and 20; the first sample's null is not a zero
-				busyPct: 65, // mean of 60 and 70
-				load1: 1.82,
-				memAvailableBytes: 2 * GiB, // mean of 1, 2 and 3 GiB
-				swapUsedBytes: 1 * GiB,
-				swapCachedBytes: 0
-			}
-		);
+		expect(rest).toEqual({
+			ts: M0,
+			stealPct: 15, // mean of 10 and 20; the first sample's null is not a zero
+			busyPct: 65, // mean of 60 and 70
+			load1: 1.82,
+			memAvailableBytes: 2 * GiB, // mean of 1, 2 and 3 GiB
+			swapUsedBytes: 1 * GiB,
+			swapCachedBytes: 0
+		});
 		// The minute's disk figure is the mean of df's figures for the three samples.
 		expect(disks).toHaveLength(1);
 		expect(disks[0].mount).toBe('/');
@@ -295,13 +319,29 @@ describe('history', () => {
 		const root = tempProcRoot(); // no files at all: every /proc metric errors
 		const { store, points } = arrayStore();
 		const t = clock(M0);
-		const sampler = createSampler({ procRoot: root, mounts: ['/gone'], rootfs: root, history: store, now: t.now, log: spyLogger() });
+		const sampler = createSampler({
+			procRoot: root,
+			mounts: ['/gone'],
+			rootfs: root,
+			history: store,
+			now: t.now,
+			log: spyLogger()
+		});
 		await sampler.sampleOnce();
 		t.set(M0 + MINUTE);
 		await sampler.sampleOnce();
 		await sampler.flush();
 		expect(points).toEqual([
-			{ ts: M0, stealPct: null, busyPct: null, load1: null, memAvailableBytes: null, swapUsedBytes: null, swapCachedBytes: null, disks: [] }
+			{
+				ts: M0,
+				stealPct: null,
+				busyPct: null,
+				load1: null,
+				memAvailableBytes: null,
+				swapUsedBytes: null,
+				swapCachedBytes: null,
+				disks: []
+			}
 		]);
 	});
 
@@ -310,14 +350,32 @@ describe('history', () => {
 		const { store, prunes } = arrayStore();
 		const t = clock(M0);
 		const retentionMs = 7 * 24 * 3_600_000;
-		const sampler = createSampler({ procRoot: root, mounts: [], history: store, now: t.now, log: spyLogger() });
-		for (const offsetMs of [0, 5000, 30 * MINUTE, 59 * MINUTE, 60 * MINUTE, 90 * MINUTE, 120 * MINUTE]) {
+		const sampler = createSampler({
+			procRoot: root,
+			mounts: [],
+			history: store,
+			now: t.now,
+			log: spyLogger()
+		});
+		for (const offsetMs of [
+			0,
+			5000,
+			30 * MINUTE,
+			59 * MINUTE,
+			60 * MINUTE,
+			90 * MINUTE,
+			120 * MINUTE
+		]) {
 			t.set(M0 + offsetMs);
 			await sampler.sampleOnce();
 		}
 		await sampler.flush();
 		// default retention is 7 days: cutoffs are sample ts - 7 d at 0, 60 and 120 minutes
-		expect(prunes).toEqual([M0 - retentionMs, M0 + 60 * MINUTE - retentionMs, M0 + 120 * MINUTE - retentionMs]);
+		expect(prunes).toEqual([
+			M0 - retentionMs,
+			M0 + 60 * MINUTE - retentionMs,
+			M0 + 120 * MINUTE - retentionMs
+		]);
 	});
 
 	it('logs a failing store and keeps sampling', async () => {
@@ -343,8 +401,12 @@ describe('history', () => {
 		await sampler.flush();
 		expect(sampler.stats().samples).toBe(4);
 		expect(sampler.latest()?.ts).toBe(M0 + 3 * MINUTE);
-		expect(log.error).toHaveBeenCalledWith('history prune failed', { err: expect.objectContaining({ message: 'disk I/O error' }) });
-		expect(log.error).toHaveBeenCalledWith('history insert failed', { err: expect.objectContaining({ message: 'SQLITE_BUSY' }) });
+		expect(log.error).toHaveBeenCalledWith('history prune failed', {
+			err: expect.objectContaining({ message: 'disk I/O error' })
+		});
+		expect(log.error).toHaveBeenCalledWith('history insert failed', {
+			err: expect.objectContaining({ message: 'SQLITE_BUSY' })
+		});
 		expect(log.error.mock.calls.filter(([msg]) => msg === 'history insert failed')).toHaveLength(3);
 		// every sample read cleanly, so the last error is the store's
 		expect(sampler.stats().lastError).toBe('history insert: SQLITE_BUSY');

@@ -86,12 +86,18 @@ export function createSampler({
 	log
 }: SamplerOptions): Sampler {
 	if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be > 0, got ${intervalMs}`);
-	if (!(Number.isInteger(ringSize) && ringSize >= 1)) throw new RangeError(`ringSize must be an integer >= 1, got ${ringSize}`);
+	if (!(Number.isInteger(ringSize) && ringSize >= 1))
+		throw new RangeError(`ringSize must be an integer >= 1, got ${ringSize}`);
 
 	const ring: HostSample[] = [];
 	let head = 0; // next write position once the ring is full
 	let prevStat: { stat: ProcStat; ts: number } | null = null;
-	const good: LastGood = { cpu: null, load: null, memory: null, disks: Object.fromEntries(mounts.map((m) => [m, null])) };
+	const good: LastGood = {
+		cpu: null,
+		load: null,
+		memory: null,
+		disks: Object.fromEntries(mounts.map((m) => [m, null]))
+	};
 	const listeners = createEmitter<HostSample>({ log, what: 'sample subscriber' });
 	/** Last error logged per metric, so a persisting failure is logged once, not every 5 s. */
 	const failing = new Map<string, string>();
@@ -251,7 +257,9 @@ export function createSampler({
 		sampleOnce,
 		latest() {
 			if (ring.length === 0) return null;
-			return ring.length < ringSize ? ring[ring.length - 1] : ring[(head - 1 + ringSize) % ringSize];
+			return ring.length < ringSize
+				? ring[ring.length - 1]
+				: ring[(head - 1 + ringSize) % ringSize];
 		},
 		lastGood() {
 			return { ...good, disks: { ...good.disks } };

@@ -24,12 +24,18 @@ describe('VMW_SECRET_KEY', () => {
 			err = e;
 		}
 		expect(err).toBeInstanceOf(ConfigError);
-		expect((err as ConfigError).problems).toEqual(['VMW_SECRET_KEY: expected at least 32 characters of a random value (use `openssl rand -hex 32`)']);
+		expect((err as ConfigError).problems).toEqual([
+			'VMW_SECRET_KEY: expected at least 32 characters of a random value (use `openssl rand -hex 32`)'
+		]);
 		expect((err as Error).message).not.toContain(short);
 	});
 
 	it('VMW_SECRET_KEY_PREVIOUS (a rotation) needs the new VMW_SECRET_KEY beside it', () => {
-		expect(parseConfig({ VMW_SECRET_KEY: 'n'.repeat(40), VMW_SECRET_KEY_PREVIOUS: 'o'.repeat(40) })).toMatchObject({ secretKey: 'n'.repeat(40), previousSecretKey: 'o'.repeat(40) });
-		expect(() => parseConfig({ VMW_SECRET_KEY_PREVIOUS: 'o'.repeat(40) })).toThrow(/VMW_SECRET_KEY_PREVIOUS: needs VMW_SECRET_KEY/);
+		expect(
+			parseConfig({ VMW_SECRET_KEY: 'n'.repeat(40), VMW_SECRET_KEY_PREVIOUS: 'o'.repeat(40) })
+		).toMatchObject({ secretKey: 'n'.repeat(40), previousSecretKey: 'o'.repeat(40) });
+		expect(() => parseConfig({ VMW_SECRET_KEY_PREVIOUS: 'o'.repeat(40) })).toThrow(
+			/VMW_SECRET_KEY_PREVIOUS: needs VMW_SECRET_KEY/
+		);
 	});
 });

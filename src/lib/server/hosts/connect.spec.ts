@@ -6,11 +6,23 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { closeAllHosts, countNodeSeries, FORWARDED_MUTATION_EXTRA_MS, forgetHost, HostTimeoutError, probeHost, remoteClient, remoteDockerApi, remoteFetch, requestBoundMs } from './connect';
+import {
+	closeAllHosts,
+	countNodeSeries,
+	FORWARDED_MUTATION_EXTRA_MS,
+	forgetHost,
+	HostTimeoutError,
+	probeHost,
+	remoteClient,
+	remoteDockerApi,
+	remoteFetch,
+	requestBoundMs
+} from './connect';
 import { RESTART_ANSWER_MS } from '../docker/containers';
 import type { HostRecord } from './types';
 
-const fixture = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) =>
+	readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 const CA = fixture('ca.pem');
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -21,7 +33,10 @@ async function listen(server: http.Server | https.Server): Promise<number> {
 	return (server.address() as AddressInfo).port;
 }
 const httpServer = (h: Handler) => listen(http.createServer(h));
-const tlsServer = (h: Handler, opts: https.ServerOptions = {}) => listen(https.createServer({ cert: fixture('server.pem'), key: fixture('server-key.pem'), ...opts }, h));
+const tlsServer = (h: Handler, opts: https.ServerOptions = {}) =>
+	listen(
+		https.createServer({ cert: fixture('server.pem'), key: fixture('server-key.pem'), ...opts }, h)
+	);
 
 let n = 0;
 function record(over: Partial<HostRecord>): HostRecord {
@@ -58,13 +73,24 @@ describe('remoteFetch', () => {
 		const port = await tlsServer((_req, res) => res.end('hello'));
 		const url = `https://127.0.0.1:${port}/`;
 		expect(await (await remoteFetch(record({ secrets: { caPem: CA } }))(url)).text()).toBe('hello');
-		await expect(remoteFetch(record({ secrets: { caPem: fixture('other-ca.pem') } }))(url)).rejects.toMatchObject({ cause: { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' } });
-		await expect(remoteFetch(record({}))(url)).rejects.toMatchObject({ cause: { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' } });
+		await expect(
+			remoteFetch(record({ secrets: { caPem: fixture('other-ca.pem') } }))(url)
+		).rejects.toMatchObject({ cause: { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' } });
+		await expect(remoteFetch(record({}))(url)).rejects.toMatchObject({
+			cause: { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }
+		});
 		// the name must match the certificate too (issued for 127.0.0.1 and localhost only; 127.0.0.2 is loopback as well)
-		const other = https.createServer({ cert: fixture('server.pem'), key: fixture('server-key.pem') }, (_req, res) => res.end('x'));
+		const other = https.createServer(
+			{ cert: fixture('server.pem'), key: fixture('server-key.pem') },
+			(_req, res) => res.end('x')
+		);
 		servers.push(other);
 		await new Promise<void>((r) => other.listen(0, '127.0.0.2', r));
-		await expect(remoteFetch(record({ secrets: { caPem: CA } }))(`https://127.0.0.2:${(other.address() as AddressInfo).port}/`)).rejects.toMatchObject({ cause: { code: 'ERR_TLS_CERT_ALTNAME_INVALID' } });
+		await expect(
+			remoteFetch(record({ secrets: { caPem: CA } }))(
+				`https://127.0.0.2:${(other.address() as AddressInfo).port}/`
+			)
+		).rejects.toMatchObject({ cause: { code: 'ERR_TLS_CERT_ALTNAME_INVALID' } });
 	});
 
 	it('a changed record gets a new connection: a CA added by an edit is used at once', async () => {
@@ -91,17 +117,21 @@ describe('remoteFetch', () => {
 		// the caller's own abort wins and is not reported as a timeout
 		const ctrl = new AbortController();
 		setTimeout(() => ctrl.abort(new Error('caller gave up')), 50);
-		const mine = await remoteFetch(record({ timeoutMs: 5000 }))(url, { signal: ctrl.signal }).catch((e: unknown) => e);
+		const mine = await remoteFetch(record({ timeoutMs: 5000 }))(url, { signal: ctrl.signal }).catch(
+			(e: unknown) => e
+		);
 		expect(mine).not.toBeInstanceOf(HostTimeoutError);
 		expect((mine as Error).message).toBe('caller gave up');
 	});
 
-	it('a mutation (POST) waits the host timeout plus a restart\'s answer bound: a hub must not call a restart the host is doing a timeout (issue 20)', async () => {
+	it("a mutation (POST) waits the host timeout plus a restart's answer bound: a hub must not call a restart the host is doing a timeout (issue 20)", async () => {
 		// answers after 1 s: longer than the host's 300 ms, as a restart waiting out a stop grace is
 		const port = await httpServer((_req, res) => setTimeout(() => res.end('done'), 1_000));
 		const url = `http://127.0.0.1:${port}/`;
 		const host = record({ timeoutMs: 300 });
-		expect(await (await remoteFetch(host)(url, { method: 'POST', body: '{}' })).text()).toBe('done');
+		expect(await (await remoteFetch(host)(url, { method: 'POST', body: '{}' })).text()).toBe(
+			'done'
+		);
 		// a query keeps the host's own timeout
 		expect(await remoteFetch(host)(url).catch((e: unknown) => e)).toBeInstanceOf(HostTimeoutError);
 		expect(requestBoundMs(host, 'POST')).toBe(300 + FORWARDED_MUTATION_EXTRA_MS);
@@ -132,9 +162,16 @@ describe('remoteFetch', () => {
 			res.writeHead(302, { location: 'http://127.0.0.1:1/steal' });
 			res.end();
 		});
-		const host = record({ kind: 'vmwarden', url: `http://127.0.0.1:${port}`, secrets: { token: 'vmw_secret_token' } });
+		const host = record({
+			kind: 'vmwarden',
+			url: `http://127.0.0.1:${port}`,
+			secrets: { token: 'vmw_secret_token' }
+		});
 		const r = await probeHost(host);
-		expect(r).toEqual({ ok: false, reason: `http://127.0.0.1:${port} answered with a redirect: give the final URL (https:// rather than http://?)` });
+		expect(r).toEqual({
+			ok: false,
+			reason: `http://127.0.0.1:${port} answered with a redirect: give the final URL (https:// rather than http://?)`
+		});
 	});
 });
 
@@ -145,7 +182,20 @@ describe('remoteClient', () => {
 			seen.push(req.headers);
 			res.writeHead(200, { 'content-type': 'application/json' });
 			// a tRPC batch answer of auth.me (superjson)
-			res.end(JSON.stringify([{ result: { data: { json: { principal: { role: 'operator', via: 'token', tokenId: 4 }, setupNeeded: false } } } }]));
+			res.end(
+				JSON.stringify([
+					{
+						result: {
+							data: {
+								json: {
+									principal: { role: 'operator', via: 'token', tokenId: 4 },
+									setupNeeded: false
+								}
+							}
+						}
+					}
+				])
+			);
 		});
 		const host = record({ url: `http://127.0.0.1:${port}/prefix`, secrets: { token: 'vmw_tok' } });
 		const me = await remoteClient(host, { onBehalfOf: 'session:operator:alice' }).auth.me.query();
@@ -154,7 +204,9 @@ describe('remoteClient', () => {
 		expect(seen[0]['x-vmwarden-on-behalf-of']).toBe('session:operator:alice');
 		await remoteClient(host).auth.me.query();
 		expect(seen[1]['x-vmwarden-on-behalf-of']).toBeUndefined();
-		expect(() => remoteClient(host, { onBehalfOf: 'alice\r\nx-evil: 1' })).toThrow(/printable ASCII/);
+		expect(() => remoteClient(host, { onBehalfOf: 'alice\r\nx-evil: 1' })).toThrow(
+			/printable ASCII/
+		);
 		expect(() => remoteClient({ ...host, kind: 'docker' })).toThrow(/not a vmwarden instance/);
 	});
 });
@@ -183,28 +235,72 @@ describe('remoteDockerApi and the docker probe', () => {
 
 	it('tcp:// with the PEMs from the secrets: the engine sees our client certificate', async () => {
 		const { port, clients } = await fakeEngine();
-		const host = record({ kind: 'docker', dockerHost: `tcp://127.0.0.1:${port}`, secrets: { caPem: CA, tlsCertPem: fixture('client.pem'), tlsKeyPem: fixture('client-key.pem') } });
+		const host = record({
+			kind: 'docker',
+			dockerHost: `tcp://127.0.0.1:${port}`,
+			secrets: {
+				caPem: CA,
+				tlsCertPem: fixture('client.pem'),
+				tlsKeyPem: fixture('client-key.pem')
+			}
+		});
 		const api = remoteDockerApi(host);
 		expect(api).toBe(remoteDockerApi(host)); // cached per host
 		expect(api.label).toBe(`tcp+tls://127.0.0.1:${port}`);
 		expect(await api.version()).toEqual({ version: '27.5.1', apiVersion: '1.47' });
 		expect(clients).toEqual(['hub']);
-		expect(await probeHost(host)).toEqual({ ok: true, detail: `Docker 27.5.1 (API 1.47) at tcp+tls://127.0.0.1:${port}; no node_exporter URL (no host figures)` });
+		expect(await probeHost(host)).toEqual({
+			ok: true,
+			detail: `Docker 27.5.1 (API 1.47) at tcp+tls://127.0.0.1:${port}; no node_exporter URL (no host figures)`
+		});
 	});
 
 	it('without the client certificate the engine refuses the handshake, in plain words', async () => {
 		const { port } = await fakeEngine();
-		const host = record({ kind: 'docker', dockerHost: `tcp://127.0.0.1:${port}`, timeoutMs: 2000, secrets: { caPem: CA } });
+		const host = record({
+			kind: 'docker',
+			dockerHost: `tcp://127.0.0.1:${port}`,
+			timeoutMs: 2000,
+			secrets: { caPem: CA }
+		});
 		const r = await probeHost(host);
-		expect(r).toEqual({ ok: false, reason: `TLS: tcp://127.0.0.1:${port} asks for a client certificate: give the client certificate and key (signed by a CA it trusts)` });
+		expect(r).toEqual({
+			ok: false,
+			reason: `TLS: tcp://127.0.0.1:${port} asks for a client certificate: give the client certificate and key (signed by a CA it trusts)`
+		});
 	});
 
 	it('node_exporter: checked to be node_exporter text', async () => {
-		const ne = await httpServer((req, res) => res.end(req.url === '/metrics' ? '# HELP node_load1 1m load\n# TYPE node_load1 gauge\nnode_load1 0.25\nnode_cpu_seconds_total{cpu="0",mode="idle"} 12\n' : 'hello'));
+		const ne = await httpServer((req, res) =>
+			res.end(
+				req.url === '/metrics'
+					? '# HELP node_load1 1m load\n# TYPE node_load1 gauge\nnode_load1 0.25\nnode_cpu_seconds_total{cpu="0",mode="idle"} 12\n'
+					: 'hello'
+			)
+		);
 		const { port } = await fakeEngine();
-		const base = record({ kind: 'docker', dockerHost: `tcp://127.0.0.1:${port}`, secrets: { caPem: CA, tlsCertPem: fixture('client.pem'), tlsKeyPem: fixture('client-key.pem') } });
-		expect(await probeHost({ ...base, nodeExporterUrl: `http://127.0.0.1:${ne}/metrics` })).toEqual({ ok: true, detail: `Docker 27.5.1 (API 1.47) at tcp+tls://127.0.0.1:${port}; node_exporter answers with 2 node_* series` });
-		expect(await probeHost({ ...base, id: base.id + 'b', nodeExporterUrl: `http://127.0.0.1:${ne}/other` })).toEqual({
+		const base = record({
+			kind: 'docker',
+			dockerHost: `tcp://127.0.0.1:${port}`,
+			secrets: {
+				caPem: CA,
+				tlsCertPem: fixture('client.pem'),
+				tlsKeyPem: fixture('client-key.pem')
+			}
+		});
+		expect(await probeHost({ ...base, nodeExporterUrl: `http://127.0.0.1:${ne}/metrics` })).toEqual(
+			{
+				ok: true,
+				detail: `Docker 27.5.1 (API 1.47) at tcp+tls://127.0.0.1:${port}; node_exporter answers with 2 node_* series`
+			}
+		);
+		expect(
+			await probeHost({
+				...base,
+				id: base.id + 'b',
+				nodeExporterUrl: `http://127.0.0.1:${ne}/other`
+			})
+		).toEqual({
 			ok: false,
 			reason: `Docker 27.5.1 (API 1.47) at tcp+tls://127.0.0.1:${port}, but http://127.0.0.1:${ne}/other is not node_exporter's /metrics (no node_* series in its answer)`
 		});
@@ -214,14 +310,26 @@ describe('remoteDockerApi and the docker probe', () => {
 		const port = await httpServer((req, res) => {
 			if (req.url?.endsWith('/_ping')) return res.end('OK');
 			res.setHeader('content-type', 'application/json');
-			res.end(JSON.stringify({ Version: 'consul: acl token 4f1c-secret for service db', ApiVersion: '1.47' }));
+			res.end(
+				JSON.stringify({
+					Version: 'consul: acl token 4f1c-secret for service db',
+					ApiVersion: '1.47'
+				})
+			);
 		});
 		const r = await probeHost(record({ kind: 'docker', dockerHost: `tcp://127.0.0.1:${port}` }));
-		expect(r).toEqual({ ok: false, reason: `tcp://127.0.0.1:${port} answered, but not as a Docker Engine` });
+		expect(r).toEqual({
+			ok: false,
+			reason: `tcp://127.0.0.1:${port} answered, but not as a Docker Engine`
+		});
 	});
 
 	it('countNodeSeries counts sample lines of node_* metrics only', () => {
-		expect(countNodeSeries('# HELP node_x y\n# TYPE node_x gauge\nnode_x 1\nnode_y{a="b"} 2\ngo_goroutines 7\nnodejs_heap 1\n')).toBe(2);
+		expect(
+			countNodeSeries(
+				'# HELP node_x y\n# TYPE node_x gauge\nnode_x 1\nnode_y{a="b"} 2\ngo_goroutines 7\nnodejs_heap 1\n'
+			)
+		).toBe(2);
 		expect(countNodeSeries('<html>node_x</html>')).toBe(0);
 	});
 });

@@ -24,7 +24,10 @@ export const ON_BEHALF_OF_HEADER = 'x-vmwarden-on-behalf-of';
 
 /** A call to a host that got no answer within the host's timeoutMs. */
 export class HostTimeoutError extends Error {
-	constructor(readonly hostId: string, readonly timeoutMs: number) {
+	constructor(
+		readonly hostId: string,
+		readonly timeoutMs: number
+	) {
 		super(`no answer from host "${hostId}" within ${timeoutMs} ms`);
 		this.name = 'HostTimeoutError';
 	}
@@ -39,16 +42,33 @@ export class HostTimeoutError extends Error {
 export const FORWARDED_MUTATION_EXTRA_MS = RESTART_ANSWER_MS + 5_000;
 
 /** The bound of one request to a host: its timeout, plus FORWARDED_MUTATION_EXTRA_MS for a POST. */
-export function requestBoundMs(host: Pick<HostRecord, 'timeoutMs'>, method: string | undefined): number {
-	return (method ?? 'GET').toUpperCase() === 'POST' ? host.timeoutMs + FORWARDED_MUTATION_EXTRA_MS : host.timeoutMs;
+export function requestBoundMs(
+	host: Pick<HostRecord, 'timeoutMs'>,
+	method: string | undefined
+): number {
+	return (method ?? 'GET').toUpperCase() === 'POST'
+		? host.timeoutMs + FORWARDED_MUTATION_EXTRA_MS
+		: host.timeoutMs;
 }
 
-const sha = (s: string | undefined) => (s ? createHash('sha256').update(s).digest('hex').slice(0, 16) : '-');
+const sha = (s: string | undefined) =>
+	s ? createHash('sha256').update(s).digest('hex').slice(0, 16) : '-';
 
 /** What the cached connection of a host depends on: a change rebuilds it. */
 function recordKey(host: HostRecord): string {
 	const s = host.secrets;
-	return [host.kind, host.updatedAt, host.timeoutMs, host.url, host.dockerHost, sha(s.caPem), sha(s.tlsCertPem), sha(s.tlsKeyPem), sha(s.sshKeyPem), sha(s.sshHostKey)].join('|');
+	return [
+		host.kind,
+		host.updatedAt,
+		host.timeoutMs,
+		host.url,
+		host.dockerHost,
+		sha(s.caPem),
+		sha(s.tlsCertPem),
+		sha(s.tlsKeyPem),
+		sha(s.sshKeyPem),
+		sha(s.sshHostKey)
+	].join('|');
 }
 
 let undici: Promise<typeof import('undici')> | null = null;
@@ -120,7 +140,14 @@ export function remoteFetch(host: HostRecord): typeof fetch {
 			// A Request object: carry its fields over (undici's fetch takes its own Request class only).
 			const req = input as Request;
 			url = req.url;
-			merged = { method: req.method, headers: req.headers, body: req.body, signal: req.signal, ...init, ...(req.body ? { duplex: 'half' } : {}) } as RequestInit;
+			merged = {
+				method: req.method,
+				headers: req.headers,
+				body: req.body,
+				signal: req.signal,
+				...init,
+				...(req.body ? { duplex: 'half' } : {})
+			} as RequestInit;
 		} else {
 			url = String(input);
 		}
@@ -128,15 +155,23 @@ export function remoteFetch(host: HostRecord): typeof fetch {
 		const boundMs = requestBoundMs(host, merged.method);
 		const timer = setTimeout(() => timeout.abort(new HostTimeoutError(host.id, boundMs)), boundMs);
 		timer.unref?.();
-		const signal = merged.signal ? AbortSignal.any([merged.signal, timeout.signal]) : timeout.signal;
+		const signal = merged.signal
+			? AbortSignal.any([merged.signal, timeout.signal])
+			: timeout.signal;
 		try {
 			const [{ fetch: undiciFetch }, dispatcher] = await Promise.all([loadUndici(), agent]);
-			const res = await undiciFetch(url, { ...(merged as object), redirect: 'error', signal, dispatcher } as Parameters<typeof undiciFetch>[1]);
+			const res = await undiciFetch(url, {
+				...(merged as object),
+				redirect: 'error',
+				signal,
+				dispatcher
+			} as Parameters<typeof undiciFetch>[1]);
 			if (isEventStream(res)) clearTimeout(timer);
 			return res as unknown as Response;
 		} catch (err) {
 			clearTimeout(timer);
-			if (timeout.signal.aborted && !(merged.signal?.aborted ?? false)) throw timeout.signal.reason as HostTimeoutError;
+			if (timeout.signal.aborted && !(merged.signal?.aborted ?? false))
+				throw timeout.signal.reason as HostTimeoutError;
 			throw err;
 		}
 	};
@@ -152,8 +187,10 @@ const HEADER_VALUE = /^[\x20-\x7e]{1,200}$/;
  * verbatim; it must be 1–200 printable ASCII characters (user names are).
  */
 export function remoteClient(host: HostRecord, opts: { onBehalfOf?: string } = {}): VmwardenClient {
-	if (host.kind !== 'vmwarden' || !host.url) throw new Error(`host "${host.id}" is not a vmwarden instance (kind ${host.kind})`);
-	if (opts.onBehalfOf !== undefined && !HEADER_VALUE.test(opts.onBehalfOf)) throw new TypeError('onBehalfOf must be 1-200 printable ASCII characters');
+	if (host.kind !== 'vmwarden' || !host.url)
+		throw new Error(`host "${host.id}" is not a vmwarden instance (kind ${host.kind})`);
+	if (opts.onBehalfOf !== undefined && !HEADER_VALUE.test(opts.onBehalfOf))
+		throw new TypeError('onBehalfOf must be 1-200 printable ASCII characters');
 	return createVmwardenClient({
 		url: host.url,
 		token: host.secrets.token,
@@ -168,12 +205,16 @@ export function remoteClient(host: HostRecord, opts: { onBehalfOf?: string } = {
  * host.timeoutMs. Cached per host and rebuilt when the record changes.
  */
 export function remoteDockerApi(host: HostRecord): DockerApi {
-	if (host.kind !== 'docker' || !host.dockerHost) throw new Error(`host "${host.id}" is not a Docker Engine (kind ${host.kind})`);
+	if (host.kind !== 'docker' || !host.dockerHost)
+		throw new Error(`host "${host.id}" is not a Docker Engine (kind ${host.kind})`);
 	const conn = connectionOf(host);
 	conn.docker ??= createDockerApi({
 		host: host.dockerHost,
 		timeoutMs: host.timeoutMs,
-		tls: host.secrets.caPem || host.secrets.tlsCertPem || host.secrets.tlsKeyPem ? { ca: host.secrets.caPem, cert: host.secrets.tlsCertPem, key: host.secrets.tlsKeyPem } : null,
+		tls:
+			host.secrets.caPem || host.secrets.tlsCertPem || host.secrets.tlsKeyPem
+				? { ca: host.secrets.caPem, cert: host.secrets.tlsCertPem, key: host.secrets.tlsKeyPem }
+				: null,
 		sshKey: host.secrets.sshKeyPem ?? null,
 		sshHostKey: host.secrets.sshHostKey ?? null
 	});
@@ -185,8 +226,15 @@ export type ProbeResult = { ok: true; detail: string } | { ok: false; reason: st
 /** The "test connection" step: can the hub do its job with this host as configured? */
 export async function probeHost(host: HostRecord): Promise<ProbeResult> {
 	// a host saved before link-local addresses were refused is not probed either
-	const linkLocal = [host.url, host.dockerHost, host.nodeExporterUrl].find((u) => u && isLinkLocalOrMetadata(hostnameOf(u)));
-	if (linkLocal) return { ok: false, reason: 'a link-local or cloud metadata address is never a host (169.254.x.x, fe80::, metadata.google.internal …)' };
+	const linkLocal = [host.url, host.dockerHost, host.nodeExporterUrl].find(
+		(u) => u && isLinkLocalOrMetadata(hostnameOf(u))
+	);
+	if (linkLocal)
+		return {
+			ok: false,
+			reason:
+				'a link-local or cloud metadata address is never a host (169.254.x.x, fe80::, metadata.google.internal …)'
+		};
 	return host.kind === 'vmwarden' ? probeVmwarden(host) : probeDocker(host);
 }
 
@@ -202,12 +250,19 @@ export const READ_SCOPE_REFUSAL =
 	'this token has read scope: the hub needs an operate-scope token (to restart containers and run actions on that host); create one there under Settings → API tokens';
 
 async function probeVmwarden(host: HostRecord): Promise<ProbeResult> {
-	if (!host.url) return { ok: false, reason: 'no URL: a vmwarden host needs its base URL, e.g. https://vm2.example:4004' };
+	if (!host.url)
+		return {
+			ok: false,
+			reason: 'no URL: a vmwarden host needs its base URL, e.g. https://vm2.example:4004'
+		};
 	let me: Awaited<ReturnType<VmwardenClient['auth']['me']['query']>>;
 	try {
 		me = await remoteClient(host).auth.me.query();
 	} catch (err) {
-		return { ok: false, reason: describeFailure(err, { what: 'vmwarden', where: host.url, timeoutMs: host.timeoutMs }) };
+		return {
+			ok: false,
+			reason: describeFailure(err, { what: 'vmwarden', where: host.url, timeoutMs: host.timeoutMs })
+		};
 	}
 	const p = me.principal;
 	if (!p) {
@@ -219,16 +274,27 @@ async function probeVmwarden(host: HostRecord): Promise<ProbeResult> {
 		};
 	}
 	if (!hasRole(p, 'operator')) return { ok: false, reason: READ_SCOPE_REFUSAL };
-	if (p.via === 'auth-off') return { ok: true, detail: `reached vmwarden at ${host.url}; warning: it runs with VMW_AUTH=off (anyone who reaches it is admin)` };
-	const hubNote = p.via === 'token' && !p.hub ? ' (an operate token: the host records hub actions under the token alone; a hub-scope token also names the hub user)' : '';
-	return { ok: true, detail: `reached vmwarden at ${host.url}; the token has the ${p.role} role${hubNote}` };
+	if (p.via === 'auth-off')
+		return {
+			ok: true,
+			detail: `reached vmwarden at ${host.url}; warning: it runs with VMW_AUTH=off (anyone who reaches it is admin)`
+		};
+	const hubNote =
+		p.via === 'token' && !p.hub
+			? ' (an operate token: the host records hub actions under the token alone; a hub-scope token also names the hub user)'
+			: '';
+	return {
+		ok: true,
+		detail: `reached vmwarden at ${host.url}; the token has the ${p.role} role${hubNote}`
+	};
 }
 
 const DOCKER_VERSION = /^\d{1,4}\.\d{1,4}(\.\d{1,4})?([-+~][0-9A-Za-z.]{1,24})?$/;
 const DOCKER_API_VERSION = /^\d{1,2}\.\d{1,3}$/;
 
 async function probeDocker(host: HostRecord): Promise<ProbeResult> {
-	if (!host.dockerHost) return { ok: false, reason: 'no Docker host: expected tcp://host:2376 or ssh://user@host' };
+	if (!host.dockerHost)
+		return { ok: false, reason: 'no Docker host: expected tcp://host:2376 or ssh://user@host' };
 	let detail: string;
 	try {
 		const api = remoteDockerApi(host);
@@ -236,21 +302,43 @@ async function probeDocker(host: HostRecord): Promise<ProbeResult> {
 		const v = await api.version();
 		// Only a version number is repeated: whatever answers /version on that port or socket
 		// (any loopback service) must not have its own words shown (issue 21 item 6).
-		if (!DOCKER_VERSION.test(String(v.version)) || !DOCKER_API_VERSION.test(String(v.apiVersion))) return { ok: false, reason: `${api.label} answered, but not as a Docker Engine` };
+		if (!DOCKER_VERSION.test(String(v.version)) || !DOCKER_API_VERSION.test(String(v.apiVersion)))
+			return { ok: false, reason: `${api.label} answered, but not as a Docker Engine` };
 		detail = `Docker ${v.version} (API ${v.apiVersion}) at ${api.label}`;
 	} catch (err) {
-		return { ok: false, reason: describeFailure(err, { what: 'Docker Engine', where: host.dockerHost, timeoutMs: host.timeoutMs }) };
+		return {
+			ok: false,
+			reason: describeFailure(err, {
+				what: 'Docker Engine',
+				where: host.dockerHost,
+				timeoutMs: host.timeoutMs
+			})
+		};
 	}
-	if (!host.nodeExporterUrl) return { ok: true, detail: `${detail}; no node_exporter URL (no host figures)` };
+	if (!host.nodeExporterUrl)
+		return { ok: true, detail: `${detail}; no node_exporter URL (no host figures)` };
 	try {
-		const res = await remoteFetch(host)(host.nodeExporterUrl, { headers: { accept: 'text/plain' } });
+		const res = await remoteFetch(host)(host.nodeExporterUrl, {
+			headers: { accept: 'text/plain' }
+		});
 		const text = await res.text();
-		if (!res.ok) return { ok: false, reason: `${detail}, but node_exporter at ${host.nodeExporterUrl} answered HTTP ${res.status}` };
+		if (!res.ok)
+			return {
+				ok: false,
+				reason: `${detail}, but node_exporter at ${host.nodeExporterUrl} answered HTTP ${res.status}`
+			};
 		const series = countNodeSeries(text);
-		if (series === 0) return { ok: false, reason: `${detail}, but ${host.nodeExporterUrl} is not node_exporter's /metrics (no node_* series in its answer)` };
+		if (series === 0)
+			return {
+				ok: false,
+				reason: `${detail}, but ${host.nodeExporterUrl} is not node_exporter's /metrics (no node_* series in its answer)`
+			};
 		return { ok: true, detail: `${detail}; node_exporter answers with ${series} node_* series` };
 	} catch (err) {
-		return { ok: false, reason: `${detail}, but node_exporter: ${describeFailure(err, { what: 'node_exporter', where: host.nodeExporterUrl, timeoutMs: host.timeoutMs })}` };
+		return {
+			ok: false,
+			reason: `${detail}, but node_exporter: ${describeFailure(err, { what: 'node_exporter', where: host.nodeExporterUrl, timeoutMs: host.timeoutMs })}`
+		};
 	}
 }
 

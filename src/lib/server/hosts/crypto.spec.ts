@@ -26,14 +26,28 @@ function reasonOf(fn: () => unknown): string {
 describe('secret box (AES-256-GCM under VMW_SECRET_KEY)', () => {
 	it('round trip: text of any kind comes back as it went in', () => {
 		const box = createSecretBox(KEY);
-		for (const plain of ['', 'vmw_token', JSON.stringify({ token: 'vmw_x', caPem: '-----BEGIN CERTIFICATE-----\nAAA\n' }), 'ünïcødé ✓', 'x'.repeat(100_000)]) {
+		for (const plain of [
+			'',
+			'vmw_token',
+			JSON.stringify({ token: 'vmw_x', caPem: '-----BEGIN CERTIFICATE-----\nAAA\n' }),
+			'ünïcødé ✓',
+			'x'.repeat(100_000)
+		]) {
 			expect(box.open(box.seal(plain, 'vm2'), 'vm2')).toBe(plain);
 		}
 	});
 
 	it('is AES-256-GCM with an HKDF-SHA256 key, as documented: an independent decryption opens it', () => {
 		// Derived here from the documented parameters, not through the module.
-		const key = Buffer.from(hkdfSync('sha256', Buffer.from(KEY), Buffer.from('vmwarden:host-secrets:salt:v1'), Buffer.from('vmwarden host credentials, AES-256-GCM, v1'), 32));
+		const key = Buffer.from(
+			hkdfSync(
+				'sha256',
+				Buffer.from(KEY),
+				Buffer.from('vmwarden:host-secrets:salt:v1'),
+				Buffer.from('vmwarden host credentials, AES-256-GCM, v1'),
+				32
+			)
+		);
 		const box = createSecretBox(KEY);
 		const blob = box.seal('hello hub', 'vm2');
 		const [v, id, iv, ct, tag] = blob.split('.');
@@ -44,7 +58,9 @@ describe('secret box (AES-256-GCM under VMW_SECRET_KEY)', () => {
 		const d = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
 		d.setAAD(Buffer.from(`v1.${id}.vm2`));
 		d.setAuthTag(Buffer.from(tag, 'base64url'));
-		expect(Buffer.concat([d.update(Buffer.from(ct, 'base64url')), d.final()]).toString()).toBe('hello hub');
+		expect(Buffer.concat([d.update(Buffer.from(ct, 'base64url')), d.final()]).toString()).toBe(
+			'hello hub'
+		);
 		// the ciphertext is as long as the text (GCM is a stream mode) and does not contain it
 		expect(Buffer.from(ct, 'base64url')).toHaveLength('hello hub'.length);
 		expect(blob).not.toContain('hello');
@@ -92,7 +108,8 @@ describe('secret box (AES-256-GCM under VMW_SECRET_KEY)', () => {
 	it('refuses a short key, and blobs of another format', () => {
 		expect(() => createSecretBox('x'.repeat(SECRET_KEY_MIN_LENGTH - 1))).toThrow(/at least 32/);
 		const box = createSecretBox(KEY);
-		for (const bad of ['', 'plain text', 'v2.a.b.c.d', 'v1.a.b.c', 'v1.a.b.c.d.e', 'v1.x.+/.a.b']) expect(reasonOf(() => box.open(bad, 'vm2'))).toBe('format');
+		for (const bad of ['', 'plain text', 'v2.a.b.c.d', 'v1.a.b.c', 'v1.a.b.c.d.e', 'v1.x.+/.a.b'])
+			expect(reasonOf(() => box.open(bad, 'vm2'))).toBe('format');
 	});
 
 	it('error messages never carry the blob or the text', () => {

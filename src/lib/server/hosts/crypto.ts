@@ -11,7 +11,14 @@
 // - Format `v1.<keyId>.<iv>.<ciphertext>.<tag>` (base64url): the version allows another scheme
 //   later, the key id (first 8 bytes of an HMAC of a fixed label under the key, not the key) says
 //   which key sealed it, so a rotation can keep the previous key to open old rows and re-seal them.
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+	createCipheriv,
+	createDecipheriv,
+	createHmac,
+	hkdfSync,
+	randomBytes,
+	timingSafeEqual
+} from 'node:crypto';
 
 /** config.ts refuses a shorter VMW_SECRET_KEY. */
 export const SECRET_KEY_MIN_LENGTH = 32;
@@ -45,9 +52,14 @@ const b64 = (b: Buffer) => b.toString('base64url');
 const B64URL = /^[A-Za-z0-9_-]*$/;
 
 export function createSecretBox(secretKey: string): SecretBox {
-	if (secretKey.length < SECRET_KEY_MIN_LENGTH) throw new Error(`VMW_SECRET_KEY: expected at least ${SECRET_KEY_MIN_LENGTH} characters`);
+	if (secretKey.length < SECRET_KEY_MIN_LENGTH)
+		throw new Error(`VMW_SECRET_KEY: expected at least ${SECRET_KEY_MIN_LENGTH} characters`);
 	const key = Buffer.from(hkdfSync('sha256', Buffer.from(secretKey, 'utf8'), SALT, INFO, 32));
-	const keyId = createHmac('sha256', key).update('vmwarden key id').digest().subarray(0, 8).toString('hex');
+	const keyId = createHmac('sha256', key)
+		.update('vmwarden key id')
+		.digest()
+		.subarray(0, 8)
+		.toString('hex');
 	const keyIdBuf = Buffer.from(keyId);
 
 	return {
@@ -61,22 +73,39 @@ export function createSecretBox(secretKey: string): SecretBox {
 		},
 		open(blob, aad) {
 			const parts = blob.split('.');
-			if (parts.length !== 5 || parts[0] !== VERSION || !parts.slice(2).every((p) => B64URL.test(p)))
-				throw new SecretBoxError('stored credentials are not in a format this version reads', 'format');
+			if (
+				parts.length !== 5 ||
+				parts[0] !== VERSION ||
+				!parts.slice(2).every((p) => B64URL.test(p))
+			)
+				throw new SecretBoxError(
+					'stored credentials are not in a format this version reads',
+					'format'
+				);
 			const [, id, ivS, ctS, tagS] = parts;
 			const idBuf = Buffer.from(id);
 			if (idBuf.length !== keyIdBuf.length || !timingSafeEqual(idBuf, keyIdBuf))
-				throw new SecretBoxError('stored credentials were encrypted under another VMW_SECRET_KEY (was the key changed?)', 'wrong-key');
+				throw new SecretBoxError(
+					'stored credentials were encrypted under another VMW_SECRET_KEY (was the key changed?)',
+					'wrong-key'
+				);
 			const iv = Buffer.from(ivS, 'base64url');
 			const tag = Buffer.from(tagS, 'base64url');
-			if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new SecretBoxError('stored credentials are damaged', 'tampered');
+			if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES)
+				throw new SecretBoxError('stored credentials are damaged', 'tampered');
 			try {
 				const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
 				decipher.setAAD(Buffer.from(`${VERSION}.${id}.${aad}`, 'utf8'));
 				decipher.setAuthTag(tag);
-				return Buffer.concat([decipher.update(Buffer.from(ctS, 'base64url')), decipher.final()]).toString('utf8');
+				return Buffer.concat([
+					decipher.update(Buffer.from(ctS, 'base64url')),
+					decipher.final()
+				]).toString('utf8');
 			} catch {
-				throw new SecretBoxError('stored credentials do not authenticate (altered, or not this row\'s)', 'tampered');
+				throw new SecretBoxError(
+					"stored credentials do not authenticate (altered, or not this row's)",
+					'tampered'
+				);
 			}
 		}
 	};

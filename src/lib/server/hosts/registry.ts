@@ -6,7 +6,16 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db';
 import { hosts, users } from '../db/schema';
 import { createSecretBox, SecretBoxError, type SecretBox } from './crypto';
-import { checkHost, hostDraftInput, hostPatchInput, SECRET_KEYS, TIMEOUT_MS, type HostDraft, type HostPatch, type SecretsInput } from './validate';
+import {
+	checkHost,
+	hostDraftInput,
+	hostPatchInput,
+	SECRET_KEYS,
+	TIMEOUT_MS,
+	type HostDraft,
+	type HostPatch,
+	type SecretsInput
+} from './validate';
 import type { HostRecord, HostRegistry, HostSecrets, HostView } from './types';
 import { createEmitter } from '../emitter';
 import { createLogger, type Logger } from '../log';
@@ -63,9 +72,16 @@ export interface HostsRegistryOptions {
 	log?: Logger;
 }
 
-function flagsOf(set: string): Pick<HostView, 'hasToken' | 'hasCaPem' | 'hasTlsClient' | 'hasSshKey'> {
+function flagsOf(
+	set: string
+): Pick<HostView, 'hasToken' | 'hasCaPem' | 'hasTlsClient' | 'hasSshKey'> {
 	const keys = new Set(set.split(',').filter(Boolean));
-	return { hasToken: keys.has('token'), hasCaPem: keys.has('caPem'), hasTlsClient: keys.has('tlsCertPem') && keys.has('tlsKeyPem'), hasSshKey: keys.has('sshKeyPem') };
+	return {
+		hasToken: keys.has('token'),
+		hasCaPem: keys.has('caPem'),
+		hasTlsClient: keys.has('tlsCertPem') && keys.has('tlsKeyPem'),
+		hasSshKey: keys.has('sshKeyPem')
+	};
 }
 
 function viewOf(r: Row): HostView {
@@ -97,12 +113,23 @@ function mergeSecrets(current: HostSecrets, input: SecretsInput | undefined): Ho
 /** The key id of a sealed blob (`v1.<keyId>.…`), or null. */
 const keyIdOf = (blob: string): string | null => /^v1\.([0-9a-f]{16})\./.exec(blob)?.[1] ?? null;
 
-const setKeys = (s: HostSecrets) => SECRET_KEYS.filter((k) => typeof s[k] === 'string' && s[k] !== '');
+const setKeys = (s: HostSecrets) =>
+	SECRET_KEYS.filter((k) => typeof s[k] === 'string' && s[k] !== '');
 
-export function createHostsRegistry({ db, localHostId, secretKey, previousSecretKey = null, now = Date.now, log = createLogger('hosts') }: HostsRegistryOptions): HostsAdmin {
+export function createHostsRegistry({
+	db,
+	localHostId,
+	secretKey,
+	previousSecretKey = null,
+	now = Date.now,
+	log = createLogger('hosts')
+}: HostsRegistryOptions): HostsAdmin {
 	const box: SecretBox | null = secretKey ? createSecretBox(secretKey) : null;
 	// only with a current key: rows are re-sealed under it, never left under the previous one alone
-	const previous: SecretBox | null = box && previousSecretKey && previousSecretKey !== secretKey ? createSecretBox(previousSecretKey) : null;
+	const previous: SecretBox | null =
+		box && previousSecretKey && previousSecretKey !== secretKey
+			? createSecretBox(previousSecretKey)
+			: null;
 	let rows: Map<string, Row> | null = null;
 	const listeners = createEmitter<string>({ log, what: 'hosts: change listener' });
 	// one change at a time: two concurrent adds of one id must not both pass the "exists?" check
@@ -126,7 +153,11 @@ export function createHostsRegistry({ db, localHostId, secretKey, previousSecret
 
 	function decrypt(r: Row): HostSecrets {
 		if (!r.secretsEnc) return {};
-		if (!box) throw new HostsError('PRECONDITION_FAILED', `host "${r.id}" has stored credentials, but VMW_SECRET_KEY is not set: set the key they were stored under`);
+		if (!box)
+			throw new HostsError(
+				'PRECONDITION_FAILED',
+				`host "${r.id}" has stored credentials, but VMW_SECRET_KEY is not set: set the key they were stored under`
+			);
 		try {
 			const sealer = previous && keyIdOf(r.secretsEnc) === previous.keyId ? previous : box;
 			const parsed = JSON.parse(sealer.open(r.secretsEnc, r.id)) as Record<string, unknown>;
@@ -135,7 +166,10 @@ export function createHostsRegistry({ db, localHostId, secretKey, previousSecret
 			return out;
 		} catch (err) {
 			const why = err instanceof SecretBoxError ? err.message : 'they do not decode';
-			throw new HostsError('PRECONDITION_FAILED', `host "${r.id}": stored credentials cannot be read: ${why}; re-enter them on the hosts page`);
+			throw new HostsError(
+				'PRECONDITION_FAILED',
+				`host "${r.id}": stored credentials cannot be read: ${why}; re-enter them on the hosts page`
+			);
 		}
 	}
 
@@ -171,8 +205,16 @@ export function createHostsRegistry({ db, localHostId, secretKey, previousSecret
 
 	function parseDraft(raw: HostDraft): HostDraft {
 		const r = hostDraftInput.safeParse(raw);
-		if (!r.success) throw new HostsError('BAD_REQUEST', r.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '));
-		if (r.data.id === localHostId) throw new HostsError('CONFLICT', `"${r.data.id}" is this instance's own id (VMW_HOST_ID): the local machine is always there and is not registered`);
+		if (!r.success)
+			throw new HostsError(
+				'BAD_REQUEST',
+				r.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')
+			);
+		if (r.data.id === localHostId)
+			throw new HostsError(
+				'CONFLICT',
+				`"${r.data.id}" is this instance's own id (VMW_HOST_ID): the local machine is always there and is not registered`
+			);
 		return r.data;
 	}
 
@@ -196,7 +238,11 @@ export function createHostsRegistry({ db, localHostId, secretKey, previousSecret
 
 	async function patched(id: string, raw: HostPatch): Promise<{ rec: HostRecord; row: Row }> {
 		const r = hostPatchInput.safeParse(raw);
-		if (!r.success) throw new HostsError('BAD_REQUEST', r.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '));
+		if (!r.success)
+			throw new HostsError(
+				'BAD_REQUEST',
+				r.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')
+			);
 		const p = r.data;
 		const row = (await load()).get(id);
 		if (!row) throw new HostsError('NOT_FOUND', `no host "${id}"`);
@@ -220,13 +266,16 @@ export function createHostsRegistry({ db, localHostId, secretKey, previousSecret
 		return { rec: { ...rec, ...flagsOf(setKeys(secrets).join(',')) }, row };
 	}
 
-	const setKeysOfRow = (row: Row) => row.secretsSet.split(',').filter(Boolean) as (typeof SECRET_KEYS)[number][];
+	const setKeysOfRow = (row: Row) =>
+		row.secretsSet.split(',').filter(Boolean) as (typeof SECRET_KEYS)[number][];
 
 	return {
 		canStoreSecrets: box !== null,
 
 		async list() {
-			return [...(await load()).values()].map(viewOf).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+			return [...(await load()).values()]
+				.map(viewOf)
+				.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 		},
 
 		async get(id) {
@@ -251,10 +300,16 @@ export function createHostsRegistry({ db, localHostId, secretKey, previousSecret
 			return serial(async () => {
 				const d = parseDraft(raw);
 				const map = await load();
-				if ([...map.keys()].some((k) => k.toLowerCase() === d.id.toLowerCase())) throw new HostsError('CONFLICT', `a host "${d.id}" is already registered`);
+				if ([...map.keys()].some((k) => k.toLowerCase() === d.id.toLowerCase()))
+					throw new HostsError('CONFLICT', `a host "${d.id}" is already registered`);
 				const row = rowOf(recordFromDraft(d, now()));
-				const inserted = await db.insert(hosts).values(row).onConflictDoNothing().returning({ id: hosts.id });
-				if (inserted.length === 0) throw new HostsError('CONFLICT', `a host "${d.id}" is already registered`);
+				const inserted = await db
+					.insert(hosts)
+					.values(row)
+					.onConflictDoNothing()
+					.returning({ id: hosts.id });
+				if (inserted.length === 0)
+					throw new HostsError('CONFLICT', `a host "${d.id}" is already registered`);
 				map.set(row.id, row);
 				changed(row.id);
 				return viewOf(row);
@@ -266,7 +321,11 @@ export function createHostsRegistry({ db, localHostId, secretKey, previousSecret
 				const { rec } = await patched(id, raw);
 				const next = rowOf({ ...rec, id });
 				const { id: _id, createdAt: _c, ...set } = next;
-				const done = await db.update(hosts).set(set).where(eq(hosts.id, id)).returning({ id: hosts.id });
+				const done = await db
+					.update(hosts)
+					.set(set)
+					.where(eq(hosts.id, id))
+					.returning({ id: hosts.id });
 				if (done.length === 0) throw new HostsError('NOT_FOUND', `no host "${id}"`);
 				(await load()).set(id, next);
 				changed(id);
@@ -309,7 +368,10 @@ export function createHostsRegistry({ db, localHostId, secretKey, previousSecret
 		},
 
 		async preferred(userId) {
-			const [u] = await db.select({ hostId: users.preferredHostId }).from(users).where(eq(users.id, userId));
+			const [u] = await db
+				.select({ hostId: users.preferredHostId })
+				.from(users)
+				.where(eq(users.id, userId));
 			const id = u?.hostId ?? null;
 			if (id === null) return null;
 			if (id === localHostId || (await load()).has(id)) return id;
@@ -317,8 +379,13 @@ export function createHostsRegistry({ db, localHostId, secretKey, previousSecret
 		},
 
 		async setPreferred(userId, hostId) {
-			if (hostId !== null && hostId !== localHostId && !(await load()).has(hostId)) throw new HostsError('NOT_FOUND', `unknown host "${hostId}"`);
-			const done = await db.update(users).set({ preferredHostId: hostId }).where(eq(users.id, userId)).returning({ id: users.id });
+			if (hostId !== null && hostId !== localHostId && !(await load()).has(hostId))
+				throw new HostsError('NOT_FOUND', `unknown host "${hostId}"`);
+			const done = await db
+				.update(users)
+				.set({ preferredHostId: hostId })
+				.where(eq(users.id, userId))
+				.returning({ id: users.id });
 			if (done.length === 0) throw new HostsError('NOT_FOUND', 'no such user');
 		}
 	};

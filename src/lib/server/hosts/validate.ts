@@ -18,7 +18,14 @@ export const LIMITS = {
 	certPem: 64 * 1024,
 	keyPem: 16 * 1024
 };
-export const SECRET_KEYS = ['token', 'caPem', 'tlsCertPem', 'tlsKeyPem', 'sshKeyPem', 'sshHostKey'] as const satisfies readonly (keyof HostSecrets)[];
+export const SECRET_KEYS = [
+	'token',
+	'caPem',
+	'tlsCertPem',
+	'tlsKeyPem',
+	'sshKeyPem',
+	'sshHostKey'
+] as const satisfies readonly (keyof HostSecrets)[];
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 export const hostIdField = z
@@ -41,7 +48,10 @@ const pem = (max: number, what: string) =>
 	z
 		.string()
 		.max(max, `${what}: at most ${Math.round(max / 1024)} KiB`)
-		.refine((s) => /-----BEGIN [A-Z0-9 ]+-----[\s\S]+-----END [A-Z0-9 ]+-----/.test(s), `${what}: expected PEM text (-----BEGIN …----- … -----END …-----)`);
+		.refine(
+			(s) => /-----BEGIN [A-Z0-9 ]+-----[\s\S]+-----END [A-Z0-9 ]+-----/.test(s),
+			`${what}: expected PEM text (-----BEGIN …----- … -----END …-----)`
+		);
 
 /** Credentials as the admin types them: a string sets, null clears, absent keeps (on update). */
 export const secretsInput = z
@@ -61,7 +71,10 @@ export const secretsInput = z
 		sshHostKey: z
 			.string()
 			.max(LIMITS.keyPem, `SSH host key: at most ${LIMITS.keyPem / 1024} KiB`)
-			.refine((s) => parseSshHostKeys(s).length > 0, 'SSH host key: expected a line such as `ssh-ed25519 AAAAC3…` (from `ssh-keyscan -t ed25519 host`)')
+			.refine(
+				(s) => parseSshHostKeys(s).length > 0,
+				'SSH host key: expected a line such as `ssh-ed25519 AAAAC3…` (from `ssh-keyscan -t ed25519 host`)'
+			)
 			.nullable()
 			.optional()
 	})
@@ -93,7 +106,14 @@ export function isLoopbackHostname(h: string): boolean {
 }
 
 /** Cloud metadata services by name (their addresses are link-local or listed below). */
-const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal', 'metadata.azure.internal']);
+const METADATA_NAMES = new Set([
+	'metadata.google.internal',
+	'metadata.goog',
+	'metadata',
+	'instance-data',
+	'instance-data.ec2.internal',
+	'metadata.azure.internal'
+]);
 
 /**
  * A link-local or cloud-metadata address (169.254.0.0/16 — 169.254.169.254 is the metadata
@@ -101,7 +121,10 @@ const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog', 'me
  * to register. The hub's requests carry its token, and "test connection" tells what answered.
  */
 export function isLinkLocalOrMetadata(h: string): boolean {
-	const host = h.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+	const host = h
+		.replace(/^\[|\]$/g, '')
+		.toLowerCase()
+		.replace(/\.$/, '');
 	if (METADATA_NAMES.has(host)) return true;
 	if (/^169\.254\.\d{1,3}\.\d{1,3}$/.test(host) || host === '100.100.100.200') return true;
 	if (/^fe[89ab][0-9a-f]?:/.test(host) || host === 'fd00:ec2::254') return true;
@@ -109,7 +132,8 @@ export function isLinkLocalOrMetadata(h: string): boolean {
 	return /^::ffff:(169\.254\.|a9fe:)/.test(host);
 }
 
-const LINK_LOCAL_REFUSAL = 'a link-local or cloud metadata address is never a host (169.254.x.x, fe80::, metadata.google.internal …)';
+const LINK_LOCAL_REFUSAL =
+	'a link-local or cloud metadata address is never a host (169.254.x.x, fe80::, metadata.google.internal …)';
 
 function parseUrl(s: string): URL | null {
 	try {
@@ -120,33 +144,58 @@ function parseUrl(s: string): URL | null {
 }
 
 /** The fields of a complete host, after merging a patch: every rule of its kind. Returns problems (empty = fine). */
-export function checkHost(h: { kind: HostKind; url: string | null; dockerHost: string | null; nodeExporterUrl: string | null; secrets: HostSecrets }): string[] {
+export function checkHost(h: {
+	kind: HostKind;
+	url: string | null;
+	dockerHost: string | null;
+	nodeExporterUrl: string | null;
+	secrets: HostSecrets;
+}): string[] {
 	const problems: string[] = [];
 	const s = h.secrets;
 	const httpUrl = (value: string, field: string, what: string) => {
 		const u = parseUrl(value);
-		if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) return problems.push(`${field}: expected an http(s) URL such as ${what}`);
-		if (u.username || u.password) return problems.push(`${field}: no user or password inside the URL (credentials go in their own fields, encrypted)`);
+		if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:'))
+			return problems.push(`${field}: expected an http(s) URL such as ${what}`);
+		if (u.username || u.password)
+			return problems.push(
+				`${field}: no user or password inside the URL (credentials go in their own fields, encrypted)`
+			);
 		if (u.search || u.hash) return problems.push(`${field}: no query or fragment`);
 		if (isLinkLocalOrMetadata(u.hostname)) return problems.push(`${field}: ${LINK_LOCAL_REFUSAL}`);
 		// node_exporter gets no credentials: plain http is its usual setup
 		if (u.protocol === 'http:' && field === 'url' && !isLoopbackHostname(u.hostname))
-			return problems.push(`${field}: use https:// — plain http:// is accepted only on loopback (the token would cross the network in clear)`);
+			return problems.push(
+				`${field}: use https:// — plain http:// is accepted only on loopback (the token would cross the network in clear)`
+			);
 	};
 	if (h.kind === 'vmwarden') {
-		if (!h.url) problems.push('url: a vmwarden host needs its base URL, e.g. https://vm2.example:4004');
+		if (!h.url)
+			problems.push('url: a vmwarden host needs its base URL, e.g. https://vm2.example:4004');
 		else httpUrl(h.url, 'url', 'https://vm2.example:4004');
-		if (h.dockerHost) problems.push('dockerHost: only for a bare Docker host (a vmwarden host is reached through its own API)');
-		if (h.nodeExporterUrl) problems.push('nodeExporterUrl: only for a bare Docker host (a vmwarden host samples itself)');
-		for (const k of ['tlsCertPem', 'tlsKeyPem', 'sshKeyPem', 'sshHostKey'] as const) if (s[k]) problems.push(`secrets.${k}: only for a bare Docker host`);
+		if (h.dockerHost)
+			problems.push(
+				'dockerHost: only for a bare Docker host (a vmwarden host is reached through its own API)'
+			);
+		if (h.nodeExporterUrl)
+			problems.push(
+				'nodeExporterUrl: only for a bare Docker host (a vmwarden host samples itself)'
+			);
+		for (const k of ['tlsCertPem', 'tlsKeyPem', 'sshKeyPem', 'sshHostKey'] as const)
+			if (s[k]) problems.push(`secrets.${k}: only for a bare Docker host`);
 	} else {
 		if (h.url) problems.push('url: only for a vmwarden host (a Docker host has dockerHost)');
-		if (s.token) problems.push('secrets.token: only for a vmwarden host (Docker uses TLS client certificates or an SSH key)');
+		if (s.token)
+			problems.push(
+				'secrets.token: only for a vmwarden host (Docker uses TLS client certificates or an SSH key)'
+			);
 		if (!h.dockerHost) problems.push('dockerHost: expected tcp://host:2376 or ssh://user@host');
 		else problems.push(...checkDockerHost(h.dockerHost, s));
-		if (h.nodeExporterUrl) httpUrl(h.nodeExporterUrl, 'nodeExporterUrl', 'http://10.0.0.5:9100/metrics');
+		if (h.nodeExporterUrl)
+			httpUrl(h.nodeExporterUrl, 'nodeExporterUrl', 'http://10.0.0.5:9100/metrics');
 	}
-	if (!s.tlsCertPem !== !s.tlsKeyPem) problems.push('secrets: a TLS client certificate needs both its certificate and its key');
+	if (!s.tlsCertPem !== !s.tlsKeyPem)
+		problems.push('secrets: a TLS client certificate needs both its certificate and its key');
 	problems.push(...checkPems(s));
 	return problems;
 }
@@ -156,28 +205,38 @@ function checkDockerHost(dockerHost: string, s: HostSecrets): string[] {
 	// registering one needs the admin role, who already controls this instance.
 	if (dockerHost.startsWith('unix://')) {
 		const p = dockerHost.slice('unix://'.length);
-		if (!p.startsWith('/') || p.includes('\0') || p.split('/').includes('..') || p.length > 107) return ['dockerHost: unix:// needs an absolute socket path (at most 107 characters, no ..)'];
-		if (s.caPem || s.tlsCertPem || s.sshKeyPem || s.sshHostKey) return ['secrets: a unix:// socket takes no TLS or SSH credentials'];
+		if (!p.startsWith('/') || p.includes('\0') || p.split('/').includes('..') || p.length > 107)
+			return ['dockerHost: unix:// needs an absolute socket path (at most 107 characters, no ..)'];
+		if (s.caPem || s.tlsCertPem || s.sshKeyPem || s.sshHostKey)
+			return ['secrets: a unix:// socket takes no TLS or SSH credentials'];
 		return [];
 	}
 	const u = parseUrl(dockerHost);
-	if (!u) return ['dockerHost: expected tcp://host:2376, ssh://user@host or unix:///path/docker.sock'];
+	if (!u)
+		return ['dockerHost: expected tcp://host:2376, ssh://user@host or unix:///path/docker.sock'];
 	if (isLinkLocalOrMetadata(u.hostname)) return [`dockerHost: ${LINK_LOCAL_REFUSAL}`];
 	if (u.protocol === 'tcp:') {
 		if (!u.hostname || !u.port) return ['dockerHost: expected tcp://host:port'];
-		if (u.username || u.password || (u.pathname && u.pathname !== '/') || u.search) return ['dockerHost: expected tcp://host:port and nothing else'];
+		if (u.username || u.password || (u.pathname && u.pathname !== '/') || u.search)
+			return ['dockerHost: expected tcp://host:port and nothing else'];
 		if (s.sshKeyPem || s.sshHostKey) return ['secrets: SSH keys are for ssh://, not tcp://'];
 		const tls = Boolean(s.caPem || s.tlsCertPem);
 		if (!tls && !isLoopbackHostname(u.hostname))
-			return ['dockerHost: a tcp:// Docker Engine off loopback needs TLS: give its CA certificate and a client certificate and key (the Docker API is root on that host)'];
+			return [
+				'dockerHost: a tcp:// Docker Engine off loopback needs TLS: give its CA certificate and a client certificate and key (the Docker API is root on that host)'
+			];
 		return [];
 	}
 	if (u.protocol === 'ssh:') {
 		if (!u.hostname) return ['dockerHost: expected ssh://user@host[:port]'];
 		if (u.password) return ['dockerHost: no password inside the URL: give an SSH private key'];
-		if ((u.pathname && u.pathname !== '/') || u.search) return ['dockerHost: expected ssh://user@host[:port] and nothing else'];
+		if ((u.pathname && u.pathname !== '/') || u.search)
+			return ['dockerHost: expected ssh://user@host[:port] and nothing else'];
 		if (!s.sshKeyPem) return ['secrets.sshKeyPem: an ssh:// Docker host needs an SSH private key'];
-		if (!s.sshHostKey) return ['secrets.sshHostKey: an ssh:// Docker host needs its host key pinned (the line `ssh-keyscan -t ed25519 host` prints, checked against a fingerprint you trust)'];
+		if (!s.sshHostKey)
+			return [
+				'secrets.sshHostKey: an ssh:// Docker host needs its host key pinned (the line `ssh-keyscan -t ed25519 host` prints, checked against a fingerprint you trust)'
+			];
 		if (s.caPem || s.tlsCertPem) return ['secrets: TLS certificates are for tcp://, not ssh://'];
 		return [];
 	}
@@ -186,7 +245,8 @@ function checkDockerHost(dockerHost: string, s: HostSecrets): string[] {
 
 function checkPems(s: HostSecrets): string[] {
 	const out: string[] = [];
-	const certs = (pemText: string) => pemText.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+	const certs = (pemText: string) =>
+		pemText.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 	for (const [k, what] of [
 		['caPem', 'CA certificate'],
 		['tlsCertPem', 'client certificate']
@@ -194,7 +254,8 @@ function checkPems(s: HostSecrets): string[] {
 		const v = s[k];
 		if (!v) continue;
 		const list = certs(v);
-		if (list.length === 0) out.push(`secrets.${k}: expected a PEM certificate (-----BEGIN CERTIFICATE-----)`);
+		if (list.length === 0)
+			out.push(`secrets.${k}: expected a PEM certificate (-----BEGIN CERTIFICATE-----)`);
 		for (const c of list) {
 			try {
 				new X509Certificate(c);
@@ -205,7 +266,10 @@ function checkPems(s: HostSecrets): string[] {
 		}
 	}
 	if (s.tlsKeyPem) {
-		if (/ENCRYPTED/.test(s.tlsKeyPem)) out.push('secrets.tlsKeyPem: the key is passphrase-protected: give it without a passphrase (it is stored encrypted)');
+		if (/ENCRYPTED/.test(s.tlsKeyPem))
+			out.push(
+				'secrets.tlsKeyPem: the key is passphrase-protected: give it without a passphrase (it is stored encrypted)'
+			);
 		else
 			try {
 				createPrivateKey(s.tlsKeyPem);
@@ -214,20 +278,30 @@ function checkPems(s: HostSecrets): string[] {
 			}
 	}
 	if (s.sshKeyPem) {
-		if (!/-----BEGIN (OPENSSH|RSA|EC|DSA)? ?PRIVATE KEY-----/.test(s.sshKeyPem)) out.push('secrets.sshKeyPem: expected a private key (-----BEGIN OPENSSH PRIVATE KEY----- or PEM)');
-		else if (opensshCipher(s.sshKeyPem) === 'unreadable') out.push('secrets.sshKeyPem: not a readable OpenSSH private key');
-		else if (/ENCRYPTED/.test(s.sshKeyPem) || opensshCipher(s.sshKeyPem) !== 'none') out.push('secrets.sshKeyPem: the key is passphrase-protected: give it without a passphrase (it is stored encrypted)');
+		if (!/-----BEGIN (OPENSSH|RSA|EC|DSA)? ?PRIVATE KEY-----/.test(s.sshKeyPem))
+			out.push(
+				'secrets.sshKeyPem: expected a private key (-----BEGIN OPENSSH PRIVATE KEY----- or PEM)'
+			);
+		else if (opensshCipher(s.sshKeyPem) === 'unreadable')
+			out.push('secrets.sshKeyPem: not a readable OpenSSH private key');
+		else if (/ENCRYPTED/.test(s.sshKeyPem) || opensshCipher(s.sshKeyPem) !== 'none')
+			out.push(
+				'secrets.sshKeyPem: the key is passphrase-protected: give it without a passphrase (it is stored encrypted)'
+			);
 	}
 	return out;
 }
 
 /** The cipher of an OpenSSH private key ('none' = no passphrase); 'none' for other formats (checked by their header). */
 export function opensshCipher(pemText: string): string {
-	const m = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]+?)-----END OPENSSH PRIVATE KEY-----/.exec(pemText);
+	const m = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]+?)-----END OPENSSH PRIVATE KEY-----/.exec(
+		pemText
+	);
 	if (!m) return 'none';
 	const raw = Buffer.from(m[1].replace(/\s+/g, ''), 'base64');
 	const magic = 'openssh-key-v1\0';
-	if (raw.subarray(0, magic.length).toString('latin1') !== magic || raw.length < magic.length + 4) return 'unreadable';
+	if (raw.subarray(0, magic.length).toString('latin1') !== magic || raw.length < magic.length + 4)
+		return 'unreadable';
 	const len = raw.readUInt32BE(magic.length);
 	if (len > 64 || raw.length < magic.length + 4 + len) return 'unreadable';
 	return raw.subarray(magic.length + 4, magic.length + 4 + len).toString('latin1');

@@ -3,10 +3,27 @@
 // per-host timeout and last-good LRU (hub/all.ts runAll, with hand-made targets).
 import { describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
-import { createCallerFactory, hostOperatorProcedure, hostViewerProcedure, isPerHost, router, viewerProcedure, type Context } from '../trpc/init';
+import {
+	createCallerFactory,
+	hostOperatorProcedure,
+	hostViewerProcedure,
+	isPerHost,
+	router,
+	viewerProcedure,
+	type Context
+} from '../trpc/init';
 import { createInnerContext } from '../trpc/context';
 import { appRouter } from '../trpc/router';
-import { builtOn, checkProcedure, createLastGood, lastGoodKey, reasonFor, runAll, ALL_INPUT_MAX_BYTES, type AllTarget } from './all';
+import {
+	builtOn,
+	checkProcedure,
+	createLastGood,
+	lastGoodKey,
+	reasonFor,
+	runAll,
+	ALL_INPUT_MAX_BYTES,
+	type AllTarget
+} from './all';
 
 function hubCaller() {
 	const called: string[] = [];
@@ -22,7 +39,9 @@ function hubCaller() {
 		host: async () => null
 	};
 	const services = { config: { hostId: 'hub' }, hub } as unknown as Context['services'];
-	const caller = createCallerFactory(appRouter)(createInnerContext({ principal: { role: 'viewer', via: 'session', userName: 'v' }, services }));
+	const caller = createCallerFactory(appRouter)(
+		createInnerContext({ principal: { role: 'viewer', via: 'session', userName: 'v' }, services })
+	);
 	return { caller, called };
 }
 
@@ -44,7 +63,11 @@ describe('hub.all: what it runs', () => {
 		await refused('containers.restart', { id: 'web' }, /containers\.restart: it is a mutation/);
 		await refused('health.sampleNow', undefined, /it is a mutation/);
 		await refused('containers.live', undefined, /containers\.live: it is a subscription/);
-		await refused('containers.nothingHere', undefined, /there is no procedure containers\.nothingHere/);
+		await refused(
+			'containers.nothingHere',
+			undefined,
+			/there is no procedure containers\.nothingHere/
+		);
 		// an inherited Object property is no procedure either
 		await refused('health.constructor', undefined, /there is no procedure/);
 		await refused('users.list', undefined, /users\.list: the users procedures are the hub's own/);
@@ -55,13 +78,21 @@ describe('hub.all: what it runs', () => {
 
 	it('refuses a malformed path in the input check', async () => {
 		const { caller } = hubCaller();
-		await expect(caller.hub.all({ procedure: '../etc/passwd' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-		await expect(caller.hub.all({ procedure: 'health.snapshot', extra: 1 } as never)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(caller.hub.all({ procedure: '../etc/passwd' })).rejects.toMatchObject({
+			code: 'BAD_REQUEST'
+		});
+		await expect(
+			caller.hub.all({ procedure: 'health.snapshot', extra: 1 } as never)
+		).rejects.toMatchObject({ code: 'BAD_REQUEST' });
 	});
 
 	it('refuses an oversize input, a hostId in it, a non-object, and an input the procedure itself refuses, once', async () => {
 		// 'x' * limit as a field: superjson text is {"json":{"stack":"xxx…"}} — over the limit by the wrapper alone
-		await refused('containers.list', { stack: 'x'.repeat(ALL_INPUT_MAX_BYTES) }, new RegExp(`the input is \\d+ bytes; at most ${ALL_INPUT_MAX_BYTES}`));
+		await refused(
+			'containers.list',
+			{ stack: 'x'.repeat(ALL_INPUT_MAX_BYTES) },
+			new RegExp(`the input is \\d+ bytes; at most ${ALL_INPUT_MAX_BYTES}`)
+		);
 		await refused('containers.list', { hostId: 'vm2' }, /leave hostId out/);
 		await refused('containers.list', 'all', /input must be an object/);
 		await refused('containers.list', [1], /input must be an object/);
@@ -78,26 +109,51 @@ describe('hub.all: what it runs', () => {
 		});
 		// no public tRPC 11 API lists or looks up a router's procedures: _def.procedures (typed in the exported TRPCRouterDef)
 		const procs = probe._def.procedures as Record<string, unknown>;
-		const checks = { isPerHost: (p: Parameters<typeof isPerHost>[0]) => isPerHost(p) !== null, isViewer: builtOn(viewerProcedure) };
+		const checks = {
+			isPerHost: (p: Parameters<typeof isPerHost>[0]) => isPerHost(p) !== null,
+			isViewer: builtOn(viewerProcedure)
+		};
 		expect(checkProcedure(procs, 'read', checks)).toBe(procs.read);
 		expect(() => checkProcedure(procs, 'op', checks)).toThrow(/op: it is not a viewer query/);
-		expect(() => checkProcedure(procs, 'hubs', checks)).toThrow(/hubs: the hubs procedures are the hub's own, not per host/);
+		expect(() => checkProcedure(procs, 'hubs', checks)).toThrow(
+			/hubs: the hubs procedures are the hub's own, not per host/
+		);
 		// the app router's real viewer queries pass, the hub-local trends too
 		const app = appRouter._def.procedures as Record<string, unknown>;
-		for (const p of ['health.snapshot', 'containers.list', 'containers.unhealthy', 'score.current', 'trends.series', 'hub.summary']) expect(() => checkProcedure(app, p, checks)).not.toThrow();
+		for (const p of [
+			'health.snapshot',
+			'containers.list',
+			'containers.unhealthy',
+			'score.current',
+			'trends.series',
+			'hub.summary'
+		])
+			expect(() => checkProcedure(app, p, checks)).not.toThrow();
 	});
 });
 
 describe('runAll: per-host timeout and last good answers', () => {
-	const target = (hostId: string, timeoutMs: number, call: AllTarget['call']): AllTarget => ({ hostId, name: `${hostId}-name`, kind: hostId === 'hub' ? 'local' : 'vmwarden', timeoutMs, call });
-	const never = (signal: AbortSignal) => new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+	const target = (hostId: string, timeoutMs: number, call: AllTarget['call']): AllTarget => ({
+		hostId,
+		name: `${hostId}-name`,
+		kind: hostId === 'hub' ? 'local' : 'vmwarden',
+		timeoutMs,
+		call
+	});
+	const never = (signal: AbortSignal) =>
+		new Promise<never>((_, reject) =>
+			signal.addEventListener('abort', () => reject(new Error('aborted')))
+		);
 
 	it('answers in order, a slow host unavailable at its timeout without delaying the others, then with its last good answer', async () => {
 		const lastGood = createLastGood(10);
 		let clock = 1_000;
 		const keyOf = (id: string) => lastGoodKey(id, 'viewer', 'health.snapshot', 'null');
 		// round 1: both answer
-		const first = await runAll([target('hub', 1_000, async () => 'hub-1'), target('vm2', 50, async () => 'vm2-1')], { keyOf, lastGood, now: () => clock });
+		const first = await runAll(
+			[target('hub', 1_000, async () => 'hub-1'), target('vm2', 50, async () => 'vm2-1')],
+			{ keyOf, lastGood, now: () => clock }
+		);
 		expect(first.entries).toEqual([
 			{ hostId: 'hub', name: 'hub-name', kind: 'local', state: 'ok', data: 'hub-1', at: 1_000 },
 			{ hostId: 'vm2', name: 'vm2-name', kind: 'vmwarden', state: 'ok', data: 'vm2-1', at: 1_000 }
@@ -119,15 +175,45 @@ describe('runAll: per-host timeout and last good answers', () => {
 		const took = performance.now() - t0;
 		expect(took).toBeLessThan(1_000);
 		expect(aborted).toBe(true);
-		expect(second.entries[0]).toEqual({ hostId: 'hub', name: 'hub-name', kind: 'local', state: 'ok', data: 'hub-2', at: 2_000 });
-		expect(second.entries[1]).toEqual({ hostId: 'vm2', name: 'vm2-name', kind: 'vmwarden', state: 'unavailable', reason: 'vm2-name did not answer within 50 ms', lastGood: 'vm2-1', lastGoodAt: 1_000, at: 2_000 });
+		expect(second.entries[0]).toEqual({
+			hostId: 'hub',
+			name: 'hub-name',
+			kind: 'local',
+			state: 'ok',
+			data: 'hub-2',
+			at: 2_000
+		});
+		expect(second.entries[1]).toEqual({
+			hostId: 'vm2',
+			name: 'vm2-name',
+			kind: 'vmwarden',
+			state: 'unavailable',
+			reason: 'vm2-name did not answer within 50 ms',
+			lastGood: 'vm2-1',
+			lastGoodAt: 1_000,
+			at: 2_000
+		});
 		expect(second.errors.has('vm2')).toBe(true);
 		// a TRPCError's message is the reason as is; a host never seen has no last good answer
 		const third = await runAll(
-			[target('vm3', 50, async () => Promise.reject(new TRPCError({ code: 'PRECONDITION_FAILED', message: 'vm3 is a bare Docker host: no health there' }))), target('vm4', 20, never)],
+			[
+				target('vm3', 50, async () =>
+					Promise.reject(
+						new TRPCError({
+							code: 'PRECONDITION_FAILED',
+							message: 'vm3 is a bare Docker host: no health there'
+						})
+					)
+				),
+				target('vm4', 20, never)
+			],
 			{ keyOf, lastGood, now: () => clock }
 		);
-		expect(third.entries.map((e) => (e.state === 'unavailable' ? [e.reason, e.lastGood, e.lastGoodAt] : e.state))).toEqual([
+		expect(
+			third.entries.map((e) =>
+				e.state === 'unavailable' ? [e.reason, e.lastGood, e.lastGoodAt] : e.state
+			)
+		).toEqual([
 			['vm3 is a bare Docker host: no health there', null, null],
 			['vm4-name did not answer within 20 ms', null, null]
 		]);
@@ -155,11 +241,25 @@ describe('runAll: per-host timeout and last good answers', () => {
 
 describe('reasonFor', () => {
 	it('shows our own errors, hides an unexpected one as the HTTP endpoint does', () => {
-		expect(reasonFor(new TRPCError({ code: 'GATEWAY_TIMEOUT', message: 'VM two did not answer within 5000 ms' }))).toBe('VM two did not answer within 5000 ms');
+		expect(
+			reasonFor(
+				new TRPCError({ code: 'GATEWAY_TIMEOUT', message: 'VM two did not answer within 5000 ms' })
+			)
+		).toBe('VM two did not answer within 5000 ms');
 		// what tRPC makes of a thrown plain error: INTERNAL_SERVER_ERROR with the cause's message (may hold SQL)
 		const sql = new Error('SQLITE_ERROR: no such table: secrets_x');
-		expect(reasonFor(new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: sql.message, cause: sql }))).toBe('Internal error; see the server log.');
-		expect(reasonFor(new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'could not build the summary', cause: sql }))).toBe('could not build the summary');
+		expect(
+			reasonFor(new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: sql.message, cause: sql }))
+		).toBe('Internal error; see the server log.');
+		expect(
+			reasonFor(
+				new TRPCError({
+					code: 'INTERNAL_SERVER_ERROR',
+					message: 'could not build the summary',
+					cause: sql
+				})
+			)
+		).toBe('could not build the summary');
 		expect(reasonFor(sql)).toBe('Internal error; see the server log.');
 	});
 });

@@ -3,7 +3,11 @@
 // fails or is too slow gives an `unavailable` entry with the reason and the last good answer of
 // the same (host, procedure, input) kept in a small LRU; it never delays the others beyond its
 // timeout. The router (routers/hub.ts `hub.all`) is thin: the checks and the fan-out live here.
-import { StandardSchemaV1Error, TRPCError, type AnyTRPCProcedure as AnyProcedure } from '@trpc/server';
+import {
+	StandardSchemaV1Error,
+	TRPCError,
+	type AnyTRPCProcedure as AnyProcedure
+} from '@trpc/server';
 import superjson from 'superjson';
 import { reasonOf, type Availability } from '../availability';
 import type { HostKind } from '../hosts/types';
@@ -16,7 +20,11 @@ export const LOCAL_TIMEOUT_MS = 10_000;
 export const LAST_GOOD_MAX = 500;
 
 /** One host's entry: the host, and its answer or why there is none (with the last good one). */
-export type AllEntry<T = unknown> = { hostId: string; name: string; kind: HostKind | 'local' } & Availability<T>;
+export type AllEntry<T = unknown> = {
+	hostId: string;
+	name: string;
+	kind: HostKind | 'local';
+} & Availability<T>;
 
 /**
  * Whether a procedure was built on `base` (a procedure builder such as viewerProcedure): its
@@ -24,7 +32,8 @@ export type AllEntry<T = unknown> = { hostId: string; name: string; kind: HostKi
  */
 export function builtOn(base: unknown): (p: AnyProcedure) => boolean {
 	// no public tRPC 11 API shows a builder's or a procedure's middlewares: _def.middlewares is read untyped
-	const first = ((base as { _def?: { middlewares?: unknown[] } })._def?.middlewares ?? []) as unknown[];
+	const first = ((base as { _def?: { middlewares?: unknown[] } })._def?.middlewares ??
+		[]) as unknown[];
 	return (p) => {
 		const mine = ((p._def as { middlewares?: unknown[] }).middlewares ?? []) as unknown[];
 		return first.length > 0 && first.every((m, i) => mine[i] === m);
@@ -44,24 +53,41 @@ const refuse = (message: string): never => {
 export function checkProcedure(
 	procedures: Record<string, unknown>,
 	path: string,
-	{ isPerHost, isViewer }: { isPerHost: (p: AnyProcedure) => boolean; isViewer: (p: AnyProcedure) => boolean }
+	{
+		isPerHost,
+		isViewer
+	}: { isPerHost: (p: AnyProcedure) => boolean; isViewer: (p: AnyProcedure) => boolean }
 ): AnyProcedure {
 	const area = path.split('.')[0];
 	const proc = Object.hasOwn(procedures, path) ? (procedures[path] as AnyProcedure) : undefined;
-	if (!proc || typeof proc !== 'function' || !proc._def) return refuse(`hub.all: there is no procedure ${path}`);
-	if (!isPerHost(proc)) refuse(`hub.all does not run ${path}: the ${area} procedures are the hub's own, not per host`);
+	if (!proc || typeof proc !== 'function' || !proc._def)
+		return refuse(`hub.all: there is no procedure ${path}`);
+	if (!isPerHost(proc))
+		refuse(`hub.all does not run ${path}: the ${area} procedures are the hub's own, not per host`);
 	const type = proc._def.type;
-	if (type === 'mutation') refuse(`hub.all does not run ${path}: it is a mutation (a state change goes to one host at a time)`);
-	if (type === 'subscription') refuse(`hub.all does not run ${path}: it is a subscription (hub.all runs queries)`);
+	if (type === 'mutation')
+		refuse(
+			`hub.all does not run ${path}: it is a mutation (a state change goes to one host at a time)`
+		);
+	if (type === 'subscription')
+		refuse(`hub.all does not run ${path}: it is a subscription (hub.all runs queries)`);
 	if (type !== 'query') refuse(`hub.all does not run ${path}: not a query`);
-	if (!isViewer(proc)) refuse(`hub.all does not run ${path}: it is not a viewer query (it needs another role, or none)`);
+	if (!isViewer(proc))
+		refuse(
+			`hub.all does not run ${path}: it is not a viewer query (it needs another role, or none)`
+		);
 	return proc;
 }
 
 /** The procedure's input as given, checked for what hub.all adds to it: an object without hostId, bounded. */
-export function checkInput(input: unknown): { input: Record<string, unknown> | undefined; key: string } {
+export function checkInput(input: unknown): {
+	input: Record<string, unknown> | undefined;
+	key: string;
+} {
 	if (input !== undefined && (input === null || typeof input !== 'object' || Array.isArray(input)))
-		refuse('hub.all: input must be an object (the procedure\'s own fields; hostId is added per host)');
+		refuse(
+			"hub.all: input must be an object (the procedure's own fields; hostId is added per host)"
+		);
 	let text: string;
 	try {
 		text = superjson.stringify(input ?? null);
@@ -69,8 +95,10 @@ export function checkInput(input: unknown): { input: Record<string, unknown> | u
 		return refuse(`hub.all: the input cannot be serialized: ${reasonOf(err)}`);
 	}
 	const bytes = Buffer.byteLength(text);
-	if (bytes > ALL_INPUT_MAX_BYTES) refuse(`hub.all: the input is ${bytes} bytes; at most ${ALL_INPUT_MAX_BYTES} are taken`);
-	if (input && Object.hasOwn(input, 'hostId')) refuse('hub.all: leave hostId out of the input; it is set for each host');
+	if (bytes > ALL_INPUT_MAX_BYTES)
+		refuse(`hub.all: the input is ${bytes} bytes; at most ${ALL_INPUT_MAX_BYTES} are taken`);
+	if (input && Object.hasOwn(input, 'hostId'))
+		refuse('hub.all: leave hostId out of the input; it is set for each host');
 	return { input: input as Record<string, unknown> | undefined, key: text };
 }
 
@@ -78,31 +106,51 @@ export function checkInput(input: unknown): { input: Record<string, unknown> | u
  * The procedure's own input check, once, before anything is sent: every host runs the same
  * check, so a refused input is one BAD_REQUEST instead of one unavailable entry per host.
  */
-export async function validateLocally(proc: AnyProcedure, path: string, input: unknown): Promise<void> {
+export async function validateLocally(
+	proc: AnyProcedure,
+	path: string,
+	input: unknown
+): Promise<void> {
 	// _def.inputs is typed in the public AnyTRPCProcedure; each is a zod schema, checked through
 	// Standard Schema (zod 4 implements it; tRPC's own parse helper is internal)
 	for (const parser of proc._def.inputs as unknown[]) {
 		const standard = (parser as Partial<StandardSchema>)['~standard'];
-		if (!standard) throw new Error(`${path}: an input parser hub.all cannot run (not a Standard Schema)`);
+		if (!standard)
+			throw new Error(`${path}: an input parser hub.all cannot run (not a Standard Schema)`);
 		let result: Awaited<ReturnType<StandardSchema['~standard']['validate']>>;
 		try {
 			result = await standard.validate(input);
 		} catch (err) {
-			throw new TRPCError({ code: 'BAD_REQUEST', message: `${path}: ${reasonOf(err)}`, cause: err });
+			throw new TRPCError({
+				code: 'BAD_REQUEST',
+				message: `${path}: ${reasonOf(err)}`,
+				cause: err
+			});
 		}
-		if (result.issues) throw new TRPCError({ code: 'BAD_REQUEST', message: `${path}: ${inputMessage(result.issues)}`, cause: new StandardSchemaV1Error(result.issues) });
+		if (result.issues)
+			throw new TRPCError({
+				code: 'BAD_REQUEST',
+				message: `${path}: ${inputMessage(result.issues)}`,
+				cause: new StandardSchemaV1Error(result.issues)
+			});
 	}
 }
 
 /** The part of the Standard Schema interface (standardschema.dev) hub.all uses. */
 interface StandardSchema {
-	'~standard': { validate(value: unknown): { issues?: readonly StandardIssue[] } | Promise<{ issues?: readonly StandardIssue[] }> };
+	'~standard': {
+		validate(
+			value: unknown
+		): { issues?: readonly StandardIssue[] } | Promise<{ issues?: readonly StandardIssue[] }>;
+	};
 }
 type StandardIssue = { message: string; path?: readonly (PropertyKey | { key: PropertyKey })[] };
 
 function inputMessage(issues: readonly StandardIssue[]): string {
 	const key = (k: PropertyKey | { key: PropertyKey }) => String(typeof k === 'object' ? k.key : k);
-	return issues.map((i) => `${i.path?.length ? `${i.path.map(key).join('.')}: ` : ''}${i.message}`).join('; ');
+	return issues
+		.map((i) => `${i.path?.length ? `${i.path.map(key).join('.')}: ` : ''}${i.message}`)
+		.join('; ');
 }
 
 /** A bounded LRU of last good answers: the oldest-used key goes when a new one would exceed `max`. */
@@ -134,7 +182,8 @@ export function createLastGood(max = LAST_GOOD_MAX) {
 export type LastGood = ReturnType<typeof createLastGood>;
 
 /** The LRU key: host, and what was asked (the role too: a role may see more than another). */
-export const lastGoodKey = (hostId: string, role: string, procedure: string, inputKey: string) => `${hostId}\0${role}\0${procedure}\0${inputKey}`;
+export const lastGoodKey = (hostId: string, role: string, procedure: string, inputKey: string) =>
+	`${hostId}\0${role}\0${procedure}\0${inputKey}`;
 
 export interface AllTarget {
 	hostId: string;
@@ -149,7 +198,12 @@ export class HostCallTimeout extends Error {
 }
 
 /** `run` with `ms` to answer: past that its signal is aborted and the promise rejects (whatever run does). */
-export function bounded<T>(run: (signal: AbortSignal) => Promise<T>, ms: number, what: string, outer?: AbortSignal): Promise<T> {
+export function bounded<T>(
+	run: (signal: AbortSignal) => Promise<T>,
+	ms: number,
+	what: string,
+	outer?: AbortSignal
+): Promise<T> {
 	const ctrl = new AbortController();
 	const onOuter = () => ctrl.abort(outer?.reason);
 	if (outer?.aborted) ctrl.abort(outer.reason);
@@ -190,7 +244,11 @@ export function bounded<T>(run: (signal: AbortSignal) => Promise<T>, ms: number,
  */
 export function reasonFor(err: unknown): string {
 	if (err instanceof TRPCError) {
-		const unexpected = err.code === 'INTERNAL_SERVER_ERROR' && err.cause instanceof Error && !(err.cause instanceof TRPCError) && err.message === err.cause.message;
+		const unexpected =
+			err.code === 'INTERNAL_SERVER_ERROR' &&
+			err.cause instanceof Error &&
+			!(err.cause instanceof TRPCError) &&
+			err.message === err.cause.message;
 		return unexpected ? 'Internal error; see the server log.' : err.message;
 	}
 	if (err instanceof HostCallTimeout) return err.message;
@@ -204,7 +262,13 @@ export function reasonFor(err: unknown): string {
  */
 export async function runAll(
 	targets: AllTarget[],
-	opts: { keyOf(hostId: string): string; lastGood: LastGood; now?: () => number; signal?: AbortSignal; onError?: (hostId: string, err: unknown) => void }
+	opts: {
+		keyOf(hostId: string): string;
+		lastGood: LastGood;
+		now?: () => number;
+		signal?: AbortSignal;
+		onError?: (hostId: string, err: unknown) => void;
+	}
 ): Promise<{ entries: AllEntry[]; errors: Map<string, unknown> }> {
 	const now = opts.now ?? Date.now;
 	const errors = new Map<string, unknown>();
@@ -221,7 +285,14 @@ export async function runAll(
 				errors.set(t.hostId, err);
 				opts.onError?.(t.hostId, err);
 				const last = opts.lastGood.get(key);
-				return { ...host, state: 'unavailable', reason: reasonFor(err), lastGood: last?.data ?? null, lastGoodAt: last?.at ?? null, at: now() };
+				return {
+					...host,
+					state: 'unavailable',
+					reason: reasonFor(err),
+					lastGood: last?.data ?? null,
+					lastGoodAt: last?.at ?? null,
+					at: now()
+				};
 			}
 		})
 	);

@@ -42,10 +42,13 @@ export function createDockerHosts(opts: DockerHostsOptions) {
 	const entries = new Map<string, Entry>();
 	const cpuBefore = new Map<string, { ts: number; cpu: CpuTotals }>();
 
-	const sweeper = setInterval(() => {
-		const now = Date.now();
-		for (const [id, e] of entries) if (now - e.usedAt > idleMs) drop(id);
-	}, Math.min(idleMs, 30_000));
+	const sweeper = setInterval(
+		() => {
+			const now = Date.now();
+			for (const [id, e] of entries) if (now - e.usedAt > idleMs) drop(id);
+		},
+		Math.min(idleMs, 30_000)
+	);
 	sweeper.unref?.();
 
 	function drop(id: string) {
@@ -59,7 +62,11 @@ export function createDockerHosts(opts: DockerHostsOptions) {
 	async function adapterFor(host: HostRecord): Promise<Entry> {
 		let e = entries.get(host.id);
 		if (!e) {
-			const adapter = createDockerAdapter({ api: opts.dockerApi(host), intervalMs: opts.intervalMs, log });
+			const adapter = createDockerAdapter({
+				api: opts.dockerApi(host),
+				intervalMs: opts.intervalMs,
+				log
+			});
 			// figures per container would need that host's cgroups: the collector stays idle (cpu/mem columns empty)
 			const collector = createStatsCollector({ adapter, log });
 			const started = adapter.refresh().then(() => adapter.start());
@@ -75,16 +82,26 @@ export function createDockerHosts(opts: DockerHostsOptions) {
 	async function containers(host: HostRecord): Promise<ContainerServices> {
 		const e = await adapterFor(host);
 		// no stored history for a bare Docker host: the history chart is empty
-		return { docker: e.adapter, containerStats: e.collector, containerHistory: { range: async () => [] } };
+		return {
+			docker: e.adapter,
+			containerStats: e.collector,
+			containerHistory: { range: async () => [] }
+		};
 	}
 
 	/** Host figures from node_exporter, classified like this machine's; null without a URL. */
-	async function hostSnapshot(host: HostRecord, signal: AbortSignal): Promise<HealthSnapshot | { error: string } | null> {
+	async function hostSnapshot(
+		host: HostRecord,
+		signal: AbortSignal
+	): Promise<HealthSnapshot | { error: string } | null> {
 		if (!host.nodeExporterUrl) return null;
 		try {
 			const text = await opts.fetchText(host, host.nodeExporterUrl, signal);
 			const ts = Date.now();
-			const { sample, cpu } = sampleFromNodeExporter(text, { ts, previous: cpuBefore.get(host.id) ?? null });
+			const { sample, cpu } = sampleFromNodeExporter(text, {
+				ts,
+				previous: cpuBefore.get(host.id) ?? null
+			});
 			cpuBefore.set(host.id, { ts, cpu });
 			return classify({ sample, thresholds: opts.thresholds, hostId: host.id });
 		} catch (err) {
@@ -100,16 +117,33 @@ export function createDockerHosts(opts: DockerHostsOptions) {
 		if (list.state !== 'ok') throw new Error(`Docker Engine unavailable: ${list.reason}`);
 		const containers = containerParts(list);
 		const hostDims =
-			snap === null ? [] : 'error' in snap ? [{ name: 'host', status: 'UNKNOWN' as const, detail: `node_exporter unreadable: ${snap.error}` }] : snapshotDimensions(snap);
+			snap === null
+				? []
+				: 'error' in snap
+					? [
+							{
+								name: 'host',
+								status: 'UNKNOWN' as const,
+								detail: `node_exporter unreadable: ${snap.error}`
+							}
+						]
+					: snapshotDimensions(snap);
 		const dimensions = [...hostDims, containers.dimension];
-		const fullest = snap && !('error' in snap) ? snap.disks.flatMap((d) => (d.ok ? [{ mount: d.mount, usedPct: d.usedPct }] : [])).sort((a, b) => b.usedPct - a.usedPct)[0] : undefined;
+		const fullest =
+			snap && !('error' in snap)
+				? snap.disks
+						.flatMap((d) => (d.ok ? [{ mount: d.mount, usedPct: d.usedPct }] : []))
+						.sort((a, b) => b.usedPct - a.usedPct)[0]
+				: undefined;
 		return {
 			hostId: host.id,
 			at: Date.now(),
 			score: null,
 			dimensions,
 			unhealthy: containers.unhealthy,
-			diskProjection: fullest ? { mount: fullest.mount, usedPct: fullest.usedPct, daysToFull: null } : null,
+			diskProjection: fullest
+				? { mount: fullest.mount, usedPct: fullest.usedPct, daysToFull: null }
+				: null,
 			lastCleanup: null,
 			status: worstStatus(dimensions.map((d) => d.status))
 		};

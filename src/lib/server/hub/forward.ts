@@ -42,10 +42,19 @@ const CODES: ReadonlySet<string> = new Set<Code>([
 ]);
 
 /** Remote answers that a retry cannot change: a subscription stops on these instead of reconnecting. */
-const FINAL: ReadonlySet<string> = new Set(['BAD_REQUEST', 'PARSE_ERROR', 'NOT_FOUND', 'FORBIDDEN', 'METHOD_NOT_SUPPORTED', 'PRECONDITION_FAILED', 'UNPROCESSABLE_CONTENT']);
+const FINAL: ReadonlySet<string> = new Set([
+	'BAD_REQUEST',
+	'PARSE_ERROR',
+	'NOT_FOUND',
+	'FORBIDDEN',
+	'METHOD_NOT_SUPPORTED',
+	'PRECONDITION_FAILED',
+	'UNPROCESSABLE_CONTENT'
+]);
 
 const isTimeout = (err: unknown): boolean => {
-	for (let e: unknown = err, i = 0; e instanceof Error && i < 6; e = e.cause, i++) if (e.name === 'HostTimeoutError' || e.name === 'TimeoutError') return true;
+	for (let e: unknown = err, i = 0; e instanceof Error && i < 6; e = e.cause, i++)
+		if (e.name === 'HostTimeoutError' || e.name === 'TimeoutError') return true;
 	return false;
 };
 
@@ -57,22 +66,41 @@ const isTimeout = (err: unknown): boolean => {
  */
 /** The bound a HostTimeoutError in the chain carries (a mutation's is longer than the host's timeout). */
 function boundOf(err: unknown): number | null {
-	for (let e: unknown = err, i = 0; e instanceof Error && i < 6; e = e.cause, i++) if (e instanceof HostTimeoutError) return e.timeoutMs;
+	for (let e: unknown = err, i = 0; e instanceof Error && i < 6; e = e.cause, i++)
+		if (e instanceof HostTimeoutError) return e.timeoutMs;
 	return null;
 }
 
-export function remoteError(host: Pick<HostRecord, 'name' | 'timeoutMs'> & Partial<Pick<HostRecord, 'url' | 'dockerHost'>>, err: unknown): TRPCError {
+export function remoteError(
+	host: Pick<HostRecord, 'name' | 'timeoutMs'> & Partial<Pick<HostRecord, 'url' | 'dockerHost'>>,
+	err: unknown
+): TRPCError {
 	if (err instanceof TRPCError) return err;
-	const remoteCode = err instanceof TRPCClientError ? (err.data as { code?: unknown } | undefined)?.code : undefined;
+	const remoteCode =
+		err instanceof TRPCClientError ? (err.data as { code?: unknown } | undefined)?.code : undefined;
 	if (typeof remoteCode === 'string' && CODES.has(remoteCode)) {
 		const message = (err as Error).message;
-		if (remoteCode === 'UNAUTHORIZED') return new TRPCError({ code: 'BAD_GATEWAY', message: `${host.name} refused the hub's API token: ${message} (check the host's token in the hosts registry)` });
+		if (remoteCode === 'UNAUTHORIZED')
+			return new TRPCError({
+				code: 'BAD_GATEWAY',
+				message: `${host.name} refused the hub's API token: ${message} (check the host's token in the hosts registry)`
+			});
 		return new TRPCError({ code: remoteCode as Code, message: `${host.name}: ${message}` });
 	}
-	if (isTimeout(err)) return new TRPCError({ code: 'GATEWAY_TIMEOUT', message: `${host.name} did not answer within ${boundOf(err) ?? host.timeoutMs} ms` });
+	if (isTimeout(err))
+		return new TRPCError({
+			code: 'GATEWAY_TIMEOUT',
+			message: `${host.name} did not answer within ${boundOf(err) ?? host.timeoutMs} ms`
+		});
 	// plain words (connection refused, TLS, name, …) when the address is known, else the error chain
 	const where = host.url ?? host.dockerHost;
-	const why = where ? describeFailure(err, { what: host.url ? 'vmwarden' : 'Docker Engine', where, timeoutMs: host.timeoutMs }) : reasonOf(err);
+	const why = where
+		? describeFailure(err, {
+				what: host.url ? 'vmwarden' : 'Docker Engine',
+				where,
+				timeoutMs: host.timeoutMs
+			})
+		: reasonOf(err);
 	return new TRPCError({ code: 'BAD_GATEWAY', message: `${host.name} is unreachable: ${why}` });
 }
 
@@ -113,7 +141,11 @@ export interface ForwardCall {
 }
 
 /** Sends one call to a vmwarden host; a subscription comes back as an async iterable. */
-export async function forwardToHost(deps: ForwardDeps, host: HostRecord, call: ForwardCall): Promise<unknown> {
+export async function forwardToHost(
+	deps: ForwardDeps,
+	host: HostRecord,
+	call: ForwardCall
+): Promise<unknown> {
 	const { path, input, signal } = call;
 	if (call.type === 'query') {
 		try {
@@ -123,10 +155,19 @@ export async function forwardToHost(deps: ForwardDeps, host: HostRecord, call: F
 		}
 	}
 	if (call.type === 'mutation') {
-		const client = getUntypedClient(deps.clientOnBehalfOf(host, onBehalfOfValue(call.principal, deps.hubId)));
+		const client = getUntypedClient(
+			deps.clientOnBehalfOf(host, onBehalfOfValue(call.principal, deps.hubId))
+		);
 		return recordAction(
 			deps.db,
-			{ hostId: host.id, actor: actorOf(call.principal), address: call.clientKey, action: path, target: targetOf(input), input },
+			{
+				hostId: host.id,
+				actor: actorOf(call.principal),
+				address: call.clientKey,
+				action: path,
+				target: targetOf(input),
+				input
+			},
 			async () => {
 				try {
 					return await client.mutation(path, input, { signal });
@@ -156,7 +197,13 @@ const sleep = (ms: number, signal: AbortSignal | undefined) =>
  * away; when the host drops it, reconnects with exponential backoff (logged with the delay);
  * a final refusal (bad input, unknown procedure, forbidden) ends it with that error.
  */
-export async function* forwardSubscription(deps: ForwardDeps, host: HostRecord, path: string, input: Record<string, unknown>, signal: AbortSignal | undefined): AsyncGenerator<unknown, void, unknown> {
+export async function* forwardSubscription(
+	deps: ForwardDeps,
+	host: HostRecord,
+	path: string,
+	input: Record<string, unknown>,
+	signal: AbortSignal | undefined
+): AsyncGenerator<unknown, void, unknown> {
 	const { firstMs, maxMs } = deps.backoff ?? { firstMs: 1_000, maxMs: 30_000 };
 	let failures = 0;
 	while (!signal?.aborted) {
@@ -164,9 +211,12 @@ export async function* forwardSubscription(deps: ForwardDeps, host: HostRecord, 
 		const stop = () => ctrl.abort();
 		signal?.addEventListener('abort', stop, { once: true });
 		try {
-			const it = getUntypedClient(deps.client(host)).subscription(path, input, { signal: ctrl.signal }) as AsyncIterableIterator<unknown>;
+			const it = getUntypedClient(deps.client(host)).subscription(path, input, {
+				signal: ctrl.signal
+			}) as AsyncIterableIterator<unknown>;
 			for await (const value of it) {
-				if (failures) deps.log.info(`hub: ${host.name} ${path} stream is back`, { host: host.id, path });
+				if (failures)
+					deps.log.info(`hub: ${host.name} ${path} stream is back`, { host: host.id, path });
 				failures = 0;
 				yield value;
 			}
@@ -177,7 +227,10 @@ export async function* forwardSubscription(deps: ForwardDeps, host: HostRecord, 
 			if (FINAL.has(mapped.code)) throw mapped;
 			failures++;
 			const delay = Math.min(maxMs, firstMs * 2 ** (failures - 1));
-			deps.log.warn(`hub: ${host.name} ${path} stream lost (${mapped.message}); reconnecting in ${delay} ms`, { host: host.id, path, attempt: failures });
+			deps.log.warn(
+				`hub: ${host.name} ${path} stream lost (${mapped.message}); reconnecting in ${delay} ms`,
+				{ host: host.id, path, attempt: failures }
+			);
 			await sleep(delay, signal);
 		} finally {
 			signal?.removeEventListener('abort', stop);

@@ -3,13 +3,26 @@
 // own Docker (meta dockerHost) or refused; procedures about no host and hub-local ones never forwarded.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { adminProcedure, createCallerFactory, hostOperatorProcedure, hostViewerProcedure, hubLocalHostViewerProcedure, publicProcedure, router, viewerProcedure, type Context } from '../trpc/init';
+import {
+	adminProcedure,
+	createCallerFactory,
+	hostOperatorProcedure,
+	hostViewerProcedure,
+	hubLocalHostViewerProcedure,
+	publicProcedure,
+	router,
+	viewerProcedure,
+	type Context
+} from '../trpc/init';
 import { createInnerContext } from '../trpc/context';
 import { hostInput } from '../trpc/host';
 import type { HostRecord } from '../hosts/types';
 
 const input = hostInput.extend({ x: z.number().optional() }).strict().optional();
-const here = (name: string) => ({ ctx }: { ctx: { host: { kind: string; id: string } } }) => `${name} here for ${ctx.host.kind} ${ctx.host.id}`;
+const here =
+	(name: string) =>
+	({ ctx }: { ctx: { host: { kind: string; id: string } } }) =>
+		`${name} here for ${ctx.host.kind} ${ctx.host.id}`;
 const noHost = (name: string) => () => `${name} here`;
 const probe = router({
 	open: publicProcedure.input(input).query(noHost('open')),
@@ -20,23 +33,39 @@ const probe = router({
 	containers: hostViewerProcedure
 		.meta({ dockerHost: true })
 		.input(input)
-		.query(({ ctx }) => `${ctx.host.kind} ${ctx.host.id}: ${ctx.host.containers.docker.find('web')?.name ?? 'none'}`),
+		.query(
+			({ ctx }) =>
+				`${ctx.host.kind} ${ctx.host.id}: ${ctx.host.containers.docker.find('web')?.name ?? 'none'}`
+		),
 	mine: hubLocalHostViewerProcedure.input(input).query(here('mine'))
 });
 
 function setup() {
 	const forwarded: { host: string; path: string; type: string; input: unknown }[] = [];
-	const records: Record<string, Pick<HostRecord, 'id' | 'name' | 'kind'>> = { vm2: { id: 'vm2', name: 'VM two', kind: 'vmwarden' }, dock: { id: 'dock', name: 'Dock', kind: 'docker' } };
+	const records: Record<string, Pick<HostRecord, 'id' | 'name' | 'kind'>> = {
+		vm2: { id: 'vm2', name: 'VM two', kind: 'vmwarden' },
+		dock: { id: 'dock', name: 'Dock', kind: 'docker' }
+	};
 	const hub = {
 		async forward(host: HostRecord, call: { path: string; type: string; input: unknown }) {
 			forwarded.push({ host: host.id, path: call.path, type: call.type, input: call.input });
 			return `answered by ${host.id}`;
 		},
 		host: async (id: string) => records[id] ?? null,
-		docker: { containers: async (host: HostRecord) => ({ docker: { find: (ref: string) => ({ name: `${ref} on ${host.id}` }) } }) }
+		docker: {
+			containers: async (host: HostRecord) => ({
+				docker: { find: (ref: string) => ({ name: `${ref} on ${host.id}` }) }
+			})
+		}
 	};
-	const services = { config: { hostId: 'hub' }, hub, docker: { find: (ref: string) => ({ name: `${ref} on the hub` }) } } as unknown as Context['services'];
-	const caller = createCallerFactory(probe)(createInnerContext({ principal: { role: 'admin', via: 'session', userName: 'root' }, services }));
+	const services = {
+		config: { hostId: 'hub' },
+		hub,
+		docker: { find: (ref: string) => ({ name: `${ref} on the hub` }) }
+	} as unknown as Context['services'];
+	const caller = createCallerFactory(probe)(
+		createInnerContext({ principal: { role: 'admin', via: 'session', userName: 'root' }, services })
+	);
 	return { caller, forwarded };
 }
 
@@ -72,13 +101,20 @@ describe('per-host middleware', () => {
 	it('a bare Docker host runs a dockerHost procedure against its own Docker and refuses the others', async () => {
 		const { caller, forwarded } = setup();
 		expect(await caller.containers({ hostId: 'dock' })).toBe('docker dock: web on dock');
-		await expect(caller.read({ hostId: 'dock' })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED', message: 'Dock is a bare Docker host: no read there (only containers, logs, restarts and host figures)' });
+		await expect(caller.read({ hostId: 'dock' })).rejects.toMatchObject({
+			code: 'PRECONDITION_FAILED',
+			message:
+				'Dock is a bare Docker host: no read there (only containers, logs, restarts and host figures)'
+		});
 		expect(forwarded).toEqual([]);
 	});
 
 	it('an unknown host is NOT_FOUND (hub-local too); a malformed id is BAD_REQUEST, never looked up', async () => {
 		const { caller } = setup();
-		await expect(caller.read({ hostId: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'unknown host "nope": this instance serves "hub"' });
+		await expect(caller.read({ hostId: 'nope' })).rejects.toMatchObject({
+			code: 'NOT_FOUND',
+			message: 'unknown host "nope": this instance serves "hub"'
+		});
 		await expect(caller.act({ hostId: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 		await expect(caller.mine({ hostId: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 		await expect(caller.read({ hostId: '../x' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });

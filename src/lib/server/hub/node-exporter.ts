@@ -14,14 +14,19 @@ const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?\s*$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
 /** The sample lines of an exposition text (comments and malformed lines skipped). */
-export function parseExposition(text: string, keep: (name: string) => boolean = () => true): NodeMetric[] {
+export function parseExposition(
+	text: string,
+	keep: (name: string) => boolean = () => true
+): NodeMetric[] {
 	const out: NodeMetric[] = [];
 	for (const line of text.split('\n')) {
 		if (!line || line.startsWith('#')) continue;
 		const m = LINE.exec(line);
 		if (!m || !keep(m[1])) continue;
 		const labels: Record<string, string> = {};
-		if (m[2]) for (const l of m[2].matchAll(LABEL)) labels[l[1]] = l[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+		if (m[2])
+			for (const l of m[2].matchAll(LABEL))
+				labels[l[1]] = l[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
 		const value = Number(m[3]);
 		if (!Number.isNaN(value)) out.push({ name: m[1], labels, value });
 	}
@@ -46,8 +51,13 @@ const WANTED = new Set([
 	'node_filesystem_avail_bytes'
 ]);
 
-function cpuFigures(now: CpuTotals, before: CpuTotals | null, intervalMs: number | null): Metric<CpuFigures> {
-	if (!now.size) return { ok: false, error: 'no node_cpu_seconds_total in the node_exporter answer' };
+function cpuFigures(
+	now: CpuTotals,
+	before: CpuTotals | null,
+	intervalMs: number | null
+): Metric<CpuFigures> {
+	if (!now.size)
+		return { ok: false, error: 'no node_cpu_seconds_total in the node_exporter answer' };
 	if (!before) return { ok: true, stealPct: null, busyPct: null, intervalMs: null, perCpu: [] };
 	const share = (a: Record<string, number>, b: Record<string, number> | undefined) => {
 		if (!b) return null;
@@ -58,7 +68,12 @@ function cpuFigures(now: CpuTotals, before: CpuTotals | null, intervalMs: number
 			total += d[mode];
 		}
 		if (total <= 0) return null;
-		return { steal: ((d.steal ?? 0) / total) * 100, busy: ((total - (d.idle ?? 0) - (d.iowait ?? 0)) / total) * 100, d, total };
+		return {
+			steal: ((d.steal ?? 0) / total) * 100,
+			busy: ((total - (d.idle ?? 0) - (d.iowait ?? 0)) / total) * 100,
+			d,
+			total
+		};
 	};
 	const perCpu: CpuFigures['perCpu'] = [];
 	let sumSteal = 0;
@@ -73,7 +88,13 @@ function cpuFigures(now: CpuTotals, before: CpuTotals | null, intervalMs: number
 		sumTotal += s.total;
 	}
 	if (sumTotal <= 0) return { ok: true, stealPct: null, busyPct: null, intervalMs, perCpu: [] };
-	return { ok: true, stealPct: (sumSteal / sumTotal) * 100, busyPct: (sumBusy / sumTotal) * 100, intervalMs, perCpu };
+	return {
+		ok: true,
+		stealPct: (sumSteal / sumTotal) * 100,
+		busyPct: (sumBusy / sumTotal) * 100,
+		intervalMs,
+		perCpu
+	};
 }
 
 /**
@@ -83,13 +104,18 @@ function cpuFigures(now: CpuTotals, before: CpuTotals | null, intervalMs: number
  */
 export function sampleFromNodeExporter(
 	text: string,
-	{ ts, mounts, previous }: { ts: number; mounts?: string[]; previous?: { ts: number; cpu: CpuTotals } | null }
+	{
+		ts,
+		mounts,
+		previous
+	}: { ts: number; mounts?: string[]; previous?: { ts: number; cpu: CpuTotals } | null }
 ): { sample: HostSample; cpu: CpuTotals } {
 	const metrics = parseExposition(text, (n) => WANTED.has(n));
 	const one = (name: string) => metrics.find((m) => m.name === name)?.value;
 	const cpu: CpuTotals = new Map();
 	for (const m of metrics) {
-		if (m.name !== 'node_cpu_seconds_total' || m.labels.cpu === undefined || !m.labels.mode) continue;
+		if (m.name !== 'node_cpu_seconds_total' || m.labels.cpu === undefined || !m.labels.mode)
+			continue;
 		const modes = cpu.get(m.labels.cpu) ?? {};
 		modes[m.labels.mode] = m.value;
 		cpu.set(m.labels.cpu, modes);
@@ -117,10 +143,20 @@ export function sampleFromNodeExporter(
 			load:
 				load1 === undefined
 					? { ok: false, error: 'no node_load1 in the node_exporter answer' }
-					: { ok: true, load1, load5: one('node_load5') ?? load1, load15: one('node_load15') ?? load1, cpuCount: Math.max(1, cpu.size) },
+					: {
+							ok: true,
+							load1,
+							load5: one('node_load5') ?? load1,
+							load15: one('node_load15') ?? load1,
+							cpuCount: Math.max(1, cpu.size)
+						},
 			memory:
 				memTotal === undefined || memAvail === undefined
-					? { ok: false, error: 'no node_memory_MemTotal_bytes / MemAvailable_bytes in the node_exporter answer' }
+					? {
+							ok: false,
+							error:
+								'no node_memory_MemTotal_bytes / MemAvailable_bytes in the node_exporter answer'
+						}
 					: {
 							ok: true,
 							memTotalBytes: memTotal,
@@ -131,11 +167,27 @@ export function sampleFromNodeExporter(
 						},
 			disks: wanted.map((mount) => {
 				const f = fs.get(mount);
-				if (!f || f.size === undefined || f.free === undefined || f.avail === undefined) return { mount, figures: { ok: false as const, error: `node_exporter reports no filesystem at ${mount}` } };
+				if (!f || f.size === undefined || f.free === undefined || f.avail === undefined)
+					return {
+						mount,
+						figures: {
+							ok: false as const,
+							error: `node_exporter reports no filesystem at ${mount}`
+						}
+					};
 				// df's arithmetic (host/disk.ts): used = size - free; used % = used / (used + avail)
 				const usedBytes = Math.max(0, f.size - f.free);
 				const denominator = usedBytes + f.avail;
-				return { mount, figures: { ok: true as const, totalBytes: f.size, usedBytes, availBytes: f.avail, usedPct: denominator > 0 ? (usedBytes / denominator) * 100 : 0 } };
+				return {
+					mount,
+					figures: {
+						ok: true as const,
+						totalBytes: f.size,
+						usedBytes,
+						availBytes: f.avail,
+						usedPct: denominator > 0 ? (usedBytes / denominator) * 100 : 0
+					}
+				};
 			})
 		}
 	};

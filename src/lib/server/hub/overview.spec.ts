@@ -20,7 +20,11 @@ const view = (id: string, timeoutMs = 200): HostView => ({
 	updatedAt: 0
 });
 
-const summary = (hostId: string, status: HostSummary['status'], score: number | null = null): HostSummary => ({
+const summary = (
+	hostId: string,
+	status: HostSummary['status'],
+	score: number | null = null
+): HostSummary => ({
 	hostId,
 	at: 1,
 	score: score === null ? null : { value: score, status, reasons: [] },
@@ -38,7 +42,13 @@ describe('overview', () => {
 	it('answers worst first; a slow host costs its own row its timeout, a dead one its row', async () => {
 		const calls: string[] = [];
 		const overview = createOverview({
-			local: { id: 'hub', name: 'hub', kind: 'local', timeoutMs: 200, summary: async () => summary('hub', 'OK', 95) },
+			local: {
+				id: 'hub',
+				name: 'hub',
+				kind: 'local',
+				timeoutMs: 200,
+				summary: async () => summary('hub', 'OK', 95)
+			},
 			hosts: async () => [view('a'), view('slow', 150), view('dead'), view('warn')],
 			async fetchSummary(h) {
 				calls.push(h.id);
@@ -63,9 +73,15 @@ describe('overview', () => {
 			['hub', 'ok']
 		]);
 		const slow = rows.find((r) => r.hostId === 'slow')!;
-		expect(slow.state === 'unavailable' && slow.reason).toBe('VM slow did not answer within 150 ms');
+		expect(slow.state === 'unavailable' && slow.reason).toBe(
+			'VM slow did not answer within 150 ms'
+		);
 		const dead = rows.find((r) => r.hostId === 'dead')!;
-		expect(dead.state === 'unavailable' && [dead.reason, dead.lastGood, dead.lastGoodAt]).toEqual(['connect ECONNREFUSED 127.0.0.1:1', null, null]);
+		expect(dead.state === 'unavailable' && [dead.reason, dead.lastGood, dead.lastGoodAt]).toEqual([
+			'connect ECONNREFUSED 127.0.0.1:1',
+			null,
+			null
+		]);
 		// the second call answers from memory at once, no new fetch (refreshMs not reached)
 		const t1 = Date.now();
 		await overview.rows();
@@ -78,7 +94,13 @@ describe('overview', () => {
 		let up = true;
 		let t = 1_000;
 		const overview = createOverview({
-			local: { id: 'hub', name: 'hub', kind: 'local', timeoutMs: 200, summary: async () => summary('hub', 'OK') },
+			local: {
+				id: 'hub',
+				name: 'hub',
+				kind: 'local',
+				timeoutMs: 200,
+				summary: async () => summary('hub', 'OK')
+			},
 			hosts: async () => [view('b')],
 			async fetchSummary(h) {
 				if (!up) throw new Error('gone');
@@ -111,7 +133,13 @@ describe('overview', () => {
 		let fetches = 0;
 		let t = 0;
 		const overview = createOverview({
-			local: { id: 'hub', name: 'hub', kind: 'local', timeoutMs: 200, summary: async () => summary('hub', 'OK') },
+			local: {
+				id: 'hub',
+				name: 'hub',
+				kind: 'local',
+				timeoutMs: 200,
+				summary: async () => summary('hub', 'OK')
+			},
 			hosts: async () => [view('c')],
 			async fetchSummary(h) {
 				fetches++;
@@ -139,7 +167,13 @@ describe('overview', () => {
 		const tries: number[] = [];
 		let up = false;
 		const overview = createOverview({
-			local: { id: 'hub', name: 'hub', kind: 'local', timeoutMs: 200, summary: async () => summary('hub', 'OK') },
+			local: {
+				id: 'hub',
+				name: 'hub',
+				kind: 'local',
+				timeoutMs: 200,
+				summary: async () => summary('hub', 'OK')
+			},
 			hosts: async () => [view('d')],
 			async fetchSummary(h) {
 				tries.push(Date.now());
@@ -168,9 +202,46 @@ describe('overview', () => {
 	});
 
 	it('orders unavailable, CRIT, WARN, UNKNOWN, OK, then the lower score, then local first', () => {
-		const ok = (id: string, s: HostSummary['status'], score: number | null, kind: OverviewRow['kind'] = 'vmwarden'): OverviewRow => ({ hostId: id, name: id, kind, state: 'ok', data: summary(id, s, score), at: 0 });
-		const down: OverviewRow = { hostId: 'z', name: 'z', kind: 'vmwarden', state: 'unavailable', reason: 'x', lastGood: null, lastGoodAt: null, at: 0 };
-		const rows = [ok('l', 'OK', 90, 'local'), ok('m', 'OK', 90), ok('n', 'OK', 80), ok('u', 'UNKNOWN', null), ok('w', 'WARN', 70), down, ok('c', 'CRIT', 40)];
-		expect(rows.sort(compareRows).map((r) => r.hostId)).toEqual(['z', 'c', 'w', 'u', 'n', 'l', 'm']);
+		const ok = (
+			id: string,
+			s: HostSummary['status'],
+			score: number | null,
+			kind: OverviewRow['kind'] = 'vmwarden'
+		): OverviewRow => ({
+			hostId: id,
+			name: id,
+			kind,
+			state: 'ok',
+			data: summary(id, s, score),
+			at: 0
+		});
+		const down: OverviewRow = {
+			hostId: 'z',
+			name: 'z',
+			kind: 'vmwarden',
+			state: 'unavailable',
+			reason: 'x',
+			lastGood: null,
+			lastGoodAt: null,
+			at: 0
+		};
+		const rows = [
+			ok('l', 'OK', 90, 'local'),
+			ok('m', 'OK', 90),
+			ok('n', 'OK', 80),
+			ok('u', 'UNKNOWN', null),
+			ok('w', 'WARN', 70),
+			down,
+			ok('c', 'CRIT', 40)
+		];
+		expect(rows.sort(compareRows).map((r) => r.hostId)).toEqual([
+			'z',
+			'c',
+			'w',
+			'u',
+			'n',
+			'l',
+			'm'
+		]);
 	});
 });

@@ -54,11 +54,21 @@ const RANK: Record<Status, number> = { CRIT: 3, WARN: 2, UNKNOWN: 1, OK: 0 };
 export function compareRows(a: OverviewRow, b: OverviewRow): number {
 	const rank = (r: OverviewRow) => (r.state === 'unavailable' ? 4 : RANK[r.data.status]);
 	const score = (r: OverviewRow) => (r.state === 'ok' ? (r.data.score?.value ?? 101) : 101);
-	return rank(b) - rank(a) || score(a) - score(b) || (a.kind === 'local' ? -1 : b.kind === 'local' ? 1 : 0) || a.name.localeCompare(b.name) || a.hostId.localeCompare(b.hostId);
+	return (
+		rank(b) - rank(a) ||
+		score(a) - score(b) ||
+		(a.kind === 'local' ? -1 : b.kind === 'local' ? 1 : 0) ||
+		a.name.localeCompare(b.name) ||
+		a.hostId.localeCompare(b.hostId)
+	);
 }
 
 /** Rejects with a clear reason when `p` does not settle within `ms` (and aborts `ctrl`). */
-export function withTimeout<T>(p: (signal: AbortSignal) => Promise<T>, ms: number, what: string): Promise<T> {
+export function withTimeout<T>(
+	p: (signal: AbortSignal) => Promise<T>,
+	ms: number,
+	what: string
+): Promise<T> {
 	const ctrl = new AbortController();
 	let timer: ReturnType<typeof setTimeout> | undefined;
 	const timeout = new Promise<never>((_, reject) => {
@@ -72,7 +82,14 @@ export function withTimeout<T>(p: (signal: AbortSignal) => Promise<T>, ms: numbe
 }
 
 export function createOverview(opts: OverviewOptions) {
-	const { local, refreshMs, idleAfterMs = 60_000, concurrency = 8, maxBackoffMs = 60_000, log } = opts;
+	const {
+		local,
+		refreshMs,
+		idleAfterMs = 60_000,
+		concurrency = 8,
+		maxBackoffMs = 60_000,
+		log
+	} = opts;
 	const now = opts.now ?? Date.now;
 	const entries = new Map<string, Entry>();
 	const listeners = createEmitter<OverviewRow>({ log, what: 'hub: overview listener' });
@@ -85,7 +102,15 @@ export function createOverview(opts: OverviewOptions) {
 	const entryFor = (host: OverviewHost, view: HostView | null): Entry => {
 		let e = entries.get(host.id);
 		if (!e) {
-			e = { host, view, avail: createAvailability<HostSummary>(now), row: null, inflight: null, fetchedAt: -Infinity, failures: 0 };
+			e = {
+				host,
+				view,
+				avail: createAvailability<HostSummary>(now),
+				row: null,
+				inflight: null,
+				fetchedAt: -Infinity,
+				failures: 0
+			};
 			entries.set(host.id, e);
 		} else {
 			e.host = host;
@@ -106,11 +131,22 @@ export function createOverview(opts: OverviewOptions) {
 		const views = hostList.views.filter((v) => v.id !== local.id);
 		const ids = new Set([local.id, ...views.map((v) => v.id)]);
 		for (const id of entries.keys()) if (!ids.has(id)) entries.delete(id); // removed from the registry
-		return [entryFor(local, null), ...views.map((v) => entryFor({ id: v.id, name: v.name, kind: v.kind, timeoutMs: v.timeoutMs }, v))];
+		return [
+			entryFor(local, null),
+			...views.map((v) =>
+				entryFor({ id: v.id, name: v.name, kind: v.kind, timeoutMs: v.timeoutMs }, v)
+			)
+		];
 	}
 
 	const rowOf = (e: Entry): OverviewRow => {
-		const a: Availability<HostSummary> = e.row ?? { state: 'unavailable', reason: 'not asked yet', lastGood: null, lastGoodAt: null, at: now() };
+		const a: Availability<HostSummary> = e.row ?? {
+			state: 'unavailable',
+			reason: 'not asked yet',
+			lastGood: null,
+			lastGoodAt: null,
+			at: now()
+		};
 		const row: OverviewRow = { hostId: e.host.id, name: e.host.name, kind: e.host.kind, ...a };
 		if (a.state === 'unavailable' && e.failures > 0) row.nextTryAt = e.fetchedAt + retryDelay(e);
 		return row;
@@ -132,7 +168,10 @@ export function createOverview(opts: OverviewOptions) {
 			} catch (err) {
 				e.row = e.avail.fail(err);
 				e.failures++;
-				log[e.failures === 1 ? 'warn' : 'debug'](`hub: ${e.host.name} did not give its summary; retrying in ${Math.round(retryDelay(e) / 1000)} s`, { host: e.host.id, reason: e.row.reason, failures: e.failures });
+				log[e.failures === 1 ? 'warn' : 'debug'](
+					`hub: ${e.host.name} did not give its summary; retrying in ${Math.round(retryDelay(e) / 1000)} s`,
+					{ host: e.host.id, reason: e.row.reason, failures: e.failures }
+				);
 			} finally {
 				e.fetchedAt = started;
 				e.inflight = null;
@@ -143,7 +182,10 @@ export function createOverview(opts: OverviewOptions) {
 	}
 
 	/** The wait before the next try: the period, doubled per consecutive failure after the first, capped. */
-	const retryDelay = (e: Entry) => (e.failures <= 1 ? refreshMs : Math.min(refreshMs * 2 ** (e.failures - 1), Math.max(refreshMs, maxBackoffMs)));
+	const retryDelay = (e: Entry) =>
+		e.failures <= 1
+			? refreshMs
+			: Math.min(refreshMs * 2 ** (e.failures - 1), Math.max(refreshMs, maxBackoffMs));
 	const isDue = (e: Entry) => !e.inflight && now() - e.fetchedAt >= retryDelay(e);
 
 	async function refreshAll(list: Entry[]): Promise<void> {
@@ -202,7 +244,11 @@ export function createOverview(opts: OverviewOptions) {
 			hostList = null;
 		},
 		status() {
-			return { hosts: entries.size, active: active(), refreshing: [...entries.values()].filter((e) => e.inflight).length };
+			return {
+				hosts: entries.size,
+				active: active(),
+				refreshing: [...entries.values()].filter((e) => e.inflight).length
+			};
 		},
 		stop() {
 			stopped = true;

@@ -82,13 +82,20 @@ export function createHub(opts: HubOptions) {
 	}
 
 	const overview: Overview = createOverview({
-		local: { id: opts.local.id, name: opts.local.name, kind: 'local', timeoutMs: opts.local.timeoutMs ?? 10_000, summary: opts.local.summary },
+		local: {
+			id: opts.local.id,
+			name: opts.local.name,
+			kind: 'local',
+			timeoutMs: opts.local.timeoutMs ?? 10_000,
+			summary: opts.local.summary
+		},
 		hosts: () => registry.list(),
 		async fetchSummary(view: HostView, signal: AbortSignal) {
 			const host = await record(view.id);
 			if (!host) throw new Error(`${view.name} is no longer in the registry`);
 			if (host.kind === 'docker') {
-				if (!opts.dockerSummary) throw new Error(`${host.name} is a bare Docker host: no summary source yet`);
+				if (!opts.dockerSummary)
+					throw new Error(`${host.name} is a bare Docker host: no summary source yet`);
 				return opts.dockerSummary(host, signal);
 			}
 			let summary: HostSummary;
@@ -134,19 +141,32 @@ export function createHub(opts: HubOptions) {
 		/** The host's shared client (no onBehalfOf): queries and subscriptions. */
 		client: clientFor,
 		/** A client for one mutation, carrying the hub user's identity. */
-		clientOnBehalfOf: (host: HostRecord, onBehalfOf: string) => connect.remoteClient(host, { onBehalfOf }),
+		clientOnBehalfOf: (host: HostRecord, onBehalfOf: string) =>
+			connect.remoteClient(host, { onBehalfOf }),
 		connect,
 		/** A call for a vmwarden host (trpc/host.ts decided it goes there): that host's answer. */
 		forward: (host: HostRecord, call: ForwardCall): Promise<unknown> =>
-			forwardToHost({ db: opts.db, hubId: opts.local.id, client: clientFor, clientOnBehalfOf: (h, who) => connect.remoteClient(h, { onBehalfOf: who }), log }, host, call),
+			forwardToHost(
+				{
+					db: opts.db,
+					hubId: opts.local.id,
+					client: clientFor,
+					clientOnBehalfOf: (h, who) => connect.remoteClient(h, { onBehalfOf: who }),
+					log
+				},
+				host,
+				call
+			),
 		/** A bare Docker host's Docker and summary (hub/docker-host.ts). */
 		docker: {
 			async containers(host: HostRecord): Promise<ContainerServices> {
-				if (!opts.dockerContainers) throw new Error(`${host.name} is a bare Docker host: no Docker adapter is wired`);
+				if (!opts.dockerContainers)
+					throw new Error(`${host.name} is a bare Docker host: no Docker adapter is wired`);
 				return opts.dockerContainers(host);
 			},
 			summary(host: HostRecord, signal: AbortSignal): Promise<HostSummary> {
-				if (!opts.dockerSummary) throw new Error(`${host.name} is a bare Docker host: no summary source yet`);
+				if (!opts.dockerSummary)
+					throw new Error(`${host.name} is a bare Docker host: no summary source yet`);
 				return opts.dockerSummary(host, signal);
 			}
 		},
@@ -156,7 +176,10 @@ export function createHub(opts: HubOptions) {
 		},
 		health(): { ok: boolean; detail: string } {
 			const s = overview.status();
-			return { ok: true, detail: `${s.hosts} host(s) in the overview; ${s.active ? `refreshing (${s.refreshing} in flight)` : 'idle'}` };
+			return {
+				ok: true,
+				detail: `${s.hosts} host(s) in the overview; ${s.active ? `refreshing (${s.refreshing} in flight)` : 'idle'}`
+			};
 		},
 		stop() {
 			offRegistry();

@@ -25,7 +25,11 @@ export interface HostSummary {
 }
 
 /** One overview row: the host, and its summary or why there is none (with the last good one). */
-export type OverviewRow = { hostId: string; name: string; kind: HostKind | 'local' } & Availability<HostSummary> & {
-	/** unavailable rows: epoch ms of the next try (a failing host is retried with backoff); additive, may be absent */
-	nextTryAt?: number;
-};
+export type OverviewRow = {
+	hostId: string;
+	name: string;
+	kind: HostKind | 'local';
+} & Availability<HostSummary> & {
+		/** unavailable rows: epoch ms of the next try (a failing host is retried with backoff); additive, may be absent */
+		nextTryAt?: number;
+	};

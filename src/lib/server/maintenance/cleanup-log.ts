@@ -20,14 +20,27 @@ export interface ClassicRun {
 	status: 'ok' | 'partial' | 'failed' | 'held' | 'interrupted';
 	freedBytes: number | null;
 	message: string | null;
-	steps: { name: string; status: 'ok' | 'skipped' | 'failed'; freedBytes: number; message: string }[];
+	steps: {
+		name: string;
+		status: 'ok' | 'skipped' | 'failed';
+		freedBytes: number;
+		message: string;
+	}[];
 }
 
 const LINE_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z) \[([^\]\s]{1,100})\] (.*)$/;
 const START_RE = /^vm-cleanup (standard|weekly|full)( \(dry run\))? started on /;
-const END_RE = /^vm-cleanup (standard|weekly|full) finished: (ok|partial|failed), (?:freed|would free) (\d+(?:\.\d+)?) (B|KiB|MiB|GiB|TiB)\b/;
-const STEP_RE = /^([a-z0-9_]+)\s+(ok|skipped|failed)\s+(\d+(?:\.\d+)?) (B|KiB|MiB|GiB|TiB)\s{2}(.*)$/;
-const UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 };
+const END_RE =
+	/^vm-cleanup (standard|weekly|full) finished: (ok|partial|failed), (?:freed|would free) (\d+(?:\.\d+)?) (B|KiB|MiB|GiB|TiB)\b/;
+const STEP_RE =
+	/^([a-z0-9_]+)\s+(ok|skipped|failed)\s+(\d+(?:\.\d+)?) (B|KiB|MiB|GiB|TiB)\s{2}(.*)$/;
+const UNITS: Record<string, number> = {
+	B: 1,
+	KiB: 1024,
+	MiB: 1024 ** 2,
+	GiB: 1024 ** 3,
+	TiB: 1024 ** 4
+};
 
 export const humanToBytes = (n: string, unit: string) => Math.round(Number(n) * UNITS[unit]);
 
@@ -43,7 +56,8 @@ export function createClassicAssembler() {
 			const m = LINE_RE.exec(text);
 			if (!m) return text.trim() === '' ? null : 'malformed';
 			const [, ts, runId, msg] = m;
-			if (!current || current.runId !== runId) current = { runId, status: 'interrupted', freedBytes: null, message: null, steps: [] };
+			if (!current || current.runId !== runId)
+				current = { runId, status: 'interrupted', freedBytes: null, message: null, steps: [] };
 			const end = END_RE.exec(msg);
 			if (end) {
 				current.status = end[2] as ClassicRun['status'];
@@ -52,7 +66,12 @@ export function createClassicAssembler() {
 			}
 			const step = STEP_RE.exec(msg);
 			if (step) {
-				current.steps.unshift({ name: step[1], status: step[2] as 'ok', freedBytes: humanToBytes(step[3], step[4]), message: step[5].trim() });
+				current.steps.unshift({
+					name: step[1],
+					status: step[2] as 'ok',
+					freedBytes: humanToBytes(step[3], step[4]),
+					message: step[5].trim()
+				});
 				return null;
 			}
 			if (msg.startsWith('HOLD: ')) {
@@ -69,8 +88,14 @@ export function createClassicAssembler() {
 			}
 			const start = START_RE.exec(msg);
 			if (start) {
-				const run: ClassicRun = { ...current, ts: ts.replace('Z', '.000Z'), mode: start[1] as CleanupMode, dryRun: start[2] !== undefined };
-				if (run.status === 'interrupted') run.freedBytes = run.steps.reduce((s, x) => s + x.freedBytes, 0) || null;
+				const run: ClassicRun = {
+					...current,
+					ts: ts.replace('Z', '.000Z'),
+					mode: start[1] as CleanupMode,
+					dryRun: start[2] !== undefined
+				};
+				if (run.status === 'interrupted')
+					run.freedBytes = run.steps.reduce((s, x) => s + x.freedBytes, 0) || null;
 				current = null;
 				return run;
 			}

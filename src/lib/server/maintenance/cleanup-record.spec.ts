@@ -30,7 +30,9 @@ const held3 =
 
 describe('parseCleanupJsonl', () => {
 	it('returns complete runs in file order with their steps', () => {
-		const { records, interrupted, pending, errors } = parseCleanupJsonl([start1, record1, start3, held3, ''].join('\n'));
+		const { records, interrupted, pending, errors } = parseCleanupJsonl(
+			[start1, record1, start3, held3, ''].join('\n')
+		);
 		expect(errors).toEqual([]);
 		expect(interrupted).toEqual([]);
 		expect(pending).toBeNull();
@@ -44,7 +46,9 @@ describe('parseCleanupJsonl', () => {
 	});
 
 	it('recognises a run killed mid-way: its start marker has no record and a later run started', () => {
-		const { interrupted, pending, records } = parseCleanupJsonl([start1, record1, start2, start3, held3].join('\n'));
+		const { interrupted, pending, records } = parseCleanupJsonl(
+			[start1, record1, start2, start3, held3].join('\n')
+		);
 		expect(interrupted.map((m) => m.runId)).toEqual(['20261130T030000Z-222']);
 		expect(interrupted[0]).toMatchObject({ mode: 'standard', pid: 222 });
 		expect(pending).toBeNull();
@@ -78,7 +82,12 @@ describe('parseCleanupJsonl', () => {
 	});
 
 	it('never throws on empty or whitespace-only input', () => {
-		expect(parseCleanupJsonl('')).toEqual({ records: [], interrupted: [], pending: null, errors: [] });
+		expect(parseCleanupJsonl('')).toEqual({
+			records: [],
+			interrupted: [],
+			pending: null,
+			errors: []
+		});
 		expect(parseCleanupJsonl('\n \n').records).toEqual([]);
 	});
 });
@@ -90,13 +99,17 @@ describe('cleanupRunRecordSchema', () => {
 		expect(cleanupRunRecordSchema.safeParse({ ...good, extra: 1 }).success).toBe(false);
 		expect(cleanupRunRecordSchema.safeParse({ ...good, freedBytes: -1 }).success).toBe(false);
 		expect(cleanupRunRecordSchema.safeParse({ ...good, freedBytes: 1.5 }).success).toBe(false);
-		expect(cleanupRunRecordSchema.safeParse({ ...good, ts: '2026-11-29T03:00:00Z' }).success).toBe(false);
+		expect(cleanupRunRecordSchema.safeParse({ ...good, ts: '2026-11-29T03:00:00Z' }).success).toBe(
+			false
+		);
 		expect(cleanupRunRecordSchema.safeParse({ ...good, mode: 'monthly' }).success).toBe(false);
 	});
 });
 
 describe('schemas/cleanup-run.schema.json', () => {
-	const jsonSchema = JSON.parse(readFileSync(new URL('../../../../schemas/cleanup-run.schema.json', import.meta.url), 'utf8'));
+	const jsonSchema = JSON.parse(
+		readFileSync(new URL('../../../../schemas/cleanup-run.schema.json', import.meta.url), 'utf8')
+	);
 	const defs = jsonSchema.$defs;
 
 	// The zod schemas are the source of truth; the JSON Schema file must describe the same
@@ -106,14 +119,21 @@ describe('schemas/cleanup-run.schema.json', () => {
 		['startMarker', cleanupStartMarkerSchema],
 		['step', cleanupStepSchema]
 	] as const)('%s has the same properties and required list as the zod schema', (name, schema) => {
-		const fromZod = z.toJSONSchema(schema, { io: 'input' }) as { properties: Record<string, unknown>; required: string[] };
-		expect(Object.keys(defs[name].properties).sort()).toEqual(Object.keys(fromZod.properties).sort());
+		const fromZod = z.toJSONSchema(schema, { io: 'input' }) as {
+			properties: Record<string, unknown>;
+			required: string[];
+		};
+		expect(Object.keys(defs[name].properties).sort()).toEqual(
+			Object.keys(fromZod.properties).sort()
+		);
 		expect([...defs[name].required].sort()).toEqual([...fromZod.required].sort());
 		expect(defs[name].additionalProperties).toBe(false);
 	});
 
 	it('has the same enums as the zod schema', () => {
-		expect(defs.runRecord.properties.status.enum).toEqual(cleanupRunRecordSchema.shape.status.options);
+		expect(defs.runRecord.properties.status.enum).toEqual(
+			cleanupRunRecordSchema.shape.status.options
+		);
 		expect(defs.step.properties.status.enum).toEqual(cleanupStepSchema.shape.status.options);
 		expect(defs.mode.enum).toEqual(cleanupRunRecordSchema.shape.mode.options);
 	});

@@ -103,8 +103,13 @@ export function parseCleanupJsonl(text: string): ParsedCleanupJsonl {
 			errors.push({ line: i + 1, error: `not JSON: ${(cause as Error).message}` });
 			return;
 		}
-		const isStart = typeof value === 'object' && value !== null && (value as { event?: unknown }).event === 'start';
-		const parsed = isStart ? cleanupStartMarkerSchema.safeParse(value) : cleanupRunRecordSchema.safeParse(value);
+		const isStart =
+			typeof value === 'object' &&
+			value !== null &&
+			(value as { event?: unknown }).event === 'start';
+		const parsed = isStart
+			? cleanupStartMarkerSchema.safeParse(value)
+			: cleanupRunRecordSchema.safeParse(value);
 		if (!parsed.success) {
 			const what = isStart ? 'start marker' : 'run record';
 			errors.push({ line: i + 1, error: `invalid ${what}: ${z.prettifyError(parsed.error)}` });

@@ -8,7 +8,8 @@ import type { JobStatus } from './cron-status';
 export const MASK = '***';
 
 /** Flags whose value is a secret, with or without `=`: --password, --token, -p, -u (curl user:pass) … */
-const SECRET_FLAG = /^(?:--?(?:[Pp]assword|passwd|pass|pwd|secret|token|api-?key|apikey|auth|auth-token|access-token|user|credentials?)|-p|-u)$/;
+const SECRET_FLAG =
+	/^(?:--?(?:[Pp]assword|passwd|pass|pwd|secret|token|api-?key|apikey|auth|auth-token|access-token|user|credentials?)|-p|-u)$/;
 
 /** A word of a shell line: unquoted runs and quoted strings glued together. */
 const WORD = /(?:[^\s'"]+|'[^']*'|"(?:\\.|[^"\\])*")+/g;
@@ -42,10 +43,16 @@ export function maskCommand(command: string): string {
 
 /** A job as a viewer sees it: the command and the suggested crontab line masked. */
 export function maskJob<J extends Pick<JobStatus, 'command' | 'wrapSuggestion'>>(job: J): J {
-	return { ...job, command: maskCommand(job.command), wrapSuggestion: job.wrapSuggestion === null ? null : maskCommand(job.wrapSuggestion) };
+	return {
+		...job,
+		command: maskCommand(job.command),
+		wrapSuggestion: job.wrapSuggestion === null ? null : maskCommand(job.wrapSuggestion)
+	};
 }
 
 /** A cron.status answer as a viewer sees it. */
-export function maskJobs<S extends { jobs: Pick<JobStatus, 'command' | 'wrapSuggestion'>[] }>(status: S): S {
+export function maskJobs<S extends { jobs: Pick<JobStatus, 'command' | 'wrapSuggestion'>[] }>(
+	status: S
+): S {
 	return { ...status, jobs: status.jobs.map(maskJob) };
 }

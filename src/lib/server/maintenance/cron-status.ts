@@ -51,8 +51,15 @@ export interface JobStatus {
 }
 
 /** Entries (newest first, all jobs) that belong to this job. Dry runs are not scheduled runs. */
-export function entriesForJob(job: Pick<CronJob, 'name' | 'cleanupMode'>, entries: RunEntry[]): RunEntry[] {
-	const own = entries.filter((e) => (e.source === 'cron' ? e.job === job.name : job.cleanupMode !== null && e.mode === job.cleanupMode && e.dryRun === false));
+export function entriesForJob(
+	job: Pick<CronJob, 'name' | 'cleanupMode'>,
+	entries: RunEntry[]
+): RunEntry[] {
+	const own = entries.filter((e) =>
+		e.source === 'cron'
+			? e.job === job.name
+			: job.cleanupMode !== null && e.mode === job.cleanupMode && e.dryRun === false
+	);
 	return job.cleanupMode ? pairRuns(own) : own;
 }
 
@@ -81,7 +88,16 @@ export function pairRuns(entries: RunEntry[]): RunEntry[] {
 		if (paired.has(e)) return [];
 		const cron = twinOf.get(e);
 		if (!cron) return [e];
-		return [{ ...e, job: cron.job, exitCode: cron.exitCode, outputTail: cron.outputTail, end: cron.end ?? e.end, status: e.status === 'pending' ? (cron.exitCode === 0 ? 'ok' : 'interrupted') : e.status }];
+		return [
+			{
+				...e,
+				job: cron.job,
+				exitCode: cron.exitCode,
+				outputTail: cron.outputTail,
+				end: cron.end ?? e.end,
+				status: e.status === 'pending' ? (cron.exitCode === 0 ? 'ok' : 'interrupted') : e.status
+			}
+		];
 	});
 }
 
@@ -142,23 +158,43 @@ export function jobStatus({
 	const state = (s: JobState, reason: string): JobStatus => ({ ...base, state: s, reason });
 
 	if (!job.enabled) return state('disabled', 'commented out in the crontab');
-	if (!recorded) return state('unknown', 'no history is recorded for this job: wrap it in cron-run.sh');
+	if (!recorded)
+		return state('unknown', 'no history is recorded for this job: wrap it in cron-run.sh');
 	if (last?.status === 'pending') {
 		if (lockHeld) return state('running', `running since ${last.start}`);
-		return state('failed', `started ${last.start} and never wrote its record, and the lock is free (killed?)`);
+		return state(
+			'failed',
+			`started ${last.start} and never wrote its record, and the lock is free (killed?)`
+		);
 	}
 	if (expected && now.getTime() - expected.getTime() > graceMs) {
 		// A run starts at its minute; allow a minute of clock skew between cron and the record.
 		const ranSince = last !== null && Date.parse(last.start) >= expected.getTime() - 60_000;
 		if (!ranSince) {
 			if (!historyFound) return state('unknown', 'no history file found');
-			return state('missed', `expected at ${expected.toISOString()}; ${last ? `last run ${last.start}` : 'no run recorded'}`);
+			return state(
+				'missed',
+				`expected at ${expected.toISOString()}; ${last ? `last run ${last.start}` : 'no run recorded'}`
+			);
 		}
 	}
-	if (!last) return state(historyFound ? 'unknown' : 'unknown', historyFound ? 'no run recorded yet' : 'no history file found');
-	if (SUCCESS.includes(last.status)) return state('ok', last.status === 'held' ? `held: ${last.message ?? ''}`.trim() : `last run ${last.start} succeeded`);
+	if (!last)
+		return state(
+			historyFound ? 'unknown' : 'unknown',
+			historyFound ? 'no run recorded yet' : 'no history file found'
+		);
+	if (SUCCESS.includes(last.status))
+		return state(
+			'ok',
+			last.status === 'held'
+				? `held: ${last.message ?? ''}`.trim()
+				: `last run ${last.start} succeeded`
+		);
 	const why = last.exitCode !== null && last.exitCode !== 0 ? `exit ${last.exitCode}` : last.status;
-	return state('failed', `last run ${last.start}: ${why}${last.message ? ` (${last.message})` : ''}`);
+	return state(
+		'failed',
+		`last run ${last.start}: ${why}${last.message ? ` (${last.message})` : ''}`
+	);
 }
 
 /** How far back status must read: the oldest expected run of any recorded job, minus slack. */
@@ -174,4 +210,11 @@ export function statusHorizon(jobs: CronJob[], now: Date, graceMs: number): Date
 }
 
 /** Prometheus encoding of JobState (vmwarden_cron_job_state). */
-export const JOB_STATE_VALUE: Record<JobState, number> = { ok: 0, running: 1, missed: 2, failed: 3, disabled: 4, unknown: 5 };
+export const JOB_STATE_VALUE: Record<JobState, number> = {
+	ok: 0,
+	running: 1,
+	missed: 2,
+	failed: 3,
+	disabled: 4,
+	unknown: 5
+};

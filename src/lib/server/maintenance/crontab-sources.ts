@@ -16,7 +16,14 @@
 //   a job whose history is keyed by its name.
 import path from 'node:path';
 import { listInside, readInside, SafePathError } from '../fs/safe-path';
-import { parseCrontab, uniqueJobNames, type CronJob, type CrontabInvalidLine, type CrontabKind, type ParsedCrontab } from './crontab';
+import {
+	parseCrontab,
+	uniqueJobNames,
+	type CronJob,
+	type CrontabInvalidLine,
+	type CrontabKind,
+	type ParsedCrontab
+} from './crontab';
 import { conffileOwners, DEFAULT_CRON_PATH, hostPathOf, programExists } from './system-jobs';
 
 export interface CrontabSourceState {
@@ -45,12 +52,14 @@ export function parseSourceSpec(spec: string): { path: string; kind: CrontabKind
 }
 
 function inferKind(file: string, fromDir: boolean): CrontabKind {
-	if (file === '/etc/crontab' || fromDir || path.basename(path.dirname(file)) === 'cron.d') return 'system';
+	if (file === '/etc/crontab' || fromDir || path.basename(path.dirname(file)) === 'cron.d')
+		return 'system';
 	return 'user';
 }
 
 function stateOf(err: unknown): { state: 'not-found' | 'not-readable'; reason: string } {
-	if (err instanceof SafePathError && (err.reason === 'not-found' || err.reason === 'root-missing')) return { state: 'not-found', reason: err.message };
+	if (err instanceof SafePathError && (err.reason === 'not-found' || err.reason === 'root-missing'))
+		return { state: 'not-found', reason: err.message };
 	return { state: 'not-readable', reason: err instanceof Error ? err.message : String(err) };
 }
 
@@ -59,10 +68,13 @@ const parsedCache = new Map<string, { text: string; parsed: ParsedCrontab }>();
 
 async function readOne(file: string, kind: CrontabKind, defaultTz: string, out: CrontabSet) {
 	try {
-		const text = await readInside(path.dirname(file), path.basename(file), { maxBytes: MAX_CRONTAB_BYTES });
+		const text = await readInside(path.dirname(file), path.basename(file), {
+			maxBytes: MAX_CRONTAB_BYTES
+		});
 		const key = `${kind}|${defaultTz}|${file}`;
 		const hit = parsedCache.get(key);
-		const parsed = hit && hit.text === text ? hit.parsed : parseCrontab(text, { source: file, kind, defaultTz });
+		const parsed =
+			hit && hit.text === text ? hit.parsed : parseCrontab(text, { source: file, kind, defaultTz });
 		if (!hit || hit.parsed !== parsed) {
 			if (parsedCache.size > 200) parsedCache.clear();
 			parsedCache.set(key, { text, parsed });
@@ -91,7 +103,12 @@ export interface ReadCrontabsOptions {
 }
 
 /** Read and parse every configured crontab. Never throws. */
-export async function readCrontabs({ specs, defaultTz, rootfs = '/', ranBefore = () => false }: ReadCrontabsOptions): Promise<CrontabSet> {
+export async function readCrontabs({
+	specs,
+	defaultTz,
+	rootfs = '/',
+	ranBefore = () => false
+}: ReadCrontabsOptions): Promise<CrontabSet> {
 	const out: CrontabSet = { jobs: [], unconfirmed: [], invalid: [], sources: [], crontabs: [] };
 	for (const spec of specs) {
 		const { path: p, kind } = parseSourceSpec(spec);
@@ -100,7 +117,12 @@ export async function readCrontabs({ specs, defaultTz, rootfs = '/', ranBefore =
 			entries = await listInside(p, '.');
 		} catch (err) {
 			if (err instanceof SafePathError && err.reason === 'root-missing') {
-				out.sources.push({ path: p, kind: kind ?? inferKind(p, false), state: 'not-found', reason: err.message });
+				out.sources.push({
+					path: p,
+					kind: kind ?? inferKind(p, false),
+					state: 'not-found',
+					reason: err.message
+				});
 				continue;
 			}
 			// Not a directory (ENOTDIR) or not listable: read it as a file, which reports its own error.
@@ -113,7 +135,12 @@ export async function readCrontabs({ specs, defaultTz, rootfs = '/', ranBefore =
 			const file = path.join(p, name);
 			// cron skips names that run-parts would (a dot, e.g. .placeholder or foo.dpkg-old).
 			if (!/^[A-Za-z0-9_-]+$/.test(name)) {
-				out.sources.push({ path: file, kind: kind ?? 'system', state: 'skipped', reason: 'cron ignores file names with characters other than letters, digits, - and _' });
+				out.sources.push({
+					path: file,
+					kind: kind ?? 'system',
+					state: 'skipped',
+					reason: 'cron ignores file names with characters other than letters, digits, - and _'
+				});
 				continue;
 			}
 			await readOne(file, kind ?? inferKind(file, true), defaultTz, out);
@@ -124,7 +151,8 @@ export async function readCrontabs({ specs, defaultTz, rootfs = '/', ranBefore =
 	for (const c of out.crontabs) {
 		const hostPath = hostPathOf(c.source, rootfs);
 		const owner = owners.get(hostPath) ?? null;
-		const pathAt = (line: number) => c.env.filter((e) => e.name === 'PATH' && e.line < line).at(-1)?.value ?? DEFAULT_CRON_PATH;
+		const pathAt = (line: number) =>
+			c.env.filter((e) => e.name === 'PATH' && e.line < line).at(-1)?.value ?? DEFAULT_CRON_PATH;
 		for (const parsed of c.jobs) {
 			// /etc/crontab is a package's file too, but operators add their own lines there.
 			const system = parsed.system || (owner !== null && hostPath !== '/etc/crontab');
@@ -133,7 +161,11 @@ export async function readCrontabs({ specs, defaultTz, rootfs = '/', ranBefore =
 				if (seenEnabled.size > 10_000) seenEnabled.clear();
 				seenEnabled.add(seenKey(job));
 				listed.push(job);
-			} else if (seenEnabled.has(seenKey(job)) || ranBefore(job) || (await programExists({ program: job.program, rootfs, pathVar: pathAt(job.line) }))) {
+			} else if (
+				seenEnabled.has(seenKey(job)) ||
+				ranBefore(job) ||
+				(await programExists({ program: job.program, rootfs, pathVar: pathAt(job.line) }))
+			) {
 				listed.push(job);
 			} else out.unconfirmed.push(job);
 		}

@@ -89,7 +89,10 @@ export interface ParsedCrontab {
 	/** Managed blocks found: their marker lines (end null when the block is not closed). */
 	blocks: { name: ManagedBlock; begin: number; end: number | null }[];
 	/** Every line's classification, so a test can check that nothing is dropped. */
-	lines: { line: number; kind: 'blank' | 'comment' | 'env' | 'job' | 'disabled-job' | 'block-marker' | 'invalid' }[];
+	lines: {
+		line: number;
+		kind: 'blank' | 'comment' | 'env' | 'job' | 'disabled-job' | 'block-marker' | 'invalid';
+	}[];
 }
 
 export interface ParseCrontabOptions {
@@ -139,7 +142,8 @@ function fieldProblem(text: string, f: (typeof FIELDS)[number], warnings: string
 		const m = /^([^/]+)(?:\/(.*))?$/.exec(item);
 		if (!m) return `${f.name} "${text}": empty list item`;
 		const [, range, step] = m;
-		if (step !== undefined && !/^\d+$/.test(step)) return `${f.name} "${text}": step "${step}" is not a number`;
+		if (step !== undefined && !/^\d+$/.test(step))
+			return `${f.name} "${text}": step "${step}" is not a number`;
 		if (step !== undefined && Number(step) === 0) return `${f.name} "${text}": step 0`;
 		if (range === '*') continue;
 		const bounds = range.split('-');
@@ -147,16 +151,23 @@ function fieldProblem(text: string, f: (typeof FIELDS)[number], warnings: string
 		const nums = bounds.map(value);
 		for (let i = 0; i < bounds.length; i++) {
 			const n = nums[i];
-			if (n === null) return `${f.name} "${text}": "${bounds[i]}" is not a number${f.names ? ' or a name' : ''}`;
-			if (n < f.min || n > f.max) return `${f.name} "${text}": ${bounds[i]} is outside ${f.min}-${f.max}`;
-			if (!/^\d+$/.test(bounds[i]) && (bounds.length > 1 || items.length > 1)) namedInCompound = true;
+			if (n === null)
+				return `${f.name} "${text}": "${bounds[i]}" is not a number${f.names ? ' or a name' : ''}`;
+			if (n < f.min || n > f.max)
+				return `${f.name} "${text}": ${bounds[i]} is outside ${f.min}-${f.max}`;
+			if (!/^\d+$/.test(bounds[i]) && (bounds.length > 1 || items.length > 1))
+				namedInCompound = true;
 		}
-		if (bounds.length === 2 && nums[0]! > nums[1]!) return `${f.name} "${text}": range ${range} runs backwards`;
+		if (bounds.length === 2 && nums[0]! > nums[1]!)
+			return `${f.name} "${text}": range ${range} runs backwards`;
 		if (bounds.length === 1 && step !== undefined) {
 			// Vixie cron reads `5/10` as `5-max/10`; cronie refuses it. Accept, as cron-parser does.
 		}
 	}
-	if (namedInCompound) warnings.push(`${f.name} "${text}": Debian's cron allows names only as single values, not in ranges or lists`);
+	if (namedInCompound)
+		warnings.push(
+			`${f.name} "${text}": Debian's cron allows names only as single values, not in ranges or lists`
+		);
 	return null;
 }
 
@@ -204,16 +215,37 @@ export interface DerivedName {
 // `command -v X >/dev/null &&`, `cd DIR &&`. Never the job's name.
 const GUARDS = new Set(['cd', 'test', '[', '[[', 'true', 'false', ':', 'which', 'type', 'exit']);
 // Shell words around the command: `{ …; }`, `( … )`, `if …; then …; fi`.
-const SHELL_WORDS = new Set(['{', '}', '(', ')', 'if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', '!']);
+const SHELL_WORDS = new Set([
+	'{',
+	'}',
+	'(',
+	')',
+	'if',
+	'then',
+	'else',
+	'elif',
+	'fi',
+	'do',
+	'done',
+	'while',
+	'until',
+	'!'
+]);
 // Programs that run the next word as the command, with the options each one takes.
 // `operands`: words (not options) the wrapper itself takes before the command.
 const WRAPPERS: Record<string, { operands: number; optionArgs: string[] }> = {
 	env: { operands: 0, optionArgs: ['-u', '--unset', '-C', '--chdir', '-S', '--split-string'] },
 	nice: { operands: 0, optionArgs: ['-n', '--adjustment'] },
-	ionice: { operands: 0, optionArgs: ['-c', '--class', '-n', '--classdata', '-p', '--pid', '-P', '-u'] },
+	ionice: {
+		operands: 0,
+		optionArgs: ['-c', '--class', '-n', '--classdata', '-p', '--pid', '-P', '-u']
+	},
 	nohup: { operands: 0, optionArgs: [] },
 	time: { operands: 0, optionArgs: ['-f', '--format', '-o', '--output'] },
-	sudo: { operands: 0, optionArgs: ['-u', '--user', '-g', '--group', '-C', '-D', '-h', '-p', '-r', '-t', '-T'] },
+	sudo: {
+		operands: 0,
+		optionArgs: ['-u', '--user', '-g', '--group', '-C', '-D', '-h', '-p', '-r', '-t', '-T']
+	},
 	chronic: { operands: 0, optionArgs: [] },
 	cronic: { operands: 0, optionArgs: [] },
 	exec: { operands: 0, optionArgs: ['-a'] },
@@ -257,7 +289,8 @@ function operandsAfter(words: string[], from: number): string[] {
 
 /** The simple commands of a shell line, each as its words (quotes kept together, a `#` word ends the line). */
 function simpleCommands(command: string): string[][] {
-	const words = command.match(/"[^"]*"|'[^']*'|&&|\|\||\d*[<>]+&?\d*-?|&>>?|[;|&(){}]|[^\s;|&()<>]+/g) ?? [];
+	const words =
+		command.match(/"[^"]*"|'[^']*'|&&|\|\||\d*[<>]+&?\d*-?|&>>?|[;|&(){}]|[^\s;|&()<>]+/g) ?? [];
 	const out: string[][] = [[]];
 	for (const w of words) {
 		if (w.startsWith('#')) break;
@@ -268,7 +301,10 @@ function simpleCommands(command: string): string[][] {
 }
 
 /** Where a command's words point at the program doing the work; null for a guard or nothing. */
-function workOf(words: string[], cwd: string | null): { name: string; program: string | null; runParts: string | null } | null {
+function workOf(
+	words: string[],
+	cwd: string | null
+): { name: string; program: string | null; runParts: string | null } | null {
 	let i = 0;
 	const skip = () => {
 		for (;;) {
@@ -308,16 +344,21 @@ function workOf(words: string[], cwd: string | null): { name: string; program: s
 	const args = operandsAfter(words, i + 1);
 	if (base === 'run-parts') {
 		const dir = args.at(-1) ? stripQuotes(args.at(-1)!) : null;
-		return { name: dir ? baseName(dir.replace(/\/+$/, '')) : 'run-parts', program: dir, runParts: dir };
+		return {
+			name: dir ? baseName(dir.replace(/\/+$/, '')) : 'run-parts',
+			program: dir,
+			runParts: dir
+		};
 	}
 	if (SERVICE_TOOLS.has(base) && args.length > 0) {
-		const service = base === 'systemctl' ? args[1] ?? args[0] : args[0];
+		const service = base === 'systemctl' ? (args[1] ?? args[0]) : args[0];
 		return { name: toName(service.replace(/\.service$/, '')), program: word, runParts: null };
 	}
 	const dashC = words.indexOf('-c', i + 1);
 	if (INTERPRETERS.test(base) && dashC > 0 && words[dashC + 1]) {
 		const inner = deriveJobName(stripQuotes(words[dashC + 1]));
-		if (inner.program || inner.runParts) return { name: inner.name, program: inner.program, runParts: inner.runParts };
+		if (inner.program || inner.runParts)
+			return { name: inner.name, program: inner.program, runParts: inner.runParts };
 	}
 	if (INTERPRETERS.test(base) && dashC < 0 && args[0] && /[./]/.test(args[0])) {
 		const script = stripQuotes(args[0]);
@@ -339,7 +380,10 @@ function resolveWord(word: string, cwd: string | null): string {
  */
 export function deriveJobName(command: string): DerivedName {
 	const cleanup = /(?:^|[\s/])vm-cleanup\.sh(?=\s|$)(.*)$/.exec(command);
-	const cleanupMode: CleanupMode | null = cleanup ? ((/--(standard|weekly|full)\b/.exec(cleanup[1])?.[1] as CleanupMode | undefined) ?? 'standard') : null;
+	const cleanupMode: CleanupMode | null = cleanup
+		? ((/--(standard|weekly|full)\b/.exec(cleanup[1])?.[1] as CleanupMode | undefined) ??
+			'standard')
+		: null;
 	const commands = simpleCommands(command);
 	let cwd: string | null = null;
 	let work: ReturnType<typeof workOf> = null;
@@ -354,14 +398,28 @@ export function deriveJobName(command: string): DerivedName {
 	const wrapped = /(?:^|[\s/])cron-run\.sh\s+(\S+)\s+--(?=\s)(.*)$/.exec(command);
 	if (wrapped) {
 		const inner = deriveJobName(wrapped[2]);
-		return { name: wrapped[1], wrapped: true, cleanupMode, program: inner.program, runParts: inner.runParts };
+		return {
+			name: wrapped[1],
+			wrapped: true,
+			cleanupMode,
+			program: inner.program,
+			runParts: inner.runParts
+		};
 	}
-	if (cleanupMode) return { name: `cleanup-${cleanupMode}`, wrapped: false, cleanupMode, program, runParts };
-	if (/(?:^|[\s/])vm-health-check\.sh(?=\s|$)/.test(command)) return { name: 'health-check', wrapped: false, cleanupMode, program, runParts };
+	if (cleanupMode)
+		return { name: `cleanup-${cleanupMode}`, wrapped: false, cleanupMode, program, runParts };
+	if (/(?:^|[\s/])vm-health-check\.sh(?=\s|$)/.test(command))
+		return { name: 'health-check', wrapped: false, cleanupMode, program, runParts };
 	if (work?.name) return { name: work.name, wrapped: false, cleanupMode, program, runParts };
 	// Only guards (`test -x /x`): name it after its first word, as before.
 	const first = commands[0]?.find((w) => !SHELL_WORDS.has(w));
-	return { name: (first && toName(first)) || 'job', wrapped: false, cleanupMode, program: null, runParts: null };
+	return {
+		name: (first && toName(first)) || 'job',
+		wrapped: false,
+		cleanupMode,
+		program: null,
+		runParts: null
+	};
 }
 
 /** "At 03:30, Monday through Saturday, UTC" (cronstrue, 24-hour clock, plus the zone). */
@@ -375,7 +433,22 @@ export function describeSchedule(schedule: string, tz: string): string {
 	}
 }
 
-type JobLine = Omit<CronJob, 'name' | 'source' | 'line' | 'raw' | 'enabled' | 'managed' | 'wrapped' | 'cleanupMode' | 'description' | 'program' | 'runParts' | 'system' | 'package'> & {
+type JobLine = Omit<
+	CronJob,
+	| 'name'
+	| 'source'
+	| 'line'
+	| 'raw'
+	| 'enabled'
+	| 'managed'
+	| 'wrapped'
+	| 'cleanupMode'
+	| 'description'
+	| 'program'
+	| 'runParts'
+	| 'system'
+	| 'package'
+> & {
 	derived: DerivedName;
 };
 
@@ -403,7 +476,11 @@ export function isShippedExample(text: string): boolean {
 }
 
 /** Parses the text of a job line (without any leading '#'); returns the job or the reason it is not one. */
-function parseJobLine(text: string, kind: CrontabKind, tz: string): { job: JobLine } | { reason: string } {
+function parseJobLine(
+	text: string,
+	kind: CrontabKind,
+	tz: string
+): { job: JobLine } | { reason: string } {
 	const warnings: string[] = [];
 	let rest: string;
 	let schedule: string;
@@ -443,7 +520,18 @@ function parseJobLine(text: string, kind: CrontabKind, tz: string): { job: JobLi
 	if (rest.trim() === '') return { reason: 'no command' };
 	const { command, stdin } = splitPercent(rest);
 	if (command.trim() === '') return { reason: 'empty command before %' };
-	return { job: { schedule, expression, user, command: command.trim(), stdin, tz, warnings, derived: deriveJobName(command) } };
+	return {
+		job: {
+			schedule,
+			expression,
+			user,
+			command: command.trim(),
+			stdin,
+			tz,
+			warnings,
+			derived: deriveJobName(command)
+		}
+	};
 }
 
 const ENV_RE = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/;
@@ -456,7 +544,10 @@ function unquote(value: string): string {
 }
 
 /** Parse one crontab's text. Never throws; every line is classified. */
-export function parseCrontab(text: string, { source, kind = 'user', defaultTz = 'UTC' }: ParseCrontabOptions): ParsedCrontab {
+export function parseCrontab(
+	text: string,
+	{ source, kind = 'user', defaultTz = 'UTC' }: ParseCrontabOptions
+): ParsedCrontab {
 	const jobs: CronJob[] = [];
 	const env: CrontabEnv[] = [];
 	const invalid: CrontabInvalidLine[] = [];
@@ -549,7 +640,11 @@ export function parseCrontab(text: string, { source, kind = 'user', defaultTz = 
 	});
 	if (open) {
 		const o = open as ParsedCrontab['blocks'][number];
-		invalid.push({ line: o.begin, raw: rows[o.begin - 1] ?? '', reason: `${o.name} BEGIN without END` });
+		invalid.push({
+			line: o.begin,
+			raw: rows[o.begin - 1] ?? '',
+			reason: `${o.name} BEGIN without END`
+		});
 	}
 	return { source, kind, jobs, env, invalid, blocks, lines };
 }
@@ -559,8 +654,13 @@ export function parseCrontab(text: string, { source, kind = 'user', defaultTz = 
  * go out in order of `rank` (lower first), then of position; the result keeps the input order.
  * A suffixed name never collides with a name that is already taken (`x-2` written as such).
  */
-export function uniqueJobNames<T extends { name: string }>(jobs: T[], rank: (job: T) => number = () => 0): T[] {
-	const order = jobs.map((job, i) => ({ job, i, r: rank(job) })).sort((a, b) => a.r - b.r || a.i - b.i);
+export function uniqueJobNames<T extends { name: string }>(
+	jobs: T[],
+	rank: (job: T) => number = () => 0
+): T[] {
+	const order = jobs
+		.map((job, i) => ({ job, i, r: rank(job) }))
+		.sort((a, b) => a.r - b.r || a.i - b.i);
 	const taken = new Set(jobs.map((j) => j.name));
 	const count = new Map<string, number>();
 	const out = jobs.slice();
@@ -587,7 +687,9 @@ function windowFor(expression: string, tz: string, now: Date): { prev: number; n
 	const hit = windows.get(key);
 	if (hit && hit.prev <= t && t < hit.next) return hit;
 	// prev() is strictly before currentDate: step a millisecond past now so a run due exactly now counts.
-	const prev = CronExpressionParser.parse(expression, { tz, currentDate: new Date(t + 1) }).prev().getTime();
+	const prev = CronExpressionParser.parse(expression, { tz, currentDate: new Date(t + 1) })
+		.prev()
+		.getTime();
 	const next = CronExpressionParser.parse(expression, { tz, currentDate: now }).next().getTime();
 	const w = { prev, next };
 	if (windows.size > 1000) windows.clear();
@@ -596,7 +698,10 @@ function windowFor(expression: string, tz: string, now: Date): { prev: number; n
 }
 
 /** The next run after `now` in the job's time zone; null for @reboot or disabled jobs. */
-export function nextRun(job: Pick<CronJob, 'expression' | 'tz' | 'enabled'>, now: Date): Date | null {
+export function nextRun(
+	job: Pick<CronJob, 'expression' | 'tz' | 'enabled'>,
+	now: Date
+): Date | null {
 	if (!job.expression || !job.enabled) return null;
 	return new Date(windowFor(job.expression, job.tz, now).next);
 }
@@ -614,7 +719,10 @@ const SHELL_META = /[|&;<>()$`\\"'*?[\]#~=!{}\n]/;
  * Trailing output redirections stay outside (cron-run.sh passes the output through); a
  * command that needs the shell runs as `/bin/sh -c '…'` because cron-run.sh runs argv as is.
  */
-export function wrapSuggestion(job: Pick<CronJob, 'raw' | 'name' | 'enabled' | 'user' | 'schedule'>, cronRunPath: string): string {
+export function wrapSuggestion(
+	job: Pick<CronJob, 'raw' | 'name' | 'enabled' | 'user' | 'schedule'>,
+	cronRunPath: string
+): string {
 	const raw = job.enabled ? job.raw.trim() : job.raw.trim().replace(/^#+\s*/, '');
 	// Schedule (and user column) exactly as written, then the wrapped command, then any % part.
 	const headRe = job.schedule.startsWith('@') ? /^@\S+\s+/ : /^(?:\S+\s+){5}/;

@@ -37,7 +37,8 @@ export function registerMaintenanceMetrics(registry: Registry, status: () => Pro
 		async collect() {
 			this.reset();
 			const s = await current();
-			for (const j of s?.jobs ?? []) if (j.lastSuccess) this.set({ cron_job: j.name }, Date.parse(j.lastSuccess) / 1000);
+			for (const j of s?.jobs ?? [])
+				if (j.lastSuccess) this.set({ cron_job: j.name }, Date.parse(j.lastSuccess) / 1000);
 		}
 	});
 	new Counter({
@@ -52,7 +53,8 @@ export function registerMaintenanceMetrics(registry: Registry, status: () => Pro
 				freedTotal += r.freedBytes;
 				this.inc(r.freedBytes);
 			}
-			if (counted.size > 10_000) for (const k of [...counted.keys()].slice(0, 5_000)) counted.delete(k);
+			if (counted.size > 10_000)
+				for (const k of [...counted.keys()].slice(0, 5_000)) counted.delete(k);
 		}
 	});
 	return { freedTotal: () => freedTotal };

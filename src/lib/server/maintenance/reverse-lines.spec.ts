@@ -10,7 +10,10 @@ let dir: string;
 beforeAll(() => (dir = mkdtempSync(path.join(tmpdir(), 'vmw-revlines-'))));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function backward(content: string | Buffer, opts: { chunkBytes?: number; endOffset?: number } = {}) {
+async function backward(
+	content: string | Buffer,
+	opts: { chunkBytes?: number; endOffset?: number } = {}
+) {
 	const f = path.join(dir, `f${Math.random()}`);
 	writeFileSync(f, content);
 	const h = await open(f);
@@ -18,7 +21,12 @@ async function backward(content: string | Buffer, opts: { chunkBytes?: number; e
 	const out: { text: string; end: number }[] = [];
 	try {
 		const size = (await h.stat()).size;
-		for await (const l of readLinesBackward(h, { endOffset: opts.endOffset ?? size, chunkBytes: opts.chunkBytes, onIncomplete: () => incomplete++ })) out.push(l);
+		for await (const l of readLinesBackward(h, {
+			endOffset: opts.endOffset ?? size,
+			chunkBytes: opts.chunkBytes,
+			onIncomplete: () => incomplete++
+		}))
+			out.push(l);
 	} finally {
 		await h.close();
 	}
@@ -30,11 +38,14 @@ describe('readLinesBackward', () => {
 	const text = 'alpha\nbeta\n\ngamma é ünïcode\n' + 'x'.repeat(300) + '\nlast\n';
 	const expected = text.split('\n').slice(0, -1).reverse();
 
-	it.each([1, 2, 3, 7, 16, 64, 4096])('chunk %i bytes: every line newest first', async (chunkBytes) => {
-		const { lines, incomplete } = await backward(text, { chunkBytes });
-		expect(lines).toEqual(expected);
-		expect(incomplete).toBe(0);
-	});
+	it.each([1, 2, 3, 7, 16, 64, 4096])(
+		'chunk %i bytes: every line newest first',
+		async (chunkBytes) => {
+			const { lines, incomplete } = await backward(text, { chunkBytes });
+			expect(lines).toEqual(expected);
+			expect(incomplete).toBe(0);
+		}
+	);
 
 	it('gives each line the byte offset just past it, so a reader can resume there', async () => {
 		const { ends } = await backward('ab\ncd\n', { chunkBytes: 2 });
@@ -68,7 +79,8 @@ describe('readLinesBackward', () => {
 			appendFileSync(f, 'c\n'); // appends while reading: bytes past endOffset are not read
 		}
 		const again: string[] = [];
-		for await (const l of readLinesBackward(h, { endOffset: (await h.stat()).size })) again.push(l.text);
+		for await (const l of readLinesBackward(h, { endOffset: (await h.stat()).size }))
+			again.push(l.text);
 		await h.close();
 		expect(seen).toEqual(['b', 'a']);
 		expect(again).toEqual(['c', 'c', 'b', 'a']);
@@ -98,20 +110,28 @@ describe('gunzipLines', () => {
 });
 
 describe('readLineBatchesBackward', () => {
-	it.each([1, 2, 5, 64, 4096])('chunk %i bytes: the same lines and offsets as the line reader, partial last line skipped', async (chunkBytes) => {
-		const { readLineBatchesBackward } = await import('./reverse-lines');
-		const text = 'alpha\nbeta\n\ngamma é\n' + 'y'.repeat(100) + '\nlast\npartial';
-		const f = path.join(dir, `b${chunkBytes}`);
-		writeFileSync(f, text);
-		const h = await open(f);
-		const got: { text: string; end: number }[] = [];
-		let incomplete = 0;
-		for await (const batch of readLineBatchesBackward(h, { endOffset: text.length + 1 /* é is 2 bytes */, chunkBytes, onIncomplete: () => incomplete++ })) got.push(...batch);
-		await h.close();
-		const lines = text.split('\n').slice(0, -1);
-		expect(got.map((l) => l.text)).toEqual(lines.reverse());
-		expect(incomplete).toBe(1);
-		// "last\n" ends where "partial" starts: total bytes minus "partial".length
-		expect(got[0].end).toBe(Buffer.byteLength(text) - 'partial'.length);
-	});
+	it.each([1, 2, 5, 64, 4096])(
+		'chunk %i bytes: the same lines and offsets as the line reader, partial last line skipped',
+		async (chunkBytes) => {
+			const { readLineBatchesBackward } = await import('./reverse-lines');
+			const text = 'alpha\nbeta\n\ngamma é\n' + 'y'.repeat(100) + '\nlast\npartial';
+			const f = path.join(dir, `b${chunkBytes}`);
+			writeFileSync(f, text);
+			const h = await open(f);
+			const got: { text: string; end: number }[] = [];
+			let incomplete = 0;
+			for await (const batch of readLineBatchesBackward(h, {
+				endOffset: text.length + 1 /* é is 2 bytes */,
+				chunkBytes,
+				onIncomplete: () => incomplete++
+			}))
+				got.push(...batch);
+			await h.close();
+			const lines = text.split('\n').slice(0, -1);
+			expect(got.map((l) => l.text)).toEqual(lines.reverse());
+			expect(incomplete).toBe(1);
+			// "last\n" ends where "partial" starts: total bytes minus "partial".length
+			expect(got[0].end).toBe(Buffer.byteLength(text) - 'partial'.length);
+		}
+	);
 });

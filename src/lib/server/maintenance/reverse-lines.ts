@@ -21,7 +21,11 @@ const NL = 0x0a;
  */
 export async function* readLinesBackward(
 	handle: FileHandle,
-	{ endOffset, chunkBytes = 64 * 1024, onIncomplete }: { endOffset: number; chunkBytes?: number; onIncomplete?: () => void }
+	{
+		endOffset,
+		chunkBytes = 64 * 1024,
+		onIncomplete
+	}: { endOffset: number; chunkBytes?: number; onIncomplete?: () => void }
 ): AsyncGenerator<BackwardLine> {
 	if (endOffset <= 0) return;
 	const last = Buffer.alloc(1);
@@ -43,7 +47,10 @@ export async function* readLinesBackward(
 		pos -= size;
 		const chunk = Buffer.alloc(size);
 		const { bytesRead } = await handle.read(chunk, 0, size, pos);
-		const buf = bytesRead === size ? Buffer.concat([chunk, tail]) : Buffer.concat([chunk.subarray(0, bytesRead), tail]);
+		const buf =
+			bytesRead === size
+				? Buffer.concat([chunk, tail])
+				: Buffer.concat([chunk.subarray(0, bytesRead), tail]);
 		let end = buf.length;
 		for (;;) {
 			const j = end >= 2 ? buf.lastIndexOf(NL, end - 2) : -1;
@@ -66,7 +73,11 @@ export async function* readLinesBackward(
  */
 export async function* readLineBatchesBackward(
 	handle: FileHandle,
-	{ endOffset, chunkBytes = 256 * 1024, onIncomplete }: { endOffset: number; chunkBytes?: number; onIncomplete?: () => void }
+	{
+		endOffset,
+		chunkBytes = 256 * 1024,
+		onIncomplete
+	}: { endOffset: number; chunkBytes?: number; onIncomplete?: () => void }
 ): AsyncGenerator<BackwardLine[]> {
 	if (endOffset <= 0) return;
 	const last = Buffer.alloc(1);
@@ -79,7 +90,10 @@ export async function* readLineBatchesBackward(
 		pos -= size;
 		const chunk = Buffer.alloc(size);
 		const { bytesRead } = await handle.read(chunk, 0, size, pos);
-		const buf = bytesRead === size ? Buffer.concat([chunk, tail]) : Buffer.concat([chunk.subarray(0, bytesRead), tail]);
+		const buf =
+			bytesRead === size
+				? Buffer.concat([chunk, tail])
+				: Buffer.concat([chunk.subarray(0, bytesRead), tail]);
 		const batch: BackwardLine[] = [];
 		let end = buf.length;
 		for (;;) {
@@ -99,12 +113,25 @@ export async function* readLineBatchesBackward(
 	}
 	if (tail.length > 0) {
 		if (skipNewest) onIncomplete?.();
-		else yield [{ text: tail.toString('utf8', 0, tail[tail.length - 1] === NL ? tail.length - 1 : tail.length), end: tail.length }];
+		else
+			yield [
+				{
+					text: tail.toString(
+						'utf8',
+						0,
+						tail[tail.length - 1] === NL ? tail.length - 1 : tail.length
+					),
+					end: tail.length
+				}
+			];
 	}
 }
 
 /** Every line of a gzipped file (streamed through gunzip), oldest first. */
-export async function gunzipLines(handle: FileHandle, { maxBytes = 512 * 1024 * 1024 }: { maxBytes?: number } = {}): Promise<string[]> {
+export async function gunzipLines(
+	handle: FileHandle,
+	{ maxBytes = 512 * 1024 * 1024 }: { maxBytes?: number } = {}
+): Promise<string[]> {
 	const lines: string[] = [];
 	const decoder = new StringDecoder('utf8');
 	let rest = '';

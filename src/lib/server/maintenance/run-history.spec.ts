@@ -12,7 +12,15 @@ const T0 = Date.parse('2026-11-01T03:30:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function startLine(n: number, mode = 'standard') {
-	return JSON.stringify({ event: 'start', runId: `run-${n}`, ts: iso(T0 + n * day), mode, dryRun: false, pid: 1000 + n, hostId: 'vm' });
+	return JSON.stringify({
+		event: 'start',
+		runId: `run-${n}`,
+		ts: iso(T0 + n * day),
+		mode,
+		dryRun: false,
+		pid: 1000 + n,
+		hostId: 'vm'
+	});
 }
 function recordLine(n: number, { mode = 'standard', status = 'ok', freed = n * 1000 } = {}) {
 	return JSON.stringify({
@@ -26,11 +34,26 @@ function recordLine(n: number, { mode = 'standard', status = 'ok', freed = n * 1
 		freedBytes: freed,
 		durationMs: 1500,
 		status,
-		steps: [{ name: 'docker_build_cache', status: 'ok', freedBytes: freed, durationMs: 1000, message: 'freed' }]
+		steps: [
+			{
+				name: 'docker_build_cache',
+				status: 'ok',
+				freedBytes: freed,
+				durationMs: 1000,
+				message: 'freed'
+			}
+		]
 	});
 }
 function cronLine(n: number, job = 'backup-sync', exitCode = 0) {
-	return JSON.stringify({ job, start: iso(T0 + n * day + 10_000), end: iso(T0 + n * day + 12_000), exitCode, durationMs: 2000, outputTail: `out ${n}` });
+	return JSON.stringify({
+		job,
+		start: iso(T0 + n * day + 10_000),
+		end: iso(T0 + n * day + 12_000),
+		exitCode,
+		durationMs: 2000,
+		outputTail: `out ${n}`
+	});
 }
 const lines = (...l: string[]) => l.join('\n') + '\n';
 
@@ -52,17 +75,47 @@ beforeAll(() => {
 		)
 	);
 	// JSON: run 2, 3 in .2.gz; 4, 5 in .1; 6 (interrupted), 7, garbage, 8 pending in the current file.
-	writeFileSync(path.join(dir, 'vm-cleanup.jsonl.2.gz'), gzipSync(lines(startLine(2), recordLine(2), startLine(3, 'weekly'), recordLine(3, { mode: 'weekly', status: 'partial' }))));
-	writeFileSync(path.join(dir, 'vm-cleanup.jsonl.1'), lines(startLine(4), recordLine(4), startLine(5), recordLine(5, { status: 'held', freed: 0 })));
-	writeFileSync(path.join(dir, 'vm-cleanup.jsonl'), lines(startLine(6), startLine(7), recordLine(7), '{"not":"a record"}', 'garbage{', startLine(8)) + '{"runId":"par');
+	writeFileSync(
+		path.join(dir, 'vm-cleanup.jsonl.2.gz'),
+		gzipSync(
+			lines(
+				startLine(2),
+				recordLine(2),
+				startLine(3, 'weekly'),
+				recordLine(3, { mode: 'weekly', status: 'partial' })
+			)
+		)
+	);
+	writeFileSync(
+		path.join(dir, 'vm-cleanup.jsonl.1'),
+		lines(startLine(4), recordLine(4), startLine(5), recordLine(5, { status: 'held', freed: 0 }))
+	);
+	writeFileSync(
+		path.join(dir, 'vm-cleanup.jsonl'),
+		lines(
+			startLine(6),
+			startLine(7),
+			recordLine(7),
+			'{"not":"a record"}',
+			'garbage{',
+			startLine(8)
+		) + '{"runId":"par'
+	);
 	// cron: days 2..8 for backup-sync, day 5 failed; health-check day 8 in the current file.
-	writeFileSync(path.join(dir, 'vmwarden-cron.jsonl.1'), lines(cronLine(2), cronLine(3), cronLine(4)));
-	writeFileSync(path.join(dir, 'vmwarden-cron.jsonl'), lines(cronLine(5, 'backup-sync', 1), cronLine(6), '', cronLine(7), cronLine(8, 'health-check')));
+	writeFileSync(
+		path.join(dir, 'vmwarden-cron.jsonl.1'),
+		lines(cronLine(2), cronLine(3), cronLine(4))
+	);
+	writeFileSync(
+		path.join(dir, 'vmwarden-cron.jsonl'),
+		lines(cronLine(5, 'backup-sync', 1), cronLine(6), '', cronLine(7), cronLine(8, 'health-check'))
+	);
 	writeFileSync(path.join(dir, 'vm-cleanup.jsonl.3.gz'), 'not gzip at all');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const summary = (e: RunEntry) => `${e.source}:${e.job ?? e.mode}:${e.id.replace(/@.*/, '')}:${e.status}`;
+const summary = (e: RunEntry) =>
+	`${e.source}:${e.job ?? e.mode}:${e.id.replace(/@.*/, '')}:${e.status}`;
 
 describe('readHistory', () => {
 	it('merges every source newest first, with interrupted and pending runs', async () => {
@@ -95,7 +148,13 @@ describe('readHistory', () => {
 		expect(page.nextCursor).toBeNull();
 		const run0 = page.entries.at(-1)!;
 		// 1.5 MiB = 1572864 bytes (1.5 * 1024 * 1024)
-		expect(run0).toMatchObject({ freedBytes: 1572864, steps: [{ name: 'docker_build_cache', freedBytes: 1572864 }, { name: 'apt_cache', status: 'skipped', freedBytes: 0 }] });
+		expect(run0).toMatchObject({
+			freedBytes: 1572864,
+			steps: [
+				{ name: 'docker_build_cache', freedBytes: 1572864 },
+				{ name: 'apt_cache', status: 'skipped', freedBytes: 0 }
+			]
+		});
 		expect(page.entries[1].pid).toBe(1008);
 	});
 
@@ -116,21 +175,37 @@ describe('readHistory', () => {
 	it('stops at a horizon without unpacking older files', async () => {
 		const horizon = iso(T0 + 6 * day);
 		const page = await readHistory({ logDir: dir, limit: 100, stopAt: (e) => e.start < horizon });
-		expect(page.entries.map((e) => e.id.replace(/@.*/, ''))).toEqual(['health-check', 'run-8', 'backup-sync', 'run-7', 'backup-sync', 'run-6']);
+		expect(page.entries.map((e) => e.id.replace(/@.*/, ''))).toEqual([
+			'health-check',
+			'run-8',
+			'backup-sync',
+			'run-7',
+			'backup-sync',
+			'run-6'
+		]);
 		// The broken .3.gz was never reached: nothing unreadable reported.
 		expect(page.stats.unreadable).toEqual([]);
 		expect(page.nextCursor).toBeNull();
 	});
 
 	it('filters by job and reads one stream only', async () => {
-		const page = await readHistory({ logDir: dir, limit: 100, streams: { cleanup: false }, filter: (e) => e.job === 'backup-sync' });
+		const page = await readHistory({
+			logDir: dir,
+			limit: 100,
+			streams: { cleanup: false },
+			filter: (e) => e.job === 'backup-sync'
+		});
 		expect(page.entries.map((e) => e.status)).toEqual(['ok', 'ok', 'failed', 'ok', 'ok', 'ok']);
 		expect(page.entries[2].message).toBe('exit 1');
 	});
 
 	it('refuses a forged cursor', async () => {
-		await expect(readHistory({ logDir: dir, limit: 1, cursor: 'garbage' })).rejects.toBeInstanceOf(BadCursorError);
-		const evil = Buffer.from(JSON.stringify({ c: { f: '../../etc/shadow', o: 10 }, k: false })).toString('base64url');
+		await expect(readHistory({ logDir: dir, limit: 1, cursor: 'garbage' })).rejects.toBeInstanceOf(
+			BadCursorError
+		);
+		const evil = Buffer.from(
+			JSON.stringify({ c: { f: '../../etc/shadow', o: 10 }, k: false })
+		).toString('base64url');
 		// A file name outside the rotation list matches no file: nothing is read.
 		expect((await readHistory({ logDir: dir, limit: 5, cursor: evil })).entries).toEqual([]);
 	});
@@ -140,7 +215,11 @@ describe('readHistory', () => {
 		mkdirSync(empty);
 		writeFileSync(path.join(empty, 'vm-cleanup.jsonl'), '');
 		const page = await readHistory({ logDir: empty, limit: 10 });
-		expect(page).toMatchObject({ entries: [], nextCursor: null, stats: { found: { cleanup: true, cron: false, cleanupLog: false } } });
+		expect(page).toMatchObject({
+			entries: [],
+			nextCursor: null,
+			stats: { found: { cleanup: true, cron: false, cleanupLog: false } }
+		});
 		const missing = await readHistory({ logDir: path.join(dir, 'nope'), limit: 10 });
 		expect(missing.stats.unreadable[0].state).toBe('not-found');
 	});
@@ -158,13 +237,18 @@ describe('readHistory', () => {
 
 describe('rotationsOf', () => {
 	it('orders the base file, then .1, .1.gz, .2.gz … and ignores other names', () => {
-		expect(rotationsOf('x.jsonl', ['x.jsonl.10.gz', 'x.jsonl.2.gz', 'x.jsonl', 'x.jsonl.1', 'x.jsonl.1.gz', 'x.jsonl.old', 'y.jsonl', 'x.jsonl.gz'])).toEqual([
-			'x.jsonl',
-			'x.jsonl.1',
-			'x.jsonl.1.gz',
-			'x.jsonl.2.gz',
-			'x.jsonl.10.gz'
-		]);
+		expect(
+			rotationsOf('x.jsonl', [
+				'x.jsonl.10.gz',
+				'x.jsonl.2.gz',
+				'x.jsonl',
+				'x.jsonl.1',
+				'x.jsonl.1.gz',
+				'x.jsonl.old',
+				'y.jsonl',
+				'x.jsonl.gz'
+			])
+		).toEqual(['x.jsonl', 'x.jsonl.1', 'x.jsonl.1.gz', 'x.jsonl.2.gz', 'x.jsonl.10.gz']);
 	});
 });
 
@@ -179,8 +263,21 @@ describe('classic log assembler', () => {
 		];
 		const out = feed.map((l) => a.push(l)).filter((x) => x && x !== 'malformed');
 		expect(out).toMatchObject([
-			{ runId: 'r2', mode: 'full', dryRun: true, status: 'failed', message: 'interrupted by SIGTERM' },
-			{ runId: 'r1', mode: 'standard', dryRun: false, status: 'held', freedBytes: 0, message: 'hold file /etc/vmwarden/cleanup.hold present: disk migration' }
+			{
+				runId: 'r2',
+				mode: 'full',
+				dryRun: true,
+				status: 'failed',
+				message: 'interrupted by SIGTERM'
+			},
+			{
+				runId: 'r1',
+				mode: 'standard',
+				dryRun: false,
+				status: 'held',
+				freedBytes: 0,
+				message: 'hold file /etc/vmwarden/cleanup.hold present: disk migration'
+			}
 		]);
 	});
 });

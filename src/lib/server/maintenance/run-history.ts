@@ -10,14 +10,23 @@
 // and counted. A page ends with an opaque cursor; a rotation between two pages shifts the
 // files under it (the next page may then repeat or skip a few runs).
 import type { FileHandle } from 'node:fs/promises';
-import { cleanupRunRecordSchema, cleanupStartMarkerSchema, type CleanupRunRecord, type CleanupStep } from './cleanup-record';
+import {
+	cleanupRunRecordSchema,
+	cleanupStartMarkerSchema,
+	type CleanupRunRecord,
+	type CleanupStep
+} from './cleanup-record';
 import { createClassicAssembler, type ClassicRun } from './cleanup-log';
 import { cronRunRecordSchema, type CronRunRecord } from './cron-record';
 import type { CleanupMode } from './crontab';
 import { gunzipLines, readLineBatchesBackward, type BackwardLine } from './reverse-lines';
 import { listInside, openInside, SafePathError } from '../fs/safe-path';
 
-export const HISTORY_FILES = { cron: 'vmwarden-cron.jsonl', cleanup: 'vm-cleanup.jsonl', cleanupLog: 'vm-cleanup.log' } as const;
+export const HISTORY_FILES = {
+	cron: 'vmwarden-cron.jsonl',
+	cleanup: 'vm-cleanup.jsonl',
+	cleanupLog: 'vm-cleanup.log'
+} as const;
 
 export type RunStatus = 'ok' | 'partial' | 'failed' | 'held' | 'interrupted' | 'pending';
 
@@ -38,7 +47,9 @@ export interface RunEntry {
 	freedBytes: number | null;
 	message: string | null;
 	outputTail: string | null;
-	steps: (Pick<CleanupStep, 'name' | 'status' | 'freedBytes' | 'message'> & { durationMs?: number })[] | null;
+	steps:
+		| (Pick<CleanupStep, 'name' | 'status' | 'freedBytes' | 'message'> & { durationMs?: number })[]
+		| null;
 	diskBefore: CleanupRunRecord['diskBefore'] | null;
 	diskAfter: CleanupRunRecord['diskAfter'] | null;
 	pid: number | null;
@@ -79,8 +90,13 @@ export function rotationsOf(base: string, names: string[]): string[] {
 	const re = new RegExp(`^${esc}(?:\\.(\\d{1,3}))?(\\.gz)?$`);
 	return names
 		.map((n) => ({ n, m: re.exec(n) }))
-		.filter((x): x is { n: string; m: RegExpExecArray } => x.m !== null && !(x.m[1] === undefined && x.m[2] !== undefined))
-		.sort((a, b) => Number(a.m[1] ?? 0) - Number(b.m[1] ?? 0) || (a.m[2] ? 1 : 0) - (b.m[2] ? 1 : 0))
+		.filter(
+			(x): x is { n: string; m: RegExpExecArray } =>
+				x.m !== null && !(x.m[1] === undefined && x.m[2] !== undefined)
+		)
+		.sort(
+			(a, b) => Number(a.m[1] ?? 0) - Number(b.m[1] ?? 0) || (a.m[2] ? 1 : 0) - (b.m[2] ? 1 : 0)
+		)
 		.map((x) => x.n);
 }
 
@@ -164,10 +180,17 @@ class LineStream {
 			this.handle = handle;
 			this.batch = [];
 			this.at = 0;
-			this.iter = readLineBatchesBackward(handle, { endOffset: resume === null ? size : Math.min(resume, size), onIncomplete: () => (this.stats.incomplete += 1) });
+			this.iter = readLineBatchesBackward(handle, {
+				endOffset: resume === null ? size : Math.min(resume, size),
+				onIncomplete: () => (this.stats.incomplete += 1)
+			});
 		} catch (err) {
 			if (!(err instanceof SafePathError && err.reason === 'not-found'))
-				this.stats.unreadable.push({ name, state: 'not-readable', reason: err instanceof Error ? err.message : String(err) });
+				this.stats.unreadable.push({
+					name,
+					state: 'not-readable',
+					reason: err instanceof Error ? err.message : String(err)
+				});
 			this.advance();
 		}
 	}
@@ -207,7 +230,12 @@ function cronEntry(r: CronRunRecord, file: string): RunEntry {
 		mode: null,
 		dryRun: null,
 		freedBytes: null,
-		message: r.exitCode === 75 ? 'another run held the lock (exit 75)' : r.exitCode === 0 ? null : `exit ${r.exitCode}`,
+		message:
+			r.exitCode === 75
+				? 'another run held the lock (exit 75)'
+				: r.exitCode === 0
+					? null
+					: `exit ${r.exitCode}`,
 		outputTail: r.outputTail,
 		steps: null,
 		diskBefore: null,
@@ -298,7 +326,13 @@ function cronSource(lines: LineStream, stats: HistoryStats): EntrySource {
  * vm-cleanup.jsonl records and unmatched start markers, then (when those run out) the
  * classic log's runs older than the oldest JSON record.
  */
-function cleanupSource(json: LineStream, classic: () => LineStream, stats: HistoryStats, fromTop: boolean, startInClassic: Pos | null): EntrySource {
+function cleanupSource(
+	json: LineStream,
+	classic: () => LineStream,
+	stats: HistoryStats,
+	fromTop: boolean,
+	startInClassic: Pos | null
+): EntrySource {
 	let head: { entry: RunEntry; pos: Pos & { k?: 'log' } } | null | undefined;
 	let lastRecordRunId: string | null = null;
 	let first = fromTop;
@@ -315,7 +349,10 @@ function cleanupSource(json: LineStream, classic: () => LineStream, stats: Histo
 			if (!line) return null;
 			if (line.text.trim() === '') continue;
 			const value = parseJson(line.text);
-			const isStart = typeof value === 'object' && value !== null && (value as { event?: unknown }).event === 'start';
+			const isStart =
+				typeof value === 'object' &&
+				value !== null &&
+				(value as { event?: unknown }).event === 'start';
 			if (isStart) {
 				const m = cleanupStartMarkerSchema.safeParse(value);
 				if (!m.success) {
@@ -332,13 +369,29 @@ function cleanupSource(json: LineStream, classic: () => LineStream, stats: Histo
 				// Runs are serialised by flock: a marker followed by anything cannot still be running.
 				return {
 					entry: {
-						...cleanupEntry({ runId: m.data.runId, ts: m.data.ts, mode: m.data.mode, dryRun: m.data.dryRun, diskBefore: null, diskAfter: null, freedBytes: 0, durationMs: 0, status: 'failed', steps: [] }, line.pos.f),
+						...cleanupEntry(
+							{
+								runId: m.data.runId,
+								ts: m.data.ts,
+								mode: m.data.mode,
+								dryRun: m.data.dryRun,
+								diskBefore: null,
+								diskAfter: null,
+								freedBytes: 0,
+								durationMs: 0,
+								status: 'failed',
+								steps: []
+							},
+							line.pos.f
+						),
 						end: null,
 						durationMs: null,
 						freedBytes: null,
 						steps: null,
 						status: wasFirst ? 'pending' : 'interrupted',
-						message: wasFirst ? 'started; no record yet' : 'started and never wrote its record (killed?)',
+						message: wasFirst
+							? 'started; no record yet'
+							: 'started and never wrote its record (killed?)',
 						pid: m.data.pid
 					},
 					// p: resuming here must still count the marker as the newest line (pending).
@@ -373,7 +426,8 @@ function cleanupSource(json: LineStream, classic: () => LineStream, stats: Histo
 			const pos = runHeadPos;
 			runHeadPos = null;
 			// Already in the JSON records (the log's times are whole seconds, the JSON's have ms).
-			if (jsonRunIds.has(r.runId) || Date.parse(r.ts) >= Math.floor(oldestJsonMs / 1000) * 1000) continue;
+			if (jsonRunIds.has(r.runId) || Date.parse(r.ts) >= Math.floor(oldestJsonMs / 1000) * 1000)
+				continue;
 			return { entry: classicEntry(r, line.pos.f), pos: { ...pos, k: 'log' } };
 		}
 	}
@@ -413,9 +467,23 @@ export function decodeCursor(s: string): CursorState | null {
 	try {
 		const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as CursorState;
 		const okPos = (p: unknown) =>
-			p === null || p === false || (typeof p === 'object' && typeof (p as Pos).f === 'string' && Number.isInteger((p as Pos).o) && (p as Pos).o >= 0 && (p as Pos).f.length < 300);
+			p === null ||
+			p === false ||
+			(typeof p === 'object' &&
+				typeof (p as Pos).f === 'string' &&
+				Number.isInteger((p as Pos).o) &&
+				(p as Pos).o >= 0 &&
+				(p as Pos).f.length < 300);
 		if (!okPos(v.c) || !okPos(v.k)) return null;
-		const clean = (p: CursorState['k']) => (p ? { f: p.f, o: p.o, ...(p.k === 'log' ? { k: 'log' as const } : {}), ...(p.p === true ? { p: true as const } : {}) } : p);
+		const clean = (p: CursorState['k']) =>
+			p
+				? {
+						f: p.f,
+						o: p.o,
+						...(p.k === 'log' ? { k: 'log' as const } : {}),
+						...(p.p === true ? { p: true as const } : {})
+					}
+				: p;
 		return { c: clean(v.c), k: clean(v.k) };
 	} catch {
 		return null;
@@ -448,15 +516,31 @@ export class BadCursorError extends Error {}
 
 /** Entries from both files merged newest first (by start time). */
 export async function readHistory(opts: ReadHistoryOptions): Promise<HistoryPage> {
-	const stats: HistoryStats = { malformed: 0, incomplete: 0, unreadable: [], found: { cron: false, cleanup: false, cleanupLog: false } };
+	const stats: HistoryStats = {
+		malformed: 0,
+		incomplete: 0,
+		unreadable: [],
+		found: { cron: false, cleanup: false, cleanupLog: false }
+	};
 	let names: string[] = [];
 	try {
 		names = await listInside(opts.logDir, '.');
 	} catch (err) {
-		stats.unreadable.push({ name: opts.logDir, state: err instanceof SafePathError && err.reason === 'root-missing' ? 'not-found' : 'not-readable', reason: (err as Error).message });
+		stats.unreadable.push({
+			name: opts.logDir,
+			state:
+				err instanceof SafePathError && err.reason === 'root-missing'
+					? 'not-found'
+					: 'not-readable',
+			reason: (err as Error).message
+		});
 		return { entries: [], nextCursor: null, stats };
 	}
-	stats.found = { cron: names.includes(HISTORY_FILES.cron), cleanup: names.includes(HISTORY_FILES.cleanup), cleanupLog: names.includes(HISTORY_FILES.cleanupLog) };
+	stats.found = {
+		cron: names.includes(HISTORY_FILES.cron),
+		cleanup: names.includes(HISTORY_FILES.cleanup),
+		cleanupLog: names.includes(HISTORY_FILES.cleanupLog)
+	};
 	const cursor = opts.cursor ? decodeCursor(opts.cursor) : { c: null, k: null };
 	if (!cursor) throw new BadCursorError('invalid cursor');
 	const wantCron = opts.streams?.cron !== false;
@@ -464,13 +548,28 @@ export async function readHistory(opts: ReadHistoryOptions): Promise<HistoryPage
 
 	const sources: { key: 'c' | 'k'; src: EntrySource }[] = [];
 	if (wantCron && cursor.c !== false)
-		sources.push({ key: 'c', src: cronSource(new LineStream(opts.logDir, rotationsOf(HISTORY_FILES.cron, names), cursor.c, stats), stats) });
+		sources.push({
+			key: 'c',
+			src: cronSource(
+				new LineStream(opts.logDir, rotationsOf(HISTORY_FILES.cron, names), cursor.c, stats),
+				stats
+			)
+		});
 	if (wantCleanup && cursor.k !== false) {
 		const k = cursor.k;
 		const inLog = k && k.k === 'log' ? k : null;
-		const json = new LineStream(opts.logDir, rotationsOf(HISTORY_FILES.cleanup, names), inLog ? null : k, stats);
-		const classic = () => new LineStream(opts.logDir, rotationsOf(HISTORY_FILES.cleanupLog, names), inLog, stats);
-		sources.push({ key: 'k', src: cleanupSource(json, classic, stats, k === null || (k && k.p === true), inLog) });
+		const json = new LineStream(
+			opts.logDir,
+			rotationsOf(HISTORY_FILES.cleanup, names),
+			inLog ? null : k,
+			stats
+		);
+		const classic = () =>
+			new LineStream(opts.logDir, rotationsOf(HISTORY_FILES.cleanupLog, names), inLog, stats);
+		sources.push({
+			key: 'k',
+			src: cleanupSource(json, classic, stats, k === null || (k && k.p === true), inLog)
+		});
 	}
 
 	const entries: RunEntry[] = [];

@@ -5,21 +5,84 @@ describe('the exact argument vectors', () => {
 	it.each([
 		['direct', 'standard', false, '/opt/s/vm-cleanup.sh', ['--standard']],
 		['direct', 'full', true, '/opt/s/vm-cleanup.sh', ['--full', '--dry-run']],
-		['nsenter', 'weekly', false, 'nsenter', ['--target', '1', '--mount', '--uts', '--ipc', '--net', '--pid', '--', '/opt/s/vm-cleanup.sh', '--weekly']],
-		['nsenter', 'standard', true, 'nsenter', ['--target', '1', '--mount', '--uts', '--ipc', '--net', '--pid', '--', '/opt/s/vm-cleanup.sh', '--standard', '--dry-run']]
+		[
+			'nsenter',
+			'weekly',
+			false,
+			'nsenter',
+			[
+				'--target',
+				'1',
+				'--mount',
+				'--uts',
+				'--ipc',
+				'--net',
+				'--pid',
+				'--',
+				'/opt/s/vm-cleanup.sh',
+				'--weekly'
+			]
+		],
+		[
+			'nsenter',
+			'standard',
+			true,
+			'nsenter',
+			[
+				'--target',
+				'1',
+				'--mount',
+				'--uts',
+				'--ipc',
+				'--net',
+				'--pid',
+				'--',
+				'/opt/s/vm-cleanup.sh',
+				'--standard',
+				'--dry-run'
+			]
+		]
 	] as const)('%s %s dryRun=%s', (runner, mode, dryRun, file, args) => {
-		expect(cleanupCommand({ runner, scriptPath: '/opt/s/vm-cleanup.sh', mode, dryRun })).toEqual({ file, args });
+		expect(cleanupCommand({ runner, scriptPath: '/opt/s/vm-cleanup.sh', mode, dryRun })).toEqual({
+			file,
+			args
+		});
 	});
 
 	it('refuses a mode outside the allow-list even if validation were bypassed', () => {
-		expect(() => cleanupCommand({ runner: 'direct', scriptPath: '/s', mode: 'standard;touch /tmp/x' as 'standard', dryRun: false })).toThrow(/unknown mode/);
+		expect(() =>
+			cleanupCommand({
+				runner: 'direct',
+				scriptPath: '/s',
+				mode: 'standard;touch /tmp/x' as 'standard',
+				dryRun: false
+			})
+		).toThrow(/unknown mode/);
 	});
 
 	it('probes the lock with flock -n -E 75, in the host namespaces for nsenter', () => {
-		expect(lockProbeCommand({ runner: 'direct', lockFile: '/run/lock/vm-cleanup.lock' })).toEqual({ file: 'flock', args: ['-n', '-E', '75', '/run/lock/vm-cleanup.lock', 'true'] });
+		expect(lockProbeCommand({ runner: 'direct', lockFile: '/run/lock/vm-cleanup.lock' })).toEqual({
+			file: 'flock',
+			args: ['-n', '-E', '75', '/run/lock/vm-cleanup.lock', 'true']
+		});
 		expect(lockProbeCommand({ runner: 'nsenter', lockFile: '/run/lock/vm-cleanup.lock' })).toEqual({
 			file: 'nsenter',
-			args: ['--target', '1', '--mount', '--uts', '--ipc', '--net', '--pid', '--', 'flock', '-n', '-E', '75', '/run/lock/vm-cleanup.lock', 'true']
+			args: [
+				'--target',
+				'1',
+				'--mount',
+				'--uts',
+				'--ipc',
+				'--net',
+				'--pid',
+				'--',
+				'flock',
+				'-n',
+				'-E',
+				'75',
+				'/run/lock/vm-cleanup.lock',
+				'true'
+			]
 		});
 	});
 });
@@ -39,7 +102,11 @@ describe('progress parser', () => {
 			'not a log line'
 		];
 		const events = lines.flatMap(parse);
-		expect(events.map((e) => (e.type === 'step-start' || e.type === 'step-end' ? `${e.type}:${e.index}:${e.name}` : e.type))).toEqual([
+		expect(
+			events.map((e) =>
+				e.type === 'step-start' || e.type === 'step-end' ? `${e.type}:${e.index}:${e.name}` : e.type
+			)
+		).toEqual([
 			'started',
 			'step-start:0:docker_build_cache',
 			'step-end:0:docker_build_cache',
@@ -52,12 +119,24 @@ describe('progress parser', () => {
 			'log'
 		]);
 		// 31.2 KiB = round(31.2 * 1024) = 31949 bytes
-		expect(events[7]).toMatchObject({ status: 'ok', freedBytes: 31949, total: 3, message: 'would truncate 1 json log(s)' });
+		expect(events[7]).toMatchObject({
+			status: 'ok',
+			freedBytes: 31949,
+			total: 3,
+			message: 'would truncate 1 json log(s)'
+		});
 		expect(events[5]).toMatchObject({ status: 'failed', message: 'exit 1: boom' });
 		expect(events[0]).toMatchObject({ scriptRunId: 'R1' });
 	});
 
 	it('maps exit codes to outcomes', () => {
-		expect([0, 1, 2, 75, 143, null].map(outcomeOf)).toEqual(['ok', 'partial', 'failed', 'locked', 'error', 'error']);
+		expect([0, 1, 2, 75, 143, null].map(outcomeOf)).toEqual([
+			'ok',
+			'partial',
+			'failed',
+			'locked',
+			'error',
+			'error'
+		]);
 	});
 });

@@ -21,48 +21,132 @@ import { createLogger, type Logger } from '../log';
 export type ScriptRunnerKind = 'direct' | 'nsenter';
 export const CLEANUP_MODES = ['standard', 'weekly', 'full'] as const;
 
-export const NSENTER_PREFIX = ['--target', '1', '--mount', '--uts', '--ipc', '--net', '--pid', '--'] as const;
+export const NSENTER_PREFIX = [
+	'--target',
+	'1',
+	'--mount',
+	'--uts',
+	'--ipc',
+	'--net',
+	'--pid',
+	'--'
+] as const;
 
 /** Steps per mode, in the order vm-cleanup.sh runs them. */
 export const CLEANUP_STEPS: Record<CleanupMode, string[]> = {
 	standard: ['docker_build_cache', 'docker_dangling_images', 'docker_container_logs'],
-	weekly: ['docker_build_cache', 'docker_dangling_images', 'docker_container_logs', 'docker_aged_images', 'apt_cache', 'pnpm_store', 'cosmos_pglog'],
-	full: ['docker_build_cache', 'docker_dangling_images', 'docker_container_logs', 'docker_aged_images', 'apt_cache', 'pnpm_store', 'cosmos_pglog', 'journald_vacuum']
+	weekly: [
+		'docker_build_cache',
+		'docker_dangling_images',
+		'docker_container_logs',
+		'docker_aged_images',
+		'apt_cache',
+		'pnpm_store',
+		'cosmos_pglog'
+	],
+	full: [
+		'docker_build_cache',
+		'docker_dangling_images',
+		'docker_container_logs',
+		'docker_aged_images',
+		'apt_cache',
+		'pnpm_store',
+		'cosmos_pglog',
+		'journald_vacuum'
+	]
 };
 
 /** The exact program and argument vector for a run; nothing else is ever executed. */
-export function cleanupCommand({ runner, scriptPath, mode, dryRun }: { runner: ScriptRunnerKind; scriptPath: string; mode: CleanupMode; dryRun: boolean }): { file: string; args: string[] } {
+export function cleanupCommand({
+	runner,
+	scriptPath,
+	mode,
+	dryRun
+}: {
+	runner: ScriptRunnerKind;
+	scriptPath: string;
+	mode: CleanupMode;
+	dryRun: boolean;
+}): { file: string; args: string[] } {
 	if (!CLEANUP_MODES.includes(mode)) throw new Error(`unknown mode ${String(mode)}`);
 	const scriptArgs = [`--${mode}`, ...(dryRun ? ['--dry-run'] : [])];
-	if (runner === 'nsenter') return { file: 'nsenter', args: [...NSENTER_PREFIX, scriptPath, ...scriptArgs] };
+	if (runner === 'nsenter')
+		return { file: 'nsenter', args: [...NSENTER_PREFIX, scriptPath, ...scriptArgs] };
 	return { file: scriptPath, args: scriptArgs };
 }
 
 /** `flock -n -E 75 LOCK true`: exit 75 when someone holds the lock (same runner as the script). */
-export function lockProbeCommand({ runner, lockFile }: { runner: ScriptRunnerKind; lockFile: string }): { file: string; args: string[] } {
+export function lockProbeCommand({
+	runner,
+	lockFile
+}: {
+	runner: ScriptRunnerKind;
+	lockFile: string;
+}): { file: string; args: string[] } {
 	const probe = ['-n', '-E', '75', lockFile, 'true'];
-	if (runner === 'nsenter') return { file: 'nsenter', args: [...NSENTER_PREFIX, 'flock', ...probe] };
+	if (runner === 'nsenter')
+		return { file: 'nsenter', args: [...NSENTER_PREFIX, 'flock', ...probe] };
 	return { file: 'flock', args: probe };
 }
 
 export type ProgressEvent =
-	| { type: 'queued'; runId: string; mode: CleanupMode; dryRun: boolean; actor: string; at: string; steps: string[] }
+	| {
+			type: 'queued';
+			runId: string;
+			mode: CleanupMode;
+			dryRun: boolean;
+			actor: string;
+			at: string;
+			steps: string[];
+	  }
 	| { type: 'started'; runId: string; scriptRunId: string | null; at: string; line: string }
 	| { type: 'step-start'; runId: string; name: string; index: number; total: number; at: string }
-	| { type: 'step-end'; runId: string; name: string; index: number; total: number; status: 'ok' | 'skipped' | 'failed'; freedBytes: number; message: string; at: string }
+	| {
+			type: 'step-end';
+			runId: string;
+			name: string;
+			index: number;
+			total: number;
+			status: 'ok' | 'skipped' | 'failed';
+			freedBytes: number;
+			message: string;
+			at: string;
+	  }
 	| { type: 'log'; runId: string; line: string; at: string }
 	| { type: 'finished'; runId: string; at: string; line: string }
 	| { type: 'record'; runId: string; record: RunEntry | null }
-	| { type: 'end'; runId: string; exitCode: number | null; signal: string | null; outcome: RunOutcome; at: string };
+	| {
+			type: 'end';
+			runId: string;
+			exitCode: number | null;
+			signal: string | null;
+			outcome: RunOutcome;
+			at: string;
+	  };
 
 export type RunOutcome = 'ok' | 'partial' | 'failed' | 'held' | 'locked' | 'error';
 
 const LINE_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z \[([^\]\s]+)\] (.*)$/;
-const STEP_RE = /^([a-z0-9_]+)\s+(ok|skipped|failed)\s+(\d+(?:\.\d+)?) (B|KiB|MiB|GiB|TiB)\s{2}(.*)$/;
-const UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 };
+const STEP_RE =
+	/^([a-z0-9_]+)\s+(ok|skipped|failed)\s+(\d+(?:\.\d+)?) (B|KiB|MiB|GiB|TiB)\s{2}(.*)$/;
+const UNITS: Record<string, number> = {
+	B: 1,
+	KiB: 1024,
+	MiB: 1024 ** 2,
+	GiB: 1024 ** 3,
+	TiB: 1024 ** 4
+};
 
 /** Turns the script's stdout, line by line, into progress events. */
-export function createProgressParser({ runId, mode, now = () => new Date() }: { runId: string; mode: CleanupMode; now?: () => Date }) {
+export function createProgressParser({
+	runId,
+	mode,
+	now = () => new Date()
+}: {
+	runId: string;
+	mode: CleanupMode;
+	now?: () => Date;
+}) {
 	const steps = CLEANUP_STEPS[mode];
 	let next = 0;
 	return (line: string): ProgressEvent[] => {
@@ -72,17 +156,36 @@ export function createProgressParser({ runId, mode, now = () => new Date() }: { 
 		const msg = m[2];
 		if (/^vm-cleanup \w+( \(dry run\))? started on /.test(msg)) {
 			const out: ProgressEvent[] = [{ type: 'started', runId, scriptRunId: m[1], at, line: msg }];
-			if (steps.length) out.push({ type: 'step-start', runId, name: steps[0], index: 0, total: steps.length, at });
+			if (steps.length)
+				out.push({ type: 'step-start', runId, name: steps[0], index: 0, total: steps.length, at });
 			return out;
 		}
 		if (/^vm-cleanup \w+ finished: /.test(msg)) return [{ type: 'finished', runId, at, line: msg }];
 		const s = STEP_RE.exec(msg);
 		if (s && s[1] === steps[next]) {
 			const out: ProgressEvent[] = [
-				{ type: 'step-end', runId, name: s[1], index: next, total: steps.length, status: s[2] as 'ok', freedBytes: Math.round(Number(s[3]) * UNITS[s[4]]), message: s[5].trim(), at }
+				{
+					type: 'step-end',
+					runId,
+					name: s[1],
+					index: next,
+					total: steps.length,
+					status: s[2] as 'ok',
+					freedBytes: Math.round(Number(s[3]) * UNITS[s[4]]),
+					message: s[5].trim(),
+					at
+				}
 			];
 			next += 1;
-			if (next < steps.length) out.push({ type: 'step-start', runId, name: steps[next], index: next, total: steps.length, at });
+			if (next < steps.length)
+				out.push({
+					type: 'step-start',
+					runId,
+					name: steps[next],
+					index: next,
+					total: steps.length,
+					at
+				});
 			return out;
 		}
 		return [{ type: 'log', runId, line: msg.slice(0, 2000), at }];
@@ -135,7 +238,10 @@ export function createCleanupRunner(opts: CleanupRunnerOptions) {
 	const scriptPath = path.resolve(opts.scriptsDir, 'vm-cleanup.sh');
 	let active: ActiveRun | null = null;
 	let last: ActiveRun | null = null;
-	const listeners = createEmitter<ProgressEvent>({ log: opts.log ?? createLogger('maintenance'), what: 'cleanup progress subscriber' });
+	const listeners = createEmitter<ProgressEvent>({
+		log: opts.log ?? createLogger('maintenance'),
+		what: 'cleanup progress subscriber'
+	});
 	let seq = 0;
 
 	function emit(run: ActiveRun, e: ProgressEvent) {
@@ -163,12 +269,21 @@ export function createCleanupRunner(opts: CleanupRunnerOptions) {
 		},
 
 		async scriptState(): Promise<{ path: string; found: boolean; reason: string | null }> {
-			if (opts.runner === 'nsenter') return { path: scriptPath, found: true, reason: 'runs in the host namespaces: checked when it runs' };
+			if (opts.runner === 'nsenter')
+				return {
+					path: scriptPath,
+					found: true,
+					reason: 'runs in the host namespaces: checked when it runs'
+				};
 			try {
 				await fsp.access(scriptPath, fsp.constants.X_OK);
 				return { path: scriptPath, found: true, reason: null };
 			} catch (err) {
-				return { path: scriptPath, found: false, reason: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'not executable' };
+				return {
+					path: scriptPath,
+					found: false,
+					reason: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'not executable'
+				};
 			}
 		},
 
@@ -188,25 +303,63 @@ export function createCleanupRunner(opts: CleanupRunnerOptions) {
 		 * run id and a promise of the outcome; rejects with RunConflictError when a run is
 		 * active (ours or cron's) and ScriptMissingError when the script is not there.
 		 */
-		async start({ mode, dryRun, actor }: { mode: CleanupMode; dryRun: boolean; actor: string }): Promise<{ runId: string; done: Promise<{ outcome: RunOutcome; exitCode: number | null; record: RunEntry | null }> }> {
-			if (active) throw new RunConflictError(`a ${active.dryRun ? 'dry run' : 'run'} (${active.mode}) started by ${active.actor} at ${active.startedAt} is still going`);
+		async start({
+			mode,
+			dryRun,
+			actor
+		}: {
+			mode: CleanupMode;
+			dryRun: boolean;
+			actor: string;
+		}): Promise<{
+			runId: string;
+			done: Promise<{ outcome: RunOutcome; exitCode: number | null; record: RunEntry | null }>;
+		}> {
+			if (active)
+				throw new RunConflictError(
+					`a ${active.dryRun ? 'dry run' : 'run'} (${active.mode}) started by ${active.actor} at ${active.startedAt} is still going`
+				);
 			const startedAtMs = Date.now();
 			const runId = `app-${startedAtMs}-${++seq}`;
-			const me: ActiveRun = { runId, mode, dryRun, actor, startedAt: new Date(startedAtMs).toISOString(), events: [], done: false };
+			const me: ActiveRun = {
+				runId,
+				mode,
+				dryRun,
+				actor,
+				startedAt: new Date(startedAtMs).toISOString(),
+				events: [],
+				done: false
+			};
 			active = me; // claimed before any await, so a concurrent call conflicts
 			try {
 				const script = await this.scriptState();
-				if (!script.found) throw new ScriptMissingError(`script ${script.reason} at ${script.path}`);
-				if (await this.lockHeld()) throw new RunConflictError(`the cleanup lock ${opts.lockFile} is held: ${await opts.describeHolder()}`);
+				if (!script.found)
+					throw new ScriptMissingError(`script ${script.reason} at ${script.path}`);
+				if (await this.lockHeld())
+					throw new RunConflictError(
+						`the cleanup lock ${opts.lockFile} is held: ${await opts.describeHolder()}`
+					);
 			} catch (err) {
 				active = null;
 				throw err;
 			}
 			last = me;
-			emit(me, { type: 'queued', runId, mode, dryRun, actor, at: me.startedAt, steps: CLEANUP_STEPS[mode] });
+			emit(me, {
+				type: 'queued',
+				runId,
+				mode,
+				dryRun,
+				actor,
+				at: me.startedAt,
+				steps: CLEANUP_STEPS[mode]
+			});
 
 			const cmd = cleanupCommand({ runner: opts.runner, scriptPath, mode, dryRun });
-			const child = spawn(cmd.file, cmd.args, { env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+			const child = spawn(cmd.file, cmd.args, {
+				env: opts.env,
+				stdio: ['ignore', 'pipe', 'pipe'],
+				shell: false
+			});
 			const parse = createProgressParser({ runId, mode });
 			let scriptRunId: string | null = null;
 			let stderrTail = '';
@@ -219,7 +372,10 @@ export function createCleanupRunner(opts: CleanupRunnerOptions) {
 				}
 				firstLine();
 			});
-			child.stderr.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString('utf8')).slice(-2000)));
+			child.stderr.on(
+				'data',
+				(d: Buffer) => (stderrTail = (stderrTail + d.toString('utf8')).slice(-2000))
+			);
 			const timer = setTimeout(() => child.kill('SIGTERM'), opts.maxRunMs ?? 60 * 60_000);
 			let hasExited = false;
 			const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
@@ -237,11 +393,27 @@ export function createCleanupRunner(opts: CleanupRunnerOptions) {
 			const done = exited.then(async ({ code, signal }) => {
 				clearTimeout(timer);
 				const outcome = outcomeOf(code);
-				const record = outcome === 'locked' || (outcome === 'error' && scriptRunId === null) ? null : await opts.findRecord(scriptRunId, startedAtMs).catch(() => null);
+				const record =
+					outcome === 'locked' || (outcome === 'error' && scriptRunId === null)
+						? null
+						: await opts.findRecord(scriptRunId, startedAtMs).catch(() => null);
 				const finalOutcome: RunOutcome = record?.status === 'held' ? 'held' : outcome;
-				if (stderrTail.trim() && finalOutcome !== 'ok') emit(me, { type: 'log', runId, line: stderrTail.trim().split('\n').slice(-5).join('\n'), at: new Date().toISOString() });
+				if (stderrTail.trim() && finalOutcome !== 'ok')
+					emit(me, {
+						type: 'log',
+						runId,
+						line: stderrTail.trim().split('\n').slice(-5).join('\n'),
+						at: new Date().toISOString()
+					});
 				emit(me, { type: 'record', runId, record });
-				emit(me, { type: 'end', runId, exitCode: code, signal, outcome: finalOutcome, at: new Date().toISOString() });
+				emit(me, {
+					type: 'end',
+					runId,
+					exitCode: code,
+					signal,
+					outcome: finalOutcome,
+					at: new Date().toISOString()
+				});
 				me.done = true;
 				if (active === me) active = null;
 				return { outcome: finalOutcome, exitCode: code, record, stderr: stderrTail };
@@ -250,7 +422,10 @@ export function createCleanupRunner(opts: CleanupRunnerOptions) {
 			await Promise.race([started, exited]);
 			if (hasExited) {
 				const result = await done;
-				if (result.outcome === 'locked') throw new RunConflictError(`the cleanup lock ${opts.lockFile} is held: ${result.stderr.trim() || (await opts.describeHolder())}`);
+				if (result.outcome === 'locked')
+					throw new RunConflictError(
+						`the cleanup lock ${opts.lockFile} is held: ${result.stderr.trim() || (await opts.describeHolder())}`
+					);
 			}
 			return { runId, done };
 		}

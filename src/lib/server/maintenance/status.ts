@@ -25,7 +25,10 @@ export interface CronStatus {
 	/** Crontab lines that could not be parsed, with the reason. */
 	invalid: CrontabSet['invalid'];
 	crontabs: CrontabSet['sources'];
-	history: HistoryStats & { logDir: string; files: Record<'cron' | 'cleanup' | 'cleanupLog', string> };
+	history: HistoryStats & {
+		logDir: string;
+		files: Record<'cron' | 'cleanup' | 'cleanupLog', string>;
+	};
 	/** Newest real (not dry) cleanup run: the "Last cleanup: <date>, freed <size>" line. */
 	lastCleanup: CleanupSummary | null;
 	/** Up to 30 newest cleanup runs (dry runs included, flagged), newest first: chart and table. */
@@ -47,12 +50,22 @@ export interface StatusOptions {
 
 const CHART_RUNS = 30;
 
-const summary = (e: RunEntry): CleanupSummary => ({ id: e.id, start: e.start, mode: e.mode, status: e.status, freedBytes: e.freedBytes, dryRun: e.dryRun === true, source: e.source });
+const summary = (e: RunEntry): CleanupSummary => ({
+	id: e.id,
+	start: e.start,
+	mode: e.mode,
+	status: e.status,
+	freedBytes: e.freedBytes,
+	dryRun: e.dryRun === true,
+	source: e.source
+});
 
 async function filesKey(logDir: string): Promise<string | null> {
 	try {
 		const real = await fsp.realpath(logDir);
-		const names = (await listInside(logDir, '.')).filter((n) => Object.values(HISTORY_FILES).some((b) => n.startsWith(b)));
+		const names = (await listInside(logDir, '.')).filter((n) =>
+			Object.values(HISTORY_FILES).some((b) => n.startsWith(b))
+		);
 		const parts = await Promise.all(
 			names.map(async (n) => {
 				const s = await fsp.stat(path.join(real, n)).catch(() => null);
@@ -66,13 +79,20 @@ async function filesKey(logDir: string): Promise<string | null> {
 }
 
 export function createStatusReader(opts: StatusOptions) {
-	let cache: { key: string; horizonMs: number; entries: RunEntry[]; stats: HistoryStats } | null = null;
+	let cache: { key: string; horizonMs: number; entries: RunEntry[]; stats: HistoryStats } | null =
+		null;
 	// cron-run.sh job names any scan has found runs of: a commented-out line that ran is a
 	// disabled job, not a comment. (Cleanup records do not say whether cron started them.)
 	// Grows with the distinct names in the history, a handful.
 	const ranJobs = new Set<string>();
 	const ranBefore = (job: CronJob) => ranJobs.has(job.name);
-	const read = () => readCrontabs({ specs: opts.crontabs, defaultTz: opts.defaultTz, rootfs: opts.rootfs, ranBefore });
+	const read = () =>
+		readCrontabs({
+			specs: opts.crontabs,
+			defaultTz: opts.defaultTz,
+			rootfs: opts.rootfs,
+			ranBefore
+		});
 
 	/**
 	 * Read newest first back to the horizon, but stop each stream early once it can add
@@ -82,12 +102,26 @@ export function createStatusReader(opts: StatusOptions) {
 	 */
 	async function scan(horizon: Date, jobs: CronJob[], now: Date) {
 		const key = await filesKey(opts.logDir);
-		if (key !== null && cache && cache.key === key && cache.horizonMs <= horizon.getTime()) return cache;
+		if (key !== null && cache && cache.key === key && cache.horizonMs <= horizon.getTime())
+			return cache;
 		const h = horizon.toISOString();
 		const need = jobs.filter((j) => j.enabled && (j.wrapped || j.cleanupMode));
-		const expected = new Map(need.map((j) => [j.name, (previousRun(j, now)?.getTime() ?? now.getTime()) - 60_000]));
-		const cronJobs = new Map(need.filter((j) => j.wrapped && !j.cleanupMode).map((j) => [j.name, { passed: false, success: false }]));
-		const cleanupJobs = need.filter((j) => j.cleanupMode).map((j) => ({ mode: j.cleanupMode, at: expected.get(j.name)!, passed: false, success: false }));
+		const expected = new Map(
+			need.map((j) => [j.name, (previousRun(j, now)?.getTime() ?? now.getTime()) - 60_000])
+		);
+		const cronJobs = new Map(
+			need
+				.filter((j) => j.wrapped && !j.cleanupMode)
+				.map((j) => [j.name, { passed: false, success: false }])
+		);
+		const cleanupJobs = need
+			.filter((j) => j.cleanupMode)
+			.map((j) => ({
+				mode: j.cleanupMode,
+				at: expected.get(j.name)!,
+				passed: false,
+				success: false
+			}));
 		let cronOpen = cronJobs.size;
 		let cleanupOpen = cleanupJobs.length;
 		const page = await readHistory({
@@ -121,7 +155,12 @@ export function createStatusReader(opts: StatusOptions) {
 		if (cleanups < CHART_RUNS) {
 			// The chart wants 30 runs: read on in the cleanup files only, at most 31 days past the horizon.
 			const limit = new Date(horizon.getTime() - 31 * 86_400_000).toISOString();
-			const more = await readHistory({ logDir: opts.logDir, limit: CHART_RUNS + 5, streams: { cron: false }, stopAt: (e) => e.start < limit });
+			const more = await readHistory({
+				logDir: opts.logDir,
+				limit: CHART_RUNS + 5,
+				streams: { cron: false },
+				stopAt: (e) => e.start < limit
+			});
 			const seen = new Set(entries.map((e) => e.id));
 			entries = [...entries, ...more.entries.filter((e) => !seen.has(e.id))];
 			page.stats.malformed += more.stats.malformed;
@@ -134,7 +173,11 @@ export function createStatusReader(opts: StatusOptions) {
 	return {
 		async status(now = new Date()): Promise<CronStatus> {
 			let set = await read();
-			const { entries, stats } = await scan(statusHorizon(set.jobs, now, opts.graceMs), set.jobs, now);
+			const { entries, stats } = await scan(
+				statusHorizon(set.jobs, now, opts.graceMs),
+				set.jobs,
+				now
+			);
 			for (const e of entries) if (e.source === 'cron' && e.job) ranJobs.add(e.job);
 			// Enabled jobs are named before disabled ones, so this second read renames none of them.
 			if (set.unconfirmed.some(ranBefore)) set = await read();
@@ -142,7 +185,15 @@ export function createStatusReader(opts: StatusOptions) {
 			const pending = entries.some((e) => e.status === 'pending');
 			const lockHeld = pending ? await opts.lockHeld().catch(() => false) : false;
 			const jobs = set.jobs.map((job) =>
-				jobStatus({ job, entries: entriesForJob(job, entries), now, graceMs: opts.graceMs, lockHeld, historyFound, cronRunPath: opts.cronRunPath })
+				jobStatus({
+					job,
+					entries: entriesForJob(job, entries),
+					now,
+					graceMs: opts.graceMs,
+					lockHeld,
+					historyFound,
+					cronRunPath: opts.cronRunPath
+				})
 			);
 			const runs = entries.filter((e) => e.source !== 'cron' && e.status !== 'pending');
 			const real = runs.filter((e) => e.dryRun === false);
@@ -154,7 +205,11 @@ export function createStatusReader(opts: StatusOptions) {
 				history: {
 					...stats,
 					logDir: opts.logDir,
-					files: { cron: path.join(opts.logDir, HISTORY_FILES.cron), cleanup: path.join(opts.logDir, HISTORY_FILES.cleanup), cleanupLog: path.join(opts.logDir, HISTORY_FILES.cleanupLog) }
+					files: {
+						cron: path.join(opts.logDir, HISTORY_FILES.cron),
+						cleanup: path.join(opts.logDir, HISTORY_FILES.cleanup),
+						cleanupLog: path.join(opts.logDir, HISTORY_FILES.cleanupLog)
+					}
 				},
 				lastCleanup: real[0] ? summary(real[0]) : null,
 				recentCleanups: runs.slice(0, CHART_RUNS).map(summary),

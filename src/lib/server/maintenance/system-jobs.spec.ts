@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { hostPathOf, parseDpkgConffiles } from './system-jobs';
 
 // debian-12/dpkg-status: real stanzas of this Debian 12 machine's /var/lib/dpkg/status (see the README).
-const STATUS = readFileSync(new URL('../../../../tests/fixtures/crontab/debian-12/dpkg-status', import.meta.url), 'utf8');
+const STATUS = readFileSync(
+	new URL('../../../../tests/fixtures/crontab/debian-12/dpkg-status', import.meta.url),
+	'utf8'
+);
 
 describe('parseDpkgConffiles', () => {
 	const owners = parseDpkgConffiles(STATUS);

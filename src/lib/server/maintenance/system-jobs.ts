@@ -28,7 +28,8 @@ export function parseDpkgConffiles(text: string): Map<string, string> {
 export function hostPathOf(source: string, rootfs: string): string {
 	const root = rootfs.replace(/\/+$/, '');
 	if (root && source.startsWith(root + '/')) return source.slice(root.length);
-	if (path.basename(path.dirname(source)) === 'cron.d') return `/etc/cron.d/${path.basename(source)}`;
+	if (path.basename(path.dirname(source)) === 'cron.d')
+		return `/etc/cron.d/${path.basename(source)}`;
 	if (path.basename(source) === 'crontab') return '/etc/crontab';
 	return source;
 }
@@ -48,7 +49,9 @@ export async function conffileOwners(rootfs: string): Promise<Map<string, string
 		const st = await fsp.stat(real);
 		const key = `${real}:${st.size}:${st.mtimeMs}:${st.ino}`;
 		if (ownersCache?.key === key) return ownersCache.owners;
-		const owners = parseDpkgConffiles(await readInside(rootfs, DPKG_STATUS, { maxBytes: MAX_STATUS_BYTES }));
+		const owners = parseDpkgConffiles(
+			await readInside(rootfs, DPKG_STATUS, { maxBytes: MAX_STATUS_BYTES })
+		);
 		ownersCache = { key, owners };
 		return owners;
 	} catch {
@@ -74,12 +77,21 @@ async function existsInside(rootfs: string, hostPath: string): Promise<boolean> 
  * under rootfs, or a bare name in one of the PATH directories. A relative path that no `cd`
  * anchors cannot be checked: false.
  */
-export async function programExists({ program, rootfs, pathVar = DEFAULT_CRON_PATH }: { program: string | null; rootfs: string; pathVar?: string }): Promise<boolean> {
+export async function programExists({
+	program,
+	rootfs,
+	pathVar = DEFAULT_CRON_PATH
+}: {
+	program: string | null;
+	rootfs: string;
+	pathVar?: string;
+}): Promise<boolean> {
 	if (!program || program.includes('\0') || program.split('/').includes('..')) return false;
 	if (program.startsWith('/')) return existsInside(rootfs, program);
 	if (program.includes('/')) return false;
 	for (const dir of pathVar.split(':')) {
-		if (dir.startsWith('/') && (await existsInside(rootfs, path.posix.join(dir, program)))) return true;
+		if (dir.startsWith('/') && (await existsInside(rootfs, path.posix.join(dir, program))))
+			return true;
 	}
 	return false;
 }

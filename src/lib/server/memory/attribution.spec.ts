@@ -7,7 +7,12 @@ const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 const T0 = Date.UTC(2026, 11, 7, 3, 0); // 03:00 UTC
 const min = (m: number) => T0 + m * 60_000;
-const host = (at: number, memAvailableBytes: number | null, swapUsedBytes: number | null, swapCachedBytes: number | null = 0): HostMemory => ({ at, memAvailableBytes, swapUsedBytes, swapCachedBytes });
+const host = (
+	at: number,
+	memAvailableBytes: number | null,
+	swapUsedBytes: number | null,
+	swapCachedBytes: number | null = 0
+): HostMemory => ({ at, memAvailableBytes, swapUsedBytes, swapCachedBytes });
 
 describe('rankMemoryGrowth', () => {
 	it("names the issue's example: the model first, then the container, then what no container explains", () => {
@@ -40,7 +45,9 @@ describe('rankMemoryGrowth', () => {
 			{ kind: 'host', name: 'host other', bytes: 41_523_610 }
 		]);
 		expect(t.freed).toEqual([]);
-		expect(describeTrace(t)).toBe('Swap +1.2 GiB since 03:00: phi3:mini loaded at 03:02 (2.6 GB), invttrdg-backend +380 MiB, host other +40 MiB');
+		expect(describeTrace(t)).toBe(
+			'Swap +1.2 GiB since 03:00: phi3:mini loaded at 03:02 (2.6 GB), invttrdg-backend +380 MiB, host other +40 MiB'
+		);
 		expect(topGrower(t)).toBe('phi3:mini loaded at 03:02 (2.6 GB)');
 	});
 
@@ -67,13 +74,23 @@ describe('rankMemoryGrowth', () => {
 			},
 			models: [
 				// loaded hours before, unloaded at 03:05: gives 1.2 GB back
-				{ model: 'qwen2.5-coder:1.5b', loadedAt: T0 - 3 * 3_600_000, unloadedAt: min(5), sizeBytes: 1_200_000_000 },
+				{
+					model: 'qwen2.5-coder:1.5b',
+					loadedAt: T0 - 3 * 3_600_000,
+					unloadedAt: min(5),
+					sizeBytes: 1_200_000_000
+				},
 				// came and went inside the window: nothing of it remains at 03:30
 				{ model: 'llama3.2:1b', loadedAt: min(8), unloadedAt: min(14), sizeBytes: 1_300_000_000 },
 				// loaded at 03:25, size not recorded (an older poller row)
 				{ model: 'tinyllama', loadedAt: min(25), unloadedAt: null, sizeBytes: null },
 				// loaded before the window and still loaded: not a change in it
-				{ model: 'nomic-embed-text', loadedAt: T0 - 60_000, unloadedAt: null, sizeBytes: 300_000_000 }
+				{
+					model: 'nomic-embed-text',
+					loadedAt: T0 - 60_000,
+					unloadedAt: null,
+					sizeBytes: 300_000_000
+				}
 			]
 		});
 		// explained = worker −580 MiB + api +250 MiB + redis +90 MiB − sidecar 50 MiB − qwen 1.2e9
@@ -91,13 +108,21 @@ describe('rankMemoryGrowth', () => {
 			{ kind: 'container', name: 'old-sidecar', bytes: 50 * MiB, note: 'gone' }
 		]);
 		expect(leadOf(t)).toBe('memAvailable');
-		expect(describeTrace(t, { top: 2 })).toBe('MemAvailable −300 MiB since 03:00: host other +1.7 GiB, web-api-1 +250 MiB and 2 more');
+		expect(describeTrace(t, { top: 2 })).toBe(
+			'MemAvailable −300 MiB since 03:00: host other +1.7 GiB, web-api-1 +250 MiB and 2 more'
+		);
 	});
 
 	it('names no host other when the host figures are unknown, and leads with SwapCached when only it rose', () => {
 		const t = rankMemoryGrowth({
-			before: { host: host(T0, null, null, 10 * MiB), containers: [{ key: 'a', name: 'a', rssBytes: 100 * MiB }] },
-			after: { host: host(min(5), null, null, 210 * MiB), containers: [{ key: 'a', name: 'a', rssBytes: 400 * MiB }] },
+			before: {
+				host: host(T0, null, null, 10 * MiB),
+				containers: [{ key: 'a', name: 'a', rssBytes: 100 * MiB }]
+			},
+			after: {
+				host: host(min(5), null, null, 210 * MiB),
+				containers: [{ key: 'a', name: 'a', rssBytes: 400 * MiB }]
+			},
 			models: []
 		});
 		expect(t.demandBytes).toBeNull();
@@ -107,20 +132,36 @@ describe('rankMemoryGrowth', () => {
 	});
 
 	it('says nothing grew when nothing did, and orders ties by name', () => {
-		const flat = rankMemoryGrowth({ before: { host: host(T0, GiB, 0), containers: [] }, after: { host: host(min(5), GiB, 0), containers: [] }, models: [] });
+		const flat = rankMemoryGrowth({
+			before: { host: host(T0, GiB, 0), containers: [] },
+			after: { host: host(min(5), GiB, 0), containers: [] },
+			models: []
+		});
 		expect(leadOf(flat)).toBeNull();
 		expect(describeTrace(flat)).toBe('MemAvailable +0 MiB since 03:00: nothing grew');
 		const tie = rankMemoryGrowth({
 			before: { host: host(T0, null, null), containers: [] },
-			after: { host: host(min(5), null, null), containers: [{ key: 'z', name: 'zeta', rssBytes: 5 * MiB }, { key: 'a', name: 'alpha', rssBytes: 5 * MiB }] },
+			after: {
+				host: host(min(5), null, null),
+				containers: [
+					{ key: 'z', name: 'zeta', rssBytes: 5 * MiB },
+					{ key: 'a', name: 'alpha', rssBytes: 5 * MiB }
+				]
+			},
 			models: []
 		});
 		expect(tie.growers.map((g) => g.name)).toEqual(['alpha', 'zeta']);
 	});
 
 	it('prints the clock in the time zone asked for', () => {
-		const t = rankMemoryGrowth({ before: { host: host(T0, GiB, 0), containers: [] }, after: { host: host(min(5), GiB, 200 * MiB), containers: [] }, models: [] });
+		const t = rankMemoryGrowth({
+			before: { host: host(T0, GiB, 0), containers: [] },
+			after: { host: host(min(5), GiB, 200 * MiB), containers: [] },
+			models: []
+		});
 		// 03:00 UTC is 04:00 in Berlin in December (CET, UTC+1)
-		expect(describeTrace(t, { tz: 'Europe/Berlin' })).toBe('Swap +0.2 GiB since 04:00: host other +200 MiB');
+		expect(describeTrace(t, { tz: 'Europe/Berlin' })).toBe(
+			'Swap +0.2 GiB since 04:00: host other +200 MiB'
+		);
 	});
 });

@@ -53,7 +53,12 @@ const MiB = 1024 ** 2;
 const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
 
 /** Rank what grew between two snapshots. Pure; the same input always gives the same ranking. */
-export function rankMemoryGrowth({ before, after, models, minBytes = MiB }: TraceInput): MemoryTrace {
+export function rankMemoryGrowth({
+	before,
+	after,
+	models,
+	minBytes = MiB
+}: TraceInput): MemoryTrace {
 	const fromMs = before.host.at;
 	const toMs = after.host.at;
 	const growers: Contributor[] = [];
@@ -66,13 +71,20 @@ export function rankMemoryGrowth({ before, after, models, minBytes = MiB }: Trac
 		const prev = was.get(c.key);
 		const d = c.rssBytes - (prev?.rssBytes ?? 0);
 		explained += d;
-		if (d >= minBytes) growers.push({ kind: 'container', name: c.name, bytes: d, ...(prev ? {} : { note: 'new' as const }) });
+		if (d >= minBytes)
+			growers.push({
+				kind: 'container',
+				name: c.name,
+				bytes: d,
+				...(prev ? {} : { note: 'new' as const })
+			});
 		else if (-d >= minBytes) freed.push({ kind: 'container', name: c.name, bytes: -d });
 	}
 	for (const c of before.containers) {
 		if (now.has(c.key)) continue;
 		explained -= c.rssBytes;
-		if (c.rssBytes >= minBytes) freed.push({ kind: 'container', name: c.name, bytes: c.rssBytes, note: 'gone' });
+		if (c.rssBytes >= minBytes)
+			freed.push({ kind: 'container', name: c.name, bytes: c.rssBytes, note: 'gone' });
 	}
 
 	for (const m of models) {
@@ -83,22 +95,48 @@ export function rankMemoryGrowth({ before, after, models, minBytes = MiB }: Trac
 		// loaded and unloaded inside the window: it came and went, nothing of it remains at the end
 		if (loadedIn && loadedAtEnd) {
 			explained += size;
-			growers.push({ kind: 'model', name: m.model, bytes: size, at: m.loadedAt, ...(m.sizeBytes === null ? { note: 'size unknown' as const } : {}) });
+			growers.push({
+				kind: 'model',
+				name: m.model,
+				bytes: size,
+				at: m.loadedAt,
+				...(m.sizeBytes === null ? { note: 'size unknown' as const } : {})
+			});
 		} else if (unloadedIn && !loadedIn) {
 			explained -= size;
-			freed.push({ kind: 'model', name: m.model, bytes: size, at: m.unloadedAt!, ...(m.sizeBytes === null ? { note: 'size unknown' as const } : {}) });
+			freed.push({
+				kind: 'model',
+				name: m.model,
+				bytes: size,
+				at: m.unloadedAt!,
+				...(m.sizeBytes === null ? { note: 'size unknown' as const } : {})
+			});
 		}
 	}
 
 	const memAvailableDeltaBytes = delta(before.host.memAvailableBytes, after.host.memAvailableBytes);
 	const swapDeltaBytes = delta(before.host.swapUsedBytes, after.host.swapUsedBytes);
 	const swapCachedDeltaBytes = delta(before.host.swapCachedBytes, after.host.swapCachedBytes);
-	const demandBytes = memAvailableDeltaBytes === null || swapDeltaBytes === null ? null : -memAvailableDeltaBytes + swapDeltaBytes;
-	if (demandBytes !== null && demandBytes - explained >= minBytes) growers.push({ kind: 'host', name: 'host other', bytes: demandBytes - explained });
+	const demandBytes =
+		memAvailableDeltaBytes === null || swapDeltaBytes === null
+			? null
+			: -memAvailableDeltaBytes + swapDeltaBytes;
+	if (demandBytes !== null && demandBytes - explained >= minBytes)
+		growers.push({ kind: 'host', name: 'host other', bytes: demandBytes - explained });
 
 	// biggest first; ties by name so the order never depends on the input's
-	const order = (a: Contributor, b: Contributor) => b.bytes - a.bytes || a.name.localeCompare(b.name);
-	return { fromMs, toMs, swapDeltaBytes, memAvailableDeltaBytes, swapCachedDeltaBytes, demandBytes, growers: growers.sort(order), freed: freed.sort(order) };
+	const order = (a: Contributor, b: Contributor) =>
+		b.bytes - a.bytes || a.name.localeCompare(b.name);
+	return {
+		fromMs,
+		toMs,
+		swapDeltaBytes,
+		memAvailableDeltaBytes,
+		swapCachedDeltaBytes,
+		demandBytes,
+		growers: growers.sort(order),
+		freed: freed.sort(order)
+	};
 }
 
 const GiB = 1024 ** 3;
@@ -112,12 +150,18 @@ const size = (v: number) => (Math.abs(v) < GiB ? mib(v) : gib(v));
 
 /** "03:02" in the given time zone (UTC by default). */
 export function clock(ms: number, tz = 'UTC'): string {
-	return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: tz }).format(ms);
+	return new Intl.DateTimeFormat('en-GB', {
+		hour: '2-digit',
+		minute: '2-digit',
+		hourCycle: 'h23',
+		timeZone: tz
+	}).format(ms);
 }
 
 /** One contributor for people: "phi3:mini loaded at 03:02 (2.6 GB)", "invttrdg-backend +380 MiB". */
 export function describeContributor(c: Contributor, tz = 'UTC'): string {
-	if (c.kind === 'model') return `${c.name} loaded at ${clock(c.at!, tz)} (${c.note === 'size unknown' ? 'size unknown' : gb(c.bytes)})`;
+	if (c.kind === 'model')
+		return `${c.name} loaded at ${clock(c.at!, tz)} (${c.note === 'size unknown' ? 'size unknown' : gb(c.bytes)})`;
 	return `${c.name} ${size(c.bytes)}${c.note === 'new' ? ' (new)' : ''}`;
 }
 
@@ -125,20 +169,33 @@ export type PressureLead = 'swap' | 'memAvailable' | 'swapCached';
 
 /** Whether the figure moved the pressure's way (swap up, MemAvailable down, SwapCached up) by at least minBytes. */
 export function moved(t: MemoryTrace, lead: PressureLead, minBytes = MiB): boolean {
-	const d = lead === 'swap' ? t.swapDeltaBytes : lead === 'swapCached' ? t.swapCachedDeltaBytes : t.memAvailableDeltaBytes === null ? null : -t.memAvailableDeltaBytes;
+	const d =
+		lead === 'swap'
+			? t.swapDeltaBytes
+			: lead === 'swapCached'
+				? t.swapCachedDeltaBytes
+				: t.memAvailableDeltaBytes === null
+					? null
+					: -t.memAvailableDeltaBytes;
 	return d !== null && d >= minBytes;
 }
 
 /** Which figure leads the line: swap when it grew, else MemAvailable when it fell, else SwapCached when it rose; null when none moved. */
 export function leadOf(t: MemoryTrace, minBytes = MiB): PressureLead | null {
-	return (['swap', 'memAvailable', 'swapCached'] as const).find((l) => moved(t, l, minBytes)) ?? null;
+	return (
+		(['swap', 'memAvailable', 'swapCached'] as const).find((l) => moved(t, l, minBytes)) ?? null
+	);
 }
 
 /**
  * The line for a message about one figure (the swap alert, the SwapCached alert, …): led by that
  * figure when it moved, else by whichever did; null when there is no trace or nothing moved.
  */
-export function causeLine(t: MemoryTrace | null | undefined, prefer?: PressureLead, tz = 'UTC'): string | null {
+export function causeLine(
+	t: MemoryTrace | null | undefined,
+	prefer?: PressureLead,
+	tz = 'UTC'
+): string | null {
 	if (!t) return null;
 	const lead = prefer && moved(t, prefer) ? prefer : leadOf(t);
 	return lead ? describeTrace(t, { lead, tz }) : null;
@@ -148,10 +205,17 @@ export function causeLine(t: MemoryTrace | null | undefined, prefer?: PressureLe
  * The line: "Swap +1.2 GiB since 03:00: phi3:mini loaded at 03:02 (2.6 GB), invttrdg-backend
  * +380 MiB, host other +40 MiB". At most `top` growers; "nothing grew" when none did.
  */
-export function describeTrace(t: MemoryTrace, { lead, top = 3, tz = 'UTC' }: { lead?: PressureLead; top?: number; tz?: string } = {}): string {
+export function describeTrace(
+	t: MemoryTrace,
+	{ lead, top = 3, tz = 'UTC' }: { lead?: PressureLead; top?: number; tz?: string } = {}
+): string {
 	const l = lead ?? leadOf(t) ?? 'memAvailable';
 	const head =
-		l === 'swap' ? `Swap ${gib(t.swapDeltaBytes ?? 0)}` : l === 'swapCached' ? `SwapCached ${mib(t.swapCachedDeltaBytes ?? 0)}` : `MemAvailable ${size(t.memAvailableDeltaBytes ?? 0)}`;
+		l === 'swap'
+			? `Swap ${gib(t.swapDeltaBytes ?? 0)}`
+			: l === 'swapCached'
+				? `SwapCached ${mib(t.swapCachedDeltaBytes ?? 0)}`
+				: `MemAvailable ${size(t.memAvailableDeltaBytes ?? 0)}`;
 	const named = t.growers.slice(0, top).map((c) => describeContributor(c, tz));
 	const more = t.growers.length > top ? ` and ${t.growers.length - top} more` : '';
 	return `${head} since ${clock(t.fromMs, tz)}: ${named.length ? named.join(', ') + more : 'nothing grew'}`;

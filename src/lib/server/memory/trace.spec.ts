@@ -21,27 +21,66 @@ const MEM_FALL = 1_059_851_571;
 
 async function seed(db: Db, hostId: string, { hog = 300 * MiB } = {}) {
 	const containers = createContainerHistoryStore(db, hostId);
-	const point = (key: string, name: string, m: number, mem: number) => ({ key, ts: at(m), name, cpuPct: 1, memUsedBytes: mem, memLimitBytes: null, readBps: 0, writeBps: 0 });
+	const point = (key: string, name: string, m: number, mem: number) => ({
+		key,
+		ts: at(m),
+		name,
+		cpuPct: 1,
+		memUsedBytes: mem,
+		memLimitBytes: null,
+		readBps: 0,
+		writeBps: 0
+	});
 	const batch = [];
 	const minutes = [];
 	// 40 minutes before 03:00 are enough to show the calm (the lookback reads two hours)
 	for (let m = -40; m <= 10; m++) {
 		// before 03:00 the odd minutes breathe 1 MiB: the calmest minute is the latest even one, 03:00
 		const grown = Math.max(0, m) / 10;
-		const memAvailableBytes = 6 * GiB - (m < 0 && m % 2 !== 0 ? MiB : 0) - Math.round(MEM_FALL * grown);
-		minutes.push({ hostId, ts: at(m), stealPct: 0, busyPct: 10, load1: 0.5, memAvailableBytes, swapUsedBytes: 512 * MiB + Math.round(SWAP_GROWTH * grown), swapCachedBytes: 8 * MiB, disks: [] });
-		batch.push(point('web/api', 'web-api-1', m, 200 * MiB), point('db/postgres', 'db-postgres-1', m, 300 * MiB));
+		const memAvailableBytes =
+			6 * GiB - (m < 0 && m % 2 !== 0 ? MiB : 0) - Math.round(MEM_FALL * grown);
+		minutes.push({
+			hostId,
+			ts: at(m),
+			stealPct: 0,
+			busyPct: 10,
+			load1: 0.5,
+			memAvailableBytes,
+			swapUsedBytes: 512 * MiB + Math.round(SWAP_GROWTH * grown),
+			swapCachedBytes: 8 * MiB,
+			disks: []
+		});
+		batch.push(
+			point('web/api', 'web-api-1', m, 200 * MiB),
+			point('db/postgres', 'db-postgres-1', m, 300 * MiB)
+		);
 		// the hog allocates its 300 MiB over 03:05–03:07
-		batch.push(point('hog/app', 'hog-app-1', m, 100 * MiB + (m <= 5 ? 0 : m === 6 ? hog / 2 : hog)));
+		batch.push(
+			point('hog/app', 'hog-app-1', m, 100 * MiB + (m <= 5 ? 0 : m === 6 ? hog / 2 : hog))
+		);
 		// restarted at 03:05: 700 MiB -> 120 MiB
 		batch.push(point('jobs/worker', 'jobs-worker-1', m, m < 5 ? 700 * MiB : 120 * MiB));
 	}
 	await db.insert(hostHistory).values(minutes);
 	await containers.insertMany(batch);
 	await db.insert(ollamaUsage).values([
-		{ hostId, model: 'phi3:mini', startedAt: at(2), lastSeenAt: at(10), endedAt: null, sizeBytes: 2_600_000_000 },
+		{
+			hostId,
+			model: 'phi3:mini',
+			startedAt: at(2),
+			lastSeenAt: at(10),
+			endedAt: null,
+			sizeBytes: 2_600_000_000
+		},
 		// loaded and gone the day before: outside the window
-		{ hostId, model: 'llama3.2:3b', startedAt: T0 - 86_400_000, lastSeenAt: T0 - 80_000_000, endedAt: T0 - 79_000_000, sizeBytes: 3_400_000_000 }
+		{
+			hostId,
+			model: 'llama3.2:3b',
+			startedAt: T0 - 86_400_000,
+			lastSeenAt: T0 - 80_000_000,
+			endedAt: T0 - 79_000_000,
+			sizeBytes: 3_400_000_000
+		}
 	]);
 }
 
@@ -65,17 +104,28 @@ describe('traceMemoryPressure', () => {
 			['host other', 40 * MiB]
 		]);
 		expect(t!.freed.map((g) => [g.name, g.bytes])).toEqual([['jobs-worker-1', 580 * MiB]]);
-		expect(describeTrace(t!)).toBe('Swap +1.2 GiB since 03:00: phi3:mini loaded at 03:02 (2.6 GB), hog-app-1 +300 MiB, host other +40 MiB');
+		expect(describeTrace(t!)).toBe(
+			'Swap +1.2 GiB since 03:00: phi3:mini loaded at 03:02 (2.6 GB), hog-app-1 +300 MiB, host other +40 MiB'
+		);
 	});
 
 	it('takes the window asked for and the fresher current reading as its end', async () => {
 		await seed(db, H);
 		// 03:06–03:10: the hog went 100 -> 250 -> 400 MiB (first reading 03:06 = 250 MiB): +150 MiB; no model load in it
-		const current = { at: at(10) + 30_000, memAvailableBytes: 6 * GiB - MEM_FALL - 100 * MiB, swapUsedBytes: 512 * MiB + SWAP_GROWTH, swapCachedBytes: 8 * MiB };
+		const current = {
+			at: at(10) + 30_000,
+			memAvailableBytes: 6 * GiB - MEM_FALL - 100 * MiB,
+			swapUsedBytes: 512 * MiB + SWAP_GROWTH,
+			swapCachedBytes: 8 * MiB
+		};
 		const t = await traceMemoryPressure(db, { hostId: H, fromMs: at(6), toMs: at(11), current });
 		expect(t!.fromMs).toBe(at(6));
 		expect(t!.toMs).toBe(current.at);
-		expect(t!.growers.find((g) => g.kind === 'container')).toEqual({ kind: 'container', name: 'hog-app-1', bytes: 150 * MiB });
+		expect(t!.growers.find((g) => g.kind === 'container')).toEqual({
+			kind: 'container',
+			name: 'hog-app-1',
+			bytes: 150 * MiB
+		});
 		expect(t!.growers.some((g) => g.kind === 'model')).toBe(false);
 	});
 
@@ -84,7 +134,11 @@ describe('traceMemoryPressure', () => {
 		// swap is highest at 03:10 (the last minute): the trace is the first test's
 		const p = await traceSwapPeak(db, { hostId: H, fromMs: at(-7 * 24 * 60), toMs: at(60) });
 		expect(p!.peakAt).toBe(at(10));
-		expect(p!.trace!.growers[1]).toEqual({ kind: 'container', name: 'hog-app-1', bytes: 300 * MiB });
+		expect(p!.trace!.growers[1]).toEqual({
+			kind: 'container',
+			name: 'hog-app-1',
+			bytes: 300 * MiB
+		});
 		expect(await traceSwapPeak(db, { hostId: 'nobody', fromMs: 0, toMs: at(60) })).toBeNull();
 	});
 

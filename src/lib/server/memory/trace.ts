@@ -9,7 +9,12 @@
 import { and, asc, desc, eq, gte, isNull, isNotNull, lte, or } from 'drizzle-orm';
 import type { Db } from '../db';
 import { containerHistory, hostHistory, ollamaUsage } from '../db/schema';
-import { rankMemoryGrowth, type ContainerRss, type HostMemory, type MemoryTrace } from './attribution';
+import {
+	rankMemoryGrowth,
+	type ContainerRss,
+	type HostMemory,
+	type MemoryTrace
+} from './attribution';
 
 export const TRACE_LOOKBACK_MS = 2 * 3_600_000;
 /**
@@ -34,31 +39,58 @@ export interface TraceOptions {
 const pressure = (h: HostMemory) => (h.swapUsedBytes ?? 0) - (h.memAvailableBytes ?? 0);
 
 /** The trace over the window, or null when the history holds no host reading in it. */
-export async function traceMemoryPressure(db: Db, { hostId, toMs, fromMs, lookbackMs = TRACE_LOOKBACK_MS, current }: TraceOptions): Promise<MemoryTrace | null> {
+export async function traceMemoryPressure(
+	db: Db,
+	{ hostId, toMs, fromMs, lookbackMs = TRACE_LOOKBACK_MS, current }: TraceOptions
+): Promise<MemoryTrace | null> {
 	const start = fromMs ?? toMs - lookbackMs;
 	const rows = await db
-		.select({ at: hostHistory.ts, memAvailableBytes: hostHistory.memAvailableBytes, swapUsedBytes: hostHistory.swapUsedBytes, swapCachedBytes: hostHistory.swapCachedBytes })
+		.select({
+			at: hostHistory.ts,
+			memAvailableBytes: hostHistory.memAvailableBytes,
+			swapUsedBytes: hostHistory.swapUsedBytes,
+			swapCachedBytes: hostHistory.swapCachedBytes
+		})
 		.from(hostHistory)
-		.where(and(eq(hostHistory.hostId, hostId), gte(hostHistory.ts, start), lte(hostHistory.ts, toMs)))
+		.where(
+			and(eq(hostHistory.hostId, hostId), gte(hostHistory.ts, start), lte(hostHistory.ts, toMs))
+		)
 		.orderBy(asc(hostHistory.ts));
 	const points: HostMemory[] = current ? [...rows.filter((r) => r.at < current.at), current] : rows;
 	if (points.length < 2) return null;
 	const after = points.at(-1)!;
 	let before = points[0];
-	if (fromMs === undefined) for (const p of points.slice(0, -1)) if (pressure(p) <= pressure(before)) before = p;
+	if (fromMs === undefined)
+		for (const p of points.slice(0, -1)) if (pressure(p) <= pressure(before)) before = p;
 
 	const [first, last, models] = await Promise.all([
-		containersNear(db, { hostId, fromMs: before.at, toMs: before.at + START_SLACK_MS, pick: 'first' }),
+		containersNear(db, {
+			hostId,
+			fromMs: before.at,
+			toMs: before.at + START_SLACK_MS,
+			pick: 'first'
+		}),
 		containersNear(db, { hostId, fromMs: after.at - END_SLACK_MS, toMs: after.at, pick: 'last' }),
 		db
 			.select()
 			.from(ollamaUsage)
-			.where(and(eq(ollamaUsage.hostId, hostId), lte(ollamaUsage.startedAt, after.at), or(isNull(ollamaUsage.endedAt), gte(ollamaUsage.endedAt, before.at))))
+			.where(
+				and(
+					eq(ollamaUsage.hostId, hostId),
+					lte(ollamaUsage.startedAt, after.at),
+					or(isNull(ollamaUsage.endedAt), gte(ollamaUsage.endedAt, before.at))
+				)
+			)
 	]);
 	return rankMemoryGrowth({
 		before: { host: before, containers: first },
 		after: { host: after, containers: last },
-		models: models.map((m) => ({ model: m.model, loadedAt: m.startedAt, unloadedAt: m.endedAt, sizeBytes: m.sizeBytes }))
+		models: models.map((m) => ({
+			model: m.model,
+			loadedAt: m.startedAt,
+			unloadedAt: m.endedAt,
+			sizeBytes: m.sizeBytes
+		}))
 	});
 }
 
@@ -66,11 +98,21 @@ export async function traceMemoryPressure(db: Db, { hostId, toMs, fromMs, lookba
  * The week's swap peak (the highest stored minute in [fromMs, toMs], the latest of equals) and
  * what grew on the way to it; null when the history holds no swap reading.
  */
-export async function traceSwapPeak(db: Db, { hostId, fromMs, toMs }: { hostId: string; fromMs: number; toMs: number }): Promise<{ peakAt: number; trace: MemoryTrace | null } | null> {
+export async function traceSwapPeak(
+	db: Db,
+	{ hostId, fromMs, toMs }: { hostId: string; fromMs: number; toMs: number }
+): Promise<{ peakAt: number; trace: MemoryTrace | null } | null> {
 	const [peak] = await db
 		.select({ ts: hostHistory.ts })
 		.from(hostHistory)
-		.where(and(eq(hostHistory.hostId, hostId), gte(hostHistory.ts, fromMs), lte(hostHistory.ts, toMs), isNotNull(hostHistory.swapUsedBytes)))
+		.where(
+			and(
+				eq(hostHistory.hostId, hostId),
+				gte(hostHistory.ts, fromMs),
+				lte(hostHistory.ts, toMs),
+				isNotNull(hostHistory.swapUsedBytes)
+			)
+		)
 		.orderBy(desc(hostHistory.swapUsedBytes), desc(hostHistory.ts))
 		.limit(1);
 	if (!peak) return null;
@@ -78,11 +120,30 @@ export async function traceSwapPeak(db: Db, { hostId, fromMs, toMs }: { hostId: 
 }
 
 /** Each container's memory at its first (or last) minute inside [fromMs, toMs]. */
-async function containersNear(db: Db, { hostId, fromMs, toMs, pick }: { hostId: string; fromMs: number; toMs: number; pick: 'first' | 'last' }): Promise<ContainerRss[]> {
+async function containersNear(
+	db: Db,
+	{
+		hostId,
+		fromMs,
+		toMs,
+		pick
+	}: { hostId: string; fromMs: number; toMs: number; pick: 'first' | 'last' }
+): Promise<ContainerRss[]> {
 	const rows = await db
-		.select({ key: containerHistory.key, name: containerHistory.name, ts: containerHistory.ts, rssBytes: containerHistory.memUsedBytes })
+		.select({
+			key: containerHistory.key,
+			name: containerHistory.name,
+			ts: containerHistory.ts,
+			rssBytes: containerHistory.memUsedBytes
+		})
 		.from(containerHistory)
-		.where(and(eq(containerHistory.hostId, hostId), gte(containerHistory.ts, fromMs), lte(containerHistory.ts, toMs)))
+		.where(
+			and(
+				eq(containerHistory.hostId, hostId),
+				gte(containerHistory.ts, fromMs),
+				lte(containerHistory.ts, toMs)
+			)
+		)
 		.orderBy(asc(containerHistory.ts));
 	const byKey = new Map<string, ContainerRss>();
 	for (const r of rows) {

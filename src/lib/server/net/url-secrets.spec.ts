@@ -12,11 +12,15 @@ describe('shownUrl', () => {
 });
 
 describe('scrubUrls', () => {
-	it("drops credentials, path and query of every URL in an error, keeping the sentence", () => {
-		const msg = "Request cannot be constructed from a URL that includes credentials: https://bot:pa55w0rd@hooks.example.com/hook?token=t0k3n. Also see http://x.example/a/b).";
+	it('drops credentials, path and query of every URL in an error, keeping the sentence', () => {
+		const msg =
+			'Request cannot be constructed from a URL that includes credentials: https://bot:pa55w0rd@hooks.example.com/hook?token=t0k3n. Also see http://x.example/a/b).';
 		const out = scrubUrls(msg);
-		expect(out).toBe('Request cannot be constructed from a URL that includes credentials: https://hooks.example.com/…. Also see http://x.example/…).');
-		for (const secret of ['pa55w0rd', 't0k3n', 'com/hook', 'bot:']) expect(out).not.toContain(secret);
+		expect(out).toBe(
+			'Request cannot be constructed from a URL that includes credentials: https://hooks.example.com/…. Also see http://x.example/…).'
+		);
+		for (const secret of ['pa55w0rd', 't0k3n', 'com/hook', 'bot:'])
+			expect(out).not.toContain(secret);
 		expect(scrubUrls('no url here')).toBe('no url here');
 	});
 });

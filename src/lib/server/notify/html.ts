@@ -7,7 +7,11 @@
 
 /** Escapes text for Telegram's HTML parse mode (and `"` for attribute values). */
 export function esc(text: string): string {
-	return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+	return text
+		.replace(/&/g, '&amp;')
+		.replace(/</g, '&lt;')
+		.replace(/>/g, '&gt;')
+		.replace(/"/g, '&quot;');
 }
 
 /** Telegram's limit for one sendMessage text. */

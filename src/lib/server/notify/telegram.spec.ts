@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeTelegram, TELEGRAM_FIXTURES } from '../../../../tests/helpers/fake-telegram';
-import { createTelegramSender, parseTelegramEnv, TelegramConfigError, TelegramSendError } from './telegram';
+import {
+	createTelegramSender,
+	parseTelegramEnv,
+	TelegramConfigError,
+	TelegramSendError
+} from './telegram';
 import { esc, htmlToText, splitMessage } from './html';
 
 const TOKEN = '7012345678:AAH-secret_Token-xyz';
@@ -12,7 +17,12 @@ afterAll(() => fake.close());
 beforeEach(() => (fake.requests.length = 0));
 
 function sender(sleeps: number[] = []) {
-	return createTelegramSender({ apiUrl: fake.url, credentials: creds, backoffMs: 10, sleep: async (ms) => void sleeps.push(ms) });
+	return createTelegramSender({
+		apiUrl: fake.url,
+		credentials: creds,
+		backoffMs: 10,
+		sleep: async (ms) => void sleeps.push(ms)
+	});
 }
 
 describe('esc (HTML parse mode)', () => {
@@ -59,7 +69,10 @@ describe('Telegram sender against a fake Bot API', () => {
 	it('splits a message over 4096 characters into parts on line boundaries', async () => {
 		// 100 lines of 99 chars + newline = 9,999 chars: 41 lines (41*100-1 = 4099) is too many,
 		// 40 lines make 3,999 chars, so parts are 40 + 40 + 20 lines
-		const lines = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0') + '-'.repeat(97));
+		const lines = Array.from(
+			{ length: 100 },
+			(_, i) => String(i).padStart(2, '0') + '-'.repeat(97)
+		);
 		const r = await sender().send(lines.join('\n'));
 		expect(r.parts).toBe(3);
 		const texts = fake.requests.map((q) => q.body.text as string);
@@ -106,7 +119,13 @@ describe('Telegram sender against a fake Bot API', () => {
 	});
 
 	it('never puts the token in an error when Telegram is unreachable', async () => {
-		const s = createTelegramSender({ apiUrl: 'http://127.0.0.1:1', credentials: creds, attempts: 2, backoffMs: 1, sleep: async () => {} });
+		const s = createTelegramSender({
+			apiUrl: 'http://127.0.0.1:1',
+			credentials: creds,
+			attempts: 2,
+			backoffMs: 1,
+			sleep: async () => {}
+		});
 		const err = await s.send('x').catch((e) => e);
 		expect(err).toBeInstanceOf(TelegramSendError);
 		expect(String(err.message) + JSON.stringify(s.state())).not.toContain('AAH');
@@ -115,8 +134,14 @@ describe('Telegram sender against a fake Bot API', () => {
 
 describe('parseTelegramEnv', () => {
 	it('reads the host script env file format without executing it', () => {
-		expect(parseTelegramEnv('# c\nexport TELEGRAM_BOT_TOKEN="123:abc"\nTELEGRAM_CHAT_ID=-100\r\n')).toEqual({ token: '123:abc', chatId: '-100' });
-		expect(parseTelegramEnv('TELEGRAM_BOT_TOKEN=123:abc', 'f.env')).toEqual({ reason: 'TELEGRAM_BOT_TOKEN or TELEGRAM_CHAT_ID missing in f.env' });
-		expect(parseTelegramEnv('TELEGRAM_BOT_TOKEN=$(rm -rf /)\nTELEGRAM_CHAT_ID=1', 'f')).toEqual({ reason: 'TELEGRAM_BOT_TOKEN in f has unexpected characters' });
+		expect(
+			parseTelegramEnv('# c\nexport TELEGRAM_BOT_TOKEN="123:abc"\nTELEGRAM_CHAT_ID=-100\r\n')
+		).toEqual({ token: '123:abc', chatId: '-100' });
+		expect(parseTelegramEnv('TELEGRAM_BOT_TOKEN=123:abc', 'f.env')).toEqual({
+			reason: 'TELEGRAM_BOT_TOKEN or TELEGRAM_CHAT_ID missing in f.env'
+		});
+		expect(parseTelegramEnv('TELEGRAM_BOT_TOKEN=$(rm -rf /)\nTELEGRAM_CHAT_ID=1', 'f')).toEqual({
+			reason: 'TELEGRAM_BOT_TOKEN in f has unexpected characters'
+		});
 	});
 });

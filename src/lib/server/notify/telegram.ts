@@ -15,29 +15,42 @@ export interface TelegramCredentials {
  * (VMW_TELEGRAM_ENV_FILE, scripts/lib/vmw-common.sh telegram_send): KEY=VALUE lines, optional
  * `export `, optional quotes; the file is read, never executed. Returns the reason when unusable.
  */
-export async function readTelegramEnv(file: string): Promise<TelegramCredentials | { reason: string }> {
+export async function readTelegramEnv(
+	file: string
+): Promise<TelegramCredentials | { reason: string }> {
 	let text: string;
 	try {
 		text = await readFile(file, 'utf8');
 	} catch (err) {
-		return { reason: `telegram env file ${file} is missing or unreadable (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+		return {
+			reason: `telegram env file ${file} is missing or unreadable (${(err as NodeJS.ErrnoException).code ?? 'error'})`
+		};
 	}
 	return parseTelegramEnv(text, file);
 }
 
-export function parseTelegramEnv(text: string, file = 'the telegram env file'): TelegramCredentials | { reason: string } {
+export function parseTelegramEnv(
+	text: string,
+	file = 'the telegram env file'
+): TelegramCredentials | { reason: string } {
 	let token = '';
 	let chatId = '';
 	for (const raw of text.split('\n')) {
 		const m = /^\s*(?:export\s+)?([A-Z_]+)=(.*)$/.exec(raw.replace(/\r$/, ''));
 		if (!m) continue;
-		const value = m[2].replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1').trim();
+		const value = m[2]
+			.replace(/^"(.*)"$/, '$1')
+			.replace(/^'(.*)'$/, '$1')
+			.trim();
 		if (m[1] === 'TELEGRAM_BOT_TOKEN') token = value;
 		if (m[1] === 'TELEGRAM_CHAT_ID') chatId = value;
 	}
-	if (!token || !chatId) return { reason: `TELEGRAM_BOT_TOKEN or TELEGRAM_CHAT_ID missing in ${file}` };
-	if (!/^[A-Za-z0-9:_-]+$/.test(token)) return { reason: `TELEGRAM_BOT_TOKEN in ${file} has unexpected characters` };
-	if (!/^(-?\d+|@[A-Za-z0-9_]{4,})$/.test(chatId)) return { reason: `TELEGRAM_CHAT_ID in ${file} is not a chat id or @channel` };
+	if (!token || !chatId)
+		return { reason: `TELEGRAM_BOT_TOKEN or TELEGRAM_CHAT_ID missing in ${file}` };
+	if (!/^[A-Za-z0-9:_-]+$/.test(token))
+		return { reason: `TELEGRAM_BOT_TOKEN in ${file} has unexpected characters` };
+	if (!/^(-?\d+|@[A-Za-z0-9_]{4,})$/.test(chatId))
+		return { reason: `TELEGRAM_CHAT_ID in ${file} is not a chat id or @channel` };
 	return { token, chatId };
 }
 
@@ -101,19 +114,35 @@ export function createTelegramSender({
 		for (;;) {
 			attempt++;
 			let status: number;
-			let body: { ok?: boolean; description?: string; result?: { message_id?: number }; parameters?: { retry_after?: number } };
+			let body: {
+				ok?: boolean;
+				description?: string;
+				result?: { message_id?: number };
+				parameters?: { retry_after?: number };
+			};
 			try {
 				const res = await fetch(`${base}/bot${creds.token}/sendMessage`, {
 					method: 'POST',
 					headers: { 'content-type': 'application/json' },
-					body: JSON.stringify({ chat_id: creds.chatId, text, parse_mode: 'HTML', disable_web_page_preview: true }),
+					body: JSON.stringify({
+						chat_id: creds.chatId,
+						text,
+						parse_mode: 'HTML',
+						disable_web_page_preview: true
+					}),
 					signal: AbortSignal.timeout(timeoutMs)
 				});
 				status = res.status;
 				body = await res.json().catch(() => ({}));
 			} catch (err) {
 				// undici puts the URL (with the token) in some messages: scrub before keeping any text
-				const msg = scrub(err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err));
+				const msg = scrub(
+					err instanceof Error
+						? err.cause instanceof Error
+							? err.cause.message
+							: err.message
+						: String(err)
+				);
 				if (attempt < attempts) {
 					await sleep(backoffMs * 2 ** (attempt - 1));
 					continue;
@@ -123,10 +152,13 @@ export function createTelegramSender({
 			const desc = scrub(String(body.description ?? '')).slice(0, 300);
 			if (status === 200 && body.ok) return body.result?.message_id ?? 0;
 			if (status === 401 || status === 403 || status === 404)
-				throw new TelegramConfigError(`bot token rejected: Telegram answered ${status} ${desc || '(no description)'}; check TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID`);
+				throw new TelegramConfigError(
+					`bot token rejected: Telegram answered ${status} ${desc || '(no description)'}; check TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID`
+				);
 			if (status === 429) {
 				const waitMs = Math.max(1, Number(body.parameters?.retry_after) || 1) * 1000;
-				if (waitMs > maxRetryWaitMs || rateLimited >= 3) throw new TelegramSendError(`telegram rate limit: retry after ${waitMs / 1000} s`);
+				if (waitMs > maxRetryWaitMs || rateLimited >= 3)
+					throw new TelegramSendError(`telegram rate limit: retry after ${waitMs / 1000} s`);
 				rateLimited++;
 				attempt--; // a 429 is Telegram pacing us, not a failed attempt
 				log?.warn('telegram rate limited', { retryAfterS: waitMs / 1000 });
@@ -153,11 +185,18 @@ export function createTelegramSender({
 				const ids: number[] = [];
 				for (const part of splitMessage(html)) ids.push(await sendPart(creds, part));
 				lastOkAt = now();
-				state = { state: 'ok', detail: `last message sent ${new Date(lastOkAt).toISOString()}`, lastOkAt };
+				state = {
+					state: 'ok',
+					detail: `last message sent ${new Date(lastOkAt).toISOString()}`,
+					lastOkAt
+				};
 				return { messageIds: ids, parts: ids.length };
 			} catch (err) {
 				const detail = err instanceof Error ? err.message : String(err);
-				state = err instanceof TelegramConfigError ? { state: 'rejected', detail, at: now() } : { state: 'failing', detail, at: now(), lastOkAt };
+				state =
+					err instanceof TelegramConfigError
+						? { state: 'rejected', detail, at: now() }
+						: { state: 'failing', detail, at: now(), lastOkAt };
 				log?.warn('telegram send failed', { detail });
 				throw err;
 			}
@@ -169,7 +208,8 @@ export function createTelegramSender({
 		async probe(): Promise<SenderState> {
 			const creds = await credentials();
 			if ('reason' in creds) state = { state: 'unconfigured', detail: creds.reason };
-			else if (state.state === 'unconfigured') state = { state: 'ok', detail: 'configured; nothing sent yet', lastOkAt };
+			else if (state.state === 'unconfigured')
+				state = { state: 'ok', detail: 'configured; nothing sent yet', lastOkAt };
 			return state;
 		}
 	};

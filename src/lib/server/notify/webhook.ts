@@ -22,7 +22,23 @@ export function signWebhook(secret: string, timestampS: number, body: string): s
 	return 'sha256=' + createHmac('sha256', secret).update(`${timestampS}.${body}`).digest('hex');
 }
 
-export function createWebhookSender({ url, secret, timeoutMs = 10_000, attempts = 3, backoffMs = 1000, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)), now = Date.now }: { url: string; secret: string | null; timeoutMs?: number; attempts?: number; backoffMs?: number; sleep?: (ms: number) => Promise<void>; now?: () => number }) {
+export function createWebhookSender({
+	url,
+	secret,
+	timeoutMs = 10_000,
+	attempts = 3,
+	backoffMs = 1000,
+	sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+	now = Date.now
+}: {
+	url: string;
+	secret: string | null;
+	timeoutMs?: number;
+	attempts?: number;
+	backoffMs?: number;
+	sleep?: (ms: number) => Promise<void>;
+	now?: () => number;
+}) {
 	let last: { ok: boolean; detail: string; at: number } | null = null;
 	// Shown to viewers (alerts.status, /digest) and stored in the audit record: the host only. The
 	// path is where Slack and Discord keep the key; user:pass goes as a header (fetch refuses it in the URL).
@@ -32,13 +48,21 @@ export function createWebhookSender({ url, secret, timeoutMs = 10_000, attempts 
 		async send(payload: WebhookPayload): Promise<void> {
 			const body = JSON.stringify(payload);
 			const ts = Math.floor(now() / 1000);
-			const headers: Record<string, string> = { 'content-type': 'application/json', 'x-vmwarden-timestamp': String(ts) };
+			const headers: Record<string, string> = {
+				'content-type': 'application/json',
+				'x-vmwarden-timestamp': String(ts)
+			};
 			if (secret) headers['x-vmwarden-signature'] = signWebhook(secret, ts, body);
 			if (authorization) headers.authorization = authorization;
 			let detail = '';
 			for (let attempt = 1; attempt <= attempts; attempt++) {
 				try {
-					const res = await fetch(target, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+					const res = await fetch(target, {
+						method: 'POST',
+						headers,
+						body,
+						signal: AbortSignal.timeout(timeoutMs)
+					});
 					await res.arrayBuffer().catch(() => undefined);
 					if (res.ok) {
 						last = { ok: true, detail: `last POST to ${shown} answered ${res.status}`, at: now() };

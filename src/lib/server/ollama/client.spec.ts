@@ -2,7 +2,11 @@
 // (tests/fixtures/ollama). Expected values are read off the fixture files by eye.
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../tests/helpers/server';
-import { startFakeOllama, ollamaFixture, type FakeOllama } from '../../../../tests/helpers/fake-ollama';
+import {
+	startFakeOllama,
+	ollamaFixture,
+	type FakeOllama
+} from '../../../../tests/helpers/fake-ollama';
 import { createOllamaClient, createOllamaSource, OllamaError } from './client';
 
 let fake: FakeOllama | null = null;
@@ -11,13 +15,19 @@ afterEach(async () => {
 	fake = null;
 });
 
-const client = (url: string, timeoutMs = 2000) => createOllamaClient({ url, timeoutMs, loadTimeoutMs: timeoutMs });
+const client = (url: string, timeoutMs = 2000) =>
+	createOllamaClient({ url, timeoutMs, loadTimeoutMs: timeoutMs });
 
 describe('ollama client', () => {
 	it('lists the models on disk with their details (api-tags.json)', async () => {
 		fake = await startFakeOllama();
 		const models = await client(fake.url).list();
-		expect(models.map((m) => m.name)).toEqual(['qwen2.5-coder:1.5b', 'llama3.2-vision:11b', 'llama3.2:3b', 'nomic-embed-text:latest']);
+		expect(models.map((m) => m.name)).toEqual([
+			'qwen2.5-coder:1.5b',
+			'llama3.2-vision:11b',
+			'llama3.2:3b',
+			'nomic-embed-text:latest'
+		]);
 		expect(models[1]).toEqual({
 			name: 'llama3.2-vision:11b',
 			digest: 'b'.repeat(64),
@@ -48,7 +58,9 @@ describe('ollama client', () => {
 	});
 
 	it('reads an empty /api/ps (api-ps.empty.json)', async () => {
-		fake = await startFakeOllama({ loaded: ollamaFixture<{ models: [] }>('api-ps.empty.json').models });
+		fake = await startFakeOllama({
+			loaded: ollamaFixture<{ models: [] }>('api-ps.empty.json').models
+		});
 		expect(await client(fake.url).ps()).toEqual([]);
 	});
 
@@ -57,18 +69,28 @@ describe('ollama client', () => {
 		const r = await client(fake.url).load({ model: 'llama3.2:3b', keepAlive: '10m' });
 		expect(r).toEqual({ doneReason: 'load' });
 		// the documented request (api-generate.load.request.json) plus an empty prompt and stream:false
-		expect(fake.requests.at(-1)).toMatchObject({ method: 'POST', path: '/api/generate', body: { ...ollamaFixture<object>('api-generate.load.request.json'), prompt: '', stream: false } });
+		expect(fake.requests.at(-1)).toMatchObject({
+			method: 'POST',
+			path: '/api/generate',
+			body: {
+				...ollamaFixture<object>('api-generate.load.request.json'),
+				prompt: '',
+				stream: false
+			}
+		});
 	});
 
 	it('unloads with keep_alive 0 and gets done_reason "unload"', async () => {
 		fake = await startFakeOllama();
 		const r = await client(fake.url).unload({ model: 'qwen2.5-coder:1.5b' });
 		expect(r).toEqual({ doneReason: 'unload' });
-		expect(fake.requests.at(-1)?.body).toMatchObject(ollamaFixture<object>('api-generate.unload.request.json'));
+		expect(fake.requests.at(-1)?.body).toMatchObject(
+			ollamaFixture<object>('api-generate.unload.request.json')
+		);
 		expect(fake.loaded).toEqual([]);
 	});
 
-	it('turns a 404 for an unknown model into a not-found error with Ollama\'s text', async () => {
+	it("turns a 404 for an unknown model into a not-found error with Ollama's text", async () => {
 		fake = await startFakeOllama();
 		const err = await client(fake.url)
 			.load({ model: 'llama9:70b', keepAlive: '5m' })
@@ -76,7 +98,9 @@ describe('ollama client', () => {
 		expect(err).toBeInstanceOf(OllamaError);
 		expect(err).toMatchObject({ kind: 'not-found', status: 404 });
 		// the body is api-error.model-not-found.json's
-		expect((err as Error).message).toBe(`Ollama load llama9:70b: ${ollamaFixture<{ error: string }>('api-error.model-not-found.json').error} (HTTP 404)`);
+		expect((err as Error).message).toBe(
+			`Ollama load llama9:70b: ${ollamaFixture<{ error: string }>('api-error.model-not-found.json').error} (HTTP 404)`
+		);
 	});
 
 	it('says Ollama is unreachable when nothing listens', async () => {
@@ -85,7 +109,9 @@ describe('ollama client', () => {
 			.list()
 			.catch((e: unknown) => e);
 		expect(err).toMatchObject({ kind: 'unreachable' });
-		expect((err as Error).message).toBe(`Ollama at http://127.0.0.1:${port} is unreachable (ECONNREFUSED)`);
+		expect((err as Error).message).toBe(
+			`Ollama at http://127.0.0.1:${port} is unreachable (ECONNREFUSED)`
+		);
 	});
 
 	it('gives up after the timeout when Ollama is slower', async () => {
@@ -95,7 +121,10 @@ describe('ollama client', () => {
 			.ps()
 			.catch((e: unknown) => e);
 		const took = Date.now() - started;
-		expect(err).toMatchObject({ kind: 'timeout', message: `Ollama at ${fake.url} did not answer /api/ps within 300 ms` });
+		expect(err).toMatchObject({
+			kind: 'timeout',
+			message: `Ollama at ${fake.url} did not answer /api/ps within 300 ms`
+		});
 		// well before the 3 s the fake takes
 		expect(took).toBeLessThan(2500);
 	});

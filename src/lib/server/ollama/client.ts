@@ -81,7 +81,11 @@ const psSchema = z.object({
 		})
 	)
 });
-const generateSchema = z.object({ model: z.string(), done: z.boolean().optional(), done_reason: z.string().optional().nullable() });
+const generateSchema = z.object({
+	model: z.string(),
+	done: z.boolean().optional(),
+	done_reason: z.string().optional().nullable()
+});
 const versionSchema = z.object({ version: z.string() });
 
 /** Ollama sends nanosecond ISO strings; normalise to what Date gives back (ms, UTC), keep null for junk. */
@@ -93,24 +97,60 @@ function isoOrNull(s: string | null | undefined): string | null {
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 	const r = schema.safeParse(value);
-	if (!r.success) throw new OllamaError('bad-response', `Ollama answered ${what} with an unexpected body: ${r.error.issues[0]?.message ?? 'invalid'}`, null, { cause: r.error });
+	if (!r.success)
+		throw new OllamaError(
+			'bad-response',
+			`Ollama answered ${what} with an unexpected body: ${r.error.issues[0]?.message ?? 'invalid'}`,
+			null,
+			{ cause: r.error }
+		);
 	return r.data;
 }
 
 /** Turn whatever the client threw into an OllamaError that says what happened. */
-export function toOllamaError(err: unknown, { url, timeoutMs, what }: { url: string; timeoutMs: number; what: string }): OllamaError {
+export function toOllamaError(
+	err: unknown,
+	{ url, timeoutMs, what }: { url: string; timeoutMs: number; what: string }
+): OllamaError {
 	if (err instanceof OllamaError) return err;
-	const e = err as { name?: string; status_code?: number; error?: string; message?: string; cause?: { code?: string; message?: string } };
-	if (e?.name === 'TimeoutError' || (e?.name === 'AbortError' && /timeout/i.test(String(e.message))))
-		return new OllamaError('timeout', `Ollama at ${url} did not answer ${what} within ${timeoutMs} ms`, null, { cause: err });
+	const e = err as {
+		name?: string;
+		status_code?: number;
+		error?: string;
+		message?: string;
+		cause?: { code?: string; message?: string };
+	};
+	if (
+		e?.name === 'TimeoutError' ||
+		(e?.name === 'AbortError' && /timeout/i.test(String(e.message)))
+	)
+		return new OllamaError(
+			'timeout',
+			`Ollama at ${url} did not answer ${what} within ${timeoutMs} ms`,
+			null,
+			{ cause: err }
+		);
 	if (e?.name === 'ResponseError' && typeof e.status_code === 'number') {
 		const detail = e.error ?? e.message ?? 'error';
-		return new OllamaError(e.status_code === 404 ? 'not-found' : 'api', `Ollama ${what}: ${detail} (HTTP ${e.status_code})`, e.status_code, { cause: err });
+		return new OllamaError(
+			e.status_code === 404 ? 'not-found' : 'api',
+			`Ollama ${what}: ${detail} (HTTP ${e.status_code})`,
+			e.status_code,
+			{ cause: err }
+		);
 	}
-	if (e?.name === 'SyntaxError') return new OllamaError('bad-response', `Ollama answered ${what} with a body that is not JSON`, null, { cause: err });
+	if (e?.name === 'SyntaxError')
+		return new OllamaError(
+			'bad-response',
+			`Ollama answered ${what} with a body that is not JSON`,
+			null,
+			{ cause: err }
+		);
 	const code = e?.cause?.code ?? '';
 	const reason = code || e?.cause?.message || e?.message || String(err);
-	return new OllamaError('unreachable', `Ollama at ${url} is unreachable (${reason})`, null, { cause: err });
+	return new OllamaError('unreachable', `Ollama at ${url} is unreachable (${reason})`, null, {
+		cause: err
+	});
 }
 
 /** A fetch that gives up after `timeoutMs` (headers and body), on top of any caller signal. */
@@ -188,14 +228,24 @@ export function createOllamaClient({ url, timeoutMs, loadTimeoutMs }: OllamaClie
 		 * Load a model into memory: POST /api/generate with no prompt and a keep_alive
 		 * (Ollama's documented way to preload). Resolves with Ollama's done_reason ("load").
 		 */
-		async load({ model, keepAlive }: { model: string; keepAlive: KeepAlive }): Promise<{ doneReason: string | null }> {
-			const body = await call(`load ${model}`, loadTimeoutMs, () => slow.generate({ model, prompt: '', keep_alive: keepAlive, stream: false }));
+		async load({
+			model,
+			keepAlive
+		}: {
+			model: string;
+			keepAlive: KeepAlive;
+		}): Promise<{ doneReason: string | null }> {
+			const body = await call(`load ${model}`, loadTimeoutMs, () =>
+				slow.generate({ model, prompt: '', keep_alive: keepAlive, stream: false })
+			);
 			return { doneReason: parse(generateSchema, body, '/api/generate').done_reason ?? null };
 		},
 
 		/** Unload: POST /api/generate with keep_alive 0. Resolves with done_reason ("unload"). */
 		async unload({ model }: { model: string }): Promise<{ doneReason: string | null }> {
-			const body = await call(`unload ${model}`, timeoutMs, () => quick.generate({ model, prompt: '', keep_alive: 0, stream: false }));
+			const body = await call(`unload ${model}`, timeoutMs, () =>
+				quick.generate({ model, prompt: '', keep_alive: 0, stream: false })
+			);
 			return { doneReason: parse(generateSchema, body, '/api/generate').done_reason ?? null };
 		}
 	};

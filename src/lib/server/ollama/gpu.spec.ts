@@ -13,7 +13,8 @@ describe('findGpuDevices', () => {
 	afterEach(async () => rm(dev, { recursive: true, force: true }));
 
 	it('finds nothing on a VM without a GPU (null, tty, a dri card node without render node)', async () => {
-		for (const f of ['null', 'tty0', 'nvidiactl', 'nvidia-uvm']) await writeFile(path.join(dev, f), '');
+		for (const f of ['null', 'tty0', 'nvidiactl', 'nvidia-uvm'])
+			await writeFile(path.join(dev, f), '');
 		await mkdir(path.join(dev, 'dri'));
 		await writeFile(path.join(dev, 'dri', 'card0'), '');
 		// nvidiactl and nvidia-uvm exist with the driver alone; only /dev/nvidiaN is a GPU
@@ -43,12 +44,30 @@ describe('gpuReadiness', () => {
 		[[], onCpu, 'none', 'GPU: none — inference will run on CPU'],
 		[[], null, 'none', 'GPU: none — inference will run on CPU'],
 		[nvidia, [], 'available', 'GPU: NVIDIA (/dev/nvidia0) available'],
-		[nvidia, onCpu, 'unused', 'GPU: NVIDIA (/dev/nvidia0) present, but the loaded model runs on CPU (0 % in VRAM)'],
+		[
+			nvidia,
+			onCpu,
+			'unused',
+			'GPU: NVIDIA (/dev/nvidia0) present, but the loaded model runs on CPU (0 % in VRAM)'
+		],
 		// 885 837 005 / 1 181 116 006 = 75.0 %
-		[nvidia, [{ name: 'qwen2.5-coder:1.5b', sizeBytes: 1181116006, sizeVramBytes: 885837005 }], 'in-use', 'GPU in use: NVIDIA (/dev/nvidia0) — qwen2.5-coder:1.5b 75 % in VRAM'],
+		[
+			nvidia,
+			[{ name: 'qwen2.5-coder:1.5b', sizeBytes: 1181116006, sizeVramBytes: 885837005 }],
+			'in-use',
+			'GPU in use: NVIDIA (/dev/nvidia0) — qwen2.5-coder:1.5b 75 % in VRAM'
+		],
 		// VRAM reported but no device node visible (dev root not mounted into the container)
-		[[], [{ name: 'm', sizeBytes: 100, sizeVramBytes: 100 }], 'in-use', 'GPU in use — m 100 % in VRAM']
+		[
+			[],
+			[{ name: 'm', sizeBytes: 100, sizeVramBytes: 100 }],
+			'in-use',
+			'GPU in use — m 100 % in VRAM'
+		]
 	] as const)('%j + %j -> %s', (devices, loaded, state, message) => {
-		expect(gpuReadiness([...devices], loaded ? [...loaded] : null)).toMatchObject({ state, message });
+		expect(gpuReadiness([...devices], loaded ? [...loaded] : null)).toMatchObject({
+			state,
+			message
+		});
 	});
 });

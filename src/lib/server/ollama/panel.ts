@@ -6,7 +6,13 @@ import type { HostSample } from '$lib/health';
 import type { Availability } from '../availability';
 import type { Db } from '../db';
 import { recordAction, recordIntent, recordOutcome, type ActionIntent } from '../audit/actions';
-import { OllamaError, type KeepAlive, type OllamaLoadedModel, type OllamaModel, type OllamaSource } from './client';
+import {
+	OllamaError,
+	type KeepAlive,
+	type OllamaLoadedModel,
+	type OllamaModel,
+	type OllamaSource
+} from './client';
 import { assessImpact, needsForce, type Impact } from './ram-impact';
 import { lastUsedByModel } from './usage';
 import type { RunnerCpu, RunnerCpuTracker } from './runner';
@@ -19,11 +25,23 @@ import { findGpuDevices, gpuReadiness, type GpuReadiness } from './gpu';
 export const modelNameSchema = z
 	.string()
 	.max(200, 'a model name is at most 200 characters')
-	.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*){0,2}(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?$/, 'a model name is like llama3.2:3b or namespace/model:tag')
-	.refine((s) => !s.split(/[/:]/).some((p) => p === '..' || p === '.'), 'a model name has no . or .. parts');
+	.regex(
+		/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*){0,2}(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?$/,
+		'a model name is like llama3.2:3b or namespace/model:tag'
+	)
+	.refine(
+		(s) => !s.split(/[/:]/).some((p) => p === '..' || p === '.'),
+		'a model name has no . or .. parts'
+	);
 
 /** keep_alive for a load: a duration such as 30s, 10m, 2h (at most 24h), or -1 to keep it loaded. */
-export const keepAliveSchema = z.union([z.string().regex(/^([1-9]\d{0,4})(s|m|h)$/, 'keepAlive is like 30s, 10m or 2h').refine((s) => durationMs(s) <= 86_400_000, 'keepAlive is at most 24h'), z.literal(-1)]);
+export const keepAliveSchema = z.union([
+	z
+		.string()
+		.regex(/^([1-9]\d{0,4})(s|m|h)$/, 'keepAlive is like 30s, 10m or 2h')
+		.refine((s) => durationMs(s) <= 86_400_000, 'keepAlive is at most 24h'),
+	z.literal(-1)
+]);
 
 function durationMs(s: string): number {
 	const n = Number(s.slice(0, -1));
@@ -94,21 +112,41 @@ export class OllamaPanelError extends Error {
 }
 
 function memoryOf(sample: HostSample | null) {
-	return sample && sample.memory.ok ? { totalBytes: sample.memory.memTotalBytes, availableBytes: sample.memory.memAvailableBytes, at: sample.ts } : null;
+	return sample && sample.memory.ok
+		? {
+				totalBytes: sample.memory.memTotalBytes,
+				availableBytes: sample.memory.memAvailableBytes,
+				at: sample.ts
+			}
+		: null;
 }
 
 /** [system] [models] [free] from the latest host sample and /api/ps. Pure. */
-export function memoryPicture(sample: HostSample | null, loaded: OllamaLoadedModel[] | null): MemoryPicture | null {
+export function memoryPicture(
+	sample: HostSample | null,
+	loaded: OllamaLoadedModel[] | null
+): MemoryPicture | null {
 	const mem = memoryOf(sample);
 	if (!mem) return null;
-	const models = (loaded ?? []).map((m) => ({ name: m.name, ramBytes: Math.max(0, m.sizeBytes - m.sizeVramBytes) }));
+	const models = (loaded ?? []).map((m) => ({
+		name: m.name,
+		ramBytes: Math.max(0, m.sizeBytes - m.sizeVramBytes)
+	}));
 	const used = Math.max(0, mem.totalBytes - mem.availableBytes);
 	// the models' RAM is part of "used"; never let a stale or odd figure push system below 0
 	const modelsBytes = Math.min(
 		used,
 		models.reduce((s, m) => s + m.ramBytes, 0)
 	);
-	return { totalBytes: mem.totalBytes, systemBytes: used - modelsBytes, modelsBytes, freeBytes: mem.availableBytes, models, sampledAt: mem.at, ollama: loaded ? 'ok' : 'unavailable' };
+	return {
+		totalBytes: mem.totalBytes,
+		systemBytes: used - modelsBytes,
+		modelsBytes,
+		freeBytes: mem.availableBytes,
+		models,
+		sampledAt: mem.at,
+		ollama: loaded ? 'ok' : 'unavailable'
+	};
 }
 
 const YEAR_MS = 365 * 86_400_000;
@@ -141,7 +179,11 @@ export function createOllamaPanel(deps: PanelDeps) {
 		}));
 	}
 
-	function impactOf(model: OllamaModel, loaded: OllamaLoadedModel[], sample = deps.latestSample()): Impact {
+	function impactOf(
+		model: OllamaModel,
+		loaded: OllamaLoadedModel[],
+		sample = deps.latestSample()
+	): Impact {
 		const current = loaded.find((m) => m.name === model.name);
 		return assessImpact({
 			model,
@@ -158,7 +200,12 @@ export function createOllamaPanel(deps: PanelDeps) {
 		const lastUsed = await lastUsedByModel(deps.db, deps.hostId);
 		const loadedNames = new Set(ps.state === 'ok' ? ps.data.map((m) => m.name) : []);
 		return mapAvailability(list, (ms) =>
-			ms.map((m) => ({ ...m, loaded: loadedNames.has(m.name), lastUsedAt: loadedNames.has(m.name) && ps.state === 'ok' ? ps.at : (lastUsed.get(m.name) ?? null) }))
+			ms.map((m) => ({
+				...m,
+				loaded: loadedNames.has(m.name),
+				lastUsedAt:
+					loadedNames.has(m.name) && ps.state === 'ok' ? ps.at : (lastUsed.get(m.name) ?? null)
+			}))
 		);
 	}
 
@@ -168,9 +215,15 @@ export function createOllamaPanel(deps: PanelDeps) {
 		return mapAvailability(ps, (ms) => ({ models: loadedRows(ms, runners), runners }));
 	}
 
-	async function memory(): Promise<{ picture: MemoryPicture | null; ollama: Availability<OllamaLoadedModel[]> }> {
+	async function memory(): Promise<{
+		picture: MemoryPicture | null;
+		ollama: Availability<OllamaLoadedModel[]>;
+	}> {
 		const ps = await deps.source.loaded();
-		return { picture: memoryPicture(deps.latestSample(), ps.state === 'ok' ? ps.data : null), ollama: ps };
+		return {
+			picture: memoryPicture(deps.latestSample(), ps.state === 'ok' ? ps.data : null),
+			ollama: ps
+		};
 	}
 
 	function gpu(loadedModels: OllamaLoadedModel[] | null): GpuReadiness {
@@ -178,11 +231,17 @@ export function createOllamaPanel(deps: PanelDeps) {
 	}
 
 	/** The model from the live list, or NOT_FOUND; Ollama down is `unavailable`. */
-	async function onDisk(model: string): Promise<{ model: OllamaModel; loaded: OllamaLoadedModel[] }> {
+	async function onDisk(
+		model: string
+	): Promise<{ model: OllamaModel; loaded: OllamaLoadedModel[] }> {
 		try {
 			const [list, ps] = await Promise.all([deps.source.client.list(), deps.source.client.ps()]);
 			const found = list.find((m) => m.name === model);
-			if (!found) throw new OllamaPanelError('not-found', `model "${model}" is not on disk (pull it with ollama pull first)`);
+			if (!found)
+				throw new OllamaPanelError(
+					'not-found',
+					`model "${model}" is not on disk (pull it with ollama pull first)`
+				);
 			return { model: found, loaded: ps };
 		} catch (err) {
 			throw asPanelError(err);
@@ -223,7 +282,8 @@ export function createOllamaPanel(deps: PanelDeps) {
 					ms.map((m) => ({
 						...m,
 						loaded: loadedNames.has(m.name),
-						lastUsedAt: loadedNames.has(m.name) && ps.state === 'ok' ? ps.at : (lastUsed.get(m.name) ?? null),
+						lastUsedAt:
+							loadedNames.has(m.name) && ps.state === 'ok' ? ps.at : (lastUsed.get(m.name) ?? null),
 						impact: impactOf(m, psAny ?? [])
 					}))
 				),
@@ -237,15 +297,37 @@ export function createOllamaPanel(deps: PanelDeps) {
 		 * Load a model (operator). Refuses a crit (or unknown) impact unless `force`; the refusal is
 		 * recorded as `denied`. Every attempt is in the action record.
 		 */
-		load: ({ model, keepAlive, force, intent }: { model: string; keepAlive: KeepAlive; force: boolean; intent: Omit<ActionIntent, 'action' | 'target' | 'input'> }) =>
+		load: ({
+			model,
+			keepAlive,
+			force,
+			intent
+		}: {
+			model: string;
+			keepAlive: KeepAlive;
+			force: boolean;
+			intent: Omit<ActionIntent, 'action' | 'target' | 'input'>;
+		}) =>
 			serial(async () => {
-				const full: ActionIntent = { ...intent, action: 'ollama.load', target: model, input: { model, keepAlive, force } };
+				const full: ActionIntent = {
+					...intent,
+					action: 'ollama.load',
+					target: model,
+					input: { model, keepAlive, force }
+				};
 				const disk = await onDisk(model).catch(async (err: unknown) => {
 					const id = await recordIntent(deps.db, full);
-					await recordOutcome(deps.db, id, err instanceof OllamaPanelError && err.kind === 'not-found' ? 'denied' : 'error', (err as Error).message);
+					await recordOutcome(
+						deps.db,
+						id,
+						err instanceof OllamaPanelError && err.kind === 'not-found' ? 'denied' : 'error',
+						(err as Error).message
+					);
 					throw err;
 				});
-				const sample = deps.freshSample ? await deps.freshSample().catch(() => deps.latestSample()) : deps.latestSample();
+				const sample = deps.freshSample
+					? await deps.freshSample().catch(() => deps.latestSample())
+					: deps.latestSample();
 				const impact = impactOf(disk.model, disk.loaded, sample);
 				if (needsForce(impact.level) && !force) {
 					const id = await recordIntent(deps.db, full);
@@ -256,7 +338,10 @@ export function createOllamaPanel(deps: PanelDeps) {
 				const r = await recordAction(
 					deps.db,
 					full,
-					() => deps.source.client.load({ model, keepAlive }).catch((err: unknown) => Promise.reject(asPanelError(err))),
+					() =>
+						deps.source.client
+							.load({ model, keepAlive })
+							.catch((err: unknown) => Promise.reject(asPanelError(err))),
 					(v) => `done_reason ${v.doneReason ?? 'none'}; ${impact.message}`
 				);
 				await deps.pollNow().catch(() => {});
@@ -264,19 +349,38 @@ export function createOllamaPanel(deps: PanelDeps) {
 			}),
 
 		/** Unload a model on disk (operator): keep_alive 0. */
-		unload: ({ model, intent }: { model: string; intent: Omit<ActionIntent, 'action' | 'target' | 'input'> }) =>
+		unload: ({
+			model,
+			intent
+		}: {
+			model: string;
+			intent: Omit<ActionIntent, 'action' | 'target' | 'input'>;
+		}) =>
 			serial(async () => {
-				const full: ActionIntent = { ...intent, action: 'ollama.unload', target: model, input: { model } };
+				const full: ActionIntent = {
+					...intent,
+					action: 'ollama.unload',
+					target: model,
+					input: { model }
+				};
 				const disk = await onDisk(model).catch(async (err: unknown) => {
 					const id = await recordIntent(deps.db, full);
-					await recordOutcome(deps.db, id, err instanceof OllamaPanelError && err.kind === 'not-found' ? 'denied' : 'error', (err as Error).message);
+					await recordOutcome(
+						deps.db,
+						id,
+						err instanceof OllamaPanelError && err.kind === 'not-found' ? 'denied' : 'error',
+						(err as Error).message
+					);
 					throw err;
 				});
 				const wasLoaded = disk.loaded.some((m) => m.name === model);
 				const r = await recordAction(
 					deps.db,
 					full,
-					() => deps.source.client.unload({ model }).catch((err: unknown) => Promise.reject(asPanelError(err))),
+					() =>
+						deps.source.client
+							.unload({ model })
+							.catch((err: unknown) => Promise.reject(asPanelError(err))),
 					(v) => `done_reason ${v.doneReason ?? 'none'}${wasLoaded ? '' : ' (it was not loaded)'}`
 				);
 				await deps.pollNow().catch(() => {});
@@ -290,8 +394,14 @@ export type OllamaPanel = ReturnType<typeof createOllamaPanel>;
 function asPanelError(err: unknown): OllamaPanelError {
 	if (err instanceof OllamaPanelError) return err;
 	if (err instanceof OllamaError) {
-		const kind = err.kind === 'not-found' ? 'not-found' : err.kind === 'timeout' ? 'timeout' : 'unavailable';
+		const kind =
+			err.kind === 'not-found' ? 'not-found' : err.kind === 'timeout' ? 'timeout' : 'unavailable';
 		return new OllamaPanelError(kind, err.message, null, { cause: err });
 	}
-	return new OllamaPanelError('unavailable', err instanceof Error ? err.message : String(err), null, { cause: err });
+	return new OllamaPanelError(
+		'unavailable',
+		err instanceof Error ? err.message : String(err),
+		null,
+		{ cause: err }
+	);
 }

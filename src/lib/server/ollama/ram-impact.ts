@@ -28,7 +28,11 @@ export { displayName, formatGB };
 const KiB = 1024;
 
 /** Parameter class upper bounds (exclusive) and KV bytes per token of context. */
-export const KV_BYTES_PER_TOKEN: readonly { belowParams: number; bytesPerToken: number; source: string }[] = [
+export const KV_BYTES_PER_TOKEN: readonly {
+	belowParams: number;
+	bytesPerToken: number;
+	source: string;
+}[] = [
 	// Llama 3.2 1B: 16 layers × 8 KV heads × 64 dims × 2 × 2 B = 32 KiB (Qwen2.5 1.5B: 28 × 2 × 128 × 4 = 28 KiB)
 	{ belowParams: 2e9, bytesPerToken: 32 * KiB, source: 'Llama 3.2 1B' },
 	// Llama 3.2 3B: 28 layers × 8 KV heads × 128 dims × 2 × 2 B = 112 KiB
@@ -55,7 +59,8 @@ export function parseParameterCount(s: string | null | undefined): number | null
 }
 
 export function kvBytesPerToken(parameterCount: number | null): number {
-	if (parameterCount === null || !Number.isFinite(parameterCount) || parameterCount <= 0) return UNKNOWN_PARAMS_BYTES_PER_TOKEN;
+	if (parameterCount === null || !Number.isFinite(parameterCount) || parameterCount <= 0)
+		return UNKNOWN_PARAMS_BYTES_PER_TOKEN;
 	return KV_BYTES_PER_TOKEN.find((c) => parameterCount < c.belowParams)!.bytesPerToken;
 }
 
@@ -66,9 +71,22 @@ export interface ModelMemoryEstimate {
 	contextLength: number;
 }
 
-export function estimateModelMemory({ sizeBytes, parameterSize, contextLength }: { sizeBytes: number; parameterSize: string | null; contextLength: number }): ModelMemoryEstimate {
+export function estimateModelMemory({
+	sizeBytes,
+	parameterSize,
+	contextLength
+}: {
+	sizeBytes: number;
+	parameterSize: string | null;
+	contextLength: number;
+}): ModelMemoryEstimate {
 	const kvCacheBytes = contextLength * kvBytesPerToken(parseParameterCount(parameterSize));
-	return { weightsBytes: sizeBytes, kvCacheBytes, neededBytes: sizeBytes + kvCacheBytes, contextLength };
+	return {
+		weightsBytes: sizeBytes,
+		kvCacheBytes,
+		neededBytes: sizeBytes + kvCacheBytes,
+		contextLength
+	};
 }
 
 export type ImpactLevel = 'ok' | 'warn' | 'crit' | 'unknown';
@@ -95,21 +113,54 @@ export interface ImpactInput {
 	memAvailableCritBytes: number;
 }
 
-export function assessImpact({ model, contextLength, memAvailableBytes, alreadyLoaded, memAvailableWarnBytes, memAvailableCritBytes }: ImpactInput): Impact {
-	const est = estimateModelMemory({ sizeBytes: model.sizeBytes, parameterSize: model.parameterSize, contextLength });
+export function assessImpact({
+	model,
+	contextLength,
+	memAvailableBytes,
+	alreadyLoaded,
+	memAvailableWarnBytes,
+	memAvailableCritBytes
+}: ImpactInput): Impact {
+	const est = estimateModelMemory({
+		sizeBytes: model.sizeBytes,
+		parameterSize: model.parameterSize,
+		contextLength
+	});
 	const name = displayName(model.name);
 	const size = formatGB(model.sizeBytes);
 	const base = { model: model.name, alreadyLoaded, memAvailableBytes, ...est };
-	if (alreadyLoaded) return { ...base, level: 'ok', freeAfterBytes: memAvailableBytes, message: `${name} (${size}) is already loaded: loading it again costs no memory` };
+	if (alreadyLoaded)
+		return {
+			...base,
+			level: 'ok',
+			freeAfterBytes: memAvailableBytes,
+			message: `${name} (${size}) is already loaded: loading it again costs no memory`
+		};
 	if (memAvailableBytes === null)
-		return { ...base, level: 'unknown', freeAfterBytes: null, message: `Loading ${name} (${size}) needs ~${formatGB(est.neededBytes)}; MemAvailable is unknown, so its effect on RAM cannot be estimated` };
+		return {
+			...base,
+			level: 'unknown',
+			freeAfterBytes: null,
+			message: `Loading ${name} (${size}) needs ~${formatGB(est.neededBytes)}; MemAvailable is unknown, so its effect on RAM cannot be estimated`
+		};
 	const freeAfterBytes = memAvailableBytes - est.neededBytes;
-	const level: ImpactLevel = freeAfterBytes < memAvailableCritBytes ? 'crit' : freeAfterBytes < memAvailableWarnBytes ? 'warn' : 'ok';
+	const level: ImpactLevel =
+		freeAfterBytes < memAvailableCritBytes
+			? 'crit'
+			: freeAfterBytes < memAvailableWarnBytes
+				? 'warn'
+				: 'ok';
 	let message: string;
-	if (freeAfterBytes < 0) message = `Loading ${name} (${size}) needs ~${formatGB(est.neededBytes)} but only ${formatGB(memAvailableBytes)} is available — the VM will swap heavily`;
+	if (freeAfterBytes < 0)
+		message = `Loading ${name} (${size}) needs ~${formatGB(est.neededBytes)} but only ${formatGB(memAvailableBytes)} is available — the VM will swap heavily`;
 	else {
 		const leave = `Loading ${name} (${size}) will leave ~${formatGB(freeAfterBytes)} free`;
-		message = level === 'crit' ? `${leave} — the VM will swap heavily` : level === 'warn' ? `${leave} — swap pressure likely` : leave;
+		message =
+			level === 'crit'
+				? `${leave} — the VM will swap heavily`
+				: level === 'warn'
+					? `${leave} — swap pressure likely`
+					: leave;
 	}
 	return { ...base, level, freeAfterBytes, message };
 }

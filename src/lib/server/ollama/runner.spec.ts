@@ -6,7 +6,6 @@ import path from 'node:path';
 import { createRunnerCpuTracker, isOllamaRunner, parsePidStatTicks, readRunners } from './runner';
 import { pidStat, RUNNER_CMDLINE } from '../../../../tests/helpers/fake-proc';
 
-
 describe('isOllamaRunner', () => {
 	it.each([
 		[RUNNER_CMDLINE, true],

@@ -27,11 +27,15 @@ export function isOllamaRunner(cmdline: string): boolean {
 export function parsePidStatTicks(text: string): number {
 	const close = text.lastIndexOf(')');
 	if (close < 0) throw new Error('no ")" after the command name');
-	const fields = text.slice(close + 2).trim().split(/\s+/);
+	const fields = text
+		.slice(close + 2)
+		.trim()
+		.split(/\s+/);
 	// fields[0] is field 3 (state); utime is field 14, stime field 15
 	const utime = Number(fields[11]);
 	const stime = Number(fields[12]);
-	if (!Number.isFinite(utime) || !Number.isFinite(stime) || fields.length < 13) throw new Error('utime/stime are missing or not numbers');
+	if (!Number.isFinite(utime) || !Number.isFinite(stime) || fields.length < 13)
+		throw new Error('utime/stime are missing or not numbers');
 	return utime + stime;
 }
 
@@ -53,7 +57,10 @@ export function readRunners(procRoot: string): RunnerReading[] {
 		if (!/^\d+$/.test(e)) continue;
 		try {
 			if (!isOllamaRunner(readFileSync(path.join(procRoot, e, 'cmdline'), 'latin1'))) continue;
-			out.push({ pid: Number(e), ticks: parsePidStatTicks(readFileSync(path.join(procRoot, e, 'stat'), 'latin1')) });
+			out.push({
+				pid: Number(e),
+				ticks: parsePidStatTicks(readFileSync(path.join(procRoot, e, 'stat'), 'latin1'))
+			});
 		} catch {
 			/* the process exited between readdir and read, or is not ours to read */
 		}
@@ -72,7 +79,15 @@ export interface RunnerCpu {
  * the remembered one when it is at least `minIntervalMs` old (a shorter interval gives a noisy
  * figure), else answers the last computed figure.
  */
-export function createRunnerCpuTracker({ procRoot, minIntervalMs = 1000, now = Date.now }: { procRoot: string; minIntervalMs?: number; now?: () => number }) {
+export function createRunnerCpuTracker({
+	procRoot,
+	minIntervalMs = 1000,
+	now = Date.now
+}: {
+	procRoot: string;
+	minIntervalMs?: number;
+	now?: () => number;
+}) {
 	const prev = new Map<number, { ticks: number; at: number }>();
 	const last = new Map<number, number | null>();
 	return {

@@ -16,13 +16,24 @@ describe('ollama usage record', () => {
 	afterEach(async () => cleanup());
 
 	const rows = () => db.select().from(ollamaUsage).orderBy(ollamaUsage.id);
-	const poll = (loaded: string[], now: number) => recordPoll(db, { hostId: H, loaded, now, gapMs: GAP });
+	const poll = (loaded: string[], now: number) =>
+		recordPoll(db, { hostId: H, loaded, now, gapMs: GAP });
 
 	it('opens a period on first sight, extends it while loaded, closes it when gone', async () => {
 		expect(await poll(['qwen2.5-coder:1.5b'], 1_000)).toEqual({ opened: 1, closed: 0 });
 		expect(await poll(['qwen2.5-coder:1.5b'], 16_000)).toEqual({ opened: 0, closed: 0 });
 		expect(await poll([], 31_000)).toEqual({ opened: 0, closed: 1 });
-		expect(await rows()).toEqual([{ id: 1, hostId: H, model: 'qwen2.5-coder:1.5b', startedAt: 1_000, lastSeenAt: 16_000, endedAt: 31_000, sizeBytes: null }]);
+		expect(await rows()).toEqual([
+			{
+				id: 1,
+				hostId: H,
+				model: 'qwen2.5-coder:1.5b',
+				startedAt: 1_000,
+				lastSeenAt: 16_000,
+				endedAt: 31_000,
+				sizeBytes: null
+			}
+		]);
 	});
 
 	it('keeps periods of two models apart and ignores a duplicate name in one poll', async () => {
@@ -47,7 +58,7 @@ describe('ollama usage record', () => {
 		]);
 	});
 
-	it('does not touch another host\'s periods', async () => {
+	it("does not touch another host's periods", async () => {
 		await recordPoll(db, { hostId: 'other', loaded: ['a:1b'], now: 0, gapMs: GAP });
 		await poll([], 15_000);
 		expect((await rows())[0]).toMatchObject({ hostId: 'other', endedAt: null });
@@ -57,7 +68,12 @@ describe('ollama usage record', () => {
 		await poll(['a:1b'], 1_000);
 		await poll(['a:1b', 'b:3b'], 16_000);
 		await poll(['b:3b'], 31_000);
-		expect(await lastUsedByModel(db, H)).toEqual(new Map([['a:1b', 16_000], ['b:3b', 31_000]]));
+		expect(await lastUsedByModel(db, H)).toEqual(
+			new Map([
+				['a:1b', 16_000],
+				['b:3b', 31_000]
+			])
+		);
 		expect(await lastUsedByModel(db, 'other')).toEqual(new Map());
 	});
 
@@ -65,10 +81,28 @@ describe('ollama usage record', () => {
 		const day = 86_400_000;
 		// a:1b: one period the day before the window (ends inside it), two inside
 		await db.insert(ollamaUsage).values([
-			{ hostId: H, model: 'a:1b', startedAt: 6 * day, lastSeenAt: 7 * day + 1000, endedAt: 7 * day + 2000 },
-			{ hostId: H, model: 'a:1b', startedAt: 8 * day, lastSeenAt: 8 * day + 60_000, endedAt: 8 * day + 75_000 },
+			{
+				hostId: H,
+				model: 'a:1b',
+				startedAt: 6 * day,
+				lastSeenAt: 7 * day + 1000,
+				endedAt: 7 * day + 2000
+			},
+			{
+				hostId: H,
+				model: 'a:1b',
+				startedAt: 8 * day,
+				lastSeenAt: 8 * day + 60_000,
+				endedAt: 8 * day + 75_000
+			},
 			{ hostId: H, model: 'a:1b', startedAt: 9 * day, lastSeenAt: 9 * day + 30_000, endedAt: null },
-			{ hostId: H, model: 'b:3b', startedAt: 15 * day, lastSeenAt: 15 * day, endedAt: 15 * day + 1 },
+			{
+				hostId: H,
+				model: 'b:3b',
+				startedAt: 15 * day,
+				lastSeenAt: 15 * day,
+				endedAt: 15 * day + 1
+			},
 			{ hostId: 'other', model: 'a:1b', startedAt: 8 * day, lastSeenAt: 8 * day, endedAt: 8 * day }
 		]);
 		const r = await sessionsBetween(db, { hostId: H, fromMs: 7 * day, toMs: 14 * day });

@@ -21,7 +21,10 @@ export interface PollRecord {
 }
 
 /** Apply one successful /api/ps poll. Returns how many periods were opened and closed. */
-export async function recordPoll(db: Db, { hostId, loaded, now, gapMs, sizes = {} }: PollRecord): Promise<{ opened: number; closed: number }> {
+export async function recordPoll(
+	db: Db,
+	{ hostId, loaded, now, gapMs, sizes = {} }: PollRecord
+): Promise<{ opened: number; closed: number }> {
 	const names = [...new Set(loaded)];
 	return db.transaction(async (tx) => {
 		const open = await tx
@@ -49,7 +52,16 @@ export async function recordPoll(db: Db, { hostId, loaded, now, gapMs, sizes = {
 		for (const model of names) {
 			const row = openByModel.get(model);
 			if (row && now - row.lastSeenAt <= gapMs) continue;
-			await tx.insert(ollamaUsage).values({ hostId, model, startedAt: now, lastSeenAt: now, endedAt: null, sizeBytes: sizes[model] ?? null });
+			await tx
+				.insert(ollamaUsage)
+				.values({
+					hostId,
+					model,
+					startedAt: now,
+					lastSeenAt: now,
+					endedAt: null,
+					sizeBytes: sizes[model] ?? null
+				});
 			opened++;
 		}
 		return { opened, closed };
@@ -75,12 +87,21 @@ export interface ModelSessions {
 }
 
 /** Per model: sessions started in [fromMs, toMs) and loaded time inside the window. For the weekly digest. */
-export async function sessionsBetween(db: Db, { hostId, fromMs, toMs }: { hostId: string; fromMs: number; toMs: number }): Promise<ModelSessions[]> {
+export async function sessionsBetween(
+	db: Db,
+	{ hostId, fromMs, toMs }: { hostId: string; fromMs: number; toMs: number }
+): Promise<ModelSessions[]> {
 	// periods overlapping the window: started before its end and not ended before its start
 	const rows = await db
 		.select()
 		.from(ollamaUsage)
-		.where(and(eq(ollamaUsage.hostId, hostId), lt(ollamaUsage.startedAt, toMs), or(isNull(ollamaUsage.endedAt), gte(ollamaUsage.endedAt, fromMs))))
+		.where(
+			and(
+				eq(ollamaUsage.hostId, hostId),
+				lt(ollamaUsage.startedAt, toMs),
+				or(isNull(ollamaUsage.endedAt), gte(ollamaUsage.endedAt, fromMs))
+			)
+		)
 		.orderBy(sql`${ollamaUsage.model}`);
 	const out = new Map<string, ModelSessions>();
 	for (const r of rows) {

@@ -23,35 +23,69 @@ describe('ollama watcher', () => {
 	});
 
 	const watcherAt = (url: string, now: () => number) =>
-		createOllamaWatcher({ source: createOllamaSource(createOllamaClient({ url, timeoutMs: 1000, loadTimeoutMs: 1000 }), now), db, hostId: 'h', intervalMs: 15_000, log: quiet, now });
+		createOllamaWatcher({
+			source: createOllamaSource(
+				createOllamaClient({ url, timeoutMs: 1000, loadTimeoutMs: 1000 }),
+				now
+			),
+			db,
+			hostId: 'h',
+			intervalMs: 15_000,
+			log: quiet,
+			now
+		});
 
 	it('records the loaded model with the RAM it takes, then its end after an unload', async () => {
 		let t = 100_000;
 		const w = watcherAt(fake.url, () => t);
 		await w.pollNow();
-		expect(w.stats()).toMatchObject({ polls: 1, lastOkAt: 100_000, lastError: null, loaded: ['qwen2.5-coder:1.5b'] });
+		expect(w.stats()).toMatchObject({
+			polls: 1,
+			lastOkAt: 100_000,
+			lastError: null,
+			loaded: ['qwen2.5-coder:1.5b']
+		});
 		fake.loaded = [];
 		t = 115_000;
 		await w.pollNow();
-		expect(await db.select().from(ollamaUsage)).toEqual([{ id: 1, hostId: 'h', model: 'qwen2.5-coder:1.5b', startedAt: 100_000, lastSeenAt: 100_000, endedAt: 115_000, sizeBytes: 1_181_116_006 }]);
+		expect(await db.select().from(ollamaUsage)).toEqual([
+			{
+				id: 1,
+				hostId: 'h',
+				model: 'qwen2.5-coder:1.5b',
+				startedAt: 100_000,
+				lastSeenAt: 100_000,
+				endedAt: 115_000,
+				sizeBytes: 1_181_116_006
+			}
+		]);
 	});
 
 	it('records only the RAM part of a model partly in VRAM', async () => {
 		// /api/ps: size 2_000_000_000, of it 1_500_000_000 in VRAM -> 500_000_000 in host RAM
-		fake.loaded = [{ ...fake.loaded[0], name: 'gpu:1b', size: 2_000_000_000, size_vram: 1_500_000_000 }];
+		fake.loaded = [
+			{ ...fake.loaded[0], name: 'gpu:1b', size: 2_000_000_000, size_vram: 1_500_000_000 }
+		];
 		await watcherAt(fake.url, () => 1).pollNow();
-		expect((await db.select().from(ollamaUsage)).map((r) => [r.model, r.sizeBytes])).toEqual([['gpu:1b', 500_000_000]]);
+		expect((await db.select().from(ollamaUsage)).map((r) => [r.model, r.sizeBytes])).toEqual([
+			['gpu:1b', 500_000_000]
+		]);
 	});
 
-	it('hands each poll\'s answer to afterPoll: the loaded models, none, or unavailable', async () => {
+	it("hands each poll's answer to afterPoll: the loaded models, none, or unavailable", async () => {
 		const seen: string[] = [];
 		const w = createOllamaWatcher({
-			source: createOllamaSource(createOllamaClient({ url: fake.url, timeoutMs: 1000, loadTimeoutMs: 1000 })),
+			source: createOllamaSource(
+				createOllamaClient({ url: fake.url, timeoutMs: 1000, loadTimeoutMs: 1000 })
+			),
 			db,
 			hostId: 'h',
 			intervalMs: 15_000,
 			log: quiet,
-			afterPoll: (ps) => void seen.push(ps.state === 'ok' ? `ok:${ps.data.map((m) => m.name).join(',')}` : 'unavailable')
+			afterPoll: (ps) =>
+				void seen.push(
+					ps.state === 'ok' ? `ok:${ps.data.map((m) => m.name).join(',')}` : 'unavailable'
+				)
 		});
 		await w.pollNow();
 		fake.loaded = [];
@@ -72,7 +106,9 @@ describe('ollama watcher', () => {
 		const h = w.health();
 		expect(h.ok).toBe(false);
 		// the kept-alive socket of the first poll was cut (UND_ERR_SOCKET) or a new connect refused
-		expect(h.detail).toMatch(/^Ollama at VMW_OLLAMA_URL is unreachable \((ECONNREFUSED|UND_ERR_SOCKET)\); last good poll 1970-01-01T00:01:40\.000Z \(outside system: does not fail this app's health\)$/);
+		expect(h.detail).toMatch(
+			/^Ollama at VMW_OLLAMA_URL is unreachable \((ECONNREFUSED|UND_ERR_SOCKET)\); last good poll 1970-01-01T00:01:40\.000Z \(outside system: does not fail this app's health\)$/
+		);
 		expect((await db.select().from(ollamaUsage))[0].endedAt).toBeNull();
 		await w.stop();
 		expect(w.health()).toEqual({ ok: false, detail: 'not polling' });

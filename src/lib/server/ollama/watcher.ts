@@ -27,10 +27,25 @@ export interface OllamaWatcherStats {
 	loaded: string[];
 }
 
-export function createOllamaWatcher({ source, db, hostId, intervalMs, log, afterPoll, now = Date.now }: OllamaWatcherOptions) {
+export function createOllamaWatcher({
+	source,
+	db,
+	hostId,
+	intervalMs,
+	log,
+	afterPoll,
+	now = Date.now
+}: OllamaWatcherOptions) {
 	let timer: ReturnType<typeof setInterval> | null = null;
 	let inflight: Promise<void> | null = null;
-	const stats: OllamaWatcherStats = { running: false, polls: 0, lastPollAt: null, lastOkAt: null, lastError: null, loaded: [] };
+	const stats: OllamaWatcherStats = {
+		running: false,
+		polls: 0,
+		lastPollAt: null,
+		lastOkAt: null,
+		lastError: null,
+		loaded: []
+	};
 
 	async function pollOnce(): Promise<void> {
 		const at = now();
@@ -48,8 +63,16 @@ export function createOllamaWatcher({ source, db, hostId, intervalMs, log, after
 			try {
 				// three missed polls make a gap: a period unseen that long ended at its last sighting
 				// the RAM part: what a model holds in VRAM does not press on the host's memory
-				const sizes = Object.fromEntries(r.data.map((m) => [m.name, Math.max(0, m.sizeBytes - m.sizeVramBytes)]));
-				await recordPoll(db, { hostId, loaded: stats.loaded, now: at, gapMs: intervalMs * 3, sizes });
+				const sizes = Object.fromEntries(
+					r.data.map((m) => [m.name, Math.max(0, m.sizeBytes - m.sizeVramBytes)])
+				);
+				await recordPoll(db, {
+					hostId,
+					loaded: stats.loaded,
+					now: at,
+					gapMs: intervalMs * 3,
+					sizes
+				});
 			} catch (err) {
 				stats.lastError = `could not write the usage record: ${err instanceof Error ? err.message : String(err)}`;
 				log.error('Ollama usage record write failed', { err });
@@ -96,8 +119,14 @@ export function createOllamaWatcher({ source, db, hostId, intervalMs, log, after
 			const iso = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString());
 			// /healthz is public: name the setting, not the internal address
 			if (stats.lastError)
-				return { ok: false, detail: `${stats.lastError.split(source.client.url).join('VMW_OLLAMA_URL')}; last good poll ${iso(stats.lastOkAt)} (outside system: does not fail this app's health)` };
-			return { ok: true, detail: `last poll ${iso(stats.lastPollAt)}; ${stats.loaded.length} model(s) loaded` };
+				return {
+					ok: false,
+					detail: `${stats.lastError.split(source.client.url).join('VMW_OLLAMA_URL')}; last good poll ${iso(stats.lastOkAt)} (outside system: does not fail this app's health)`
+				};
+			return {
+				ok: true,
+				detail: `last poll ${iso(stats.lastPollAt)}; ${stats.loaded.length} model(s) loaded`
+			};
 		}
 	};
 }

@@ -32,7 +32,8 @@ export const METRICS = {
 } as const;
 
 /** Not real disks: in-memory, overlay (container layers), read-only images, pseudo filesystems. */
-export const PSEUDO_FSTYPES = 'tmpfs|devtmpfs|ramfs|overlay|squashfs|nsfs|proc|sysfs|cgroup2?|autofs|fuse[.]lxcfs|tracefs|debugfs|rootfs';
+export const PSEUDO_FSTYPES =
+	'tmpfs|devtmpfs|ramfs|overlay|squashfs|nsfs|proc|sysfs|cgroup2?|autofs|fuse[.]lxcfs|tracefs|debugfs|rootfs';
 
 export interface Selectors {
 	node: string;
@@ -48,7 +49,8 @@ export interface Selectors {
 }
 
 /** The host matcher of `sel` (its own, or the own-host default under host_id). */
-const hostOf = (sel: Selectors) => sel.host ?? hostMatcher({ label: 'host_id', hostId: sel.hostId, own: true });
+const hostOf = (sel: Selectors) =>
+	sel.host ?? hostMatcher({ label: 'host_id', hostId: sel.hostId, own: true });
 
 /** One PromQL query; `alternatives` are tried in order and the first with any series wins. */
 export interface TrendQuery {
@@ -87,7 +89,12 @@ export const CATALOG: Record<TrendId, TrendDef> = {
 					key: 'mount',
 					label: 'mount',
 					keyLabel: 'mountpoint',
-					alternatives: [{ metric: METRICS.fsAvail, expr: `max by (mountpoint) (100 * ${used} / (${used} + ${METRICS.fsAvail}${s}))` }]
+					alternatives: [
+						{
+							metric: METRICS.fsAvail,
+							expr: `max by (mountpoint) (100 * ${used} / (${used} + ${METRICS.fsAvail}${s}))`
+						}
+					]
 				}
 			];
 		},
@@ -103,17 +110,36 @@ export const CATALOG: Record<TrendId, TrendDef> = {
 		queries: (sel) => {
 			const s = m(sel.node, hostOf(sel));
 			return [
-				{ key: 'available', label: 'available', alternatives: [{ metric: METRICS.memAvailable, expr: `max(${METRICS.memAvailable}${s})` }] },
+				{
+					key: 'available',
+					label: 'available',
+					alternatives: [{ metric: METRICS.memAvailable, expr: `max(${METRICS.memAvailable}${s})` }]
+				},
 				{
 					key: 'swap',
 					label: 'swap used',
-					alternatives: [{ metric: METRICS.swapTotal, expr: `max(${METRICS.swapTotal}${s} - ${METRICS.swapFree}${s})` }]
+					alternatives: [
+						{
+							metric: METRICS.swapTotal,
+							expr: `max(${METRICS.swapTotal}${s} - ${METRICS.swapFree}${s})`
+						}
+					]
 				}
 			];
 		},
 		thresholds: (t) => [
-			{ value: t.memAvailableWarnBytes, level: 'warn', series: 'available', label: 'available warn' },
-			{ value: t.memAvailableCritBytes, level: 'crit', series: 'available', label: 'available crit' },
+			{
+				value: t.memAvailableWarnBytes,
+				level: 'warn',
+				series: 'available',
+				label: 'available warn'
+			},
+			{
+				value: t.memAvailableCritBytes,
+				level: 'crit',
+				series: 'available',
+				label: 'available crit'
+			},
 			{ value: t.swapUsedWarnBytes, level: 'warn', series: 'swap', label: 'swap warn' },
 			{ value: t.swapUsedCritBytes, level: 'crit', series: 'swap', label: 'swap crit' }
 		]
@@ -148,12 +174,28 @@ export const CATALOG: Record<TrendId, TrendDef> = {
 		id: 'load',
 		title: 'Load (1 min)',
 		unit: 'load',
-		queries: (sel) => [{ key: 'load1', label: 'load1', alternatives: [{ metric: METRICS.load1, expr: `max(${METRICS.load1}${m(sel.node, hostOf(sel))})` }] }],
+		queries: (sel) => [
+			{
+				key: 'load1',
+				label: 'load1',
+				alternatives: [
+					{ metric: METRICS.load1, expr: `max(${METRICS.load1}${m(sel.node, hostOf(sel))})` }
+				]
+			}
+		],
 		thresholds: (t, cpus) =>
 			cpus
 				? [
-						{ value: t.loadPerCpuWarn * cpus, level: 'warn', label: `warn ${t.loadPerCpuWarn}×${cpus} CPUs` },
-						{ value: t.loadPerCpuCrit * cpus, level: 'crit', label: `crit ${t.loadPerCpuCrit}×${cpus} CPUs` }
+						{
+							value: t.loadPerCpuWarn * cpus,
+							level: 'warn',
+							label: `warn ${t.loadPerCpuWarn}×${cpus} CPUs`
+						},
+						{
+							value: t.loadPerCpuCrit * cpus,
+							level: 'crit',
+							label: `crit ${t.loadPerCpuCrit}×${cpus} CPUs`
+						}
 					]
 				: []
 	},

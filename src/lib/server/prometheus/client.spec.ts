@@ -63,7 +63,9 @@ describe('createPromClient', () => {
 			bearerToken: 'tok',
 			fetch: async (_i, init) => {
 				auth = new Headers(init?.headers).get('authorization');
-				return new Response(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+				return new Response(
+					JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } })
+				);
 			}
 		});
 		expect((await client.query('up')).state).toBe('ok');
@@ -76,8 +78,11 @@ describe('createPromClient', () => {
 			baseUrl: 'http://127.0.0.1:1',
 			fetch: async () => {
 				calls.push('x');
-				if (calls.length === 1) throw new TypeError('fetch failed', { cause: { code: 'UND_ERR_SOCKET' } });
-				return new Response(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+				if (calls.length === 1)
+					throw new TypeError('fetch failed', { cause: { code: 'UND_ERR_SOCKET' } });
+				return new Response(
+					JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } })
+				);
 			}
 		});
 		expect((await flaky.query('up')).state).toBe('ok');

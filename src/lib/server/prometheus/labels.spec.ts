@@ -30,12 +30,16 @@ describe('hostMatcher', () => {
 	it("own host: its id or no label (single-VM setups); the regex's dot is escaped, then the string's backslash", () => {
 		expect(hostMatcher({ label: 'host_id', hostId: 'local', own: true })).toBe('host_id=~"local|"');
 		// regex vm\.2| -> PromQL string "vm\\.2|"
-		expect(hostMatcher({ label: 'host_id', hostId: 'vm.2', own: true })).toBe('host_id=~"vm\\\\.2|"');
+		expect(hostMatcher({ label: 'host_id', hostId: 'vm.2', own: true })).toBe(
+			'host_id=~"vm\\\\.2|"'
+		);
 	});
 
 	it('another host: exactly its id', () => {
 		expect(hostMatcher({ label: 'vm', hostId: 'vm.2', own: false })).toBe('vm="vm.2"');
-		expect(hostMatcher({ label: 'host_id', hostId: 'x"} or up{', own: false })).toBe('host_id="x\\"} or up{"');
+		expect(hostMatcher({ label: 'host_id', hostId: 'x"} or up{', own: false })).toBe(
+			'host_id="x\\"} or up{"'
+		);
 	});
 
 	it('refuses a label name PromQL would not parse, and reserved __ names', () => {

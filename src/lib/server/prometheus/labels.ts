@@ -22,7 +22,18 @@ export function regexLiteral(value: string): string {
  *   single-VM Prometheus whose node_exporter series carry no host label keeps working;
  * - any other host: exactly `label="<id>"` (an unlabelled series is never another host's).
  */
-export function hostMatcher({ label, hostId, own }: { label: string; hostId: string; own: boolean }): string {
-	if (!LABEL_NAME.test(label) || label.startsWith('__')) throw new RangeError(`not a usable label name: ${JSON.stringify(label)}`);
-	return own ? `${label}=~${promString(`${regexLiteral(hostId)}|`)}` : `${label}=${promString(hostId)}`;
+export function hostMatcher({
+	label,
+	hostId,
+	own
+}: {
+	label: string;
+	hostId: string;
+	own: boolean;
+}): string {
+	if (!LABEL_NAME.test(label) || label.startsWith('__'))
+		throw new RangeError(`not a usable label name: ${JSON.stringify(label)}`);
+	return own
+		? `${label}=~${promString(`${regexLiteral(hostId)}|`)}`
+		: `${label}=${promString(hostId)}`;
 }

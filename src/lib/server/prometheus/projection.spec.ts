@@ -4,7 +4,11 @@ import { lastStepDown, leastSquares, projectDisk } from './projection';
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 1);
 /** one point every `everyMs` for `days` days: value(t) */
-function series(days: number, everyMs: number, value: (dayOffset: number) => number): [number, number][] {
+function series(
+	days: number,
+	everyMs: number,
+	value: (dayOffset: number) => number
+): [number, number][] {
 	const out: [number, number][] = [];
 	for (let t = 0; t <= days * DAY; t += everyMs) out.push([T0 + t, value(t / DAY)]);
 	return out;
@@ -35,7 +39,11 @@ describe('projectDisk', () => {
 		expect(p.slopePctPerDay).toBeCloseTo(0.5, 9);
 		expect(p.r2).toBeCloseTo(1, 9);
 		expect(p.stepDownAtMs).toBeNull();
-		expect(p.targets.map((t) => t.days)).toEqual([expect.closeTo(6, 6), expect.closeTo(36, 6), expect.closeTo(96, 6)]);
+		expect(p.targets.map((t) => t.days)).toEqual([
+			expect.closeTo(6, 6),
+			expect.closeTo(36, 6),
+			expect.closeTo(96, 6)
+		]);
 		expect(p.targets[0].atMs).toBeCloseTo(T0 + 36 * DAY, -3);
 		// the line runs from the first point (37 %) to the warn target (55 %)
 		expect(p.line[0]).toEqual([T0, expect.closeTo(37, 9)]);
@@ -54,7 +62,10 @@ describe('projectDisk', () => {
 		expect(p.targets[1].days).toBeCloseTo(45, 6);
 		expect(p.targets[2].days).toBeCloseTo(105, 6);
 		// a fit across the step would see a much smaller slope: this is what the rule avoids
-		const naive = leastSquares(points.map(([t]) => (t - T0) / DAY), points.map(([, v]) => v));
+		const naive = leastSquares(
+			points.map(([t]) => (t - T0) / DAY),
+			points.map(([, v]) => v)
+		);
 		expect(naive.slope).toBeLessThan(0.4);
 	});
 
@@ -75,7 +86,11 @@ describe('projectDisk', () => {
 	});
 
 	it('a flat or falling series is "not growing"', () => {
-		expect(projectDisk({ points: series(7, 3_600_000, () => 42) })).toMatchObject({ status: 'not-growing', slopePctPerDay: 0, targets: [{ atMs: null, days: null }, { atMs: null }, { atMs: null }] });
+		expect(projectDisk({ points: series(7, 3_600_000, () => 42) })).toMatchObject({
+			status: 'not-growing',
+			slopePctPerDay: 0,
+			targets: [{ atMs: null, days: null }, { atMs: null }, { atMs: null }]
+		});
 		// falls 0.01 points an hour (never 1 point within an hour, so no step-down): slope −0.24/day
 		const falling = projectDisk({ points: series(7, 3_600_000, (d) => 60 - 0.24 * d) });
 		expect(falling.status).toBe('not-growing');
@@ -91,6 +106,13 @@ describe('projectDisk', () => {
 
 	it('too little data since the step', () => {
 		expect(projectDisk({ points: [] }).status).toBe('too-little-data');
-		expect(projectDisk({ points: [[T0, 40], [T0 + 60_000, 40.1]] }).status).toBe('too-little-data');
+		expect(
+			projectDisk({
+				points: [
+					[T0, 40],
+					[T0 + 60_000, 40.1]
+				]
+			}).status
+		).toBe('too-little-data');
 	});
 });

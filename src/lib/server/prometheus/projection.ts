@@ -24,7 +24,10 @@ export interface ProjectOptions {
 }
 
 /** Index of the first point after the last step-down (0 when there is none). */
-export function lastStepDown(points: [number, number][], { minDropPct = 1, dropWindowMs = 3_600_000 } = {}): number {
+export function lastStepDown(
+	points: [number, number][],
+	{ minDropPct = 1, dropWindowMs = 3_600_000 } = {}
+): number {
 	let start = 0;
 	let windowStart = 0;
 	for (let i = 1; i < points.length; i++) {
@@ -39,7 +42,10 @@ export function lastStepDown(points: [number, number][], { minDropPct = 1, dropW
 }
 
 /** Least squares y = a + b·x; r2 = 1 - SSres/SStot (1 for a perfect fit, also when y is constant). */
-export function leastSquares(xs: number[], ys: number[]): { intercept: number; slope: number; r2: number } {
+export function leastSquares(
+	xs: number[],
+	ys: number[]
+): { intercept: number; slope: number; r2: number } {
 	const n = xs.length;
 	let sx = 0;
 	let sy = 0;
@@ -70,7 +76,13 @@ export function leastSquares(xs: number[], ys: number[]): { intercept: number; s
 	return { intercept, slope, r2 };
 }
 
-export function projectDisk({ points, targets = [55, 70, 100], minDropPct = 1, dropWindowMs = 3_600_000, minFitPoints = 3 }: ProjectOptions): Projection {
+export function projectDisk({
+	points,
+	targets = [55, 70, 100],
+	minDropPct = 1,
+	dropWindowMs = 3_600_000,
+	minFitPoints = 3
+}: ProjectOptions): Projection {
 	const empty = (status: Projection['status'], extra: Partial<Projection> = {}): Projection => ({
 		status,
 		slopePctPerDay: null,
@@ -89,7 +101,13 @@ export function projectDisk({ points, targets = [55, 70, 100], minDropPct = 1, d
 	const stepDownAtMs = from > 0 ? points[from][0] : null;
 	const t0 = fit[0][0];
 	const tLast = fit[fit.length - 1][0];
-	if (fit.length < minFitPoints || tLast - t0 < 3_600_000) return empty('too-little-data', { fitPoints: fit.length, stepDownAtMs, fitFromMs: t0, fitToMs: tLast });
+	if (fit.length < minFitPoints || tLast - t0 < 3_600_000)
+		return empty('too-little-data', {
+			fitPoints: fit.length,
+			stepDownAtMs,
+			fitFromMs: t0,
+			fitToMs: tLast
+		});
 
 	// x in days since the fit's first point keeps the numbers small (epoch ms squared loses precision)
 	const { intercept, slope, r2 } = leastSquares(
@@ -97,9 +115,24 @@ export function projectDisk({ points, targets = [55, 70, 100], minDropPct = 1, d
 		fit.map(([, v]) => v)
 	);
 	const at = (t: number) => intercept + slope * ((t - t0) / DAY_MS);
-	const base = { slopePctPerDay: slope, r2, fitFromMs: t0, fitToMs: tLast, fitPoints: fit.length, stepDownAtMs };
+	const base = {
+		slopePctPerDay: slope,
+		r2,
+		fitFromMs: t0,
+		fitToMs: tLast,
+		fitPoints: fit.length,
+		stepDownAtMs
+	};
 	if (!(slope > 0)) {
-		return { status: 'not-growing', ...base, targets: targets.map((pct) => ({ pct, atMs: null, days: null })), line: [[t0, at(t0)], [tLast, at(tLast)]] };
+		return {
+			status: 'not-growing',
+			...base,
+			targets: targets.map((pct) => ({ pct, atMs: null, days: null })),
+			line: [
+				[t0, at(t0)],
+				[tLast, at(tLast)]
+			]
+		};
 	}
 	const projected = targets.map((pct) => {
 		const atMs = t0 + ((pct - intercept) / slope) * DAY_MS;
@@ -107,5 +140,13 @@ export function projectDisk({ points, targets = [55, 70, 100], minDropPct = 1, d
 	});
 	const next = projected.find((p) => p.days > 0);
 	const endMs = next ? next.atMs! : tLast;
-	return { status: 'growing', ...base, targets: projected, line: [[t0, at(t0)], [endMs, at(endMs)]] };
+	return {
+		status: 'growing',
+		...base,
+		targets: projected,
+		line: [
+			[t0, at(t0)],
+			[endMs, at(endMs)]
+		]
+	};
 }

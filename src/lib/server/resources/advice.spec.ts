@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, type Document } from 'yaml';
-import { adviseMemory, adviseOne, MiB, summariseMemory, type AdviceInput, type MemoryPoint } from './advice';
+import {
+	adviseMemory,
+	adviseOne,
+	MiB,
+	summariseMemory,
+	type AdviceInput,
+	type MemoryPoint
+} from './advice';
 import { categorise, LLM_NO_LIMIT_REASON } from './categories';
 import { composeBytes, overrideYaml } from './override';
 
@@ -9,16 +16,27 @@ const NOW = 1_800_000_000_000;
 
 /** `minutes` 1-minute points ending at NOW, every one at `mean` (peak `peak` in the last one). */
 function flat(minutes: number, mean: number, peak = mean): MemoryPoint[] {
-	return Array.from({ length: minutes }, (_, i) => ({ ts: NOW - (minutes - i) * 60_000, memUsedBytes: mean, memPeakBytes: i === minutes - 1 ? peak : mean }));
+	return Array.from({ length: minutes }, (_, i) => ({
+		ts: NOW - (minutes - i) * 60_000,
+		memUsedBytes: mean,
+		memPeakBytes: i === minutes - 1 ? peak : mean
+	}));
 }
 
-function input({ history, ...over }: Partial<AdviceInput> & { category?: string; history?: MemoryPoint[] }): AdviceInput {
+function input({
+	history,
+	...over
+}: Partial<AdviceInput> & { category?: string; history?: MemoryPoint[] }): AdviceInput {
 	return {
 		name: 'shop-web-1',
 		key: 'shop/web',
 		stack: 'shop',
 		service: 'web',
-		categorised: categorise({ labels: { 'vmwarden.category': over.category ?? 'frontend' }, image: 'x', name: 'x' }),
+		categorised: categorise({
+			labels: { 'vmwarden.category': over.category ?? 'frontend' },
+			image: 'x',
+			name: 'x'
+		}),
 		memLimitBytes: 256 * MiB,
 		memUsedBytes: 20 * MiB,
 		oomKills: [],
@@ -43,7 +61,10 @@ describe('adviseOne: limit', () => {
 		// 1000 × 1.5 = 1500 -> 1536
 		[1000, 1536]
 	])('frontend, peak %i MiB -> limit %i MiB', (peakMiB, limitMiB) => {
-		const r = adviseOne(input({ history: flat(24 * 60, 10 * MiB, peakMiB * MiB), memLimitBytes: 4096 * MiB }), opts);
+		const r = adviseOne(
+			input({ history: flat(24 * 60, 10 * MiB, peakMiB * MiB), memLimitBytes: 4096 * MiB }),
+			opts
+		);
 		expect(r.status).toBe('advice');
 		expect(r.peakBytes).toBe(peakMiB * MiB);
 		expect(r.limitBytes).toBe(limitMiB * MiB);
@@ -51,7 +72,10 @@ describe('adviseOne: limit', () => {
 
 	it('a peak one byte over a 64 MiB step goes to the next step', () => {
 		// (256 MiB + 1 byte) × 1.5 = 384 MiB + 1.5 bytes -> 448 MiB
-		const r = adviseOne(input({ history: flat(24 * 60, 10 * MiB, 256 * MiB + 1), memLimitBytes: null }), opts);
+		const r = adviseOne(
+			input({ history: flat(24 * 60, 10 * MiB, 256 * MiB + 1), memLimitBytes: null }),
+			opts
+		);
 		expect(r.limitBytes).toBe(448 * MiB);
 	});
 
@@ -109,12 +133,22 @@ describe('adviseOne: flags', () => {
 		[100, 90 * MiB + 1, ['near-limit']],
 		[100, 100 * MiB, ['near-limit']]
 	])('limit %s MiB, peak %i bytes -> %o', (limitMiB, peak, flags) => {
-		const r = adviseOne(input({ memLimitBytes: limitMiB === null ? null : limitMiB * MiB, memUsedBytes: 1 * MiB, history: flat(60, 1 * MiB, peak) }), opts);
+		const r = adviseOne(
+			input({
+				memLimitBytes: limitMiB === null ? null : limitMiB * MiB,
+				memUsedBytes: 1 * MiB,
+				history: flat(60, 1 * MiB, peak)
+			}),
+			opts
+		);
 		expect(r.flags).toEqual(flags);
 	});
 
 	it('the current reading counts for near-limit even before it reaches the history', () => {
-		const r = adviseOne(input({ memLimitBytes: 16 * MiB, memUsedBytes: 15 * MiB, history: [] }), opts);
+		const r = adviseOne(
+			input({ memLimitBytes: 16 * MiB, memUsedBytes: 15 * MiB, history: [] }),
+			opts
+		);
 		expect(r.flags).toEqual(['near-limit']);
 	});
 
@@ -133,10 +167,22 @@ describe('adviseOne: flags', () => {
 describe('adviseOne: llm', () => {
 	it('never a limit for Ollama, with the roadmap reason, whatever its history', () => {
 		const o = categorise({ labels: {}, image: 'ollama/ollama:latest', name: 'ollama' });
-		const r = adviseOne(input({ categorised: o, memLimitBytes: null, history: flat(7 * 24 * 60, 6000 * MiB) }), opts);
-		expect(r).toMatchObject({ category: 'llm', status: 'never-limit', limitBytes: null, reservationBytes: null, reason: LLM_NO_LIMIT_REASON, flags: [] });
+		const r = adviseOne(
+			input({ categorised: o, memLimitBytes: null, history: flat(7 * 24 * 60, 6000 * MiB) }),
+			opts
+		);
+		expect(r).toMatchObject({
+			category: 'llm',
+			status: 'never-limit',
+			limitBytes: null,
+			reservationBytes: null,
+			reason: LLM_NO_LIMIT_REASON,
+			flags: []
+		});
 		// and an llm that has a limit is flagged for it
-		expect(adviseOne(input({ categorised: o, memLimitBytes: 8192 * MiB }), opts).flags).toEqual(['limit-on-llm']);
+		expect(adviseOne(input({ categorised: o, memLimitBytes: 8192 * MiB }), opts).flags).toEqual([
+			'limit-on-llm'
+		]);
 	});
 });
 
@@ -145,9 +191,27 @@ describe('overrideYaml', () => {
 		[
 			input({}),
 			input({ name: 'shop-db-1', key: 'shop/db', service: 'db', category: 'db' }),
-			input({ name: 'shop-ollama-1', key: 'shop/ollama', service: 'ollama', category: 'llm', memLimitBytes: null }),
-			input({ name: 'shop-new-1', key: 'shop/new', service: 'new', category: 'backend', history: flat(30, 5 * MiB) }),
-			input({ name: 'notes-api-1', key: 'notes/api', stack: 'notes', service: 'api', category: 'backend' }),
+			input({
+				name: 'shop-ollama-1',
+				key: 'shop/ollama',
+				service: 'ollama',
+				category: 'llm',
+				memLimitBytes: null
+			}),
+			input({
+				name: 'shop-new-1',
+				key: 'shop/new',
+				service: 'new',
+				category: 'backend',
+				history: flat(30, 5 * MiB)
+			}),
+			input({
+				name: 'notes-api-1',
+				key: 'notes/api',
+				stack: 'notes',
+				service: 'api',
+				category: 'backend'
+			}),
 			// a name that needs quoting in YAML
 			input({ name: 'yes', key: 'yes', stack: null, service: null, category: 'cache' })
 		],
@@ -179,6 +243,11 @@ describe('overrideYaml', () => {
 	});
 
 	it('compose byte values', () => {
-		expect([composeBytes(1024 * MiB), composeBytes(2048 * MiB), composeBytes(320 * MiB), composeBytes(1536 * MiB)]).toEqual(['1g', '2g', '320m', '1536m']);
+		expect([
+			composeBytes(1024 * MiB),
+			composeBytes(2048 * MiB),
+			composeBytes(320 * MiB),
+			composeBytes(1536 * MiB)
+		]).toEqual(['1g', '2g', '320m', '1536m']);
 	});
 });

@@ -5,7 +5,12 @@
 // Until 24 h of history exist the advice is "collect 24 h first" (the roadmap's rollout step 1).
 // An llm container never gets a limit. Nothing here applies anything: the operator deploys.
 import { median } from '../trends/spikes';
-import { CATEGORY_DEFAULTS, LLM_NO_LIMIT_REASON, type Categorised, type Category } from './categories';
+import {
+	CATEGORY_DEFAULTS,
+	LLM_NO_LIMIT_REASON,
+	type Categorised,
+	type Category
+} from './categories';
 
 export const MiB = 1024 * 1024;
 export const LIMIT_STEP_BYTES = 64 * MiB;
@@ -103,7 +108,10 @@ export interface AdviceOptions {
 
 const fmtMiB = (b: number) => `${Math.round(b / MiB)} MiB`;
 
-export function adviseOne(input: AdviceInput, { now, headroom, minHistoryMs = MIN_HISTORY_MS }: AdviceOptions): AdviceRow {
+export function adviseOne(
+	input: AdviceInput,
+	{ now, headroom, minHistoryMs = MIN_HISTORY_MS }: AdviceOptions
+): AdviceRow {
 	const { category, source } = input.categorised;
 	const defaults = CATEGORY_DEFAULTS[category];
 	const { medianBytes, historyMs } = input.memory;
@@ -116,7 +124,8 @@ export function adviseOne(input: AdviceInput, { now, headroom, minHistoryMs = MI
 	if (category === 'llm') {
 		if (limit !== null) flags.push('limit-on-llm');
 	} else if (limit === null) flags.push('no-limit');
-	if (limit !== null && peakBytes !== null && peakBytes > NEAR_LIMIT_RATIO * limit) flags.push('near-limit');
+	if (limit !== null && peakBytes !== null && peakBytes > NEAR_LIMIT_RATIO * limit)
+		flags.push('near-limit');
 	if (oomKills7d > 0) flags.push('oom-killed');
 
 	const base = {
@@ -134,14 +143,30 @@ export function adviseOne(input: AdviceInput, { now, headroom, minHistoryMs = MI
 		flags,
 		oomKills7d
 	};
-	if (category === 'llm') return { ...base, status: 'never-limit', limitBytes: null, reservationBytes: null, reason: LLM_NO_LIMIT_REASON };
+	if (category === 'llm')
+		return {
+			...base,
+			status: 'never-limit',
+			limitBytes: null,
+			reservationBytes: null,
+			reason: LLM_NO_LIMIT_REASON
+		};
 	if (historyMs < minHistoryMs || peakBytes === null || medianBytes === null) {
 		const hours = (historyMs / 3_600_000).toFixed(1);
-		return { ...base, status: 'collect-first', limitBytes: null, reservationBytes: null, reason: `Collect 24 h first: ${hours} h of history so far (category default would be ${fmtMiB(defaults.limitBytes!)}).` };
+		return {
+			...base,
+			status: 'collect-first',
+			limitBytes: null,
+			reservationBytes: null,
+			reason: `Collect 24 h first: ${hours} h of history so far (category default would be ${fmtMiB(defaults.limitBytes!)}).`
+		};
 	}
 	const fromPeak = roundUpTo(peakBytes * headroom, LIMIT_STEP_BYTES);
 	const limitBytes = Math.max(defaults.limitBytes!, fromPeak);
-	const reservationBytes = Math.min(limitBytes, Math.max(defaults.reservationBytes!, roundUpTo(medianBytes, RESERVATION_STEP_BYTES)));
+	const reservationBytes = Math.min(
+		limitBytes,
+		Math.max(defaults.reservationBytes!, roundUpTo(medianBytes, RESERVATION_STEP_BYTES))
+	);
 	const reason =
 		fromPeak > defaults.limitBytes!
 			? `7-day peak ${fmtMiB(peakBytes)} × ${headroom} headroom = ${fmtMiB(fromPeak)} (above the ${category} default ${fmtMiB(defaults.limitBytes!)})`
@@ -150,5 +175,7 @@ export function adviseOne(input: AdviceInput, { now, headroom, minHistoryMs = MI
 }
 
 export function adviseMemory(inputs: AdviceInput[], options: AdviceOptions): AdviceRow[] {
-	return inputs.map((i) => adviseOne(i, options)).sort((a, b) => (a.stack ?? '').localeCompare(b.stack ?? '') || a.name.localeCompare(b.name));
+	return inputs
+		.map((i) => adviseOne(i, options))
+		.sort((a, b) => (a.stack ?? '').localeCompare(b.stack ?? '') || a.name.localeCompare(b.name));
 }

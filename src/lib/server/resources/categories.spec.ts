@@ -6,12 +6,28 @@ const MiB = 1024 * 1024;
 describe('categorise', () => {
 	it.each([
 		// label wins over everything
-		[{ labels: { 'vmwarden.category': 'cache' }, image: 'postgres:16', name: 'x' }, 'cache', 'label'],
+		[
+			{ labels: { 'vmwarden.category': 'cache' }, image: 'postgres:16', name: 'x' },
+			'cache',
+			'label'
+		],
 		[{ labels: { 'vmwarden.category': ' LLM ' }, image: 'busybox', name: 'x' }, 'llm', 'label'],
 		// an unknown label value is ignored, the heuristics decide
-		[{ labels: { 'vmwarden.category': 'nonsense' }, image: 'redis:7', name: 'x' }, 'cache', 'image'],
+		[
+			{ labels: { 'vmwarden.category': 'nonsense' }, image: 'redis:7', name: 'x' },
+			'cache',
+			'image'
+		],
 		[{ labels: {}, image: 'ollama/ollama:0.5.1', name: 'ollama' }, 'llm', 'image'],
-		[{ labels: {}, image: 'mcr.microsoft.com/cosmosdb/linux/azure-cosmos-emulator:latest', name: 'cosmos' }, 'db', 'image'],
+		[
+			{
+				labels: {},
+				image: 'mcr.microsoft.com/cosmosdb/linux/azure-cosmos-emulator:latest',
+				name: 'cosmos'
+			},
+			'db',
+			'image'
+		],
 		[{ labels: {}, image: 'valkey/valkey:8', name: 'cache' }, 'cache', 'image'],
 		[{ labels: {}, image: 'caddy:2', name: 'caddy' }, 'proxy', 'image'],
 		[{ labels: {}, image: 'prom/prometheus:v2.53.0', name: 'prometheus' }, 'monitoring', 'image'],
@@ -34,7 +50,10 @@ describe('categorise', () => {
 	});
 
 	it('defaults are the roadmap table', () => {
-		expect(CATEGORY_DEFAULTS.frontend).toEqual({ limitBytes: 256 * MiB, reservationBytes: 64 * MiB });
+		expect(CATEGORY_DEFAULTS.frontend).toEqual({
+			limitBytes: 256 * MiB,
+			reservationBytes: 64 * MiB
+		});
 		expect(CATEGORY_DEFAULTS.db).toEqual({ limitBytes: 1024 * MiB, reservationBytes: 512 * MiB });
 		expect(CATEGORY_DEFAULTS.cache).toEqual({ limitBytes: 128 * MiB, reservationBytes: 32 * MiB });
 		expect(CATEGORY_DEFAULTS.llm).toEqual({ limitBytes: null, reservationBytes: null });

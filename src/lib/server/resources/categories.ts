@@ -3,7 +3,16 @@
 // the image and the container/service name; anything unrecognised is a backend (the roadmap's
 // most common kind, and its middle-sized default).
 
-export const CATEGORIES = ['frontend', 'backend', 'db', 'proxy', 'cache', 'monitoring', 'git', 'llm'] as const;
+export const CATEGORIES = [
+	'frontend',
+	'backend',
+	'db',
+	'proxy',
+	'cache',
+	'monitoring',
+	'git',
+	'llm'
+] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 const MiB = 1024 * 1024;
@@ -27,7 +36,8 @@ export const CATEGORY_DEFAULTS: Record<Category, CategoryDefaults> = {
 };
 
 /** The roadmap's reason, shown wherever an llm container's advice is. */
-export const LLM_NO_LIMIT_REASON = 'Never set a limit on Ollama/LLM containers: model loading is unpredictable (up to 8 GB) and a limit would kill inference.';
+export const LLM_NO_LIMIT_REASON =
+	'Never set a limit on Ollama/LLM containers: model loading is unpredictable (up to 8 GB) and a limit would kill inference.';
 
 export const CATEGORY_LABEL = 'vmwarden.category';
 
@@ -38,10 +48,18 @@ export const CATEGORY_LABEL = 'vmwarden.category';
  */
 export const CATEGORY_HEURISTICS: { category: Category; pattern: RegExp }[] = [
 	{ category: 'llm', pattern: /ollama|llama|vllm|localai|text-generation/ },
-	{ category: 'db', pattern: /postgres|mysql|mariadb|mongo|cosmos|mssql|sqlserver|clickhouse|influxdb|couchdb|cockroach|timescale|(^|[-_])db($|[-_])/ },
+	{
+		category: 'db',
+		pattern:
+			/postgres|mysql|mariadb|mongo|cosmos|mssql|sqlserver|clickhouse|influxdb|couchdb|cockroach|timescale|(^|[-_])db($|[-_])/
+	},
 	{ category: 'cache', pattern: /redis|valkey|memcached|keydb|dragonfly|(^|[-_])cache($|[-_])/ },
 	{ category: 'proxy', pattern: /caddy|nginx|traefik|haproxy|envoy|(^|[-_])proxy($|[-_])/ },
-	{ category: 'monitoring', pattern: /prometheus|loki|grafana|alertmanager|promtail|cadvisor|node-exporter|exporter|vmwarden|uptime-kuma/ },
+	{
+		category: 'monitoring',
+		pattern:
+			/prometheus|loki|grafana|alertmanager|promtail|cadvisor|node-exporter|exporter|vmwarden|uptime-kuma/
+	},
 	{ category: 'git', pattern: /gitea|forgejo|gitlab|gogs/ },
 	{ category: 'frontend', pattern: /(^|[-_])(web|frontend|ui|next|nextjs|site|www)($|[-_])/ },
 	{ category: 'backend', pattern: /(^|[-_])(api|backend|server|service|worker)($|[-_])/ }
@@ -60,12 +78,23 @@ export interface Categorised {
 	source: 'label' | 'image' | 'name' | 'fallback';
 }
 
-export function categorise({ labels, image, name }: { labels: Record<string, string>; image: string; name: string }): Categorised {
+export function categorise({
+	labels,
+	image,
+	name
+}: {
+	labels: Record<string, string>;
+	image: string;
+	name: string;
+}): Categorised {
 	const label = labels[CATEGORY_LABEL]?.trim().toLowerCase();
-	if (label && (CATEGORIES as readonly string[]).includes(label)) return { category: label as Category, source: 'label' };
+	if (label && (CATEGORIES as readonly string[]).includes(label))
+		return { category: label as Category, source: 'label' };
 	const repo = imageRepoName(image);
-	for (const h of CATEGORY_HEURISTICS) if (h.pattern.test(repo)) return { category: h.category, source: 'image' };
+	for (const h of CATEGORY_HEURISTICS)
+		if (h.pattern.test(repo)) return { category: h.category, source: 'image' };
 	const n = name.toLowerCase();
-	for (const h of CATEGORY_HEURISTICS) if (h.pattern.test(n)) return { category: h.category, source: 'name' };
+	for (const h of CATEGORY_HEURISTICS)
+		if (h.pattern.test(n)) return { category: h.category, source: 'name' };
 	return { category: 'backend', source: 'fallback' };
 }

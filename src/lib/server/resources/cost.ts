@@ -20,11 +20,23 @@ export interface CostGroup {
 	members: CostMember[];
 }
 
-export function costByGroup(rows: { name: string; stack: string | null; labels: Record<string, string>; memUsedBytes: number | null; cpuPct: number | null }[]): CostGroup[] {
+export function costByGroup(
+	rows: {
+		name: string;
+		stack: string | null;
+		labels: Record<string, string>;
+		memUsedBytes: number | null;
+		cpuPct: number | null;
+	}[]
+): CostGroup[] {
 	const groups = new Map<string, CostGroup>();
 	for (const r of rows) {
 		const product = r.labels[PRODUCT_LABEL]?.trim();
-		const [group, by]: [string, CostGroup['by']] = product ? [product, 'product'] : r.stack ? [r.stack, 'stack'] : [NO_GROUP, 'none'];
+		const [group, by]: [string, CostGroup['by']] = product
+			? [product, 'product']
+			: r.stack
+				? [r.stack, 'stack']
+				: [NO_GROUP, 'none'];
 		const id = `${by}:${group}`;
 		const g = groups.get(id) ?? { group, by, memUsedBytes: 0, cpuPct: 0, members: [] };
 		const m = { name: r.name, memUsedBytes: r.memUsedBytes ?? 0, cpuPct: r.cpuPct ?? 0 };
@@ -34,6 +46,11 @@ export function costByGroup(rows: { name: string; stack: string | null; labels: 
 		groups.set(id, g);
 	}
 	return [...groups.values()]
-		.map((g) => ({ ...g, members: g.members.sort((a, b) => b.memUsedBytes - a.memUsedBytes || a.name.localeCompare(b.name)) }))
+		.map((g) => ({
+			...g,
+			members: g.members.sort(
+				(a, b) => b.memUsedBytes - a.memUsedBytes || a.name.localeCompare(b.name)
+			)
+		}))
 		.sort((a, b) => b.memUsedBytes - a.memUsedBytes || a.group.localeCompare(b.group));
 }

@@ -30,7 +30,14 @@ export function imageFreshness({
 		.map((c) => {
 			const at = c.imageId ? (created.get(c.imageId) ?? null) : null;
 			const ageDays = at === null ? null : (now - at) / DAY_MS;
-			return { name: c.name, stack: c.stack, image: c.image, imageCreatedAt: at, ageDays, stale: ageDays !== null && ageDays > maxAgeDays };
+			return {
+				name: c.name,
+				stack: c.stack,
+				image: c.image,
+				imageCreatedAt: at,
+				ageDays,
+				stale: ageDays !== null && ageDays > maxAgeDays
+			};
 		})
 		.sort((a, b) => (b.ageDays ?? -1) - (a.ageDays ?? -1) || a.name.localeCompare(b.name));
 }

@@ -84,10 +84,15 @@ function fillDays(free: number | null, perDay: number): number | null {
 	return free === null || !(perDay > 0) ? null : free / perDay;
 }
 
-export function ioReport(inputs: IoInput[], { now, thresholdBytesPerDay, factor, freeDiskBytes }: IoOptions): IoReport {
+export function ioReport(
+	inputs: IoInput[],
+	{ now, thresholdBytesPerDay, factor, freeDiskBytes }: IoOptions
+): IoReport {
 	const rows: IoRow[] = [];
 	for (const c of inputs) {
-		const pts = c.points.filter((p) => p.writeBps !== null && p.ts <= now).map((p) => ({ ts: p.ts, bytes: (p.writeBps as number) * (p.seconds ?? MINUTE_S) }));
+		const pts = c.points
+			.filter((p) => p.writeBps !== null && p.ts <= now)
+			.map((p) => ({ ts: p.ts, bytes: (p.writeBps as number) * (p.seconds ?? MINUTE_S) }));
 		const byDay = new Map<number, number>();
 		let last24 = 0;
 		let last24From: number | null = null;
@@ -99,17 +104,52 @@ export function ioReport(inputs: IoInput[], { now, thresholdBytesPerDay, factor,
 				last24From = Math.min(last24From ?? p.ts, p.ts);
 			}
 		}
-		const days = [...byDay].sort(([a], [b]) => a - b).map(([dayStartMs, bytes]) => ({ dayStartMs, bytes }));
+		const days = [...byDay]
+			.sort(([a], [b]) => a - b)
+			.map(([dayStartMs, bytes]) => ({ dayStartMs, bytes }));
 		const anomalies: IoAnomaly[] = [];
 		for (const d of days)
 			if (d.bytes > thresholdBytesPerDay)
-				anomalies.push({ key: c.key, name: c.name, kind: 'threshold', dayStartMs: d.dayStartMs, bytes: d.bytes, limitBytes: thresholdBytesPerDay, message: `${c.name} wrote ${formatGB(d.bytes)} on ${dayIso(d.dayStartMs)} (threshold ${formatGB(thresholdBytesPerDay)}/day)` });
-		if (last24 > thresholdBytesPerDay && !anomalies.some((a) => a.dayStartMs !== null && a.dayStartMs >= now - DAY_MS))
-			anomalies.push({ key: c.key, name: c.name, kind: 'threshold', dayStartMs: null, bytes: last24, limitBytes: thresholdBytesPerDay, message: `${c.name} wrote ${formatGB(last24)} in the last 24 h (threshold ${formatGB(thresholdBytesPerDay)}/day)` });
+				anomalies.push({
+					key: c.key,
+					name: c.name,
+					kind: 'threshold',
+					dayStartMs: d.dayStartMs,
+					bytes: d.bytes,
+					limitBytes: thresholdBytesPerDay,
+					message: `${c.name} wrote ${formatGB(d.bytes)} on ${dayIso(d.dayStartMs)} (threshold ${formatGB(thresholdBytesPerDay)}/day)`
+				});
+		if (
+			last24 > thresholdBytesPerDay &&
+			!anomalies.some((a) => a.dayStartMs !== null && a.dayStartMs >= now - DAY_MS)
+		)
+			anomalies.push({
+				key: c.key,
+				name: c.name,
+				kind: 'threshold',
+				dayStartMs: null,
+				bytes: last24,
+				limitBytes: thresholdBytesPerDay,
+				message: `${c.name} wrote ${formatGB(last24)} in the last 24 h (threshold ${formatGB(thresholdBytesPerDay)}/day)`
+			});
 		// writeSpikes wants each point at the END of a 60-s step: the bytes of any step as bytes/60
-		const spikes = writeSpikes({ series: [{ key: c.key, label: c.name, points: pts.map((p) => [p.ts + 60_000, p.bytes / MINUTE_S]) }], stepSec: MINUTE_S, factor });
+		const spikes = writeSpikes({
+			series: [
+				{ key: c.key, label: c.name, points: pts.map((p) => [p.ts + 60_000, p.bytes / MINUTE_S]) }
+			],
+			stepSec: MINUTE_S,
+			factor
+		});
 		for (const s of spikes)
-			anomalies.push({ key: c.key, name: c.name, kind: 'median', dayStartMs: s.dayStartMs, bytes: s.bytes, limitBytes: factor * s.medianBytes, message: `${c.name} wrote ${formatGB(s.bytes)} on ${dayIso(s.dayStartMs)}, ${s.ratio.toFixed(1)}× its daily median (${formatGB(s.medianBytes)})` });
+			anomalies.push({
+				key: c.key,
+				name: c.name,
+				kind: 'median',
+				dayStartMs: s.dayStartMs,
+				bytes: s.bytes,
+				limitBytes: factor * s.medianBytes,
+				message: `${c.name} wrote ${formatGB(s.bytes)} on ${dayIso(s.dayStartMs)}, ${s.ratio.toFixed(1)}× its daily median (${formatGB(s.medianBytes)})`
+			});
 		rows.push({
 			key: c.key,
 			name: c.name,

@@ -9,7 +9,12 @@ import path from 'node:path';
 import { and, eq, gte } from 'drizzle-orm';
 import type { Db } from '../db';
 import { actions } from '../db/schema';
-import { detectLayout, findContainerDir, parseKeyValues, type CgroupLayout } from '../docker/cgroup';
+import {
+	detectLayout,
+	findContainerDir,
+	parseKeyValues,
+	type CgroupLayout
+} from '../docker/cgroup';
 import type { Availability } from '../availability';
 import type { ContainerInfo } from '../docker/model';
 import type { OomKill } from './advice';
@@ -19,12 +24,20 @@ import type { OomKill } from './advice';
  * `cgroupRoot` (layout detected on first use), its parent from the Docker list (last good while
  * Docker is down).
  */
-export function createOomKillReader({ cgroupRoot, containers }: { cgroupRoot: string; containers: () => Availability<ContainerInfo[]> }): (id: string) => number | null {
+export function createOomKillReader({
+	cgroupRoot,
+	containers
+}: {
+	cgroupRoot: string;
+	containers: () => Availability<ContainerInfo[]>;
+}): (id: string) => number | null {
 	let layout: CgroupLayout | null = null;
 	return (id) => {
 		layout ??= detectLayout(cgroupRoot);
 		const listed = containers();
-		const parent = (listed.state === 'ok' ? listed.data : (listed.lastGood ?? [])).find((c) => c.id === id)?.cgroupParent ?? '';
+		const parent =
+			(listed.state === 'ok' ? listed.data : (listed.lastGood ?? [])).find((c) => c.id === id)
+				?.cgroupParent ?? '';
 		return readCgroupOomKills(layout, id, parent);
 	};
 }
@@ -34,11 +47,19 @@ export function parseOomKillCount(text: string): number | null {
 	return parseKeyValues(text).get('oom_kill') ?? null;
 }
 
-export function readCgroupOomKills(layout: CgroupLayout, id: string, cgroupParent: string, read: (f: string) => string = (f) => readFileSync(f, 'utf8')): number | null {
+export function readCgroupOomKills(
+	layout: CgroupLayout,
+	id: string,
+	cgroupParent: string,
+	read: (f: string) => string = (f) => readFileSync(f, 'utf8')
+): number | null {
 	try {
 		const rel = findContainerDir(layout, id, cgroupParent);
 		if (!rel) return null;
-		const file = layout.version === 2 ? path.join(layout.root, rel, 'memory.events') : path.join(layout.controllers!.memory, rel, 'memory.oom_control');
+		const file =
+			layout.version === 2
+				? path.join(layout.root, rel, 'memory.events')
+				: path.join(layout.controllers!.memory, rel, 'memory.oom_control');
 		return parseOomKillCount(read(file));
 	} catch {
 		return null;
@@ -54,11 +75,17 @@ export interface RecordedOom {
 }
 
 /** The watchdog's OOM records since `sinceMs`. */
-export async function recordedOoms(db: Db, hostId: string, sinceMs: number): Promise<RecordedOom[]> {
+export async function recordedOoms(
+	db: Db,
+	hostId: string,
+	sinceMs: number
+): Promise<RecordedOom[]> {
 	const rows = await db
 		.select({ ts: actions.ts, target: actions.target, input: actions.input })
 		.from(actions)
-		.where(and(eq(actions.hostId, hostId), eq(actions.action, 'watchdog.oom'), gte(actions.ts, sinceMs)));
+		.where(
+			and(eq(actions.hostId, hostId), eq(actions.action, 'watchdog.oom'), gte(actions.ts, sinceMs))
+		);
 	return rows.map((r) => {
 		let watchdogKey: string | null = null;
 		try {
@@ -72,7 +99,10 @@ export async function recordedOoms(db: Db, hostId: string, sinceMs: number): Pro
 }
 
 /** history key "<project>/<service>" or name -> does this watchdog record belong to it */
-function sameContainer(r: RecordedOom, c: { name: string; stack: string | null; service: string | null }): boolean {
+function sameContainer(
+	r: RecordedOom,
+	c: { name: string; stack: string | null; service: string | null }
+): boolean {
 	if (r.target === c.name) return true;
 	if (!r.watchdogKey) return false;
 	if (c.stack && c.service) return r.watchdogKey.startsWith(`compose:${c.stack}/${c.service}/`);
@@ -84,13 +114,27 @@ function sameContainer(r: RecordedOom, c: { name: string; stack: string | null; 
  * lies within a minute of its FinishedAt, plus cgroup kills beyond the events since it started.
  */
 export function oomKillsOf(
-	c: { name: string; stack: string | null; service: string | null; oomKilled: boolean; finishedAt: number | null; startedAt: number | null },
+	c: {
+		name: string;
+		stack: string | null;
+		service: string | null;
+		oomKilled: boolean;
+		finishedAt: number | null;
+		startedAt: number | null;
+	},
 	recorded: RecordedOom[],
 	cgroupCount: number | null,
 	now: number
 ): OomKill[] {
-	const kills: OomKill[] = recorded.filter((r) => sameContainer(r, c)).map((r) => ({ at: r.at, source: 'docker-event' as const }));
-	if (c.oomKilled && c.finishedAt !== null && !kills.some((k) => Math.abs(k.at - c.finishedAt!) <= 60_000)) kills.push({ at: c.finishedAt, source: 'inspect' });
+	const kills: OomKill[] = recorded
+		.filter((r) => sameContainer(r, c))
+		.map((r) => ({ at: r.at, source: 'docker-event' as const }));
+	if (
+		c.oomKilled &&
+		c.finishedAt !== null &&
+		!kills.some((k) => Math.abs(k.at - c.finishedAt!) <= 60_000)
+	)
+		kills.push({ at: c.finishedAt, source: 'inspect' });
 	if (cgroupCount !== null && cgroupCount > 0) {
 		const sinceStart = kills.filter((k) => c.startedAt === null || k.at >= c.startedAt).length;
 		for (let i = sinceStart; i < cgroupCount; i++) kills.push({ at: now, source: 'memory.events' });

@@ -37,17 +37,31 @@ export function overrideYaml(rows: AdviceRow[], { generatedAt }: { generatedAt: 
 			` generated ${new Date(generatedAt).toISOString()}; nothing was applied — review, save as docker-compose.override.yml, deploy`
 		].join('\n');
 		const seen = new Set<string>();
-		for (const r of [...list].sort((a, b) => (a.service ?? a.name).localeCompare(b.service ?? b.name))) {
+		for (const r of [...list].sort((a, b) =>
+			(a.service ?? a.name).localeCompare(b.service ?? b.name)
+		)) {
 			const name = r.stack ? (r.service ?? r.name) : r.name;
 			if (seen.has(name)) continue; // scaled services share one entry
 			seen.add(name);
-			const entry = r.status === 'advice' ? doc.createNode({ mem_limit: composeBytes(r.limitBytes!), mem_reservation: composeBytes(r.reservationBytes!) }) : doc.createNode({});
-			const comment = ` ${r.category}: ${r.reason}${r.flags.length ? ` [${r.flags.join(', ')}]` : ''}`.replace(/\s+/g, ' ');
+			const entry =
+				r.status === 'advice'
+					? doc.createNode({
+							mem_limit: composeBytes(r.limitBytes!),
+							mem_reservation: composeBytes(r.reservationBytes!)
+						})
+					: doc.createNode({});
+			const comment =
+				` ${r.category}: ${r.reason}${r.flags.length ? ` [${r.flags.join(', ')}]` : ''}`.replace(
+					/\s+/g,
+					' '
+				);
 			services.set(doc.createNode(name), entry);
 			const pair = services.items[services.items.length - 1];
 			(pair.key as { commentBefore?: string }).commentBefore = comment;
 		}
 		docs.push(doc.toString({ lineWidth: 0 }));
 	}
-	return docs.length ? docs.join('---\n') : '# vmwarden memory advice: no containers\nservices: {}\n';
+	return docs.length
+		? docs.join('---\n')
+		: '# vmwarden memory advice: no containers\nservices: {}\n';
 }

@@ -58,7 +58,11 @@ export interface ResourcesDeps {
 	log: Logger;
 }
 
-async function memorySummaries(db: Db, hostId: string, sinceMs: number): Promise<Map<string, MemorySummary>> {
+async function memorySummaries(
+	db: Db,
+	hostId: string,
+	sinceMs: number
+): Promise<Map<string, MemorySummary>> {
 	const rows = await db
 		.select({
 			key: containerHistory.key,
@@ -68,7 +72,13 @@ async function memorySummaries(db: Db, hostId: string, sinceMs: number): Promise
 			n: sql<number>`count(*)`
 		})
 		.from(containerHistory)
-		.where(and(eq(containerHistory.hostId, hostId), gte(containerHistory.ts, sinceMs), isNotNull(containerHistory.memUsedBytes)))
+		.where(
+			and(
+				eq(containerHistory.hostId, hostId),
+				gte(containerHistory.ts, sinceMs),
+				isNotNull(containerHistory.memUsedBytes)
+			)
+		)
 		.groupBy(containerHistory.key);
 	const out = new Map<string, MemorySummary>();
 	for (const r of rows) {
@@ -77,12 +87,23 @@ async function memorySummaries(db: Db, hostId: string, sinceMs: number): Promise
 		const mid = await db
 			.select({ v: containerHistory.memUsedBytes })
 			.from(containerHistory)
-			.where(and(eq(containerHistory.hostId, hostId), eq(containerHistory.key, r.key), gte(containerHistory.ts, sinceMs), isNotNull(containerHistory.memUsedBytes)))
+			.where(
+				and(
+					eq(containerHistory.hostId, hostId),
+					eq(containerHistory.key, r.key),
+					gte(containerHistory.ts, sinceMs),
+					isNotNull(containerHistory.memUsedBytes)
+				)
+			)
 			.orderBy(asc(containerHistory.memUsedBytes))
 			.limit(n % 2 ? 1 : 2)
 			.offset(Math.floor((n - 1) / 2));
 		const vals = mid.map((m) => Number(m.v));
-		out.set(r.key, { peakBytes: Number(r.peak), medianBytes: vals.reduce((a, b) => a + b, 0) / vals.length, historyMs: Number(r.last) - Number(r.first) + 60_000 });
+		out.set(r.key, {
+			peakBytes: Number(r.peak),
+			medianBytes: vals.reduce((a, b) => a + b, 0) / vals.length,
+			historyMs: Number(r.last) - Number(r.first) + 60_000
+		});
 	}
 	return out;
 }
@@ -92,14 +113,29 @@ async function memorySummaries(db: Db, hostId: string, sinceMs: number): Promise
  * "last 24 h" edge is split at it, each part dated by its first minute, so the last-24 h sum
  * stays exact to the minute.
  */
-async function hourlyWrites(db: Db, hostId: string, sinceMs: number, edgeMs: number): Promise<Map<string, WritePoint[]>> {
+async function hourlyWrites(
+	db: Db,
+	hostId: string,
+	sinceMs: number,
+	edgeMs: number
+): Promise<Map<string, WritePoint[]>> {
 	// a literal: a bound number may arrive as REAL, and REAL division would group by minute
 	const hour = sql<number>`(${containerHistory.ts} / ${sql.raw(String(HOUR_MS))})`;
 	const side = sql<number>`(${containerHistory.ts} >= ${edgeMs})`;
 	const rows = await db
-		.select({ key: containerHistory.key, first: sql<number>`min(${containerHistory.ts})`, bytes: sql<number>`sum(${containerHistory.writeBps} * 60)` })
+		.select({
+			key: containerHistory.key,
+			first: sql<number>`min(${containerHistory.ts})`,
+			bytes: sql<number>`sum(${containerHistory.writeBps} * 60)`
+		})
 		.from(containerHistory)
-		.where(and(eq(containerHistory.hostId, hostId), gte(containerHistory.ts, sinceMs), isNotNull(containerHistory.writeBps)))
+		.where(
+			and(
+				eq(containerHistory.hostId, hostId),
+				gte(containerHistory.ts, sinceMs),
+				isNotNull(containerHistory.writeBps)
+			)
+		)
 		.groupBy(containerHistory.key, hour, side);
 	const out = new Map<string, WritePoint[]>();
 	for (const r of rows) {
@@ -112,9 +148,13 @@ async function hourlyWrites(db: Db, hostId: string, sinceMs: number, edgeMs: num
 }
 
 /** The disk Docker writes to (ResourcesDeps.freeDisk): /var/lib/docker when it is a sampled mount of its own, else the first readable one. */
-export function dockerDisk(sample: HostSample | null): { mount: string; availBytes: number } | null {
+export function dockerDisk(
+	sample: HostSample | null
+): { mount: string; availBytes: number } | null {
 	const disks = sample?.disks ?? [];
-	const d = disks.find((x) => x.mount === '/var/lib/docker' && x.figures.ok) ?? disks.find((x) => x.figures.ok);
+	const d =
+		disks.find((x) => x.mount === '/var/lib/docker' && x.figures.ok) ??
+		disks.find((x) => x.figures.ok);
 	return d && d.figures.ok ? { mount: d.mount, availBytes: d.figures.availBytes } : null;
 }
 
@@ -131,7 +171,8 @@ export function createResources(deps: ResourcesDeps) {
 		const t = now();
 		// a report asked for before the adapter's first refresh (the alerts engine at start-up)
 		// waits for it: cached for 30 s, it would otherwise show "No containers" that long
-		const avail = deps.docker.status().refreshes === 0 ? await deps.docker.refresh() : deps.docker.containers();
+		const avail =
+			deps.docker.status().refreshes === 0 ? await deps.docker.refresh() : deps.docker.containers();
 		const list = listOf(avail);
 		const running = list.filter((c) => c.state === 'running');
 		const latest = deps.stats.latest();
@@ -142,7 +183,10 @@ export function createResources(deps: ResourcesDeps) {
 			recordedOoms(db, hostId, since),
 			deps.docker.api.listImages().then(
 				(l) => ({ ok: true as const, list: l }),
-				(err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) })
+				(err: unknown) => ({
+					ok: false as const,
+					error: err instanceof Error ? err.message : String(err)
+				})
 			)
 		]);
 		try {
@@ -152,11 +196,13 @@ export function createResources(deps: ResourcesDeps) {
 		}
 		// one advice row per history key (scaled replicas share a service's limit): the first running one
 		const byKey = new Map<string, ContainerInfo>();
-		for (const c of [...running, ...list.filter((c) => c.state !== 'running')]) if (!byKey.has(historyKeyOf(c))) byKey.set(historyKeyOf(c), c);
+		for (const c of [...running, ...list.filter((c) => c.state !== 'running')])
+			if (!byKey.has(historyKeyOf(c))) byKey.set(historyKeyOf(c), c);
 		const advice = adviseMemory(
 			[...byKey].map(([key, c]) => {
 				const s = latest.get(c.id);
-				const cg = c.state === 'running' && layout ? readCgroupOomKills(layout, c.id, c.cgroupParent) : null;
+				const cg =
+					c.state === 'running' && layout ? readCgroupOomKills(layout, c.id, c.cgroupParent) : null;
 				return {
 					name: c.name,
 					key,
@@ -173,14 +219,41 @@ export function createResources(deps: ResourcesDeps) {
 		);
 		const disk = deps.freeDisk();
 		const io = ioReport(
-			[...byKey].map(([key, c]) => ({ key, name: c.name, stack: c.stack, points: writes.get(key) ?? [], currentBps: latest.get(c.id)?.writeBps ?? null })),
-			{ now: t, thresholdBytesPerDay: settings.ioThresholdBytesPerDay, factor: settings.ioFactor, freeDiskBytes: disk?.availBytes ?? null }
+			[...byKey].map(([key, c]) => ({
+				key,
+				name: c.name,
+				stack: c.stack,
+				points: writes.get(key) ?? [],
+				currentBps: latest.get(c.id)?.writeBps ?? null
+			})),
+			{
+				now: t,
+				thresholdBytesPerDay: settings.ioThresholdBytesPerDay,
+				factor: settings.ioFactor,
+				freeDiskBytes: disk?.availBytes ?? null
+			}
 		);
-		const freshness = imageFreshness({ containers: running, images: images.ok ? images.list : [], maxAgeDays: settings.imageMaxAgeDays, now: t });
-		const cost = costByGroup(running.map((c) => ({ name: c.name, stack: c.stack, labels: c.labels, memUsedBytes: latest.get(c.id)?.memUsedBytes ?? null, cpuPct: latest.get(c.id)?.cpuPct ?? null })));
+		const freshness = imageFreshness({
+			containers: running,
+			images: images.ok ? images.list : [],
+			maxAgeDays: settings.imageMaxAgeDays,
+			now: t
+		});
+		const cost = costByGroup(
+			running.map((c) => ({
+				name: c.name,
+				stack: c.stack,
+				labels: c.labels,
+				memUsedBytes: latest.get(c.id)?.memUsedBytes ?? null,
+				cpuPct: latest.get(c.id)?.cpuPct ?? null
+			}))
+		);
 		return {
 			at: t,
-			docker: avail.state === 'ok' ? { state: 'ok', reason: null, listAt: avail.at } : { state: 'unavailable', reason: avail.reason, listAt: avail.lastGoodAt },
+			docker:
+				avail.state === 'ok'
+					? { state: 'ok', reason: null, listAt: avail.at }
+					: { state: 'unavailable', reason: avail.reason, listAt: avail.lastGoodAt },
 			advice,
 			io,
 			freshness,

@@ -5,7 +5,13 @@ import type { TopAction, VmScore, DimensionScore } from '$lib/score';
 import { DRILL_DOWN } from '$lib/score';
 import type { Projection } from '$lib/trends';
 import { displayName, formatGB } from '$lib/ollama';
-import { DEFAULT_BOUNDARIES, scoreDisk, scoreLlm, scoreMemory, type ScoreBoundaries } from './score';
+import {
+	DEFAULT_BOUNDARIES,
+	scoreDisk,
+	scoreLlm,
+	scoreMemory,
+	type ScoreBoundaries
+} from './score';
 
 /** Projections further out than this are not actions yet. */
 export const PROJECTION_HORIZON_DAYS = 30;
@@ -23,7 +29,12 @@ const dim = (s: VmScore, id: DimensionScore['id']) => s.dimensions.find((d) => d
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The actions, most valuable first; ties keep the order services, disk, memory/LLM, maintenance. */
-export function topActions({ score, boundaries = DEFAULT_BOUNDARIES, disk = null, loadedModels = [] }: ActionFacts): TopAction[] {
+export function topActions({
+	score,
+	boundaries = DEFAULT_BOUNDARIES,
+	disk = null,
+	loadedModels = []
+}: ActionFacts): TopAction[] {
 	const out: TopAction[] = [];
 
 	const services = dim(score, 'services');
@@ -43,7 +54,8 @@ export function topActions({ score, boundaries = DEFAULT_BOUNDARIES, disk = null
 		const now = scoreDisk(used, disk.mount, boundaries.diskUsedPct).points;
 		// the next score boundary above today's use, if the line reaches it within the horizon
 		const next = boundaries.diskUsedPct.find((b) => b > used);
-		const target = next === undefined ? undefined : disk.projection.targets.find((t) => t.pct === next);
+		const target =
+			next === undefined ? undefined : disk.projection.targets.find((t) => t.pct === next);
 		if (next !== undefined && target?.days != null && target.days <= PROJECTION_HORIZON_DAYS) {
 			const lost = now - scoreDisk(next, disk.mount, boundaries.diskUsedPct).points;
 			const days = Math.round(target.days);
@@ -64,10 +76,20 @@ export function topActions({ score, boundaries = DEFAULT_BOUNDARIES, disk = null
 	for (const m of loadedModels) {
 		if (!(m.ramBytes > 0)) continue;
 		let gain = 0;
-		if (memory.state === 'known') gain += scoreMemory(memory.input! + m.ramBytes, boundaries.memAvailableBytes).points - memory.points!;
-		if (llm.state === 'known') gain += scoreLlm(llm.input! + m.ramBytes, boundaries.llmFreeBytes).points - llm.points!;
+		if (memory.state === 'known')
+			gain +=
+				scoreMemory(memory.input! + m.ramBytes, boundaries.memAvailableBytes).points -
+				memory.points!;
+		if (llm.state === 'known')
+			gain += scoreLlm(llm.input! + m.ramBytes, boundaries.llmFreeBytes).points - llm.points!;
 		if (gain > 0)
-			unloads.push({ id: `unload:${m.name}`, dimension: 'llm', text: `Unload ${displayName(m.name)} to free ${formatGB(m.ramBytes)}`, value: gain, href: DRILL_DOWN.llm });
+			unloads.push({
+				id: `unload:${m.name}`,
+				dimension: 'llm',
+				text: `Unload ${displayName(m.name)} to free ${formatGB(m.ramBytes)}`,
+				value: gain,
+				href: DRILL_DOWN.llm
+			});
 	}
 	out.push(...unloads.sort((a, b) => b.value - a.value));
 
@@ -80,9 +102,18 @@ export function topActions({ score, boundaries = DEFAULT_BOUNDARIES, disk = null
 				: days < boundaries.cleanupDays[0]
 					? `Last cleanup ${days < 1 ? 'today' : `${plural(Math.floor(days), 'day')} ago`} freed nothing`
 					: `Last cleanup ${plural(Math.floor(days), 'day')} ago`;
-		out.push({ id: 'cleanup', dimension: 'maintenance', text, value: maint.max - maint.points!, href: DRILL_DOWN.maintenance });
+		out.push({
+			id: 'cleanup',
+			dimension: 'maintenance',
+			text,
+			value: maint.max - maint.points!,
+			href: DRILL_DOWN.maintenance
+		});
 	}
 
 	// stable sort: equal values keep the order above
-	return out.map((a, i) => ({ a, i })).sort((x, y) => y.a.value - x.a.value || x.i - y.i).map(({ a }) => a);
+	return out
+		.map((a, i) => ({ a, i }))
+		.sort((x, y) => y.a.value - x.a.value || x.i - y.i)
+		.map(({ a }) => a);
 }

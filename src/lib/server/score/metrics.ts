@@ -4,7 +4,10 @@ import { Gauge, type Registry } from 'prom-client';
 import type { ScoreReport } from '$lib/score';
 
 /** `read` may recompute (the score service's current(): at most once per refresh interval, on scrape). */
-export function registerScoreMetrics(registry: Registry, read: () => ScoreReport | null | Promise<ScoreReport | null>) {
+export function registerScoreMetrics(
+	registry: Registry,
+	read: () => ScoreReport | null | Promise<ScoreReport | null>
+) {
 	new Gauge({
 		name: 'vmwarden_score',
 		help: 'VM score 0-100, scaled over the known dimensions',
@@ -22,7 +25,8 @@ export function registerScoreMetrics(registry: Registry, read: () => ScoreReport
 		registers: [registry],
 		async collect() {
 			this.reset();
-			for (const d of (await read())?.dimensions ?? []) if (d.points !== null) this.set({ dimension: d.id }, d.points);
+			for (const d of (await read())?.dimensions ?? [])
+				if (d.points !== null) this.set({ dimension: d.id }, d.points);
 		}
 	});
 }

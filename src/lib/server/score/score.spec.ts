@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { computeScore, DAY_MS, DEFAULT_BOUNDARIES, scoreDisk, scoreLlm, scoreMaintenance, scoreMemory, scoreServices, scoreSteal, type ScoreInputs } from './score';
+import {
+	computeScore,
+	DAY_MS,
+	DEFAULT_BOUNDARIES,
+	scoreDisk,
+	scoreLlm,
+	scoreMaintenance,
+	scoreMemory,
+	scoreServices,
+	scoreSteal,
+	type ScoreInputs
+} from './score';
 
 const GiB = 1024 ** 3;
 const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
@@ -25,7 +36,12 @@ describe('CPU efficiency (steal, 15-minute average): < 2 = 20, < 5 = 15, < 10 = 
 		expect(scoreSteal(steal).points).toBe(points);
 	});
 	it('says which rule matched and shows the input', () => {
-		expect(scoreSteal(8.2)).toEqual({ points: 10, input: 8.2, inputText: 'steal 8.2 %', rule: '5 % ≤ steal < 10 % → 10' });
+		expect(scoreSteal(8.2)).toEqual({
+			points: 10,
+			input: 8.2,
+			inputText: 'steal 8.2 %',
+			rule: '5 % ≤ steal < 10 % → 10'
+		});
 		expect(scoreSteal(1).rule).toBe('steal < 2 % → 20');
 		expect(scoreSteal(12).rule).toBe('steal ≥ 10 % → 5');
 	});
@@ -71,7 +87,10 @@ describe('Disk health (used %, fullest mount): < 40 = 15, < 55 = 10, < 70 = 5, e
 		expect(scoreDisk(used, '/').points).toBe(points);
 	});
 	it('names the mount', () => {
-		expect(scoreDisk(48.25, '/var/lib/docker')).toMatchObject({ inputText: '/var/lib/docker 48.3 % used', rule: '40 % ≤ used < 55 % → 10' });
+		expect(scoreDisk(48.25, '/var/lib/docker')).toMatchObject({
+			inputText: '/var/lib/docker 48.3 % used',
+			rule: '40 % ≤ used < 55 % → 10'
+		});
 	});
 });
 
@@ -111,12 +130,20 @@ describe('Maintenance hygiene: < 7 days and freed > 0 = 15, < 30 days = 8, else 
 		expect(scoreMaintenance(ago(days), freed, NOW).points).toBe(points);
 	});
 	it('no cleanup in a readable history is 0, with the reason', () => {
-		expect(scoreMaintenance(null, null, NOW)).toEqual({ points: 0, input: null, inputText: 'no cleanup recorded', rule: 'no cleanup in the history → 0' });
+		expect(scoreMaintenance(null, null, NOW)).toEqual({
+			points: 0,
+			input: null,
+			inputText: 'no cleanup recorded',
+			rule: 'no cleanup in the history → 0'
+		});
 	});
 	it('shows the age in whole days (hours under a day)', () => {
 		expect(scoreMaintenance(ago(12.7), 1, NOW).inputText).toBe('last cleanup 12 days ago');
 		expect(scoreMaintenance(ago(0.25), 1, NOW).inputText).toBe('last cleanup 6 h ago');
-		expect(scoreMaintenance(ago(2), 0, NOW)).toMatchObject({ inputText: 'last cleanup 2 days ago, freed nothing', rule: '< 7 days but freed nothing → 8' });
+		expect(scoreMaintenance(ago(2), 0, NOW)).toMatchObject({
+			inputText: 'last cleanup 2 days ago, freed nothing',
+			rule: '< 7 days but freed nothing → 8'
+		});
 	});
 });
 
@@ -166,17 +193,35 @@ describe('computeScore', () => {
 			['maintenance', 8, 15],
 			['llm', 7, 10]
 		]);
-		expect(s.dimensions[0]).toMatchObject({ summary: 'steal 8.2 % → 10/20', href: '/trends?metric=steal' });
-		expect(s.dimensions.map((d) => d.href)).toEqual(['/trends?metric=steal', '/vm?focus=memory', '/trends?metric=disk', '/containers?filter=unhealthy', '/maintenance?focus=cleanup', '/models?focus=memory']);
+		expect(s.dimensions[0]).toMatchObject({
+			summary: 'steal 8.2 % → 10/20',
+			href: '/trends?metric=steal'
+		});
+		expect(s.dimensions.map((d) => d.href)).toEqual([
+			'/trends?metric=steal',
+			'/vm?focus=memory',
+			'/trends?metric=disk',
+			'/containers?filter=unhealthy',
+			'/maintenance?focus=cleanup',
+			'/models?focus=memory'
+		]);
 	});
 
 	it('the memory dimension carries what grew as its reason when it lost points, and not at full marks', () => {
 		const cause = 'MemAvailable −2.1 GiB since 03:00: phi3:mini loaded at 03:02 (2.6 GB)';
 		// 5 GiB available → 15/20: lost points, the cause says why
-		expect(computeScore(allKnown({ memory: { ok: true, availableBytes: 5 * GiB, cause } })).dimensions[1]).toMatchObject({ points: 15, cause });
+		expect(
+			computeScore(allKnown({ memory: { ok: true, availableBytes: 5 * GiB, cause } })).dimensions[1]
+		).toMatchObject({ points: 15, cause });
 		// 12 GiB available → 20/20: nothing to explain
-		expect(computeScore(allKnown({ memory: { ok: true, availableBytes: 12 * GiB, cause } })).dimensions[1].cause).toBeUndefined();
-		expect(computeScore(allKnown({ memory: { ok: true, availableBytes: 5 * GiB, cause: null } })).dimensions[1].cause).toBeUndefined();
+		expect(
+			computeScore(allKnown({ memory: { ok: true, availableBytes: 12 * GiB, cause } }))
+				.dimensions[1].cause
+		).toBeUndefined();
+		expect(
+			computeScore(allKnown({ memory: { ok: true, availableBytes: 5 * GiB, cause: null } }))
+				.dimensions[1].cause
+		).toBeUndefined();
 	});
 
 	it('a perfect VM is 100', () => {
@@ -195,23 +240,39 @@ describe('computeScore', () => {
 
 	it('an unknown dimension is left out (never 0, never full marks) and the total is scaled', () => {
 		// docker down: 52 - 2 = 50 points of 80 → 62.5 → 63
-		const s = computeScore(allKnown({ services: { ok: false, reason: 'Docker unreachable: connect ENOENT' } }));
+		const s = computeScore(
+			allKnown({ services: { ok: false, reason: 'Docker unreachable: connect ENOENT' } })
+		);
 		expect(s.points).toBe(50);
 		expect(s.knownMax).toBe(80);
 		expect(s.total).toBe(63);
 		expect(s.scaled).toBe(true);
 		expect(s.unknown).toEqual(['services']);
-		expect(s.note).toBe('Scaled over 5 of 6 dimensions (80 of 100 points): service health is unknown');
+		expect(s.note).toBe(
+			'Scaled over 5 of 6 dimensions (80 of 100 points): service health is unknown'
+		);
 		const d = s.dimensions.find((x) => x.id === 'services')!;
-		expect(d).toMatchObject({ state: 'unknown', points: null, input: null, summary: 'unknown: Docker unreachable: connect ENOENT' });
+		expect(d).toMatchObject({
+			state: 'unknown',
+			points: null,
+			input: null,
+			summary: 'unknown: Docker unreachable: connect ENOENT'
+		});
 	});
 
 	it('two unknowns: scaled over the rest (cpu 10 + memory 15 + disk 10 + maintenance 8 = 43 of 70 → 61)', () => {
-		const s = computeScore(allKnown({ services: { ok: false, reason: 'docker down' }, llm: { ok: false, reason: 'Ollama unreachable' } }));
+		const s = computeScore(
+			allKnown({
+				services: { ok: false, reason: 'docker down' },
+				llm: { ok: false, reason: 'Ollama unreachable' }
+			})
+		);
 		expect(s.points).toBe(43);
 		expect(s.knownMax).toBe(70);
 		expect(s.total).toBe(61); // 43/70 = 61.4
-		expect(s.note).toBe('Scaled over 4 of 6 dimensions (70 of 100 points): service health and LLM readiness are unknown');
+		expect(s.note).toBe(
+			'Scaled over 4 of 6 dimensions (70 of 100 points): service health and LLM readiness are unknown'
+		);
 	});
 
 	it('scaling keeps a dimension that scores 0 as 0 (known), unlike unknown', () => {
@@ -223,15 +284,31 @@ describe('computeScore', () => {
 
 	it('nothing known: total null and says so', () => {
 		const down = { ok: false as const, reason: 'down' };
-		const s = computeScore({ hostId: 'vm', at: NOW, steal: down, memory: down, disk: down, services: down, maintenance: down, llm: down });
+		const s = computeScore({
+			hostId: 'vm',
+			at: NOW,
+			steal: down,
+			memory: down,
+			disk: down,
+			services: down,
+			maintenance: down,
+			llm: down
+		});
 		expect(s.total).toBeNull();
 		expect(s.knownMax).toBe(0);
 		expect(s.note).toBe('No dimension is known: every source is unavailable');
 	});
 
 	it('takes configured boundaries', () => {
-		const b = { ...DEFAULT_BOUNDARIES, stealPct: [1, 2, 3] as [number, number, number], unhealthy: [1, 3, 6] as [number, number, number] };
-		const s = computeScore(allKnown({ steal: { ok: true, stealPct: 2.5 }, services: { ok: true, unhealthy: 1 } }), b);
+		const b = {
+			...DEFAULT_BOUNDARIES,
+			stealPct: [1, 2, 3] as [number, number, number],
+			unhealthy: [1, 3, 6] as [number, number, number]
+		};
+		const s = computeScore(
+			allKnown({ steal: { ok: true, stealPct: 2.5 }, services: { ok: true, unhealthy: 1 } }),
+			b
+		);
 		expect(s.dimensions[0]).toMatchObject({ points: 10, rule: '2 % ≤ steal < 3 % → 10' });
 		expect(s.dimensions[3]).toMatchObject({ points: 20, rule: '0–1 unhealthy → 20' });
 	});

@@ -21,7 +21,11 @@ describe('score service', () => {
 	beforeEach(async () => (t = await freshDb()));
 	afterEach(async () => t.cleanup());
 
-	function setup({ refreshMs = 30_000, memAvailableBytes = 10 * GiB, ...over }: Partial<ScoreSources> & { refreshMs?: number; memAvailableBytes?: number } = {}) {
+	function setup({
+		refreshMs = 30_000,
+		memAvailableBytes = 10 * GiB,
+		...over
+	}: Partial<ScoreSources> & { refreshMs?: number; memAvailableBytes?: number } = {}) {
 		let now = T0;
 		let trendReads = 0;
 		let computes = 0;
@@ -30,25 +34,62 @@ describe('score service', () => {
 			ts: T0,
 			cpu: { ok: true, stealPct: 1, busyPct: 5, intervalMs: 5000, perCpu: [] },
 			load: { ok: true, load1: 0.1, load5: 0.1, load15: 0.1, cpuCount: 2 },
-			memory: { ok: true, memTotalBytes: 16 * GiB, memAvailableBytes, swapTotalBytes: 0, swapUsedBytes: 0, swapCachedBytes: 0 },
-			disks: [{ mount: '/', figures: { ok: true, totalBytes: 100, usedBytes: 30, availBytes: 70, usedPct: 30 } }]
+			memory: {
+				ok: true,
+				memTotalBytes: 16 * GiB,
+				memAvailableBytes,
+				swapTotalBytes: 0,
+				swapUsedBytes: 0,
+				swapCachedBytes: 0
+			},
+			disks: [
+				{
+					mount: '/',
+					figures: { ok: true, totalBytes: 100, usedBytes: 30, availBytes: 70, usedPct: 30 }
+				}
+			]
 		};
 		const sources: ScoreSources = {
 			hostId: 'vm',
 			boundaries: DEFAULT_BOUNDARIES,
 			sampleIntervalMs: 5000,
-			sampler: { latest: () => ({ ...sample, ts: now }), recent: () => [{ ...sample, ts: now }], stats: () => ({ lastSampleAt: now }) },
+			sampler: {
+				latest: () => ({ ...sample, ts: now }),
+				recent: () => [{ ...sample, ts: now }],
+				stats: () => ({ lastSampleAt: now })
+			},
 			minutes: async () => (computes++, []),
 			containers: () => containers,
-			maintenance: async () => ({ history: { found: { cron: false, cleanup: true, cleanupLog: false }, logDir: '/l' }, lastCleanup: { start: new Date(now - 86_400_000).toISOString(), freedBytes: 5 } }) as never,
-			ollamaMemory: async () => ({ picture: { freeBytes: 10 * GiB, models: [] } as never, ollama: { state: 'ok', data: [], at: now } }),
+			maintenance: async () =>
+				({
+					history: { found: { cron: false, cleanup: true, cleanupLog: false }, logDir: '/l' },
+					lastCleanup: { start: new Date(now - 86_400_000).toISOString(), freedBytes: 5 }
+				}) as never,
+			ollamaMemory: async () => ({
+				picture: { freeBytes: 10 * GiB, models: [] } as never,
+				ollama: { state: 'ok', data: [], at: now }
+			}),
 			diskTrend: async (): Promise<TrendAnswer> => {
 				trendReads++;
-				return { state: 'unavailable', reason: 'no prometheus', lastGood: null, lastGoodAt: null, at: now };
+				return {
+					state: 'unavailable',
+					reason: 'no prometheus',
+					lastGood: null,
+					lastGoodAt: null,
+					at: now
+				};
 			},
 			...over
 		};
-		const service = createScoreService({ sources, store: createScoreStore(t.db, 'vm'), intervalMs: 300_000, refreshMs, retentionMs: 7 * 86_400_000, now: () => now, log: createLogger('score-test') });
+		const service = createScoreService({
+			sources,
+			store: createScoreStore(t.db, 'vm'),
+			intervalMs: 300_000,
+			refreshMs,
+			retentionMs: 7 * 86_400_000,
+			now: () => now,
+			log: createLogger('score-test')
+		});
 		return {
 			service,
 			tick: (ms: number) => (now += ms),
@@ -81,23 +122,42 @@ describe('score service', () => {
 	it('the memory dimension names what grew, traced up to the fresh sample', async () => {
 		const asked: unknown[] = [];
 		// 2.5 GiB available → 5/20; MemAvailable fell 3 GiB since 11:40 while a model loaded
-		const s = setup(
-			{
-				memoryTrace: async (current) => {
-					asked.push(current);
-					return rankMemoryGrowth({
-						before: { host: { at: T0 - 20 * 60_000, memAvailableBytes: 5.5 * GiB, swapUsedBytes: 0, swapCachedBytes: 0 }, containers: [] },
-						after: { host: current, containers: [] },
-						models: [{ model: 'phi3:mini', loadedAt: T0 - 18 * 60_000, unloadedAt: null, sizeBytes: 2_600_000_000 }]
-					});
-				},
-				memAvailableBytes: 2.5 * GiB
-			}
-		);
+		const s = setup({
+			memoryTrace: async (current) => {
+				asked.push(current);
+				return rankMemoryGrowth({
+					before: {
+						host: {
+							at: T0 - 20 * 60_000,
+							memAvailableBytes: 5.5 * GiB,
+							swapUsedBytes: 0,
+							swapCachedBytes: 0
+						},
+						containers: []
+					},
+					after: { host: current, containers: [] },
+					models: [
+						{
+							model: 'phi3:mini',
+							loadedAt: T0 - 18 * 60_000,
+							unloadedAt: null,
+							sizeBytes: 2_600_000_000
+						}
+					]
+				});
+			},
+			memAvailableBytes: 2.5 * GiB
+		});
 		const r = await s.service.current();
-		expect(asked).toEqual([{ at: T0, memAvailableBytes: 2.5 * GiB, swapUsedBytes: 0, swapCachedBytes: 0 }]);
+		expect(asked).toEqual([
+			{ at: T0, memAvailableBytes: 2.5 * GiB, swapUsedBytes: 0, swapCachedBytes: 0 }
+		]);
 		// demand 3 GiB = 3_221_225_472; the model explains 2_600_000_000; host other 621_225_472 (592 MiB)
-		expect(r.dimensions.find((d) => d.id === 'memory')).toMatchObject({ points: 5, cause: 'MemAvailable −3.0 GiB since 11:40: phi3:mini loaded at 11:42 (2.6 GB), host other +592 MiB' });
+		expect(r.dimensions.find((d) => d.id === 'memory')).toMatchObject({
+			points: 5,
+			cause:
+				'MemAvailable −3.0 GiB since 11:40: phi3:mini loaded at 11:42 (2.6 GB), host other +592 MiB'
+		});
 	});
 
 	it('current() reuses a score younger than refreshMs; the disk trend is read at most every 5 minutes', async () => {
@@ -123,7 +183,13 @@ describe('score service', () => {
 		await s.service.refresh();
 		await s.service.refresh();
 		expect(calls).toBe(1);
-		s.setContainers({ state: 'unavailable', reason: 'connect ENOENT', lastGood: null, lastGoodAt: null, at: T0 });
+		s.setContainers({
+			state: 'unavailable',
+			reason: 'connect ENOENT',
+			lastGood: null,
+			lastGoodAt: null,
+			at: T0
+		});
 		const r = await s.service.refresh();
 		expect(calls).toBe(2);
 		expect(r.unknown).toEqual(['services']);
@@ -136,6 +202,12 @@ describe('score service', () => {
 		s.tick(8 * 86_400_000); // past the 7-day retention
 		await s.service.record();
 		const rows = await s.service.history({ fromMs: 0, toMs: T0 + 9 * 86_400_000 });
-		expect(rows).toEqual([{ ts: T0 + 8 * 86_400_000, total: 100, dimensions: { cpu: 20, memory: 20, disk: 15, services: 20, maintenance: 15, llm: 10 } }]);
+		expect(rows).toEqual([
+			{
+				ts: T0 + 8 * 86_400_000,
+				total: 100,
+				dimensions: { cpu: 20, memory: 20, disk: 15, services: 20, maintenance: 15, llm: 10 }
+			}
+		]);
 	});
 });

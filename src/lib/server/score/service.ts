@@ -24,14 +24,30 @@ export interface ScoreServiceOptions {
 }
 
 /** What the live view compares: a new report is pushed only when one of these changed. */
-const keyOf = (r: ScoreReport) => JSON.stringify([r.total, r.dimensions.map((d) => [d.summary, d.cause ?? null]), r.actions.map((a) => a.text), r.note]);
+const keyOf = (r: ScoreReport) =>
+	JSON.stringify([
+		r.total,
+		r.dimensions.map((d) => [d.summary, d.cause ?? null]),
+		r.actions.map((a) => a.text),
+		r.note
+	]);
 
-export function createScoreService({ sources: given, store, intervalMs, refreshMs = 30_000, retentionMs, trendTtlMs = 5 * 60_000, now = Date.now, log }: ScoreServiceOptions) {
+export function createScoreService({
+	sources: given,
+	store,
+	intervalMs,
+	refreshMs = 30_000,
+	retentionMs,
+	trendTtlMs = 5 * 60_000,
+	now = Date.now,
+	log
+}: ScoreServiceOptions) {
 	let trend: { at: number; answer: ReturnType<ScoreSources['diskTrend']> } | null = null;
 	const sources: ScoreSources = {
 		...given,
 		diskTrend() {
-			if (!trend || now() - trend.at >= trendTtlMs) trend = { at: now(), answer: given.diskTrend() };
+			if (!trend || now() - trend.at >= trendTtlMs)
+				trend = { at: now(), answer: given.diskTrend() };
 			return trend.answer;
 		}
 	};
@@ -82,10 +98,13 @@ export function createScoreService({ sources: given, store, intervalMs, refreshM
 	function scheduleRecord() {
 		// on the interval's boundaries (…:00, :05, :10 for 5 minutes), so rows line up across restarts
 		const t = now();
-		recordTimer = setTimeout(async () => {
-			await record();
-			if (recordTimer) scheduleRecord();
-		}, intervalMs - (t % intervalMs));
+		recordTimer = setTimeout(
+			async () => {
+				await record();
+				if (recordTimer) scheduleRecord();
+			},
+			intervalMs - (t % intervalMs)
+		);
 		recordTimer.unref();
 	}
 
@@ -95,7 +114,14 @@ export function createScoreService({ sources: given, store, intervalMs, refreshM
 			// Only for live subscribers (the score tile's stream): a reader without one asks current(),
 			// which recomputes when older than refreshMs. An idle server does not read crontabs, cleanup
 			// logs and the history every 30 s for nobody (issue 24, decision 0025).
-			refreshTimer = setInterval(() => void (listeners.size > 0 && refresh().catch((err) => log.warn('score refresh failed', { err }))), refreshMs);
+			refreshTimer = setInterval(
+				() =>
+					void (
+						listeners.size > 0 &&
+						refresh().catch((err) => log.warn('score refresh failed', { err }))
+					),
+				refreshMs
+			);
 			refreshTimer.unref();
 			scheduleRecord();
 			void refresh().catch((err) => log.warn('score refresh failed', { err }));
@@ -120,7 +146,8 @@ export function createScoreService({ sources: given, store, intervalMs, refreshM
 		},
 		/** The latest report without IO (metrics); null before the first. */
 		latest: () => latest,
-		history: (range: { fromMs: number; toMs: number }): Promise<ScoreHistoryPoint[]> => store.range(range),
+		history: (range: { fromMs: number; toMs: number }): Promise<ScoreHistoryPoint[]> =>
+			store.range(range),
 		subscribe(fn: () => void) {
 			const off = listeners.on(fn);
 			return () => void off();
@@ -130,7 +157,10 @@ export function createScoreService({ sources: given, store, intervalMs, refreshM
 			const l = latest;
 			const rec = lastRecordedAt ? `; stored ${new Date(lastRecordedAt).toISOString()}` : '';
 			if (!l) return { ok: true, detail: `not computed yet${lastError ? `; ${lastError}` : ''}` };
-			return { ok: true, detail: `score ${l.total ?? 'unknown'} at ${new Date(l.at).toISOString()}${l.unknown.length ? ` (unknown: ${l.unknown.join(', ')})` : ''}${rec}${lastError ? `; last error: ${lastError}` : ''}` };
+			return {
+				ok: true,
+				detail: `score ${l.total ?? 'unknown'} at ${new Date(l.at).toISOString()}${l.unknown.length ? ` (unknown: ${l.unknown.join(', ')})` : ''}${rec}${lastError ? `; last error: ${lastError}` : ''}`
+			};
 		}
 	};
 }

@@ -7,7 +7,17 @@ import { MINUTE_MS } from '../host/minute-history';
 
 export const STEAL_WINDOW_MS = 15 * 60_000;
 
-export function stealAverage({ samples, minutes, nowMs, windowMs = STEAL_WINDOW_MS }: { samples: HostSample[]; minutes: HistoryPoint[]; nowMs: number; windowMs?: number }): { stealPct: number; coveredMs: number } | null {
+export function stealAverage({
+	samples,
+	minutes,
+	nowMs,
+	windowMs = STEAL_WINDOW_MS
+}: {
+	samples: HostSample[];
+	minutes: HistoryPoint[];
+	nowMs: number;
+	windowMs?: number;
+}): { stealPct: number; coveredMs: number } | null {
 	const from = nowMs - windowMs;
 	let weighted = 0;
 	let covered = 0;

@@ -10,23 +10,45 @@ export function createScoreStore(db: Db, hostId: string) {
 	let backfilled = false;
 	return {
 		async insert(score: VmScore): Promise<void> {
-			const dims = Object.fromEntries(DIMENSION_IDS.map((id) => [id, score.dimensions.find((d) => d.id === id)?.points ?? null]));
-			const row = { hostId, ts: score.at, total: score.total, ...dims } as typeof scoreHistory.$inferSelect;
+			const dims = Object.fromEntries(
+				DIMENSION_IDS.map((id) => [id, score.dimensions.find((d) => d.id === id)?.points ?? null])
+			);
+			const row = {
+				hostId,
+				ts: score.at,
+				total: score.total,
+				...dims
+			} as typeof scoreHistory.$inferSelect;
 			// the scores stored before the timeline kept health changes: compared once, before the first new one
 			if (!backfilled) backfilled = (await backfillHealthChanges(db, hostId), true);
-			await db.insert(scoreHistory).values(row).onConflictDoUpdate({ target: [scoreHistory.hostId, scoreHistory.ts], set: row });
+			await db
+				.insert(scoreHistory)
+				.values(row)
+				.onConflictDoUpdate({ target: [scoreHistory.hostId, scoreHistory.ts], set: row });
 			await recordHealthChanges(db, row);
 		},
 		async range({ fromMs, toMs }: { fromMs: number; toMs: number }): Promise<ScoreHistoryPoint[]> {
 			const rows = await db
 				.select()
 				.from(scoreHistory)
-				.where(and(eq(scoreHistory.hostId, hostId), gte(scoreHistory.ts, fromMs), lte(scoreHistory.ts, toMs)))
+				.where(
+					and(
+						eq(scoreHistory.hostId, hostId),
+						gte(scoreHistory.ts, fromMs),
+						lte(scoreHistory.ts, toMs)
+					)
+				)
 				.orderBy(asc(scoreHistory.ts));
-			return rows.map((r) => ({ ts: r.ts, total: r.total, dimensions: Object.fromEntries(DIMENSION_IDS.map((id) => [id, r[id]])) }));
+			return rows.map((r) => ({
+				ts: r.ts,
+				total: r.total,
+				dimensions: Object.fromEntries(DIMENSION_IDS.map((id) => [id, r[id]]))
+			}));
 		},
 		async pruneOlderThan(tsMs: number): Promise<number> {
-			const res = await db.delete(scoreHistory).where(and(eq(scoreHistory.hostId, hostId), lt(scoreHistory.ts, tsMs)));
+			const res = await db
+				.delete(scoreHistory)
+				.where(and(eq(scoreHistory.hostId, hostId), lt(scoreHistory.ts, tsMs)));
 			return res.rowsAffected;
 		}
 	};

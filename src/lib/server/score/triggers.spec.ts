@@ -7,13 +7,25 @@ import { createLogger } from '../log';
 import { createScoreTriggers } from './triggers';
 
 const T0 = Date.UTC(2026, 11, 7);
-const container = (health: ContainerInfo['health']) => ({ state: 'running', health }) as ContainerInfo;
-const list = (...c: ContainerInfo[]): Availability<ContainerInfo[]> => ({ state: 'ok', data: c, at: T0 });
+const container = (health: ContainerInfo['health']) =>
+	({ state: 'running', health }) as ContainerInfo;
+const list = (...c: ContainerInfo[]): Availability<ContainerInfo[]> => ({
+	state: 'ok',
+	data: c,
+	at: T0
+});
 const sample = (stealPct: number | null): HostSample => ({
 	ts: T0,
 	cpu: { ok: true, stealPct, busyPct: 5, intervalMs: 5000, perCpu: [] },
 	load: { ok: true, load1: 0.1, load5: 0.1, load15: 0.1, cpuCount: 2 },
-	memory: { ok: true, memTotalBytes: 1, memAvailableBytes: 1, swapTotalBytes: 0, swapUsedBytes: 0, swapCachedBytes: 0 },
+	memory: {
+		ok: true,
+		memTotalBytes: 1,
+		memAvailableBytes: 1,
+		swapTotalBytes: 0,
+		swapUsedBytes: 0,
+		swapCachedBytes: 0
+	},
 	disks: []
 });
 
@@ -22,7 +34,10 @@ function setup(unknown: string[] = []) {
 	const docker = createEmitter<Availability<ContainerInfo[]>>({ log, what: 'docker' });
 	const sampler = createEmitter<HostSample>({ log, what: 'sampler' });
 	const score = { poke: vi.fn(), latest: () => ({ unknown }) as never };
-	const triggers = createScoreTriggers(score, { docker: { subscribe: docker.on }, sampler: { subscribe: sampler.on } });
+	const triggers = createScoreTriggers(score, {
+		docker: { subscribe: docker.on },
+		sampler: { subscribe: sampler.on }
+	});
 	return { docker, sampler, score, triggers };
 }
 

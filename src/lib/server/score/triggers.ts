@@ -13,7 +13,10 @@ export interface ScoreTriggerSources {
 }
 
 /** Subscribes on start, unsubscribes on stop: a lifecycle entry beside the score service. */
-export function createScoreTriggers(score: Pick<ScoreService, 'poke' | 'latest'>, { docker, sampler }: ScoreTriggerSources) {
+export function createScoreTriggers(
+	score: Pick<ScoreService, 'poke' | 'latest'>,
+	{ docker, sampler }: ScoreTriggerSources
+) {
 	let offs: (() => void)[] = [];
 	return {
 		start() {
@@ -27,7 +30,10 @@ export function createScoreTriggers(score: Pick<ScoreService, 'poke' | 'latest'>
 				}),
 				sampler.subscribe((sample) => {
 					const unknown = score.latest()?.unknown ?? [];
-					const now = (unknown.includes('cpu') && sample.cpu.ok && sample.cpu.stealPct !== null) || (unknown.includes('memory') && sample.memory.ok) || (unknown.includes('disk') && sample.disks.some((d) => d.figures.ok));
+					const now =
+						(unknown.includes('cpu') && sample.cpu.ok && sample.cpu.stealPct !== null) ||
+						(unknown.includes('memory') && sample.memory.ok) ||
+						(unknown.includes('disk') && sample.disks.some((d) => d.figures.ok));
 					if (now) score.poke();
 				})
 			];

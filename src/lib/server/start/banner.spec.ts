@@ -15,7 +15,14 @@ describe('localUrl', () => {
 });
 
 describe('startBanner', () => {
-	const base = { host: '127.0.0.1', port: 4004, origin: null, apiTokenFile: '/srv/vmw/data/api-token', setupToken: null, authEnabled: true };
+	const base = {
+		host: '127.0.0.1',
+		port: 4004,
+		origin: null,
+		apiTokenFile: '/srv/vmw/data/api-token',
+		setupToken: null,
+		authEnabled: true
+	};
 
 	it('names the URL and the token file with a curl line that reads it', () => {
 		expect(startBanner(base)).toBe(
@@ -27,12 +34,16 @@ describe('startBanner', () => {
 
 	it('on first start prints the setup URL and the token beside it, never in the URL', () => {
 		const text = startBanner({ ...base, setupToken: 'tok-123' });
-		expect(text).toContain('open http://127.0.0.1:4004/setup and paste this one-time setup token:\n    tok-123\n');
+		expect(text).toContain(
+			'open http://127.0.0.1:4004/setup and paste this one-time setup token:\n    tok-123\n'
+		);
 		expect(text).not.toMatch(/setup\?token=/);
 	});
 
 	it('says where the token comes from when VMW_API_TOKEN sets it, and warns about auth off and a wildcard bind', () => {
-		expect(startBanner({ ...base, apiTokenFile: null })).toContain('read-only API token: the value of VMW_API_TOKEN');
+		expect(startBanner({ ...base, apiTokenFile: null })).toContain(
+			'read-only API token: the value of VMW_API_TOKEN'
+		);
 		const off = startBanner({ ...base, host: '0.0.0.0', authEnabled: false });
 		expect(off).toContain('auth is OFF');
 		expect(off).toContain('listening on every interface, port 4004');

@@ -21,7 +21,11 @@ export interface BannerInput {
 const ANY = new Set(['0.0.0.0', '::', '']);
 
 /** The URL a person on this machine opens: the public origin if set, else loopback for a wildcard bind. */
-export function localUrl({ host, port, origin }: Pick<BannerInput, 'host' | 'port' | 'origin'>): string {
+export function localUrl({
+	host,
+	port,
+	origin
+}: Pick<BannerInput, 'host' | 'port' | 'origin'>): string {
 	if (origin) return origin.replace(/\/+$/, '');
 	const h = ANY.has(host) ? 'localhost' : host.includes(':') ? `[${host}]` : host;
 	return `http://${h}:${port}`;
@@ -30,8 +34,12 @@ export function localUrl({ host, port, origin }: Pick<BannerInput, 'host' | 'por
 export function startBanner(b: BannerInput): string {
 	const url = localUrl(b);
 	const lines = [`vmwarden is running: ${url}`];
-	if (ANY.has(b.host)) lines.push(`  listening on every interface, port ${b.port} (VMW_HOST=127.0.0.1 keeps it on this machine)`);
-	if (!b.authEnabled) lines.push('  auth is OFF (VMW_AUTH=off): anyone who reaches the port is admin');
+	if (ANY.has(b.host))
+		lines.push(
+			`  listening on every interface, port ${b.port} (VMW_HOST=127.0.0.1 keeps it on this machine)`
+		);
+	if (!b.authEnabled)
+		lines.push('  auth is OFF (VMW_AUTH=off): anyone who reaches the port is admin');
 	else {
 		lines.push(
 			b.apiTokenFile
@@ -39,7 +47,11 @@ export function startBanner(b: BannerInput): string {
 				: '  read-only API token: the value of VMW_API_TOKEN'
 		);
 		if (b.setupToken)
-			lines.push(`  first start: open ${url}/setup and paste this one-time setup token:`, `    ${b.setupToken}`, '  (it is not put in the URL, where proxy access logs would keep it)');
+			lines.push(
+				`  first start: open ${url}/setup and paste this one-time setup token:`,
+				`    ${b.setupToken}`,
+				'  (it is not put in the URL, where proxy access logs would keep it)'
+			);
 	}
 	return lines.join('\n') + '\n';
 }

@@ -20,7 +20,8 @@ const SECOND = 1000;
 const clock = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
 function cleanupRow(hostId: string, e: RunEntry): TimelineEventRow {
-	const severity: TimelineSeverity = e.status === 'ok' || e.status === 'held' ? 'info' : e.status === 'partial' ? 'WARN' : 'CRIT';
+	const severity: TimelineSeverity =
+		e.status === 'ok' || e.status === 'held' ? 'info' : e.status === 'partial' ? 'WARN' : 'CRIT';
 	const failedSteps = (e.steps ?? []).filter((s) => s.status === 'failed').map((s) => s.name);
 	const freed = e.freedBytes ?? 0;
 	const what =
@@ -29,9 +30,30 @@ function cleanupRow(hostId: string, e: RunEntry): TimelineEventRow {
 			: e.status === 'interrupted'
 				? 'interrupted (killed?), no record written'
 				: `${e.status === 'ok' ? '' : `${e.status}, `}freed ${formatBytes(freed)}`;
-	const disk = e.diskBefore && e.diskAfter ? `${e.diskAfter.mount} ${e.diskBefore.usedPct.toFixed(1)} % → ${e.diskAfter.usedPct.toFixed(1)} % used` : null;
-	const detail = [e.job ? `cron job ${e.job}` : null, disk, failedSteps.length ? `failed: ${failedSteps.join(', ')}` : null, e.message].filter(Boolean).join(' · ');
-	return { hostId, ts: Date.parse(e.start), kind: 'cleanup', ref: e.id, container: null, stack: null, severity, title: `cleanup ${e.mode ?? '?'}: ${what}`, detail: detail || null, bytes: e.status === 'interrupted' ? null : freed };
+	const disk =
+		e.diskBefore && e.diskAfter
+			? `${e.diskAfter.mount} ${e.diskBefore.usedPct.toFixed(1)} % → ${e.diskAfter.usedPct.toFixed(1)} % used`
+			: null;
+	const detail = [
+		e.job ? `cron job ${e.job}` : null,
+		disk,
+		failedSteps.length ? `failed: ${failedSteps.join(', ')}` : null,
+		e.message
+	]
+		.filter(Boolean)
+		.join(' · ');
+	return {
+		hostId,
+		ts: Date.parse(e.start),
+		kind: 'cleanup',
+		ref: e.id,
+		container: null,
+		stack: null,
+		severity,
+		title: `cleanup ${e.mode ?? '?'}: ${what}`,
+		detail: detail || null,
+		bytes: e.status === 'interrupted' ? null : freed
+	};
 }
 
 /**
@@ -40,7 +62,11 @@ function cleanupRow(hostId: string, e: RunEntry): TimelineEventRow {
  * cron runs (nothing changed that the operator must hear of), and a failed cron-run.sh record
  * that wraps a cleanup run (the cleanup's own row says what failed, with its steps).
  */
-export function runEvents(hostId: string, entries: RunEntry[], jobs: Pick<JobStatus, 'name' | 'state' | 'expectedRun' | 'reason'>[]): TimelineEventRow[] {
+export function runEvents(
+	hostId: string,
+	entries: RunEntry[],
+	jobs: Pick<JobStatus, 'name' | 'state' | 'expectedRun' | 'reason'>[]
+): TimelineEventRow[] {
 	const out: TimelineEventRow[] = [];
 	const cleanups = entries.filter((e) => e.source !== 'cron' && e.dryRun !== true);
 	for (const e of entries) {
@@ -61,14 +87,31 @@ export function runEvents(hostId: string, entries: RunEntry[], jobs: Pick<JobSta
 			stack: null,
 			severity: 'CRIT',
 			title: `cron job ${e.job} failed (${e.message ?? `exit ${e.exitCode}`})`,
-			detail: [e.durationMs !== null ? `ran ${Math.round(e.durationMs / SECOND)} s` : null, tail ? `last output: ${tail}` : null].filter(Boolean).join(' · ') || null,
+			detail:
+				[
+					e.durationMs !== null ? `ran ${Math.round(e.durationMs / SECOND)} s` : null,
+					tail ? `last output: ${tail}` : null
+				]
+					.filter(Boolean)
+					.join(' · ') || null,
 			bytes: null
 		});
 	}
 	for (const j of jobs) {
 		if (j.state !== 'missed' || !j.expectedRun) continue;
 		const expected = Date.parse(j.expectedRun);
-		out.push({ hostId, ts: expected, kind: 'cron', ref: `missed:${j.name}@${j.expectedRun}`, container: null, stack: null, severity: 'WARN', title: `cron job ${j.name} missed its ${clock(expected)} UTC run`, detail: j.reason, bytes: null });
+		out.push({
+			hostId,
+			ts: expected,
+			kind: 'cron',
+			ref: `missed:${j.name}@${j.expectedRun}`,
+			container: null,
+			stack: null,
+			severity: 'WARN',
+			title: `cron job ${j.name} missed its ${clock(expected)} UTC run`,
+			detail: j.reason,
+			bytes: null
+		});
 	}
 	return out;
 }
@@ -87,7 +130,10 @@ export interface ContainerExit {
 
 /** The row for an exit Docker saw and vmwarden did not cause; `restarted` once Docker started it again. */
 export function exitEvent(hostId: string, x: ContainerExit, restarted = false): TimelineEventRow {
-	const code = x.exitCode === null ? 'unknown code' : `code ${x.exitCode}${x.exitCode === 137 ? ', SIGKILL' : x.exitCode === 143 ? ', SIGTERM' : ''}`;
+	const code =
+		x.exitCode === null
+			? 'unknown code'
+			: `code ${x.exitCode}${x.exitCode === 137 ? ', SIGKILL' : x.exitCode === 143 ? ', SIGTERM' : ''}`;
 	return {
 		hostId,
 		ts: x.at,
@@ -97,7 +143,9 @@ export function exitEvent(hostId: string, x: ContainerExit, restarted = false): 
 		stack: x.stack,
 		severity: x.exitCode === 0 ? 'info' : 'WARN',
 		title: `${x.name} exited (${code})${restarted ? ', restarted by Docker' : ''}`,
-		detail: restarted ? 'Docker restarted it (restart policy); vmwarden did not act' : 'seen in Docker’s event stream; not a vmwarden restart or stop',
+		detail: restarted
+			? 'Docker restarted it (restart policy); vmwarden did not act'
+			: 'seen in Docker’s event stream; not a vmwarden restart or stop',
 		bytes: null
 	};
 }
@@ -107,7 +155,10 @@ export async function recordEvents(db: Db, rows: TimelineEventRow[]): Promise<nu
 	let added = 0;
 	// a first read after downtime may bring a week of rows: insert in slices SQLite takes in one statement
 	for (let i = 0; i < rows.length; i += 200) {
-		const res = await db.insert(timelineEvents).values(rows.slice(i, i + 200)).onConflictDoNothing();
+		const res = await db
+			.insert(timelineEvents)
+			.values(rows.slice(i, i + 200))
+			.onConflictDoNothing();
 		added += res.rowsAffected;
 	}
 	return added;
@@ -118,12 +169,22 @@ export async function markRestarted(db: Db, row: TimelineEventRow): Promise<bool
 	const res = await db
 		.update(timelineEvents)
 		.set({ title: row.title, detail: row.detail })
-		.where(and(eq(timelineEvents.hostId, row.hostId), eq(timelineEvents.kind, 'docker'), eq(timelineEvents.ref, row.ref)));
+		.where(
+			and(
+				eq(timelineEvents.hostId, row.hostId),
+				eq(timelineEvents.kind, 'docker'),
+				eq(timelineEvents.ref, row.ref)
+			)
+		);
 	return res.rowsAffected > 0;
 }
 
 /** The newest recorded ts of these kinds (the recorders read back from it), or null. */
-export async function newestEventTs(db: Db, hostId: string, kinds: TimelineEventKind[]): Promise<number | null> {
+export async function newestEventTs(
+	db: Db,
+	hostId: string,
+	kinds: TimelineEventKind[]
+): Promise<number | null> {
 	const [row] = await db
 		.select({ ts: sql<number | null>`max(${timelineEvents.ts})` })
 		.from(timelineEvents)
@@ -133,6 +194,8 @@ export async function newestEventTs(db: Db, hostId: string, kinds: TimelineEvent
 
 /** Drops rows older than `beforeMs` (the history retention). */
 export async function pruneEvents(db: Db, hostId: string, beforeMs: number): Promise<number> {
-	const res = await db.delete(timelineEvents).where(and(eq(timelineEvents.hostId, hostId), lt(timelineEvents.ts, beforeMs)));
+	const res = await db
+		.delete(timelineEvents)
+		.where(and(eq(timelineEvents.hostId, hostId), lt(timelineEvents.ts, beforeMs)));
 	return res.rowsAffected;
 }

@@ -32,7 +32,12 @@ const OWN_SLACK_MS = 2000;
 const RESTART_WITHIN_MS = 15 * 60_000;
 
 /** Whether vmwarden was restarting this container at `at` (its action row covers that time). */
-export async function restartedByVmwarden(db: Db, hostId: string, name: string, at: number): Promise<boolean> {
+export async function restartedByVmwarden(
+	db: Db,
+	hostId: string,
+	name: string,
+	at: number
+): Promise<boolean> {
 	const res = await db.$client.execute({
 		sql: `SELECT 1 FROM actions WHERE action IN ('watchdog.restart', 'containers.restart') AND host_id = ? AND target = ?
 				AND ts <= ? AND ts >= ? AND (ended_at IS NULL OR ended_at >= ?) LIMIT 1`,
@@ -46,7 +51,17 @@ export async function restartedByVmwarden(db: Db, hostId: string, name: string, 
  * The event handler, apart from the stream so specs drive it with held events. `restartCount`
  * asks Docker for the container's RestartCount (null when it is gone).
  */
-export function createExitTracker({ db, hostId, restartCount, log }: { db: Db; hostId: string; restartCount: (id: string) => Promise<number | null>; log: Logger }) {
+export function createExitTracker({
+	db,
+	hostId,
+	restartCount,
+	log
+}: {
+	db: Db;
+	hostId: string;
+	restartCount: (id: string) => Promise<number | null>;
+	log: Logger;
+}) {
 	/** the last exit recorded per container id, until Docker starts it again */
 	const open = new Map<string, ContainerExit>();
 	let recorded = 0;
@@ -63,7 +78,14 @@ export function createExitTracker({ db, hostId, restartCount, log }: { db: Db; h
 			const name = attrs.name ?? id.slice(0, 12);
 			if (await restartedByVmwarden(db, hostId, name, at)) return;
 			const code = Number.parseInt(attrs.exitCode ?? '', 10);
-			const x: ContainerExit = { at, timeNano, containerId: id, name, exitCode: Number.isFinite(code) ? code : null, stack: attrs['com.docker.compose.project'] ?? null };
+			const x: ContainerExit = {
+				at,
+				timeNano,
+				containerId: id,
+				name,
+				exitCode: Number.isFinite(code) ? code : null,
+				stack: attrs['com.docker.compose.project'] ?? null
+			};
 			recorded += await recordEvents(db, [exitEvent(hostId, x)]);
 			open.set(id, x);
 			log.info('container exited', { container: name, exitCode: x.exitCode });
@@ -79,7 +101,21 @@ export function createExitTracker({ db, hostId, restartCount, log }: { db: Db; h
 	return { onEvent, recorded: () => recorded };
 }
 
-export function createExitRecorder({ api, db, hostId, log, labels = [], retryMs = 5000 }: { api: DockerApi; db: Db; hostId: string; log: Logger; labels?: string[]; retryMs?: number }) {
+export function createExitRecorder({
+	api,
+	db,
+	hostId,
+	log,
+	labels = [],
+	retryMs = 5000
+}: {
+	api: DockerApi;
+	db: Db;
+	hostId: string;
+	log: Logger;
+	labels?: string[];
+	retryMs?: number;
+}) {
 	const tracker = createExitTracker({
 		db,
 		hostId,
@@ -100,7 +136,14 @@ export function createExitRecorder({ api, db, hostId, log, labels = [], retryMs 
 	async function follow(signal: AbortSignal) {
 		while (!signal.aborted) {
 			try {
-				const stream = await api.events({ signal, filters: { type: ['container'], event: ['die', 'start'], ...(labels.length ? { label: labels } : {}) } });
+				const stream = await api.events({
+					signal,
+					filters: {
+						type: ['container'],
+						event: ['die', 'start'],
+						...(labels.length ? { label: labels } : {})
+					}
+				});
 				connected = true;
 				lastError = null;
 				let buffered = '';
@@ -123,10 +166,15 @@ export function createExitRecorder({ api, db, hostId, log, labels = [], retryMs 
 				connected = false;
 				if (signal.aborted) return;
 				const reason = reasonOf(err);
-				if (reason !== lastError) log.warn('exit recorder: Docker events unavailable; retrying', { reason });
+				if (reason !== lastError)
+					log.warn('exit recorder: Docker events unavailable; retrying', { reason });
 				lastError = reason;
 				await new Promise<void>((resolve) => {
-					const done = () => (clearTimeout(t), signal.removeEventListener('abort', done), resolve());
+					const done = () => (
+						clearTimeout(t),
+						signal.removeEventListener('abort', done),
+						resolve()
+					);
 					const t = setTimeout(done, retryMs);
 					signal.addEventListener('abort', done, { once: true });
 				});

@@ -14,14 +14,25 @@ type ScoreRow = typeof scoreHistory.$inferSelect;
 type Level = 'unknown' | 'OK' | 'WARN' | 'CRIT';
 
 // the score card's levels (ScoreCard.svelte)
-const MAX: Record<DimensionId, number> = { cpu: 20, memory: 20, disk: 15, services: 20, maintenance: 15, llm: 10 };
-const levelOf = (points: number | null, max: number): Level => (points === null ? 'unknown' : points >= max ? 'OK' : points * 2 >= max ? 'WARN' : 'CRIT');
+const MAX: Record<DimensionId, number> = {
+	cpu: 20,
+	memory: 20,
+	disk: 15,
+	services: 20,
+	maintenance: 15,
+	llm: 10
+};
+const levelOf = (points: number | null, max: number): Level =>
+	points === null ? 'unknown' : points >= max ? 'OK' : points * 2 >= max ? 'WARN' : 'CRIT';
 
 /**
  * The rows for the dimensions whose level changed from `prev` to `cur`, in dimension order (so a
  * newest-first read by id lists the last dimension first, as the timeline always has).
  */
-export function healthChangeRows(prev: Pick<ScoreRow, DimensionId>, cur: Pick<ScoreRow, DimensionId | 'hostId' | 'ts'>): TimelineEventRow[] {
+export function healthChangeRows(
+	prev: Pick<ScoreRow, DimensionId>,
+	cur: Pick<ScoreRow, DimensionId | 'hostId' | 'ts'>
+): TimelineEventRow[] {
 	const out: TimelineEventRow[] = [];
 	for (const id of DIMENSION_IDS) {
 		const [now, was] = [levelOf(cur[id], MAX[id]), levelOf(prev[id], MAX[id])];
@@ -66,7 +77,11 @@ export async function backfillHealthChanges(db: Db, hostId: string): Promise<num
 		.from(timelineEvents)
 		.where(and(eq(timelineEvents.hostId, hostId), eq(timelineEvents.kind, 'health')));
 	if (has && has.n > 0) return 0;
-	const rows = await db.select().from(scoreHistory).where(eq(scoreHistory.hostId, hostId)).orderBy(asc(scoreHistory.ts));
+	const rows = await db
+		.select()
+		.from(scoreHistory)
+		.where(eq(scoreHistory.hostId, hostId))
+		.orderBy(asc(scoreHistory.ts));
 	const changes = rows.slice(1).flatMap((cur, i) => healthChangeRows(rows[i], cur));
 	return recordEvents(db, changes);
 }

@@ -70,7 +70,12 @@ export function createRunRecorder(o: RunRecorderOptions) {
 		const newest = await newestEventTs(o.db, o.hostId, ['cleanup', 'cron']);
 		const since = Math.max(t - firstReadMs, newest === null ? 0 : newest - overlapMs);
 		// successful cron runs are most of the file and never a row: not kept (the read still stops at `since`)
-		const page = await readHistory({ logDir: o.logDir, limit: 20_000, stopAt: (e) => Date.parse(e.start) < since, filter: (e) => e.source !== 'cron' || e.exitCode !== 0 });
+		const page = await readHistory({
+			logDir: o.logDir,
+			limit: 20_000,
+			stopAt: (e) => Date.parse(e.start) < since,
+			filter: (e) => e.source !== 'cron' || e.exitCode !== 0
+		});
 		const added = await recordEvents(o.db, runEvents(o.hostId, page.entries, jobs));
 		lastKey = key;
 		return added;
@@ -82,7 +87,8 @@ export function createRunRecorder(o: RunRecorderOptions) {
 				(n) => ((lastError = null), n),
 				(err) => {
 					const reason = reasonOf(err);
-					if (reason !== lastError) o.log.warn('timeline: cannot record cleanup and cron runs', { reason });
+					if (reason !== lastError)
+						o.log.warn('timeline: cannot record cleanup and cron runs', { reason });
 					lastError = reason;
 					return 0;
 				}

@@ -23,7 +23,12 @@
 //   cron     timeline_events: cron runs that failed or were missed
 //   docker   timeline_events: container exits vmwarden did not cause, and Docker's restarts
 import type { Db } from '../db';
-import { TIMELINE_KINDS, type TimelineEntry, type TimelineKind, type TimelineSeverity } from '$lib/timeline';
+import {
+	TIMELINE_KINDS,
+	type TimelineEntry,
+	type TimelineKind,
+	type TimelineSeverity
+} from '$lib/timeline';
 
 export { TIMELINE_KINDS };
 
@@ -67,7 +72,9 @@ export function decodeCursor(text: string): Cursor {
 }
 
 /** One SELECT per source, each giving the same columns; `?` are bound by `args` in order. */
-function sources(q: TimelineQuery): { kinds: TimelineKind[]; sql: string; args: (string | number)[] }[] {
+function sources(
+	q: TimelineQuery
+): { kinds: TimelineKind[]; sql: string; args: (string | number)[] }[] {
 	const r = [q.hostId, q.fromMs, q.toMs];
 	return [
 		{
@@ -125,7 +132,8 @@ const GB = 1e9;
 
 /** One page of the timeline, newest first. */
 export async function listTimeline(db: Db, q: TimelineQuery): Promise<TimelinePage> {
-	if (!(q.fromMs <= q.toMs)) throw new Error(`the range ends before it starts (${q.fromMs} > ${q.toMs})`);
+	if (!(q.fromMs <= q.toMs))
+		throw new Error(`the range ends before it starts (${q.fromMs} > ${q.toMs})`);
 	const limit = Math.min(Math.max(q.limit ?? 100, 1), 500);
 	const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
 	const wanted = q.kinds?.length ? new Set(q.kinds) : null;
@@ -145,14 +153,22 @@ export async function listTimeline(db: Db, q: TimelineQuery): Promise<TimelinePa
 		};
 		if (q.container !== undefined) and('container = ?', q.container);
 		if (q.stack !== undefined) and('stack = ?', q.stack);
-		if (q.severities?.length) and(`severity IN (${q.severities.map(() => '?').join(', ')})`, ...q.severities);
+		if (q.severities?.length)
+			and(`severity IN (${q.severities.map(() => '?').join(', ')})`, ...q.severities);
 		if (cursor) and('(ts, source, id) < (?, ?, ?)', cursor.ts, cursor.source, cursor.id);
 		// one source has one `source` value: ordering by (ts, id) lets its index give the order, so
 		// the read stops after limit + 1 rows instead of sorting the whole range
-		parts.push(`SELECT * FROM (SELECT * FROM (${s.sql}) ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id DESC LIMIT ?)`);
+		parts.push(
+			`SELECT * FROM (SELECT * FROM (${s.sql}) ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id DESC LIMIT ?)`
+		);
 		args.push(...s.args, ...wargs, limit + 1);
 	}
-	const res = parts.length ? await db.$client.execute({ sql: `${parts.join('\nUNION ALL\n')}\nORDER BY ts DESC, source DESC, id DESC LIMIT ?`, args: [...args, limit + 1] }) : null;
+	const res = parts.length
+		? await db.$client.execute({
+				sql: `${parts.join('\nUNION ALL\n')}\nORDER BY ts DESC, source DESC, id DESC LIMIT ?`,
+				args: [...args, limit + 1]
+			})
+		: null;
 	const rows = (res?.rows ?? []).map((r) => toEntry(r as unknown as Row));
 	const items = rows.slice(0, limit);
 	const last = items.at(-1);
@@ -163,7 +179,10 @@ export async function listTimeline(db: Db, q: TimelineQuery): Promise<TimelinePa
 type Row = TimelineEntry & { bytes: number | null };
 
 function toEntry(r: Row): TimelineEntry {
-	const size = r.source.startsWith('model.') && r.bytes !== null ? ` (${(Number(r.bytes) / GB).toFixed(1)} GB)` : '';
+	const size =
+		r.source.startsWith('model.') && r.bytes !== null
+			? ` (${(Number(r.bytes) / GB).toFixed(1)} GB)`
+			: '';
 	return {
 		ts: Number(r.ts),
 		source: r.source,

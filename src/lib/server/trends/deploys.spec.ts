@@ -6,19 +6,41 @@ import type { Db } from '../db';
 
 describe('deploys', () => {
 	it('keys a container by its compose service, else its name', () => {
-		expect(deployKey('/shop-web-1', { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'web' })).toBe('shop/web');
+		expect(
+			deployKey('/shop-web-1', {
+				'com.docker.compose.project': 'shop',
+				'com.docker.compose.service': 'web'
+			})
+		).toBe('shop/web');
 		expect(deployKey('/standalone', {})).toBe('standalone');
 	});
 
 	it('a new image id for a key is a deploy; the same image again (a restart) is not', () => {
 		const known = new Map<string, string>();
-		const seen = (imageId: string, ts = 1) => ({ ts, key: 'shop/web', container: 'shop-web-1', image: 'shop:1', imageId });
+		const seen = (imageId: string, ts = 1) => ({
+			ts,
+			key: 'shop/web',
+			container: 'shop-web-1',
+			image: 'shop:1',
+			imageId
+		});
 		// the first listing only learns what runs
 		expect(noteImage(known, seen('sha256:a'), { baseline: true })).toBeNull();
 		expect(noteImage(known, seen('sha256:a', 2))).toBeNull();
-		expect(noteImage(known, seen('sha256:b', 3))).toEqual({ ...seen('sha256:b', 3), previousImageId: 'sha256:a' });
+		expect(noteImage(known, seen('sha256:b', 3))).toEqual({
+			...seen('sha256:b', 3),
+			previousImageId: 'sha256:a'
+		});
 		// a service that appears after start-up is a deploy too
-		expect(noteImage(known, { ts: 4, key: 'shop/worker', container: 'w', image: 'w:1', imageId: 'sha256:c' })).toMatchObject({ key: 'shop/worker', previousImageId: null });
+		expect(
+			noteImage(known, {
+				ts: 4,
+				key: 'shop/worker',
+				container: 'w',
+				image: 'w:1',
+				imageId: 'sha256:c'
+			})
+		).toMatchObject({ key: 'shop/worker', previousImageId: null });
 	});
 });
 
@@ -34,7 +56,13 @@ describe('deploy recorder while Docker is down', () => {
 			}
 		};
 		const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-		const rec = createDeployRecorder({ api: api as unknown as DockerApi, db: null as unknown as Db, hostId: 'h', log: quiet, retryMs: 2 });
+		const rec = createDeployRecorder({
+			api: api as unknown as DockerApi,
+			db: null as unknown as Db,
+			hostId: 'h',
+			log: quiet,
+			retryMs: 2
+		});
 		rec.start();
 		while (calls < 30) await new Promise((r) => setTimeout(r, 2));
 		// at most the one retry wait in progress holds a listener (30 retries each left one before)

@@ -35,14 +35,21 @@ export function deployKey(name: string, labels: Record<string, string> | undefin
  * `known`. A key never seen before is a deploy (a new service) unless `baseline` is set (the
  * first listing after start-up only learns what runs).
  */
-export function noteImage(known: Map<string, string>, seen: { ts: number; key: string; container: string; image: string; imageId: string }, { baseline = false } = {}): DeployRecord | null {
+export function noteImage(
+	known: Map<string, string>,
+	seen: { ts: number; key: string; container: string; image: string; imageId: string },
+	{ baseline = false } = {}
+): DeployRecord | null {
 	const previous = known.get(seen.key);
 	known.set(seen.key, seen.imageId);
 	if (previous === seen.imageId || (baseline && previous === undefined)) return null;
 	return { ...seen, previousImageId: previous ?? null };
 }
 
-export async function deploysInRange(db: Db, { hostId, fromMs, toMs }: { hostId: string; fromMs: number; toMs: number }): Promise<DeployMarker[]> {
+export async function deploysInRange(
+	db: Db,
+	{ hostId, fromMs, toMs }: { hostId: string; fromMs: number; toMs: number }
+): Promise<DeployMarker[]> {
 	const rows = await db
 		.select()
 		.from(deploys)
@@ -56,7 +63,23 @@ export async function deploysInRange(db: Db, { hostId, fromMs, toMs }: { hostId:
  * `labels` (VMW_CONTAINER_LABELS: `key` or `key=value`, all must match) scopes the recorder as
  * it scopes every container view: Docker filters both the listing and the event stream.
  */
-export function createDeployRecorder({ api, db, hostId, log, labels = [], retryMs = 5000, now = Date.now }: { api: DockerApi; db: Db; hostId: string; log: Logger; labels?: string[]; retryMs?: number; now?: () => number }) {
+export function createDeployRecorder({
+	api,
+	db,
+	hostId,
+	log,
+	labels = [],
+	retryMs = 5000,
+	now = Date.now
+}: {
+	api: DockerApi;
+	db: Db;
+	hostId: string;
+	log: Logger;
+	labels?: string[];
+	retryMs?: number;
+	now?: () => number;
+}) {
 	const known = new Map<string, string>();
 	let listedOnce = false;
 	let ctrl: AbortController | null = null;
@@ -68,7 +91,12 @@ export function createDeployRecorder({ api, db, hostId, log, labels = [], retryM
 	async function record(d: DeployRecord) {
 		await db.insert(deploys).values({ hostId, ...d });
 		recorded++;
-		log.info('deploy', { key: d.key, container: d.container, image: d.image, imageId: d.imageId.slice(0, 19) });
+		log.info('deploy', {
+			key: d.key,
+			container: d.container,
+			image: d.image,
+			imageId: d.imageId.slice(0, 19)
+		});
 	}
 
 	async function reconcile() {
@@ -77,27 +105,57 @@ export function createDeployRecorder({ api, db, hostId, log, labels = [], retryM
 		list.sort((a, b) => a.Created - b.Created);
 		for (const c of list) {
 			const name = (c.Names?.[0] ?? c.Id).replace(/^\//, '');
-			const d = noteImage(known, { ts: c.Created * 1000, key: deployKey(name, c.Labels), container: name, image: c.Image, imageId: c.ImageID }, { baseline: !listedOnce });
+			const d = noteImage(
+				known,
+				{
+					ts: c.Created * 1000,
+					key: deployKey(name, c.Labels),
+					container: name,
+					image: c.Image,
+					imageId: c.ImageID
+				},
+				{ baseline: !listedOnce }
+			);
 			if (d) await record(d);
 		}
 		listedOnce = true;
 	}
 
-	async function onEvent(e: { Type?: string; Action?: string; id?: string; Actor?: { ID?: string }; timeNano?: number; time?: number }) {
+	async function onEvent(e: {
+		Type?: string;
+		Action?: string;
+		id?: string;
+		Actor?: { ID?: string };
+		timeNano?: number;
+		time?: number;
+	}) {
 		if (e.Type !== 'container' || (e.Action !== 'create' && e.Action !== 'start')) return;
 		const id = e.Actor?.ID ?? e.id;
 		if (!id) return;
 		const c = await api.inspectContainer(id);
 		const name = c.Name.replace(/^\//, '');
 		const ts = e.timeNano ? Math.round(e.timeNano / 1e6) : (e.time ?? now() / 1000) * 1000;
-		const d = noteImage(known, { ts, key: deployKey(name, c.Config?.Labels ?? undefined), container: name, image: c.Config?.Image ?? c.Image, imageId: c.Image });
+		const d = noteImage(known, {
+			ts,
+			key: deployKey(name, c.Config?.Labels ?? undefined),
+			container: name,
+			image: c.Config?.Image ?? c.Image,
+			imageId: c.Image
+		});
 		if (d) await record(d);
 	}
 
 	async function follow(signal: AbortSignal) {
 		while (!signal.aborted) {
 			try {
-				const stream = await api.events({ signal, filters: { type: ['container'], event: ['create', 'start'], ...(labels.length ? { label: labels } : {}) } });
+				const stream = await api.events({
+					signal,
+					filters: {
+						type: ['container'],
+						event: ['create', 'start'],
+						...(labels.length ? { label: labels } : {})
+					}
+				});
 				await reconcile();
 				connected = true;
 				lastError = null;
@@ -122,12 +180,17 @@ export function createDeployRecorder({ api, db, hostId, log, labels = [], retryM
 				connected = false;
 				if (signal.aborted) return;
 				const reason = reasonOf(err);
-				if (reason !== lastError) log.warn('deploy recorder: Docker events unavailable; retrying', { reason });
+				if (reason !== lastError)
+					log.warn('deploy recorder: Docker events unavailable; retrying', { reason });
 				lastError = reason;
 				// the listener goes with its retry: one left per retry on the recorder's lifelong
 				// signal was a leak (every 5 s while Docker is down)
 				await new Promise<void>((resolve) => {
-					const done = () => (clearTimeout(t), signal.removeEventListener('abort', done), resolve());
+					const done = () => (
+						clearTimeout(t),
+						signal.removeEventListener('abort', done),
+						resolve()
+					);
 					const t = setTimeout(done, retryMs);
 					signal.addEventListener('abort', done, { once: true });
 				});
@@ -151,7 +214,12 @@ export function createDeployRecorder({ api, db, hostId, log, labels = [], retryM
 		},
 		/** For /healthz: reported, never fatal (Docker is an outside system). */
 		health() {
-			return { ok: connected, detail: connected ? `following Docker events; ${recorded} deploy(s) recorded since start` : `not following Docker events${lastError ? `: ${lastError}` : ''}` };
+			return {
+				ok: connected,
+				detail: connected
+					? `following Docker events; ${recorded} deploy(s) recorded since start`
+					: `not following Docker events${lastError ? `: ${lastError}` : ''}`
+			};
 		}
 	};
 }

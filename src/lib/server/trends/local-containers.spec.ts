@@ -12,14 +12,24 @@ describe('container write trend (local)', () => {
 	beforeEach(async () => (ctx = await freshDb()));
 	afterEach(() => ctx.cleanup());
 
-	const insert = async (rows: { key: string; ts: number; writeBps: number | null }[], hostId = 'vm-a') => {
-		for (let i = 0; i < rows.length; i += 200) await ctx.db.insert(containerHistory).values(rows.slice(i, i + 200).map((r) => ({ hostId, name: r.key, ...r })));
+	const insert = async (
+		rows: { key: string; ts: number; writeBps: number | null }[],
+		hostId = 'vm-a'
+	) => {
+		for (let i = 0; i < rows.length; i += 200)
+			await ctx.db
+				.insert(containerHistory)
+				.values(rows.slice(i, i + 200).map((r) => ({ hostId, name: r.key, ...r })));
 	};
 
 	it('means per step and container; kept buckets are reused, a late row into one is read again', async () => {
 		// a: minute i writes i B/s; b: 100 B/s, but null (no reading) every 4th minute; 5 hours of minutes
 		const rows = [];
-		for (let i = 0; i < 300; i++) rows.push({ key: 'a', ts: T0 + i * MIN, writeBps: i }, { key: 'b', ts: T0 + i * MIN, writeBps: i % 4 ? 100 : null });
+		for (let i = 0; i < 300; i++)
+			rows.push(
+				{ key: 'a', ts: T0 + i * MIN, writeBps: i },
+				{ key: 'b', ts: T0 + i * MIN, writeBps: i % 4 ? 100 : null }
+			);
 		await insert(rows);
 		await insert([{ key: 'a', ts: T0, writeBps: 1e9 }], 'vm-other');
 		let now = T0 + 300 * MIN;
@@ -29,7 +39,9 @@ describe('container write trend (local)', () => {
 		const first = await trend.lines(range);
 		// buckets are whole even where the range starts inside one (minute 2): bucket k holds minutes 30k..30k+29, a's mean 30k + 14.5
 		expect(first.map((l) => l.key)).toEqual(['a', 'b']);
-		expect(first[0].points).toEqual(Array.from({ length: 10 }, (_, k) => [T0 + k * 30 * MIN, 30 * k + 14.5]));
+		expect(first[0].points).toEqual(
+			Array.from({ length: 10 }, (_, k) => [T0 + k * 30 * MIN, 30 * k + 14.5])
+		);
 		expect(first[1].points.every(([, v]) => v === 100)).toBe(true);
 
 		// the same again, later: nothing changed, the same answer
@@ -49,7 +61,9 @@ describe('container write trend (local)', () => {
 		const trend = createContainerWriteTrend({ db: ctx.db, hostId: 'vm-a', now: () => now });
 		const range = { fromMs: T0, toMs: now, stepMs: MIN };
 		await insert([{ key: 'a', ts: T0 + 30 * MIN, writeBps: 5 }]);
-		expect(await trend.lines(range)).toEqual([{ key: 'a', label: 'a', points: [[T0 + 30 * MIN, 5]] }]);
+		expect(await trend.lines(range)).toEqual([
+			{ key: 'a', label: 'a', points: [[T0 + 30 * MIN, 5]] }
+		]);
 		await insert([{ key: 'a', ts: now - MIN, writeBps: 6 }]);
 		expect((await trend.lines(range))[0].points).toEqual([
 			[T0 + 30 * MIN, 5],

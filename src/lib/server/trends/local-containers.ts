@@ -28,7 +28,15 @@ interface StepCache {
 	seenRowid: number;
 }
 
-export function createContainerWriteTrend({ db, hostId, now = Date.now }: { db: Db; hostId: string; now?: () => number }) {
+export function createContainerWriteTrend({
+	db,
+	hostId,
+	now = Date.now
+}: {
+	db: Db;
+	hostId: string;
+	now?: () => number;
+}) {
 	const caches = new Map<number, StepCache>();
 	// one fill at a time: two requests for the same step must not both read the same week
 	let queue: Promise<unknown> = Promise.resolve();
@@ -61,9 +69,18 @@ export function createContainerWriteTrend({ db, hostId, now = Date.now }: { db: 
 
 	async function lines({ fromMs, toMs, stepMs }: StepRange): Promise<TrendLine[]> {
 		const first = Math.floor(fromMs / stepMs) * stepMs;
-		const settled = Math.max(first, Math.min(Math.floor((now() - SETTLE_MS) / stepMs) * stepMs, Math.floor(toMs / stepMs) * stepMs));
+		const settled = Math.max(
+			first,
+			Math.min(
+				Math.floor((now() - SETTLE_MS) / stepMs) * stepMs,
+				Math.floor(toMs / stepMs) * stepMs
+			)
+		);
 		const fill = queue.then(async () => {
-			const top = Number((await db.$client.execute('SELECT max(rowid) AS top FROM container_history')).rows[0]?.top ?? 0);
+			const top = Number(
+				(await db.$client.execute('SELECT max(rowid) AS top FROM container_history')).rows[0]
+					?.top ?? 0
+			);
 			const news = await db.$client.execute({
 				sql: 'SELECT min(ts) AS oldest FROM container_history WHERE rowid > ? AND rowid <= ?',
 				args: [caches.get(stepMs)?.seenRowid ?? top, top]
@@ -109,10 +126,14 @@ export function createContainerWriteTrend({ db, hostId, now = Date.now }: { db: 
 				pts.push([b, bucket.means[i]]);
 			}
 		};
-		const settledTs = [...cache.buckets.keys()].filter((b) => b >= first && b <= toMs).sort((a, b) => a - b);
+		const settledTs = [...cache.buckets.keys()]
+			.filter((b) => b >= first && b <= toMs)
+			.sort((a, b) => a - b);
 		for (const b of settledTs) add(b, cache.buckets.get(b)!);
 		for (const b of [...tail.keys()].sort((a, c) => a - c)) add(b, tail.get(b)!);
-		return [...byKey].sort(([a], [b]) => a.localeCompare(b)).map(([key, points]) => ({ key, label: key, points }));
+		return [...byKey]
+			.sort(([a], [b]) => a.localeCompare(b))
+			.map(([key, points]) => ({ key, label: key, points }));
 	}
 
 	return { lines };

@@ -13,7 +13,8 @@ const LOCAL: Record<TrendId, Pick | string> = {
 	],
 	steal: [{ key: 'steal', label: 'steal', read: (p) => p.stealPct }],
 	load: [{ key: 'load1', label: 'load1', read: (p) => p.load1 }],
-	containers: 'not in the local history: needs Prometheus scraping vmwarden /metrics (VMW_PROMETHEUS_URL)',
+	containers:
+		'not in the local history: needs Prometheus scraping vmwarden /metrics (VMW_PROMETHEUS_URL)',
 	// served from the stats collector's container history when there is one (trends.ts)
 	io: 'not in the local history: needs Prometheus with cAdvisor or vmwarden /metrics (VMW_PROMETHEUS_URL)'
 };
@@ -39,7 +40,11 @@ function bucket(samples: [number, number][], stepMs: number): [number, number][]
 	return out;
 }
 
-export function localLines(id: TrendId, points: HistoryPoint[], stepSec: number): { series: TrendLine[]; noData: string | null } {
+export function localLines(
+	id: TrendId,
+	points: HistoryPoint[],
+	stepSec: number
+): { series: TrendLine[]; noData: string | null } {
 	const pick = LOCAL[id];
 	if (typeof pick === 'string' && pick !== 'disks') return { series: [], noData: pick };
 	const stepMs = stepSec * 1000;
@@ -52,7 +57,9 @@ export function localLines(id: TrendId, points: HistoryPoint[], stepSec: number)
 				if (!list) byMount.set(d.mount, (list = []));
 				list.push([p.ts, d.usedPct]);
 			}
-		series = [...byMount].sort(([a], [b]) => a.localeCompare(b)).map(([mount, s]) => ({ key: mount, label: mount, points: bucket(s, stepMs) }));
+		series = [...byMount]
+			.sort(([a], [b]) => a.localeCompare(b))
+			.map(([mount, s]) => ({ key: mount, label: mount, points: bucket(s, stepMs) }));
 	} else {
 		series = pick.map(({ key, label, read }) => {
 			const s: [number, number][] = [];

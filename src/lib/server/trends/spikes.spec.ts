@@ -15,7 +15,10 @@ describe('writeSpikes', () => {
 		// hourly points (step 3600 s); app writes 1000 B/s except day 3 at 5000 B/s -> 86.4 MB vs 432 MB a day;
 		// db writes a steady 50,000 B/s: bigger than app's spike, but it is its own normal
 		const points = (rate: (day: number) => number): [number, number][] =>
-			Array.from({ length: 7 * 24 }, (_, h) => [T0 + (h + 1) * 3_600_000, rate(Math.floor(h / 24))]);
+			Array.from({ length: 7 * 24 }, (_, h) => [
+				T0 + (h + 1) * 3_600_000,
+				rate(Math.floor(h / 24))
+			]);
 		const spikes = writeSpikes({
 			series: [
 				{ key: 'app', label: 'app', points: points((d) => (d === 3 ? 5000 : 1000)) },
@@ -24,7 +27,15 @@ describe('writeSpikes', () => {
 			stepSec: 3600,
 			factor: 3
 		});
-		expect(spikes).toEqual([{ series: 'app', dayStartMs: T0 + 3 * DAY, bytes: 5000 * 86_400, medianBytes: 1000 * 86_400, ratio: 5 }]);
+		expect(spikes).toEqual([
+			{
+				series: 'app',
+				dayStartMs: T0 + 3 * DAY,
+				bytes: 5000 * 86_400,
+				medianBytes: 1000 * 86_400,
+				ratio: 5
+			}
+		]);
 	});
 
 	it('needs three days to judge', () => {
@@ -32,6 +43,8 @@ describe('writeSpikes', () => {
 			[T0 + 3_600_000, 1],
 			[T0 + DAY + 3_600_000, 100]
 		];
-		expect(writeSpikes({ series: [{ key: 'a', label: 'a', points }], stepSec: 3600, factor: 3 })).toEqual([]);
+		expect(
+			writeSpikes({ series: [{ key: 'a', label: 'a', points }], stepSec: 3600, factor: 3 })
+		).toEqual([]);
 	});
 });

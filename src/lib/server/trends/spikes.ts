@@ -15,7 +15,15 @@ export function median(values: number[]): number {
  * step that ends at it), then the days above `factor` x the median of that container's days.
  * Needs at least 3 days of a container to have a median worth comparing with.
  */
-export function writeSpikes({ series, stepSec, factor }: { series: TrendLine[]; stepSec: number; factor: number }): WriteSpike[] {
+export function writeSpikes({
+	series,
+	stepSec,
+	factor
+}: {
+	series: TrendLine[];
+	stepSec: number;
+	factor: number;
+}): WriteSpike[] {
 	const spikes: WriteSpike[] = [];
 	for (const s of series) {
 		const days = new Map<number, number>();
@@ -27,7 +35,8 @@ export function writeSpikes({ series, stepSec, factor }: { series: TrendLine[]; 
 		const med = median([...days.values()]);
 		if (!(med > 0)) continue;
 		for (const [dayStartMs, bytes] of days) {
-			if (bytes > factor * med) spikes.push({ series: s.key, dayStartMs, bytes, medianBytes: med, ratio: bytes / med });
+			if (bytes > factor * med)
+				spikes.push({ series: s.key, dayStartMs, bytes, medianBytes: med, ratio: bytes / med });
 		}
 	}
 	return spikes.sort((a, b) => a.dayStartMs - b.dayStartMs || a.series.localeCompare(b.series));

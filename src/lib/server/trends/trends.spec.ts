@@ -16,13 +16,28 @@ function recordingTrends(opts: { hostLabel?: string; prom?: boolean } = {}) {
 		now: () => NOW,
 		fetch: async (_url, init) => {
 			queries.push(new URLSearchParams(String(init?.body)).get('query')!);
-			const result = [{ metric: { mountpoint: '/', name: 'web' }, values: [[NOW / 1000 - 60, '1'], [NOW / 1000, '2']] }];
-			return new Response(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result } }));
+			const result = [
+				{
+					metric: { mountpoint: '/', name: 'web' },
+					values: [
+						[NOW / 1000 - 60, '1'],
+						[NOW / 1000, '2']
+					]
+				}
+			];
+			return new Response(
+				JSON.stringify({ status: 'success', data: { resultType: 'matrix', result } })
+			);
 		}
 	});
 	const trends = createTrends({
 		prom: opts.prom === false ? null : prom,
-		selectors: { node: 'job="node"', cadvisor: 'job="cadvisor"', vmwarden: 'job="vmwarden"', hostId: 'hub.1' },
+		selectors: {
+			node: 'job="node"',
+			cadvisor: 'job="cadvisor"',
+			vmwarden: 'job="vmwarden"',
+			hostId: 'hub.1'
+		},
 		hostLabel: opts.hostLabel,
 		thresholds: DEFAULT_THRESHOLDS,
 		local: { minutes: async () => [], rollups: async () => [], rawRetentionMs: 86_400_000 },
@@ -35,28 +50,35 @@ function recordingTrends(opts: { hostLabel?: string; prom?: boolean } = {}) {
 }
 
 describe('trends of several hosts from one store', () => {
-	it.each(TREND_IDS)('%s: every selector of the own host matches its id (dot escaped) or no label', async (metric) => {
-		const { trends, queries } = recordingTrends();
-		const a = await trends.series({ metric, range: '24h' });
-		expect(a.state).toBe('ok');
-		expect(queries.length).toBeGreaterThan(0);
-		// every metric selector {…} in every query carries the own-host matcher: regex hub\.1| in a PromQL string
-		for (const q of queries) {
-			const selectors = q.match(/\{[^}]*\}/g)!;
-			expect(selectors.length).toBeGreaterThan(0);
-			for (const s of selectors) expect(s).toContain('host_id=~"hub\\\\.1|"');
+	it.each(TREND_IDS)(
+		'%s: every selector of the own host matches its id (dot escaped) or no label',
+		async (metric) => {
+			const { trends, queries } = recordingTrends();
+			const a = await trends.series({ metric, range: '24h' });
+			expect(a.state).toBe('ok');
+			expect(queries.length).toBeGreaterThan(0);
+			// every metric selector {…} in every query carries the own-host matcher: regex hub\.1| in a PromQL string
+			for (const q of queries) {
+				const selectors = q.match(/\{[^}]*\}/g)!;
+				expect(selectors.length).toBeGreaterThan(0);
+				for (const s of selectors) expect(s).toContain('host_id=~"hub\\\\.1|"');
+			}
 		}
-	});
+	);
 
-	it.each(TREND_IDS)('%s: another host matches exactly its id, under the configured label', async (metric) => {
-		const { trends, queries } = recordingTrends({ hostLabel: 'vm' });
-		await trends.series({ metric, range: '7d', hostId: 'vm.2' });
-		for (const q of queries) for (const s of q.match(/\{[^}]*\}/g)!) {
-			expect(s).toContain('vm="vm.2"');
-			expect(s).not.toContain('host_id');
-			expect(s).not.toContain('=~"vm');
+	it.each(TREND_IDS)(
+		'%s: another host matches exactly its id, under the configured label',
+		async (metric) => {
+			const { trends, queries } = recordingTrends({ hostLabel: 'vm' });
+			await trends.series({ metric, range: '7d', hostId: 'vm.2' });
+			for (const q of queries)
+				for (const s of q.match(/\{[^}]*\}/g)!) {
+					expect(s).toContain('vm="vm.2"');
+					expect(s).not.toContain('host_id');
+					expect(s).not.toContain('=~"vm');
+				}
 		}
-	});
+	);
 
 	it("another host's trend has no deploy markers or CPU-based thresholds of this host; last good data is per host", async () => {
 		const { trends } = recordingTrends();
@@ -65,7 +87,10 @@ describe('trends of several hosts from one store', () => {
 		if (own.state !== 'ok' || other.state !== 'ok') throw new Error('expected ok');
 		expect(own.data.deploys).toEqual([{ atMs: NOW - 1000, container: 'web', image: 'web:2' }]);
 		// DEFAULT load thresholds per CPU times cpuCount 4, only for the own host
-		expect(own.data.thresholds.map((t) => t.value)).toEqual([DEFAULT_THRESHOLDS.loadPerCpuWarn * 4, DEFAULT_THRESHOLDS.loadPerCpuCrit * 4]);
+		expect(own.data.thresholds.map((t) => t.value)).toEqual([
+			DEFAULT_THRESHOLDS.loadPerCpuWarn * 4,
+			DEFAULT_THRESHOLDS.loadPerCpuCrit * 4
+		]);
 		expect(other.data.deploys).toEqual([]);
 		expect(other.data.thresholds).toEqual([]);
 	});
@@ -74,12 +99,17 @@ describe('trends of several hosts from one store', () => {
 		const { trends } = recordingTrends({ prom: false });
 		expect(await trends.series({ metric: 'load', range: '24h', hostId: 'vm2' })).toEqual({
 			state: 'unavailable',
-			reason: expect.stringMatching(/^trends of host "vm2" need a PromQL store .*VMW_PROMETHEUS_URL/),
+			reason: expect.stringMatching(
+				/^trends of host "vm2" need a PromQL store .*VMW_PROMETHEUS_URL/
+			),
 			lastGood: null,
 			lastGoodAt: null,
 			at: NOW
 		});
-		expect(await trends.series({ metric: 'load', range: '24h' })).toMatchObject({ state: 'ok', data: { source: 'local' } });
+		expect(await trends.series({ metric: 'load', range: '24h' })).toMatchObject({
+			state: 'ok',
+			data: { source: 'local' }
+		});
 	});
 
 	it('refuses a host label PromQL cannot parse at creation', () => {

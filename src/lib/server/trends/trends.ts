@@ -3,7 +3,15 @@
 // Several VMs (issue 15, decision 0013): one PromQL store holds every host's series under a host
 // label (VMW_TRENDS_HOST_LABEL, host_id by default); any host's trend is answered here from it.
 import type { HistoryPoint, Thresholds } from '$lib/health';
-import { TREND_RANGE_MS, type DeployMarker, type TrendAnswer, type TrendData, type TrendId, type TrendLine, type TrendRange } from '$lib/trends';
+import {
+	TREND_RANGE_MS,
+	type DeployMarker,
+	type TrendAnswer,
+	type TrendData,
+	type TrendId,
+	type TrendLine,
+	type TrendRange
+} from '$lib/trends';
 import { CATALOG, type Selectors } from '../prometheus/catalog';
 import { chooseStep, type PromClient } from '../prometheus/client';
 import { projectDisk } from '../prometheus/projection';
@@ -47,7 +55,17 @@ export interface TrendsOptions {
 	now?: () => number;
 }
 
-export function createTrends({ prom, selectors, hostLabel = 'host_id', thresholds, local, spikeFactor, cpuCount = () => undefined, deploys, now = Date.now }: TrendsOptions) {
+export function createTrends({
+	prom,
+	selectors,
+	hostLabel = 'host_id',
+	thresholds,
+	local,
+	spikeFactor,
+	cpuCount = () => undefined,
+	deploys,
+	now = Date.now
+}: TrendsOptions) {
 	/** Last good data per host, metric and range, for the unavailable answer. */
 	const lastGood = new Map<string, { data: TrendData; at: number }>();
 	const ownHost = selectors.hostId;
@@ -60,17 +78,28 @@ export function createTrends({ prom, selectors, hostLabel = 'host_id', threshold
 	 */
 	function scope(hostId: string): { sel: Selectors; own: boolean } {
 		const own = hostId === ownHost;
-		return { own, sel: { ...selectors, hostId, host: hostMatcher({ label: hostLabel, hostId, own }) } };
+		return {
+			own,
+			sel: { ...selectors, hostId, host: hostMatcher({ label: hostLabel, hostId, own }) }
+		};
 	}
 
 	function finish(data: TrendData): TrendData {
 		if (data.metric === 'disk') {
-			const targets = [...new Set([thresholds.diskWarnPct, thresholds.diskCritPct, 100])].sort((a, b) => a - b);
-			data.projections = Object.fromEntries(data.series.map((s) => [s.key, projectDisk({ points: s.points, targets })]));
+			const targets = [...new Set([thresholds.diskWarnPct, thresholds.diskCritPct, 100])].sort(
+				(a, b) => a - b
+			);
+			data.projections = Object.fromEntries(
+				data.series.map((s) => [s.key, projectDisk({ points: s.points, targets })])
+			);
 		}
 		if (data.metric === 'io') {
 			data.spikeFactor = spikeFactor;
-			data.spikes = writeSpikes({ series: data.series, stepSec: data.stepSec, factor: spikeFactor });
+			data.spikes = writeSpikes({
+				series: data.series,
+				stepSec: data.stepSec,
+				factor: spikeFactor
+			});
 		}
 		return data;
 	}
@@ -78,7 +107,12 @@ export function createTrends({ prom, selectors, hostLabel = 'host_id', threshold
 	function frame(metric: TrendId, range: TrendRange) {
 		const toMs = now();
 		const fromMs = toMs - TREND_RANGE_MS[range];
-		const aligned = chooseStep({ startSec: fromMs / 1000, endSec: toMs / 1000, maxPoints: CHART_POINTS, minStepSec: MIN_STEP_SEC });
+		const aligned = chooseStep({
+			startSec: fromMs / 1000,
+			endSec: toMs / 1000,
+			maxPoints: CHART_POINTS,
+			minStepSec: MIN_STEP_SEC
+		});
 		const def = CATALOG[metric];
 		return { def, fromMs, toMs, ...aligned };
 	}
@@ -113,7 +147,13 @@ export function createTrends({ prom, selectors, hostLabel = 'host_id', threshold
 			else points = useRollups ? await local.rollups(stepRange) : await local.minutes(stepRange);
 		} catch (err) {
 			const prev = lastGood.get(`${ownHost}|${metric}|${range}`);
-			return { state: 'unavailable', reason: `local history unreadable: ${(err as Error)?.message ?? err}`, lastGood: prev?.data ?? null, lastGoodAt: prev?.at ?? null, at: now() };
+			return {
+				state: 'unavailable',
+				reason: `local history unreadable: ${(err as Error)?.message ?? err}`,
+				lastGood: prev?.data ?? null,
+				lastGoodAt: prev?.at ?? null,
+				at: now()
+			};
 		}
 		const { series, noData } = fromCollector
 			? { series: writes, noData: writes.length ? null : 'no container history for this range yet' }
@@ -127,7 +167,11 @@ export function createTrends({ prom, selectors, hostLabel = 'host_id', threshold
 			toMs,
 			stepSec: step,
 			source: 'local',
-			resolution: fromCollector ? '1-minute container history' : useRollups ? '15-minute rollups' : '1-minute history',
+			resolution: fromCollector
+				? '1-minute container history'
+				: useRollups
+					? '15-minute rollups'
+					: '1-minute history',
 			series,
 			thresholds: def.thresholds(thresholds, cpuCount()),
 			noData
@@ -137,7 +181,12 @@ export function createTrends({ prom, selectors, hostLabel = 'host_id', threshold
 		return { state: 'ok', data: await withDeploys(data), at };
 	}
 
-	async function fromPrometheus(client: PromClient, metric: TrendId, range: TrendRange, hostId: string): Promise<TrendAnswer> {
+	async function fromPrometheus(
+		client: PromClient,
+		metric: TrendId,
+		range: TrendRange,
+		hostId: string
+	): Promise<TrendAnswer> {
 		const { def, fromMs, toMs, stepSec } = frame(metric, range);
 		const { sel, own } = scope(hostId);
 		const key = `${hostId}|${metric}|${range}`;
@@ -160,7 +209,13 @@ export function createTrends({ prom, selectors, hostLabel = 'host_id', threshold
 		for (const r of results) {
 			if ('failed' in r && r.failed) {
 				const prev = lastGood.get(key);
-				return { state: 'unavailable', reason: r.failed.reason, lastGood: prev?.data ?? null, lastGoodAt: prev?.at ?? r.failed.lastGoodAt, at: r.failed.at };
+				return {
+					state: 'unavailable',
+					reason: r.failed.reason,
+					lastGood: prev?.data ?? null,
+					lastGoodAt: prev?.at ?? r.failed.lastGoodAt,
+					at: r.failed.at
+				};
 			}
 			const { q } = r;
 			const lines = 'lines' in r ? r.lines! : [];
@@ -184,11 +239,20 @@ export function createTrends({ prom, selectors, hostLabel = 'host_id', threshold
 			series,
 			// thresholds are this host's config; another host's CPU count is not known here (no load lines)
 			thresholds: def.thresholds(thresholds, own ? cpuCount() : undefined),
-			noData: series.length ? null : `no data in Prometheus for ${missing.join('; ')} matching ${own ? "this host's selector" : `host ${hostLabel}="${hostId}"`}`
+			noData: series.length
+				? null
+				: `no data in Prometheus for ${missing.join('; ')} matching ${own ? "this host's selector" : `host ${hostLabel}="${hostId}"`}`
 		});
 		const at = now();
 		await withDeploys(data, own);
-		if (warnings.length) return { state: 'partial', data, reason: [...new Set(warnings)].join('; '), at, lastGoodAt: lastGood.get(key)?.at ?? null };
+		if (warnings.length)
+			return {
+				state: 'partial',
+				data,
+				reason: [...new Set(warnings)].join('; '),
+				at,
+				lastGoodAt: lastGood.get(key)?.at ?? null
+			};
 		lastGood.set(key, { data, at });
 		return { state: 'ok', data, at };
 	}
@@ -200,7 +264,15 @@ export function createTrends({ prom, selectors, hostLabel = 'host_id', threshold
 		 * `hostId`: any host whose series the store holds (default: this instance's own). The
 		 * caller decides which hosts exist (the router: own or registered); this only filters.
 		 */
-		async series({ metric, range, hostId = ownHost }: { metric: TrendId; range: TrendRange; hostId?: string }): Promise<TrendAnswer> {
+		async series({
+			metric,
+			range,
+			hostId = ownHost
+		}: {
+			metric: TrendId;
+			range: TrendRange;
+			hostId?: string;
+		}): Promise<TrendAnswer> {
 			if (prom) return fromPrometheus(prom, metric, range, hostId);
 			if (hostId === ownHost) return fromLocal(metric, range);
 			return {

@@ -33,11 +33,18 @@ export function createInnerContext(opts: InnerContextOptions): Context {
 }
 
 /** The context of an HTTP request, after hooks.server.ts authenticated it. */
-export function createContext(event: Pick<RequestEvent, 'locals' | 'request'>, services: Services, resHeaders: Headers | null): Context {
+export function createContext(
+	event: Pick<RequestEvent, 'locals' | 'request'>,
+	services: Services,
+	resHeaders: Headers | null
+): Context {
 	return createInnerContext({
 		services,
 		// a hub's operate-scope token names the hub user it acts for (audit only; decision 0013)
-		principal: withOnBehalfOf(event.locals.principal, event.request.headers.get('x-vmwarden-on-behalf-of')),
+		principal: withOnBehalfOf(
+			event.locals.principal,
+			event.request.headers.get('x-vmwarden-on-behalf-of')
+		),
 		sessionId: event.locals.sessionId,
 		resHeaders,
 		clientKey: event.locals.clientAddress,

@@ -7,11 +7,19 @@ describe('expensive query limit', () => {
 	it('runs `running` at once per caller, queues up to maxWaiting, refuses beyond with TOO_MANY_REQUESTS', async () => {
 		const limit = createConcurrencyLimit({ maxWaiting: 3 });
 		const order: string[] = [];
-		const releases = await Promise.all([limit.acquire('token:viewer', 2), limit.acquire('token:viewer', 2)]);
-		const queued = [1, 2, 3].map((i) => limit.acquire('token:viewer', 2).then((release) => (order.push(`q${i}`), release)));
+		const releases = await Promise.all([
+			limit.acquire('token:viewer', 2),
+			limit.acquire('token:viewer', 2)
+		]);
+		const queued = [1, 2, 3].map((i) =>
+			limit.acquire('token:viewer', 2).then((release) => (order.push(`q${i}`), release))
+		);
 		await tick();
 		expect(limit.state('token:viewer')).toEqual({ running: 2, waiting: 3 });
-		await expect(limit.acquire('token:viewer', 2)).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS', message: expect.stringMatching(/2 run, 3 wait/) });
+		await expect(limit.acquire('token:viewer', 2)).rejects.toMatchObject({
+			code: 'TOO_MANY_REQUESTS',
+			message: expect.stringMatching(/2 run, 3 wait/)
+		});
 		// another caller has its own share
 		const other = await limit.acquire('user:alice', 2);
 		expect(order).toEqual([]);

@@ -24,7 +24,9 @@ export function callerKey(principal: Principal | null, clientKey: string): strin
 	return `${principal.via}:${principal.role}`;
 }
 
-export function createConcurrencyLimit({ maxWaiting = MAX_BATCH_CALLS }: { maxWaiting?: number } = {}) {
+export function createConcurrencyLimit({
+	maxWaiting = MAX_BATCH_CALLS
+}: { maxWaiting?: number } = {}) {
 	const slots = new Map<string, Slot>();
 
 	/** Waits for a turn (or refuses at once: TOO_MANY_REQUESTS); call the returned release when done. */
@@ -46,7 +48,9 @@ export function createConcurrencyLimit({ maxWaiting = MAX_BATCH_CALLS }: { maxWa
 				const onAbort = () => {
 					const i = s.waiting.indexOf(turn);
 					if (i >= 0) s.waiting.splice(i, 1);
-					reject(new TRPCError({ code: 'CLIENT_CLOSED_REQUEST', message: 'The request was cancelled.' }));
+					reject(
+						new TRPCError({ code: 'CLIENT_CLOSED_REQUEST', message: 'The request was cancelled.' })
+					);
 				};
 				if (signal?.aborted) return onAbort();
 				signal?.addEventListener('abort', onAbort, { once: true });
@@ -67,7 +71,10 @@ export function createConcurrencyLimit({ maxWaiting = MAX_BATCH_CALLS }: { maxWa
 	return {
 		acquire,
 		/** running and waiting calls of one caller (tests) */
-		state: (key: string) => ({ running: slots.get(key)?.running ?? 0, waiting: slots.get(key)?.waiting.length ?? 0 })
+		state: (key: string) => ({
+			running: slots.get(key)?.running ?? 0,
+			waiting: slots.get(key)?.waiting.length ?? 0
+		})
 	};
 }
 
@@ -78,10 +85,24 @@ export const expensiveQueries = createConcurrencyLimit();
 
 /** Runs `work` within the caller's share of expensive queries (VMW_QUERY_CONCURRENCY; TOO_MANY_REQUESTS beyond it). */
 export async function withinQueryLimit<T>(
-	{ principal, clientKey, running, signal }: { principal: Principal | null; clientKey: string; running: number | undefined; signal?: AbortSignal },
+	{
+		principal,
+		clientKey,
+		running,
+		signal
+	}: {
+		principal: Principal | null;
+		clientKey: string;
+		running: number | undefined;
+		signal?: AbortSignal;
+	},
 	work: () => Promise<T>
 ): Promise<T> {
-	const release = await expensiveQueries.acquire(callerKey(principal, clientKey), running ?? DEFAULT_QUERY_CONCURRENCY, signal);
+	const release = await expensiveQueries.acquire(
+		callerKey(principal, clientKey),
+		running ?? DEFAULT_QUERY_CONCURRENCY,
+		signal
+	);
 	try {
 		return await work();
 	} finally {
@@ -90,7 +111,15 @@ export async function withinQueryLimit<T>(
 }
 
 const withinLimit = middleware(({ ctx, signal, next }) =>
-	withinQueryLimit({ principal: ctx.principal, clientKey: ctx.clientKey, running: ctx.services?.config?.queryConcurrency, signal }, () => next())
+	withinQueryLimit(
+		{
+			principal: ctx.principal,
+			clientKey: ctx.clientKey,
+			running: ctx.services?.config?.queryConcurrency,
+			signal
+		},
+		() => next()
+	)
 );
 
 /** hostViewerProcedure for a query whose cost grows with its input or the stored data (history, the audit list). */

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { hostInput, resolveHost } from './host';
 
-const records: Record<string, { id: string; kind: string }> = { vm2: { id: 'vm2', kind: 'vmwarden' } };
+const records: Record<string, { id: string; kind: string }> = {
+	vm2: { id: 'vm2', kind: 'vmwarden' }
+};
 const asked: string[] = [];
 const services = {
 	config: { hostId: 'vm1' },
@@ -20,9 +22,14 @@ describe('hostId input', () => {
 	});
 	it('a registry host is its record; another host is NOT_FOUND', async () => {
 		expect(await resolveHost(services, 'vm2')).toEqual({ kind: 'remote', record: records.vm2 });
-		await expect(resolveHost(services, 'vm3')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'unknown host "vm3": this instance serves "vm1"' });
+		await expect(resolveHost(services, 'vm3')).rejects.toMatchObject({
+			code: 'NOT_FOUND',
+			message: 'unknown host "vm3": this instance serves "vm1"'
+		});
 		// no hub (a spec's stub services): only this instance
-		await expect(resolveHost({ config: { hostId: 'vm1' } } as never, 'vm2')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+		await expect(resolveHost({ config: { hostId: 'vm1' } } as never, 'vm2')).rejects.toMatchObject({
+			code: 'NOT_FOUND'
+		});
 	});
 	it('rejects hostile ids (never looked up) and unknown fields', async () => {
 		asked.length = 0;

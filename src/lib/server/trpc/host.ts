@@ -8,7 +8,11 @@ import type { HostRecord } from '../hosts/types';
 import type { RunHost } from '../hub/host-handle';
 
 /** A host id: letters, digits, dot, dash or underscore (hub/service.ts and host-context.ts test the same rule). */
-export const hostIdString = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'a host id is letters, digits, dot, dash or underscore');
+export const hostIdString = z
+	.string()
+	.min(1)
+	.max(64)
+	.regex(/^[A-Za-z0-9._-]+$/, 'a host id is letters, digits, dot, dash or underscore');
 
 export const hostIdSchema = hostIdString.optional();
 
@@ -20,7 +24,11 @@ export function localHost(services: Services): RunHost {
 	return {
 		kind: 'local',
 		id: services.config.hostId,
-		containers: { docker: services.docker, containerStats: services.containerStats, containerHistory: services.containerHistory },
+		containers: {
+			docker: services.docker,
+			containerStats: services.containerStats,
+			containerHistory: services.containerHistory
+		},
 		summary: () => services.hub.localSummary()
 	};
 }
@@ -36,8 +44,17 @@ export async function resolveHost(services: Services, hostId: unknown): Promise<
 	const own = services.config.hostId;
 	if (hostId === undefined || hostId === own) return { kind: 'local' };
 	const parsed = hostIdString.safeParse(hostId);
-	if (!parsed.success) throw new TRPCError({ code: 'BAD_REQUEST', message: `hostId: ${parsed.error.issues[0]?.message ?? 'not a host id'}`, cause: parsed.error });
+	if (!parsed.success)
+		throw new TRPCError({
+			code: 'BAD_REQUEST',
+			message: `hostId: ${parsed.error.issues[0]?.message ?? 'not a host id'}`,
+			cause: parsed.error
+		});
 	const record = (await services.hub?.host(parsed.data)) ?? null;
-	if (!record) throw new TRPCError({ code: 'NOT_FOUND', message: `unknown host "${parsed.data}": this instance serves "${own}"` });
+	if (!record)
+		throw new TRPCError({
+			code: 'NOT_FOUND',
+			message: `unknown host "${parsed.data}": this instance serves "${own}"`
+		});
 	return { kind: 'remote', record };
 }

@@ -1,7 +1,19 @@
 // The role builders every router declares its procedures with.
 import { describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
-import { adminProcedure, clientErrorShape, MUTATION_BURST, createCallerFactory, hostOperatorProcedure, hostViewerProcedure, hubLocalHostViewerProcedure, operatorProcedure, publicProcedure, router, viewerProcedure } from './init';
+import {
+	adminProcedure,
+	clientErrorShape,
+	MUTATION_BURST,
+	createCallerFactory,
+	hostOperatorProcedure,
+	hostViewerProcedure,
+	hubLocalHostViewerProcedure,
+	operatorProcedure,
+	publicProcedure,
+	router,
+	viewerProcedure
+} from './init';
 import type { Context } from './init';
 import { createInnerContext } from './context';
 import type { Principal } from '../auth/auth';
@@ -17,16 +29,93 @@ const probe = router({
 });
 
 const callAs = (principal: Principal | null) =>
-	createCallerFactory(probe)(createInnerContext({ principal, services: { config: { hostId: 'vm1' } } as Context['services'] }));
+	createCallerFactory(probe)(
+		createInnerContext({
+			principal,
+			services: { config: { hostId: 'vm1' } } as Context['services']
+		})
+	);
 
 describe('procedure builders', () => {
 	it.each([
-		['nobody', null, { open: 'open', read: 'UNAUTHORIZED', act: 'UNAUTHORIZED', administer: 'UNAUTHORIZED', hostRead: 'UNAUTHORIZED', hostAct: 'UNAUTHORIZED', hubLocalRead: 'UNAUTHORIZED' }],
-		['API token (viewer)', { role: 'viewer', via: 'token' }, { open: 'open', read: 'read', act: 'FORBIDDEN', administer: 'FORBIDDEN', hostRead: 'read vm1', hostAct: 'FORBIDDEN', hubLocalRead: 'read vm1' }],
-		['viewer session', { role: 'viewer', via: 'session' }, { open: 'open', read: 'read', act: 'FORBIDDEN', administer: 'FORBIDDEN', hostRead: 'read vm1', hostAct: 'FORBIDDEN', hubLocalRead: 'read vm1' }],
-		['operator session', { role: 'operator', via: 'session' }, { open: 'open', read: 'read', act: 'acted', administer: 'FORBIDDEN', hostRead: 'read vm1', hostAct: 'acted vm1', hubLocalRead: 'read vm1' }],
-		['admin session', { role: 'admin', via: 'session' }, { open: 'open', read: 'read', act: 'acted', administer: 'administered', hostRead: 'read vm1', hostAct: 'acted vm1', hubLocalRead: 'read vm1' }],
-		['auth off (admin)', { role: 'admin', via: 'auth-off' }, { open: 'open', read: 'read', act: 'acted', administer: 'administered', hostRead: 'read vm1', hostAct: 'acted vm1', hubLocalRead: 'read vm1' }]
+		[
+			'nobody',
+			null,
+			{
+				open: 'open',
+				read: 'UNAUTHORIZED',
+				act: 'UNAUTHORIZED',
+				administer: 'UNAUTHORIZED',
+				hostRead: 'UNAUTHORIZED',
+				hostAct: 'UNAUTHORIZED',
+				hubLocalRead: 'UNAUTHORIZED'
+			}
+		],
+		[
+			'API token (viewer)',
+			{ role: 'viewer', via: 'token' },
+			{
+				open: 'open',
+				read: 'read',
+				act: 'FORBIDDEN',
+				administer: 'FORBIDDEN',
+				hostRead: 'read vm1',
+				hostAct: 'FORBIDDEN',
+				hubLocalRead: 'read vm1'
+			}
+		],
+		[
+			'viewer session',
+			{ role: 'viewer', via: 'session' },
+			{
+				open: 'open',
+				read: 'read',
+				act: 'FORBIDDEN',
+				administer: 'FORBIDDEN',
+				hostRead: 'read vm1',
+				hostAct: 'FORBIDDEN',
+				hubLocalRead: 'read vm1'
+			}
+		],
+		[
+			'operator session',
+			{ role: 'operator', via: 'session' },
+			{
+				open: 'open',
+				read: 'read',
+				act: 'acted',
+				administer: 'FORBIDDEN',
+				hostRead: 'read vm1',
+				hostAct: 'acted vm1',
+				hubLocalRead: 'read vm1'
+			}
+		],
+		[
+			'admin session',
+			{ role: 'admin', via: 'session' },
+			{
+				open: 'open',
+				read: 'read',
+				act: 'acted',
+				administer: 'administered',
+				hostRead: 'read vm1',
+				hostAct: 'acted vm1',
+				hubLocalRead: 'read vm1'
+			}
+		],
+		[
+			'auth off (admin)',
+			{ role: 'admin', via: 'auth-off' },
+			{
+				open: 'open',
+				read: 'read',
+				act: 'acted',
+				administer: 'administered',
+				hostRead: 'read vm1',
+				hostAct: 'acted vm1',
+				hubLocalRead: 'read vm1'
+			}
+		]
 	] as const)('%s', async (_name, principal, expected) => {
 		const caller = callAs(principal);
 		const outcome = (p: Promise<string>) => p.catch((e: { code: string }) => e.code);
@@ -45,16 +134,28 @@ describe('procedure builders', () => {
 describe('errors sent to clients', () => {
 	const boom = router({
 		sql: publicProcedure.mutation(() => {
-			throw new Error('Failed query: insert into "settings" ... params: admin_password_hash,scrypt$16384$8$1$salt$hash');
+			throw new Error(
+				'Failed query: insert into "settings" ... params: admin_password_hash,scrypt$16384$8$1$salt$hash'
+			);
 		}),
 		known: publicProcedure.query(() => {
 			throw new TRPCError({ code: 'BAD_REQUEST', message: 'Setup is already done.' });
 		})
 	});
-	const caller = createCallerFactory(boom)(createInnerContext({ principal: null, services: {} as Context['services'] }));
+	const caller = createCallerFactory(boom)(
+		createInnerContext({ principal: null, services: {} as Context['services'] })
+	);
 	const shapeOf = async (p: Promise<unknown>, isDev: boolean) => {
 		const err = (await p.catch((e) => e)) as TRPCError;
-		return clientErrorShape({ message: err.message, code: -32603, data: { code: err.code, httpStatus: 500, stack: err.stack } }, err, isDev);
+		return clientErrorShape(
+			{
+				message: err.message,
+				code: -32603,
+				data: { code: err.code, httpStatus: 500, stack: err.stack }
+			},
+			err,
+			isDev
+		);
 	};
 
 	it('outside development: no stack, and an unexpected error says only "internal error"', async () => {
@@ -67,9 +168,18 @@ describe('errors sent to clients', () => {
 	});
 
 	it('an error message carries no URL credentials, path or query (issue 21 item 3)', async () => {
-		const err = new TRPCError({ code: 'PRECONDITION_FAILED', message: 'webhook failed: Request cannot be constructed from a URL that includes credentials: https://bot:pa55@hooks.example.com/services/KEY?token=t0k3n' });
-		const shape = clientErrorShape({ message: err.message, code: -32603, data: { stack: undefined as string | undefined } }, err);
-		expect(shape.message).toBe('webhook failed: Request cannot be constructed from a URL that includes credentials: https://hooks.example.com/…');
+		const err = new TRPCError({
+			code: 'PRECONDITION_FAILED',
+			message:
+				'webhook failed: Request cannot be constructed from a URL that includes credentials: https://bot:pa55@hooks.example.com/services/KEY?token=t0k3n'
+		});
+		const shape = clientErrorShape(
+			{ message: err.message, code: -32603, data: { stack: undefined as string | undefined } },
+			err
+		);
+		expect(shape.message).toBe(
+			'webhook failed: Request cannot be constructed from a URL that includes credentials: https://hooks.example.com/…'
+		);
 	});
 
 	it('in development the stack and message stay', async () => {
@@ -80,10 +190,21 @@ describe('errors sent to clients', () => {
 
 describe('mutation rate limit per principal', () => {
 	it(`allows ${MUTATION_BURST} state changes at once, then TOO_MANY_REQUESTS for that principal only`, async () => {
-		const busy = createCallerFactory(probe)(createInnerContext({ principal: { role: 'operator', via: 'token', tokenId: 424242 }, services: {} as Context['services'] }));
-		const other = createCallerFactory(probe)(createInnerContext({ principal: { role: 'operator', via: 'token', tokenId: 434343 }, services: {} as Context['services'] }));
+		const busy = createCallerFactory(probe)(
+			createInnerContext({
+				principal: { role: 'operator', via: 'token', tokenId: 424242 },
+				services: {} as Context['services']
+			})
+		);
+		const other = createCallerFactory(probe)(
+			createInnerContext({
+				principal: { role: 'operator', via: 'token', tokenId: 434343 },
+				services: {} as Context['services']
+			})
+		);
 		const outcomes: string[] = [];
-		for (let i = 0; i < MUTATION_BURST + 1; i++) outcomes.push(await busy.act().catch((e: { code: string }) => e.code));
+		for (let i = 0; i < MUTATION_BURST + 1; i++)
+			outcomes.push(await busy.act().catch((e: { code: string }) => e.code));
 		expect(outcomes.filter((o) => o === 'acted')).toHaveLength(MUTATION_BURST);
 		expect(outcomes.at(-1)).toBe('TOO_MANY_REQUESTS');
 		expect(await other.act()).toBe('acted');

@@ -31,12 +31,24 @@ export interface Context {
  * and an unexpected error (not a TRPCError we threw) is only "internal error" — its message
  * can carry SQL, parameters or paths. The full error goes to the server log (onError).
  */
-export function clientErrorShape<S extends { message: string; data: { stack?: string } }>(shape: S, error: TRPCError, isDev = false): S {
+export function clientErrorShape<S extends { message: string; data: { stack?: string } }>(
+	shape: S,
+	error: TRPCError,
+	isDev = false
+): S {
 	if (isDev) return shape;
 	const { stack: _stack, ...data } = shape.data;
-	const unexpected = error.code === 'INTERNAL_SERVER_ERROR' && error.cause instanceof Error && !(error.cause instanceof TRPCError) && error.message === error.cause.message;
+	const unexpected =
+		error.code === 'INTERNAL_SERVER_ERROR' &&
+		error.cause instanceof Error &&
+		!(error.cause instanceof TRPCError) &&
+		error.message === error.cause.message;
 	// a message can quote a URL (a fetch error): its credentials, path and query never leave
-	return { ...shape, message: unexpected ? 'Internal error; see the server log.' : scrubUrls(shape.message), data };
+	return {
+		...shape,
+		message: unexpected ? 'Internal error; see the server log.' : scrubUrls(shape.message),
+		data
+	};
 }
 
 /** Procedure meta. */
@@ -55,15 +67,18 @@ export interface Meta {
 	forViewers?: (data: unknown) => unknown;
 }
 
-const t = initTRPC.context<Context>().meta<Meta>().create({
-	transformer,
-	isDev: false,
-	errorFormatter: ({ shape, error }) => clientErrorShape(shape, error),
-	sse: {
-		ping: { enabled: true, intervalMs: 15_000 },
-		client: { reconnectAfterInactivityMs: 30_000 }
-	}
-});
+const t = initTRPC
+	.context<Context>()
+	.meta<Meta>()
+	.create({
+		transformer,
+		isDev: false,
+		errorFormatter: ({ shape, error }) => clientErrorShape(shape, error),
+		sse: {
+			ping: { enabled: true, intervalMs: 15_000 },
+			client: { reconnectAfterInactivityMs: 30_000 }
+		}
+	});
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
@@ -77,18 +92,28 @@ const mutationLimit = createRateLimit({ burst: MUTATION_BURST, perSecond: 1 });
 
 const requireRole = (min: Role) =>
 	t.middleware(async ({ ctx, next, path, type }) => {
-		if (!ctx.principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Log in or send the API token.' });
+		if (!ctx.principal)
+			throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Log in or send the API token.' });
 		// The limit comes before the role check: a refused change costs what an accepted one does,
 		// so a read token cannot send refusals (and their audit rows) without bound (issue 21 item 2).
 		if (type === 'mutation') {
-			const who = ctx.principal.via === 'auth-off' ? `auth-off@${ctx.clientKey}` : actorOf(ctx.principal);
+			const who =
+				ctx.principal.via === 'auth-off' ? `auth-off@${ctx.clientKey}` : actorOf(ctx.principal);
 			const taken = mutationLimit.take(who);
 			if (!taken.ok) {
-				log.warn('mutation refused: rate limit', { actor: who, address: ctx.clientKey, procedure: path });
-				throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `Too many changes; try again in ${Math.ceil(taken.retryAfterMs / 1000)} s.` });
+				log.warn('mutation refused: rate limit', {
+					actor: who,
+					address: ctx.clientKey,
+					procedure: path
+				});
+				throw new TRPCError({
+					code: 'TOO_MANY_REQUESTS',
+					message: `Too many changes; try again in ${Math.ceil(taken.retryAfterMs / 1000)} s.`
+				});
 			}
 		}
-		if (!hasRole(ctx.principal, min)) throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${min} role.` });
+		if (!hasRole(ctx.principal, min))
+			throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${min} role.` });
 		return next({ ctx: { ...ctx, principal: ctx.principal } });
 	});
 
@@ -107,21 +132,34 @@ const auditRefusals = t.middleware(async ({ ctx, path, type, next }) => {
 	const { db, config } = ctx.services ?? {};
 	if (result.ok || wrote || !db || !config) return result; // a spec's stub services: nothing to write to
 	const err = result.error;
-	const reason = err.code === 'INTERNAL_SERVER_ERROR' ? 'internal error' : `${err.code}: ${err.message}`;
+	const reason =
+		err.code === 'INTERNAL_SERVER_ERROR' ? 'internal error' : `${err.code}: ${err.message}`;
 	await refusalRecorder(db)
-		.record({ hostId: hostId ?? config.hostId, actor: actorOf(ctx.principal), address: ctx.clientKey, action: path }, DENIED_CODES.has(err.code) ? 'denied' : 'error', reason)
+		.record(
+			{
+				hostId: hostId ?? config.hostId,
+				actor: actorOf(ctx.principal),
+				address: ctx.clientKey,
+				action: path
+			},
+			DENIED_CODES.has(err.code) ? 'denied' : 'error',
+			reason
+		)
 		.catch(() => {}); // never let the audit write turn a refusal into a 500
 	return result;
 });
 
-const hostIdOf = (raw: unknown): unknown => (raw !== null && typeof raw === 'object' ? (raw as { hostId?: unknown }).hostId : undefined);
+const hostIdOf = (raw: unknown): unknown =>
+	raw !== null && typeof raw === 'object' ? (raw as { hostId?: unknown }).hostId : undefined;
 
 /**
  * A per-host procedure (issue 22 §1): the call's `hostId` (raw input, absent = this instance) is
  * resolved here, the one place it is, before the procedure's own input check; NOT_FOUND for a
  * host this instance does not serve. The next middleware turns it into `ctx.host`.
  */
-const resolveCallHost = t.middleware(async ({ ctx, getRawInput, next }) => next({ ctx: { resolvedHost: await resolveHost(ctx.services, hostIdOf(await getRawInput())) } }));
+const resolveCallHost = t.middleware(async ({ ctx, getRawInput, next }) =>
+	next({ ctx: { resolvedHost: await resolveHost(ctx.services, hostIdOf(await getRawInput())) } })
+);
 
 /**
  * In hub mode (issue 15, decision 0013) a vmwarden registry host's call goes to that host (same
@@ -130,34 +168,49 @@ const resolveCallHost = t.middleware(async ({ ctx, getRawInput, next }) => next(
  * procedure says it can (`meta.dockerHost`). Runs after the role check: the hub user must hold
  * the role here first.
  */
-const runOrForward = resolveCallHost.unstable_pipe(async ({ ctx, meta, path, type, signal, getRawInput, next }) => {
-	const resolved = ctx.resolvedHost;
-	if (resolved.kind === 'local') return next({ ctx: { host: localHost(ctx.services) } });
-	const { record } = resolved;
-	const hub = ctx.services.hub;
-	if (record.kind === 'vmwarden') {
-		const { hostId: _drop, ...input } = (await getRawInput()) as Record<string, unknown>;
-		const data = await hub.forward(record, { principal: ctx.principal, clientKey: ctx.clientKey, path, type, input, signal });
-		return { ok: true as const, data, marker: middlewareMarker };
+const runOrForward = resolveCallHost.unstable_pipe(
+	async ({ ctx, meta, path, type, signal, getRawInput, next }) => {
+		const resolved = ctx.resolvedHost;
+		if (resolved.kind === 'local') return next({ ctx: { host: localHost(ctx.services) } });
+		const { record } = resolved;
+		const hub = ctx.services.hub;
+		if (record.kind === 'vmwarden') {
+			const { hostId: _drop, ...input } = (await getRawInput()) as Record<string, unknown>;
+			const data = await hub.forward(record, {
+				principal: ctx.principal,
+				clientKey: ctx.clientKey,
+				path,
+				type,
+				input,
+				signal
+			});
+			return { ok: true as const, data, marker: middlewareMarker };
+		}
+		if (!meta?.dockerHost) {
+			throw new TRPCError({
+				code: 'PRECONDITION_FAILED',
+				message: `${record.name} is a bare Docker host: no ${path.split('.')[0]} there (only containers, logs, restarts and host figures)`
+			});
+		}
+		auditHostIs(record.id); // the procedure runs here for that host: a refusal's row names it
+		const host: RunHost = {
+			kind: 'docker',
+			id: record.id,
+			record,
+			containers: await hub.docker.containers(record),
+			summary: (s) => hub.docker.summary(record, s ?? signal ?? new AbortController().signal)
+		};
+		return next({ ctx: { host } });
 	}
-	if (!meta?.dockerHost) {
-		throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `${record.name} is a bare Docker host: no ${path.split('.')[0]} there (only containers, logs, restarts and host figures)` });
-	}
-	auditHostIs(record.id); // the procedure runs here for that host: a refusal's row names it
-	const host: RunHost = {
-		kind: 'docker',
-		id: record.id,
-		record,
-		containers: await hub.docker.containers(record),
-		summary: (s) => hub.docker.summary(record, s ?? signal ?? new AbortController().signal)
-	};
-	return next({ ctx: { host } });
-});
+);
 
 /** A per-host procedure the hub answers itself for every host (e.g. trends from the shared PromQL store): never forwarded. */
 const answerHere = resolveCallHost.unstable_pipe(async ({ ctx, next }) => {
 	const resolved = ctx.resolvedHost;
-	const host: HostRef = resolved.kind === 'local' ? { kind: 'local', id: ctx.services.config.hostId } : { kind: resolved.record.kind, id: resolved.record.id };
+	const host: HostRef =
+		resolved.kind === 'local'
+			? { kind: 'local', id: ctx.services.config.hostId }
+			: { kind: resolved.record.kind, id: resolved.record.id };
 	return next({ ctx: { host } });
 });
 

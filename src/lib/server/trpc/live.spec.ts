@@ -90,7 +90,10 @@ describe('live', () => {
 
 	it('awaits a value computed asynchronously', async () => {
 		const src = source();
-		const it = live({ subscribe: src.subscribe, current: async () => `v${src.current()}` }, undefined);
+		const it = live(
+			{ subscribe: src.subscribe, current: async () => `v${src.current()}` },
+			undefined
+		);
 		expect(await it.next()).toEqual({ value: 'v0', done: false });
 		await it.return(undefined);
 	});
@@ -111,7 +114,10 @@ describe('liveEvents', () => {
 
 	it('yields the backlog, then every event in order (none coalesced), and ends after the last one', async () => {
 		const src = events();
-		const it = liveEvents({ subscribe: src.subscribe, backlog: () => ['a', 'b'], isLast: (e) => e === 'end' }, undefined);
+		const it = liveEvents(
+			{ subscribe: src.subscribe, backlog: () => ['a', 'b'], isLast: (e) => e === 'end' },
+			undefined
+		);
 		expect(await it.next()).toEqual({ value: 'a', done: false });
 		src.emit('c'); // while the backlog is being sent: queued after it
 		expect(await it.next()).toEqual({ value: 'b', done: false });
@@ -129,7 +135,11 @@ describe('liveEvents', () => {
 	it('ends with the backlog when the backlog holds the last event', async () => {
 		const src = events();
 		const got: string[] = [];
-		for await (const e of liveEvents({ subscribe: src.subscribe, backlog: () => ['a', 'end'], isLast: (e) => e === 'end' }, undefined)) got.push(e);
+		for await (const e of liveEvents(
+			{ subscribe: src.subscribe, backlog: () => ['a', 'end'], isLast: (e) => e === 'end' },
+			undefined
+		))
+			got.push(e);
 		expect(got).toEqual(['a', 'end']);
 		expect(src.listeners.size).toBe(0);
 	});
@@ -137,7 +147,10 @@ describe('liveEvents', () => {
 	it('ends when the signal aborts while waiting, and unsubscribes', async () => {
 		const src = events();
 		const ac = new AbortController();
-		const it = liveEvents({ subscribe: src.subscribe, backlog: () => [], isLast: () => false }, ac.signal);
+		const it = liveEvents(
+			{ subscribe: src.subscribe, backlog: () => [], isLast: () => false },
+			ac.signal
+		);
 		const pending = it.next();
 		ac.abort();
 		expect(await pending).toEqual({ value: undefined, done: true });

@@ -48,7 +48,11 @@ function waiter(signal: AbortSignal | undefined) {
 	};
 }
 
-export async function* live<T>({ subscribe, current }: LiveSource<T>, signal: AbortSignal | undefined, { minIntervalMs = 0, refreshMs }: LiveOptions = {}): AsyncGenerator<T, void, unknown> {
+export async function* live<T>(
+	{ subscribe, current }: LiveSource<T>,
+	signal: AbortSignal | undefined,
+	{ minIntervalMs = 0, refreshMs }: LiveOptions = {}
+): AsyncGenerator<T, void, unknown> {
 	let changed = true; // send the current value first
 	const waiting = waiter(signal);
 	const unsubscribe = subscribe(() => {
@@ -80,7 +84,10 @@ export interface LiveEventSource<E> {
 	isLast(event: E): boolean;
 }
 
-export async function* liveEvents<E>({ subscribe, backlog, isLast }: LiveEventSource<E>, signal: AbortSignal | undefined): AsyncGenerator<E, void, unknown> {
+export async function* liveEvents<E>(
+	{ subscribe, backlog, isLast }: LiveEventSource<E>,
+	signal: AbortSignal | undefined
+): AsyncGenerator<E, void, unknown> {
 	const queue: E[] = [];
 	const waiting = waiter(signal);
 	const unsubscribe = subscribe((event) => {

@@ -34,11 +34,14 @@ const caller = () => harness.callerAs(admin, { clientKey: '127.0.0.7' });
 /** Every row of every table, hashed per table. */
 async function fingerprint(): Promise<Record<string, string>> {
 	const client = services.db.$client;
-	const tables = (await client.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).rows.map((r) => String(r.name));
+	const tables = (
+		await client.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+	).rows.map((r) => String(r.name));
 	const out: Record<string, string> = {};
 	for (const t of tables) {
 		const rows = (await client.execute(`SELECT * FROM "${t}" ORDER BY rowid`)).rows;
-		out[t] = `${rows.length}:${createHash('sha256').update(JSON.stringify(rows)).digest('hex').slice(0, 16)}`;
+		out[t] =
+			`${rows.length}:${createHash('sha256').update(JSON.stringify(rows)).digest('hex').slice(0, 16)}`;
 	}
 	return out;
 }
@@ -61,7 +64,11 @@ beforeAll(async () => {
 	await services.sampler.sampleOnce();
 	proc.use('stat', 'stat.vm-steal.t1');
 	await caller().health.sampleNow();
-	await caller().users.create({ name: 'alice', role: 'operator', password: 'a long enough password 1' });
+	await caller().users.create({
+		name: 'alice',
+		role: 'operator',
+		password: 'a long enough password 1'
+	});
 	await caller().tokens.create({ name: 'ci', scope: 'read', expiresInDays: 30 });
 });
 
@@ -72,19 +79,39 @@ afterAll(async () => {
 
 describe('queries change no state', () => {
 	// no public tRPC 11 API lists or looks up a router's procedures: _def.procedures (typed in the exported TRPCRouterDef)
-	const queries = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)
+	const queries = Object.entries(
+		appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>
+	)
 		.filter(([, p]) => p._def.type === 'query')
 		.map(([name]) => name);
 
 	it('the router has the queries this walks (so an empty walk cannot pass)', () => {
 		expect(queries.length).toBeGreaterThanOrEqual(30);
-		expect(queries).toEqual(expect.arrayContaining(['health.snapshot', 'containers.list', 'cron.status', 'score.current', 'alerts.digestPreview', 'resources.report']));
+		expect(queries).toEqual(
+			expect.arrayContaining([
+				'health.snapshot',
+				'containers.list',
+				'cron.status',
+				'score.current',
+				'alerts.digestPreview',
+				'resources.report'
+			])
+		);
 	});
 
 	it.each(queries)('%s', async (name) => {
 		const before = await fingerprint();
-		const fn = name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], caller()) as (input?: unknown) => Promise<unknown>;
-		const inputs: unknown[] = [undefined, {}, { hostId: 'vm-test' }, ...(name in SAMPLE_INPUT ? [SAMPLE_INPUT[name]] : [])];
+		const fn = name
+			.split('.')
+			.reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], caller()) as (
+			input?: unknown
+		) => Promise<unknown>;
+		const inputs: unknown[] = [
+			undefined,
+			{},
+			{ hostId: 'vm-test' },
+			...(name in SAMPLE_INPUT ? [SAMPLE_INPUT[name]] : [])
+		];
 		let reached = false;
 		for (const input of inputs) {
 			try {

@@ -10,18 +10,27 @@ import { scopeCaller } from './scoped-caller';
 
 const testRouter = router({
 	containers: router({
-		list: publicProcedure.input(hostInput.optional()).query(({ input }) => ({ hostId: input?.hostId ?? null })),
-		restart: publicProcedure.input(hostInput.extend({ id: z.string() }).strict()).mutation(({ input }) => input)
+		list: publicProcedure
+			.input(hostInput.optional())
+			.query(({ input }) => ({ hostId: input?.hostId ?? null })),
+		restart: publicProcedure
+			.input(hostInput.extend({ id: z.string() }).strict())
+			.mutation(({ input }) => input)
 	}),
 	health: router({
 		// like health.sampleNow today: a strict input without hostId
 		sampleNow: publicProcedure.input(z.object({}).strict().optional()).mutation(() => 'sampled')
 	}),
 	users: router({
-		update: publicProcedure.input(z.object({ id: z.number() }).strict()).mutation(({ input }) => input.id)
+		update: publicProcedure
+			.input(z.object({ id: z.number() }).strict())
+			.mutation(({ input }) => input.id)
 	})
 });
-const base = () => createCallerFactory(testRouter)(createInnerContext({ services: {} as Services, principal: null }));
+const base = () =>
+	createCallerFactory(testRouter)(
+		createInnerContext({ services: {} as Services, principal: null })
+	);
 
 describe('scopeCaller', () => {
 	it('adds the chosen host to every host-scoped call, asked lazily', async () => {
@@ -44,7 +53,9 @@ describe('scopeCaller', () => {
 	});
 
 	it('an unknown procedure is a clear error, and the proxy is not a thenable', async () => {
-		const caller = scopeCaller(base(), () => null) as unknown as { nope: { x: () => Promise<unknown> } };
+		const caller = scopeCaller(base(), () => null) as unknown as {
+			nope: { x: () => Promise<unknown> };
+		};
 		await expect(caller.nope.x()).rejects.toThrow(/No procedure found on path/);
 		expect((caller as unknown as { then?: unknown }).then).toBeUndefined();
 	});

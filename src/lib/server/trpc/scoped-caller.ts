@@ -7,7 +7,10 @@ import { withHost } from '../../host-context';
  * Wraps a caller (or anything shaped like one: nested objects of functions). `hostId` is asked
  * once per call, so it may be lazy (the host choice needs a DB read); null means the local host.
  */
-export function scopeCaller<C extends object>(caller: C, hostId: () => Promise<string | null> | string | null): C {
+export function scopeCaller<C extends object>(
+	caller: C,
+	hostId: () => Promise<string | null> | string | null
+): C {
 	const at = (path: string[]): unknown =>
 		new Proxy(function scoped() {}, {
 			get(_target, key) {
@@ -20,7 +23,10 @@ export function scopeCaller<C extends object>(caller: C, hostId: () => Promise<s
 				for (const key of path) fn = (fn as Record<string, unknown>)[key];
 				if (typeof fn !== 'function') throw new TypeError(`no procedure ${path.join('.')}`);
 				const [input, ...rest] = args;
-				return (fn as (...a: unknown[]) => unknown)(withHost(path.join('.'), input, await hostId()), ...rest);
+				return (fn as (...a: unknown[]) => unknown)(
+					withHost(path.join('.'), input, await hostId()),
+					...rest
+				);
 			}
 		});
 	return at([]) as C;

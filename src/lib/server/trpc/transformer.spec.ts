@@ -4,7 +4,10 @@ import { plainJson, transformer } from './transformer';
 
 describe('transformer', () => {
 	it('sends a marked answer as it is, which superjson on the client reads back the same', () => {
-		const answer = plainJson({ stepSec: 600, points: [{ ts: 1, stealPct: null, disks: [{ mount: '/', usedPct: 40.5 }] }] });
+		const answer = plainJson({
+			stepSec: 600,
+			points: [{ ts: 1, stealPct: null, disks: [{ mount: '/', usedPct: 40.5 }] }]
+		});
 		const wire = transformer.serialize(answer);
 		expect(wire).toEqual({ json: answer });
 		expect(wire).not.toHaveProperty('meta');

@@ -19,6 +19,10 @@ export function plainJson<T extends object>(value: T): T {
 }
 
 export const transformer = {
-	serialize: (value: unknown) => (value !== null && typeof value === 'object' && plain.has(value) ? { json: value } : superjson.serialize(value)),
-	deserialize: <T>(value: unknown): T => superjson.deserialize(value as Parameters<typeof superjson.deserialize>[0])
+	serialize: (value: unknown) =>
+		value !== null && typeof value === 'object' && plain.has(value)
+			? { json: value }
+			: superjson.serialize(value),
+	deserialize: <T>(value: unknown): T =>
+		superjson.deserialize(value as Parameters<typeof superjson.deserialize>[0])
 };

@@ -33,7 +33,14 @@ describe('inspect -> view', () => {
 				Health: {
 					Status: 'unhealthy',
 					FailingStreak: 3,
-					Log: [{ Start: '2026-05-27T09:59:58Z', End: '2026-05-27T09:59:58.1Z', ExitCode: 1, Output: 'refused' }]
+					Log: [
+						{
+							Start: '2026-05-27T09:59:58Z',
+							End: '2026-05-27T09:59:58.1Z',
+							ExitCode: 1,
+							Output: 'refused'
+						}
+					]
 				}
 			},
 			Config: { Labels: { a: 'b' }, Healthcheck: { Interval: 500_000_000 }, StopTimeout: 30 }
@@ -44,7 +51,14 @@ describe('inspect -> view', () => {
 			status: 'running',
 			health: 'unhealthy',
 			failingStreak: 3,
-			healthLog: [{ startedAt: Date.UTC(2026, 4, 27, 9, 59, 58), endedAt: Date.UTC(2026, 4, 27, 9, 59, 58, 100), exitCode: 1, output: 'refused' }],
+			healthLog: [
+				{
+					startedAt: Date.UTC(2026, 4, 27, 9, 59, 58),
+					endedAt: Date.UTC(2026, 4, 27, 9, 59, 58, 100),
+					exitCode: 1,
+					output: 'refused'
+				}
+			],
 			labels: { a: 'b' },
 			startedAt: Date.UTC(2026, 4, 27, 9, 59, 0, 500),
 			healthIntervalMs: 500,
@@ -64,7 +78,11 @@ describe('inspect -> view', () => {
 
 describe('self-test schedule', () => {
 	it('monthly by default: the 1st at 04:00 UTC', () => {
-		expect(nextSelfTestAt('0 4 1 * *', Date.UTC(2026, 4, 27, 10, 0))).toBe(Date.UTC(2026, 5, 1, 4, 0));
-		expect(nextSelfTestAt('0 4 1 * *', Date.UTC(2026, 11, 1, 4, 0))).toBe(Date.UTC(2027, 0, 1, 4, 0));
+		expect(nextSelfTestAt('0 4 1 * *', Date.UTC(2026, 4, 27, 10, 0))).toBe(
+			Date.UTC(2026, 5, 1, 4, 0)
+		);
+		expect(nextSelfTestAt('0 4 1 * *', Date.UTC(2026, 11, 1, 4, 0))).toBe(
+			Date.UTC(2027, 0, 1, 4, 0)
+		);
 	});
 });

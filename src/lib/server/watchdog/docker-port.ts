@@ -1,7 +1,14 @@
 // The little the watchdog needs from Docker, behind one interface: list, inspect (mapped to the
 // policy's ContainerView), restart, the event stream, and the self-test's create/remove.
 // Implemented over the docker/ adapter's DockerApi (every call but the event stream time-boxed).
-import { ContainerGoneError, restartAndConfirm, stopTimeoutOf, type DockerApi, type RawContainerInspect, type SelfTestDockerApi } from '../docker';
+import {
+	ContainerGoneError,
+	restartAndConfirm,
+	stopTimeoutOf,
+	type DockerApi,
+	type RawContainerInspect,
+	type SelfTestDockerApi
+} from '../docker';
 import type { ContainerStatus, ContainerView, HealthStatus } from './policy';
 
 export interface ContainerSummary {
@@ -32,7 +39,13 @@ export interface WatchdogDocker {
 	 * Resolves once Docker restarted it (restartAndConfirm: waits out the container's own stop
 	 * timeout, and reads an inspect when the answer is lost); throws when it did not, or is gone.
 	 */
-	restart(id: string, opts?: { known?: { stopTimeoutS: number; startedAt: number }; onRequested?: (info: { stopTimeoutS: number }) => void }): Promise<void>;
+	restart(
+		id: string,
+		opts?: {
+			known?: { stopTimeoutS: number; startedAt: number };
+			onRequested?: (info: { stopTimeoutS: number }) => void;
+		}
+	): Promise<void>;
 	/** Calls `onEvent` per event until the stream ends (resolves) or fails (rejects); `signal` stops it. */
 	streamEvents(onEvent: (e: DockerEvent) => void, signal: AbortSignal): Promise<void>;
 	/** Self-test: create and start a container; returns its id. */
@@ -40,7 +53,15 @@ export interface WatchdogDocker {
 	removeContainer(id: string): Promise<void>;
 }
 
-export const WATCHED_EVENTS = ['health_status', 'die', 'stop', 'kill', 'oom', 'start', 'destroy'] as const;
+export const WATCHED_EVENTS = [
+	'health_status',
+	'die',
+	'stop',
+	'kill',
+	'oom',
+	'start',
+	'destroy'
+] as const;
 
 const nsToMs = (ns: number | undefined) => (ns && ns > 0 ? ns / 1e6 : 0);
 const parseTime = (s: string | undefined) => {
@@ -65,10 +86,17 @@ export function toContainerView(info: RawContainerInspect): ContainerView {
 		status: info.State.Status as ContainerStatus,
 		health: (h?.Status as HealthStatus | undefined) || 'none',
 		failingStreak: h?.FailingStreak ?? 0,
-		healthLog: (h?.Log ?? []).map((l) => ({ startedAt: parseTime(l.Start), endedAt: parseTime(l.End), exitCode: l.ExitCode, output: (l.Output ?? '').slice(0, 500) })),
+		healthLog: (h?.Log ?? []).map((l) => ({
+			startedAt: parseTime(l.Start),
+			endedAt: parseTime(l.End),
+			exitCode: l.ExitCode,
+			output: (l.Output ?? '').slice(0, 500)
+		})),
 		labels: info.Config.Labels ?? {},
 		startedAt: parseTime(info.State.StartedAt),
-		healthIntervalMs: nsToMs((info.Config as { Healthcheck?: { Interval?: number } }).Healthcheck?.Interval) || 30_000,
+		healthIntervalMs:
+			nsToMs((info.Config as { Healthcheck?: { Interval?: number } }).Healthcheck?.Interval) ||
+			30_000,
 		stopTimeoutS: stopTimeoutOf(info)
 	};
 }
@@ -95,11 +123,17 @@ export function createDockerPort(api: DockerApi, selfTestApi: SelfTestDockerApi)
 			}
 		},
 		async restart(id, opts) {
-			const r = await restartAndConfirm(api, id, { known: opts?.known, onRequested: opts?.onRequested });
+			const r = await restartAndConfirm(api, id, {
+				known: opts?.known,
+				onRequested: opts?.onRequested
+			});
 			if (r.outcome === 'gone') throw new ContainerGoneError(id);
 		},
 		async streamEvents(onEvent, signal) {
-			const body = (await api.events({ signal, filters: { type: ['container'], event: [...WATCHED_EVENTS] } })) as NodeJS.ReadableStream & { destroy?: () => void };
+			const body = (await api.events({
+				signal,
+				filters: { type: ['container'], event: [...WATCHED_EVENTS] }
+			})) as NodeJS.ReadableStream & { destroy?: () => void };
 			await new Promise<void>((resolve, reject) => {
 				let buf = '';
 				const finish = (err?: Error) => {
@@ -145,7 +179,14 @@ export function createDockerPort(api: DockerApi, selfTestApi: SelfTestDockerApi)
 /** One line of GET /events → a DockerEvent; null when it is not JSON (skipped: the reconcile pass covers it). */
 export function parseEventLine(line: string): DockerEvent | null {
 	try {
-		const raw = JSON.parse(line) as { Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; timeNano?: number; time?: number };
+		const raw = JSON.parse(line) as {
+			Action?: string;
+			status?: string;
+			id?: string;
+			Actor?: { ID?: string; Attributes?: Record<string, string> };
+			timeNano?: number;
+			time?: number;
+		};
 		const attributes = raw.Actor?.Attributes ?? {};
 		return {
 			action: raw.Action ?? raw.status ?? '',

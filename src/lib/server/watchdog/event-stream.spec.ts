@@ -4,7 +4,13 @@ import { createLogger } from '../log';
 import type { DockerEvent } from './docker-port';
 
 const log = createLogger('event-stream-test');
-const event = (id: string): DockerEvent => ({ id, action: 'start', name: id, attributes: {}, at: 1 });
+const event = (id: string): DockerEvent => ({
+	id,
+	action: 'start',
+	name: id,
+	attributes: {},
+	at: 1
+});
 
 describe('watchdog event stream', () => {
 	it('attaches, passes events on, and reattaches after the stream ends (a daemon restart)', async () => {
@@ -20,7 +26,14 @@ describe('watchdog event stream', () => {
 		const seen: string[] = [];
 		const detached: string[] = [];
 		const onAttach = vi.fn();
-		const s = createEventStream({ docker: { ping: async () => {}, streamEvents }, clock: Date.now, log, onEvent: (e) => seen.push(e.id), onAttach, onDetach: (r) => detached.push(r) });
+		const s = createEventStream({
+			docker: { ping: async () => {}, streamEvents },
+			clock: Date.now,
+			log,
+			onEvent: (e) => seen.push(e.id),
+			onAttach,
+			onDetach: (r) => detached.push(r)
+		});
 		s.start();
 		await vi.waitFor(() => expect(s.status().connected).toBe(true));
 		expect(s.status()).toMatchObject({ attaches: 1 });
@@ -37,7 +50,10 @@ describe('watchdog event stream', () => {
 	it('keeps retrying while Docker is down, with the reason, and stop ends the wait at once', async () => {
 		const detached: string[] = [];
 		const s = createEventStream({
-			docker: { ping: async () => Promise.reject(new Error('connect ENOENT')), streamEvents: async () => {} },
+			docker: {
+				ping: async () => Promise.reject(new Error('connect ENOENT')),
+				streamEvents: async () => {}
+			},
 			clock: Date.now,
 			log,
 			onEvent: () => {},

@@ -28,7 +28,14 @@ export interface EventStreamOptions {
 	onDetach: (reason: string) => void;
 }
 
-export function createEventStream({ docker, clock, log, onEvent, onAttach, onDetach }: EventStreamOptions) {
+export function createEventStream({
+	docker,
+	clock,
+	log,
+	onEvent,
+	onAttach,
+	onDetach
+}: EventStreamOptions) {
 	let stopped = false;
 	const stopAc = new AbortController();
 	let streamAbort: AbortController | null = null;

@@ -15,9 +15,20 @@ export interface WatchdogNotification {
 	dryRun: boolean;
 }
 
-export function createWatchdogJournal({ logDir, log, notify }: { logDir: string; log: Logger; notify?: (n: WatchdogNotification) => void | Promise<void> }) {
+export function createWatchdogJournal({
+	logDir,
+	log,
+	notify
+}: {
+	logDir: string;
+	log: Logger;
+	notify?: (n: WatchdogNotification) => void | Promise<void>;
+}) {
 	const file = path.join(logDir, WATCHDOG_LOG_FILE);
-	const hook = notify ?? ((n: WatchdogNotification) => log.warn(`notify: ${n.kind} ${n.container} (${n.reason})`, { ...n }));
+	const hook =
+		notify ??
+		((n: WatchdogNotification) =>
+			log.warn(`notify: ${n.kind} ${n.container} (${n.reason})`, { ...n }));
 	let fileWarned = false;
 	return {
 		async write(at: number, e: WatchdogLogEvent) {

@@ -25,9 +25,11 @@ export function createRestartLedger(windowMs: number) {
 			while (restarts.length && restarts[0].ts <= floor) restarts.shift();
 		},
 		/** Times of one key's restarts in one mode. */
-		of: (key: string, dryRun: boolean) => restarts.filter((r) => r.key === key && r.dryRun === dryRun).map((r) => r.ts),
+		of: (key: string, dryRun: boolean) =>
+			restarts.filter((r) => r.key === key && r.dryRun === dryRun).map((r) => r.ts),
 		/** Times of the restarts that count against the host-wide cap: those that did not (yet) help. */
-		host: (dryRun: boolean) => restarts.filter((r) => r.dryRun === dryRun && !r.helped).map((r) => r.ts),
+		host: (dryRun: boolean) =>
+			restarts.filter((r) => r.dryRun === dryRun && !r.helped).map((r) => r.ts),
 		/**
 		 * Judges the latest restart of `key` from the container's health now: healthy → it helped;
 		 * unhealthy → it did not (counts against the host-wide cap again). The caller skips a

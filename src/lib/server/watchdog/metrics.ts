@@ -3,9 +3,20 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** Without a registry (tests) the counters are no-ops. */
 export function registerWatchdogMetrics(registry: Registry | undefined, quarantined: () => number) {
-	if (!registry) return { restarted: (_container: string) => {}, oomKilled: (_container: string) => {} };
-	const restartsTotal = new Counter({ name: 'vmwarden_watchdog_restarts_total', help: 'Containers restarted by the watchdog', labelNames: ['container'], registers: [registry] });
-	const oomTotal = new Counter({ name: 'vmwarden_container_oom_kills_total', help: 'OOM kills since the app started (the kernel cgroup count where readable, else Docker oom events)', labelNames: ['container'], registers: [registry] });
+	if (!registry)
+		return { restarted: (_container: string) => {}, oomKilled: (_container: string) => {} };
+	const restartsTotal = new Counter({
+		name: 'vmwarden_watchdog_restarts_total',
+		help: 'Containers restarted by the watchdog',
+		labelNames: ['container'],
+		registers: [registry]
+	});
+	const oomTotal = new Counter({
+		name: 'vmwarden_container_oom_kills_total',
+		help: 'OOM kills since the app started (the kernel cgroup count where readable, else Docker oom events)',
+		labelNames: ['container'],
+		registers: [registry]
+	});
 	new Gauge({
 		name: 'vmwarden_watchdog_quarantined',
 		help: 'Containers the watchdog has quarantined (no more restarts until stable or released)',

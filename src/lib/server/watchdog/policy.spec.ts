@@ -40,7 +40,12 @@ const CONFIG: PolicyConfig = {
 
 /** Three failed checks 1 s apart ending 1 s before NOW. */
 const failingLog = (n = 3) =>
-	Array.from({ length: n }, (_, i) => ({ startedAt: NOW - (n - i) * S, endedAt: NOW - (n - i) * S + 100, exitCode: 1, output: 'refused' }));
+	Array.from({ length: n }, (_, i) => ({
+		startedAt: NOW - (n - i) * S,
+		endedAt: NOW - (n - i) * S + 100,
+		exitCode: 1,
+		output: 'refused'
+	}));
 
 function unhealthy(over: Partial<ContainerView> = {}): ContainerView {
 	return {
@@ -60,13 +65,30 @@ function unhealthy(over: Partial<ContainerView> = {}): ContainerView {
 const mem = (over: Partial<ContainerMemory> = {}): ContainerMemory => ({ restarts: [], ...over });
 const host = (over: Partial<HostState> = {}): HostState => ({ restarts: [], ...over });
 
-function run(c: Partial<ContainerView>, m: Partial<ContainerMemory> = {}, h: Partial<HostState> = {}, cfg: Partial<PolicyConfig> = {}, now = NOW): Decision {
-	return decide({ container: unhealthy(c), memory: mem(m), host: host(h), now, config: { ...CONFIG, ...cfg } });
+function run(
+	c: Partial<ContainerView>,
+	m: Partial<ContainerMemory> = {},
+	h: Partial<HostState> = {},
+	cfg: Partial<PolicyConfig> = {},
+	now = NOW
+): Decision {
+	return decide({
+		container: unhealthy(c),
+		memory: mem(m),
+		host: host(h),
+		now,
+		config: { ...CONFIG, ...cfg }
+	});
 }
 
 describe('decide: restart only a running container unhealthy for the threshold', () => {
 	it('restarts at FailingStreak 3 (the default threshold)', () => {
-		expect(run({})).toEqual({ kind: 'restart', reason: 'unhealthy 3x', failingStreak: 3, threshold: 3 });
+		expect(run({})).toEqual({
+			kind: 'restart',
+			reason: 'unhealthy 3x',
+			failingStreak: 3,
+			threshold: 3
+		});
 	});
 
 	it.each([
@@ -79,13 +101,21 @@ describe('decide: restart only a running container unhealthy for the threshold',
 		[3, 'many', 'restart'], // a bad label falls back to the default 3
 		[3, '0', 'restart'] // 0 is not a valid threshold: default
 	])('streak %i with label vmwarden.watchdog.failures=%s -> %s', (streak, label, kind) => {
-		const labels: Record<string, string> = label === undefined ? {} : { 'vmwarden.watchdog.failures': label };
-		expect(run({ failingStreak: streak, healthLog: failingLog(Math.min(streak, 5)), labels }).kind).toBe(kind);
+		const labels: Record<string, string> =
+			label === undefined ? {} : { 'vmwarden.watchdog.failures': label };
+		expect(
+			run({ failingStreak: streak, healthLog: failingLog(Math.min(streak, 5)), labels }).kind
+		).toBe(kind);
 	});
 
 	it('waits for the next check when the streak is short: last check end + interval', () => {
 		// last check ended at NOW - 1 s + 100 ms; interval 1 s -> NOW + 100 ms
-		expect(run({ failingStreak: 2, healthLog: failingLog(2) })).toEqual({ kind: 'wait', code: 'streak', reason: 'failing 2 of 3 checks', until: NOW + 100 });
+		expect(run({ failingStreak: 2, healthLog: failingLog(2) })).toEqual({
+			kind: 'wait',
+			code: 'streak',
+			reason: 'failing 2 of 3 checks',
+			until: NOW + 100
+		});
 	});
 
 	it.each([
@@ -98,12 +128,19 @@ describe('decide: restart only a running container unhealthy for the threshold',
 		['created', { status: 'created' }, 'not-running'],
 		['removing', { status: 'removing' }, 'not-running'],
 		['dead', { status: 'dead' }, 'not-running']
-	] as [string, Partial<ContainerView>, string][])('skips a container that is %s', (_what, over, code) => {
-		expect(run(over)).toMatchObject({ kind: 'skip', code });
-	});
+	] as [string, Partial<ContainerView>, string][])(
+		'skips a container that is %s',
+		(_what, over, code) => {
+			expect(run(over)).toMatchObject({ kind: 'skip', code });
+		}
+	);
 
 	it('skips one stopped on purpose (stop event / compose down) even if inspect still says running', () => {
-		expect(run({}, { stoppedOnPurposeAt: NOW - 2 * S })).toEqual({ kind: 'skip', code: 'stopped-on-purpose', reason: 'stopped on purpose at 2026-05-27T09:59:58Z' });
+		expect(run({}, { stoppedOnPurposeAt: NOW - 2 * S })).toEqual({
+			kind: 'skip',
+			code: 'stopped-on-purpose',
+			reason: 'stopped on purpose at 2026-05-27T09:59:58Z'
+		});
 	});
 
 	it('skips one being stopped (kill seen) during the grace period, then handles it again', () => {
@@ -118,25 +155,51 @@ describe('decide: scope', () => {
 		['opt-out label', { 'vmwarden.watchdog': 'false' }, {}, 'opted-out'],
 		['opt-out label, any case', { 'vmwarden.watchdog': 'FALSE' }, {}, 'opted-out'],
 		['labelled scope without the label', {}, { scope: 'labelled' }, 'not-labelled'],
-		['labelled scope with =yes (only true counts)', { 'vmwarden.watchdog': 'yes' }, { scope: 'labelled' }, 'not-labelled'],
+		[
+			'labelled scope with =yes (only true counts)',
+			{ 'vmwarden.watchdog': 'yes' },
+			{ scope: 'labelled' },
+			'not-labelled'
+		],
 		["the app's own container by label", { 'vmwarden.self': 'true' }, {}, 'self'],
-		['the test-only label filter', { 'vmwarden.test': 'other-run' }, { onlyLabel: { key: 'vmwarden.test', value: 'my-run' } }, 'out-of-scope'],
+		[
+			'the test-only label filter',
+			{ 'vmwarden.test': 'other-run' },
+			{ onlyLabel: { key: 'vmwarden.test', value: 'my-run' } },
+			'out-of-scope'
+		],
 		['mode off', {}, { mode: 'off' }, 'off']
-	] as [string, Record<string, string>, Partial<PolicyConfig>, string][])('%s -> skip %s', (_what, labels, cfg, code) => {
-		expect(run({ labels }, {}, {}, cfg)).toMatchObject({ kind: 'skip', code });
-	});
+	] as [string, Record<string, string>, Partial<PolicyConfig>, string][])(
+		'%s -> skip %s',
+		(_what, labels, cfg, code) => {
+			expect(run({ labels }, {}, {}, cfg)).toMatchObject({ kind: 'skip', code });
+		}
+	);
 
 	it.each([
 		['labelled scope with the label', { 'vmwarden.watchdog': 'true' }, { scope: 'labelled' }],
-		['the test-only label filter matching', { 'vmwarden.test': 'my-run' }, { onlyLabel: { key: 'vmwarden.test', value: 'my-run' } }],
+		[
+			'the test-only label filter matching',
+			{ 'vmwarden.test': 'my-run' },
+			{ onlyLabel: { key: 'vmwarden.test', value: 'my-run' } }
+		],
 		['dry-run decides the same (the loop does not act)', {}, { mode: 'dry-run' }]
-	] as [string, Record<string, string>, Partial<PolicyConfig>][])('%s -> restart', (_what, labels, cfg) => {
-		expect(run({ labels }, {}, {}, cfg).kind).toBe('restart');
-	});
+	] as [string, Record<string, string>, Partial<PolicyConfig>][])(
+		'%s -> restart',
+		(_what, labels, cfg) => {
+			expect(run({ labels }, {}, {}, cfg).kind).toBe('restart');
+		}
+	);
 
 	it("skips the app's own container by detected id (full or short)", () => {
-		expect(run({}, {}, {}, { selfIds: ['a'.repeat(64)] })).toMatchObject({ kind: 'skip', code: 'self' });
-		expect(run({}, {}, {}, { selfIds: ['a'.repeat(12)] })).toMatchObject({ kind: 'skip', code: 'self' });
+		expect(run({}, {}, {}, { selfIds: ['a'.repeat(64)] })).toMatchObject({
+			kind: 'skip',
+			code: 'self'
+		});
+		expect(run({}, {}, {}, { selfIds: ['a'.repeat(12)] })).toMatchObject({
+			kind: 'skip',
+			code: 'self'
+		});
 		expect(run({}, {}, {}, { selfIds: ['b'.repeat(12), ''] }).kind).toBe('restart');
 	});
 });
@@ -155,12 +218,21 @@ describe('decide: cooldown with exponential backoff', () => {
 	});
 
 	it('waits 10 s after the first restart, then restarts', () => {
-		expect(run({}, { restarts: [NOW - 9 * S] })).toEqual({ kind: 'wait', code: 'cooldown', reason: 'cooling down after restart 1 of 3', until: NOW + S });
+		expect(run({}, { restarts: [NOW - 9 * S] })).toEqual({
+			kind: 'wait',
+			code: 'cooldown',
+			reason: 'cooling down after restart 1 of 3',
+			until: NOW + S
+		});
 		expect(run({}, { restarts: [NOW - 10 * S] }).kind).toBe('restart');
 	});
 
 	it('waits 20 s after the second', () => {
-		expect(run({}, { restarts: [NOW - 60 * S, NOW - 19 * S] })).toMatchObject({ kind: 'wait', code: 'cooldown', until: NOW + S });
+		expect(run({}, { restarts: [NOW - 60 * S, NOW - 19 * S] })).toMatchObject({
+			kind: 'wait',
+			code: 'cooldown',
+			until: NOW + S
+		});
 		expect(run({}, { restarts: [NOW - 60 * S, NOW - 20 * S] }).kind).toBe('restart');
 	});
 
@@ -169,23 +241,42 @@ describe('decide: cooldown with exponential backoff', () => {
 		// last at NOW - 9 min + 6 s; cooldown 5 min (cap) -> ended long ago: restart
 		expect(run({}, { restarts }, {}, { budget: 50 }).kind).toBe('restart');
 		const late = [...restarts, NOW - 4 * MIN]; // seventh, 4 min ago: cooldown 5 min -> until NOW + 1 min
-		expect(run({}, { restarts: late }, {}, { budget: 50 })).toMatchObject({ kind: 'wait', code: 'cooldown', until: NOW + MIN });
+		expect(run({}, { restarts: late }, {}, { budget: 50 })).toMatchObject({
+			kind: 'wait',
+			code: 'cooldown',
+			until: NOW + MIN
+		});
 	});
 });
 
 describe('decide: budget and quarantine', () => {
 	it('quarantines when a 4th restart would be needed within 10 min', () => {
-		expect(run({}, { restarts: [NOW - 9 * MIN, NOW - 5 * MIN, NOW - 2 * MIN] })).toEqual({ kind: 'quarantine', reason: '3 restarts in 10 min, still unhealthy' });
+		expect(run({}, { restarts: [NOW - 9 * MIN, NOW - 5 * MIN, NOW - 2 * MIN] })).toEqual({
+			kind: 'quarantine',
+			reason: '3 restarts in 10 min, still unhealthy'
+		});
 	});
 
 	it('does not count restarts older than the window, nor before a release', () => {
 		// the oldest is 10 min + 1 s ago: 2 remain; last 2 min ago, cooldown 20 s over -> restart
-		expect(run({}, { restarts: [NOW - 10 * MIN - S, NOW - 5 * MIN, NOW - 2 * MIN] }).kind).toBe('restart');
-		expect(run({}, { restarts: [NOW - 9 * MIN, NOW - 5 * MIN, NOW - 2 * MIN], releasedAt: NOW - 3 * MIN }).kind).toBe('restart');
+		expect(run({}, { restarts: [NOW - 10 * MIN - S, NOW - 5 * MIN, NOW - 2 * MIN] }).kind).toBe(
+			'restart'
+		);
+		expect(
+			run(
+				{},
+				{ restarts: [NOW - 9 * MIN, NOW - 5 * MIN, NOW - 2 * MIN], releasedAt: NOW - 3 * MIN }
+			).kind
+		).toBe('restart');
 	});
 
 	it('a quarantined container is left alone while unhealthy', () => {
-		expect(run({}, { quarantinedSince: NOW - MIN, quarantineReason: '3 restarts in 10 min, still unhealthy' })).toEqual({
+		expect(
+			run(
+				{},
+				{ quarantinedSince: NOW - MIN, quarantineReason: '3 restarts in 10 min, still unhealthy' }
+			)
+		).toEqual({
 			kind: 'skip',
 			code: 'quarantined',
 			reason: 'quarantined since 2026-05-27T09:59:00Z: 3 restarts in 10 min, still unhealthy'
@@ -193,19 +284,45 @@ describe('decide: budget and quarantine', () => {
 	});
 
 	it('a quarantine ends after a stable healthy period', () => {
-		const ok = (ago: number) => ({ startedAt: NOW - ago, endedAt: NOW - ago + 100, exitCode: 0, output: '' });
+		const ok = (ago: number) => ({
+			startedAt: NOW - ago,
+			endedAt: NOW - ago + 100,
+			exitCode: 0,
+			output: ''
+		});
 		const q = { quarantinedSince: NOW - 30 * MIN };
 		// healthy for 9 min (loop's observation) -> still quarantined
-		expect(run({ health: 'healthy', failingStreak: 0, healthLog: [ok(3 * S)] }, { ...q, healthySince: NOW - 9 * MIN })).toMatchObject({ kind: 'skip', code: 'quarantined' });
+		expect(
+			run(
+				{ health: 'healthy', failingStreak: 0, healthLog: [ok(3 * S)] },
+				{ ...q, healthySince: NOW - 9 * MIN }
+			)
+		).toMatchObject({ kind: 'skip', code: 'quarantined' });
 		// 10 min -> released
-		expect(run({ health: 'healthy', failingStreak: 0, healthLog: [ok(3 * S)] }, { ...q, healthySince: NOW - 10 * MIN })).toEqual({
+		expect(
+			run(
+				{ health: 'healthy', failingStreak: 0, healthLog: [ok(3 * S)] },
+				{ ...q, healthySince: NOW - 10 * MIN }
+			)
+		).toEqual({
 			kind: 'release',
 			reason: 'healthy since 2026-05-27T09:50:00Z (10 min stable)'
 		});
 		// the health log alone can prove it too (older successful checks)
-		expect(run({ health: 'healthy', failingStreak: 0, healthLog: [ok(11 * MIN), ok(5 * MIN)] }, q)).toMatchObject({ kind: 'release' });
+		expect(
+			run({ health: 'healthy', failingStreak: 0, healthLog: [ok(11 * MIN), ok(5 * MIN)] }, q)
+		).toMatchObject({ kind: 'release' });
 		// a failure in the log after the old success resets the run
-		expect(run({ health: 'healthy', failingStreak: 0, healthLog: [ok(11 * MIN), { ...ok(6 * MIN), exitCode: 1 }, ok(5 * MIN)] }, q)).toMatchObject({ kind: 'skip', code: 'quarantined' });
+		expect(
+			run(
+				{
+					health: 'healthy',
+					failingStreak: 0,
+					healthLog: [ok(11 * MIN), { ...ok(6 * MIN), exitCode: 1 }, ok(5 * MIN)]
+				},
+				q
+			)
+		).toMatchObject({ kind: 'skip', code: 'quarantined' });
 	});
 });
 
@@ -213,21 +330,43 @@ describe('decide: host-wide limits, HOLD and maintenance windows', () => {
 	it('restarts run concurrently up to the limit across the host (4 by default)', () => {
 		const ids = (n: number) => Array.from({ length: n }, (_, i) => String(i).repeat(64));
 		expect(run({}, {}, { restartsInFlight: ids(3) }).kind).toBe('restart');
-		expect(run({}, {}, { restartsInFlight: ids(4) })).toEqual({ kind: 'wait', code: 'in-flight', reason: '4 restarts are running (at most 4 at once)', until: null });
-		expect(run({}, {}, { restartsInFlight: ids(1) }, { concurrency: 1 })).toEqual({ kind: 'wait', code: 'in-flight', reason: '1 restart is running (at most 1 at once)', until: null });
+		expect(run({}, {}, { restartsInFlight: ids(4) })).toEqual({
+			kind: 'wait',
+			code: 'in-flight',
+			reason: '4 restarts are running (at most 4 at once)',
+			until: null
+		});
+		expect(run({}, {}, { restartsInFlight: ids(1) }, { concurrency: 1 })).toEqual({
+			kind: 'wait',
+			code: 'in-flight',
+			reason: '1 restart is running (at most 1 at once)',
+			until: null
+		});
 		// its own restart in flight does not hold it back
-		expect(run({}, {}, { restartsInFlight: ['a'.repeat(64)] }, { concurrency: 1 }).kind).toBe('restart');
+		expect(run({}, {}, { restartsInFlight: ['a'.repeat(64)] }, { concurrency: 1 }).kind).toBe(
+			'restart'
+		);
 	});
 
 	it('a global cap per window: 5 in 10 min, until the oldest of the last 5 leaves the window', () => {
 		const restarts = [9, 8, 7, 6, 5].map((m) => NOW - m * MIN);
-		expect(run({}, {}, { restarts })).toEqual({ kind: 'wait', code: 'global-cap', reason: 'host-wide cap of 5 restarts that did not help in 10 min reached', until: NOW + MIN });
+		expect(run({}, {}, { restarts })).toEqual({
+			kind: 'wait',
+			code: 'global-cap',
+			reason: 'host-wide cap of 5 restarts that did not help in 10 min reached',
+			until: NOW + MIN
+		});
 		expect(run({}, {}, { restarts: restarts.slice(1) }).kind).toBe('restart');
 		expect(run({}, {}, { restarts: [NOW - 11 * MIN, ...restarts.slice(1)] }).kind).toBe('restart');
 	});
 
 	it('HOLD file present -> wait with its reason', () => {
-		expect(run({}, {}, { hold: { reason: 'disk migration' } })).toEqual({ kind: 'wait', code: 'hold', reason: 'HOLD file present: disk migration', until: null });
+		expect(run({}, {}, { hold: { reason: 'disk migration' } })).toEqual({
+			kind: 'wait',
+			code: 'hold',
+			reason: 'HOLD file present: disk migration',
+			until: null
+		});
 	});
 
 	const sunNight = parseMaintenanceWindow('sun 23:00-01:00') as MaintenanceWindow;
@@ -235,7 +374,12 @@ describe('decide: host-wide limits, HOLD and maintenance windows', () => {
 
 	it('inside a maintenance window -> wait until its end', () => {
 		// Wednesday 10:00 is inside mon-fri 09:30-10:30; ends 10:30 the same day
-		expect(run({}, {}, {}, { maintenanceWindows: [weekdays] })).toEqual({ kind: 'wait', code: 'maintenance', reason: 'maintenance window mon-fri 09:30-10:30', until: NOW + 30 * MIN });
+		expect(run({}, {}, {}, { maintenanceWindows: [weekdays] })).toEqual({
+			kind: 'wait',
+			code: 'maintenance',
+			reason: 'maintenance window mon-fri 09:30-10:30',
+			until: NOW + 30 * MIN
+		});
 		expect(run({}, {}, {}, { maintenanceWindows: [sunNight] }).kind).toBe('restart');
 	});
 
@@ -250,8 +394,18 @@ describe('decide: host-wide limits, HOLD and maintenance windows', () => {
 	});
 
 	it('parses window specs and rejects bad ones with the reason', () => {
-		expect(parseMaintenanceWindow('02:00-04:00')).toEqual({ days: [0, 1, 2, 3, 4, 5, 6], startMin: 120, endMin: 240, text: '02:00-04:00' });
-		expect(parseMaintenanceWindow('sat|sun 22:00-24:00')).toEqual({ days: [0, 6], startMin: 1320, endMin: 0, text: 'sat|sun 22:00-24:00' });
+		expect(parseMaintenanceWindow('02:00-04:00')).toEqual({
+			days: [0, 1, 2, 3, 4, 5, 6],
+			startMin: 120,
+			endMin: 240,
+			text: '02:00-04:00'
+		});
+		expect(parseMaintenanceWindow('sat|sun 22:00-24:00')).toEqual({
+			days: [0, 6],
+			startMin: 1320,
+			endMin: 0,
+			text: 'sat|sun 22:00-24:00'
+		});
 		expect(parseMaintenanceWindow('fri-mon 01:00-02:00')).toMatchObject({ days: [0, 1, 5, 6] });
 		expect(parseMaintenanceWindow('25:00-26:00')).toMatch(/hours 00-23/);
 		expect(parseMaintenanceWindow('funday 01:00-02:00')).toMatch(/days are sun..sat/);
@@ -260,7 +414,10 @@ describe('decide: host-wide limits, HOLD and maintenance windows', () => {
 	});
 
 	it('state rules come before the limits: a starting container is skipped even under HOLD', () => {
-		expect(run({ health: 'starting' }, {}, { hold: { reason: '' } })).toMatchObject({ kind: 'skip', code: 'starting' });
+		expect(run({ health: 'starting' }, {}, { hold: { reason: '' } })).toMatchObject({
+			kind: 'skip',
+			code: 'starting'
+		});
 	});
 });
 
@@ -286,20 +443,38 @@ describe('helpers', () => {
 
 describe('docker-watchdog.log lines', () => {
 	it('match the roadmap format exactly', () => {
-		expect(formatWatchdogLine(Date.UTC(2026, 4, 27, 10, 0, 0, 123), { kind: 'restarted', name: '/web', reason: 'unhealthy 3x' })).toBe('[2026-05-27T10:00:00Z] Auto-restarted: web (unhealthy 3x)\n');
+		expect(
+			formatWatchdogLine(Date.UTC(2026, 4, 27, 10, 0, 0, 123), {
+				kind: 'restarted',
+				name: '/web',
+				reason: 'unhealthy 3x'
+			})
+		).toBe('[2026-05-27T10:00:00Z] Auto-restarted: web (unhealthy 3x)\n');
 	});
 
 	it('keep one event on one line whatever the error text holds', () => {
-		const line = formatWatchdogLine(NOW, { kind: 'restart-failed', name: 'web', error: 'boom\n[2026-01-01T00:00:00Z] Auto-restarted: fake (x)' });
+		const line = formatWatchdogLine(NOW, {
+			kind: 'restart-failed',
+			name: 'web',
+			error: 'boom\n[2026-01-01T00:00:00Z] Auto-restarted: fake (x)'
+		});
 		expect(line.split('\n')).toHaveLength(2); // the line and the empty string after its newline
-		expect(line).toBe('[2026-05-27T10:00:00Z] Restart failed: web (boom [2026-01-01T00:00:00Z] Auto-restarted: fake (x))\n');
+		expect(line).toBe(
+			'[2026-05-27T10:00:00Z] Restart failed: web (boom [2026-01-01T00:00:00Z] Auto-restarted: fake (x))\n'
+		);
 	});
 
 	it.each([
-		[{ kind: 'quarantined', name: 'web', reason: '3 restarts in 10 min, still unhealthy' }, 'Quarantined: web (3 restarts in 10 min, still unhealthy)'],
+		[
+			{ kind: 'quarantined', name: 'web', reason: '3 restarts in 10 min, still unhealthy' },
+			'Quarantined: web (3 restarts in 10 min, still unhealthy)'
+		],
 		[{ kind: 'released', name: 'web', reason: 'operator' }, 'Released: web (operator)'],
 		[{ kind: 'oom', name: 'web' }, 'OOM killed: web'],
-		[{ kind: 'would-restart', name: 'web', reason: 'unhealthy 3x' }, 'Would restart (dry-run): web (unhealthy 3x)']
+		[
+			{ kind: 'would-restart', name: 'web', reason: 'unhealthy 3x' },
+			'Would restart (dry-run): web (unhealthy 3x)'
+		]
 	] as const)('%o', (e, text) => {
 		expect(formatWatchdogLine(NOW, e)).toBe(`[2026-05-27T10:00:00Z] ${text}\n`);
 	});

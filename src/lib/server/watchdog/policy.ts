@@ -6,7 +6,8 @@ export type WatchdogMode = 'on' | 'off' | 'dry-run';
 export type WatchdogScope = 'all' | 'labelled';
 
 /** Docker's State.Status values. */
-export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+export type ContainerStatus =
+	'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 /** Docker's State.Health.Status, or 'none' without a health check. */
 export type HealthStatus = 'none' | 'starting' | 'healthy' | 'unhealthy';
 
@@ -104,7 +105,19 @@ export const LABEL_FAILURES = 'vmwarden.watchdog.failures';
 /** The app's own container carries this (docker-compose.yml sets it). */
 export const LABEL_SELF = 'vmwarden.self';
 
-export type SkipCode = 'off' | 'out-of-scope' | 'self' | 'opted-out' | 'not-labelled' | 'no-healthcheck' | 'not-running' | 'stopped-on-purpose' | 'stopping' | 'starting' | 'healthy' | 'quarantined';
+export type SkipCode =
+	| 'off'
+	| 'out-of-scope'
+	| 'self'
+	| 'opted-out'
+	| 'not-labelled'
+	| 'no-healthcheck'
+	| 'not-running'
+	| 'stopped-on-purpose'
+	| 'stopping'
+	| 'starting'
+	| 'healthy'
+	| 'quarantined';
 export type WaitCode = 'streak' | 'cooldown' | 'in-flight' | 'global-cap' | 'hold' | 'maintenance';
 
 export type Decision =
@@ -123,7 +136,12 @@ export interface PolicyInput {
 }
 
 const skip = (code: SkipCode, reason: string): Decision => ({ kind: 'skip', code, reason });
-const wait = (code: WaitCode, reason: string, until: number | null): Decision => ({ kind: 'wait', code, reason, until });
+const wait = (code: WaitCode, reason: string, until: number | null): Decision => ({
+	kind: 'wait',
+	code,
+	reason,
+	until
+});
 
 export const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -149,7 +167,10 @@ export function cooldownMs(n: number, baseMs: number, maxMs: number): number {
 }
 
 /** The window containing `now`, if any, and when it ends (epoch ms). */
-export function activeMaintenanceWindow(windows: MaintenanceWindow[], now: number): { window: MaintenanceWindow; endsAt: number } | null {
+export function activeMaintenanceWindow(
+	windows: MaintenanceWindow[],
+	now: number
+): { window: MaintenanceWindow; endsAt: number } | null {
 	const d = new Date(now);
 	const dayStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
 	const minute = (now - dayStart) / 60_000;
@@ -179,7 +200,8 @@ export function failingSince(log: HealthCheckResult[]): number | null {
 function healthySince(c: ContainerView, m: ContainerMemory): number | null {
 	if (c.health !== 'healthy') return null;
 	let since: number | null = null;
-	for (let i = c.healthLog.length - 1; i >= 0 && c.healthLog[i].exitCode === 0; i--) since = c.healthLog[i].startedAt;
+	for (let i = c.healthLog.length - 1; i >= 0 && c.healthLog[i].exitCode === 0; i--)
+		since = c.healthLog[i].startedAt;
 	const seen = m.healthySince ?? null;
 	if (since === null) return seen;
 	return seen === null ? since : Math.min(since, seen);
@@ -188,13 +210,20 @@ function healthySince(c: ContainerView, m: ContainerMemory): number | null {
 /** Is the container handled at all? null = yes, else why not. */
 export function scopeSkip(c: ContainerView, config: PolicyConfig): Decision | null {
 	const only = config.onlyLabel;
-	if (only && c.labels[only.key] !== only.value) return skip('out-of-scope', `not labelled ${only.key}=${only.value}`);
-	if (c.labels[LABEL_SELF] === 'true' || (config.selfIds ?? []).some((id) => id && (c.id === id || c.id.startsWith(id) || id.startsWith(c.id)))) {
+	if (only && c.labels[only.key] !== only.value)
+		return skip('out-of-scope', `not labelled ${only.key}=${only.value}`);
+	if (
+		c.labels[LABEL_SELF] === 'true' ||
+		(config.selfIds ?? []).some(
+			(id) => id && (c.id === id || c.id.startsWith(id) || id.startsWith(c.id))
+		)
+	) {
 		return skip('self', "the app's own container");
 	}
 	const label = c.labels[LABEL_ENABLE]?.trim().toLowerCase();
 	if (label === 'false') return skip('opted-out', `opted out (${LABEL_ENABLE}=false)`);
-	if (config.scope === 'labelled' && label !== 'true') return skip('not-labelled', `scope is labelled and ${LABEL_ENABLE}=true is not set`);
+	if (config.scope === 'labelled' && label !== 'true')
+		return skip('not-labelled', `scope is labelled and ${LABEL_ENABLE}=true is not set`);
 	return null;
 }
 
@@ -208,19 +237,32 @@ export function decide({ container: c, memory: m, host, now, config }: PolicyInp
 	const out = scopeSkip(c, config);
 	if (out) return out;
 
-	if (m.stoppedOnPurposeAt != null) return skip('stopped-on-purpose', `stopped on purpose at ${iso(m.stoppedOnPurposeAt)}`);
+	if (m.stoppedOnPurposeAt != null)
+		return skip('stopped-on-purpose', `stopped on purpose at ${iso(m.stoppedOnPurposeAt)}`);
 	if (c.status !== 'running') {
-		return skip('not-running', c.status === 'exited' ? 'exited (Docker’s restart policy handles process exits)' : `${c.status}, not running`);
+		return skip(
+			'not-running',
+			c.status === 'exited'
+				? 'exited (Docker’s restart policy handles process exits)'
+				: `${c.status}, not running`
+		);
 	}
-	if (m.killedAt != null && now - m.killedAt < config.killGraceMs) return skip('stopping', `being stopped (kill signal at ${iso(m.killedAt)})`);
+	if (m.killedAt != null && now - m.killedAt < config.killGraceMs)
+		return skip('stopping', `being stopped (kill signal at ${iso(m.killedAt)})`);
 	if (c.health === 'none') return skip('no-healthcheck', 'no health check');
 
 	if (m.quarantinedSince != null) {
 		const since = healthySince(c, m);
 		if (since !== null && now - since >= config.stableHealthyMs) {
-			return { kind: 'release', reason: `healthy since ${iso(since)} (${humanMs(config.stableHealthyMs)} stable)` };
+			return {
+				kind: 'release',
+				reason: `healthy since ${iso(since)} (${humanMs(config.stableHealthyMs)} stable)`
+			};
 		}
-		return skip('quarantined', `quarantined since ${iso(m.quarantinedSince)}${m.quarantineReason ? `: ${m.quarantineReason}` : ''}`);
+		return skip(
+			'quarantined',
+			`quarantined since ${iso(m.quarantinedSince)}${m.quarantineReason ? `: ${m.quarantineReason}` : ''}`
+		);
 	}
 
 	if (c.health === 'starting') return skip('starting', 'health check is starting');
@@ -230,39 +272,80 @@ export function decide({ container: c, memory: m, host, now, config }: PolicyInp
 	const threshold = failureThreshold(c.labels, config.failures);
 	if (c.failingStreak < threshold) {
 		const last = c.healthLog.at(-1);
-		return wait('streak', `failing ${c.failingStreak} of ${threshold} checks`, last ? last.endedAt + c.healthIntervalMs : null);
+		return wait(
+			'streak',
+			`failing ${c.failingStreak} of ${threshold} checks`,
+			last ? last.endedAt + c.healthIntervalMs : null
+		);
 	}
 
-	const counted = m.restarts.filter((t) => t > now - config.budgetWindowMs && t <= now && (m.releasedAt == null || t > m.releasedAt)).sort((a, b) => a - b);
+	const counted = m.restarts
+		.filter(
+			(t) =>
+				t > now - config.budgetWindowMs && t <= now && (m.releasedAt == null || t > m.releasedAt)
+		)
+		.sort((a, b) => a - b);
 	if (counted.length >= config.budget) {
-		return { kind: 'quarantine', reason: `${counted.length} restarts in ${humanMs(config.budgetWindowMs)}, still unhealthy` };
+		return {
+			kind: 'quarantine',
+			reason: `${counted.length} restarts in ${humanMs(config.budgetWindowMs)}, still unhealthy`
+		};
 	}
 	if (counted.length > 0) {
-		const until = counted[counted.length - 1] + cooldownMs(counted.length, config.cooldownBaseMs, config.cooldownMaxMs);
-		if (now < until) return wait('cooldown', `cooling down after restart ${counted.length} of ${config.budget}`, until);
+		const until =
+			counted[counted.length - 1] +
+			cooldownMs(counted.length, config.cooldownBaseMs, config.cooldownMaxMs);
+		if (now < until)
+			return wait(
+				'cooldown',
+				`cooling down after restart ${counted.length} of ${config.budget}`,
+				until
+			);
 	}
 
-	if (host.hold) return wait('hold', `HOLD file present${host.hold.reason ? `: ${host.hold.reason}` : ''}`, null);
+	if (host.hold)
+		return wait(
+			'hold',
+			`HOLD file present${host.hold.reason ? `: ${host.hold.reason}` : ''}`,
+			null
+		);
 	const mw = activeMaintenanceWindow(config.maintenanceWindows, now);
 	if (mw) return wait('maintenance', `maintenance window ${mw.window.text}`, mw.endsAt);
 	const running = (host.restartsInFlight ?? []).filter((id) => id !== c.id);
 	if (running.length >= config.concurrency) {
-		return wait('in-flight', `${running.length} restart${running.length === 1 ? ' is' : 's are'} running (at most ${config.concurrency} at once)`, null);
+		return wait(
+			'in-flight',
+			`${running.length} restart${running.length === 1 ? ' is' : 's are'} running (at most ${config.concurrency} at once)`,
+			null
+		);
 	}
-	const hostRecent = host.restarts.filter((t) => t > now - config.globalWindowMs && t <= now).sort((a, b) => a - b);
+	const hostRecent = host.restarts
+		.filter((t) => t > now - config.globalWindowMs && t <= now)
+		.sort((a, b) => a - b);
 	if (hostRecent.length >= config.globalCap) {
-		return wait('global-cap', `host-wide cap of ${config.globalCap} restarts that did not help in ${humanMs(config.globalWindowMs)} reached`, hostRecent[hostRecent.length - config.globalCap] + config.globalWindowMs);
+		return wait(
+			'global-cap',
+			`host-wide cap of ${config.globalCap} restarts that did not help in ${humanMs(config.globalWindowMs)} reached`,
+			hostRecent[hostRecent.length - config.globalCap] + config.globalWindowMs
+		);
 	}
-	return { kind: 'restart', reason: `unhealthy ${c.failingStreak}x`, failingStreak: c.failingStreak, threshold };
+	return {
+		kind: 'restart',
+		reason: `unhealthy ${c.failingStreak}x`,
+		failingStreak: c.failingStreak,
+		threshold
+	};
 }
 
 /** Parse `VMW_WATCHDOG_MAINTENANCE_WINDOWS` entries: `[days ]HH:MM-HH:MM` in UTC; days `sun`, `mon-fri`, `sat|sun`. */
 export function parseMaintenanceWindow(text: string): MaintenanceWindow | string {
 	const names = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 	const m = /^(?:([a-z|-]+)\s+)?(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$/i.exec(text.trim());
-	if (!m) return `"${text}": expected [days ]HH:MM-HH:MM such as "sun 02:00-04:00" or "mon-fri 23:30-00:30"`;
+	if (!m)
+		return `"${text}": expected [days ]HH:MM-HH:MM such as "sun 02:00-04:00" or "mon-fri 23:30-00:30"`;
 	const [sh, sm, eh, em] = [m[2], m[3], m[4], m[5]].map(Number);
-	if (sh > 23 || eh > 24 || sm > 59 || em > 59 || (eh === 24 && em !== 0)) return `"${text}": hours 00-23 and minutes 00-59`;
+	if (sh > 23 || eh > 24 || sm > 59 || em > 59 || (eh === 24 && em !== 0))
+		return `"${text}": hours 00-23 and minutes 00-59`;
 	const startMin = sh * 60 + sm;
 	const endMin = (eh * 60 + em) % 1440;
 	if (startMin === endMin) return `"${text}": a window needs a length`;
@@ -272,12 +355,14 @@ export function parseMaintenanceWindow(text: string): MaintenanceWindow | string
 		for (const part of m[1].toLowerCase().split('|')) {
 			const range = part.split('-');
 			const idx = range.map((r) => names.indexOf(r));
-			if (range.length > 2 || idx.some((i) => i < 0)) return `"${text}": days are sun..sat, a range mon-fri or a list sat|sun`;
+			if (range.length > 2 || idx.some((i) => i < 0))
+				return `"${text}": days are sun..sat, a range mon-fri or a list sat|sun`;
 			if (idx.length === 1) days.push(idx[0]);
-			else for (let d = idx[0]; ; d = (d + 1) % 7) {
-				days.push(d);
-				if (d === idx[1]) break;
-			}
+			else
+				for (let d = idx[0]; ; d = (d + 1) % 7) {
+					days.push(d);
+					if (d === idx[1]) break;
+				}
 		}
 		days = [...new Set(days)].sort();
 	}

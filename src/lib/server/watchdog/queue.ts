@@ -2,7 +2,15 @@
 // runs makes it run once more after it (never two at once, never lost), and a container can be
 // re-evaluated at a time (the end of a cooldown or wait).
 
-export function createEvaluationQueue({ evaluate, clock, onError }: { evaluate: (id: string) => Promise<void>; clock: () => number; onError: (id: string, err: unknown) => void }) {
+export function createEvaluationQueue({
+	evaluate,
+	clock,
+	onError
+}: {
+	evaluate: (id: string) => Promise<void>;
+	clock: () => number;
+	onError: (id: string, err: unknown) => void;
+}) {
 	let stopped = false;
 	const sched = new Map<string, { running: boolean; again: boolean; done: Promise<void> }>();
 	const timers = new Map<string, NodeJS.Timeout>();

@@ -6,7 +6,13 @@ import { readFile } from 'node:fs/promises';
 
 const ID = /[0-9a-f]{64}/;
 
-export function containerIdFrom({ cgroup, mountinfo }: { cgroup?: string; mountinfo?: string }): string | null {
+export function containerIdFrom({
+	cgroup,
+	mountinfo
+}: {
+	cgroup?: string;
+	mountinfo?: string;
+}): string | null {
 	for (const line of (cgroup ?? '').split('\n')) {
 		const m = /(?:docker[-/]|\/docker\/)([0-9a-f]{64})/.exec(line);
 		if (m) return m[1];

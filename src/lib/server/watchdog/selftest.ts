@@ -29,19 +29,43 @@ export function selfTestRunning(): boolean {
 
 export async function runSelfTest(
 	watchdog: Watchdog,
-	{ trigger, actor, address = null, timeoutMs = 60_000, extraLabels = {} }: { trigger: 'manual' | 'schedule'; actor: string; address?: string | null; timeoutMs?: number; extraLabels?: Record<string, string> }
+	{
+		trigger,
+		actor,
+		address = null,
+		timeoutMs = 60_000,
+		extraLabels = {}
+	}: {
+		trigger: 'manual' | 'schedule';
+		actor: string;
+		address?: string | null;
+		timeoutMs?: number;
+		extraLabels?: Record<string, string>;
+	}
 ): Promise<SelfTestResult> {
 	if (running) throw new WatchdogError('CONFLICT', 'a self-test is already running');
 	running = recordAction(
 		watchdog.db,
-		{ hostId: watchdog.hostId, actor, address, action: 'watchdog.selfTest', target: watchdog.config.selfTestImage, input: { trigger } },
+		{
+			hostId: watchdog.hostId,
+			actor,
+			address,
+			action: 'watchdog.selfTest',
+			target: watchdog.config.selfTestImage,
+			input: { trigger }
+		},
 		() => selfTestOnce(watchdog, trigger, timeoutMs, extraLabels),
 		(r) => `${r.outcome}: ${r.detail}`
 	).finally(() => (running = null));
 	return running;
 }
 
-async function selfTestOnce(watchdog: Watchdog, trigger: 'manual' | 'schedule', timeoutMs: number, extraLabels: Record<string, string>): Promise<SelfTestResult> {
+async function selfTestOnce(
+	watchdog: Watchdog,
+	trigger: 'manual' | 'schedule',
+	timeoutMs: number,
+	extraLabels: Record<string, string>
+): Promise<SelfTestResult> {
 	const { store, docker, config } = watchdog;
 	const startedAt = Date.now();
 	const rowId = await store.startSelfTest({ trigger, at: startedAt });
@@ -54,7 +78,8 @@ async function selfTestOnce(watchdog: Watchdog, trigger: 'manual' | 'schedule', 
 	let containerRemoved = false;
 	let off = () => {};
 	try {
-		if (watchdog.mode() !== 'on') throw new Error(`the watchdog is ${watchdog.mode()}: it would not restart anything`);
+		if (watchdog.mode() !== 'on')
+			throw new Error(`the watchdog is ${watchdog.mode()}: it would not restart anything`);
 		const restarted = new Promise<RestartedEvent>((resolve) => {
 			off = watchdog.on('restarted', (e) => {
 				if (e.id === containerId) resolve(e);
@@ -67,16 +92,26 @@ async function selfTestOnce(watchdog: Watchdog, trigger: 'manual' | 'schedule', 
 			Cmd: ['sh', '-c', 'rm -f /tmp/fail; (sleep 2; touch /tmp/fail) & while :; do sleep 1; done'],
 			Labels: { ...extraLabels, ...only, 'vmwarden.watchdog': 'true', [SELFTEST_LABEL]: runId },
 			StopSignal: 'SIGKILL',
-			Healthcheck: { Test: ['CMD-SHELL', 'test ! -e /tmp/fail'], Interval: 1e9, Timeout: 1e9, Retries: 3, StartPeriod: 0 },
+			Healthcheck: {
+				Test: ['CMD-SHELL', 'test ! -e /tmp/fail'],
+				Interval: 1e9,
+				Timeout: 1e9,
+				Retries: 3,
+				StartPeriod: 0
+			},
 			HostConfig: { NetworkMode: 'none' }
 		});
 		let timer: NodeJS.Timeout | undefined;
-		const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
+		const timeout = new Promise<null>(
+			(resolve) => (timer = setTimeout(() => resolve(null), timeoutMs))
+		);
 		const e = await Promise.race([restarted, timeout]);
 		clearTimeout(timer);
 		if (!e) {
 			const s = watchdog.status().containers.find((c) => c.id === containerId);
-			throw new Error(`not restarted within ${Math.round(timeoutMs / 1000)} s${s ? ` (watchdog: ${s.state}, ${s.reason})` : ''}`);
+			throw new Error(
+				`not restarted within ${Math.round(timeoutMs / 1000)} s${s ? ` (watchdog: ${s.state}, ${s.reason})` : ''}`
+			);
 		}
 		if (!e.ok) throw new Error('the watchdog tried to restart it and the restart failed');
 		reactionMs = e.reactionMs;
@@ -106,11 +141,21 @@ export function lastSelfTests(watchdog: Watchdog, limit = 5): Promise<SelfTestRo
 
 /** Next run of a 5-field cron expression in UTC. */
 export function nextSelfTestAt(schedule: string, from: number): number {
-	return CronExpressionParser.parse(schedule, { tz: 'UTC', currentDate: new Date(from) }).next().getTime();
+	return CronExpressionParser.parse(schedule, { tz: 'UTC', currentDate: new Date(from) })
+		.next()
+		.getTime();
 }
 
 /** Runs the self-test on its schedule (monthly by default); `null` schedule = never. */
-export function createSelfTestScheduler({ watchdog, schedule, log = createLogger('watchdog-selftest') }: { watchdog: Watchdog; schedule: string | null; log?: Logger }) {
+export function createSelfTestScheduler({
+	watchdog,
+	schedule,
+	log = createLogger('watchdog-selftest')
+}: {
+	watchdog: Watchdog;
+	schedule: string | null;
+	log?: Logger;
+}) {
 	let timer: NodeJS.Timeout | null = null;
 	let nextAt: number | null = null;
 	let stopped = false;
@@ -119,17 +164,24 @@ export function createSelfTestScheduler({ watchdog, schedule, log = createLogger
 		nextAt = nextSelfTestAt(schedule, Date.now());
 		// setTimeout caps at ~24.8 days: re-arm until the date is near.
 		const delay = Math.min(nextAt - Date.now(), 2 ** 31 - 1);
-		timer = setTimeout(async () => {
-			if (Date.now() >= (nextAt ?? 0) - 1000) {
-				try {
-					const r = await runSelfTest(watchdog, { trigger: 'schedule', actor: 'watchdog' });
-					log.info('scheduled self-test', { outcome: r.outcome, reactionMs: r.reactionMs, detail: r.detail });
-				} catch (err) {
-					log.warn('scheduled self-test did not run', { err });
+		timer = setTimeout(
+			async () => {
+				if (Date.now() >= (nextAt ?? 0) - 1000) {
+					try {
+						const r = await runSelfTest(watchdog, { trigger: 'schedule', actor: 'watchdog' });
+						log.info('scheduled self-test', {
+							outcome: r.outcome,
+							reactionMs: r.reactionMs,
+							detail: r.detail
+						});
+					} catch (err) {
+						log.warn('scheduled self-test did not run', { err });
+					}
 				}
-			}
-			arm();
-		}, Math.max(delay, 1000));
+				arm();
+			},
+			Math.max(delay, 1000)
+		);
 		timer.unref?.();
 	};
 	return {

@@ -5,7 +5,15 @@ import type { ContainerView, Decision } from './policy';
 import { iso } from './policy';
 import type { ContainerSummary } from './docker-port';
 
-export type ContainerWatchState = 'watching' | 'restarting' | 'cooling-down' | 'waiting' | 'quarantined' | 'opted-out' | 'skipped' | 'off';
+export type ContainerWatchState =
+	| 'watching'
+	| 'restarting'
+	| 'cooling-down'
+	| 'waiting'
+	| 'quarantined'
+	| 'opted-out'
+	| 'skipped'
+	| 'off';
 
 export interface ContainerWatch {
 	id: string;
@@ -52,7 +60,15 @@ export function createMemory() {
 		of(key: string, name: string): Memory {
 			let m = memory.get(key);
 			if (!m) {
-				m = { killedAt: null, stoppedOnPurposeAt: null, quarantinedSince: null, quarantineReason: null, releasedAt: null, healthySince: null, name };
+				m = {
+					killedAt: null,
+					stoppedOnPurposeAt: null,
+					quarantinedSince: null,
+					quarantineReason: null,
+					releasedAt: null,
+					healthySince: null,
+					name
+				};
 				memory.set(key, m);
 			}
 			m.name = name;
@@ -60,12 +76,26 @@ export function createMemory() {
 		},
 		values: () => memory.values(),
 		// Real quarantines only: what dry-run would have quarantined is shown per container, not counted here.
-		quarantined: () => [...memory.values()].filter((m) => m.quarantinedSince != null && !m.quarantineReason?.startsWith('dry-run:')).length
+		quarantined: () =>
+			[...memory.values()].filter(
+				(m) => m.quarantinedSince != null && !m.quarantineReason?.startsWith('dry-run:')
+			).length
 	};
 }
 
 /** How one container is shown: its state and the reason, from the running restart, the quarantine, or the decision. */
-export function watchState(e: Entry, { memory, flight, restartsInWindow }: { memory: Memory | undefined; flight: { since: number; stopTimeoutS: number | null } | undefined; restartsInWindow: number }): ContainerWatch {
+export function watchState(
+	e: Entry,
+	{
+		memory,
+		flight,
+		restartsInWindow
+	}: {
+		memory: Memory | undefined;
+		flight: { since: number; stopTimeoutS: number | null } | undefined;
+		restartsInWindow: number;
+	}
+): ContainerWatch {
 	const v = e.view;
 	const s = e.summary;
 	const m = memory;
@@ -80,7 +110,14 @@ export function watchState(e: Entry, { memory, flight, restartsInWindow }: { mem
 		state = 'quarantined';
 		reason = `quarantined since ${iso(m.quarantinedSince)}${m.quarantineReason ? `: ${m.quarantineReason}` : ''}`;
 	} else if (d?.kind === 'skip') {
-		state = d.code === 'off' ? 'off' : d.code === 'opted-out' || d.code === 'not-labelled' || d.code === 'self' ? 'opted-out' : d.code === 'healthy' || d.code === 'starting' ? 'watching' : 'skipped';
+		state =
+			d.code === 'off'
+				? 'off'
+				: d.code === 'opted-out' || d.code === 'not-labelled' || d.code === 'self'
+					? 'opted-out'
+					: d.code === 'healthy' || d.code === 'starting'
+						? 'watching'
+						: 'skipped';
 	} else if (d?.kind === 'wait') {
 		state = d.code === 'cooldown' ? 'cooling-down' : d.code === 'streak' ? 'watching' : 'waiting';
 		until = d.until;

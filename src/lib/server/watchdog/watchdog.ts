@@ -83,7 +83,10 @@ export function createWatchdog(deps: WatchdogDeps) {
 	const store = createWatchdogStore(db, hostId);
 	const journal = createWatchdogJournal({ logDir: deps.logDir, log, notify: deps.notify });
 	const changes = createEmitter({ log, what: 'watchdog change listener' });
-	const restartedEvents = createEmitter<RestartedEvent>({ log, what: 'watchdog restarted listener' });
+	const restartedEvents = createEmitter<RestartedEvent>({
+		log,
+		what: 'watchdog restarted listener'
+	});
 	const changed = () => changes.emit();
 
 	let mode: WatchdogMode = config.mode;
@@ -106,7 +109,11 @@ export function createWatchdog(deps: WatchdogDeps) {
 	const ledger = createRestartLedger(windowMs);
 	const metrics = registerWatchdogMetrics(deps.metrics, () => memory.quarantined());
 	const ooms = createOomCounter({ read: deps.oomKills ?? (() => null) });
-	const queue = createEvaluationQueue({ evaluate, clock, onError: (id, err) => log.error('evaluation failed', { id, err }) });
+	const queue = createEvaluationQueue({
+		evaluate,
+		clock,
+		onError: (id, err) => log.error('evaluation failed', { id, err })
+	});
 	const stream = createEventStream({
 		docker,
 		clock,
@@ -126,7 +133,8 @@ export function createWatchdog(deps: WatchdogDeps) {
 	const policyConfig = (): PolicyConfig => ({ ...config, mode, selfIds: deps.selfIds ?? [] });
 	const hold = () => readHold(deps.holdFile, (f) => readFile(f, 'utf8'));
 	/** Judges the latest restart of `key` from the health now; not while a restart of `id` runs (it shows the health from before). */
-	const judgeRestart = (id: string, key: string, health: string) => void (inFlight.has(id) || ledger.judge(key, health));
+	const judgeRestart = (id: string, key: string, health: string) =>
+		void (inFlight.has(id) || ledger.judge(key, health));
 
 	// --- evaluation ----------------------------------------------------------------------------
 	async function evaluate(id: string) {
@@ -146,7 +154,12 @@ export function createWatchdog(deps: WatchdogDeps) {
 		const m = memory.of(key, view.name);
 		const now = clock();
 		// What the fresh inspect tells the memory.
-		if (m.stoppedOnPurposeAt != null && view.status === 'running' && view.startedAt > m.stoppedOnPurposeAt) m.stoppedOnPurposeAt = null;
+		if (
+			m.stoppedOnPurposeAt != null &&
+			view.status === 'running' &&
+			view.startedAt > m.stoppedOnPurposeAt
+		)
+			m.stoppedOnPurposeAt = null;
 		if (m.killedAt != null && view.startedAt > m.killedAt) m.killedAt = null;
 		m.healthySince = view.health === 'healthy' ? (m.healthySince ?? now) : null;
 		holdState = await hold();
@@ -157,7 +170,11 @@ export function createWatchdog(deps: WatchdogDeps) {
 		const decision = decide({
 			container: view,
 			memory: { ...m, restarts: ledger.of(key, dryRun) },
-			host: { restartsInFlight: [...inFlight.keys()], restarts: ledger.host(dryRun), hold: holdState },
+			host: {
+				restartsInFlight: [...inFlight.keys()],
+				restarts: ledger.host(dryRun),
+				hold: holdState
+			},
 			now,
 			config: policyConfig()
 		});
@@ -165,7 +182,15 @@ export function createWatchdog(deps: WatchdogDeps) {
 			forget(id);
 			return;
 		}
-		const entry = entries.get(id) ?? { id, key, view, summary: null, decision: null, decidedAt: now, unhealthyAt: null };
+		const entry = entries.get(id) ?? {
+			id,
+			key,
+			view,
+			summary: null,
+			decision: null,
+			decidedAt: now,
+			unhealthyAt: null
+		};
 		Object.assign(entry, { key, view, decision, decidedAt: now });
 		if (view.health !== 'unhealthy') entry.unhealthyAt = null;
 		entries.set(id, entry);
@@ -196,7 +221,13 @@ export function createWatchdog(deps: WatchdogDeps) {
 		changed();
 	}
 
-	async function doRestart(entry: Entry, view: ContainerView, reason: string, calledAt: number, dryRun: boolean) {
+	async function doRestart(
+		entry: Entry,
+		view: ContainerView,
+		reason: string,
+		calledAt: number,
+		dryRun: boolean
+	) {
 		const unhealthyAt = entry.unhealthyAt ?? failingThirdCheckAt(view);
 		// Reaction = the unhealthy event to the moment the restart request leaves (after the intent row).
 		let reactionMs = unhealthyAt != null ? Math.max(0, Math.round(calledAt - unhealthyAt)) : null;
@@ -204,20 +235,40 @@ export function createWatchdog(deps: WatchdogDeps) {
 		let ok = false;
 		try {
 			if (dryRun) {
-				await recordAction(db, { hostId, actor: 'watchdog', action: 'watchdog.restart', target: view.name, input: { id: view.id.slice(0, 12), key, reason, dryRun: true } }, async () => undefined, () => `dry-run: would restart (${reason})`);
+				await recordAction(
+					db,
+					{
+						hostId,
+						actor: 'watchdog',
+						action: 'watchdog.restart',
+						target: view.name,
+						input: { id: view.id.slice(0, 12), key, reason, dryRun: true }
+					},
+					async () => undefined,
+					() => `dry-run: would restart (${reason})`
+				);
 				await journal.write(calledAt, { kind: 'would-restart', name: view.name, reason });
 			} else {
 				ownRestarts.set(view.id, { from: calledAt - 1, to: null });
 				await recordAction(
 					db,
-					{ hostId, actor: 'watchdog', action: 'watchdog.restart', target: view.name, input: { id: view.id.slice(0, 12), key, reason, failingStreak: view.failingStreak } },
+					{
+						hostId,
+						actor: 'watchdog',
+						action: 'watchdog.restart',
+						target: view.name,
+						input: { id: view.id.slice(0, 12), key, reason, failingStreak: view.failingStreak }
+					},
 					() => {
 						if (unhealthyAt != null) reactionMs = Math.max(0, Math.round(clock() - unhealthyAt));
 						// Resolves with what Docker did: after the container's whole stop timeout when its
 						// PID 1 ignores SIGTERM, or from an inspect when the answer is lost (restartAndConfirm).
 						return docker.restart(view.id, {
 							// the inspect this decision was made on, a moment ago: the request leaves at once
-							known: view.stopTimeoutS !== undefined && view.startedAt > 0 ? { stopTimeoutS: view.stopTimeoutS, startedAt: view.startedAt } : undefined,
+							known:
+								view.stopTimeoutS !== undefined && view.startedAt > 0
+									? { stopTimeoutS: view.stopTimeoutS, startedAt: view.startedAt }
+									: undefined,
 							onRequested: ({ stopTimeoutS }) => {
 								const f = inFlight.get(view.id);
 								if (f) f.stopTimeoutS = stopTimeoutS;
@@ -225,26 +276,62 @@ export function createWatchdog(deps: WatchdogDeps) {
 							}
 						});
 					},
-					() => `restarted (${reason})${reactionMs != null ? `, ${reactionMs} ms after the unhealthy event` : ''}`
+					() =>
+						`restarted (${reason})${reactionMs != null ? `, ${reactionMs} ms after the unhealthy event` : ''}`
 				);
 				metrics.restarted(view.name);
 				await journal.write(calledAt, { kind: 'restarted', name: view.name, reason });
 			}
 			ok = true;
 			entry.unhealthyAt = null;
-			log.info(dryRun ? 'would restart (dry-run)' : 'restarted', { container: view.name, reason, reactionMs });
+			log.info(dryRun ? 'would restart (dry-run)' : 'restarted', {
+				container: view.name,
+				reason,
+				reactionMs
+			});
 		} catch (err) {
 			lastError = `restart ${view.name}: ${(err as Error).message}`;
 			log.error('restart failed', { container: view.name, err });
-			await journal.write(clock(), { kind: 'restart-failed', name: view.name, error: (err as Error).message });
+			await journal.write(clock(), {
+				kind: 'restart-failed',
+				name: view.name,
+				error: (err as Error).message
+			});
 		} finally {
 			const own = ownRestarts.get(view.id);
 			if (own) own.to = clock();
 			if (!dryRun) inFlight.delete(view.id);
 		}
-		await store.recordRestart({ key, containerId: view.id, containerName: view.name, compose: composeOf(view.labels), ts: calledAt, reason, dryRun, outcome: ok ? 'ok' : 'error', reactionMs }).catch((err) => log.error('cannot store the restart', { err }));
-		restartedEvents.emit({ id: view.id, name: view.name, calledAt: unhealthyAt != null && reactionMs != null ? unhealthyAt + reactionMs : calledAt, unhealthyAt, reactionMs, dryRun, ok });
-		await journal.notify({ kind: ok ? 'restart' : 'restart-failed', hostId, container: view.name, reason, at: calledAt, dryRun });
+		await store
+			.recordRestart({
+				key,
+				containerId: view.id,
+				containerName: view.name,
+				compose: composeOf(view.labels),
+				ts: calledAt,
+				reason,
+				dryRun,
+				outcome: ok ? 'ok' : 'error',
+				reactionMs
+			})
+			.catch((err) => log.error('cannot store the restart', { err }));
+		restartedEvents.emit({
+			id: view.id,
+			name: view.name,
+			calledAt: unhealthyAt != null && reactionMs != null ? unhealthyAt + reactionMs : calledAt,
+			unhealthyAt,
+			reactionMs,
+			dryRun,
+			ok
+		});
+		await journal.notify({
+			kind: ok ? 'restart' : 'restart-failed',
+			hostId,
+			container: view.name,
+			reason,
+			at: calledAt,
+			dryRun
+		});
 		drainPending();
 	}
 
@@ -268,29 +355,88 @@ export function createWatchdog(deps: WatchdogDeps) {
 		for (const id of ids) queue.schedule(id);
 	}
 
-	async function doQuarantine(entry: Entry, view: ContainerView, m: Memory, reason: string, now: number, dryRun: boolean) {
+	async function doQuarantine(
+		entry: Entry,
+		view: ContainerView,
+		m: Memory,
+		reason: string,
+		now: number,
+		dryRun: boolean
+	) {
 		if (dryRun) {
 			// Dry-run records what it would do once per episode (the memory holds it in this process only).
 			if (m.quarantinedSince != null) return;
 			m.quarantinedSince = now;
 			m.quarantineReason = `dry-run: ${reason}`;
-			await recordAction(db, { hostId, actor: 'watchdog', action: 'watchdog.quarantine', target: view.name, input: { id: view.id.slice(0, 12), key: entry.key, reason, dryRun: true } }, async () => undefined, () => `dry-run: would quarantine (${reason})`);
+			await recordAction(
+				db,
+				{
+					hostId,
+					actor: 'watchdog',
+					action: 'watchdog.quarantine',
+					target: view.name,
+					input: { id: view.id.slice(0, 12), key: entry.key, reason, dryRun: true }
+				},
+				async () => undefined,
+				() => `dry-run: would quarantine (${reason})`
+			);
 			await journal.write(now, { kind: 'would-quarantine', name: view.name, reason });
 		} else {
-			await recordAction(db, { hostId, actor: 'watchdog', action: 'watchdog.quarantine', target: view.name, input: { id: view.id.slice(0, 12), key: entry.key, reason } }, () => store.quarantine({ key: entry.key, containerName: view.name, since: now, reason }), () => `quarantined (${reason})`);
+			await recordAction(
+				db,
+				{
+					hostId,
+					actor: 'watchdog',
+					action: 'watchdog.quarantine',
+					target: view.name,
+					input: { id: view.id.slice(0, 12), key: entry.key, reason }
+				},
+				() => store.quarantine({ key: entry.key, containerName: view.name, since: now, reason }),
+				() => `quarantined (${reason})`
+			);
 			m.quarantinedSince = now;
 			m.quarantineReason = reason;
 			await journal.write(now, { kind: 'quarantined', name: view.name, reason });
 		}
-		log.warn(dryRun ? 'would quarantine (dry-run)' : 'quarantined', { container: view.name, reason });
-		await journal.notify({ kind: 'quarantine', hostId, container: view.name, reason, at: now, dryRun });
+		log.warn(dryRun ? 'would quarantine (dry-run)' : 'quarantined', {
+			container: view.name,
+			reason
+		});
+		await journal.notify({
+			kind: 'quarantine',
+			hostId,
+			container: view.name,
+			reason,
+			at: now,
+			dryRun
+		});
 	}
 
-	async function doRelease(id: string, key: string, m: Memory, reason: string, actor: string, address: string | null, now: number) {
+	async function doRelease(
+		id: string,
+		key: string,
+		m: Memory,
+		reason: string,
+		actor: string,
+		address: string | null,
+		now: number
+	) {
 		const dry = m.quarantineReason?.startsWith('dry-run:') ?? false;
-		await recordAction(db, { hostId, actor, address, action: 'watchdog.release', target: m.name, input: { id: id.slice(0, 12), key, reason } }, async () => {
-			if (!dry) await store.release({ key, containerName: m.name, at: now });
-		}, () => `released (${reason})`);
+		await recordAction(
+			db,
+			{
+				hostId,
+				actor,
+				address,
+				action: 'watchdog.release',
+				target: m.name,
+				input: { id: id.slice(0, 12), key, reason }
+			},
+			async () => {
+				if (!dry) await store.release({ key, containerName: m.name, at: now });
+			},
+			() => `released (${reason})`
+		);
 		m.quarantinedSince = null;
 		m.quarantineReason = null;
 		m.releasedAt = now;
@@ -319,7 +465,16 @@ export function createWatchdog(deps: WatchdogDeps) {
 			const entry = entries.get(e.id);
 			if (status === 'unhealthy') {
 				if (entry) entry.unhealthyAt = e.at;
-				else entries.set(e.id, { id: e.id, key: historyKey(e.attributes, name), view: null, summary: null, decision: null, decidedAt: 0, unhealthyAt: e.at });
+				else
+					entries.set(e.id, {
+						id: e.id,
+						key: historyKey(e.attributes, name),
+						view: null,
+						summary: null,
+						decision: null,
+						decidedAt: 0,
+						unhealthyAt: e.at
+					});
 			}
 			queue.schedule(e.id);
 			return;
@@ -361,7 +516,18 @@ export function createWatchdog(deps: WatchdogDeps) {
 	async function recordOom(id: string, name: string, key: string, at: number) {
 		metrics.oomKilled(name);
 		try {
-			await recordAction(db, { hostId, actor: 'watchdog', action: 'watchdog.oom', target: name, input: { id: id.slice(0, 12), key } }, async () => undefined, () => 'OOM kill seen in the Docker event stream');
+			await recordAction(
+				db,
+				{
+					hostId,
+					actor: 'watchdog',
+					action: 'watchdog.oom',
+					target: name,
+					input: { id: id.slice(0, 12), key }
+				},
+				async () => undefined,
+				() => 'OOM kill seen in the Docker event stream'
+			);
 		} catch (err) {
 			log.error('cannot record the OOM kill', { err });
 		}
@@ -397,19 +563,71 @@ export function createWatchdog(deps: WatchdogDeps) {
 			ooms.baseline(s.id);
 			const key = historyKey(s.labels, s.name);
 			const m = memory.of(key, s.name);
-			const entry = entries.get(s.id) ?? { id: s.id, key, view: null, summary: s, decision: null, decidedAt: now, unhealthyAt: null };
+			const entry = entries.get(s.id) ?? {
+				id: s.id,
+				key,
+				view: null,
+				summary: s,
+				decision: null,
+				decidedAt: now,
+				unhealthyAt: null
+			};
 			entry.summary = s;
 			entry.key = key;
 			entries.set(s.id, entry);
-			const inScope = scopeSkip({ id: s.id, name: s.name, status: s.status, health: s.health, failingStreak: 0, healthLog: [], labels: s.labels, startedAt: 0, healthIntervalMs: 30_000 }, pc) === null;
+			const inScope =
+				scopeSkip(
+					{
+						id: s.id,
+						name: s.name,
+						status: s.status,
+						health: s.health,
+						failingStreak: 0,
+						healthLog: [],
+						labels: s.labels,
+						startedAt: 0,
+						healthIntervalMs: 30_000
+					},
+					pc
+				) === null;
 			// Inspect (and maybe act on) what could need action; the rest is shown from the list.
-			if (inScope && mode !== 'off' && (s.health === 'unhealthy' || m.quarantinedSince != null || m.stoppedOnPurposeAt != null || m.killedAt != null)) {
+			if (
+				inScope &&
+				mode !== 'off' &&
+				(s.health === 'unhealthy' ||
+					m.quarantinedSince != null ||
+					m.stoppedOnPurposeAt != null ||
+					m.killedAt != null)
+			) {
 				queue.schedule(s.id);
 			} else {
-				const view: ContainerView = { id: s.id, name: s.name, status: s.status, health: s.health, failingStreak: 0, healthLog: [], labels: s.labels, startedAt: 0, healthIntervalMs: 30_000 };
-				entry.view = entry.view && entry.view.health === s.health && entry.view.status === s.status ? entry.view : view;
+				const view: ContainerView = {
+					id: s.id,
+					name: s.name,
+					status: s.status,
+					health: s.health,
+					failingStreak: 0,
+					healthLog: [],
+					labels: s.labels,
+					startedAt: 0,
+					healthIntervalMs: 30_000
+				};
+				entry.view =
+					entry.view && entry.view.health === s.health && entry.view.status === s.status
+						? entry.view
+						: view;
 				judgeRestart(s.id, key, s.health);
-				entry.decision = decide({ container: entry.view, memory: { ...m, restarts: ledger.of(key, mode === 'dry-run') }, host: { restartsInFlight: [...inFlight.keys()], restarts: ledger.host(mode === 'dry-run'), hold: holdState }, now, config: pc });
+				entry.decision = decide({
+					container: entry.view,
+					memory: { ...m, restarts: ledger.of(key, mode === 'dry-run') },
+					host: {
+						restartsInFlight: [...inFlight.keys()],
+						restarts: ledger.host(mode === 'dry-run'),
+						hold: holdState
+					},
+					now,
+					config: pc
+				});
 				entry.decidedAt = now;
 			}
 		}
@@ -468,7 +686,15 @@ export function createWatchdog(deps: WatchdogDeps) {
 			const dryRun = mode === 'dry-run';
 			const containers = [...entries.values()]
 				.filter((e) => e.view || e.summary)
-				.map((e) => watchState(e, { memory: memory.get(e.key), flight: inFlight.get(e.id), restartsInWindow: ledger.of(e.key, dryRun).filter((t) => t > now - config.budgetWindowMs).length }));
+				.map((e) =>
+					watchState(e, {
+						memory: memory.get(e.key),
+						flight: inFlight.get(e.id),
+						restartsInWindow: ledger
+							.of(e.key, dryRun)
+							.filter((t) => t > now - config.budgetWindowMs).length
+					})
+				);
 			containers.sort((a, b) => a.name.localeCompare(b.name));
 			const mw = activeMaintenanceWindow(config.maintenanceWindows, now);
 			const events = stream.status();
@@ -484,7 +710,8 @@ export function createWatchdog(deps: WatchdogDeps) {
 				maintenance: mw ? { window: mw.window.text, endsAt: mw.endsAt } : null,
 				restartsInFlight: [...inFlight.keys()],
 				concurrency: config.concurrency,
-				hostRestartsInWindow: ledger.host(dryRun).filter((t) => t > now - config.globalWindowMs).length,
+				hostRestartsInWindow: ledger.host(dryRun).filter((t) => t > now - config.globalWindowMs)
+					.length,
 				globalCap: config.globalCap,
 				quarantined: memory.quarantined(),
 				containers
@@ -502,12 +729,26 @@ export function createWatchdog(deps: WatchdogDeps) {
 
 		async setMode(next: WatchdogMode, who: { actor: string; address?: string | null }) {
 			const prev = mode;
-			await recordAction(db, { hostId, actor: who.actor, address: who.address ?? null, action: 'watchdog.setMode', target: 'watchdog', input: { mode: next } }, async () => {
-				await store.saveMode(next, clock());
-				mode = next;
-				// What dry-run would have quarantined was never real.
-				for (const m of memory.values()) if (m.quarantineReason?.startsWith('dry-run:')) Object.assign(m, { quarantinedSince: null, quarantineReason: null });
-			}, () => `mode ${prev} -> ${next}`);
+			await recordAction(
+				db,
+				{
+					hostId,
+					actor: who.actor,
+					address: who.address ?? null,
+					action: 'watchdog.setMode',
+					target: 'watchdog',
+					input: { mode: next }
+				},
+				async () => {
+					await store.saveMode(next, clock());
+					mode = next;
+					// What dry-run would have quarantined was never real.
+					for (const m of memory.values())
+						if (m.quarantineReason?.startsWith('dry-run:'))
+							Object.assign(m, { quarantinedSince: null, quarantineReason: null });
+				},
+				() => `mode ${prev} -> ${next}`
+			);
 			log.info('mode changed', { from: prev, to: next, actor: who.actor });
 			changed();
 			void reconcile();
@@ -516,18 +757,37 @@ export function createWatchdog(deps: WatchdogDeps) {
 
 		/** Operator release of a quarantined container (by id, id prefix ≥ 12, or name among the watched). */
 		async release(idOrName: string, who: { actor: string; address?: string | null }) {
-			const entry = [...entries.values()].find((e) => e.id === idOrName || (idOrName.length >= 12 && e.id.startsWith(idOrName)) || (e.view?.name ?? e.summary?.name) === idOrName);
-			if (!entry) throw new WatchdogError('NOT_FOUND', `no watched container ${JSON.stringify(idOrName.slice(0, 80))}`);
+			const entry = [...entries.values()].find(
+				(e) =>
+					e.id === idOrName ||
+					(idOrName.length >= 12 && e.id.startsWith(idOrName)) ||
+					(e.view?.name ?? e.summary?.name) === idOrName
+			);
+			if (!entry)
+				throw new WatchdogError(
+					'NOT_FOUND',
+					`no watched container ${JSON.stringify(idOrName.slice(0, 80))}`
+				);
 			const m = memory.get(entry.key);
-			if (!m || m.quarantinedSince == null) throw new WatchdogError('NOT_QUARANTINED', `${m?.name ?? entry.id.slice(0, 12)} is not quarantined`);
+			if (!m || m.quarantinedSince == null)
+				throw new WatchdogError(
+					'NOT_QUARANTINED',
+					`${m?.name ?? entry.id.slice(0, 12)} is not quarantined`
+				);
 			await doRelease(entry.id, entry.key, m, 'operator', who.actor, who.address ?? null, clock());
 			changed();
 			queue.schedule(entry.id);
 			return { id: entry.id, name: m.name, released: true };
 		},
 
-		on<K extends 'change' | 'restarted'>(event: K, fn: K extends 'restarted' ? (e: RestartedEvent) => void : () => void): () => void {
-			const off = event === 'restarted' ? restartedEvents.on(fn as (e: RestartedEvent) => void) : changes.on(fn as () => void);
+		on<K extends 'change' | 'restarted'>(
+			event: K,
+			fn: K extends 'restarted' ? (e: RestartedEvent) => void : () => void
+		): () => void {
+			const off =
+				event === 'restarted'
+					? restartedEvents.on(fn as (e: RestartedEvent) => void)
+					: changes.on(fn as () => void);
 			return () => void off();
 		},
 

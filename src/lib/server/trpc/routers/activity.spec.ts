@@ -13,17 +13,37 @@ describe('activity.list', () => {
 	beforeAll(async () => {
 		t = await freshDb();
 		const row = { hostId: 'vm1', actor: 'anonymous', address: '203.0.113.9' };
-		await recordEvent(t.db, { ...row, action: 'auth.login', target: 'correct horse battery staple' }, 'error', 'Wrong name or password.');
+		await recordEvent(
+			t.db,
+			{ ...row, action: 'auth.login', target: 'correct horse battery staple' },
+			'error',
+			'Wrong name or password.'
+		);
 		await recordEvent(t.db, { ...row, action: 'auth.login', target: 'alice' }, 'ok', 'done');
-		await recordEvent(t.db, { ...row, actor: 'session:operator:alice', action: 'containers.restart', target: 'web' }, 'ok', 'restarted');
+		await recordEvent(
+			t.db,
+			{ ...row, actor: 'session:operator:alice', action: 'containers.restart', target: 'web' },
+			'ok',
+			'restarted'
+		);
 	});
 	afterAll(() => t?.cleanup());
 
-	const as = (principal: Principal) => createCallerFactory(appRouter)(createInnerContext({ principal, services: { db: t.db, config: { hostId: 'vm1' } } as unknown as Context['services'] }));
-	const seen = async (p: Principal, filter: { target?: string } = {}) => (await as(p).activity.list(filter)).items.map((r) => [r.action, r.target, r.address]);
+	const as = (principal: Principal) =>
+		createCallerFactory(appRouter)(
+			createInnerContext({
+				principal,
+				services: { db: t.db, config: { hostId: 'vm1' } } as unknown as Context['services']
+			})
+		);
+	const seen = async (p: Principal, filter: { target?: string } = {}) =>
+		(await as(p).activity.list(filter)).items.map((r) => [r.action, r.target, r.address]);
 
 	it('a viewer or read token sees no failed-login target and no address; an admin sees both', async () => {
-		for (const p of [{ role: 'viewer', via: 'token', tokenId: 3 }, { role: 'operator', via: 'session', userId: 2, userName: 'op' }] as Principal[]) {
+		for (const p of [
+			{ role: 'viewer', via: 'token', tokenId: 3 },
+			{ role: 'operator', via: 'session', userId: 2, userName: 'op' }
+		] as Principal[]) {
 			expect(await seen(p)).toEqual([
 				['containers.restart', 'web', null],
 				['auth.login', 'alice', null],

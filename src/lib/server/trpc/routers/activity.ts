@@ -19,7 +19,12 @@ export const activityRouter = router({
 				.extend({
 					limit: z.number().int().min(1).max(200).default(50),
 					cursor: z.number().int().positive().optional(),
-					action: text(100).regex(/^[a-zA-Z0-9_.:-]+$/, 'an action name such as watchdog.restart, or a prefix such as watchdog.').optional(),
+					action: text(100)
+						.regex(
+							/^[a-zA-Z0-9_.:-]+$/,
+							'an action name such as watchdog.restart, or a prefix such as watchdog.'
+						)
+						.optional(),
 					actor: text(100).optional(),
 					outcome: z.enum(ACTION_OUTCOMES).optional(),
 					target: text(200).optional()
@@ -29,7 +34,11 @@ export const activityRouter = router({
 		.query(async ({ ctx, input }) => {
 			const hostId = ctx.host.id;
 			// failed-login targets and client addresses: admins only (issue 21 item 11)
-			return queryActions(ctx.services.db, { ...input, hostId }, { admin: hasRole(ctx.principal, 'admin') });
+			return queryActions(
+				ctx.services.db,
+				{ ...input, hostId },
+				{ admin: hasRole(ctx.principal, 'admin') }
+			);
 		}),
 
 	facets: hostViewerProcedure

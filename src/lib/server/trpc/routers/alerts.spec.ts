@@ -22,7 +22,10 @@ describe('alerts router', () => {
 	afterAll(() => fake.close());
 	beforeEach(async () => {
 		dir = await mkdtemp(path.join(tmpdir(), 'vmw-alerts-'));
-		await writeFile(path.join(dir, 'telegram.env'), `TELEGRAM_BOT_TOKEN=${TOKEN}\nTELEGRAM_CHAT_ID=-100123\n`);
+		await writeFile(
+			path.join(dir, 'telegram.env'),
+			`TELEGRAM_BOT_TOKEN=${TOKEN}\nTELEGRAM_CHAT_ID=-100123\n`
+		);
 		t = await createTestServices({
 			dir,
 			env: {
@@ -48,9 +51,17 @@ describe('alerts router', () => {
 		await expect(as('viewer').alerts.sendTest({})).rejects.toMatchObject({ code: 'FORBIDDEN' });
 		const r = await as('operator').alerts.sendTest({});
 		expect(r).toEqual({ results: [{ channel: 'telegram', ok: true, detail: 'sent (1 part)' }] });
-		expect(fake.requests.map((q) => q.body.text)).toEqual(['✅ <b>Test message</b> — srv1491630\nvmwarden alerts reach this chat.']);
-		const [row] = (await queryActions(services.db, { hostId: 'local', action: 'alerts.test' })).items;
-		expect([row.actor, row.address, row.outcome, row.target]).toEqual(['token:operator', '127.0.0.9', 'ok', 'telegram']);
+		expect(fake.requests.map((q) => q.body.text)).toEqual([
+			'✅ <b>Test message</b> — srv1491630\nvmwarden alerts reach this chat.'
+		]);
+		const [row] = (await queryActions(services.db, { hostId: 'local', action: 'alerts.test' }))
+			.items;
+		expect([row.actor, row.address, row.outcome, row.target]).toEqual([
+			'token:operator',
+			'127.0.0.9',
+			'ok',
+			'telegram'
+		]);
 		const status = await as('viewer').alerts.status();
 		expect(JSON.stringify(status)).not.toContain('AAH');
 		expect(status.channels.telegram!.state).toBe('ok');
@@ -58,7 +69,9 @@ describe('alerts router', () => {
 
 	it('a rejected token is a clear precondition error and the status says so', async () => {
 		fake.answer(TELEGRAM_FIXTURES.unauthorized);
-		const err = await as('operator').alerts.sendTest({}).catch((e) => e);
+		const err = await as('operator')
+			.alerts.sendTest({})
+			.catch((e) => e);
 		expect(err.code).toBe('PRECONDITION_FAILED');
 		expect(err.message).toMatch(/bot token rejected/);
 		expect(err.message).not.toContain('AAH');
@@ -69,12 +82,24 @@ describe('alerts router', () => {
 	});
 
 	it('mutes and unmutes a rule (audited); hostile keys and unknown fields are refused', async () => {
-		expect((await as('operator').alerts.mute({ key: 'disk:/var', minutes: 60 })).mutes.map((m) => m.key)).toEqual(['disk:/var']);
-		expect((await as('operator').alerts.mute({ key: 'disk:/var', unmute: true })).mutes).toEqual([]);
-		await expect(as('operator').alerts.mute({ key: 'steal; rm -rf /' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-		await expect(as('operator').alerts.mute({ key: 'x'.repeat(10_000) })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-		await expect(as('operator').alerts.mute({ key: 'steal', extra: 1 } as never)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-		await expect(as('viewer').alerts.mute({ key: 'steal' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+		expect(
+			(await as('operator').alerts.mute({ key: 'disk:/var', minutes: 60 })).mutes.map((m) => m.key)
+		).toEqual(['disk:/var']);
+		expect((await as('operator').alerts.mute({ key: 'disk:/var', unmute: true })).mutes).toEqual(
+			[]
+		);
+		await expect(as('operator').alerts.mute({ key: 'steal; rm -rf /' })).rejects.toMatchObject({
+			code: 'BAD_REQUEST'
+		});
+		await expect(as('operator').alerts.mute({ key: 'x'.repeat(10_000) })).rejects.toMatchObject({
+			code: 'BAD_REQUEST'
+		});
+		await expect(
+			as('operator').alerts.mute({ key: 'steal', extra: 1 } as never)
+		).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(as('viewer').alerts.mute({ key: 'steal' })).rejects.toMatchObject({
+			code: 'FORBIDDEN'
+		});
 		const rows = (await queryActions(services.db, { hostId: 'local', action: 'alerts.' })).items;
 		// newest first: the viewer's refused call is on record (denied), each refused input (issue 21
 		// item 10; three different validation messages, so three rows), then the two real changes

@@ -10,7 +10,14 @@ import { expensiveHostViewerProcedure } from '../expensive';
 import { hostInput } from '../host';
 import { actorOf } from '../../audit/actions';
 import { DockerApiError, DockerUnavailableError, type ContainerInfo } from '../../docker';
-import { containerDetail, containerLogs, listContainers, restartContainer, restartUnhealthy, unhealthyContainers } from '../../docker/containers';
+import {
+	containerDetail,
+	containerLogs,
+	listContainers,
+	restartContainer,
+	restartUnhealthy,
+	unhealthyContainers
+} from '../../docker/containers';
 import { MAX_LOG_LINES } from '../../docker/logs';
 import type { RunHost } from '../../hub/host-handle';
 
@@ -19,9 +26,17 @@ const containerRef = z
 	.string()
 	.min(1)
 	.max(128, 'a container id or name is at most 128 characters')
-	.regex(/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a container id or name is letters, digits, dot, dash or underscore');
+	.regex(
+		/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/,
+		'a container id or name is letters, digits, dot, dash or underscore'
+	);
 
-const HISTORY_RANGES = { '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
+const HISTORY_RANGES = {
+	'1h': 3_600_000,
+	'6h': 6 * 3_600_000,
+	'24h': 86_400_000,
+	'7d': 7 * 86_400_000
+} as const;
 
 /** A bare Docker host answers these too (its own Docker; trpc/init.ts). */
 const dockerToo = { dockerHost: true } as const;
@@ -35,7 +50,11 @@ function deps(ctx: HostCtx) {
 /** The container named by `ref` in the current list, or NOT_FOUND (no Docker call is made). */
 function resolveContainer(ctx: HostCtx, ref: string): ContainerInfo {
 	const c = ctx.host.containers.docker.find(ref);
-	if (!c) throw new TRPCError({ code: 'NOT_FOUND', message: `no container "${ref.slice(0, 64)}" in the current list` });
+	if (!c)
+		throw new TRPCError({
+			code: 'NOT_FOUND',
+			message: `no container "${ref.slice(0, 64)}" in the current list`
+		});
 	return c;
 }
 
@@ -44,11 +63,17 @@ function who(ctx: Context & HostCtx) {
 }
 
 function mapDockerError(err: unknown): never {
-	if (err instanceof DockerUnavailableError) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: err.message, cause: err });
+	if (err instanceof DockerUnavailableError)
+		throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: err.message, cause: err });
 	// e.g. 409 "removal of container … is already in progress": the daemon's own words
-	if (err instanceof DockerApiError && err.statusCode === 409) throw new TRPCError({ code: 'CONFLICT', message: err.message, cause: err });
+	if (err instanceof DockerApiError && err.statusCode === 409)
+		throw new TRPCError({ code: 'CONFLICT', message: err.message, cause: err });
 	if (err instanceof TRPCError) throw err;
-	throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: err instanceof Error ? err.message : 'restart failed', cause: err });
+	throw new TRPCError({
+		code: 'INTERNAL_SERVER_ERROR',
+		message: err instanceof Error ? err.message : 'restart failed',
+		cause: err
+	});
 }
 
 export const containersRouter = router({
@@ -67,17 +92,27 @@ export const containersRouter = router({
 			return listContainers(deps(ctx), { filter: input?.filter, stack: input?.stack });
 		}),
 
-	unhealthy: hostViewerProcedure.meta(dockerToo).input(hostInput.optional()).query(({ ctx }) => {
-		return unhealthyContainers(deps(ctx));
-	}),
+	unhealthy: hostViewerProcedure
+		.meta(dockerToo)
+		.input(hostInput.optional())
+		.query(({ ctx }) => {
+			return unhealthyContainers(deps(ctx));
+		}),
 
-	detail: hostViewerProcedure.meta(dockerToo).input(hostInput.extend({ id: containerRef }).strict()).query(({ ctx, input }) => {
-		return containerDetail(deps(ctx), resolveContainer(ctx, input.id));
-	}),
+	detail: hostViewerProcedure
+		.meta(dockerToo)
+		.input(hostInput.extend({ id: containerRef }).strict())
+		.query(({ ctx, input }) => {
+			return containerDetail(deps(ctx), resolveContainer(ctx, input.id));
+		}),
 
 	logs: hostViewerProcedure
 		.meta(dockerToo)
-		.input(hostInput.extend({ id: containerRef, tail: z.number().int().min(1).max(MAX_LOG_LINES).default(50) }).strict())
+		.input(
+			hostInput
+				.extend({ id: containerRef, tail: z.number().int().min(1).max(MAX_LOG_LINES).default(50) })
+				.strict()
+		)
 		.query(({ ctx, input }) => {
 			return containerLogs(deps(ctx), resolveContainer(ctx, input.id), input.tail);
 		}),
@@ -85,45 +120,77 @@ export const containersRouter = router({
 	/** Stored 1-minute points of one container key ("<project>/<service>" or the name). */
 	history: expensiveHostViewerProcedure
 		.meta(dockerToo)
-		.input(hostInput.extend({ key: z.string().min(1).max(256), range: z.enum(['1h', '6h', '24h', '7d']).default('1h') }).strict())
+		.input(
+			hostInput
+				.extend({
+					key: z.string().min(1).max(256),
+					range: z.enum(['1h', '6h', '24h', '7d']).default('1h')
+				})
+				.strict()
+		)
 		.query(async ({ ctx, input }) => {
 			const toMs = Date.now();
 			const fromMs = toMs - HISTORY_RANGES[input.range];
 			try {
-				return { key: input.key, fromMs, toMs, points: await ctx.host.containers.containerHistory.range({ key: input.key, fromMs, toMs }) };
+				return {
+					key: input.key,
+					fromMs,
+					toMs,
+					points: await ctx.host.containers.containerHistory.range({ key: input.key, fromMs, toMs })
+				};
 			} catch (err) {
-				throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'could not read the stored container history', cause: err });
+				throw new TRPCError({
+					code: 'INTERNAL_SERVER_ERROR',
+					message: 'could not read the stored container history',
+					cause: err
+				});
 			}
 		}),
 
 	/** Pushes the list after every stats collection and every failed refresh (SSE). */
-	live: hostViewerProcedure.meta(dockerToo).input(hostInput.optional()).subscription(async function* ({ ctx, signal }) {
-		const { docker, containerStats } = ctx.host.containers;
-		const subscribe = (onChange: () => void) => {
-			const offStats = containerStats.subscribe(onChange);
-			const offDocker = docker.subscribe((r) => r.state !== 'ok' && onChange());
-			return () => {
-				offStats();
-				offDocker();
+	live: hostViewerProcedure
+		.meta(dockerToo)
+		.input(hostInput.optional())
+		.subscription(async function* ({ ctx, signal }) {
+			const { docker, containerStats } = ctx.host.containers;
+			const subscribe = (onChange: () => void) => {
+				const offStats = containerStats.subscribe(onChange);
+				const offDocker = docker.subscribe((r) => r.state !== 'ok' && onChange());
+				return () => {
+					offStats();
+					offDocker();
+				};
 			};
-		};
-		yield* live({ subscribe, current: () => listContainers(deps(ctx)) }, signal);
-	}),
+			yield* live({ subscribe, current: () => listContainers(deps(ctx)) }, signal);
+		}),
 
-	restart: hostOperatorProcedure.meta(dockerToo).input(hostInput.extend({ id: containerRef }).strict()).mutation(async ({ ctx, input }) => {
-		const c = resolveContainer(ctx, input.id);
-		try {
-			return await restartContainer({ adapter: ctx.host.containers.docker, db: ctx.services.db }, c, who(ctx));
-		} catch (err) {
-			mapDockerError(err);
-		}
-	}),
+	restart: hostOperatorProcedure
+		.meta(dockerToo)
+		.input(hostInput.extend({ id: containerRef }).strict())
+		.mutation(async ({ ctx, input }) => {
+			const c = resolveContainer(ctx, input.id);
+			try {
+				return await restartContainer(
+					{ adapter: ctx.host.containers.docker, db: ctx.services.db },
+					c,
+					who(ctx)
+				);
+			} catch (err) {
+				mapDockerError(err);
+			}
+		}),
 
-	restartUnhealthy: hostOperatorProcedure.meta(dockerToo).input(hostInput.optional()).mutation(async ({ ctx }) => {
-		try {
-			return await restartUnhealthy({ adapter: ctx.host.containers.docker, db: ctx.services.db }, who(ctx));
-		} catch (err) {
-			mapDockerError(err);
-		}
-	})
+	restartUnhealthy: hostOperatorProcedure
+		.meta(dockerToo)
+		.input(hostInput.optional())
+		.mutation(async ({ ctx }) => {
+			try {
+				return await restartUnhealthy(
+					{ adapter: ctx.host.containers.docker, db: ctx.services.db },
+					who(ctx)
+				);
+			} catch (err) {
+				mapDockerError(err);
+			}
+		})
 });

@@ -12,7 +12,16 @@ const SECRET_LINE = 'PGPASSWORD=hunter2 pg_dump -h db app > /b/app.sql';
 function setup({ startError }: { startError?: Error } = {}) {
 	const calls: unknown[] = [];
 	const maintenance = {
-		status: async () => ({ jobs: [{ name: 'backup', command: SECRET_LINE, wrapSuggestion: `0 3 * * * root /usr/local/bin/cron-run backup -- ${SECRET_LINE}` }], at: 'now' }),
+		status: async () => ({
+			jobs: [
+				{
+					name: 'backup',
+					command: SECRET_LINE,
+					wrapSuggestion: `0 3 * * * root /usr/local/bin/cron-run backup -- ${SECRET_LINE}`
+				}
+			],
+			at: 'now'
+		}),
 		history: async (q: unknown) => {
 			calls.push(['history', q]);
 			if ((q as { cursor?: string }).cursor === 'bad') throw new BadCursorError('invalid cursor');
@@ -23,10 +32,16 @@ function setup({ startError }: { startError?: Error } = {}) {
 			if (startError) throw startError;
 			return { runId: 'app-1' };
 		},
-		runner: { scriptState: async () => ({ path: '/s/vm-cleanup.sh', found: true, reason: null }), active: () => null, last: () => null, subscribe: () => () => {} }
+		runner: {
+			scriptState: async () => ({ path: '/s/vm-cleanup.sh', found: true, reason: null }),
+			active: () => null,
+			last: () => null,
+			subscribe: () => () => {}
+		}
 	};
 	const services = { config: { hostId: 'vm1' }, maintenance } as unknown as Context['services'];
-	const as = (principal: Principal | null) => callerAs(principal, { services, clientKey: '127.0.0.1' });
+	const as = (principal: Principal | null) =>
+		callerAs(principal, { services, clientKey: '127.0.0.1' });
 	return { calls, as };
 }
 
@@ -61,22 +76,45 @@ describe('maintenance.run', () => {
 	it('passes who and from where to the domain, and maps a held lock to CONFLICT', async () => {
 		const { as, calls } = setup();
 		await as(operator).maintenance.run({ mode: 'weekly', dryRun: false });
-		expect(calls).toEqual([['start', { mode: 'weekly', dryRun: false, intent: { hostId: 'vm1', actor: 'session:operator', address: '127.0.0.1' } }]]);
-		const held = setup({ startError: new RunConflictError('the cleanup lock /run/lock/x is held: a weekly cleanup started at 03:30') });
-		const err = await held.as(operator).maintenance.run({ mode: 'standard', dryRun: true }).catch((e: { code: string; message: string }) => e);
-		expect(err).toMatchObject({ code: 'CONFLICT', message: 'A cleanup is already running: the cleanup lock /run/lock/x is held: a weekly cleanup started at 03:30' });
+		expect(calls).toEqual([
+			[
+				'start',
+				{
+					mode: 'weekly',
+					dryRun: false,
+					intent: { hostId: 'vm1', actor: 'session:operator', address: '127.0.0.1' }
+				}
+			]
+		]);
+		const held = setup({
+			startError: new RunConflictError(
+				'the cleanup lock /run/lock/x is held: a weekly cleanup started at 03:30'
+			)
+		});
+		const err = await held
+			.as(operator)
+			.maintenance.run({ mode: 'standard', dryRun: true })
+			.catch((e: { code: string; message: string }) => e);
+		expect(err).toMatchObject({
+			code: 'CONFLICT',
+			message:
+				'A cleanup is already running: the cleanup lock /run/lock/x is held: a weekly cleanup started at 03:30'
+		});
 	});
 
 	it('answers NOT_FOUND for another host', async () => {
 		const { as } = setup();
-		expect(await code(as(operator).maintenance.run({ hostId: 'other', mode: 'standard', dryRun: true }))).toBe('NOT_FOUND');
+		expect(
+			await code(as(operator).maintenance.run({ hostId: 'other', mode: 'standard', dryRun: true }))
+		).toBe('NOT_FOUND');
 	});
 });
 
 describe('cron.status commands by role (issue 21 item 5)', () => {
 	it('operators see the line as written; viewers and read tokens see secrets masked', async () => {
 		const { as } = setup();
-		const job = async (p: Principal) => (await as(p).cron.status()).jobs[0] as unknown as { command: string; wrapSuggestion: string };
+		const job = async (p: Principal) =>
+			(await as(p).cron.status()).jobs[0] as unknown as { command: string; wrapSuggestion: string };
 		expect((await job(operator)).command).toBe(SECRET_LINE);
 		for (const p of [token, viewerSession]) {
 			const seen = await job(p);
@@ -99,8 +137,13 @@ describe('cron queries', () => {
 		expect(await code(as(token).cron.history({ job: '../../etc/passwd' }))).toBe('BAD_REQUEST');
 		expect(await code(as(token).cron.history({ limit: 10_000 }))).toBe('BAD_REQUEST');
 		expect(await code(as(token).cron.history({ cursor: 'bad' }))).toBe('BAD_REQUEST');
-		expect(await code(as(token).cron.history({ job: 'backup-sync', unknown: 1 } as never))).toBe('BAD_REQUEST');
+		expect(await code(as(token).cron.history({ job: 'backup-sync', unknown: 1 } as never))).toBe(
+			'BAD_REQUEST'
+		);
 		await as(token).cron.history({ job: 'cleanup-standard' });
-		expect(calls.at(-1)).toEqual(['history', { job: 'cleanup-standard', limit: 50, cursor: undefined }]);
+		expect(calls.at(-1)).toEqual([
+			'history',
+			{ job: 'cleanup-standard', limit: 50, cursor: undefined }
+		]);
 	});
 });

@@ -18,16 +18,37 @@ export const cronRouter = router({
 		.query(async ({ ctx }) => {
 			const hostId = ctx.host.id;
 			const { maintenance } = ctx.services;
-			const [status, script] = await Promise.all([maintenance.status(), maintenance.runner.scriptState()]);
+			const [status, script] = await Promise.all([
+				maintenance.status(),
+				maintenance.runner.scriptState()
+			]);
 			const active = maintenance.runner.active();
-			return { hostId, ...status, script, activeRun: active ? { runId: active.runId, mode: active.mode, dryRun: active.dryRun, actor: active.actor, startedAt: active.startedAt } : null };
+			return {
+				hostId,
+				...status,
+				script,
+				activeRun: active
+					? {
+							runId: active.runId,
+							mode: active.mode,
+							dryRun: active.dryRun,
+							actor: active.actor,
+							startedAt: active.startedAt
+						}
+					: null
+			};
 		}),
 
 	/** One job's runs (every run without `job`), newest first, paged with `cursor`. */
 	history: expensiveHostViewerProcedure
 		.input(
 			hostInput.extend({
-				job: z.string().min(1).max(200).regex(/^[A-Za-z0-9._@:+-]+$/, 'a job name is letters, digits and . _ @ : + -').optional(),
+				job: z
+					.string()
+					.min(1)
+					.max(200)
+					.regex(/^[A-Za-z0-9._@:+-]+$/, 'a job name is letters, digits and . _ @ : + -')
+					.optional(),
 				limit: z.number().int().min(1).max(200).default(50),
 				cursor: z.string().max(2000).nullish()
 			})
@@ -35,10 +56,25 @@ export const cronRouter = router({
 		.query(async ({ ctx, input }) => {
 			const hostId = ctx.host.id;
 			try {
-				return { hostId, ...(await ctx.services.maintenance.history({ job: input.job, limit: input.limit, cursor: input.cursor })) };
+				return {
+					hostId,
+					...(await ctx.services.maintenance.history({
+						job: input.job,
+						limit: input.limit,
+						cursor: input.cursor
+					}))
+				};
 			} catch (err) {
-				if (err instanceof BadCursorError) throw new TRPCError({ code: 'BAD_REQUEST', message: 'invalid cursor: start again without one' });
-				throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'could not read the run history', cause: err });
+				if (err instanceof BadCursorError)
+					throw new TRPCError({
+						code: 'BAD_REQUEST',
+						message: 'invalid cursor: start again without one'
+					});
+				throw new TRPCError({
+					code: 'INTERNAL_SERVER_ERROR',
+					message: 'could not read the run history',
+					cause: err
+				});
 			}
 		})
 });

@@ -15,7 +15,11 @@ describe('health router', () => {
 	const caller = (principal: Principal | null) => t.callerAs(principal, { clientKey: 'test' });
 
 	beforeEach(async () => {
-		proc = fakeProc({ stat: 'stat.vm-steal.t0', meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
+		proc = fakeProc({
+			stat: 'stat.vm-steal.t0',
+			meminfo: 'meminfo.vm-swap',
+			loadavg: 'loadavg.vm'
+		});
 		t = await createTestServices({ env: { VMW_PROC_ROOT: proc.dir, VMW_HOST_ID: 'vm-test' } });
 		services = t.services;
 	});
@@ -48,23 +52,53 @@ describe('health router', () => {
 		expect(snap.reasons.join('\n')).toMatch(/SwapCached/);
 		expect(snap.stale).toBeDefined(); // the sampler loop is not running in this test
 		// its own id is the same snapshot; another host's is NOT_FOUND
-		expect(await caller({ role: 'viewer', via: 'token' }).health.snapshot({ hostId: 'vm-test' })).toBe(snap);
-		await expect(caller({ role: 'viewer', via: 'token' }).health.snapshot({ hostId: 'vm-other' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+		expect(
+			await caller({ role: 'viewer', via: 'token' }).health.snapshot({ hostId: 'vm-test' })
+		).toBe(snap);
+		await expect(
+			caller({ role: 'viewer', via: 'token' }).health.snapshot({ hostId: 'vm-other' })
+		).rejects.toMatchObject({ code: 'NOT_FOUND' });
 	});
 
 	it('history returns stored minutes, validates its input', async () => {
-		await services.history.insert({ ts: Date.now() - 120_000, stealPct: 4, busyPct: 10, load1: 1, memAvailableBytes: GiB, swapUsedBytes: 0, swapCachedBytes: 0, disks: [{ mount: '/', usedPct: 40 }] });
+		await services.history.insert({
+			ts: Date.now() - 120_000,
+			stealPct: 4,
+			busyPct: 10,
+			load1: 1,
+			memAvailableBytes: GiB,
+			swapUsedBytes: 0,
+			swapCachedBytes: 0,
+			disks: [{ mount: '/', usedPct: 40 }]
+		});
 		const res = await caller({ role: 'viewer', via: 'token' }).health.history({ range: '1h' });
 		expect(res.points.map((p) => p.stealPct)).toEqual([4]);
-		await expect(caller({ role: 'viewer', via: 'token' }).health.history({})).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-		await expect(caller({ role: 'viewer', via: 'token' }).health.history({ fromMs: 10, toMs: 5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-		expect((await caller({ role: 'viewer', via: 'token' }).health.history({ hostId: 'vm-test', range: '1h' })).points).toHaveLength(1);
-		await expect(caller({ role: 'viewer', via: 'token' }).health.history({ hostId: 'vm-other', range: '1h' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-		await expect(caller({ role: 'viewer', via: 'token' }).health.history({ range: '1h', extra: 1 } as never)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(caller({ role: 'viewer', via: 'token' }).health.history({})).rejects.toMatchObject(
+			{ code: 'BAD_REQUEST' }
+		);
+		await expect(
+			caller({ role: 'viewer', via: 'token' }).health.history({ fromMs: 10, toMs: 5 })
+		).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		expect(
+			(
+				await caller({ role: 'viewer', via: 'token' }).health.history({
+					hostId: 'vm-test',
+					range: '1h'
+				})
+			).points
+		).toHaveLength(1);
+		await expect(
+			caller({ role: 'viewer', via: 'token' }).health.history({ hostId: 'vm-other', range: '1h' })
+		).rejects.toMatchObject({ code: 'NOT_FOUND' });
+		await expect(
+			caller({ role: 'viewer', via: 'token' }).health.history({ range: '1h', extra: 1 } as never)
+		).rejects.toMatchObject({ code: 'BAD_REQUEST' });
 	});
 
 	it('sampleNow: refused for the read-only token, for an operator takes a sample and records the action', async () => {
-		await expect(caller({ role: 'viewer', via: 'token' }).health.sampleNow()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+		await expect(caller({ role: 'viewer', via: 'token' }).health.sampleNow()).rejects.toMatchObject(
+			{ code: 'FORBIDDEN' }
+		);
 		expect(services.sampler.stats().samples).toBe(0);
 
 		const snap = await caller({ role: 'admin', via: 'session' }).health.sampleNow();
@@ -73,8 +107,14 @@ describe('health router', () => {
 		expect(snap.ts).toBe(new Date(services.sampler.latest()!.ts).toISOString());
 		// the refused call is on record too (denied), then the operator's sample
 		const rows = await services.db.query.actions.findMany({ orderBy: (a, { asc }) => [asc(a.id)] });
-		expect(rows.map((r) => [r.action, r.outcome])).toEqual([['health.sampleNow', 'denied'], ['health.sampleNow', 'ok']]);
-		expect(rows[1]).toMatchObject({ actor: expect.stringMatching(/^session:admin/), address: 'test' });
+		expect(rows.map((r) => [r.action, r.outcome])).toEqual([
+			['health.sampleNow', 'denied'],
+			['health.sampleNow', 'ok']
+		]);
+		expect(rows[1]).toMatchObject({
+			actor: expect.stringMatching(/^session:admin/),
+			address: 'test'
+		});
 		expect(rows[1].result).toBe(`sample at ${snap.ts}`);
 	});
 });

@@ -10,13 +10,21 @@ import { hostIdString, hostInput } from '../host';
 import { actorOf, recordAction } from '../../audit/actions';
 import { HostsError } from '../../hosts/registry';
 import { forgetHost, probeHost, type ProbeResult } from '../../hosts/connect';
-import { hostDraftInput, hostIdField, hostPatchInput, SECRET_KEYS, type SecretsInput } from '../../hosts/validate';
+import {
+	hostDraftInput,
+	hostIdField,
+	hostPatchInput,
+	SECRET_KEYS,
+	type SecretsInput
+} from '../../hosts/validate';
 import type { HostRecord } from '../../hosts/types';
 
 /** What the audit row keeps of a host input: everything but credential values. */
 function auditable<T extends { secrets?: SecretsInput }>(input: T) {
 	const { secrets, ...rest } = input;
-	const changed = SECRET_KEYS.filter((k) => secrets?.[k] !== undefined).map((k) => `${k}:${secrets?.[k] === null ? 'cleared' : 'set'}`);
+	const changed = SECRET_KEYS.filter((k) => secrets?.[k] !== undefined).map(
+		(k) => `${k}:${secrets?.[k] === null ? 'cleared' : 'set'}`
+	);
 	return changed.length ? { ...rest, secrets: changed } : rest;
 }
 
@@ -25,8 +33,27 @@ function toTrpc(err: unknown): never {
 	throw err;
 }
 
-function audited<T>(ctx: Context, action: string, target: string, input: unknown, run: () => Promise<T>, describe: (v: T) => string) {
-	return recordAction(ctx.services.db, { hostId: ctx.services.config.hostId, actor: actorOf(ctx.principal), address: ctx.clientKey, action, target, input }, run, describe).catch(toTrpc);
+function audited<T>(
+	ctx: Context,
+	action: string,
+	target: string,
+	input: unknown,
+	run: () => Promise<T>,
+	describe: (v: T) => string
+) {
+	return recordAction(
+		ctx.services.db,
+		{
+			hostId: ctx.services.config.hostId,
+			actor: actorOf(ctx.principal),
+			address: ctx.clientKey,
+			action,
+			target,
+			input
+		},
+		run,
+		describe
+	).catch(toTrpc);
 }
 
 /** Probe a record under a throwaway id (its connection is not cached beside the saved host's). */
@@ -43,30 +70,49 @@ const optionalHost = hostInput.optional();
 
 export const hostsRouter = router({
 	/** Every registered host (no credentials), this instance's own id, and whether credentials can be stored. */
-	list: adminProcedure
-		.input(optionalHost)
-		.query(async ({ ctx }) => ({
-			localHostId: ctx.services.config.hostId,
-			canStoreSecrets: ctx.services.hosts.canStoreSecrets,
-			hosts: await ctx.services.hosts.list()
-		})),
+	list: adminProcedure.input(optionalHost).query(async ({ ctx }) => ({
+		localHostId: ctx.services.config.hostId,
+		canStoreSecrets: ctx.services.hosts.canStoreSecrets,
+		hosts: await ctx.services.hosts.list()
+	})),
 
-	add: adminProcedure
-		.input(hostDraftInput)
-		.mutation(({ ctx, input }) => audited(ctx, 'hosts.add', input.id, auditable(input), () => ctx.services.hosts.add(input), (v) => `added ${v.kind} host ${v.id}`)),
+	add: adminProcedure.input(hostDraftInput).mutation(({ ctx, input }) =>
+		audited(
+			ctx,
+			'hosts.add',
+			input.id,
+			auditable(input),
+			() => ctx.services.hosts.add(input),
+			(v) => `added ${v.kind} host ${v.id}`
+		)
+	),
 
 	/** Fields absent are kept; `secrets`: per key, a string replaces, null clears, absent keeps. */
 	update: adminProcedure
 		.input(hostPatchInput.extend({ id: hostIdField }).strict())
 		.mutation(({ ctx, input }) => {
 			const { id, ...patch } = input;
-			return audited(ctx, 'hosts.update', id, auditable(patch), () => ctx.services.hosts.update(id, patch), () => 'updated');
+			return audited(
+				ctx,
+				'hosts.update',
+				id,
+				auditable(patch),
+				() => ctx.services.hosts.update(id, patch),
+				() => 'updated'
+			);
 		}),
 
 	remove: adminProcedure
 		.input(z.object({ id: hostIdField }).strict())
 		.mutation(async ({ ctx, input }) => {
-			const removed = await audited(ctx, 'hosts.remove', input.id, undefined, () => ctx.services.hosts.remove(input.id), (r) => (r ? 'removed' : 'no such host'));
+			const removed = await audited(
+				ctx,
+				'hosts.remove',
+				input.id,
+				undefined,
+				() => ctx.services.hosts.remove(input.id),
+				(r) => (r ? 'removed' : 'no such host')
+			);
 			if (!removed) throw new TRPCError({ code: 'NOT_FOUND', message: `no host "${input.id}"` });
 			return { ok: true as const };
 		}),
@@ -87,7 +133,12 @@ export const hostsRouter = router({
 		)
 		.mutation(({ ctx, input }) => {
 			const target = 'draft' in input ? input.draft.id : input.id;
-			const audit = 'draft' in input ? { draft: auditable(input.draft) } : 'patch' in input ? { patch: auditable(input.patch) } : undefined;
+			const audit =
+				'draft' in input
+					? { draft: auditable(input.draft) }
+					: 'patch' in input
+						? { patch: auditable(input.patch) }
+						: undefined;
 			return audited(
 				ctx,
 				'hosts.test',
@@ -114,12 +165,13 @@ export const hostsRouter = router({
 	 * or null (none, or it was removed). Only users with an account have one: a token, a proxy
 	 * login or VMW_AUTH=off get null.
 	 */
-	preferred: viewerProcedure
-		.input(optionalHost)
-		.query(async ({ ctx }) => {
-			const userId = ctx.principal.via === 'session' ? ctx.principal.userId : undefined;
-			return { hostId: userId === undefined ? null : await ctx.services.hosts.preferred(userId), localHostId: ctx.services.config.hostId };
-		}),
+	preferred: viewerProcedure.input(optionalHost).query(async ({ ctx }) => {
+		const userId = ctx.principal.via === 'session' ? ctx.principal.userId : undefined;
+		return {
+			hostId: userId === undefined ? null : await ctx.services.hosts.preferred(userId),
+			localHostId: ctx.services.config.hostId
+		};
+	}),
 
 	/**
 	 * Remembers the caller's host (null forgets). For a principal without an account (a token, a
@@ -131,7 +183,14 @@ export const hostsRouter = router({
 		.mutation(async ({ ctx, input }) => {
 			const userId = ctx.principal.via === 'session' ? ctx.principal.userId : undefined;
 			if (userId === undefined) return { remembered: false };
-			await audited(ctx, 'hosts.setPreferred', input.hostId ?? 'none', undefined, () => ctx.services.hosts.setPreferred(userId, input.hostId), () => 'remembered');
+			await audited(
+				ctx,
+				'hosts.setPreferred',
+				input.hostId ?? 'none',
+				undefined,
+				() => ctx.services.hosts.setPreferred(userId, input.hostId),
+				() => 'remembered'
+			);
 			return { remembered: true };
 		})
 });

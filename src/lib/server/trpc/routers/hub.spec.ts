@@ -6,7 +6,15 @@ import type { Context } from '../init';
 import type { OverviewRow } from '../../hub/types';
 import { callerAs } from '../../../../../tests/helpers/services';
 
-const row = (hostId: string, reason = 'stub') => ({ hostId, name: hostId, kind: 'vmwarden', state: 'unavailable', reason, lastGoodAt: null }) as unknown as OverviewRow;
+const row = (hostId: string, reason = 'stub') =>
+	({
+		hostId,
+		name: hostId,
+		kind: 'vmwarden',
+		state: 'unavailable',
+		reason,
+		lastGoodAt: null
+	}) as unknown as OverviewRow;
 
 function stubOverview(initial: OverviewRow[]) {
 	const listeners = new Set<(r: OverviewRow) => void>();
@@ -37,9 +45,14 @@ function stubOverview(initial: OverviewRow[]) {
 describe('hub.live', () => {
 	it('first push: the rows and what refreshed meanwhile, once; then a push per refresh, without removed hosts', async () => {
 		const stub = stubOverview([row('a'), row('b')]);
-		const services = { config: { hostId: 'a' }, hub: { overview: stub.overview } } as unknown as Context['services'];
+		const services = {
+			config: { hostId: 'a' },
+			hub: { overview: stub.overview }
+		} as unknown as Context['services'];
 		const ac = new AbortController();
-		const it = (await callerAs({ role: 'viewer', via: 'token' }, { services, signal: ac.signal }).hub.live())[Symbol.asyncIterator]();
+		const it = (
+			await callerAs({ role: 'viewer', via: 'token' }, { services, signal: ac.signal }).hub.live()
+		)[Symbol.asyncIterator]();
 
 		stub.onNextRead(() => stub.refresh(row('b', 'refreshed while the list was read')));
 		const first = (await it.next()).value as OverviewRow[];
@@ -50,11 +63,16 @@ describe('hub.live', () => {
 
 		// nothing changed since: the next push waits for a refresh (b is removed from the registry meanwhile)
 		const next = it.next();
-		const early = await Promise.race([next.then(() => 'pushed'), new Promise((r) => setTimeout(() => r('waiting'), 100))]);
+		const early = await Promise.race([
+			next.then(() => 'pushed'),
+			new Promise((r) => setTimeout(() => r('waiting'), 100))
+		]);
 		expect(early).toBe('waiting');
 		stub.setList([row('a')]);
 		stub.refresh(row('a', 'refreshed'));
-		expect(((await next).value as OverviewRow[]).map((r) => [r.hostId, (r as { reason: string }).reason])).toEqual([['a', 'refreshed']]);
+		expect(
+			((await next).value as OverviewRow[]).map((r) => [r.hostId, (r as { reason: string }).reason])
+		).toEqual([['a', 'refreshed']]);
 
 		ac.abort();
 		expect(await it.next()).toMatchObject({ done: true });

@@ -8,7 +8,14 @@ import { callerAs } from '../../../../../tests/helpers/services';
 
 const at = '2026-01-05T03:00:00Z';
 const log = (runId: string, line: string): ProgressEvent => ({ type: 'log', runId, line, at });
-const end = (runId: string): ProgressEvent => ({ type: 'end', runId, exitCode: 0, signal: null, outcome: 'ok', at });
+const end = (runId: string): ProgressEvent => ({
+	type: 'end',
+	runId,
+	exitCode: 0,
+	signal: null,
+	outcome: 'ok',
+	at
+});
 
 function stubRunner(run: ActiveRun) {
 	const listeners = new Set<(e: ProgressEvent) => void>();
@@ -16,19 +23,39 @@ function stubRunner(run: ActiveRun) {
 		if (e.runId === run.runId) run.events.push(e);
 		listeners.forEach((fn) => fn(e));
 	};
-	const runner = { active: () => (run.done ? null : run), last: () => run, subscribe: (fn: (e: ProgressEvent) => void) => (listeners.add(fn), () => listeners.delete(fn)) };
-	const services = { config: { hostId: 'vm1' }, maintenance: { runner } } as unknown as Context['services'];
+	const runner = {
+		active: () => (run.done ? null : run),
+		last: () => run,
+		subscribe: (fn: (e: ProgressEvent) => void) => (listeners.add(fn), () => listeners.delete(fn))
+	};
+	const services = {
+		config: { hostId: 'vm1' },
+		maintenance: { runner }
+	} as unknown as Context['services'];
 	return { listeners, emit, services };
 }
 
-const newRun = (events: ProgressEvent[], done = false): ActiveRun => ({ runId: 'app-1', mode: 'standard', dryRun: true, actor: 'op', startedAt: at, events, done });
+const newRun = (events: ProgressEvent[], done = false): ActiveRun => ({
+	runId: 'app-1',
+	mode: 'standard',
+	dryRun: true,
+	actor: 'op',
+	startedAt: at,
+	events,
+	done
+});
 const lines = (events: ProgressEvent[]) => events.map((e) => (e.type === 'log' ? e.line : e.type));
 
 describe('maintenance.progress', () => {
 	it('the backlog, then live events of this run in order (none coalesced), ending after end', async () => {
 		const stub = stubRunner(newRun([log('app-1', 'one')]));
 		const ac = new AbortController();
-		const it = (await callerAs({ role: 'viewer', via: 'token' }, { services: stub.services, signal: ac.signal }).maintenance.progress())[Symbol.asyncIterator]();
+		const it = (
+			await callerAs(
+				{ role: 'viewer', via: 'token' },
+				{ services: stub.services, signal: ac.signal }
+			).maintenance.progress()
+		)[Symbol.asyncIterator]();
 		const got: ProgressEvent[] = [(await it.next()).value as ProgressEvent];
 		const next = it.next();
 		stub.emit(log('app-1', 'two'));
@@ -56,7 +83,12 @@ describe('maintenance.progress', () => {
 	it('ends when the client goes away', async () => {
 		const stub = stubRunner(newRun([log('app-1', 'one')]));
 		const ac = new AbortController();
-		const it = (await callerAs({ role: 'viewer', via: 'token' }, { services: stub.services, signal: ac.signal }).maintenance.progress())[Symbol.asyncIterator]();
+		const it = (
+			await callerAs(
+				{ role: 'viewer', via: 'token' },
+				{ services: stub.services, signal: ac.signal }
+			).maintenance.progress()
+		)[Symbol.asyncIterator]();
 		await it.next();
 		const pending = it.next();
 		ac.abort();

@@ -27,9 +27,18 @@ export const maintenanceRouter = router({
 					intent: { hostId, actor: actorOf(ctx.principal), address: ctx.clientKey }
 				});
 			} catch (err) {
-				if (err instanceof RunConflictError) throw new TRPCError({ code: 'CONFLICT', message: `A cleanup is already running: ${err.message}` });
-				if (err instanceof ScriptMissingError) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: err.message });
-				throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'could not start the cleanup', cause: err });
+				if (err instanceof RunConflictError)
+					throw new TRPCError({
+						code: 'CONFLICT',
+						message: `A cleanup is already running: ${err.message}`
+					});
+				if (err instanceof ScriptMissingError)
+					throw new TRPCError({ code: 'PRECONDITION_FAILED', message: err.message });
+				throw new TRPCError({
+					code: 'INTERNAL_SERVER_ERROR',
+					message: 'could not start the cleanup',
+					cause: err
+				});
 			}
 		}),
 
@@ -37,17 +46,19 @@ export const maintenanceRouter = router({
 	 * Progress of the current (or last) dashboard run (SSE): the events so far, then live ones,
 	 * ending with `record` and `end`. With `runId`, only that run.
 	 */
-	progress: hostViewerProcedure.input(hostInput.extend({ runId: z.string().max(100).optional() }).optional()).subscription(async function* ({ ctx, input, signal }) {
-		const { runner } = ctx.services.maintenance;
-		const run = runner.active() ?? runner.last();
-		if (!run || (input?.runId && run.runId !== input.runId)) return;
-		yield* liveEvents<ProgressEvent>(
-			{
-				subscribe: (push) => runner.subscribe((e) => e.runId === run.runId && push(e)),
-				backlog: () => run.events.slice(),
-				isLast: (e) => e.type === 'end' // a run marks itself done only after its 'end'
-			},
-			signal
-		);
-	})
+	progress: hostViewerProcedure
+		.input(hostInput.extend({ runId: z.string().max(100).optional() }).optional())
+		.subscription(async function* ({ ctx, input, signal }) {
+			const { runner } = ctx.services.maintenance;
+			const run = runner.active() ?? runner.last();
+			if (!run || (input?.runId && run.runId !== input.runId)) return;
+			yield* liveEvents<ProgressEvent>(
+				{
+					subscribe: (push) => runner.subscribe((e) => e.runId === run.runId && push(e)),
+					backlog: () => run.events.slice(),
+					isLast: (e) => e.type === 'end' // a run marks itself done only after its 'end'
+				},
+				signal
+			);
+		})
 });

@@ -26,8 +26,28 @@ describe('memory router', () => {
 		const containers = [];
 		for (let m = 0; m <= 30; m++) {
 			const grown = Math.max(0, m - 20) / 10;
-			hosts.push({ hostId: 'vm-test', ts: t0 + m * MIN, stealPct: 0, busyPct: 5, load1: 0.2, memAvailableBytes: 3 * GiB, swapUsedBytes: Math.round(grown * 600 * MiB), swapCachedBytes: 0, disks: [] });
-			containers.push({ hostId: 'vm-test', key: 'hog/app', ts: t0 + m * MIN, name: 'hog-app-1', cpuPct: 50, memUsedBytes: 100 * MiB + Math.round(grown * 500 * MiB), memLimitBytes: null, readBps: 0, writeBps: 0 });
+			hosts.push({
+				hostId: 'vm-test',
+				ts: t0 + m * MIN,
+				stealPct: 0,
+				busyPct: 5,
+				load1: 0.2,
+				memAvailableBytes: 3 * GiB,
+				swapUsedBytes: Math.round(grown * 600 * MiB),
+				swapCachedBytes: 0,
+				disks: []
+			});
+			containers.push({
+				hostId: 'vm-test',
+				key: 'hog/app',
+				ts: t0 + m * MIN,
+				name: 'hog-app-1',
+				cpuPct: 50,
+				memUsedBytes: 100 * MiB + Math.round(grown * 500 * MiB),
+				memLimitBytes: null,
+				readBps: 0,
+				writeBps: 0
+			});
 		}
 		await services.db.insert(hostHistory).values(hosts);
 		await services.db.insert(containerHistory).values(containers);
@@ -44,17 +64,27 @@ describe('memory router', () => {
 			['hog-app-1', 500 * MiB],
 			['host other', 100 * MiB]
 		]);
-		expect(r.line).toMatch(/^Swap \+0\.6 GiB since \d\d:\d\d: hog-app-1 \+500 MiB, host other \+100 MiB$/);
+		expect(r.line).toMatch(
+			/^Swap \+0\.6 GiB since \d\d:\d\d: hog-app-1 \+500 MiB, host other \+100 MiB$/
+		);
 	});
 
 	it('takes a window, and refuses the unauthenticated, unknown hosts and a bad window', async () => {
 		const r = await viewer().memory.trace({ fromMs: t0 + 25 * MIN, toMs: t0 + 30 * MIN });
 		// 25 -> 30: hog 350 -> 600 MiB (+250 MiB)
 		expect(r.trace!.growers[0]).toEqual({ kind: 'container', name: 'hog-app-1', bytes: 250 * MiB });
-		expect((await viewer().memory.trace({ fromMs: t0 - 120 * MIN, toMs: t0 - 60 * MIN })).trace).toBeNull();
+		expect(
+			(await viewer().memory.trace({ fromMs: t0 - 120 * MIN, toMs: t0 - 60 * MIN })).trace
+		).toBeNull();
 		await expect(caller(null).memory.trace()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-		await expect(viewer().memory.trace({ hostId: 'other' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-		await expect(viewer().memory.trace({ fromMs: 10, toMs: 5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-		await expect(viewer().memory.trace({ fromMs: 0, toMs: 8 * 86_400_000 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(viewer().memory.trace({ hostId: 'other' })).rejects.toMatchObject({
+			code: 'NOT_FOUND'
+		});
+		await expect(viewer().memory.trace({ fromMs: 10, toMs: 5 })).rejects.toMatchObject({
+			code: 'BAD_REQUEST'
+		});
+		await expect(viewer().memory.trace({ fromMs: 0, toMs: 8 * 86_400_000 })).rejects.toMatchObject({
+			code: 'BAD_REQUEST'
+		});
 	});
 });

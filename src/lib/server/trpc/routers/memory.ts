@@ -16,22 +16,48 @@ export const memoryRouter = router({
 	trace: hostViewerProcedure
 		.input(
 			hostInput
-				.extend({ fromMs: z.number().int().nonnegative().optional(), toMs: z.number().int().nonnegative().optional() })
+				.extend({
+					fromMs: z.number().int().nonnegative().optional(),
+					toMs: z.number().int().nonnegative().optional()
+				})
 				.strict()
-				.refine((i) => i.fromMs === undefined || i.toMs === undefined || i.fromMs < i.toMs, 'fromMs must be before toMs')
-				.refine((i) => i.fromMs === undefined || (i.toMs ?? Date.now()) - i.fromMs <= MAX_WINDOW_MS, 'the window is at most 7 days')
+				.refine(
+					(i) => i.fromMs === undefined || i.toMs === undefined || i.fromMs < i.toMs,
+					'fromMs must be before toMs'
+				)
+				.refine(
+					(i) => i.fromMs === undefined || (i.toMs ?? Date.now()) - i.fromMs <= MAX_WINDOW_MS,
+					'the window is at most 7 days'
+				)
 				.optional()
 		)
 		.query(async ({ ctx, input }) => {
 			const hostId = ctx.host.id;
 			const s = input?.toMs === undefined ? ctx.services.sampler.latest() : null;
-			const current = s?.memory.ok ? { at: s.ts, memAvailableBytes: s.memory.memAvailableBytes, swapUsedBytes: s.memory.swapUsedBytes, swapCachedBytes: s.memory.swapCachedBytes } : undefined;
+			const current = s?.memory.ok
+				? {
+						at: s.ts,
+						memAvailableBytes: s.memory.memAvailableBytes,
+						swapUsedBytes: s.memory.swapUsedBytes,
+						swapCachedBytes: s.memory.swapCachedBytes
+					}
+				: undefined;
 			const toMs = input?.toMs ?? current?.at ?? Date.now();
 			try {
-				const trace = await traceMemoryPressure(ctx.services.db, { hostId, toMs, fromMs: input?.fromMs, current, lookbackMs: TRACE_LOOKBACK_MS });
+				const trace = await traceMemoryPressure(ctx.services.db, {
+					hostId,
+					toMs,
+					fromMs: input?.fromMs,
+					current,
+					lookbackMs: TRACE_LOOKBACK_MS
+				});
 				return { trace, lead: trace ? leadOf(trace) : null, line: causeLine(trace) };
 			} catch (err) {
-				throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'could not read the memory history', cause: err });
+				throw new TRPCError({
+					code: 'INTERNAL_SERVER_ERROR',
+					message: 'could not read the memory history',
+					cause: err
+				});
 			}
 		})
 });

@@ -32,7 +32,10 @@ describe('ollama router', () => {
 
 	const lastGenerate = () => fake.requests.filter((r) => r.path === '/api/generate').at(-1);
 
-	async function start(env: Record<string, string> = {}, fakeOptions: Parameters<typeof startFakeOllama>[0] = {}) {
+	async function start(
+		env: Record<string, string> = {},
+		fakeOptions: Parameters<typeof startFakeOllama>[0] = {}
+	) {
 		fake = await startFakeOllama(fakeOptions);
 		t = await createTestServices({
 			dir,
@@ -51,7 +54,11 @@ describe('ollama router', () => {
 
 	beforeEach(async () => {
 		dir = await mkdtemp(path.join(tmpdir(), 'vmw-ollama-router-'));
-		proc = fakeProc({ stat: 'stat.vm-steal.t0', meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
+		proc = fakeProc({
+			stat: 'stat.vm-steal.t0',
+			meminfo: 'meminfo.vm-swap',
+			loadavg: 'loadavg.vm'
+		});
 		await mkdir(path.join(dir, 'dev'));
 		await writeProcess(proc.dir, RUNNER_PID, { utime: 5000, stime: 700 });
 	});
@@ -66,8 +73,12 @@ describe('ollama router', () => {
 	it('refuses callers without credentials, viewers on mutations, and other hosts', async () => {
 		await start();
 		await expect(caller(null).ollama.models()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-		await expect(caller(viewer).ollama.unload({ model: 'qwen2.5-coder:1.5b' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-		await expect(caller(viewer).ollama.models({ hostId: 'elsewhere' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+		await expect(
+			caller(viewer).ollama.unload({ model: 'qwen2.5-coder:1.5b' })
+		).rejects.toMatchObject({ code: 'FORBIDDEN' });
+		await expect(caller(viewer).ollama.models({ hostId: 'elsewhere' })).rejects.toMatchObject({
+			code: 'NOT_FOUND'
+		});
 		expect(fake.requests.filter((r) => r.path === '/api/generate')).toEqual([]);
 	});
 
@@ -75,7 +86,9 @@ describe('ollama router', () => {
 		await start();
 		const r = await caller(viewer).ollama.models({ hostId: 'vm-test' });
 		if (r.state !== 'ok') throw new Error(r.reason);
-		expect(r.data.map((m) => [m.name, m.sizeBytes, m.family, m.parameterSize, m.quantization, m.loaded])).toEqual([
+		expect(
+			r.data.map((m) => [m.name, m.sizeBytes, m.family, m.parameterSize, m.quantization, m.loaded])
+		).toEqual([
 			['qwen2.5-coder:1.5b', 986061892, 'qwen2', '1.5B', 'Q4_K_M', true],
 			['llama3.2-vision:11b', 7816589186, 'mllama', '10.7B', 'Q4_K_M', false],
 			['llama3.2:3b', 2019393189, 'llama', '3.2B', 'Q4_K_M', false],
@@ -100,13 +113,20 @@ describe('ollama router', () => {
 		if (r.state !== 'ok') throw new Error(r.reason);
 		expect(r.data.models).toHaveLength(1);
 		const m = r.data.models[0];
-		expect(m).toMatchObject({ name: 'qwen2.5-coder:1.5b', sizeBytes: 1181116006, sizeVramBytes: 0, vramPct: 0, contextLength: 4096, expiresAt: '2026-05-27T14:05:31.118Z' });
+		expect(m).toMatchObject({
+			name: 'qwen2.5-coder:1.5b',
+			sizeBytes: 1181116006,
+			sizeVramBytes: 0,
+			vramPct: 0,
+			contextLength: 4096,
+			expiresAt: '2026-05-27T14:05:31.118Z'
+		});
 		// the fixture's expiry is in the past: 0, not negative
 		expect(m.expiresInMs).toBe(0);
 		// 110 ticks at USER_HZ 100 = 1.1 s of CPU over the time between the two readings, which lies
 		// between (beforeSecond − afterFirst) and (afterSecond − beforeFirst); ±0.1 for rounding
-		expect(m.cpuPct).toBeGreaterThanOrEqual((110_000 / (afterSecond - beforeFirst)) - 0.1);
-		expect(m.cpuPct).toBeLessThanOrEqual((110_000 / (beforeSecond - afterFirst)) + 0.1);
+		expect(m.cpuPct).toBeGreaterThanOrEqual(110_000 / (afterSecond - beforeFirst) - 0.1);
+		expect(m.cpuPct).toBeLessThanOrEqual(110_000 / (beforeSecond - afterFirst) + 0.1);
 		expect(r.data.runners).toEqual([{ pid: RUNNER_PID, cpuPct: m.cpuPct }]);
 	});
 
@@ -132,21 +152,38 @@ describe('ollama router', () => {
 			freeAfterBytes: MEM_AVAILABLE - 8487677826,
 			message: 'Loading llama3.2-vision:11b (7.8 GB) will leave ~2.5 GB free'
 		});
-		await expect(caller(viewer).ollama.impact({ model: 'llama9:70b' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+		await expect(caller(viewer).ollama.impact({ model: 'llama9:70b' })).rejects.toMatchObject({
+			code: 'NOT_FOUND'
+		});
 	});
 
 	it('refuses a crit load without force (recorded as denied), loads it with force', async () => {
 		// MemAvailable 9 000 000 kB = 9 216 000 000 B; minus 8 487 677 826 = 728 322 174 < 1 GiB → crit
-		proc.write('meminfo', `MemTotal:       16388100 kB\nMemFree:          812340 kB\nMemAvailable:    9000000 kB\nSwapCached:            0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n`);
+		proc.write(
+			'meminfo',
+			`MemTotal:       16388100 kB\nMemFree:          812340 kB\nMemAvailable:    9000000 kB\nSwapCached:            0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n`
+		);
 		await start();
 		const err = await caller(operator)
 			.ollama.load({ model: 'llama3.2-vision:11b' })
 			.catch((e: unknown) => e);
-		expect(err).toMatchObject({ code: 'PRECONDITION_FAILED', message: 'Loading llama3.2-vision:11b (7.8 GB) will leave ~0.7 GB free — the VM will swap heavily. Refused: confirm with force to load anyway.' });
+		expect(err).toMatchObject({
+			code: 'PRECONDITION_FAILED',
+			message:
+				'Loading llama3.2-vision:11b (7.8 GB) will leave ~0.7 GB free — the VM will swap heavily. Refused: confirm with force to load anyway.'
+		});
 		expect(fake.requests.filter((r) => r.path === '/api/generate')).toEqual([]);
 
-		const r = await caller(operator).ollama.load({ model: 'llama3.2-vision:11b', keepAlive: '5m', force: true });
-		expect(r).toMatchObject({ model: 'llama3.2-vision:11b', doneReason: 'load', impact: { level: 'crit' } });
+		const r = await caller(operator).ollama.load({
+			model: 'llama3.2-vision:11b',
+			keepAlive: '5m',
+			force: true
+		});
+		expect(r).toMatchObject({
+			model: 'llama3.2-vision:11b',
+			doneReason: 'load',
+			impact: { level: 'crit' }
+		});
 		expect(lastGenerate()?.body).toMatchObject({ model: 'llama3.2-vision:11b', keep_alive: '5m' });
 
 		const actions = await listActions(services.db, { action: 'ollama.load' });
@@ -154,10 +191,14 @@ describe('ollama router', () => {
 			['ok', 'session:operator', '127.0.0.9', 'llama3.2-vision:11b'],
 			['denied', 'session:operator', '127.0.0.9', 'llama3.2-vision:11b']
 		]);
-		expect(actions[0].result).toBe('done_reason load; Loading llama3.2-vision:11b (7.8 GB) will leave ~0.7 GB free — the VM will swap heavily');
+		expect(actions[0].result).toBe(
+			'done_reason load; Loading llama3.2-vision:11b (7.8 GB) will leave ~0.7 GB free — the VM will swap heavily'
+		);
 		// the usage record follows the load at once (pollNow), without waiting 15 s
 		const rows = await services.db.select().from(ollamaUsage);
-		expect(rows.map((x) => [x.model, x.endedAt])).toEqual(expect.arrayContaining([['llama3.2-vision:11b', null]]));
+		expect(rows.map((x) => [x.model, x.endedAt])).toEqual(
+			expect.arrayContaining([['llama3.2-vision:11b', null]])
+		);
 	});
 
 	it('unloads with keep_alive 0 and the usage record closes the period', async () => {
@@ -165,10 +206,16 @@ describe('ollama router', () => {
 		await services.ollama.watcher.pollNow();
 		const r = await caller(operator).ollama.unload({ model: 'qwen2.5-coder:1.5b' });
 		expect(r).toEqual({ model: 'qwen2.5-coder:1.5b', doneReason: 'unload', wasLoaded: true });
-		expect(lastGenerate()).toMatchObject({ path: '/api/generate', body: { model: 'qwen2.5-coder:1.5b', keep_alive: 0 } });
+		expect(lastGenerate()).toMatchObject({
+			path: '/api/generate',
+			body: { model: 'qwen2.5-coder:1.5b', keep_alive: 0 }
+		});
 		const [row] = await services.db.select().from(ollamaUsage);
 		expect(row.endedAt).not.toBeNull();
-		expect((await listActions(services.db, { action: 'ollama.unload' }))[0]).toMatchObject({ outcome: 'ok', result: 'done_reason unload' });
+		expect((await listActions(services.db, { action: 'ollama.unload' }))[0]).toMatchObject({
+			outcome: 'ok',
+			result: 'done_reason unload'
+		});
 	});
 
 	it('runs concurrent loads one after the other, each judged after the previous', async () => {
@@ -179,7 +226,10 @@ describe('ollama router', () => {
 		]);
 		expect([a.doneReason, b.doneReason]).toEqual(['load', 'load']);
 		const gens = fake.requests.filter((r) => r.path === '/api/generate');
-		expect(gens.map((g) => (g.body as { model: string }).model)).toEqual(['llama3.2:3b', 'nomic-embed-text:latest']);
+		expect(gens.map((g) => (g.body as { model: string }).model)).toEqual([
+			'llama3.2:3b',
+			'nomic-embed-text:latest'
+		]);
 		// the second load starts only after the first one's answer (300 ms) and its /api/ps poll
 		expect(gens[1].at - gens[0].at).toBeGreaterThanOrEqual(600);
 	});
@@ -193,21 +243,36 @@ describe('ollama router', () => {
 		['a NUL', 'qwen\0x']
 	])('refuses a bad model name (%s) before anything reaches Ollama', async (_, model) => {
 		await start();
-		await expect(caller(operator).ollama.load({ model })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-		await expect(caller(operator).ollama.unload({ model })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(caller(operator).ollama.load({ model })).rejects.toMatchObject({
+			code: 'BAD_REQUEST'
+		});
+		await expect(caller(operator).ollama.unload({ model })).rejects.toMatchObject({
+			code: 'BAD_REQUEST'
+		});
 		expect(fake.requests.filter((r) => r.path === '/api/generate')).toEqual([]);
 	});
 
 	it('refuses unknown fields and a bad keepAlive', async () => {
 		await start();
-		await expect(caller(operator).ollama.unload({ model: 'llama3.2:3b', extra: 1 } as never)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-		for (const keepAlive of ['forever', '0', '25h', '10d', -2]) await expect(caller(operator).ollama.load({ model: 'llama3.2:3b', keepAlive } as never)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(
+			caller(operator).ollama.unload({ model: 'llama3.2:3b', extra: 1 } as never)
+		).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		for (const keepAlive of ['forever', '0', '25h', '10d', -2])
+			await expect(
+				caller(operator).ollama.load({ model: 'llama3.2:3b', keepAlive } as never)
+			).rejects.toMatchObject({ code: 'BAD_REQUEST' });
 	});
 
 	it('refuses a model that is not on disk with NOT_FOUND (recorded as denied)', async () => {
 		await start();
-		await expect(caller(operator).ollama.load({ model: 'llama9:70b' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'model "llama9:70b" is not on disk (pull it with ollama pull first)' });
-		expect((await listActions(services.db))[0]).toMatchObject({ action: 'ollama.load', outcome: 'denied' });
+		await expect(caller(operator).ollama.load({ model: 'llama9:70b' })).rejects.toMatchObject({
+			code: 'NOT_FOUND',
+			message: 'model "llama9:70b" is not on disk (pull it with ollama pull first)'
+		});
+		expect((await listActions(services.db))[0]).toMatchObject({
+			action: 'ollama.load',
+			outcome: 'denied'
+		});
 	});
 
 	it('answers unavailable with the last good list when Ollama goes down, and mutations fail with BAD_GATEWAY', async () => {
@@ -220,12 +285,17 @@ describe('ollama router', () => {
 		expect(r.reason).toMatch(/^Ollama at http:\/\/127\.0\.0\.1:\d+ is unreachable/);
 		expect(r.lastGoodAt).toBe(good.at);
 		expect(r.lastGood).toHaveLength(4);
-		await expect(caller(operator).ollama.unload({ model: 'llama3.2:3b' })).rejects.toMatchObject({ code: 'BAD_GATEWAY' });
+		await expect(caller(operator).ollama.unload({ model: 'llama3.2:3b' })).rejects.toMatchObject({
+			code: 'BAD_GATEWAY'
+		});
 		// the page's panel keeps the last known picture: qwen was loaded at the last good answer
 		await caller(viewer).ollama.loaded(); // (models() above read /api/ps while up; this records a failed ps too)
 		const panel = await caller(viewer).ollama.panel();
 		expect(panel.models.state).toBe('unavailable');
-		const qwen = panel.models.state === 'unavailable' ? panel.models.lastGood?.find((m) => m.name === 'qwen2.5-coder:1.5b') : undefined;
+		const qwen =
+			panel.models.state === 'unavailable'
+				? panel.models.lastGood?.find((m) => m.name === 'qwen2.5-coder:1.5b')
+				: undefined;
 		expect(qwen).toMatchObject({ loaded: true, impact: { alreadyLoaded: true } });
 		expect(panel.memory).toMatchObject({ modelsBytes: 0, ollama: 'unavailable' });
 		// the app's own health does not depend on Ollama
@@ -239,14 +309,22 @@ describe('ollama router', () => {
 		await start({ VMW_OLLAMA_TIMEOUT_MS: '300' }, { delayMs: 2000 });
 		const started = Date.now();
 		const r = await caller(viewer).ollama.loaded();
-		expect(r).toMatchObject({ state: 'unavailable', reason: `Ollama at ${fake.url} did not answer /api/ps within 300 ms` });
+		expect(r).toMatchObject({
+			state: 'unavailable',
+			reason: `Ollama at ${fake.url} did not answer /api/ps within 300 ms`
+		});
 		expect(Date.now() - started).toBeLessThan(1500);
-		await expect(caller(operator).ollama.unload({ model: 'llama3.2:3b' })).rejects.toMatchObject({ code: 'GATEWAY_TIMEOUT' });
+		await expect(caller(operator).ollama.unload({ model: 'llama3.2:3b' })).rejects.toMatchObject({
+			code: 'GATEWAY_TIMEOUT'
+		});
 	});
 
 	it('says "GPU: none" on a VM without device nodes', async () => {
 		await start();
-		expect(await caller(viewer).ollama.gpu()).toMatchObject({ state: 'none', message: 'GPU: none — inference will run on CPU' });
+		expect(await caller(viewer).ollama.gpu()).toMatchObject({
+			state: 'none',
+			message: 'GPU: none — inference will run on CPU'
+		});
 		const p = await caller(viewer).ollama.panel();
 		expect(p.gpu.message).toBe('GPU: none — inference will run on CPU');
 		if (p.models.state !== 'ok') throw new Error('models unavailable');
@@ -258,7 +336,11 @@ describe('ollama router', () => {
 		const p = await caller(viewer).ollama.panel();
 		expect(p.models.state).toBe('unavailable');
 		expect(p.loaded.state).toBe('unavailable');
-		expect(p.memory).toMatchObject({ freeBytes: MEM_AVAILABLE, modelsBytes: 0, ollama: 'unavailable' });
+		expect(p.memory).toMatchObject({
+			freeBytes: MEM_AVAILABLE,
+			modelsBytes: 0,
+			ollama: 'unavailable'
+		});
 		expect((await caller(viewer).health.snapshot()).memory).toMatchObject({ ok: true });
 	});
 });

@@ -11,13 +11,27 @@ const modelInput = hostInput.extend({ model: modelNameSchema });
 
 function toTRPCError(err: unknown): never {
 	if (err instanceof OllamaPanelError) {
-		const code = ({ 'not-found': 'NOT_FOUND', refused: 'PRECONDITION_FAILED', unavailable: 'BAD_GATEWAY', timeout: 'GATEWAY_TIMEOUT' } as const)[err.kind];
+		const code = (
+			{
+				'not-found': 'NOT_FOUND',
+				refused: 'PRECONDITION_FAILED',
+				unavailable: 'BAD_GATEWAY',
+				timeout: 'GATEWAY_TIMEOUT'
+			} as const
+		)[err.kind];
 		throw new TRPCError({ code, message: err.message, cause: err });
 	}
-	throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Ollama request failed', cause: err });
+	throw new TRPCError({
+		code: 'INTERNAL_SERVER_ERROR',
+		message: 'Ollama request failed',
+		cause: err
+	});
 }
 
-const intentOf = (ctx: Context & { principal: NonNullable<Context['principal']> }, hostId: string) => ({ hostId, actor: actorOf(ctx.principal), address: ctx.clientKey });
+const intentOf = (
+	ctx: Context & { principal: NonNullable<Context['principal']> },
+	hostId: string
+) => ({ hostId, actor: actorOf(ctx.principal), address: ctx.clientKey });
 
 export const ollamaRouter = router({
 	/** Models on disk with last use (Availability). */
@@ -53,15 +67,29 @@ export const ollamaRouter = router({
 
 	/** Load into memory (operator). A crit impact is refused unless `force`. */
 	load: hostOperatorProcedure
-		.input(modelInput.extend({ keepAlive: keepAliveSchema.default('10m'), force: z.boolean().default(false) }))
+		.input(
+			modelInput.extend({
+				keepAlive: keepAliveSchema.default('10m'),
+				force: z.boolean().default(false)
+			})
+		)
 		.mutation(async ({ ctx, input }) => {
 			const hostId = ctx.host.id;
-			return ctx.services.ollama.panel.load({ model: input.model, keepAlive: input.keepAlive, force: input.force, intent: intentOf(ctx, hostId) }).catch(toTRPCError);
+			return ctx.services.ollama.panel
+				.load({
+					model: input.model,
+					keepAlive: input.keepAlive,
+					force: input.force,
+					intent: intentOf(ctx, hostId)
+				})
+				.catch(toTRPCError);
 		}),
 
 	/** Unload from memory (operator): keep_alive 0. */
 	unload: hostOperatorProcedure.input(modelInput).mutation(async ({ ctx, input }) => {
 		const hostId = ctx.host.id;
-		return ctx.services.ollama.panel.unload({ model: input.model, intent: intentOf(ctx, hostId) }).catch(toTRPCError);
+		return ctx.services.ollama.panel
+			.unload({ model: input.model, intent: intentOf(ctx, hostId) })
+			.catch(toTRPCError);
 	})
 });

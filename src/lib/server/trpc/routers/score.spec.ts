@@ -26,16 +26,40 @@ describe('score router', () => {
 
 	beforeEach(async () => {
 		dir = await mkdtemp(path.join(tmpdir(), 'vmw-score-router-'));
-		proc = fakeProc({ stat: 'stat.vm-steal.t0', meminfo: 'meminfo.vm-swap', loadavg: 'loadavg.vm' });
+		proc = fakeProc({
+			stat: 'stat.vm-steal.t0',
+			meminfo: 'meminfo.vm-swap',
+			loadavg: 'loadavg.vm'
+		});
 		await mkdir(path.join(dir, 'log'));
 		await writeFile(path.join(dir, 'crontab'), '');
 		// a real cleanup 3 days ago that freed 1.5 MiB
 		const ts = new Date(Date.now() - 3 * DAY_MS).toISOString();
 		await writeFile(
 			path.join(dir, 'log/vm-cleanup.jsonl'),
-			JSON.stringify({ event: 'start', runId: 'r1', ts, mode: 'standard', dryRun: false, pid: 42, hostId: 'vm-test' }) +
+			JSON.stringify({
+				event: 'start',
+				runId: 'r1',
+				ts,
+				mode: 'standard',
+				dryRun: false,
+				pid: 42,
+				hostId: 'vm-test'
+			}) +
 				'\n' +
-				JSON.stringify({ runId: 'r1', hostId: 'vm-test', ts, mode: 'standard', dryRun: false, diskBefore: null, diskAfter: null, freedBytes: 1572864, durationMs: 900, status: 'ok', steps: [] }) +
+				JSON.stringify({
+					runId: 'r1',
+					hostId: 'vm-test',
+					ts,
+					mode: 'standard',
+					dryRun: false,
+					diskBefore: null,
+					diskAfter: null,
+					freedBytes: 1572864,
+					durationMs: 900,
+					status: 'ok',
+					steps: []
+				}) +
 				'\n'
 		);
 		fake = await startFakeOllama();
@@ -67,8 +91,12 @@ describe('score router', () => {
 
 	it('refuses callers without credentials and other hosts', async () => {
 		await expect(caller(null).score.current()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-		await expect(caller(viewer).score.current({ hostId: 'elsewhere' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-		await expect(caller(viewer).score.history({ range: '1y' } as never)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(caller(viewer).score.current({ hostId: 'elsewhere' })).rejects.toMatchObject({
+			code: 'NOT_FOUND'
+		});
+		await expect(caller(viewer).score.history({ range: '1y' } as never)).rejects.toMatchObject({
+			code: 'BAD_REQUEST'
+		});
 	});
 
 	it('scores what the sources say, and leaves Docker (down) out with its reason', async () => {
@@ -82,7 +110,11 @@ describe('score router', () => {
 		expect(byId.memory).toMatchObject({ state: 'known', points: 20, input: 10695112 * 1024 });
 		expect(byId.disk.state).toBe('known');
 		expect(byId.disk.input).toBeCloseTo(usedPct, 0);
-		expect(byId.maintenance).toMatchObject({ state: 'known', points: 15, inputText: 'last cleanup 3 days ago' });
+		expect(byId.maintenance).toMatchObject({
+			state: 'known',
+			points: 15,
+			inputText: 'last cleanup 3 days ago'
+		});
 		expect(byId.llm).toMatchObject({ state: 'known', points: 10, input: 10695112 * 1024 });
 		expect(byId.services.state).toBe('unknown');
 		expect(byId.services.rule).toMatch(/^unknown: Docker unavailable: /);
@@ -90,7 +122,9 @@ describe('score router', () => {
 		expect(s.knownMax).toBe(80);
 		expect(s.points).toBe(10 + 20 + diskPoints + 15 + 10);
 		expect(s.total).toBe(Math.round(((55 + diskPoints) / 80) * 100));
-		expect(s.note).toBe('Scaled over 5 of 6 dimensions (80 of 100 points): service health is unknown');
+		expect(s.note).toBe(
+			'Scaled over 5 of 6 dimensions (80 of 100 points): service health is unknown'
+		);
 		// qwen2.5-coder is loaded but unloading it changes no tier (memory and LLM are full marks)
 		expect(s.actions.filter((a) => a.dimension !== 'disk')).toEqual([]);
 	});
@@ -113,12 +147,21 @@ describe('score router', () => {
 		expect(h.points[0]).toEqual({
 			ts: s.at,
 			total: s.total,
-			dimensions: { cpu: 10, memory: 20, disk: s.dimensions[2].points, services: null, maintenance: 15, llm: 10 }
+			dimensions: {
+				cpu: 10,
+				memory: 20,
+				disk: s.dimensions[2].points,
+				services: null,
+				maintenance: 15,
+				llm: 10
+			}
 		});
 		const text = await services.metrics.metrics();
 		expect(text).toContain(`vmwarden_score{host_id="vm-test"} ${s.total}\n`);
 		expect(text).toContain('vmwarden_score_dimension{dimension="cpu",host_id="vm-test"} 10\n');
-		expect(text).toContain('vmwarden_score_dimension{dimension="maintenance",host_id="vm-test"} 15\n');
+		expect(text).toContain(
+			'vmwarden_score_dimension{dimension="maintenance",host_id="vm-test"} 15\n'
+		);
 		expect(text).not.toContain('dimension="services"');
 	});
 

@@ -15,28 +15,47 @@ export const scoreRouter = router({
 		try {
 			return await ctx.services.score.current();
 		} catch (err) {
-			throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'could not compute the score', cause: err });
+			throw new TRPCError({
+				code: 'INTERNAL_SERVER_ERROR',
+				message: 'could not compute the score',
+				cause: err
+			});
 		}
 	}),
 
 	/** Stored scores (every 5 minutes), oldest first: the 7-day sparkline. */
 	history: expensiveHostViewerProcedure
-		.input(hostInput.extend({ range: z.enum(['24h', '7d', '30d']).default('7d') }).strict().optional())
+		.input(
+			hostInput
+				.extend({ range: z.enum(['24h', '7d', '30d']).default('7d') })
+				.strict()
+				.optional()
+		)
 		.query(async ({ ctx, input }) => {
 			const toMs = Date.now();
 			const fromMs = toMs - RANGES[input?.range ?? '7d'];
 			try {
 				return { fromMs, toMs, points: await ctx.services.score.history({ fromMs, toMs }) };
 			} catch (err) {
-				throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'could not read the score history', cause: err });
+				throw new TRPCError({
+					code: 'INTERNAL_SERVER_ERROR',
+					message: 'could not read the score history',
+					cause: err
+				});
 			}
 		}),
 
 	/** Pushes the score whenever it changes (SSE); recomputed every 30 s. */
-	live: hostViewerProcedure.input(hostInput.optional()).subscription(async function* ({ ctx, signal }) {
+	live: hostViewerProcedure.input(hostInput.optional()).subscription(async function* ({
+		ctx,
+		signal
+	}) {
 		const { score } = ctx.services;
 		let first: ScoreReport | null = await score.current().catch(() => null);
-		for await (const r of live({ subscribe: (fn) => score.subscribe(fn), current: () => first ?? score.latest() }, signal)) {
+		for await (const r of live(
+			{ subscribe: (fn) => score.subscribe(fn), current: () => first ?? score.latest() },
+			signal
+		)) {
 			first = null;
 			if (r) yield r;
 		}

@@ -11,7 +11,17 @@ describe('timeline router', () => {
 	let services: Services;
 	const caller = (principal: Principal | null) => t.callerAs(principal);
 	const viewer = () => caller({ role: 'viewer', via: 'token' });
-	const restart = (ts: number, target: string) => ({ hostId: 'vm-test', ts, actor: 'watchdog', action: 'watchdog.restart', target, input: '{"key":"shop/api"}', outcome: 'ok' as const, result: 'restarted', endedAt: ts });
+	const restart = (ts: number, target: string) => ({
+		hostId: 'vm-test',
+		ts,
+		actor: 'watchdog',
+		action: 'watchdog.restart',
+		target,
+		input: '{"key":"shop/api"}',
+		outcome: 'ok' as const,
+		result: 'restarted',
+		endedAt: ts
+	});
 
 	beforeEach(async () => {
 		t = await createTestServices({ env: { VMW_HOST_ID: 'vm-test' } });
@@ -23,27 +33,58 @@ describe('timeline router', () => {
 
 	it('lists the last 24 h by default and pages with the cursor', async () => {
 		const now = Date.now();
-		await services.db.insert(actions).values([restart(now - 3_600_000, 'a'), restart(now - 7_200_000, 'b'), restart(now - 2 * 86_400_000, 'too-old')]);
+		await services.db
+			.insert(actions)
+			.values([
+				restart(now - 3_600_000, 'a'),
+				restart(now - 7_200_000, 'b'),
+				restart(now - 2 * 86_400_000, 'too-old')
+			]);
 		const first = await viewer().timeline.list({ limit: 1 });
 		expect(first.items.map((e) => e.container)).toEqual(['a']);
-		const second = await viewer().timeline.list({ limit: 1, cursor: first.nextCursor!, from: first.fromMs, to: first.toMs });
+		const second = await viewer().timeline.list({
+			limit: 1,
+			cursor: first.nextCursor!,
+			from: first.fromMs,
+			to: first.toMs
+		});
 		expect(second.items.map((e) => e.container)).toEqual(['b']);
 		expect(second.nextCursor).toBeNull();
-		expect((await viewer().timeline.list({ from: now - 3 * 86_400_000, kinds: ['watchdog'], stack: 'shop' })).items).toHaveLength(3);
+		expect(
+			(
+				await viewer().timeline.list({
+					from: now - 3 * 86_400_000,
+					kinds: ['watchdog'],
+					stack: 'shop'
+				})
+			).items
+		).toHaveLength(3);
 	});
 
 	it('refuses the unauthenticated, unknown hosts, bad cursors, kinds and ranges', async () => {
 		await expect(caller(null).timeline.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-		await expect(viewer().timeline.list({ hostId: 'other' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-		await expect(viewer().timeline.list({ cursor: 'x' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-		await expect(viewer().timeline.list({ kinds: ['nope' as never] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-		await expect(viewer().timeline.list({ from: 10, to: 5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-		await expect(viewer().timeline.list({ from: 0, to: 40 * 86_400_000 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(viewer().timeline.list({ hostId: 'other' })).rejects.toMatchObject({
+			code: 'NOT_FOUND'
+		});
+		await expect(viewer().timeline.list({ cursor: 'x' })).rejects.toMatchObject({
+			code: 'BAD_REQUEST'
+		});
+		await expect(viewer().timeline.list({ kinds: ['nope' as never] })).rejects.toMatchObject({
+			code: 'BAD_REQUEST'
+		});
+		await expect(viewer().timeline.list({ from: 10, to: 5 })).rejects.toMatchObject({
+			code: 'BAD_REQUEST'
+		});
+		await expect(viewer().timeline.list({ from: 0, to: 40 * 86_400_000 })).rejects.toMatchObject({
+			code: 'BAD_REQUEST'
+		});
 	});
 
 	it('live pushes entries recorded after it started, once', async () => {
 		const ac = new AbortController();
-		const live = await t.callerAs({ role: 'viewer', via: 'token' }, { signal: ac.signal }).timeline.live();
+		const live = await t
+			.callerAs({ role: 'viewer', via: 'token' }, { signal: ac.signal })
+			.timeline.live();
 		const it = live[Symbol.asyncIterator]();
 		const next = it.next();
 		await new Promise((r) => setTimeout(r, 50));

@@ -21,10 +21,15 @@ const filters = {
 };
 
 function internal(err: unknown): never {
-	throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'could not read the timeline', cause: err });
+	throw new TRPCError({
+		code: 'INTERNAL_SERVER_ERROR',
+		message: 'could not read the timeline',
+		cause: err
+	});
 }
 
-const after = (e: TimelineEntry, c: { ts: number; source: string; id: number }) => e.ts > c.ts || (e.ts === c.ts && (e.source > c.source || (e.source === c.source && e.id > c.id)));
+const after = (e: TimelineEntry, c: { ts: number; source: string; id: number }) =>
+	e.ts > c.ts || (e.ts === c.ts && (e.source > c.source || (e.source === c.source && e.id > c.id)));
 
 export const timelineRouter = router({
 	/** One page, newest first: `from`/`to` epoch ms (default the last 24 h), then `nextCursor` for the next. */
@@ -49,15 +54,23 @@ export const timelineRouter = router({
 					limit: z.number().int().min(1).max(500).default(100)
 				})
 				.strict()
-				.refine((i) => i.from === undefined || i.to === undefined || i.from <= i.to, 'from must not be after to')
-				.refine((i) => (i.to ?? Date.now()) - (i.from ?? 0) <= MAX_RANGE_MS || i.from === undefined, 'the range is at most 31 days')
+				.refine(
+					(i) => i.from === undefined || i.to === undefined || i.from <= i.to,
+					'from must not be after to'
+				)
+				.refine(
+					(i) => (i.to ?? Date.now()) - (i.from ?? 0) <= MAX_RANGE_MS || i.from === undefined,
+					'the range is at most 31 days'
+				)
 				.optional()
 		)
 		.query(async ({ ctx, input }) => {
 			const hostId = ctx.host.id;
 			const toMs = input?.to ?? Date.now();
 			const fromMs = input?.from ?? toMs - DAY_MS;
-			const page = await listTimeline(ctx.services.db, { ...input, hostId, fromMs, toMs }).catch(internal);
+			const page = await listTimeline(ctx.services.db, { ...input, hostId, fromMs, toMs }).catch(
+				internal
+			);
 			return { fromMs, toMs, ...page };
 		}),
 
@@ -72,7 +85,13 @@ export const timelineRouter = router({
 				// node's timer removes its abort listener when it fires (one added per wait would pile up)
 				await sleep(LIVE_POLL_MS, undefined, { signal }).catch(() => undefined);
 				if (signal?.aborted) break;
-				const page = await listTimeline(ctx.services.db, { ...f, hostId, fromMs: mark.ts, toMs: Date.now(), limit: 500 }).catch(internal);
+				const page = await listTimeline(ctx.services.db, {
+					...f,
+					hostId,
+					fromMs: mark.ts,
+					toMs: Date.now(),
+					limit: 500
+				}).catch(internal);
 				const fresh = page.items.filter((e) => after(e, mark)).reverse();
 				if (!fresh.length) continue;
 				mark = decodeCursor(encodeCursor(fresh.at(-1)!));

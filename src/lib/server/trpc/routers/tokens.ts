@@ -23,20 +23,35 @@ export const tokensRouter = router({
 		.mutation(({ ctx, input }) =>
 			recordAction(
 				ctx.services.db,
-				{ hostId: ctx.services.config.hostId, actor: actorOf(ctx.principal), address: ctx.clientKey, action: 'tokens.create', target: input.name, input },
+				{
+					hostId: ctx.services.config.hostId,
+					actor: actorOf(ctx.principal),
+					address: ctx.clientKey,
+					action: 'tokens.create',
+					target: input.name,
+					input
+				},
 				() => ctx.services.auth.createToken({ ...input, createdBy: actorOf(ctx.principal) }),
 				(t) => `token #${t.id}`
 			)
 		),
 
-	revoke: adminProcedure.input(z.object({ id: z.number().int().positive() }).strict()).mutation(async ({ ctx, input }) => {
-		const res = await recordAction(
-			ctx.services.db,
-			{ hostId: ctx.services.config.hostId, actor: actorOf(ctx.principal), address: ctx.clientKey, action: 'tokens.revoke', target: `#${input.id}` },
-			() => ctx.services.auth.revokeToken(input.id),
-			(r) => (r.ok ? 'revoked' : `refused: ${r.error}`)
-		);
-		if (!res.ok) throw new TRPCError({ code: res.code, message: res.error });
-		return res;
-	})
+	revoke: adminProcedure
+		.input(z.object({ id: z.number().int().positive() }).strict())
+		.mutation(async ({ ctx, input }) => {
+			const res = await recordAction(
+				ctx.services.db,
+				{
+					hostId: ctx.services.config.hostId,
+					actor: actorOf(ctx.principal),
+					address: ctx.clientKey,
+					action: 'tokens.revoke',
+					target: `#${input.id}`
+				},
+				() => ctx.services.auth.revokeToken(input.id),
+				(r) => (r.ok ? 'revoked' : `refused: ${r.error}`)
+			);
+			if (!res.ok) throw new TRPCError({ code: res.code, message: res.error });
+			return res;
+		})
 });

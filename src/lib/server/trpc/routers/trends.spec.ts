@@ -38,7 +38,10 @@ describe('trends router (local fallback)', () => {
 		const rows: HistoryPoint[] = [];
 		for (let ts = minuteNow - 31 * DAY; ts < minuteNow - DAY; ts += 15 * MIN) rows.push(point(ts));
 		for (let ts = minuteNow - DAY; ts <= minuteNow; ts += MIN) rows.push(point(ts));
-		for (let i = 0; i < rows.length; i += 500) await services.db.insert(hostHistory).values(rows.slice(i, i + 500).map((p) => ({ hostId: 'vm-test', ...p })));
+		for (let i = 0; i < rows.length; i += 500)
+			await services.db
+				.insert(hostHistory)
+				.values(rows.slice(i, i + 500).map((p) => ({ hostId: 'vm-test', ...p })));
 		await rollupHistory(services.db, { hostId: 'vm-test' });
 	});
 	afterEach(async () => {
@@ -46,26 +49,53 @@ describe('trends router (local fallback)', () => {
 	});
 
 	it('refuses the unauthenticated, unknown hosts, unknown fields and metrics', async () => {
-		await expect(anon().trends.series({ metric: 'disk', range: '7d' })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-		await expect(viewer().trends.series({ metric: 'disk', range: '7d', hostId: 'other' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-		await expect(viewer().trends.series({ metric: 'disk', range: '7d', extra: 1 } as never)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-		await expect(viewer().trends.series({ metric: 'cpu' as never, range: '7d' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-		await expect(viewer().trends.series({ metric: 'disk', range: '1y' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(anon().trends.series({ metric: 'disk', range: '7d' })).rejects.toMatchObject({
+			code: 'UNAUTHORIZED'
+		});
+		await expect(
+			viewer().trends.series({ metric: 'disk', range: '7d', hostId: 'other' })
+		).rejects.toMatchObject({ code: 'NOT_FOUND' });
+		await expect(
+			viewer().trends.series({ metric: 'disk', range: '7d', extra: 1 } as never)
+		).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(
+			viewer().trends.series({ metric: 'cpu' as never, range: '7d' })
+		).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(
+			viewer().trends.series({ metric: 'disk', range: '1y' as never })
+		).rejects.toMatchObject({ code: 'BAD_REQUEST' });
 	});
 
 	it('a registered host is answered here, never forwarded (a hub-local procedure): without a PromQL store, unavailable with the reason', async () => {
 		// port 1 is unreachable (fetch refuses it): a forwarded call fails as BAD_GATEWAY naming the host (checked by removing the meta)
-		await services.hosts.add({ id: 'vm2', name: 'VM 2', kind: 'vmwarden', url: 'http://127.0.0.1:1' });
+		await services.hosts.add({
+			id: 'vm2',
+			name: 'VM 2',
+			kind: 'vmwarden',
+			url: 'http://127.0.0.1:1'
+		});
 		const a = await viewer().trends.series({ metric: 'disk', range: '7d', hostId: 'vm2' });
-		expect(a).toMatchObject({ state: 'unavailable', lastGood: null, reason: expect.stringMatching(/^trends of host "vm2" need a PromQL store/) });
+		expect(a).toMatchObject({
+			state: 'unavailable',
+			lastGood: null,
+			reason: expect.stringMatching(/^trends of host "vm2" need a PromQL store/)
+		});
 		// the own host still answers from its local history
-		expect(await viewer().trends.series({ metric: 'disk', range: '7d', hostId: 'vm-test' })).toMatchObject({ state: 'ok', data: { source: 'local' } });
+		expect(
+			await viewer().trends.series({ metric: 'disk', range: '7d', hostId: 'vm-test' })
+		).toMatchObject({ state: 'ok', data: { source: 'local' } });
 	});
 
 	it('24h disk from the 1-minute history, with the projection to 55 %', async () => {
 		const a = await viewer().trends.series({ metric: 'disk', range: '24h', hostId: 'vm-test' });
 		if (a.state !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(a)}`);
-		expect(a.data).toMatchObject({ source: 'local', resolution: '1-minute history', stepSec: 60, unit: 'percent', noData: null });
+		expect(a.data).toMatchObject({
+			source: 'local',
+			resolution: '1-minute history',
+			stepSec: 60,
+			unit: 'percent',
+			noData: null
+		});
 		expect(a.data.thresholds.map((t) => t.value)).toEqual([55, 70]);
 		const [line] = a.data.series;
 		expect(line.key).toBe('/');
@@ -82,7 +112,11 @@ describe('trends router (local fallback)', () => {
 	it('30d from 15-minute rollups says so; 7d steal averages to its known value', async () => {
 		const a = await viewer().trends.series({ metric: 'steal', range: '30d' });
 		if (a.state !== 'ok') throw new Error('not ok');
-		expect(a.data).toMatchObject({ source: 'local', resolution: '15-minute rollups', stepSec: 900 });
+		expect(a.data).toMatchObject({
+			source: 'local',
+			resolution: '15-minute rollups',
+			stepSec: 900
+		});
 		const pts = a.data.series[0].points;
 		// rollups start 31 days back; the 30-day window keeps only those inside it, 15 minutes apart
 		expect(pts[0][0]).toBeGreaterThanOrEqual(now - 30 * DAY - 900_000);
@@ -91,26 +125,47 @@ describe('trends router (local fallback)', () => {
 		if (week.state !== 'ok') throw new Error('not ok');
 		expect(week.data.resolution).toBe('1-minute history');
 		// inside the last 7 days every point is 4 % (the 2 % ones are older); buckets of 300 s
-		const vals = week.data.series[0].points.filter(([t]) => t >= now - 7 * DAY + 300_000).map(([, v]) => v);
+		const vals = week.data.series[0].points
+			.filter(([t]) => t >= now - 7 * DAY + 300_000)
+			.map(([, v]) => v);
 		expect(vals.length).toBeGreaterThan(0);
 		expect(vals.every((v) => v === 4)).toBe(true);
 	});
 
 	it('carries the deploys recorded within the range as markers', async () => {
 		await services.db.insert(deploys).values([
-			{ hostId: 'vm-test', ts: now - 2 * DAY, key: 'shop/web', container: 'shop-web-1', image: 'shop:2', imageId: 'sha256:b' },
-			{ hostId: 'vm-test', ts: now - 10 * DAY, key: 'shop/web', container: 'shop-web-1', image: 'shop:1', imageId: 'sha256:a' },
+			{
+				hostId: 'vm-test',
+				ts: now - 2 * DAY,
+				key: 'shop/web',
+				container: 'shop-web-1',
+				image: 'shop:2',
+				imageId: 'sha256:b'
+			},
+			{
+				hostId: 'vm-test',
+				ts: now - 10 * DAY,
+				key: 'shop/web',
+				container: 'shop-web-1',
+				image: 'shop:1',
+				imageId: 'sha256:a'
+			},
 			{ hostId: 'other', ts: now - DAY, key: 'x', container: 'x', image: 'x', imageId: 'sha256:x' }
 		]);
 		const a = await viewer().trends.series({ metric: 'load', range: '7d' });
 		if (a.state !== 'ok') throw new Error('not ok');
 		// only this host's deploy inside the last 7 days
-		expect(a.data.deploys).toEqual([{ atMs: now - 2 * DAY, container: 'shop-web-1', image: 'shop:2' }]);
+		expect(a.data.deploys).toEqual([
+			{ atMs: now - 2 * DAY, container: 'shop-web-1', image: 'shop:2' }
+		]);
 	});
 
-	it('io comes from the stats collector\'s container history; the unhealthy count needs Prometheus', async () => {
+	it("io comes from the stats collector's container history; the unhealthy count needs Prometheus", async () => {
 		const empty = await viewer().trends.series({ metric: 'io', range: '7d' });
-		expect(empty).toMatchObject({ state: 'ok', data: { series: [], noData: 'no container history for this range yet', spikes: [] } });
+		expect(empty).toMatchObject({
+			state: 'ok',
+			data: { series: [], noData: 'no container history for this range yet', spikes: [] }
+		});
 
 		// shop/web writes 1000 B/s for 6 days and 9000 B/s on the day 2 days ago: hourly rows are enough,
 		// at half past (a point on midnight would be counted with the day before: each point stands for
@@ -118,16 +173,38 @@ describe('trends router (local fallback)', () => {
 		const rows = [];
 		const day0 = Math.floor(now / DAY) * DAY - 6 * DAY;
 		for (let ts = day0 + 1_800_000; ts < day0 + 6 * DAY; ts += 3_600_000)
-			rows.push({ hostId: 'vm-test', key: 'shop/web', ts, name: 'shop-web-1', writeBps: ts >= day0 + 4 * DAY && ts < day0 + 5 * DAY ? 9000 : 1000 });
+			rows.push({
+				hostId: 'vm-test',
+				key: 'shop/web',
+				ts,
+				name: 'shop-web-1',
+				writeBps: ts >= day0 + 4 * DAY && ts < day0 + 5 * DAY ? 9000 : 1000
+			});
 		await services.db.insert(containerHistory).values(rows);
 		const a = await viewer().trends.series({ metric: 'io', range: '7d' });
 		if (a.state !== 'ok') throw new Error('not ok');
-		expect(a.data).toMatchObject({ source: 'local', resolution: '1-minute container history', stepSec: 300, noData: null });
+		expect(a.data).toMatchObject({
+			source: 'local',
+			resolution: '1-minute container history',
+			stepSec: 300,
+			noData: null
+		});
 		expect(a.data.series.map((s) => s.key)).toEqual(['shop/web']);
 		// one point per hour (one row each), each day's total = 24 x rate x 300 s step: the spike day is 9x the median
-		expect(a.data.spikes).toEqual([{ series: 'shop/web', dayStartMs: day0 + 4 * DAY, bytes: 24 * 9000 * 300, medianBytes: 24 * 1000 * 300, ratio: 9 }]);
+		expect(a.data.spikes).toEqual([
+			{
+				series: 'shop/web',
+				dayStartMs: day0 + 4 * DAY,
+				bytes: 24 * 9000 * 300,
+				medianBytes: 24 * 1000 * 300,
+				ratio: 9
+			}
+		]);
 
 		const c = await viewer().trends.series({ metric: 'containers', range: '7d' });
-		expect(c).toMatchObject({ state: 'ok', data: { series: [], noData: expect.stringMatching(/needs Prometheus/) } });
+		expect(c).toMatchObject({
+			state: 'ok',
+			data: { series: [], noData: expect.stringMatching(/needs Prometheus/) }
+		});
 	});
 });

@@ -17,6 +17,8 @@ export const trendsRouter = router({
 		.query(async ({ ctx, input }) => {
 			const hostId = ctx.host.id;
 			// numbers, strings and null only: sent without superjson's walk (transformer.ts)
-			return plainJson(await ctx.services.trends.series({ metric: input.metric, range: input.range, hostId }));
+			return plainJson(
+				await ctx.services.trends.series({ metric: input.metric, range: input.range, hostId })
+			);
 		})
 });

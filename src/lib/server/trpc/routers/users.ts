@@ -11,10 +11,23 @@ const password = z.string().min(12, 'Use at least 12 characters.').max(1024);
 const id = z.number().int().positive();
 
 /** Runs a user change inside the audit record (the password never enters it). */
-async function audited(ctx: Context, action: string, target: string, input: unknown, run: () => Promise<UserChange>) {
+async function audited(
+	ctx: Context,
+	action: string,
+	target: string,
+	input: unknown,
+	run: () => Promise<UserChange>
+) {
 	const res = await recordAction(
 		ctx.services.db,
-		{ hostId: ctx.services.config.hostId, actor: actorOf(ctx.principal), address: ctx.clientKey, action, target, input },
+		{
+			hostId: ctx.services.config.hostId,
+			actor: actorOf(ctx.principal),
+			address: ctx.clientKey,
+			action,
+			target,
+			input
+		},
 		run,
 		(r) => (r.ok ? 'done' : `refused: ${r.error}`)
 	);
@@ -25,16 +38,32 @@ async function audited(ctx: Context, action: string, target: string, input: unkn
 export const usersRouter = router({
 	list: adminProcedure.query(({ ctx }) => ctx.services.auth.listUsers()),
 
-	create: adminProcedure.input(z.object({ name: z.string().min(1).max(64), role, password }).strict()).mutation(({ ctx, input }) =>
-		audited(ctx, 'users.create', input.name, { name: input.name, role: input.role }, () => ctx.services.auth.createUser(input))
-	),
+	create: adminProcedure
+		.input(z.object({ name: z.string().min(1).max(64), role, password }).strict())
+		.mutation(({ ctx, input }) =>
+			audited(ctx, 'users.create', input.name, { name: input.name, role: input.role }, () =>
+				ctx.services.auth.createUser(input)
+			)
+		),
 
 	/** Role and/or password; a new password ends that user's sessions. */
-	update: adminProcedure.input(z.object({ id, role: role.optional(), password: password.optional() }).strict()).mutation(({ ctx, input }) =>
-		audited(ctx, 'users.update', String(input.id), { id: input.id, role: input.role, password: input.password ? 'changed' : undefined }, () => ctx.services.auth.setUser(input))
-	),
+	update: adminProcedure
+		.input(z.object({ id, role: role.optional(), password: password.optional() }).strict())
+		.mutation(({ ctx, input }) =>
+			audited(
+				ctx,
+				'users.update',
+				String(input.id),
+				{ id: input.id, role: input.role, password: input.password ? 'changed' : undefined },
+				() => ctx.services.auth.setUser(input)
+			)
+		),
 
-	remove: adminProcedure.input(z.object({ id }).strict()).mutation(({ ctx, input }) =>
-		audited(ctx, 'users.remove', String(input.id), { id: input.id }, () => ctx.services.auth.deleteUser(input.id))
-	)
+	remove: adminProcedure
+		.input(z.object({ id }).strict())
+		.mutation(({ ctx, input }) =>
+			audited(ctx, 'users.remove', String(input.id), { id: input.id }, () =>
+				ctx.services.auth.deleteUser(input.id)
+			)
+		)
 });

@@ -32,8 +32,17 @@ describe('watchdog and activity routers', () => {
 	it('status: viewers read it; the configured mode and limits show', async () => {
 		await expect(caller(null).watchdog.status()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
 		const s = await viewer().watchdog.status();
-		expect(s).toMatchObject({ mode: 'on', scope: 'all', connected: false, containers: [], config: { failures: 3, budget: 3 }, selfTest: { running: false, last: [] } });
-		await expect(viewer().watchdog.status({ hostId: 'elsewhere' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+		expect(s).toMatchObject({
+			mode: 'on',
+			scope: 'all',
+			connected: false,
+			containers: [],
+			config: { failures: 3, budget: 3 },
+			selfTest: { running: false, last: [] }
+		});
+		await expect(viewer().watchdog.status({ hostId: 'elsewhere' })).rejects.toMatchObject({
+			code: 'NOT_FOUND'
+		});
 	});
 
 	it.each([
@@ -48,9 +57,21 @@ describe('watchdog and activity routers', () => {
 		expect(await operator().watchdog.setMode({ mode: 'dry-run' })).toEqual({ mode: 'dry-run' });
 		expect((await viewer().watchdog.status()).mode).toBe('dry-run');
 		const ev = await viewer().watchdog.events({ limit: 10 });
-		expect(ev.items).toMatchObject([{ action: 'watchdog.setMode', actor: 'session:operator', address: '127.0.0.9', outcome: 'ok', result: 'mode on -> dry-run', input: '{"mode":"dry-run"}' }]);
+		expect(ev.items).toMatchObject([
+			{
+				action: 'watchdog.setMode',
+				actor: 'session:operator',
+				address: '127.0.0.9',
+				outcome: 'ok',
+				result: 'mode on -> dry-run',
+				input: '{"mode":"dry-run"}'
+			}
+		]);
 		// a new set of services on the same database starts in the operator's mode
-		const again = await createServices(services.config, { startSampler: false, startWatchdog: true }); // no daemon here: it keeps retrying in the background
+		const again = await createServices(services.config, {
+			startSampler: false,
+			startWatchdog: true
+		}); // no daemon here: it keeps retrying in the background
 		try {
 			expect(again.watchdog.mode()).toBe('dry-run');
 		} finally {
@@ -65,17 +86,31 @@ describe('watchdog and activity routers', () => {
 		['a 10 kB string', { id: 'a'.repeat(10_000) }],
 		['an unknown field', { id: 'web', force: true }]
 	])('release refuses %s before touching anything', async (_what, input) => {
-		await expect(operator().watchdog.release(input as { id: string })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(operator().watchdog.release(input as { id: string })).rejects.toMatchObject({
+			code: 'BAD_REQUEST'
+		});
 		// nothing acted on: the one row is the refusal itself (issue 21 item 10), with no target
-		expect((await viewer().activity.list({})).items.map((r) => [r.action, r.target, r.outcome, r.result?.split(':')[0]])).toEqual([['watchdog.release', null, 'error', 'BAD_REQUEST']]);
+		expect(
+			(await viewer().activity.list({})).items.map((r) => [
+				r.action,
+				r.target,
+				r.outcome,
+				r.result?.split(':')[0]
+			])
+		).toEqual([['watchdog.release', null, 'error', 'BAD_REQUEST']]);
 	});
 
 	it('release of a container the watchdog does not watch is NOT_FOUND', async () => {
-		await expect(operator().watchdog.release({ id: 'web' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'no watched container "web"' });
+		await expect(operator().watchdog.release({ id: 'web' })).rejects.toMatchObject({
+			code: 'NOT_FOUND',
+			message: 'no watched container "web"'
+		});
 	});
 
 	it('setMode refuses an unknown mode', async () => {
-		await expect(operator().watchdog.setMode({ mode: 'maybe' as 'on' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(operator().watchdog.setMode({ mode: 'maybe' as 'on' })).rejects.toMatchObject({
+			code: 'BAD_REQUEST'
+		});
 	});
 
 	it('activity.list filters and pages the actions table', async () => {
@@ -87,7 +122,12 @@ describe('watchdog and activity routers', () => {
 		expect(next).toMatchObject({ items: [{ result: 'mode on -> off' }], nextCursor: null });
 		expect((await viewer().activity.list({ outcome: 'error' })).items).toEqual([]);
 		expect((await viewer().activity.list({ action: 'watchdog.' })).items).toHaveLength(2);
-		await expect(viewer().activity.list({ action: "x' OR 1=1 --" })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-		expect(await viewer().activity.facets()).toEqual({ actions: ['watchdog.setMode'], actors: ['session:operator'] });
+		await expect(viewer().activity.list({ action: "x' OR 1=1 --" })).rejects.toMatchObject({
+			code: 'BAD_REQUEST'
+		});
+		expect(await viewer().activity.facets()).toEqual({
+			actions: ['watchdog.setMode'],
+			actors: ['session:operator']
+		});
 	});
 });

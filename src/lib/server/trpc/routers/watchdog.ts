@@ -14,10 +14,19 @@ import { lastSelfTests, runSelfTest, selfTestRunning } from '../../watchdog/self
 
 function mapError(err: unknown): never {
 	if (err instanceof WatchdogError) {
-		const code = err.code === 'NOT_FOUND' ? 'NOT_FOUND' : err.code === 'UNAVAILABLE' ? 'SERVICE_UNAVAILABLE' : 'CONFLICT';
+		const code =
+			err.code === 'NOT_FOUND'
+				? 'NOT_FOUND'
+				: err.code === 'UNAVAILABLE'
+					? 'SERVICE_UNAVAILABLE'
+					: 'CONFLICT';
 		throw new TRPCError({ code, message: err.message, cause: err });
 	}
-	throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: err instanceof Error ? err.message : 'watchdog error', cause: err });
+	throw new TRPCError({
+		code: 'INTERNAL_SERVER_ERROR',
+		message: err instanceof Error ? err.message : 'watchdog error',
+		cause: err
+	});
 }
 
 async function statusOf(ctx: Pick<Context, 'services'>) {
@@ -34,13 +43,21 @@ async function statusOf(ctx: Pick<Context, 'services'>) {
 			maintenanceWindows: watchdog.config.maintenanceWindows.map((w) => w.text),
 			selfTestImage: watchdog.config.selfTestImage
 		},
-		selfTest: { running: selfTestRunning(), nextAt: watchdogSelfTests.nextAt(), last: await lastSelfTests(watchdog, 5) },
+		selfTest: {
+			running: selfTestRunning(),
+			nextAt: watchdogSelfTests.nextAt(),
+			last: await lastSelfTests(watchdog, 5)
+		},
 		at: Date.now()
 	};
 }
 
 /** A container id (full or ≥ 12 hex) or a Docker container name. */
-const containerRef = z.string().min(1).max(128).regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a container id or name');
+const containerRef = z
+	.string()
+	.min(1)
+	.max(128)
+	.regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a container id or name');
 
 export const watchdogRouter = router({
 	status: hostViewerProcedure.input(hostInput.optional()).query(async ({ ctx }) => {
@@ -49,39 +66,72 @@ export const watchdogRouter = router({
 
 	/** The watchdog's own recorded actions (restart, quarantine, release, OOM, mode, self-test), newest first. */
 	events: expensiveHostViewerProcedure
-		.input(hostInput.extend({ limit: z.number().int().min(1).max(200).default(50), cursor: z.number().int().positive().optional() }).strict())
+		.input(
+			hostInput
+				.extend({
+					limit: z.number().int().min(1).max(200).default(50),
+					cursor: z.number().int().positive().optional()
+				})
+				.strict()
+		)
 		.query(async ({ ctx, input }) => {
 			const hostId = ctx.host.id;
-			return queryActions(ctx.services.db, { hostId, limit: input.limit, cursor: input.cursor, action: 'watchdog.' });
+			return queryActions(ctx.services.db, {
+				hostId,
+				limit: input.limit,
+				cursor: input.cursor,
+				action: 'watchdog.'
+			});
 		}),
 
 	/** Status after every change (SSE), at most every 250 ms. */
-	live: hostViewerProcedure.input(hostInput.optional()).subscription(async function* ({ ctx, signal }) {
+	live: hostViewerProcedure.input(hostInput.optional()).subscription(async function* ({
+		ctx,
+		signal
+	}) {
 		const { watchdog } = ctx.services;
 		// a periodic refresh keeps "until" times and ages honest
-		yield* live({ subscribe: (onChange) => watchdog.on('change', onChange), current: () => statusOf(ctx) }, signal, { minIntervalMs: 250, refreshMs: 10_000 });
+		yield* live(
+			{ subscribe: (onChange) => watchdog.on('change', onChange), current: () => statusOf(ctx) },
+			signal,
+			{ minIntervalMs: 250, refreshMs: 10_000 }
+		);
 	}),
 
-	release: hostOperatorProcedure.input(hostInput.extend({ id: containerRef }).strict()).mutation(async ({ ctx, input }) => {
-		try {
-			return await ctx.services.watchdog.release(input.id, { actor: actorOf(ctx.principal), address: ctx.clientKey });
-		} catch (err) {
-			mapError(err);
-		}
-	}),
+	release: hostOperatorProcedure
+		.input(hostInput.extend({ id: containerRef }).strict())
+		.mutation(async ({ ctx, input }) => {
+			try {
+				return await ctx.services.watchdog.release(input.id, {
+					actor: actorOf(ctx.principal),
+					address: ctx.clientKey
+				});
+			} catch (err) {
+				mapError(err);
+			}
+		}),
 
-	setMode: hostOperatorProcedure.input(hostInput.extend({ mode: z.enum(['on', 'off', 'dry-run']) }).strict()).mutation(async ({ ctx, input }) => {
-		try {
-			return await ctx.services.watchdog.setMode(input.mode, { actor: actorOf(ctx.principal), address: ctx.clientKey });
-		} catch (err) {
-			mapError(err);
-		}
-	}),
+	setMode: hostOperatorProcedure
+		.input(hostInput.extend({ mode: z.enum(['on', 'off', 'dry-run']) }).strict())
+		.mutation(async ({ ctx, input }) => {
+			try {
+				return await ctx.services.watchdog.setMode(input.mode, {
+					actor: actorOf(ctx.principal),
+					address: ctx.clientKey
+				});
+			} catch (err) {
+				mapError(err);
+			}
+		}),
 
 	/** Runs the chaos self-test now (about 5-10 s) and returns its result. */
 	selfTest: hostOperatorProcedure.input(hostInput.optional()).mutation(async ({ ctx }) => {
 		try {
-			return await runSelfTest(ctx.services.watchdog, { trigger: 'manual', actor: actorOf(ctx.principal), address: ctx.clientKey });
+			return await runSelfTest(ctx.services.watchdog, {
+				trigger: 'manual',
+				actor: actorOf(ctx.principal),
+				address: ctx.clientKey
+			});
 		} catch (err) {
 			mapError(err);
 		}

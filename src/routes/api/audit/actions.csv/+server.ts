@@ -9,7 +9,8 @@ const MAX_ROWS = 100_000;
 
 export const GET: RequestHandler = async ({ locals, url }) => {
 	// hooks.server.ts already refused a request without credentials.
-	if (!hasRole(locals.principal, 'admin')) return json({ error: 'the audit export needs the admin role' }, { status: 403 });
+	if (!hasRole(locals.principal, 'admin'))
+		return json({ error: 'the audit export needs the admin role' }, { status: 403 });
 	const asked = Number(url.searchParams.get('limit') ?? MAX_ROWS);
 	const limit = Number.isInteger(asked) && asked > 0 ? Math.min(asked, MAX_ROWS) : MAX_ROWS;
 	const rows = await listActions(getServices().db, { limit });

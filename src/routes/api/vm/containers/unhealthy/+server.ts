@@ -8,5 +8,8 @@ export const GET: RequestHandler = () => {
 	const s = getServices();
 	const result = unhealthyContainers({ adapter: s.docker });
 	// Docker down is an answer (with the last good data), not a server error: 503 tells scripts so
-	return json(result, { status: result.state === 'ok' ? 200 : 503, headers: { 'cache-control': 'no-store' } });
+	return json(result, {
+		status: result.state === 'ok' ? 200 : 503,
+		headers: { 'cache-control': 'no-store' }
+	});
 };

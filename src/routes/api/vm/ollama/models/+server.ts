@@ -9,5 +9,8 @@ import { getServices } from '$lib/server/services';
  */
 export const GET: RequestHandler = async () => {
 	const models = await getServices().ollama.panel.models();
-	return json(models, { status: models.state === 'ok' ? 200 : 503, headers: { 'cache-control': 'no-store' } });
+	return json(models, {
+		status: models.state === 'ok' ? 200 : 503,
+		headers: { 'cache-control': 'no-store' }
+	});
 };
