@@ -8,7 +8,8 @@
 #   rig          tests/integration/rig.test.ts: the rig's services answer (its counts
 #                are reported apart from the app's)
 #   lint         shellcheck of the rig, this script and .ci/run (one check per file), and the
-#                import layering: npm run lint:deps, .dependency-cruiser.cjs (one check)
+#                import layering: npm run lint:deps, .dependency-cruiser.cjs (one check),
+#                Prettier (prettier --check, one check) and ESLint (eslint.config.js, one check)
 #   typecheck    svelte-check over src/ and tests/ (one check): a type error fails the run
 #   scripts      host scripts: shellcheck + bats (scripts/test-scripts.sh)
 #   unit         vitest project unit
@@ -159,13 +160,16 @@ vitest_project() { # PROJECT
 }
 
 # Lint each file on its own: a file with a finding is one failure. Then the import layering
-# (decision 0026) as one more check.
+# (decision 0026), the formatting and ESLint, one more check each.
 lint_files() { # FILE...
 	local f ok=0 bad=0
 	for f in "$@"; do
 		if shellcheck -x "$f"; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
 	done
 	if npm run --silent lint:deps; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
+	# Prettier's formatting and ESLint's rules (eslint.config.js), one check each
+	if npx prettier --check --log-level warn .; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
+	if npx eslint .; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
 	echo "$ok $bad" >"$RESULTS/shellcheck.counts"
 	((bad == 0))
 }
