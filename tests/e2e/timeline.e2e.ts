@@ -64,40 +64,34 @@ describe('/timeline and memory attribution in a browser', () => {
 			.values([score(-50, 20), score(-45, 20), score(-40, 15), score(-35, 15), score(-20, 20)]);
 		// and their health changes, as the score store records them with each score (decision 0029)
 		await backfillHealthChanges(db, hostId);
-		await db
-			.insert(actions)
-			.values({
-				hostId,
-				ts: t(-30),
-				actor: 'watchdog',
-				action: 'watchdog.oom',
-				target: 'ref-worker-1',
-				input: '{"key":"ref/worker"}',
-				outcome: 'ok',
-				result: 'OOM kill seen',
-				endedAt: t(-30)
-			});
-		await db
-			.insert(deploys)
-			.values({
-				hostId,
-				ts: t(-25),
-				key: 'ref/api',
-				container: 'ref-api-1',
-				image: 'ref/api:2',
-				imageId: 'sha256:2222222222222222',
-				previousImageId: 'sha256:1111111111111111'
-			});
-		await db
-			.insert(ollamaUsage)
-			.values({
-				hostId,
-				model: 'phi3:mini',
-				startedAt: t(-15),
-				lastSeenAt: t(-14),
-				endedAt: t(-13),
-				sizeBytes: 2_600_000_000
-			});
+		await db.insert(actions).values({
+			hostId,
+			ts: t(-30),
+			actor: 'watchdog',
+			action: 'watchdog.oom',
+			target: 'ref-worker-1',
+			input: '{"key":"ref/worker"}',
+			outcome: 'ok',
+			result: 'OOM kill seen',
+			endedAt: t(-30)
+		});
+		await db.insert(deploys).values({
+			hostId,
+			ts: t(-25),
+			key: 'ref/api',
+			container: 'ref-api-1',
+			image: 'ref/api:2',
+			imageId: 'sha256:2222222222222222',
+			previousImageId: 'sha256:1111111111111111'
+		});
+		await db.insert(ollamaUsage).values({
+			hostId,
+			model: 'phi3:mini',
+			startedAt: t(-15),
+			lastSeenAt: t(-14),
+			endedAt: t(-13),
+			sizeBytes: 2_600_000_000
+		});
 		// memory: calm (300 MiB more available) until 3 minutes ago, then ref-hog takes 300 MiB over two minutes
 		const hosts = [];
 		const containers = [];

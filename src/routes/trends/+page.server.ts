@@ -11,15 +11,13 @@ export const load: PageServerLoad = async (event) => {
 	// Each chart stands alone: one failing (even with a bug) never takes the page down.
 	const answers = await Promise.all(
 		TREND_IDS.map((metric) =>
-			caller.trends
-				.series({ metric, range })
-				.catch((err: unknown): TrendAnswer => ({
-					state: 'unavailable',
-					reason: err instanceof Error ? err.message : String(err),
-					lastGood: null,
-					lastGoodAt: null,
-					at: Date.now()
-				}))
+			caller.trends.series({ metric, range }).catch((err: unknown): TrendAnswer => ({
+				state: 'unavailable',
+				reason: err instanceof Error ? err.message : String(err),
+				lastGood: null,
+				lastGoodAt: null,
+				at: Date.now()
+			}))
 		)
 	);
 	return { range, trends: TREND_IDS.map((metric, i) => ({ metric, answer: answers[i] })) };

@@ -49,17 +49,15 @@ export function createSessions({ db, now, ttlMs, idleMs, userById }: SessionsOpt
 			const id = newSecret();
 			const t = now();
 			const expiresAt = t + ttlMs;
-			await db
-				.insert(sessions)
-				.values({
-					idHash: sha256(id),
-					role: u.role,
-					userId: u.id,
-					createdAt: t,
-					expiresAt,
-					credential: u.credential,
-					lastSeenAt: t
-				});
+			await db.insert(sessions).values({
+				idHash: sha256(id),
+				role: u.role,
+				userId: u.id,
+				createdAt: t,
+				expiresAt,
+				credential: u.credential,
+				lastSeenAt: t
+			});
 			remember(sha256(id), {
 				userId: u.id,
 				expiresAt,

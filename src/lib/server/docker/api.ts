@@ -249,16 +249,14 @@ export function createDockerApi(opts: DockerApiOptions): DockerApi {
 				'containerLogs',
 				id,
 				(abortSignal) =>
-					docker
-						.getContainer(id)
-						.logs({
-							stdout: true,
-							stderr: true,
-							follow: false,
-							tail,
-							timestamps,
-							abortSignal
-						}) as unknown as Promise<Buffer>
+					docker.getContainer(id).logs({
+						stdout: true,
+						stderr: true,
+						follow: false,
+						tail,
+						timestamps,
+						abortSignal
+					}) as unknown as Promise<Buffer>
 			);
 		},
 		containerStats(id) {

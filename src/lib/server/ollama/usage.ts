@@ -52,16 +52,14 @@ export async function recordPoll(
 		for (const model of names) {
 			const row = openByModel.get(model);
 			if (row && now - row.lastSeenAt <= gapMs) continue;
-			await tx
-				.insert(ollamaUsage)
-				.values({
-					hostId,
-					model,
-					startedAt: now,
-					lastSeenAt: now,
-					endedAt: null,
-					sizeBytes: sizes[model] ?? null
-				});
+			await tx.insert(ollamaUsage).values({
+				hostId,
+				model,
+				startedAt: now,
+				lastSeenAt: now,
+				endedAt: null,
+				sizeBytes: sizes[model] ?? null
+			});
 			opened++;
 		}
 		return { opened, closed };

@@ -67,18 +67,16 @@ export async function gatherScoreInputs(
 			(s) => ({ ok: true as const, s }),
 			(err: unknown) => ({ ok: false as const, reason: reasonOf(err) })
 		),
-		src
-			.ollamaMemory()
-			.catch((err: unknown) => ({
-				picture: null,
-				ollama: {
-					state: 'unavailable' as const,
-					reason: reasonOf(err),
-					lastGood: null,
-					lastGoodAt: null,
-					at
-				}
-			})),
+		src.ollamaMemory().catch((err: unknown) => ({
+			picture: null,
+			ollama: {
+				state: 'unavailable' as const,
+				reason: reasonOf(err),
+				lastGood: null,
+				lastGoodAt: null,
+				at
+			}
+		})),
 		src.diskTrend().catch(() => null),
 		current && src.memoryTrace ? src.memoryTrace(current).catch(() => null) : Promise.resolve(null)
 	]);

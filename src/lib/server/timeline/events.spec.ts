@@ -360,17 +360,15 @@ describe('timeline_events recorders', () => {
 				restartCount: async (id) => counts[id.slice(0, 3)] ?? null
 			});
 			// the watchdog restarts shop-api-1 at 03:01: its intent row is written before Docker's die event
-			await db
-				.insert(actions)
-				.values({
-					hostId: H,
-					ts: at(1),
-					actor: 'watchdog',
-					action: 'watchdog.restart',
-					target: 'shop-api-1',
-					input: '{"key":"shop/api"}',
-					outcome: 'pending'
-				});
+			await db.insert(actions).values({
+				hostId: H,
+				ts: at(1),
+				actor: 'watchdog',
+				action: 'watchdog.restart',
+				target: 'shop-api-1',
+				input: '{"key":"shop/api"}',
+				outcome: 'pending'
+			});
 			for (const e of [
 				die(1.1, 'ccc000', 'shop-api-1', 137), // the watchdog's restart: SIGKILL after the stop grace
 				startEv(1.3, 'ccc000', 'shop-api-1'),

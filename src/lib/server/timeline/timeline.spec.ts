@@ -64,27 +64,23 @@ async function seed(db: Db, hostId = H) {
 			act(7, 'auth.login', 'admin', {}, 'ok', 'session:admin:admin'),
 			act(21, 'alerts.send', 'swap.used', { kind: 'recover', severity: 'OK' }, 'ok', 'alerts')
 		]);
-	await db
-		.insert(deploys)
-		.values({
-			hostId,
-			ts: at(8),
-			key: 'shop/api',
-			container: 'shop-api-1',
-			image: 'ghcr.io/acme/api:1.5',
-			imageId: 'sha256:bbbbbbbbbbbbbbbbbbbbbbbb',
-			previousImageId: 'sha256:aaaaaaaaaaaaaaaaaaaaaaaa'
-		});
-	await db
-		.insert(ollamaUsage)
-		.values({
-			hostId,
-			model: 'phi3:mini',
-			startedAt: at(9),
-			lastSeenAt: at(18),
-			endedAt: at(19),
-			sizeBytes: 2_600_000_000
-		});
+	await db.insert(deploys).values({
+		hostId,
+		ts: at(8),
+		key: 'shop/api',
+		container: 'shop-api-1',
+		image: 'ghcr.io/acme/api:1.5',
+		imageId: 'sha256:bbbbbbbbbbbbbbbbbbbbbbbb',
+		previousImageId: 'sha256:aaaaaaaaaaaaaaaaaaaaaaaa'
+	});
+	await db.insert(ollamaUsage).values({
+		hostId,
+		model: 'phi3:mini',
+		startedAt: at(9),
+		lastSeenAt: at(18),
+		endedAt: at(19),
+		sizeBytes: 2_600_000_000
+	});
 }
 
 describe('listTimeline', () => {
@@ -168,29 +164,25 @@ describe('listTimeline', () => {
 		const first = await listTimeline(db, q);
 		expect(first.items).toHaveLength(5);
 		// a new restart at 03:25 and an unload recorded late for 03:05 arrive between the pages
-		await db
-			.insert(actions)
-			.values({
-				hostId: H,
-				ts: at(25),
-				actor: 'watchdog',
-				action: 'watchdog.restart',
-				target: 'web-1',
-				input: '{}',
-				outcome: 'ok',
-				result: 'done',
-				endedAt: at(25)
-			});
-		await db
-			.insert(ollamaUsage)
-			.values({
-				hostId: H,
-				model: 'tiny',
-				startedAt: at(-60),
-				lastSeenAt: at(4),
-				endedAt: at(5),
-				sizeBytes: 1
-			});
+		await db.insert(actions).values({
+			hostId: H,
+			ts: at(25),
+			actor: 'watchdog',
+			action: 'watchdog.restart',
+			target: 'web-1',
+			input: '{}',
+			outcome: 'ok',
+			result: 'done',
+			endedAt: at(25)
+		});
+		await db.insert(ollamaUsage).values({
+			hostId: H,
+			model: 'tiny',
+			startedAt: at(-60),
+			lastSeenAt: at(4),
+			endedAt: at(5),
+			sizeBytes: 1
+		});
 		const second = await listTimeline(db, { ...q, cursor: first.nextCursor! });
 		const third = await listTimeline(db, { ...q, cursor: second.nextCursor! });
 		const seen = [...first.items, ...second.items, ...third.items].map(

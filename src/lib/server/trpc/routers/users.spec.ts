@@ -192,13 +192,11 @@ describe('migration of the single admin password', { timeout: SCRYPT_TEST_TIMEOU
 		try {
 			const url = `file:${path.join(dir, 'test.db')}`;
 			const db = await openDb({ url, migrationsDir: 'drizzle' });
-			await db
-				.insert(settings)
-				.values({
-					key: 'admin_password_hash',
-					value: await hashPassword('the old admin password'),
-					updatedAt: 1
-				});
+			await db.insert(settings).values({
+				key: 'admin_password_hash',
+				value: await hashPassword('the old admin password'),
+				updatedAt: 1
+			});
 			db.$client.close();
 			const { services, stop } = await createTestServices({ dir });
 			try {
