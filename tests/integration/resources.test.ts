@@ -321,12 +321,14 @@ describe('resources (rig dockerd)', () => {
 		await services.resources.report({ fresh: true });
 		const anomalies = await caller().resources.ioAnomalies();
 		const mine = anomalies.filter((a) => a.name === n('api'));
-		// today's UTC day alone passes 10 GB when more than 13.9 h of the 24 fall in it; else only the rolling 24 h does
+		// a UTC day passes 10 GB when more than 13.9 h of the 24 fall in it: yesterday's before about
+		// 10:00 UTC, today's after about 14:00; the rolling 24 h is reported unless today's day is
 		const todayStart = Math.floor(Date.now() / 86_400_000) * 86_400_000;
-		const todayBytes = Math.round(
-			Math.min(1440, Math.max(0, (end + 60_000 - todayStart) / 60_000)) * 200_000 * 60
-		);
+		const todayMinutes = Math.min(1440, Math.max(0, (end + 60_000 - todayStart) / 60_000));
+		const todayBytes = Math.round(todayMinutes * 200_000 * 60);
+		const yesterdayBytes = Math.round((1440 - todayMinutes) * 200_000 * 60);
 		expect(mine.map((a) => [a.kind, a.dayStartMs, Math.round(a.bytes)])).toEqual([
+			...(yesterdayBytes > 10e9 ? [['threshold', todayStart - 86_400_000, yesterdayBytes]] : []),
 			todayBytes > 10e9
 				? ['threshold', todayStart, todayBytes]
 				: ['threshold', null, 17_280_000_000]

@@ -52,7 +52,7 @@ export interface SamplerStats {
 }
 
 export interface Sampler {
-	start(): void;
+	start(): Promise<void>;
 	/** Stops the timer and waits for the in-flight sample and pending history writes. */
 	stop(): Promise<void>;
 	/** Takes one sample now (serialised with the timer's samples) and returns it. */
@@ -242,10 +242,12 @@ export function createSampler({
 	}
 
 	return {
+		/** Takes the first sample now and resolves when it is in, so that what starts after the
+		 * sampler (the score) never reads an empty ring; then samples every interval. */
 		start() {
-			if (running) return;
+			if (running) return Promise.resolve();
 			running = true;
-			schedule(0);
+			return tick();
 		},
 		async stop() {
 			running = false;
