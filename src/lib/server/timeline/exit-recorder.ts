@@ -13,7 +13,7 @@
 import type { Db } from '../db';
 import type { DockerApi } from '../docker';
 import type { Logger } from '../log';
-import { reasonOf } from '../availability';
+import { createDockerEventFollower } from '../docker/event-follower';
 import { SELFTEST_LABEL } from '../watchdog/selftest';
 import { exitEvent, markRestarted, recordEvents, type ContainerExit } from './events';
 
@@ -128,72 +128,23 @@ export function createExitRecorder({
 			}
 		}
 	});
-	let ctrl: AbortController | null = null;
-	let loop: Promise<void> | null = null;
-	let connected = false;
-	let lastError: string | null = null;
-
-	async function follow(signal: AbortSignal) {
-		while (!signal.aborted) {
-			try {
-				const stream = await api.events({
-					signal,
-					filters: {
-						type: ['container'],
-						event: ['die', 'start'],
-						...(labels.length ? { label: labels } : {})
-					}
-				});
-				connected = true;
-				lastError = null;
-				let buffered = '';
-				for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-					buffered += chunk.toString();
-					let nl: number;
-					while ((nl = buffered.indexOf('\n')) >= 0) {
-						const line = buffered.slice(0, nl).trim();
-						buffered = buffered.slice(nl + 1);
-						if (!line) continue;
-						try {
-							await tracker.onEvent(JSON.parse(line));
-						} catch (err) {
-							log.debug('exit event skipped', { err: reasonOf(err) });
-						}
-					}
-				}
-				if (!signal.aborted) throw new Error('Docker closed the event stream');
-			} catch (err) {
-				connected = false;
-				if (signal.aborted) return;
-				const reason = reasonOf(err);
-				if (reason !== lastError)
-					log.warn('exit recorder: Docker events unavailable; retrying', { reason });
-				lastError = reason;
-				await new Promise<void>((resolve) => {
-					const done = () => (
-						clearTimeout(t),
-						signal.removeEventListener('abort', done),
-						resolve()
-					);
-					const t = setTimeout(done, retryMs);
-					signal.addEventListener('abort', done, { once: true });
-				});
-			}
-		}
-	}
-
+	const follower = createDockerEventFollower({
+		api,
+		events: ['die', 'start'],
+		labels,
+		onEvent: tracker.onEvent,
+		what: 'exit recorder',
+		retryMs,
+		log
+	});
 	return {
-		start() {
-			if (loop) return;
-			ctrl = new AbortController();
-			loop = follow(ctrl.signal);
-		},
-		async stop() {
-			ctrl?.abort();
-			await loop;
-			loop = null;
-		},
-		status: () => ({ connected, recorded: tracker.recorded(), lastError })
+		start: follower.start,
+		stop: follower.stop,
+		status: () => ({
+			connected: follower.connected,
+			recorded: tracker.recorded(),
+			lastError: follower.lastError
+		})
 	};
 }
 

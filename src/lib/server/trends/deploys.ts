@@ -10,7 +10,7 @@ import { and, asc, eq, gte, lte } from 'drizzle-orm';
 import type { DeployMarker } from '$lib/trends';
 import type { Db } from '../db';
 import { deploys } from '../db/schema';
-import { reasonOf } from '../availability';
+import { createDockerEventFollower } from '../docker/event-follower';
 import type { DockerApi } from '../docker';
 import type { Logger } from '../log';
 
@@ -82,11 +82,7 @@ export function createDeployRecorder({
 }) {
 	const known = new Map<string, string>();
 	let listedOnce = false;
-	let ctrl: AbortController | null = null;
-	let loop: Promise<void> | null = null;
-	let connected = false;
 	let recorded = 0;
-	let lastError: string | null = null;
 
 	async function record(d: DeployRecord) {
 		await db.insert(deploys).values({ hostId, ...d });
@@ -145,75 +141,26 @@ export function createDeployRecorder({
 		if (d) await record(d);
 	}
 
-	async function follow(signal: AbortSignal) {
-		while (!signal.aborted) {
-			try {
-				const stream = await api.events({
-					signal,
-					filters: {
-						type: ['container'],
-						event: ['create', 'start'],
-						...(labels.length ? { label: labels } : {})
-					}
-				});
-				await reconcile();
-				connected = true;
-				lastError = null;
-				let buffered = '';
-				for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-					buffered += chunk.toString();
-					let nl: number;
-					while ((nl = buffered.indexOf('\n')) >= 0) {
-						const line = buffered.slice(0, nl).trim();
-						buffered = buffered.slice(nl + 1);
-						if (!line) continue;
-						try {
-							await onEvent(JSON.parse(line));
-						} catch (err) {
-							// one event we could not follow (the container is already gone, …) is not the stream failing
-							log.debug('deploy event skipped', { err: reasonOf(err) });
-						}
-					}
-				}
-				if (!signal.aborted) throw new Error('Docker closed the event stream');
-			} catch (err) {
-				connected = false;
-				if (signal.aborted) return;
-				const reason = reasonOf(err);
-				if (reason !== lastError)
-					log.warn('deploy recorder: Docker events unavailable; retrying', { reason });
-				lastError = reason;
-				// the listener goes with its retry: one left per retry on the recorder's lifelong
-				// signal was a leak (every 5 s while Docker is down)
-				await new Promise<void>((resolve) => {
-					const done = () => (
-						clearTimeout(t),
-						signal.removeEventListener('abort', done),
-						resolve()
-					);
-					const t = setTimeout(done, retryMs);
-					signal.addEventListener('abort', done, { once: true });
-				});
-			}
-		}
-	}
+	const follower = createDockerEventFollower({
+		api,
+		events: ['create', 'start'],
+		labels,
+		onAttached: reconcile,
+		onEvent,
+		what: 'deploy recorder',
+		retryMs,
+		log
+	});
 
 	return {
-		start() {
-			if (loop) return;
-			ctrl = new AbortController();
-			loop = follow(ctrl.signal);
-		},
-		async stop() {
-			ctrl?.abort();
-			await loop;
-			loop = null;
-		},
+		start: follower.start,
+		stop: follower.stop,
 		status() {
-			return { connected, recorded, lastError };
+			return { connected: follower.connected, recorded, lastError: follower.lastError };
 		},
 		/** For /healthz: reported, never fatal (Docker is an outside system). */
 		health() {
+			const { connected, lastError } = follower;
 			return {
 				ok: connected,
 				detail: connected
