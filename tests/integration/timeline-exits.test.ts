@@ -3,6 +3,8 @@
 // left down), a vmwarden restart of a sleeping container (its die is the restart's, listed once
 // as the action), and the same container killed by hand afterwards (an exit vmwarden did not cause).
 // `sleep` as PID 1 ignores SIGTERM, as most real PID 1s do: the restart takes its stop grace (1 s).
+// Then the app's own services with their Docker connection through a socket proxy the test cuts:
+// an exit while the event stream is down, and one while vmwarden is starting, are listed once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
@@ -13,6 +15,9 @@ import { createLogger } from '../../src/lib/server/log';
 import { recordAction } from '../../src/lib/server/audit/actions';
 import { createExitRecorder } from '../../src/lib/server/timeline/exit-recorder';
 import { listTimeline } from '../../src/lib/server/timeline/timeline';
+import { createTestServices, type TestServices } from '../helpers/services';
+import { startDockerProxy, type DockerProxy } from '../helpers/docker-proxy';
+import { createTestContainer, newRunId, removeRun, waitFor } from '../helpers/containers';
 
 describe('exit recorder on Docker events', () => {
 	const env = rigEnv();
@@ -144,6 +149,114 @@ describe('exit recorder on Docker events', () => {
 				['docker', `${name} exited (code 137, SIGKILL)`],
 				['action', `containers.restart ${name}`]
 			]);
+		}
+	);
+});
+
+describe("exits while the app's Docker event stream is cut (socket proxy restarted, network blip)", () => {
+	const env = rigEnv();
+	const run = newRunId('exits-gap');
+	const H = 'vm-test';
+	let docker: Docker;
+	let proxy: DockerProxy;
+	let t: TestServices;
+
+	beforeAll(async () => {
+		docker = await requireDocker(env);
+		proxy = await startDockerProxy(env.dockerHost);
+		t = await createTestServices({
+			env: {
+				VMW_HOST_ID: H,
+				VMW_DOCKER_HOST: proxy.host,
+				// only this run's containers: the shared daemon's others are not ours
+				VMW_CONTAINER_LABELS: `vmwarden.test=${run}`
+			},
+			start: { startDocker: true, startWatchdog: false }
+		});
+		await waitFor(
+			'the event stream attached',
+			async () => t.services.dockerEvents.connected,
+			20_000,
+			100
+		);
+	}, 60_000);
+	afterAll(async () => {
+		await t?.stop();
+		await proxy?.close();
+		if (docker) await removeRun(docker, run);
+	});
+
+	const exitsOf = async (name: string) =>
+		(
+			await t.callerAs({ role: 'viewer', via: 'token' }).timeline.list({
+				from: Date.now() - 600_000,
+				to: Date.now() + 60_000,
+				container: name,
+				// not the deploy marker the new container also is
+				kinds: ['docker']
+			})
+		).items.map((e) => e.title);
+	const isEvents = (request: string) => /^GET (\/v[\d.]+)?\/events\b/.test(request);
+	/** a container that exits with `code` at once, and the time Docker says it did */
+	async function exitNow(name: string, code: number) {
+		const c = await createTestContainer(docker, env.testImage, run, { name, cmd: `exit ${code}` });
+		await expect
+			.poll(async () => (await c.inspect()).State.Status, { timeout: 15_000, interval: 100 })
+			.toBe('exited');
+	}
+
+	it(
+		'an exit during the cut is listed once the stream is back, once, and stays once over another re-attach',
+		{ timeout: 90_000 },
+		async () => {
+			const events = t.services.dockerEvents;
+			const name = `${run}-cut`;
+			await proxy.cut();
+			await expect.poll(() => events.connected, { timeout: 10_000, interval: 50 }).toBe(false);
+			await exitNow(name, 7);
+			const eventStreams = proxy.requests.filter(isEvents).length;
+			await proxy.restore();
+			// the follower retries every 5 s; the replay comes right after it attached
+			await expect
+				.poll(() => exitsOf(name), { timeout: 30_000, interval: 250 })
+				.toEqual([`${name} exited (code 7)`]);
+			// the re-attach asked from the last event seen (the deploy and exit recorders on one stream)
+			const since = proxy.requests.filter(isEvents).slice(eventStreams);
+			expect(since).toHaveLength(1);
+			expect(since[0]).toMatch(/[?&]since=\d+\.\d{9}(&|$)/);
+
+			// another cut with nothing new: the replay brings the exit again, and it is not listed twice
+			const { attaches, skippedReplays } = events.status();
+			await proxy.cut();
+			await expect.poll(() => events.connected, { timeout: 10_000, interval: 50 }).toBe(false);
+			await proxy.restore();
+			await expect
+				.poll(() => events.status().attaches, { timeout: 30_000, interval: 250 })
+				.toBe(attaches + 1);
+			// Docker replayed the last events seen (the exit among them): skipped as seen, nothing new recorded
+			await expect
+				.poll(() => events.status().skippedReplays, { timeout: 5_000, interval: 100 })
+				.toBeGreaterThan(skippedReplays);
+			expect(await exitsOf(name)).toEqual([`${name} exited (code 7)`]);
+		}
+	);
+
+	it(
+		'an exit while vmwarden starts (its stream not attached yet) is listed from the replay of the first attach',
+		{ timeout: 90_000 },
+		async () => {
+			const name = `${run}-start`;
+			// restarted while the proxy is down: the new services' first attach waits for it
+			await proxy.cut();
+			await t.restart();
+			expect(t.services.dockerEvents.connected).toBe(false);
+			await exitNow(name, 3);
+			await proxy.restore();
+			await expect
+				.poll(() => exitsOf(name), { timeout: 30_000, interval: 250 })
+				.toEqual([`${name} exited (code 3)`]);
+			// the earlier exit is still there once
+			expect(await exitsOf(`${run}-cut`)).toEqual([`${run}-cut exited (code 7)`]);
 		}
 	);
 });

@@ -26,6 +26,7 @@ import { createPromClient } from './prometheus/client';
 import { createDeployRecorder, deploysInRange, type DeployRecorder } from './trends/deploys';
 import { createRunRecorder } from './timeline/run-recorder';
 import { createExitRecorder } from './timeline/exit-recorder';
+import { createDockerEventFollower, type DockerEventFollower } from './docker/event-follower';
 import { createContainerWriteTrend } from './trends/local-containers';
 import { historyBuckets } from './db/history-buckets';
 import { createStatsCollector, type StatsCollector } from './docker/stats-collector';
@@ -75,6 +76,8 @@ export interface Services {
 	trends: Trends;
 	/** Records container deploys (new image per service) from Docker events for the trend charts. */
 	deploys: DeployRecorder;
+	/** The one Docker event stream the deploy and exit recorders follow (decision XXXX). */
+	dockerEvents: DockerEventFollower;
 	/** Docker adapter: container list with last good data; Docker down never fails the app. */
 	docker: DockerAdapter;
 	/** Per-container CPU/memory/IO from cgroups after each Docker refresh. */
@@ -257,11 +260,20 @@ export async function createServices(
 		},
 		deploys: (r) => deploysInRange(db, { hostId: config.hostId, ...r })
 	});
+	// one Docker event stream for the deploy and exit recorders (decision XXXX); the watchdog keeps
+	// its own (its scope, its events' replay and its reattach timing are its own)
+	const dockerEvents = createDockerEventFollower({
+		api: docker.api,
+		labels: config.docker.labels,
+		what: 'Docker events (deploys, exits)',
+		log: createLogger('docker-events')
+	});
 	const deploys = createDeployRecorder({
 		api: docker.api,
 		db,
 		hostId: config.hostId,
 		labels: config.docker.labels,
+		follower: dockerEvents,
 		log: createLogger('deploys')
 	});
 	const maintenance = createMaintenance({ config, db, log: createLogger('maintenance') });
@@ -274,11 +286,13 @@ export async function createServices(
 		retentionMs: config.historyRollupRetentionMs,
 		log: createLogger('timeline')
 	});
-	const exitRecorder = createExitRecorder({
+	// subscribes to dockerEvents: nothing else to hold
+	createExitRecorder({
 		api: docker.api,
 		db,
 		hostId: config.hostId,
 		labels: config.docker.labels,
+		follower: dockerEvents,
 		log: createLogger('timeline')
 	});
 	// score (issue 13): reads the sampler, Docker, maintenance, Ollama and trends through their own functions
@@ -419,8 +433,9 @@ export async function createServices(
 			{ name: 'watchdog-selftest', service: selfTests, start: startWatchdog },
 			{ name: 'cleanup', service: maintenance },
 			{ name: 'ollama', service: ollamaWatcher, start: startOllama },
+			// the recorders follow the shared stream: it starts once both have subscribed, and stops first
 			{ name: 'deploys', service: deploys, start: startDocker },
-			{ name: 'timeline-exits', service: exitRecorder, start: startDocker },
+			{ name: 'docker-events', service: dockerEvents, start: startDocker },
 			{ name: 'timeline-runs', service: runRecorder, start: startAlerts },
 			{ name: 'score', service: score, start: startScore },
 			{
@@ -448,6 +463,7 @@ export async function createServices(
 		watchdogSelfTests: selfTests,
 		trends,
 		deploys,
+		dockerEvents,
 		docker,
 		containerStats,
 		containerHistory,

@@ -125,10 +125,15 @@ export interface DockerApi {
 	restartContainer(id: string, opts?: { timeoutS?: number; waitMs?: number }): Promise<void>;
 	/** createdAt: epoch ms the image was built */
 	listImages(): Promise<{ id: string; tags: string[]; sizeBytes: number; createdAt: number }[]>;
-	/** Event stream (no per-request timeout); ends when `signal` aborts. */
+	/**
+	 * Event stream (no per-request timeout); ends when `signal` aborts. `since` ("seconds.nanos",
+	 * Docker's own format): first the events Docker still holds from then on (its ring keeps the
+	 * last 256 of all kinds), then live ones; without it, live ones only.
+	 */
 	events(opts: {
 		signal: AbortSignal;
 		filters?: Record<string, string[]>;
+		since?: string;
 	}): Promise<NodeJS.ReadableStream>;
 	/** Calls made so far, by name. */
 	callCounts(): Record<DockerCallName, number>;
@@ -289,9 +294,14 @@ export function createDockerApi(opts: DockerApiOptions): DockerApi {
 				createdAt: i.Created * 1000
 			}));
 		},
-		events({ signal, filters }) {
+		events({ signal, filters, since }) {
 			return call('events', null, () =>
-				eventsDocker.getEvents({ abortSignal: signal, ...(filters ? { filters } : {}) })
+				eventsDocker.getEvents({
+					abortSignal: signal,
+					...(filters ? { filters } : {}),
+					// a string, not the number @types/dockerode asks for: a double cannot carry the nanoseconds
+					...(since !== undefined ? { since: since as unknown as number } : {})
+				})
 			);
 		},
 		callCounts() {

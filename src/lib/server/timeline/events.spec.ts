@@ -403,6 +403,27 @@ describe('timeline_events recorders', () => {
 			).toEqual(['shop-web-1 exited (code 0)']);
 		});
 
+		it('records an exit replayed after a re-attach (or a restart of vmwarden) once, restart mark kept', async () => {
+			const logged: string[] = [];
+			const t = createExitTracker({
+				db,
+				hostId: H,
+				log: { ...quiet, info: (msg: string) => void logged.push(msg) },
+				restartCount: async () => 1
+			});
+			const events = [
+				die(1, 'aaa000', 'jobs-worker-1', 1),
+				startEv(1.1, 'aaa000', 'jobs-worker-1')
+			];
+			for (const e of [...events, ...events, events[0]]) await t.onEvent(e);
+			const rows = await db.select().from(timelineEvents);
+			expect(rows.map((r) => r.title)).toEqual([
+				'jobs-worker-1 exited (code 1), restarted by Docker'
+			]);
+			expect(t.recorded()).toBe(1);
+			expect(logged).toEqual(['container exited']);
+		});
+
 		it('does not call a manual start (RestartCount reset to 0) a restart by Docker, nor a start long after', async () => {
 			const t = createExitTracker({
 				db,

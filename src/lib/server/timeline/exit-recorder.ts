@@ -8,23 +8,31 @@
 //          containers.restart in `actions`) was under way: that restart is already listed
 //   start  after an exit recorded here, with Docker's RestartCount above 0 (a manual
 //          `docker start` resets it): the exit's row says "restarted by Docker"
-// Exits while the stream is down are not seen (the next attach does not replay them: the
-// adapter's API takes no `since`). Docker being down only pauses it.
+// The stream is shared with the deploy recorder (docker/event-follower.ts, one per Docker
+// connection). A short gap in it (a blip, the socket proxy restarted) loses nothing: the re-attach
+// replays from the last event seen, and a vmwarden start replays from the newest exit stored (at
+// most an hour back), as far as Docker's event buffer reaches. A replayed exit is recorded once:
+// its row's ref is the container and the event's timeNano (INSERT OR IGNORE). Docker being down
+// only pauses it.
 import type { Db } from '../db';
 import type { DockerApi } from '../docker';
 import type { Logger } from '../log';
-import { createDockerEventFollower } from '../docker/event-follower';
+import {
+	createDockerEventFollower,
+	type DockerEventConsumer,
+	type DockerEventFollower,
+	type DockerEventLine
+} from '../docker/event-follower';
 import { SELFTEST_LABEL } from '../watchdog/selftest';
-import { exitEvent, markRestarted, recordEvents, type ContainerExit } from './events';
+import {
+	exitEvent,
+	markRestarted,
+	newestEventTs,
+	recordEvents,
+	type ContainerExit
+} from './events';
 
-export interface DockerEventLine {
-	Type?: string;
-	Action?: string;
-	id?: string;
-	Actor?: { ID?: string; Attributes?: Record<string, string> };
-	time?: number;
-	timeNano?: number;
-}
+export type { DockerEventLine } from '../docker/event-follower';
 
 /** a vmwarden restart's die event comes after its intent row and before its outcome: slack for the clocks and the write (the watchdog's own-restart window allows 2 s too) */
 const OWN_SLACK_MS = 2000;
@@ -86,9 +94,11 @@ export function createExitTracker({
 				exitCode: Number.isFinite(code) ? code : null,
 				stack: attrs['com.docker.compose.project'] ?? null
 			};
-			recorded += await recordEvents(db, [exitEvent(hostId, x)]);
+			// a replay brings an exit recorded before again: the same row, left as it is
+			const added = await recordEvents(db, [exitEvent(hostId, x)]);
+			recorded += added;
 			open.set(id, x);
-			log.info('container exited', { container: name, exitCode: x.exitCode });
+			if (added) log.info('container exited', { container: name, exitCode: x.exitCode });
 			return;
 		}
 		const x = open.get(id);
@@ -101,13 +111,19 @@ export function createExitTracker({
 	return { onEvent, recorded: () => recorded };
 }
 
+/**
+ * With `follower` (services.ts: one per Docker connection, started and stopped on its own) the
+ * recorder subscribes to it; without, it follows Docker on a stream of its own, which its start
+ * and stop drive.
+ */
 export function createExitRecorder({
 	api,
 	db,
 	hostId,
 	log,
 	labels = [],
-	retryMs = 5000
+	retryMs = 5000,
+	follower
 }: {
 	api: DockerApi;
 	db: Db;
@@ -115,6 +131,7 @@ export function createExitRecorder({
 	log: Logger;
 	labels?: string[];
 	retryMs?: number;
+	follower?: DockerEventFollower;
 }) {
 	const tracker = createExitTracker({
 		db,
@@ -128,22 +145,29 @@ export function createExitRecorder({
 			}
 		}
 	});
-	const follower = createDockerEventFollower({
-		api,
-		events: ['die', 'start'],
-		labels,
-		onEvent: tracker.onEvent,
+	const consumer: DockerEventConsumer = {
 		what: 'exit recorder',
-		retryMs,
-		log
-	});
+		events: ['die', 'start'],
+		onEvent: tracker.onEvent,
+		// the first attach replays from the newest exit stored: those while vmwarden was down
+		resumeFrom: () => newestEventTs(db, hostId, ['docker'])
+	};
+	const own = follower
+		? null
+		: createDockerEventFollower({ api, labels, what: 'exit recorder', retryMs, log });
+	const events = follower ?? own!;
+	events.subscribe(consumer);
 	return {
-		start: follower.start,
-		stop: follower.stop,
+		start() {
+			own?.start();
+		},
+		async stop() {
+			await own?.stop();
+		},
 		status: () => ({
-			connected: follower.connected,
+			connected: events.connected,
 			recorded: tracker.recorded(),
-			lastError: follower.lastError
+			lastError: events.lastError
 		})
 	};
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { getEventListeners } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { freshDb } from '../../../../tests/helpers/db';
+import { deploys as deploysTable } from '../db/schema';
 import { createDeployRecorder, deployKey, noteImage } from './deploys';
 import type { DockerApi } from '../docker';
 import type { Db } from '../db';
@@ -71,5 +74,89 @@ describe('deploy recorder while Docker is down', () => {
 		await rec.stop();
 		expect(Date.now() - t0).toBeLessThan(1000);
 		expect(getEventListeners(signal!, 'abort')).toEqual([]);
+	});
+});
+
+describe('deploy recorder and the replay after a re-attach', () => {
+	// shop/web went A → B → C while the stream was down (B and C are 2 s apart, within one
+	// listing); on the re-attach the listing shows C only, and Docker then replays B's and C's
+	// create events. Before the listing's floor they are history: recording B's would say the
+	// service went back from C to B.
+	it('records the gap once, from the listing, and skips replayed events from before it', async () => {
+		const db = await freshDb();
+		const s = 1_796_700_000; // epoch seconds
+		const containers: Record<string, { created: number; image: string }> = {
+			a: { created: s, image: 'sha256:a' },
+			b: { created: s + 100, image: 'sha256:b' },
+			c: { created: s + 102, image: 'sha256:c' },
+			d: { created: s + 200, image: 'sha256:d' }
+		};
+		let listing = ['a'];
+		const streams: PassThrough[] = [];
+		const labels = {
+			'com.docker.compose.project': 'shop',
+			'com.docker.compose.service': 'web'
+		};
+		const api = {
+			async listContainers() {
+				return listing.map((id) => ({
+					Id: id,
+					Names: ['/shop-web-1'],
+					Created: containers[id].created,
+					Image: `shop:${id}`,
+					ImageID: containers[id].image,
+					Labels: labels
+				}));
+			},
+			async inspectContainer(id: string) {
+				return {
+					Name: '/shop-web-1',
+					Image: containers[id].image,
+					Config: { Image: `shop:${id}`, Labels: labels }
+				};
+			},
+			async events(o: { signal: AbortSignal }) {
+				const st = new PassThrough();
+				o.signal.addEventListener('abort', () => st.destroy(), { once: true });
+				streams.push(st);
+				return st;
+			}
+		};
+		// an event line as Docker writes it, `ms` after the epoch
+		const ev = (action: string, id: string, ms: number) =>
+			`{"Type":"container","Action":"${action}","id":"${id}","Actor":{"ID":"${id}","Attributes":{}},"time":${Math.floor(ms / 1000)},"timeNano":${BigInt(ms) * 1_000_000n + 123n}}\n`;
+		const rec = createDeployRecorder({
+			api: api as unknown as DockerApi,
+			db: db.db,
+			hostId: 'h',
+			log: { debug() {}, info() {}, warn() {}, error() {} },
+			retryMs: 2
+		});
+		const rows = async () =>
+			(await db.db.select().from(deploysTable)).map((r) => [r.ts, r.imageId, r.previousImageId]);
+		try {
+			rec.start();
+			await expect.poll(() => rec.status().connected).toBe(true);
+			// the first listing only learns what runs; then the stream is cut and B, C deployed
+			listing = ['c'];
+			streams[0].end();
+			await expect.poll(() => streams.length === 2 && rec.status().connected).toBe(true);
+			streams[1].write(
+				ev('create', 'b', (s + 100) * 1000 + 300) +
+					ev('start', 'b', (s + 100) * 1000 + 400) +
+					ev('create', 'c', (s + 102) * 1000 + 300) +
+					ev('start', 'c', (s + 102) * 1000 + 400)
+			);
+			await new Promise((r) => setTimeout(r, 50));
+			expect(await rows()).toEqual([[(s + 102) * 1000, 'sha256:c', 'sha256:a']]);
+			// a live deploy after the listing is recorded as always
+			listing = ['d'];
+			streams[1].write(ev('create', 'd', (s + 200) * 1000 + 300));
+			await expect.poll(async () => (await rows()).length).toBe(2);
+			expect((await rows())[1]).toEqual([(s + 200) * 1000 + 300, 'sha256:d', 'sha256:c']);
+		} finally {
+			await rec.stop();
+			await db.cleanup();
+		}
 	});
 });

@@ -2,15 +2,23 @@
 // service (or, outside compose, that container name). Recorded in SQLite (table deploys) and
 // drawn on the trend charts so a dip can be tied to a release.
 //
-// The recorder follows GET /events (type=container, event=create|start). On every (re)connect it
-// lists the containers first: the image id each key runs becomes the baseline, and a key whose
-// image changed while the stream was down is recorded then, at the container's creation time.
-// Docker being down only pauses it (retry every `retryMs`); it never fails the app.
+// The recorder follows GET /events (type=container, event=create|start), on the stream it shares
+// with the exit recorder (docker/event-follower.ts). On every (re)connect it lists the containers
+// first: the image id each key runs becomes the baseline, and a key whose image changed while the
+// stream was down is recorded then, at the container's creation time. The follower then replays
+// the events of the gap (decision XXXX): those from before a key's newest listed container are
+// history the listing has already told, and are skipped (else a replayed older create would be
+// recorded as a deploy back to the older image). Docker being down only pauses it (retry every
+// `retryMs`); it never fails the app.
 import { and, asc, eq, gte, lte } from 'drizzle-orm';
 import type { DeployMarker } from '$lib/trends';
 import type { Db } from '../db';
 import { deploys } from '../db/schema';
-import { createDockerEventFollower } from '../docker/event-follower';
+import {
+	createDockerEventFollower,
+	type DockerEventFollower,
+	type DockerEventLine
+} from '../docker/event-follower';
 import type { DockerApi } from '../docker';
 import type { Logger } from '../log';
 
@@ -61,7 +69,10 @@ export async function deploysInRange(
 
 /**
  * `labels` (VMW_CONTAINER_LABELS: `key` or `key=value`, all must match) scopes the recorder as
- * it scopes every container view: Docker filters both the listing and the event stream.
+ * it scopes every container view: Docker filters both the listing and the event stream. With
+ * `follower` (services.ts: one per Docker connection, with the same labels, started and stopped on
+ * its own) the recorder subscribes to it; without, it follows Docker on a stream of its own, which
+ * its start and stop drive.
  */
 export function createDeployRecorder({
 	api,
@@ -70,7 +81,8 @@ export function createDeployRecorder({
 	log,
 	labels = [],
 	retryMs = 5000,
-	now = Date.now
+	now = Date.now,
+	follower
 }: {
 	api: DockerApi;
 	db: Db;
@@ -79,8 +91,11 @@ export function createDeployRecorder({
 	labels?: string[];
 	retryMs?: number;
 	now?: () => number;
+	follower?: DockerEventFollower;
 }) {
 	const known = new Map<string, string>();
+	/** per key, epoch ms: an event before it is from before the newest container the last listing showed */
+	const listedUpTo = new Map<string, number>();
 	let listedOnce = false;
 	let recorded = 0;
 
@@ -101,11 +116,14 @@ export function createDeployRecorder({
 		list.sort((a, b) => a.Created - b.Created);
 		for (const c of list) {
 			const name = (c.Names?.[0] ?? c.Id).replace(/^\//, '');
+			const key = deployKey(name, c.Labels);
+			// Created is in whole seconds: its create event is up to a second later (Docker's clock, as the events')
+			listedUpTo.set(key, Math.max(listedUpTo.get(key) ?? 0, (c.Created + 1) * 1000));
 			const d = noteImage(
 				known,
 				{
 					ts: c.Created * 1000,
-					key: deployKey(name, c.Labels),
+					key,
 					container: name,
 					image: c.Image,
 					imageId: c.ImageID
@@ -117,23 +135,18 @@ export function createDeployRecorder({
 		listedOnce = true;
 	}
 
-	async function onEvent(e: {
-		Type?: string;
-		Action?: string;
-		id?: string;
-		Actor?: { ID?: string };
-		timeNano?: number;
-		time?: number;
-	}) {
+	async function onEvent(e: DockerEventLine) {
 		if (e.Type !== 'container' || (e.Action !== 'create' && e.Action !== 'start')) return;
 		const id = e.Actor?.ID ?? e.id;
 		if (!id) return;
 		const c = await api.inspectContainer(id);
 		const name = c.Name.replace(/^\//, '');
 		const ts = e.timeNano ? Math.round(e.timeNano / 1e6) : (e.time ?? now() / 1000) * 1000;
+		const key = deployKey(name, c.Config?.Labels ?? undefined);
+		if (ts < (listedUpTo.get(key) ?? 0)) return;
 		const d = noteImage(known, {
 			ts,
-			key: deployKey(name, c.Config?.Labels ?? undefined),
+			key,
 			container: name,
 			image: c.Config?.Image ?? c.Image,
 			imageId: c.Image
@@ -141,26 +154,30 @@ export function createDeployRecorder({
 		if (d) await record(d);
 	}
 
-	const follower = createDockerEventFollower({
-		api,
-		events: ['create', 'start'],
-		labels,
-		onAttached: reconcile,
-		onEvent,
+	const own = follower
+		? null
+		: createDockerEventFollower({ api, labels, what: 'deploy recorder', retryMs, log });
+	const events = follower ?? own!;
+	events.subscribe({
 		what: 'deploy recorder',
-		retryMs,
-		log
+		events: ['create', 'start'],
+		onAttached: reconcile,
+		onEvent
 	});
 
 	return {
-		start: follower.start,
-		stop: follower.stop,
+		start() {
+			own?.start();
+		},
+		async stop() {
+			await own?.stop();
+		},
 		status() {
-			return { connected: follower.connected, recorded, lastError: follower.lastError };
+			return { connected: events.connected, recorded, lastError: events.lastError };
 		},
 		/** For /healthz: reported, never fatal (Docker is an outside system). */
 		health() {
-			const { connected, lastError } = follower;
+			const { connected, lastError } = events;
 			return {
 				ok: connected,
 				detail: connected
