@@ -76,7 +76,7 @@ export interface Services {
 	trends: Trends;
 	/** Records container deploys (new image per service) from Docker events for the trend charts. */
 	deploys: DeployRecorder;
-	/** The one Docker event stream the deploy and exit recorders follow (decision XXXX). */
+	/** The one Docker event stream the deploy and exit recorders follow (decision 0031). */
 	dockerEvents: DockerEventFollower;
 	/** Docker adapter: container list with last good data; Docker down never fails the app. */
 	docker: DockerAdapter;
@@ -260,7 +260,7 @@ export async function createServices(
 		},
 		deploys: (r) => deploysInRange(db, { hostId: config.hostId, ...r })
 	});
-	// one Docker event stream for the deploy and exit recorders (decision XXXX); the watchdog keeps
+	// one Docker event stream for the deploy and exit recorders (decision 0031); the watchdog keeps
 	// its own (its scope, its events' replay and its reattach timing are its own)
 	const dockerEvents = createDockerEventFollower({
 		api: docker.api,

@@ -2,7 +2,7 @@
 // connection: attaches, splits the newline-delimited JSON, hands each event to every consumer that
 // asked for its action, and re-attaches after `retryMs` when Docker is down or closes the stream.
 //
-// Nothing seen is lost to a short gap (decision XXXX): a re-attach asks Docker for the events
+// Nothing seen is lost to a short gap (decision 0031): a re-attach asks Docker for the events
 // `since` the newest one seen (less `overlapMs`: Docker stamps an event before it takes the lock
 // that orders them, so two can arrive out of order), and the replayed ones already handed over
 // (same timeNano, id and action) are skipped. The first attach replays from the earliest position

@@ -6,7 +6,7 @@
 // with the exit recorder (docker/event-follower.ts). On every (re)connect it lists the containers
 // first: the image id each key runs becomes the baseline, and a key whose image changed while the
 // stream was down is recorded then, at the container's creation time. The follower then replays
-// the events of the gap (decision XXXX): those from before a key's newest listed container are
+// the events of the gap (decision 0031): those from before a key's newest listed container are
 // history the listing has already told, and are skipped (else a replayed older create would be
 // recorded as a deploy back to the older image). Docker being down only pauses it (retry every
 // `retryMs`); it never fails the app.
