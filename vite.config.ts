@@ -1,6 +1,20 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
 
+// The integration tests' second lane (decision 0032). Integration files wait on Docker's stop
+// grace, on restarts and on Prometheus far more than they compute (17 min of wall time for 5 min of
+// CPU, one file at a time), so scripts/test.sh runs the two projects as two vitest processes side
+// by side, each one file at a time (one vitest process would put every file of projects without
+// file parallelism in one queue). A file belongs here when it neither uses the reference stack
+// nor looks at containers it did not create (its app is scoped to its own label, or it uses no
+// Docker), so the other lane's files cannot change what it sees.
+const INTEGRATION_APART = [
+	'tests/integration/audit-sigkill.test.ts',
+	'tests/integration/image.test.ts',
+	'tests/integration/watchdog.test.ts',
+	'tests/integration/trends-prometheus.test.ts'
+];
+
 export default defineConfig({
 	plugins: [sveltekit()],
 	test: {
@@ -22,8 +36,20 @@ export default defineConfig({
 					include: ['tests/integration/**/*.test.ts'],
 					// the reference stack (decision 0018): started once per run, shared by every file
 					globalSetup: ['tests/helpers/reference-stack.setup.ts'],
-					// the rig's self-test is its own project (scripts/test.sh counts it apart)
-					exclude: ['tests/integration/rig.test.ts'],
+					// the rig's self-test is its own project (scripts/test.sh counts it apart); the
+					// second lane's files run in integration-apart
+					exclude: ['tests/integration/rig.test.ts', ...INTEGRATION_APART],
+					environment: 'node',
+					testTimeout: 60_000,
+					hookTimeout: 120_000,
+					fileParallelism: false
+				}
+			},
+			{
+				extends: true,
+				test: {
+					name: 'integration-apart',
+					include: INTEGRATION_APART,
 					environment: 'node',
 					testTimeout: 60_000,
 					hookTimeout: 120_000,

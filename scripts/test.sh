@@ -10,11 +10,12 @@
 #   lint         shellcheck of the rig, this script and .ci/run (one check per file), and the
 #                import layering: npm run lint:deps, .dependency-cruiser.cjs (one check),
 #                Prettier (prettier --check, one check) and ESLint (eslint.config.js, one check)
-#   typecheck    svelte-check over src/ and tests/ (one check): a type error fails the run
+#   typecheck    svelte-check over src/ and tests/ (one check): a type error fails the run;
+#                it runs beside lint, its output printed after lint's
 #   scripts      host scripts: shellcheck + bats (scripts/test-scripts.sh)
 #   unit         vitest project unit
 #   build        npx vite build
-#   integration  vitest project integration (needs the build)
+#   integration  vitest projects integration and integration-apart, side by side (needs the build)
 #   e2e          vitest project e2e (needs the build)
 # Every stage runs even when an earlier one failed; when the build fails, the stages that
 # need it are reported "not run". Each stage prints its counts; the last line is
@@ -27,7 +28,7 @@
 # VMW_TEST_STAGES="unit integration" runs only those stages after rig up (local
 # iteration only: refused when CI=true, where every stage must run).
 # VMW_TEST_KEEP_RIG=1 leaves the rig's services up afterwards, for iterating:
-#   source /tmp/vmwarden-rig/env && npx vitest run --project integration
+#   source /tmp/vmwarden-rig/env && npx vitest run --project 'integration*'
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -159,6 +160,28 @@ vitest_project() { # PROJECT
 		--reporter=default --reporter=json --outputFile.json="$RESULTS/$project.json"
 }
 
+# The integration stage: its two lanes (vite.config.ts, decision 0032) as two vitest runs side by
+# side, each one file at a time; the second lane's output is printed when both are done.
+integration_lanes() {
+	vitest_project integration-apart >"$RESULTS/integration-apart.log" 2>&1 &
+	local apart=$! rc=0 rc_apart=0
+	vitest_project integration || rc=$?
+	wait "$apart" || rc_apart=$?
+	echo
+	echo "=== integration, second lane (integration-apart), run beside the first:"
+	cat "$RESULTS/integration-apart.log"
+	((rc != 0)) && return "$rc"
+	return "$rc_apart"
+}
+
+count_integration() { # the two lanes' reports, summed
+	local p=0 f=0
+	count_vitest "$RESULTS/integration.json"
+	p=$sp f=$sf
+	count_vitest "$RESULTS/integration-apart.json"
+	sp=$((p + sp)) sf=$((f + sf))
+}
+
 # Lint each file on its own: a file with a finding is one failure. Then the import layering
 # (decision 0026), the formatting and ESLint, one more check each.
 lint_files() { # FILE...
@@ -202,8 +225,21 @@ if ((rig_rc != 0)); then
 fi
 
 stage rig rig count_vitest "$RESULTS/rig.json" vitest_project rig || true
+# typecheck runs beside lint (svelte-check and ESLint are one thread each, and there are two
+# cores); its output is printed when lint is done.
+typecheck_pid=
+if selected typecheck; then
+	npm run --silent check >"$RESULTS/typecheck.log" 2>&1 &
+	typecheck_pid=$!
+fi
+typecheck_result() {
+	local rc=0
+	wait "$typecheck_pid" || rc=$?
+	cat "$RESULTS/typecheck.log"
+	return "$rc"
+}
 stage lint app count_file "$RESULTS/shellcheck.counts" lint_files scripts/rig/*.sh scripts/test.sh .ci/run || true
-stage typecheck app count_one - npm run --silent check || true
+stage typecheck app count_one - typecheck_result || true
 stage scripts app count_tap "$RESULTS/scripts.log" host_scripts || true
 stage unit app count_vitest "$RESULTS/unit.json" vitest_project unit || true
 build_rc=0
@@ -212,6 +248,10 @@ for s in integration e2e; do
 	if ((build_rc != 0)); then
 		not_run "$s" "the build failed"
 	else
-		stage "$s" app count_vitest "$RESULTS/$s.json" vitest_project "$s" || true
+		if [[ $s == integration ]]; then
+			stage "$s" app count_integration - integration_lanes || true
+		else
+			stage "$s" app count_vitest "$RESULTS/$s.json" vitest_project "$s" || true
+		fi
 	fi
 done

@@ -1,18 +1,13 @@
 // Trends against the rig's real Prometheus: 30 days of synthetic history with known answers
-// (tests/helpers/trends-history.ts) backfilled under a label only this run uses, read through the
+// (tests/helpers/trends-history.ts, the run's shared history under its own instance label), read through the
 // BUILT server's REST endpoints and through the PromQL client, with a loopback proxy in front of
 // Prometheus to make it refuse, answer 503, add warnings or hang (the shared one is never stopped).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
 import { startServer, TEST_TOKEN, type RunningServer } from '../helpers/server';
 import { requirePrometheus, rigEnv } from '../helpers/rig';
-import { backfill, promQuery } from '../helpers/prometheus';
+import { promQuery } from '../helpers/prometheus';
 import { startPromProxy, PROXY_WARNING, type PromProxy } from '../helpers/prom-proxy';
-import {
-	syntheticTrendHistory,
-	waitForWholeHistory,
-	type SyntheticHistory
-} from '../helpers/trends-history';
+import { ensureSharedTrendHistory, type SyntheticHistory } from '../helpers/trends-history';
 import { createPromClient } from '../../src/lib/server/prometheus/client';
 import { CATALOG } from '../../src/lib/server/prometheus/catalog';
 import type { TrendAnswer, TrendData } from '../../src/lib/trends';
@@ -22,25 +17,19 @@ const GiB = 1024 ** 3;
 
 describe('trends from Prometheus', () => {
 	const env = rigEnv();
-	const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-	const instance = `trends-test-${runId}`;
-	const hostId = `trends-${runId}`;
-	const selector = `instance="${instance}"`;
+	let instance: string;
+	let hostId: string;
+	let selector: string;
 	let hist: Omit<SyntheticHistory, 'text'>;
 	let proxy: PromProxy;
 	let server: RunningServer;
 
 	beforeAll(async () => {
 		await requirePrometheus(env);
-		const { text, ...meta } = syntheticTrendHistory({
-			instance,
-			hostId,
-			endSec: Date.now() / 1000 - 60
-		});
-		hist = meta;
-		// promtool writes ~360 two-hour blocks; then Prometheus' once-a-minute reload picks them up
-		await backfill(text, { timeoutMs: 150_000, promtoolTimeoutMs: 300_000 });
-		await waitForWholeHistory(instance, meta.endSec);
+		// the run's shared history (backfilled here unless one ended under 30 min ago): promtool
+		// writes ~360 two-hour blocks; Prometheus' once-a-minute reload picks them up
+		({ instance, hostId, meta: hist } = await ensureSharedTrendHistory(30 * 60));
+		selector = `instance="${instance}"`;
 		proxy = await startPromProxy(env.prometheusUrl);
 		server = await startServer({
 			VMW_HOST_ID: hostId,
