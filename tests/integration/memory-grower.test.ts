@@ -27,6 +27,7 @@ import { startServer, TEST_PASSWORD, TEST_TOKEN, type RunningServer } from '../h
 import { startFakeTelegram } from '../helpers/fake-telegram';
 import { fakeProc, procFixture, type FakeProc } from '../helpers/proc';
 import { launchBrowser, openLoggedIn } from '../helpers/browser';
+import { DEFINITION_LABEL } from '../helpers/reference-stack';
 
 const env = rigEnv();
 const run = newRunId('grower');
@@ -41,11 +42,13 @@ const BASE_AVAILABLE_BYTES = WARN_BYTES + 280 * MiB;
  * The grower: a compose service like every container on the VM, idle until /tmp/go exists, then
  * busybox awk holding a 5 MiB string and 59 copies of it, one every 2 s: 300 MiB of anonymous
  * memory (total_rss on the rig's cgroup v1; anon in memory.current on v2; not page cache) over
- * ~118 s. Checked on the rig: each copy raises the cgroup's usage by 5 MiB.
+ * ~118 s. Checked on the rig: each copy raises the cgroup's usage by 5 MiB. It exits 10 minutes
+ * later, so a run killed before its afterAll leaves no 300 MiB behind for long (a leaked grower
+ * still growing is named beside the next run's: seen once, +26 MiB behind it).
  */
 const GROWER_CMD = [
 	'until [ -e /tmp/go ]; do sleep 0.5; done',
-	`exec awk 'BEGIN { x = sprintf("%5242880s", ""); while (i++ < 59) { a[i] = x i; system("sleep 2") }; system("exec sleep 2147483647") }'`
+	`exec awk 'BEGIN { x = sprintf("%5242880s", ""); while (i++ < 59) { a[i] = x i; system("sleep 2") }; system("exec sleep 600") }'`
 ].join('; ');
 
 /** meminfo.vm-swap (swap 1.4 GiB used, constant: the trace's lead is MemAvailable) with MemAvailable set. */
@@ -75,22 +78,25 @@ describe('memory pressure traced on the reference stack', () => {
 		);
 		telegram = await startFakeTelegram();
 		// the grower exists (idle) before the server starts: it is in the first stored minute, as a
-		// long-running service is
+		// long-running service is. It joins the stack's scope (DEFINITION_LABEL) under its own run label.
 		await createTestContainer(docker, env.testImage, run, {
 			name: GROWER,
 			cmd: GROWER_CMD,
 			memoryBytes: 512 * MiB,
-			labels: { 'com.docker.compose.project': run, 'com.docker.compose.service': 'grower' }
+			labels: {
+				'com.docker.compose.project': run,
+				'com.docker.compose.service': 'grower',
+				[DEFINITION_LABEL]: 'memory-grower'
+			}
 		});
 		[server, browser] = await Promise.all([
 			startServer({
 				VMW_PROC_ROOT: proc.dir,
 				VMW_DOCKER_HOST: env.dockerHost,
-				// compose containers only: the reference stack and the grower, not other tests'
-				// one-off containers on the shared daemon (labels AND together, so the stack's own
-				// label cannot be combined with the grower's run label; another run of this file on
-				// the same daemon at the same time would put its grower beside this one)
-				VMW_CONTAINER_LABELS: 'com.docker.compose.project',
+				// the reference stack and the grower only, not other tests' containers on the shared
+				// daemon, which come and go with their memory (another run of this file on the same
+				// daemon at the same time would still put its grower beside this one)
+				VMW_CONTAINER_LABELS: DEFINITION_LABEL,
 				VMW_CONTAINER_SAMPLE_INTERVAL_MS: '1000',
 				VMW_OLLAMA_URL: 'http://127.0.0.1:1',
 				VMW_TELEGRAM_ENV_FILE: path.join(dir, 'telegram.env'),
