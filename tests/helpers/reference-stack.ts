@@ -18,8 +18,13 @@ import { RIG_ENV_FILE } from './rig';
 /** The test label's value on every stack container: scope the app with VMW_CONTAINER_LABELS=STACK_LABEL. */
 export const STACK_RUN = 'reference-stack';
 export const STACK_LABEL = `${TEST_LABEL}=${STACK_RUN}`;
-/** sha256 (12 hex) of the container's own create body: a changed definition is recreated */
-const DEFINITION_LABEL = 'vmwarden.stack.definition';
+/**
+ * sha256 (12 hex) of the container's own create body: a changed definition is recreated. Only
+ * stack containers carry it, so a test can scope the app to the stack plus a container of its own
+ * with `VMW_CONTAINER_LABELS=DEFINITION_LABEL` (the key alone) and that label on its container
+ * (with its own run label, not STACK_LABEL: `up` and `down` leave it alone, removeRun removes it).
+ */
+export const DEFINITION_LABEL = 'vmwarden.stack.definition';
 
 const SEC = 1_000_000_000;
 const MiB = 1024 * 1024;

@@ -47,7 +47,7 @@ import { registerScoreMetrics } from './score/metrics';
 import { createScoreTriggers } from './score/triggers';
 import type { Alerts } from './alerts/service';
 import { alertHostName, createAlertsFromConfig } from './alerts/from-config';
-import { traceMemoryPressure } from './memory/trace';
+import { liveContainers, traceMemoryPressure } from './memory/trace';
 import { currentSnapshot } from './health/current';
 import { createResources, dockerDisk, type Resources } from './resources/report';
 import { createOomKillReader } from './resources/oom';
@@ -308,7 +308,12 @@ export async function createServices(
 			ollamaMemory: () => ollamaPanel.memory(),
 			diskTrend: () => trends.series({ metric: 'disk', range: '7d' }),
 			memoryTrace: (current) =>
-				traceMemoryPressure(db, { hostId: config.hostId, toMs: current.at, current })
+				traceMemoryPressure(db, {
+					hostId: config.hostId,
+					toMs: current.at,
+					current,
+					currentContainers: liveContainers(containerStats.latest().values())
+				})
 		},
 		store: createScoreStore(db, config.hostId),
 		intervalMs: config.score.intervalMs,
@@ -331,6 +336,7 @@ export async function createServices(
 		db,
 		sampler,
 		docker,
+		containerStats,
 		maintenance,
 		trends,
 		prom,

@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import type { Sampler } from '../host/sampler';
 import type { DockerAdapter } from '../docker';
+import type { StatsCollector } from '../docker/stats-collector';
 import type { Maintenance } from '../maintenance/service';
 import type { Trends } from '../trends/trends';
 import type { PromClient } from '../prometheus/client';
@@ -13,7 +14,7 @@ import type { Resources } from '../resources/report';
 import { createLogger } from '../log';
 import { createAlerts, type Alerts } from './service';
 import { createObserver } from './observe';
-import { traceMemoryPressure, traceSwapPeak } from '../memory/trace';
+import { liveContainers, traceMemoryPressure, traceSwapPeak } from '../memory/trace';
 import { createTelegramSender, readTelegramEnv } from '../notify/telegram';
 import { createWebhookSender } from '../notify/webhook';
 import { gatherDigest } from '../digest/data';
@@ -25,6 +26,8 @@ export interface AlertsSources {
 	db: Db;
 	sampler: Sampler;
 	docker: DockerAdapter;
+	/** the containers' live readings: the memory trace's end beside the sampler's */
+	containerStats: StatsCollector;
 	maintenance: Maintenance;
 	trends: Trends;
 	/** null without VMW_PROMETHEUS_URL */
@@ -42,6 +45,7 @@ export function createAlertsFromConfig({
 	db,
 	sampler,
 	docker,
+	containerStats,
 	maintenance,
 	trends,
 	prom,
@@ -90,7 +94,12 @@ export function createAlertsFromConfig({
 				: null,
 			resources,
 			memoryTrace: (now, current) =>
-				traceMemoryPressure(db, { hostId: config.hostId, toMs: now, current })
+				traceMemoryPressure(db, {
+					hostId: config.hostId,
+					toMs: now,
+					current,
+					currentContainers: liveContainers(containerStats.latest().values())
+				})
 		}),
 		snapshot: () => currentSnapshot({ sampler, config }),
 		digestData: (now) =>

@@ -7,7 +7,7 @@ import type { Db } from '../db';
 import { createContainerHistoryStore } from '../db/container-history-store';
 import { hostHistory, ollamaUsage } from '../db/schema';
 import { describeTrace } from './attribution';
-import { traceMemoryPressure, traceSwapPeak } from './trace';
+import { liveContainers, traceMemoryPressure, traceSwapPeak } from './trace';
 
 const H = 'vm-test';
 const MiB = 1024 ** 2;
@@ -127,6 +127,93 @@ describe('traceMemoryPressure', () => {
 			bytes: 150 * MiB
 		});
 		expect(t!.growers.some((g) => g.kind === 'model')).toBe(false);
+	});
+
+	it("ends the containers' side at the collector's live readings when the host's end is live", async () => {
+		// As on the reference stack (tests/integration/memory-grower.test.ts): a container grows
+		// 2.5 MiB/s from 03:05:00; at 03:06:58 the stored minutes end with 03:05 (its mean: the
+		// grower +75 MiB, MemAvailable −75 MiB) while the sampler and the collector read +295 MiB.
+		const containers = createContainerHistoryStore(db, H);
+		const minutes = [];
+		const batch = [];
+		for (let m = -10; m <= 5; m++) {
+			const grownMean = m === 5 ? 75 * MiB : 0;
+			minutes.push({
+				hostId: H,
+				ts: at(m),
+				stealPct: 0,
+				busyPct: 10,
+				load1: 0.5,
+				memAvailableBytes: 6 * GiB - grownMean,
+				swapUsedBytes: 0,
+				swapCachedBytes: 0,
+				disks: []
+			});
+			const point = (key: string, name: string, mem: number) => ({
+				key,
+				ts: at(m),
+				name,
+				cpuPct: 1,
+				memUsedBytes: mem,
+				memLimitBytes: null,
+				readBps: 0,
+				writeBps: 0
+			});
+			// a scaled service's minute is the mean of its replicas (80 and 120 MiB)
+			batch.push(
+				point('grow/app', 'grow-app-1', 100 * MiB + grownMean),
+				point('db/postgres', 'db-postgres-1', 300 * MiB),
+				point('shop/worker', 'shop-worker-2', 100 * MiB)
+			);
+		}
+		await db.insert(hostHistory).values(minutes);
+		await containers.insertMany(batch);
+		const now = at(6) + 58_000;
+		const current = {
+			at: now,
+			memAvailableBytes: 6 * GiB - 295 * MiB,
+			swapUsedBytes: 0,
+			swapCachedBytes: 0
+		};
+		const sample = (key: string, name: string, mem: number, ts = now - 400) => ({
+			key,
+			name,
+			ts,
+			memUsedBytes: mem
+		});
+		const live = liveContainers([
+			sample('grow/app', 'grow-app-1', 395 * MiB),
+			sample('db/postgres', 'db-postgres-1', 300 * MiB),
+			sample('shop/worker', 'shop-worker-1', 80 * MiB),
+			sample('shop/worker', 'shop-worker-2', 120 * MiB)
+		]);
+		expect(live!.at).toBe(now - 400);
+
+		// the window starts at 03:04, the calmest (latest flat) minute: +295 MiB, all of it the grower's
+		const t = await traceMemoryPressure(db, {
+			hostId: H,
+			toMs: now,
+			current,
+			currentContainers: live
+		});
+		expect(t!.fromMs).toBe(at(4));
+		expect(t!.demandBytes).toBe(295 * MiB);
+		expect(t!.growers).toEqual([{ kind: 'container', name: 'grow-app-1', bytes: 295 * MiB }]);
+		expect(t!.freed).toEqual([]);
+
+		// readings older than 5 minutes before the live host reading are not the end: the stored minutes are
+		const stale = liveContainers([sample('grow/app', 'grow-app-1', 395 * MiB, now - 6 * 60_000)]);
+		const old = await traceMemoryPressure(db, {
+			hostId: H,
+			toMs: now,
+			current,
+			currentContainers: stale
+		});
+		expect(old!.growers.map((g) => [g.name, g.bytes])).toEqual([
+			['host other', 220 * MiB],
+			['grow-app-1', 75 * MiB]
+		]);
+		expect(liveContainers([])).toBeUndefined();
 	});
 
 	it('finds the swap peak of the week and traces the way to it', async () => {

@@ -5,7 +5,12 @@
 //
 // The window: unless the caller gives `fromMs`, it starts at the calmest minute of the
 // lookback (the lowest "swap used − MemAvailable", the latest of equals), so "since 03:00"
-// names when the pressure began rather than an arbitrary hour ago.
+// names when the pressure began rather than an arbitrary hour ago. Both ends compare like with
+// like: at the start the host's and the containers' stored minute means; at the end, when the
+// caller gives the sampler's live reading, the stats collector's live readings too. A stored
+// minute there lags the live host reading by 30–90 s: on the reference stack
+// (tests/integration/memory-grower.test.ts) a container 281 MiB into a 2.5 MiB/s growth was named
+// +108 MiB, behind "host other +140 MiB", in the MemAvailable alert.
 import { and, asc, desc, eq, gte, isNull, isNotNull, lte, or } from 'drizzle-orm';
 import type { Db } from '../db';
 import { containerHistory, hostHistory, ollamaUsage } from '../db/schema';
@@ -34,6 +39,47 @@ export interface TraceOptions {
 	lookbackMs?: number;
 	/** the sampler's latest reading, fresher than the stored minute (its `at` should be ≤ toMs) */
 	current?: HostMemory;
+	/**
+	 * The stats collector's latest readings (`liveContainers`), taken with `current`: the
+	 * containers' end of the window. Used with `current` only, and only when no older than
+	 * END_SLACK_MS before it; else each container's last stored minute is the end.
+	 */
+	currentContainers?: LiveContainers;
+}
+
+export interface LiveContainers {
+	/** epoch ms of the newest reading */
+	at: number;
+	containers: ContainerRss[];
+}
+
+/**
+ * The stats collector's latest samples as the trace's end: one reading per history key, the mean
+ * of a scaled service's replicas as its stored minute holds it (stats-collector.ts feedHistory),
+ * so both ends of the window measure the same thing. Undefined when there is no sample.
+ */
+export function liveContainers(
+	samples: Iterable<{ key: string; name: string; ts: number; memUsedBytes: number }>
+): LiveContainers | undefined {
+	const byKey = new Map<string, { name: string; sum: number; n: number }>();
+	let at = -Infinity;
+	for (const s of samples) {
+		at = Math.max(at, s.ts);
+		const k = byKey.get(s.key) ?? { name: s.name, sum: 0, n: 0 };
+		k.name = s.name;
+		k.sum += s.memUsedBytes;
+		k.n++;
+		byKey.set(s.key, k);
+	}
+	if (!byKey.size) return undefined;
+	return {
+		at,
+		containers: [...byKey].map(([key, k]) => ({
+			key,
+			name: k.name,
+			rssBytes: Math.round(k.sum / k.n)
+		}))
+	};
 }
 
 const pressure = (h: HostMemory) => (h.swapUsedBytes ?? 0) - (h.memAvailableBytes ?? 0);
@@ -41,7 +87,7 @@ const pressure = (h: HostMemory) => (h.swapUsedBytes ?? 0) - (h.memAvailableByte
 /** The trace over the window, or null when the history holds no host reading in it. */
 export async function traceMemoryPressure(
 	db: Db,
-	{ hostId, toMs, fromMs, lookbackMs = TRACE_LOOKBACK_MS, current }: TraceOptions
+	{ hostId, toMs, fromMs, lookbackMs = TRACE_LOOKBACK_MS, current, currentContainers }: TraceOptions
 ): Promise<MemoryTrace | null> {
 	const start = fromMs ?? toMs - lookbackMs;
 	const rows = await db
@@ -63,6 +109,10 @@ export async function traceMemoryPressure(
 	if (fromMs === undefined)
 		for (const p of points.slice(0, -1)) if (pressure(p) <= pressure(before)) before = p;
 
+	const live =
+		current && currentContainers && currentContainers.at >= after.at - END_SLACK_MS
+			? currentContainers.containers
+			: null;
 	const [first, last, models] = await Promise.all([
 		containersNear(db, {
 			hostId,
@@ -70,7 +120,8 @@ export async function traceMemoryPressure(
 			toMs: before.at + START_SLACK_MS,
 			pick: 'first'
 		}),
-		containersNear(db, { hostId, fromMs: after.at - END_SLACK_MS, toMs: after.at, pick: 'last' }),
+		live ??
+			containersNear(db, { hostId, fromMs: after.at - END_SLACK_MS, toMs: after.at, pick: 'last' }),
 		db
 			.select()
 			.from(ollamaUsage)

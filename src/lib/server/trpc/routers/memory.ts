@@ -4,7 +4,7 @@ import { TRPCError } from '@trpc/server';
 import { hostViewerProcedure, router } from '../init';
 import { hostInput } from '../host';
 import { causeLine, leadOf } from '../../memory/attribution';
-import { TRACE_LOOKBACK_MS, traceMemoryPressure } from '../../memory/trace';
+import { liveContainers, TRACE_LOOKBACK_MS, traceMemoryPressure } from '../../memory/trace';
 
 const MAX_WINDOW_MS = 7 * 86_400_000;
 
@@ -49,6 +49,10 @@ export const memoryRouter = router({
 					toMs,
 					fromMs: input?.fromMs,
 					current,
+					// the containers' end beside the sampler's: the collector's latest readings
+					currentContainers: current
+						? liveContainers(ctx.host.containers.containerStats.latest().values())
+						: undefined,
 					lookbackMs: TRACE_LOOKBACK_MS
 				});
 				return { trace, lead: trace ? leadOf(trace) : null, line: causeLine(trace) };
