@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freshDb } from '../../../../tests/helpers/db';
 import type { Db } from '../db';
 import { actions, deploys, ollamaUsage, scoreHistory, timelineEvents } from '../db/schema';
-import { decodeCursor, listTimeline, seekBelow } from './timeline';
+import { countTimeline, decodeCursor, listTimeline, seekBelow } from './timeline';
 import { backfillHealthChanges } from './health-changes';
 
 const H = 'vm-test';
@@ -423,5 +423,67 @@ describe('listTimeline paging', () => {
 		const again = await listTimeline(db, { ...q, cursor: cursors[deep] });
 		expect(again.items.map((e) => `${e.ts}~${e.source}~${e.id}`)).toEqual(pages[deep]);
 		expect(again.nextCursor).toBe(cursors[deep + 1]);
+	});
+});
+
+describe('countTimeline', () => {
+	let db: Db;
+	let cleanup: () => Promise<void>;
+	beforeEach(async () => ({ db, cleanup } = await freshDb()));
+	afterEach(async () => cleanup());
+
+	it('counts the entries of each kind per slice of the range, in its worst severity', async () => {
+		await seed(db);
+		// 03:00–03:29:59.999 in 3 slices of 10 minutes
+		const counts = await countTimeline(db, {
+			hostId: H,
+			fromMs: at(0),
+			toMs: at(30) - 1,
+			buckets: 3
+		});
+		expect(counts.bucketMs).toBe(600_000);
+		expect(counts.cells.map((c) => [c.kind, c.bucket, c.count, c.severity])).toEqual([
+			['action', 0, 1, 'info'],
+			['alert', 0, 1, 'WARN'],
+			['alert', 2, 1, 'OK'],
+			['deploy', 0, 1, 'info'],
+			// 03:10 memory OK → WARN and 03:15 disk OK → unknown; 03:20 both back to OK
+			['health', 1, 2, 'WARN'],
+			['health', 2, 2, 'OK'],
+			['model', 0, 1, 'info'],
+			['model', 1, 1, 'info'],
+			['oom', 0, 1, 'CRIT'],
+			['watchdog', 0, 1, 'WARN']
+		]);
+		// the list's entries, counted the same way
+		const page = await listTimeline(db, { hostId: H, fromMs: at(0), toMs: at(30) - 1 });
+		expect(counts.cells.reduce((n, c) => n + c.count, 0)).toBe(page.items.length);
+	});
+
+	it('applies the list filters, and puts the range end in the last slice', async () => {
+		await seed(db);
+		const q = { hostId: H, fromMs: at(0), toMs: at(21), buckets: 7 };
+		expect((await countTimeline(db, { ...q, container: 'shop-api-1' })).cells).toEqual([
+			{ kind: 'action', bucket: 1, count: 1, severity: 'info' },
+			{ kind: 'deploy', bucket: 2, count: 1, severity: 'info' },
+			{ kind: 'watchdog', bucket: 0, count: 1, severity: 'WARN' }
+		]);
+		const alerts = await countTimeline(db, { ...q, kinds: ['alert'], severities: ['OK'] });
+		// 21 minutes and 1 ms in 7 slices: 3 minutes and 1 ms each, 03:21 (the range's last ms) in the last
+		expect(alerts.bucketMs).toBe(180_001);
+		expect(alerts.cells).toEqual([{ kind: 'alert', bucket: 6, count: 1, severity: 'OK' }]);
+		await expect(countTimeline(db, { ...q, fromMs: at(2), toMs: at(1) })).rejects.toThrow(
+			/ends before it starts/
+		);
+	});
+
+	it('counts a busy range without listing it', async () => {
+		const total = await seedBusy(db, 400);
+		const counts = await countTimeline(db, { hostId: H, fromMs: at(0), toMs: at(399) });
+		expect(counts.cells.reduce((n, c) => n + c.count, 0)).toBe(total);
+		// 400 minutes in 100 slices of 4 minutes: 4 OOM kills in each
+		expect(counts.cells.filter((c) => c.kind === 'oom').map((c) => c.count)).toEqual(
+			Array(100).fill(4)
+		);
 	});
 });
