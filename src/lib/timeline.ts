@@ -35,3 +35,21 @@ export interface TimelineEntry {
 	/** the page that explains it */
 	href: string;
 }
+
+/** One kind's entries in one slice of the range (the /timeline strip chart). */
+export interface TimelineCount {
+	kind: TimelineKind;
+	/** 0-based slice: it starts at fromMs + bucket × bucketMs */
+	bucket: number;
+	count: number;
+	/** the worst among them (CRIT, WARN, OK, info) */
+	severity: TimelineSeverity;
+}
+
+export interface TimelineCounts {
+	fromMs: number;
+	toMs: number;
+	bucketMs: number;
+	/** the slices that have entries, by kind then slice */
+	cells: TimelineCount[];
+}

@@ -127,6 +127,23 @@ describe('/timeline and memory attribution in a browser', () => {
 		}
 		await db.insert(hostHistory).values(hosts).onConflictDoNothing();
 		await db.insert(containerHistory).values(containers);
+		// and an OOM loop six days ago: 600 kills, one a minute for 10 hours, more than the list's
+		// pages (and the 500 entries the strip used to draw) hold
+		const loop = [];
+		for (let m = 0; m < 600; m++)
+			loop.push({
+				hostId,
+				ts: t(-6 * 1440 + m),
+				actor: 'watchdog',
+				action: 'watchdog.oom',
+				target: 'ref-scheduler-1',
+				input: '{"key":"ref/scheduler"}',
+				outcome: 'ok' as const,
+				result: 'OOM kill seen',
+				endedAt: t(-6 * 1440 + m)
+			});
+		for (let i = 0; i < loop.length; i += 200)
+			await db.insert(actions).values(loop.slice(i, i + 200));
 		browser = await launchBrowser();
 	}, 120_000);
 	afterAll(async () => {
@@ -178,6 +195,27 @@ describe('/timeline and memory attribution in a browser', () => {
 			await page.waitForURL(/from=\d+&to=\d+/);
 			// the model load and unload, not the memory recovery 20 minutes ago
 			expect(await titles()).toEqual(['phi3:mini unloaded (2.6 GB)', 'phi3:mini loaded (2.6 GB)']);
+		}
+	);
+
+	it(
+		'the 7 d strip counts every entry of the week in its slices',
+		{ timeout: 60_000 },
+		async () => {
+			const page = await browser.context.newPage();
+			await openLoggedIn(page, server.url, '/timeline?range=7d', TEST_PASSWORD);
+			// the OOM row (4th): 600 kills over 10 hours in slices of 100.8 minutes, and the one 30 minutes ago
+			const oom = await page
+				.getByTestId('timeline-strip')
+				.locator('circle')
+				.evaluateAll((cs) =>
+					cs
+						.filter((c) => c.getAttribute('cy') === String(3 * 16 + 8))
+						.map((c) => Number(c.getAttribute('data-count')))
+				);
+			expect(oom.reduce((a, b) => a + b, 0)).toBe(601);
+			expect(oom.length).toBeGreaterThanOrEqual(7);
+			expect(oom.at(-1)).toBe(1);
 		}
 	);
 

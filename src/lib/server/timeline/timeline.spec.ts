@@ -2,8 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freshDb } from '../../../../tests/helpers/db';
 import type { Db } from '../db';
-import { actions, deploys, ollamaUsage, scoreHistory } from '../db/schema';
-import { decodeCursor, listTimeline } from './timeline';
+import { actions, deploys, ollamaUsage, scoreHistory, timelineEvents } from '../db/schema';
+import { countTimeline, decodeCursor, listTimeline, seekBelow } from './timeline';
 import { backfillHealthChanges } from './health-changes';
 
 const H = 'vm-test';
@@ -205,5 +205,285 @@ describe('listTimeline', () => {
 			/ends before it starts/
 		);
 		expect(decodeCursor('123~model.load~7')).toEqual({ ts: 123, source: 'model.load', id: 7 });
+	});
+});
+
+/**
+ * A busy night, every source written in the same minutes: a watchdog restart and an OOM kill a
+ * minute (the reference stack's OOM loop), a Docker exit every 2 minutes, a deploy and a model
+ * load/unload every 10, all on whole minutes so that entries of different sources share a ts
+ * (the cursor's ties). `minutes` long, ending at `at(minutes - 1)`.
+ */
+async function seedBusy(db: Db, minutes: number) {
+	const acts = [];
+	const events = [];
+	const deps = [];
+	const models = [];
+	for (let m = 0; m < minutes; m++) {
+		for (const action of ['watchdog.restart', 'watchdog.oom'])
+			acts.push({
+				hostId: H,
+				ts: at(m),
+				actor: 'watchdog',
+				action,
+				target: `app${m % 3}-1`,
+				input: JSON.stringify({ key: `app${m % 3}/web` }),
+				outcome: 'ok' as const,
+				result: 'done',
+				endedAt: at(m)
+			});
+		if (m % 2 === 0)
+			events.push({
+				hostId: H,
+				ts: at(m),
+				kind: 'docker' as const,
+				ref: `c${m}`,
+				container: 'jobs-worker-1',
+				stack: 'jobs',
+				severity: 'WARN' as const,
+				title: 'jobs-worker-1 exited (code 1)',
+				detail: null
+			});
+		if (m % 10 === 0) {
+			deps.push({
+				hostId: H,
+				ts: at(m),
+				key: 'shop/api',
+				container: 'shop-api-1',
+				image: `shop/api:${m}`,
+				imageId: `sha256:${m}`,
+				previousImageId: null
+			});
+			models.push({
+				hostId: H,
+				model: 'phi3:mini',
+				startedAt: at(m),
+				lastSeenAt: at(m),
+				endedAt: at(m + 10),
+				sizeBytes: 2_600_000_000
+			});
+		}
+	}
+	for (let i = 0; i < acts.length; i += 200)
+		await db.insert(actions).values(acts.slice(i, i + 200));
+	for (let i = 0; i < events.length; i += 200)
+		await db.insert(timelineEvents).values(events.slice(i, i + 200));
+	await db.insert(deploys).values(deps);
+	await db.insert(ollamaUsage).values(models);
+	// every unload but the last one's falls in the range
+	return acts.length + events.length + deps.length + 2 * models.length - 1;
+}
+
+/**
+ * The virtual-machine steps SQLite took for the one statement `read` sends: the work of a read,
+ * not its time (the same on a busy machine). The statement is tagged with a comment so that
+ * `sqlite_stmt` (compiled into libsql) names it alone among the client's cached statements.
+ */
+async function vmSteps(db: Db, read: () => Promise<unknown>): Promise<number> {
+	const client = db.$client;
+	const execute = client.execute.bind(client);
+	const tag = `/* steps ${Math.random()} */`;
+	let sql: string | null = null;
+	const spy = (stmt: { sql: string; args: unknown[] }) => {
+		sql = `${stmt.sql} ${tag}`;
+		return execute({ ...stmt, sql } as never);
+	};
+	client.execute = spy as never;
+	try {
+		await read();
+	} finally {
+		client.execute = execute;
+	}
+	const res = await execute({ sql: 'SELECT nstep FROM sqlite_stmt WHERE sql = ?', args: [sql] });
+	expect(res.rows).toHaveLength(1);
+	return Number(res.rows[0].nstep);
+}
+
+describe('listTimeline paging', () => {
+	let db: Db;
+	let cleanup: () => Promise<void>;
+	beforeEach(async () => ({ db, cleanup } = await freshDb()));
+	afterEach(async () => cleanup());
+
+	it.each([
+		// a source named after the cursor's (entries order by ts, then source, descending) has its rows at the cursor's ts above it
+		[
+			'action',
+			{ ts: 500, source: 'event', id: 7 },
+			{ upTo: 500, belowId: Number.MAX_SAFE_INTEGER }
+		],
+		['model.unload', { ts: 500, source: 'event', id: 7 }, { upTo: 500, belowId: 0 }],
+		['event', { ts: 500, source: 'event', id: 7 }, { upTo: 500, belowId: 7 }],
+		[
+			'deploy',
+			{ ts: 500, source: 'event', id: 7 },
+			{ upTo: 500, belowId: Number.MAX_SAFE_INTEGER }
+		],
+		[
+			'model.load',
+			{ ts: 500, source: 'model.unload', id: 3 },
+			{ upTo: 500, belowId: Number.MAX_SAFE_INTEGER }
+		]
+	])('seekBelow(%s, %o) continues %o', (source, cursor, expected) => {
+		expect(seekBelow(source, cursor)).toEqual(expected);
+	});
+
+	it('orders entries of every source at one ts by source then id, and pages through the ties one at a time', async () => {
+		await seedBusy(db, 1);
+		await db.insert(actions).values({
+			hostId: H,
+			ts: at(0),
+			actor: 'session:operator:ann',
+			action: 'containers.restart',
+			target: 'shop-api-1',
+			input: '{}',
+			outcome: 'ok',
+			result: 'done',
+			endedAt: at(0)
+		});
+		await db.insert(ollamaUsage).values({
+			hostId: H,
+			model: 'tiny',
+			startedAt: at(-5),
+			lastSeenAt: at(-1),
+			endedAt: at(0),
+			sizeBytes: 1
+		});
+		const q = { hostId: H, fromMs: at(0), toMs: at(0), limit: 1 };
+		const seen: string[] = [];
+		let cursor: string | undefined;
+		do {
+			const page = await listTimeline(db, { ...q, cursor });
+			seen.push(...page.items.map((e) => `${e.source} ${e.title}`));
+			cursor = page.nextCursor ?? undefined;
+		} while (cursor);
+		expect(seen).toEqual([
+			'model.unload tiny unloaded (0.0 GB)',
+			'model.load phi3:mini loaded (2.6 GB)',
+			'event jobs-worker-1 exited (code 1)',
+			'deploy shop-api-1 deployed shop/api:0',
+			// one source at one ts: by id, newest first
+			'action containers.restart shop-api-1',
+			'action OOM kill: app0-1',
+			'action watchdog.restart app0-1'
+		]);
+	});
+
+	it('reads a page 50 pages down with the work of the first, and that page stays the same while rows arrive', async () => {
+		const total = await seedBusy(db, 400);
+		const q = { hostId: H, fromMs: at(0), toMs: at(399), limit: 20 };
+		// every page, in order: each entry once, newest first by (ts, source, id)
+		const pages: string[][] = [];
+		const cursors: (string | undefined)[] = [undefined];
+		for (let cursor: string | undefined, more = true; more;) {
+			const page = await listTimeline(db, { ...q, cursor });
+			pages.push(page.items.map((e) => `${e.ts}~${e.source}~${e.id}`));
+			cursor = page.nextCursor ?? undefined;
+			cursors.push(cursor);
+			more = !!cursor;
+		}
+		const all = pages.flat();
+		expect(all).toHaveLength(total);
+		expect(new Set(all).size).toBe(total);
+		const key = (k: string) => {
+			const c = decodeCursor(k);
+			return [c.ts, c.source, c.id] as const;
+		};
+		for (let i = 1; i < all.length; i++) {
+			const [a, b] = [key(all[i - 1]), key(all[i])];
+			expect(
+				a[0] > b[0] || (a[0] === b[0] && (a[1] > b[1] || (a[1] === b[1] && a[2] > b[2])))
+			).toBe(true);
+		}
+		const deep = 50;
+		expect(pages.length).toBeGreaterThan(deep);
+
+		const first = await vmSteps(db, () => listTimeline(db, q));
+		const deepSteps = await vmSteps(db, () => listTimeline(db, { ...q, cursor: cursors[deep] }));
+		// each source is read from the cursor down, at most limit + 1 rows: no more work 50 pages
+		// (~1,000 entries) down than at the top. Read from the range's end down to the cursor (as
+		// the list was until the cursor became each index's seek), it took ~8 steps for every entry
+		// above the cursor: 15,050 here against 7,125 for the first page.
+		expect(deepSteps).toBeLessThan(first * 1.25);
+
+		// newer rows, and rows at the newest minute, arrive: the deep page is the same set
+		await db.insert(actions).values(
+			[399, 400, 401].map((m) => ({
+				hostId: H,
+				ts: at(m),
+				actor: 'watchdog',
+				action: 'watchdog.restart',
+				target: 'late-1',
+				input: '{}',
+				outcome: 'ok' as const,
+				result: 'done',
+				endedAt: at(m)
+			}))
+		);
+		const again = await listTimeline(db, { ...q, cursor: cursors[deep] });
+		expect(again.items.map((e) => `${e.ts}~${e.source}~${e.id}`)).toEqual(pages[deep]);
+		expect(again.nextCursor).toBe(cursors[deep + 1]);
+	});
+});
+
+describe('countTimeline', () => {
+	let db: Db;
+	let cleanup: () => Promise<void>;
+	beforeEach(async () => ({ db, cleanup } = await freshDb()));
+	afterEach(async () => cleanup());
+
+	it('counts the entries of each kind per slice of the range, in its worst severity', async () => {
+		await seed(db);
+		// 03:00–03:29:59.999 in 3 slices of 10 minutes
+		const counts = await countTimeline(db, {
+			hostId: H,
+			fromMs: at(0),
+			toMs: at(30) - 1,
+			buckets: 3
+		});
+		expect(counts.bucketMs).toBe(600_000);
+		expect(counts.cells.map((c) => [c.kind, c.bucket, c.count, c.severity])).toEqual([
+			['action', 0, 1, 'info'],
+			['alert', 0, 1, 'WARN'],
+			['alert', 2, 1, 'OK'],
+			['deploy', 0, 1, 'info'],
+			// 03:10 memory OK → WARN and 03:15 disk OK → unknown; 03:20 both back to OK
+			['health', 1, 2, 'WARN'],
+			['health', 2, 2, 'OK'],
+			['model', 0, 1, 'info'],
+			['model', 1, 1, 'info'],
+			['oom', 0, 1, 'CRIT'],
+			['watchdog', 0, 1, 'WARN']
+		]);
+		// the list's entries, counted the same way
+		const page = await listTimeline(db, { hostId: H, fromMs: at(0), toMs: at(30) - 1 });
+		expect(counts.cells.reduce((n, c) => n + c.count, 0)).toBe(page.items.length);
+	});
+
+	it('applies the list filters, and puts the range end in the last slice', async () => {
+		await seed(db);
+		const q = { hostId: H, fromMs: at(0), toMs: at(21), buckets: 7 };
+		expect((await countTimeline(db, { ...q, container: 'shop-api-1' })).cells).toEqual([
+			{ kind: 'action', bucket: 1, count: 1, severity: 'info' },
+			{ kind: 'deploy', bucket: 2, count: 1, severity: 'info' },
+			{ kind: 'watchdog', bucket: 0, count: 1, severity: 'WARN' }
+		]);
+		const alerts = await countTimeline(db, { ...q, kinds: ['alert'], severities: ['OK'] });
+		// 21 minutes and 1 ms in 7 slices: 3 minutes and 1 ms each, 03:21 (the range's last ms) in the last
+		expect(alerts.bucketMs).toBe(180_001);
+		expect(alerts.cells).toEqual([{ kind: 'alert', bucket: 6, count: 1, severity: 'OK' }]);
+		await expect(countTimeline(db, { ...q, fromMs: at(2), toMs: at(1) })).rejects.toThrow(
+			/ends before it starts/
+		);
+	});
+
+	it('counts a busy range without listing it', async () => {
+		const total = await seedBusy(db, 400);
+		const counts = await countTimeline(db, { hostId: H, fromMs: at(0), toMs: at(399) });
+		expect(counts.cells.reduce((n, c) => n + c.count, 0)).toBe(total);
+		// 400 minutes in 100 slices of 4 minutes: 4 OOM kills in each
+		expect(counts.cells.filter((c) => c.kind === 'oom').map((c) => c.count)).toEqual(
+			Array(100).fill(4)
+		);
 	});
 });

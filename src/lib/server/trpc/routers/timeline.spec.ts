@@ -61,6 +61,36 @@ describe('timeline router', () => {
 		).toHaveLength(3);
 	});
 
+	it('counts entries per kind and slice for the strip chart, with the same range rules', async () => {
+		const now = Date.now();
+		await services.db
+			.insert(actions)
+			.values([
+				restart(now - 3 * 3_600_000 + 600_000, 'a'),
+				restart(now - 3 * 3_600_000 + 660_000, 'b'),
+				restart(now - 600_000, 'c')
+			]);
+		// a day in 24 slices of an hour (and 1 ms): a and b in the 22nd, c in the last
+		const day = { from: now - 86_400_000, to: now };
+		const counts = await viewer().timeline.counts({ ...day, buckets: 24 });
+		expect(counts.bucketMs).toBe(3_600_001);
+		expect(counts.cells).toEqual([
+			{ kind: 'watchdog', bucket: 21, count: 2, severity: 'WARN' },
+			{ kind: 'watchdog', bucket: 23, count: 1, severity: 'WARN' }
+		]);
+		expect((await viewer().timeline.counts({ ...day, kinds: ['oom'] })).cells).toEqual([]);
+		// the last 24 h by default, 100 slices
+		const byDefault = await viewer().timeline.counts();
+		expect([byDefault.toMs - byDefault.fromMs, byDefault.bucketMs]).toEqual([86_400_000, 864_001]);
+		await expect(caller(null).timeline.counts()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+		await expect(viewer().timeline.counts({ buckets: 501 })).rejects.toMatchObject({
+			code: 'BAD_REQUEST'
+		});
+		await expect(viewer().timeline.counts({ from: 0, to: 40 * 86_400_000 })).rejects.toMatchObject({
+			code: 'BAD_REQUEST'
+		});
+	});
+
 	it('refuses the unauthenticated, unknown hosts, bad cursors, kinds and ranges', async () => {
 		await expect(caller(null).timeline.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
 		await expect(viewer().timeline.list({ hostId: 'other' })).rejects.toMatchObject({

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
 import { hostViewerProcedure, router } from '../init';
 import { hostInput } from '../host';
-import { decodeCursor, encodeCursor, listTimeline } from '../../timeline/timeline';
+import { countTimeline, decodeCursor, encodeCursor, listTimeline } from '../../timeline/timeline';
 import { TIMELINE_KINDS, TIMELINE_SEVERITIES, type TimelineEntry } from '$lib/timeline';
 
 const DAY_MS = 86_400_000;
@@ -19,6 +19,25 @@ const filters = {
 	stack: z.string().min(1).max(128).optional(),
 	severities: z.array(z.enum(TIMELINE_SEVERITIES)).max(TIMELINE_SEVERITIES.length).optional()
 };
+
+const range = {
+	from: z.number().int().nonnegative().optional(),
+	to: z.number().int().nonnegative().optional()
+};
+type RangeInput = { from?: number; to?: number };
+const ordered = [
+	(i: RangeInput) => i.from === undefined || i.to === undefined || i.from <= i.to,
+	'from must not be after to'
+] as const;
+const bounded = [
+	(i: RangeInput) => (i.to ?? Date.now()) - (i.from ?? 0) <= MAX_RANGE_MS || i.from === undefined,
+	'the range is at most 31 days'
+] as const;
+/** `to` defaults to now, `from` to a day before `to` */
+function rangeOf(input: RangeInput | undefined): { fromMs: number; toMs: number } {
+	const toMs = input?.to ?? Date.now();
+	return { fromMs: input?.from ?? toMs - DAY_MS, toMs };
+}
 
 function internal(err: unknown): never {
 	throw new TRPCError({
@@ -37,8 +56,7 @@ export const timelineRouter = router({
 		.input(
 			hostInput
 				.extend({
-					from: z.number().int().nonnegative().optional(),
-					to: z.number().int().nonnegative().optional(),
+					...range,
 					...filters,
 					cursor: z
 						.string()
@@ -54,24 +72,39 @@ export const timelineRouter = router({
 					limit: z.number().int().min(1).max(500).default(100)
 				})
 				.strict()
-				.refine(
-					(i) => i.from === undefined || i.to === undefined || i.from <= i.to,
-					'from must not be after to'
-				)
-				.refine(
-					(i) => (i.to ?? Date.now()) - (i.from ?? 0) <= MAX_RANGE_MS || i.from === undefined,
-					'the range is at most 31 days'
-				)
+				.refine(...ordered)
+				.refine(...bounded)
 				.optional()
 		)
 		.query(async ({ ctx, input }) => {
-			const hostId = ctx.host.id;
-			const toMs = input?.to ?? Date.now();
-			const fromMs = input?.from ?? toMs - DAY_MS;
-			const page = await listTimeline(ctx.services.db, { ...input, hostId, fromMs, toMs }).catch(
-				internal
-			);
+			const { fromMs, toMs } = rangeOf(input);
+			const page = await listTimeline(ctx.services.db, {
+				...input,
+				hostId: ctx.host.id,
+				fromMs,
+				toMs
+			}).catch(internal);
 			return { fromMs, toMs, ...page };
+		}),
+
+	/** Entries per kind in `buckets` equal slices of the range (the /timeline strip chart), with the list's filters. */
+	counts: hostViewerProcedure
+		.input(
+			hostInput
+				.extend({ ...range, ...filters, buckets: z.number().int().min(1).max(500).default(100) })
+				.strict()
+				.refine(...ordered)
+				.refine(...bounded)
+				.optional()
+		)
+		.query(async ({ ctx, input }) => {
+			const { fromMs, toMs } = rangeOf(input);
+			return countTimeline(ctx.services.db, {
+				...input,
+				hostId: ctx.host.id,
+				fromMs,
+				toMs
+			}).catch(internal);
 		}),
 
 	/** New entries as they are recorded (checked every 5 s), oldest first in each batch. */
