@@ -12,7 +12,9 @@ const INTEGRATION_APART = [
 	'tests/integration/audit-sigkill.test.ts',
 	'tests/integration/image.test.ts',
 	'tests/integration/watchdog.test.ts',
-	'tests/integration/trends-prometheus.test.ts'
+	'tests/integration/trends-prometheus.test.ts',
+	'tests/integration/security.test.ts',
+	'tests/integration/client-consumer.test.ts'
 ];
 
 export default defineConfig({
