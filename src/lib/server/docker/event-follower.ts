@@ -10,7 +10,8 @@
 // happened while vmwarden was down is seen too; consumers must record idempotently.
 // Docker keeps only its last 256 events of every kind (health-check execs included: on a host with
 // dozens of health checks that is a minute or less), and a restarted dockerd none: a longer gap
-// still loses events.
+// loses events. `onAttached` gets where the replay starts, so a consumer can cover such a gap from
+// state (the exit recorder does).
 //
 // One event a consumer cannot handle is skipped for that consumer, not fatal. A consumer whose
 // onAttached fails makes the attach fail (and retry) for all: the replay covers the others.

@@ -14,6 +14,12 @@
 // most an hour back), as far as Docker's event buffer reaches. A replayed exit is recorded once:
 // its row's ref is the container and the event's timeNano (INSERT OR IGNORE). Docker being down
 // only pauses it.
+// A longer gap (Docker's buffer is its last 256 events, ~21 s on the reference stack; a restarted
+// dockerd holds none) is covered from container state: every attach inspects the containers in
+// scope and records each exit whose FinishedAt is at or after where the replay starts and that no
+// row holds yet (same container, within 2 s), marked as reconstructed; the last exit only, at
+// Docker's FinishedAt. The attach reconciles before its replay is read (Docker marks nowhere where
+// its replay ends), so a replayed die of the same exit replaces the reconstructed row.
 import type { Db } from '../db';
 import type { DockerApi } from '../docker';
 import type { Logger } from '../log';
