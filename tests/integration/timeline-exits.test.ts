@@ -4,7 +4,9 @@
 // as the action), and the same container killed by hand afterwards (an exit vmwarden did not cause).
 // `sleep` as PID 1 ignores SIGTERM, as most real PID 1s do: the restart takes its stop grace (1 s).
 // Then the app's own services with their Docker connection through a socket proxy the test cuts:
-// an exit while the event stream is down, and one while vmwarden is starting, are listed once.
+// an exit while the event stream is down, and one while vmwarden is starting, are listed once;
+// an exit followed by more events than Docker's buffer holds (the replay cannot bring it) is listed
+// once, from the container's state (decision 0031).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
@@ -241,6 +243,63 @@ describe("exits while the app's Docker event stream is cut (socket proxy restart
 		}
 	);
 
+	/** The die events of this run Docker still holds from `sinceS` on (until now: the answer ends). */
+	async function diesHeld(sinceS: number): Promise<string[]> {
+		const stream = (await docker.getEvents({
+			since: sinceS,
+			until: Math.ceil(Date.now() / 1000) + 1,
+			filters: { type: ['container'], event: ['die'], label: [`vmwarden.test=${run}`] }
+		})) as NodeJS.ReadableStream;
+		let text = '';
+		for await (const chunk of stream) text += chunk.toString();
+		return text
+			.split('\n')
+			.filter(Boolean)
+			.map(
+				(l) => (JSON.parse(l) as { Actor: { Attributes: { name: string } } }).Actor.Attributes.name
+			);
+	}
+
+	it(
+		'an exit in a gap longer than Docker’s event buffer is listed once, from the container’s state',
+		{ timeout: 90_000 },
+		async () => {
+			const events = t.services.dockerEvents;
+			const name = `${run}-overrun`;
+			await proxy.cut();
+			await expect.poll(() => events.connected, { timeout: 10_000, interval: 50 }).toBe(false);
+			const beforeExitS = Math.floor(Date.now() / 1000) - 1;
+			await exitNow(name, 5);
+			// Docker keeps its last 256 events of every kind: 300 more push the exit out of the
+			// replay, as a minute of the reference stack's health-check execs does (decision 0031).
+			// `kill` with SIGWINCH (ignored by sleep) is one event a call and changes nothing else.
+			const flood = await createTestContainer(docker, env.testImage, run, {
+				name: `${run}-flood`,
+				cmd: 'sleep 600'
+			});
+			for (let i = 0; i < 300; i += 10)
+				await Promise.all(Array.from({ length: 10 }, () => flood.kill({ signal: 'SIGWINCH' })));
+			// the premise: Docker's replay no longer holds the exit
+			expect(await diesHeld(beforeExitS)).not.toContain(name);
+			await proxy.restore();
+			await expect
+				.poll(() => exitsOf(name), { timeout: 30_000, interval: 250 })
+				.toEqual([`${name} exited (code 5)`]);
+			const [row] = (
+				await t.callerAs({ role: 'viewer', via: 'token' }).timeline.list({
+					from: Date.now() - 600_000,
+					to: Date.now() + 60_000,
+					container: name,
+					kinds: ['docker']
+				})
+			).items;
+			expect(row.detail).toMatch(/^reconstructed from the container’s state/);
+			// at Docker's FinishedAt
+			const finishedAt = Date.parse((await docker.getContainer(name).inspect()).State.FinishedAt);
+			expect(Math.abs(row.ts - finishedAt)).toBeLessThanOrEqual(1);
+		}
+	);
+
 	it(
 		'an exit while vmwarden starts (its stream not attached yet) is listed from the replay of the first attach',
 		{ timeout: 90_000 },
@@ -255,8 +314,9 @@ describe("exits while the app's Docker event stream is cut (socket proxy restart
 			await expect
 				.poll(() => exitsOf(name), { timeout: 30_000, interval: 250 })
 				.toEqual([`${name} exited (code 3)`]);
-			// the earlier exit is still there once
+			// the earlier exits are still there once (the reconstructed one over the first attach's reconcile too)
 			expect(await exitsOf(`${run}-cut`)).toEqual([`${run}-cut exited (code 7)`]);
+			expect(await exitsOf(`${run}-overrun`)).toEqual([`${run}-overrun exited (code 5)`]);
 		}
 	);
 });

@@ -124,7 +124,12 @@ describe('Docker event follower', () => {
 			overlapMs: 1000,
 			log: quiet
 		});
-		const exits = recorder('exit recorder', ['die', 'start']);
+		// where each attach's replay starts, handed to the consumer before its events (the exit
+		// recorder reconciles from container state from there)
+		const attachedFrom: (number | null)[] = [];
+		const exits = recorder('exit recorder', ['die', 'start'], {
+			onAttached: async ({ sinceMs }) => void attachedFrom.push(sinceMs)
+		});
 		f.subscribe(exits.consumer);
 		f.start();
 		await until(() => f.connected, 'attach');
@@ -136,6 +141,8 @@ describe('Docker event follower', () => {
 		await until(() => docker.calls.length === 2 && f.connected, 're-attach');
 		// one second before the newest: Docker stamps an event before the lock that orders them
 		expect(docker.calls[1].since).toBe(sinceParam(T + 100n - 1_000_000_000n));
+		// no replay asked on the first attach (no resumeFrom); the re-attach's in ms
+		expect(attachedFrom).toEqual([null, Number((T + 100n - 1_000_000_000n) / 1_000_000n)]);
 		// Docker replays what it holds from then on: both seen, then an event Docker had stamped
 		// before `b` but sent after it, and the exit while the stream was down
 		docker.calls[1].stream.write(

@@ -10,7 +10,8 @@
 // happened while vmwarden was down is seen too; consumers must record idempotently.
 // Docker keeps only its last 256 events of every kind (health-check execs included: on a host with
 // dozens of health checks that is a minute or less), and a restarted dockerd none: a longer gap
-// still loses events.
+// loses events. `onAttached` gets where the replay starts, so a consumer can cover such a gap from
+// state (the exit recorder does).
 //
 // One event a consumer cannot handle is skipped for that consumer, not fatal. A consumer whose
 // onAttached fails makes the attach fail (and retry) for all: the replay covers the others.
@@ -35,8 +36,12 @@ export interface DockerEventConsumer {
 	what: string;
 	/** Docker event names, e.g. ['die', 'start'] ('health_status' also takes 'health_status: unhealthy') */
 	events: readonly string[];
-	/** called once per attach, after Docker answered and before the first event (replayed or live) */
-	onAttached?: () => Promise<void>;
+	/**
+	 * Called once per attach, after Docker answered and before the first event (replayed or live).
+	 * `sinceMs`: where this attach's replay starts (epoch ms; null: no replay asked), so a consumer
+	 * can cover from container state what Docker's buffer no longer holds.
+	 */
+	onAttached?: (attach: { sinceMs: number | null }) => Promise<void>;
 	/** awaited: events reach each consumer in Docker's order */
 	onEvent: (event: DockerEventLine) => Promise<void>;
 	/** For the first attach: epoch ms to replay from (its newest stored row), null: as far back as allowed. */
@@ -171,7 +176,8 @@ export function createDockerEventFollower(o: DockerEventFollowerOptions) {
 				});
 				// from here on this attach covers what happens: a re-attach with no event seen asks from its start
 				sinceNs ??= since ?? BigInt(requestedAt) * NS_PER_MS - overlapNs;
-				const ready = await Promise.allSettled(consumers.map((c) => c.onAttached?.()));
+				const sinceMs = since === null ? null : Number(since / NS_PER_MS);
+				const ready = await Promise.allSettled(consumers.map((c) => c.onAttached?.({ sinceMs })));
 				const failed = ready.find((r) => r.status === 'rejected');
 				if (failed) throw failed.reason;
 				connected = true;

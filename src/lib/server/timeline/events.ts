@@ -5,7 +5,7 @@
 // The mapping from what the recorders saw to rows is pure and here; the recorders
 // (run-recorder.ts, exit-recorder.ts) only gather and write. Writes are INSERT OR IGNORE on
 // (host, kind, ref), so reading the same run twice records it once.
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, between, eq, like, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { timelineEvents } from '../db/schema';
 import type { RunEntry } from '../maintenance/run-history';
@@ -148,6 +148,100 @@ export function exitEvent(hostId: string, x: ContainerExit, restarted = false): 
 			: 'seen in Docker’s event stream; not a vmwarden restart or stop',
 		bytes: null
 	};
+}
+
+/**
+ * An exit read from the container's state (inspect) after a gap in Docker's events that the
+ * replay could not cover (Docker's buffer overran, or dockerd restarted): the last exit only.
+ */
+export interface StateExit {
+	/** epoch ms of State.FinishedAt (Docker's time of the exit, not an event's) */
+	at: number;
+	/** State.FinishedAt in ns since the epoch, as a string: the row's ref */
+	finishedNs: string;
+	containerId: string;
+	name: string;
+	exitCode: number | null;
+	oomKilled: boolean;
+	/** running now: started again after that exit */
+	running: boolean;
+	/** State's RestartCount: above 0, Docker's restart policy started it (a manual start resets it) */
+	restartCount: number;
+	stack: string | null;
+}
+
+/** The ref suffix of a row reconstructed from container state (a replayed die replaces it). */
+export const FROM_STATE = ':state';
+
+/**
+ * The row for an exit reconstructed from state. Its ref (`<id 12>@<FinishedAt ns>:state`) never
+ * equals an event's (`<id 12>@<timeNano>`): the die event is stamped after FinishedAt (22–35 ms on
+ * the rig's dockerd 20.10), so the two are matched by time (`exitRowsNear`), not by ref.
+ * `restarted` marks it afterwards, as for an event's row, when Docker starts it again.
+ */
+export function stateExitEvent(hostId: string, x: StateExit, restarted = false): TimelineEventRow {
+	const code =
+		x.exitCode === null
+			? 'unknown code'
+			: `code ${x.exitCode}${x.exitCode === 137 ? ', SIGKILL' : x.exitCode === 143 ? ', SIGTERM' : ''}`;
+	const again =
+		x.running || restarted
+			? x.restartCount > 0 || restarted
+				? ', restarted by Docker'
+				: ', started again'
+			: '';
+	return {
+		hostId,
+		ts: x.at,
+		kind: 'docker',
+		ref: `${x.containerId.slice(0, 12)}@${x.finishedNs}${FROM_STATE}`,
+		container: x.name,
+		stack: x.stack,
+		severity: x.exitCode === 0 && !x.oomKilled ? 'info' : 'WARN',
+		title: `${x.name} exited (${code}${x.oomKilled ? ', OOM-killed' : ''})${again}`,
+		detail:
+			'reconstructed from the container’s state after a gap in Docker’s events: the time is ' +
+			'Docker’s FinishedAt, and only the last exit is known (restarts within the gap may be missing)',
+		bytes: null
+	};
+}
+
+/**
+ * The docker rows (from events or state) of this container whose time is within `windowMs` of
+ * `at`: the same exit seen twice, once in the event stream and once in the container's state.
+ */
+export async function exitRowsNear(
+	db: Db,
+	hostId: string,
+	containerId: string,
+	at: number,
+	windowMs: number
+): Promise<{ ref: string; ts: number }[]> {
+	return db
+		.select({ ref: timelineEvents.ref, ts: timelineEvents.ts })
+		.from(timelineEvents)
+		.where(
+			and(
+				eq(timelineEvents.hostId, hostId),
+				eq(timelineEvents.kind, 'docker'),
+				between(timelineEvents.ts, at - windowMs, at + windowMs),
+				like(timelineEvents.ref, `${containerId.slice(0, 12)}@%`)
+			)
+		);
+}
+
+/** Drops docker rows by ref (a reconstructed exit its replayed event replaced). */
+export async function deleteExitRows(db: Db, hostId: string, refs: string[]): Promise<void> {
+	for (const ref of refs)
+		await db
+			.delete(timelineEvents)
+			.where(
+				and(
+					eq(timelineEvents.hostId, hostId),
+					eq(timelineEvents.kind, 'docker'),
+					eq(timelineEvents.ref, ref)
+				)
+			);
 }
 
 /** Writes rows; those already recorded (same host, kind, ref) are left as they are. Returns how many were new. */
