@@ -17,6 +17,9 @@ const INTEGRATION_APART = [
 	'tests/integration/client-consumer.test.ts'
 ];
 
+// The projects that start servers, containers or a browser: generous limits for a busy machine.
+const SLOW = { environment: 'node', testTimeout: 60_000, hookTimeout: 120_000 } as const;
+
 export default defineConfig({
 	plugins: [sveltekit()],
 	test: {
@@ -41,9 +44,7 @@ export default defineConfig({
 					// the rig's self-test is its own project (scripts/test.sh counts it apart); the
 					// second lane's files run in integration-apart
 					exclude: ['tests/integration/rig.test.ts', ...INTEGRATION_APART],
-					environment: 'node',
-					testTimeout: 60_000,
-					hookTimeout: 120_000,
+					...SLOW,
 					fileParallelism: false
 				}
 			},
@@ -52,9 +53,7 @@ export default defineConfig({
 				test: {
 					name: 'integration-apart',
 					include: INTEGRATION_APART,
-					environment: 'node',
-					testTimeout: 60_000,
-					hookTimeout: 120_000,
+					...SLOW,
 					fileParallelism: false
 				}
 			},
@@ -63,9 +62,7 @@ export default defineConfig({
 				test: {
 					name: 'rig',
 					include: ['tests/integration/rig.test.ts'],
-					environment: 'node',
-					testTimeout: 60_000,
-					hookTimeout: 120_000
+					...SLOW
 				}
 			},
 			{
@@ -73,9 +70,7 @@ export default defineConfig({
 				test: {
 					name: 'e2e',
 					include: ['tests/e2e/**/*.e2e.ts'],
-					environment: 'node',
-					testTimeout: 60_000,
-					hookTimeout: 120_000,
+					...SLOW,
 					fileParallelism: false
 				}
 			}
