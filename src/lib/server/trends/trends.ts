@@ -156,12 +156,13 @@ export function createTrends({
 				at: now()
 			};
 		}
-		// the lines, the projection or the spikes in a turn of the event loop of their own: for a week
-		// of 40 containers they are tens of milliseconds after the reads (issue 21)
+		// the lines, then the projection or the spikes, each in a turn of the event loop of its own:
+		// over a week of 40 containers (or of a disk's 5-minute means) each is tens of milliseconds
 		await yieldToLoop();
 		const { series, noData } = fromCollector
 			? { series: writes, noData: writes.length ? null : 'no container history for this range yet' }
 			: localLines(metric, points, step);
+		await yieldToLoop();
 		const data = finish({
 			metric,
 			title: def.title,
