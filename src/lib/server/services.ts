@@ -28,7 +28,6 @@ import { createRunRecorder } from './timeline/run-recorder';
 import { createExitRecorder } from './timeline/exit-recorder';
 import { createDockerEventFollower, type DockerEventFollower } from './docker/event-follower';
 import { createContainerWriteTrend } from './trends/local-containers';
-import { historyBuckets } from './db/history-buckets';
 import { createStatsCollector, type StatsCollector } from './docker/stats-collector';
 import { registerContainerMetrics } from './docker/metrics';
 import {
@@ -248,9 +247,7 @@ export async function createServices(
 		spikeFactor: config.writeSpikeFactor,
 		local: {
 			minutes: async (r) => (await history.buckets(r)).points,
-			rollups: async (r) =>
-				(await historyBuckets(db, { table: 'host_history_rollup', hostId: config.hostId, ...r }))
-					.points,
+			rollups: async (r) => (await history.rollupBuckets(r)).points,
 			rawRetentionMs: config.historyRetentionMs,
 			containerWrites: createContainerWriteTrend({ db, hostId: config.hostId }).lines
 		},

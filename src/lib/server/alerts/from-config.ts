@@ -92,7 +92,8 @@ export function createAlertsFromConfig({
 			prometheusUp: prom
 				? async () => (await prom.query('vector(1)')).state !== 'unavailable'
 				: null,
-			resources,
+			// the write figures only: the memory advice is the resources page's
+			resources: { report: () => resources.io() },
 			memoryTrace: (now, current) =>
 				traceMemoryPressure(db, {
 					hostId: config.hostId,

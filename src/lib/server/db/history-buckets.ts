@@ -2,8 +2,15 @@
 // a week of 1-minute points is 10,080 rows; building each point in JavaScript and then bucketing
 // it held the event loop for over a second. Here SQLite groups the rows, a few hundred rows per
 // statement with a turn of the event loop between statements, and only the buckets reach JavaScript.
+// createHistoryBuckets keeps the buckets that can no longer change (settled-buckets.ts).
 import type { HistoryPoint } from '$lib/health';
 import type { Db } from './index';
+import {
+	createInterner,
+	createSettledBuckets,
+	type BucketRange,
+	type SettledBuckets
+} from './settled-buckets';
 
 export type HistoryTable = 'host_history' | 'host_history_rollup';
 
@@ -38,14 +45,37 @@ export async function historyBuckets(
 ): Promise<Buckets> {
 	if (!Number.isInteger(stepMs) || stepMs < 1)
 		throw new RangeError(`stepMs must be a positive integer, got ${stepMs}`);
+	const cells = new Map<number, BucketCell>();
+	await readBuckets(db, { table, hostId }, { fromMs, untilMs: toMs + 1, stepMs }, cells);
+	return bucketsOf([...cells.values()]);
+}
+
+/** One bucket's means and the newest row in it. */
+interface BucketCell {
+	point: HistoryPoint;
+	lastTs: number;
+}
+
+function bucketsOf(cells: BucketCell[]): Buckets {
+	let lastRowTs: number | null = null;
+	for (const c of cells) lastRowTs = Math.max(lastRowTs ?? -Infinity, c.lastTs);
+	return { points: cells.map((c) => c.point), lastRowTs };
+}
+
+/** The rows with fromMs <= ts < untilMs, grouped per step, a few hundred rows per statement, in time order. */
+async function readBuckets(
+	db: Db,
+	{ table, hostId }: { table: HistoryTable; hostId: string },
+	{ fromMs, untilMs, stepMs }: BucketRange,
+	into: Map<number, BucketCell>,
+	intern: (s: string) => string = (s) => s
+): Promise<void> {
 	const step = stepMs;
 	// chunks end on bucket boundaries, so no bucket is split between two statements
 	const chunkMs = Math.max(step, Math.floor((CHUNK_ROWS * ROW_MS[table]) / step) * step);
-	const points: HistoryPoint[] = [];
-	let lastRowTs: number | null = null;
-	for (let start = Math.floor(fromMs / step) * step; start <= toMs; start += chunkMs) {
+	for (let start = Math.floor(fromMs / step) * step; start < untilMs; start += chunkMs) {
 		const lo = Math.max(fromMs, start);
-		const hi = Math.min(toMs, start + chunkMs - 1);
+		const hi = Math.min(untilMs, start + chunkMs) - 1;
 		if (start > fromMs) await yieldToLoop();
 		const figures = await db.$client.execute({
 			sql: `SELECT (ts / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS b, max(ts) AS last,
@@ -55,6 +85,8 @@ export async function historyBuckets(
 			args: [step, step, hostId, lo, hi]
 		});
 		if (!figures.rows.length) continue;
+		// the disks in a turn of the loop of their own, as each chunk
+		await yieldToLoop();
 		const disks = await db.$client.execute({
 			sql: `SELECT (h.ts / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS b, json_extract(d.value, '$.mount') AS mount, avg(json_extract(d.value, '$.usedPct')) AS used
 				FROM ${table} h, json_each(h.disks) d WHERE h.host_id = ? AND h.ts >= ? AND h.ts <= ? GROUP BY b, mount ORDER BY b, mount`,
@@ -73,16 +105,79 @@ export async function historyBuckets(
 				disks: []
 			};
 			byBucket.set(p.ts, p);
-			points.push(p);
-			lastRowTs = Math.max(lastRowTs ?? -Infinity, Number(r.last));
+			into.set(p.ts, { point: p, lastTs: Number(r.last) });
 		}
 		for (const r of disks.rows) {
 			const used = num(r.used);
 			if (used !== null && typeof r.mount === 'string')
-				byBucket.get(Number(r.b))?.disks.push({ mount: r.mount, usedPct: used });
+				byBucket.get(Number(r.b))?.disks.push({ mount: intern(r.mount), usedPct: used });
 		}
 	}
-	return { points, lastRowTs };
+}
+
+/** Minutes may be written up to this long after they end (the sampler closes a minute with the next one's first sample). */
+const SETTLE_MS = 2 * 60_000;
+
+/**
+ * historyBuckets with the settled buckets kept in memory per table and step (settled-buckets.ts):
+ * the same answers, but a week asked for again reads only the newest minutes. The points of kept
+ * buckets are shared between answers: callers must not change them.
+ */
+export function createHistoryBuckets({
+	db,
+	hostId,
+	now = Date.now
+}: {
+	db: Db;
+	hostId: string;
+	now?: () => number;
+}) {
+	const intern = createInterner();
+	const kept = Object.fromEntries(
+		(['host_history', 'host_history_rollup'] as const).map((table) => [
+			table,
+			createSettledBuckets<BucketCell>({
+				db,
+				table,
+				hostId,
+				settleMs: SETTLE_MS,
+				now,
+				read: (range, into) => readBuckets(db, { table, hostId }, range, into, intern)
+			})
+		])
+	) as Record<HistoryTable, SettledBuckets<BucketCell>>;
+
+	return {
+		/** Means per `stepMs`-aligned bucket of [fromMs, toMs] (both ends included), as historyBuckets. */
+		async buckets({
+			table,
+			fromMs,
+			toMs,
+			stepMs
+		}: {
+			table: HistoryTable;
+			fromMs: number;
+			toMs: number;
+			stepMs: number;
+		}): Promise<Buckets> {
+			if (!Number.isInteger(stepMs) || stepMs < 1)
+				throw new RangeError(`stepMs must be a positive integer, got ${stepMs}`);
+			// a range starting inside a bucket: that bucket is the range's part of it, read each time
+			const first = Math.ceil(fromMs / stepMs) * stepMs;
+			const head = new Map<number, BucketCell>();
+			if (first > fromMs)
+				await readBuckets(
+					db,
+					{ table, hostId },
+					{ fromMs, untilMs: Math.min(first, toMs + 1), stepMs },
+					head
+				);
+			const rest = first <= toMs ? await kept[table].get({ fromMs: first, toMs, stepMs }) : [];
+			return bucketsOf([...head.values(), ...rest.map(([, c]) => c)]);
+		},
+		/** steps and buckets kept per table (tests) */
+		size: () => ({ minutes: kept.host_history.size(), rollups: kept.host_history_rollup.size() })
+	};
 }
 
 function num(v: unknown): number | null {

@@ -3,7 +3,7 @@ import type { HistoryPoint } from '$lib/health';
 import type { Db } from './index';
 import { hostHistory, hostHistoryRollup } from './schema';
 import { pruneRollups, rollupHistory, ROLLUP_MS } from './rollup';
-import { historyBuckets, type Buckets } from './history-buckets';
+import { createHistoryBuckets, type Buckets } from './history-buckets';
 
 /**
  * SQLite side of the sampler's HistoryStore: one row per host and minute. With
@@ -15,6 +15,8 @@ export function createHistoryStore(
 	hostId: string,
 	{ rollupRetentionMs, now = Date.now }: { rollupRetentionMs?: number; now?: () => number } = {}
 ) {
+	// the settled buckets of both tables, kept per step (settled-buckets.ts)
+	const kept = createHistoryBuckets({ db, hostId, now });
 	return {
 		async insert(p: HistoryPoint) {
 			const row = { hostId, ...p };
@@ -48,8 +50,9 @@ export function createHistoryStore(
 			return rows.map(({ hostId: _h, ...p }) => p);
 		},
 		/**
-		 * Means per step, grouped by SQLite (history-buckets.ts). A step of whole 15 minutes reads
-		 * the rollups where they exist (15 times fewer rows) and the minutes after the last one.
+		 * Means per step, grouped by SQLite (history-buckets.ts), the settled ones kept in memory. A
+		 * step of whole 15 minutes reads the rollups where they exist (15 times fewer rows) and the
+		 * minutes after the last one. The points are shared between answers: do not change them.
 		 */
 		async buckets({
 			fromMs,
@@ -61,7 +64,7 @@ export function createHistoryStore(
 			stepMs: number;
 		}): Promise<Buckets> {
 			const raw = (from: number) =>
-				historyBuckets(db, { table: 'host_history', hostId, fromMs: from, toMs, stepMs });
+				kept.buckets({ table: 'host_history', fromMs: from, toMs, stepMs });
 			if (rollupRetentionMs === undefined || stepMs % ROLLUP_MS !== 0) return raw(fromMs);
 			const [{ last }] = await db
 				.select({ last: max(hostHistoryRollup.ts) })
@@ -73,9 +76,8 @@ export function createHistoryStore(
 					? fromMs
 					: Math.min(toMs + 1, Math.floor((last + ROLLUP_MS) / stepMs) * stepMs);
 			if (boundary <= fromMs) return raw(fromMs);
-			const old = await historyBuckets(db, {
+			const old = await kept.buckets({
 				table: 'host_history_rollup',
-				hostId,
 				fromMs,
 				toMs: boundary - 1,
 				stepMs
@@ -85,6 +87,10 @@ export function createHistoryStore(
 			const lastRowTs =
 				fresh.lastRowTs ?? (old.lastRowTs === null ? null : old.lastRowTs + ROLLUP_MS - 60_000);
 			return { points: [...old.points, ...fresh.points], lastRowTs };
+		},
+		/** Means per step of the 15-minute rollups alone (the local trends beyond the minutes' retention). */
+		rollupBuckets({ fromMs, toMs, stepMs }: { fromMs: number; toMs: number; stepMs: number }) {
+			return kept.buckets({ table: 'host_history_rollup', fromMs, toMs, stepMs });
 		}
 	};
 }

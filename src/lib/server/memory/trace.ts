@@ -13,7 +13,7 @@
 // +108 MiB, behind "host other +140 MiB", in the MemAvailable alert.
 import { and, asc, desc, eq, gte, isNull, isNotNull, lte, or } from 'drizzle-orm';
 import type { Db } from '../db';
-import { containerHistory, hostHistory, ollamaUsage } from '../db/schema';
+import { hostHistory, ollamaUsage } from '../db/schema';
 import {
 	rankMemoryGrowth,
 	type ContainerRss,
@@ -180,22 +180,18 @@ async function containersNear(
 		pick
 	}: { hostId: string; fromMs: number; toMs: number; pick: 'first' | 'last' }
 ): Promise<ContainerRss[]> {
-	const rows = await db
-		.select({
-			key: containerHistory.key,
-			name: containerHistory.name,
-			ts: containerHistory.ts,
-			rssBytes: containerHistory.memUsedBytes
-		})
-		.from(containerHistory)
-		.where(
-			and(
-				eq(containerHistory.hostId, hostId),
-				gte(containerHistory.ts, fromMs),
-				lte(containerHistory.ts, toMs)
-			)
-		)
-		.orderBy(asc(containerHistory.ts));
+	// by the ts index: with host_id = ? SQLite picks the primary key (host_id, key, ts) and walks
+	// every row of the host (a week of 40 containers: 70 ms for a 5-minute window)
+	const res = await db.$client.execute({
+		sql: `SELECT key, name, mem_used_bytes AS rss FROM container_history INDEXED BY container_history_ts_idx
+			WHERE ts >= ? AND ts <= ? AND host_id = ? ORDER BY ts`,
+		args: [fromMs, toMs, hostId]
+	});
+	const rows = res.rows.map((r) => ({
+		key: String(r.key),
+		name: String(r.name),
+		rssBytes: r.rss === null ? null : Number(r.rss)
+	}));
 	const byKey = new Map<string, ContainerRss>();
 	for (const r of rows) {
 		if (r.rssBytes === null) continue;

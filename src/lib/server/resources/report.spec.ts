@@ -171,6 +171,74 @@ describe('resources report (SQLite)', () => {
 	});
 });
 
+describe('resources report: the settled hours kept in memory', () => {
+	it('answers as a report built from scratch after time moves on, new minutes and a row written late into a kept hour', async () => {
+		const store = createContainerHistoryStore(db.db, 'kept');
+		// two containers over 8 days, a minute every 7 (the window's start falls inside an hour);
+		// memory and writes vary with the minute, some readings missing, so a misplaced hour shows
+		const minute = (key: string, i: number) => ({
+			key,
+			ts: NOW - 8 * 86_400_000 + i * 7 * 60_000,
+			name: key,
+			cpuPct: 0,
+			memUsedBytes: i % 5 === 0 ? null : (i % 97) * MiB,
+			memPeakBytes: i % 3 === 0 ? null : (i % 89) * MiB,
+			memLimitBytes: null,
+			readBps: 0,
+			writeBps: i % 4 === 0 ? null : (i % 13) * 100
+		});
+		const weekOf = (key: string) =>
+			Array.from({ length: (8 * 1440) / 7 }, (_, i) => minute(key, i));
+		await store.insertMany([...weekOf('s/x'), ...weekOf('s/y')]);
+		const list = { state: 'ok' as const, data: [info('x'), info('y')], at: NOW };
+		const docker = {
+			containers: () => list,
+			refresh: async () => list,
+			status: () => ({ refreshes: 1 }) as DockerStatus,
+			api: { listImages: async () => [] } as unknown as DockerAdapter['api']
+		};
+		let t = NOW;
+		const make = () =>
+			createResources({
+				db: db.db,
+				hostId: 'kept',
+				docker,
+				stats: { latest: () => new Map() },
+				freeDisk: () => null,
+				cgroupRoot: '/nonexistent',
+				settings: { headroom: 1.5, ioThresholdBytesPerDay: 1e6, ioFactor: 3, imageMaxAgeDays: 30 },
+				now: () => t,
+				log: createLogger('test')
+			});
+		const kept = make();
+		const same = async () => {
+			const [a, b] = [await kept.report({ fresh: true }), await make().report()];
+			expect(a.advice).toEqual(b.advice);
+			expect(a.io).toEqual(b.io);
+			// the io part alone (the alerts engine's) is the same rows
+			expect((await make().io()).io).toEqual(b.io);
+			return a;
+		};
+		const first = await same();
+		// a 7-day window that starts and ends inside a UTC day touches 8 of them
+		expect(first.io.rows.find((r) => r.key === 's/x')!.days.length).toBe(8);
+
+		// 90 minutes later, with new minutes and a late row in an hour kept since the first report
+		t = NOW + 90 * 60_000;
+		await store.insertMany([
+			{
+				...minute('s/x', 1),
+				ts: NOW - 3 * 86_400_000 + 60_000,
+				memUsedBytes: 900 * MiB,
+				memPeakBytes: null
+			},
+			...Array.from({ length: 12 }, (_, i) => ({ ...minute('s/y', i), ts: NOW + i * 7 * 60_000 }))
+		]);
+		const later = await same();
+		expect(later.advice.find((a) => a.service === 'x')!.peakBytes).toBe(900 * MiB);
+	});
+});
+
 describe('dockerDisk (the disk Docker writes to)', () => {
 	const ok = (mount: string, availBytes: number) => ({
 		mount,

@@ -52,6 +52,33 @@ describe('expensive query limit', () => {
 		expect(limit.state('k')).toEqual({ running: 0, waiting: 0 });
 	});
 
+	it('a released slot passes to the next waiter in a turn of the event loop of its own, not in the releasing task', async () => {
+		const limit = createConcurrencyLimit();
+		const release = await limit.acquire('k', 1);
+		const order: string[] = [];
+		const waiting = limit.acquire('k', 1).then((r) => (order.push('waiter'), r));
+		await tick();
+		release();
+		for (let i = 0; i < 10; i++) await Promise.resolve(); // the releasing task's microtasks
+		expect(order).toEqual([]);
+		expect(limit.state('k')).toEqual({ running: 1, waiting: 1 });
+		await tick();
+		expect(order).toEqual(['waiter']);
+		(await waiting)();
+		expect(limit.state('k')).toEqual({ running: 0, waiting: 0 });
+
+		// cancelled between the release and its turn: the slot is freed, not kept for it
+		const again = await limit.acquire('k', 1);
+		const ac = new AbortController();
+		const cancelled = limit.acquire('k', 1, ac.signal);
+		await tick();
+		again();
+		ac.abort();
+		await expect(cancelled).rejects.toMatchObject({ code: 'CLIENT_CLOSED_REQUEST' });
+		await tick();
+		expect(limit.state('k')).toEqual({ running: 0, waiting: 0 });
+	});
+
 	it.each([
 		[{ role: 'viewer', via: 'token' } as const, 'token:viewer'],
 		[{ role: 'viewer', via: 'token', tokenId: 7, onBehalfOf: 'alice@hub' } as const, 'token:#7'],
