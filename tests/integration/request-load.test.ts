@@ -187,7 +187,7 @@ describe('one read-only request cannot stall the server (a week of local history
 
 			expect(probes.count).toBeGreaterThan(100);
 			// Issue 21 asks for p99 < 100 ms. It is printed, not held: on the shared 2-core machine
-			// (decision XXXX, 2026-12-08) 6 runs at load average 3.5-4.5 gave p99 55-128 ms (4 under
+			// (decision 0035, 2026-12-08) 6 runs at load average 3.5-4.5 gave p99 55-128 ms (4 under
 			// 100 ms), 5 runs at 7-16 gave 71-259 ms; an idle server probed the same way, at load 8-11,
 			// had p99 65-75 ms and max 320-420 ms. Before that decision the same test gave p99 236-736 ms
 			// at load 4-7. What remains in the tail: the start-up's first alerts and score evaluations
