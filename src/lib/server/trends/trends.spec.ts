@@ -116,3 +116,48 @@ describe('trends of several hosts from one store', () => {
 		expect(() => recordingTrends({ hostLabel: 'host-id' })).toThrow(/label name/);
 	});
 });
+
+describe('io from the local container history', () => {
+	it('draws the 8 heaviest writers and the rest as one line, after finding spikes on every container', async () => {
+		const DAY = 86_400_000;
+		const HOUR = 3_600_000;
+		// 12 containers writing 1..12 B/s every hour for 7 days; the lightest ('c01') has one day at 10× (its mean, ~2.3 B/s, still among the lightest)
+		const lines = Array.from({ length: 12 }, (_, i) => {
+			const key = `c${String(i + 1).padStart(2, '0')}`;
+			const points: [number, number][] = [];
+			for (let t = NOW - 7 * DAY + HOUR; t <= NOW; t += HOUR)
+				points.push([t, (i + 1) * (i === 0 && t > NOW - 2 * DAY && t <= NOW - DAY ? 10 : 1)]);
+			return { key, label: key, points };
+		});
+		const trends = createTrends({
+			prom: null,
+			selectors: { node: '', cadvisor: '', vmwarden: '', hostId: 'vm' },
+			thresholds: DEFAULT_THRESHOLDS,
+			local: {
+				minutes: async () => [],
+				rollups: async () => [],
+				rawRetentionMs: 8 * DAY,
+				containerWrites: async () => lines
+			},
+			spikeFactor: 3,
+			cpuCount: () => 4,
+			now: () => NOW
+		});
+		const a = await trends.series({ metric: 'io', range: '7d' });
+		if (a.state !== 'ok') throw new Error(`not ok: ${JSON.stringify(a)}`);
+		expect(a.data.series.map((s) => s.key)).toEqual([
+			'c12',
+			'c11',
+			'c10',
+			'c09',
+			'c08',
+			'c07',
+			'c06',
+			'c05',
+			'__other__'
+		]);
+		expect(a.data.series.at(-1)!.label).toBe('other containers (4)');
+		// the folded container's spike is still found and named
+		expect(a.data.spikes!.map((s) => s.series)).toContain('c01');
+	});
+});

@@ -15,6 +15,7 @@ import {
 import { CATALOG, type Selectors } from '../prometheus/catalog';
 import { chooseStep, type PromClient } from '../prometheus/client';
 import { projectDisk } from '../prometheus/projection';
+import { foldSmallWriters } from './writers';
 import { hostMatcher } from '../prometheus/labels';
 import { localLines } from './local';
 import { writeSpikes } from './spikes';
@@ -96,11 +97,13 @@ export function createTrends({
 		}
 		if (data.metric === 'io') {
 			data.spikeFactor = spikeFactor;
+			// spikes on every container, then the lightest writers drawn as one line
 			data.spikes = writeSpikes({
 				series: data.series,
 				stepSec: data.stepSec,
 				factor: spikeFactor
 			});
+			data.series = foldSmallWriters(data.series);
 		}
 		return data;
 	}
