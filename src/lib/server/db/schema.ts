@@ -84,6 +84,13 @@ export const settings = sqliteTable('settings', {
 });
 
 /**
+ * A field of an action's `input` (a JSON summary, clipped at 500 characters: a clipped one is not
+ * JSON, and reading a field of it fails the read), or NULL.
+ */
+export const actionInputField = (jsonPath: string) =>
+	`CASE WHEN json_valid(input) THEN input ->> '${jsonPath}' END`;
+
+/**
  * Operator and watchdog actions (DESIGN decision 7): an intent row is written before the
  * action runs and completed with its outcome after. A row still `pending` at start-up
  * belongs to a process that died mid-action and is marked `unknown`.

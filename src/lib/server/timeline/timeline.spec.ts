@@ -158,6 +158,36 @@ describe('listTimeline', () => {
 		]);
 	});
 
+	it('lists and counts an action whose input was clipped (not JSON any more)', async () => {
+		// recordIntent clips an input summary at 500 characters with an ellipsis: what is left is not JSON
+		const clipped = JSON.stringify({ key: 'shop/api', note: 'x'.repeat(600) }).slice(0, 499) + '…';
+		await db.insert(actions).values(
+			(['alerts.send', 'containers.restart'] as const).map((action, i) => ({
+				hostId: H,
+				ts: at(i),
+				actor: 'alerts',
+				action,
+				target: 'shop-api-1',
+				input: clipped,
+				outcome: 'ok' as const,
+				result: 'done',
+				endedAt: at(i)
+			}))
+		);
+		const q = { hostId: H, fromMs: at(0), toMs: at(1) };
+		const page = await listTimeline(db, q);
+		// no kind, no severity, no stack to read in it: an alert raised, at the default severity
+		expect(page.items.map((e) => [e.kind, e.severity, e.stack, e.title])).toEqual([
+			['action', 'info', null, 'containers.restart shop-api-1'],
+			['alert', 'info', null, 'alert raised: shop-api-1']
+		]);
+		expect((await countTimeline(db, { ...q, buckets: 2 })).cells).toEqual([
+			{ kind: 'action', bucket: 1, count: 1, severity: 'info' },
+			{ kind: 'alert', bucket: 0, count: 1, severity: 'info' }
+		]);
+		expect((await listTimeline(db, { ...q, stack: 'shop' })).items).toEqual([]);
+	});
+
 	it('pages by cursor without repeating or skipping when rows arrive between pages', async () => {
 		await seed(db);
 		const q = { hostId: H, fromMs: at(0), toMs: at(30), limit: 5 };

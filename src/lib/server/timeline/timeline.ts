@@ -29,6 +29,7 @@
 //   cron     timeline_events: cron runs that failed or were missed
 //   docker   timeline_events: container exits vmwarden did not cause, and Docker's restarts
 import type { Db } from '../db';
+import { actionInputField } from '../db/schema';
 import {
 	TIMELINE_KINDS,
 	type TimelineCounts,
@@ -111,11 +112,11 @@ const SOURCES: Source[] = [
 		cols: {
 			kind: `CASE WHEN action = 'watchdog.oom' THEN 'oom' WHEN action = 'alerts.send' THEN 'alert' WHEN action LIKE 'watchdog.%' THEN 'watchdog' ELSE 'action' END`,
 			container: `CASE WHEN action IN ('watchdog.restart', 'watchdog.quarantine', 'watchdog.release', 'watchdog.oom', 'containers.restart', 'containers.stop', 'containers.start') THEN target END`,
-			stack: stackOf(`json_extract(input, '$.key')`),
-			severity: `CASE WHEN action = 'alerts.send' THEN coalesce(json_extract(input, '$.severity'), 'info')
+			stack: stackOf(actionInputField('$.key')),
+			severity: `CASE WHEN action = 'alerts.send' THEN coalesce(${actionInputField('$.severity')}, 'info')
 				WHEN action IN ('watchdog.oom', 'watchdog.quarantine') OR outcome = 'error' THEN 'CRIT'
 				WHEN action = 'watchdog.restart' THEN 'WARN' ELSE 'info' END`,
-			title: `CASE WHEN action = 'alerts.send' THEN CASE json_extract(input, '$.kind') WHEN 'recover' THEN 'alert cleared: ' WHEN 'escalate' THEN 'alert escalated: ' WHEN 'update' THEN 'alert updated: ' ELSE 'alert raised: ' END || coalesce(target, '?')
+			title: `CASE WHEN action = 'alerts.send' THEN CASE ${actionInputField('$.kind')} WHEN 'recover' THEN 'alert cleared: ' WHEN 'escalate' THEN 'alert escalated: ' WHEN 'update' THEN 'alert updated: ' ELSE 'alert raised: ' END || coalesce(target, '?')
 				WHEN action = 'watchdog.oom' THEN 'OOM kill: ' || coalesce(target, '?')
 				ELSE action || coalesce(' ' || target, '') END`,
 			detail: `actor || ' · ' || outcome || coalesce(': ' || result, '')`,
