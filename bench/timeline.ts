@@ -9,8 +9,10 @@
 // read by the timeline, but they make the file the size it is on the VM). A page is read at the
 // top, 11 pages down and about 6 days down (the cursor deep into the week), each in turn with
 // reading the same page's rows table by table (one keyset query per source, merged in JS), so the
-// pair sees the same moment of a shared machine. Target: timeline.list and the page's reads
-// p99 < 100 ms. Run alone: node --import tsx bench/timeline.ts
+// pair sees the same moment of a shared machine; then the strip counts over 7 d and over 24 h (the
+// page's default range), the page's two reads, and the CPU per call of each (which load on a shared
+// machine moves much less than the time). Target: timeline.list and the page's reads p99 < 100 ms.
+// Run alone: node --import tsx bench/timeline.ts
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -312,6 +314,22 @@ async function tableByTable(
 
 type Timing = { p50: number; p99: number };
 
+/**
+ * CPU per call, this process's user + system (the libSQL client reads in this thread): the median
+ * of 21 rounds of 5 calls. Load on a shared machine moves it much less than it moves the time.
+ */
+async function cpuPerCall(call: () => Promise<unknown>): Promise<number> {
+	for (let i = 0; i < 5; i++) await call();
+	const perCall: number[] = [];
+	for (let round = 0; round < 21; round++) {
+		const before = process.cpuUsage();
+		for (let i = 0; i < 5; i++) await call();
+		const used = process.cpuUsage(before);
+		perCall.push((used.user + used.system) / 1000 / 5);
+	}
+	return perCall.sort((x, y) => x - y)[10];
+}
+
 /** Two reads timed in turn (a, b, a, b, …), so both see the same moments of a shared machine. */
 async function timePair(
 	runs: number,
@@ -345,6 +363,7 @@ export async function benchTimeline({ runs = 200 }: { runs?: number } = {}): Pro
 		const now = Math.floor(Date.now() / MIN) * MIN;
 		const entries = await seed(db, now);
 		const q = { hostId: H, fromMs: now - 7 * DAY, toMs: now, limit: 100 };
+		const day = { ...q, fromMs: now - DAY };
 		// the cursors of the 11th page and of the first page that starts 6 days down
 		let cursor: string | undefined;
 		let page11: string | undefined;
@@ -396,9 +415,23 @@ export async function benchTimeline({ runs = 200 }: { runs?: number } = {}): Pro
 				'timeline.counts, 7 d (the strip chart: 100 slices per kind)',
 				await timeIt(runs, () => countTimeline(db, q))
 			],
+			[
+				"timeline.counts, 24 h (the page's default range)",
+				await timeIt(runs, () => countTimeline(db, day))
+			],
 			['/timeline page reads, 7 d: first page + strip counts', pageFirst],
 			[`/timeline page reads, 7 d: page ${deep.page} + strip counts`, pageDeep]
 		);
+		const cpu: [string, number][] = [
+			['timeline.list, 7 d, first page of 100', await cpuPerCall(() => listTimeline(db, q))],
+			[
+				`timeline.list, 7 d, page ${deep.page}`,
+				await cpuPerCall(() => listTimeline(db, { ...q, cursor: deep.cursor }))
+			],
+			['timeline.counts, 7 d', await cpuPerCall(() => countTimeline(db, q))],
+			['timeline.counts, 24 h', await cpuPerCall(() => countTimeline(db, day))],
+			['/timeline page reads, 7 d: first page + strip counts', await cpuPerCall(() => pageReads())]
+		];
 		console.log(
 			`\n timeline (7 days, ${entries} source rows + 10,080 host and 403,200 container minutes; load average ${loadBefore} → ${load()})`
 		);
@@ -413,6 +446,8 @@ export async function benchTimeline({ runs = 200 }: { runs?: number } = {}): Pro
 				` ${name.padEnd(84)} ${`${t.p50.toFixed(1)} / ${t.p99.toFixed(1)} ms`.padEnd(18)} ${targeted ? (met ? 'p99<100 ✓' : 'p99<100 ✗') : ''}`
 			);
 		}
+		console.log(`\n ${'CPU per call (this process, median of 21 × 5 calls)'.padEnd(84)} ms`);
+		for (const [name, ms] of cpu) console.log(` ${name.padEnd(84)} ${ms.toFixed(2)}`);
 		return ok;
 	} finally {
 		db.$client.close();

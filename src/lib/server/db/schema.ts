@@ -7,6 +7,7 @@ import {
 	index,
 	uniqueIndex
 } from 'drizzle-orm/sqlite-core';
+import { sql } from 'drizzle-orm';
 
 /** 1-minute downsampled host history (see host/sampler.ts). */
 export const hostHistory = sqliteTable(
@@ -84,6 +85,27 @@ export const settings = sqliteTable('settings', {
 });
 
 /**
+ * A field of an action's `input` (a JSON summary, clipped at 500 characters: a clipped one is not
+ * JSON, and reading a field of it fails the read, or the write of an indexed row), or NULL.
+ */
+export const actionInputField = (jsonPath: string) =>
+	`CASE WHEN json_valid(input) THEN input ->> '${jsonPath}' END`;
+
+// The timeline kind and severity of an action row (timeline/timeline.ts), index expressions
+// (actions_timeline_idx): the timeline's reads use these exact texts, else SQLite computes them per
+// row. No commas: drizzle-kit 0.31 splits an index expression at its commas and quotes the pieces
+// as column names (drizzle-orm issue 6062).
+
+/**
+ * The timeline kind of an action row, NULL for the rows it never lists: denied ones, logins
+ * (auth.*) and the daily/weekly/test messages.
+ */
+export const ACTION_TIMELINE_KIND = `CASE WHEN outcome = 'denied' OR action = 'alerts.daily' OR action = 'digest.send' OR action = 'alerts.test' OR action LIKE 'auth.%' THEN NULL WHEN action = 'watchdog.oom' THEN 'oom' WHEN action = 'alerts.send' THEN 'alert' WHEN action LIKE 'watchdog.%' THEN 'watchdog' ELSE 'action' END`;
+
+/** The timeline severity of an action row: an alert's own, else by the action and its outcome. */
+export const ACTION_TIMELINE_SEVERITY = `CASE WHEN action = 'alerts.send' THEN CASE WHEN NOT json_valid(input) THEN 'info' WHEN input ->> '$.severity' IS NULL THEN 'info' ELSE input ->> '$.severity' END WHEN action = 'watchdog.oom' OR action = 'watchdog.quarantine' OR outcome = 'error' THEN 'CRIT' WHEN action = 'watchdog.restart' THEN 'WARN' ELSE 'info' END`;
+
+/**
  * Operator and watchdog actions (DESIGN decision 7): an intent row is written before the
  * action runs and completed with its outcome after. A row still `pending` at start-up
  * belongs to a process that died mid-action and is marked `unknown`.
@@ -111,7 +133,19 @@ export const actions = sqliteTable(
 		/** epoch ms of the outcome */
 		endedAt: integer('ended_at')
 	},
-	(t) => [index('actions_ts_idx').on(t.ts), index('actions_action_idx').on(t.action, t.ts)]
+	(t) => [
+		index('actions_ts_idx').on(t.ts),
+		index('actions_action_idx').on(t.action, t.ts),
+		// the timeline's list, one host's rows newest first (a hub keeps the rows of the hosts it serves)
+		index('actions_host_ts_idx').on(t.hostId, t.ts),
+		// the timeline's strip counts, one kind's rows in time order with their severity (decision 0034)
+		index('actions_timeline_idx').on(
+			t.hostId,
+			sql.raw(ACTION_TIMELINE_KIND),
+			t.ts,
+			sql.raw(ACTION_TIMELINE_SEVERITY)
+		)
+	]
 );
 
 /**
@@ -352,6 +386,8 @@ export const timelineEvents = sqliteTable(
 	},
 	(t) => [
 		uniqueIndex('timeline_events_ref_idx').on(t.hostId, t.kind, t.ref),
-		index('timeline_events_ts_idx').on(t.hostId, t.ts)
+		index('timeline_events_ts_idx').on(t.hostId, t.ts),
+		// the timeline's strip counts, one kind's rows in time order with their severity (decision 0034)
+		index('timeline_events_kind_idx').on(t.hostId, t.kind, t.ts, t.severity)
 	]
 );

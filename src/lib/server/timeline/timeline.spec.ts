@@ -5,6 +5,7 @@ import type { Db } from '../db';
 import { actions, deploys, ollamaUsage, scoreHistory, timelineEvents } from '../db/schema';
 import { countTimeline, decodeCursor, listTimeline, seekBelow } from './timeline';
 import { backfillHealthChanges } from './health-changes';
+import type { TimelineEntry } from '$lib/timeline';
 
 const H = 'vm-test';
 const T0 = Date.UTC(2026, 11, 7, 3, 0);
@@ -156,6 +157,36 @@ describe('listTimeline', () => {
 			'alert raised: swap.used',
 			'watchdog.restart shop-api-1'
 		]);
+	});
+
+	it('lists and counts an action whose input was clipped (not JSON any more)', async () => {
+		// recordIntent clips an input summary at 500 characters with an ellipsis: what is left is not JSON
+		const clipped = JSON.stringify({ key: 'shop/api', note: 'x'.repeat(600) }).slice(0, 499) + '…';
+		await db.insert(actions).values(
+			(['alerts.send', 'containers.restart'] as const).map((action, i) => ({
+				hostId: H,
+				ts: at(i),
+				actor: 'alerts',
+				action,
+				target: 'shop-api-1',
+				input: clipped,
+				outcome: 'ok' as const,
+				result: 'done',
+				endedAt: at(i)
+			}))
+		);
+		const q = { hostId: H, fromMs: at(0), toMs: at(1) };
+		const page = await listTimeline(db, q);
+		// no kind, no severity, no stack to read in it: an alert raised, at the default severity
+		expect(page.items.map((e) => [e.kind, e.severity, e.stack, e.title])).toEqual([
+			['action', 'info', null, 'containers.restart shop-api-1'],
+			['alert', 'info', null, 'alert raised: shop-api-1']
+		]);
+		expect((await countTimeline(db, { ...q, buckets: 2 })).cells).toEqual([
+			{ kind: 'action', bucket: 1, count: 1, severity: 'info' },
+			{ kind: 'alert', bucket: 0, count: 1, severity: 'info' }
+		]);
+		expect((await listTimeline(db, { ...q, stack: 'shop' })).items).toEqual([]);
 	});
 
 	it('pages by cursor without repeating or skipping when rows arrive between pages', async () => {
@@ -475,6 +506,115 @@ describe('countTimeline', () => {
 		await expect(countTimeline(db, { ...q, fromMs: at(2), toMs: at(1) })).rejects.toThrow(
 			/ends before it starts/
 		);
+	});
+
+	it('counts what the list shows, kind by kind and slice by slice, under each filter', async () => {
+		// two busy hours: a watchdog restart and an OOM kill a minute (about 10 a slice: counted
+		// slice by slice), a Docker exit every 2 minutes, deploys and model loads every 10 (1 a
+		// slice: grouped); one night's records of every source beside them, and two restarts that
+		// failed (CRIT among the WARN restarts of their slices)
+		await seedBusy(db, 120);
+		await seed(db);
+		await db.insert(actions).values(
+			[7, 50].map((m) => ({
+				hostId: H,
+				ts: at(m) + 30_000,
+				actor: 'watchdog',
+				action: 'watchdog.restart',
+				target: 'app1-1',
+				input: JSON.stringify({ key: 'app1/web' }),
+				outcome: 'error' as const,
+				result: 'timed out',
+				endedAt: at(m) + 30_000
+			}))
+		);
+		const range = { hostId: H, fromMs: at(0), toMs: at(119), buckets: 12 };
+		const order = ['info', 'OK', 'WARN', 'CRIT'];
+		// the list's entries, every page, counted per kind and slice in JS
+		const counted = async (filters: object) => {
+			const entries: TimelineEntry[] = [];
+			let cursor: string | undefined;
+			do {
+				const page = await listTimeline(db, { ...range, ...filters, limit: 500, cursor });
+				entries.push(...page.items);
+				cursor = page.nextCursor ?? undefined;
+			} while (cursor);
+			const { bucketMs } = await countTimeline(db, range);
+			const cells = new Map<
+				string,
+				{ kind: string; bucket: number; count: number; severity: string }
+			>();
+			for (const e of entries) {
+				const bucket = Math.floor((e.ts - range.fromMs) / bucketMs);
+				const cell = cells.get(`${e.kind}~${bucket}`) ?? {
+					kind: e.kind,
+					bucket,
+					count: 0,
+					severity: 'info'
+				};
+				cell.count++;
+				if (order.indexOf(e.severity) > order.indexOf(cell.severity)) cell.severity = e.severity;
+				cells.set(`${e.kind}~${bucket}`, cell);
+			}
+			return [...cells.values()].sort((a, b) =>
+				a.kind === b.kind ? a.bucket - b.bucket : a.kind < b.kind ? -1 : 1
+			);
+		};
+		const filtersList = [
+			{},
+			{ container: 'app1-1' },
+			{ container: 'shop-api-1' },
+			{ stack: 'app1' },
+			{ stack: 'jobs' },
+			{ severities: ['CRIT'] },
+			{ severities: ['OK', 'info'] },
+			{ kinds: ['oom', 'health', 'deploy'] },
+			{ kinds: ['watchdog'], severities: ['CRIT'], container: 'app1-1' }
+		] as const;
+		for (const filters of filtersList) {
+			const expected = await counted(filters);
+			const counts = await countTimeline(db, { ...range, ...filters } as never);
+			expect({ filters, cells: counts.cells }).toEqual({ filters, cells: expected });
+		}
+		// the two failed restarts, in their slices' worst severity
+		const failed = await countTimeline(db, { ...range, kinds: ['watchdog'] });
+		expect(failed.cells.filter((c) => c.severity === 'CRIT').map((c) => c.bucket)).toEqual([0, 5]);
+	});
+
+	it('reads each kind down the index that starts with it', async () => {
+		await seedBusy(db, 120);
+		const client = db.$client;
+		const execute = client.execute.bind(client);
+		const statements: { sql: string; args: unknown[] }[] = [];
+		client.execute = ((stmt: { sql: string; args: unknown[] }) => {
+			statements.push(stmt);
+			return execute(stmt as never);
+		}) as never;
+		try {
+			await countTimeline(db, { hostId: H, fromMs: at(0), toMs: at(119), buckets: 12 });
+		} finally {
+			client.execute = execute;
+		}
+		const plan = [];
+		for (const stmt of statements)
+			for (const row of (await execute({ ...stmt, sql: `EXPLAIN QUERY PLAN ${stmt.sql}` } as never))
+				.rows)
+				plan.push(String(row.detail));
+		// the action kind is the index's expression, word for word (else SQLite computes it per row
+		// and sorts the rows of the range to group them)
+		expect(plan).toContain(
+			'SEARCH actions USING INDEX actions_timeline_idx (host_id=? AND <expr>=? AND ts>? AND ts<?)'
+		);
+		expect(plan).toContain(
+			'SEARCH timeline_events USING COVERING INDEX timeline_events_kind_idx (host_id=? AND kind=? AND ts>? AND ts<?)'
+		);
+		expect(
+			plan.filter((d) =>
+				/SEARCH (actions|timeline_events) USING (COVERING )?INDEX (actions_ts_idx|actions_host_ts_idx|timeline_events_ts_idx)/.test(
+					d
+				)
+			)
+		).toEqual([]);
 	});
 
 	it('counts a busy range without listing it', async () => {

@@ -11,8 +11,9 @@
 // from its newest end made a page 200 pages into a busy week take ~10× the SQLite steps of the
 // first (bench/timeline.ts).
 //
-// The strip chart's counts (countTimeline) read the same sources with the same filters, grouped
-// per kind and slice of the range in SQL.
+// The strip chart's counts (countTimeline) read the same sources with the same filters, each kind
+// down an index that starts with it (actions_timeline_idx, timeline_events_kind_idx): a busy kind
+// slice by slice, a seek each, a sparse one grouped. No read sorts a busy kind's entries.
 //
 // Sources and kinds:
 //   health   timeline_events, written with each score (health-changes.ts): a dimension's level
@@ -29,6 +30,12 @@
 //   cron     timeline_events: cron runs that failed or were missed
 //   docker   timeline_events: container exits vmwarden did not cause, and Docker's restarts
 import type { Db } from '../db';
+import {
+	ACTION_TIMELINE_KIND,
+	ACTION_TIMELINE_SEVERITY,
+	actionInputField,
+	timelineEvents
+} from '../db/schema';
 import {
 	TIMELINE_KINDS,
 	type TimelineCounts,
@@ -107,15 +114,16 @@ const SOURCES: Source[] = [
 		kinds: ['alert', 'watchdog', 'oom', 'action'],
 		table: 'actions',
 		ts: 'ts',
-		where: `outcome <> 'denied' AND action NOT IN ('alerts.daily', 'digest.send', 'alerts.test') AND action NOT LIKE 'auth.%'`,
+		// the kind and severity are the index's expressions (db/schema.ts), word for word; `kinds`
+		// is every kind the expression gives. The kind is NULL for the rows the timeline leaves out
+		// (denied ones, logins, the daily/weekly/test messages)
+		where: `(${ACTION_TIMELINE_KIND}) IS NOT NULL`,
 		cols: {
-			kind: `CASE WHEN action = 'watchdog.oom' THEN 'oom' WHEN action = 'alerts.send' THEN 'alert' WHEN action LIKE 'watchdog.%' THEN 'watchdog' ELSE 'action' END`,
+			kind: ACTION_TIMELINE_KIND,
 			container: `CASE WHEN action IN ('watchdog.restart', 'watchdog.quarantine', 'watchdog.release', 'watchdog.oom', 'containers.restart', 'containers.stop', 'containers.start') THEN target END`,
-			stack: stackOf(`json_extract(input, '$.key')`),
-			severity: `CASE WHEN action = 'alerts.send' THEN coalesce(json_extract(input, '$.severity'), 'info')
-				WHEN action IN ('watchdog.oom', 'watchdog.quarantine') OR outcome = 'error' THEN 'CRIT'
-				WHEN action = 'watchdog.restart' THEN 'WARN' ELSE 'info' END`,
-			title: `CASE WHEN action = 'alerts.send' THEN CASE json_extract(input, '$.kind') WHEN 'recover' THEN 'alert cleared: ' WHEN 'escalate' THEN 'alert escalated: ' WHEN 'update' THEN 'alert updated: ' ELSE 'alert raised: ' END || coalesce(target, '?')
+			stack: stackOf(actionInputField('$.key')),
+			severity: ACTION_TIMELINE_SEVERITY,
+			title: `CASE WHEN action = 'alerts.send' THEN CASE ${actionInputField('$.kind')} WHEN 'recover' THEN 'alert cleared: ' WHEN 'escalate' THEN 'alert escalated: ' WHEN 'update' THEN 'alert updated: ' ELSE 'alert raised: ' END || coalesce(target, '?')
 				WHEN action = 'watchdog.oom' THEN 'OOM kill: ' || coalesce(target, '?')
 				ELSE action || coalesce(' ' || target, '') END`,
 			detail: `actor || ' · ' || outcome || coalesce(': ' || result, '')`,
@@ -141,7 +149,8 @@ const SOURCES: Source[] = [
 	},
 	{
 		source: 'event',
-		kinds: ['health', 'cleanup', 'cron', 'docker'],
+		// every kind the table holds (its enum): the counts read kind by kind
+		kinds: [...timelineEvents.kind.enumValues],
 		table: 'timeline_events',
 		ts: 'ts',
 		cols: {
@@ -175,35 +184,22 @@ const SOURCES: Source[] = [
 
 type Range = Pick<TimelineQuery, 'hostId' | 'fromMs' | 'toMs'>;
 type Filters = Pick<TimelineQuery, 'kinds' | 'container' | 'stack' | 'severities'>;
+type Clause = { where: string; args: (string | number)[] };
 
 /**
- * The WHERE of one source's read, with its arguments: its host, the range, below the cursor when
- * there is one, and the filters. Null when the kinds filter leaves the source out.
+ * The WHERE of one source's read, with its arguments: `seek`, the part that bounds the index walk
+ * (the host, the time column, the kind), then the rows it never lists and the filters. The list
+ * and the counts filter alike through it. Null when the kinds filter leaves the source out.
  */
-function sourceWhere(
-	s: Source,
-	q: Range & Filters,
-	cursor: Cursor | null
-): { where: string; args: (string | number)[] } | null {
+function sourceWhere(s: Source, q: Filters, seek: Clause): Clause | null {
 	const wanted = q.kinds?.length ? q.kinds : null;
 	if (wanted && !s.kinds.some((k) => wanted.includes(k))) return null;
-	const where: string[] = [];
-	const args: (string | number)[] = [];
+	const where = [seek.where];
+	const args = [...seek.args];
 	const and = (clause: string, ...more: (string | number)[]) => {
 		where.push(clause);
 		args.push(...more);
 	};
-	const below = cursor && seekBelow(s.source, cursor);
-	// one upper bound on the time column, the lower of the range's end and the cursor's: given
-	// two, SQLite seeks the index with one and filters with the other, and a page read from the
-	// range's end down to the cursor costs more the deeper it is
-	and(
-		`host_id = ? AND ${s.ts} >= ? AND ${s.ts} <= ?`,
-		q.hostId,
-		q.fromMs,
-		below ? Math.min(q.toMs, below.upTo) : q.toMs
-	);
-	if (below) and(`(${s.ts} < ? OR id < ?)`, below.upTo, below.belowId);
 	if (s.where) and(s.where);
 	const some = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 	if (wanted && s.kinds.some((k) => !wanted.includes(k)))
@@ -213,6 +209,21 @@ function sourceWhere(
 	if (q.severities?.length)
 		and(`(${s.cols.severity}) IN (${some(q.severities.length)})`, ...q.severities);
 	return { where: where.join(' AND '), args };
+}
+
+/** A page's walk down one source's (host_id, time) index: the range, and below the cursor if any. */
+function listSeek(s: Source, q: Range, cursor: Cursor | null): Clause {
+	const below = cursor && seekBelow(s.source, cursor);
+	// one upper bound on the time column, the lower of the range's end and the cursor's: given
+	// two, SQLite seeks the index with one and filters with the other, and a page read from the
+	// range's end down to the cursor costs more the deeper it is
+	const where = `host_id = ? AND ${s.ts} >= ? AND ${s.ts} <= ?`;
+	const args = [q.hostId, q.fromMs, below ? Math.min(q.toMs, below.upTo) : q.toMs];
+	if (!below) return { where, args };
+	return {
+		where: `${where} AND (${s.ts} < ? OR id < ?)`,
+		args: [...args, below.upTo, below.belowId]
+	};
 }
 
 /**
@@ -239,7 +250,7 @@ export async function listTimeline(db: Db, q: TimelineQuery): Promise<TimelinePa
 	const parts: string[] = [];
 	const args: (string | number)[] = [];
 	for (const s of SOURCES) {
-		const w = sourceWhere(s, q, cursor);
+		const w = sourceWhere(s, q, listSeek(s, q, cursor));
 		if (!w) continue;
 		const c = s.cols;
 		// newest first by (ts, id), the order of the source's index: the read stops after limit + 1
@@ -270,9 +281,36 @@ export interface TimelineCountsQuery extends Range, Filters {
 const SEVERITY_ORDER = ['info', 'OK', 'WARN', 'CRIT'] as const satisfies TimelineSeverity[];
 
 /**
+ * A kind with at least this many entries a slice (on average over the range) is counted slice by
+ * slice, a seek each; one with fewer is grouped, a sort of its entries. The two cost about the same
+ * at 1–16 a slice (bench/timeline.ts: ~2 µs a slice, ~0.3 µs an entry sorted).
+ */
+const DENSE_PER_SLICE = 4;
+
+/** One kind of one source: the strip counts read each down the index that starts with it. */
+interface Arm {
+	s: Source;
+	kind: TimelineKind;
+}
+
+/** An arm's walk down its index: the host, the kind (a source of several), then `time`. */
+function armSeek({ s, kind }: Arm, hostId: string, time: Clause): Clause {
+	return s.kinds.length > 1
+		? {
+				where: `host_id = ? AND (${s.cols.kind}) = ? AND ${time.where}`,
+				args: [hostId, kind, ...time.args]
+			}
+		: { where: `host_id = ? AND ${time.where}`, args: [hostId, ...time.args] };
+}
+
+/**
  * How many entries of each kind fall in each slice of the range, with the same filters as the
- * list: what the /timeline strip chart draws. Counted in SQL (one GROUP BY per source, summed),
- * so the page never reads a week's rows to draw them.
+ * list: what the /timeline strip chart draws. Each kind is read down an index that starts with
+ * (host_id, kind) and holds the time column and the severity (actions_timeline_idx,
+ * timeline_events_kind_idx; a source of one kind, its (host_id, time) index), so no entry is read
+ * from its table unless a container or stack filter needs it. A busy kind is counted slice by slice,
+ * a seek and a walk each; a sparse one grouped. Grouping every kind of the range sorted every entry
+ * of it (decision 0034).
  */
 export async function countTimeline(db: Db, q: TimelineCountsQuery): Promise<TimelineCounts> {
 	if (!(q.fromMs <= q.toMs))
@@ -280,32 +318,83 @@ export async function countTimeline(db: Db, q: TimelineCountsQuery): Promise<Tim
 	const buckets = Math.min(Math.max(Math.floor(q.buckets ?? 100), 1), 500);
 	// the range's last ms falls in the last slice
 	const bucketMs = Math.ceil((q.toMs - q.fromMs + 1) / buckets);
+	const end = q.toMs + 1;
+	const dense = Math.ceil((end - q.fromMs) / bucketMs) * DENSE_PER_SLICE;
+	const arms: Arm[] = SOURCES.flatMap((s) =>
+		s.kinds.filter((k) => !q.kinds?.length || q.kinds.includes(k)).map((kind) => ({ s, kind }))
+	);
+	const inRange = (s: Source): Clause => ({
+		where: `${s.ts} >= ? AND ${s.ts} <= ?`,
+		args: [q.fromMs, q.toMs]
+	});
+	// how many entries each kind has in the range, up to `dense`: without the filters, which only
+	// decide how it is counted
+	const probes = arms.map((a) => armSeek(a, q.hostId, inRange(a.s)));
+	const probed = arms.length
+		? (
+				await db.$client.execute({
+					sql: `SELECT ${probes.map((p, i) => `(SELECT count(*) FROM (SELECT 1 FROM ${arms[i].s.table} WHERE ${p.where} LIMIT ${dense})) AS n${i}`).join(', ')}`,
+					args: probes.flatMap((p) => p.args)
+				})
+			).rows[0]
+		: undefined;
+	const rank = (severity: string) =>
+		`CASE (${severity}) ${SEVERITY_ORDER.map((v, i) => `WHEN '${v}' THEN ${i}`).join(' ')} ELSE 0 END`;
+	// a cell's count and its worst rank (0–3) in one value, count × 4 + rank: one walk gives both
+	const packed = (s: Source) => `count(*) * 4 + coalesce(max(${rank(s.cols.severity)}), 0)`;
+	// the arm is the kind: the kinds filter is applied
+	const filters = { ...q, kinds: undefined };
 	const parts: string[] = [];
 	const args: (string | number)[] = [];
-	for (const s of SOURCES) {
-		const w = sourceWhere(s, q, null);
-		if (!w) continue;
-		// grouped by severity too, and ranked only once grouped: a rank per row cost a fifth of the read
-		parts.push(
-			`SELECT ${s.cols.kind} AS kind, CAST((${s.ts} - ?) / ? AS INTEGER) AS bucket, ${s.cols.severity} AS severity, count(*) AS n
-				FROM ${s.table} WHERE ${w.where} GROUP BY 1, 2, 3`
-		);
-		args.push(q.fromMs, bucketMs, ...w.args);
-	}
-	const rank = `CASE severity ${SEVERITY_ORDER.map((v, i) => `WHEN '${v}' THEN ${i}`).join(' ')} ELSE 0 END`;
+	arms.forEach((a, i) => {
+		const seen = Number(probed?.[`n${i}`] ?? 0);
+		if (seen === 0) return;
+		const { s, kind } = a;
+		if (seen >= dense) {
+			const w = sourceWhere(
+				s,
+				filters,
+				armSeek(a, q.hostId, { where: `${s.ts} >= slice.lo AND ${s.ts} < slice.hi`, args: [] })
+			)!;
+			parts.push(
+				`SELECT ? AS kind, i AS bucket, (SELECT ${packed(s)} FROM ${s.table} WHERE ${w.where}) AS packed FROM slice`
+			);
+			args.push(kind, ...w.args);
+		} else {
+			const w = sourceWhere(s, filters, armSeek(a, q.hostId, inRange(s)))!;
+			parts.push(
+				`SELECT ? AS kind, CAST((${s.ts} - ?) / ? AS INTEGER) AS bucket, ${packed(s)} AS packed FROM ${s.table} WHERE ${w.where} GROUP BY 2`
+			);
+			args.push(kind, q.fromMs, bucketMs, ...w.args);
+		}
+	});
+	// Slice i is [lo, hi): fromMs + i × bucketMs to the next, the last one cut at the range's end.
+	// The cells are materialized (flattened into the outer query, a lone arm would count again for
+	// each use of `packed`) and come back as one JSON array: the client spends ~3 µs on each row it
+	// returns, about what counting a busy slice costs.
 	const res = parts.length
 		? await db.$client.execute({
-				sql: `SELECT kind, bucket, sum(n) AS n, max(${rank}) AS rank FROM (${parts.join('\nUNION ALL\n')})
-					GROUP BY kind, bucket ORDER BY kind, bucket`,
-				args
+				sql: `WITH RECURSIVE slice(i, lo, hi) AS (SELECT 0, ?, min(? + ?, ?) UNION ALL SELECT i + 1, hi, min(hi + ?, ?) FROM slice WHERE hi < ?),
+					cell AS MATERIALIZED (${parts.join('\nUNION ALL\n')})
+					SELECT json_group_array(json_array(kind, bucket, n, rank)) AS cells FROM (
+						SELECT kind, bucket, sum(packed >> 2) AS n, max(packed & 3) AS rank FROM cell GROUP BY kind, bucket HAVING n > 0)`,
+				args: [q.fromMs, q.fromMs, bucketMs, end, bucketMs, end, end, ...args]
 			})
-		: null;
-	const cells = (res?.rows ?? []).map((r) => ({
-		kind: r.kind as TimelineKind,
-		bucket: Number(r.bucket),
-		count: Number(r.n),
-		severity: SEVERITY_ORDER[Number(r.rank)] ?? 'info'
-	}));
+		: undefined;
+	const rows = JSON.parse(String(res?.rows[0]?.cells ?? '[]')) as [
+		TimelineKind,
+		number,
+		number,
+		number
+	][];
+	const cells = rows
+		.map(([kind, bucket, count, r]) => ({
+			kind,
+			bucket,
+			count,
+			severity: SEVERITY_ORDER[r] ?? 'info'
+		}))
+		.sort((a, b) => (a.kind === b.kind ? a.bucket - b.bucket : a.kind < b.kind ? -1 : 1));
 	return { fromMs: q.fromMs, toMs: q.toMs, bucketMs, cells };
 }
 
