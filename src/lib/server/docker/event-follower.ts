@@ -1,7 +1,10 @@
 // Follows Docker's container events for a recorder (deploys, exits): attaches, splits the
-// newline-delimited JSON, hands each event over in order, and re-attaches after `retryMs` when
-// Docker is down or closes the stream. One event that cannot be handled is skipped, not fatal.
+// newline-delimited JSON, hands each event over in order, and re-attaches when Docker is down or
+// closes the stream: after `retryMs`, then doubling while the outage lasts (retry.ts), or at once
+// on `retryNow()` (services.ts calls it when the Docker adapter reaches Docker again). One event
+// that cannot be handled is skipped, not fatal.
 import { reasonOf } from '../availability';
+import { createRetryClock, RETRY_MAX_MS } from '../retry';
 import type { Logger } from '../log';
 import type { DockerApi } from './api';
 
@@ -16,16 +19,23 @@ export interface DockerEventFollowerOptions {
 	onEvent: (event: Record<string, unknown>) => Promise<void>;
 	/** names the follower in the log: "deploy recorder" */
 	what: string;
+	/** the first wait before re-attaching; doubled at each failure in a row, up to `retryMaxMs` */
 	retryMs?: number;
+	retryMaxMs?: number;
 	log: Logger;
 }
 
 export function createDockerEventFollower(o: DockerEventFollowerOptions) {
-	const retryMs = o.retryMs ?? 5000;
+	const retry = createRetryClock({
+		baseMs: o.retryMs ?? 5000,
+		maxMs: o.retryMaxMs ?? RETRY_MAX_MS
+	});
 	let ctrl: AbortController | null = null;
 	let loop: Promise<void> | null = null;
 	let connected = false;
 	let lastError: string | null = null;
+	/** ends the wait before the next attempt, while there is one */
+	let retryNow: (() => void) | null = null;
 
 	async function follow(signal: AbortSignal) {
 		while (!signal.aborted) {
@@ -41,6 +51,7 @@ export function createDockerEventFollower(o: DockerEventFollowerOptions) {
 				await o.onAttached?.();
 				connected = true;
 				lastError = null;
+				retry.ok();
 				let buffered = '';
 				for await (const chunk of stream as AsyncIterable<Buffer | string>) {
 					buffered += chunk.toString();
@@ -71,10 +82,12 @@ export function createDockerEventFollower(o: DockerEventFollowerOptions) {
 					const done = () => {
 						clearTimeout(t);
 						signal.removeEventListener('abort', done);
+						retryNow = null;
 						resolve();
 					};
-					const t = setTimeout(done, retryMs);
+					const t = setTimeout(done, retry.failed());
 					signal.addEventListener('abort', done, { once: true });
+					retryNow = done;
 				});
 			}
 		}
@@ -90,6 +103,10 @@ export function createDockerEventFollower(o: DockerEventFollowerOptions) {
 			ctrl?.abort();
 			await loop;
 			loop = null;
+		},
+		/** Docker is reachable again (the adapter saw it): re-attach now instead of after the wait. */
+		retryNow() {
+			retryNow?.();
 		},
 		get connected() {
 			return connected;

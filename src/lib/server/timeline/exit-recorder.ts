@@ -140,6 +140,8 @@ export function createExitRecorder({
 	return {
 		start: follower.start,
 		stop: follower.stop,
+		/** Docker answers again: re-attach now rather than after the backed-off wait. */
+		retryNow: follower.retryNow,
 		status: () => ({
 			connected: follower.connected,
 			recorded: tracker.recorded(),

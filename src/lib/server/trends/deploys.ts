@@ -155,6 +155,8 @@ export function createDeployRecorder({
 	return {
 		start: follower.start,
 		stop: follower.stop,
+		/** Docker answers again: re-attach now rather than after the backed-off wait. */
+		retryNow: follower.retryNow,
 		status() {
 			return { connected: follower.connected, recorded, lastError: follower.lastError };
 		},
