@@ -156,3 +156,21 @@ describe('docker adapter while Docker is unreachable', () => {
 	});
 });
 
+describe('docker adapter inspects', () => {
+	beforeEach(() =>
+		vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] })
+	);
+	afterEach(() => vi.useRealTimers());
+
+	it('re-inspects a container whose list entry is unchanged every 2 minutes, one whose health changed at once', async () => {
+		const docker = fakeDocker();
+		const adapter = createDockerAdapter({ api: docker.api, intervalMs: 5000, log: quiet });
+		adapter.start();
+		await vi.advanceTimersByTimeAsync(600_000 - 1); // 120 refreshes over 10 minutes
+		expect(docker.state.inspects).toBe(5); // at 0, 2, 4, 6, 8 min (at 30 s before: 20)
+		docker.state.status = 'Up 2 hours (unhealthy)';
+		await vi.advanceTimersByTimeAsync(5_000);
+		expect(docker.state.inspects).toBe(6);
+		await adapter.stop();
+	});
+});

@@ -27,7 +27,12 @@ export interface DockerAdapterOptions {
 	api: DockerApi;
 	/** ms between refreshes (VMW_CONTAINER_SAMPLE_INTERVAL_MS) */
 	intervalMs: number;
-	/** Re-inspect a container whose list entry did not change at least this often. */
+	/**
+	 * Re-inspect a container whose list entry did not change at least this often (default 2
+	 * minutes). The list carries state, status and health; what only an inspect shows and can
+	 * change without them is a `docker update` of the limits and a failing streak below the
+	 * retries. Unhealthy, starting and restarting containers are re-inspected at every refresh.
+	 */
 	inspectMaxAgeMs?: number;
 	/** Only containers carrying all these labels (`key` or `key=value`); [] = all. */
 	labels?: string[];
@@ -101,7 +106,7 @@ async function eachLimited<T>(
 export function createDockerAdapter({
 	api,
 	intervalMs,
-	inspectMaxAgeMs = 30_000,
+	inspectMaxAgeMs = 120_000,
 	labels = [],
 	inspectConcurrency = 8,
 	retryMaxMs = RETRY_MAX_MS,
