@@ -9,7 +9,9 @@ import {
 	findContainerDir,
 	parseBlkio,
 	parseIoStat,
+	parseKeyValues,
 	readCgroup,
+	statValue,
 	stackedMajors,
 	sumDeviceIo
 } from './cgroup';
@@ -110,6 +112,36 @@ describe('readCgroup on the fixtures (numbers derived in tests/fixtures/cgroup-v
 		expect(() =>
 			readCgroup({ version: 2, root: tmp, controllers: null }, 'v2-bad', dmOnly)
 		).toThrow(/memory\.current: expected a number, got "lots"/);
+	});
+});
+
+describe('statValue: one key of a "key value" file without splitting it', () => {
+	it.each([
+		'cgroup-v2/cpu.stat',
+		'cgroup-v2/memory.stat',
+		`cgroup-v1/memory/docker/${V1_ID}/memory.stat`
+	])('gives what parseKeyValues gives for every key of %s', (file) => {
+		const text = readFileSync(path.join(fixtures, file), 'utf8');
+		const all = parseKeyValues(text);
+		expect(all.size).toBeGreaterThan(0);
+		for (const [key, value] of all) expect(statValue(text, key)).toBe(value);
+	});
+
+	it.each([
+		// the whole key only: inactive_file is also the tail of total_inactive_file
+		['total_inactive_file 7\ninactive_file 3\n', 'inactive_file', 3],
+		['total_inactive_file 7\n', 'inactive_file', undefined],
+		['anon 1\ninactive_file_x 5\n', 'inactive_file', undefined],
+		['inactive_file 12', 'inactive_file', 12], // no final newline
+		['inactive_file   12 \n', 'inactive_file', 12],
+		['inactive_file -3\n', 'inactive_file', undefined], // not all digits: no value, as parseKeyValues
+		['inactive_file 3x\n', 'inactive_file', undefined],
+		['', 'usage_usec', undefined],
+		['  inactive_file 4\n', 'inactive_file', 4], // indented
+		['anon inactive_file 4\n', 'inactive_file', undefined] // not the line's key
+	])('%j, %s -> %s', (text, key, value) => {
+		expect(statValue(text, key)).toBe(value);
+		expect(parseKeyValues(text).get(key)).toBe(value);
 	});
 });
 

@@ -9,11 +9,13 @@ import { createEmitter } from '../emitter';
 import type { DockerAdapter } from './adapter';
 import type { RawContainerStats } from './api';
 import {
+	cgroupFiles,
 	createStackedLayerTest,
 	detectLayout,
 	findContainerDir,
-	readCgroup,
+	readCgroupFiles,
 	sumDeviceIo,
+	type CgroupFiles,
 	type CgroupLayout,
 	type CgroupReading
 } from './cgroup';
@@ -153,7 +155,8 @@ export function createStatsCollector({
 }: StatsCollectorOptions) {
 	let layout: CgroupLayout | null = null;
 	const isStackedLayer = createStackedLayerTest({ sysRoot, procRoot });
-	const dirs = new Map<string, string>();
+	/** each running container's cgroup files, found once (not joined again at every refresh) */
+	const dirs = new Map<string, CgroupFiles>();
 	const prev = new Map<string, { reading: CgroupReading; ts: number }>();
 	const windows = new Map<string, ContainerStatsSample[]>();
 	const latest = new Map<string, ContainerStatsSample>();
@@ -177,15 +180,16 @@ export function createStatsCollector({
 		try {
 			layout ??= detectLayout(cgroupRoot);
 			status.cgroupVersion = layout.version;
-			let rel = dirs.get(c.id);
-			if (!rel) {
-				rel = findContainerDir(layout, c.id, c.cgroupParent) ?? undefined;
+			let files = dirs.get(c.id);
+			if (!files) {
+				const rel = findContainerDir(layout, c.id, c.cgroupParent);
 				if (!rel) return null;
-				dirs.set(c.id, rel);
+				files = cgroupFiles(layout, rel);
+				dirs.set(c.id, files);
 			}
 			// Docker's limit comes from the inspect; read the cgroup's only when Docker set none
 			// (a limit inherited from a parent slice still shows then)
-			return readCgroup(layout, rel, isStackedLayer, undefined, {
+			return readCgroupFiles(files, isStackedLayer, undefined, {
 				withLimit: c.memoryLimitBytes === null
 			});
 		} catch (err) {
