@@ -13,7 +13,12 @@ const ID = 'c'.repeat(64);
 /** One running container `shop-web-1`; `down` makes every call fail as a missing socket does. */
 function fakeDocker() {
 	const calls: number[] = [];
-	const state = { down: false, status: 'Up 2 hours', inspects: 0 };
+	const state = {
+		down: false,
+		status: 'Up 2 hours',
+		inspects: 0,
+		health: undefined as { status: string; intervalNs: number } | undefined
+	};
 	const refuse = () =>
 		new DockerUnavailableError('listContainers failed: connect ENOENT /run/docker.sock', {
 			sent: false
@@ -34,8 +39,18 @@ function fakeDocker() {
 				Created: '2026-11-01T10:00:00.000Z',
 				Image: 'sha256:abc',
 				RestartCount: 0,
-				State: { Status: 'running', Running: true, Pid: 1, StartedAt: '2026-11-01T10:00:01Z' },
-				Config: { Image: 'shop/web:1', Labels: {} },
+				State: {
+					Status: 'running',
+					Running: true,
+					Pid: 1,
+					StartedAt: '2026-11-01T10:00:01Z',
+					Health: state.health && { Status: state.health.status, FailingStreak: 4, Log: [] }
+				},
+				Config: {
+					Image: 'shop/web:1',
+					Labels: {},
+					Healthcheck: state.health && { Test: ['CMD', 'true'], Interval: state.health.intervalNs }
+				},
 				HostConfig: { Memory: 0, CgroupParent: '' }
 			} as unknown as RawContainerInspect;
 		}
@@ -173,4 +188,25 @@ describe('docker adapter inspects', () => {
 		expect(docker.state.inspects).toBe(6);
 		await adapter.stop();
 	});
+
+	it.each([
+		// [check interval, inspects in 60 s of 5 s refreshes]
+		[10, 6], // once per check, not at each refresh (12)
+		[5, 12],
+		[1, 12] // a check faster than the refresh: every refresh, as before
+	])(
+		'an unhealthy container with a %i s check is re-inspected once a check can have run: %i a minute',
+		async (intervalS, perMinute) => {
+			const docker = fakeDocker();
+			docker.state.status = 'Up 2 hours (unhealthy)';
+			docker.state.health = { status: 'unhealthy', intervalNs: intervalS * 1e9 };
+			const adapter = createDockerAdapter({ api: docker.api, intervalMs: 5000, log: quiet });
+			adapter.start();
+			await vi.advanceTimersByTimeAsync(1); // the first refresh (and inspect)
+			docker.state.inspects = 0;
+			await vi.advanceTimersByTimeAsync(60_000);
+			expect(docker.state.inspects).toBe(perMinute);
+			await adapter.stop();
+		}
+	);
 });

@@ -146,9 +146,12 @@ export function createDockerAdapter({
 		const c = cache.get(s.Id);
 		if (!c || c.key !== keyOf(s)) return true;
 		if (t - c.info.inspectedAt >= inspectMaxAgeMs) return true;
-		// the failing streak and health log move on every check
-		if (c.info.health === 'unhealthy' || c.info.health === 'starting' || s.State === 'restarting')
-			return true;
+		if (s.State === 'restarting') return true;
+		// the failing streak and health log move at each check: once a check can have run since
+		// the last inspect (half a refresh early, so a check as frequent as the refresh is not
+		// seen one refresh late); a 10 s check watched every 5 s was inspected twice per result
+		if (c.info.health === 'unhealthy' || c.info.health === 'starting')
+			return t - c.info.inspectedAt + intervalMs / 2 >= (c.info.healthIntervalMs ?? 0);
 		// restarted between two refreshes without the state changing
 		if (justStarted(s.Status) && (c.info.startedAt === null || t - c.info.startedAt > 90_000))
 			return true;
