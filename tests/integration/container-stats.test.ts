@@ -116,4 +116,31 @@ describe('container stats (rig kernel cgroups vs Docker stats API)', () => {
 		expect(busy.cpuPct).toBeLessThanOrEqual(105);
 		expect(collector.status().lastCollectMs).toBeLessThan(1000);
 	});
+
+	it('a container restarted under the collector is read from its new cgroup (files kept open between refreshes)', async () => {
+		const collector = createStatsCollector({ adapter, log: createLogger('test-stats') });
+		try {
+			const busyOf = async () => {
+				const r = await adapter.refresh();
+				if (r.state !== 'ok') throw new Error(r.reason);
+				const samples = await collector.collect(r.data);
+				return samples.find((s) => s.name === `${run}-busy`);
+			};
+			await busyOf();
+			await new Promise((res) => setTimeout(res, 1500));
+			const before = (await busyOf())!;
+			expect(before.cpuUsec).toBeGreaterThan(100_000); // the loop has run for seconds by now
+			// Docker removes the container's cgroup and makes a new one at the same path: the file
+			// kept open from the old one must not go on answering (with its old counter)
+			await docker.getContainer(before.id).restart({ t: 0 });
+			const after = await waitFor('the restarted container read again', async () => {
+				const s = await busyOf();
+				return s && s.cpuUsec < before.cpuUsec ? s : null;
+			});
+			expect(after.source).toBe('cgroup');
+			expect(collector.status()).toMatchObject({ fromStatsApi: 0, missing: 0 });
+		} finally {
+			await collector.stop();
+		}
+	});
 });

@@ -404,7 +404,10 @@ export async function createServices(
 				hostId: config.hostId,
 				snapshot: () => currentSnapshot({ sampler, config }),
 				score,
-				containers: () => docker.containers(),
+				containers: () => {
+					docker.wake(); // a hub asks: Docker's next attempt is not left backed off
+					return docker.containers();
+				},
 				cron: () => maintenance.status(),
 				diskTrend: () => trends.series({ metric: 'disk', range: '7d' })
 			})
@@ -440,6 +443,13 @@ export async function createServices(
 			{ name: 'deploys', service: deploys, start: startDocker },
 			{ name: 'docker-events', service: dockerEvents, start: startDocker },
 			{ name: 'timeline-runs', service: runRecorder, start: startAlerts },
+			{
+				// the event followers back off while Docker is unreachable; the adapter's refresh is the
+				// one that notices its return (at once when a page asks: wake): they follow it at once
+				name: 'docker-reattach',
+				service: dockerReattach({ docker, followers: [watchdog, dockerEvents] }),
+				start: startDocker
+			},
 			{ name: 'score', service: score, start: startScore },
 			{
 				name: 'score-triggers',
@@ -493,6 +503,29 @@ export async function createServices(
 		auth: config.auth.enabled ? 'on' : 'off'
 	});
 	return services;
+}
+
+/** Calls each follower's `retryNow` when a Docker refresh succeeds (a no-op unless it is waiting to retry). */
+function dockerReattach({
+	docker,
+	followers
+}: {
+	docker: DockerAdapter;
+	followers: { retryNow(): void }[];
+}) {
+	let off: (() => void) | null = null;
+	return {
+		start() {
+			off ??= docker.subscribe((r) => {
+				if (r.state !== 'ok') return;
+				for (const f of followers) f.retryNow();
+			});
+		},
+		stop() {
+			off?.();
+			off = null;
+		}
+	};
 }
 
 /** Rows sealed under VMW_SECRET_KEY_PREVIOUS move to the current key, in the background. */

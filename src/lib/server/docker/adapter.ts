@@ -1,7 +1,9 @@
 // The Docker adapter, a background service like the host sampler: refreshes the container
 // list every `intervalMs` (list + inspect of what changed), keeps the last good list, and
 // answers queries with Availability (DESIGN decision 6). When the daemon is unreachable it
-// keeps trying on the same schedule, so it reconnects by itself when the daemon returns.
+// keeps trying, after its interval at first and then less often (retry.ts: doubling up to once a
+// minute), so it reconnects by itself when the daemon returns; a request that needs the list
+// (`wake()`) brings the next attempt forward to one interval after the last.
 import { createAvailability, reasonOf, type Availability } from '../availability';
 import type { Logger } from '../log';
 import { createEmitter } from '../emitter';
@@ -19,17 +21,25 @@ import {
 	type ContainerInfo
 } from './model';
 import { restartAndConfirm, type RestartOptions } from './restart';
+import { createRetryClock, RETRY_MAX_MS } from '../retry';
 
 export interface DockerAdapterOptions {
 	api: DockerApi;
 	/** ms between refreshes (VMW_CONTAINER_SAMPLE_INTERVAL_MS) */
 	intervalMs: number;
-	/** Re-inspect a container whose list entry did not change at least this often. */
+	/**
+	 * Re-inspect a container whose list entry did not change at least this often (default 2
+	 * minutes). The list carries state, status and health; what only an inspect shows and can
+	 * change without them is a `docker update` of the limits and a failing streak below the
+	 * retries. Unhealthy, starting and restarting containers are re-inspected at every refresh.
+	 */
 	inspectMaxAgeMs?: number;
 	/** Only containers carrying all these labels (`key` or `key=value`); [] = all. */
 	labels?: string[];
 	/** Parallel inspects per refresh. */
 	inspectConcurrency?: number;
+	/** While Docker is unreachable, the longest wait between two attempts (retry.ts). */
+	retryMaxMs?: number;
 	now?: () => number;
 	log: Logger;
 }
@@ -52,6 +62,12 @@ export interface DockerAdapter {
 	stop(): Promise<void>;
 	/** Refreshes now (serialised with the timer's refreshes). */
 	refresh(): Promise<Availability<ContainerInfo[]>>;
+	/**
+	 * Someone needs the list (a page, an API call): while Docker is unreachable and the next
+	 * attempt is backed off, make it one interval after the last attempt (at once when that has
+	 * passed). No IO here, and nothing while Docker answers.
+	 */
+	wake(): void;
 	/** The latest refresh's answer (no IO). */
 	containers(): Availability<ContainerInfo[]>;
 	/** A container of the current list (or, while unavailable, the last good one) by id, id prefix or name. */
@@ -90,9 +106,10 @@ async function eachLimited<T>(
 export function createDockerAdapter({
 	api,
 	intervalMs,
-	inspectMaxAgeMs = 30_000,
+	inspectMaxAgeMs = 120_000,
 	labels = [],
 	inspectConcurrency = 8,
+	retryMaxMs = RETRY_MAX_MS,
 	now = Date.now,
 	log
 }: DockerAdapterOptions): DockerAdapter {
@@ -118,14 +135,23 @@ export function createDockerAdapter({
 	let lastErrorAt: number | null = null;
 	let lastRefreshMs: number | null = null;
 	let wasConnected: boolean | null = null;
+	// scheduling runs on the monotonic clock (performance.now); `now` dates the data
+	const retry = createRetryClock({ baseMs: intervalMs, maxMs: retryMaxMs });
+	/** the wait after the latest refresh: the interval, or the backed-off retry while unreachable */
+	let nextDelayMs = intervalMs;
+	let lastAttemptAt = -Infinity;
+	let dueAt = 0;
 
 	function needsInspect(s: RawContainerSummary, t: number): boolean {
 		const c = cache.get(s.Id);
 		if (!c || c.key !== keyOf(s)) return true;
 		if (t - c.info.inspectedAt >= inspectMaxAgeMs) return true;
-		// the failing streak and health log move on every check
-		if (c.info.health === 'unhealthy' || c.info.health === 'starting' || s.State === 'restarting')
-			return true;
+		if (s.State === 'restarting') return true;
+		// the failing streak and health log move at each check: once a check can have run since
+		// the last inspect (half a refresh early, so a check as frequent as the refresh is not
+		// seen one refresh late); a 10 s check watched every 5 s was inspected twice per result
+		if (c.info.health === 'unhealthy' || c.info.health === 'starting')
+			return t - c.info.inspectedAt + intervalMs / 2 >= (c.info.healthIntervalMs ?? 0);
 		// restarted between two refreshes without the state changing
 		if (justStarted(s.Status) && (c.info.startedAt === null || t - c.info.startedAt > 90_000))
 			return true;
@@ -134,6 +160,7 @@ export function createDockerAdapter({
 
 	async function doRefresh(): Promise<Availability<ContainerInfo[]>> {
 		const started = performance.now();
+		lastAttemptAt = started;
 		let result: Availability<ContainerInfo[]>;
 		try {
 			const list = await api.listContainers({ all: true, labels });
@@ -173,6 +200,8 @@ export function createDockerAdapter({
 			lastRefreshMs = performance.now() - started;
 			if (wasConnected === false) log.info('docker reachable again', { host: api.label });
 			wasConnected = true;
+			retry.ok();
+			nextDelayMs = intervalMs;
 		} catch (err) {
 			result = avail.fail(err);
 			lastError = reasonOf(err);
@@ -180,9 +209,15 @@ export function createDockerAdapter({
 			if (wasConnected !== false)
 				log.warn('docker unavailable', { host: api.label, reason: lastError });
 			wasConnected = false;
+			nextDelayMs = retry.failed();
 		}
 		refreshes++;
 		latest = result;
+		// a refresh outside the timer's (wake, a caller) moves the timer's next one
+		if (running && timer) {
+			clearTimeout(timer);
+			schedule(nextDelayMs);
+		}
 		listeners.emit(result);
 		return result;
 	}
@@ -194,6 +229,7 @@ export function createDockerAdapter({
 	}
 
 	function schedule(delayMs: number) {
+		dueAt = performance.now() + delayMs;
 		timer = setTimeout(tick, delayMs);
 		timer.unref();
 	}
@@ -202,7 +238,16 @@ export function createDockerAdapter({
 		timer = null;
 		const t0 = performance.now();
 		await refresh().catch((err) => log.error('docker refresh failed', { err }));
-		if (running) schedule(Math.max(0, intervalMs - (performance.now() - t0)));
+		if (running && !timer) schedule(Math.max(0, nextDelayMs - (performance.now() - t0)));
+	}
+
+	function wake() {
+		if (!running || !timer || latest.state === 'ok') return;
+		const t = performance.now();
+		const at = Math.max(t, lastAttemptAt + intervalMs);
+		if (at >= dueAt) return;
+		clearTimeout(timer);
+		schedule(at - t);
 	}
 
 	function currentList(): ContainerInfo[] {
@@ -237,12 +282,15 @@ export function createDockerAdapter({
 			await chain;
 		},
 		refresh,
+		wake,
 		containers: () => latest,
 		find: (ref) => findContainer(currentList(), ref),
 		async inspect(id) {
 			const one = createAvailability<ContainerInfo | null>(now);
 			try {
-				return one.ok(remember(await api.inspectContainer(id)));
+				const info = one.ok(remember(await api.inspectContainer(id)));
+				wake(); // Docker answered: the list need not wait for its backed-off retry
+				return info;
 			} catch (err) {
 				if (err instanceof ContainerGoneError) return one.ok(null);
 				const failed = one.fail(err);
@@ -253,6 +301,7 @@ export function createDockerAdapter({
 		},
 		async restart(id, opts) {
 			const r = await restartAndConfirm(api, id, opts);
+			wake();
 			return r.outcome === 'restarted' ? remember(r.inspect) : null;
 		},
 		subscribe(fn) {

@@ -1,15 +1,27 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	closeSync,
+	mkdirSync,
+	mkdtempSync,
+	openSync,
+	readFileSync,
+	readSync,
+	rmSync,
+	writeFileSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
 	candidateDirs,
+	createKeptFileReader,
 	createStackedLayerTest,
 	detectLayout,
 	findContainerDir,
 	parseBlkio,
 	parseIoStat,
+	parseKeyValues,
 	readCgroup,
+	statValue,
 	stackedMajors,
 	sumDeviceIo
 } from './cgroup';
@@ -113,6 +125,36 @@ describe('readCgroup on the fixtures (numbers derived in tests/fixtures/cgroup-v
 	});
 });
 
+describe('statValue: one key of a "key value" file without splitting it', () => {
+	it.each([
+		'cgroup-v2/cpu.stat',
+		'cgroup-v2/memory.stat',
+		`cgroup-v1/memory/docker/${V1_ID}/memory.stat`
+	])('gives what parseKeyValues gives for every key of %s', (file) => {
+		const text = readFileSync(path.join(fixtures, file), 'utf8');
+		const all = parseKeyValues(text);
+		expect(all.size).toBeGreaterThan(0);
+		for (const [key, value] of all) expect(statValue(text, key)).toBe(value);
+	});
+
+	it.each([
+		// the whole key only: inactive_file is also the tail of total_inactive_file
+		['total_inactive_file 7\ninactive_file 3\n', 'inactive_file', 3],
+		['total_inactive_file 7\n', 'inactive_file', undefined],
+		['anon 1\ninactive_file_x 5\n', 'inactive_file', undefined],
+		['inactive_file 12', 'inactive_file', 12], // no final newline
+		['inactive_file   12 \n', 'inactive_file', 12],
+		['inactive_file -3\n', 'inactive_file', undefined], // not all digits: no value, as parseKeyValues
+		['inactive_file 3x\n', 'inactive_file', undefined],
+		['', 'usage_usec', undefined],
+		['  inactive_file 4\n', 'inactive_file', 4], // indented
+		['anon inactive_file 4\n', 'inactive_file', undefined] // not the line's key
+	])('%j, %s -> %s', (text, key, value) => {
+		expect(statValue(text, key)).toBe(value);
+		expect(parseKeyValues(text).get(key)).toBe(value);
+	});
+});
+
 describe("finding a container's cgroup directory", () => {
 	const id = 'ab'.repeat(32);
 	it.each([
@@ -198,5 +240,92 @@ describe('stacked block devices', () => {
 		expect([...stackedMajors('Block devices:\n253 device-mapper\n  9 md\n  8 sd\n')]).toEqual([
 			253, 9
 		]);
+	});
+});
+
+describe('createKeptFileReader: files stay open between refreshes', () => {
+	// Regular files stand in for cgroup files here; the real ones on the rig's cgroups, and a
+	// container restarted under the collector, are tests/integration/container-stats.test.ts.
+	function counted() {
+		const calls = { open: 0, close: 0 };
+		/** which open (1, 2, …) each fd number now stands for; `failing` lists opens whose reads fail */
+		const openOf = new Map<number, number>();
+		const failing = new Set<number>();
+		const fs = {
+			openSync: (f: string, flags: 'r') => {
+				const n = ++calls.open;
+				const fd = openSync(f, flags);
+				openOf.set(fd, n);
+				return fd;
+			},
+			readSync: (fd: number, b: Buffer, o: number, l: number, p: number) => {
+				if (failing.has(openOf.get(fd)!))
+					throw Object.assign(new Error('ENODEV: no such device, read'), { code: 'ENODEV' });
+				return readSync(fd, b, o, l, p);
+			},
+			closeSync: (fd: number) => {
+				calls.close++;
+				closeSync(fd);
+			}
+		};
+		return { calls, failing, fs };
+	}
+
+	it('opens a file once and reads fresh content from its start each time', () => {
+		const f = path.join(tmp, 'kept-usage');
+		writeFileSync(f, '100\n');
+		const c = counted();
+		const reader = createKeptFileReader({ fs: c.fs });
+		expect(reader.read(f)).toBe('100\n');
+		writeFileSync(f, '250\n'); // rewritten in place, as the kernel's figures move
+		expect(reader.read(f)).toBe('250\n');
+		expect(c.calls.open).toBe(1);
+		expect(reader.openFiles).toBe(1);
+		reader.close();
+		expect(c.calls.close).toBe(1);
+	});
+
+	it('a read that fails (a removed cgroup: ENODEV) opens the path again once', () => {
+		const f = path.join(tmp, 'kept-restarted');
+		writeFileSync(f, '7\n');
+		const c = counted();
+		const reader = createKeptFileReader({ fs: c.fs });
+		expect(reader.read(f)).toBe('7\n');
+		c.failing.add(1); // the container restarted: its old cgroup's file fails
+		writeFileSync(f, '8\n');
+		expect(reader.read(f)).toBe('8\n');
+		expect(c.calls).toEqual({ open: 2, close: 1 });
+		expect(reader.read(f)).toBe('8\n'); // the new one is kept
+		expect(c.calls.open).toBe(2);
+		reader.close();
+	});
+
+	it('a missing file throws ENOENT, then again without opening it, until forgotten', () => {
+		const f = path.join(tmp, 'kept-missing');
+		const c = counted();
+		const reader = createKeptFileReader({ fs: c.fs });
+		expect(() => reader.read(f)).toThrow(/ENOENT/);
+		expect(() => reader.read(f)).toThrow(/ENOENT/);
+		expect(c.calls.open).toBe(1);
+		writeFileSync(f, '3\n');
+		reader.forget([f]);
+		expect(reader.read(f)).toBe('3\n');
+		reader.close();
+	});
+
+	it('keeps at most maxOpen files open; reads a file larger than its buffer whole', () => {
+		const big = path.join(tmp, 'kept-big');
+		const text = '8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0\n'.repeat(1000); // 52 KB
+		writeFileSync(big, text);
+		const small = path.join(tmp, 'kept-small');
+		writeFileSync(small, '1\n');
+		const c = counted();
+		const reader = createKeptFileReader({ maxOpen: 1, fs: c.fs });
+		expect(reader.read(big)).toBe(text);
+		expect(reader.read(small)).toBe('1\n');
+		expect(reader.read(small)).toBe('1\n');
+		expect(reader.openFiles).toBe(1);
+		expect(c.calls.open).toBe(3); // big once (kept), small at each read
+		reader.close();
 	});
 });

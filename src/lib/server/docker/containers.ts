@@ -94,6 +94,7 @@ const rowsMemo = new WeakMap<
 
 /** All rows, memoised per (refresh, collection, restart begun or ended); uptime is as of the refresh. */
 function allRows({ adapter, collector }: ContainerDeps): Availability<ContainerRow[]> {
+	adapter.wake(); // a reader: while Docker is down, its next attempt is not left backed off
 	const result = adapter.containers();
 	const collections = collector.status().collections;
 	const u = underwayOf(adapter);
@@ -145,6 +146,7 @@ export interface UnhealthyContainer {
 export function unhealthyContainers({
 	adapter
 }: Pick<ContainerDeps, 'adapter'>): Availability<UnhealthyContainer[]> {
+	adapter.wake();
 	return mapAvailability(adapter.containers(), (all) =>
 		all.filter(isUnhealthy).map((c) => {
 			const streak = failingStreakStart(c.healthLog, c.failingStreak);
@@ -247,6 +249,7 @@ export async function containerDetail(
 ): Promise<Availability<ContainerDetail | Gone>> {
 	try {
 		const raw = await adapter.api.inspectContainer(c.id);
+		adapter.wake(); // Docker answered: the list's retry need not wait
 		return {
 			state: 'ok',
 			data: detailOf(
@@ -278,6 +281,7 @@ export async function containerLogs(
 ): Promise<Availability<{ text: string; lines: number } | Gone>> {
 	try {
 		const buf = await adapter.api.containerLogs(c.id, { tail });
+		adapter.wake();
 		return { state: 'ok', data: logsToText(buf, tail), at: Date.now() };
 	} catch (err) {
 		if (err instanceof ContainerGoneError)

@@ -3,7 +3,8 @@
 // Times are nanosecond strings as Docker writes them: 1796700000123456789 is past a double's
 // integer precision, so two events 100 ns apart parse to the same number.
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DockerUnavailableError } from './api';
 import {
 	createDockerEventFollower,
 	eventTimeNs,
@@ -259,6 +260,66 @@ describe('Docker event follower', () => {
 		docker.calls[0].stream.write('not json\n' + line('start', 'a', T) + line('start', 'b', T + 1n));
 		await until(() => exits.seen.length === 2, 'both');
 		expect(f.connected).toBe(true);
+		await f.stop();
+	});
+});
+
+// While Docker is unreachable (issue 24): the re-attach attempts grow apart with the outage, and
+// `retryNow` (Docker seen again by the adapter) ends the wait. The clock is vitest's, driven over
+// an hour.
+function unreachableDocker() {
+	const calls: number[] = [];
+	const state = { down: true };
+	const api = {
+		async events({ signal }: { signal: AbortSignal }) {
+			calls.push(Date.now());
+			if (state.down)
+				throw new DockerUnavailableError('events failed: connect ENOENT', { sent: false });
+			const stream = new PassThrough();
+			signal.addEventListener('abort', () => stream.end(), { once: true });
+			return stream;
+		}
+	};
+	return { api, calls, state };
+}
+
+describe('docker event follower while Docker is unreachable', () => {
+	beforeEach(() => vi.useFakeTimers({ now: 0 }));
+	afterEach(() => vi.useRealTimers());
+
+	it('re-attaches after 5 s at first, then doubling the wait up to once a minute', async () => {
+		const docker = unreachableDocker();
+		const f = createDockerEventFollower({ api: docker.api, what: 'test follower', log: quiet });
+		f.subscribe({ what: 'test', events: ['start'], onEvent: async () => {} });
+		f.start();
+		await vi.advanceTimersByTimeAsync(3_600_000);
+		const at = docker.calls.map((t) => t / 1000);
+		expect(at.slice(0, 7)).toEqual([0, 5, 15, 35, 75, 135, 195]);
+		const gapsMs = docker.calls.slice(1).map((t, i) => t - docker.calls[i]);
+		expect(Math.max(...gapsMs)).toBe(60_000);
+		expect(docker.calls.length).toBeLessThan(75); // 720 at a fixed 5 s
+		expect(f.connected).toBe(false);
+		await f.stop();
+	});
+
+	it('retryNow ends the wait: it attaches at once when Docker is back', async () => {
+		const docker = unreachableDocker();
+		const attached = vi.fn(async () => {});
+		const f = createDockerEventFollower({ api: docker.api, what: 'test follower', log: quiet });
+		f.subscribe({ what: 'test', events: ['start'], onAttached: attached, onEvent: async () => {} });
+		f.start();
+		await vi.advanceTimersByTimeAsync(600_000);
+		docker.state.down = false;
+		const n = docker.calls.length;
+		f.retryNow();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(docker.calls).toHaveLength(n + 1);
+		expect(docker.calls.at(-1)).toBe(600_000);
+		expect(attached).toHaveBeenCalledOnce();
+		expect(f.connected).toBe(true);
+		f.retryNow(); // attached: nothing to end
+		await vi.advanceTimersByTimeAsync(0);
+		expect(docker.calls).toHaveLength(n + 1);
 		await f.stop();
 	});
 });

@@ -1,6 +1,8 @@
 // Follows Docker's container events for the recorders (deploys, exits) over ONE stream per Docker
 // connection: attaches, splits the newline-delimited JSON, hands each event to every consumer that
-// asked for its action, and re-attaches after `retryMs` when Docker is down or closes the stream.
+// asked for its action, and re-attaches when Docker is down or closes the stream: after `retryMs`,
+// then doubling while the outage lasts (retry.ts), or at once on `retryNow()` (services.ts calls it
+// when the Docker adapter reaches Docker again).
 //
 // Nothing seen is lost to a short gap (decision 0031): a re-attach asks Docker for the events
 // `since` the newest one seen (less `overlapMs`: Docker stamps an event before it takes the lock
@@ -16,6 +18,7 @@
 // One event a consumer cannot handle is skipped for that consumer, not fatal. A consumer whose
 // onAttached fails makes the attach fail (and retry) for all: the replay covers the others.
 import { reasonOf } from '../availability';
+import { createRetryClock, RETRY_MAX_MS } from '../retry';
 import type { Logger } from '../log';
 import type { DockerApi } from './api';
 
@@ -54,7 +57,9 @@ export interface DockerEventFollowerOptions {
 	labels?: string[];
 	/** names the follower in the log: "Docker events (deploys, exits)" */
 	what: string;
+	/** the first wait before re-attaching; doubled at each failure in a row, up to `retryMaxMs` */
 	retryMs?: number;
+	retryMaxMs?: number;
 	/** how far back the first attach replays at most */
 	maxReplayMs?: number;
 	/** how far before the newest event seen a re-attach asks from */
@@ -87,7 +92,12 @@ const wants = (c: DockerEventConsumer, action: string) =>
 	c.events.some((name) => action === name || action.startsWith(`${name}:`));
 
 export function createDockerEventFollower(o: DockerEventFollowerOptions) {
-	const retryMs = o.retryMs ?? 5000;
+	const retry = createRetryClock({
+		baseMs: o.retryMs ?? 5000,
+		maxMs: o.retryMaxMs ?? RETRY_MAX_MS
+	});
+	/** ends the wait before the next attempt, while there is one */
+	let retryNow: (() => void) | null = null;
 	const maxReplayMs = o.maxReplayMs ?? 3_600_000;
 	const overlapNs = BigInt(o.overlapMs ?? 1000) * NS_PER_MS;
 	const now = o.now ?? Date.now;
@@ -182,6 +192,7 @@ export function createDockerEventFollower(o: DockerEventFollowerOptions) {
 				if (failed) throw failed.reason;
 				connected = true;
 				lastError = null;
+				retry.ok();
 				attaches++;
 				let buffered = '';
 				for await (const chunk of stream as AsyncIterable<Buffer | string>) {
@@ -212,10 +223,12 @@ export function createDockerEventFollower(o: DockerEventFollowerOptions) {
 				const done = () => {
 					clearTimeout(t);
 					signal.removeEventListener('abort', done);
+					retryNow = null;
 					resolve();
 				};
-				const t = setTimeout(done, retryMs);
+				const t = setTimeout(done, retry.failed());
 				signal.addEventListener('abort', done, { once: true });
+				retryNow = done;
 			});
 		}
 	}
@@ -235,6 +248,10 @@ export function createDockerEventFollower(o: DockerEventFollowerOptions) {
 			ctrl?.abort();
 			await loop;
 			loop = null;
+		},
+		/** Docker is reachable again (the adapter saw it): re-attach now instead of after the wait. */
+		retryNow() {
+			retryNow?.();
 		},
 		get connected() {
 			return connected;

@@ -91,6 +91,22 @@ describe('toContainerInfo', () => {
 		]);
 	});
 
+	it.each([
+		// [Config.Healthcheck, health, interval]: Docker's interval is in ns, 0 or unset is its 30 s
+		[{ Test: ['CMD-SHELL', 'true'], Interval: 10_000_000_000 }, 'healthy', 10_000],
+		[{ Test: ['CMD-SHELL', 'true'] }, 'starting', 30_000],
+		[undefined, undefined, null]
+	])('health check interval: %j -> %s', (healthcheck, status, interval) => {
+		const c = toContainerInfo(
+			null,
+			inspect(status ? { Health: { Status: status, FailingStreak: 0, Log: [] } } : {}, {
+				Config: { Image: 'shop/web:1.2', Labels: {}, Healthcheck: healthcheck }
+			}),
+			1
+		);
+		expect(c.healthIntervalMs).toBe(interval);
+	});
+
 	it('the list entry wins for state and status; an unknown state reads as dead', () => {
 		const c = toContainerInfo(
 			{ State: 'paused', Status: 'Up 2 hours (Paused)' } as never,

@@ -56,6 +56,8 @@ export interface ContainerInfo {
 	pid: number;
 	/** epoch ms of the inspect this record is built from */
 	inspectedAt: number;
+	/** the health check's interval (Docker's 30 s when unset); null without a check */
+	healthIntervalMs?: number | null;
 }
 
 const time = (iso: string | undefined | null): number | null => {
@@ -116,7 +118,13 @@ export function toContainerInfo(
 		memoryLimitBytes: memory > 0 ? memory : null,
 		cgroupParent: inspect.HostConfig?.CgroupParent ?? '',
 		pid: inspect.State.Pid ?? 0,
-		inspectedAt
+		inspectedAt,
+		healthIntervalMs: h
+			? Math.round(
+					((inspect.Config as { Healthcheck?: { Interval?: number } })?.Healthcheck?.Interval ??
+						0) / 1e6
+				) || 30_000
+			: null
 	};
 }
 

@@ -9,11 +9,15 @@ import { createEmitter } from '../emitter';
 import type { DockerAdapter } from './adapter';
 import type { RawContainerStats } from './api';
 import {
+	cgroupFiles,
+	createKeptFileReader,
 	createStackedLayerTest,
 	detectLayout,
+	filesOf,
 	findContainerDir,
-	readCgroup,
+	readCgroupFiles,
 	sumDeviceIo,
+	type CgroupFiles,
 	type CgroupLayout,
 	type CgroupReading
 } from './cgroup';
@@ -153,7 +157,15 @@ export function createStatsCollector({
 }: StatsCollectorOptions) {
 	let layout: CgroupLayout | null = null;
 	const isStackedLayer = createStackedLayerTest({ sysRoot, procRoot });
-	const dirs = new Map<string, string>();
+	/** each running container's cgroup files, found once (not joined again at every refresh) */
+	const dirs = new Map<string, CgroupFiles>();
+	/** and kept open between refreshes (cgroup.ts createKeptFileReader) */
+	const files = createKeptFileReader();
+	const dropDir = (id: string) => {
+		const f = dirs.get(id);
+		if (f) files.forget(filesOf(f));
+		dirs.delete(id);
+	};
 	const prev = new Map<string, { reading: CgroupReading; ts: number }>();
 	const windows = new Map<string, ContainerStatsSample[]>();
 	const latest = new Map<string, ContainerStatsSample>();
@@ -177,19 +189,20 @@ export function createStatsCollector({
 		try {
 			layout ??= detectLayout(cgroupRoot);
 			status.cgroupVersion = layout.version;
-			let rel = dirs.get(c.id);
-			if (!rel) {
-				rel = findContainerDir(layout, c.id, c.cgroupParent) ?? undefined;
+			let own = dirs.get(c.id);
+			if (!own) {
+				const rel = findContainerDir(layout, c.id, c.cgroupParent);
 				if (!rel) return null;
-				dirs.set(c.id, rel);
+				own = cgroupFiles(layout, rel);
+				dirs.set(c.id, own);
 			}
 			// Docker's limit comes from the inspect; read the cgroup's only when Docker set none
 			// (a limit inherited from a parent slice still shows then)
-			return readCgroup(layout, rel, isStackedLayer, undefined, {
+			return readCgroupFiles(own, isStackedLayer, files.read, {
 				withLimit: c.memoryLimitBytes === null
 			});
 		} catch (err) {
-			dirs.delete(c.id);
+			dropDir(c.id);
 			log.debug('cgroup read failed', { container: c.name, err });
 			return null;
 		}
@@ -347,7 +360,7 @@ export function createStatsCollector({
 		for (const id of [...prev.keys()]) {
 			if (alive.has(id)) continue;
 			prev.delete(id);
-			dirs.delete(id);
+			dropDir(id);
 			windows.delete(id);
 		}
 		latest.clear();
@@ -396,6 +409,7 @@ export function createStatsCollector({
 			unsubscribe = null;
 			await chain;
 			await Promise.all(pending);
+			files.close();
 		},
 		/** The latest sample of each running container, by id. */
 		latest: (): ReadonlyMap<string, ContainerStatsSample> => latest,

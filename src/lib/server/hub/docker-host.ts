@@ -112,6 +112,7 @@ export function createDockerHosts(opts: DockerHostsOptions) {
 	/** A bare Docker host's overview summary: containers, and host figures when node_exporter is given. */
 	async function summary(host: HostRecord, signal: AbortSignal): Promise<HostSummary> {
 		const [e, snap] = await Promise.all([adapterFor(host), hostSnapshot(host, signal)]);
+		e.adapter.wake(); // the overview asks: an unreachable Engine is retried at the interval, not backed off
 		const list = e.adapter.containers();
 		// the Engine is what this host is: without it the row is unavailable (with its last good summary)
 		if (list.state !== 'ok') throw new Error(`Docker Engine unavailable: ${list.reason}`);

@@ -148,14 +148,22 @@ const gb = (v: number) => `${(v / 1e9).toFixed(1)} GB`;
 /** Container and host figures: MiB under 1 GiB, else GiB. */
 const size = (v: number) => (Math.abs(v) < GiB ? mib(v) : gib(v));
 
+/** One formatter per time zone: making one costs far more than formatting (the alerts' minute made one each time). */
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** "03:02" in the given time zone (UTC by default). */
 export function clock(ms: number, tz = 'UTC'): string {
-	return new Intl.DateTimeFormat('en-GB', {
-		hour: '2-digit',
-		minute: '2-digit',
-		hourCycle: 'h23',
-		timeZone: tz
-	}).format(ms);
+	let f = clockFormats.get(tz);
+	if (!f) {
+		f = new Intl.DateTimeFormat('en-GB', {
+			hour: '2-digit',
+			minute: '2-digit',
+			hourCycle: 'h23',
+			timeZone: tz
+		});
+		clockFormats.set(tz, f);
+	}
+	return f.format(ms);
 }
 
 /** One contributor for people: "phi3:mini loaded at 03:02 (2.6 GB)", "invttrdg-backend +380 MiB". */

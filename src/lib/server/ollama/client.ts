@@ -260,11 +260,14 @@ export type OllamaClient = ReturnType<typeof createOllamaClient>;
 export function createOllamaSource(client: OllamaClient, now: () => number = Date.now) {
 	const models = createAvailability<OllamaModel[]>(now);
 	const loaded = createAvailability<OllamaLoadedModel[]>(now);
+	const answered = new Set<() => void>();
 	const wrap =
 		<T>(a: ReturnType<typeof createAvailability<T>>, read: () => Promise<T>) =>
 		async (): Promise<Availability<T>> => {
 			try {
-				return a.ok(await read());
+				const ok = a.ok(await read());
+				for (const fn of answered) fn();
+				return ok;
 			} catch (err) {
 				// our message already says what happened; the raw causes ("fetch failed: connect …") only repeat it
 				return a.fail(err instanceof OllamaError ? err.message : err);
@@ -273,7 +276,12 @@ export function createOllamaSource(client: OllamaClient, now: () => number = Dat
 	return {
 		client,
 		models: wrap(models, () => client.list()),
-		loaded: wrap(loaded, () => client.ps())
+		loaded: wrap(loaded, () => client.ps()),
+		/** Called after every read Ollama answered (the watcher's own, a page's); returns the unsubscribe. */
+		onAnswer(fn: () => void): () => void {
+			answered.add(fn);
+			return () => void answered.delete(fn);
+		}
 	};
 }
 

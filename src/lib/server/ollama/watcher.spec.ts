@@ -1,10 +1,10 @@
 // The /api/ps poller against the fake Ollama and a fresh SQLite file.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { freshDb } from '../../../../tests/helpers/db';
 import { startFakeOllama, type FakeOllama } from '../../../../tests/helpers/fake-ollama';
 import type { Db } from '../db';
 import { ollamaUsage } from '../db/schema';
-import { createOllamaClient, createOllamaSource } from './client';
+import { createOllamaClient, createOllamaSource, OllamaError, type OllamaClient } from './client';
 import { createOllamaWatcher } from './watcher';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -119,5 +119,77 @@ describe('ollama watcher', () => {
 		await Promise.all([w.pollNow(), w.pollNow(), w.pollNow()]);
 		expect(w.stats().polls).toBe(3);
 		expect(await db.select().from(ollamaUsage)).toHaveLength(1);
+	});
+
+	describe('while Ollama is unreachable (issue 24)', () => {
+		// The clock runs an hour here, so the client is a stand-in that refuses like a closed port
+		// (the same OllamaError the real client throws); the source around it is the real one.
+		function refusing() {
+			const calls: number[] = [];
+			const state = { up: false };
+			const client = {
+				url: 'http://127.0.0.1:11434',
+				async ps() {
+					calls.push(Date.now());
+					if (!state.up)
+						throw new OllamaError(
+							'unreachable',
+							'Ollama at http://127.0.0.1:11434 is unreachable (ECONNREFUSED)'
+						);
+					return [];
+				},
+				async list() {
+					if (!state.up) throw new OllamaError('unreachable', 'unreachable (ECONNREFUSED)');
+					return [];
+				}
+			} as unknown as OllamaClient;
+			return { source: createOllamaSource(client), calls, state };
+		}
+		beforeEach(() => vi.useFakeTimers({ now: 0, toFake: ['setTimeout', 'clearTimeout', 'Date'] }));
+		afterEach(() => vi.useRealTimers());
+
+		it('polls 15 s after a failure at first, then doubling the wait up to once a minute', async () => {
+			const o = refusing();
+			const w = createOllamaWatcher({
+				source: o.source,
+				db,
+				hostId: 'h',
+				intervalMs: 15_000,
+				log: quiet
+			});
+			w.start();
+			await vi.advanceTimersByTimeAsync(3_600_000);
+			const at = o.calls.map((t) => t / 1000);
+			// 15, 30, 60, 60 s apart
+			expect(at.slice(0, 6)).toEqual([0, 15, 45, 105, 165, 225]);
+			const gapsMs = o.calls.slice(1).map((t, i) => t - o.calls[i]);
+			expect(Math.max(...gapsMs)).toBe(60_000);
+			expect(o.calls.length).toBeLessThan(70); // 240 at a fixed 15 s
+			expect(w.health().ok).toBe(false);
+			await w.stop();
+		});
+
+		it('a read Ollama answers elsewhere (the models page) brings the poll back at once', async () => {
+			const o = refusing();
+			const w = createOllamaWatcher({
+				source: o.source,
+				db,
+				hostId: 'h',
+				intervalMs: 15_000,
+				log: quiet
+			});
+			w.start();
+			await vi.advanceTimersByTimeAsync(600_000); // polling once a minute
+			o.state.up = true;
+			const n = o.calls.length;
+			expect((await o.source.models()).state).toBe('ok'); // the page's own read
+			await vi.advanceTimersByTimeAsync(0);
+			expect(o.calls).toHaveLength(n + 1);
+			expect(o.calls.at(-1)).toBe(600_000);
+			expect(w.health().ok).toBe(true);
+			await vi.advanceTimersByTimeAsync(30_000);
+			expect(o.calls).toHaveLength(n + 3); // back at 15 s
+			await w.stop();
+		});
 	});
 });

@@ -1,8 +1,11 @@
 // Background service: polls Ollama's /api/ps every `intervalMs` and writes the usage record.
 // Started from services.ts, never at import time. Ollama being down is reported in /healthz
-// detail and never fails the app's own health.
+// detail and never fails the app's own health. While it is unreachable the wait between polls
+// doubles up to a minute (retry.ts); any read Ollama answers meanwhile (a page's) brings the next
+// poll back at once.
 import type { Db } from '../db';
 import type { Logger } from '../log';
+import { createRetryClock, RETRY_MAX_MS } from '../retry';
 import type { OllamaSource } from './client';
 import { recordPoll } from './usage';
 
@@ -11,6 +14,8 @@ export interface OllamaWatcherOptions {
 	db: Db;
 	hostId: string;
 	intervalMs: number;
+	/** while Ollama is unreachable, the longest wait between two polls */
+	retryMaxMs?: number;
 	log: Logger;
 	/** extra work after each poll (the runner CPU reading), given the poll's answer; errors are logged, never thrown */
 	afterPoll?: (loaded: Awaited<ReturnType<OllamaSource['loaded']>>) => void;
@@ -32,12 +37,18 @@ export function createOllamaWatcher({
 	db,
 	hostId,
 	intervalMs,
+	retryMaxMs = RETRY_MAX_MS,
 	log,
 	afterPoll,
 	now = Date.now
 }: OllamaWatcherOptions) {
-	let timer: ReturnType<typeof setInterval> | null = null;
+	let timer: ReturnType<typeof setTimeout> | null = null;
+	let running = false;
 	let inflight: Promise<void> | null = null;
+	const retry = createRetryClock({ baseMs: intervalMs, maxMs: retryMaxMs });
+	/** the wait after the latest poll: the interval, or longer while Ollama is unreachable */
+	let nextDelayMs = intervalMs;
+	let offAnswer: (() => void) | null = null;
 	const stats: OllamaWatcherStats = {
 		running: false,
 		polls: 0,
@@ -55,7 +66,10 @@ export function createOllamaWatcher({
 		if (r.state === 'unavailable') {
 			if (stats.lastError !== r.reason) log.warn('Ollama poll failed', { reason: r.reason });
 			stats.lastError = r.reason;
+			nextDelayMs = retry.failed();
 		} else {
+			retry.ok();
+			nextDelayMs = intervalMs;
 			if (stats.lastError) log.info('Ollama reachable again');
 			stats.lastError = null;
 			stats.lastOkAt = at;
@@ -95,17 +109,35 @@ export function createOllamaWatcher({
 		return p;
 	}
 
+	function schedule(delayMs: number) {
+		if (timer) clearTimeout(timer);
+		timer = setTimeout(() => {
+			timer = null;
+			void poll().finally(() => running && !timer && schedule(nextDelayMs));
+		}, delayMs);
+		timer.unref?.();
+	}
+
 	return {
 		start() {
-			if (timer) return;
+			if (running) return;
+			running = true;
 			stats.running = true;
-			void poll();
-			timer = setInterval(() => void poll(), intervalMs);
-			timer.unref?.();
+			schedule(0);
+			// a read Ollama answered elsewhere (a page) while this one waits out an outage: poll now
+			offAnswer = source.onAnswer(() => {
+				if (running && timer && nextDelayMs > intervalMs) {
+					nextDelayMs = intervalMs;
+					schedule(0);
+				}
+			});
 		},
 		async stop() {
-			if (timer) clearInterval(timer);
+			running = false;
+			if (timer) clearTimeout(timer);
 			timer = null;
+			offAnswer?.();
+			offAnswer = null;
 			stats.running = false;
 			await inflight?.catch(() => {});
 		},

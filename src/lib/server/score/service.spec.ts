@@ -119,6 +119,27 @@ describe('score service', () => {
 		}
 	});
 
+	it('a poke recomputes at once for a subscriber; with none it only makes the next current() recompute', async () => {
+		const s = setup();
+		const first = await s.service.current();
+		const n = s.computes();
+		s.service.poke(); // e.g. the unhealthy count changed, nobody watching the tile
+		s.service.poke();
+		await new Promise((r) => setTimeout(r, 20));
+		expect(s.computes()).toBe(n);
+		s.tick(1_000); // well within refreshMs: without the poke current() would reuse `first`
+		const second = await s.service.current();
+		expect(second).not.toBe(first);
+		expect(s.computes()).toBe(n + 1);
+		expect(await s.service.current()).toBe(second); // and reused again until the next poke
+
+		const off = s.service.subscribe(() => {});
+		s.service.poke();
+		await new Promise((r) => setTimeout(r, 20));
+		expect(s.computes()).toBe(n + 2);
+		off();
+	});
+
 	it('the memory dimension names what grew, traced up to the fresh sample', async () => {
 		const asked: unknown[] = [];
 		// 2.5 GiB available → 5/20; MemAvailable fell 3 GiB since 11:40 while a model loaded

@@ -57,6 +57,8 @@ export function createScoreService({
 	let recordTimer: ReturnType<typeof setTimeout> | null = null;
 	let lastRecordedAt: number | null = null;
 	let lastError: string | null = null;
+	/** a source changed since `latest` was computed (a poke with nobody subscribed): current() recomputes */
+	let stale = false;
 	const listeners = createEmitter({ log, what: 'score subscriber' });
 
 	async function compute(): Promise<ScoreReport> {
@@ -67,6 +69,7 @@ export function createScoreService({
 
 	/** Recompute now (concurrent callers share one computation). */
 	function refresh(): Promise<ScoreReport> {
+		if (!inflight) stale = false; // a poke from now on is newer than this computation
 		inflight ??= compute()
 			.then((report) => {
 				const changed = !latest || keyOf(latest) !== keyOf(report);
@@ -135,13 +138,22 @@ export function createScoreService({
 		},
 		refresh,
 		record,
-		/** A source changed (e.g. the unhealthy count): recompute now rather than at the next tick. */
+		/**
+		 * A source changed (e.g. the unhealthy count): recompute now for the live view's subscribers;
+		 * with none, only mark the score stale, so that the next current() recomputes. A flapping
+		 * health check on a watched stack poked every few seconds, each time reading the history,
+		 * the crontabs and the memory trace for nobody (issue 24).
+		 */
 		poke() {
+			if (listeners.size === 0) {
+				stale = true;
+				return;
+			}
 			void refresh().catch((err) => log.warn('score refresh failed', { err }));
 		},
-		/** The latest report, recomputed when older than refreshMs. */
+		/** The latest report, recomputed when older than refreshMs or poked since. */
 		async current(): Promise<ScoreReport> {
-			if (latest && now() - latest.at < refreshMs) return latest;
+			if (latest && !stale && now() - latest.at < refreshMs) return latest;
 			return refresh();
 		},
 		/** The latest report without IO (metrics); null before the first. */

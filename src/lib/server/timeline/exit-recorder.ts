@@ -300,6 +300,10 @@ export function createExitRecorder({
 		async stop() {
 			await own?.stop();
 		},
+		/** Docker answers again: re-attach now rather than after the backed-off wait (its own follower; a shared one is the caller's). */
+		retryNow() {
+			own?.retryNow();
+		},
 		status: () => ({
 			connected: events.connected,
 			recorded: tracker.recorded(),

@@ -172,6 +172,10 @@ export function createDeployRecorder({
 		async stop() {
 			await own?.stop();
 		},
+		/** Docker answers again: re-attach now rather than after the backed-off wait (its own follower; a shared one is the caller's). */
+		retryNow() {
+			own?.retryNow();
+		},
 		status() {
 			return { connected: events.connected, recorded, lastError: events.lastError };
 		},

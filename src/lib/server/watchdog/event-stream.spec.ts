@@ -68,4 +68,51 @@ describe('watchdog event stream', () => {
 		await s.stop();
 		expect(Date.now() - t0).toBeLessThan(200); // the backoff (up to 5 s) was aborted
 	});
+
+	it('while Docker stays down over a minute, doubles the wait up to a minute, and retryNow ends the wait', async () => {
+		vi.useFakeTimers({ now: 0 });
+		try {
+			const pings: number[] = [];
+			let down = true;
+			const s = createEventStream({
+				docker: {
+					ping: async () => {
+						pings.push(Date.now());
+						if (down) throw new Error('connect ENOENT');
+					},
+					streamEvents: (_onEvent, signal) =>
+						new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }))
+				},
+				clock: Date.now,
+				log,
+				onEvent: () => {},
+				onAttach: () => {},
+				onDetach: () => {}
+			});
+			s.start();
+			await vi.advanceTimersByTimeAsync(3_600_000);
+			// 250 ms doubling to 5 s as before for the first minute, then on doubling to 60 s
+			const firstMinute = pings.filter((t) => t < 60_000);
+			expect(firstMinute.slice(0, 6)).toEqual([0, 250, 750, 1750, 3750, 7750]);
+			expect(firstMinute.slice(6).map((t, i) => t - firstMinute[i + 5])).toEqual(
+				firstMinute.slice(6).map(() => 5000)
+			);
+			const after = pings.filter((t) => t >= 60_000);
+			expect(after.slice(1, 5).map((t, i) => t - after[i])).toEqual([
+				10_000, 20_000, 40_000, 60_000
+			]);
+			const gaps = pings.slice(1).map((t, i) => t - pings[i]);
+			expect(Math.max(...gaps)).toBe(60_000);
+			expect(pings.length).toBeLessThan(80); // ~720 at a fixed 5 s
+			down = false;
+			const n = pings.length;
+			s.retryNow();
+			await vi.advanceTimersByTimeAsync(0);
+			expect(pings).toHaveLength(n + 1);
+			expect(s.status()).toMatchObject({ connected: true });
+			await s.stop();
+		} finally {
+			vi.useRealTimers();
+		}
+	});
 });

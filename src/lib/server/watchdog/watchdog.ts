@@ -654,7 +654,11 @@ export function createWatchdog(deps: WatchdogDeps) {
 			started = true;
 			await loadPersisted();
 			stream.start();
-			reconcileTimer = setInterval(() => void reconcile(), config.reconcileMs);
+			// while detached a pass could only fail: the reattach runs one (onAttach)
+			reconcileTimer = setInterval(
+				() => void (stream.status().connected && reconcile()),
+				config.reconcileMs
+			);
 			reconcileTimer.unref?.();
 			log.info('watchdog started', { mode, scope: config.scope, onlyLabel: config.onlyLabel });
 		},
@@ -672,6 +676,9 @@ export function createWatchdog(deps: WatchdogDeps) {
 
 		/** Run a reconcile pass now (tests; also after setMode). */
 		reconcile,
+
+		/** Docker answers again (the adapter saw it): reattach to its events now, not after the wait. */
+		retryNow: () => stream.retryNow(),
 
 		/** Wait until no evaluation is running (tests). */
 		async idle() {
