@@ -17,8 +17,14 @@ async function statFields(pid: number) {
 
 /** utime + stime of a process, in seconds (/proc/<pid>/stat fields 14 and 15). */
 export async function cpuSeconds(pid: number) {
+	const { user, sys } = await cpuSplit(pid);
+	return user + sys;
+}
+
+/** utime and stime of a process apart, in seconds: the kernel's share (file reads, sockets) shows in sys. */
+export async function cpuSplit(pid: number) {
 	const f = await statFields(pid);
-	return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+	return { user: Number(f[11]) / CLK_TCK, sys: Number(f[12]) / CLK_TCK };
 }
 
 /** The process and its live descendants (netdata runs its collectors as child processes). */

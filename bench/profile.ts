@@ -8,7 +8,8 @@
 // watchdog to its label, watchdog in dry-run so that it never restarts the shared stack's
 // containers; prints RSS and PSS too), `build=DIR` (serve that build, a folder in the repo such as build-a, instead of ./build: two
 // runs side by side compare two builds under the same load), `warmup=S` (start the window S
-// seconds after start-up instead of 2: the steady state), `alloc` (instead of the CPU profile,
+// seconds after start-up instead of 2: the steady state), `VMW_X=value` (a setting for the run),
+// `alloc` (instead of the CPU profile,
 // where the window's allocations come from, garbage included: bench/alloc-sampler.js).
 import autocannon from 'autocannon';
 import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
@@ -16,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { freePort, TEST_TOKEN } from '../tests/helpers/server';
-import { cpuSeconds, memoryMiB } from './footprint';
+import { cpuSplit, memoryMiB } from './footprint';
 import { requireDocker, rigEnv } from '../tests/helpers/rig';
 import { STACK_LABEL, useReferenceStack } from '../tests/helpers/reference-stack';
 
@@ -93,7 +94,13 @@ const child = spawn(
 			VMW_DOCKER_HOST: process.env.VMW_DOCKER_HOST ?? `unix://${path.join(dir, 'no-docker.sock')}`,
 			MALLOC_ARENA_MAX: '1',
 			...(alloc ? { VMW_BENCH_ALLOC_OUT: allocFile } : {}),
-			...stackEnv
+			...stackEnv,
+			// `VMW_X=value` arguments: settings for this run (what a feature costs: VMW_WATCHDOG=off)
+			...Object.fromEntries(
+				process.argv
+					.filter((a) => /^VMW_[A-Z0-9_]+=/.test(a))
+					.map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)])
+			)
 		},
 		stdio: 'ignore'
 	}
@@ -134,9 +141,11 @@ try {
 		const warmupS = Number(process.argv.find((a) => a.startsWith('warmup='))?.slice(7) ?? 2);
 		await new Promise((r) => setTimeout(r, warmupS * 1000));
 		if (alloc) child.kill('SIGUSR2'); // start sampling
-		const cpu0 = await cpuSeconds(child.pid!);
+		const cpu0 = await cpuSplit(child.pid!);
 		await new Promise((r) => setTimeout(r, seconds * 1000));
-		const cpu = (await cpuSeconds(child.pid!)) - cpu0;
+		const cpu1 = await cpuSplit(child.pid!);
+		const [user, sys] = [cpu1.user - cpu0.user, cpu1.sys - cpu0.sys];
+		const cpu = user + sys;
 		if (alloc) {
 			child.kill('SIGUSR2'); // write the profile
 			for (let i = 0; !(await stat(allocFile).catch(() => null)); i++) {
@@ -147,7 +156,7 @@ try {
 		const mem = await memoryMiB(child.pid!);
 		const loadavg = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
 		console.log(
-			`idle ${seconds} s${withStack ? ' watching the reference stack' : ', no Docker'}: ${(cpu * 1000).toFixed(0)} ms of CPU = ${((cpu / seconds) * 100).toFixed(2)} % of one core (utime+stime${profiled ? ', with the profiler' : ''}); RSS ${mem.rssMiB.toFixed(1)} MiB, PSS ${mem.pssMiB.toFixed(1)} MiB; load average ${loadavg}`
+			`idle ${seconds} s${withStack ? ' watching the reference stack' : ', no Docker'}: ${(cpu * 1000).toFixed(0)} ms of CPU = ${((cpu / seconds) * 100).toFixed(2)} % of one core (utime+stime: ${(user * 1000).toFixed(0)} + ${(sys * 1000).toFixed(0)} ms${profiled ? ', with the profiler' : ''}); RSS ${mem.rssMiB.toFixed(1)} MiB, PSS ${mem.pssMiB.toFixed(1)} MiB; load average ${loadavg}`
 		);
 		idleWindowUs = seconds * 1e6;
 	}

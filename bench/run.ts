@@ -7,6 +7,9 @@
 // Targets (issue 24): idle CPU over 60 s <= 0.25 % of a core, beside node_exporter, netdata and
 // glances (Debian's, started here on loopback ports: bench/footprint.ts); their status endpoints
 // under the same load as /api/vm/health; RSS and PSS after start and after the burst < 100 MiB.
+// Idle is measured twice: the first minute after start-up (V8's memory reducer runs its full
+// collections then, and an absent Docker is still retried every 5-20 s) and the steady state two
+// minutes later; and again with the reference stack watched (bench/idle-stack.ts, decision 0025).
 // Load goes only to 127.0.0.1 and is bounded in count and time.
 import autocannon from 'autocannon';
 import { execFile, spawn } from 'node:child_process';
@@ -27,6 +30,7 @@ import { requireDocker, rigEnv } from '../tests/helpers/rig';
 import { useReferenceStack } from '../tests/helpers/reference-stack';
 import { benchLocalHistory } from './local-history';
 import { benchTimeline } from './timeline';
+import { benchIdleStack } from './idle-stack';
 
 const run = promisify(execFile);
 /** `npm run bench -- requests`: only the per-request and footprint figures (the first section). */
@@ -157,10 +161,10 @@ async function main() {
 	try {
 		const pid = server.pid;
 		await new Promise((r) => setTimeout(r, 5000)); // past start-up: first samples, migrations, netdata's plugins
-		const idle = await idleFootprint(
-			{ vmwarden: pid, ...Object.fromEntries(peers.map((p) => [p.name, p.pid])) },
-			60_000
-		);
+		const idlePids = { vmwarden: pid, ...Object.fromEntries(peers.map((p) => [p.name, p.pid])) };
+		const firstMinute = await idleFootprint(idlePids, 60_000);
+		await new Promise((r) => setTimeout(r, 60_000)); // the retries of the absent Docker back off to once a minute
+		const idle = await idleFootprint(idlePids, 60_000);
 		const memStart = await memoryMiB(pid);
 		const rssStart = memStart.rssMiB;
 		const snapshotUrl = `${server.url}/api/trpc/health.snapshot`;
@@ -271,29 +275,32 @@ async function main() {
 		);
 		const idleMet = idle.vmwarden.cpuPct <= 0.25;
 		console.log(
-			'\n idle 60 s, no load          CPU (% of a core)  RSS MiB  PSS MiB  series  refresh'
+			'\n idle 60 s, no load, no Docker  CPU % of a core: 1st minute  steady  RSS MiB  PSS MiB  series  refresh'
 		);
 		console.log(
-			' --------------------------- ----------------- -------- -------- ------- -------------------------------'
+			' ------------------------------ ------------------- ------- -------- -------- ------- -------------------------------'
 		);
 		const row = (
 			name: string,
+			first: { cpuPct: number },
 			i: { cpuPct: number; rssMiB: number; pssMiB: number },
 			series: number,
 			refresh: string,
 			tail = ''
 		) =>
 			console.log(
-				` ${name.padEnd(27)} ${fmt(i.cpuPct, 2).padStart(17)} ${fmt(i.rssMiB).padStart(8)} ${fmt(i.pssMiB).padStart(8)} ${String(series).padStart(7)}  ${refresh}${tail}`
+				` ${name.padEnd(30)} ${fmt(first.cpuPct, 2).padStart(19)} ${fmt(i.cpuPct, 2).padStart(7)} ${fmt(i.rssMiB).padStart(8)} ${fmt(i.pssMiB).padStart(8)} ${String(series).padStart(7)}  ${refresh}${tail}`
 			);
 		row(
 			'vmwarden',
+			firstMinute.vmwarden,
 			idle.vmwarden,
 			ownSeries,
-			'host 5 s, Docker 5 s, Ollama 15 s, alerts 60 s',
-			`   target <= 0.25 %  ${mark(idleMet)}`
+			'host 5 s, Docker 5 s (absent: backing off to 60 s), Ollama 15 s (idem), alerts 60 s',
+			`   target (steady) <= 0.25 %  ${mark(idleMet)}`
 		);
-		for (const p of peers) row(p.name, idle[p.name], peerSeries[p.name], p.refresh);
+		for (const p of peers)
+			row(p.name, firstMinute[p.name], idle[p.name], peerSeries[p.name], p.refresh);
 		for (const m of missing)
 			console.log(` ${m.padEnd(27)} not installed (scripts/rig/rig.sh up installs it)`);
 		const failed =
@@ -326,6 +333,7 @@ const stack = await useReferenceStack(
 	`${process.pid}.bench`
 );
 try {
+	if (!(await benchIdleStack())) process.exitCode = 1; // idle CPU, RSS, PSS watching the stack (issue 24)
 	await benchWatchdog();
 	await benchContainers();
 } finally {

@@ -10,6 +10,8 @@ import { DEFAULT_THRESHOLDS } from '../host/thresholds';
 import { recordAction } from '../audit/actions';
 import type { HealthSnapshot } from '$lib/health';
 import { createHistoryStore } from '../db/history-store';
+import { settings } from '../db/schema';
+import { eq } from 'drizzle-orm';
 
 const MIN = 60_000;
 const H = 60 * MIN;
@@ -139,6 +141,25 @@ describe('alerts service', () => {
 			['alerts.send', 'disk:/', 'ok', 'alerts']
 		]);
 		expect(rows[1].result).toContain('telegram: sent (1 part)');
+	});
+
+	it('stores the rule state when an evaluation changed it, not at every evaluation', async () => {
+		const clock = { t: MON8 - 3 * H };
+		let disk = 40;
+		const a = make(clock, () => obs(clock.t, { disks: [{ mount: '/', usedPct: disk }] }));
+		const stored = async () =>
+			(await dbh.db.select().from(settings).where(eq(settings.key, 'alerts.state')))[0];
+		await a.tick();
+		const first = await stored();
+		clock.t += MIN;
+		await a.tick(); // nothing changed: the row is as the first evaluation left it
+		expect((await stored())?.updatedAt).toBe(first?.updatedAt);
+		disk = 60;
+		clock.t += MIN;
+		await a.tick();
+		const raised = await stored();
+		expect(raised?.updatedAt).toBe(clock.t);
+		expect(JSON.parse(raised!.value)['disk:/']).toMatchObject({ severity: 'WARN' });
 	});
 
 	it('mute via setMute silences a rule; a failed send is recorded as an error and does not throw', async () => {

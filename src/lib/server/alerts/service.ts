@@ -111,6 +111,8 @@ export function createAlerts(o: AlertsOptions) {
 	let digestUnseen: string | null = null;
 	let loaded = false;
 	let state: RuleState = {};
+	/** the state as last stored: an evaluation that changed nothing writes nothing (issue 24) */
+	let storedState = '';
 	let mutes: Record<string, number | null> = {};
 
 	async function getSetting(key: string): Promise<string | null> {
@@ -126,7 +128,8 @@ export function createAlerts(o: AlertsOptions) {
 	}
 	async function load() {
 		if (loaded) return;
-		state = JSON.parse((await getSetting(KEYS.state)) ?? '{}');
+		storedState = (await getSetting(KEYS.state)) ?? '{}';
+		state = JSON.parse(storedState);
 		mutes = JSON.parse((await getSetting(KEYS.mutes)) ?? '{}');
 		retryQueue.splice(0, retryQueue.length, ...parseRetryQueue(await getSetting(KEYS.retry)));
 		loaded = true;
@@ -320,7 +323,11 @@ export function createAlerts(o: AlertsOptions) {
 		const obs = await o.observe(t);
 		const r = evaluate({ state, obs, thresholds: o.thresholds, mutes: allMutes(), host: o.host });
 		state = r.state;
-		await setSetting(KEYS.state, JSON.stringify(state));
+		const text = JSON.stringify(state);
+		if (text !== storedState) {
+			await setSetting(KEYS.state, text);
+			storedState = text;
+		}
 		await retryPending();
 		for (const n of r.notices) await sendNotice(n);
 		for (const ev of await newOoms()) await sendEvent(ev);

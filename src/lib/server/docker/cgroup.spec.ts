@@ -125,6 +125,16 @@ describe('readCgroup on the fixtures (numbers derived in tests/fixtures/cgroup-v
 	});
 });
 
+describe('block I/O files without a device line', () => {
+	it.each([
+		['Total 0\n', parseBlkio],
+		['', parseBlkio],
+		['', parseIoStat]
+	])('%j: no devices', (text, parse) => {
+		expect(parse(text)).toEqual([]);
+	});
+});
+
 describe('statValue: one key of a "key value" file without splitting it', () => {
 	it.each([
 		'cgroup-v2/cpu.stat',

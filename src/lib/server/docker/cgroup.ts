@@ -142,6 +142,7 @@ export interface DeviceIo {
 /** v2 io.stat: "MAJ:MIN rbytes=… wbytes=… rios=…". */
 export function parseIoStat(text: string): DeviceIo[] {
 	const out: DeviceIo[] = [];
+	if (!text.includes(':')) return out; // no device line (read at every refresh: no split for nothing)
 	for (const line of text.split('\n')) {
 		const [device, ...fields] = line.trim().split(/\s+/);
 		if (!device || !/^\d+:\d+$/.test(device)) continue;
@@ -153,6 +154,8 @@ export function parseIoStat(text: string): DeviceIo[] {
 
 /** v1 blkio.throttle.io_service_bytes(_recursive): "MAJ:MIN Read n" / "… Write n" / "Total n". */
 export function parseBlkio(text: string): DeviceIo[] {
+	// a cgroup that did no block I/O reads "Total 0": nothing to split at every refresh
+	if (!text.includes(':')) return [];
 	const byDev = new Map<string, DeviceIo>();
 	for (const line of text.split('\n')) {
 		const [device, op, value] = line.trim().split(/\s+/);
