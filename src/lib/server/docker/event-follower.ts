@@ -274,3 +274,23 @@ export function createDockerEventFollower(o: DockerEventFollowerOptions) {
 }
 
 export type DockerEventFollower = ReturnType<typeof createDockerEventFollower>;
+
+/**
+ * A recorder's stream: the shared `follower` (services.ts starts and stops it) or, without one, a
+ * follower of its own, started and stopped with the recorder.
+ */
+export function sharedOrOwnFollower(
+	follower: DockerEventFollower | undefined,
+	own: () => DockerEventFollower
+) {
+	const mine = follower ? null : own();
+	return {
+		events: follower ?? mine!,
+		start() {
+			mine?.start();
+		},
+		async stop() {
+			await mine?.stop();
+		}
+	};
+}

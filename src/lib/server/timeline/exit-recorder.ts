@@ -25,6 +25,7 @@ import type { DockerApi } from '../docker';
 import type { Logger } from '../log';
 import {
 	createDockerEventFollower,
+	sharedOrOwnFollower,
 	type DockerEventConsumer,
 	type DockerEventFollower,
 	type DockerEventLine
@@ -288,22 +289,14 @@ export function createExitRecorder({
 		// the first attach replays from the newest exit stored: those while vmwarden was down
 		resumeFrom: () => newestEventTs(db, hostId, ['docker'])
 	};
-	const own = follower
-		? null
-		: createDockerEventFollower({ api, labels, what: 'exit recorder', retryMs, log });
-	const events = follower ?? own!;
+	const stream = sharedOrOwnFollower(follower, () =>
+		createDockerEventFollower({ api, labels, what: 'exit recorder', retryMs, log })
+	);
+	const { events } = stream;
 	events.subscribe(consumer);
 	return {
-		start() {
-			own?.start();
-		},
-		async stop() {
-			await own?.stop();
-		},
-		/** Docker answers again: re-attach now rather than after the backed-off wait (its own follower; a shared one is the caller's). */
-		retryNow() {
-			own?.retryNow();
-		},
+		start: stream.start,
+		stop: stream.stop,
 		status: () => ({
 			connected: events.connected,
 			recorded: tracker.recorded(),

@@ -16,6 +16,7 @@ import type { Db } from '../db';
 import { deploys } from '../db/schema';
 import {
 	createDockerEventFollower,
+	sharedOrOwnFollower,
 	type DockerEventFollower,
 	type DockerEventLine
 } from '../docker/event-follower';
@@ -154,10 +155,10 @@ export function createDeployRecorder({
 		if (d) await record(d);
 	}
 
-	const own = follower
-		? null
-		: createDockerEventFollower({ api, labels, what: 'deploy recorder', retryMs, log });
-	const events = follower ?? own!;
+	const stream = sharedOrOwnFollower(follower, () =>
+		createDockerEventFollower({ api, labels, what: 'deploy recorder', retryMs, log })
+	);
+	const { events } = stream;
 	events.subscribe({
 		what: 'deploy recorder',
 		events: ['create', 'start'],
@@ -166,16 +167,8 @@ export function createDeployRecorder({
 	});
 
 	return {
-		start() {
-			own?.start();
-		},
-		async stop() {
-			await own?.stop();
-		},
-		/** Docker answers again: re-attach now rather than after the backed-off wait (its own follower; a shared one is the caller's). */
-		retryNow() {
-			own?.retryNow();
-		},
+		start: stream.start,
+		stop: stream.stop,
 		status() {
 			return { connected: events.connected, recorded, lastError: events.lastError };
 		},
